@@ -1,0 +1,19 @@
+// The quire CLI's subcommands. Each takes the arguments after its name and returns the
+// process exit code: 0 success, 1 failure at run time, 2 bad usage.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace quire::app {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+// quire serve [--data-dir DIR] [--host ADDR] [--port N] [--config FILE] ...
+int RunServe(const std::vector<std::string>& args);
+// The option reference of `quire serve`, for `quire help serve`.
+std::string ServeUsage();
+
+}  // namespace quire::app

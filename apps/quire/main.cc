@@ -1,0 +1,65 @@
+// quire: the command-line entry point. Dispatches to the subcommands in commands.h.
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "commands.h"
+
+namespace {
+
+constexpr std::string_view kOverview =
+    R"(quire — workflow and document-management engine with an embedded CRM
+
+Usage: quire <command> [options]
+
+Commands:
+  serve     run the HTTP server on an embedded store (quire help serve)
+  version   print the version
+  help      show this overview, or a command's options: quire help <command>
+
+Options:
+  --version   print the version
+  --help      show this overview
+)";
+
+void PrintVersion() { std::cout << "quire " << QUIRE_VERSION << "\n"; }
+
+int Help(const std::vector<std::string>& args) {
+  if (args.empty()) {
+    std::cout << kOverview;
+    return quire::app::kExitOk;
+  }
+  if (args[0] == "serve") {
+    std::cout << quire::app::ServeUsage();
+    return quire::app::kExitOk;
+  }
+  if (args[0] == "version" || args[0] == "help") {
+    std::cout << kOverview;
+    return quire::app::kExitOk;
+  }
+  std::cerr << "quire: no help for unknown command '" << args[0] << "'; run 'quire help'\n";
+  return quire::app::kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    std::cerr << kOverview;
+    return quire::app::kExitUsage;
+  }
+  const std::string command = args.front();
+  args.erase(args.begin());
+
+  if (command == "--version" || command == "version") {
+    PrintVersion();
+    return quire::app::kExitOk;
+  }
+  if (command == "--help" || command == "-h" || command == "help") return Help(args);
+  if (command == "serve") return quire::app::RunServe(args);
+
+  std::cerr << "quire: unknown command '" << command << "'; run 'quire help' for the list\n";
+  return quire::app::kExitUsage;
+}

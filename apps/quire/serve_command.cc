@@ -1,0 +1,151 @@
+// quire serve: opens the store, serves HTTP until SIGINT or SIGTERM, then stops cleanly.
+#include <pthread.h>
+#include <signal.h>
+
+#include <boost/program_options.hpp>
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "commands.h"
+#include "quire/server/http_server.h"
+#include "quire/server/system_routes.h"
+#include "quire/storage/store.h"
+
+namespace quire::app {
+namespace {
+
+namespace po = boost::program_options;
+
+struct ServeConfig {
+  std::string data_dir = "quire-data";
+  std::string config_file;
+  server::HttpServerOptions http;
+};
+
+po::options_description ServeOptions(ServeConfig& config, int& port, bool with_help) {
+  po::options_description options("Options (also accepted in the --config file as name = value)");
+  options.add_options()(
+      "data-dir", po::value(&config.data_dir)->default_value(config.data_dir)->value_name("DIR"),
+      "directory of the embedded store; created when absent")(
+      "host", po::value(&config.http.host)->default_value(config.http.host)->value_name("ADDR"),
+      "address to listen on (0.0.0.0 for every interface)")(
+      "port", po::value(&port)->default_value(port)->value_name("N"),
+      "TCP port to listen on; 0 picks a free port")(
+      "io-threads", po::value(&config.http.io_threads)->default_value(config.http.io_threads),
+      "threads doing network I/O")(
+      "handler-threads",
+      po::value(&config.http.handler_threads)->default_value(config.http.handler_threads),
+      "threads handling requests")(
+      "max-body-bytes",
+      po::value(&config.http.max_body_bytes)->default_value(config.http.max_body_bytes),
+      "largest request body accepted");
+  if (with_help) {
+    options.add_options()("config", po::value(&config.config_file)->value_name("FILE"),
+                          "read options from FILE; options given on the command line win")(
+        "help,h", "show this help");
+  }
+  return options;
+}
+
+// Blocks SIGINT and SIGTERM in this thread and every thread started after it, so that
+// they are only ever taken by the sigwait below. A shell starts background jobs with
+// SIGINT ignored, and an ignored signal never reaches sigwait: restore the default first.
+sigset_t BlockStopSignals() {
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+}  // namespace
+
+std::string ServeUsage() {
+  ServeConfig config;
+  int port = config.http.port;
+  std::ostringstream out;
+  out << "Usage: quire serve [options]\n\n"
+      << "Serves the HTTP API on an embedded store until Ctrl-C (SIGINT) or SIGTERM.\n\n"
+      << ServeOptions(config, port, true);
+  return out.str();
+}
+
+int RunServe(const std::vector<std::string>& args) {
+  ServeConfig config;
+  int port = config.http.port;
+  const po::options_description options = ServeOptions(config, port, true);
+  try {
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(options).run(), vm);
+    if (vm.count("help") != 0) {
+      std::cout << ServeUsage();
+      return kExitOk;
+    }
+    if (vm.count("config") != 0) {
+      const std::string file = vm["config"].as<std::string>();
+      // Same names as the flags, without --config and --help.
+      const po::options_description file_options = ServeOptions(config, port, false);
+      try {
+        po::store(po::parse_config_file<char>(file.c_str(), file_options), vm);
+      } catch (const po::reading_file&) {
+        std::cerr << "quire serve: cannot read the config file " << file << "\n";
+        return kExitUsage;
+      } catch (const po::error& e) {
+        std::cerr << "quire serve: in config file " << file << ": " << e.what() << "\n";
+        return kExitUsage;
+      }
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "quire serve: " << e.what() << "; see 'quire help serve'\n";
+    return kExitUsage;
+  }
+  if (port < 0 || port > 65535) {
+    std::cerr << "quire serve: --port must be between 0 and 65535, not " << port << "\n";
+    return kExitUsage;
+  }
+  config.http.port = static_cast<std::uint16_t>(port);
+
+  const sigset_t stop_signals = BlockStopSignals();
+
+  auto store = storage::Store::Open(config.data_dir);
+  if (!store) {
+    std::cerr << "quire serve: cannot open the store: " << store.error().message() << "\n";
+    return kExitFailure;
+  }
+
+  server::Router router;
+  storage::Store& db = **store;
+  server::AddSystemRoutes(
+      router, {.name = "quire", .version = QUIRE_VERSION, .health_check = [&db]() -> Result<void> {
+                 QUIRE_RETURN_IF_ERROR(db.Get(storage::ColumnFamily::kMeta, "health"));
+                 return Ok();
+               }});
+
+  server::HttpServer http(std::move(router), config.http);
+  if (Result<void> started = http.Start(); !started) {
+    std::cerr << "quire serve: " << started.error().message() << "\n";
+    return kExitFailure;
+  }
+  std::error_code ec;
+  const std::filesystem::path data = std::filesystem::absolute(config.data_dir, ec);
+  std::cout << "Quire " << QUIRE_VERSION << " listening on " << http.url()
+            << " (data: " << (ec ? config.data_dir : data.string()) << ")" << std::endl;
+
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  std::cout << "Quire: " << (signal == SIGINT ? "interrupted" : "terminated")
+            << ", finishing requests in flight and stopping" << std::endl;
+  http.Shutdown();
+  http.Wait();
+  store->reset();
+  std::cout << "Quire: stopped" << std::endl;
+  return kExitOk;
+}
+
+}  // namespace quire::app

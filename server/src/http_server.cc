@@ -1,0 +1,464 @@
+#include "quire/server/http_server.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cctype>
+#include <condition_variable>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "quire/server/json.h"
+
+namespace quire::server {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+// After an error response the connection is closed; what the client is still sending is
+// read and dropped for this long (and up to kDrainBytes) first, so that the close does not
+// reset the connection before the client has read the response.
+constexpr std::chrono::seconds kDrainTime{2};
+constexpr std::size_t kDrainBytes = std::size_t{1} << 20;
+
+class Session;
+class Listener;
+
+// State shared by the listener and all sessions. Owned by HttpServer::Impl.
+struct ServerCore {
+  ServerCore(Router r, const HttpServerOptions& o)
+      : router(std::move(r)), options(o), handlers(std::max<std::size_t>(1, o.handler_threads)) {}
+
+  void StartSession(tcp::socket socket);
+  void Forget(Session* session);
+  void BeginShutdown();
+
+  const Router router;
+  const HttpServerOptions options;
+
+  std::mutex mu;
+  std::condition_variable changed;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;  // GUARDED_BY(mu)
+  bool stopping = false;                                          // GUARDED_BY(mu)
+  std::chrono::steady_clock::time_point stop_started;             // GUARDED_BY(mu)
+  std::atomic<bool> stopping_flag{false};  // the same as `stopping`, read without the lock
+
+  // Declared after the registry above, so destroyed before it: sessions still held by
+  // queued work unregister themselves while the registry exists.
+  net::io_context ioc;
+  std::shared_ptr<Listener> listener;
+  net::thread_pool handlers;
+};
+
+bool IsHttpParseError(const beast::error_code& ec) {
+  return &ec.category() == &http::make_error_code(http::error::bad_method).category();
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, ServerCore& core) : core_(core), stream_(std::move(socket)) {
+    beast::error_code ec;
+    const tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = peer.address().to_string();
+  }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+  ~Session() { core_.Forget(this); }
+
+  // `reject`: answer 503 and close instead of reading requests.
+  void Start(bool reject) {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this(), reject] {
+      if (reject) {
+        self->SendErrorAndClose(503, "unavailable",
+                                "the server is at its connection limit or shutting down; "
+                                "retry shortly");
+      } else {
+        self->ReadHeader();
+      }
+    });
+  }
+
+  // Closes the connection unless a request is being handled or answered.
+  void CloseIfIdle() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (!self->busy_) self->Close();
+    });
+  }
+
+ private:
+  void ReadHeader() {
+    if (core_.stopping_flag) {
+      Close();
+      return;
+    }
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(core_.options.max_header_bytes));
+    parser_->body_limit(core_.options.max_body_bytes);
+    stream_.expires_after(core_.options.read_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  void OnHeader(beast::error_code ec, std::size_t) {
+    if (ec) {
+      OnReadError(ec);
+      return;
+    }
+    const auto& header = parser_->get();
+    if (header.version() != 10 && header.version() != 11) {
+      SendErrorAndClose(505, "http_version_not_supported", "only HTTP/1.0 and HTTP/1.1 are served");
+      return;
+    }
+    if (beast::iequals(header[http::field::expect], "100-continue")) {
+      auto proceed =
+          std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+      http::async_write(stream_, *proceed,
+                        [self = shared_from_this(), proceed](beast::error_code wec, std::size_t) {
+                          if (wec) {
+                            self->Close();
+                          } else {
+                            self->ReadBody();
+                          }
+                        });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  }
+
+  void OnReadError(const beast::error_code& ec) {
+    if (ec == http::error::body_limit) {
+      SendErrorAndClose(413, "payload_too_large",
+                        "the request body exceeds the limit of " +
+                            std::to_string(core_.options.max_body_bytes) + " bytes");
+    } else if (ec == http::error::header_limit) {
+      SendErrorAndClose(431, "header_too_large",
+                        "the request header exceeds the limit of " +
+                            std::to_string(core_.options.max_header_bytes) + " bytes");
+    } else if (ec == http::error::bad_version && NamesAnHttpVersion()) {
+      SendErrorAndClose(505, "http_version_not_supported", "only HTTP/1.0 and HTTP/1.1 are served");
+    } else if (ec == beast::error::timeout) {
+      // The stream has closed the socket already: a client that does not finish its request
+      // in time loses the connection.
+    } else if (IsHttpParseError(ec) && ec != http::error::end_of_stream &&
+               ec != http::error::partial_message) {
+      SendErrorAndClose(400, "bad_request", "malformed HTTP request: " + ec.message());
+    } else {
+      Close();  // the client closed or reset the connection, or we are shutting down
+    }
+  }
+
+  // Whether the request line still in the buffer ends in a well-formed "HTTP/x.y": then a
+  // version error means an unsupported version (505), not a malformed request (400).
+  bool NamesAnHttpVersion() const {
+    const std::string head = beast::buffers_to_string(buffer_.data());
+    const std::string line = head.substr(0, head.find("\r\n"));
+    if (line.size() < 9) return false;
+    const std::string_view v = std::string_view(line).substr(line.size() - 8);
+    return v.starts_with("HTTP/") && std::isdigit(static_cast<unsigned char>(v[5])) != 0 &&
+           v[6] == '.' && std::isdigit(static_cast<unsigned char>(v[7])) != 0;
+  }
+
+  void OnRead(beast::error_code ec, std::size_t) {
+    if (ec) {
+      OnReadError(ec);
+      return;
+    }
+    busy_ = true;
+    http::request<http::string_body> req = parser_->release();
+    const bool keep_alive = req.keep_alive();
+    const unsigned version = req.version();
+    const bool head = req.method() == http::verb::head;
+
+    Request request;
+    request.method = std::string(req.method_string());
+    request.target = std::string(req.target());
+    const std::size_t question = request.target.find('?');
+    request.path = request.target.substr(0, question);
+    if (question != std::string::npos) request.query = request.target.substr(question + 1);
+    for (const auto& field : req) {
+      std::string name(field.name_string());
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      request.headers.push_back({std::move(name), std::string(field.value())});
+    }
+    request.body = std::move(req.body());
+    request.remote = remote_;
+
+    if (request.path.empty() || request.path.front() != '/') {
+      Write(
+          ErrorResponse(400, "bad_request", "the request target must be a path starting with '/'"),
+          keep_alive, version, head);
+      return;
+    }
+
+    // The guard keeps the I/O threads running while the request is with a handler: during
+    // shutdown nothing else may be pending on them, and the answer still has to go out.
+    net::post(core_.handlers, [self = shared_from_this(), request = std::move(request), keep_alive,
+                               version, head,
+                               guard = net::make_work_guard(stream_.get_executor())]() mutable {
+      Response response = self->core_.router.Dispatch(request);
+      net::post(self->stream_.get_executor(),
+                [self, response = std::move(response), keep_alive, version, head]() mutable {
+                  self->Write(std::move(response), keep_alive, version, head);
+                });
+    });
+  }
+
+  void Write(Response response, bool keep_alive, unsigned version, bool head,
+             bool then_close = false) {
+    busy_ = true;
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(response.status), version);
+    res->set(http::field::server, "Quire");
+    res->set(http::field::content_type, response.content_type);
+    for (const Header& h : response.headers) res->set(h.name, h.value);
+    const bool keep = keep_alive && !then_close && !core_.stopping_flag;
+    res->keep_alive(keep);
+    res->body() = std::move(response.body);
+    res->prepare_payload();
+    if (head) res->body().clear();  // Content-Length stays that of the GET response
+    stream_.expires_after(core_.options.write_timeout);
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res, keep](beast::error_code ec, std::size_t) {
+                        self->busy_ = false;
+                        if (ec) {
+                          self->Close();
+                        } else if (!keep) {
+                          self->LingeringClose();
+                        } else {
+                          self->ReadHeader();
+                        }
+                      });
+  }
+
+  void SendErrorAndClose(int status, std::string_view code, const std::string& message) {
+    Write(ErrorResponse(status, code, message), false, 11, false, true);
+  }
+
+  void LingeringClose() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) {
+      Close();
+      return;
+    }
+    stream_.expires_after(kDrainTime);
+    drained_ = 0;
+    Drain();
+  }
+
+  void Drain() {
+    stream_.async_read_some(net::buffer(drain_buffer_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > kDrainBytes) {
+                                self->Close();
+                              } else {
+                                self->Drain();
+                              }
+                            });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close();
+  }
+
+  ServerCore& core_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::string remote_;
+  bool busy_ = false;  // a request is being handled or answered
+  std::size_t drained_ = 0;
+  std::array<char, 4096> drain_buffer_{};
+};
+
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(ServerCore& core, tcp::acceptor acceptor)
+      : core_(core), acceptor_(std::move(acceptor)), retry_(acceptor_.get_executor()) {}
+
+  void Start() {
+    net::dispatch(acceptor_.get_executor(), [self = shared_from_this()] { self->Accept(); });
+  }
+
+  void Stop() {
+    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ec;
+      self->acceptor_.close(ec);
+      self->retry_.cancel();
+    });
+  }
+
+ private:
+  void Accept() {
+    acceptor_.async_accept(net::make_strand(core_.ioc),
+                           beast::bind_front_handler(&Listener::OnAccept, shared_from_this()));
+  }
+
+  void OnAccept(beast::error_code ec, tcp::socket socket) {
+    if (!acceptor_.is_open()) return;
+    if (ec) {
+      // Out of descriptors or similar: say so and try again shortly instead of spinning.
+      std::cerr << "quire: accepting a connection failed: " << ec.message() << std::endl;
+      retry_.expires_after(std::chrono::milliseconds(100));
+      retry_.async_wait([self = shared_from_this()](beast::error_code wec) {
+        if (!wec && self->acceptor_.is_open()) self->Accept();
+      });
+      return;
+    }
+    core_.StartSession(std::move(socket));
+    Accept();
+  }
+
+  ServerCore& core_;
+  tcp::acceptor acceptor_;
+  net::steady_timer retry_;
+};
+
+void ServerCore::StartSession(tcp::socket socket) {
+  auto session = std::make_shared<Session>(std::move(socket), *this);
+  bool reject = false;
+  {
+    std::lock_guard lock(mu);
+    reject = stopping || sessions.size() >= options.max_connections;
+    sessions.emplace(session.get(), session);
+  }
+  session->Start(reject);
+}
+
+void ServerCore::Forget(Session* session) {
+  std::lock_guard lock(mu);
+  sessions.erase(session);
+  if (sessions.empty()) changed.notify_all();
+}
+
+void ServerCore::BeginShutdown() {
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard lock(mu);
+    if (stopping) return;
+    stopping = true;
+    stopping_flag = true;
+    stop_started = std::chrono::steady_clock::now();
+    for (auto& [ptr, weak] : sessions) {
+      if (auto s = weak.lock()) live.push_back(std::move(s));
+    }
+  }
+  changed.notify_all();
+  if (listener) listener->Stop();
+  for (const auto& s : live) s->CloseIfIdle();
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(Router router, const HttpServerOptions& options) : core(std::move(router), options) {}
+
+  ServerCore core;
+  std::uint16_t port = 0;
+  bool started = false;
+  bool finished = false;
+  std::vector<std::thread> io_threads;
+};
+
+HttpServer::HttpServer(Router router, const HttpServerOptions& options)
+    : impl_(std::make_unique<Impl>(std::move(router), options)) {}
+
+HttpServer::~HttpServer() {
+  if (impl_->started) {
+    Shutdown();
+    Wait();
+  }
+}
+
+Result<void> HttpServer::Start() {
+  ServerCore& core = impl_->core;
+  const HttpServerOptions& options = core.options;
+  beast::error_code ec;
+  net::ip::address address = net::ip::make_address(options.host, ec);
+  if (ec) {
+    tcp::resolver resolver(core.ioc);
+    const auto results = resolver.resolve(options.host, "", ec);
+    if (ec || results.empty()) {
+      return Error::InvalidArgument("cannot use host '" + options.host +
+                                    "': it is neither an IP address nor a name that resolves (" +
+                                    ec.message() + ")");
+    }
+    address = results.begin()->endpoint().address();
+  }
+  const tcp::endpoint endpoint(address, options.port);
+  const std::string where = options.host + ":" + std::to_string(options.port);
+
+  tcp::acceptor acceptor(net::make_strand(core.ioc));
+  const auto fail = [&where](const beast::error_code& e) {
+    return Error::Unavailable("cannot listen on " + where + ": " + e.message() +
+                              "; choose another port or address, or stop the program using it");
+  };
+  if (acceptor.open(endpoint.protocol(), ec); ec) return fail(ec);
+  if (acceptor.set_option(net::socket_base::reuse_address(true), ec); ec) return fail(ec);
+  if (acceptor.bind(endpoint, ec); ec) return fail(ec);
+  if (acceptor.listen(net::socket_base::max_listen_connections, ec); ec) return fail(ec);
+  impl_->port = acceptor.local_endpoint(ec).port();
+  if (ec) return fail(ec);
+
+  core.listener = std::make_shared<Listener>(core, std::move(acceptor));
+  core.listener->Start();
+  impl_->started = true;
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, options.io_threads); ++i) {
+    impl_->io_threads.emplace_back([&core] { core.ioc.run(); });
+  }
+  return Ok();
+}
+
+std::uint16_t HttpServer::port() const { return impl_->port; }
+
+std::string HttpServer::url() const {
+  const std::string& host = impl_->core.options.host;
+  const bool v6 = host.find(':') != std::string::npos;
+  return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(impl_->port);
+}
+
+void HttpServer::Shutdown() { impl_->core.BeginShutdown(); }
+
+void HttpServer::Wait() {
+  if (!impl_->started || impl_->finished) return;
+  ServerCore& core = impl_->core;
+  {
+    std::unique_lock lock(core.mu);
+    core.changed.wait(lock, [&core] { return core.stopping; });
+    core.changed.wait_until(lock, core.stop_started + core.options.shutdown_grace,
+                            [&core] { return core.sessions.empty(); });
+  }
+  core.ioc.stop();
+  for (std::thread& t : impl_->io_threads) t.join();
+  core.handlers.join();
+  core.listener.reset();
+  impl_->finished = true;
+}
+
+}  // namespace quire::server

@@ -1,0 +1,27 @@
+#include "quire/server/system_routes.h"
+
+#include <boost/json/object.hpp>
+#include <memory>
+
+#include "quire/server/json.h"
+
+namespace quire::server {
+
+void AddSystemRoutes(Router& router, SystemInfo info) {
+  auto shared = std::make_shared<const SystemInfo>(std::move(info));
+  router.Add("GET", "/health", [shared](const Request&) {
+    if (shared->health_check) {
+      if (Result<void> ok = shared->health_check(); !ok) {
+        Error error = ok.error();
+        return ErrorResponse(Error::Unavailable("unhealthy: " + error.message()));
+      }
+    }
+    return JsonResponse(200, boost::json::object{{"status", "ok"}});
+  });
+  router.Add("GET", "/version", [shared](const Request&) {
+    return JsonResponse(200,
+                        boost::json::object{{"name", shared->name}, {"version", shared->version}});
+  });
+}
+
+}  // namespace quire::server

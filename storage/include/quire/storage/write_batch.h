@@ -1,0 +1,48 @@
+// WriteBatch: the records one command changes, applied all together or not at all.
+//
+// The engine fills a batch while it handles a command (instance state, index entries,
+// timers, history, audit) and commits it once, through Store::Write or the
+// GroupCommitWriter. A batch is a plain value: not thread-safe, cheap to move.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "quire/storage/column_family.h"
+
+namespace quire::storage {
+
+class WriteBatch {
+ public:
+  enum class OpKind : std::uint8_t { kPut, kDelete, kDeleteRange };
+
+  struct Op {
+    OpKind kind;
+    ColumnFamily cf;
+    std::string key;    // for kDeleteRange: the first key removed
+    std::string value;  // for kDeleteRange: the end key (exclusive); empty otherwise
+  };
+
+  void Put(ColumnFamily cf, std::string_view key, std::string_view value);
+  void Delete(ColumnFamily cf, std::string_view key);
+  // Removes every key in [begin, end) of `cf`.
+  void DeleteRange(ColumnFamily cf, std::string_view begin, std::string_view end);
+
+  // Appends all of `other`'s operations after this batch's own.
+  void Append(const WriteBatch& other);
+  void Clear();
+
+  bool empty() const { return ops_.empty(); }
+  std::size_t count() const { return ops_.size(); }
+  // Bytes of keys and values held; a guide for sizing groups, not an exact disk size.
+  std::size_t byte_size() const { return bytes_; }
+  const std::vector<Op>& ops() const { return ops_; }
+
+ private:
+  std::vector<Op> ops_;
+  std::size_t bytes_ = 0;
+};
+
+}  // namespace quire::storage

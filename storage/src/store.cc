@@ -1,0 +1,454 @@
+#include "quire/storage/store.h"
+
+#include "quire/storage/key_codec.h"
+
+#include <fcntl.h>
+#include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+namespace quire::storage {
+namespace fs = std::filesystem;
+
+namespace {
+
+rocksdb::Slice ToSlice(std::string_view s) { return {s.data(), s.size()}; }
+
+Error FromRocks(const rocksdb::Status& s, std::string_view what) {
+  std::string message = std::string(what) + ": " + s.ToString();
+  if (s.IsCorruption()) return Error::Corruption(std::move(message));
+  if (s.IsNoSpace()) return Error::Unavailable(std::move(message) + " (the disk is full)");
+  if (s.IsBusy() || s.IsTryAgain() || s.IsTimedOut() || s.IsIOError()) {
+    return Error::Unavailable(std::move(message));
+  }
+  if (s.IsInvalidArgument()) return Error::InvalidArgument(std::move(message));
+  if (s.IsNotFound()) return Error::NotFound(std::move(message));
+  return Error::Internal(std::move(message));
+}
+
+// The process holding the RocksDB LOCK file of `dir`, if any. Only called when our own
+// process does not hold it: closing a descriptor drops this process's fcntl locks on the file.
+std::optional<pid_t> LockHolder(const fs::path& dir) {
+  const fs::path lock = dir / "LOCK";
+  const int fd = ::open(lock.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  struct flock probe {};
+  probe.l_type = F_WRLCK;
+  probe.l_whence = SEEK_SET;
+  const int rc = ::fcntl(fd, F_GETLK, &probe);
+  ::close(fd);
+  if (rc != 0 || probe.l_type == F_UNLCK) return std::nullopt;
+  return probe.l_pid;
+}
+
+bool IsLockError(const rocksdb::Status& s) {
+  return s.IsIOError() && s.ToString().find("lock") != std::string::npos;
+}
+
+// Files RocksDB may leave behind when it stops while creating a new database, before the
+// CURRENT file exists. Anything else in a directory without CURRENT means the directory
+// holds data that Quire must not build over.
+bool IsCreationLeftover(const std::string& name) {
+  return name == kMarkerFileName || name == "LOCK" || name.starts_with("LOG") ||
+         name.starts_with("MANIFEST-") || name.starts_with("IDENTITY");
+}
+
+Result<void> SyncPath(const fs::path& path, int flags) {
+  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0)
+    return Error::Unavailable("cannot open " + path.string() + ": " + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  const int saved = errno;
+  ::close(fd);
+  if (rc != 0)
+    return Error::Unavailable("cannot sync " + path.string() + ": " + std::strerror(saved));
+  return Ok();
+}
+
+Result<void> WriteMarker(const fs::path& dir) {
+  const fs::path marker = dir / kMarkerFileName;
+  {
+    std::ofstream out(marker, std::ios::trunc);
+    out << "quire-store-format " << kStoreFormatVersion << "\n";
+    out.flush();
+    if (!out) return Error::Unavailable("cannot write " + marker.string());
+  }
+  QUIRE_RETURN_IF_ERROR(SyncPath(marker, O_RDONLY));
+  return SyncPath(dir, O_RDONLY | O_DIRECTORY);
+}
+
+Result<std::uint32_t> ReadMarker(const fs::path& dir) {
+  const fs::path marker = dir / kMarkerFileName;
+  std::ifstream in(marker);
+  std::string word;
+  std::uint32_t version = 0;
+  if (!(in >> word >> version) || word != "quire-store-format" || version == 0) {
+    return Error::Corruption(marker.string() + " is damaged: expected 'quire-store-format N'");
+  }
+  return version;
+}
+
+rocksdb::DBOptions MakeDbOptions(const StoreOptions& options, bool create) {
+  rocksdb::DBOptions db;
+  db.create_if_missing = create;
+  db.create_missing_column_families = true;
+  db.paranoid_checks = true;
+  db.max_background_jobs = options.background_jobs;
+  db.bytes_per_sync = std::uint64_t{1} << 20;
+  db.keep_log_file_num = 5;
+  db.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  return db;
+}
+
+rocksdb::CompressionType PickCompression(rocksdb::CompressionType wanted) {
+  const auto supported = rocksdb::GetSupportedCompressions();
+  return std::find(supported.begin(), supported.end(), wanted) != supported.end()
+             ? wanted
+             : rocksdb::kNoCompression;
+}
+
+std::vector<rocksdb::ColumnFamilyDescriptor> MakeDescriptors(const StoreOptions& options) {
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.format_version = 5;
+  std::shared_ptr<rocksdb::TableFactory> factory(rocksdb::NewBlockBasedTableFactory(table));
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const ColumnFamilyInfo& info : kColumnFamilies) {
+    rocksdb::ColumnFamilyOptions cf;
+    cf.write_buffer_size = options.write_buffer_bytes;
+    cf.table_factory = factory;
+    cf.level_compaction_dynamic_level_bytes = true;
+    cf.compression = PickCompression(rocksdb::kLZ4Compression);
+    cf.bottommost_compression = PickCompression(rocksdb::kZSTD);
+    if (info.blob_files) {
+      cf.enable_blob_files = true;
+      cf.min_blob_size = 4096;
+      cf.enable_blob_garbage_collection = true;
+    }
+    descriptors.emplace_back(std::string(info.name), cf);
+  }
+  return descriptors;
+}
+
+// Decides whether `dir` may be opened as a store: creates or vets it, then checks the
+// marker. Returns whether a RocksDB database (CURRENT) already exists there.
+Result<bool> PrepareDirectory(const fs::path& dir, const StoreOptions& options) {
+  std::error_code ec;
+  const fs::file_status status = fs::status(dir, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return Error::Unavailable("cannot read " + dir.string() + ": " + ec.message());
+  }
+  if (fs::exists(status) && !fs::is_directory(status)) {
+    return Error::InvalidArgument(dir.string() +
+                                  " is not a directory: the data directory must be a directory");
+  }
+  if (!fs::exists(status)) {
+    if (!options.create_if_missing) {
+      return Error::NotFound("no Quire store at " + dir.string() +
+                             ": the directory does not exist");
+    }
+    fs::create_directories(dir, ec);
+    if (ec) return Error::Unavailable("cannot create " + dir.string() + ": " + ec.message());
+  }
+
+  const bool has_current = fs::exists(dir / "CURRENT", ec);
+  const bool has_marker = fs::exists(dir / kMarkerFileName, ec);
+  if (has_current && !has_marker) {
+    return Error::InvalidArgument(
+        dir.string() + " holds a RocksDB database that Quire did not create (no " +
+        std::string(kMarkerFileName) +
+        " file); point the data directory at a Quire store or at an empty directory");
+  }
+  if (!has_current) {
+    std::vector<std::string> others;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (!(has_marker && IsCreationLeftover(name))) others.push_back(name);
+    }
+    if (ec) return Error::Unavailable("cannot list " + dir.string() + ": " + ec.message());
+    if (!others.empty()) {
+      if (has_marker) {
+        return Error::Corruption("the Quire store at " + dir.string() +
+                                 " has lost its CURRENT file (it still holds " + others.front() +
+                                 ", ...); restore the directory from a backup");
+      }
+      return Error::InvalidArgument(dir.string() + " is not empty (it holds " + others.front() +
+                                    ") and is not a Quire store; Quire will not create a store "
+                                    "over other files: use an empty or new directory");
+    }
+    if (!options.create_if_missing) {
+      return Error::NotFound("no Quire store at " + dir.string() + ": the directory is empty");
+    }
+    if (!has_marker) QUIRE_RETURN_IF_ERROR(WriteMarker(dir));
+  }
+
+  QUIRE_ASSIGN_OR_RETURN(const std::uint32_t version, ReadMarker(dir));
+  if (version > kStoreFormatVersion) {
+    return Error::InvalidArgument("the store at " + dir.string() + " has format " +
+                                  std::to_string(version) + ", written by a newer Quire; this " +
+                                  "build reads format " + std::to_string(kStoreFormatVersion));
+  }
+  return has_current;
+}
+
+}  // namespace
+
+// ---- Snapshot ---------------------------------------------------------------------------
+
+Snapshot::Snapshot(Snapshot&& other) noexcept
+    : db_(other.db_), snapshot_(std::exchange(other.snapshot_, nullptr)) {}
+
+Snapshot& Snapshot::operator=(Snapshot&& other) noexcept {
+  if (this != &other) {
+    Release();
+    db_ = other.db_;
+    snapshot_ = std::exchange(other.snapshot_, nullptr);
+  }
+  return *this;
+}
+
+Snapshot::~Snapshot() { Release(); }
+
+void Snapshot::Release() {
+  if (snapshot_ != nullptr) db_->ReleaseSnapshot(snapshot_);
+  snapshot_ = nullptr;
+}
+
+// ---- Iterator ---------------------------------------------------------------------------
+
+struct Iterator::Impl {
+  // The bounds live here, beside the iterator whose ReadOptions point at them.
+  std::string lower;
+  std::string upper;  // empty: unbounded
+  rocksdb::Slice lower_slice;
+  rocksdb::Slice upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it;
+};
+
+Iterator::Iterator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Iterator::Iterator(Iterator&&) noexcept = default;
+Iterator& Iterator::operator=(Iterator&&) noexcept = default;
+Iterator::~Iterator() = default;
+
+bool Iterator::Valid() const { return impl_->it->Valid(); }
+void Iterator::Next() { impl_->it->Next(); }
+void Iterator::Prev() { impl_->it->Prev(); }
+
+void Iterator::SeekToFirst() {
+  if (impl_->lower.empty()) {
+    impl_->it->SeekToFirst();
+  } else {
+    impl_->it->Seek(impl_->lower_slice);
+  }
+}
+
+void Iterator::SeekToLast() {
+  if (impl_->upper.empty()) {
+    impl_->it->SeekToLast();
+    return;
+  }
+  impl_->it->SeekForPrev(impl_->upper_slice);
+  if (impl_->it->Valid() && impl_->it->key() == impl_->upper_slice) impl_->it->Prev();
+}
+
+void Iterator::Seek(std::string_view key) {
+  if (key < impl_->lower) {
+    SeekToFirst();
+  } else {
+    impl_->it->Seek(ToSlice(key));
+  }
+}
+
+void Iterator::SeekForPrev(std::string_view key) {
+  if (!impl_->upper.empty() && key >= impl_->upper) {
+    SeekToLast();
+  } else {
+    impl_->it->SeekForPrev(ToSlice(key));
+  }
+}
+
+std::string_view Iterator::key() const {
+  const rocksdb::Slice k = impl_->it->key();
+  return {k.data(), k.size()};
+}
+
+std::string_view Iterator::value() const {
+  const rocksdb::Slice v = impl_->it->value();
+  return {v.data(), v.size()};
+}
+
+Result<void> Iterator::status() const {
+  const rocksdb::Status s = impl_->it->status();
+  if (!s.ok()) return FromRocks(s, "iterating");
+  return Ok();
+}
+
+// ---- Store ------------------------------------------------------------------------------
+
+struct Store::Impl {
+  std::unique_ptr<rocksdb::DB> db;
+  std::array<rocksdb::ColumnFamilyHandle*, kColumnFamilies.size()> handles{};
+
+  rocksdb::ColumnFamilyHandle* handle(ColumnFamily cf) const { return handles[Index(cf)]; }
+
+  ~Impl() {
+    if (!db) return;
+    for (rocksdb::ColumnFamilyHandle* h : handles) {
+      if (h != nullptr) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    }
+    db->Close().PermitUncheckedError();
+  }
+};
+
+Store::Store(fs::path dir, std::unique_ptr<Impl> impl)
+    : dir_(std::move(dir)), impl_(std::move(impl)) {}
+
+Store::~Store() = default;
+
+Result<std::unique_ptr<Store>> Store::Open(const fs::path& dir, const StoreOptions& options) {
+  QUIRE_ASSIGN_OR_RETURN(const bool has_current, PrepareDirectory(dir, options));
+  const rocksdb::DBOptions db_options = MakeDbOptions(options, !has_current);
+
+  if (has_current) {
+    std::vector<std::string> existing;
+    const rocksdb::Status s = rocksdb::DB::ListColumnFamilies(db_options, dir.string(), &existing);
+    if (!s.ok()) {
+      return Error::Corruption("the Quire store at " + dir.string() + " cannot be read (" +
+                               s.ToString() + "); restore the directory from a backup");
+    }
+    for (const std::string& name : existing) {
+      const bool known = std::any_of(kColumnFamilies.begin(), kColumnFamilies.end(),
+                                     [&](const ColumnFamilyInfo& i) { return i.name == name; });
+      if (!known) {
+        return Error::InvalidArgument("the store at " + dir.string() +
+                                      " has a column family this build does not know ('" + name +
+                                      "'): it was written by a newer Quire");
+      }
+    }
+  }
+
+  auto impl = std::make_unique<Impl>();
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  const rocksdb::Status s =
+      rocksdb::DB::Open(db_options, dir.string(), MakeDescriptors(options), &handles, &raw);
+  impl->db.reset(raw);
+  if (!s.ok()) {
+    if (IsLockError(s)) {
+      if (s.ToString().find("current process") != std::string::npos) {
+        return Error::Unavailable("the store at " + dir.string() +
+                                  " is already open in this process");
+      }
+      const std::optional<pid_t> holder = LockHolder(dir);
+      return Error::Unavailable(
+          "the store at " + dir.string() + " is in use by " +
+          (holder ? "process " + std::to_string(*holder) : std::string("another process")) +
+          "; stop that process or choose another data directory");
+    }
+    if (has_current) {
+      return Error::Corruption("the Quire store at " + dir.string() + " is damaged (" +
+                               s.ToString() + "); restore the directory from a backup");
+    }
+    return FromRocks(s, "creating the store at " + dir.string());
+  }
+  if (handles.size() != kColumnFamilies.size()) {
+    return Error::Internal("RocksDB opened " + std::to_string(handles.size()) +
+                           " column families, expected " + std::to_string(kColumnFamilies.size()));
+  }
+  std::copy(handles.begin(), handles.end(), impl->handles.begin());
+  return std::make_unique<Store>(dir, std::move(impl));
+}
+
+Result<std::optional<std::string>> Store::Get(ColumnFamily cf, std::string_view key,
+                                              const Snapshot* snapshot) const {
+  rocksdb::ReadOptions read;
+  if (snapshot != nullptr) read.snapshot = snapshot->snapshot_;
+  std::string value;
+  const rocksdb::Status s = impl_->db->Get(read, impl_->handle(cf), ToSlice(key), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocks(s, "reading from " + std::string(Name(cf)));
+  return std::optional<std::string>(std::move(value));
+}
+
+Result<void> Store::Write(const WriteBatch& batch, Durability durability) {
+  const WriteBatch* one[] = {&batch};
+  return WriteGroup(one, durability);
+}
+
+Result<void> Store::WriteGroup(std::span<const WriteBatch* const> batches, Durability durability) {
+  rocksdb::WriteBatch combined;
+  for (const WriteBatch* batch : batches) {
+    for (const WriteBatch::Op& op : batch->ops()) {
+      rocksdb::ColumnFamilyHandle* h = impl_->handle(op.cf);
+      rocksdb::Status s;
+      switch (op.kind) {
+        case WriteBatch::OpKind::kPut:
+          s = combined.Put(h, ToSlice(op.key), ToSlice(op.value));
+          break;
+        case WriteBatch::OpKind::kDelete:
+          s = combined.Delete(h, ToSlice(op.key));
+          break;
+        case WriteBatch::OpKind::kDeleteRange:
+          s = combined.DeleteRange(h, ToSlice(op.key), ToSlice(op.value));
+          break;
+      }
+      if (!s.ok()) return FromRocks(s, "preparing a write to " + std::string(Name(op.cf)));
+    }
+  }
+  if (combined.Count() == 0) return Ok();
+  rocksdb::WriteOptions write;
+  write.sync = durability == Durability::kSync;
+  const rocksdb::Status s = impl_->db->Write(write, &combined);
+  if (!s.ok()) return FromRocks(s, "writing to the store at " + dir_.string());
+  return Ok();
+}
+
+Snapshot Store::GetSnapshot() const { return Snapshot(impl_->db.get(), impl_->db->GetSnapshot()); }
+
+Iterator Store::Scan(ColumnFamily cf, std::string_view begin, std::string_view end,
+                     const Snapshot* snapshot) const {
+  auto impl = std::make_unique<Iterator::Impl>();
+  impl->lower.assign(begin);
+  impl->upper.assign(end);
+  impl->lower_slice = ToSlice(impl->lower);
+  impl->upper_slice = ToSlice(impl->upper);
+  rocksdb::ReadOptions read;
+  if (snapshot != nullptr) read.snapshot = snapshot->snapshot_;
+  if (!impl->lower.empty()) read.iterate_lower_bound = &impl->lower_slice;
+  if (!impl->upper.empty()) read.iterate_upper_bound = &impl->upper_slice;
+  impl->it.reset(impl_->db->NewIterator(read, impl_->handle(cf)));
+  Iterator it(std::move(impl));
+  it.SeekToFirst();
+  return it;
+}
+
+Iterator Store::ScanPrefix(ColumnFamily cf, std::string_view prefix,
+                           const Snapshot* snapshot) const {
+  return Scan(cf, prefix, PrefixSuccessor(prefix), snapshot);
+}
+
+Result<void> Store::Flush() {
+  std::vector<rocksdb::ColumnFamilyHandle*> all(impl_->handles.begin(), impl_->handles.end());
+  const rocksdb::Status s = impl_->db->Flush(rocksdb::FlushOptions(), all);
+  if (!s.ok()) return FromRocks(s, "flushing the store at " + dir_.string());
+  return Ok();
+}
+
+}  // namespace quire::storage

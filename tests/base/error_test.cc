@@ -1,0 +1,58 @@
+#include <gtest/gtest.h>
+
+#include "quire/base/error.h"
+#include "quire/base/result.h"
+#include "quire/testing/result_matchers.h"
+
+namespace quire {
+namespace {
+
+using ::quire::testing::HasError;
+using ::quire::testing::IsOk;
+using ::testing::HasSubstr;
+
+Result<int> Half(int n) {
+  if (n % 2 != 0) return Error::InvalidArgument(std::to_string(n) + " is odd");
+  return n / 2;
+}
+
+Result<int> Quarter(int n) {
+  QUIRE_ASSIGN_OR_RETURN(const int half, Half(n));
+  QUIRE_ASSIGN_OR_RETURN(const int quarter, Half(half));
+  return quarter;
+}
+
+Result<void> CheckEven(int n) {
+  QUIRE_RETURN_IF_ERROR(Half(n));
+  return Ok();
+}
+
+TEST(ResultTest, CarriesValueOrError) {
+  EXPECT_EQ(*Half(8), 4);
+  EXPECT_THAT(Half(3), HasError(ErrorCode::kInvalidArgument, "3 is odd"));
+}
+
+TEST(ResultTest, MacrosPropagateTheFirstError) {
+  EXPECT_EQ(*Quarter(8), 2);
+  EXPECT_THAT(Quarter(6), HasError(ErrorCode::kInvalidArgument, "3 is odd"));
+  EXPECT_THAT(CheckEven(4), IsOk());
+  EXPECT_THAT(CheckEven(5), HasError(ErrorCode::kInvalidArgument));
+}
+
+TEST(ErrorTest, NamesAreStable) {
+  EXPECT_EQ(ErrorCodeName(ErrorCode::kNotFound), "not_found");
+  EXPECT_EQ(ErrorCodeName(ErrorCode::kValidationFailed), "validation_failed");
+  EXPECT_EQ(ErrorCodeName(ErrorCode::kConflict), "conflict");
+  EXPECT_EQ(ErrorCodeName(ErrorCode::kUnavailable), "unavailable");
+}
+
+TEST(ErrorTest, ToStringIncludesDetailsAndContext) {
+  Error e = Error::ValidationFailed("form rejected");
+  e.AddDetail("amount", "must be at least 1");
+  EXPECT_EQ(e.WithContext("completing task 7").ToString(),
+            "validation_failed: completing task 7: form rejected; amount: must be at least 1");
+  EXPECT_THAT(e.details(), ::testing::SizeIs(1));
+}
+
+}  // namespace
+}  // namespace quire

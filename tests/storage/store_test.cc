@@ -1,0 +1,271 @@
+#include "quire/storage/store.h"
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+#include <signal.h>
+
+#include <fstream>
+
+#include "quire/storage/key_codec.h"
+#include "quire/testing/child_process.h"
+#include "quire/testing/result_matchers.h"
+#include "quire/testing/temp_dir.h"
+
+namespace quire::storage {
+namespace {
+
+using ::quire::testing::HasError;
+using ::quire::testing::IsOk;
+using ::quire::testing::TempDir;
+using ::testing::HasSubstr;
+using ::testing::Optional;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+std::unique_ptr<Store> MustOpen(const fs::path& dir) {
+  auto store = Store::Open(dir);
+  EXPECT_TRUE(store.has_value()) << store.error().ToString();
+  return store ? std::move(*store) : nullptr;
+}
+
+std::vector<std::string> Keys(Iterator it) {
+  std::vector<std::string> keys;
+  for (; it.Valid(); it.Next()) keys.emplace_back(it.key());
+  EXPECT_THAT(it.status(), IsOk());
+  return keys;
+}
+
+TEST(StoreTest, CreatesMissingDirectoryAndKeepsDataAcrossReopen) {
+  TempDir tmp;
+  const fs::path dir = tmp.Sub("a/b/data");
+  {
+    auto store = MustOpen(dir);
+    WriteBatch batch;
+    for (int i = 0; i < 100; ++i) {
+      batch.Put(ColumnFamily::kInstances, KeyEncoder().U64(i).Take(),
+                "instance " + std::to_string(i));
+      batch.Put(ColumnFamily::kIndexes, KeyEncoder().String("by-number").U64(i).Take(), "");
+    }
+    ASSERT_THAT(store->Write(batch), IsOk());
+  }
+  EXPECT_TRUE(fs::exists(dir / kMarkerFileName));
+  auto store = MustOpen(dir);
+  EXPECT_THAT(*store->Get(ColumnFamily::kInstances, KeyEncoder().U64(42).Take()),
+              Optional(std::string("instance 42")));
+  EXPECT_EQ(Keys(store->ScanPrefix(ColumnFamily::kIndexes, KeyEncoder().String("by-number").Take()))
+                .size(),
+            100u);
+}
+
+TEST(StoreTest, ColumnFamiliesAreSeparate) {
+  TempDir tmp;
+  auto store = MustOpen(tmp.path());
+  WriteBatch batch;
+  batch.Put(ColumnFamily::kTasks, "k", "task");
+  batch.Put(ColumnFamily::kDocuments, "k", "document");
+  ASSERT_THAT(store->Write(batch), IsOk());
+  EXPECT_THAT(*store->Get(ColumnFamily::kTasks, "k"), Optional(std::string("task")));
+  EXPECT_THAT(*store->Get(ColumnFamily::kDocuments, "k"), Optional(std::string("document")));
+  EXPECT_EQ(*store->Get(ColumnFamily::kCrm, "k"), std::nullopt);
+}
+
+TEST(StoreTest, DeleteAndDeleteRangeAreAtomicWithPuts) {
+  TempDir tmp;
+  {
+    auto store = MustOpen(tmp.path());
+    WriteBatch fill;
+    for (char c = 'a'; c <= 'f'; ++c) fill.Put(ColumnFamily::kTimers, std::string(1, c), "x");
+    ASSERT_THAT(store->Write(fill), IsOk());
+    WriteBatch change;
+    change.DeleteRange(ColumnFamily::kTimers, "b", "e");  // b, c, d
+    change.Delete(ColumnFamily::kTimers, "f");
+    change.Put(ColumnFamily::kTimers, "g", "new");
+    ASSERT_THAT(store->Write(change, Durability::kNoSync), IsOk());
+  }
+  auto store = MustOpen(tmp.path());
+  EXPECT_EQ(Keys(store->ScanPrefix(ColumnFamily::kTimers, "")),
+            (std::vector<std::string>{"a", "e", "g"}));
+}
+
+TEST(StoreTest, SnapshotSeesTheStoreAsItWas) {
+  TempDir tmp;
+  auto store = MustOpen(tmp.path());
+  WriteBatch first;
+  first.Put(ColumnFamily::kJobs, "job/1", "queued");
+  ASSERT_THAT(store->Write(first), IsOk());
+  const Snapshot before = store->GetSnapshot();
+
+  WriteBatch second;
+  second.Put(ColumnFamily::kJobs, "job/1", "done");
+  second.Put(ColumnFamily::kJobs, "job/2", "queued");
+  ASSERT_THAT(store->Write(second), IsOk());
+
+  EXPECT_THAT(*store->Get(ColumnFamily::kJobs, "job/1", &before), Optional(std::string("queued")));
+  EXPECT_THAT(*store->Get(ColumnFamily::kJobs, "job/1"), Optional(std::string("done")));
+  EXPECT_EQ(Keys(store->ScanPrefix(ColumnFamily::kJobs, "job/", &before)),
+            (std::vector<std::string>{"job/1"}));
+  EXPECT_EQ(Keys(store->ScanPrefix(ColumnFamily::kJobs, "job/")),
+            (std::vector<std::string>{"job/1", "job/2"}));
+}
+
+TEST(StoreTest, ScansRespectBoundsInBothDirections) {
+  TempDir tmp;
+  auto store = MustOpen(tmp.path());
+  WriteBatch batch;
+  for (const char* k : {"a", "b/1", "b/2", "b/3", "c"}) batch.Put(ColumnFamily::kHistory, k, k);
+  ASSERT_THAT(store->Write(batch), IsOk());
+  ASSERT_THAT(store->Flush(), IsOk());  // read from SST files as well as the memtable
+
+  EXPECT_EQ(Keys(store->ScanPrefix(ColumnFamily::kHistory, "b/")),
+            (std::vector<std::string>{"b/1", "b/2", "b/3"}));
+  EXPECT_EQ(Keys(store->Scan(ColumnFamily::kHistory, "b/2", "c")),
+            (std::vector<std::string>{"b/2", "b/3"}));
+  EXPECT_EQ(Keys(store->Scan(ColumnFamily::kHistory, "b", "")),
+            (std::vector<std::string>{"b/1", "b/2", "b/3", "c"}));
+
+  Iterator it = store->ScanPrefix(ColumnFamily::kHistory, "b/");
+  it.SeekToLast();
+  std::vector<std::string> backwards;
+  for (; it.Valid(); it.Prev()) backwards.emplace_back(it.key());
+  EXPECT_EQ(backwards, (std::vector<std::string>{"b/3", "b/2", "b/1"}));
+
+  it.Seek("a");  // before the range: clamps to its start
+  ASSERT_TRUE(it.Valid());
+  EXPECT_EQ(it.key(), "b/1");
+  it.Seek("b/2");
+  EXPECT_EQ(it.value(), "b/2");
+  it.SeekForPrev("zzz");  // after the range: clamps to its end
+  ASSERT_TRUE(it.Valid());
+  EXPECT_EQ(it.key(), "b/3");
+}
+
+TEST(StoreTest, MissingStoreIsNotFoundWhenCreationIsOff) {
+  TempDir tmp;
+  StoreOptions options;
+  options.create_if_missing = false;
+  EXPECT_THAT(Store::Open(tmp.Sub("nothing"), options),
+              HasError(ErrorCode::kNotFound, HasSubstr("does not exist")));
+  EXPECT_FALSE(fs::exists(tmp.Sub("nothing")));
+  EXPECT_THAT(Store::Open(tmp.path(), options), HasError(ErrorCode::kNotFound, HasSubstr("empty")));
+}
+
+TEST(StoreTest, RefusesAFile) {
+  TempDir tmp;
+  std::ofstream(tmp.Sub("file")) << "hello";
+  EXPECT_THAT(Store::Open(tmp.Sub("file")),
+              HasError(ErrorCode::kInvalidArgument, HasSubstr("not a directory")));
+}
+
+TEST(StoreTest, NeverCreatesAStoreOverOtherFiles) {
+  TempDir tmp;
+  std::ofstream(tmp.Sub("notes.txt")) << "precious";
+  EXPECT_THAT(Store::Open(tmp.path()), HasError(ErrorCode::kInvalidArgument,
+                                                HasSubstr("is not empty (it holds notes.txt)")));
+  EXPECT_FALSE(fs::exists(tmp.Sub("CURRENT")));
+  EXPECT_FALSE(fs::exists(tmp.Sub(std::string(kMarkerFileName))));
+}
+
+TEST(StoreTest, RefusesARocksDbThatQuireDidNotCreate) {
+  TempDir tmp;
+  { MustOpen(tmp.path()); }
+  fs::remove(tmp.Sub(std::string(kMarkerFileName)));
+  EXPECT_THAT(Store::Open(tmp.path()),
+              HasError(ErrorCode::kInvalidArgument, HasSubstr("Quire did not create")));
+}
+
+TEST(StoreTest, RefusesAStoreFromANewerFormat) {
+  TempDir tmp;
+  { MustOpen(tmp.path()); }
+  std::ofstream(tmp.Sub(std::string(kMarkerFileName)), std::ios::trunc)
+      << "quire-store-format " << kStoreFormatVersion + 1 << "\n";
+  EXPECT_THAT(Store::Open(tmp.path()),
+              HasError(ErrorCode::kInvalidArgument, HasSubstr("written by a newer Quire")));
+}
+
+TEST(StoreTest, RefusesUnknownColumnFamilies) {
+  TempDir tmp;
+  { MustOpen(tmp.path()); }
+  {
+    rocksdb::DB* raw = nullptr;
+    std::vector<rocksdb::ColumnFamilyDescriptor> all;
+    for (const ColumnFamilyInfo& info : kColumnFamilies)
+      all.emplace_back(std::string(info.name), rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    ASSERT_TRUE(
+        rocksdb::DB::Open(rocksdb::DBOptions(), tmp.path().string(), all, &handles, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    rocksdb::ColumnFamilyHandle* extra = nullptr;
+    ASSERT_TRUE(
+        db->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), "from-the-future", &extra).ok());
+    handles.push_back(extra);
+    for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+  }
+  EXPECT_THAT(Store::Open(tmp.path()),
+              HasError(ErrorCode::kInvalidArgument, HasSubstr("from-the-future")));
+}
+
+TEST(StoreTest, DamagedStoreIsCorruptionAndIsLeftAsItWas) {
+  TempDir tmp;
+  {
+    auto store = MustOpen(tmp.path());
+    WriteBatch batch;
+    batch.Put(ColumnFamily::kAudit, "entry", "value");
+    ASSERT_THAT(store->Write(batch), IsOk());
+  }
+  std::ofstream(tmp.Sub("CURRENT"), std::ios::trunc) << "garbage";  // no newline, no manifest
+  EXPECT_THAT(Store::Open(tmp.path()), HasError(ErrorCode::kCorruption, HasSubstr("backup")));
+  std::ifstream current(tmp.Sub("CURRENT"));
+  std::string content((std::istreambuf_iterator<char>(current)), {});
+  EXPECT_EQ(content, "garbage");
+}
+
+TEST(StoreTest, MissingManifestIsCorruption) {
+  TempDir tmp;
+  { MustOpen(tmp.path()); }
+  for (const auto& entry : fs::directory_iterator(tmp.path())) {
+    if (entry.path().filename().string().starts_with("MANIFEST-")) fs::remove(entry.path());
+  }
+  EXPECT_THAT(Store::Open(tmp.path()), HasError(ErrorCode::kCorruption));
+}
+
+TEST(StoreTest, LostCurrentFileIsCorruptionNotANewStore) {
+  TempDir tmp;
+  {
+    auto store = MustOpen(tmp.path());
+    WriteBatch batch;
+    batch.Put(ColumnFamily::kAudit, "entry", "value");
+    ASSERT_THAT(store->Write(batch), IsOk());
+  }
+  fs::remove(tmp.Sub("CURRENT"));
+  EXPECT_THAT(Store::Open(tmp.path()), HasError(ErrorCode::kCorruption, HasSubstr("CURRENT")));
+  EXPECT_FALSE(fs::exists(tmp.Sub("CURRENT")));
+}
+
+TEST(StoreTest, SecondOpenInTheSameProcessIsUnavailable) {
+  TempDir tmp;
+  auto first = MustOpen(tmp.path());
+  EXPECT_THAT(Store::Open(tmp.path()),
+              HasError(ErrorCode::kUnavailable, HasSubstr("already open in this process")));
+  // The failed attempt must not have disturbed the first: it still writes.
+  WriteBatch batch;
+  batch.Put(ColumnFamily::kMeta, "k", "v");
+  EXPECT_THAT(first->Write(batch), IsOk());
+}
+
+TEST(StoreTest, StoreHeldByAnotherProcessIsUnavailableAndNamesIt) {
+  TempDir tmp;
+  { MustOpen(tmp.path()); }
+  auto holder =
+      quire::testing::ChildProcess::Spawn(QUIRE_CRASH_HELPER, {"hold", tmp.path().string()});
+  ASSERT_TRUE(holder.has_value());
+  ASSERT_EQ(holder->ReadLine(30s), std::optional<std::string>("ready")) << holder->ReadAllStderr();
+  EXPECT_THAT(Store::Open(tmp.path()),
+              HasError(ErrorCode::kUnavailable,
+                       HasSubstr("in use by process " + std::to_string(holder->pid()))));
+  holder->Signal(SIGKILL);
+  ASSERT_TRUE(holder->Wait(10s).has_value());
+  EXPECT_TRUE(Store::Open(tmp.path()).has_value()) << "the lock dies with its process";
+}
+
+}  // namespace
+}  // namespace quire::storage
