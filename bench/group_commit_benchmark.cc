@@ -112,6 +112,8 @@ BENCHMARK(BM_DirectSyncedWrite)
 // Prints the usual table, then the figures the storage issue asks for.
 class Reporter : public benchmark::ConsoleReporter {
  public:
+  Reporter() : ConsoleReporter(OO_Tabular) {}  // plain text: it is pasted into docs
+
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const Run& run : runs) {

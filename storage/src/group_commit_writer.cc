@@ -1,13 +1,23 @@
 #include "quire/storage/group_commit_writer.h"
 
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
 namespace quire::storage {
+namespace {
+
+// Groups up to this size are answered by the writer thread itself.
+constexpr std::size_t kInlineCompletionMax = 8;
+
+}  // namespace
 
 GroupCommitWriter::GroupCommitWriter(Store& store, const GroupCommitOptions& options)
-    : store_(store), options_(options), writer_([this] { Run(); }) {}
+    : store_(store),
+      options_(options),
+      completer_([this] { RunCompleter(); }),
+      writer_([this] { RunWriter(); }) {}
 
 GroupCommitWriter::~GroupCommitWriter() {
   {
@@ -16,6 +26,12 @@ GroupCommitWriter::~GroupCommitWriter() {
   }
   wake_.notify_one();
   writer_.join();
+  {
+    std::lock_guard lock(done_mu_);
+    writer_finished_ = true;
+  }
+  done_wake_.notify_one();
+  completer_.join();
 }
 
 void GroupCommitWriter::Submit(WriteBatch batch, Callback done) {
@@ -46,10 +62,10 @@ GroupCommitStats GroupCommitWriter::stats() const {
   return stats_;
 }
 
-void GroupCommitWriter::Run() {
-  std::vector<Pending> group;
+void GroupCommitWriter::RunWriter() {
   std::vector<const WriteBatch*> batches;
   for (;;) {
+    std::vector<Pending> group;
     {
       std::unique_lock lock(mu_);
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
@@ -66,15 +82,44 @@ void GroupCommitWriter::Run() {
 
     batches.clear();
     for (const Pending& p : group) batches.push_back(&p.batch);
-    const Result<void> outcome = store_.WriteGroup(batches, options_.durability);
+    Result<void> outcome = store_.WriteGroup(batches, options_.durability);
 
     {
       std::lock_guard lock(mu_);
       ++stats_.writes;
       stats_.batches += group.size();
     }
-    for (Pending& p : group) p.done(outcome);
-    group.clear();
+    // A small group is answered here: a hand-off would cost more than the wake-ups. A large
+    // one goes to the completion thread so that the next sync starts at once. Inline only
+    // while the completion thread is idle, so callers are always answered in commit order.
+    bool inline_completion = false;
+    {
+      std::lock_guard lock(done_mu_);
+      inline_completion = group.size() <= kInlineCompletionMax && done_.empty() && !completing_;
+      if (!inline_completion) done_.push_back({std::move(group), std::move(outcome)});
+    }
+    if (inline_completion) {
+      for (Pending& p : group) p.done(outcome);
+    } else {
+      done_wake_.notify_one();
+    }
+  }
+}
+
+void GroupCommitWriter::RunCompleter() {
+  for (;;) {
+    std::optional<Committed> committed;
+    {
+      std::unique_lock lock(done_mu_);
+      done_wake_.wait(lock, [this] { return writer_finished_ || !done_.empty(); });
+      if (done_.empty()) return;  // the writer has stopped and every caller is answered
+      committed.emplace(std::move(done_.front()));
+      done_.pop_front();
+      completing_ = true;
+    }
+    for (Pending& p : committed->group) p.done(committed->outcome);
+    std::lock_guard lock(done_mu_);
+    completing_ = false;
   }
 }
 

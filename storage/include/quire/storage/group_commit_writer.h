@@ -8,9 +8,13 @@
 // Each batch is still atomic on its own: a crash keeps or loses a group as a whole, and a
 // group is made of whole batches. Batches of one caller are applied in submission order.
 //
+// Callers are answered in commit order: small groups by the writer thread, large ones by a
+// completion thread, so that waking many callers overlaps with the next group's sync
+// instead of delaying it.
+//
 // Thread-safety: Submit and Commit may be called from any thread. Completion callbacks run
-// on the writer thread, after the group is durable: they must be short and must not block
-// on another commit.
+// on the writer or the completion thread, after the group is durable: they must be short and must
+// not block on another commit (they may Submit).
 #pragma once
 
 #include <condition_variable>
@@ -21,6 +25,7 @@
 #include <future>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "quire/base/result.h"
 #include "quire/storage/store.h"
@@ -71,7 +76,13 @@ class GroupCommitWriter {
     Callback done;
   };
 
-  void Run();
+  struct Committed {
+    std::vector<Pending> group;
+    Result<void> outcome;
+  };
+
+  void RunWriter();
+  void RunCompleter();
 
   Store& store_;
   const GroupCommitOptions options_;
@@ -82,7 +93,15 @@ class GroupCommitWriter {
   bool stopping_ = false;      // GUARDED_BY(mu_)
   GroupCommitStats stats_;     // GUARDED_BY(mu_)
 
-  std::thread writer_;  // last: starts after every member above is ready
+  std::mutex done_mu_;
+  std::condition_variable done_wake_;
+  std::deque<Committed> done_;    // GUARDED_BY(done_mu_)
+  bool writer_finished_ = false;  // GUARDED_BY(done_mu_)
+  bool completing_ = false;       // GUARDED_BY(done_mu_): the completion thread is answering
+
+  // Last: they start after every member above is ready.
+  std::thread completer_;
+  std::thread writer_;
 };
 
 }  // namespace quire::storage
