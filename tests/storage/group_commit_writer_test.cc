@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <mutex>
 #include <latch>
+#include <mutex>
 #include <thread>
 
 #include "quire/testing/result_matchers.h"
