@@ -16,4 +16,8 @@ int RunServe(const std::vector<std::string>& args);
 // The option reference of `quire serve`, for `quire help serve`.
 std::string ServeUsage();
 
+// quire validate [--json] FILE...
+int RunValidate(const std::vector<std::string>& args);
+std::string ValidateUsage();
+
 }  // namespace quire::app

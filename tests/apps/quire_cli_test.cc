@@ -189,5 +189,50 @@ TEST(QuireCliTest, BadConfigFilesAreUsageErrors) {
   EXPECT_THAT(missing.err, HasSubstr("cannot read the config file"));
 }
 
+TEST(QuireValidateTest, ValidFileExitsZeroWithNoFindings) {
+  const CliRun run = RunQuire({"validate", QUIRE_FIXTURES_DIR "/valid-order.bpmn"});
+  EXPECT_EQ(run.status.code, 0) << run.out << run.err;
+  EXPECT_EQ(run.out, "");
+  EXPECT_THAT(run.err, HasSubstr("1 file checked: 0 errors, 0 warnings"));
+}
+
+TEST(QuireValidateTest, ErrorsAreCompilerStyleLinesAndExitOne) {
+  const std::string file = QUIRE_FIXTURES_DIR "/references.bpmn";
+  const CliRun run = RunQuire({"validate", QUIRE_FIXTURES_DIR "/valid-order.bpmn", file});
+  EXPECT_EQ(run.status.code, 1);
+  EXPECT_THAT(run.out, HasSubstr(file + ":5:5: error: sequence flow 'f1' has targetRef 'nowhere'"));
+  EXPECT_THAT(run.out, HasSubstr(file + ":18:5: error: call activity 'call'"));
+  EXPECT_THAT(run.err, HasSubstr("2 files checked: 6 errors, 0 warnings"));
+}
+
+TEST(QuireValidateTest, WarningsAloneDoNotFail) {
+  const std::string file = QUIRE_FIXTURES_DIR "/no-ids.bpmn";
+  const CliRun run = RunQuire({"validate", file});
+  EXPECT_EQ(run.status.code, 0);
+  EXPECT_THAT(run.out, HasSubstr(file + ":8:5: warning: this <task> has no id"));
+}
+
+TEST(QuireValidateTest, JsonReport) {
+  const CliRun run = RunQuire({"validate", "--json", QUIRE_FIXTURES_DIR "/valid-order.bpmn",
+                               QUIRE_FIXTURES_DIR "/duplicate-ids.bpmn"});
+  EXPECT_EQ(run.status.code, 1);
+  EXPECT_THAT(run.out, HasSubstr(R"("valid":false)"));
+  EXPECT_THAT(run.out, HasSubstr(R"("processes":[{"id":"order","name":"Order","executable":true)"));
+  EXPECT_THAT(
+      run.out,
+      HasSubstr(
+          R"({"severity":"error","line":5,"column":5,"element":"a","message":"duplicate id 'a')"));
+}
+
+TEST(QuireValidateTest, UnreadableFileAndUsageErrors) {
+  const CliRun missing = RunQuire({"validate", "/no/such/file.bpmn"});
+  EXPECT_EQ(missing.status.code, 1);
+  EXPECT_THAT(missing.out, HasSubstr("/no/such/file.bpmn: error: cannot read the file"));
+  EXPECT_EQ(RunQuire({"validate"}).status.code, 2);
+  const CliRun bad = RunQuire({"validate", "--frob", "x.bpmn"});
+  EXPECT_EQ(bad.status.code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("unknown option '--frob'"));
+}
+
 }  // namespace
 }  // namespace quire

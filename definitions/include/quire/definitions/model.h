@@ -1,0 +1,194 @@
+// The process model: what a BPMN file means to the engine, immutable once loaded.
+//
+// Elements and sequence flows of a process live in flat arrays and refer to each other by
+// index (ElementIndex, FlowIndex), so the engine walks the graph without string look-ups.
+// An element inside an embedded subprocess names it as `parent`; the process level has no
+// parent. Ids stay available for messages, history and the diagram.
+//
+// Stored values (enum numbers below) go into deployments and instance records: never
+// renumber them; add new values at the end.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "quire/definitions/diagnostic.h"
+
+namespace quire::definitions {
+
+using ElementIndex = std::uint32_t;
+using FlowIndex = std::uint32_t;
+inline constexpr ElementIndex kNoElement = std::numeric_limits<ElementIndex>::max();
+inline constexpr FlowIndex kNoFlow = std::numeric_limits<FlowIndex>::max();
+
+enum class ElementKind : std::uint8_t {  // stored: never renumber
+  kStartEvent = 0,
+  kEndEvent = 1,
+  kIntermediateCatchEvent = 2,
+  kIntermediateThrowEvent = 3,
+  kBoundaryEvent = 4,
+  kTask = 5,
+  kUserTask = 6,
+  kServiceTask = 7,
+  kSendTask = 8,
+  kReceiveTask = 9,
+  kManualTask = 10,
+  kBusinessRuleTask = 11,  // runs as a service task
+  kSubProcess = 12,        // embedded; an event subprocess when triggered_by_event
+  kCallActivity = 13,
+  kExclusiveGateway = 14,
+  kParallelGateway = 15,
+  kInclusiveGateway = 16,
+  kEventBasedGateway = 17,
+};
+
+// The BPMN element name of a kind, e.g. "userTask".
+const char* KindName(ElementKind kind);
+bool IsActivity(ElementKind kind);
+bool IsGateway(ElementKind kind);
+bool IsEvent(ElementKind kind);
+
+enum class EventTrigger : std::uint8_t {  // stored: never renumber
+  kNone = 0,
+  kTimer = 1,
+  kMessage = 2,
+  kSignal = 3,
+  kError = 4,
+  kEscalation = 5,
+  kTerminate = 6,
+  kLink = 7,
+};
+
+const char* TriggerName(EventTrigger trigger);
+
+struct TimerSpec {
+  enum class Kind : std::uint8_t { kDate = 0, kDuration = 1, kCycle = 2 };  // stored
+  Kind kind = Kind::kDuration;
+  std::string expression;  // ISO 8601 text or an expression yielding one
+};
+
+struct LoopSpec {
+  enum class Kind : std::uint8_t {  // stored: never renumber
+    kNone = 0,
+    kStandard = 1,
+    kParallel = 2,    // multi-instance, all at once
+    kSequential = 3,  // multi-instance, one after another
+  };
+  Kind kind = Kind::kNone;
+  std::string cardinality;                   // multi-instance: number of instances (expression)
+  std::string collection;                    // multi-instance: one instance per item (expression)
+  std::string element_variable;              // multi-instance: name of the current item
+  std::string output_collection;             // multi-instance: collects output_element per instance
+  std::string output_element;                // multi-instance: expression collected per instance
+  std::string completion_condition;          // multi-instance: stop early when true
+  std::string loop_condition;                // standard: repeat while true
+  bool test_before = false;                  // standard: test before the first run
+  std::optional<std::int64_t> loop_maximum;  // standard: at most this many runs
+};
+
+struct Element {
+  ElementIndex index = kNoElement;
+  std::string id;
+  std::string name;
+  std::string documentation;
+  ElementKind kind = ElementKind::kTask;
+  ElementIndex parent = kNoElement;  // enclosing subprocess, or kNoElement at process level
+  Location where;
+  std::vector<FlowIndex> incoming;
+  std::vector<FlowIndex> outgoing;
+
+  // Events.
+  EventTrigger trigger = EventTrigger::kNone;
+  std::string trigger_ref;  // id of the message/signal/error/escalation; link name for links
+  std::optional<TimerSpec> timer;
+  // Boundary events: cancelActivity. Start events of event subprocesses: isInterrupting.
+  bool interrupting = true;
+  ElementIndex attached_to = kNoElement;      // boundary events
+  std::vector<ElementIndex> boundary_events;  // activities: the events attached to them
+
+  // Gateways and activities.
+  FlowIndex default_flow = kNoFlow;
+
+  // Activities.
+  LoopSpec loop;
+  bool triggered_by_event = false;             // subprocess: an event subprocess
+  std::string called_element;                  // call activity: process id to start
+  std::optional<std::int64_t> called_version;  // call activity: pinned version, else latest
+};
+
+struct SequenceFlow {
+  FlowIndex index = kNoFlow;
+  std::string id;
+  std::string name;
+  ElementIndex source = kNoElement;
+  ElementIndex target = kNoElement;
+  std::optional<std::string> condition;  // expression; absent means "always"
+  Location where;
+};
+
+struct Process {
+  std::string id;
+  std::string name;
+  bool executable = true;
+  Location where;
+  std::vector<Element> elements;
+  std::vector<SequenceFlow> flows;
+
+  // Looks an element up by id; kNoElement when absent.
+  ElementIndex Find(const std::string& id) const;
+
+  std::unordered_map<std::string, ElementIndex> element_ids;
+};
+
+// Root-level definitions that events refer to.
+struct Message {
+  std::string id;
+  std::string name;
+  std::string correlation_key;  // expression evaluated when an instance starts waiting
+};
+struct Signal {
+  std::string id;
+  std::string name;
+};
+struct ErrorDef {
+  std::string id;
+  std::string name;
+  std::string code;
+};
+struct Escalation {
+  std::string id;
+  std::string name;
+  std::string code;
+};
+
+struct Participant {
+  std::string id;
+  std::string name;
+  std::string process_ref;
+};
+
+struct Definitions {
+  std::string id;
+  std::string target_namespace;
+  std::vector<Process> processes;
+  std::vector<Message> messages;
+  std::vector<Signal> signals;
+  std::vector<ErrorDef> errors;
+  std::vector<Escalation> escalations;
+  std::vector<Participant> participants;  // collaboration, kept for the diagram
+  // The file as given: the diagram (BPMNDI), lanes, annotations and everything else kept
+  // for display are in it, byte for byte.
+  std::string source;
+
+  const Process* FindProcess(const std::string& id) const;
+  const Message* FindMessage(const std::string& id) const;
+  const Signal* FindSignal(const std::string& id) const;
+  const ErrorDef* FindError(const std::string& id) const;
+  const Escalation* FindEscalation(const std::string& id) const;
+};
+
+}  // namespace quire::definitions

@@ -1,0 +1,22 @@
+#include "quire/definitions/bpmn_loader.h"
+
+#include "reader.h"
+
+namespace quire::definitions {
+
+LoadResult LoadBpmn(std::string_view xml) {
+  internal::Findings findings;
+  auto definitions = std::make_shared<Definitions>();
+  LoadResult result;
+  if (internal::ReadDefinitions(xml, *definitions, findings)) {
+    internal::CheckRules(*definitions, findings);
+    if (!findings.has_errors()) {
+      definitions->source.assign(xml);
+      result.definitions = std::move(definitions);
+    }
+  }
+  result.diagnostics = findings.Take();
+  return result;
+}
+
+}  // namespace quire::definitions

@@ -1,0 +1,822 @@
+#include "reader.h"
+
+#include <pugixml.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "quire/definitions/bpmn_loader.h"
+
+namespace quire::definitions::internal {
+
+void Findings::Error(Location where, std::string element_id, std::string message) {
+  if (lenient_) {
+    Warning(where, std::move(element_id), std::move(message) + " (the process is not executable)");
+    return;
+  }
+  has_errors_ = true;
+  list_.push_back({Severity::kError, where, std::move(element_id), std::move(message)});
+}
+
+void Findings::Warning(Location where, std::string element_id, std::string message) {
+  list_.push_back({Severity::kWarning, where, std::move(element_id), std::move(message)});
+}
+
+std::vector<Diagnostic> Findings::Take() {
+  std::stable_sort(list_.begin(), list_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::pair(a.where.line, a.where.column) < std::pair(b.where.line, b.where.column);
+  });
+  return std::move(list_);
+}
+
+namespace {
+
+constexpr std::string_view kActivitiNamespace = "http://activiti.org/bpmn";
+constexpr std::string_view kFlowableNamespace = "http://flowable.org/bpmn";
+
+std::string Trim(std::string_view s) {
+  const auto first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  const auto last = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(first, last - first + 1));
+}
+
+// Maps byte offsets to line and column.
+class LineTable {
+ public:
+  explicit LineTable(std::string_view text) {
+    starts_.push_back(0);
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\n') starts_.push_back(i + 1);
+    }
+  }
+  Location At(std::ptrdiff_t offset) const {
+    if (offset < 0) return {};
+    const auto it =
+        std::upper_bound(starts_.begin(), starts_.end(), static_cast<std::size_t>(offset));
+    const auto line = static_cast<int>(it - starts_.begin());
+    return {line, static_cast<int>(static_cast<std::size_t>(offset) - *(it - 1)) + 1};
+  }
+
+ private:
+  std::vector<std::size_t> starts_;
+};
+
+// Namespace prefixes in scope, innermost last.
+class Namespaces {
+ public:
+  // Adds the declarations on `node`; returns how many to pop on leaving it.
+  std::size_t Enter(const pugi::xml_node& node) {
+    std::size_t added = 0;
+    for (const pugi::xml_attribute& a : node.attributes()) {
+      const std::string_view name = a.name();
+      if (name == "xmlns") {
+        scope_.emplace_back("", a.value());
+        ++added;
+      } else if (name.starts_with("xmlns:")) {
+        scope_.emplace_back(std::string(name.substr(6)), a.value());
+        ++added;
+      }
+    }
+    return added;
+  }
+  void Leave(std::size_t count) { scope_.resize(scope_.size() - count); }
+
+  // (namespace, local name) of an element or attribute name. Attributes without a prefix
+  // have no namespace; elements without one take the default namespace.
+  std::pair<std::string_view, std::string_view> Resolve(std::string_view qname,
+                                                        bool attribute) const {
+    const std::size_t colon = qname.find(':');
+    const std::string_view prefix = colon == std::string_view::npos ? "" : qname.substr(0, colon);
+    const std::string_view local =
+        colon == std::string_view::npos ? qname : qname.substr(colon + 1);
+    if (prefix.empty() && attribute) return {"", local};
+    for (auto it = scope_.rbegin(); it != scope_.rend(); ++it) {
+      if (it->first == prefix) return {it->second, local};
+    }
+    return {prefix.empty() ? "" : "(undeclared prefix)", local};
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> scope_;
+};
+
+// RAII: the namespace declarations of one element are in scope while it is read.
+class NsGuard {
+ public:
+  NsGuard(Namespaces& ns, const pugi::xml_node& node) : ns_(ns), count_(ns.Enter(node)) {}
+  NsGuard(const NsGuard&) = delete;
+  NsGuard& operator=(const NsGuard&) = delete;
+  ~NsGuard() { ns_.Leave(count_); }
+
+ private:
+  Namespaces& ns_;
+  std::size_t count_;
+};
+
+const std::unordered_map<std::string_view, ElementKind>& FlowNodeKinds() {
+  static const std::unordered_map<std::string_view, ElementKind> kinds = {
+      {"startEvent", ElementKind::kStartEvent},
+      {"endEvent", ElementKind::kEndEvent},
+      {"intermediateCatchEvent", ElementKind::kIntermediateCatchEvent},
+      {"intermediateThrowEvent", ElementKind::kIntermediateThrowEvent},
+      {"boundaryEvent", ElementKind::kBoundaryEvent},
+      {"task", ElementKind::kTask},
+      {"userTask", ElementKind::kUserTask},
+      {"serviceTask", ElementKind::kServiceTask},
+      {"sendTask", ElementKind::kSendTask},
+      {"receiveTask", ElementKind::kReceiveTask},
+      {"manualTask", ElementKind::kManualTask},
+      {"businessRuleTask", ElementKind::kBusinessRuleTask},
+      {"subProcess", ElementKind::kSubProcess},
+      {"callActivity", ElementKind::kCallActivity},
+      {"exclusiveGateway", ElementKind::kExclusiveGateway},
+      {"parallelGateway", ElementKind::kParallelGateway},
+      {"inclusiveGateway", ElementKind::kInclusiveGateway},
+      {"eventBasedGateway", ElementKind::kEventBasedGateway},
+  };
+  return kinds;
+}
+
+// BPMN elements with execution semantics Quire does not implement, and why / what instead.
+const std::unordered_map<std::string_view, std::string_view>& UnsupportedElements() {
+  static const std::unordered_map<std::string_view, std::string_view> unsupported = {
+      {"complexGateway", "use exclusive, inclusive or parallel gateways"},
+      {"transaction", "transactions and their cancel semantics are not run; use a subProcess"},
+      {"adHocSubProcess", "ad-hoc subprocesses are not run; model the order explicitly"},
+      {"scriptTask", "Quire evaluates no script languages; use a serviceTask with a connector"},
+      {"choreographyTask", "choreographies describe, they do not execute"},
+      {"subChoreography", "choreographies describe, they do not execute"},
+      {"callChoreography", "choreographies describe, they do not execute"},
+      {"choreography", "choreographies describe, they do not execute"},
+      {"globalScriptTask", "Quire evaluates no script languages"},
+      {"globalBusinessRuleTask", "call a process, not a global task"},
+      {"globalUserTask", "call a process, not a global task"},
+      {"globalManualTask", "call a process, not a global task"},
+      {"globalTask", "call a process, not a global task"},
+  };
+  return unsupported;
+}
+
+// Elements that describe the model for people and never change execution: kept (in the
+// source) for display, never a reason to fail.
+bool IsDescriptive(std::string_view local) {
+  static const std::unordered_set<std::string_view> names = {"laneSet",
+                                                             "lane",
+                                                             "textAnnotation",
+                                                             "association",
+                                                             "group",
+                                                             "dataObject",
+                                                             "dataObjectReference",
+                                                             "dataStoreReference",
+                                                             "dataStore",
+                                                             "documentation",
+                                                             "extensionElements",
+                                                             "ioSpecification",
+                                                             "property",
+                                                             "dataInputAssociation",
+                                                             "dataOutputAssociation",
+                                                             "dataInput",
+                                                             "dataOutput",
+                                                             "inputSet",
+                                                             "outputSet",
+                                                             "category",
+                                                             "categoryValue",
+                                                             "itemDefinition",
+                                                             "collaboration",
+                                                             "participant",
+                                                             "messageFlow",
+                                                             "conversation",
+                                                             "subConversation",
+                                                             "callConversation",
+                                                             "conversationLink",
+                                                             "correlationProperty",
+                                                             "correlationKey",
+                                                             "correlationSubscription",
+                                                             "interface",
+                                                             "operation",
+                                                             "resource",
+                                                             "resourceRole",
+                                                             "performer",
+                                                             "humanPerformer",
+                                                             "potentialOwner",
+                                                             "auditing",
+                                                             "monitoring",
+                                                             "incoming",
+                                                             "outgoing",
+                                                             "import",
+                                                             "extension",
+                                                             "relationship",
+                                                             "partnerEntity",
+                                                             "partnerRole",
+                                                             "endPoint",
+                                                             "rendering",
+                                                             "supportedInterfaceRef",
+                                                             "ioBinding",
+                                                             "dataState"};
+  return names.contains(local);
+}
+
+bool IsEventDefinition(std::string_view local) { return local.ends_with("EventDefinition"); }
+
+std::optional<std::int64_t> ParseInt(std::string_view text) {
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+class Reader {
+ public:
+  Reader(std::string_view xml, Definitions& out, Findings& findings)
+      : xml_(xml), lines_(xml), out_(out), findings_(findings) {}
+
+  bool Read() {
+    pugi::xml_document doc;
+    const unsigned flags = pugi::parse_default | pugi::parse_doctype;
+    const pugi::xml_parse_result parsed =
+        doc.load_buffer(xml_.data(), xml_.size(), flags, pugi::encoding_utf8);
+    if (!parsed) {
+      findings_.Error(lines_.At(parsed.offset), "",
+                      std::string("malformed XML: ") + parsed.description());
+      return false;
+    }
+    for (const pugi::xml_node& node : doc.children()) {
+      if (node.type() == pugi::node_doctype) {
+        findings_.Error(At(node), "",
+                        "DOCTYPE declarations are not allowed: they can declare entities that "
+                        "read local files or URLs (XXE); remove the <!DOCTYPE ...> block");
+        return false;
+      }
+    }
+    const pugi::xml_node root = doc.document_element();
+    if (!root) {
+      findings_.Error({1, 1}, "", "the file holds no XML element; expected <definitions>");
+      return false;
+    }
+    NsGuard guard(ns_, root);
+    const auto [uri, local] = ns_.Resolve(root.name(), false);
+    if (uri != kBpmnNamespace || local != "definitions") {
+      findings_.Error(At(root), "",
+                      "the root element <" + std::string(root.name()) + "> is in namespace '" +
+                          std::string(uri) + "'; a BPMN 2.0 file has <definitions> in " +
+                          std::string(kBpmnNamespace));
+      return false;
+    }
+    if (!CheckIds(root)) return false;
+    out_.id = root.attribute("id").value();
+    out_.target_namespace = root.attribute("targetNamespace").value();
+    ReadRoot(root);
+    return true;
+  }
+
+ private:
+  // Where the node's tag opens: pugixml points at the name, editors expect the '<'.
+  Location At(const pugi::xml_node& node) const {
+    std::ptrdiff_t offset = node.offset_debug();
+    while (offset > 0 && static_cast<std::size_t>(offset) < xml_.size() &&
+           xml_[static_cast<std::size_t>(offset)] != '<') {
+      --offset;
+    }
+    return lines_.At(offset);
+  }
+
+  std::string LocalName(const pugi::xml_node& node) const {
+    return std::string(ns_.Resolve(node.name(), false).second);
+  }
+  bool InBpmn(const pugi::xml_node& node) const {
+    return ns_.Resolve(node.name(), false).first == kBpmnNamespace;
+  }
+
+  // An attribute by namespace and local name ("" namespace: unprefixed).
+  std::string Attr(const pugi::xml_node& node, std::string_view ns, std::string_view local) const {
+    for (const pugi::xml_attribute& a : node.attributes()) {
+      const auto [uri, name] = ns_.Resolve(a.name(), true);
+      if (uri == ns && name == local) return a.value();
+    }
+    return {};
+  }
+  // A Camunda 7 attribute, also accepted in the Activiti and Flowable namespaces, which
+  // share these names and meanings.
+  std::string CamundaAttr(const pugi::xml_node& node, std::string_view local) const {
+    for (std::string_view ns : {kCamundaNamespace, kActivitiNamespace, kFlowableNamespace}) {
+      std::string v = Attr(node, ns, local);
+      if (!v.empty()) return v;
+    }
+    return {};
+  }
+
+  // Every id of a BPMN or diagram element is unique (XML ID semantics). Vendor extension
+  // elements have ids of their own meaning (form fields...) and are not counted.
+  bool CheckIds(const pugi::xml_node& root) {
+    std::unordered_map<std::string, Location> seen;
+    bool ok = true;
+    CollectIds(root, seen, ok);
+    return ok;
+  }
+  void CollectIds(const pugi::xml_node& node, std::unordered_map<std::string, Location>& seen,
+                  bool& ok) {
+    NsGuard guard(ns_, node);
+    const std::string_view uri = ns_.Resolve(node.name(), false).first;
+    if (!IsBpmnOrDiagram(uri)) return;
+    if (const pugi::xml_attribute id = node.attribute("id"); id) {
+      const auto [it, fresh] = seen.emplace(id.value(), At(node));
+      if (!fresh) {
+        findings_.Error(At(node), id.value(),
+                        "duplicate id '" + std::string(id.value()) + "' (first used at line " +
+                            std::to_string(it->second.line) + "); every id must be unique");
+        ok = false;
+      }
+    }
+    for (const pugi::xml_node& child : node.children()) {
+      if (child.type() == pugi::node_element) CollectIds(child, seen, ok);
+    }
+  }
+  static bool IsBpmnOrDiagram(std::string_view uri) {
+    return uri == kBpmnNamespace || uri == "http://www.omg.org/spec/BPMN/20100524/DI" ||
+           uri == "http://www.omg.org/spec/DD/20100524/DI" ||
+           uri == "http://www.omg.org/spec/DD/20100524/DC";
+  }
+
+  // BPMN makes ids optional; the engine needs one for history and the API. A generated id
+  // names the element and its line, and cannot clash with an XML ID (it has '@').
+  std::string IdOrGenerated(const pugi::xml_node& node, std::string_view kind) const {
+    const std::string id = node.attribute("id").value();
+    if (!id.empty()) return id;
+    return std::string(kind) + "@" + std::to_string(At(node).line) + ":" +
+           std::to_string(At(node).column);
+  }
+
+  void ReadRoot(const pugi::xml_node& root) {
+    // Root-level definitions first: processes refer to them.
+    for (const pugi::xml_node& child : root.children()) {
+      if (child.type() != pugi::node_element) continue;
+      NsGuard guard(ns_, child);
+      if (!InBpmn(child)) continue;
+      const std::string local = LocalName(child);
+      const std::string id = child.attribute("id").value();
+      const std::string name = child.attribute("name").value();
+      if (local == "message") {
+        Message m{id, name, {}};
+        ForExtension(child, [&](const pugi::xml_node& ext, std::string_view uri,
+                                std::string_view ext_local) {
+          if (uri == kZeebeNamespace && ext_local == "subscription") {
+            m.correlation_key = Trim(ext.attribute("correlationKey").value());
+          }
+        });
+        out_.messages.push_back(std::move(m));
+      } else if (local == "signal") {
+        out_.signals.push_back({id, name});
+      } else if (local == "error") {
+        out_.errors.push_back({id, name, child.attribute("errorCode").value()});
+      } else if (local == "escalation") {
+        out_.escalations.push_back({id, name, child.attribute("escalationCode").value()});
+      }
+    }
+    for (const pugi::xml_node& child : root.children()) {
+      if (child.type() != pugi::node_element) continue;
+      NsGuard guard(ns_, child);
+      if (!InBpmn(child)) continue;  // BPMNDI and vendor extensions: kept in the source
+      const std::string local = LocalName(child);
+      if (local == "process") {
+        ReadProcess(child);
+      } else if (local == "collaboration") {
+        for (const pugi::xml_node& p : child.children()) {
+          NsGuard inner(ns_, p);
+          if (InBpmn(p) && LocalName(p) == "participant") {
+            out_.participants.push_back({p.attribute("id").value(), p.attribute("name").value(),
+                                         p.attribute("processRef").value()});
+          }
+        }
+      } else if (const auto it = UnsupportedElements().find(local);
+                 it != UnsupportedElements().end()) {
+        if (local.starts_with("global")) continue;  // only a call to one is a problem
+        Unsupported(child, it->second);
+      } else if (IsEventDefinition(local)) {
+        findings_.Warning(At(child), child.attribute("id").value(),
+                          "root-level <" + local +
+                              "> is ignored: Quire reads event definitions "
+                              "inside events only");
+      }
+    }
+    if (std::none_of(out_.processes.begin(), out_.processes.end(),
+                     [](const Process& p) { return p.executable; }) &&
+        !out_.processes.empty()) {
+      findings_.Warning({}, "",
+                        "no process is executable (isExecutable=\"false\" on all): the "
+                        "file can be shown but nothing in it runs");
+    }
+    if (out_.processes.empty()) {
+      findings_.Warning({}, "", "the file defines no <process>: there is nothing to run");
+    }
+  }
+
+  // Calls f(element, namespace, local name) for each child of <extensionElements>.
+  template <typename F>
+  void ForExtension(const pugi::xml_node& node, F&& f) {
+    for (const pugi::xml_node& child : node.children()) {
+      if (child.type() != pugi::node_element) continue;
+      NsGuard guard(ns_, child);
+      if (!InBpmn(child) || LocalName(child) != "extensionElements") continue;
+      VisitExtensions(child, f);
+    }
+  }
+  template <typename F>
+  void VisitExtensions(const pugi::xml_node& node, F& f) {
+    for (const pugi::xml_node& ext : node.children()) {
+      if (ext.type() != pugi::node_element) continue;
+      NsGuard guard(ns_, ext);
+      const auto [uri, local] = ns_.Resolve(ext.name(), false);
+      f(ext, uri, local);
+    }
+  }
+
+  void Unsupported(const pugi::xml_node& node, std::string_view why) {
+    const std::string id = node.attribute("id").value();
+    if (!id.empty()) unsupported_ids_.insert(id);
+    const Location where = At(node);
+    findings_.Error(where, id,
+                    "element <" + LocalName(node) + ">" + (id.empty() ? "" : " '" + id + "'") +
+                        " at line " + std::to_string(where.line) +
+                        " is not supported by Quire: " + std::string(why));
+  }
+
+  void ReadProcess(const pugi::xml_node& node) {
+    Process process;
+    process.id = node.attribute("id").value();
+    process.name = node.attribute("name").value();
+    process.where = At(node);
+    const pugi::xml_attribute executable = node.attribute("isExecutable");
+    process.executable = !executable || executable.as_bool();
+    if (process.id.empty()) {
+      findings_.Error(process.where, "", "a <process> needs an id");
+    }
+    findings_.SetLenient(!process.executable);
+    pending_ = {};
+    ReadScope(node, process, kNoElement);
+    ResolveReferences(process);
+    findings_.SetLenient(false);
+    out_.processes.push_back(std::move(process));
+  }
+
+  // Reads the flow nodes and sequence flows directly inside a process or subprocess.
+  void ReadScope(const pugi::xml_node& scope, Process& process, ElementIndex parent) {
+    for (const pugi::xml_node& child : scope.children()) {
+      if (child.type() != pugi::node_element) continue;
+      NsGuard guard(ns_, child);
+      if (!InBpmn(child)) continue;  // vendor extensions outside extensionElements
+      const std::string local = LocalName(child);
+      if (const auto kind = FlowNodeKinds().find(local); kind != FlowNodeKinds().end()) {
+        ReadFlowNode(child, kind->second, process, parent);
+      } else if (local == "sequenceFlow") {
+        ReadSequenceFlow(child, process, parent);
+      } else if (const auto it = UnsupportedElements().find(local);
+                 it != UnsupportedElements().end()) {
+        Unsupported(child, it->second);
+      } else if (!IsDescriptive(local)) {
+        Unsupported(child, "it is not a BPMN 2.0 element Quire knows");
+      }
+    }
+  }
+
+  void ReadFlowNode(const pugi::xml_node& node, ElementKind kind, Process& process,
+                    ElementIndex parent) {
+    Element e;
+    e.index = static_cast<ElementIndex>(process.elements.size());
+    e.id = IdOrGenerated(node, KindName(kind));
+    e.name = node.attribute("name").value();
+    e.kind = kind;
+    e.parent = parent;
+    e.where = At(node);
+    if (!node.attribute("id")) {
+      findings_.Warning(e.where, e.id,
+                        std::string("this <") + KindName(kind) + "> has no id; it is called '" +
+                            e.id + "' in history and the API, and no sequence flow can reach it");
+    }
+    if (node.attribute("isForCompensation").as_bool()) {
+      Unsupported(node, "compensation is not run; model the undo steps as normal flow");
+    }
+
+    std::string default_flow = node.attribute("default").value();
+    if (!default_flow.empty()) pending_.defaults.emplace_back(e.index, default_flow);
+
+    for (const pugi::xml_node& child : node.children()) {
+      if (child.type() != pugi::node_element) continue;
+      NsGuard guard(ns_, child);
+      if (!InBpmn(child)) continue;
+      const std::string local = LocalName(child);
+      if (local == "documentation") {
+        e.documentation = Trim(child.text().get());
+      } else if (local == "multiInstanceLoopCharacteristics") {
+        ReadMultiInstance(child, e);
+      } else if (local == "standardLoopCharacteristics") {
+        ReadStandardLoop(child, e);
+      }
+    }
+
+    if (IsEvent(kind)) ReadEventDefinitions(node, e);
+    switch (kind) {
+      case ElementKind::kBoundaryEvent: {
+        const pugi::xml_attribute cancel = node.attribute("cancelActivity");
+        e.interrupting = !cancel || cancel.as_bool();
+        const std::string attached = node.attribute("attachedToRef").value();
+        if (attached.empty()) {
+          findings_.Error(e.where, e.id, "boundary event '" + e.id + "' has no attachedToRef");
+        } else {
+          pending_.attachments.emplace_back(e.index, attached);
+        }
+        break;
+      }
+      case ElementKind::kStartEvent: {
+        const pugi::xml_attribute interrupting = node.attribute("isInterrupting");
+        e.interrupting = !interrupting || interrupting.as_bool();
+        break;
+      }
+      case ElementKind::kCallActivity:
+        ReadCallActivity(node, e);
+        break;
+      case ElementKind::kSubProcess:
+        e.triggered_by_event = node.attribute("triggeredByEvent").as_bool();
+        break;
+      default:
+        break;
+    }
+
+    if (process.element_ids.contains(e.id)) return;  // reported by CheckIds
+    process.element_ids.emplace(e.id, e.index);
+    const ElementIndex index = e.index;
+    process.elements.push_back(std::move(e));
+    if (kind == ElementKind::kSubProcess) ReadScope(node, process, index);
+  }
+
+  void ReadEventDefinitions(const pugi::xml_node& node, Element& e) {
+    int count = 0;
+    for (const pugi::xml_node& child : node.children()) {
+      if (child.type() != pugi::node_element) continue;
+      NsGuard guard(ns_, child);
+      if (!InBpmn(child)) continue;
+      const std::string local = LocalName(child);
+      if (local == "eventDefinitionRef") {
+        Unsupported(child, "refer to event definitions by nesting them inside the event");
+        continue;
+      }
+      if (!IsEventDefinition(local)) continue;
+      if (++count == 2) {
+        Unsupported(node,
+                    "an event with several event definitions (multiple or parallel "
+                    "multiple) is not run; use one definition per event");
+      }
+      if (local == "timerEventDefinition") {
+        e.trigger = EventTrigger::kTimer;
+        ReadTimer(child, e);
+      } else if (local == "messageEventDefinition") {
+        e.trigger = EventTrigger::kMessage;
+        e.trigger_ref = child.attribute("messageRef").value();
+      } else if (local == "signalEventDefinition") {
+        e.trigger = EventTrigger::kSignal;
+        e.trigger_ref = child.attribute("signalRef").value();
+      } else if (local == "errorEventDefinition") {
+        e.trigger = EventTrigger::kError;
+        e.trigger_ref = child.attribute("errorRef").value();
+      } else if (local == "escalationEventDefinition") {
+        e.trigger = EventTrigger::kEscalation;
+        e.trigger_ref = child.attribute("escalationRef").value();
+      } else if (local == "terminateEventDefinition") {
+        e.trigger = EventTrigger::kTerminate;
+      } else if (local == "linkEventDefinition") {
+        e.trigger = EventTrigger::kLink;
+        e.trigger_ref = child.attribute("name").value();
+      } else if (local == "compensateEventDefinition") {
+        Unsupported(child, "compensation is not run; model the undo steps as normal flow");
+      } else if (local == "cancelEventDefinition") {
+        Unsupported(child, "cancel events belong to transactions, which Quire does not run");
+      } else if (local == "conditionalEventDefinition") {
+        Unsupported(child, "conditional events are not run; use a message, signal or timer");
+      } else {
+        Unsupported(child, "it is not a BPMN 2.0 event definition Quire knows");
+      }
+    }
+  }
+
+  void ReadTimer(const pugi::xml_node& definition, Element& e) {
+    for (const pugi::xml_node& child : definition.children()) {
+      if (child.type() != pugi::node_element) continue;
+      NsGuard guard(ns_, child);
+      if (!InBpmn(child)) continue;
+      const std::string local = LocalName(child);
+      TimerSpec spec;
+      if (local == "timeDate") {
+        spec.kind = TimerSpec::Kind::kDate;
+      } else if (local == "timeDuration") {
+        spec.kind = TimerSpec::Kind::kDuration;
+      } else if (local == "timeCycle") {
+        spec.kind = TimerSpec::Kind::kCycle;
+      } else {
+        continue;
+      }
+      spec.expression = Trim(child.text().get());
+      e.timer = std::move(spec);
+    }
+    if (!e.timer || e.timer->expression.empty()) {
+      findings_.Error(At(definition), e.id,
+                      "timer of '" + e.id + "' has no timeDate, timeDuration or timeCycle value");
+    }
+  }
+
+  void ReadMultiInstance(const pugi::xml_node& node, Element& e) {
+    LoopSpec& loop = e.loop;
+    loop.kind = node.attribute("isSequential").as_bool() ? LoopSpec::Kind::kSequential
+                                                         : LoopSpec::Kind::kParallel;
+    loop.collection = CamundaAttr(node, "collection");
+    loop.element_variable = CamundaAttr(node, "elementVariable");
+    for (const pugi::xml_node& child : node.children()) {
+      if (child.type() != pugi::node_element) continue;
+      NsGuard guard(ns_, child);
+      if (!InBpmn(child)) continue;
+      const std::string local = LocalName(child);
+      if (local == "loopCardinality") {
+        loop.cardinality = Trim(child.text().get());
+      } else if (local == "completionCondition") {
+        loop.completion_condition = Trim(child.text().get());
+      } else if (local == "loopDataInputRef") {
+        if (loop.collection.empty()) loop.collection = Trim(child.text().get());
+      } else if (local == "inputDataItem") {
+        if (loop.element_variable.empty()) loop.element_variable = child.attribute("name").value();
+      }
+    }
+    ForExtension(node,
+                 [&](const pugi::xml_node& ext, std::string_view uri, std::string_view local) {
+                   if (uri == kZeebeNamespace && local == "loopCharacteristics") {
+                     loop.collection = Trim(ext.attribute("inputCollection").value());
+                     loop.element_variable = ext.attribute("inputElement").value();
+                     loop.output_collection = ext.attribute("outputCollection").value();
+                     loop.output_element = Trim(ext.attribute("outputElement").value());
+                   }
+                 });
+  }
+
+  void ReadStandardLoop(const pugi::xml_node& node, Element& e) {
+    LoopSpec& loop = e.loop;
+    loop.kind = LoopSpec::Kind::kStandard;
+    loop.test_before = node.attribute("testBefore").as_bool();
+    if (const pugi::xml_attribute max = node.attribute("loopMaximum"); max) {
+      loop.loop_maximum = ParseInt(max.value());
+    }
+    for (const pugi::xml_node& child : node.children()) {
+      if (child.type() != pugi::node_element) continue;
+      NsGuard guard(ns_, child);
+      if (InBpmn(child) && LocalName(child) == "loopCondition") {
+        loop.loop_condition = Trim(child.text().get());
+      }
+    }
+  }
+
+  void ReadCallActivity(const pugi::xml_node& node, Element& e) {
+    e.called_element = node.attribute("calledElement").value();
+    const std::string binding = CamundaAttr(node, "calledElementBinding");
+    if (binding == "version") {
+      const std::string version = CamundaAttr(node, "calledElementVersion");
+      e.called_version = ParseInt(version);
+      if (!e.called_version) {
+        findings_.Error(e.where, e.id,
+                        "call activity '" + e.id + "' binds to version '" + version +
+                            "', which is not a whole number");
+      }
+    }
+    if (const std::string pinned = Attr(node, kQuireNamespace, "calledVersion"); !pinned.empty()) {
+      e.called_version = ParseInt(pinned);
+      if (!e.called_version) {
+        findings_.Error(
+            e.where, e.id,
+            "quire:calledVersion of '" + e.id + "' must be a whole number, not '" + pinned + "'");
+      }
+    }
+    ForExtension(node,
+                 [&](const pugi::xml_node& ext, std::string_view uri, std::string_view local) {
+                   if (uri == kZeebeNamespace && local == "calledElement") {
+                     e.called_element = ext.attribute("processId").value();
+                   }
+                 });
+  }
+
+  void ReadSequenceFlow(const pugi::xml_node& node, Process& process, ElementIndex parent) {
+    SequenceFlow flow;
+    flow.index = static_cast<FlowIndex>(process.flows.size());
+    flow.id = IdOrGenerated(node, "sequenceFlow");
+    flow.name = node.attribute("name").value();
+    flow.where = At(node);
+    for (const pugi::xml_node& child : node.children()) {
+      if (child.type() != pugi::node_element) continue;
+      NsGuard guard(ns_, child);
+      if (InBpmn(child) && LocalName(child) == "conditionExpression") {
+        std::string condition = Trim(child.text().get());
+        if (!condition.empty()) flow.condition = std::move(condition);
+      }
+    }
+    pending_.flows.push_back({flow.index, node.attribute("sourceRef").value(),
+                              node.attribute("targetRef").value(), parent});
+    process.flows.push_back(std::move(flow));
+  }
+
+  // Turns the ids that elements and flows name into indexes, once the whole process is read.
+  void ResolveReferences(Process& process) {
+    for (const PendingFlow& p : pending_.flows) {
+      SequenceFlow& flow = process.flows[p.flow];
+      flow.source = ResolveEnd(process, flow, p.source, "sourceRef", p.scope);
+      flow.target = ResolveEnd(process, flow, p.target, "targetRef", p.scope);
+      if (flow.source != kNoElement) process.elements[flow.source].outgoing.push_back(flow.index);
+      if (flow.target != kNoElement) process.elements[flow.target].incoming.push_back(flow.index);
+    }
+    for (const auto& [index, flow_id] : pending_.defaults) {
+      Element& e = process.elements[index];
+      const auto it = std::find_if(e.outgoing.begin(), e.outgoing.end(),
+                                   [&](FlowIndex f) { return process.flows[f].id == flow_id; });
+      if (it == e.outgoing.end()) {
+        findings_.Error(e.where, e.id,
+                        "default flow '" + flow_id + "' of '" + e.id +
+                            "' is not one of its outgoing sequence flows");
+      } else {
+        e.default_flow = *it;
+      }
+    }
+    for (const auto& [index, target] : pending_.attachments) {
+      Element& e = process.elements[index];
+      const ElementIndex host = process.Find(target);
+      if (host == kNoElement && unsupported_ids_.contains(target)) continue;
+      if (host == kNoElement) {
+        findings_.Error(e.where, e.id,
+                        "boundary event '" + e.id + "' is attached to '" + target +
+                            "', which is not an element of this process");
+      } else if (!IsActivity(process.elements[host].kind)) {
+        findings_.Error(e.where, e.id,
+                        "boundary event '" + e.id + "' is attached to '" + target + "', a " +
+                            KindName(process.elements[host].kind) +
+                            "; boundary events attach to activities only");
+      } else if (process.elements[host].parent != e.parent) {
+        findings_.Error(e.where, e.id,
+                        "boundary event '" + e.id + "' must be in the same scope as '" + target +
+                            "', the activity it is attached to");
+      } else {
+        e.attached_to = host;
+        process.elements[host].boundary_events.push_back(e.index);
+      }
+    }
+  }
+
+  ElementIndex ResolveEnd(const Process& process, const SequenceFlow& flow, const std::string& id,
+                          const char* attribute, ElementIndex scope) {
+    if (id.empty()) {
+      findings_.Error(flow.where, flow.id, "sequence flow '" + flow.id + "' has no " + attribute);
+      return kNoElement;
+    }
+    const ElementIndex index = process.Find(id);
+    if (index == kNoElement && unsupported_ids_.contains(id)) {
+      return kNoElement;  // the element itself is reported; a second error would be noise
+    }
+    if (index == kNoElement) {
+      findings_.Error(flow.where, flow.id,
+                      "sequence flow '" + flow.id + "' has " + attribute + " '" + id +
+                          "', which is not a flow node of process '" + process.id + "'");
+      return kNoElement;
+    }
+    if (process.elements[index].parent != scope) {
+      findings_.Error(flow.where, flow.id,
+                      "sequence flow '" + flow.id + "' crosses a subprocess boundary to '" + id +
+                          "'; sequence flows connect elements of the same (sub)process only");
+      return kNoElement;
+    }
+    return index;
+  }
+
+  struct PendingFlow {
+    FlowIndex flow;
+    std::string source;
+    std::string target;
+    ElementIndex scope;
+  };
+  struct Pending {
+    std::vector<PendingFlow> flows;
+    std::vector<std::pair<ElementIndex, std::string>> defaults;
+    std::vector<std::pair<ElementIndex, std::string>> attachments;
+  };
+
+  std::string_view xml_;
+  LineTable lines_;
+  Definitions& out_;
+  Findings& findings_;
+  Namespaces ns_;
+  Pending pending_;
+  std::unordered_set<std::string> unsupported_ids_;
+};
+
+}  // namespace
+
+bool ReadDefinitions(std::string_view xml, Definitions& out, Findings& findings) {
+  return Reader(xml, out, findings).Read();
+}
+
+}  // namespace quire::definitions::internal

@@ -1,0 +1,268 @@
+// The rules of BPMN elements that the reader cannot see one element at a time: which
+// triggers each kind of event may have, what events refer to, gateway outgoing flows,
+// subprocess start events, link pairs, multi-instance inputs.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "reader.h"
+
+namespace quire::definitions::internal {
+namespace {
+
+bool TriggerAllowed(const Element& e, const Process& process) {
+  using T = EventTrigger;
+  const T t = e.trigger;
+  switch (e.kind) {
+    case ElementKind::kStartEvent: {
+      const bool in_event_subprocess =
+          e.parent != kNoElement && process.elements[e.parent].triggered_by_event;
+      if (in_event_subprocess) {
+        return t == T::kTimer || t == T::kMessage || t == T::kSignal || t == T::kError ||
+               t == T::kEscalation;
+      }
+      return t == T::kNone || t == T::kTimer || t == T::kMessage || t == T::kSignal;
+    }
+    case ElementKind::kEndEvent:
+      return t == T::kNone || t == T::kTerminate || t == T::kError || t == T::kEscalation ||
+             t == T::kMessage || t == T::kSignal;
+    case ElementKind::kIntermediateCatchEvent:
+      return t == T::kTimer || t == T::kMessage || t == T::kSignal || t == T::kLink;
+    case ElementKind::kIntermediateThrowEvent:
+      return t == T::kNone || t == T::kEscalation || t == T::kMessage || t == T::kSignal ||
+             t == T::kLink;
+    case ElementKind::kBoundaryEvent:
+      return t == T::kTimer || t == T::kMessage || t == T::kSignal || t == T::kError ||
+             t == T::kEscalation;
+    default:
+      return true;
+  }
+}
+
+class RuleChecker {
+ public:
+  RuleChecker(const Definitions& definitions, Findings& findings)
+      : defs_(definitions), findings_(findings) {}
+
+  void Run() {
+    for (const Process& process : defs_.processes) {
+      findings_.SetLenient(!process.executable);
+      CheckProcess(process);
+      findings_.SetLenient(false);
+    }
+  }
+
+ private:
+  void Error(const Element& e, const std::string& message) {
+    findings_.Error(e.where, e.id, message);
+  }
+
+  void CheckProcess(const Process& p) {
+    const bool has_start = std::any_of(p.elements.begin(), p.elements.end(), [](const Element& e) {
+      return e.kind == ElementKind::kStartEvent && e.parent == kNoElement;
+    });
+    if (!has_start && !p.elements.empty()) {
+      findings_.Error(p.where, p.id,
+                      "process '" + p.id +
+                          "' has no start event at its top level; add a "
+                          "<startEvent>");
+    }
+    std::map<std::pair<ElementIndex, std::string>, int> link_catches;
+    for (const Element& e : p.elements) {
+      if (e.kind == ElementKind::kIntermediateCatchEvent && e.trigger == EventTrigger::kLink) {
+        ++link_catches[{e.parent, e.trigger_ref}];
+      }
+    }
+    for (const Element& e : p.elements) {
+      if (IsEvent(e.kind)) CheckEvent(p, e, link_catches);
+      if (IsGateway(e.kind)) CheckGateway(p, e);
+      if (IsActivity(e.kind)) CheckActivity(p, e);
+    }
+    for (const SequenceFlow& f : p.flows) {
+      if (f.source == kNoElement || !f.condition) continue;
+      const ElementKind from = p.elements[f.source].kind;
+      if (from == ElementKind::kParallelGateway || from == ElementKind::kEventBasedGateway) {
+        findings_.Warning(
+            f.where, f.id,
+            "the condition on sequence flow '" + f.id + "' is ignored: flows out of " +
+                std::string(from == ElementKind::kParallelGateway ? "a parallel"
+                                                                  : "an event-based") +
+                " gateway are always taken");
+      }
+    }
+  }
+
+  void CheckEvent(const Process& p, const Element& e,
+                  const std::map<std::pair<ElementIndex, std::string>, int>& link_catches) {
+    if (!TriggerAllowed(e, p)) {
+      const bool none = e.trigger == EventTrigger::kNone;
+      Error(e, std::string("a ") + (none ? "none" : TriggerName(e.trigger)) + " " +
+                   KindName(e.kind) + " ('" + e.id + "') is not valid BPMN" +
+                   (none && e.kind == ElementKind::kStartEvent
+                        ? ": the start event of an event subprocess needs a trigger"
+                        : (none ? ": add an event definition" : "")));
+      return;
+    }
+    switch (e.trigger) {
+      case EventTrigger::kMessage:
+        if (e.trigger_ref.empty()) {
+          if (e.kind != ElementKind::kEndEvent && e.kind != ElementKind::kIntermediateThrowEvent) {
+            Error(e, "message event '" + e.id +
+                         "' needs a messageRef naming the message it waits for");
+          }
+        } else if (defs_.FindMessage(e.trigger_ref) == nullptr) {
+          Error(e, "message event '" + e.id + "' refers to message '" + e.trigger_ref +
+                       "', which is not defined; add <message id=\"" + e.trigger_ref +
+                       "\" name=...>");
+        }
+        break;
+      case EventTrigger::kSignal:
+        if (e.trigger_ref.empty()) {
+          Error(e, "signal event '" + e.id + "' needs a signalRef");
+        } else if (defs_.FindSignal(e.trigger_ref) == nullptr) {
+          Error(e, "signal event '" + e.id + "' refers to signal '" + e.trigger_ref +
+                       "', which is not defined");
+        }
+        break;
+      case EventTrigger::kError:
+        if (!e.trigger_ref.empty() && defs_.FindError(e.trigger_ref) == nullptr) {
+          Error(e, "error event '" + e.id + "' refers to error '" + e.trigger_ref +
+                       "', which is not defined");
+        } else if (e.trigger_ref.empty() && e.kind == ElementKind::kEndEvent) {
+          Error(e, "error end event '" + e.id + "' needs an errorRef naming the error it throws");
+        }
+        break;
+      case EventTrigger::kEscalation:
+        if (!e.trigger_ref.empty() && defs_.FindEscalation(e.trigger_ref) == nullptr) {
+          Error(e, "escalation event '" + e.id + "' refers to escalation '" + e.trigger_ref +
+                       "', which is not defined");
+        } else if (e.trigger_ref.empty() && e.kind != ElementKind::kBoundaryEvent &&
+                   e.kind != ElementKind::kStartEvent) {
+          Error(e, "escalation event '" + e.id + "' needs an escalationRef naming what it raises");
+        }
+        break;
+      case EventTrigger::kLink:
+        if (e.trigger_ref.empty()) {
+          Error(e, "link event '" + e.id + "' needs a name: throw and catch links pair by name");
+        } else if (e.kind == ElementKind::kIntermediateThrowEvent) {
+          const auto it = link_catches.find({e.parent, e.trigger_ref});
+          if (it == link_catches.end()) {
+            Error(e, "link '" + e.trigger_ref + "' thrown by '" + e.id +
+                         "' has no catching link event of that name in the same scope");
+          } else if (it->second > 1) {
+            Error(e, "link '" + e.trigger_ref +
+                         "' is caught by several events in this scope; "
+                         "a link name must have one target");
+          }
+        }
+        break;
+      default:
+        break;
+    }
+    if (e.kind == ElementKind::kStartEvent && !e.incoming.empty()) {
+      Error(e, "start event '" + e.id + "' has incoming sequence flows; a start event has none");
+    }
+    if (e.kind == ElementKind::kBoundaryEvent && !e.incoming.empty()) {
+      Error(e, "boundary event '" + e.id + "' has incoming sequence flows; it has none");
+    }
+    if (e.kind == ElementKind::kEndEvent && !e.outgoing.empty()) {
+      Error(e, "end event '" + e.id + "' has outgoing sequence flows; an end event has none");
+    }
+    if (e.kind == ElementKind::kStartEvent && e.parent != kNoElement &&
+        !p.elements[e.parent].triggered_by_event && e.trigger != EventTrigger::kNone) {
+      Error(e, "start event '" + e.id + "' of an embedded subprocess must be a none start event");
+    }
+  }
+
+  void CheckGateway(const Process& p, const Element& e) {
+    if (e.default_flow != kNoFlow && p.flows[e.default_flow].condition) {
+      Error(
+          e,
+          "default flow '" + p.flows[e.default_flow].id + "' of '" + e.id +
+              "' has a condition; a default flow is taken when no condition holds, so it has none");
+    }
+    if ((e.kind == ElementKind::kExclusiveGateway || e.kind == ElementKind::kInclusiveGateway) &&
+        e.outgoing.size() > 1) {
+      for (FlowIndex f : e.outgoing) {
+        if (f != e.default_flow && !p.flows[f].condition) {
+          findings_.Error(p.flows[f].where, p.flows[f].id,
+                          "sequence flow '" + p.flows[f].id + "' leaves " + KindName(e.kind) +
+                              " '" + e.id +
+                              "' without a condition and is not its default flow; "
+                              "add a conditionExpression or make it the gateway's default");
+        }
+      }
+    }
+    if (e.kind == ElementKind::kEventBasedGateway) {
+      if (e.outgoing.size() < 2) {
+        Error(e, "event-based gateway '" + e.id +
+                     "' needs at least two outgoing flows, one per event");
+      }
+      for (FlowIndex f : e.outgoing) {
+        const ElementIndex t = p.flows[f].target;
+        if (t == kNoElement) continue;
+        const Element& target = p.elements[t];
+        const bool ok = target.kind == ElementKind::kReceiveTask ||
+                        (target.kind == ElementKind::kIntermediateCatchEvent &&
+                         target.trigger != EventTrigger::kLink);
+        if (!ok) {
+          Error(e, "event-based gateway '" + e.id + "' leads to '" + target.id + "', a " +
+                       KindName(target.kind) +
+                       "; it must lead to intermediate catch events "
+                       "(message, timer, signal) or receive tasks");
+        }
+      }
+    }
+  }
+
+  void CheckActivity(const Process& p, const Element& e) {
+    if (e.default_flow != kNoFlow && p.flows[e.default_flow].condition) {
+      Error(e,
+            "default flow '" + p.flows[e.default_flow].id + "' of '" + e.id + "' has a condition");
+    }
+    if (e.kind == ElementKind::kCallActivity && e.called_element.empty()) {
+      Error(e,
+            "call activity '" + e.id + "' does not say which process to call; set calledElement");
+    }
+    if ((e.loop.kind == LoopSpec::Kind::kParallel || e.loop.kind == LoopSpec::Kind::kSequential) &&
+        e.loop.cardinality.empty() && e.loop.collection.empty()) {
+      Error(e, "multi-instance activity '" + e.id +
+                   "' needs a loopCardinality or a collection "
+                   "to say how many instances to run");
+    }
+    if (e.kind == ElementKind::kSubProcess) {
+      std::vector<const Element*> starts;
+      for (const Element& child : p.elements) {
+        if (child.parent == e.index && child.kind == ElementKind::kStartEvent)
+          starts.push_back(&child);
+      }
+      if (e.triggered_by_event) {
+        if (starts.size() != 1) {
+          Error(e, "event subprocess '" + e.id +
+                       "' needs exactly one start event, which says "
+                       "what triggers it; it has " +
+                       std::to_string(starts.size()));
+        }
+        if (!e.incoming.empty() || !e.outgoing.empty()) {
+          Error(e, "event subprocess '" + e.id +
+                       "' has sequence flows; it is started by its "
+                       "event, not by flow");
+        }
+      } else if (starts.size() > 1) {
+        Error(e, "embedded subprocess '" + e.id + "' has " + std::to_string(starts.size()) +
+                     " start events; it may have one");
+      }
+    }
+  }
+
+  const Definitions& defs_;
+  Findings& findings_;
+};
+
+}  // namespace
+
+void CheckRules(const Definitions& definitions, Findings& findings) {
+  RuleChecker(definitions, findings).Run();
+}
+
+}  // namespace quire::definitions::internal
