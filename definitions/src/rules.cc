@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "quire/definitions/iso8601.h"
 #include "reader.h"
 
 namespace quire::definitions::internal {
@@ -103,6 +104,7 @@ class RuleChecker {
                         : (none ? ": add an event definition" : "")));
       return;
     }
+    if (e.timer) CheckTimer(e);
     switch (e.trigger) {
       case EventTrigger::kMessage:
         if (e.trigger_ref.empty()) {
@@ -172,6 +174,34 @@ class RuleChecker {
         !p.elements[e.parent].triggered_by_event && e.trigger != EventTrigger::kNone) {
       Error(e, "start event '" + e.id + "' of an embedded subprocess must be a none start event");
     }
+  }
+
+  // A literal timer value must parse; an expression (${...}, #{...}, or FEEL's "= ...") is
+  // evaluated when the timer starts.
+  void CheckTimer(const Element& e) {
+    const std::string& text = e.timer->expression;
+    if (text.empty() || text.starts_with("${") || text.starts_with("#{") || text.starts_with("=")) {
+      return;
+    }
+    Result<void> ok = Ok();
+    switch (e.timer->kind) {
+      case TimerSpec::Kind::kDate:
+        if (auto r = ParseDateTime(text); !r) ok = r.error();
+        break;
+      case TimerSpec::Kind::kDuration:
+        if (auto r = ParseDuration(text); !r) ok = r.error();
+        break;
+      case TimerSpec::Kind::kCycle:
+        if (!text.starts_with("R") && text.find(' ') != std::string::npos) {
+          Error(e, "timer '" + e.id + "' uses the cron expression '" + text +
+                       "', which Quire does not support; use an ISO 8601 repeating interval "
+                       "such as R/PT5M or R/2026-01-01T09:00Z/P1D");
+          return;
+        }
+        if (auto r = ParseCycle(text); !r) ok = r.error();
+        break;
+    }
+    if (!ok) Error(e, "timer '" + e.id + "': " + ok.error().message());
   }
 
   void CheckGateway(const Process& p, const Element& e) {

@@ -14,6 +14,15 @@ namespace quire {
 
 inline void PrintTo(const Error& error, std::ostream* os) { *os << error.ToString(); }
 
+template <typename T>
+void PrintTo(const Result<T>& result, std::ostream* os) {
+  if (result.has_value()) {
+    *os << "a success";
+  } else {
+    *os << "an error";
+  }
+}
+
 namespace testing {
 
 MATCHER(IsOk, "succeeds") {
