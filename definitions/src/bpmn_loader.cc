@@ -10,6 +10,7 @@ LoadResult LoadBpmn(std::string_view xml) {
   LoadResult result;
   if (internal::ReadDefinitions(xml, *definitions, findings)) {
     internal::CheckRules(*definitions, findings);
+    if (!findings.has_errors()) internal::CheckGraphs(*definitions, findings);
     if (!findings.has_errors()) {
       definitions->source.assign(xml);
       result.definitions = std::move(definitions);

@@ -34,4 +34,8 @@ bool ReadDefinitions(std::string_view xml, Definitions& out, Findings& findings)
 // Rules of gateways, events and activities on a model that was read.
 void CheckRules(const Definitions& definitions, Findings& findings);
 
+// Reachability, termination, spinning loops and deadlocking joins of executable processes.
+// REQUIRES: the model has no reference errors (the graph would be noise otherwise).
+void CheckGraphs(const Definitions& definitions, Findings& findings);
+
 }  // namespace quire::definitions::internal
