@@ -285,8 +285,8 @@ class Reader {
     return lines_.At(offset);
   }
 
-  std::string LocalName(const pugi::xml_node& node) const {
-    return std::string(ns_.Resolve(node.name(), false).second);
+  std::string_view LocalName(const pugi::xml_node& node) const {
+    return ns_.Resolve(node.name(), false).second;
   }
   bool InBpmn(const pugi::xml_node& node) const {
     return ns_.Resolve(node.name(), false).first == kBpmnNamespace;
@@ -313,22 +313,22 @@ class Reader {
   // Every id of a BPMN or diagram element is unique (XML ID semantics). Vendor extension
   // elements have ids of their own meaning (form fields...) and are not counted.
   bool CheckIds(const pugi::xml_node& root) {
-    std::unordered_map<std::string, Location> seen;
+    std::unordered_map<std::string_view, pugi::xml_node> seen;  // views into the parsed buffer
     bool ok = true;
     CollectIds(root, seen, ok);
     return ok;
   }
-  void CollectIds(const pugi::xml_node& node, std::unordered_map<std::string, Location>& seen,
-                  bool& ok) {
+  void CollectIds(const pugi::xml_node& node,
+                  std::unordered_map<std::string_view, pugi::xml_node>& seen, bool& ok) {
     NsGuard guard(ns_, node);
     const std::string_view uri = ns_.Resolve(node.name(), false).first;
     if (!IsBpmnOrDiagram(uri)) return;
     if (const pugi::xml_attribute id = node.attribute("id"); id) {
-      const auto [it, fresh] = seen.emplace(id.value(), At(node));
+      const auto [it, fresh] = seen.emplace(id.value(), node);
       if (!fresh) {
         findings_.Error(At(node), id.value(),
                         "duplicate id '" + std::string(id.value()) + "' (first used at line " +
-                            std::to_string(it->second.line) + "); every id must be unique");
+                            std::to_string(At(it->second).line) + "); every id must be unique");
         ok = false;
       }
     }
@@ -357,7 +357,7 @@ class Reader {
       if (child.type() != pugi::node_element) continue;
       NsGuard guard(ns_, child);
       if (!InBpmn(child)) continue;
-      const std::string local = LocalName(child);
+      const std::string_view local = LocalName(child);
       const std::string id = child.attribute("id").value();
       const std::string name = child.attribute("name").value();
       if (local == "message") {
@@ -381,7 +381,7 @@ class Reader {
       if (child.type() != pugi::node_element) continue;
       NsGuard guard(ns_, child);
       if (!InBpmn(child)) continue;  // BPMNDI and vendor extensions: kept in the source
-      const std::string local = LocalName(child);
+      const std::string_view local = LocalName(child);
       if (local == "process") {
         ReadProcess(child);
       } else if (local == "collaboration") {
@@ -398,7 +398,7 @@ class Reader {
         Unsupported(child, it->second);
       } else if (IsEventDefinition(local)) {
         findings_.Warning(At(child), child.attribute("id").value(),
-                          "root-level <" + local +
+                          "root-level <" + std::string(local) +
                               "> is ignored: Quire reads event definitions "
                               "inside events only");
       }
@@ -440,8 +440,9 @@ class Reader {
     if (!id.empty()) unsupported_ids_.insert(id);
     const Location where = At(node);
     findings_.Error(where, id,
-                    "element <" + LocalName(node) + ">" + (id.empty() ? "" : " '" + id + "'") +
-                        " at line " + std::to_string(where.line) +
+                    "element <" + std::string(LocalName(node)) + ">" +
+                        (id.empty() ? "" : " '" + id + "'") + " at line " +
+                        std::to_string(where.line) +
                         " is not supported by Quire: " + std::string(why));
   }
 
@@ -469,7 +470,7 @@ class Reader {
       if (child.type() != pugi::node_element) continue;
       NsGuard guard(ns_, child);
       if (!InBpmn(child)) continue;  // vendor extensions outside extensionElements
-      const std::string local = LocalName(child);
+      const std::string_view local = LocalName(child);
       if (const auto kind = FlowNodeKinds().find(local); kind != FlowNodeKinds().end()) {
         ReadFlowNode(child, kind->second, process, parent);
       } else if (local == "sequenceFlow") {
@@ -508,7 +509,7 @@ class Reader {
       if (child.type() != pugi::node_element) continue;
       NsGuard guard(ns_, child);
       if (!InBpmn(child)) continue;
-      const std::string local = LocalName(child);
+      const std::string_view local = LocalName(child);
       if (local == "documentation") {
         e.documentation = Trim(child.text().get());
       } else if (local == "multiInstanceLoopCharacteristics") {
@@ -559,7 +560,7 @@ class Reader {
       if (child.type() != pugi::node_element) continue;
       NsGuard guard(ns_, child);
       if (!InBpmn(child)) continue;
-      const std::string local = LocalName(child);
+      const std::string_view local = LocalName(child);
       if (local == "eventDefinitionRef") {
         Unsupported(child, "refer to event definitions by nesting them inside the event");
         continue;
@@ -607,7 +608,7 @@ class Reader {
       if (child.type() != pugi::node_element) continue;
       NsGuard guard(ns_, child);
       if (!InBpmn(child)) continue;
-      const std::string local = LocalName(child);
+      const std::string_view local = LocalName(child);
       TimerSpec spec;
       if (local == "timeDate") {
         spec.kind = TimerSpec::Kind::kDate;
@@ -637,7 +638,7 @@ class Reader {
       if (child.type() != pugi::node_element) continue;
       NsGuard guard(ns_, child);
       if (!InBpmn(child)) continue;
-      const std::string local = LocalName(child);
+      const std::string_view local = LocalName(child);
       if (local == "loopCardinality") {
         loop.cardinality = Trim(child.text().get());
       } else if (local == "completionCondition") {
