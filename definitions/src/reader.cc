@@ -365,7 +365,8 @@ class Reader {
         ForExtension(child, [&](const pugi::xml_node& ext, std::string_view uri,
                                 std::string_view ext_local) {
           if (uri == kZeebeNamespace && ext_local == "subscription") {
-            m.correlation_key = Trim(ext.attribute("correlationKey").value());
+            m.correlation_key =
+                Compile(ext, Trim(ext.attribute("correlationKey").value()), id, "correlation key");
           }
         });
         out_.messages.push_back(std::move(m));
@@ -434,6 +435,22 @@ class Reader {
       f(ext, uri, local);
     }
   }
+
+  // Compiles the expression `text` found at `node`; a syntax error is reported there.
+  std::optional<Expression> Compile(const pugi::xml_node& node, std::string_view text,
+                                    const std::string& element_id, const std::string& what) {
+    if (text.empty()) return std::nullopt;
+    auto compiled = Expression::Compile(text);
+    if (!compiled) {
+      findings_.Error(At(node), element_id,
+                      what + " of '" + element_id + "': " + compiled.error().message());
+      findings_.MarkBroken(element_id);
+      return std::nullopt;
+    }
+    return std::move(*compiled);
+  }
+  // The text of a child element, or the empty string.
+  std::string ChildText(const pugi::xml_node& node) const { return Trim(node.text().get()); }
 
   void Unsupported(const pugi::xml_node& node, std::string_view why) {
     const std::string id = node.attribute("id").value();
@@ -620,6 +637,10 @@ class Reader {
         continue;
       }
       spec.expression = Trim(child.text().get());
+      if (spec.expression.starts_with("${") || spec.expression.starts_with("#{") ||
+          spec.expression.starts_with("=")) {
+        spec.value = Compile(child, spec.expression, e.id, "timer");
+      }
       e.timer = std::move(spec);
     }
     if (!e.timer || e.timer->expression.empty()) {
@@ -632,7 +653,7 @@ class Reader {
     LoopSpec& loop = e.loop;
     loop.kind = node.attribute("isSequential").as_bool() ? LoopSpec::Kind::kSequential
                                                          : LoopSpec::Kind::kParallel;
-    loop.collection = CamundaAttr(node, "collection");
+    loop.collection = Compile(node, CamundaAttr(node, "collection"), e.id, "collection");
     loop.element_variable = CamundaAttr(node, "elementVariable");
     for (const pugi::xml_node& child : node.children()) {
       if (child.type() != pugi::node_element) continue;
@@ -640,24 +661,27 @@ class Reader {
       if (!InBpmn(child)) continue;
       const std::string_view local = LocalName(child);
       if (local == "loopCardinality") {
-        loop.cardinality = Trim(child.text().get());
+        loop.cardinality = Compile(child, ChildText(child), e.id, "loopCardinality");
       } else if (local == "completionCondition") {
-        loop.completion_condition = Trim(child.text().get());
+        loop.completion_condition = Compile(child, ChildText(child), e.id, "completionCondition");
       } else if (local == "loopDataInputRef") {
-        if (loop.collection.empty()) loop.collection = Trim(child.text().get());
+        if (!loop.collection)
+          loop.collection = Compile(child, ChildText(child), e.id, "loopDataInputRef");
       } else if (local == "inputDataItem") {
         if (loop.element_variable.empty()) loop.element_variable = child.attribute("name").value();
       }
     }
-    ForExtension(node,
-                 [&](const pugi::xml_node& ext, std::string_view uri, std::string_view local) {
-                   if (uri == kZeebeNamespace && local == "loopCharacteristics") {
-                     loop.collection = Trim(ext.attribute("inputCollection").value());
-                     loop.element_variable = ext.attribute("inputElement").value();
-                     loop.output_collection = ext.attribute("outputCollection").value();
-                     loop.output_element = Trim(ext.attribute("outputElement").value());
-                   }
-                 });
+    ForExtension(
+        node, [&](const pugi::xml_node& ext, std::string_view uri, std::string_view local) {
+          if (uri == kZeebeNamespace && local == "loopCharacteristics") {
+            loop.collection = Compile(ext, Trim(ext.attribute("inputCollection").value()), e.id,
+                                      "inputCollection");
+            loop.element_variable = ext.attribute("inputElement").value();
+            loop.output_collection = ext.attribute("outputCollection").value();
+            loop.output_element =
+                Compile(ext, Trim(ext.attribute("outputElement").value()), e.id, "outputElement");
+          }
+        });
   }
 
   void ReadStandardLoop(const pugi::xml_node& node, Element& e) {
@@ -671,7 +695,7 @@ class Reader {
       if (child.type() != pugi::node_element) continue;
       NsGuard guard(ns_, child);
       if (InBpmn(child) && LocalName(child) == "loopCondition") {
-        loop.loop_condition = Trim(child.text().get());
+        loop.loop_condition = Compile(child, ChildText(child), e.id, "loopCondition");
       }
     }
   }
@@ -714,8 +738,18 @@ class Reader {
       if (child.type() != pugi::node_element) continue;
       NsGuard guard(ns_, child);
       if (InBpmn(child) && LocalName(child) == "conditionExpression") {
-        std::string condition = Trim(child.text().get());
-        if (!condition.empty()) flow.condition = std::move(condition);
+        const std::string language = child.attribute("language").value();
+        const std::string text = ChildText(child);
+        if (!language.empty() && language != "feel" && language != "juel" &&
+            language != "http://www.omg.org/spec/FEEL/20140401" && !text.empty()) {
+          findings_.Error(At(child), flow.id,
+                          "the condition of sequence flow '" + flow.id + "' at line " +
+                              std::to_string(At(child).line) + " is written in '" + language +
+                              "', which is not supported by Quire; write it in FEEL or as ${...}");
+          findings_.MarkBroken(flow.id);
+        } else {
+          flow.condition = Compile(child, text, flow.id, "condition");
+        }
       }
     }
     pending_.flows.push_back({flow.index, node.attribute("sourceRef").value(),

@@ -1,7 +1,9 @@
 // Internal: the XML-reading and checking stages behind LoadBpmn.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "quire/definitions/diagnostic.h"
@@ -20,7 +22,14 @@ class Findings {
   std::vector<Diagnostic> Take();
   bool has_errors() const { return has_errors_; }
 
+  // An element or flow whose content could not be read (a bad expression, a language
+  // Quire does not run) is marked broken, so rules that depend on that content do not add
+  // a second, misleading error about it.
+  void MarkBroken(const std::string& id) { broken_.insert(id); }
+  bool IsBroken(const std::string& id) const { return broken_.contains(id); }
+
  private:
+  std::unordered_set<std::string> broken_;
   std::vector<Diagnostic> list_;
   bool lenient_ = false;
   bool has_errors_ = false;

@@ -181,7 +181,7 @@ class RuleChecker {
   void CheckTimer(const Element& e) {
     const std::string& text = e.timer->expression;
     if (text.empty() || text.starts_with("${") || text.starts_with("#{") || text.starts_with("=")) {
-      return;
+      return;  // an expression: checked when it was compiled
     }
     Result<void> ok = Ok();
     switch (e.timer->kind) {
@@ -214,7 +214,7 @@ class RuleChecker {
     if ((e.kind == ElementKind::kExclusiveGateway || e.kind == ElementKind::kInclusiveGateway) &&
         e.outgoing.size() > 1) {
       for (FlowIndex f : e.outgoing) {
-        if (f != e.default_flow && !p.flows[f].condition) {
+        if (f != e.default_flow && !p.flows[f].condition && !findings_.IsBroken(p.flows[f].id)) {
           findings_.Error(p.flows[f].where, p.flows[f].id,
                           "sequence flow '" + p.flows[f].id + "' leaves " + KindName(e.kind) +
                               " '" + e.id +
@@ -255,7 +255,7 @@ class RuleChecker {
             "call activity '" + e.id + "' does not say which process to call; set calledElement");
     }
     if ((e.loop.kind == LoopSpec::Kind::kParallel || e.loop.kind == LoopSpec::Kind::kSequential) &&
-        e.loop.cardinality.empty() && e.loop.collection.empty()) {
+        !e.loop.cardinality && !e.loop.collection && !findings_.IsBroken(e.id)) {
       Error(e, "multi-instance activity '" + e.id +
                    "' needs a loopCardinality or a collection "
                    "to say how many instances to run");

@@ -26,6 +26,9 @@ std::string Errors(const LoadResult& r) {
   return out;
 }
 
+// The source text of a compiled expression, or "" when there is none.
+std::string Text(const std::optional<Expression>& e) { return e ? e->text() : ""; }
+
 const Element& Get(const Process& p, const std::string& id) {
   const ElementIndex i = p.Find(id);
   EXPECT_NE(i, kNoElement) << id;
@@ -52,7 +55,8 @@ TEST(BpmnLoaderTest, BuildsAnIndexedModel) {
   EXPECT_EQ(p.flows[check.default_flow].id, "f3");
   const SequenceFlow& f2 = p.flows[check.outgoing[0]];
   EXPECT_EQ(f2.id, "f2");
-  EXPECT_EQ(f2.condition, std::optional<std::string>("${amount > 1000}"));
+  EXPECT_EQ(Text(f2.condition), "${amount > 1000}");
+  EXPECT_EQ(f2.condition->dialect(), Dialect::kJuel);
   EXPECT_EQ(p.elements[f2.target].id, "approve");
   EXPECT_EQ(p.elements[f2.source].index, check.index);
 
@@ -148,7 +152,9 @@ TEST(BpmnLoaderTest, ReadsLoopsTimersAndCalls) {
 </definitions>)");
   ASSERT_TRUE(r.ok()) << Errors(r);
   const Process& p = r.definitions->processes[0];
-  EXPECT_EQ(r.definitions->messages[0].correlation_key, "= orderId");
+  EXPECT_EQ(Text(r.definitions->messages[0].correlation_key), "= orderId");
+  EXPECT_EQ(r.definitions->messages[0].correlation_key->variables(),
+            std::vector<std::string>{"orderId"});
 
   const Element& s = Get(p, "s");
   ASSERT_TRUE(s.timer.has_value());
@@ -157,22 +163,22 @@ TEST(BpmnLoaderTest, ReadsLoopsTimersAndCalls) {
 
   const LoopSpec& review = Get(p, "review").loop;
   EXPECT_EQ(review.kind, LoopSpec::Kind::kParallel);
-  EXPECT_EQ(review.collection, "${reviewers}");
+  EXPECT_EQ(Text(review.collection), "${reviewers}");
   EXPECT_EQ(review.element_variable, "reviewer");
-  EXPECT_EQ(review.completion_condition, "${nrOfCompletedInstances >= 2}");
+  EXPECT_EQ(Text(review.completion_condition), "${nrOfCompletedInstances >= 2}");
 
   const LoopSpec& pick = Get(p, "pick").loop;
   EXPECT_EQ(pick.kind, LoopSpec::Kind::kSequential);
-  EXPECT_EQ(pick.collection, "= items");
+  EXPECT_EQ(Text(pick.collection), "= items");
   EXPECT_EQ(pick.element_variable, "item");
   EXPECT_EQ(pick.output_collection, "results");
-  EXPECT_EQ(pick.output_element, "= result");
+  EXPECT_EQ(Text(pick.output_element), "= result");
 
   const LoopSpec& retry = Get(p, "retry").loop;
   EXPECT_EQ(retry.kind, LoopSpec::Kind::kStandard);
   EXPECT_TRUE(retry.test_before);
   EXPECT_EQ(retry.loop_maximum, std::optional<std::int64_t>(5));
-  EXPECT_EQ(retry.loop_condition, "${again}");
+  EXPECT_EQ(Text(retry.loop_condition), "${again}");
 
   EXPECT_EQ(Get(p, "pinned").called_element, "billing");
   EXPECT_EQ(Get(p, "pinned").called_version, std::optional<std::int64_t>(3));

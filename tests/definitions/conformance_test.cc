@@ -69,7 +69,7 @@ const std::map<std::string, Verdict>& Known() {
       {"jbpm/BPMN2-Compensation-Transaction.bpmn", Verdict::kUnsupported},
       {"jbpm/BPMN2-DataObject.bpmn", Verdict::kUnsupported},
       {"jbpm/BPMN2-EventSubprocessTimer.bpmn", Verdict::kUnsupported},
-      {"jbpm/BPMN2-InclusiveSplitAndJoinLoop.bpmn", Verdict::kLoads},
+      {"jbpm/BPMN2-InclusiveSplitAndJoinLoop.bpmn", Verdict::kUnsupported},  // Java conditions
       {"miwg/A.1.0.bpmn", Verdict::kLoads},
       {"miwg/A.2.0.bpmn", Verdict::kLoads},
       {"miwg/A.3.0.bpmn", Verdict::kLoads},

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "quire/definitions/diagnostic.h"
+#include "quire/definitions/expression.h"
 
 namespace quire::definitions {
 
@@ -68,9 +69,11 @@ const char* TriggerName(EventTrigger trigger);
 struct TimerSpec {
   enum class Kind : std::uint8_t { kDate = 0, kDuration = 1, kCycle = 2 };  // stored
   Kind kind = Kind::kDuration;
-  std::string expression;  // ISO 8601 text or an expression yielding one
+  std::string expression;           // as written: ISO 8601 text, or an expression
+  std::optional<Expression> value;  // when written as ${...} or = ...: computes the text
 };
 
+// Expressions are compiled when the file is loaded; absent means "not given".
 struct LoopSpec {
   enum class Kind : std::uint8_t {  // stored: never renumber
     kNone = 0,
@@ -79,15 +82,15 @@ struct LoopSpec {
     kSequential = 3,  // multi-instance, one after another
   };
   Kind kind = Kind::kNone;
-  std::string cardinality;                   // multi-instance: number of instances (expression)
-  std::string collection;                    // multi-instance: one instance per item (expression)
-  std::string element_variable;              // multi-instance: name of the current item
-  std::string output_collection;             // multi-instance: collects output_element per instance
-  std::string output_element;                // multi-instance: expression collected per instance
-  std::string completion_condition;          // multi-instance: stop early when true
-  std::string loop_condition;                // standard: repeat while true
-  bool test_before = false;                  // standard: test before the first run
-  std::optional<std::int64_t> loop_maximum;  // standard: at most this many runs
+  std::optional<Expression> cardinality;           // multi-instance: number of instances
+  std::optional<Expression> collection;            // multi-instance: one instance per item
+  std::string element_variable;                    // multi-instance: name of the current item
+  std::string output_collection;                   // multi-instance: collects output_element
+  std::optional<Expression> output_element;        // multi-instance: collected per instance
+  std::optional<Expression> completion_condition;  // multi-instance: stop early when true
+  std::optional<Expression> loop_condition;        // standard: repeat while true
+  bool test_before = false;                        // standard: test before the first run
+  std::optional<std::int64_t> loop_maximum;        // standard: at most this many runs
 };
 
 struct Element {
@@ -126,7 +129,7 @@ struct SequenceFlow {
   std::string name;
   ElementIndex source = kNoElement;
   ElementIndex target = kNoElement;
-  std::optional<std::string> condition;  // expression; absent means "always"
+  std::optional<Expression> condition;  // absent means "always"
   Location where;
 };
 
@@ -148,7 +151,7 @@ struct Process {
 struct Message {
   std::string id;
   std::string name;
-  std::string correlation_key;  // expression evaluated when an instance starts waiting
+  std::optional<Expression> correlation_key;  // evaluated when an instance starts waiting
 };
 struct Signal {
   std::string id;
