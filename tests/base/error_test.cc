@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <string>
+
 #include "quire/base/error.h"
 #include "quire/base/result.h"
 #include "quire/testing/result_matchers.h"
@@ -37,6 +40,25 @@ TEST(ResultTest, MacrosPropagateTheFirstError) {
   EXPECT_THAT(Quarter(6), HasError(ErrorCode::kInvalidArgument, "3 is odd"));
   EXPECT_THAT(CheckEven(4), IsOk());
   EXPECT_THAT(CheckEven(5), HasError(ErrorCode::kInvalidArgument));
+}
+
+TEST(ResultTest, MoveOnlyValuesAndConversions) {
+  Result<std::unique_ptr<int>> owned = std::make_unique<int>(7);
+  ASSERT_TRUE(owned.has_value());
+  std::unique_ptr<int> taken = std::move(owned).value();
+  EXPECT_EQ(*taken, 7);
+  const Result<std::string> text = "converted from const char*";
+  EXPECT_EQ(text->size(), 26u);
+  const Result<int> failed = Error::NotFound("gone");
+  EXPECT_EQ(failed.value_or(-1), -1);
+  EXPECT_EQ(failed.error().code(), ErrorCode::kNotFound);
+}
+
+TEST(ResultDeathTest, ValueOfAFailedResultAbortsWithTheError) {
+  const Result<int> failed = Error::Conflict("held by anna");
+  EXPECT_DEATH({ (void)failed.value(); }, "value\\(\\) of a failed Result: conflict: held by anna");
+  const Result<int> fine = 3;
+  EXPECT_DEATH({ (void)fine.error(); }, "error\\(\\) of a successful Result");
 }
 
 TEST(ErrorTest, NamesAreStable) {
