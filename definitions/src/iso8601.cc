@@ -1,5 +1,6 @@
 #include "quire/definitions/iso8601.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <limits>
@@ -8,6 +9,12 @@ namespace quire::definitions {
 namespace {
 
 using namespace std::chrono;
+
+// Bounds that keep every duration computation inside int64 and every date inside the
+// years std::chrono can represent.
+constexpr std::int64_t kMaxPart = 1'000'000'000'000;  // per component, before units
+constexpr int kMaxYears = 10'000;
+constexpr int kMaxYear = 30'000;  // results of arithmetic are clamped to +-this year
 
 Error Bad(std::string_view what, std::string_view text, std::size_t at, std::string_view expected) {
   return Error::InvalidArgument("'" + std::string(text) + "' is not an ISO 8601 " +
@@ -139,9 +146,7 @@ Result<Duration> ParseDuration(std::string_view text) {
     const std::size_t number_at = pos;
     std::int64_t whole = 0;
     while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
-      if (whole > std::numeric_limits<std::int64_t>::max() / 100) {
-        return Bad(what, text, number_at, "a smaller number");
-      }
+      if (whole > kMaxPart / 10) return Bad(what, text, number_at, "a smaller number");
       whole = whole * 10 + (text[pos] - '0');
       ++pos;
     }
@@ -191,6 +196,13 @@ Result<Duration> ParseDuration(std::string_view text) {
   }
   if (in_time && !time_part) return Bad(what, text, pos, "hours, minutes or seconds after 'T'");
   if (!any) return Bad(what, text, pos, "at least one part, as in P3D or PT4H30M");
+  const double years = static_cast<double>(d.years) + static_cast<double>(d.months) / 12 +
+                       static_cast<double>(d.days) / 365.25 +
+                       static_cast<double>(d.milliseconds) / 3.15576e10;
+  if (years > kMaxYears) {
+    return Error::InvalidArgument("'" + std::string(text) + "' is longer than " +
+                                  std::to_string(kMaxYears) + " years");
+  }
   return d;
 }
 
@@ -251,16 +263,25 @@ Timestamp Add(Timestamp t, const Duration& d) {
   const milliseconds time_of_day = t - time_point_cast<milliseconds>(date);
   year_month_day ymd{date};
   if (d.years != 0 || d.months != 0) {
-    const std::int64_t total_months = static_cast<int>(ymd.year()) * 12 +
-                                      (static_cast<unsigned>(ymd.month()) - 1) + d.years * 12 +
-                                      d.months;
-    const auto y = year{static_cast<int>(total_months / 12)};
-    const auto m = month{static_cast<unsigned>(total_months % 12) + 1};
-    const day last = year_month_day_last{y, month_day_last{m}}.day();
-    ymd = year_month_day{y, m, std::min(ymd.day(), last)};
+    const std::int64_t max_months = std::int64_t{kMaxYear} * 12;
+    const std::int64_t total_months = std::clamp<std::int64_t>(
+        std::int64_t{static_cast<int>(ymd.year())} * 12 + (static_cast<unsigned>(ymd.month()) - 1) +
+            std::clamp<std::int64_t>(d.years, -kMaxYear, kMaxYear) * 12 +
+            std::clamp<std::int64_t>(d.months, -max_months, max_months),
+        -max_months, max_months);
+    // Floor division: month arithmetic before year 0 must not go negative.
+    const std::int64_t y = total_months >= 0 ? total_months / 12 : -((-total_months + 11) / 12);
+    const auto m = month{static_cast<unsigned>(total_months - y * 12) + 1};
+    const year yy{static_cast<int>(y)};
+    const day last = year_month_day_last{yy, month_day_last{m}}.day();
+    ymd = year_month_day{yy, m, std::min(ymd.day(), last)};
   }
-  const sys_days moved = sys_days{ymd} + days{d.days};
-  return time_point_cast<milliseconds>(moved) + time_of_day + milliseconds{d.milliseconds};
+  constexpr std::int64_t kMaxDays = std::int64_t{kMaxYear} * 366;
+  const sys_days moved =
+      sys_days{ymd} + days{std::clamp<std::int64_t>(d.days, -kMaxDays, kMaxDays)};
+  constexpr std::int64_t kMaxMs = kMaxDays * 86'400'000;
+  return time_point_cast<milliseconds>(moved) + time_of_day +
+         milliseconds{std::clamp<std::int64_t>(d.milliseconds, -kMaxMs, kMaxMs)};
 }
 
 std::optional<Timestamp> Occurrence(const Cycle& cycle, Timestamp anchor, std::int64_t n) {

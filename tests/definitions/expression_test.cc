@@ -181,6 +181,23 @@ TEST_F(ExpressionTest, CompileErrorsSayWhere) {
   EXPECT_THAT(Eval("1 2"), HasSubstr("expected an operator or the end, found '2'"));
 }
 
+// Found by the expression fuzzer: numbers far outside the integer range used as positions.
+TEST_F(ExpressionTest, HugeNumbersAsPositionsAreClampedNotUndefined) {
+  EXPECT_EQ(Eval("substring(name, -9999999999999999999999999999999999999999999999999999990, 1)"),
+            "\"A\"");
+  EXPECT_EQ(Eval("substring(name, 10 ** 300)"), "\"\"");
+  EXPECT_EQ(Eval("items[10 ** 300]"), "null");
+  EXPECT_EQ(Eval("items[-(10 ** 300)]"), "null");
+  EXPECT_EQ(Eval("substring(name, 2, 10 ** 300)"), "\"nna Berg\"");
+}
+
+TEST_F(ExpressionTest, DurationArithmeticCannotOverflow) {
+  EXPECT_THAT(Eval("duration(\"P9999Y\") + duration(\"P9999Y\")"), HasSubstr("P19998Y"));
+  EXPECT_THAT(Eval("duration(\"P99999Y\")"), HasSubstr("longer than 10000 years"));
+  EXPECT_THAT(Eval("duration(\"PT99999999999999999999S\")"), HasSubstr("a smaller number"));
+  EXPECT_THAT(Eval("date(\"0001-01-01\") - duration(\"P1M\")"), HasSubstr("0000-12-01"));
+}
+
 TEST_F(ExpressionTest, ConditionsAreBooleanOrNull) {
   const JsonVariables vars(vars_);
   EXPECT_EQ(*Expression::Compile("amount > 1000")->EvaluateCondition(vars, now_), true);

@@ -55,6 +55,10 @@ struct Function {
   FunctionImpl impl;
 };
 
+// A number used as a position or count: its whole part, clamped to +-2^53 (NaN is 0), so
+// that no double is ever converted to an integer it does not fit.
+std::int64_t ToCount(double number);
+
 // The built-in functions, and the one named `name` (nullptr when none).
 std::span<const Function> Functions();
 const Function* FindFunction(std::string_view name);

@@ -48,13 +48,13 @@ Result<Value> Substring(Args a, const EvalEnv&) {
   if (a[1].type() != Type::kNumber) return Want(1, "a number", a[1]);
   const std::string_view s = a[0].AsString();
   const auto size = static_cast<std::int64_t>(s.size());
-  auto start = static_cast<std::int64_t>(a[1].AsNumber());
+  std::int64_t start = ToCount(a[1].AsNumber());
   if (start < 0) start += size + 1;  // FEEL: negative counts from the end
   start = std::clamp<std::int64_t>(start, 1, size + 1);
   std::int64_t length = size - (start - 1);
   if (a.size() > 2) {
     if (a[2].type() != Type::kNumber) return Want(2, "a number", a[2]);
-    length = std::clamp<std::int64_t>(static_cast<std::int64_t>(a[2].AsNumber()), 0, length);
+    length = std::clamp<std::int64_t>(ToCount(a[2].AsNumber()), 0, length);
   }
   return Value::String(
       std::string(s.substr(static_cast<std::size_t>(start - 1), static_cast<std::size_t>(length))));
@@ -237,6 +237,12 @@ const Function kFunctions[] = {
 };
 
 }  // namespace
+
+std::int64_t ToCount(double number) {
+  constexpr double kLimit = 9007199254740992.0;  // 2^53
+  if (std::isnan(number)) return 0;
+  return static_cast<std::int64_t>(std::clamp(std::trunc(number), -kLimit, kLimit));
+}
 
 std::span<const Function> Functions() { return kFunctions; }
 

@@ -30,12 +30,20 @@ struct Duration {
   std::int64_t days = 0;          // weeks are folded in as 7 days
   std::int64_t milliseconds = 0;  // hours, minutes and seconds
 
-  // The duration n times over (for the n-th repetition of a cycle).
+  // The duration n times over (for the n-th repetition of a cycle); each part saturates
+  // at the int64 limits instead of overflowing.
   Duration Times(std::int64_t n) const {
-    return {years * n, months * n, days * n, milliseconds * n};
+    return {Scale(years, n), Scale(months, n), Scale(days, n), Scale(milliseconds, n)};
   }
   bool IsZero() const { return years == 0 && months == 0 && days == 0 && milliseconds == 0; }
   friend bool operator==(const Duration&, const Duration&) = default;
+
+ private:
+  static std::int64_t Scale(std::int64_t part, std::int64_t n) {
+    std::int64_t out = 0;
+    if (!__builtin_mul_overflow(part, n, &out)) return out;
+    return (part < 0) != (n < 0) ? INT64_MIN : INT64_MAX;
+  }
 };
 
 struct Cycle {
