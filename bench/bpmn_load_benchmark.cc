@@ -72,7 +72,8 @@ std::string GenerateProcess(int nodes) {
     seq(p + "merge", p + "split");
     node("serviceTask", p + "notify", "",
          "<bpmn:extensionElements><zeebe:taskDefinition type=\"noop\"/></bpmn:extensionElements>");
-    node("sendTask", p + "send");
+    node("sendTask", p + "send", "",
+         "<bpmn:extensionElements><zeebe:taskDefinition type=\"mail\"/></bpmn:extensionElements>");
     seq(p + "split", p + "notify");
     seq(p + "split", p + "send");
     node("boundaryEvent", p + "late", " attachedToRef=\"" + p + "notify\" cancelActivity=\"false\"",
@@ -87,7 +88,8 @@ std::string GenerateProcess(int nodes) {
     seq(p + "send", p + "join");
     node("receiveTask", p + "wait", " messageRef=\"m\"");
     seq(p + "join", p + "wait");
-    node("businessRuleTask", p + "rate");
+    node("businessRuleTask", p + "rate", "",
+         "<bpmn:extensionElements><zeebe:taskDefinition type=\"rate\"/></bpmn:extensionElements>");
     seq(p + "wait", p + "rate");
     previous = p + "rate";
     count += 13;

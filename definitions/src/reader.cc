@@ -2,6 +2,8 @@
 
 #include <pugixml.hpp>
 
+#include <boost/json.hpp>
+
 #include <algorithm>
 #include <charconv>
 #include <string>
@@ -10,6 +12,7 @@
 #include <utility>
 
 #include "quire/definitions/bpmn_loader.h"
+#include "quire/definitions/iso8601.h"
 
 namespace quire::definitions::internal {
 
@@ -267,6 +270,7 @@ class Reader {
                           std::string(kBpmnNamespace));
       return false;
     }
+    if (!CheckDepth(root)) return false;
     if (!CheckIds(root)) return false;
     out_.id = root.attribute("id").value();
     out_.target_namespace = root.attribute("targetNamespace").value();
@@ -308,6 +312,27 @@ class Reader {
       if (!v.empty()) return v;
     }
     return {};
+  }
+
+  // Refuses documents nested deeper than any modeler writes: the passes below recurse
+  // along the element tree, so its depth must stay far from the stack's limit. Iterative.
+  bool CheckDepth(const pugi::xml_node& root) {
+    constexpr int kMaxDepth = 200;
+    std::vector<std::pair<pugi::xml_node, int>> stack{{root, 1}};
+    while (!stack.empty()) {
+      const auto [node, depth] = stack.back();
+      stack.pop_back();
+      if (depth > kMaxDepth) {
+        findings_.Error(At(node), "",
+                        "elements are nested more than " + std::to_string(kMaxDepth) +
+                            " levels deep here; no BPMN model needs that many");
+        return false;
+      }
+      for (const pugi::xml_node& child : node.children()) {
+        if (child.type() == pugi::node_element) stack.emplace_back(child, depth + 1);
+      }
+    }
+    return true;
   }
 
   // Every id of a BPMN or diagram element is unique (XML ID semantics). Vendor extension
@@ -454,7 +479,10 @@ class Reader {
 
   void Unsupported(const pugi::xml_node& node, std::string_view why) {
     const std::string id = node.attribute("id").value();
-    if (!id.empty()) unsupported_ids_.insert(id);
+    if (!id.empty()) {
+      unsupported_ids_.insert(id);
+      findings_.MarkBroken(id);
+    }
     const Location where = At(node);
     findings_.Error(where, id,
                     "element <" + std::string(LocalName(node)) + ">" +
@@ -475,6 +503,13 @@ class Reader {
     }
     findings_.SetLenient(!process.executable);
     pending_ = {};
+    embedded_forms_.clear();
+    ForExtension(node,
+                 [&](const pugi::xml_node& ext, std::string_view uri, std::string_view local) {
+                   if (uri == kZeebeNamespace && local == "userTaskForm") {
+                     embedded_forms_[ext.attribute("id").value()] = {ext, Trim(ext.text().get())};
+                   }
+                 });
     ReadScope(node, process, kNoElement);
     ResolveReferences(process);
     findings_.SetLenient(false);
@@ -537,6 +572,10 @@ class Reader {
     }
 
     if (IsEvent(kind)) ReadEventDefinitions(node, e);
+    if (kind == ElementKind::kUserTask || kind == ElementKind::kServiceTask ||
+        kind == ElementKind::kSendTask || kind == ElementKind::kBusinessRuleTask) {
+      ReadTaskSpec(node, e);
+    }
     switch (kind) {
       case ElementKind::kBoundaryEvent: {
         const pugi::xml_attribute cancel = node.attribute("cancelActivity");
@@ -646,6 +685,403 @@ class Reader {
     if (!e.timer || e.timer->expression.empty()) {
       findings_.Error(At(definition), e.id,
                       "timer of '" + e.id + "' has no timeDate, timeDuration or timeCycle value");
+    }
+  }
+
+  static bool IsExpressionText(std::string_view text) {
+    return text.starts_with("${") || text.starts_with("#{") || text.starts_with("=");
+  }
+
+  Setting MakeSetting(const pugi::xml_node& node, std::string_view text, const std::string& id,
+                      const std::string& what) {
+    Setting setting;
+    setting.text = Trim(text);
+    if (IsExpressionText(setting.text)) setting.expression = Compile(node, setting.text, id, what);
+    return setting;
+  }
+
+  // A task setting from Quire's namespace, else from Camunda's (or Activiti/Flowable's).
+  std::string TaskAttr(const pugi::xml_node& node, std::string_view name) const {
+    std::string v = Attr(node, kQuireNamespace, name);
+    return v.empty() ? CamundaAttr(node, name) : v;
+  }
+
+  std::optional<double> NumberAttr(const pugi::xml_node& node, const char* name,
+                                   const std::string& id) {
+    const pugi::xml_attribute a = node.attribute(name);
+    if (!a) return std::nullopt;
+    const std::string text = a.value();
+    double v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size()) {
+      findings_.Error(At(node), id,
+                      std::string(name) + "=\"" + text + "\" of '" + id + "' is not a number");
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  void ReadTaskSpec(const pugi::xml_node& node, Element& e) {
+    TaskSpec& t = e.task;
+    t.assignee = MakeSetting(node, TaskAttr(node, "assignee"), e.id, "assignee");
+    t.candidate_users = MakeSetting(node, TaskAttr(node, "candidateUsers"), e.id, "candidateUsers");
+    t.candidate_groups =
+        MakeSetting(node, TaskAttr(node, "candidateGroups"), e.id, "candidateGroups");
+    t.priority = MakeSetting(node, TaskAttr(node, "priority"), e.id, "priority");
+    t.due_date = MakeSetting(node, TaskAttr(node, "dueDate"), e.id, "dueDate");
+    t.follow_up_date = MakeSetting(node, TaskAttr(node, "followUpDate"), e.id, "followUpDate");
+    t.form_key = TaskAttr(node, "formKey");
+    t.form_ref = CamundaAttr(node, "formRef");
+
+    if (CamundaAttr(node, "type") == "external") {
+      t.external = true;
+      t.connector = CamundaAttr(node, "topic");
+      if (t.connector.empty()) {
+        findings_.Error(
+            e.where, e.id,
+            "external task '" + e.id + "' needs camunda:topic, the topic workers fetch");
+      }
+    }
+    for (const char* java : {"class", "delegateExpression", "expression"}) {
+      if (!CamundaAttr(node, java).empty()) {
+        Unsupported(node, std::string("Java delegates (") + java +
+                              "=...) do not run in Quire; use camunda:type=\"external\" with a "
+                              "topic, a zeebe:taskDefinition or a quire:connector");
+        break;
+      }
+    }
+    if (!CamundaAttr(node, "decisionRef").empty()) {
+      Unsupported(node, "DMN decisions are not evaluated by Quire; call a connector instead");
+    }
+
+    ForExtension(node,
+                 [&](const pugi::xml_node& ext, std::string_view uri, std::string_view local) {
+                   if (uri == kZeebeNamespace) {
+                     ReadZeebeTaskExtension(ext, local, e);
+                   } else if (uri == kCamundaNamespace || uri == kActivitiNamespace ||
+                              uri == kFlowableNamespace) {
+                     ReadCamundaTaskExtension(ext, local, e);
+                   } else if (uri == kQuireNamespace) {
+                     ReadQuireTaskExtension(ext, local, e);
+                   }
+                 });
+  }
+
+  void ReadZeebeTaskExtension(const pugi::xml_node& ext, std::string_view local, Element& e) {
+    TaskSpec& t = e.task;
+    if (local == "assignmentDefinition") {
+      t.assignee = MakeSetting(ext, ext.attribute("assignee").value(), e.id, "assignee");
+      t.candidate_groups =
+          MakeSetting(ext, ext.attribute("candidateGroups").value(), e.id, "candidateGroups");
+      t.candidate_users =
+          MakeSetting(ext, ext.attribute("candidateUsers").value(), e.id, "candidateUsers");
+    } else if (local == "taskSchedule") {
+      t.due_date = MakeSetting(ext, ext.attribute("dueDate").value(), e.id, "dueDate");
+      t.follow_up_date =
+          MakeSetting(ext, ext.attribute("followUpDate").value(), e.id, "followUpDate");
+    } else if (local == "priorityDefinition") {
+      t.priority = MakeSetting(ext, ext.attribute("priority").value(), e.id, "priority");
+    } else if (local == "taskDefinition") {
+      t.connector = Trim(ext.attribute("type").value());
+      if (const pugi::xml_attribute retries = ext.attribute("retries"); retries) {
+        t.retries = ParseInt(Trim(retries.value()));
+        if (!t.retries) {
+          findings_.Error(
+              At(ext), e.id,
+              "retries of '" + e.id + "' must be a whole number, not '" + retries.value() + "'");
+        }
+      }
+    } else if (local == "ioMapping") {
+      for (const pugi::xml_node& m : ext.children()) {
+        if (m.type() != pugi::node_element) continue;
+        NsGuard guard(ns_, m);
+        const auto [muri, mlocal] = ns_.Resolve(m.name(), false);
+        if (muri != kZeebeNamespace) continue;
+        IoMapping mapping{m.attribute("target").value(),
+                          MakeSetting(m, m.attribute("source").value(), e.id, "mapping")};
+        (mlocal == "input" ? t.inputs : t.outputs).push_back(std::move(mapping));
+      }
+    } else if (local == "formDefinition") {
+      const std::string key = ext.attribute("formKey").value();
+      constexpr std::string_view kEmbedded = "camunda-forms:bpmn:";
+      if (key.starts_with(kEmbedded)) {
+        const auto it = embedded_forms_.find(key.substr(kEmbedded.size()));
+        if (it == embedded_forms_.end()) {
+          findings_.Error(
+              At(ext), e.id,
+              "form '" + key + "' of '" + e.id + "' names no zeebe:userTaskForm of this process");
+        } else {
+          t.form_json = it->second.second;
+          ReadFormJson(it->second.first, t.form_json, e);
+        }
+      } else if (!key.empty()) {
+        t.form_key = key;
+      }
+      if (const std::string id = ext.attribute("formId").value(); !id.empty()) t.form_ref = id;
+    }
+  }
+
+  void ReadCamundaTaskExtension(const pugi::xml_node& ext, std::string_view local, Element& e) {
+    TaskSpec& t = e.task;
+    if (local == "formData") {
+      for (const pugi::xml_node& f : ext.children()) {
+        if (f.type() != pugi::node_element) continue;
+        NsGuard guard(ns_, f);
+        if (ns_.Resolve(f.name(), false).second != "formField") continue;
+        FormField field;
+        field.name = f.attribute("id").value();
+        field.label = f.attribute("label").value();
+        field.type = f.attribute("type").value();
+        if (field.type.empty()) field.type = "string";
+        field.default_value = f.attribute("defaultValue").value();
+        for (const pugi::xml_node& part : f.children()) {
+          if (part.type() != pugi::node_element) continue;
+          NsGuard inner(ns_, part);
+          const std::string_view what = ns_.Resolve(part.name(), false).second;
+          if (what == "value") {
+            field.options.push_back({part.attribute("id").value(), part.attribute("name").value()});
+          } else if (what == "validation") {
+            for (const pugi::xml_node& c : part.children()) {
+              if (c.type() != pugi::node_element) continue;
+              const std::string name = c.attribute("name").value();
+              const std::string config = c.attribute("config").value();
+              ApplyConstraint(c, name, config, field, e.id);
+            }
+          }
+        }
+        t.form_fields.push_back(std::move(field));
+      }
+    } else if (local == "inputOutput") {
+      ReadCamundaMappings(ext, e);
+    } else if (local == "failedJobRetryTimeCycle") {
+      t.retry_cycle = Trim(ext.text().get());
+    } else if (local == "connector") {
+      for (const pugi::xml_node& c : ext.children()) {
+        if (c.type() != pugi::node_element) continue;
+        NsGuard guard(ns_, c);
+        const std::string_view what = ns_.Resolve(c.name(), false).second;
+        if (what == "connectorId") {
+          t.connector = Trim(c.text().get());
+          if (t.connector == "http-connector") t.connector = "http";
+        } else if (what == "inputOutput") {
+          ReadCamundaMappings(c, e);
+        }
+      }
+    } else if (local == "executionListener" || local == "taskListener") {
+      findings_.Warning(At(ext), e.id,
+                        "camunda:" + std::string(local) + " on '" + e.id +
+                            "' is ignored: Quire runs no Java or script listeners");
+    }
+  }
+
+  void ApplyConstraint(const pugi::xml_node& where, const std::string& name,
+                       const std::string& config, FormField& field, const std::string& id) {
+    const auto number = [&]() -> std::optional<double> {
+      double v = 0;
+      const auto [end, ec] = std::from_chars(config.data(), config.data() + config.size(), v);
+      if (ec != std::errc() || end != config.data() + config.size()) {
+        findings_.Error(At(where), id,
+                        "constraint '" + name + "' of form field '" + field.name + "' needs a " +
+                            "number, not '" + config + "'");
+        return std::nullopt;
+      }
+      return v;
+    };
+    if (name == "required") {
+      field.required = true;
+    } else if (name == "readonly") {
+      field.read_only = true;
+    } else if (name == "min") {
+      field.min = number();
+    } else if (name == "max") {
+      field.max = number();
+    } else if (name == "minlength") {
+      if (auto v = number()) field.min_length = static_cast<std::int64_t>(*v);
+    } else if (name == "maxlength") {
+      if (auto v = number()) field.max_length = static_cast<std::int64_t>(*v);
+    } else if (name == "pattern") {
+      field.pattern = config;
+    } else {
+      findings_.Warning(At(where), id,
+                        "form constraint '" + name + "' of field '" + field.name +
+                            "' is not known to Quire and is not checked");
+    }
+  }
+
+  void ReadCamundaMappings(const pugi::xml_node& io, Element& e) {
+    for (const pugi::xml_node& p : io.children()) {
+      if (p.type() != pugi::node_element) continue;
+      NsGuard guard(ns_, p);
+      const std::string_view what = ns_.Resolve(p.name(), false).second;
+      if (what != "inputParameter" && what != "outputParameter") continue;
+      if (p.first_child().type() == pugi::node_element) {
+        Unsupported(p,
+                    "camunda:list, camunda:map and camunda:script parameters are not read; "
+                    "write the value as an expression");
+        continue;
+      }
+      // An output parameter's value is computed from the task's variables and assigned to
+      // the named process variable; an input's is computed for the task.
+      IoMapping mapping{p.attribute("name").value(),
+                        MakeSetting(p, p.text().get(), e.id, std::string(what))};
+      (what == "inputParameter" ? e.task.inputs : e.task.outputs).push_back(std::move(mapping));
+    }
+  }
+
+  void ReadQuireTaskExtension(const pugi::xml_node& ext, std::string_view local, Element& e) {
+    TaskSpec& t = e.task;
+    if (local == "form") {
+      for (const pugi::xml_node& f : ext.children()) {
+        if (f.type() != pugi::node_element) continue;
+        NsGuard guard(ns_, f);
+        if (ns_.Resolve(f.name(), false).second != "field") continue;
+        FormField field;
+        field.name = f.attribute("name").value();
+        field.label = f.attribute("label").value();
+        field.type = f.attribute("type").value();
+        if (field.type.empty()) field.type = "string";
+        field.required = f.attribute("required").as_bool();
+        field.read_only = f.attribute("readOnly").as_bool();
+        field.min = NumberAttr(f, "min", e.id);
+        field.max = NumberAttr(f, "max", e.id);
+        if (auto v = NumberAttr(f, "minLength", e.id))
+          field.min_length = static_cast<std::int64_t>(*v);
+        if (auto v = NumberAttr(f, "maxLength", e.id))
+          field.max_length = static_cast<std::int64_t>(*v);
+        field.pattern = f.attribute("pattern").value();
+        field.default_value = f.attribute("default").value();
+        std::string_view options = f.attribute("options").value();
+        while (!options.empty()) {
+          const std::size_t comma = options.find(',');
+          const std::string value = Trim(options.substr(0, comma));
+          if (!value.empty()) field.options.push_back({value, value});
+          options = comma == std::string_view::npos ? "" : options.substr(comma + 1);
+        }
+        t.form_fields.push_back(std::move(field));
+      }
+    } else if (local == "escalation") {
+      EscalationRule rule;
+      rule.where = At(ext);
+      std::string after = ext.attribute("after").value();
+      if (after.starts_with("due+")) {
+        rule.from_due_date = true;
+        after = after.substr(4);
+      } else if (after == "due") {
+        rule.from_due_date = true;
+        after = "PT0S";
+      }
+      if (auto d = ParseDuration(after)) {
+        rule.after = *d;
+      } else {
+        findings_.Error(
+            rule.where, e.id,
+            "escalation of '" + e.id + "': after=\"" + after + "\": " + d.error().message());
+      }
+      const std::string action = ext.attribute("action").value();
+      if (action == "notify" || action.empty()) {
+        rule.action = EscalationRule::Action::kNotify;
+      } else if (action == "reassign") {
+        rule.action = EscalationRule::Action::kReassignToGroup;
+      } else if (action == "supervisor") {
+        rule.action = EscalationRule::Action::kReassignToSupervisor;
+      } else {
+        findings_.Error(rule.where, e.id,
+                        "escalation of '" + e.id + "' has action=\"" + action +
+                            "\"; use notify, reassign (with group=...) or supervisor");
+      }
+      rule.group = ext.attribute("group").value();
+      if (rule.action == EscalationRule::Action::kReassignToGroup && rule.group.empty()) {
+        findings_.Error(rule.where, e.id,
+                        "escalation of '" + e.id + "' reassigns but names no group=\"...\"");
+      }
+      rule.raise_priority = ext.attribute("raisePriority").as_llong(0);
+      rule.notify = ext.attribute("notify").value();
+      t.escalations.push_back(std::move(rule));
+    } else if (local == "requiredDocument") {
+      const std::string type = ext.attribute("type").value();
+      if (type.empty()) {
+        findings_.Error(At(ext), e.id,
+                        "quire:requiredDocument of '" + e.id + "' needs type=\"...\"");
+      } else {
+        t.required_documents.push_back(type);
+      }
+    } else if (local == "connector") {
+      t.connector = Trim(ext.attribute("type").value());
+      if (const pugi::xml_attribute r = ext.attribute("retries"); r)
+        t.retries = ParseInt(r.value());
+      t.retry_cycle = ext.attribute("retryCycle").value();
+      for (const pugi::xml_node& m : ext.children()) {
+        if (m.type() != pugi::node_element) continue;
+        NsGuard guard(ns_, m);
+        const auto [muri, mlocal] = ns_.Resolve(m.name(), false);
+        if (muri != kQuireNamespace || (mlocal != "input" && mlocal != "output")) continue;
+        IoMapping mapping{m.attribute("target").value(),
+                          MakeSetting(m, m.attribute("source").value(), e.id, "mapping")};
+        (mlocal == "input" ? t.inputs : t.outputs).push_back(std::move(mapping));
+      }
+    }
+  }
+
+  // A Camunda Forms (form-js) schema: components with key, label, type, validate, values.
+  void ReadFormJson(const pugi::xml_node& where, const std::string& json, Element& e) {
+    boost::system::error_code ec;
+    const boost::json::value schema = boost::json::parse(json, ec);
+    if (ec || !schema.is_object()) {
+      findings_.Error(At(where), e.id,
+                      "the embedded form of '" + e.id + "' is not a JSON object: " +
+                          (ec ? ec.message() : std::string("wrong shape")));
+      return;
+    }
+    const boost::json::value* components = schema.as_object().if_contains("components");
+    if (components == nullptr || !components->is_array()) return;
+    for (const boost::json::value& c : components->as_array()) {
+      if (!c.is_object()) continue;
+      const boost::json::object& o = c.as_object();
+      const auto text = [&o](std::string_view k) -> std::string {
+        const boost::json::value* v = o.if_contains(k);
+        return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+      };
+      FormField field;
+      field.name = text("key");
+      if (field.name.empty()) continue;  // text blocks, buttons
+      field.label = text("label");
+      const std::string type = text("type");
+      field.type = type == "number"                      ? "number"
+                   : type == "checkbox"                  ? "boolean"
+                   : type == "datetime"                  ? "date"
+                   : type == "select" || type == "radio" ? "enum"
+                                                         : "string";
+      if (const boost::json::value* v = o.if_contains("validate"); v && v->is_object()) {
+        const boost::json::object& rules = v->as_object();
+        const auto num = [&rules](std::string_view k) -> std::optional<double> {
+          const boost::json::value* x = rules.if_contains(k);
+          if (x == nullptr || !x->is_number()) return std::nullopt;
+          return x->to_number<double>();
+        };
+        if (const boost::json::value* r = rules.if_contains("required"); r && r->is_bool()) {
+          field.required = r->as_bool();
+        }
+        field.min = num("min");
+        field.max = num("max");
+        if (auto v2 = num("minLength")) field.min_length = static_cast<std::int64_t>(*v2);
+        if (auto v2 = num("maxLength")) field.max_length = static_cast<std::int64_t>(*v2);
+        if (const boost::json::value* p = rules.if_contains("pattern"); p && p->is_string()) {
+          field.pattern = std::string(p->as_string());
+        }
+      }
+      if (const boost::json::value* vs = o.if_contains("values"); vs && vs->is_array()) {
+        for (const boost::json::value& item : vs->as_array()) {
+          if (!item.is_object()) continue;
+          const boost::json::value* value = item.as_object().if_contains("value");
+          const boost::json::value* label = item.as_object().if_contains("label");
+          if (value != nullptr && value->is_string()) {
+            field.options.push_back(
+                {std::string(value->as_string()),
+                 label != nullptr && label->is_string() ? std::string(label->as_string()) : ""});
+          }
+        }
+      }
+      e.task.form_fields.push_back(std::move(field));
     }
   }
 
@@ -846,6 +1282,8 @@ class Reader {
   Namespaces ns_;
   Pending pending_;
   std::unordered_set<std::string> unsupported_ids_;
+  // zeebe:userTaskForm elements of the process being read, by id: (element, JSON).
+  std::unordered_map<std::string, std::pair<pugi::xml_node, std::string>> embedded_forms_;
 };
 
 }  // namespace

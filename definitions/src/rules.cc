@@ -2,7 +2,9 @@
 // triggers each kind of event may have, what events refer to, gateway outgoing flows,
 // subprocess start events, link pairs, multi-instance inputs.
 #include <algorithm>
+#include <charconv>
 #include <map>
+#include <regex>
 #include <set>
 
 #include "quire/definitions/iso8601.h"
@@ -245,7 +247,73 @@ class RuleChecker {
     }
   }
 
+  void CheckTask(const Element& e) {
+    const TaskSpec& t = e.task;
+    const bool runs_a_job = e.kind == ElementKind::kServiceTask ||
+                            e.kind == ElementKind::kSendTask ||
+                            e.kind == ElementKind::kBusinessRuleTask;
+    if (runs_a_job && t.connector.empty() && !findings_.IsBroken(e.id)) {
+      Error(e, std::string(KindName(e.kind)) + " '" + e.id +
+                   "' does not say how to run it: give it a connector (<quire:connector "
+                   "type=\"...\">, <zeebe:taskDefinition type=\"...\">) or an external "
+                   "topic (camunda:type=\"external\" camunda:topic=\"...\")");
+    }
+    if (!t.priority.empty() && !t.priority.expression) {
+      const auto v = ParseWhole(t.priority.text);
+      if (!v || *v < 0 || *v > 100) {
+        Error(e, "priority of '" + e.id + "' must be a whole number from 0 to 100, not '" +
+                     t.priority.text + "'");
+      }
+    }
+    for (const auto& [setting, name] :
+         {std::pair{&t.due_date, "dueDate"}, std::pair{&t.follow_up_date, "followUpDate"}}) {
+      if (setting->empty() || setting->expression) continue;
+      if (!ParseDateTime(setting->text) && !ParseDuration(setting->text)) {
+        Error(e, std::string(name) + " of '" + e.id + "' is '" + setting->text +
+                     "': expected an ISO 8601 date-time (2026-03-01T09:00Z), a duration from "
+                     "creation (P3D) or an expression");
+      }
+    }
+    if (!t.retry_cycle.empty()) {
+      if (auto c = ParseCycle(t.retry_cycle); !c) {
+        Error(e, "retry cycle of '" + e.id + "': " + c.error().message());
+      }
+    }
+    for (const FormField& f : t.form_fields) CheckFormField(e, f);
+  }
+
+  void CheckFormField(const Element& e, const FormField& f) {
+    static const std::set<std::string> kTypes = {"string",  "number", "long",
+                                                 "boolean", "date",   "enum"};
+    const std::string where = "form field '" + f.name + "' of '" + e.id + "'";
+    if (f.name.empty()) Error(e, "a form field of '" + e.id + "' has no name");
+    if (!kTypes.contains(f.type)) {
+      Error(e,
+            where + " has type '" + f.type + "'; use string, number, long, boolean, date or enum");
+    }
+    if (f.type == "enum" && f.options.empty()) Error(e, where + " is an enum with no options");
+    if (f.min && f.max && *f.min > *f.max) Error(e, where + " has min greater than max");
+    if (f.min_length && f.max_length && *f.min_length > *f.max_length) {
+      Error(e, where + " has minLength greater than maxLength");
+    }
+    if (!f.pattern.empty()) {
+      try {
+        std::regex check(f.pattern, std::regex::ECMAScript);
+      } catch (const std::regex_error& error) {
+        Error(e, where + " has a pattern that is not a regular expression: " + error.what());
+      }
+    }
+  }
+
+  static std::optional<std::int64_t> ParseWhole(const std::string& text) {
+    std::int64_t v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return v;
+  }
+
   void CheckActivity(const Process& p, const Element& e) {
+    CheckTask(e);
     if (e.default_flow != kNoFlow && p.flows[e.default_flow].condition) {
       Error(e,
             "default flow '" + p.flows[e.default_flow].id + "' of '" + e.id + "' has a condition");

@@ -107,6 +107,11 @@ TEST_F(ExpressionTest, InBetweenAndIf) {
   EXPECT_EQ(Eval("if amount > 1000 then \"large\" else \"small\""), "\"large\"");
   EXPECT_EQ(Eval("if nothing then 1 else 2"), "2");
   EXPECT_EQ(Eval("[1, 2, amount]"), "[1, 2, 1500]");
+  EXPECT_EQ(Eval("{id: amount, \"city name\": customer.address.city, nested: {ok: true}}"),
+            "{id: 1500, city name: \"Oslo\", nested: {ok: true}}");
+  EXPECT_EQ(Eval("{a: 1, b: 2}.b"), "2");
+  EXPECT_EQ(Eval("{}"), "{}");
+  EXPECT_THAT(Eval("{a 1}"), HasSubstr("':' after the entry name"));
 }
 
 TEST_F(ExpressionTest, Functions) {
@@ -189,6 +194,20 @@ TEST_F(ExpressionTest, HugeNumbersAsPositionsAreClampedNotUndefined) {
   EXPECT_EQ(Eval("items[10 ** 300]"), "null");
   EXPECT_EQ(Eval("items[-(10 ** 300)]"), "null");
   EXPECT_EQ(Eval("substring(name, 2, 10 ** 300)"), "\"nna Berg\"");
+}
+
+// Found by the expression fuzzer: deep nesting overflowed the stack.
+TEST_F(ExpressionTest, NestingIsBounded) {
+  EXPECT_THAT(Eval(std::string(5000, '(') + "1" + std::string(5000, ')')),
+              HasSubstr("nests more than 100 levels deep"));
+  EXPECT_THAT(Eval(std::string(5000, '-') + "1"), HasSubstr("nests more than 100 levels deep"));
+  EXPECT_THAT(Eval("amou" + std::string(3000, '[')), HasSubstr("nests more than 100 levels deep"));
+  std::string chain = "1";
+  for (int i = 0; i < 5000; ++i) chain += " + 1";
+  EXPECT_THAT(Eval(chain), HasSubstr("nests more than 100 levels deep"));
+  std::string fine = "1";
+  for (int i = 0; i < 90; ++i) fine += " + 1";
+  EXPECT_EQ(Eval(fine), "91");
 }
 
 TEST_F(ExpressionTest, DurationArithmeticCannotOverflow) {

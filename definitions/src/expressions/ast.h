@@ -36,6 +36,7 @@ enum class Op {
   kBetween,  // kids[0] between kids[1] and kids[2]
   kIf,       // if kids[0] then kids[1] else kids[2]
   kList,     // [kids...]
+  kContext,  // {keys[i]: kids[i], ...}
   kRange,    // [kids[0]..kids[1]] with open_low/open_high
   kCall,     // function(kids...)
   kEmpty,    // JUEL: empty kids[0]
@@ -68,12 +69,14 @@ const Function* FindFunction(std::string_view name);
 struct Expression::Node {
   expressions::Op op = expressions::Op::kLiteral;
   std::size_t position = 0;                         // in the source text, for messages
+  int depth = 1;                                    // 1 + the depth of the deepest kid
   Value literal;                                    // kLiteral: owned
   std::string name;                                 // kVariable, kMember
   const expressions::Function* function = nullptr;  // kCall
   bool open_low = false;                            // kRange
   bool open_high = false;                           // kRange
   std::vector<std::unique_ptr<const Node>> kids;
+  std::vector<std::string> keys;  // kContext: the entry names, one per kid
 };
 
 namespace expressions {

@@ -313,6 +313,15 @@ Result<Value> Evaluate(const Node& n, const EvalEnv& env) {
       }
       return Value::OfList(std::move(items));
     }
+    case Op::kContext: {
+      Context entries;
+      entries.reserve(n.kids.size());
+      for (std::size_t i = 0; i < n.kids.size(); ++i) {
+        QUIRE_ASSIGN_OR_RETURN(Value v, Evaluate(*n.kids[i], env));
+        entries.emplace_back(n.keys[i], std::move(v));
+      }
+      return Value::OfContext(std::move(entries));
+    }
     case Op::kRange:
       return TypeError(n, "a range [a..b] can only follow 'in'");
     case Op::kCall: {

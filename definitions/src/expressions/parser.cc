@@ -10,6 +10,9 @@ namespace {
 
 using NodePtr = std::unique_ptr<const Expression::Node>;
 
+// Deepest expression tree accepted (far more than anyone writes, far less than the stack).
+constexpr int kMaxDepth = 100;
+
 enum class Tok {
   kEnd,
   kNumber,
@@ -38,6 +41,8 @@ enum class Tok {
   kBang,
   kQuestion,
   kColon,
+  kLBrace,
+  kRBrace,
 };
 
 struct Token {
@@ -160,6 +165,12 @@ class Parser {
           case ':':
             t.kind = Tok::kColon;
             break;
+          case '{':
+            t.kind = Tok::kLBrace;
+            break;
+          case '}':
+            t.kind = Tok::kRBrace;
+            break;
           case '.':
             t.kind = two('.') ? Tok::kDotDot : Tok::kDot;
             len = two('.') ? 2 : 1;
@@ -243,6 +254,37 @@ class Parser {
     node->kids = std::move(kids);
     return node;
   }
+  // A composite node, refused when the tree would get deeper than kMaxDepth: evaluating
+  // and destroying a tree recurse, so its depth must stay far from the stack's limit.
+  Result<NodePtr> Build(Op op, std::size_t pos, std::vector<NodePtr> kids, std::string name = {},
+                        const Function* function = nullptr,
+                        std::vector<std::string> keys = {}) const {
+    auto node = Make(op, pos, std::move(kids));
+    node->name = std::move(name);
+    node->function = function;
+    node->keys = std::move(keys);
+    for (const auto& kid : node->kids) node->depth = std::max(node->depth, kid->depth + 1);
+    if (node->depth > kMaxDepth) return TooDeep(pos);
+    return NodePtr(std::move(node));
+  }
+  Error TooDeep(std::size_t pos) const {
+    return FailAt(pos, "a simpler expression: it nests more than " + std::to_string(kMaxDepth) +
+                           " levels deep");
+  }
+
+  // Counts the parser's own recursion (brackets, unary operators) on the way down.
+  class Descent {
+   public:
+    explicit Descent(int& depth) : depth_(depth) { ++depth_; }
+    Descent(const Descent&) = delete;
+    Descent& operator=(const Descent&) = delete;
+    ~Descent() { --depth_; }
+    bool too_deep() const { return depth_ > kMaxDepth; }
+
+   private:
+    int& depth_;
+  };
+
   static std::vector<NodePtr> Kids(NodePtr a, NodePtr b = nullptr, NodePtr c = nullptr) {
     std::vector<NodePtr> kids;
     kids.push_back(std::move(a));
@@ -252,6 +294,8 @@ class Parser {
   }
 
   Result<NodePtr> ParseExpression() {
+    const Descent descent(depth_);
+    if (descent.too_deep()) return TooDeep(Peek().pos);
     if (dialect_ == Dialect::kFeel && IsName(Peek(), "if")) {
       const std::size_t pos = Advance().pos;
       QUIRE_ASSIGN_OR_RETURN(NodePtr test, ParseExpression());
@@ -259,7 +303,7 @@ class Parser {
       QUIRE_ASSIGN_OR_RETURN(NodePtr yes, ParseExpression());
       if (!AcceptName("else")) return Fail("'else'");
       QUIRE_ASSIGN_OR_RETURN(NodePtr no, ParseExpression());
-      return Make(Op::kIf, pos, Kids(std::move(test), std::move(yes), std::move(no)));
+      return Build(Op::kIf, pos, Kids(std::move(test), std::move(yes), std::move(no)));
     }
     QUIRE_ASSIGN_OR_RETURN(NodePtr e, ParseOr());
     if (dialect_ == Dialect::kJuel && Peek().kind == Tok::kQuestion) {
@@ -267,7 +311,7 @@ class Parser {
       QUIRE_ASSIGN_OR_RETURN(NodePtr yes, ParseExpression());
       if (!Accept(Tok::kColon)) return Fail("':' of the ?: operator");
       QUIRE_ASSIGN_OR_RETURN(NodePtr no, ParseExpression());
-      return Make(Op::kIf, pos, Kids(std::move(e), std::move(yes), std::move(no)));
+      return Build(Op::kIf, pos, Kids(std::move(e), std::move(yes), std::move(no)));
     }
     return e;
   }
@@ -277,7 +321,7 @@ class Parser {
     while (IsName(Peek(), "or") || Peek().kind == Tok::kOrOr) {
       const std::size_t pos = Advance().pos;
       QUIRE_ASSIGN_OR_RETURN(NodePtr right, ParseAnd());
-      left = Make(Op::kOr, pos, Kids(std::move(left), std::move(right)));
+      QUIRE_ASSIGN_OR_RETURN(left, Build(Op::kOr, pos, Kids(std::move(left), std::move(right))));
     }
     return left;
   }
@@ -287,7 +331,7 @@ class Parser {
     while (IsName(Peek(), "and") || Peek().kind == Tok::kAndAnd) {
       const std::size_t pos = Advance().pos;
       QUIRE_ASSIGN_OR_RETURN(NodePtr right, ParseComparison());
-      left = Make(Op::kAnd, pos, Kids(std::move(left), std::move(right)));
+      QUIRE_ASSIGN_OR_RETURN(left, Build(Op::kAnd, pos, Kids(std::move(left), std::move(right))));
     }
     return left;
   }
@@ -325,19 +369,19 @@ class Parser {
     if (const std::optional<Op> op = ComparisonOp(Peek())) {
       const std::size_t pos = Advance().pos;
       QUIRE_ASSIGN_OR_RETURN(NodePtr right, ParseAdditive());
-      return Make(*op, pos, Kids(std::move(left), std::move(right)));
+      return Build(*op, pos, Kids(std::move(left), std::move(right)));
     }
     if (dialect_ == Dialect::kFeel && IsName(Peek(), "in")) {
       const std::size_t pos = Advance().pos;
       QUIRE_ASSIGN_OR_RETURN(NodePtr target, ParseInTarget());
-      return Make(Op::kIn, pos, Kids(std::move(left), std::move(target)));
+      return Build(Op::kIn, pos, Kids(std::move(left), std::move(target)));
     }
     if (dialect_ == Dialect::kFeel && IsName(Peek(), "between")) {
       const std::size_t pos = Advance().pos;
       QUIRE_ASSIGN_OR_RETURN(NodePtr low, ParseAdditive());
       if (!AcceptName("and")) return Fail("'and' of 'between ... and ...'");
       QUIRE_ASSIGN_OR_RETURN(NodePtr high, ParseAdditive());
-      return Make(Op::kBetween, pos, Kids(std::move(left), std::move(low), std::move(high)));
+      return Build(Op::kBetween, pos, Kids(std::move(left), std::move(low), std::move(high)));
     }
     return left;
   }
@@ -363,6 +407,8 @@ class Parser {
         range->open_low = range_open;
         range->open_high = close != Tok::kRBracket;
         range->kids = Kids(std::move(first), std::move(last));
+        range->depth = 1 + std::max(range->kids[0]->depth, range->kids[1]->depth);
+        if (range->depth > kMaxDepth) return TooDeep(pos);
         return NodePtr(std::move(range));
       }
       next_ = mark;  // not a range: read it again as an ordinary operand
@@ -375,8 +421,8 @@ class Parser {
     while (Peek().kind == Tok::kPlus || Peek().kind == Tok::kMinus) {
       const Token& t = Advance();
       QUIRE_ASSIGN_OR_RETURN(NodePtr right, ParseMultiplicative());
-      left = Make(t.kind == Tok::kPlus ? Op::kAdd : Op::kSubtract, t.pos,
-                  Kids(std::move(left), std::move(right)));
+      QUIRE_ASSIGN_OR_RETURN(left, Build(t.kind == Tok::kPlus ? Op::kAdd : Op::kSubtract, t.pos,
+                                         Kids(std::move(left), std::move(right))));
     }
     return left;
   }
@@ -386,8 +432,8 @@ class Parser {
     while (Peek().kind == Tok::kStar || Peek().kind == Tok::kSlash) {
       const Token& t = Advance();
       QUIRE_ASSIGN_OR_RETURN(NodePtr right, ParsePower());
-      left = Make(t.kind == Tok::kStar ? Op::kMultiply : Op::kDivide, t.pos,
-                  Kids(std::move(left), std::move(right)));
+      QUIRE_ASSIGN_OR_RETURN(left, Build(t.kind == Tok::kStar ? Op::kMultiply : Op::kDivide, t.pos,
+                                         Kids(std::move(left), std::move(right))));
     }
     return left;
   }
@@ -397,26 +443,28 @@ class Parser {
     while (Peek().kind == Tok::kPower) {
       const std::size_t pos = Advance().pos;
       QUIRE_ASSIGN_OR_RETURN(NodePtr right, ParseUnary());
-      left = Make(Op::kPower, pos, Kids(std::move(left), std::move(right)));
+      QUIRE_ASSIGN_OR_RETURN(left, Build(Op::kPower, pos, Kids(std::move(left), std::move(right))));
     }
     return left;
   }
 
   Result<NodePtr> ParseUnary() {
+    const Descent descent(depth_);
+    if (descent.too_deep()) return TooDeep(Peek().pos);
     if (Peek().kind == Tok::kMinus) {
       const std::size_t pos = Advance().pos;
       QUIRE_ASSIGN_OR_RETURN(NodePtr operand, ParseUnary());
-      return Make(Op::kNegate, pos, Kids(std::move(operand)));
+      return Build(Op::kNegate, pos, Kids(std::move(operand)));
     }
     if (Peek().kind == Tok::kBang || IsName(Peek(), "not")) {
       const std::size_t pos = Advance().pos;
       QUIRE_ASSIGN_OR_RETURN(NodePtr operand, ParseUnary());
-      return Make(Op::kNot, pos, Kids(std::move(operand)));
+      return Build(Op::kNot, pos, Kids(std::move(operand)));
     }
     if (dialect_ == Dialect::kJuel && IsName(Peek(), "empty")) {
       const std::size_t pos = Advance().pos;
       QUIRE_ASSIGN_OR_RETURN(NodePtr operand, ParseUnary());
-      return Make(Op::kEmpty, pos, Kids(std::move(operand)));
+      return Build(Op::kEmpty, pos, Kids(std::move(operand)));
     }
     return ParsePostfix();
   }
@@ -427,14 +475,13 @@ class Parser {
       if (Peek().kind == Tok::kDot) {
         const std::size_t pos = Advance().pos;
         if (Peek().kind != Tok::kName) return Fail("a field name after '.'");
-        auto member = Make(Op::kMember, pos, Kids(std::move(e)));
-        member->name = std::string(Advance().text);
-        e = std::move(member);
+        std::string field(Advance().text);
+        QUIRE_ASSIGN_OR_RETURN(e, Build(Op::kMember, pos, Kids(std::move(e)), std::move(field)));
       } else if (Peek().kind == Tok::kLBracket) {
         const std::size_t pos = Advance().pos;
         QUIRE_ASSIGN_OR_RETURN(NodePtr index, ParseExpression());
         if (!Accept(Tok::kRBracket)) return Fail("']'");
-        e = Make(Op::kIndex, pos, Kids(std::move(e), std::move(index)));
+        QUIRE_ASSIGN_OR_RETURN(e, Build(Op::kIndex, pos, Kids(std::move(e), std::move(index))));
       } else {
         return e;
       }
@@ -472,7 +519,25 @@ class Parser {
           } while (Accept(Tok::kComma));
           if (!Accept(Tok::kRBracket)) return Fail("',' or ']' in the list");
         }
-        return Make(Op::kList, pos, std::move(items));
+        return Build(Op::kList, pos, std::move(items));
+      }
+      case Tok::kLBrace: {
+        const std::size_t pos = Advance().pos;
+        std::vector<NodePtr> values;
+        std::vector<std::string> keys;
+        if (!Accept(Tok::kRBrace)) {
+          do {
+            const Token& key = Peek();
+            if (key.kind != Tok::kName && key.kind != Tok::kString) return Fail("an entry name");
+            keys.push_back(key.kind == Tok::kName ? std::string(key.text) : key.string);
+            Advance();
+            if (!Accept(Tok::kColon)) return Fail("':' after the entry name");
+            QUIRE_ASSIGN_OR_RETURN(NodePtr value, ParseExpression());
+            values.push_back(std::move(value));
+          } while (Accept(Tok::kComma));
+          if (!Accept(Tok::kRBrace)) return Fail("',' or '}' in the context");
+        }
+        return Build(Op::kContext, pos, std::move(values), {}, nullptr, std::move(keys));
       }
       case Tok::kName:
         return ParseName();
@@ -528,9 +593,7 @@ class Parser {
                                (function->max_args == 1 ? "" : "s") + ", not " +
                                std::to_string(count));
       }
-      auto node = Make(Op::kCall, pos, std::move(args));
-      node->function = function;
-      return node;
+      return Build(Op::kCall, pos, std::move(args), {}, function);
     }
     if (Peek(1).kind == Tok::kLParen) {
       return FailAt(t.pos, "a known function, not '" + std::string(t.text) +
@@ -548,6 +611,7 @@ class Parser {
   const std::string& full_;
   std::vector<Token> tokens_;
   std::size_t next_ = 0;
+  int depth_ = 0;  // current recursion depth of the parser
 };
 
 }  // namespace

@@ -93,6 +93,82 @@ struct LoopSpec {
   std::optional<std::int64_t> loop_maximum;        // standard: at most this many runs
 };
 
+// A task setting as written: a literal ("demo", "sales, management", "50") or, when it is
+// written ${...}, #{...} or = ..., an expression computed when the task is created.
+struct Setting {
+  std::string text;
+  std::optional<Expression> expression;
+
+  bool empty() const { return text.empty(); }
+};
+
+struct FormOption {
+  std::string value;
+  std::string label;
+};
+
+// One field of a task form, from Quire's <quire:field>, Camunda 7's <camunda:formField> or
+// a Camunda Forms (form-js) schema. Completion validates submitted data against it.
+struct FormField {
+  std::string name;
+  std::string label;
+  std::string type = "string";  // string, number, long, boolean, date, enum
+  bool required = false;
+  bool read_only = false;
+  std::optional<double> min;  // numbers: smallest allowed
+  std::optional<double> max;  // numbers: largest allowed
+  std::optional<std::int64_t> min_length;
+  std::optional<std::int64_t> max_length;
+  std::string pattern;              // ECMAScript regular expression the value must match
+  std::vector<FormOption> options;  // enum: the allowed values
+  std::string default_value;
+};
+
+// What happens to an unattended task after a while (several levels are allowed).
+struct EscalationRule {
+  enum class Action : std::uint8_t {  // stored: never renumber
+    kNotify = 0,                      // remind: queue a notification
+    kReassignToGroup = 1,             // move the task to `group`'s queue
+    kReassignToSupervisor = 2,        // give the task to the assignee's supervisor
+  };
+  Location where;
+  Duration after;  // counted from task creation, or from the due date
+  bool from_due_date = false;
+  Action action = Action::kNotify;
+  std::string group;                // kReassignToGroup
+  std::int64_t raise_priority = 0;  // added to the priority (capped at 100)
+  std::string notify;  // who hears of it: "assignee", "supervisor", a group or a user id
+};
+
+struct IoMapping {
+  std::string target;  // variable (input) or process variable (output) to set
+  Setting source;      // literal or expression
+};
+
+// What user and service tasks carry beyond BPMN: assignment, scheduling, forms,
+// escalation, connectors and mappings. Read from the Quire, Camunda 7 and Zeebe forms.
+struct TaskSpec {
+  Setting assignee;
+  Setting candidate_users;   // comma-separated, or an expression giving a list
+  Setting candidate_groups;  // comma-separated, or an expression giving a list
+  Setting priority;          // 0-100
+  Setting due_date;          // ISO 8601 date-time, or an expression
+  Setting follow_up_date;
+  std::string form_key;   // camunda:formKey / quire:formKey: a form the UI knows
+  std::string form_ref;   // camunda:formRef / zeebe:formDefinition formId: a deployed form
+  std::string form_json;  // zeebe:userTaskForm: an embedded Camunda Forms schema
+  std::vector<FormField> form_fields;
+  std::vector<EscalationRule> escalations;
+  std::vector<std::string> required_documents;  // document types needed before completion
+
+  std::string connector;  // service tasks: connector type ("http", "noop", a worker topic)
+  bool external = false;  // fetched and locked by an external worker
+  std::optional<std::int64_t> retries;
+  std::string retry_cycle;  // e.g. R5/PT5M
+  std::vector<IoMapping> inputs;
+  std::vector<IoMapping> outputs;
+};
+
 struct Element {
   ElementIndex index = kNoElement;
   std::string id;
@@ -119,6 +195,7 @@ struct Element {
   // Activities.
   LoopSpec loop;
   bool triggered_by_event = false;             // subprocess: an event subprocess
+  TaskSpec task;                               // user, service, send, business rule tasks
   std::string called_element;                  // call activity: process id to start
   std::optional<std::int64_t> called_version;  // call activity: pinned version, else latest
 };
