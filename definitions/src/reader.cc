@@ -700,11 +700,47 @@ class Reader {
     return setting;
   }
 
-  // A task setting from Quire's namespace, else from Camunda's (or Activiti/Flowable's).
-  std::string TaskAttr(const pugi::xml_node& node, std::string_view name) const {
-    std::string v = Attr(node, kQuireNamespace, name);
-    return v.empty() ? CamundaAttr(node, name) : v;
-  }
+  // The Quire and Camunda-style (Camunda, Activiti, Flowable) attributes of one element,
+  // read in one pass; a Quire attribute wins over the Camunda one of the same name.
+  class ExtensionAttributes {
+   public:
+    ExtensionAttributes(const pugi::xml_node& node, const Namespaces& ns) {
+      for (const pugi::xml_attribute& a : node.attributes()) {
+        const auto [uri, local] = ns.Resolve(a.name(), true);
+        const bool quire = uri == kQuireNamespace;
+        if (!quire && uri != kCamundaNamespace && uri != kActivitiNamespace &&
+            uri != kFlowableNamespace) {
+          continue;
+        }
+        entries_.push_back({local, a.value(), quire});
+      }
+    }
+    // quire:`local`, else camunda:`local` (or Activiti/Flowable), else "".
+    std::string_view Get(std::string_view local) const {
+      std::string_view found;
+      for (const Entry& e : entries_) {
+        if (e.local != local) continue;
+        if (e.quire) return e.value;
+        found = e.value;
+      }
+      return found;
+    }
+    // The Camunda-style value only.
+    std::string_view Camunda(std::string_view local) const {
+      for (const Entry& e : entries_) {
+        if (e.local == local && !e.quire) return e.value;
+      }
+      return {};
+    }
+
+   private:
+    struct Entry {
+      std::string_view local;
+      std::string_view value;
+      bool quire;
+    };
+    std::vector<Entry> entries_;
+  };
 
   std::optional<double> NumberAttr(const pugi::xml_node& node, const char* name,
                                    const std::string& id) {
@@ -723,19 +759,19 @@ class Reader {
 
   void ReadTaskSpec(const pugi::xml_node& node, Element& e) {
     TaskSpec& t = e.task;
-    t.assignee = MakeSetting(node, TaskAttr(node, "assignee"), e.id, "assignee");
-    t.candidate_users = MakeSetting(node, TaskAttr(node, "candidateUsers"), e.id, "candidateUsers");
-    t.candidate_groups =
-        MakeSetting(node, TaskAttr(node, "candidateGroups"), e.id, "candidateGroups");
-    t.priority = MakeSetting(node, TaskAttr(node, "priority"), e.id, "priority");
-    t.due_date = MakeSetting(node, TaskAttr(node, "dueDate"), e.id, "dueDate");
-    t.follow_up_date = MakeSetting(node, TaskAttr(node, "followUpDate"), e.id, "followUpDate");
-    t.form_key = TaskAttr(node, "formKey");
-    t.form_ref = CamundaAttr(node, "formRef");
+    const ExtensionAttributes attrs(node, ns_);
+    t.assignee = MakeSetting(node, attrs.Get("assignee"), e.id, "assignee");
+    t.candidate_users = MakeSetting(node, attrs.Get("candidateUsers"), e.id, "candidateUsers");
+    t.candidate_groups = MakeSetting(node, attrs.Get("candidateGroups"), e.id, "candidateGroups");
+    t.priority = MakeSetting(node, attrs.Get("priority"), e.id, "priority");
+    t.due_date = MakeSetting(node, attrs.Get("dueDate"), e.id, "dueDate");
+    t.follow_up_date = MakeSetting(node, attrs.Get("followUpDate"), e.id, "followUpDate");
+    t.form_key = attrs.Get("formKey");
+    t.form_ref = attrs.Camunda("formRef");
 
-    if (CamundaAttr(node, "type") == "external") {
+    if (attrs.Camunda("type") == "external") {
       t.external = true;
-      t.connector = CamundaAttr(node, "topic");
+      t.connector = attrs.Camunda("topic");
       if (t.connector.empty()) {
         findings_.Error(
             e.where, e.id,
@@ -743,14 +779,14 @@ class Reader {
       }
     }
     for (const char* java : {"class", "delegateExpression", "expression"}) {
-      if (!CamundaAttr(node, java).empty()) {
+      if (!attrs.Camunda(java).empty()) {
         Unsupported(node, std::string("Java delegates (") + java +
                               "=...) do not run in Quire; use camunda:type=\"external\" with a "
                               "topic, a zeebe:taskDefinition or a quire:connector");
         break;
       }
     }
-    if (!CamundaAttr(node, "decisionRef").empty()) {
+    if (!attrs.Camunda("decisionRef").empty()) {
       Unsupported(node, "DMN decisions are not evaluated by Quire; call a connector instead");
     }
 
