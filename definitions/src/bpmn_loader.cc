@@ -1,6 +1,7 @@
 #include "quire/definitions/bpmn_loader.h"
 
 #include "reader.h"
+#include "schema_check.h"
 
 namespace quire::definitions {
 
@@ -9,6 +10,7 @@ LoadResult LoadBpmn(std::string_view xml) {
   auto definitions = std::make_shared<Definitions>();
   LoadResult result;
   if (internal::ReadDefinitions(xml, *definitions, findings)) {
+    internal::CheckQuireSchema(xml, findings);
     internal::CheckRules(*definitions, findings);
     if (!findings.has_errors()) internal::CheckGraphs(*definitions, findings);
     if (!findings.has_errors()) {

@@ -742,16 +742,15 @@ class Reader {
     std::vector<Entry> entries_;
   };
 
-  std::optional<double> NumberAttr(const pugi::xml_node& node, const char* name,
-                                   const std::string& id) {
+  // A numeric attribute, or nullopt when absent or not a number (the schema check
+  // reports that, with the expected type).
+  static std::optional<double> NumberAttr(const pugi::xml_node& node, const char* name) {
     const pugi::xml_attribute a = node.attribute(name);
     if (!a) return std::nullopt;
     const std::string text = a.value();
     double v = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
     if (ec != std::errc() || end != text.data() + text.size()) {
-      findings_.Error(At(node), id,
-                      std::string(name) + "=\"" + text + "\" of '" + id + "' is not a number");
       return std::nullopt;
     }
     return v;
@@ -978,12 +977,10 @@ class Reader {
         if (field.type.empty()) field.type = "string";
         field.required = f.attribute("required").as_bool();
         field.read_only = f.attribute("readOnly").as_bool();
-        field.min = NumberAttr(f, "min", e.id);
-        field.max = NumberAttr(f, "max", e.id);
-        if (auto v = NumberAttr(f, "minLength", e.id))
-          field.min_length = static_cast<std::int64_t>(*v);
-        if (auto v = NumberAttr(f, "maxLength", e.id))
-          field.max_length = static_cast<std::int64_t>(*v);
+        field.min = NumberAttr(f, "min");
+        field.max = NumberAttr(f, "max");
+        if (auto v = NumberAttr(f, "minLength")) field.min_length = static_cast<std::int64_t>(*v);
+        if (auto v = NumberAttr(f, "maxLength")) field.max_length = static_cast<std::int64_t>(*v);
         field.pattern = f.attribute("pattern").value();
         field.default_value = f.attribute("default").value();
         std::string_view options = f.attribute("options").value();
