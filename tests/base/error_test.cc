@@ -5,6 +5,7 @@
 
 #include "quire/base/error.h"
 #include "quire/base/result.h"
+#include "quire/base/sha256.h"
 #include "quire/testing/result_matchers.h"
 
 namespace quire {
@@ -59,6 +60,13 @@ TEST(ResultDeathTest, ValueOfAFailedResultAbortsWithTheError) {
   EXPECT_DEATH({ (void)failed.value(); }, "value\\(\\) of a failed Result: conflict: held by anna");
   const Result<int> fine = 3;
   EXPECT_DEATH({ (void)fine.error(); }, "error\\(\\) of a successful Result");
+}
+
+TEST(Sha256Test, KnownVectors) {
+  EXPECT_EQ(Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Sha256Hex(std::string(1000000, 'a')),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
 TEST(ErrorTest, NamesAreStable) {

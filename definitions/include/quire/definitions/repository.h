@@ -1,0 +1,81 @@
+// DefinitionRepository: deployed BPMN files and the process versions they define, in the
+// store's `definitions` column family.
+//
+// Deploying a file loads and checks it (LoadBpmn); each executable process in it gets
+// version N+1 — unless the file is byte-for-byte the one its latest version came from
+// (same SHA-256), which is recognised and not deployed again. Running instances keep the
+// version they started with: versions are never changed or removed here.
+//
+// Records (stored: never change a prefix or a field's meaning):
+//   "src" String(sha256)                 → the file as deployed
+//   "ver" String(process id) U32Desc(v)  → JSON {version, hash, name, source, deployed_at}
+//                                          (newest version first under a prefix scan)
+//
+// Thread-safety: all methods may be called concurrently; deployments are serialised.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "quire/base/result.h"
+#include "quire/definitions/diagnostic.h"
+#include "quire/definitions/iso8601.h"
+#include "quire/definitions/model.h"
+#include "quire/storage/store.h"
+
+namespace quire::definitions {
+
+struct ProcessVersion {
+  std::string process_id;
+  std::string name;
+  std::uint32_t version = 0;
+  std::string hash;         // SHA-256 of the deployed file
+  std::string source_name;  // the file name given at deployment
+  Timestamp deployed_at;
+  bool is_new = false;  // in a Deploy result: deployed now, not recognised as unchanged
+};
+
+struct Deployment {
+  std::string hash;
+  std::vector<ProcessVersion> processes;  // the executable processes of the file
+  std::vector<Diagnostic> warnings;
+};
+
+class DefinitionRepository {
+ public:
+  // REQUIRES: `store` outlives the repository.
+  explicit DefinitionRepository(storage::Store& store) : store_(store) {}
+
+  // Errors: kValidationFailed with one detail per problem ("line:col" → message) when the
+  // file does not load; kInvalidArgument when it holds no executable process.
+  Result<Deployment> Deploy(std::string_view xml, std::string_view source_name, Timestamp now);
+
+  // Every version of `process_id`, newest first; kNotFound when it was never deployed.
+  Result<std::vector<ProcessVersion>> Versions(const std::string& process_id) const;
+  // The latest version of every deployed process, by process id.
+  Result<std::vector<ProcessVersion>> Latest() const;
+  // The file a version came from; the latest version when `version` is empty.
+  Result<std::string> Source(const std::string& process_id,
+                             std::optional<std::uint32_t> version = std::nullopt) const;
+  // The loaded model of a version (parsed once, then shared).
+  Result<std::shared_ptr<const Definitions>> Load(
+      const std::string& process_id, std::optional<std::uint32_t> version = std::nullopt) const;
+
+ private:
+  Result<ProcessVersion> Find(const std::string& process_id,
+                              std::optional<std::uint32_t> version) const;
+
+  storage::Store& store_;
+  std::mutex deploy_mu_;  // one deployment at a time: version numbers must not collide
+  mutable std::mutex cache_mu_;
+  mutable std::map<std::string, std::shared_ptr<const Definitions>>
+      cache_;  // GUARDED_BY(cache_mu_), by hash
+};
+
+}  // namespace quire::definitions
