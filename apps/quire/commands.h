@@ -20,4 +20,8 @@ std::string ServeUsage();
 int RunValidate(const std::vector<std::string>& args);
 std::string ValidateUsage();
 
+// quire deploy [--data-dir DIR] FILE...
+int RunDeploy(const std::vector<std::string>& args);
+std::string DeployUsage();
+
 }  // namespace quire::app

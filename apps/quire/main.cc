@@ -16,6 +16,7 @@ Usage: quire <command> [options]
 Commands:
   serve     run the HTTP server on an embedded store (quire help serve)
   validate  check BPMN 2.0 files: file:line:col: error|warning: message
+  deploy    deploy BPMN files into a store as new process versions
   version   print the version
   help      show this overview, or a command's options: quire help <command>
 
@@ -33,6 +34,10 @@ int Help(const std::vector<std::string>& args) {
   }
   if (args[0] == "serve") {
     std::cout << quire::app::ServeUsage();
+    return quire::app::kExitOk;
+  }
+  if (args[0] == "deploy") {
+    std::cout << quire::app::DeployUsage();
     return quire::app::kExitOk;
   }
   if (args[0] == "validate") {
@@ -65,6 +70,7 @@ int main(int argc, char** argv) {
   if (command == "--help" || command == "-h" || command == "help") return Help(args);
   if (command == "serve") return quire::app::RunServe(args);
   if (command == "validate") return quire::app::RunValidate(args);
+  if (command == "deploy") return quire::app::RunDeploy(args);
 
   std::cerr << "quire: unknown command '" << command << "'; run 'quire help' for the list\n";
   return quire::app::kExitUsage;

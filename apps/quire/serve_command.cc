@@ -9,6 +9,8 @@
 #include <sstream>
 
 #include "commands.h"
+#include "quire/definitions/repository.h"
+#include "quire/server/definition_routes.h"
 #include "quire/server/http_server.h"
 #include "quire/server/system_routes.h"
 #include "quire/storage/store.h"
@@ -126,6 +128,12 @@ int RunServe(const std::vector<std::string>& args) {
                  QUIRE_RETURN_IF_ERROR(db.Get(storage::ColumnFamily::kMeta, "health"));
                  return Ok();
                }});
+
+  definitions::DefinitionRepository definitions(db);
+  server::AddDefinitionRoutes(router, definitions, [] {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now());
+  });
 
   server::HttpServer http(std::move(router), config.http);
   if (Result<void> started = http.Start(); !started) {

@@ -234,5 +234,32 @@ TEST(QuireValidateTest, UnreadableFileAndUsageErrors) {
   EXPECT_THAT(bad.err, HasSubstr("unknown option '--frob'"));
 }
 
+TEST(QuireDeployTest, DeploysOfflineAndTheServerServesIt) {
+  TempDir tmp;
+  const std::string data = tmp.Sub("data").string();
+  const std::string order = QUIRE_FIXTURES_DIR "/valid-order.bpmn";
+  const CliRun first = RunQuire({"deploy", "--data-dir", data, order});
+  EXPECT_EQ(first.status.code, 0) << first.out << first.err;
+  EXPECT_EQ(first.out, order + ": process 'order' version 1 deployed\n");
+  const CliRun again = RunQuire({"deploy", "--data-dir", data, order});
+  EXPECT_EQ(again.out, order + ": process 'order' version 1 unchanged\n");
+
+  const std::string broken = QUIRE_FIXTURES_DIR "/references.bpmn";
+  const CliRun bad = RunQuire({"deploy", "--data-dir", data, broken});
+  EXPECT_EQ(bad.status.code, 1);
+  EXPECT_THAT(bad.out, HasSubstr(broken + ":5:5: error: sequence flow 'f1'"));
+
+  Server server({"--port", "0", "--data-dir", data});
+  ASSERT_TRUE(server.ready());
+  auto list = quire::testing::Fetch(server.port(), "GET", "/api/processes");
+  ASSERT_TRUE(list.has_value());
+  EXPECT_THAT(list->body, HasSubstr(R"("id":"order","name":"Order","version":1)"));
+  // While the server holds the store, the CLI says how to deploy instead.
+  const CliRun locked = RunQuire({"deploy", "--data-dir", data, order});
+  EXPECT_EQ(locked.status.code, 1);
+  EXPECT_THAT(locked.err, HasSubstr("POST /api/deployments"));
+  EXPECT_EQ(server.Stop().code, 0);
+}
+
 }  // namespace
 }  // namespace quire

@@ -145,5 +145,23 @@ TEST(ConformanceTest, EveryModelLoadsOrIsRefusedWithLocatedErrors) {
   EXPECT_GT(loaded, files.size() / 2) << "most of the corpus is runnable BPMN";
 }
 
+// The examples scripts/run deploys must load cleanly: no error, no warning.
+TEST(ExamplesTest, EveryExampleLoadsWithoutFindings) {
+  std::size_t count = 0;
+  for (const auto& entry : fs::directory_iterator(QUIRE_EXAMPLES_DIR)) {
+    if (entry.path().extension() != ".bpmn") continue;
+    ++count;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::ostringstream content;
+    content << in.rdbuf();
+    const LoadResult result = LoadBpmn(content.str());
+    EXPECT_TRUE(result.ok()) << entry.path();
+    for (const Diagnostic& d : result.diagnostics) {
+      ADD_FAILURE() << FormatDiagnostic(entry.path().string(), d);
+    }
+  }
+  EXPECT_GT(count, 0u);
+}
+
 }  // namespace
 }  // namespace quire::definitions

@@ -1,0 +1,91 @@
+// quire deploy [--data-dir DIR] FILE...: deploys BPMN files into a store directly.
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "commands.h"
+#include "quire/definitions/repository.h"
+#include "quire/storage/store.h"
+
+namespace quire::app {
+
+std::string DeployUsage() {
+  return "Usage: quire deploy [--data-dir DIR] FILE...\n\n"
+         "Deploys BPMN 2.0 files into the store in DIR (default quire-data): every executable\n"
+         "process gets a new version, unless the file is the one its latest version came from.\n"
+         "While 'quire serve' runs on the same directory, deploy through it instead:\n"
+         "  curl --data-binary @order.bpmn -H 'Content-Type: application/xml' \\\n"
+         "       'http://127.0.0.1:8080/api/deployments?name=order.bpmn'\n";
+}
+
+int RunDeploy(const std::vector<std::string>& args) {
+  std::string data_dir = "quire-data";
+  std::vector<std::string> files;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--help" || args[i] == "-h") {
+      std::cout << DeployUsage();
+      return kExitOk;
+    }
+    if (args[i] == "--data-dir") {
+      if (i + 1 >= args.size()) {
+        std::cerr << "quire deploy: --data-dir needs a directory\n";
+        return kExitUsage;
+      }
+      data_dir = args[++i];
+    } else if (args[i].starts_with("--")) {
+      std::cerr << "quire deploy: unknown option '" << args[i] << "'; see 'quire help deploy'\n";
+      return kExitUsage;
+    } else {
+      files.push_back(args[i]);
+    }
+  }
+  if (files.empty()) {
+    std::cerr << "quire deploy: name at least one BPMN file; see 'quire help deploy'\n";
+    return kExitUsage;
+  }
+
+  auto store = storage::Store::Open(data_dir);
+  if (!store) {
+    std::cerr << "quire deploy: cannot open the store: " << store.error().message() << "\n";
+    if (store.error().code() == ErrorCode::kUnavailable) {
+      std::cerr << "quire deploy: if 'quire serve' is running there, deploy with POST "
+                   "/api/deployments (see 'quire help deploy')\n";
+    }
+    return kExitFailure;
+  }
+  definitions::DefinitionRepository repository(**store);
+  bool failed = false;
+  for (const std::string& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      std::cout << file << ": error: cannot read the file: " << std::strerror(errno) << "\n";
+      failed = true;
+      continue;
+    }
+    std::ostringstream content;
+    content << in.rdbuf();
+    const auto now =
+        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    const std::string name = file.substr(file.find_last_of('/') + 1);
+    auto deployed = repository.Deploy(content.str(), name, now);
+    if (!deployed) {
+      failed = true;
+      const Error& e = deployed.error();
+      if (e.details().empty()) std::cout << file << ": error: " << e.message() << "\n";
+      for (const ErrorDetail& d : e.details()) {
+        std::cout << file << ":" << d.field << ": error: " << d.message << "\n";
+      }
+      continue;
+    }
+    for (const definitions::ProcessVersion& v : deployed->processes) {
+      std::cout << file << ": process '" << v.process_id << "' version " << v.version
+                << (v.is_new ? " deployed" : " unchanged") << "\n";
+    }
+  }
+  return failed ? kExitFailure : kExitOk;
+}
+
+}  // namespace quire::app

@@ -1,0 +1,24 @@
+// Deploying and reading process definitions over HTTP.
+//
+//   POST /api/deployments[?name=order.bpmn]   body: the BPMN XML
+//        201 {"hash", "processes": [{"id", "name", "version", "new", "deployedAt"}], "warnings"}
+//        200 the same when every process was recognised as unchanged
+//        422 validation_failed, details: [{"field": "line:col", "message"}]
+//   GET  /api/processes                        the latest version of every process
+//   GET  /api/processes/{id}/versions          every version, newest first
+//   GET  /api/processes/{id}/xml[?version=N]   the deployed file (application/xml)
+#pragma once
+
+#include <functional>
+
+#include "quire/definitions/iso8601.h"
+#include "quire/definitions/repository.h"
+#include "quire/server/router.h"
+
+namespace quire::server {
+
+// REQUIRES: `repository` outlives the router. `now` gives deployment times.
+void AddDefinitionRoutes(Router& router, definitions::DefinitionRepository& repository,
+                         std::function<definitions::Timestamp()> now);
+
+}  // namespace quire::server
