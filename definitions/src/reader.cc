@@ -448,17 +448,31 @@ class Reader {
       if (child.type() != pugi::node_element) continue;
       NsGuard guard(ns_, child);
       if (!InBpmn(child) || LocalName(child) != "extensionElements") continue;
-      VisitExtensions(child, f);
+      ForEachChild(child, f);
     }
   }
+  // Calls f(element, namespace, local name) for each child element of `node`, with the
+  // child's namespace declarations in scope.
   template <typename F>
-  void VisitExtensions(const pugi::xml_node& node, F& f) {
-    for (const pugi::xml_node& ext : node.children()) {
-      if (ext.type() != pugi::node_element) continue;
-      NsGuard guard(ns_, ext);
-      const auto [uri, local] = ns_.Resolve(ext.name(), false);
-      f(ext, uri, local);
+  void ForEachChild(const pugi::xml_node& node, F&& f) {
+    for (const pugi::xml_node& child : node.children()) {
+      if (child.type() != pugi::node_element) continue;
+      NsGuard guard(ns_, child);
+      const auto [uri, local] = ns_.Resolve(child.name(), false);
+      f(child, uri, local);
     }
+  }
+
+  // Reads <input target=".." source=".."/> and <output .../> children in namespace `uri`
+  // (zeebe:ioMapping, quire:connector) into the task's mappings.
+  void ReadMappings(const pugi::xml_node& parent, std::string_view uri, Element& e) {
+    ForEachChild(parent, [&](const pugi::xml_node& m, std::string_view muri,
+                             std::string_view local) {
+      if (muri != uri || (local != "input" && local != "output")) return;
+      IoMapping mapping{m.attribute("target").value(),
+                        MakeSetting(m, m.attribute("source").value(), e.id, std::string(local))};
+      (local == "input" ? e.task.inputs : e.task.outputs).push_back(std::move(mapping));
+    });
   }
 
   // Compiles the expression `text` found at `node`; a syntax error is reported there.
@@ -827,15 +841,7 @@ class Reader {
         }
       }
     } else if (local == "ioMapping") {
-      for (const pugi::xml_node& m : ext.children()) {
-        if (m.type() != pugi::node_element) continue;
-        NsGuard guard(ns_, m);
-        const auto [muri, mlocal] = ns_.Resolve(m.name(), false);
-        if (muri != kZeebeNamespace) continue;
-        IoMapping mapping{m.attribute("target").value(),
-                          MakeSetting(m, m.attribute("source").value(), e.id, "mapping")};
-        (mlocal == "input" ? t.inputs : t.outputs).push_back(std::move(mapping));
-      }
+      ReadMappings(ext, kZeebeNamespace, e);
     } else if (local == "formDefinition") {
       const std::string key = ext.attribute("formKey").value();
       constexpr std::string_view kEmbedded = "camunda-forms:bpmn:";
@@ -1043,15 +1049,7 @@ class Reader {
       if (const pugi::xml_attribute r = ext.attribute("retries"); r)
         t.retries = ParseInt(r.value());
       t.retry_cycle = ext.attribute("retryCycle").value();
-      for (const pugi::xml_node& m : ext.children()) {
-        if (m.type() != pugi::node_element) continue;
-        NsGuard guard(ns_, m);
-        const auto [muri, mlocal] = ns_.Resolve(m.name(), false);
-        if (muri != kQuireNamespace || (mlocal != "input" && mlocal != "output")) continue;
-        IoMapping mapping{m.attribute("target").value(),
-                          MakeSetting(m, m.attribute("source").value(), e.id, "mapping")};
-        (mlocal == "input" ? t.inputs : t.outputs).push_back(std::move(mapping));
-      }
+      ReadMappings(ext, kQuireNamespace, e);
     }
   }
 
