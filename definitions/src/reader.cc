@@ -475,6 +475,22 @@ class Reader {
     });
   }
 
+  // A boolean attribute as XML Schema defines it (true, false, 1, 0); `absent` when it is
+  // not given. Anything else is an error: pugixml's as_bool() would read "ture" as true.
+  bool Bool(const pugi::xml_node& node, const char* name, bool absent, const std::string& id) {
+    const pugi::xml_attribute a = node.attribute(name);
+    if (!a) return absent;
+    const std::string_view v = a.value();
+    if (v == "true" || v == "1") return true;
+    if (v == "false" || v == "0") return false;
+    findings_.Error(At(node), id,
+                    std::string(name) + "=\"" + std::string(v) + "\"" +
+                        (id.empty() ? "" : " on '" + id + "'") +
+                        " is not a boolean; write true or false");
+    findings_.MarkBroken(id);
+    return absent;
+  }
+
   // Compiles the expression `text` found at `node`; a syntax error is reported there.
   std::optional<Expression> Compile(const pugi::xml_node& node, std::string_view text,
                                     const std::string& element_id, const std::string& what) {
@@ -510,8 +526,7 @@ class Reader {
     process.id = node.attribute("id").value();
     process.name = node.attribute("name").value();
     process.where = At(node);
-    const pugi::xml_attribute executable = node.attribute("isExecutable");
-    process.executable = !executable || executable.as_bool();
+    process.executable = Bool(node, "isExecutable", true, process.id);
     if (process.id.empty()) {
       findings_.Error(process.where, "", "a <process> needs an id");
     }
@@ -564,7 +579,7 @@ class Reader {
                         std::string("this <") + KindName(kind) + "> has no id; it is called '" +
                             e.id + "' in history and the API, and no sequence flow can reach it");
     }
-    if (node.attribute("isForCompensation").as_bool()) {
+    if (Bool(node, "isForCompensation", false, e.id)) {
       Unsupported(node, "compensation is not run; model the undo steps as normal flow");
     }
 
@@ -592,8 +607,7 @@ class Reader {
     }
     switch (kind) {
       case ElementKind::kBoundaryEvent: {
-        const pugi::xml_attribute cancel = node.attribute("cancelActivity");
-        e.interrupting = !cancel || cancel.as_bool();
+        e.interrupting = Bool(node, "cancelActivity", true, e.id);
         const std::string attached = node.attribute("attachedToRef").value();
         if (attached.empty()) {
           findings_.Error(e.where, e.id, "boundary event '" + e.id + "' has no attachedToRef");
@@ -603,15 +617,14 @@ class Reader {
         break;
       }
       case ElementKind::kStartEvent: {
-        const pugi::xml_attribute interrupting = node.attribute("isInterrupting");
-        e.interrupting = !interrupting || interrupting.as_bool();
+        e.interrupting = Bool(node, "isInterrupting", true, e.id);
         break;
       }
       case ElementKind::kCallActivity:
         ReadCallActivity(node, e);
         break;
       case ElementKind::kSubProcess:
-        e.triggered_by_event = node.attribute("triggeredByEvent").as_bool();
+        e.triggered_by_event = Bool(node, "triggeredByEvent", false, e.id);
         break;
       default:
         break;
@@ -1118,8 +1131,8 @@ class Reader {
 
   void ReadMultiInstance(const pugi::xml_node& node, Element& e) {
     LoopSpec& loop = e.loop;
-    loop.kind = node.attribute("isSequential").as_bool() ? LoopSpec::Kind::kSequential
-                                                         : LoopSpec::Kind::kParallel;
+    loop.kind = Bool(node, "isSequential", false, e.id) ? LoopSpec::Kind::kSequential
+                                                        : LoopSpec::Kind::kParallel;
     loop.collection = Compile(node, CamundaAttr(node, "collection"), e.id, "collection");
     loop.element_variable = CamundaAttr(node, "elementVariable");
     for (const pugi::xml_node& child : node.children()) {
@@ -1154,9 +1167,14 @@ class Reader {
   void ReadStandardLoop(const pugi::xml_node& node, Element& e) {
     LoopSpec& loop = e.loop;
     loop.kind = LoopSpec::Kind::kStandard;
-    loop.test_before = node.attribute("testBefore").as_bool();
+    loop.test_before = Bool(node, "testBefore", false, e.id);
     if (const pugi::xml_attribute max = node.attribute("loopMaximum"); max) {
       loop.loop_maximum = ParseInt(max.value());
+      if (!loop.loop_maximum || *loop.loop_maximum < 0) {
+        findings_.Error(At(node), e.id,
+                        "loopMaximum=\"" + std::string(max.value()) + "\" on '" + e.id +
+                            "' is not a whole number of runs");
+      }
     }
     for (const pugi::xml_node& child : node.children()) {
       if (child.type() != pugi::node_element) continue;
