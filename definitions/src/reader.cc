@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -225,6 +226,13 @@ bool IsDescriptive(std::string_view local) {
 }
 
 bool IsEventDefinition(std::string_view local) { return local.ends_with("EventDefinition"); }
+
+// A length or count read as a number: its whole part, clamped to [0, 2^53], so that no
+// double is converted to an integer it does not fit (NaN counts as 0).
+std::int64_t ToLength(double v) {
+  if (!(v > 0)) return 0;
+  return static_cast<std::int64_t>(std::min(std::trunc(v), 9007199254740992.0));
+}
 
 std::optional<std::int64_t> ParseInt(std::string_view text) {
   std::int64_t v = 0;
@@ -950,9 +958,9 @@ class Reader {
     } else if (name == "max") {
       field.max = number();
     } else if (name == "minlength") {
-      if (auto v = number()) field.min_length = static_cast<std::int64_t>(*v);
+      if (auto v = number()) field.min_length = ToLength(*v);
     } else if (name == "maxlength") {
-      if (auto v = number()) field.max_length = static_cast<std::int64_t>(*v);
+      if (auto v = number()) field.max_length = ToLength(*v);
     } else if (name == "pattern") {
       field.pattern = config;
     } else {
@@ -998,8 +1006,8 @@ class Reader {
         field.read_only = f.attribute("readOnly").as_bool();
         field.min = NumberAttr(f, "min");
         field.max = NumberAttr(f, "max");
-        if (auto v = NumberAttr(f, "minLength")) field.min_length = static_cast<std::int64_t>(*v);
-        if (auto v = NumberAttr(f, "maxLength")) field.max_length = static_cast<std::int64_t>(*v);
+        if (auto v = NumberAttr(f, "minLength")) field.min_length = ToLength(*v);
+        if (auto v = NumberAttr(f, "maxLength")) field.max_length = ToLength(*v);
         field.pattern = f.attribute("pattern").value();
         field.default_value = f.attribute("default").value();
         std::string_view options = f.attribute("options").value();
@@ -1107,8 +1115,8 @@ class Reader {
         }
         field.min = num("min");
         field.max = num("max");
-        if (auto v2 = num("minLength")) field.min_length = static_cast<std::int64_t>(*v2);
-        if (auto v2 = num("maxLength")) field.max_length = static_cast<std::int64_t>(*v2);
+        if (auto v2 = num("minLength")) field.min_length = ToLength(*v2);
+        if (auto v2 = num("maxLength")) field.max_length = ToLength(*v2);
         if (const boost::json::value* p = rules.if_contains("pattern"); p && p->is_string()) {
           field.pattern = std::string(p->as_string());
         }

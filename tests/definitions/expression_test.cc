@@ -193,6 +193,9 @@ TEST_F(ExpressionTest, HugeNumbersAsPositionsAreClampedNotUndefined) {
   EXPECT_EQ(Eval("substring(name, 10 ** 300)"), "\"\"");
   EXPECT_EQ(Eval("items[10 ** 300]"), "null");
   EXPECT_EQ(Eval("items[-(10 ** 300)]"), "null");
+  // Found by the fuzzer after the first fix: [[...]][huge] reached the same cast.
+  EXPECT_EQ(Eval("[[1]][322222222222222222222222222222222222222222222222222222222222222222]"),
+            "null");
   EXPECT_EQ(Eval("substring(name, 2, 10 ** 300)"), "\"nna Berg\"");
 }
 

@@ -207,7 +207,7 @@ Result<Value> Evaluate(const Node& n, const EvalEnv& env) {
         return TypeError(n, "cannot index " + Describe(base) + " with " + Describe(index));
       }
       const auto size = static_cast<std::int64_t>(base.ListSize());
-      auto i = static_cast<std::int64_t>(index.AsNumber());
+      std::int64_t i = ToCount(index.AsNumber());
       if (i < 0) i += size + 1;  // -1 is the last item
       if (i < 1 || i > size) return Value::Null();
       return base.ListAt(static_cast<std::size_t>(i - 1));
