@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -146,6 +147,10 @@ class Checker {
 
 void CheckQuireSchema(std::string_view xml, Findings& findings) {
   if (xml.find(kQuireNamespace) == std::string_view::npos) return;
+  if (xml.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+    findings.Warning({}, "", "the file is too large for the schema check of Quire's elements");
+    return;
+  }
   const xmlSchemaPtr schema = Schema();
   if (schema == nullptr) {
     findings.Error({}, "", "internal error: Quire's own extension schema does not load");
