@@ -296,7 +296,13 @@ class RuleChecker {
     if (f.min_length && f.max_length && *f.min_length > *f.max_length) {
       Error(e, where + " has minLength greater than maxLength");
     }
-    if (!f.pattern.empty()) {
+    // libstdc++ compiles (and matches) regular expressions recursively, one stack frame
+    // per atom: a long pattern overflows the stack. Patterns are for field values.
+    constexpr std::size_t kMaxPattern = 300;
+    if (f.pattern.size() > kMaxPattern) {
+      Error(e, where + " has a pattern of " + std::to_string(f.pattern.size()) +
+                   " characters; at most " + std::to_string(kMaxPattern) + " are allowed");
+    } else if (!f.pattern.empty()) {
       try {
         std::regex check(f.pattern, std::regex::ECMAScript);
       } catch (const std::regex_error& error) {

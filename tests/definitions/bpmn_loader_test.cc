@@ -398,6 +398,21 @@ TEST(BpmnLoaderTest, DeepNestingIsRefusedNotAStackOverflow) {
   EXPECT_THAT(r.diagnostics[0].message, HasSubstr("nested more than 200 levels deep"));
 }
 
+// Found by the reader fuzzer: std::regex recursed once per atom of a long pattern.
+TEST(BpmnLoaderTest, LongFormPatternsAreRefusedNotAStackOverflow) {
+  const std::string xml = R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:quire="urn:quire:bpmn:1.0"><process id="p"><startEvent id="s"/>
+    <sequenceFlow id="f1" sourceRef="s" targetRef="t"/><userTask id="t"><extensionElements>
+    <quire:form><quire:field name="x" pattern=")" +
+                          std::string(200000, 'a') + R"("/></quire:form>
+    </extensionElements></userTask><sequenceFlow id="f2" sourceRef="t" targetRef="e"/>
+    <endEvent id="e"/></process></definitions>)";
+  const LoadResult r = LoadBpmn(xml);
+  EXPECT_FALSE(r.ok());
+  ASSERT_EQ(r.diagnostics.size(), 1u) << Errors(r);
+  EXPECT_THAT(r.diagnostics[0].message, HasSubstr("has a pattern of 200000 characters"));
+}
+
 TEST(BpmnLoaderTest, UnknownBpmnElementIsNotSilentlyIgnored) {
   const LoadResult r = LoadBpmn(R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">
 <process id="p"><startEvent id="s"/><teleportTask id="t"/></process></definitions>)");
