@@ -37,6 +37,12 @@ void Router::Add(std::string_view method, std::string_view pattern, Handler hand
   routes_.push_back(std::move(route));
 }
 
+std::vector<std::pair<std::string, std::string>> Router::Routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const Route& route : routes_) out.emplace_back(route.method, route.pattern);
+  return out;
+}
+
 Response Router::Dispatch(Request& request) const {
   const std::vector<std::string_view> parts = SplitPath(request.path);
   std::vector<std::string> decoded;

@@ -18,6 +18,11 @@ void AddSystemRoutes(Router& router, SystemInfo info) {
     }
     return JsonResponse(200, boost::json::object{{"status", "ok"}});
   });
+  router.Add("GET", "/api/openapi.json", [](const Request&) {
+    Response response;
+    response.body = std::string(OpenApiDocument());
+    return response;
+  });
   router.Add("GET", "/version", [shared](const Request&) {
     return JsonResponse(200,
                         boost::json::object{{"name", shared->name}, {"version", shared->version}});

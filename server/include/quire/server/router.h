@@ -13,6 +13,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "quire/server/http.h"
@@ -28,6 +29,9 @@ class Router {
 
   // Routes `request`, filling in its path_params.
   Response Dispatch(Request& request) const;
+
+  // Every (method, pattern) added, in order: for documentation checks.
+  std::vector<std::pair<std::string, std::string>> Routes() const;
 
  private:
   struct Segment {

@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "quire/base/result.h"
 #include "quire/server/router.h"
@@ -19,6 +20,10 @@ struct SystemInfo {
 
 // GET /health → 200 {"status": "ok"}, or 503 with the failing check's error.
 // GET /version → 200 {"name": ..., "version": ...}.
+// GET /api/openapi.json → the OpenAPI description of every route (server/api/openapi.json).
 void AddSystemRoutes(Router& router, SystemInfo info);
+
+// The OpenAPI 3 document describing the HTTP API, as JSON text.
+std::string_view OpenApiDocument();
 
 }  // namespace quire::server
