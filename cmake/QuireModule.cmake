@@ -28,3 +28,14 @@ function(quire_test name)
                                         GTest::gtest_main quire_warnings quire_sanitizers)
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300)
 endfunction()
+
+# quire_embed_file(FILE TEMPLATE OUTPUT VARIABLE)
+#
+# Compiles a data file (a schema, an API description) into a source file: the template's
+# @VARIABLE@ is replaced by the file's text, and the build reconfigures when the file
+# changes. Nothing is then read from disk at run time.
+function(quire_embed_file file template output variable)
+  file(READ ${file} ${variable})
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${file})
+  configure_file(${template} ${output} @ONLY)
+endfunction()
