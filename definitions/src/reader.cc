@@ -539,6 +539,7 @@ class Reader {
       findings_.Error(process.where, "", "a <process> needs an id");
     }
     findings_.SetLenient(!process.executable);
+    ReadHistoryTimeToLive(node, process);
     pending_ = {};
     embedded_forms_.clear();
     ForExtension(node,
@@ -551,6 +552,26 @@ class Reader {
     ResolveReferences(process);
     findings_.SetLenient(false);
     out_.processes.push_back(std::move(process));
+  }
+
+  // camunda:historyTimeToLive / quire:historyTimeToLive: whole days ("30") or an ISO 8601
+  // duration ("P30D"). How long history of an ended instance is kept.
+  void ReadHistoryTimeToLive(const pugi::xml_node& node, Process& process) {
+    const ExtensionAttributes attrs(node, ns_);
+    const std::string text = Trim(attrs.Get("historyTimeToLive"));
+    if (text.empty()) return;
+    if (const auto days = ParseInt(text); days && *days >= 0) {
+      process.history_ttl = Duration{.days = *days};
+      return;
+    }
+    if (auto d = ParseDuration(text); d) {
+      process.history_ttl = *d;
+      return;
+    }
+    findings_.Error(At(node), process.id,
+                    "historyTimeToLive of process '" + process.id +
+                        "' must be whole days (\"30\") or an ISO 8601 duration (\"P30D\"), not '" +
+                        text + "'");
   }
 
   // Reads the flow nodes and sequence flows directly inside a process or subprocess.
@@ -630,6 +651,11 @@ class Reader {
       }
       case ElementKind::kCallActivity:
         ReadCallActivity(node, e);
+        break;
+      case ElementKind::kReceiveTask:
+        // A receive task waits for a message like a message catch event does.
+        e.trigger_ref = node.attribute("messageRef").value();
+        if (!e.trigger_ref.empty()) e.trigger = EventTrigger::kMessage;
         break;
       case ElementKind::kSubProcess:
         e.triggered_by_event = Bool(node, "triggeredByEvent", false, e.id);

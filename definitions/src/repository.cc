@@ -23,6 +23,10 @@ std::string VersionKey(const std::string& process_id, std::uint32_t version) {
   return KeyEncoder().String("ver").String(process_id).U64Desc(version).Take();
 }
 
+std::string WithdrawnKey(const std::string& process_id) {
+  return KeyEncoder().String("off").String(process_id).Take();
+}
+
 std::string Encode(const ProcessVersion& v) {
   return boost::json::serialize(
       boost::json::object{{"process", v.process_id},
@@ -91,9 +95,11 @@ Result<Deployment> DefinitionRepository::Deploy(std::string_view xml, std::strin
     v.hash = deployment.hash;
     v.source_name = std::string(source_name);
     v.deployed_at = now;
-    auto latest = Find(process.id, std::nullopt);
+    QUIRE_ASSIGN_OR_RETURN(const bool withdrawn, IsWithdrawn(process.id));
+    if (withdrawn) batch.Delete(ColumnFamily::kDefinitions, WithdrawnKey(process.id));
+    auto latest = FindVersion(process.id, std::nullopt);
     if (!latest && latest.error().code() != ErrorCode::kNotFound) return latest.error();
-    if (latest && latest->hash == deployment.hash) {
+    if (latest && latest->hash == deployment.hash && !withdrawn) {
       deployment.processes.push_back(*latest);  // recognised: the same file as its latest
       continue;
     }
@@ -137,7 +143,8 @@ Result<std::vector<ProcessVersion>> DefinitionRepository::Latest() const {
     QUIRE_ASSIGN_OR_RETURN(ProcessVersion v, Decode(it.value()));
     // Versions sort newest first within a process: the first is the latest; skip the rest.
     const std::string next = storage::PrefixSuccessor(VersionPrefix(v.process_id));
-    out.push_back(std::move(v));
+    QUIRE_ASSIGN_OR_RETURN(const bool withdrawn, IsWithdrawn(v.process_id));
+    if (!withdrawn) out.push_back(std::move(v));
     if (next.empty()) break;
     it.Seek(next);
   }
@@ -145,8 +152,34 @@ Result<std::vector<ProcessVersion>> DefinitionRepository::Latest() const {
   return out;
 }
 
+Result<bool> DefinitionRepository::IsWithdrawn(const std::string& process_id) const {
+  QUIRE_ASSIGN_OR_RETURN(const std::optional<std::string> marker,
+                         store_.Get(ColumnFamily::kDefinitions, WithdrawnKey(process_id)));
+  return marker.has_value();
+}
+
+Result<void> DefinitionRepository::Withdraw(const std::string& process_id) {
+  const std::lock_guard lock(deploy_mu_);
+  QUIRE_RETURN_IF_ERROR(FindVersion(process_id, std::nullopt));
+  storage::WriteBatch batch;
+  batch.Put(ColumnFamily::kDefinitions, WithdrawnKey(process_id), "");
+  return store_.Write(batch, storage::Durability::kSync);
+}
+
 Result<ProcessVersion> DefinitionRepository::Find(const std::string& process_id,
                                                   std::optional<std::uint32_t> version) const {
+  if (!version) {
+    QUIRE_ASSIGN_OR_RETURN(const bool withdrawn, IsWithdrawn(process_id));
+    if (withdrawn) {
+      return Error::NotFound("process '" + process_id +
+                             "' was undeployed; deploy it again to start instances");
+    }
+  }
+  return FindVersion(process_id, version);
+}
+
+Result<ProcessVersion> DefinitionRepository::FindVersion(
+    const std::string& process_id, std::optional<std::uint32_t> version) const {
   if (version) {
     QUIRE_ASSIGN_OR_RETURN(
         const std::optional<std::string> record,
@@ -167,7 +200,7 @@ Result<ProcessVersion> DefinitionRepository::Find(const std::string& process_id,
 
 Result<std::string> DefinitionRepository::Source(const std::string& process_id,
                                                  std::optional<std::uint32_t> version) const {
-  QUIRE_ASSIGN_OR_RETURN(const ProcessVersion v, Find(process_id, version));
+  QUIRE_ASSIGN_OR_RETURN(const ProcessVersion v, FindVersion(process_id, version));
   QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> source,
                          store_.Get(ColumnFamily::kDefinitions, SourceKey(v.hash)));
   if (!source) {
@@ -179,7 +212,7 @@ Result<std::string> DefinitionRepository::Source(const std::string& process_id,
 
 Result<std::shared_ptr<const Definitions>> DefinitionRepository::Load(
     const std::string& process_id, std::optional<std::uint32_t> version) const {
-  QUIRE_ASSIGN_OR_RETURN(const ProcessVersion v, Find(process_id, version));
+  QUIRE_ASSIGN_OR_RETURN(const ProcessVersion v, FindVersion(process_id, version));
   {
     const std::lock_guard lock(cache_mu_);
     if (const auto it = cache_.find(v.hash); it != cache_.end()) return it->second;

@@ -80,6 +80,7 @@ class RuleChecker {
       if (IsEvent(e.kind)) CheckEvent(p, e, link_catches);
       if (IsGateway(e.kind)) CheckGateway(p, e);
       if (IsActivity(e.kind)) CheckActivity(p, e);
+      if (e.kind == ElementKind::kReceiveTask) CheckReceiveTask(e);
     }
     for (const SequenceFlow& f : p.flows) {
       if (f.source == kNoElement || !f.condition) continue;
@@ -244,6 +245,18 @@ class RuleChecker {
                        "(message, timer, signal) or receive tasks");
         }
       }
+    }
+  }
+
+  void CheckReceiveTask(const Element& e) {
+    if (e.trigger_ref.empty()) {
+      findings_.Warning(e.where, e.id,
+                        "receive task '" + e.id +
+                            "' names no message (messageRef): it waits until it is triggered "
+                            "through the API");
+    } else if (defs_.FindMessage(e.trigger_ref) == nullptr) {
+      Error(e, "receive task '" + e.id + "' refers to message '" + e.trigger_ref +
+                   "', which is not defined; add <message id=\"" + e.trigger_ref + "\" name=...>");
     }
   }
 

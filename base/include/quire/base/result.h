@@ -101,11 +101,15 @@ inline Result<void> Ok() { return {}; }
 }  // namespace quire
 
 // Evaluates `expr` (a Result); returns its error from the enclosing function if it failed.
-#define QUIRE_RETURN_IF_ERROR(expr)                    \
-  do {                                                 \
-    if (auto quire_result_ = (expr); !quire_result_) { \
-      return std::move(quire_result_).error();         \
-    }                                                  \
+// (The temporary is named after the line, so that the macro nests inside a lambda that is
+// itself an argument of the macro.)
+#define QUIRE_RETURN_IF_ERROR(expr) \
+  QUIRE_RETURN_IF_ERROR_IMPL_(QUIRE_CONCAT_(quire_status_, __LINE__), expr)
+#define QUIRE_RETURN_IF_ERROR_IMPL_(tmp, expr) \
+  do {                                         \
+    if (auto tmp = (expr); !tmp) {             \
+      return std::move(tmp).error();           \
+    }                                          \
   } while (false)
 
 #define QUIRE_CONCAT_INNER_(a, b) a##b

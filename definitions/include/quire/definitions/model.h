@@ -215,6 +215,9 @@ struct Process {
   std::string name;
   bool executable = true;
   Location where;
+  // How long the history of an ended instance is kept (camunda:historyTimeToLive); absent
+  // means the engine's default.
+  std::optional<Duration> history_ttl;
   std::vector<Element> elements;
   std::vector<SequenceFlow> flows;
 

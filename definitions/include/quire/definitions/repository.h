@@ -8,6 +8,7 @@
 //
 // Records (stored: never change a prefix or a field's meaning):
 //   "src" String(sha256)                 → the file as deployed
+//   "off" String(process id)             → "" the process was undeployed (Withdraw)
 //   "ver" String(process id) U32Desc(v)  → JSON {version, hash, name, source, deployed_at}
 //                                          (newest version first under a prefix scan)
 //
@@ -63,13 +64,28 @@ class DefinitionRepository {
   // The file a version came from; the latest version when `version` is empty.
   Result<std::string> Source(const std::string& process_id,
                              std::optional<std::uint32_t> version = std::nullopt) const;
-  // The loaded model of a version (parsed once, then shared).
+  // One version; the latest (not withdrawn) when `version` is empty. Errors: kNotFound.
+  Result<ProcessVersion> Version(const std::string& process_id,
+                                 std::optional<std::uint32_t> version = std::nullopt) const {
+    return version ? FindVersion(process_id, version) : Find(process_id, version);
+  }
+
+  // Stops new instances of a process: its latest version is no longer found (kNotFound);
+  // explicit versions stay readable for the instances and history that use them. Deploying
+  // it again brings it back as a new version.
+  Result<void> Withdraw(const std::string& process_id);
+
+  // The loaded model of a version (parsed once, then shared). Also for withdrawn processes.
   Result<std::shared_ptr<const Definitions>> Load(
       const std::string& process_id, std::optional<std::uint32_t> version = std::nullopt) const;
 
  private:
   Result<ProcessVersion> Find(const std::string& process_id,
                               std::optional<std::uint32_t> version) const;
+  // Find, ignoring withdrawal.
+  Result<ProcessVersion> FindVersion(const std::string& process_id,
+                                     std::optional<std::uint32_t> version) const;
+  Result<bool> IsWithdrawn(const std::string& process_id) const;
 
   storage::Store& store_;
   std::mutex deploy_mu_;  // one deployment at a time: version numbers must not collide

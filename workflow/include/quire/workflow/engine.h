@@ -1,0 +1,256 @@
+// Engine: runs deployed BPMN processes, durably.
+//
+// Every change is a *command* (start, complete a task, fire a timer, correlate a message,
+// finish a job, cancel, set variables) executed by the engine's single writer thread. A
+// command's whole effect — instance state, task rows, timers, subscriptions, jobs, history
+// — is one atomic write, committed through the group-commit writer; the caller is answered
+// only once that write is durable. Between commands, a waiting instance is only data in
+// the store: memory holds nothing per instance, and a restart reads only what is due.
+//
+// The writer keeps the writes of commands that are not yet durable in an overlay, so a
+// command always sees every earlier command's effect (a second start with the same
+// business key, a message arriving just as an instance starts to wait for it) while the
+// sync of the previous group is still running.
+//
+// Thread-safety: every method may be called from any thread. Methods that change state
+// block until durable; the *Async forms call back instead (on the commit thread: keep
+// callbacks short). Reads see durable state.
+#pragma once
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "quire/base/clock.h"
+#include "quire/base/result.h"
+#include "quire/definitions/repository.h"
+#include "quire/storage/group_commit_writer.h"
+#include "quire/storage/store.h"
+#include "quire/workflow/connector.h"
+
+namespace quire::workflow {
+
+using InstanceId = std::uint64_t;
+using TaskId = std::uint64_t;
+
+struct EngineOptions {
+  // Threads that run jobs (connector calls).
+  int job_threads = 4;
+  // A job that runs longer fails (and is retried); its late result is ignored.
+  std::chrono::milliseconds job_timeout{30'000};
+  // Runs of a job before it raises an incident, when the model does not say.
+  int default_job_retries = 3;
+  // Wait before the first retry; doubled each time up to `retry_backoff_max`.
+  std::chrono::milliseconds retry_backoff{1'000};
+  std::chrono::milliseconds retry_backoff_max{std::chrono::minutes(10)};
+  // How long an ended instance's history is kept when its process does not say
+  // (camunda:historyTimeToLive). Zero keeps it forever.
+  std::chrono::milliseconds history_ttl{0};
+  // History of ended instances is removed in batches of this many records.
+  std::size_t history_cleanup_batch = 500;
+  // Messages published with no time-to-live of their own are kept this long waiting
+  // for a subscriber; zero refuses a message no one waits for.
+  std::chrono::milliseconds default_message_ttl{0};
+  // kNoSync only for tests and `quire run`.
+  storage::Durability durability = storage::Durability::kSync;
+  // False: jobs are created but not run (tests of incidents and of external workers).
+  bool run_jobs = true;
+};
+
+struct StartRequest {
+  std::string process_id;
+  std::optional<std::uint32_t> version;  // latest when absent
+  boost::json::object variables;
+  std::string business_key;  // optional; unique per process
+  std::string actor;         // who asked, for history
+};
+
+struct StartResult {
+  InstanceId instance_id = 0;
+  std::uint32_t version = 0;
+  std::string state;  // after the first run: "active" or "completed"
+};
+
+struct ActiveElement {
+  std::uint32_t key = 0;  // the element instance, stable while it is active
+  std::string element_id;
+  std::string element_name;
+  std::string kind;   // BPMN element name, e.g. "userTask"
+  std::string state;  // "waiting", "joining", "scope", "incident"
+  std::string scope_element_id;
+  std::uint64_t task_id = 0;
+  std::uint64_t job_id = 0;
+  InstanceId child_instance = 0;
+};
+
+struct IncidentInfo {
+  std::uint64_t id = 0;
+  InstanceId instance_id = 0;
+  std::string process_id;
+  std::string element_id;
+  std::uint32_t element_key = 0;
+  std::uint64_t job_id = 0;
+  std::string kind;  // "job_failed", "condition", "uncaught_error", "expression", ...
+  std::string message;
+  Timestamp created_at;
+};
+
+struct InstanceInfo {
+  InstanceId id = 0;
+  std::string process_id;
+  std::uint32_t version = 0;
+  std::string business_key;
+  std::string state;  // active, completed, cancelled
+  Timestamp started_at;
+  std::optional<Timestamp> ended_at;
+  InstanceId parent_instance = 0;
+  boost::json::object variables;  // process-level variables
+  std::vector<ActiveElement> active;
+  std::vector<IncidentInfo> incidents;
+};
+
+struct TaskInfo {
+  TaskId id = 0;
+  InstanceId instance_id = 0;
+  std::string process_id;
+  std::string element_id;
+  std::string name;
+  std::string assignee;
+  std::vector<std::string> candidate_users;
+  std::vector<std::string> candidate_groups;
+  std::int64_t priority = 50;
+  std::optional<Timestamp> due;
+  std::optional<Timestamp> follow_up;
+  std::string form_key;
+  Timestamp created_at;
+  std::string business_key;
+  boost::json::object variables;  // the variables visible at the task
+};
+
+struct MessageRequest {
+  std::string name;
+  std::string correlation_key;
+  boost::json::object variables;
+  // How long to keep the message when no one waits for it yet; absent: the engine's
+  // default_message_ttl.
+  std::optional<std::chrono::milliseconds> ttl;
+  std::string actor;
+};
+
+struct MessageResult {
+  std::vector<InstanceId> correlated;  // instances that were waiting and received it
+  std::vector<InstanceId> started;     // instances its message start events started
+  std::uint64_t buffered_id = 0;       // non-zero: kept until a subscriber comes (TTL)
+};
+
+struct HistoryEvent {
+  std::uint64_t seq = 0;
+  Timestamp time;
+  std::string actor;
+  InstanceId instance_id = 0;
+  std::string element_id;
+  std::string kind;
+  boost::json::object data;
+};
+
+struct JobInfo {
+  std::uint64_t id = 0;
+  InstanceId instance_id = 0;
+  std::string process_id;
+  std::string element_id;
+  std::string type;
+  int retries = 0;
+  std::int64_t priority = 0;
+  Timestamp due;
+  bool external = false;
+  std::string error;
+};
+
+class Engine {
+ public:
+  // Starts the writer and job threads, and fires what came due while the engine was down.
+  // REQUIRES: `store`, `repository`, `clock` and `connectors` outlive the engine.
+  static Result<std::unique_ptr<Engine>> Open(storage::Store& store,
+                                              definitions::DefinitionRepository& repository,
+                                              const Clock& clock, ConnectorRegistry& connectors,
+                                              const EngineOptions& options = {});
+  virtual ~Engine() = default;
+
+  // Deploys a BPMN file (see DefinitionRepository::Deploy) and arms its start events:
+  // timer start events of the new versions are scheduled, message and signal start events
+  // listen; those of the versions they replace stop.
+  virtual Result<definitions::Deployment> Deploy(std::string_view xml, std::string_view source_name,
+                                                 const std::string& actor) = 0;
+  // Removes a process: refused (kConflict, naming how many) while instances run, unless
+  // `force`, which cancels them first.
+  virtual Result<void> Undeploy(const std::string& process_id, bool force,
+                                const std::string& actor) = 0;
+
+  // Errors: kNotFound (process/version), kConflict (business key in use; the message
+  // names the instance holding it), kValidationFailed (the first run failed to evaluate).
+  virtual Result<StartResult> Start(const StartRequest& request) = 0;
+  virtual void StartAsync(StartRequest request,
+                          std::move_only_function<void(Result<StartResult>)> done) = 0;
+
+  // Completes a user task with `variables` (merged into the process, or through the
+  // task's output mappings). Errors: kNotFound when no such open task exists.
+  virtual Result<void> CompleteTask(TaskId task, const boost::json::object& variables,
+                                    const std::string& actor) = 0;
+  virtual void CompleteTaskAsync(TaskId task, boost::json::object variables, std::string actor,
+                                 std::move_only_function<void(Result<void>)> done) = 0;
+
+  // Publishes a message: every instance waiting for it (name and correlation key) receives
+  // it once; when none waits, message start events start instances; when neither, it is
+  // kept for its time-to-live, or refused with kNotFound when that is zero.
+  virtual Result<MessageResult> CorrelateMessage(const MessageRequest& request) = 0;
+  // Every waiting signal catch event and signal start event. Returns how many reacted.
+  virtual Result<std::size_t> BroadcastSignal(const std::string& name,
+                                              const boost::json::object& variables,
+                                              const std::string& actor) = 0;
+  // Completes a receive task or catch event that names no message (Camunda's `signal`).
+  virtual Result<void> Trigger(InstanceId instance, const std::string& element_id,
+                               const boost::json::object& variables, const std::string& actor) = 0;
+
+  virtual Result<void> Cancel(InstanceId instance, const std::string& actor,
+                              const std::string& reason) = 0;
+  virtual Result<void> SetVariables(InstanceId instance, const boost::json::object& variables,
+                                    const std::string& actor) = 0;
+
+  // Sets the retries of an incident's job and runs it again (or, for other incidents,
+  // re-runs the element). Errors: kNotFound.
+  virtual Result<void> RetryIncident(std::uint64_t incident, int retries,
+                                     const std::string& actor) = 0;
+
+  virtual Result<InstanceInfo> GetInstance(InstanceId id) const = 0;
+  // Instances of a process (all when empty), newest first, at most `limit`.
+  virtual Result<std::vector<InstanceInfo>> ListInstances(const std::string& process_id,
+                                                          std::size_t limit) const = 0;
+  virtual Result<std::vector<TaskInfo>> ListTasks(std::optional<InstanceId> instance) const = 0;
+  virtual Result<TaskInfo> GetTask(TaskId id) const = 0;
+  virtual Result<std::vector<IncidentInfo>> ListIncidents(
+      std::optional<InstanceId> instance) const = 0;
+  virtual Result<std::vector<JobInfo>> ListJobs(std::optional<InstanceId> instance) const = 0;
+  virtual Result<std::vector<HistoryEvent>> History(InstanceId instance) const = 0;
+  virtual Result<std::vector<HistoryEvent>> HistoryBetween(Timestamp from, Timestamp to,
+                                                           std::size_t limit) const = 0;
+
+  // The earliest timer due, if any (for `quire run`, which fast-forwards to it).
+  virtual std::optional<Timestamp> NextTimerDue() const = 0;
+  // Tells the engine the clock moved (manual clocks): due timers fire, due retries run.
+  virtual void WakeUp() = 0;
+  // Waits until no command is queued or in flight and no runnable job is pending.
+  virtual void WaitIdle() = 0;
+  // Removes ended instances' history whose time-to-live has passed, one batch; returns
+  // how many instances it removed. (A background thread calls it; tests call it directly.)
+  virtual Result<std::size_t> CleanupHistory() = 0;
+
+  virtual storage::GroupCommitStats commit_stats() const = 0;
+};
+
+}  // namespace quire::workflow

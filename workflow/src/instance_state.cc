@@ -1,0 +1,225 @@
+#include "instance_state.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace quire::workflow {
+namespace json = boost::json;
+
+ElementInstance* InstanceState::Find(std::uint32_t key) {
+  const auto it = elements.find(key);
+  return it == elements.end() ? nullptr : &it->second;
+}
+
+const ElementInstance* InstanceState::Find(std::uint32_t key) const {
+  const auto it = elements.find(key);
+  return it == elements.end() ? nullptr : &it->second;
+}
+
+std::vector<std::uint32_t> InstanceState::Children(std::uint32_t key) const {
+  std::vector<std::uint32_t> out;
+  for (const auto& [k, e] : elements) {
+    if (e.parent == key && k != key) out.push_back(k);
+  }
+  return out;
+}
+
+const char* StatusName(InstanceState::Status status) {
+  switch (status) {
+    case InstanceState::Status::kActive:
+      return "active";
+    case InstanceState::Status::kCompleted:
+      return "completed";
+    case InstanceState::Status::kCancelled:
+      return "cancelled";
+  }
+  return "unknown";
+}
+
+const char* StateName(ElementInstance::State state) {
+  switch (state) {
+    case ElementInstance::State::kWaiting:
+      return "waiting";
+    case ElementInstance::State::kJoining:
+      return "joining";
+    case ElementInstance::State::kScope:
+      return "scope";
+    case ElementInstance::State::kIncident:
+      return "incident";
+  }
+  return "unknown";
+}
+
+namespace {
+
+// Compact field names: this record is read and written by every command.
+json::object EncodeWait(const Wait& w) {
+  json::object o;
+  o["k"] = static_cast<int>(w.kind);
+  o["t"] = w.trigger;
+  if (w.due != 0) o["d"] = w.due;
+  if (w.occurrence != 0) o["o"] = w.occurrence;
+  if (w.anchor != 0) o["a"] = w.anchor;
+  if (!w.name.empty()) o["n"] = w.name;
+  if (!w.correlation_key.empty()) o["c"] = w.correlation_key;
+  return o;
+}
+
+json::object EncodeElement(const ElementInstance& e) {
+  json::object o;
+  o["k"] = e.key;
+  if (e.element != kNoElement) o["e"] = e.element;
+  if (e.parent != 0) o["p"] = e.parent;
+  o["s"] = static_cast<int>(e.state);
+  if (e.via != kNoFlow) o["f"] = e.via;
+  if (!e.variables.empty()) o["v"] = e.variables;
+  if (e.task != 0) o["task"] = e.task;
+  if (e.job != 0) o["job"] = e.job;
+  if (e.child != 0) o["child"] = e.child;
+  if (!e.waits.empty()) {
+    json::array waits;
+    for (const Wait& w : e.waits) waits.push_back(EncodeWait(w));
+    o["w"] = std::move(waits);
+  }
+  if (e.mi_body) {
+    o["mb"] = true;
+    o["mt"] = e.mi_total;
+    o["mc"] = e.mi_completed;
+    o["mn"] = e.mi_next;
+    if (!e.mi_items.empty()) o["mi"] = e.mi_items;
+    if (!e.mi_outputs.empty()) o["mo"] = e.mi_outputs;
+  }
+  if (e.mi_inner) o["in"] = true;
+  if (e.loop_counter != 0) o["lc"] = e.loop_counter;
+  if (e.interrupting) o["int"] = true;
+  if (e.leaving) o["lv"] = true;
+  return o;
+}
+
+std::int64_t Int(const json::object& o, std::string_view name, std::int64_t fallback = 0) {
+  const json::value* v = o.if_contains(name);
+  if (v == nullptr) return fallback;
+  if (v->is_int64()) return v->get_int64();
+  if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
+  return fallback;
+}
+
+std::string Str(const json::object& o, std::string_view name) {
+  const json::value* v = o.if_contains(name);
+  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+json::array Arr(const json::object& o, std::string_view name) {
+  const json::value* v = o.if_contains(name);
+  return v != nullptr && v->is_array() ? v->get_array() : json::array();
+}
+
+}  // namespace
+
+std::string EncodeInstance(const InstanceState& s) {
+  json::object o;
+  o["id"] = s.id;
+  o["p"] = s.process_id;
+  o["ver"] = s.version;
+  if (!s.business_key.empty()) o["bk"] = s.business_key;
+  o["st"] = static_cast<int>(s.status);
+  o["t0"] = s.started;
+  if (s.ended != 0) o["t1"] = s.ended;
+  if (s.parent_instance != 0) {
+    o["pi"] = s.parent_instance;
+    o["pk"] = s.parent_key;
+  }
+  o["nk"] = s.next_key;
+  json::array elements;
+  elements.reserve(s.elements.size());
+  for (const auto& [key, e] : s.elements) elements.push_back(EncodeElement(e));
+  o["el"] = std::move(elements);
+  if (!s.incidents.empty()) {
+    json::array incidents;
+    for (const IncidentRecord& i : s.incidents) {
+      incidents.push_back(json::object{{"id", i.id},
+                                       {"k", i.element_key},
+                                       {"job", i.job},
+                                       {"kind", i.kind},
+                                       {"msg", i.message},
+                                       {"t", i.created}});
+    }
+    o["inc"] = std::move(incidents);
+  }
+  return json::serialize(o);
+}
+
+Result<InstanceState> DecodeInstance(std::string_view bytes) {
+  boost::system::error_code ec;
+  json::value v = json::parse(bytes, ec);
+  if (ec || !v.is_object()) {
+    return Error::Corruption("a stored process instance is not valid JSON: " + ec.message());
+  }
+  const json::object& o = v.get_object();
+  InstanceState s;
+  s.id = static_cast<std::uint64_t>(Int(o, "id"));
+  s.process_id = Str(o, "p");
+  s.version = static_cast<std::uint32_t>(Int(o, "ver"));
+  s.business_key = Str(o, "bk");
+  s.status = static_cast<InstanceState::Status>(Int(o, "st"));
+  s.started = Int(o, "t0");
+  s.ended = Int(o, "t1");
+  s.parent_instance = static_cast<std::uint64_t>(Int(o, "pi"));
+  s.parent_key = static_cast<std::uint32_t>(Int(o, "pk"));
+  s.next_key = static_cast<std::uint32_t>(Int(o, "nk", 2));
+  for (const json::value& ev : Arr(o, "el")) {
+    if (!ev.is_object()) return Error::Corruption("a stored element instance is not an object");
+    const json::object& eo = ev.get_object();
+    ElementInstance e;
+    e.key = static_cast<std::uint32_t>(Int(eo, "k"));
+    e.element = static_cast<ElementIndex>(Int(eo, "e", kNoElement));
+    e.parent = static_cast<std::uint32_t>(Int(eo, "p"));
+    e.state = static_cast<ElementInstance::State>(Int(eo, "s"));
+    e.via = static_cast<FlowIndex>(Int(eo, "f", kNoFlow));
+    if (const json::value* vars = eo.if_contains("v"); vars != nullptr && vars->is_object()) {
+      e.variables = vars->get_object();
+    }
+    e.task = static_cast<std::uint64_t>(Int(eo, "task"));
+    e.job = static_cast<std::uint64_t>(Int(eo, "job"));
+    e.child = static_cast<std::uint64_t>(Int(eo, "child"));
+    for (const json::value& wv : Arr(eo, "w")) {
+      if (!wv.is_object()) continue;
+      const json::object& wo = wv.get_object();
+      Wait w;
+      w.kind = static_cast<Wait::Kind>(Int(wo, "k"));
+      w.trigger = static_cast<ElementIndex>(Int(wo, "t", kNoElement));
+      w.due = Int(wo, "d");
+      w.occurrence = Int(wo, "o");
+      w.anchor = Int(wo, "a");
+      w.name = Str(wo, "n");
+      w.correlation_key = Str(wo, "c");
+      e.waits.push_back(std::move(w));
+    }
+    e.mi_body = eo.contains("mb");
+    e.mi_inner = eo.contains("in");
+    e.loop_counter = Int(eo, "lc");
+    e.mi_total = Int(eo, "mt");
+    e.mi_completed = Int(eo, "mc");
+    e.mi_next = Int(eo, "mn");
+    e.mi_items = Arr(eo, "mi");
+    e.mi_outputs = Arr(eo, "mo");
+    e.interrupting = eo.contains("int");
+    e.leaving = eo.contains("lv");
+    const std::uint32_t key = e.key;
+    s.elements.emplace(key, std::move(e));
+  }
+  for (const json::value& iv : Arr(o, "inc")) {
+    if (!iv.is_object()) continue;
+    const json::object& io = iv.get_object();
+    s.incidents.push_back({static_cast<std::uint64_t>(Int(io, "id")),
+                           static_cast<std::uint32_t>(Int(io, "k")),
+                           static_cast<std::uint64_t>(Int(io, "job")), Str(io, "kind"),
+                           Str(io, "msg"), Int(io, "t")});
+  }
+  if (s.id == 0 || s.process_id.empty()) {
+    return Error::Corruption("a stored process instance has no id or process");
+  }
+  return s;
+}
+
+}  // namespace quire::workflow

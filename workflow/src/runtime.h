@@ -1,0 +1,208 @@
+// Runtime: the BPMN semantics. One Runtime runs one command on the writer thread: it loads
+// the instances the command touches, moves their tokens until every one waits (at a task,
+// job, timer, message, join) or ends, and stages the resulting records and history in the
+// command's Txn.
+//
+// Execution model: an instance is a tree of element instances (instance_state.h). Entering
+// an element either passes straight through (events, gateways, plain tasks, inline
+// connectors), or creates an element instance that waits. Scopes (the process, embedded
+// and event subprocesses, multi-instance bodies) complete when nothing is left inside them.
+// Tokens that merely pass are steps on an agenda, so a long chain never deepens the stack.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "instance_state.h"
+#include "process_info.h"
+#include "quire/definitions/repository.h"
+#include "quire/workflow/connector.h"
+#include "quire/workflow/engine.h"
+#include "txn.h"
+
+namespace quire::workflow {
+
+// What the engine lends a Runtime.
+struct RuntimeEnv {
+  definitions::DefinitionRepository& repository;
+  ConnectorRegistry& connectors;
+  ProcessInfoCache& infos;
+  const EngineOptions& options;
+  // The deployed version of a process: the latest when `version` is empty.
+  std::function<Result<definitions::ProcessVersion>(const std::string& process,
+                                                    std::optional<std::uint32_t> version)>
+      find_version;
+  // Called after commit for each job to run in-process (not external ones).
+  std::function<void(std::uint64_t job, std::int64_t due, std::int64_t priority)> enqueue_job;
+};
+
+struct JobRecord {
+  std::uint64_t id = 0;
+  std::uint64_t instance = 0;
+  std::uint32_t key = 0;
+  std::string process_id;
+  std::string element_id;
+  std::string type;
+  int retries = 0;
+  int attempt = 1;
+  std::int64_t priority = 50;
+  std::int64_t due = 0;
+  bool external = false;
+  bool incident = false;
+  std::string error;
+  std::string retry_cycle;
+  boost::json::object variables;
+  // External workers: who holds the lock and until when (ms since the epoch).
+  std::string worker;
+  std::int64_t lock_expires = 0;
+};
+
+std::string EncodeJob(const JobRecord& job);
+Result<JobRecord> DecodeJob(std::string_view bytes);
+
+class Runtime {
+ public:
+  Runtime(RuntimeEnv& env, Txn& txn, std::string actor);
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  // Commands. Each leaves its writes staged in the Txn; call Finish() once at the end.
+  Result<StartResult> Start(const StartRequest& request);
+  Result<void> CompleteTask(std::uint64_t task, const boost::json::object& variables);
+  Result<MessageResult> Correlate(const MessageRequest& request,
+                                  std::chrono::milliseconds default_ttl);
+  Result<std::size_t> Broadcast(const std::string& signal, const boost::json::object& variables);
+  Result<void> FireTimer(std::string_view key, std::string_view value);
+  Result<void> JobCompleted(std::uint64_t job, const JobOutcome& outcome);
+  Result<void> JobFailed(std::uint64_t job, const std::string& message,
+                         std::optional<int> retries_left, std::chrono::milliseconds backoff);
+  Result<void> TriggerElement(std::uint64_t instance, const std::string& element_id,
+                              const boost::json::object& variables);
+  Result<void> Cancel(std::uint64_t instance, const std::string& reason);
+  Result<void> SetVariables(std::uint64_t instance, const boost::json::object& variables);
+  Result<void> RetryIncident(std::uint64_t incident, int retries);
+  // Arms the start events (timer, message, signal) of a process's latest version and
+  // disarms those of older versions. Idempotent.
+  Result<void> ArmStartEvents(const definitions::ProcessVersion& latest);
+  // Refuses (kConflict) while instances of the process run, unless `force`, which cancels
+  // them; then disarms its start events.
+  Result<void> Undeploy(const std::string& process_id, bool force);
+  // Removes the history and records of up to `batch` ended instances whose time-to-live
+  // has passed, and expired buffered messages. Returns how many instances went.
+  Result<std::size_t> CleanupHistory(std::size_t batch);
+
+  // Writes the changed instances and their history. REQUIRES: every command step ok.
+  Result<void> Finish();
+
+  // The earliest timer this command scheduled, for the writer's alarm.
+  std::optional<std::int64_t> earliest_timer() const { return earliest_timer_; }
+
+ private:
+  struct Loaded;
+  struct Step {
+    ElementIndex element = kNoElement;
+    std::uint32_t scope = 0;
+    FlowIndex via = kNoFlow;
+    bool triggered = false;      // the event already happened (event-based gateway, event start)
+    std::int64_t mi_index = -1;  // >= 0: an inner instance of a multi-instance body
+  };
+
+  Result<Loaded*> Load(std::uint64_t instance);
+  Result<Loaded*> CreateInstance(const definitions::ProcessVersion& version,
+                                 std::shared_ptr<const definitions::Definitions> defs,
+                                 const definitions::Process* process, boost::json::object variables,
+                                 const std::string& business_key, std::uint64_t parent_instance,
+                                 std::uint32_t parent_key);
+  Result<Loaded*> StartAt(const definitions::ProcessVersion& version, ElementIndex start,
+                          boost::json::object variables, const std::string& business_key,
+                          std::uint64_t parent_instance, std::uint32_t parent_key);
+  Result<void> Run();
+  void RunAgenda(Loaded& l);
+  void CheckScopes(Loaded& l);
+
+  // Element behaviour.
+  void Enter(Loaded& l, const Step& step);
+  void EnterActivity(Loaded& l, const Step& step);
+  void EnterMultiInstance(Loaded& l, const Step& step);
+  void EnterGateway(Loaded& l, const Step& step);
+  void EnterEvent(Loaded& l, const Step& step);
+  void CompleteActivity(Loaded& l, std::uint32_t key);
+  void InnerDone(Loaded& l, std::uint32_t body_key, std::uint32_t inner_key);
+  void CompleteScope(Loaded& l, std::uint32_t key);
+  void TakeOutgoing(Loaded& l, ElementIndex element, std::uint32_t scope);
+  void Pass(Loaded& l, ElementIndex element, std::uint32_t scope);  // entered and left
+  void TryJoin(Loaded& l, ElementIndex gateway, std::uint32_t scope);
+  bool InclusiveJoinReady(Loaded& l, ElementIndex gateway, std::uint32_t scope);
+  void SelectFlows(Loaded& l, ElementIndex gateway, std::uint32_t scope, bool exclusive);
+  void CancelElement(Loaded& l, std::uint32_t key, const std::string& reason);
+  void CancelChildren(Loaded& l, std::uint32_t key, const std::string& reason);
+  void EndInstance(Loaded& l, InstanceState::Status status, const std::string& reason);
+  void Trigger(Loaded& l, std::uint32_t owner, ElementIndex trigger,
+               const boost::json::object& variables);
+  // Searches outward from `from` for a catching boundary event or event subprocess.
+  // Returns false when nothing caught it (the caller raises an incident).
+  bool ThrowError(Loaded& l, std::uint32_t from, ElementIndex thrower, const std::string& code,
+                  const std::string& message);
+  void ThrowEscalation(Loaded& l, std::uint32_t from, const std::string& code);
+  void StartEventSubprocess(Loaded& l, std::uint32_t scope, ElementIndex start,
+                            const boost::json::object& variables);
+  void RaiseIncident(Loaded& l, ElementIndex element, std::uint32_t scope,
+                     std::uint32_t existing_key, const std::string& kind,
+                     const std::string& message, std::uint64_t job = 0, bool leaving = false);
+
+  // Waits (timers, messages, signals).
+  void OpenBoundaryWaits(Loaded& l, std::uint32_t key);
+  void OpenEventSubprocessWaits(Loaded& l, std::uint32_t scope_key);
+  bool OpenWait(Loaded& l, std::uint32_t key, ElementIndex trigger);
+  void CloseWaits(Loaded& l, ElementInstance& ei, bool event_subprocess_only = false);
+  std::string WaitKey(const Loaded& l, std::uint32_t owner, const Wait& w) const;
+  bool ConsumeBuffered(Loaded& l, std::uint32_t owner, const Wait& w);
+  void Broadcast(const std::string& signal, const boost::json::object& variables,
+                 std::size_t* reacted);
+
+  // Work.
+  void CreateTask(Loaded& l, std::uint32_t key);
+  void CreateJob(Loaded& l, std::uint32_t key);
+  void StartCallActivity(Loaded& l, std::uint32_t key);
+  void ResumeParent(Loaded& child);
+
+  // Variables.
+  class ScopeVariables;
+  void SetVariable(Loaded& l, std::uint32_t from_scope, const std::string& name,
+                   boost::json::value value);
+  void SetVariables(Loaded& l, std::uint32_t from_scope, const boost::json::object& variables);
+  boost::json::object VisibleVariables(const Loaded& l, std::uint32_t key) const;
+  Result<boost::json::object> MapInputs(Loaded& l, std::uint32_t key);
+  Result<void> MapOutputs(Loaded& l, std::uint32_t key, const boost::json::object& produced);
+  Result<definitions::Value> Evaluate(const Loaded& l, std::uint32_t scope,
+                                      const definitions::Expression& e,
+                                      const boost::json::object* extra = nullptr) const;
+  Result<bool> Condition(const Loaded& l, std::uint32_t scope, const definitions::Expression& e,
+                         const boost::json::object* extra = nullptr) const;
+  Result<std::string> SettingText(const Loaded& l, std::uint32_t scope,
+                                  const definitions::Setting& s) const;
+
+  void History(Loaded& l, ElementIndex element, const char* kind, boost::json::object data = {});
+  const definitions::Element& El(const Loaded& l, ElementIndex e) const;
+  std::uint32_t NewKey(Loaded& l);
+
+  RuntimeEnv& env_;
+  Txn& txn_;
+  std::string actor_;
+  std::map<std::uint64_t, std::unique_ptr<Loaded>> loaded_;
+  std::vector<Loaded*> order_;  // load order, for Finish
+  std::optional<std::int64_t> earliest_timer_;
+  std::size_t steps_ = 0;
+  // Signals thrown by the running instances, broadcast once the current steps are done.
+  std::vector<std::pair<std::string, boost::json::object>> deferred_signals_;
+};
+
+}  // namespace quire::workflow
