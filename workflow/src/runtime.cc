@@ -1782,7 +1782,11 @@ Result<StartResult> Runtime::Start(const StartRequest& request) {
   QUIRE_ASSIGN_OR_RETURN(
       Loaded * l, StartAt(version, kNoElement, request.variables, request.business_key, 0, 0));
   QUIRE_RETURN_IF_ERROR(Run());
-  return StartResult{l->st.id, version.version, StatusName(l->st.status)};
+  StartResult result{l->st.id, version.version, StatusName(l->st.status), {}};
+  for (const auto& [key, ei] : l->st.elements) {
+    if (ei.task != 0) result.tasks.push_back(ei.task);
+  }
+  return result;
 }
 
 Result<void> Runtime::CompleteTask(std::uint64_t task, const json::object& variables) {

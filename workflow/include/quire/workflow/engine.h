@@ -75,6 +75,8 @@ struct StartResult {
   InstanceId instance_id = 0;
   std::uint32_t version = 0;
   std::string state;  // after the first run: "active" or "completed"
+  // The user tasks the instance waits at after its first run.
+  std::vector<TaskId> tasks;
 };
 
 struct ActiveElement {
