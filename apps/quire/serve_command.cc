@@ -9,11 +9,14 @@
 #include <sstream>
 
 #include "commands.h"
+#include "quire/base/clock.h"
 #include "quire/definitions/repository.h"
 #include "quire/server/definition_routes.h"
+#include "quire/server/engine_routes.h"
 #include "quire/server/http_server.h"
 #include "quire/server/system_routes.h"
 #include "quire/storage/store.h"
+#include "quire/workflow/engine.h"
 
 namespace quire::app {
 namespace {
@@ -24,6 +27,9 @@ struct ServeConfig {
   std::string data_dir = "quire-data";
   std::string config_file;
   server::HttpServerOptions http;
+  workflow::EngineOptions engine;
+  long history_ttl_days = 0;
+  long message_ttl_seconds = 0;
 };
 
 po::options_description ServeOptions(ServeConfig& config, int& port, bool with_help) {
@@ -42,7 +48,14 @@ po::options_description ServeOptions(ServeConfig& config, int& port, bool with_h
       "threads handling requests")(
       "max-body-bytes",
       po::value(&config.http.max_body_bytes)->default_value(config.http.max_body_bytes),
-      "largest request body accepted");
+      "largest request body accepted")(
+      "job-threads",
+      po::value(&config.engine.job_threads)->default_value(config.engine.job_threads),
+      "threads running service-task jobs (connectors)")(
+      "history-ttl-days", po::value(&config.history_ttl_days)->default_value(0),
+      "days to keep an ended instance's history when its process does not say; 0 keeps it")(
+      "message-ttl-seconds", po::value(&config.message_ttl_seconds)->default_value(0),
+      "seconds to keep a message no instance waits for yet, when it names no ttl; 0 refuses it");
   if (with_help) {
     options.add_options()("config", po::value(&config.config_file)->value_name("FILE"),
                           "read options from FILE; options given on the command line win")(
@@ -112,6 +125,12 @@ int RunServe(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   config.http.port = static_cast<std::uint16_t>(port);
+  if (config.history_ttl_days < 0 || config.message_ttl_seconds < 0) {
+    std::cerr << "quire serve: --history-ttl-days and --message-ttl-seconds cannot be negative\n";
+    return kExitUsage;
+  }
+  config.engine.history_ttl = std::chrono::hours(24 * config.history_ttl_days);
+  config.engine.default_message_ttl = std::chrono::seconds(config.message_ttl_seconds);
 
   const sigset_t stop_signals = BlockStopSignals();
 
@@ -130,10 +149,20 @@ int RunServe(const std::vector<std::string>& args) {
                }});
 
   definitions::DefinitionRepository definitions(db);
-  server::AddDefinitionRoutes(router, definitions, [] {
-    return std::chrono::time_point_cast<std::chrono::milliseconds>(
-        std::chrono::system_clock::now());
-  });
+  workflow::ConnectorRegistry connectors = workflow::ConnectorRegistry::WithBuiltins();
+  auto engine =
+      workflow::Engine::Open(db, definitions, SystemClock::Instance(), connectors, config.engine);
+  if (!engine) {
+    std::cerr << "quire serve: cannot start the engine: " << engine.error().message() << "\n";
+    return kExitFailure;
+  }
+  workflow::Engine& eng = **engine;
+  server::AddDefinitionRoutes(
+      router, definitions,
+      [&eng](std::string_view xml, std::string_view name, const std::string& actor) {
+        return eng.Deploy(xml, name, actor);
+      });
+  server::AddEngineRoutes(router, eng);
 
   server::HttpServer http(std::move(router), config.http);
   if (Result<void> started = http.Start(); !started) {
@@ -151,6 +180,7 @@ int RunServe(const std::vector<std::string>& args) {
             << ", finishing requests in flight and stopping" << std::endl;
   http.Shutdown();
   http.Wait();
+  engine->reset();
   store->reset();
   std::cout << "Quire: stopped" << std::endl;
   return kExitOk;

@@ -26,13 +26,23 @@ boost::json::array ToJson(const std::vector<ProcessVersion>& versions) {
 
 void AddDefinitionRoutes(Router& router, definitions::DefinitionRepository& repository,
                          std::function<definitions::Timestamp()> now) {
-  router.Add("POST", "/api/deployments", [&repository, now](const Request& request) {
+  AddDefinitionRoutes(
+      router, repository,
+      [&repository, now](std::string_view xml, std::string_view name, const std::string&) {
+        return repository.Deploy(xml, name, now());
+      });
+}
+
+void AddDefinitionRoutes(Router& router, definitions::DefinitionRepository& repository,
+                         DeployFunction deploy) {
+  router.Add("POST", "/api/deployments", [deploy](const Request& request) {
     if (request.body.empty()) {
       return ErrorResponse(Error::InvalidArgument(
           "send the BPMN 2.0 XML as the request body (Content-Type: application/xml)"));
     }
     const std::string name = request.query_param("name").value_or("");
-    auto deployed = repository.Deploy(request.body, name, now());
+    const auto user = request.header("x-quire-user");
+    auto deployed = deploy(request.body, name, user ? std::string(*user) : "anonymous");
     if (!deployed) return ErrorResponse(deployed.error());
     boost::json::array processes;
     bool any_new = false;

@@ -9,6 +9,7 @@
 
 #include "quire/definitions/repository.h"
 #include "quire/server/definition_routes.h"
+#include "quire/server/engine_routes.h"
 #include "quire/server/http_server.h"
 #include "quire/server/system_routes.h"
 #include "quire/testing/http_client.h"
@@ -30,6 +31,11 @@ TEST(OpenApiTest, DocumentsEveryRouteAndNoOther) {
   Router router;
   AddSystemRoutes(router, {.name = "quire", .version = "0.1.0", .health_check = {}});
   AddDefinitionRoutes(router, repository, [] { return definitions::Timestamp{}; });
+  workflow::ConnectorRegistry connectors = workflow::ConnectorRegistry::WithBuiltins();
+  ManualClock clock(Timestamp{});
+  auto engine = workflow::Engine::Open(*store, repository, clock, connectors);
+  ASSERT_TRUE(engine);
+  AddEngineRoutes(router, **engine);
 
   const boost::json::value doc = boost::json::parse(OpenApiDocument());
   EXPECT_EQ(doc.at("openapi").as_string(), "3.0.3");

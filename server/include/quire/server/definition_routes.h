@@ -17,7 +17,14 @@
 
 namespace quire::server {
 
-// REQUIRES: `repository` outlives the router. `now` gives deployment times.
+// Deploys a file on behalf of an actor: the engine's Deploy, which also arms start events.
+using DeployFunction = std::function<Result<definitions::Deployment>(
+    std::string_view xml, std::string_view name, const std::string& actor)>;
+
+// REQUIRES: `repository` outlives the router.
+void AddDefinitionRoutes(Router& router, definitions::DefinitionRepository& repository,
+                         DeployFunction deploy);
+// Deploys straight into the repository (no engine); `now` gives deployment times.
 void AddDefinitionRoutes(Router& router, definitions::DefinitionRepository& repository,
                          std::function<definitions::Timestamp()> now);
 

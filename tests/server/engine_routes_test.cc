@@ -1,0 +1,177 @@
+// The engine endpoints on a real server, engine and store, on a loopback port.
+#include "quire/server/engine_routes.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include "quire/base/clock.h"
+#include "quire/server/definition_routes.h"
+#include "quire/server/http_server.h"
+#include "quire/testing/http_client.h"
+#include "quire/testing/result_matchers.h"
+#include "quire/testing/temp_dir.h"
+
+namespace quire::server {
+namespace {
+
+using ::quire::testing::Fetch;
+using ::quire::testing::HttpReply;
+using ::quire::testing::IsOk;
+using ::testing::HasSubstr;
+
+const char* kOrder = R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="urn:t">
+  <message id="m" name="paid"><extensionElements><zeebe:subscription correlationKey="= order"/></extensionElements></message>
+  <process id="order" isExecutable="true">
+    <startEvent id="s"/><userTask id="check" name="Check order"/>
+    <intermediateCatchEvent id="wait"><messageEventDefinition messageRef="m"/></intermediateCatchEvent>
+    <exclusiveGateway id="g"/><endEvent id="e"/>
+    <sequenceFlow id="f1" sourceRef="s" targetRef="check"/>
+    <sequenceFlow id="f2" sourceRef="check" targetRef="wait"/>
+    <sequenceFlow id="f3" sourceRef="wait" targetRef="g"/>
+    <sequenceFlow id="f4" sourceRef="g" targetRef="e"><conditionExpression>amount &gt; 0</conditionExpression></sequenceFlow>
+  </process>
+</definitions>)";
+
+class EngineRoutesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = std::move(*storage::Store::Open(dir_.path()));
+    repository_ = std::make_unique<definitions::DefinitionRepository>(*store_);
+    engine_ = std::move(
+        *workflow::Engine::Open(*store_, *repository_, SystemClock::Instance(), connectors_));
+    Router router;
+    AddDefinitionRoutes(
+        router, *repository_,
+        [this](std::string_view xml, std::string_view name, const std::string& actor) {
+          return engine_->Deploy(xml, name, actor);
+        });
+    AddEngineRoutes(router, *engine_);
+    HttpServerOptions options;
+    options.port = 0;
+    server_ = std::make_unique<HttpServer>(std::move(router), options);
+    ASSERT_THAT(server_->Start(), IsOk());
+    ASSERT_EQ(Call("POST", "/api/deployments", kOrder).status, 201);
+  }
+
+  void TearDown() override {
+    server_.reset();
+    engine_.reset();
+  }
+
+  HttpReply Call(const std::string& method, const std::string& target,
+                 const std::string& body = "") {
+    auto reply = Fetch(server_->port(), method, target, body);
+    EXPECT_TRUE(reply.has_value());
+    return reply.value_or(HttpReply{});
+  }
+
+  boost::json::value Json(const HttpReply& reply) { return boost::json::parse(reply.body); }
+
+  quire::testing::TempDir dir_;
+  workflow::ConnectorRegistry connectors_ = workflow::ConnectorRegistry::WithBuiltins();
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<definitions::DefinitionRepository> repository_;
+  std::unique_ptr<workflow::Engine> engine_;
+  std::unique_ptr<HttpServer> server_;
+};
+
+TEST_F(EngineRoutesTest, StartCompleteCorrelateAndReadHistory) {
+  const HttpReply started =
+      Call("POST", "/api/processes/order/instances",
+           R"({"variables": {"order": "A-7", "amount": 5}, "businessKey": "A-7"})");
+  ASSERT_EQ(started.status, 201) << started.body;
+  const std::string id(Json(started).at("id").as_string());
+  ASSERT_EQ(Json(started).at("tasks").as_array().size(), 1u);
+  const std::string task(Json(started).at("tasks").at(0).as_string());
+
+  const HttpReply again =
+      Call("POST", "/api/processes/order/instances", R"({"businessKey": "A-7"})");
+  EXPECT_EQ(again.status, 409);
+  EXPECT_THAT(again.body, HasSubstr(id));
+
+  const HttpReply tasks = Call("GET", "/api/tasks?instance=" + id);
+  ASSERT_EQ(tasks.status, 200);
+  EXPECT_EQ(Json(tasks).at("tasks").at(0).at("name").as_string(), "Check order");
+
+  EXPECT_EQ(
+      Call("POST", "/api/tasks/" + task + "/complete", R"({"variables": {"ok": true}})").status,
+      204);
+  const HttpReply waiting = Call("GET", "/api/instances/" + id);
+  ASSERT_EQ(waiting.status, 200);
+  EXPECT_EQ(Json(waiting).at("active").at(0).at("elementId").as_string(), "wait");
+
+  const HttpReply paid =
+      Call("POST", "/api/messages", R"({"name": "paid", "correlationKey": "A-7"})");
+  ASSERT_EQ(paid.status, 200) << paid.body;
+  EXPECT_EQ(Json(paid).at("correlated").at(0).as_string(), id);
+  engine_->WaitIdle();
+  const HttpReply done = Call("GET", "/api/instances/" + id);
+  EXPECT_EQ(Json(done).at("state").as_string(), "completed");
+  EXPECT_EQ(Json(done).at("variables").at("ok").as_bool(), true);
+
+  const HttpReply history = Call("GET", "/api/instances/" + id + "/history");
+  ASSERT_EQ(history.status, 200);
+  const boost::json::value body = Json(history);
+  const auto& events = body.at("events").as_array();
+  EXPECT_EQ(events.front().at("kind").as_string(), "instance_started");
+  EXPECT_EQ(events.back().at("kind").as_string(), "instance_completed");
+}
+
+TEST_F(EngineRoutesTest, IncidentsAreListedAndRetried) {
+  const HttpReply started =
+      Call("POST", "/api/processes/order/instances", R"({"variables": {"order": "B"}})");
+  const std::string id(Json(started).at("id").as_string());
+  const std::string task(Json(started).at("tasks").at(0).as_string());
+  Call("POST", "/api/tasks/" + task + "/complete");
+  Call("POST", "/api/messages", R"({"name": "paid", "correlationKey": "B"})");
+  engine_->WaitIdle();
+  const HttpReply incidents = Call("GET", "/api/incidents");
+  ASSERT_EQ(incidents.status, 200);
+  const boost::json::value listed = Json(incidents);
+  ASSERT_EQ(listed.at("incidents").as_array().size(), 1u);
+  const auto& incident = listed.at("incidents").at(0);
+  EXPECT_EQ(incident.at("elementId").as_string(), "g");
+  EXPECT_THAT(std::string(incident.at("message").as_string()), HasSubstr("amount"));
+
+  EXPECT_EQ(Call("PUT", "/api/instances/" + id + "/variables", R"({"amount": 3})").status, 204);
+  EXPECT_EQ(Call("POST", "/api/incidents/" + std::string(incident.at("id").as_string()) + "/retry")
+                .status,
+            204);
+  engine_->WaitIdle();
+  EXPECT_EQ(Json(Call("GET", "/api/instances/" + id)).at("state").as_string(), "completed");
+}
+
+TEST_F(EngineRoutesTest, BadRequestsGetClearErrors) {
+  EXPECT_EQ(Call("GET", "/api/instances/abc").status, 400);
+  EXPECT_EQ(Call("GET", "/api/instances/999999").status, 404);
+  EXPECT_EQ(Call("POST", "/api/processes/nope/instances", "{}").status, 404);
+  const HttpReply bad_vars =
+      Call("POST", "/api/processes/order/instances", R"({"variables": [1, 2]})");
+  EXPECT_EQ(bad_vars.status, 400);
+  EXPECT_THAT(bad_vars.body, HasSubstr("variables"));
+  EXPECT_EQ(Call("POST", "/api/processes/order/instances", "{not json").status, 400);
+  const HttpReply unwaited =
+      Call("POST", "/api/messages", R"({"name": "paid", "correlationKey": "zz"})");
+  EXPECT_EQ(unwaited.status, 404);
+  EXPECT_THAT(unwaited.body, HasSubstr("ttl"));
+  EXPECT_EQ(Call("POST", "/api/messages", R"({"correlationKey": "zz"})").status, 400);
+  EXPECT_EQ(Call("POST", "/api/tasks/12345/complete").status, 404);
+  EXPECT_EQ(Call("GET", "/api/history?from=yesterday&to=now").status, 400);
+}
+
+TEST_F(EngineRoutesTest, UndeployAndCancel) {
+  const HttpReply started = Call("POST", "/api/processes/order/instances", "{}");
+  const std::string id(Json(started).at("id").as_string());
+  EXPECT_EQ(Call("DELETE", "/api/processes/order").status, 409);
+  EXPECT_EQ(Call("DELETE", "/api/instances/" + id + "?reason=duplicate").status, 204);
+  EXPECT_EQ(Json(Call("GET", "/api/instances/" + id)).at("state").as_string(), "cancelled");
+  EXPECT_EQ(Call("DELETE", "/api/instances/" + id).status, 409);
+  EXPECT_EQ(Call("DELETE", "/api/processes/order").status, 204);
+  EXPECT_EQ(Call("POST", "/api/processes/order/instances", "{}").status, 404);
+}
+
+}  // namespace
+}  // namespace quire::server
