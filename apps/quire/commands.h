@@ -24,4 +24,12 @@ std::string ValidateUsage();
 int RunDeploy(const std::vector<std::string>& args);
 std::string DeployUsage();
 
+// quire run FILE [--vars JSON] [--complete-tasks auto|SCRIPT.json] ...
+int RunRun(const std::vector<std::string>& args);
+std::string RunUsage();
+
+// quire start PROCESS [--vars JSON] [--business-key KEY] [--version N] [--data-dir DIR]
+int RunStart(const std::vector<std::string>& args);
+std::string StartUsage();
+
 }  // namespace quire::app

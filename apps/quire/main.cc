@@ -17,6 +17,8 @@ Commands:
   serve     run the HTTP server on an embedded store (quire help serve)
   validate  check BPMN 2.0 files: file:line:col: error|warning: message
   deploy    deploy BPMN files into a store as new process versions
+  start     start an instance of a deployed process in a store
+  run       run a BPMN file headless and print its trail (a designer's test run)
   version   print the version
   help      show this overview, or a command's options: quire help <command>
 
@@ -42,6 +44,14 @@ int Help(const std::vector<std::string>& args) {
   }
   if (args[0] == "validate") {
     std::cout << quire::app::ValidateUsage();
+    return quire::app::kExitOk;
+  }
+  if (args[0] == "run") {
+    std::cout << quire::app::RunUsage();
+    return quire::app::kExitOk;
+  }
+  if (args[0] == "start") {
+    std::cout << quire::app::StartUsage();
     return quire::app::kExitOk;
   }
   if (args[0] == "version" || args[0] == "help") {
@@ -71,6 +81,8 @@ int main(int argc, char** argv) {
   if (command == "serve") return quire::app::RunServe(args);
   if (command == "validate") return quire::app::RunValidate(args);
   if (command == "deploy") return quire::app::RunDeploy(args);
+  if (command == "run") return quire::app::RunRun(args);
+  if (command == "start") return quire::app::RunStart(args);
 
   std::cerr << "quire: unknown command '" << command << "'; run 'quire help' for the list\n";
   return quire::app::kExitUsage;

@@ -253,6 +253,7 @@ class EngineImpl final : public Engine {
     // Arm the start events of every latest version (idempotent; repairs a deployment
     // that stopped between storing the file and arming its events).
     QUIRE_ASSIGN_OR_RETURN(std::vector<definitions::ProcessVersion> latest, repository_.Latest());
+    if (!options_.arm_start_events) latest.clear();
     for (const definitions::ProcessVersion& v : latest) {
       QUIRE_RETURN_IF_ERROR(Execute<bool>("engine", [v](Runtime& rt) -> Result<bool> {
         QUIRE_RETURN_IF_ERROR(rt.ArmStartEvents(v));
@@ -271,7 +272,7 @@ class EngineImpl final : public Engine {
                            repository_.Deploy(xml, source_name, clock_.Now()));
     InvalidateVersions();
     for (const definitions::ProcessVersion& v : d.processes) {
-      if (!v.is_new) continue;
+      if (!v.is_new || !options_.arm_start_events) continue;
       QUIRE_RETURN_IF_ERROR(Execute<bool>(actor, [v](Runtime& rt) -> Result<bool> {
         QUIRE_RETURN_IF_ERROR(rt.ArmStartEvents(v));
         return true;
@@ -342,6 +343,22 @@ class EngineImpl final : public Engine {
                        const json::object& variables, const std::string& actor) override {
     return Drop(Execute<bool>(actor, [=](Runtime& rt) -> Result<bool> {
       QUIRE_RETURN_IF_ERROR(rt.TriggerElement(instance, element_id, variables));
+      return true;
+    }));
+  }
+
+  Result<void> CompleteJob(std::uint64_t job, const JobOutcome& outcome,
+                           const std::string& actor) override {
+    return Drop(Execute<bool>(actor, [job, outcome](Runtime& rt) -> Result<bool> {
+      QUIRE_RETURN_IF_ERROR(rt.JobCompleted(job, outcome));
+      return true;
+    }));
+  }
+
+  Result<void> FailJob(std::uint64_t job, const std::string& message, int retries_left,
+                       std::chrono::milliseconds backoff, const std::string& actor) override {
+    return Drop(Execute<bool>(actor, [=](Runtime& rt) -> Result<bool> {
+      QUIRE_RETURN_IF_ERROR(rt.JobFailed(job, message, retries_left, backoff));
       return true;
     }));
   }

@@ -1779,8 +1779,20 @@ Result<StartResult> Runtime::Start(const StartRequest& request) {
                              version.process_id + "' is already used by instance " + *holder);
     }
   }
-  QUIRE_ASSIGN_OR_RETURN(
-      Loaded * l, StartAt(version, kNoElement, request.variables, request.business_key, 0, 0));
+  ElementIndex start = kNoElement;
+  if (!request.start_element.empty()) {
+    QUIRE_ASSIGN_OR_RETURN(auto defs, env_.repository.Load(version.process_id, version.version));
+    const definitions::Process* p = defs->FindProcess(version.process_id);
+    start = p == nullptr ? kNoElement : p->Find(request.start_element);
+    if (start == kNoElement || p->elements[start].kind != ElementKind::kStartEvent ||
+        p->elements[start].parent != kNoElement) {
+      return Error::InvalidArgument("'" + request.start_element +
+                                    "' is not a start event of process '" + version.process_id +
+                                    "'");
+    }
+  }
+  QUIRE_ASSIGN_OR_RETURN(Loaded * l,
+                         StartAt(version, start, request.variables, request.business_key, 0, 0));
   QUIRE_RETURN_IF_ERROR(Run());
   StartResult result{l->st.id, version.version, StatusName(l->st.status), {}};
   for (const auto& [key, ei] : l->st.elements) {

@@ -61,6 +61,9 @@ struct EngineOptions {
   storage::Durability durability = storage::Durability::kSync;
   // False: jobs are created but not run (tests of incidents and of external workers).
   bool run_jobs = true;
+  // False: timer, message and signal start events start nothing (`quire run` runs the one
+  // instance it started).
+  bool arm_start_events = true;
 };
 
 struct StartRequest {
@@ -69,6 +72,9 @@ struct StartRequest {
   boost::json::object variables;
   std::string business_key;  // optional; unique per process
   std::string actor;         // who asked, for history
+  // Start at this start event (as if its timer, message or signal had fired) instead of
+  // the plain start event: for test runs and for replaying a missed trigger by hand.
+  std::string start_element;
 };
 
 struct StartResult {
@@ -218,6 +224,15 @@ class Engine {
   // Completes a receive task or catch event that names no message (Camunda's `signal`).
   virtual Result<void> Trigger(InstanceId instance, const std::string& element_id,
                                const boost::json::object& variables, const std::string& actor) = 0;
+
+  // Finishes a job on behalf of an external worker (or `quire run`): with variables, or
+  // with a BPMN error code the process can catch. Errors: kNotFound when it is not open.
+  virtual Result<void> CompleteJob(std::uint64_t job, const JobOutcome& outcome,
+                                   const std::string& actor) = 0;
+  // Reports a failed attempt: `retries_left` 0 raises an incident; otherwise the job is
+  // offered again after `backoff`.
+  virtual Result<void> FailJob(std::uint64_t job, const std::string& message, int retries_left,
+                               std::chrono::milliseconds backoff, const std::string& actor) = 0;
 
   virtual Result<void> Cancel(InstanceId instance, const std::string& actor,
                               const std::string& reason) = 0;

@@ -1,0 +1,177 @@
+// `quire run` and `quire start` as a designer and an operator use them, on the real binary.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "quire/testing/child_process.h"
+#include "quire/testing/temp_dir.h"
+
+namespace quire {
+namespace {
+
+using ::quire::testing::ChildProcess;
+using ::quire::testing::ExitStatus;
+using ::quire::testing::TempDir;
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+struct CliRun {
+  ExitStatus status;
+  std::string out;
+  std::string err;
+  int code() const { return status.code; }
+  // The last JSON line of stdout.
+  boost::json::object Last() const {
+    std::istringstream in(out);
+    std::string line;
+    std::string last;
+    while (std::getline(in, line)) {
+      if (!line.empty()) last = line;
+    }
+    boost::system::error_code ec;
+    auto v = boost::json::parse(last, ec);
+    return !ec && v.is_object() ? v.get_object() : boost::json::object();
+  }
+};
+
+CliRun RunQuire(const std::vector<std::string>& args) {
+  auto child = ChildProcess::Spawn(QUIRE_BINARY, args);
+  EXPECT_TRUE(child.has_value());
+  CliRun run;
+  run.out = child->ReadAllStdout();
+  run.err = child->ReadAllStderr();
+  run.status = child->Wait(120s).value_or(ExitStatus{});
+  return run;
+}
+
+std::string Write(const TempDir& dir, const std::string& name, const std::string& text) {
+  const fs::path path = dir.Sub(name);
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+const char* kApproval = R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="d" targetNamespace="urn:t">
+  <process id="approval" isExecutable="true">
+    <startEvent id="s"/><userTask id="review"/>
+    <intermediateCatchEvent id="cool"><timerEventDefinition><timeDuration>P3D</timeDuration></timerEventDefinition></intermediateCatchEvent>
+    <exclusiveGateway id="ok"/><endEvent id="approved"/><endEvent id="rejected"/>
+    <sequenceFlow id="f1" sourceRef="s" targetRef="review"/>
+    <sequenceFlow id="f2" sourceRef="review" targetRef="cool"/>
+    <sequenceFlow id="f3" sourceRef="cool" targetRef="ok"/>
+    <sequenceFlow id="f4" sourceRef="ok" targetRef="approved"><conditionExpression xsi:type="tFormalExpression">decision = "yes"</conditionExpression></sequenceFlow>
+    <sequenceFlow id="f5" sourceRef="ok" targetRef="rejected"><conditionExpression xsi:type="tFormalExpression">decision = "no"</conditionExpression></sequenceFlow>
+  </process>
+</definitions>)";
+
+TEST(QuireRunTest, PrintsTheTrailAndStopsWhereAPersonMustAct) {
+  TempDir dir;
+  const CliRun run = RunQuire({"run", Write(dir, "a.bpmn", kApproval)});
+  EXPECT_EQ(run.code(), 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr(R"("kind":"element_entered","element":"review")"));
+  EXPECT_EQ(run.Last().at("result").as_string(), "waiting");
+  EXPECT_EQ(run.Last().at("waitingAt").at(0).at("element").as_string(), "review");
+}
+
+TEST(QuireRunTest, CompletesTasksFromAScriptAndFastForwardsTimers) {
+  TempDir dir;
+  const std::string script = Write(dir, "script.json", R"({"review": {"decision": "yes"}})");
+  const CliRun run = RunQuire({"run", Write(dir, "a.bpmn", kApproval), "--complete-tasks", script});
+  EXPECT_EQ(run.code(), 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr(R"("kind":"timer_fired","element":"cool")"));
+  EXPECT_THAT(run.out, HasSubstr(R"("element":"approved")"));
+  EXPECT_EQ(run.Last().at("result").as_string(), "completed");
+}
+
+TEST(QuireRunTest, AnIncidentFailsTheRunNamingTheElement) {
+  TempDir dir;
+  const CliRun run = RunQuire({"run", Write(dir, "a.bpmn", kApproval), "--complete-tasks", "auto"});
+  EXPECT_EQ(run.code(), 1);
+  EXPECT_THAT(run.err, HasSubstr("incident at element 'ok'"));
+  EXPECT_THAT(run.err, HasSubstr("decision"));
+  EXPECT_EQ(run.Last().at("result").as_string(), "incident");
+}
+
+TEST(QuireRunTest, BadUsageAndBadFilesAreReported) {
+  TempDir dir;
+  EXPECT_EQ(RunQuire({"run"}).code(), 2);
+  EXPECT_EQ(RunQuire({"run", Write(dir, "a.bpmn", kApproval), "--vars", "[1]"}).code(), 2);
+  const CliRun broken = RunQuire({"run", Write(dir, "b.bpmn", "<definitions")});
+  EXPECT_EQ(broken.code(), 1);
+  EXPECT_THAT(broken.err, HasSubstr("error"));
+}
+
+TEST(QuireStartTest, StartsAnInstanceInAStore) {
+  TempDir dir;
+  const std::string data = dir.Sub("data").string();
+  ASSERT_EQ(RunQuire({"deploy", "--data-dir", data, Write(dir, "a.bpmn", kApproval)}).code(), 0);
+  const CliRun started = RunQuire({"start", "approval", "--data-dir", data, "--vars",
+                                   R"({"decision": "no"})", "--business-key", "B-1"});
+  EXPECT_EQ(started.code(), 0) << started.err;
+  EXPECT_EQ(started.Last().at("state").as_string(), "active");
+  EXPECT_EQ(started.Last().at("tasks").as_array().size(), 1u);
+  const CliRun again = RunQuire({"start", "approval", "--data-dir", data, "--business-key", "B-1"});
+  EXPECT_EQ(again.code(), 1);
+  EXPECT_THAT(again.err, HasSubstr("already used by instance"));
+  EXPECT_EQ(RunQuire({"start", "nope", "--data-dir", data}).code(), 1);
+}
+
+// Every public model in shared/conformance that loads runs to its end, or to where a
+// person, message or signal must act, without an incident. Variables are what the
+// model's own test suite starts it with.
+TEST(QuireRunTest, ConformanceModelsRunWithoutIncidents) {
+  const std::map<std::string, std::vector<std::string>> extra = {
+      {"bpmn-engine/timers.bpmn",
+       {"--vars",
+        R"({"environment": {"variables": {"catchDate": "2026-12-01T00:00:00Z", "timeout": "PT1M", "cycle": "R3/PT1M"}}})"}},
+      {"camunda/ExclusiveGatewayTest.testDefaultSequenceFlow.bpmn20.xml",
+       {"--vars", R"({"input": 2})"}},
+      {"camunda/InclusiveGatewayTest.testDivergingInclusiveGateway.bpmn20.xml",
+       {"--vars", R"({"input": 1})"}},
+      {"camunda/MultiInstanceTest.testParallelUserTasksBasedOnCollection.bpmn20.xml",
+       {"--vars", R"({"assigneeList": ["kermit", "gonzo"]})"}},
+      {"camunda/TaskDueDateExtensionsTest.testDueDateExtension.bpmn20.xml",
+       {"--vars", R"({"dateVariable": "2026-12-24T12:00:00Z"})"}},
+      {"camunda/TaskFollowUpDateExtensionsTest.testUserTaskFollowUpDate.bpmn20.xml",
+       {"--vars", R"({"dateVariable": "2026-12-24T12:00:00Z"})"}},
+      {"flowable/reviewSalesLead.bpmn20.xml", {"--vars", R"({"initiator": "kermit"})"}},
+      {"flowable/orderProcess.bpmn20.xml",
+       {"--deploy",
+        std::string(QUIRE_CONFORMANCE_DIR) + "/flowable/checkCreditProcess.bpmn20.xml"}},
+  };
+  int ran = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(QUIRE_CONFORMANCE_DIR)) {
+    const std::string ext = entry.path().extension().string();
+    if (!entry.is_regular_file() || (ext != ".bpmn" && ext != ".xml")) continue;
+    const std::string rel = fs::relative(entry.path(), QUIRE_CONFORMANCE_DIR).string();
+    const CliRun validate = RunQuire({"validate", entry.path().string()});
+    if (validate.code() != 0) continue;  // does not load: the definitions tests cover it
+    std::vector<std::string> args{"run", entry.path().string()};
+    if (const auto it = extra.find(rel); it != extra.end()) {
+      args.insert(args.end(), it->second.begin(), it->second.end());
+    }
+    const CliRun run = RunQuire(args);
+    const boost::json::object last = run.Last();
+    if (last.contains("result") && last.at("result").as_string() == "incident") {
+      ADD_FAILURE() << rel << ": " << boost::json::serialize(last);
+      continue;
+    }
+    if (run.code() == 1 && run.err.find("no executable process") != std::string::npos) continue;
+    EXPECT_EQ(run.code(), 0) << rel << ": " << run.err;
+    ASSERT_TRUE(last.contains("result")) << rel << ": " << run.out;
+    EXPECT_THAT(std::string(last.at("result").as_string()),
+                ::testing::AnyOf("completed", "waiting"))
+        << rel;
+    ++ran;
+  }
+  EXPECT_GE(ran, 15);
+}
+
+}  // namespace
+}  // namespace quire
