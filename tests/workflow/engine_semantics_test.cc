@@ -701,3 +701,133 @@ TEST_F(EngineTest, TimerStartEventCycleStartsOneInstancePerTickAndNotTwiceAfterR
 
 }  // namespace
 }  // namespace quire::workflow::testing
+
+namespace quire::workflow::testing {
+namespace {
+
+using quire::testing::IsOk;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+
+// Fails the first `failures` calls, then succeeds with {"result": calls}; or throws a BPMN
+// error when told to.
+class FlakyConnector final : public Connector {
+ public:
+  explicit FlakyConnector(int failures) : failures_(failures) {}
+  Result<JobOutcome> Run(const JobRequest& request) override {
+    const int call = ++calls_;
+    if (request.variables.contains("reject")) {
+      JobOutcome out;
+      out.bpmn_error = "REJECTED";
+      return out;
+    }
+    if (call <= failures_)
+      return Error::Unavailable("backend down (call " + std::to_string(call) + ")");
+    JobOutcome out;
+    out.variables["result"] = call;
+    return out;
+  }
+  std::atomic<int> calls_{0};
+
+ private:
+  int failures_;
+};
+
+const std::string kServiceProcess = Bpmn(R"(<process id="svc" isExecutable="true">
+    <startEvent id="s"/>
+    <serviceTask id="call"><extensionElements><zeebe:taskDefinition type="flaky" retries="3"/></extensionElements></serviceTask>
+    <boundaryEvent id="rejected" attachedToRef="call"><errorEventDefinition errorRef="err"/></boundaryEvent>
+    <userTask id="after"/><userTask id="onReject"/><endEvent id="e"/><endEvent id="e2"/>
+    <sequenceFlow id="f1" sourceRef="s" targetRef="call"/>
+    <sequenceFlow id="f2" sourceRef="call" targetRef="after"/>
+    <sequenceFlow id="f3" sourceRef="after" targetRef="e"/>
+    <sequenceFlow id="f4" sourceRef="rejected" targetRef="onReject"/>
+    <sequenceFlow id="f5" sourceRef="onReject" targetRef="e2"/></process>)",
+                                         R"(<error id="err" errorCode="REJECTED"/>)");
+
+class JobTest : public EngineTest {
+ protected:
+  void Use(int failures) {
+    connector_ = std::make_shared<FlakyConnector>(failures);
+    connectors_.Register("flaky", connector_);
+  }
+  std::shared_ptr<FlakyConnector> connector_;
+};
+
+TEST_F(JobTest, FailedJobIsRetriedWithBackoffAndThenSucceeds) {
+  Use(2);
+  Deploy(kServiceProcess);
+  const InstanceId id = Start("svc");
+  EXPECT_EQ(connector_->calls_, 1);
+  auto jobs = engine_->ListJobs(id);
+  ASSERT_TRUE(jobs);
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_EQ(jobs->at(0).retries, 2);
+  EXPECT_THAT(jobs->at(0).error, HasSubstr("backend down"));
+  Advance(1500ms);  // first backoff: 1 s
+  EXPECT_EQ(connector_->calls_, 2);
+  Advance(1500ms);  // second backoff is 2 s: not yet
+  EXPECT_EQ(connector_->calls_, 2);
+  Advance(1000ms);
+  EXPECT_EQ(connector_->calls_, 3);
+  EXPECT_THAT(Active(id), ElementsAre("after"));
+  EXPECT_EQ(Var(id, "result"), boost::json::value(3));
+}
+
+TEST_F(JobTest, LastFailedRetryRaisesAnIncidentThatCanBeRetried) {
+  Use(3);
+  Deploy(kServiceProcess);
+  const InstanceId id = Start("svc");
+  Advance(2s);
+  Advance(4s);
+  EXPECT_EQ(connector_->calls_, 3);
+  const InstanceInfo info = Instance(id);
+  ASSERT_EQ(info.incidents.size(), 1u);
+  EXPECT_EQ(info.incidents[0].kind, "job_failed");
+  EXPECT_THAT(info.incidents[0].message, HasSubstr("call 3"));
+  Advance(1h);
+  EXPECT_EQ(connector_->calls_, 3);  // no more attempts on its own
+  ASSERT_THAT(engine_->RetryIncident(info.incidents[0].id, 1, "op"), IsOk());
+  engine_->WaitIdle();
+  EXPECT_EQ(connector_->calls_, 4);
+  EXPECT_THAT(Active(id), ElementsAre("after"));
+}
+
+TEST_F(JobTest, BpmnErrorFromAConnectorIsCaughtByTheBoundaryEvent) {
+  Use(0);
+  Deploy(kServiceProcess);
+  const InstanceId id = Start("svc", R"({"reject": true})");
+  EXPECT_THAT(Active(id), ElementsAre("onReject"));
+}
+
+TEST_F(JobTest, JobsSurviveARestart) {
+  Use(1);
+  Deploy(kServiceProcess);
+  const InstanceId id = Start("svc");
+  Restart();
+  Advance(2s);
+  EXPECT_EQ(connector_->calls_, 2);
+  EXPECT_THAT(Active(id), ElementsAre("after"));
+}
+
+TEST_F(JobTest, AnUnregisteredTypeWaitsForAnExternalWorker) {
+  Deploy(Bpmn(R"(<process id="ext" isExecutable="true">
+    <startEvent id="s"/><serviceTask id="w" camunda:type="external" camunda:topic="invoice"/><endEvent id="e"/>
+    <sequenceFlow id="f1" sourceRef="s" targetRef="w"/><sequenceFlow id="f2" sourceRef="w" targetRef="e"/></process>)"));
+  const InstanceId id = Start("ext");
+  auto jobs = engine_->ListJobs(id);
+  ASSERT_TRUE(jobs);
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_TRUE(jobs->at(0).external);
+  EXPECT_EQ(jobs->at(0).type, "invoice");
+  JobOutcome done;
+  done.variables["invoiceNo"] = "INV-1";
+  ASSERT_THAT(engine_->CompleteJob(jobs->at(0).id, done, "worker"), IsOk());
+  engine_->WaitIdle();
+  EXPECT_EQ(State(id), "completed");
+  EXPECT_EQ(Var(id, "invoiceNo"), boost::json::value("INV-1"));
+}
+
+}  // namespace
+}  // namespace quire::workflow::testing
