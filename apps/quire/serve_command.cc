@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "quire/base/clock.h"
 #include "quire/definitions/repository.h"
+#include "quire/server/camunda_routes.h"
 #include "quire/server/definition_routes.h"
 #include "quire/server/engine_routes.h"
 #include "quire/server/http_server.h"
@@ -163,6 +164,7 @@ int RunServe(const std::vector<std::string>& args) {
         return eng.Deploy(xml, name, actor);
       });
   server::AddEngineRoutes(router, eng);
+  server::AddCamundaRoutes(router, eng);
 
   server::HttpServer http(std::move(router), config.http);
   if (Result<void> started = http.Start(); !started) {

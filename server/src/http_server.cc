@@ -232,7 +232,10 @@ class Session : public std::enable_shared_from_this<Session> {
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(response.status), version);
     res->set(http::field::server, "Quire");
-    res->set(http::field::content_type, response.content_type);
+    // No Content-Type on an empty body (204): clients would try to parse nothing as JSON.
+    if (!response.content_type.empty() && !(response.body.empty() && response.status == 204)) {
+      res->set(http::field::content_type, response.content_type);
+    }
     for (const Header& h : response.headers) res->set(h.name, h.value);
     const bool keep = keep_alive && !then_close && !core_.stopping_flag;
     res->keep_alive(keep);

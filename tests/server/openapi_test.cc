@@ -8,6 +8,7 @@
 #include <set>
 
 #include "quire/definitions/repository.h"
+#include "quire/server/camunda_routes.h"
 #include "quire/server/definition_routes.h"
 #include "quire/server/engine_routes.h"
 #include "quire/server/http_server.h"
@@ -36,6 +37,7 @@ TEST(OpenApiTest, DocumentsEveryRouteAndNoOther) {
   auto engine = workflow::Engine::Open(*store, repository, clock, connectors);
   ASSERT_TRUE(engine);
   AddEngineRoutes(router, **engine);
+  AddCamundaRoutes(router, **engine);
 
   const boost::json::value doc = boost::json::parse(OpenApiDocument());
   EXPECT_EQ(doc.at("openapi").as_string(), "3.0.3");

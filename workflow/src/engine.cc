@@ -198,6 +198,13 @@ class EngineImpl final : public Engine {
              },
              [this](std::uint64_t id, std::int64_t due, std::int64_t priority) {
                jobs_.Push({due, priority, id});
+             },
+             [this] {
+               {
+                 std::lock_guard lock(external_mu_);
+                 ++external_epoch_;
+               }
+               external_wake_.notify_all();
              }} {}
 
   ~EngineImpl() override {
@@ -359,6 +366,55 @@ class EngineImpl final : public Engine {
                        std::chrono::milliseconds backoff, const std::string& actor) override {
     return Drop(Execute<bool>(actor, [=](Runtime& rt) -> Result<bool> {
       QUIRE_RETURN_IF_ERROR(rt.JobFailed(job, message, retries_left, backoff));
+      return true;
+    }));
+  }
+
+  Result<std::vector<LockedJob>> FetchAndLock(const std::string& worker,
+                                              const std::vector<ExternalTopic>& topics,
+                                              std::size_t max_jobs, bool use_priority) override {
+    return Execute<std::vector<LockedJob>>(worker, [=](Runtime& rt) {
+      return rt.FetchAndLock(worker, topics, max_jobs, use_priority);
+    });
+  }
+
+  void WaitForExternalJobs(std::chrono::steady_clock::time_point deadline) override {
+    std::unique_lock lock(external_mu_);
+    const std::uint64_t seen = external_epoch_;
+    // Wake at least every second: locks expire and retry timeouts pass without a commit.
+    const auto until =
+        std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(1));
+    external_wake_.wait_until(lock, until, [&] { return external_epoch_ != seen; });
+  }
+
+  Result<void> CompleteExternal(std::uint64_t job, const std::string& worker,
+                                const JobOutcome& outcome) override {
+    return Drop(Execute<bool>(worker, [=](Runtime& rt) -> Result<bool> {
+      QUIRE_RETURN_IF_ERROR(rt.JobCompleted(job, outcome, worker));
+      return true;
+    }));
+  }
+
+  Result<void> FailExternal(std::uint64_t job, const std::string& worker,
+                            const std::string& message, int retries_left,
+                            std::chrono::milliseconds retry_timeout) override {
+    return Drop(Execute<bool>(worker, [=](Runtime& rt) -> Result<bool> {
+      QUIRE_RETURN_IF_ERROR(rt.JobFailed(job, message, retries_left, retry_timeout, worker));
+      return true;
+    }));
+  }
+
+  Result<void> ExtendLock(std::uint64_t job, const std::string& worker,
+                          std::chrono::milliseconds duration) override {
+    return Drop(Execute<bool>(worker, [=](Runtime& rt) -> Result<bool> {
+      QUIRE_RETURN_IF_ERROR(rt.ExtendLock(job, worker, duration));
+      return true;
+    }));
+  }
+
+  Result<void> Unlock(std::uint64_t job) override {
+    return Drop(Execute<bool>("worker", [=](Runtime& rt) -> Result<bool> {
+      QUIRE_RETURN_IF_ERROR(rt.Unlock(job));
       return true;
     }));
   }
@@ -1006,6 +1062,10 @@ class EngineImpl final : public Engine {
   std::mutex versions_mu_;
   std::map<std::pair<std::string, std::uint32_t>, definitions::ProcessVersion>
       versions_;  // GUARDED_BY(versions_mu_)
+
+  std::mutex external_mu_;
+  std::condition_variable external_wake_;
+  std::uint64_t external_epoch_ = 0;  // GUARDED_BY(external_mu_): bumped when jobs free up
 
   std::mutex cleanup_mu_;
   std::condition_variable cleanup_wake_;

@@ -1696,6 +1696,7 @@ void Runtime::CreateJob(Loaded& l, std::uint32_t key) {
   txn_.Put(ColumnFamily::kJobs, keys::Job(job.id), EncodeJob(job));
   if (job.external) {
     txn_.Put(ColumnFamily::kJobs, keys::ExternalJob(job.type, job.id), "");
+    if (env_.external_available) txn_.AfterCommit(env_.external_available);
   } else if (env_.enqueue_job) {
     txn_.AfterCommit([enqueue = env_.enqueue_job, id = job.id, due = job.due,
                       priority = job.priority] { enqueue(id, due, priority); });
@@ -2009,11 +2010,30 @@ Result<void> Runtime::FireTimer(std::string_view key, std::string_view value) {
   return Run();
 }
 
-Result<void> Runtime::JobCompleted(std::uint64_t job_id, const JobOutcome& outcome) {
+namespace {
+Result<void> CheckWorker(const JobRecord& job, const std::string& worker) {
+  if (worker.empty()) return Ok();
+  if (!job.external) {
+    return Error::InvalidArgument("job " + std::to_string(job.id) +
+                                  " is not an external task; Quire runs it itself");
+  }
+  if (job.worker != worker) {
+    return Error::InvalidArgument(
+        "external task " + std::to_string(job.id) + " is " +
+        (job.worker.empty() ? std::string("not locked") : "locked by worker '" + job.worker + "'") +
+        ", not by '" + worker + "'; fetch and lock it first");
+  }
+  return Ok();
+}
+}  // namespace
+
+Result<void> Runtime::JobCompleted(std::uint64_t job_id, const JobOutcome& outcome,
+                                   const std::string& worker) {
   QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> raw,
                          txn_.Get(ColumnFamily::kJobs, keys::Job(job_id)));
   if (!raw) return Error::NotFound("job " + IdText(job_id) + " is not open");
   QUIRE_ASSIGN_OR_RETURN(JobRecord job, DecodeJob(*raw));
+  QUIRE_RETURN_IF_ERROR(CheckWorker(job, worker));
   txn_.Delete(ColumnFamily::kJobs, keys::Job(job_id));
   if (job.external) txn_.Delete(ColumnFamily::kJobs, keys::ExternalJob(job.type, job.id));
   auto loaded = Load(job.instance);
@@ -2026,6 +2046,7 @@ Result<void> Runtime::JobCompleted(std::uint64_t job_id, const JobOutcome& outco
   History(l, element, "job_completed", {{"job", IdText(job_id)}});
   if (outcome.bpmn_error) {
     History(l, element, "error_thrown", {{"code", *outcome.bpmn_error}});
+    SetVariables(l, ei->parent, outcome.variables);
     if (!ThrowError(l, job.key, element, *outcome.bpmn_error, outcome.error_message)) {
       RaiseIncident(l, element, ei->parent, job.key, "uncaught_error",
                     "error '" + *outcome.bpmn_error + "' from '" + job.element_id +
@@ -2043,12 +2064,13 @@ Result<void> Runtime::JobCompleted(std::uint64_t job_id, const JobOutcome& outco
 }
 
 Result<void> Runtime::JobFailed(std::uint64_t job_id, const std::string& message,
-                                std::optional<int> retries_left,
-                                std::chrono::milliseconds backoff) {
+                                std::optional<int> retries_left, std::chrono::milliseconds backoff,
+                                const std::string& worker) {
   QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> raw,
                          txn_.Get(ColumnFamily::kJobs, keys::Job(job_id)));
   if (!raw) return Error::NotFound("job " + IdText(job_id) + " is not open");
   QUIRE_ASSIGN_OR_RETURN(JobRecord job, DecodeJob(*raw));
+  QUIRE_RETURN_IF_ERROR(CheckWorker(job, worker));
   if (job.incident) return Error::Conflict("job " + IdText(job_id) + " already has an incident");
   auto loaded = Load(job.instance);
   if (!loaded) return Ok();
@@ -2073,6 +2095,7 @@ Result<void> Runtime::JobFailed(std::uint64_t job_id, const std::string& message
       txn_.AfterCommit([enqueue = env_.enqueue_job, id = job.id, due = job.due,
                         priority = job.priority] { enqueue(id, due, priority); });
     }
+    if (job.external && env_.external_available) txn_.AfterCommit(env_.external_available);
     return Run();
   }
   job.retries = 0;
@@ -2167,6 +2190,10 @@ Result<void> Runtime::RetryIncident(std::uint64_t incident, int retries) {
     txn_.Put(ColumnFamily::kJobs, keys::Job(job.id), EncodeJob(job));
     if (job.external) {
       txn_.Put(ColumnFamily::kJobs, keys::ExternalJob(job.type, job.id), "");
+      job.worker.clear();
+      job.lock_expires = 0;
+      txn_.Put(ColumnFamily::kJobs, keys::Job(job.id), EncodeJob(job));
+      if (env_.external_available) txn_.AfterCommit(env_.external_available);
     } else if (env_.enqueue_job) {
       txn_.AfterCommit([enqueue = env_.enqueue_job, id = job.id, due = job.due,
                         priority = job.priority] { enqueue(id, due, priority); });
@@ -2272,6 +2299,116 @@ Result<void> Runtime::ArmStartEvents(const definitions::ProcessVersion& latest) 
                                         {"timers", std::move(timers)},
                                         {"messages", std::move(messages)},
                                         {"signals", std::move(signals)}}));
+  return Ok();
+}
+
+Result<std::vector<LockedJob>> Runtime::FetchAndLock(const std::string& worker,
+                                                     const std::vector<ExternalTopic>& topics,
+                                                     std::size_t max_jobs, bool use_priority) {
+  if (worker.empty()) return Error::InvalidArgument("a workerId is required to lock tasks");
+  struct Candidate {
+    JobRecord job;
+    const ExternalTopic* topic;
+  };
+  std::vector<Candidate> candidates;
+  // Enough candidates that priorities can be honoured without reading every open job.
+  const std::size_t scan = std::max<std::size_t>(max_jobs * 8, 64);
+  for (const ExternalTopic& topic : topics) {
+    if (topic.name.empty()) return Error::InvalidArgument("every topic needs a topicName");
+    if (topic.lock_duration.count() <= 0) {
+      return Error::InvalidArgument("lockDuration of topic '" + topic.name + "' must be positive");
+    }
+    QUIRE_ASSIGN_OR_RETURN(auto keys,
+                           txn_.Scan(ColumnFamily::kJobs, keys::ExternalTopic(topic.name), scan));
+    for (const auto& [key, value] : keys) {
+      KeyDecoder d(std::string_view(key).substr(keys::ExternalTopic(topic.name).size()));
+      auto id = d.U64();
+      if (!id) continue;
+      QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> raw,
+                             txn_.Get(ColumnFamily::kJobs, keys::Job(*id)));
+      if (!raw) {
+        txn_.Delete(ColumnFamily::kJobs, key);  // left behind
+        continue;
+      }
+      QUIRE_ASSIGN_OR_RETURN(JobRecord job, DecodeJob(*raw));
+      if (job.incident || job.due > txn_.now_ms()) continue;
+      if (!job.worker.empty() && job.lock_expires > txn_.now_ms()) continue;
+      if (!topic.process_id.empty() && job.process_id != topic.process_id) continue;
+      candidates.push_back({std::move(job), &topic});
+    }
+  }
+  if (use_priority) {
+    std::stable_sort(
+        candidates.begin(), candidates.end(),
+        [](const Candidate& a, const Candidate& b) { return a.job.priority > b.job.priority; });
+  }
+  std::vector<LockedJob> out;
+  for (Candidate& c : candidates) {
+    if (out.size() >= max_jobs) break;
+    auto loaded = Load(c.job.instance);
+    if (!loaded) continue;
+    Loaded& l = **loaded;
+    if (!c.topic->business_key.empty() && l.st.business_key != c.topic->business_key) continue;
+    const ElementInstance* ei = l.st.Find(c.job.key);
+    if (ei == nullptr || ei->job != c.job.id) continue;
+    c.job.worker = worker;
+    c.job.lock_expires = txn_.now_ms() + c.topic->lock_duration.count();
+    txn_.Put(ColumnFamily::kJobs, keys::Job(c.job.id), EncodeJob(c.job));
+    LockedJob locked;
+    locked.id = c.job.id;
+    locked.instance_id = l.st.id;
+    locked.process_id = l.st.process_id;
+    locked.version = l.st.version;
+    locked.element_id = c.job.element_id;
+    locked.element_key = c.job.key;
+    locked.topic = c.job.type;
+    locked.worker = worker;
+    locked.lock_expires = Timestamp(std::chrono::milliseconds(c.job.lock_expires));
+    locked.retries = c.job.retries;
+    locked.priority = c.job.priority;
+    locked.error = c.job.error;
+    locked.business_key = l.st.business_key;
+    json::object visible = VisibleVariables(l, c.job.key);
+    if (c.topic->variables) {
+      for (const std::string& name : *c.topic->variables) {
+        if (const json::value* v = visible.if_contains(name)) locked.variables[name] = *v;
+      }
+    } else {
+      locked.variables = std::move(visible);
+    }
+    History(l, ei->element, "job_locked", {{"job", IdText(c.job.id)}, {"worker", worker}});
+    out.push_back(std::move(locked));
+  }
+  return out;
+}
+
+Result<void> Runtime::ExtendLock(std::uint64_t job_id, const std::string& worker,
+                                 std::chrono::milliseconds duration) {
+  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> raw,
+                         txn_.Get(ColumnFamily::kJobs, keys::Job(job_id)));
+  if (!raw) return Error::NotFound("external task " + IdText(job_id) + " does not exist");
+  QUIRE_ASSIGN_OR_RETURN(JobRecord job, DecodeJob(*raw));
+  QUIRE_RETURN_IF_ERROR(CheckWorker(job, worker));
+  if (duration.count() <= 0) return Error::InvalidArgument("newDuration must be positive");
+  if (job.lock_expires <= txn_.now_ms()) {
+    return Error::InvalidArgument("the lock of external task " + IdText(job_id) +
+                                  " has expired; fetch and lock it again");
+  }
+  job.lock_expires = txn_.now_ms() + duration.count();
+  txn_.Put(ColumnFamily::kJobs, keys::Job(job_id), EncodeJob(job));
+  return Ok();
+}
+
+Result<void> Runtime::Unlock(std::uint64_t job_id) {
+  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> raw,
+                         txn_.Get(ColumnFamily::kJobs, keys::Job(job_id)));
+  if (!raw) return Error::NotFound("external task " + IdText(job_id) + " does not exist");
+  QUIRE_ASSIGN_OR_RETURN(JobRecord job, DecodeJob(*raw));
+  if (!job.external) return Error::InvalidArgument("job " + IdText(job_id) + " is not external");
+  job.worker.clear();
+  job.lock_expires = 0;
+  txn_.Put(ColumnFamily::kJobs, keys::Job(job_id), EncodeJob(job));
+  if (env_.external_available) txn_.AfterCommit(env_.external_available);
   return Ok();
 }
 

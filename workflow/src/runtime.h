@@ -41,6 +41,8 @@ struct RuntimeEnv {
       find_version;
   // Called after commit for each job to run in-process (not external ones).
   std::function<void(std::uint64_t job, std::int64_t due, std::int64_t priority)> enqueue_job;
+  // Called after commit when an external job may have become available.
+  std::function<void()> external_available;
 };
 
 struct JobRecord {
@@ -81,9 +83,18 @@ class Runtime {
                                   std::chrono::milliseconds default_ttl);
   Result<std::size_t> Broadcast(const std::string& signal, const boost::json::object& variables);
   Result<void> FireTimer(std::string_view key, std::string_view value);
-  Result<void> JobCompleted(std::uint64_t job, const JobOutcome& outcome);
+  // `worker` non-empty: an external worker's report, refused unless it holds the lock.
+  Result<void> JobCompleted(std::uint64_t job, const JobOutcome& outcome,
+                            const std::string& worker = "");
   Result<void> JobFailed(std::uint64_t job, const std::string& message,
-                         std::optional<int> retries_left, std::chrono::milliseconds backoff);
+                         std::optional<int> retries_left, std::chrono::milliseconds backoff,
+                         const std::string& worker = "");
+  Result<std::vector<LockedJob>> FetchAndLock(const std::string& worker,
+                                              const std::vector<ExternalTopic>& topics,
+                                              std::size_t max_jobs, bool use_priority);
+  Result<void> ExtendLock(std::uint64_t job, const std::string& worker,
+                          std::chrono::milliseconds duration);
+  Result<void> Unlock(std::uint64_t job);
   Result<void> TriggerElement(std::uint64_t instance, const std::string& element_id,
                               const boost::json::object& variables);
   Result<void> Cancel(std::uint64_t instance, const std::string& reason);

@@ -180,6 +180,34 @@ struct JobInfo {
   std::string error;
 };
 
+// A topic an external worker fetches from (Camunda's fetchAndLock topics).
+struct ExternalTopic {
+  std::string name;
+  std::chrono::milliseconds lock_duration{60'000};
+  // Variables to send; absent: all visible at the task.
+  std::optional<std::vector<std::string>> variables;
+  std::string business_key;  // only jobs of instances with this business key
+  std::string process_id;    // only jobs of this process (processDefinitionKey)
+};
+
+// A job locked for an external worker.
+struct LockedJob {
+  std::uint64_t id = 0;
+  InstanceId instance_id = 0;
+  std::string process_id;
+  std::uint32_t version = 0;
+  std::string element_id;
+  std::uint32_t element_key = 0;
+  std::string topic;
+  std::string worker;
+  Timestamp lock_expires;
+  int retries = 0;
+  std::int64_t priority = 0;
+  std::string error;
+  std::string business_key;
+  boost::json::object variables;
+};
+
 class Engine {
  public:
   // Starts the writer and job threads, and fires what came due while the engine was down.
@@ -233,6 +261,24 @@ class Engine {
   // offered again after `backoff`.
   virtual Result<void> FailJob(std::uint64_t job, const std::string& message, int retries_left,
                                std::chrono::milliseconds backoff, const std::string& actor) = 0;
+
+  // External workers (Camunda 7's external tasks). Locks up to `max_jobs` open jobs of the
+  // topics for `worker`: due (not backing off), not locked by anyone else (or their lock
+  // expired); highest priority first when `use_priority`, else oldest first.
+  virtual Result<std::vector<LockedJob>> FetchAndLock(const std::string& worker,
+                                                      const std::vector<ExternalTopic>& topics,
+                                                      std::size_t max_jobs, bool use_priority) = 0;
+  // Blocks until an external job may have become available, or `deadline` (long polling).
+  virtual void WaitForExternalJobs(std::chrono::steady_clock::time_point deadline) = 0;
+  // As CompleteJob/FailJob, refused (kInvalidArgument) unless `worker` holds the lock.
+  virtual Result<void> CompleteExternal(std::uint64_t job, const std::string& worker,
+                                        const JobOutcome& outcome) = 0;
+  virtual Result<void> FailExternal(std::uint64_t job, const std::string& worker,
+                                    const std::string& message, int retries_left,
+                                    std::chrono::milliseconds retry_timeout) = 0;
+  virtual Result<void> ExtendLock(std::uint64_t job, const std::string& worker,
+                                  std::chrono::milliseconds duration) = 0;
+  virtual Result<void> Unlock(std::uint64_t job) = 0;
 
   virtual Result<void> Cancel(InstanceId instance, const std::string& actor,
                               const std::string& reason) = 0;
