@@ -32,4 +32,8 @@ std::string RunUsage();
 int RunStart(const std::vector<std::string>& args);
 std::string StartUsage();
 
+// quire incidents [list] [--instance ID] | retry ID [--retries N]  [--data-dir DIR]
+int RunIncidents(const std::vector<std::string>& args);
+std::string IncidentsUsage();
+
 }  // namespace quire::app

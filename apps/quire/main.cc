@@ -19,6 +19,7 @@ Commands:
   deploy    deploy BPMN files into a store as new process versions
   start     start an instance of a deployed process in a store
   run       run a BPMN file headless and print its trail (a designer's test run)
+  incidents list the open incidents of a store, or retry one
   version   print the version
   help      show this overview, or a command's options: quire help <command>
 
@@ -48,6 +49,10 @@ int Help(const std::vector<std::string>& args) {
   }
   if (args[0] == "run") {
     std::cout << quire::app::RunUsage();
+    return quire::app::kExitOk;
+  }
+  if (args[0] == "incidents") {
+    std::cout << quire::app::IncidentsUsage();
     return quire::app::kExitOk;
   }
   if (args[0] == "start") {
@@ -83,6 +88,7 @@ int main(int argc, char** argv) {
   if (command == "deploy") return quire::app::RunDeploy(args);
   if (command == "run") return quire::app::RunRun(args);
   if (command == "start") return quire::app::RunStart(args);
+  if (command == "incidents") return quire::app::RunIncidents(args);
 
   std::cerr << "quire: unknown command '" << command << "'; run 'quire help' for the list\n";
   return quire::app::kExitUsage;

@@ -175,3 +175,41 @@ TEST(QuireRunTest, ConformanceModelsRunWithoutIncidents) {
 
 }  // namespace
 }  // namespace quire
+
+namespace quire {
+namespace {
+
+TEST(QuireIncidentsTest, ListsAndRetriesIncidentsOfAStore) {
+  TempDir dir;
+  const std::string data = dir.Sub("data").string();
+  const char* stuck = R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
+      xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="d" targetNamespace="urn:t">
+    <process id="stuck" isExecutable="true">
+      <startEvent id="s"/><exclusiveGateway id="ok"/><endEvent id="e"/>
+      <sequenceFlow id="f1" sourceRef="s" targetRef="ok"/>
+      <sequenceFlow id="f2" sourceRef="ok" targetRef="e"><conditionExpression xsi:type="tFormalExpression">decision = "yes"</conditionExpression></sequenceFlow>
+    </process></definitions>)";
+  ASSERT_EQ(RunQuire({"deploy", "--data-dir", data, Write(dir, "s.bpmn", stuck)}).code(), 0);
+  EXPECT_EQ(RunQuire({"incidents", "--data-dir", data}).out, "");
+  ASSERT_EQ(RunQuire({"start", "stuck", "--data-dir", data}).code(), 0);
+  const CliRun listed = RunQuire({"incidents", "list", "--data-dir", data});
+  ASSERT_EQ(listed.code(), 0) << listed.err;
+  const boost::json::object incident = listed.Last();
+  ASSERT_TRUE(incident.contains("id")) << listed.out;
+  EXPECT_EQ(incident.at("elementId").as_string(), "ok");
+  EXPECT_THAT(std::string(incident.at("message").as_string()), HasSubstr("decision"));
+  const std::string id(incident.at("id").as_string());
+  const CliRun retried = RunQuire({"incidents", "retry", id, "--data-dir", data});
+  EXPECT_EQ(retried.code(), 0) << retried.err;
+  // Still undecidable: a new incident replaces the retried one.
+  const CliRun after = RunQuire({"incidents", "--data-dir", data});
+  ASSERT_TRUE(after.Last().contains("id"));
+  EXPECT_NE(after.Last().at("id").as_string(), id);
+  const CliRun unknown = RunQuire({"incidents", "retry", id, "--data-dir", data});
+  EXPECT_EQ(unknown.code(), 1);
+  EXPECT_THAT(unknown.err, HasSubstr("not open"));
+  EXPECT_EQ(RunQuire({"incidents", "retry", "--data-dir", data}).code(), 2);
+}
+
+}  // namespace
+}  // namespace quire
