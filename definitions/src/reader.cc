@@ -1096,6 +1096,21 @@ class Reader {
       if (const pugi::xml_attribute r = ext.attribute("retries"); r)
         t.retries = ParseInt(r.value());
       t.retry_cycle = ext.attribute("retryCycle").value();
+      auto duration = [&](const char* name, std::optional<Duration>& out) {
+        const pugi::xml_attribute a = ext.attribute(name);
+        if (!a) return;
+        auto d = ParseDuration(Trim(a.value()));
+        if (!d) {
+          findings_.Error(At(ext), e.id,
+                          std::string(name) + " of '" + e.id + "' must be an ISO 8601 duration " +
+                              "such as PT30S, not '" + a.value() + "'");
+          return;
+        }
+        out = *d;
+      };
+      duration("retryBackoff", t.retry_backoff);
+      duration("retryBackoffMax", t.retry_backoff_max);
+      duration("timeout", t.timeout);
       ReadMappings(ext, kQuireNamespace, e);
     }
   }

@@ -831,3 +831,40 @@ TEST_F(JobTest, AnUnregisteredTypeWaitsForAnExternalWorker) {
 
 }  // namespace
 }  // namespace quire::workflow::testing
+
+namespace quire::workflow::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+class ModelBackoffTest : public EngineTest {};
+
+TEST_F(ModelBackoffTest, ExponentialBackoffFromTheModelIsCapped) {
+  auto connector = std::make_shared<FlakyConnector>(2);
+  connectors_.Register("flaky", connector);
+  Deploy(R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
+      xmlns:quire="urn:quire:bpmn:1.0" id="d" targetNamespace="urn:t">
+    <process id="p" isExecutable="true">
+      <startEvent id="s"/>
+      <serviceTask id="call"><extensionElements>
+        <quire:connector type="flaky" retries="3" retryBackoff="PT10S" retryBackoffMax="PT15S"/>
+      </extensionElements></serviceTask>
+      <endEvent id="e"/>
+      <sequenceFlow id="f1" sourceRef="s" targetRef="call"/>
+      <sequenceFlow id="f2" sourceRef="call" targetRef="e"/>
+    </process></definitions>)");
+  const InstanceId id = Start("p");
+  EXPECT_EQ(connector->calls_, 1);
+  Advance(9s);
+  EXPECT_EQ(connector->calls_, 1);
+  Advance(2s);  // 10 s: the first wait
+  EXPECT_EQ(connector->calls_, 2);
+  Advance(14s);  // doubled to 20 s, capped at 15 s
+  EXPECT_EQ(connector->calls_, 2);
+  Advance(2s);
+  EXPECT_EQ(connector->calls_, 3);
+  EXPECT_EQ(State(id), "completed");
+}
+
+}  // namespace
+}  // namespace quire::workflow::testing

@@ -880,14 +880,16 @@ class EngineImpl final : public Engine {
     request.type = job->type;
     request.variables = job->variables;
     request.attempt = job->attempt;
-    request.deadline = std::chrono::steady_clock::now() + options_.job_timeout;
+    const std::chrono::milliseconds timeout =
+        job->timeout_ms > 0 ? std::chrono::milliseconds(job->timeout_ms) : options_.job_timeout;
+    request.deadline = std::chrono::steady_clock::now() + timeout;
     Result<JobOutcome> outcome =
         connector == nullptr
             ? Result<JobOutcome>(Error::NotFound("no connector '" + job->type + "' is registered"))
             : connector->Run(request);
     if (outcome && std::chrono::steady_clock::now() > request.deadline) {
       outcome = Error::DeadlineExceeded("the job took longer than its timeout of " +
-                                        std::to_string(options_.job_timeout.count()) + " ms");
+                                        std::to_string(timeout.count()) + " ms");
     }
     if (outcome) {
       JobOutcome o = std::move(*outcome);
@@ -918,9 +920,12 @@ class EngineImpl final : public Engine {
             definitions::Add(now, c->interval) - now);
       }
     }
-    auto backoff = options_.retry_backoff;
-    for (int i = 1; i < job.attempt && backoff < options_.retry_backoff_max; ++i) backoff *= 2;
-    return std::min(backoff, options_.retry_backoff_max);
+    auto backoff =
+        job.backoff_ms > 0 ? std::chrono::milliseconds(job.backoff_ms) : options_.retry_backoff;
+    const auto cap = job.backoff_max_ms > 0 ? std::chrono::milliseconds(job.backoff_max_ms)
+                                            : options_.retry_backoff_max;
+    for (int i = 1; i < job.attempt && backoff < cap; ++i) backoff *= 2;
+    return std::min(backoff, cap);
   }
 
   // ---- history cleanup -----------------------------------------------------------------

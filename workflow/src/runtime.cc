@@ -140,6 +140,9 @@ std::string EncodeJob(const JobRecord& j) {
   if (j.incident) o["inc"] = true;
   if (!j.error.empty()) o["err"] = j.error;
   if (!j.retry_cycle.empty()) o["rc"] = j.retry_cycle;
+  if (j.backoff_ms != 0) o["bo"] = j.backoff_ms;
+  if (j.backoff_max_ms != 0) o["bm"] = j.backoff_max_ms;
+  if (j.timeout_ms != 0) o["to"] = j.timeout_ms;
   if (!j.worker.empty()) o["w"] = j.worker;
   if (j.lock_expires != 0) o["lock"] = j.lock_expires;
   return json::serialize(o);
@@ -162,6 +165,9 @@ Result<JobRecord> DecodeJob(std::string_view bytes) {
   j.incident = o.contains("inc");
   j.error = StrOf(o, "err");
   j.retry_cycle = StrOf(o, "rc");
+  j.backoff_ms = IntOf(o, "bo");
+  j.backoff_max_ms = IntOf(o, "bm");
+  j.timeout_ms = IntOf(o, "to");
   j.worker = StrOf(o, "w");
   j.lock_expires = IntOf(o, "lock");
   if (const json::value* v = o.if_contains("vars"); v != nullptr && v->is_object()) {
@@ -1684,6 +1690,12 @@ void Runtime::CreateJob(Loaded& l, std::uint32_t key) {
     }
   }
   if (spec.retries) job.retries = static_cast<int>(*spec.retries);
+  auto ms = [&](const std::optional<definitions::Duration>& d) -> std::int64_t {
+    return d ? (definitions::Add(txn_.now(), *d) - txn_.now()).count() : 0;
+  };
+  job.backoff_ms = ms(spec.retry_backoff);
+  job.backoff_max_ms = ms(spec.retry_backoff_max);
+  job.timeout_ms = ms(spec.timeout);
   if (job.retries < 1) job.retries = 1;
   if (auto p = SettingText(l, key, spec.priority); p && !p->empty()) {
     try {

@@ -60,6 +60,9 @@ struct JobRecord {
   bool incident = false;
   std::string error;
   std::string retry_cycle;
+  std::int64_t backoff_ms = 0;      // exponential backoff from the model: first wait
+  std::int64_t backoff_max_ms = 0;  // ... and its cap
+  std::int64_t timeout_ms = 0;      // per attempt, from the model
   boost::json::object variables;
   // External workers: who holds the lock and until when (ms since the epoch).
   std::string worker;

@@ -164,7 +164,11 @@ struct TaskSpec {
   std::string connector;  // service tasks: connector type ("http", "noop", a worker topic)
   bool external = false;  // fetched and locked by an external worker
   std::optional<std::int64_t> retries;
-  std::string retry_cycle;  // e.g. R5/PT5M
+  std::string retry_cycle;  // e.g. R5/PT5M: that many retries, that long apart
+  // Exponential backoff instead: the first wait, doubled each retry up to the cap.
+  std::optional<Duration> retry_backoff;
+  std::optional<Duration> retry_backoff_max;
+  std::optional<Duration> timeout;  // one attempt may take this long
   std::vector<IoMapping> inputs;
   std::vector<IoMapping> outputs;
 };
