@@ -167,6 +167,21 @@ Result<std::int64_t> Number(const json::object& body, std::string_view name,
   return Error::InvalidArgument(std::string(name) + " must be a whole number");
 }
 
+// What every per-task call carries: the task id (path), the body and the worker.
+struct TaskCall {
+  std::uint64_t id = 0;
+  json::object body;
+  std::string worker;
+};
+
+Result<TaskCall> ParseTaskCall(const Request& request) {
+  TaskCall call;
+  QUIRE_ASSIGN_OR_RETURN(call.id, TaskId(request));
+  QUIRE_ASSIGN_OR_RETURN(call.body, ParseJsonObject(request));
+  QUIRE_ASSIGN_OR_RETURN(call.worker, WorkerId(call.body));
+  return call;
+}
+
 json::object ToJson(const workflow::LockedJob& j) {
   return {{"activityId", j.element_id},
           {"activityInstanceId", j.element_id + ":" + std::to_string(j.element_key)},
@@ -264,15 +279,12 @@ void AddCamundaRoutes(Router& router, workflow::Engine& engine) {
   });
 
   router.Add("POST", "/engine-rest/external-task/{id}/complete", [&engine](const Request& request) {
-    auto id = TaskId(request);
-    if (!id) return CamundaError(id.error());
-    auto body = ParseJsonObject(request);
-    if (!body) return CamundaError(body.error());
-    auto worker = WorkerId(*body);
-    if (!worker) return CamundaError(worker.error());
-    auto vars = PlainVariables(body->if_contains("variables"), "variables");
+    auto call = ParseTaskCall(request);
+    if (!call) return CamundaError(call.error());
+    const auto& [id, body, worker] = *call;
+    auto vars = PlainVariables(body.if_contains("variables"), "variables");
     if (!vars) return CamundaError(vars.error());
-    auto local = PlainVariables(body->if_contains("localVariables"), "localVariables");
+    auto local = PlainVariables(body.if_contains("localVariables"), "localVariables");
     if (!local) return CamundaError(local.error());
     workflow::JobOutcome outcome;
     outcome.variables = std::move(*vars);
@@ -280,73 +292,64 @@ void AddCamundaRoutes(Router& router, workflow::Engine& engine) {
     for (auto& [name, value] : *local) {
       if (!outcome.variables.contains(name)) outcome.variables[name] = value;
     }
-    auto r = engine.CompleteExternal(*id, *worker, outcome);
+    auto r = engine.CompleteExternal(id, worker, outcome);
     return r ? NoContent() : CamundaError(r.error());
   });
 
   router.Add("POST", "/engine-rest/external-task/{id}/failure", [&engine](const Request& request) {
-    auto id = TaskId(request);
-    if (!id) return CamundaError(id.error());
-    auto body = ParseJsonObject(request);
-    if (!body) return CamundaError(body.error());
-    auto worker = WorkerId(*body);
-    if (!worker) return CamundaError(worker.error());
-    auto retries = Number(*body, "retries", 0);
+    auto call = ParseTaskCall(request);
+    if (!call) return CamundaError(call.error());
+    const auto& [id, body, worker] = *call;
+    auto retries = Number(body, "retries", 0);
     if (!retries) return CamundaError(retries.error());
-    auto timeout = Number(*body, "retryTimeout", 0);
+    auto timeout = Number(body, "retryTimeout", 0);
     if (!timeout) return CamundaError(timeout.error());
     if (*retries < 0 || *timeout < 0) {
       return CamundaError(Error::InvalidArgument("retries and retryTimeout cannot be negative"));
     }
     std::string message = "the external worker reported a failure";
-    if (const json::value* m = body->if_contains("errorMessage"); m != nullptr && m->is_string()) {
+    if (const json::value* m = body.if_contains("errorMessage"); m != nullptr && m->is_string()) {
       message = std::string(m->get_string());
     }
-    if (const json::value* d = body->if_contains("errorDetails");
+    if (const json::value* d = body.if_contains("errorDetails");
         d != nullptr && d->is_string() && !d->get_string().empty()) {
       message += "\n" + std::string(d->get_string());
     }
-    auto r = engine.FailExternal(*id, *worker, message, static_cast<int>(*retries),
+    auto r = engine.FailExternal(id, worker, message, static_cast<int>(*retries),
                                  std::chrono::milliseconds(*timeout));
     return r ? NoContent() : CamundaError(r.error());
   });
 
   router.Add("POST", "/engine-rest/external-task/{id}/bpmnError",
              [&engine](const Request& request) {
-               auto id = TaskId(request);
-               if (!id) return CamundaError(id.error());
-               auto body = ParseJsonObject(request);
-               if (!body) return CamundaError(body.error());
-               auto worker = WorkerId(*body);
-               if (!worker) return CamundaError(worker.error());
-               const json::value* code = body->if_contains("errorCode");
+               auto call = ParseTaskCall(request);
+               if (!call) return CamundaError(call.error());
+               const auto& [id, body, worker] = *call;
+               const json::value* code = body.if_contains("errorCode");
                if (code == nullptr || !code->is_string() || code->get_string().empty()) {
                  return CamundaError(Error::InvalidArgument("errorCode is required"));
                }
-               auto vars = PlainVariables(body->if_contains("variables"), "variables");
+               auto vars = PlainVariables(body.if_contains("variables"), "variables");
                if (!vars) return CamundaError(vars.error());
                workflow::JobOutcome outcome;
                outcome.bpmn_error = std::string(code->get_string());
-               if (const json::value* m = body->if_contains("errorMessage");
+               if (const json::value* m = body.if_contains("errorMessage");
                    m != nullptr && m->is_string()) {
                  outcome.error_message = std::string(m->get_string());
                }
                outcome.variables = std::move(*vars);
-               auto r = engine.CompleteExternal(*id, *worker, outcome);
+               auto r = engine.CompleteExternal(id, worker, outcome);
                return r ? NoContent() : CamundaError(r.error());
              });
 
   router.Add("POST", "/engine-rest/external-task/{id}/extendLock",
              [&engine](const Request& request) {
-               auto id = TaskId(request);
-               if (!id) return CamundaError(id.error());
-               auto body = ParseJsonObject(request);
-               if (!body) return CamundaError(body.error());
-               auto worker = WorkerId(*body);
-               if (!worker) return CamundaError(worker.error());
-               auto duration = Number(*body, "newDuration", 0);
+               auto call = ParseTaskCall(request);
+               if (!call) return CamundaError(call.error());
+               const auto& [id, body, worker] = *call;
+               auto duration = Number(body, "newDuration", 0);
                if (!duration) return CamundaError(duration.error());
-               auto r = engine.ExtendLock(*id, *worker, std::chrono::milliseconds(*duration));
+               auto r = engine.ExtendLock(id, worker, std::chrono::milliseconds(*duration));
                return r ? NoContent() : CamundaError(r.error());
              });
 

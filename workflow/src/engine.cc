@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "instance_state.h"
+#include "json_fields.h"
 #include "keys.h"
 #include "process_info.h"
 #include "quire/definitions/iso8601.h"
@@ -29,26 +30,6 @@ constexpr std::size_t kTimersPerPass = 256;
 std::string IdText(std::uint64_t id) { return std::to_string(id); }
 
 Timestamp FromMs(std::int64_t ms) { return Timestamp(std::chrono::milliseconds(ms)); }
-
-std::int64_t IntOf(const json::object& o, std::string_view name, std::int64_t fallback = 0) {
-  const json::value* v = o.if_contains(name);
-  if (v == nullptr) return fallback;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
-  return fallback;
-}
-
-std::string StrOf(const json::object& o, std::string_view name) {
-  const json::value* v = o.if_contains(name);
-  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-Result<json::object> ParseObject(std::string_view text) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) return Error::Corruption("a stored engine record is damaged");
-  return std::move(v.get_object());
-}
 
 std::vector<std::string> Strings(const json::object& o, std::string_view name) {
   std::vector<std::string> out;
@@ -482,7 +463,7 @@ class EngineImpl final : public Engine {
     std::vector<TaskInfo> out;
     auto it = store_.ScanPrefix(ColumnFamily::kTasks, std::string(1, 't'));
     for (; it.Valid(); it.Next()) {
-      QUIRE_ASSIGN_OR_RETURN(json::object t, ParseObject(it.value()));
+      QUIRE_ASSIGN_OR_RETURN(json::object t, ParseRecord(it.value(), "engine record"));
       TaskInfo info = DecodeTask(t);
       if (instance && info.instance_id != *instance) continue;
       out.push_back(std::move(info));
@@ -498,7 +479,7 @@ class EngineImpl final : public Engine {
       return Error::NotFound("task " + IdText(id) +
                              " is not open: it does not exist, or was completed or cancelled");
     }
-    QUIRE_ASSIGN_OR_RETURN(json::object t, ParseObject(*raw));
+    QUIRE_ASSIGN_OR_RETURN(json::object t, ParseRecord(*raw, "engine record"));
     TaskInfo info = DecodeTask(t);
     if (auto inst = store_.Get(ColumnFamily::kInstances, keys::Instance(info.instance_id));
         inst && *inst) {
@@ -524,7 +505,7 @@ class EngineImpl final : public Engine {
     std::vector<IncidentInfo> out;
     auto it = store_.ScanPrefix(ColumnFamily::kIndexes, std::string(1, 'n'));
     for (; it.Valid(); it.Next()) {
-      QUIRE_ASSIGN_OR_RETURN(json::object o, ParseObject(it.value()));
+      QUIRE_ASSIGN_OR_RETURN(json::object o, ParseRecord(it.value(), "engine record"));
       IncidentInfo i = DecodeIncident(o);
       if (instance && i.instance_id != *instance) continue;
       out.push_back(std::move(i));
@@ -582,7 +563,7 @@ class EngineImpl final : public Engine {
       return s ? *s : 0;
     };
     auto time_at = [&]() -> std::int64_t {
-      auto o = ParseObject(it.value());
+      auto o = ParseRecord(it.value(), "engine record");
       return o ? IntOf(*o, "t") : 0;
     };
     std::uint64_t lo = seq_at();
@@ -1020,7 +1001,7 @@ class EngineImpl final : public Engine {
 
   static Result<void> AppendEvents(std::uint64_t seq, std::string_view raw,
                                    std::vector<HistoryEvent>& out) {
-    QUIRE_ASSIGN_OR_RETURN(json::object o, ParseObject(raw));
+    QUIRE_ASSIGN_OR_RETURN(json::object o, ParseRecord(raw, "history record"));
     const json::value* events = o.if_contains("e");
     if (events == nullptr || !events->is_array()) return Ok();
     std::uint64_t n = 0;

@@ -1,5 +1,7 @@
 #include "instance_state.h"
 
+#include "json_fields.h"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -96,24 +98,6 @@ json::object EncodeElement(const ElementInstance& e) {
   return o;
 }
 
-std::int64_t Int(const json::object& o, std::string_view name, std::int64_t fallback = 0) {
-  const json::value* v = o.if_contains(name);
-  if (v == nullptr) return fallback;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
-  return fallback;
-}
-
-std::string Str(const json::object& o, std::string_view name) {
-  const json::value* v = o.if_contains(name);
-  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-json::array Arr(const json::object& o, std::string_view name) {
-  const json::value* v = o.if_contains(name);
-  return v != nullptr && v->is_array() ? v->get_array() : json::array();
-}
-
 }  // namespace
 
 std::string EncodeInstance(const InstanceState& s) {
@@ -157,64 +141,64 @@ Result<InstanceState> DecodeInstance(std::string_view bytes) {
   }
   const json::object& o = v.get_object();
   InstanceState s;
-  s.id = static_cast<std::uint64_t>(Int(o, "id"));
-  s.process_id = Str(o, "p");
-  s.version = static_cast<std::uint32_t>(Int(o, "ver"));
-  s.business_key = Str(o, "bk");
-  s.status = static_cast<InstanceState::Status>(Int(o, "st"));
-  s.started = Int(o, "t0");
-  s.ended = Int(o, "t1");
-  s.parent_instance = static_cast<std::uint64_t>(Int(o, "pi"));
-  s.parent_key = static_cast<std::uint32_t>(Int(o, "pk"));
-  s.next_key = static_cast<std::uint32_t>(Int(o, "nk", 2));
-  for (const json::value& ev : Arr(o, "el")) {
+  s.id = static_cast<std::uint64_t>(IntOf(o, "id"));
+  s.process_id = StrOf(o, "p");
+  s.version = static_cast<std::uint32_t>(IntOf(o, "ver"));
+  s.business_key = StrOf(o, "bk");
+  s.status = static_cast<InstanceState::Status>(IntOf(o, "st"));
+  s.started = IntOf(o, "t0");
+  s.ended = IntOf(o, "t1");
+  s.parent_instance = static_cast<std::uint64_t>(IntOf(o, "pi"));
+  s.parent_key = static_cast<std::uint32_t>(IntOf(o, "pk"));
+  s.next_key = static_cast<std::uint32_t>(IntOf(o, "nk", 2));
+  for (const json::value& ev : ArrOf(o, "el")) {
     if (!ev.is_object()) return Error::Corruption("a stored element instance is not an object");
     const json::object& eo = ev.get_object();
     ElementInstance e;
-    e.key = static_cast<std::uint32_t>(Int(eo, "k"));
-    e.element = static_cast<ElementIndex>(Int(eo, "e", kNoElement));
-    e.parent = static_cast<std::uint32_t>(Int(eo, "p"));
-    e.state = static_cast<ElementInstance::State>(Int(eo, "s"));
-    e.via = static_cast<FlowIndex>(Int(eo, "f", kNoFlow));
+    e.key = static_cast<std::uint32_t>(IntOf(eo, "k"));
+    e.element = static_cast<ElementIndex>(IntOf(eo, "e", kNoElement));
+    e.parent = static_cast<std::uint32_t>(IntOf(eo, "p"));
+    e.state = static_cast<ElementInstance::State>(IntOf(eo, "s"));
+    e.via = static_cast<FlowIndex>(IntOf(eo, "f", kNoFlow));
     if (const json::value* vars = eo.if_contains("v"); vars != nullptr && vars->is_object()) {
       e.variables = vars->get_object();
     }
-    e.task = static_cast<std::uint64_t>(Int(eo, "task"));
-    e.job = static_cast<std::uint64_t>(Int(eo, "job"));
-    e.child = static_cast<std::uint64_t>(Int(eo, "child"));
-    for (const json::value& wv : Arr(eo, "w")) {
+    e.task = static_cast<std::uint64_t>(IntOf(eo, "task"));
+    e.job = static_cast<std::uint64_t>(IntOf(eo, "job"));
+    e.child = static_cast<std::uint64_t>(IntOf(eo, "child"));
+    for (const json::value& wv : ArrOf(eo, "w")) {
       if (!wv.is_object()) continue;
       const json::object& wo = wv.get_object();
       Wait w;
-      w.kind = static_cast<Wait::Kind>(Int(wo, "k"));
-      w.trigger = static_cast<ElementIndex>(Int(wo, "t", kNoElement));
-      w.due = Int(wo, "d");
-      w.occurrence = Int(wo, "o");
-      w.anchor = Int(wo, "a");
-      w.name = Str(wo, "n");
-      w.correlation_key = Str(wo, "c");
+      w.kind = static_cast<Wait::Kind>(IntOf(wo, "k"));
+      w.trigger = static_cast<ElementIndex>(IntOf(wo, "t", kNoElement));
+      w.due = IntOf(wo, "d");
+      w.occurrence = IntOf(wo, "o");
+      w.anchor = IntOf(wo, "a");
+      w.name = StrOf(wo, "n");
+      w.correlation_key = StrOf(wo, "c");
       e.waits.push_back(std::move(w));
     }
     e.mi_body = eo.contains("mb");
     e.mi_inner = eo.contains("in");
-    e.loop_counter = Int(eo, "lc");
-    e.mi_total = Int(eo, "mt");
-    e.mi_completed = Int(eo, "mc");
-    e.mi_next = Int(eo, "mn");
-    e.mi_items = Arr(eo, "mi");
-    e.mi_outputs = Arr(eo, "mo");
+    e.loop_counter = IntOf(eo, "lc");
+    e.mi_total = IntOf(eo, "mt");
+    e.mi_completed = IntOf(eo, "mc");
+    e.mi_next = IntOf(eo, "mn");
+    e.mi_items = ArrOf(eo, "mi");
+    e.mi_outputs = ArrOf(eo, "mo");
     e.interrupting = eo.contains("int");
     e.leaving = eo.contains("lv");
     const std::uint32_t key = e.key;
     s.elements.emplace(key, std::move(e));
   }
-  for (const json::value& iv : Arr(o, "inc")) {
+  for (const json::value& iv : ArrOf(o, "inc")) {
     if (!iv.is_object()) continue;
     const json::object& io = iv.get_object();
-    s.incidents.push_back({static_cast<std::uint64_t>(Int(io, "id")),
-                           static_cast<std::uint32_t>(Int(io, "k")),
-                           static_cast<std::uint64_t>(Int(io, "job")), Str(io, "kind"),
-                           Str(io, "msg"), Int(io, "t")});
+    s.incidents.push_back({static_cast<std::uint64_t>(IntOf(io, "id")),
+                           static_cast<std::uint32_t>(IntOf(io, "k")),
+                           static_cast<std::uint64_t>(IntOf(io, "job")), StrOf(io, "kind"),
+                           StrOf(io, "msg"), IntOf(io, "t")});
   }
   if (s.id == 0 || s.process_id.empty()) {
     return Error::Corruption("a stored process instance has no id or process");

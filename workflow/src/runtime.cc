@@ -6,6 +6,7 @@
 #include <cmath>
 #include <set>
 
+#include "json_fields.h"
 #include "keys.h"
 #include "quire/definitions/iso8601.h"
 #include "quire/storage/key_codec.h"
@@ -45,28 +46,6 @@ std::string Unhex(std::string_view hex) {
     out.push_back(static_cast<char>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
   }
   return out;
-}
-
-std::int64_t IntOf(const json::object& o, std::string_view name, std::int64_t fallback = 0) {
-  const json::value* v = o.if_contains(name);
-  if (v == nullptr) return fallback;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
-  if (v->is_double()) return static_cast<std::int64_t>(v->get_double());
-  return fallback;
-}
-
-std::string StrOf(const json::object& o, std::string_view name) {
-  const json::value* v = o.if_contains(name);
-  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-Result<json::object> ParseObject(std::string_view text, const char* what) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_object())
-    return Error::Corruption(std::string("a stored ") + what + " is damaged");
-  return std::move(v.get_object());
 }
 
 // Text of an expression result for settings, correlation keys and timers.
@@ -149,7 +128,7 @@ std::string EncodeJob(const JobRecord& j) {
 }
 
 Result<JobRecord> DecodeJob(std::string_view bytes) {
-  QUIRE_ASSIGN_OR_RETURN(json::object o, ParseObject(bytes, "job"));
+  QUIRE_ASSIGN_OR_RETURN(json::object o, ParseRecord(bytes, "job"));
   JobRecord j;
   j.id = static_cast<std::uint64_t>(IntOf(o, "id"));
   j.instance = static_cast<std::uint64_t>(IntOf(o, "i"));
@@ -229,6 +208,27 @@ class Runtime::ScopeVariables final : public definitions::Variables {
 const Element& Runtime::El(const Loaded& l, ElementIndex e) const { return l.process->elements[e]; }
 
 std::uint32_t Runtime::NewKey(Loaded& l) { return l.st.next_key++; }
+
+std::uint32_t Runtime::AddElement(Loaded& l, ElementIndex element, std::uint32_t scope,
+                                  FlowIndex via, ElementInstance::State state) {
+  const std::uint32_t key = NewKey(l);
+  ElementInstance ei;
+  ei.key = key;
+  ei.element = element;
+  ei.parent = scope;
+  ei.via = via;
+  ei.state = state;
+  l.st.elements.emplace(key, std::move(ei));
+  return key;
+}
+
+void Runtime::ConsumeArrivals(Loaded& l, ElementIndex gateway, std::uint32_t scope) {
+  std::erase_if(l.st.elements, [&](const auto& entry) {
+    const ElementInstance& ei = entry.second;
+    return ei.element == gateway && ei.parent == scope &&
+           ei.state == ElementInstance::State::kJoining;
+  });
+}
 
 void Runtime::History(Loaded& l, ElementIndex element, const char* kind, json::object data) {
   json::array event;
@@ -497,14 +497,7 @@ void Runtime::CheckScopes(Loaded& l) {
   l.has_inclusive_joins = false;
   for (const auto& [gateway, scope] : joins) {
     if (InclusiveJoinReady(l, gateway, scope)) {
-      std::vector<std::uint32_t> arrived;
-      for (const auto& [key, ei] : l.st.elements) {
-        if (ei.element == gateway && ei.parent == scope &&
-            ei.state == ElementInstance::State::kJoining) {
-          arrived.push_back(key);
-        }
-      }
-      for (const std::uint32_t k : arrived) l.st.elements.erase(k);
+      ConsumeArrivals(l, gateway, scope);
       SelectFlows(l, gateway, scope, false);
     } else {
       l.has_inclusive_joins = true;
@@ -590,7 +583,7 @@ void Runtime::EnterEvent(Loaded& l, const Step& step) {
           const std::string code =
               error == nullptr ? el.trigger_ref : (error->code.empty() ? error->id : error->code);
           History(l, el.index, "error_thrown", {{"code", code}});
-          if (!ThrowError(l, scope, el.index, code, error == nullptr ? "" : error->name)) {
+          if (!ThrowError(l, scope, code, error == nullptr ? "" : error->name)) {
             RaiseIncident(l, el.index, scope, 0, "uncaught_error",
                           "error '" + code + "' thrown by end event '" + el.id +
                               "' is not caught by any boundary event or event subprocess");
@@ -662,13 +655,8 @@ void Runtime::EnterEvent(Loaded& l, const Step& step) {
         Pass(l, el.index, scope);
         return;
       }
-      const std::uint32_t key = NewKey(l);
-      ElementInstance ei;
-      ei.key = key;
-      ei.element = el.index;
-      ei.parent = scope;
-      ei.via = step.via;
-      l.st.elements.emplace(key, std::move(ei));
+      const std::uint32_t key =
+          AddElement(l, el.index, scope, step.via, ElementInstance::State::kWaiting);
       History(l, el.index, "element_entered");
       OpenWait(l, key, el.index);
       return;
@@ -702,25 +690,11 @@ void Runtime::EnterGateway(Loaded& l, const Step& step) {
         }
         return;
       }
-      const std::uint32_t key = NewKey(l);
-      ElementInstance ei;
-      ei.key = key;
-      ei.element = el.index;
-      ei.parent = scope;
-      ei.state = ElementInstance::State::kJoining;
-      ei.via = step.via;
-      l.st.elements.emplace(key, std::move(ei));
+      AddElement(l, el.index, scope, step.via, ElementInstance::State::kJoining);
       if (el.kind == ElementKind::kParallelGateway) {
         TryJoin(l, el.index, scope);
       } else if (InclusiveJoinReady(l, el.index, scope)) {
-        std::vector<std::uint32_t> arrived;
-        for (const auto& [k, e] : l.st.elements) {
-          if (e.element == el.index && e.parent == scope &&
-              e.state == ElementInstance::State::kJoining) {
-            arrived.push_back(k);
-          }
-        }
-        for (const std::uint32_t k : arrived) l.st.elements.erase(k);
+        ConsumeArrivals(l, el.index, scope);
         SelectFlows(l, el.index, scope, false);
       } else {
         l.has_inclusive_joins = true;
@@ -728,13 +702,8 @@ void Runtime::EnterGateway(Loaded& l, const Step& step) {
       return;
     }
     case ElementKind::kEventBasedGateway: {
-      const std::uint32_t key = NewKey(l);
-      ElementInstance ei;
-      ei.key = key;
-      ei.element = el.index;
-      ei.parent = scope;
-      ei.via = step.via;
-      l.st.elements.emplace(key, std::move(ei));
+      const std::uint32_t key =
+          AddElement(l, el.index, scope, step.via, ElementInstance::State::kWaiting);
       History(l, el.index, "element_entered");
       for (const FlowIndex f : el.outgoing) {
         const ElementIndex target = l.process->flows[f].target;
@@ -1295,92 +1264,75 @@ bool Matches(const definitions::Definitions& defs, const Element& catcher, Event
 }
 }  // namespace
 
-bool Runtime::ThrowError(Loaded& l, std::uint32_t from, ElementIndex thrower,
-                         const std::string& code, const std::string& message) {
+std::optional<Runtime::Catcher> Runtime::FindCatcher(Loaded& l, std::uint32_t from,
+                                                     EventTrigger kind, const std::string& code) {
   std::uint32_t key = from;
-  const json::object vars{{"errorCode", code}, {"errorMessage", message}};
   while (key != 0) {
-    ElementInstance* ei = l.st.Find(key);
+    const ElementInstance* ei = l.st.Find(key);
     if (ei == nullptr) break;
-    // 1. An event subprocess of this scope with a matching error start event.
+    // 1. An event subprocess of this scope with a matching start event.
     if (ei->state == ElementInstance::State::kScope && !ei->mi_body) {
       for (const ElementIndex start : l.info->EventSubprocessStarts(ei->element)) {
-        if (Matches(*l.defs, El(l, start), EventTrigger::kError, code)) {
-          StartEventSubprocess(l, key, start, {});
-          return true;
-        }
+        if (Matches(*l.defs, El(l, start), kind, code)) return Catcher{key, start, true};
       }
     }
-    // 2. An error boundary event on this activity (on the body, for multi-instance).
+    // 2. A boundary event on this activity (on the body, for multi-instance).
     if (ei->element != kNoElement && !ei->mi_inner) {
       for (const ElementIndex b : El(l, ei->element).boundary_events) {
-        if (Matches(*l.defs, El(l, b), EventTrigger::kError, code)) {
-          const std::uint32_t scope = ei->parent;
-          CancelElement(l, key, "error '" + code + "' caught by '" + El(l, b).id + "'");
-          Pass(l, b, scope);
-          return true;
-        }
+        if (Matches(*l.defs, El(l, b), kind, code)) return Catcher{key, b, false};
       }
     }
     if (key == 1) break;
     key = ei->parent;
   }
-  // Not caught here: a called instance hands it to the calling activity.
-  if (l.st.parent_instance != 0 && l.st.parent_key != 0) {
-    auto parent = Load(l.st.parent_instance);
-    if (parent) {
-      Loaded& p = **parent;
-      const std::uint32_t call = l.st.parent_key;
-      l.st.parent_key = 0;  // ended by the error, not completed
-      EndInstance(l, InstanceState::Status::kCancelled,
-                  "error '" + code + "' passed to the calling instance");
-      if (p.st.Find(call) != nullptr) {
-        p.st.Find(call)->child = 0;
-        if (!ThrowError(p, call, p.st.Find(call)->element, code, message)) {
-          RaiseIncident(p, p.st.Find(call)->element, p.st.Find(call)->parent, call,
-                        "uncaught_error",
-                        "error '" + code + "' from called process '" + l.st.process_id +
-                            "' is not caught by any boundary event or event subprocess");
-        }
-      }
-      return true;
-    }
+  return std::nullopt;
+}
+
+// Runs the handler FindCatcher found: the event subprocess, or the boundary event's path
+// (cancelling the activity when the boundary event interrupts).
+void Runtime::Catch(Loaded& l, const Catcher& c, const std::string& why) {
+  if (c.event_subprocess) {
+    StartEventSubprocess(l, c.key, c.event, {});
+    return;
   }
-  (void)thrower;
-  (void)vars;
-  return false;
+  const Element& boundary = El(l, c.event);
+  const std::uint32_t scope = l.st.Find(c.key)->parent;
+  if (boundary.interrupting) CancelElement(l, c.key, why + " caught by '" + boundary.id + "'");
+  Pass(l, c.event, scope);
+}
+
+bool Runtime::ThrowError(Loaded& l, std::uint32_t from, const std::string& code,
+                         const std::string& message) {
+  if (auto c = FindCatcher(l, from, EventTrigger::kError, code)) {
+    Catch(l, *c, "error '" + code + "'");
+    return true;
+  }
+  // Not caught here: a called instance hands it to the calling activity.
+  if (l.st.parent_instance == 0 || l.st.parent_key == 0) return false;
+  auto parent = Load(l.st.parent_instance);
+  if (!parent) return false;
+  Loaded& p = **parent;
+  const std::uint32_t call = l.st.parent_key;
+  l.st.parent_key = 0;  // ended by the error, not completed
+  EndInstance(l, InstanceState::Status::kCancelled,
+              "error '" + code + "' passed to the calling instance");
+  ElementInstance* call_ei = p.st.Find(call);
+  if (call_ei == nullptr) return true;
+  call_ei->child = 0;
+  if (!ThrowError(p, call, code, message)) {
+    call_ei = p.st.Find(call);
+    RaiseIncident(p, call_ei->element, call_ei->parent, call, "uncaught_error",
+                  "error '" + code + "' from called process '" + l.st.process_id +
+                      "' is not caught by any boundary event or event subprocess");
+  }
+  return true;
 }
 
 void Runtime::ThrowEscalation(Loaded& l, std::uint32_t from, const std::string& code) {
-  std::uint32_t key = from;
-  while (key != 0) {
-    ElementInstance* ei = l.st.Find(key);
-    if (ei == nullptr) return;
-    if (ei->state == ElementInstance::State::kScope && !ei->mi_body) {
-      for (const ElementIndex start : l.info->EventSubprocessStarts(ei->element)) {
-        if (Matches(*l.defs, El(l, start), EventTrigger::kEscalation, code)) {
-          StartEventSubprocess(l, key, start, {});
-          return;
-        }
-      }
-    }
-    if (ei->element != kNoElement && !ei->mi_inner) {
-      for (const ElementIndex b : El(l, ei->element).boundary_events) {
-        const Element& be = El(l, b);
-        if (Matches(*l.defs, be, EventTrigger::kEscalation, code)) {
-          const std::uint32_t scope = ei->parent;
-          if (be.interrupting) {
-            CancelElement(l, key, "escalation '" + code + "' caught by '" + be.id + "'");
-          }
-          Pass(l, b, scope);
-          return;
-        }
-      }
-    }
-    if (key == 1) break;
-    key = ei->parent;
-  }
   // Uncaught escalations are not errors: the flow goes on.
+  if (auto c = FindCatcher(l, from, EventTrigger::kEscalation, code)) {
+    Catch(l, *c, "escalation '" + code + "'");
+  }
 }
 
 void Runtime::RaiseIncident(Loaded& l, ElementIndex element, std::uint32_t scope,
@@ -1388,14 +1340,8 @@ void Runtime::RaiseIncident(Loaded& l, ElementIndex element, std::uint32_t scope
                             const std::string& message, std::uint64_t job, bool leaving) {
   std::uint32_t key = existing_key;
   if (key == 0) {
-    key = NewKey(l);
-    ElementInstance ei;
-    ei.key = key;
-    ei.element = element;
-    ei.parent = scope;
-    ei.leaving = leaving;
-    ei.state = ElementInstance::State::kIncident;
-    l.st.elements.emplace(key, std::move(ei));
+    key = AddElement(l, element, scope, kNoFlow, ElementInstance::State::kIncident);
+    l.st.Find(key)->leaving = leaving;
   } else if (job == 0) {
     if (ElementInstance* ei = l.st.Find(key)) ei->state = ElementInstance::State::kIncident;
   }
@@ -1550,7 +1496,7 @@ bool Runtime::ConsumeBuffered(Loaded& l, std::uint32_t owner, const Wait& w) {
   if (!found) return false;
   for (auto& [key, value] : *found) {
     txn_.Delete(ColumnFamily::kIndexes, key);
-    auto o = ParseObject(value, "buffered message");
+    auto o = ParseRecord(value, "buffered message");
     if (!o || IntOf(*o, "exp") <= txn_.now_ms()) continue;  // expired
     json::object vars;
     if (const json::value* v = o->if_contains("vars"); v != nullptr && v->is_object()) {
@@ -1660,7 +1606,7 @@ void Runtime::CreateJob(Loaded& l, std::uint32_t key) {
     }
     if (outcome->bpmn_error) {
       History(l, el.index, "error_thrown", {{"code", *outcome->bpmn_error}});
-      if (!ThrowError(l, key, el.index, *outcome->bpmn_error, outcome->error_message)) {
+      if (!ThrowError(l, key, *outcome->bpmn_error, outcome->error_message)) {
         RaiseIncident(l, el.index, l.st.Find(key)->parent, key, "uncaught_error",
                       "error '" + *outcome->bpmn_error + "' from '" + el.id +
                           "' is not caught by any boundary event or event subprocess");
@@ -1821,7 +1767,7 @@ Result<void> Runtime::CompleteTask(std::uint64_t task, const json::object& varia
     return Error::NotFound("task " + IdText(task) +
                            " is not open: it does not exist, or was completed or cancelled");
   }
-  QUIRE_ASSIGN_OR_RETURN(json::object t, ParseObject(*raw, "task"));
+  QUIRE_ASSIGN_OR_RETURN(json::object t, ParseRecord(*raw, "task"));
   QUIRE_ASSIGN_OR_RETURN(Loaded * l, Load(static_cast<std::uint64_t>(IntOf(t, "i"))));
   const auto key = static_cast<std::uint32_t>(IntOf(t, "k"));
   ElementInstance* ei = l->st.Find(key);
@@ -1872,7 +1818,7 @@ Result<MessageResult> Runtime::Correlate(const MessageRequest& request,
     QUIRE_ASSIGN_OR_RETURN(auto starts, txn_.Scan(ColumnFamily::kIndexes,
                                                   keys::MessageStartPrefix(request.name), 1000));
     for (const auto& [key, value] : starts) {
-      QUIRE_ASSIGN_OR_RETURN(json::object o, ParseObject(value, "message start"));
+      QUIRE_ASSIGN_OR_RETURN(json::object o, ParseRecord(value, "message start"));
       QUIRE_ASSIGN_OR_RETURN(
           definitions::ProcessVersion version,
           env_.find_version(StrOf(o, "p"), static_cast<std::uint32_t>(IntOf(o, "v"))));
@@ -1929,7 +1875,7 @@ void Runtime::Broadcast(const std::string& signal, const json::object& variables
   auto starts = txn_.Scan(ColumnFamily::kIndexes, keys::SignalStartPrefix(signal), 1000);
   if (!starts) return;
   for (const auto& [key, value] : *starts) {
-    auto o = ParseObject(value, "signal start");
+    auto o = ParseRecord(value, "signal start");
     if (!o) continue;
     auto version = env_.find_version(StrOf(*o, "p"), static_cast<std::uint32_t>(IntOf(*o, "v")));
     if (!version) continue;
@@ -1971,7 +1917,7 @@ Result<void> Runtime::FireTimer(std::string_view key, std::string_view value) {
   }
   // A timer start event.
   QUIRE_ASSIGN_OR_RETURN(std::string process, d.String());
-  QUIRE_ASSIGN_OR_RETURN(json::object o, ParseObject(value, "start timer"));
+  QUIRE_ASSIGN_OR_RETURN(json::object o, ParseRecord(value, "start timer"));
   const auto version_no = static_cast<std::uint32_t>(IntOf(o, "v"));
   auto latest = env_.find_version(process, std::nullopt);
   if (!latest || latest->version != version_no) return Ok();  // replaced meanwhile
@@ -2002,7 +1948,7 @@ Result<void> Runtime::FireTimer(std::string_view key, std::string_view value) {
                          txn_.Get(ColumnFamily::kIndexes, keys::Arming(process)));
   json::object arming;
   if (arming_raw) {
-    if (auto a = ParseObject(*arming_raw, "start arming")) arming = std::move(*a);
+    if (auto a = ParseRecord(*arming_raw, "start arming")) arming = std::move(*a);
   }
   json::array timers;
   if (const json::value* t = arming.if_contains("timers"); t != nullptr && t->is_array()) {
@@ -2059,7 +2005,7 @@ Result<void> Runtime::JobCompleted(std::uint64_t job_id, const JobOutcome& outco
   if (outcome.bpmn_error) {
     History(l, element, "error_thrown", {{"code", *outcome.bpmn_error}});
     SetVariables(l, ei->parent, outcome.variables);
-    if (!ThrowError(l, job.key, element, *outcome.bpmn_error, outcome.error_message)) {
+    if (!ThrowError(l, job.key, *outcome.bpmn_error, outcome.error_message)) {
       RaiseIncident(l, element, ei->parent, job.key, "uncaught_error",
                     "error '" + *outcome.bpmn_error + "' from '" + job.element_id +
                         "' is not caught by any boundary event or event subprocess");
@@ -2180,7 +2126,7 @@ Result<void> Runtime::RetryIncident(std::uint64_t incident, int retries) {
   QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> raw,
                          txn_.Get(ColumnFamily::kIndexes, keys::Incident(incident)));
   if (!raw) return Error::NotFound("incident " + IdText(incident) + " is not open");
-  QUIRE_ASSIGN_OR_RETURN(json::object o, ParseObject(*raw, "incident"));
+  QUIRE_ASSIGN_OR_RETURN(json::object o, ParseRecord(*raw, "incident"));
   QUIRE_ASSIGN_OR_RETURN(Loaded * l, Load(static_cast<std::uint64_t>(IntOf(o, "i"))));
   txn_.Delete(ColumnFamily::kIndexes, keys::Incident(incident));
   const auto it = std::find_if(l->st.incidents.begin(), l->st.incidents.end(),
@@ -2233,7 +2179,7 @@ Result<void> Runtime::ArmStartEvents(const definitions::ProcessVersion& latest) 
                          txn_.Get(ColumnFamily::kIndexes, keys::Arming(latest.process_id)));
   json::object arming;
   if (raw) {
-    QUIRE_ASSIGN_OR_RETURN(arming, ParseObject(*raw, "start arming"));
+    QUIRE_ASSIGN_OR_RETURN(arming, ParseRecord(*raw, "start arming"));
     if (IntOf(arming, "v") == latest.version) return Ok();
   }
   // Disarm the replaced version.
@@ -2445,7 +2391,7 @@ Result<void> Runtime::Undeploy(const std::string& process_id, bool force) {
   QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> raw,
                          txn_.Get(ColumnFamily::kIndexes, keys::Arming(process_id)));
   if (raw) {
-    QUIRE_ASSIGN_OR_RETURN(json::object arming, ParseObject(*raw, "start arming"));
+    QUIRE_ASSIGN_OR_RETURN(json::object arming, ParseRecord(*raw, "start arming"));
     if (const json::value* t = arming.if_contains("timers"); t != nullptr && t->is_array()) {
       for (const json::value& k : t->get_array()) {
         if (k.is_string()) txn_.Delete(ColumnFamily::kTimers, Unhex(k.get_string()));

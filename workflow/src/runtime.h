@@ -163,8 +163,18 @@ class Runtime {
                const boost::json::object& variables);
   // Searches outward from `from` for a catching boundary event or event subprocess.
   // Returns false when nothing caught it (the caller raises an incident).
-  bool ThrowError(Loaded& l, std::uint32_t from, ElementIndex thrower, const std::string& code,
+  bool ThrowError(Loaded& l, std::uint32_t from, const std::string& code,
                   const std::string& message);
+  // Where a thrown error or escalation is caught: a boundary event of the element instance
+  // `key`, or the start event of an event subprocess of the scope `key`.
+  struct Catcher {
+    std::uint32_t key;
+    ElementIndex event;
+    bool event_subprocess;
+  };
+  std::optional<Catcher> FindCatcher(Loaded& l, std::uint32_t from, definitions::EventTrigger kind,
+                                     const std::string& code);
+  void Catch(Loaded& l, const Catcher& c, const std::string& why);
   void ThrowEscalation(Loaded& l, std::uint32_t from, const std::string& code);
   void StartEventSubprocess(Loaded& l, std::uint32_t scope, ElementIndex start,
                             const boost::json::object& variables);
@@ -207,6 +217,11 @@ class Runtime {
   void History(Loaded& l, ElementIndex element, const char* kind, boost::json::object data = {});
   const definitions::Element& El(const Loaded& l, ElementIndex e) const;
   std::uint32_t NewKey(Loaded& l);
+  // A new element instance of `element` in `scope`; returns its key.
+  std::uint32_t AddElement(Loaded& l, ElementIndex element, std::uint32_t scope, FlowIndex via,
+                           ElementInstance::State state);
+  // Removes the tokens waiting at a joining gateway in `scope` (it fires).
+  void ConsumeArrivals(Loaded& l, ElementIndex gateway, std::uint32_t scope);
 
   RuntimeEnv& env_;
   Txn& txn_;
