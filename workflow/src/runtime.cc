@@ -276,6 +276,7 @@ void Runtime::SetVariable(Loaded& l, std::uint32_t from_scope, const std::string
 void Runtime::SetVariables(Loaded& l, std::uint32_t from_scope, const json::object& variables) {
   if (variables.empty()) return;
   for (const auto& [name, value] : variables) SetVariable(l, from_scope, std::string(name), value);
+  History(l, kNoElement, "variables_set", {{"variables", variables}});
 }
 
 json::object Runtime::VisibleVariables(const Loaded& l, std::uint32_t key) const {
@@ -407,6 +408,9 @@ Result<Runtime::Loaded*> Runtime::StartAt(const definitions::ProcessVersion& ver
   json::object data{{"version", version.version}};
   if (!business_key.empty()) data["businessKey"] = business_key;
   if (parent_instance != 0) data["parentInstance"] = IdText(parent_instance);
+  if (const ElementInstance* scope = out->st.Find(1); !scope->variables.empty()) {
+    data["variables"] = scope->variables;
+  }
   History(*out, kNoElement, "instance_started", std::move(data));
   OpenEventSubprocessWaits(*out, 1);
   out->agenda.push_back(Step{start, 1, kNoFlow, true, -1});
