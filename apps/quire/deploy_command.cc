@@ -7,15 +7,21 @@
 #include <sstream>
 
 #include "commands.h"
+#include "quire/base/clock.h"
+#include "quire/definitions/iso8601.h"
 #include "quire/definitions/repository.h"
 #include "quire/storage/store.h"
+#include "quire/workflow/engine.h"
 
 namespace quire::app {
 
 std::string DeployUsage() {
-  return "Usage: quire deploy [--data-dir DIR] FILE...\n\n"
+  return "Usage: quire deploy [--data-dir DIR] [--history-ttl DURATION] FILE...\n\n"
          "Deploys BPMN 2.0 files into the store in DIR (default quire-data): every executable\n"
          "process gets a new version, unless the file is the one its latest version came from.\n"
+         "Timer, message and signal start events of the new versions are armed.\n"
+         "--history-ttl P30D keeps ended instances' history of these processes that long (it\n"
+         "wins over the model's historyTimeToLive).\n"
          "While 'quire serve' runs on the same directory, deploy through it instead:\n"
          "  curl --data-binary @order.bpmn -H 'Content-Type: application/xml' \\\n"
          "       'http://127.0.0.1:8080/api/deployments?name=order.bpmn'\n";
@@ -24,6 +30,7 @@ std::string DeployUsage() {
 int RunDeploy(const std::vector<std::string>& args) {
   std::string data_dir = "quire-data";
   std::vector<std::string> files;
+  std::optional<definitions::Duration> history_ttl;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--help" || args[i] == "-h") {
       std::cout << DeployUsage();
@@ -35,6 +42,15 @@ int RunDeploy(const std::vector<std::string>& args) {
         return kExitUsage;
       }
       data_dir = args[++i];
+    } else if (args[i] == "--history-ttl") {
+      auto d = i + 1 < args.size() ? definitions::ParseDuration(args[i + 1])
+                                   : Result<definitions::Duration>(Error::InvalidArgument(""));
+      if (!d) {
+        std::cerr << "quire deploy: --history-ttl needs an ISO 8601 duration such as P30D\n";
+        return kExitUsage;
+      }
+      history_ttl = *d;
+      ++i;
     } else if (args[i].starts_with("--")) {
       std::cerr << "quire deploy: unknown option '" << args[i] << "'; see 'quire help deploy'\n";
       return kExitUsage;
@@ -57,6 +73,15 @@ int RunDeploy(const std::vector<std::string>& args) {
     return kExitFailure;
   }
   definitions::DefinitionRepository repository(**store);
+  workflow::ConnectorRegistry connectors = workflow::ConnectorRegistry::WithBuiltins();
+  workflow::EngineOptions options;
+  options.run_jobs = false;  // jobs run when 'quire serve' runs
+  auto engine =
+      workflow::Engine::Open(**store, repository, SystemClock::Instance(), connectors, options);
+  if (!engine) {
+    std::cerr << "quire deploy: " << engine.error().message() << "\n";
+    return kExitFailure;
+  }
   bool failed = false;
   for (const std::string& file : files) {
     std::ifstream in(file, std::ios::binary);
@@ -67,10 +92,8 @@ int RunDeploy(const std::vector<std::string>& args) {
     }
     std::ostringstream content;
     content << in.rdbuf();
-    const auto now =
-        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
     const std::string name = file.substr(file.find_last_of('/') + 1);
-    auto deployed = repository.Deploy(content.str(), name, now);
+    auto deployed = (*engine)->Deploy(content.str(), name, "cli", history_ttl);
     if (!deployed) {
       failed = true;
       const Error& e = deployed.error();

@@ -160,8 +160,9 @@ int RunServe(const std::vector<std::string>& args) {
   workflow::Engine& eng = **engine;
   server::AddDefinitionRoutes(
       router, definitions,
-      [&eng](std::string_view xml, std::string_view name, const std::string& actor) {
-        return eng.Deploy(xml, name, actor);
+      [&eng](std::string_view xml, std::string_view name, const std::string& actor,
+             std::optional<definitions::Duration> ttl) {
+        return eng.Deploy(xml, name, actor, ttl);
       });
   server::AddEngineRoutes(router, eng);
   server::AddCamundaRoutes(router, eng);

@@ -26,11 +26,11 @@ boost::json::array ToJson(const std::vector<ProcessVersion>& versions) {
 
 void AddDefinitionRoutes(Router& router, definitions::DefinitionRepository& repository,
                          std::function<definitions::Timestamp()> now) {
-  AddDefinitionRoutes(
-      router, repository,
-      [&repository, now](std::string_view xml, std::string_view name, const std::string&) {
-        return repository.Deploy(xml, name, now());
-      });
+  AddDefinitionRoutes(router, repository,
+                      [&repository, now](std::string_view xml, std::string_view name,
+                                         const std::string&, std::optional<definitions::Duration>) {
+                        return repository.Deploy(xml, name, now());
+                      });
 }
 
 void AddDefinitionRoutes(Router& router, definitions::DefinitionRepository& repository,
@@ -42,7 +42,16 @@ void AddDefinitionRoutes(Router& router, definitions::DefinitionRepository& repo
     }
     const std::string name = request.query_param("name").value_or("");
     const auto user = request.header("x-quire-user");
-    auto deployed = deploy(request.body, name, user ? std::string(*user) : "anonymous");
+    std::optional<definitions::Duration> ttl;
+    if (const auto text = request.query_param("historyTimeToLive")) {
+      auto d = definitions::ParseDuration(*text);
+      if (!d) {
+        return ErrorResponse(Error::InvalidArgument(
+            "historyTimeToLive must be an ISO 8601 duration such as P30D, not '" + *text + "'"));
+      }
+      ttl = *d;
+    }
+    auto deployed = deploy(request.body, name, user ? std::string(*user) : "anonymous", ttl);
     if (!deployed) return ErrorResponse(deployed.error());
     boost::json::array processes;
     bool any_new = false;

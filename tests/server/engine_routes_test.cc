@@ -43,11 +43,11 @@ class EngineRoutesTest : public ::testing::Test {
     engine_ = std::move(
         *workflow::Engine::Open(*store_, *repository_, SystemClock::Instance(), connectors_));
     Router router;
-    AddDefinitionRoutes(
-        router, *repository_,
-        [this](std::string_view xml, std::string_view name, const std::string& actor) {
-          return engine_->Deploy(xml, name, actor);
-        });
+    AddDefinitionRoutes(router, *repository_,
+                        [this](std::string_view xml, std::string_view name,
+                               const std::string& actor, std::optional<definitions::Duration> ttl) {
+                          return engine_->Deploy(xml, name, actor, ttl);
+                        });
     AddEngineRoutes(router, *engine_);
     HttpServerOptions options;
     options.port = 0;
@@ -160,6 +160,10 @@ TEST_F(EngineRoutesTest, BadRequestsGetClearErrors) {
   EXPECT_EQ(Call("POST", "/api/messages", R"({"correlationKey": "zz"})").status, 400);
   EXPECT_EQ(Call("POST", "/api/tasks/12345/complete").status, 404);
   EXPECT_EQ(Call("GET", "/api/history?from=yesterday&to=now").status, 400);
+  const HttpReply ttl = Call("POST", "/api/deployments?historyTimeToLive=forever", kOrder);
+  EXPECT_EQ(ttl.status, 400);
+  EXPECT_THAT(ttl.body, HasSubstr("ISO 8601"));
+  EXPECT_EQ(Call("POST", "/api/deployments?historyTimeToLive=P90D", kOrder).status, 200);
 }
 
 TEST_F(EngineRoutesTest, UndeployAndCancel) {

@@ -868,3 +868,23 @@ TEST_F(ModelBackoffTest, ExponentialBackoffFromTheModelIsCapped) {
 
 }  // namespace
 }  // namespace quire::workflow::testing
+
+namespace quire::workflow::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST_F(EngineTest, HistoryTimeToLiveSetAtDeploymentWinsOverTheModel) {
+  const std::string xml =
+      Bpmn(R"(<process id="p" isExecutable="true" camunda:historyTimeToLive="P30D">
+    <startEvent id="s"/><endEvent id="e"/><sequenceFlow id="f" sourceRef="s" targetRef="e"/></process>)");
+  auto d = engine_->Deploy(xml, "p.bpmn", "op", definitions::Duration{.days = 1});
+  ASSERT_TRUE(d) << d.error().message();
+  const InstanceId id = Start("p");
+  clock_.Advance(std::chrono::hours(25));
+  EXPECT_EQ(*engine_->CleanupHistory(), 1u);
+  EXPECT_FALSE(engine_->GetInstance(id));
+}
+
+}  // namespace
+}  // namespace quire::workflow::testing

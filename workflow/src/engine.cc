@@ -254,10 +254,22 @@ class EngineImpl final : public Engine {
 
   // ---- commands ------------------------------------------------------------------------
 
-  Result<definitions::Deployment> Deploy(std::string_view xml, std::string_view source_name,
-                                         const std::string& actor) override {
+  Result<definitions::Deployment> Deploy(
+      std::string_view xml, std::string_view source_name, const std::string& actor,
+      std::optional<definitions::Duration> history_ttl) override {
     QUIRE_ASSIGN_OR_RETURN(definitions::Deployment d,
                            repository_.Deploy(xml, source_name, clock_.Now()));
+    if (history_ttl) {
+      const Timestamp now = clock_.Now();
+      const auto ttl = std::chrono::duration_cast<std::chrono::milliseconds>(
+          definitions::Add(now, *history_ttl) - now);
+      for (const definitions::ProcessVersion& v : d.processes) {
+        QUIRE_RETURN_IF_ERROR(Execute<bool>(actor, [v, ttl](Runtime& rt) -> Result<bool> {
+          QUIRE_RETURN_IF_ERROR(rt.SetHistoryTtl(v.process_id, ttl));
+          return true;
+        }));
+      }
+    }
     InvalidateVersions();
     for (const definitions::ProcessVersion& v : d.processes) {
       if (!v.is_new || !options_.arm_start_events) continue;

@@ -17,6 +17,7 @@
 //            'B' String(message) String(corr. key) U64(id)         → JSON buffered message
 //            'n' U64(incident)                                    → JSON incident
 //            'e' I64(expires ms) U64(instance)                    → "" history to remove
+//            'H' String(process)                                  → ms: history TTL set at deploy
 // history    'h' U64(seq)                                         → JSON events of one command
 //            'x' U64(instance) U64(seq)                           → "" history by instance
 // meta       "engine/next-id", "engine/next-seq"                  → U64 reserved id bounds
@@ -104,6 +105,9 @@ inline std::string BufferedPrefix(std::string_view name, std::string_view correl
 inline std::string Incident(std::uint64_t id) { return KeyEncoder().U8('n').U64(id).Take(); }
 inline std::string Expiry(std::int64_t at, std::uint64_t instance) {
   return KeyEncoder().U8('e').I64(at).U64(instance).Take();
+}
+inline std::string HistoryTtl(std::string_view process) {
+  return KeyEncoder().U8('H').String(process).Take();
 }
 inline std::string History(std::uint64_t seq) { return KeyEncoder().U8('h').U64(seq).Take(); }
 inline std::string HistoryByInstance(std::uint64_t instance, std::uint64_t seq) {

@@ -2374,6 +2374,16 @@ Result<void> Runtime::Unlock(std::uint64_t job_id) {
   return Ok();
 }
 
+Result<void> Runtime::SetHistoryTtl(const std::string& process_id,
+                                    std::optional<std::chrono::milliseconds> ttl) {
+  if (ttl) {
+    txn_.Put(ColumnFamily::kIndexes, keys::HistoryTtl(process_id), std::to_string(ttl->count()));
+  } else {
+    txn_.Delete(ColumnFamily::kIndexes, keys::HistoryTtl(process_id));
+  }
+  return Ok();
+}
+
 Result<void> Runtime::Undeploy(const std::string& process_id, bool force) {
   const std::string prefix = keys::ByProcessPrefix(process_id);
   QUIRE_ASSIGN_OR_RETURN(auto instances, txn_.Scan(ColumnFamily::kIndexes, prefix, 1'000'000));
@@ -2468,10 +2478,14 @@ Result<void> Runtime::Finish() {
       l->history = json::array();
     }
     if (l->ended_now) {
+      // Set at deployment, else the model's, else the engine's default.
       std::int64_t ttl = env_.options.history_ttl.count();
       if (l->process->history_ttl) {
         ttl = (definitions::Add(txn_.now(), *l->process->history_ttl) - txn_.now()).count();
       }
+      QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> set,
+                             txn_.Get(ColumnFamily::kIndexes, keys::HistoryTtl(l->st.process_id)));
+      if (set) ttl = std::strtoll(set->c_str(), nullptr, 10);
       if (ttl > 0) {
         txn_.Put(ColumnFamily::kIndexes, keys::Expiry(txn_.now_ms() + ttl, l->st.id), "");
       }

@@ -109,6 +109,9 @@ class Runtime {
   // Refuses (kConflict) while instances of the process run, unless `force`, which cancels
   // them; then disarms its start events.
   Result<void> Undeploy(const std::string& process_id, bool force);
+  // The history time-to-live set at deployment for a process (none: the model's applies).
+  Result<void> SetHistoryTtl(const std::string& process_id,
+                             std::optional<std::chrono::milliseconds> ttl);
   // Removes the history and records of up to `batch` ended instances whose time-to-live
   // has passed, and expired buffered messages. Returns how many instances went.
   Result<std::size_t> CleanupHistory(std::size_t batch);

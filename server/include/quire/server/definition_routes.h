@@ -1,6 +1,6 @@
 // Deploying and reading process definitions over HTTP.
 //
-//   POST /api/deployments[?name=order.bpmn]   body: the BPMN XML
+//   POST /api/deployments[?name=order.bpmn][&historyTimeToLive=P30D]   body: the BPMN XML
 //        201 {"hash", "processes": [{"id", "name", "version", "new", "deployedAt"}], "warnings"}
 //        200 the same when every process was recognised as unchanged
 //        422 validation_failed, details: [{"field": "line:col", "message"}]
@@ -18,8 +18,10 @@
 namespace quire::server {
 
 // Deploys a file on behalf of an actor: the engine's Deploy, which also arms start events.
+// `history_ttl` is the request's ?historyTimeToLive= (ISO 8601 duration), when given.
 using DeployFunction = std::function<Result<definitions::Deployment>(
-    std::string_view xml, std::string_view name, const std::string& actor)>;
+    std::string_view xml, std::string_view name, const std::string& actor,
+    std::optional<definitions::Duration> history_ttl)>;
 
 // REQUIRES: `repository` outlives the router.
 void AddDefinitionRoutes(Router& router, definitions::DefinitionRepository& repository,

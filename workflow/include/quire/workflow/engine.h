@@ -221,8 +221,11 @@ class Engine {
   // Deploys a BPMN file (see DefinitionRepository::Deploy) and arms its start events:
   // timer start events of the new versions are scheduled, message and signal start events
   // listen; those of the versions they replace stop.
-  virtual Result<definitions::Deployment> Deploy(std::string_view xml, std::string_view source_name,
-                                                 const std::string& actor) = 0;
+  // `history_ttl`, when given, is how long ended instances' history of every process in
+  // the file is kept; it wins over the model's historyTimeToLive and the engine default.
+  virtual Result<definitions::Deployment> Deploy(
+      std::string_view xml, std::string_view source_name, const std::string& actor,
+      std::optional<definitions::Duration> history_ttl = std::nullopt) = 0;
   // Removes a process: refused (kConflict, naming how many) while instances run, unless
   // `force`, which cancels them first.
   virtual Result<void> Undeploy(const std::string& process_id, bool force,
