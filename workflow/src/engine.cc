@@ -7,15 +7,18 @@
 #include <deque>
 #include <mutex>
 #include <queue>
+#include <set>
 #include <thread>
 
 #include "instance_state.h"
 #include "json_fields.h"
 #include "keys.h"
+#include "org.h"
 #include "process_info.h"
 #include "quire/definitions/iso8601.h"
 #include "quire/storage/key_codec.h"
 #include "runtime.h"
+#include "task_record.h"
 #include "txn.h"
 
 namespace quire::workflow {
@@ -31,32 +34,52 @@ std::string IdText(std::uint64_t id) { return std::to_string(id); }
 
 Timestamp FromMs(std::int64_t ms) { return Timestamp(std::chrono::milliseconds(ms)); }
 
-std::vector<std::string> Strings(const json::object& o, std::string_view name) {
-  std::vector<std::string> out;
-  if (const json::value* v = o.if_contains(name); v != nullptr && v->is_array()) {
-    for (const json::value& s : v->get_array()) {
-      if (s.is_string()) out.emplace_back(s.get_string());
-    }
+std::string Hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (const unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
   }
   return out;
 }
 
-TaskInfo DecodeTask(const json::object& t) {
+std::string Unhex(std::string_view hex) {
+  std::string out;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+    const int hi = nibble(hex[i]);
+    const int lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) return {};
+    out.push_back(static_cast<char>(hi << 4 | lo));
+  }
+  return out;
+}
+
+TaskInfo ToInfo(const TaskRecord& t) {
   TaskInfo info;
-  info.id = static_cast<TaskId>(IntOf(t, "id"));
-  info.instance_id = static_cast<InstanceId>(IntOf(t, "i"));
-  info.process_id = StrOf(t, "p");
-  info.element_id = StrOf(t, "e");
-  info.name = StrOf(t, "n");
-  info.assignee = StrOf(t, "a");
-  info.candidate_users = Strings(t, "cu");
-  info.candidate_groups = Strings(t, "cg");
-  info.priority = IntOf(t, "pr", 50);
-  if (t.contains("due")) info.due = FromMs(IntOf(t, "due"));
-  if (t.contains("fu")) info.follow_up = FromMs(IntOf(t, "fu"));
-  info.form_key = StrOf(t, "fk");
-  info.created_at = FromMs(IntOf(t, "c"));
-  info.business_key = StrOf(t, "bk");
+  info.id = t.id;
+  info.instance_id = t.instance;
+  info.process_id = t.process_id;
+  info.element_id = t.element_id;
+  info.name = t.name;
+  info.assignee = t.assignee;
+  info.candidate_users = t.candidate_users;
+  info.candidate_groups = t.candidate_groups;
+  info.priority = t.priority;
+  if (t.due) info.due = FromMs(*t.due);
+  if (t.follow_up) info.follow_up = FromMs(*t.follow_up);
+  info.form_key = t.form_key;
+  info.created_at = FromMs(t.created);
+  info.business_key = t.business_key;
+  info.owner = t.owner;
+  info.state = TaskStateName(t.state);
+  if (t.claimed != 0) info.claimed_at = FromMs(t.claimed);
+  info.escalations = t.escalations;
   return info;
 }
 
@@ -412,6 +435,208 @@ class EngineImpl final : public Engine {
     }));
   }
 
+  // ---- the organisation ----------------------------------------------------------------
+
+  template <class Fn>
+  Result<void> OrgCommand(const std::string& actor, Fn fn) {
+    return Drop(Execute<bool>(actor, [fn = std::move(fn)](Runtime& rt) -> Result<bool> {
+      QUIRE_RETURN_IF_ERROR(fn(rt.txn()));
+      return true;
+    }));
+  }
+
+  Result<void> PutUser(const User& user, const std::string& actor) override {
+    return OrgCommand(actor, [user](Txn& txn) { return org::PutUser(txn, user); });
+  }
+  Result<void> PutGroup(const Group& group, const std::string& actor) override {
+    return OrgCommand(actor, [group](Txn& txn) { return org::PutGroup(txn, group); });
+  }
+  Result<void> AddMember(const std::string& group, const std::string& user,
+                         const std::string& actor) override {
+    return OrgCommand(actor, [=](Txn& txn) { return org::AddMember(txn, group, user); });
+  }
+  Result<void> RemoveMember(const std::string& group, const std::string& user,
+                            const std::string& actor) override {
+    return OrgCommand(actor, [=](Txn& txn) { return org::RemoveMember(txn, group, user); });
+  }
+  Result<void> AddSubstitution(const Substitution& sub, const std::string& actor) override {
+    return OrgCommand(actor, [sub](Txn& txn) { return org::AddSubstitution(txn, sub); });
+  }
+
+  Result<User> GetUser(const std::string& id) const override {
+    QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> raw,
+                           store_.Get(ColumnFamily::kOrg, org::UserKey(id)));
+    if (!raw) return Error::NotFound("user '" + id + "' does not exist");
+    return org::DecodeUser(*raw);
+  }
+  Result<std::vector<User>> ListUsers() const override {
+    std::vector<User> out;
+    auto it = store_.ScanPrefix(ColumnFamily::kOrg, std::string(1, 'u'));
+    for (; it.Valid(); it.Next()) {
+      QUIRE_ASSIGN_OR_RETURN(User u, org::DecodeUser(it.value()));
+      out.push_back(std::move(u));
+    }
+    QUIRE_RETURN_IF_ERROR(it.status());
+    return out;
+  }
+  Result<Group> GetGroup(const std::string& id) const override {
+    QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> raw,
+                           store_.Get(ColumnFamily::kOrg, org::GroupKey(id)));
+    if (!raw) return Error::NotFound("group '" + id + "' does not exist");
+    return org::DecodeGroup(*raw);
+  }
+  Result<std::vector<Group>> ListGroups() const override {
+    std::vector<Group> out;
+    auto it = store_.ScanPrefix(ColumnFamily::kOrg, std::string(1, 'g'));
+    for (; it.Valid(); it.Next()) {
+      QUIRE_ASSIGN_OR_RETURN(Group g, org::DecodeGroup(it.value()));
+      out.push_back(std::move(g));
+    }
+    QUIRE_RETURN_IF_ERROR(it.status());
+    return out;
+  }
+  // The second part of every key under `prefix` (group → users, user → groups).
+  Result<std::vector<std::string>> Names(const std::string& prefix) const {
+    std::vector<std::string> out;
+    auto it = store_.ScanPrefix(ColumnFamily::kOrg, prefix);
+    for (; it.Valid(); it.Next()) {
+      KeyDecoder d(it.key().substr(prefix.size()));
+      QUIRE_ASSIGN_OR_RETURN(std::string name, d.String());
+      out.push_back(std::move(name));
+    }
+    QUIRE_RETURN_IF_ERROR(it.status());
+    return out;
+  }
+  Result<std::vector<std::string>> Members(const std::string& group) const override {
+    QUIRE_RETURN_IF_ERROR(GetGroup(group));
+    return Names(storage::KeyEncoder().U8('m').String(group).Take());
+  }
+  Result<std::vector<std::string>> GroupsOf(const std::string& user) const override {
+    return Names(storage::KeyEncoder().U8('M').String(user).Take());
+  }
+
+  // ---- tasks ---------------------------------------------------------------------------
+
+  Result<TaskInfo> ActOnTask(const TaskCommand& command) override {
+    return Execute<TaskInfo>(command.actor, [command](Runtime& rt) -> Result<TaskInfo> {
+      QUIRE_ASSIGN_OR_RETURN(TaskRecord t, rt.ActOnTask(command));
+      return ToInfo(t);
+    });
+  }
+
+  Result<void> CompleteTaskAs(TaskId task, const json::object& variables,
+                              const std::string& user) override {
+    return Drop(Execute<bool>(user, [=](Runtime& rt) -> Result<bool> {
+      QUIRE_RETURN_IF_ERROR(rt.CompleteTaskAs(task, variables, user));
+      return true;
+    }));
+  }
+
+  Result<void> CommentOnTask(TaskId task, const std::string& user,
+                             const std::string& text) override {
+    return Drop(Execute<bool>(user, [=](Runtime& rt) -> Result<bool> {
+      QUIRE_RETURN_IF_ERROR(rt.CommentOnTask(task, user, text));
+      return true;
+    }));
+  }
+
+  Result<std::vector<TaskComment>> TaskComments(TaskId task) const override {
+    QUIRE_RETURN_IF_ERROR(GetTask(task));
+    std::vector<TaskComment> out;
+    auto it =
+        store_.ScanPrefix(ColumnFamily::kTasks, storage::KeyEncoder().U8('c').U64(task).Take());
+    for (; it.Valid(); it.Next()) {
+      QUIRE_ASSIGN_OR_RETURN(json::object o, ParseRecord(it.value(), "comment"));
+      out.push_back({StrOf(o, "a"), FromMs(IntOf(o, "t")), StrOf(o, "text")});
+    }
+    QUIRE_RETURN_IF_ERROR(it.status());
+    return out;
+  }
+
+  Result<TaskPage> Inbox(const TaskQuery& q) const override {
+    if (q.limit == 0 || q.limit > 1000) {
+      return Error::InvalidArgument("a page holds 1 to 1000 tasks");
+    }
+    std::vector<std::string> prefixes;
+    switch (q.view) {
+      case TaskView::kMine:
+        prefixes.push_back(InboxPrefix('a', q.user));
+        break;
+      case TaskView::kDelegated:
+        prefixes.push_back(InboxPrefix('d', q.user));
+        break;
+      case TaskView::kPostponed:
+        prefixes.push_back(InboxPrefix('p', q.user));
+        break;
+      case TaskView::kOpen:
+        prefixes.push_back(OpenInboxPrefix());
+        break;
+      case TaskView::kGroup: {
+        if (!q.group.empty()) {
+          prefixes.push_back(InboxPrefix('g', q.group));
+          break;
+        }
+        QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> groups, GroupsOf(q.user));
+        for (const std::string& g : groups) prefixes.push_back(InboxPrefix('g', g));
+        prefixes.push_back(InboxPrefix('u', q.user));
+        break;
+      }
+    }
+    // Every view's keys end in the same sortable suffix (priority or date, then id): merge
+    // the prefixes' scans by suffix, from just after the cursor.
+    const std::string after = Unhex(q.after);
+    struct Cursor {
+      storage::Iterator it;
+      std::size_t prefix;
+    };
+    const storage::Snapshot snapshot = store_.GetSnapshot();
+    std::vector<Cursor> cursors;
+    for (std::size_t i = 0; i < prefixes.size(); ++i) {
+      Cursor c{store_.ScanPrefix(ColumnFamily::kIndexes, prefixes[i], &snapshot), i};
+      if (!after.empty()) {
+        c.it.Seek(prefixes[i] + after);
+        if (c.it.Valid() && c.it.key().substr(prefixes[i].size()) == after) c.it.Next();
+      }
+      cursors.push_back(std::move(c));
+    }
+    TaskPage page;
+    std::string last;
+    std::set<std::uint64_t> seen;
+    while (page.tasks.size() < q.limit) {
+      Cursor* best = nullptr;
+      std::string_view best_suffix;
+      for (Cursor& c : cursors) {
+        if (!c.it.Valid()) continue;
+        const std::string_view suffix = c.it.key().substr(prefixes[c.prefix].size());
+        if (best == nullptr || suffix < best_suffix) {
+          best = &c;
+          best_suffix = suffix;
+        }
+      }
+      if (best == nullptr) break;
+      last = std::string(best_suffix);
+      KeyDecoder d(best_suffix);
+      if (q.view == TaskView::kPostponed) {
+        QUIRE_RETURN_IF_ERROR(d.I64());
+      } else {
+        QUIRE_RETURN_IF_ERROR(d.I64Desc());
+      }
+      QUIRE_ASSIGN_OR_RETURN(std::uint64_t id, d.U64());
+      best->it.Next();
+      if (!seen.insert(id).second) continue;
+      QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> raw,
+                             store_.Get(ColumnFamily::kTasks, keys::Task(id), &snapshot));
+      if (!raw) continue;
+      QUIRE_ASSIGN_OR_RETURN(TaskRecord t, DecodeTask(*raw));
+      page.tasks.push_back(ToInfo(t));
+    }
+    for (Cursor& c : cursors) {
+      QUIRE_RETURN_IF_ERROR(c.it.status());
+      if (c.it.Valid() && page.tasks.size() == q.limit) page.next = Hex(last);
+    }
+    return page;
+  }
+
   Result<void> Cancel(InstanceId instance, const std::string& actor,
                       const std::string& reason) override {
     return Drop(Execute<bool>(actor, [=](Runtime& rt) -> Result<bool> {
@@ -475,8 +700,8 @@ class EngineImpl final : public Engine {
     std::vector<TaskInfo> out;
     auto it = store_.ScanPrefix(ColumnFamily::kTasks, std::string(1, 't'));
     for (; it.Valid(); it.Next()) {
-      QUIRE_ASSIGN_OR_RETURN(json::object t, ParseRecord(it.value(), "engine record"));
-      TaskInfo info = DecodeTask(t);
+      QUIRE_ASSIGN_OR_RETURN(TaskRecord t, DecodeTask(it.value()));
+      TaskInfo info = ToInfo(t);
       if (instance && info.instance_id != *instance) continue;
       out.push_back(std::move(info));
     }
@@ -491,13 +716,12 @@ class EngineImpl final : public Engine {
       return Error::NotFound("task " + IdText(id) +
                              " is not open: it does not exist, or was completed or cancelled");
     }
-    QUIRE_ASSIGN_OR_RETURN(json::object t, ParseRecord(*raw, "engine record"));
-    TaskInfo info = DecodeTask(t);
+    QUIRE_ASSIGN_OR_RETURN(TaskRecord t, DecodeTask(*raw));
+    TaskInfo info = ToInfo(t);
     if (auto inst = store_.Get(ColumnFamily::kInstances, keys::Instance(info.instance_id));
         inst && *inst) {
       if (auto st = DecodeInstance(**inst)) {
-        const auto key = static_cast<std::uint32_t>(IntOf(t, "k"));
-        std::uint32_t at = key;
+        std::uint32_t at = t.key;
         while (at != 0) {
           const ElementInstance* ei = st->Find(at);
           if (ei == nullptr) break;
@@ -727,11 +951,11 @@ class EngineImpl final : public Engine {
         busy_ = true;
       }
       ++group;
-      Group g;
+      CommitGroup g;
       g.id = group;
       if (fire_timers) FireDueTimers(g);
       for (Command& cmd : commands) RunCommand(cmd, g);
-      CommitGroup(std::move(g));
+      Commit(std::move(g));
       {
         std::lock_guard lock(mu_);
         busy_ = false;
@@ -740,7 +964,7 @@ class EngineImpl final : public Engine {
     }
   }
 
-  struct Group {
+  struct CommitGroup {
     std::uint64_t id = 0;
     storage::WriteBatch batch;
     std::vector<std::pair<ColumnFamily, std::string>> keys;
@@ -748,7 +972,7 @@ class EngineImpl final : public Engine {
     std::vector<std::move_only_function<void(Result<void>)>> replies;
   };
 
-  void RunCommand(Command& cmd, Group& g) {
+  void RunCommand(Command& cmd, CommitGroup& g) {
     if (failed_) {
       cmd.refuse(Error::Unavailable(
           "the store failed to write and the engine stopped taking commands; restart Quire"));
@@ -768,7 +992,7 @@ class EngineImpl final : public Engine {
     g.replies.push_back(std::move(reply));
   }
 
-  void FireDueTimers(Group& g) {
+  void FireDueTimers(CommitGroup& g) {
     const std::int64_t now = clock_.Now().time_since_epoch().count();
     Txn scan(store_, overlay_, clock_.Now(), ids_, seqs_);
     auto due = scan.Scan(ColumnFamily::kTimers, std::string(1, 'T'), kTimersPerPass);
@@ -806,7 +1030,7 @@ class EngineImpl final : public Engine {
     }
   }
 
-  void CommitGroup(Group g) {
+  void Commit(CommitGroup g) {
     if (g.batch.empty()) {
       for (auto& reply : g.replies) reply(Ok());
       return;

@@ -1071,7 +1071,7 @@ void Runtime::CancelElement(Loaded& l, std::uint32_t key, const std::string& rea
   CloseWaits(l, *ei);
   const ElementIndex element = ei->element;
   if (ei->task != 0) {
-    txn_.Delete(ColumnFamily::kTasks, keys::Task(ei->task));
+    if (auto task = ReadTask(ei->task)) DropTask(*task);
     History(l, element, "task_cancelled", {{"task", IdText(ei->task)}});
   }
   if (ei->job != 0) {
@@ -1560,30 +1560,32 @@ void Runtime::CreateTask(Loaded& l, std::uint32_t key) {
     RaiseIncident(l, el.index, ei->parent, key, "expression", failed);
     return;
   }
-  const std::uint64_t id = txn_.NewId();
-  json::array cu;
-  for (auto& u : SplitList(users)) cu.emplace_back(u);
-  json::array cg;
-  for (auto& g : SplitList(groups)) cg.emplace_back(g);
-  json::object task{{"id", id},
-                    {"i", l.st.id},
-                    {"k", key},
-                    {"p", l.st.process_id},
-                    {"v", l.st.version},
-                    {"e", el.id},
-                    {"n", el.name.empty() ? el.id : el.name},
-                    {"pr", priority},
-                    {"c", txn_.now_ms()}};
-  if (!assignee.empty()) task["a"] = assignee;
-  if (!cu.empty()) task["cu"] = std::move(cu);
-  if (!cg.empty()) task["cg"] = std::move(cg);
-  if (due) task["due"] = *due;
-  if (follow_up) task["fu"] = *follow_up;
-  if (!spec.form_key.empty()) task["fk"] = spec.form_key;
-  if (!l.st.business_key.empty()) task["bk"] = l.st.business_key;
-  txn_.Put(ColumnFamily::kTasks, keys::Task(id), json::serialize(task));
-  l.st.Find(key)->task = id;
-  json::object data{{"task", IdText(id)}};
+  TaskRecord task;
+  task.id = txn_.NewId();
+  task.instance = l.st.id;
+  task.key = key;
+  task.process_id = l.st.process_id;
+  task.version = l.st.version;
+  task.element_id = el.id;
+  task.name = el.name.empty() ? el.id : el.name;
+  task.assignee = assignee;
+  task.state = assignee.empty() ? TaskRecord::State::kCreated : TaskRecord::State::kAssigned;
+  task.candidate_users = SplitList(users);
+  task.candidate_groups = SplitList(groups);
+  task.priority = priority;
+  task.due = due;
+  task.follow_up = follow_up;
+  task.created = txn_.now_ms();
+  task.form_key = spec.form_key;
+  task.business_key = l.st.business_key;
+  task.postponed = task.follow_up && *task.follow_up > txn_.now_ms();
+  WriteTask(txn_, std::nullopt, task);
+  if (task.postponed) {
+    txn_.Put(ColumnFamily::kTimers, FollowUpTimerKey(*task.follow_up, task.id), "");
+    if (!earliest_timer_ || *task.follow_up < *earliest_timer_) earliest_timer_ = *task.follow_up;
+  }
+  l.st.Find(key)->task = task.id;
+  json::object data{{"task", IdText(task.id)}};
   if (!assignee.empty()) data["assignee"] = assignee;
   History(l, el.index, "task_created", std::move(data));
 }
@@ -1730,6 +1732,15 @@ void Runtime::ResumeParent(Loaded& child) {
 // ---------------------------------------------------------------------------------------
 // Commands
 
+void Runtime::TaskHistory(const TaskRecord& task, const char* kind, json::object data) {
+  auto loaded = Load(task.instance);
+  if (!loaded) return;
+  Loaded& l = **loaded;
+  const ElementInstance* ei = l.st.Find(task.key);
+  data["task"] = IdText(task.id);
+  History(l, ei == nullptr ? kNoElement : ei->element, kind, std::move(data));
+}
+
 Result<StartResult> Runtime::Start(const StartRequest& request) {
   QUIRE_ASSIGN_OR_RETURN(definitions::ProcessVersion version,
                          env_.find_version(request.process_id, request.version));
@@ -1765,21 +1776,15 @@ Result<StartResult> Runtime::Start(const StartRequest& request) {
 }
 
 Result<void> Runtime::CompleteTask(std::uint64_t task, const json::object& variables) {
-  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> raw,
-                         txn_.Get(ColumnFamily::kTasks, keys::Task(task)));
-  if (!raw) {
-    return Error::NotFound("task " + IdText(task) +
-                           " is not open: it does not exist, or was completed or cancelled");
-  }
-  QUIRE_ASSIGN_OR_RETURN(json::object t, ParseRecord(*raw, "task"));
-  QUIRE_ASSIGN_OR_RETURN(Loaded * l, Load(static_cast<std::uint64_t>(IntOf(t, "i"))));
-  const auto key = static_cast<std::uint32_t>(IntOf(t, "k"));
+  QUIRE_ASSIGN_OR_RETURN(TaskRecord record, ReadTask(task));
+  QUIRE_ASSIGN_OR_RETURN(Loaded * l, Load(record.instance));
+  const std::uint32_t key = record.key;
   ElementInstance* ei = l->st.Find(key);
   if (ei == nullptr || ei->task != task) {
     return Error::Corruption("task " + IdText(task) + " has no active element in instance " +
                              IdText(l->st.id));
   }
-  txn_.Delete(ColumnFamily::kTasks, keys::Task(task));
+  DropTask(record);
   ei->task = 0;
   History(*l, ei->element, "task_completed", {{"task", IdText(task)}, {"variables", variables}});
   if (auto r = MapOutputs(*l, key, variables); !r) {
@@ -1905,6 +1910,11 @@ Result<void> Runtime::FireTimer(std::string_view key, std::string_view value) {
   QUIRE_ASSIGN_OR_RETURN(std::uint64_t instance, d.U64());
   QUIRE_ASSIGN_OR_RETURN(std::uint32_t owner, d.U32());
   QUIRE_ASSIGN_OR_RETURN(std::uint32_t trigger, d.U32());
+  if (instance == 0 && owner == 1) {  // a postponed task's follow-up date
+    QUIRE_ASSIGN_OR_RETURN(std::uint64_t task, d.U64());
+    QUIRE_RETURN_IF_ERROR(TaskFollowUpDue(task));
+    return Run();
+  }
   if (instance != 0) {
     auto loaded = Load(instance);
     if (!loaded) return Ok();  // the instance is gone

@@ -25,6 +25,8 @@
 #include "quire/definitions/repository.h"
 #include "quire/workflow/connector.h"
 #include "quire/workflow/engine.h"
+#include "task_record.h"
+#include "task_rights.h"
 #include "txn.h"
 
 namespace quire::workflow {
@@ -82,6 +84,11 @@ class Runtime {
   // Commands. Each leaves its writes staged in the Txn; call Finish() once at the end.
   Result<StartResult> Start(const StartRequest& request);
   Result<void> CompleteTask(std::uint64_t task, const boost::json::object& variables);
+  // Task operations on behalf of a user, checked against task_rights.h.
+  Result<TaskRecord> ActOnTask(const TaskCommand& command);
+  Result<void> CompleteTaskAs(std::uint64_t task, const boost::json::object& variables,
+                              const std::string& user);
+  Result<void> CommentOnTask(std::uint64_t task, const std::string& user, const std::string& text);
   Result<MessageResult> Correlate(const MessageRequest& request,
                                   std::chrono::milliseconds default_ttl);
   Result<std::size_t> Broadcast(const std::string& signal, const boost::json::object& variables);
@@ -115,6 +122,8 @@ class Runtime {
   // Removes the history and records of up to `batch` ended instances whose time-to-live
   // has passed, and expired buffered messages. Returns how many instances went.
   Result<std::size_t> CleanupHistory(std::size_t batch);
+
+  Txn& txn() { return txn_; }
 
   // Writes the changed instances and their history. REQUIRES: every command step ok.
   Result<void> Finish();
@@ -197,6 +206,13 @@ class Runtime {
 
   // Work.
   void CreateTask(Loaded& l, std::uint32_t key);
+  Result<TaskRecord> ReadTask(std::uint64_t task);
+  Result<ActorFacts> Facts(const std::string& user, const TaskRecord& task);
+  // Drops a task that ends with its element (completed or cancelled): record, inbox
+  // entries and follow-up timer.
+  void DropTask(const TaskRecord& task);
+  Result<void> TaskFollowUpDue(std::uint64_t task);
+  void TaskHistory(const TaskRecord& task, const char* kind, boost::json::object data);
   void CreateJob(Loaded& l, std::uint32_t key);
   void StartCallActivity(Loaded& l, std::uint32_t key);
   void ResumeParent(Loaded& child);

@@ -17,6 +17,7 @@
 
 #include "quire/base/clock.h"
 #include "quire/base/result.h"
+#include "quire/storage/column_family.h"
 #include "quire/storage/store.h"
 #include "quire/storage/write_batch.h"
 
@@ -45,7 +46,8 @@ class Overlay {
     std::uint64_t group = 0;
   };
   mutable std::mutex mu_;
-  std::array<std::map<std::string, Entry, std::less<>>, 12> maps_;  // GUARDED_BY(mu_)
+  std::array<std::map<std::string, Entry, std::less<>>, storage::kColumnFamilies.size()>
+      maps_;  // GUARDED_BY(mu_)
 };
 
 // Hands out ids (instances, tasks, jobs, incidents) and history sequence numbers. Bounds

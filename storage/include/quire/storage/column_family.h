@@ -23,6 +23,7 @@ enum class ColumnFamily : std::uint8_t {
   kChunks = 9,       // content chunks by SHA-256 (large values go to blob files)
   kAudit = 10,       // the hash-chained audit log
   kCrm = 11,         // customers, contacts, activities, offers, ...
+  kOrg = 12,         // users, groups, memberships, supervisors, substitutes
 };
 
 struct ColumnFamilyInfo {
@@ -31,7 +32,7 @@ struct ColumnFamilyInfo {
   bool blob_files;        // keep large values in blob files, out of the LSM tree
 };
 
-inline constexpr std::array<ColumnFamilyInfo, 12> kColumnFamilies = {{
+inline constexpr std::array<ColumnFamilyInfo, 13> kColumnFamilies = {{
     {ColumnFamily::kMeta, "default", false},  // RocksDB's mandatory family
     {ColumnFamily::kDefinitions, "definitions", false},
     {ColumnFamily::kInstances, "instances", false},
@@ -44,6 +45,7 @@ inline constexpr std::array<ColumnFamilyInfo, 12> kColumnFamilies = {{
     {ColumnFamily::kChunks, "chunks", true},
     {ColumnFamily::kAudit, "audit", false},
     {ColumnFamily::kCrm, "crm", false},
+    {ColumnFamily::kOrg, "org", false},
 }};
 
 constexpr std::size_t Index(ColumnFamily cf) { return static_cast<std::size_t>(cf); }

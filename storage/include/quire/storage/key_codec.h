@@ -24,6 +24,8 @@ namespace quire::storage {
 class KeyEncoder {
  public:
   KeyEncoder() = default;
+  // Continues a key that starts with `prefix` (an encoded key or a prefix of one).
+  explicit KeyEncoder(std::string prefix) : key_(std::move(prefix)) {}
 
   KeyEncoder& U8(std::uint8_t v);
   KeyEncoder& U32(std::uint32_t v);

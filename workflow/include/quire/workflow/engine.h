@@ -33,6 +33,7 @@
 #include "quire/storage/group_commit_writer.h"
 #include "quire/storage/store.h"
 #include "quire/workflow/connector.h"
+#include "quire/workflow/tasks.h"
 
 namespace quire::workflow {
 
@@ -138,7 +139,22 @@ struct TaskInfo {
   std::string form_key;
   Timestamp created_at;
   std::string business_key;
-  boost::json::object variables;  // the variables visible at the task
+  boost::json::object variables;  // the variables visible at the task (GetTask only)
+  std::string owner;              // who delegated it, or took it over
+  std::string state;              // created, assigned, delegated
+  std::optional<Timestamp> claimed_at;
+  int escalations = 0;
+};
+
+struct TaskPage {
+  std::vector<TaskInfo> tasks;
+  std::string next;  // cursor for the next page; empty at the end
+};
+
+struct TaskComment {
+  std::string author;
+  Timestamp time;
+  std::string text;
 };
 
 struct MessageRequest {
@@ -282,6 +298,37 @@ class Engine {
   virtual Result<void> ExtendLock(std::uint64_t job, const std::string& worker,
                                   std::chrono::milliseconds duration) = 0;
   virtual Result<void> Unlock(std::uint64_t job) = 0;
+
+  // ---- the organisation ----------------------------------------------------------------
+  // Creates or replaces a user / group. Errors: kInvalidArgument (bad id, unknown supervisor).
+  virtual Result<void> PutUser(const User& user, const std::string& actor) = 0;
+  virtual Result<void> PutGroup(const Group& group, const std::string& actor) = 0;
+  // Errors: kNotFound for an unknown user or group.
+  virtual Result<void> AddMember(const std::string& group, const std::string& user,
+                                 const std::string& actor) = 0;
+  virtual Result<void> RemoveMember(const std::string& group, const std::string& user,
+                                    const std::string& actor) = 0;
+  virtual Result<void> AddSubstitution(const Substitution& s, const std::string& actor) = 0;
+  virtual Result<User> GetUser(const std::string& id) const = 0;
+  virtual Result<std::vector<User>> ListUsers() const = 0;
+  virtual Result<Group> GetGroup(const std::string& id) const = 0;
+  virtual Result<std::vector<Group>> ListGroups() const = 0;
+  virtual Result<std::vector<std::string>> Members(const std::string& group) const = 0;
+  virtual Result<std::vector<std::string>> GroupsOf(const std::string& user) const = 0;
+
+  // ---- working on tasks ------------------------------------------------------------------
+  // One operation, checked against the actor's rights (tasks.h); returns the task after it.
+  // Errors: kNotFound (task), kForbidden (not allowed, says why), kConflict (claimed by
+  // someone else meanwhile, names them), kInvalidArgument (bad target user or date).
+  virtual Result<TaskInfo> ActOnTask(const TaskCommand& command) = 0;
+  // Completes a task as `user`, checking their rights; see CompleteTask for the effect.
+  virtual Result<void> CompleteTaskAs(TaskId task, const boost::json::object& variables,
+                                      const std::string& user) = 0;
+  virtual Result<void> CommentOnTask(TaskId task, const std::string& user,
+                                     const std::string& text) = 0;
+  virtual Result<std::vector<TaskComment>> TaskComments(TaskId task) const = 0;
+  // A page of an inbox view, highest priority first (postponed: earliest follow-up first).
+  virtual Result<TaskPage> Inbox(const TaskQuery& query) const = 0;
 
   virtual Result<void> Cancel(InstanceId instance, const std::string& actor,
                               const std::string& reason) = 0;

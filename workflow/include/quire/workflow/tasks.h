@@ -1,0 +1,78 @@
+// Human tasks and the organisation they are worked in: types shared by the engine's task
+// and organisation API (engine.h).
+//
+// Who may do what is decided in one place (workflow/src/task_rights.cc):
+//   claim       a candidate (candidate user, member of a candidate group, or anyone when
+//               the task names no candidates) of an unclaimed task
+//   unclaim     the assignee, or the assignee's supervisor
+//   complete    the assignee of a task not delegated; or a candidate of an unclaimed task
+//               (claims and completes at once)
+//   delegate    the assignee; the delegate then resolves, and the owner completes
+//   resolve     the delegate of a delegated task
+//   reassign    the assignee, the owner, or the assignee's supervisor
+//   postpone    the assignee; or a candidate of an unclaimed task
+//   escalate    the assignee, the owner, or the assignee's supervisor
+//   comment     anyone who may see the task (candidate, assignee, owner, supervisor)
+// A substitute (while the substitution's dates run) may do whatever the user they stand in
+// for may; history records that they acted for them. Inactive users may do nothing.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "quire/base/clock.h"
+
+namespace quire::workflow {
+
+struct User {
+  std::string id;
+  std::string name;
+  std::string email;
+  std::string phone;
+  bool active = true;
+  std::string supervisor;  // a user id, or empty
+};
+
+struct Group {
+  std::string id;
+  std::string name;
+};
+
+// `user` stands in for `for_user` from `from` to `to` (inclusive days as timestamps).
+struct Substitution {
+  std::string user;
+  std::string for_user;
+  Timestamp from;
+  Timestamp to;
+};
+
+enum class TaskView {
+  kMine,       // assigned to the user (including delegated to them), not postponed
+  kGroup,      // unclaimed, queued for the user's groups (or one group), or offered to them
+  kDelegated,  // delegated to the user
+  kPostponed,  // the user's tasks hidden until their follow-up date
+  kOpen,       // unclaimed tasks that name no candidates
+};
+
+struct TaskQuery {
+  std::string user;  // whose inbox
+  TaskView view = TaskView::kMine;
+  std::string group;  // kGroup: only this group's queue
+  std::size_t limit = 50;
+  std::string after;  // cursor from the previous page
+};
+
+enum class TaskAction { kClaim, kUnclaim, kDelegate, kResolve, kReassign, kPostpone, kEscalate };
+
+struct TaskCommand {
+  TaskAction action = TaskAction::kClaim;
+  std::uint64_t task = 0;
+  std::string actor;  // the acting user
+  std::string to;     // delegate/reassign: a user; escalate: a group, or "" for the supervisor
+  std::optional<Timestamp> follow_up;  // postpone
+  std::string reason;                  // escalate
+};
+
+}  // namespace quire::workflow

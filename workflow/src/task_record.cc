@@ -1,0 +1,144 @@
+#include "task_record.h"
+
+#include <boost/json/serialize.hpp>
+#include <set>
+
+#include "json_fields.h"
+#include "keys.h"
+#include "quire/storage/key_codec.h"
+
+namespace quire::workflow {
+namespace json = boost::json;
+using storage::KeyEncoder;
+
+const char* TaskStateName(TaskRecord::State state) {
+  switch (state) {
+    case TaskRecord::State::kCreated:
+      return "created";
+    case TaskRecord::State::kAssigned:
+      return "assigned";
+    case TaskRecord::State::kDelegated:
+      return "delegated";
+  }
+  return "unknown";
+}
+
+namespace {
+json::array Strings(const std::vector<std::string>& v) { return json::array(v.begin(), v.end()); }
+std::vector<std::string> StringsOf(const json::object& o, std::string_view name) {
+  std::vector<std::string> out;
+  for (const json::value& s : ArrOf(o, name)) {
+    if (s.is_string()) out.emplace_back(s.get_string());
+  }
+  return out;
+}
+}  // namespace
+
+std::string EncodeTask(const TaskRecord& t) {
+  json::object o{{"id", t.id},     {"i", t.instance},
+                 {"k", t.key},     {"p", t.process_id},
+                 {"v", t.version}, {"e", t.element_id},
+                 {"n", t.name},    {"pr", t.priority},
+                 {"c", t.created}, {"st", static_cast<int>(t.state)}};
+  if (!t.assignee.empty()) o["a"] = t.assignee;
+  if (!t.owner.empty()) o["o"] = t.owner;
+  if (!t.candidate_users.empty()) o["cu"] = Strings(t.candidate_users);
+  if (!t.candidate_groups.empty()) o["cg"] = Strings(t.candidate_groups);
+  if (t.due) o["due"] = *t.due;
+  if (t.follow_up) o["fu"] = *t.follow_up;
+  if (t.claimed != 0) o["cl"] = t.claimed;
+  if (!t.form_key.empty()) o["fk"] = t.form_key;
+  if (!t.business_key.empty()) o["bk"] = t.business_key;
+  if (t.escalations != 0) o["esc"] = t.escalations;
+  if (t.postponed) o["pp"] = true;
+  return json::serialize(o);
+}
+
+Result<TaskRecord> DecodeTask(std::string_view bytes) {
+  QUIRE_ASSIGN_OR_RETURN(json::object o, ParseRecord(bytes, "task"));
+  TaskRecord t;
+  t.id = static_cast<std::uint64_t>(IntOf(o, "id"));
+  t.instance = static_cast<std::uint64_t>(IntOf(o, "i"));
+  t.key = static_cast<std::uint32_t>(IntOf(o, "k"));
+  t.process_id = StrOf(o, "p");
+  t.version = static_cast<std::uint32_t>(IntOf(o, "v"));
+  t.element_id = StrOf(o, "e");
+  t.name = StrOf(o, "n");
+  t.assignee = StrOf(o, "a");
+  t.owner = StrOf(o, "o");
+  t.candidate_users = StringsOf(o, "cu");
+  t.candidate_groups = StringsOf(o, "cg");
+  t.priority = IntOf(o, "pr", 50);
+  if (o.contains("due")) t.due = IntOf(o, "due");
+  if (o.contains("fu")) t.follow_up = IntOf(o, "fu");
+  t.created = IntOf(o, "c");
+  t.claimed = IntOf(o, "cl");
+  // Records written before states existed: assigned when they have an assignee.
+  t.state = o.contains("st")
+                ? static_cast<TaskRecord::State>(IntOf(o, "st"))
+                : (t.assignee.empty() ? TaskRecord::State::kCreated : TaskRecord::State::kAssigned);
+  t.form_key = StrOf(o, "fk");
+  t.business_key = StrOf(o, "bk");
+  t.escalations = static_cast<int>(IntOf(o, "esc"));
+  t.postponed = o.contains("pp");
+  return t;
+}
+
+std::string InboxPrefix(char view, std::string_view who) {
+  return KeyEncoder().U8('I').U8(static_cast<std::uint8_t>(view)).String(who).Take();
+}
+
+std::string OpenInboxPrefix() { return KeyEncoder().U8('I').U8('o').Take(); }
+
+std::string FollowUpTimerKey(std::int64_t due, std::uint64_t task) {
+  return KeyEncoder().U8('T').I64(due).U64(0).U32(1).U32(0).U64(task).Take();
+}
+
+std::vector<std::string> InboxKeys(const TaskRecord& t) {
+  std::vector<std::string> out;
+  auto by_priority = [&](char view, std::string_view who) {
+    out.push_back(KeyEncoder(InboxPrefix(view, who)).I64Desc(t.priority).U64(t.id).Take());
+  };
+  if (t.postponed) {
+    out.push_back(
+        KeyEncoder(InboxPrefix('p', t.assignee)).I64(t.follow_up.value_or(0)).U64(t.id).Take());
+    return out;
+  }
+  if (!t.assignee.empty()) {
+    by_priority('a', t.assignee);
+    if (t.state == TaskRecord::State::kDelegated) by_priority('d', t.assignee);
+    return out;
+  }
+  for (const std::string& g : t.candidate_groups) by_priority('g', g);
+  for (const std::string& u : t.candidate_users) by_priority('u', u);
+  if (t.candidate_groups.empty() && t.candidate_users.empty()) {
+    out.push_back(KeyEncoder(OpenInboxPrefix()).I64Desc(t.priority).U64(t.id).Take());
+  }
+  return out;
+}
+
+void WriteTask(Txn& txn, const std::optional<TaskRecord>& before,
+               const std::optional<TaskRecord>& after) {
+  std::set<std::string> old_keys;
+  if (before) {
+    for (std::string& k : InboxKeys(*before)) old_keys.insert(std::move(k));
+  }
+  std::set<std::string> new_keys;
+  if (after) {
+    for (std::string& k : InboxKeys(*after)) new_keys.insert(std::move(k));
+  }
+  for (const std::string& k : old_keys) {
+    if (!new_keys.contains(k)) txn.Delete(ColumnFamily::kIndexes, k);
+  }
+  for (const std::string& k : new_keys) {
+    if (!old_keys.contains(k)) txn.Put(ColumnFamily::kIndexes, k, "");
+  }
+  const std::uint64_t id = after ? after->id : before->id;
+  if (after) {
+    txn.Put(ColumnFamily::kTasks, keys::Task(id), EncodeTask(*after));
+  } else {
+    txn.Delete(ColumnFamily::kTasks, keys::Task(id));
+  }
+}
+
+}  // namespace quire::workflow

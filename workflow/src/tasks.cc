@@ -1,0 +1,235 @@
+// The Runtime's human-task commands: claim, unclaim, delegate, resolve, reassign, postpone,
+// escalate, comment, complete — each checked by task_rights.cc and recorded in history with
+// the acting user (and whom they stood in for).
+#include <boost/json/serialize.hpp>
+
+#include "json_fields.h"
+#include "keys.h"
+#include "org.h"
+#include "quire/storage/key_codec.h"
+#include "runtime.h"
+
+namespace quire::workflow {
+namespace json = boost::json;
+
+namespace {
+std::string IdText(std::uint64_t id) { return std::to_string(id); }
+constexpr std::int64_t kEscalationPriorityStep = 10;
+}  // namespace
+
+Result<TaskRecord> Runtime::ReadTask(std::uint64_t task) {
+  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> raw,
+                         txn_.Get(ColumnFamily::kTasks, keys::Task(task)));
+  if (!raw) {
+    return Error::NotFound("task " + IdText(task) +
+                           " is not open: it does not exist, or was completed or cancelled");
+  }
+  return DecodeTask(*raw);
+}
+
+Result<ActorFacts> Runtime::Facts(const std::string& user, const TaskRecord& task) {
+  ActorFacts f;
+  f.user = user;
+  QUIRE_ASSIGN_OR_RETURN(std::optional<User> u, org::FindUser(txn_, user));
+  f.active = u && u->active;
+  if (!f.active) return f;
+  QUIRE_ASSIGN_OR_RETURN(f.groups, org::GroupsOf(txn_, user));
+  QUIRE_ASSIGN_OR_RETURN(f.standing_in_for, org::StandingInFor(txn_, user, txn_.now()));
+  for (auto [who, out] : {std::pair{&task.assignee, &f.assignee_supervisor},
+                          std::pair{&task.owner, &f.owner_supervisor}}) {
+    if (who->empty()) continue;
+    QUIRE_ASSIGN_OR_RETURN(std::optional<User> w, org::FindUser(txn_, *who));
+    if (w) *out = w->supervisor;
+  }
+  return f;
+}
+
+void Runtime::DropTask(const TaskRecord& task) {
+  WriteTask(txn_, task, std::nullopt);
+  if (task.postponed && task.follow_up) {
+    txn_.Delete(ColumnFamily::kTimers, FollowUpTimerKey(*task.follow_up, task.id));
+  }
+  // Comments go with the task; history keeps the record of them.
+  const std::string prefix = storage::KeyEncoder().U8('c').U64(task.id).Take();
+  if (auto comments = txn_.Scan(ColumnFamily::kTasks, prefix, 10'000)) {
+    for (const auto& [key, value] : *comments) txn_.Delete(ColumnFamily::kTasks, key);
+  }
+}
+
+Result<void> Runtime::TaskFollowUpDue(std::uint64_t task) {
+  auto t = ReadTask(task);
+  if (!t) return Ok();  // completed or cancelled meanwhile
+  if (!t->postponed || !t->follow_up || *t->follow_up > txn_.now_ms()) {
+    return Ok();  // postponed again, to a later date
+  }
+  TaskRecord back = *t;
+  back.postponed = false;
+  WriteTask(txn_, *t, back);  // back in the inbox
+  TaskHistory(back, "task_follow_up_due", {});
+  return Ok();
+}
+
+Result<TaskRecord> Runtime::ActOnTask(const TaskCommand& c) {
+  QUIRE_ASSIGN_OR_RETURN(TaskRecord t, ReadTask(c.task));
+  const TaskRecord before = t;
+  TaskOp op = TaskOp::kClaim;
+  switch (c.action) {
+    case TaskAction::kClaim:
+      op = TaskOp::kClaim;
+      break;
+    case TaskAction::kUnclaim:
+      op = TaskOp::kUnclaim;
+      break;
+    case TaskAction::kDelegate:
+      op = TaskOp::kDelegate;
+      break;
+    case TaskAction::kResolve:
+      op = TaskOp::kResolve;
+      break;
+    case TaskAction::kReassign:
+      op = TaskOp::kReassign;
+      break;
+    case TaskAction::kPostpone:
+      op = TaskOp::kPostpone;
+      break;
+    case TaskAction::kEscalate:
+      op = TaskOp::kEscalate;
+      break;
+  }
+  QUIRE_ASSIGN_OR_RETURN(ActorFacts facts, Facts(c.actor, t));
+  QUIRE_ASSIGN_OR_RETURN(std::string as, CheckTaskRight(op, t, facts));
+  json::object data{{"user", c.actor}};
+  if (as != c.actor) data["actedFor"] = as;
+
+  auto target_user = [&](const std::string& id) -> Result<void> {
+    if (id.empty()) return Error::InvalidArgument("say to whom: {\"to\": userId}");
+    QUIRE_ASSIGN_OR_RETURN(std::optional<User> u, org::FindUser(txn_, id));
+    if (!u) return Error::InvalidArgument("'" + id + "' is not a user");
+    if (!u->active) return Error::InvalidArgument("user '" + id + "' is not active");
+    return Ok();
+  };
+  const char* kind = "task_claimed";
+  switch (c.action) {
+    case TaskAction::kClaim:
+      if (t.assignee.empty()) {
+        t.assignee = c.actor;
+        t.state = TaskRecord::State::kAssigned;
+        t.claimed = txn_.now_ms();
+      }
+      break;
+    case TaskAction::kUnclaim:
+      kind = "task_unclaimed";
+      t.assignee.clear();
+      t.owner.clear();
+      t.state = TaskRecord::State::kCreated;
+      break;
+    case TaskAction::kDelegate:
+      kind = "task_delegated";
+      QUIRE_RETURN_IF_ERROR(target_user(c.to));
+      if (t.owner.empty()) t.owner = t.assignee;
+      t.assignee = c.to;
+      t.state = TaskRecord::State::kDelegated;
+      data["to"] = c.to;
+      break;
+    case TaskAction::kResolve:
+      kind = "task_resolved";
+      t.assignee = t.owner;
+      t.state = TaskRecord::State::kAssigned;
+      break;
+    case TaskAction::kReassign:
+      kind = "task_reassigned";
+      QUIRE_RETURN_IF_ERROR(target_user(c.to));
+      t.assignee = c.to;
+      t.owner = c.to;  // ownership moves with it
+      t.state = TaskRecord::State::kAssigned;
+      if (t.claimed == 0) t.claimed = txn_.now_ms();
+      data["to"] = c.to;
+      break;
+    case TaskAction::kPostpone: {
+      kind = "task_postponed";
+      if (!c.follow_up) {
+        return Error::InvalidArgument("say until when: {\"followUp\": \"2026-12-01T09:00:00Z\"}");
+      }
+      const std::int64_t at = c.follow_up->time_since_epoch().count();
+      if (at <= txn_.now_ms()) {
+        return Error::InvalidArgument("the follow-up date must be in the future");
+      }
+      if (t.postponed && t.follow_up) {
+        txn_.Delete(ColumnFamily::kTimers, FollowUpTimerKey(*t.follow_up, t.id));
+      }
+      t.follow_up = at;
+      t.postponed = true;
+      txn_.Put(ColumnFamily::kTimers, FollowUpTimerKey(at, t.id), "");
+      if (!earliest_timer_ || at < *earliest_timer_) earliest_timer_ = at;
+      data["followUp"] = at;
+      break;
+    }
+    case TaskAction::kEscalate: {
+      kind = "task_escalated";
+      if (c.to.empty()) {
+        // To the supervisor of whoever holds it (else of the actor).
+        const std::string holder = t.assignee.empty() ? c.actor : t.assignee;
+        QUIRE_ASSIGN_OR_RETURN(std::optional<User> h, org::FindUser(txn_, holder));
+        if (!h || h->supervisor.empty()) {
+          return Error::InvalidArgument("'" + holder +
+                                        "' has no supervisor to escalate to; name a group");
+        }
+        t.assignee = h->supervisor;
+        t.state = TaskRecord::State::kAssigned;
+        data["to"] = h->supervisor;
+      } else {
+        QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> g,
+                               txn_.Get(ColumnFamily::kOrg, org::GroupKey(c.to)));
+        if (!g) return Error::InvalidArgument("'" + c.to + "' is not a group");
+        t.assignee.clear();
+        t.state = TaskRecord::State::kCreated;
+        t.candidate_groups = {c.to};
+        t.candidate_users.clear();
+        data["toGroup"] = c.to;
+      }
+      t.priority = std::min<std::int64_t>(100, t.priority + kEscalationPriorityStep);
+      ++t.escalations;
+      if (!c.reason.empty()) data["reason"] = c.reason;
+      break;
+    }
+  }
+  WriteTask(txn_, before, t);
+  TaskHistory(t, kind, std::move(data));
+  return t;
+}
+
+Result<void> Runtime::CompleteTaskAs(std::uint64_t task, const json::object& variables,
+                                     const std::string& user) {
+  QUIRE_ASSIGN_OR_RETURN(TaskRecord t, ReadTask(task));
+  QUIRE_ASSIGN_OR_RETURN(ActorFacts facts, Facts(user, t));
+  QUIRE_ASSIGN_OR_RETURN(std::string as, CheckTaskRight(TaskOp::kComplete, t, facts));
+  if (t.assignee.empty()) {
+    // Claimed and completed in one step.
+    const TaskRecord before = t;
+    t.assignee = user;
+    t.claimed = txn_.now_ms();
+    t.state = TaskRecord::State::kAssigned;
+    WriteTask(txn_, before, t);
+    TaskHistory(t, "task_claimed", {{"user", user}});
+  }
+  if (as != user) TaskHistory(t, "task_acted_for", {{"user", user}, {"actedFor", as}});
+  return CompleteTask(task, variables);
+}
+
+Result<void> Runtime::CommentOnTask(std::uint64_t task, const std::string& user,
+                                    const std::string& text) {
+  if (text.empty()) return Error::InvalidArgument("a comment needs text");
+  if (text.size() > 10'000) return Error::InvalidArgument("a comment holds at most 10,000 bytes");
+  QUIRE_ASSIGN_OR_RETURN(TaskRecord t, ReadTask(task));
+  QUIRE_ASSIGN_OR_RETURN(ActorFacts facts, Facts(user, t));
+  QUIRE_ASSIGN_OR_RETURN(std::string as, CheckTaskRight(TaskOp::kComment, t, facts));
+  const std::uint64_t seq = txn_.NewId();
+  txn_.Put(ColumnFamily::kTasks, storage::KeyEncoder().U8('c').U64(task).U64(seq).Take(),
+           json::serialize(json::object{{"a", user}, {"t", txn_.now_ms()}, {"text", text}}));
+  json::object data{{"user", user}, {"text", text}};
+  if (as != user) data["actedFor"] = as;
+  TaskHistory(t, "task_commented", std::move(data));
+  return Ok();
+}
+
+}  // namespace quire::workflow
