@@ -14,6 +14,7 @@
 #include "quire/server/camunda_routes.h"
 #include "quire/server/definition_routes.h"
 #include "quire/server/engine_routes.h"
+#include "quire/server/task_routes.h"
 #include "quire/server/http_server.h"
 #include "quire/server/system_routes.h"
 #include "quire/storage/store.h"
@@ -165,6 +166,7 @@ int RunServe(const std::vector<std::string>& args) {
         return eng.Deploy(xml, name, actor, ttl);
       });
   server::AddEngineRoutes(router, eng);
+  server::AddTaskRoutes(router, eng);
   server::AddCamundaRoutes(router, eng);
 
   server::HttpServer http(std::move(router), config.http);

@@ -58,6 +58,17 @@ struct Server {
   }
 };
 
+// One request with an acting user (task operations need one).
+Result<quire::testing::HttpReply> FetchAs(std::uint16_t port, const std::string& method,
+                                          const std::string& target, const std::string& body,
+                                          const std::string& user) {
+  auto connection = quire::testing::HttpConnection::Connect(port);
+  if (!connection) return connection.error();
+  QUIRE_RETURN_IF_ERROR(connection->Send(
+      quire::testing::MakeRequest(method, target, body, {{"X-Quire-User", user}})));
+  return connection->ReadReply();
+}
+
 struct Acknowledged {
   std::mutex mu;
   std::map<std::string, std::string> started;  // business key → instance id
@@ -87,7 +98,7 @@ void Load(std::uint16_t port, int worker, std::atomic<bool>& stop, Acknowledged&
     }
     ++next;
     if (next % 2 == 0) {
-      auto done = Fetch(port, "POST", "/api/tasks/" + task + "/complete", "{}");
+      auto done = FetchAs(port, "POST", "/api/tasks/" + task + "/complete", "{}", "clerk");
       if (!done) return;
       if (done->status == 204) {
         std::lock_guard lock(ack.mu);
@@ -110,6 +121,9 @@ TEST(EngineCrashTest, AcknowledgedCommandsSurviveSigkillExactlyOnce) {
       auto d = Fetch(server.port, "POST", "/api/deployments", kProcess);
       ASSERT_TRUE(d);
       ASSERT_EQ(d->status, 201) << d->body;
+      auto u = FetchAs(server.port, "POST", "/api/users", R"({"id": "clerk"})", "admin");
+      ASSERT_TRUE(u);
+      ASSERT_EQ(u->status, 201) << u->body;
     }
     std::atomic<bool> stop{false};
     std::vector<std::thread> workers;
@@ -141,13 +155,31 @@ TEST(EngineCrashTest, AcknowledgedCommandsSurviveSigkillExactlyOnce) {
   }
   for (const auto& [key, n] : keys) EXPECT_EQ(n, 1) << "business key " << key;
 
-  auto tasks = Fetch(server.port, "GET", "/api/tasks");
-  ASSERT_TRUE(tasks);
-  std::map<std::string, int> open_tasks;  // instance → open tasks
-  const json::value task_list = json::parse(tasks->body);
-  for (const json::value& t : task_list.at("tasks").as_array()) {
-    ++open_tasks[std::string(t.at("instanceId").as_string())];
+  // Open tasks per instance, as the task index has them.
+  std::map<std::string, int> open_tasks;
+  for (const auto& [id, instance] : by_id) {
+    auto tasks = Fetch(server.port, "GET", "/api/tasks?instance=" + id);
+    ASSERT_TRUE(tasks);
+    ASSERT_EQ(tasks->status, 200) << tasks->body;
+    const json::value task_list = json::parse(tasks->body);
+    open_tasks[id] = static_cast<int>(task_list.at("tasks").as_array().size());
   }
+  // ... and as the open-tasks inbox view has them: the same tasks.
+  std::size_t in_view = 0;
+  std::string after;
+  for (;;) {
+    auto page = Fetch(server.port, "GET",
+                      "/api/tasks?view=open&limit=1000" + (after.empty() ? "" : "&after=" + after));
+    ASSERT_TRUE(page);
+    ASSERT_EQ(page->status, 200) << page->body;
+    const json::value body = json::parse(page->body);
+    in_view += body.at("tasks").as_array().size();
+    if (body.at("next").is_null()) break;
+    after = std::string(body.at("next").as_string());
+  }
+  std::size_t total_open = 0;
+  for (const auto& [id, n] : open_tasks) total_open += static_cast<std::size_t>(n);
+  EXPECT_EQ(in_view, total_open);
 
   for (const auto& [key, id] : ack.started) {
     ASSERT_TRUE(by_id.contains(id)) << "acknowledged start lost: " << key;
@@ -173,7 +205,7 @@ TEST(EngineCrashTest, AcknowledgedCommandsSurviveSigkillExactlyOnce) {
   int completed_now = 0;
   for (const auto& [id, task] : ack.tasks) {
     if (ack.completed.contains(id) || by_id[id].at("state").as_string() != "active") continue;
-    auto done = Fetch(server.port, "POST", "/api/tasks/" + task + "/complete", "{}");
+    auto done = FetchAs(server.port, "POST", "/api/tasks/" + task + "/complete", "{}", "clerk");
     ASSERT_TRUE(done);
     EXPECT_EQ(done->status, 204) << done->body;
     if (++completed_now == 5) break;

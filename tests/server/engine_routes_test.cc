@@ -9,6 +9,7 @@
 #include "quire/base/clock.h"
 #include "quire/server/definition_routes.h"
 #include "quire/server/http_server.h"
+#include "quire/server/task_routes.h"
 #include "quire/testing/http_client.h"
 #include "quire/testing/result_matchers.h"
 #include "quire/testing/temp_dir.h"
@@ -49,11 +50,13 @@ class EngineRoutesTest : public ::testing::Test {
                           return engine_->Deploy(xml, name, actor, ttl);
                         });
     AddEngineRoutes(router, *engine_);
+    AddTaskRoutes(router, *engine_);
     HttpServerOptions options;
     options.port = 0;
     server_ = std::make_unique<HttpServer>(std::move(router), options);
     ASSERT_THAT(server_->Start(), IsOk());
     ASSERT_EQ(Call("POST", "/api/deployments", kOrder).status, 201);
+    ASSERT_EQ(Call("POST", "/api/users", R"({"id": "anna", "name": "Anna"})", "admin").status, 201);
   }
 
   void TearDown() override {
@@ -61,9 +64,18 @@ class EngineRoutesTest : public ::testing::Test {
     engine_.reset();
   }
 
-  HttpReply Call(const std::string& method, const std::string& target,
-                 const std::string& body = "") {
-    auto reply = Fetch(server_->port(), method, target, body);
+  HttpReply Call(const std::string& method, const std::string& target, const std::string& body = "",
+                 const std::string& user = "") {
+    if (user.empty()) {
+      auto reply = Fetch(server_->port(), method, target, body);
+      EXPECT_TRUE(reply.has_value());
+      return reply.value_or(HttpReply{});
+    }
+    auto connection = quire::testing::HttpConnection::Connect(server_->port());
+    EXPECT_TRUE(connection.has_value());
+    EXPECT_TRUE(connection->Send(
+        quire::testing::MakeRequest(method, target, body, {{"X-Quire-User", user}})));
+    auto reply = connection->ReadReply();
     EXPECT_TRUE(reply.has_value());
     return reply.value_or(HttpReply{});
   }
@@ -98,6 +110,10 @@ TEST_F(EngineRoutesTest, StartCompleteCorrelateAndReadHistory) {
 
   EXPECT_EQ(
       Call("POST", "/api/tasks/" + task + "/complete", R"({"variables": {"ok": true}})").status,
+      401);  // who is acting?
+  EXPECT_EQ(
+      Call("POST", "/api/tasks/" + task + "/complete", R"({"variables": {"ok": true}})", "anna")
+          .status,
       204);
   const HttpReply waiting = Call("GET", "/api/instances/" + id);
   ASSERT_EQ(waiting.status, 200);
@@ -125,7 +141,7 @@ TEST_F(EngineRoutesTest, IncidentsAreListedAndRetried) {
       Call("POST", "/api/processes/order/instances", R"({"variables": {"order": "B"}})");
   const std::string id(Json(started).at("id").as_string());
   const std::string task(Json(started).at("tasks").at(0).as_string());
-  Call("POST", "/api/tasks/" + task + "/complete");
+  Call("POST", "/api/tasks/" + task + "/complete", "", "anna");
   Call("POST", "/api/messages", R"({"name": "paid", "correlationKey": "B"})");
   engine_->WaitIdle();
   const HttpReply incidents = Call("GET", "/api/incidents");
@@ -158,7 +174,7 @@ TEST_F(EngineRoutesTest, BadRequestsGetClearErrors) {
   EXPECT_EQ(unwaited.status, 404);
   EXPECT_THAT(unwaited.body, HasSubstr("ttl"));
   EXPECT_EQ(Call("POST", "/api/messages", R"({"correlationKey": "zz"})").status, 400);
-  EXPECT_EQ(Call("POST", "/api/tasks/12345/complete").status, 404);
+  EXPECT_EQ(Call("POST", "/api/tasks/12345/complete", "", "anna").status, 404);
   EXPECT_EQ(Call("GET", "/api/history?from=yesterday&to=now").status, 400);
   const HttpReply ttl = Call("POST", "/api/deployments?historyTimeToLive=forever", kOrder);
   EXPECT_EQ(ttl.status, 400);

@@ -13,6 +13,7 @@
 #include "quire/server/engine_routes.h"
 #include "quire/server/http_server.h"
 #include "quire/server/system_routes.h"
+#include "quire/server/task_routes.h"
 #include "quire/testing/http_client.h"
 #include "quire/testing/result_matchers.h"
 #include "quire/testing/temp_dir.h"
@@ -37,6 +38,7 @@ TEST(OpenApiTest, DocumentsEveryRouteAndNoOther) {
   auto engine = workflow::Engine::Open(*store, repository, clock, connectors);
   ASSERT_TRUE(engine);
   AddEngineRoutes(router, **engine);
+  AddTaskRoutes(router, **engine);
   AddCamundaRoutes(router, **engine);
 
   const boost::json::value doc = boost::json::parse(OpenApiDocument());
