@@ -1,10 +1,10 @@
 // The rules of BPMN elements that the reader cannot see one element at a time: which
 // triggers each kind of event may have, what events refer to, gateway outgoing flows,
 // subprocess start events, link pairs, multi-instance inputs.
+#include <re2/re2.h>
 #include <algorithm>
 #include <charconv>
 #include <map>
-#include <regex>
 #include <set>
 
 #include "quire/definitions/iso8601.h"
@@ -309,17 +309,18 @@ class RuleChecker {
     if (f.min_length && f.max_length && *f.min_length > *f.max_length) {
       Error(e, where + " has minLength greater than maxLength");
     }
-    // libstdc++ compiles (and matches) regular expressions recursively, one stack frame
-    // per atom: a long pattern overflows the stack. Patterns are for field values.
-    constexpr std::size_t kMaxPattern = 300;
+    // Patterns are matched with RE2 when a task is completed: check them the same way.
+    constexpr std::size_t kMaxPattern = 1000;
     if (f.pattern.size() > kMaxPattern) {
       Error(e, where + " has a pattern of " + std::to_string(f.pattern.size()) +
                    " characters; at most " + std::to_string(kMaxPattern) + " are allowed");
     } else if (!f.pattern.empty()) {
-      try {
-        std::regex check(f.pattern, std::regex::ECMAScript);
-      } catch (const std::regex_error& error) {
-        Error(e, where + " has a pattern that is not a regular expression: " + error.what());
+      RE2::Options options;
+      options.set_log_errors(false);
+      const RE2 check(f.pattern, options);
+      if (!check.ok()) {
+        Error(e, where + " has a pattern that is not a regular expression Quire can run (" +
+                     check.error() + "); backreferences and lookaround are not supported");
       }
     }
   }

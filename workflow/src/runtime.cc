@@ -6,6 +6,7 @@
 #include <cmath>
 #include <set>
 
+#include "form_validation.h"
 #include "json_fields.h"
 #include "keys.h"
 #include "quire/definitions/iso8601.h"
@@ -1784,6 +1785,8 @@ Result<void> Runtime::CompleteTask(std::uint64_t task, const json::object& varia
     return Error::Corruption("task " + IdText(task) + " has no active element in instance " +
                              IdText(l->st.id));
   }
+  const Element& el = El(*l, ei->element);
+  QUIRE_RETURN_IF_ERROR(ValidateForm(el.task.form_fields, variables, record.name));
   DropTask(record);
   ei->task = 0;
   History(*l, ei->element, "task_completed", {{"task", IdText(task)}, {"variables", variables}});
