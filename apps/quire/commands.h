@@ -36,4 +36,12 @@ std::string StartUsage();
 int RunIncidents(const std::vector<std::string>& args);
 std::string IncidentsUsage();
 
+// quire tasks list|show|claim|... (see TasksUsage)
+int RunTasks(const std::vector<std::string>& args);
+std::string TasksUsage();
+
+// quire org import FILE | users | groups
+int RunOrg(const std::vector<std::string>& args);
+std::string OrgUsage();
+
 }  // namespace quire::app

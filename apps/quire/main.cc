@@ -20,6 +20,8 @@ Commands:
   start     start an instance of a deployed process in a store
   run       run a BPMN file headless and print its trail (a designer's test run)
   incidents list the open incidents of a store, or retry one
+  tasks     list an inbox, or claim, complete, delegate... a task (--as USER)
+  org       import users and groups from CSV, list them
   version   print the version
   help      show this overview, or a command's options: quire help <command>
 
@@ -49,6 +51,14 @@ int Help(const std::vector<std::string>& args) {
   }
   if (args[0] == "run") {
     std::cout << quire::app::RunUsage();
+    return quire::app::kExitOk;
+  }
+  if (args[0] == "tasks") {
+    std::cout << quire::app::TasksUsage();
+    return quire::app::kExitOk;
+  }
+  if (args[0] == "org") {
+    std::cout << quire::app::OrgUsage();
     return quire::app::kExitOk;
   }
   if (args[0] == "incidents") {
@@ -89,6 +99,8 @@ int main(int argc, char** argv) {
   if (command == "run") return quire::app::RunRun(args);
   if (command == "start") return quire::app::RunStart(args);
   if (command == "incidents") return quire::app::RunIncidents(args);
+  if (command == "tasks") return quire::app::RunTasks(args);
+  if (command == "org") return quire::app::RunOrg(args);
 
   std::cerr << "quire: unknown command '" << command << "'; run 'quire help' for the list\n";
   return quire::app::kExitUsage;

@@ -14,9 +14,9 @@
 #include "quire/server/camunda_routes.h"
 #include "quire/server/definition_routes.h"
 #include "quire/server/engine_routes.h"
-#include "quire/server/task_routes.h"
 #include "quire/server/http_server.h"
 #include "quire/server/system_routes.h"
+#include "quire/server/task_routes.h"
 #include "quire/storage/store.h"
 #include "quire/workflow/engine.h"
 

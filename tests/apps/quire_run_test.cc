@@ -213,3 +213,87 @@ TEST(QuireIncidentsTest, ListsAndRetriesIncidentsOfAStore) {
 
 }  // namespace
 }  // namespace quire
+
+namespace quire {
+namespace {
+
+const char* kSalesTask = R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="urn:t">
+  <process id="lead" isExecutable="true">
+    <startEvent id="s"/><userTask id="qualify" name="Qualify lead" camunda:candidateGroups="sales"/>
+    <endEvent id="e"/>
+    <sequenceFlow id="f1" sourceRef="s" targetRef="qualify"/>
+    <sequenceFlow id="f2" sourceRef="qualify" targetRef="e"/>
+  </process></definitions>)";
+
+TEST(QuireOrgTest, ImportsACsvOrganisationOrNothingAtAll) {
+  TempDir dir;
+  const std::string data = dir.Sub("data").string();
+  const std::string bad = Write(dir, "bad.csv",
+                                "id,name,supervisor,groups\n"
+                                "anna,Anna,nobody,sales\n"
+                                "anna,Anna again,,sales\n");
+  const CliRun refused = RunQuire({"org", "import", bad, "--data-dir", data});
+  EXPECT_EQ(refused.code(), 1);
+  EXPECT_THAT(refused.err, HasSubstr("line 2: supervisor 'nobody'"));
+  EXPECT_THAT(refused.err, HasSubstr("line 3: user 'anna' appears twice"));
+  EXPECT_THAT(refused.err, HasSubstr("nothing was imported"));
+  EXPECT_EQ(RunQuire({"org", "users", "--data-dir", data}).out, "");
+
+  const std::string good = Write(dir, "org.csv",
+                                 "id,name,email,supervisor,groups\n"
+                                 "anna,Anna Berg,anna@example.com,maria,sales;north\n"
+                                 "\"ben\",\"Ben, Jr.\",ben@example.com,maria,sales\n"
+                                 "maria,Maria,maria@example.com,,managers\n");
+  const CliRun imported = RunQuire({"org", "import", good, "--data-dir", data});
+  ASSERT_EQ(imported.code(), 0) << imported.err;
+  EXPECT_THAT(imported.out, HasSubstr("imported 3 users and 3 groups"));
+  const CliRun users = RunQuire({"org", "users", "--data-dir", data});
+  EXPECT_THAT(users.out, HasSubstr(R"("id":"ben","name":"Ben, Jr.")"));
+  EXPECT_THAT(users.out, HasSubstr(R"("supervisor":"maria")"));
+  EXPECT_THAT(RunQuire({"org", "groups", "--data-dir", data}).out,
+              HasSubstr(R"({"id":"sales","name":"sales","members":["anna","ben"]})"));
+}
+
+TEST(QuireTasksTest, ListClaimAndCompleteAsAUser) {
+  TempDir dir;
+  const std::string data = dir.Sub("data").string();
+  ASSERT_EQ(
+      RunQuire({"org", "import", Write(dir, "org.csv", "id,groups\nanna,sales\ndave,service\n"),
+                "--data-dir", data})
+          .code(),
+      0);
+  ASSERT_EQ(RunQuire({"deploy", "--data-dir", data, Write(dir, "lead.bpmn", kSalesTask)}).code(),
+            0);
+  const CliRun started = RunQuire({"start", "lead", "--data-dir", data});
+  ASSERT_EQ(started.code(), 0) << started.err;
+  const std::string task(started.Last().at("tasks").at(0).as_string());
+
+  const CliRun queue =
+      RunQuire({"tasks", "list", "--user", "anna", "--view", "group", "--data-dir", data});
+  EXPECT_EQ(queue.code(), 0) << queue.err;
+  EXPECT_THAT(queue.out, HasSubstr(R"("name":"Qualify lead")"));
+  EXPECT_EQ(
+      RunQuire({"tasks", "list", "--user", "dave", "--view", "group", "--data-dir", data}).out, "");
+
+  const CliRun forbidden = RunQuire({"tasks", "claim", task, "--as", "dave", "--data-dir", data});
+  EXPECT_EQ(forbidden.code(), 1);
+  EXPECT_THAT(forbidden.err, HasSubstr("not one of its candidates"));
+  const CliRun claimed = RunQuire({"tasks", "claim", task, "--as", "anna", "--data-dir", data});
+  EXPECT_EQ(claimed.code(), 0) << claimed.err;
+  EXPECT_THAT(claimed.out, HasSubstr(R"("assignee":"anna")"));
+  EXPECT_THAT(RunQuire({"tasks", "list", "--user", "anna", "--data-dir", data}).out,
+              HasSubstr(task));
+  EXPECT_EQ(
+      RunQuire({"tasks", "complete", task, "--data", "[1]", "--as", "anna", "--data-dir", data})
+          .code(),
+      2);
+  const CliRun done = RunQuire({"tasks", "complete", task, "--data", R"({"qualified": true})",
+                                "--as", "anna", "--data-dir", data});
+  EXPECT_EQ(done.code(), 0) << done.err;
+  EXPECT_EQ(RunQuire({"tasks", "list", "--user", "anna", "--data-dir", data}).out, "");
+  EXPECT_EQ(RunQuire({"tasks", "claim", task, "--data-dir", data}).code(), 2);  // no --as
+}
+
+}  // namespace
+}  // namespace quire
