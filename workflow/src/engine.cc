@@ -209,6 +209,9 @@ class EngineImpl final : public Engine {
                  ++external_epoch_;
                }
                external_wake_.notify_all();
+             },
+             [this](const std::string& process, std::uint32_t version) {
+               return LoadModel(process, version);
              }} {}
 
   ~EngineImpl() override {
@@ -522,6 +525,33 @@ class EngineImpl final : public Engine {
       QUIRE_ASSIGN_OR_RETURN(TaskRecord t, rt.ActOnTask(command));
       return ToInfo(t);
     });
+  }
+
+  void ActOnTaskAsync(TaskCommand command,
+                      std::move_only_function<void(Result<TaskInfo>)> done) override {
+    const std::string actor = command.actor;
+    Submit<TaskInfo>(
+        actor,
+        [command = std::move(command)](Runtime& rt) -> Result<TaskInfo> {
+          QUIRE_ASSIGN_OR_RETURN(TaskRecord t, rt.ActOnTask(command));
+          return ToInfo(t);
+        },
+        std::move(done));
+  }
+
+  void CompleteTaskAsAsync(TaskId task, json::object variables, std::string user,
+                           std::move_only_function<void(Result<void>)> done) override {
+    const std::string actor = user;
+    Submit<bool>(
+        actor,
+        [task, variables = std::move(variables),
+         user = std::move(user)](Runtime& rt) -> Result<bool> {
+          QUIRE_RETURN_IF_ERROR(rt.CompleteTaskAs(task, variables, user));
+          return true;
+        },
+        [done = std::move(done)](Result<bool> r) mutable {
+          done(r ? Ok() : Result<void>(r.error()));
+        });
   }
 
   Result<void> CompleteTaskAs(TaskId task, const json::object& variables,
@@ -1176,6 +1206,20 @@ class EngineImpl final : public Engine {
     return v;
   }
 
+  // Versions never change once deployed: their models are cached for good.
+  Result<std::shared_ptr<const definitions::Definitions>> LoadModel(const std::string& process,
+                                                                    std::uint32_t version) {
+    const auto key = std::pair(process, version);
+    {
+      std::lock_guard lock(models_mu_);
+      if (const auto it = models_.find(key); it != models_.end()) return it->second;
+    }
+    QUIRE_ASSIGN_OR_RETURN(auto defs, repository_.Load(process, version));
+    std::lock_guard lock(models_mu_);
+    models_.emplace(key, defs);
+    return defs;
+  }
+
   void InvalidateVersions() {
     std::lock_guard lock(versions_mu_);
     versions_.clear();
@@ -1280,6 +1324,10 @@ class EngineImpl final : public Engine {
   bool busy_ = false;                       // GUARDED_BY(mu_): the writer is running commands
   int in_flight_ = 0;                       // GUARDED_BY(mu_): groups not yet durable
   std::optional<std::int64_t> next_timer_;  // GUARDED_BY(mu_)
+
+  std::mutex models_mu_;
+  std::map<std::pair<std::string, std::uint32_t>, std::shared_ptr<const definitions::Definitions>>
+      models_;  // GUARDED_BY(models_mu_)
 
   std::mutex versions_mu_;
   std::map<std::pair<std::string, std::uint32_t>, definitions::ProcessVersion>

@@ -161,6 +161,7 @@ Result<JobRecord> DecodeJob(std::string_view bytes) {
 
 struct Runtime::Loaded {
   InstanceState st;
+  std::string stored;  // the record as loaded: an unchanged instance is not written again
   std::shared_ptr<const definitions::Definitions> defs;
   const definitions::Process* process = nullptr;
   const ProcessInfo* info = nullptr;
@@ -345,7 +346,8 @@ Result<Runtime::Loaded*> Runtime::Load(std::uint64_t instance) {
   if (!raw) return Error::NotFound("process instance " + IdText(instance) + " does not exist");
   auto l = std::make_unique<Loaded>();
   QUIRE_ASSIGN_OR_RETURN(l->st, DecodeInstance(*raw));
-  QUIRE_ASSIGN_OR_RETURN(l->defs, env_.repository.Load(l->st.process_id, l->st.version));
+  l->stored = std::move(*raw);
+  QUIRE_ASSIGN_OR_RETURN(l->defs, env_.load_model(l->st.process_id, l->st.version));
   l->process = l->defs->FindProcess(l->st.process_id);
   if (l->process == nullptr) {
     return Error::Corruption("process '" + l->st.process_id + "' is missing from its deployment");
@@ -367,7 +369,7 @@ Result<Runtime::Loaded*> Runtime::StartAt(const definitions::ProcessVersion& ver
                                           ElementIndex start, json::object variables,
                                           const std::string& business_key,
                                           std::uint64_t parent_instance, std::uint32_t parent_key) {
-  QUIRE_ASSIGN_OR_RETURN(auto defs, env_.repository.Load(version.process_id, version.version));
+  QUIRE_ASSIGN_OR_RETURN(auto defs, env_.load_model(version.process_id, version.version));
   const definitions::Process* process = defs->FindProcess(version.process_id);
   if (process == nullptr) {
     return Error::NotFound("process '" + version.process_id + "' is not in its deployment");
@@ -1756,7 +1758,7 @@ Result<StartResult> Runtime::Start(const StartRequest& request) {
   }
   ElementIndex start = kNoElement;
   if (!request.start_element.empty()) {
-    QUIRE_ASSIGN_OR_RETURN(auto defs, env_.repository.Load(version.process_id, version.version));
+    QUIRE_ASSIGN_OR_RETURN(auto defs, env_.load_model(version.process_id, version.version));
     const definitions::Process* p = defs->FindProcess(version.process_id);
     start = p == nullptr ? kNoElement : p->Find(request.start_element);
     if (start == kNoElement || p->elements[start].kind != ElementKind::kStartEvent ||
@@ -2219,7 +2221,7 @@ Result<void> Runtime::ArmStartEvents(const definitions::ProcessVersion& latest) 
       }
     }
   }
-  QUIRE_ASSIGN_OR_RETURN(auto defs, env_.repository.Load(latest.process_id, latest.version));
+  QUIRE_ASSIGN_OR_RETURN(auto defs, env_.load_model(latest.process_id, latest.version));
   const definitions::Process* p = defs->FindProcess(latest.process_id);
   if (p == nullptr) return Error::NotFound("process '" + latest.process_id + "' not deployed");
   json::array timers;
@@ -2480,7 +2482,10 @@ Result<std::size_t> Runtime::CleanupHistory(std::size_t batch) {
 
 Result<void> Runtime::Finish() {
   for (Loaded* l : order_) {
-    txn_.Put(ColumnFamily::kInstances, keys::Instance(l->st.id), EncodeInstance(l->st));
+    if (std::string record = EncodeInstance(l->st); record != l->stored) {
+      txn_.Put(ColumnFamily::kInstances, keys::Instance(l->st.id), record);
+      l->stored = std::move(record);
+    }
     if (!l->history.empty()) {
       const std::uint64_t seq = txn_.NewSeq(l->history.size());
       txn_.Put(

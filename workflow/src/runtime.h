@@ -45,6 +45,10 @@ struct RuntimeEnv {
   std::function<void(std::uint64_t job, std::int64_t due, std::int64_t priority)> enqueue_job;
   // Called after commit when an external job may have become available.
   std::function<void()> external_available;
+  // The model of a deployed version (immutable; cached by the engine).
+  std::function<Result<std::shared_ptr<const definitions::Definitions>>(const std::string& process,
+                                                                        std::uint32_t version)>
+      load_model;
 };
 
 struct JobRecord {

@@ -51,6 +51,7 @@ std::string EncodeTask(const TaskRecord& t) {
   if (!t.business_key.empty()) o["bk"] = t.business_key;
   if (t.escalations != 0) o["esc"] = t.escalations;
   if (t.postponed) o["pp"] = true;
+  if (t.comments != 0) o["cm"] = t.comments;
   return json::serialize(o);
 }
 
@@ -81,6 +82,7 @@ Result<TaskRecord> DecodeTask(std::string_view bytes) {
   t.business_key = StrOf(o, "bk");
   t.escalations = static_cast<int>(IntOf(o, "esc"));
   t.postponed = o.contains("pp");
+  t.comments = static_cast<int>(IntOf(o, "cm"));
   return t;
 }
 

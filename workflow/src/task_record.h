@@ -50,6 +50,7 @@ struct TaskRecord {
   // follow-up date ahead), cleared by the follow-up timer. Stored, so that the inbox
   // entries a task has never depend on when they are computed.
   bool postponed = false;
+  int comments = 0;  // how many comments it has (so that dropping it reads none otherwise)
 };
 
 const char* TaskStateName(TaskRecord::State state);

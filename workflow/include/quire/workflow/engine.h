@@ -321,9 +321,13 @@ class Engine {
   // Errors: kNotFound (task), kForbidden (not allowed, says why), kConflict (claimed by
   // someone else meanwhile, names them), kInvalidArgument (bad target user or date).
   virtual Result<TaskInfo> ActOnTask(const TaskCommand& command) = 0;
+  virtual void ActOnTaskAsync(TaskCommand command,
+                              std::move_only_function<void(Result<TaskInfo>)> done) = 0;
   // Completes a task as `user`, checking their rights; see CompleteTask for the effect.
   virtual Result<void> CompleteTaskAs(TaskId task, const boost::json::object& variables,
                                       const std::string& user) = 0;
+  virtual void CompleteTaskAsAsync(TaskId task, boost::json::object variables, std::string user,
+                                   std::move_only_function<void(Result<void>)> done) = 0;
   virtual Result<void> CommentOnTask(TaskId task, const std::string& user,
                                      const std::string& text) = 0;
   virtual Result<std::vector<TaskComment>> TaskComments(TaskId task) const = 0;
