@@ -25,6 +25,7 @@ inline std::string Bpmn(const std::string& body, const std::string& root_extras 
              xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
              xmlns:zeebe="http://camunda.org/schema/zeebe/1.0"
              xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
+             xmlns:quire="urn:quire:bpmn:1.0"
              id="d" targetNamespace="urn:test">
 )" + root_extras +
          body + "\n</definitions>\n";

@@ -262,3 +262,65 @@ TEST_F(TasksTest, CompletingAnUnclaimedTaskClaimsItForACandidateOnly) {
 
 }  // namespace
 }  // namespace quire::workflow::testing
+
+namespace quire::workflow::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using namespace std::chrono_literals;
+
+TEST_F(TasksTest, EscalationRulesFromTheModelRemindThenMoveTheTaskAcrossARestart) {
+  Deploy(Bpmn(R"(<process id="offer" isExecutable="true">
+    <startEvent id="s"/>
+    <userTask id="prepare" camunda:candidateGroups="sales" camunda:dueDate="P2D">
+      <extensionElements>
+        <quire:escalation after="P1D" action="notify" notify="assignee"/>
+        <quire:escalation after="P3D" action="supervisor" raisePriority="20" notify="supervisor"/>
+        <quire:escalation after="due+P5D" action="reassign" group="service"/>
+      </extensionElements>
+    </userTask>
+    <endEvent id="e"/>
+    <sequenceFlow id="f1" sourceRef="s" targetRef="prepare"/>
+    <sequenceFlow id="f2" sourceRef="prepare" targetRef="e"/></process>)"));
+  const InstanceId id = Start("offer");
+  const TaskId t = Tasks(id).at(0).id;
+  TaskCommand claim;
+  claim.action = TaskAction::kClaim;
+  claim.task = t;
+  claim.actor = "anna";
+  ASSERT_TRUE(engine_->ActOnTask(claim));
+  Advance(25h);  // reminder only
+  EXPECT_EQ(engine_->GetTask(t)->assignee, "anna");
+  Restart();
+  Advance(48h);  // day 3: to anna's supervisor, priority raised
+  auto task = engine_->GetTask(t);
+  EXPECT_EQ(task->assignee, "maria");
+  EXPECT_EQ(task->priority, 70);
+  EXPECT_EQ(task->escalations, 1);
+  Advance(4 * 24h);  // due (day 2) + 5 days: to the service queue
+  EXPECT_THAT(View("dave", TaskView::kGroup), ElementsAre(t));
+  std::vector<std::string> rules;
+  const auto history = engine_->History(id);
+  for (const HistoryEvent& e : *history) {
+    if (e.kind == "task_escalation_rule") rules.emplace_back(e.data.at("action").as_string());
+  }
+  EXPECT_THAT(rules, ElementsAre("notify", "supervisor", "group"));
+}
+
+TEST_F(TasksTest, ACompletedTaskEscalatesNoMore) {
+  Deploy(Bpmn(R"(<process id="quick" isExecutable="true">
+    <startEvent id="s"/>
+    <userTask id="t"><extensionElements>
+      <quire:escalation after="PT1H" action="reassign" group="service"/>
+    </extensionElements></userTask>
+    <endEvent id="e"/>
+    <sequenceFlow id="f1" sourceRef="s" targetRef="t"/>
+    <sequenceFlow id="f2" sourceRef="t" targetRef="e"/></process>)"));
+  const InstanceId id = Start("quick");
+  ASSERT_TRUE(engine_->CompleteTaskAs(Tasks(id).at(0).id, {}, "anna"));
+  Advance(2h);
+  EXPECT_FALSE(engine_->NextTimerDue().has_value());
+}
+
+}  // namespace
+}  // namespace quire::workflow::testing

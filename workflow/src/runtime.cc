@@ -1,5 +1,7 @@
 #include "runtime.h"
 
+#include "runtime_loaded.h"
+
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -158,25 +160,6 @@ Result<JobRecord> DecodeJob(std::string_view bytes) {
 
 // ---------------------------------------------------------------------------------------
 // Loaded instances and variables
-
-struct Runtime::Loaded {
-  InstanceState st;
-  std::string stored;  // the record as loaded: an unchanged instance is not written again
-  std::shared_ptr<const definitions::Definitions> defs;
-  const definitions::Process* process = nullptr;
-  const ProcessInfo* info = nullptr;
-  std::deque<Step> agenda;
-  struct PendingTrigger {
-    std::uint32_t owner;
-    ElementIndex trigger;
-    json::object variables;
-  };
-  std::deque<PendingTrigger> triggers;
-  std::set<std::uint32_t> check;
-  json::array history;
-  bool ended_now = false;
-  bool has_inclusive_joins = false;
-};
 
 Runtime::Runtime(RuntimeEnv& env, Txn& txn, std::string actor)
     : env_(env), txn_(txn), actor_(std::move(actor)) {}
@@ -1582,6 +1565,7 @@ void Runtime::CreateTask(Loaded& l, std::uint32_t key) {
   task.form_key = spec.form_key;
   task.business_key = l.st.business_key;
   task.postponed = task.follow_up && *task.follow_up > txn_.now_ms();
+  ScheduleEscalations(task, spec);
   WriteTask(txn_, std::nullopt, task);
   if (task.postponed) {
     txn_.Put(ColumnFamily::kTimers, FollowUpTimerKey(*task.follow_up, task.id), "");
@@ -1918,6 +1902,11 @@ Result<void> Runtime::FireTimer(std::string_view key, std::string_view value) {
   if (instance == 0 && owner == 1) {  // a postponed task's follow-up date
     QUIRE_ASSIGN_OR_RETURN(std::uint64_t task, d.U64());
     QUIRE_RETURN_IF_ERROR(TaskFollowUpDue(task));
+    return Run();
+  }
+  if (instance == 0 && owner == 2) {  // a task's escalation rule
+    QUIRE_ASSIGN_OR_RETURN(std::uint64_t task, d.U64());
+    QUIRE_RETURN_IF_ERROR(TaskEscalationDue(task, trigger));
     return Run();
   }
   if (instance != 0) {

@@ -216,6 +216,10 @@ class Runtime {
   // entries and follow-up timer.
   void DropTask(const TaskRecord& task);
   Result<void> TaskFollowUpDue(std::uint64_t task);
+  // A rule of the task's <quire:escalation> list came due: remind, move to a group or to the
+  // supervisor, raise the priority; the notification is queued for the notifier.
+  Result<void> TaskEscalationDue(std::uint64_t task, std::uint32_t rule);
+  void ScheduleEscalations(TaskRecord& task, const definitions::TaskSpec& spec);
   void TaskHistory(const TaskRecord& task, const char* kind, boost::json::object data);
   void CreateJob(Loaded& l, std::uint32_t key);
   void StartCallActivity(Loaded& l, std::uint32_t key);

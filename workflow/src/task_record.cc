@@ -52,6 +52,11 @@ std::string EncodeTask(const TaskRecord& t) {
   if (t.escalations != 0) o["esc"] = t.escalations;
   if (t.postponed) o["pp"] = true;
   if (t.comments != 0) o["cm"] = t.comments;
+  if (!t.escalation_timers.empty()) {
+    json::array timers;
+    for (const auto& [rule, at] : t.escalation_timers) timers.push_back(json::array{rule, at});
+    o["et"] = std::move(timers);
+  }
   return json::serialize(o);
 }
 
@@ -83,6 +88,13 @@ Result<TaskRecord> DecodeTask(std::string_view bytes) {
   t.escalations = static_cast<int>(IntOf(o, "esc"));
   t.postponed = o.contains("pp");
   t.comments = static_cast<int>(IntOf(o, "cm"));
+  for (const json::value& e : ArrOf(o, "et")) {
+    if (e.is_array() && e.get_array().size() == 2 && e.get_array()[0].is_number() &&
+        e.get_array()[1].is_number()) {
+      t.escalation_timers.emplace_back(e.get_array()[0].to_number<std::uint32_t>(),
+                                       e.get_array()[1].to_number<std::int64_t>());
+    }
+  }
   return t;
 }
 
@@ -94,6 +106,10 @@ std::string OpenInboxPrefix() { return KeyEncoder().U8('I').U8('o').Take(); }
 
 std::string FollowUpTimerKey(std::int64_t due, std::uint64_t task) {
   return KeyEncoder().U8('T').I64(due).U64(0).U32(1).U32(0).U64(task).Take();
+}
+
+std::string EscalationTimerKey(std::int64_t due, std::uint32_t rule, std::uint64_t task) {
+  return KeyEncoder().U8('T').I64(due).U64(0).U32(2).U32(rule).U64(task).Take();
 }
 
 std::vector<std::string> InboxKeys(const TaskRecord& t) {

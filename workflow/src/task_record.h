@@ -51,6 +51,9 @@ struct TaskRecord {
   // entries a task has never depend on when they are computed.
   bool postponed = false;
   int comments = 0;  // how many comments it has (so that dropping it reads none otherwise)
+  // When each of the model's escalation rules fires (ms; by rule index), for the rules
+  // still ahead; their timers go with the task.
+  std::vector<std::pair<std::uint32_t, std::int64_t>> escalation_timers;
 };
 
 const char* TaskStateName(TaskRecord::State state);
@@ -70,5 +73,7 @@ std::string InboxPrefix(char view, std::string_view who);
 std::string OpenInboxPrefix();
 // The timer that brings a postponed task back at its follow-up date.
 std::string FollowUpTimerKey(std::int64_t due, std::uint64_t task);
+// The timer of escalation rule `rule` of a task.
+std::string EscalationTimerKey(std::int64_t due, std::uint32_t rule, std::uint64_t task);
 
 }  // namespace quire::workflow

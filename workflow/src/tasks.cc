@@ -6,8 +6,10 @@
 #include "json_fields.h"
 #include "keys.h"
 #include "org.h"
+#include "quire/definitions/iso8601.h"
 #include "quire/storage/key_codec.h"
 #include "runtime.h"
+#include "runtime_loaded.h"
 
 namespace quire::workflow {
 namespace json = boost::json;
@@ -52,6 +54,9 @@ void Runtime::DropTask(const TaskRecord& task) {
   if (task.postponed && task.follow_up) {
     txn_.Delete(ColumnFamily::kTimers, FollowUpTimerKey(*task.follow_up, task.id));
   }
+  for (const auto& [rule, at] : task.escalation_timers) {
+    txn_.Delete(ColumnFamily::kTimers, EscalationTimerKey(at, rule, task.id));
+  }
   // Comments go with the task; history keeps the record of them.
   if (task.comments == 0) return;
   const std::string prefix = storage::KeyEncoder().U8('c').U64(task.id).Take();
@@ -70,6 +75,88 @@ Result<void> Runtime::TaskFollowUpDue(std::uint64_t task) {
   back.postponed = false;
   WriteTask(txn_, *t, back);  // back in the inbox
   TaskHistory(back, "task_follow_up_due", {});
+  return Ok();
+}
+
+void Runtime::ScheduleEscalations(TaskRecord& task, const definitions::TaskSpec& spec) {
+  for (std::uint32_t i = 0; i < spec.escalations.size(); ++i) {
+    const definitions::EscalationRule& rule = spec.escalations[i];
+    Timestamp from = txn_.now();
+    if (rule.from_due_date) {
+      if (!task.due) continue;  // no due date: nothing to count from
+      from = Timestamp(std::chrono::milliseconds(*task.due));
+    }
+    const std::int64_t at = definitions::Add(from, rule.after).time_since_epoch().count();
+    task.escalation_timers.emplace_back(i, at);
+    txn_.Put(ColumnFamily::kTimers, EscalationTimerKey(at, i, task.id), "");
+    if (!earliest_timer_ || at < *earliest_timer_) earliest_timer_ = at;
+  }
+}
+
+Result<void> Runtime::TaskEscalationDue(std::uint64_t task, std::uint32_t rule_index) {
+  auto read = ReadTask(task);
+  if (!read) return Ok();  // completed or cancelled meanwhile
+  TaskRecord t = *read;
+  const TaskRecord before = t;
+  std::erase_if(t.escalation_timers, [&](const auto& e) { return e.first == rule_index; });
+  auto loaded = Load(t.instance);
+  if (!loaded) return Ok();
+  const ElementInstance* ei = (*loaded)->st.Find(t.key);
+  if (ei == nullptr) return Ok();
+  const definitions::Element& el = El(**loaded, ei->element);
+  if (rule_index >= el.task.escalations.size()) return Ok();
+  const definitions::EscalationRule& rule = el.task.escalations[rule_index];
+  json::object data{{"rule", rule_index}};
+  switch (rule.action) {
+    case definitions::EscalationRule::Action::kNotify:
+      data["action"] = "notify";
+      break;
+    case definitions::EscalationRule::Action::kReassignToGroup:
+      data["action"] = "group";
+      data["toGroup"] = rule.group;
+      t.assignee.clear();
+      t.owner.clear();
+      t.state = TaskRecord::State::kCreated;
+      t.candidate_groups = {rule.group};
+      t.candidate_users.clear();
+      break;
+    case definitions::EscalationRule::Action::kReassignToSupervisor: {
+      data["action"] = "supervisor";
+      // The supervisor of the assignee; for an unclaimed task, nobody to climb from.
+      std::string supervisor;
+      if (!t.assignee.empty()) {
+        QUIRE_ASSIGN_OR_RETURN(std::optional<User> u, org::FindUser(txn_, t.assignee));
+        if (u) supervisor = u->supervisor;
+      }
+      if (supervisor.empty()) {
+        data["skipped"] = "no supervisor to reassign to";
+      } else {
+        t.assignee = supervisor;
+        t.state = TaskRecord::State::kAssigned;
+        data["to"] = supervisor;
+      }
+      break;
+    }
+  }
+  if (rule.raise_priority != 0)
+    t.priority = std::min<std::int64_t>(100, t.priority + rule.raise_priority);
+  if (rule.action != definitions::EscalationRule::Action::kNotify) ++t.escalations;
+  // A reminder for the notifier (the notification issue delivers it): who hears of it.
+  if (!rule.notify.empty() || rule.action == definitions::EscalationRule::Action::kNotify) {
+    std::string to = rule.notify.empty() ? "assignee" : rule.notify;
+    if (to == "assignee") to = t.assignee.empty() ? before.assignee : t.assignee;
+    const std::uint64_t id = txn_.NewId();
+    txn_.Put(ColumnFamily::kIndexes, storage::KeyEncoder().U8('N').U64(id).Take(),
+             json::serialize(json::object{{"id", id},
+                                          {"task", t.id},
+                                          {"to", to},
+                                          {"kind", "escalation"},
+                                          {"rule", rule_index},
+                                          {"t", txn_.now_ms()}}));
+    data["notify"] = to;
+  }
+  WriteTask(txn_, before, t);
+  TaskHistory(t, "task_escalation_rule", std::move(data));
   return Ok();
 }
 

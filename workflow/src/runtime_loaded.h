@@ -1,0 +1,34 @@
+// Runtime::Loaded: an instance as a command works on it (shared by the runtime's files).
+#pragma once
+
+#include <boost/json/array.hpp>
+#include <deque>
+#include <set>
+#include <string>
+
+#include "runtime.h"
+
+namespace quire::workflow {
+
+namespace json = boost::json;
+
+struct Runtime::Loaded {
+  InstanceState st;
+  std::string stored;  // the record as loaded: an unchanged instance is not written again
+  std::shared_ptr<const definitions::Definitions> defs;
+  const definitions::Process* process = nullptr;
+  const ProcessInfo* info = nullptr;
+  std::deque<Step> agenda;
+  struct PendingTrigger {
+    std::uint32_t owner;
+    ElementIndex trigger;
+    json::object variables;
+  };
+  std::deque<PendingTrigger> triggers;
+  std::set<std::uint32_t> check;
+  json::array history;
+  bool ended_now = false;
+  bool has_inclusive_joins = false;
+};
+
+}  // namespace quire::workflow
