@@ -263,6 +263,41 @@ void AddTaskRoutes(Router& router, Engine& engine) {
     return r ? NoContent() : ErrorResponse(r.error());
   });
 
+  router.Add("GET", "/api/stats/workload", [&engine](const Request& request) {
+    auto parse = [&](const char* name) -> Result<Timestamp> {
+      const auto text = request.query_param(name);
+      if (!text) {
+        return Error::InvalidArgument(std::string("'") + name +
+                                      "' is required: an ISO 8601 date-time such as "
+                                      "2026-11-01T00:00:00Z");
+      }
+      return definitions::ParseDateTime(*text);
+    };
+    auto from = parse("from");
+    if (!from) return ErrorResponse(from.error());
+    auto to = parse("to");
+    if (!to) return ErrorResponse(to.error());
+    return Answer(engine.Workload(*from, *to), [](const workflow::WorkloadReport& r) {
+      auto lines = [](const std::vector<workflow::WorkloadLine>& in) {
+        json::array out;
+        for (const auto& l : in) {
+          out.push_back(json::object{{"id", l.who},
+                                     {"completed", l.completed},
+                                     {"claimed", l.claimed},
+                                     {"claimMedianMs", l.claim_median_ms},
+                                     {"claimP90Ms", l.claim_p90_ms},
+                                     {"completeMedianMs", l.complete_median_ms},
+                                     {"completeP90Ms", l.complete_p90_ms},
+                                     {"overdue", l.overdue},
+                                     {"escalations", l.escalations}});
+        }
+        return out;
+      };
+      return JsonResponse(200,
+                          json::object{{"users", lines(r.users)}, {"groups", lines(r.groups)}});
+    });
+  });
+
   router.Add("GET", "/api/tasks/{id}/comments", [&engine](const Request& request) {
     auto id = PathId(request, "task id");
     if (!id) return ErrorResponse(id.error());

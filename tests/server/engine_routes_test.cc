@@ -195,3 +195,82 @@ TEST_F(EngineRoutesTest, UndeployAndCancel) {
 
 }  // namespace
 }  // namespace quire::server
+
+namespace quire::server {
+namespace {
+
+const char* kLead = R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="urn:t">
+  <process id="lead" isExecutable="true">
+    <startEvent id="s"/>
+    <userTask id="qualify" name="Qualify" camunda:candidateGroups="sales">
+      <extensionElements><camunda:formData>
+        <camunda:formField id="budget" type="long"><camunda:validation>
+          <camunda:constraint name="required"/></camunda:validation></camunda:formField>
+      </camunda:formData></extensionElements>
+    </userTask>
+    <endEvent id="e"/>
+    <sequenceFlow id="f1" sourceRef="s" targetRef="qualify"/>
+    <sequenceFlow id="f2" sourceRef="qualify" targetRef="e"/>
+  </process></definitions>)";
+
+TEST_F(EngineRoutesTest, OrganisationAndTaskOperationsOverHttp) {
+  ASSERT_EQ(Call("POST", "/api/deployments", kLead).status, 201);
+  EXPECT_EQ(Call("POST", "/api/users", R"({"id": "ben"})").status, 401);
+  EXPECT_EQ(Call("POST", "/api/users", R"({"id": "ben", "supervisor": "anna"})", "admin").status,
+            201);
+  EXPECT_EQ(Call("POST", "/api/users", R"({"name": "no id"})", "admin").status, 400);
+  EXPECT_EQ(Call("POST", "/api/groups", R"({"id": "sales", "name": "Sales"})", "admin").status,
+            201);
+  for (const char* u : {"anna", "ben"}) {
+    EXPECT_EQ(Call("PUT", std::string("/api/groups/sales/members/") + u, "", "admin").status, 204);
+  }
+  EXPECT_EQ(Call("PUT", "/api/groups/sales/members/nobody", "", "admin").status, 404);
+  EXPECT_EQ(Json(Call("GET", "/api/groups/sales")).at("members"),
+            boost::json::parse(R"(["anna", "ben"])"));
+  EXPECT_EQ(Json(Call("GET", "/api/users/ben")).at("groups"), boost::json::parse(R"(["sales"])"));
+
+  const HttpReply started = Call("POST", "/api/processes/lead/instances", "{}");
+  const std::string task(Json(started).at("tasks").at(0).as_string());
+  const HttpReply queue = Call("GET", "/api/tasks?view=group", "", "ben");
+  ASSERT_EQ(queue.status, 200) << queue.body;
+  EXPECT_EQ(Json(queue).at("tasks").at(0).at("id"), boost::json::value(task));
+  EXPECT_EQ(Call("GET", "/api/tasks?view=group").status, 401);
+  EXPECT_EQ(Call("GET", "/api/tasks?view=everything", "", "ben").status, 400);
+
+  const HttpReply claimed = Call("POST", "/api/tasks/" + task + "/claim", "", "anna");
+  ASSERT_EQ(claimed.status, 200) << claimed.body;
+  EXPECT_EQ(Json(claimed).at("assignee"), "anna");
+  const HttpReply conflict = Call("POST", "/api/tasks/" + task + "/claim", "", "ben");
+  EXPECT_EQ(conflict.status, 409);
+  EXPECT_THAT(conflict.body, HasSubstr("already claimed by 'anna'"));
+  EXPECT_EQ(Call("POST", "/api/tasks/" + task + "/delegate", "{}", "anna").status,
+            400);  // to whom?
+  EXPECT_EQ(
+      Call("POST", "/api/tasks/" + task + "/postpone", R"({"followUp": "soon"})", "anna").status,
+      400);
+  EXPECT_EQ(
+      Call("POST", "/api/tasks/" + task + "/comments", R"({"text": "called"})", "anna").status,
+      201);
+  EXPECT_EQ(Json(Call("GET", "/api/tasks/" + task + "/comments")).at("comments").at(0).at("text"),
+            "called");
+
+  const HttpReply invalid = Call("POST", "/api/tasks/" + task + "/complete", "{}", "anna");
+  EXPECT_EQ(invalid.status, 422);
+  EXPECT_THAT(invalid.body, HasSubstr(R"("field":"budget")"));
+  EXPECT_EQ(
+      Call("POST", "/api/tasks/" + task + "/complete", R"({"variables": {"budget": 5}})", "ben")
+          .status,
+      403);
+  EXPECT_EQ(
+      Call("POST", "/api/tasks/" + task + "/complete", R"({"variables": {"budget": 5}})", "anna")
+          .status,
+      204);
+  const HttpReply stats =
+      Call("GET", "/api/stats/workload?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z");
+  ASSERT_EQ(stats.status, 200) << stats.body;
+  EXPECT_EQ(Json(stats).at("groups").at(0).at("completed"), 1);
+}
+
+}  // namespace
+}  // namespace quire::server

@@ -324,3 +324,51 @@ TEST_F(TasksTest, ACompletedTaskEscalatesNoMore) {
 
 }  // namespace
 }  // namespace quire::workflow::testing
+
+namespace quire::workflow::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST_F(TasksTest, WorkloadStatisticsComeFromHistory) {
+  const Timestamp start = clock_.Now();
+  const TaskId first = NewTask();
+  const TaskId second = NewTask();
+  Advance(1h);
+  ASSERT_TRUE(Act(TaskAction::kClaim, first, "anna"));
+  Advance(1h);
+  ASSERT_TRUE(Act(TaskAction::kClaim, second, "ben"));
+  TaskCommand up;
+  up.action = TaskAction::kEscalate;
+  up.task = second;
+  up.actor = "ben";
+  ASSERT_TRUE(engine_->ActOnTask(up));  // to maria
+  Advance(1h);
+  ASSERT_TRUE(engine_->CompleteTaskAs(first, {}, "anna"));
+  engine_->WaitIdle();
+
+  auto report = engine_->Workload(start, clock_.Now() + 1min);
+  ASSERT_TRUE(report) << report.error().message();
+  std::map<std::string, WorkloadLine> users;
+  for (const WorkloadLine& l : report->users) users[l.who] = l;
+  EXPECT_EQ(users["anna"].completed, 1u);
+  EXPECT_EQ(users["anna"].claimed, 1u);
+  EXPECT_EQ(users["anna"].claim_median_ms, 3'600'000);
+  EXPECT_EQ(users["anna"].complete_median_ms, 3 * 3'600'000);
+  EXPECT_EQ(users["ben"].claimed, 1u);
+  EXPECT_EQ(users["ben"].escalations, 1u);
+  ASSERT_EQ(report->groups.size(), 1u);
+  EXPECT_EQ(report->groups[0].who, "sales");
+  EXPECT_EQ(report->groups[0].claimed, 2u);
+  EXPECT_EQ(report->groups[0].completed, 1u);
+  EXPECT_EQ(report->groups[0].escalations, 1u);
+  EXPECT_EQ(report->groups[0].claim_p90_ms, 2 * 3'600'000);
+
+  // A period with nothing in it.
+  auto empty = engine_->Workload(start - 48h, start - 24h);
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(empty->users.empty());
+}
+
+}  // namespace
+}  // namespace quire::workflow::testing

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
+#include <limits>
 #include <mutex>
 #include <queue>
 #include <set>
@@ -581,6 +582,74 @@ class EngineImpl final : public Engine {
     }
     QUIRE_RETURN_IF_ERROR(it.status());
     return out;
+  }
+
+  Result<WorkloadReport> Workload(Timestamp from, Timestamp to) const override {
+    if (to < from) return Error::InvalidArgument("the period ends before it starts");
+    struct Acc {
+      std::size_t completed = 0;
+      std::vector<std::int64_t> claim;
+      std::vector<std::int64_t> complete;
+      std::size_t overdue = 0;
+      std::size_t escalations = 0;
+    };
+    std::map<std::string, Acc> users;
+    std::map<std::string, Acc> groups;
+    auto groups_of = [](const json::object& d) {
+      std::vector<std::string> out;
+      for (const json::value& g : ArrOf(d, "groups")) {
+        if (g.is_string()) out.emplace_back(g.get_string());
+      }
+      return out;
+    };
+    QUIRE_ASSIGN_OR_RETURN(std::vector<HistoryEvent> events,
+                           HistoryBetween(from, to, std::numeric_limits<std::size_t>::max()));
+    for (const HistoryEvent& e : events) {
+      const json::object& d = e.data;
+      const std::int64_t at = e.time.time_since_epoch().count();
+      const std::int64_t created = IntOf(d, "created", at);
+      if (e.kind == "task_claimed" && d.contains("created")) {
+        const std::string user = StrOf(d, "user");
+        users[user].claim.push_back(at - created);
+        for (const std::string& g : groups_of(d)) groups[g].claim.push_back(at - created);
+      } else if (e.kind == "task_completed" && d.contains("created")) {
+        const std::string user = StrOf(d, "user");
+        const bool late = d.contains("due") && at > IntOf(d, "due");
+        for (Acc* acc : {&users[user]}) {
+          ++acc->completed;
+          acc->complete.push_back(at - created);
+          if (late) ++acc->overdue;
+        }
+        for (const std::string& g : groups_of(d)) {
+          ++groups[g].completed;
+          groups[g].complete.push_back(at - created);
+          if (late) ++groups[g].overdue;
+        }
+      } else if ((e.kind == "task_escalated" || e.kind == "task_escalation_rule") &&
+                 d.contains("created")) {
+        if (const std::string from_user = StrOf(d, "from"); !from_user.empty()) {
+          ++users[from_user].escalations;
+        }
+        for (const std::string& g : groups_of(d)) ++groups[g].escalations;
+      }
+    }
+    auto percentile = [](std::vector<std::int64_t>& v, double p) -> std::int64_t {
+      if (v.empty()) return 0;
+      std::sort(v.begin(), v.end());
+      const auto i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+      return v[std::min(i, v.size() - 1)];
+    };
+    auto lines = [&](std::map<std::string, Acc>& accs) {
+      std::vector<WorkloadLine> out;
+      for (auto& [who, a] : accs) {
+        if (who.empty()) continue;
+        out.push_back({who, a.completed, a.claim.size(), percentile(a.claim, 0.5),
+                       percentile(a.claim, 0.9), percentile(a.complete, 0.5),
+                       percentile(a.complete, 0.9), a.overdue, a.escalations});
+      }
+      return out;
+    };
+    return WorkloadReport{lines(users), lines(groups)};
   }
 
   Result<TaskPage> Inbox(const TaskQuery& q) const override {

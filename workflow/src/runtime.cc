@@ -1775,7 +1775,9 @@ Result<void> Runtime::CompleteTask(std::uint64_t task, const json::object& varia
   QUIRE_RETURN_IF_ERROR(ValidateForm(el.task.form_fields, variables, record.name));
   DropTask(record);
   ei->task = 0;
-  History(*l, ei->element, "task_completed", {{"task", IdText(task)}, {"variables", variables}});
+  json::object completed{{"task", IdText(task)}, {"variables", variables}, {"user", actor_}};
+  AddWorkloadFacts(completed, record);
+  History(*l, ei->element, "task_completed", std::move(completed));
   if (auto r = MapOutputs(*l, key, variables); !r) {
     return Error::ValidationFailed(r.error().message());
   }

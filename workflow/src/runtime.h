@@ -221,6 +221,7 @@ class Runtime {
   Result<void> TaskEscalationDue(std::uint64_t task, std::uint32_t rule);
   void ScheduleEscalations(TaskRecord& task, const definitions::TaskSpec& spec);
   void TaskHistory(const TaskRecord& task, const char* kind, boost::json::object data);
+  static void AddWorkloadFacts(boost::json::object& data, const TaskRecord& task);
   void CreateJob(Loaded& l, std::uint32_t key);
   void StartCallActivity(Loaded& l, std::uint32_t key);
   void ResumeParent(Loaded& child);

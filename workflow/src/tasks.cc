@@ -19,6 +19,21 @@ std::string IdText(std::uint64_t id) { return std::to_string(id); }
 constexpr std::int64_t kEscalationPriorityStep = 10;
 }  // namespace
 
+namespace {
+// What workload statistics need of a task, carried in its history events (the task record
+// itself is gone once it is completed).
+void AddTaskFacts(json::object& data, const TaskRecord& t) {
+  data["created"] = t.created;
+  if (t.claimed != 0) data["claimed"] = t.claimed;
+  if (t.due) data["due"] = *t.due;
+  if (!t.candidate_groups.empty()) {
+    data["groups"] = json::array(t.candidate_groups.begin(), t.candidate_groups.end());
+  }
+}
+}  // namespace
+
+void Runtime::AddWorkloadFacts(json::object& data, const TaskRecord& t) { AddTaskFacts(data, t); }
+
 Result<TaskRecord> Runtime::ReadTask(std::uint64_t task) {
   QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> raw,
                          txn_.Get(ColumnFamily::kTasks, keys::Task(task)));
@@ -155,6 +170,10 @@ Result<void> Runtime::TaskEscalationDue(std::uint64_t task, std::uint32_t rule_i
                                           {"t", txn_.now_ms()}}));
     data["notify"] = to;
   }
+  if (rule.action != definitions::EscalationRule::Action::kNotify) {
+    data["from"] = before.assignee;
+    AddTaskFacts(data, before);
+  }
   WriteTask(txn_, before, t);
   TaskHistory(t, "task_escalation_rule", std::move(data));
   return Ok();
@@ -284,6 +303,10 @@ Result<TaskRecord> Runtime::ActOnTask(const TaskCommand& c) {
       break;
     }
   }
+  if (c.action == TaskAction::kClaim || c.action == TaskAction::kEscalate) {
+    data["from"] = before.assignee;
+    AddTaskFacts(data, t);
+  }
   WriteTask(txn_, before, t);
   TaskHistory(t, kind, std::move(data));
   return t;
@@ -301,7 +324,9 @@ Result<void> Runtime::CompleteTaskAs(std::uint64_t task, const json::object& var
     t.claimed = txn_.now_ms();
     t.state = TaskRecord::State::kAssigned;
     WriteTask(txn_, before, t);
-    TaskHistory(t, "task_claimed", {{"user", user}});
+    json::object claimed{{"user", user}};
+    AddTaskFacts(claimed, t);
+    TaskHistory(t, "task_claimed", std::move(claimed));
   }
   if (as != user) TaskHistory(t, "task_acted_for", {{"user", user}, {"actedFor", as}});
   return CompleteTask(task, variables);

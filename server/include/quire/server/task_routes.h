@@ -13,6 +13,7 @@
 //   POST   /api/tasks/{id}/escalate            {"reason", "to": groupId (else the supervisor)}
 //   POST   /api/tasks/{id}/complete            {"variables": {...}}
 //   GET    /api/tasks/{id}/comments,  POST the same {"text"}
+//   GET    /api/stats/workload?from=&to=       per user and group, from history
 #pragma once
 
 #include "quire/server/router.h"

@@ -146,6 +146,24 @@ struct TaskInfo {
   int escalations = 0;
 };
 
+// Workload of one user or group over a period, from history.
+struct WorkloadLine {
+  std::string who;
+  std::size_t completed = 0;
+  std::size_t claimed = 0;
+  std::int64_t claim_median_ms = 0;  // creation → claim
+  std::int64_t claim_p90_ms = 0;
+  std::int64_t complete_median_ms = 0;  // creation → completion
+  std::int64_t complete_p90_ms = 0;
+  std::size_t overdue = 0;      // completed after their due date
+  std::size_t escalations = 0;  // their tasks escalated (by hand or by a rule)
+};
+
+struct WorkloadReport {
+  std::vector<WorkloadLine> users;
+  std::vector<WorkloadLine> groups;  // by the tasks' candidate groups
+};
+
 struct TaskPage {
   std::vector<TaskInfo> tasks;
   std::string next;  // cursor for the next page; empty at the end
@@ -331,6 +349,9 @@ class Engine {
   virtual Result<void> CommentOnTask(TaskId task, const std::string& user,
                                      const std::string& text) = 0;
   virtual Result<std::vector<TaskComment>> TaskComments(TaskId task) const = 0;
+  // Who completed how many tasks, how fast they were claimed and completed, how many were
+  // late or escalated — per user and per group, for events in [from, to].
+  virtual Result<WorkloadReport> Workload(Timestamp from, Timestamp to) const = 0;
   // A page of an inbox view, highest priority first (postponed: earliest follow-up first).
   virtual Result<TaskPage> Inbox(const TaskQuery& query) const = 0;
 
