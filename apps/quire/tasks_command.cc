@@ -33,7 +33,7 @@ json::object TaskJson(const workflow::TaskInfo& t) {
 }  // namespace
 
 std::string TasksUsage() {
-  return "Usage: quire tasks list --user U [--view mine|group|delegated|postponed|open]\n"
+  return "Usage: quire tasks list --user U [--view mine|group|delegated|postponed|overdue|open]\n"
          "                        [--group G] [--limit N]\n"
          "       quire tasks show ID\n"
          "       quire tasks claim|unclaim|resolve ID --as U\n"
@@ -117,8 +117,11 @@ int RunTasks(const std::vector<std::string>& args) {
       q.view = workflow::TaskView::kPostponed;
     else if (v == "open")
       q.view = workflow::TaskView::kOpen;
+    else if (v == "overdue")
+      q.view = workflow::TaskView::kOverdue;
     else {
-      std::cerr << "quire tasks list: --view must be mine, group, delegated, postponed or open\n";
+      std::cerr << "quire tasks list: --view must be mine, group, delegated, postponed, overdue or "
+                   "open\n";
       return kExitUsage;
     }
     if (q.user.empty() && q.view != workflow::TaskView::kOpen) {

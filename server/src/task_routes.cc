@@ -41,8 +41,10 @@ Result<workflow::TaskView> ParseView(std::string_view view) {
   if (view == "delegated") return workflow::TaskView::kDelegated;
   if (view == "postponed") return workflow::TaskView::kPostponed;
   if (view == "open") return workflow::TaskView::kOpen;
-  return Error::InvalidArgument("view must be mine, group, delegated, postponed or open, not '" +
-                                std::string(view) + "'");
+  if (view == "overdue") return workflow::TaskView::kOverdue;
+  return Error::InvalidArgument(
+      "view must be mine, group, delegated, postponed, overdue or open, not '" + std::string(view) +
+      "'");
 }
 
 Response Task(const Result<workflow::TaskInfo>& r) {
@@ -212,7 +214,8 @@ void AddTaskRoutes(Router& router, Engine& engine) {
         Op{"delegate", workflow::TaskAction::kDelegate},
         Op{"reassign", workflow::TaskAction::kReassign},
         Op{"postpone", workflow::TaskAction::kPostpone},
-        Op{"escalate", workflow::TaskAction::kEscalate}}) {
+        Op{"escalate", workflow::TaskAction::kEscalate},
+        Op{"due", workflow::TaskAction::kSetDue}}) {
     router.Add("POST", std::string("/api/tasks/{id}/") + op.path,
                [&engine, op](const Request& request) {
                  auto id = PathId(request, "task id");
@@ -241,6 +244,11 @@ void AddTaskRoutes(Router& router, Engine& engine) {
                    auto at = TimeMember(body, "followUp");
                    if (!at) return ErrorResponse(at.error());
                    c.follow_up = *at;
+                 }
+                 if (op.action == workflow::TaskAction::kSetDue) {
+                   auto at = TimeMember(body, "due");
+                   if (!at) return ErrorResponse(at.error());
+                   c.due = *at;
                  }
                  return Task(engine.ActOnTask(c));
                });

@@ -372,3 +372,50 @@ TEST_F(TasksTest, WorkloadStatisticsComeFromHistory) {
 
 }  // namespace
 }  // namespace quire::workflow::testing
+
+namespace quire::workflow::testing {
+namespace {
+
+using ::quire::testing::HasError;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using namespace std::chrono_literals;
+
+TEST_F(TasksTest, OverdueTasksShowInTheOverdueViewAndTheDueDateMovesWithAReason) {
+  Deploy(Bpmn(R"(<process id="due" isExecutable="true">
+    <startEvent id="s"/>
+    <userTask id="t" camunda:candidateGroups="sales" camunda:dueDate="P1D">
+      <extensionElements><quire:escalation after="due+PT1H" action="reassign" group="service"/></extensionElements>
+    </userTask>
+    <endEvent id="e"/>
+    <sequenceFlow id="f1" sourceRef="s" targetRef="t"/>
+    <sequenceFlow id="f2" sourceRef="t" targetRef="e"/></process>)"));
+  const InstanceId id = Start("due");
+  const TaskId task = Tasks(id).at(0).id;
+  EXPECT_THAT(View("ben", TaskView::kOverdue), IsEmpty());
+  ASSERT_TRUE(Act(TaskAction::kClaim, task, "anna"));
+  TaskCommand move;
+  move.action = TaskAction::kSetDue;
+  move.task = task;
+  move.actor = "anna";
+  move.due = clock_.Now() + 48h;
+  EXPECT_THAT(engine_->ActOnTask(move), HasError(ErrorCode::kInvalidArgument, HasSubstr("reason")));
+  move.reason = "customer on holiday";
+  move.actor = "ben";
+  EXPECT_THAT(engine_->ActOnTask(move), HasError(ErrorCode::kForbidden));
+  move.actor = "anna";
+  ASSERT_TRUE(engine_->ActOnTask(move));
+  Advance(25h);  // the old due date passes: not overdue, no escalation
+  EXPECT_THAT(View("anna", TaskView::kOverdue), IsEmpty());
+  EXPECT_EQ(engine_->GetTask(task)->assignee, "anna");
+  Restart();
+  Advance(23h + 30min);  // the new one passes
+  EXPECT_THAT(View("anna", TaskView::kOverdue), ElementsAre(task));
+  Advance(1h);  // due + 1h: to the service queue, overdue there
+  EXPECT_THAT(View("dave", TaskView::kOverdue), ElementsAre(task));
+  EXPECT_THAT(View("anna", TaskView::kOverdue), IsEmpty());
+}
+
+}  // namespace
+}  // namespace quire::workflow::testing

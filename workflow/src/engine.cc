@@ -670,6 +670,12 @@ class EngineImpl final : public Engine {
       case TaskView::kOpen:
         prefixes.push_back(OpenInboxPrefix());
         break;
+      case TaskView::kOverdue: {
+        prefixes.push_back(InboxPrefix('v', q.user));
+        QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> groups, GroupsOf(q.user));
+        for (const std::string& g : groups) prefixes.push_back(InboxPrefix('w', g));
+        break;
+      }
       case TaskView::kGroup: {
         if (!q.group.empty()) {
           prefixes.push_back(InboxPrefix('g', q.group));
@@ -715,7 +721,7 @@ class EngineImpl final : public Engine {
       if (best == nullptr) break;
       last = std::string(best_suffix);
       KeyDecoder d(best_suffix);
-      if (q.view == TaskView::kPostponed) {
+      if (q.view == TaskView::kPostponed || q.view == TaskView::kOverdue) {
         QUIRE_RETURN_IF_ERROR(d.I64());
       } else {
         QUIRE_RETURN_IF_ERROR(d.I64Desc());

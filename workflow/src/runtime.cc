@@ -1566,6 +1566,7 @@ void Runtime::CreateTask(Loaded& l, std::uint32_t key) {
   task.business_key = l.st.business_key;
   task.postponed = task.follow_up && *task.follow_up > txn_.now_ms();
   ScheduleEscalations(task, spec);
+  ScheduleDue(task);
   WriteTask(txn_, std::nullopt, task);
   if (task.postponed) {
     txn_.Put(ColumnFamily::kTimers, FollowUpTimerKey(*task.follow_up, task.id), "");
@@ -1904,6 +1905,11 @@ Result<void> Runtime::FireTimer(std::string_view key, std::string_view value) {
   if (instance == 0 && owner == 1) {  // a postponed task's follow-up date
     QUIRE_ASSIGN_OR_RETURN(std::uint64_t task, d.U64());
     QUIRE_RETURN_IF_ERROR(TaskFollowUpDue(task));
+    return Run();
+  }
+  if (instance == 0 && owner == 3) {  // a task's due date
+    QUIRE_ASSIGN_OR_RETURN(std::uint64_t task, d.U64());
+    QUIRE_RETURN_IF_ERROR(TaskDueReached(task));
     return Run();
   }
   if (instance == 0 && owner == 2) {  // a task's escalation rule

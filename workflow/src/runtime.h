@@ -220,6 +220,9 @@ class Runtime {
   // supervisor, raise the priority; the notification is queued for the notifier.
   Result<void> TaskEscalationDue(std::uint64_t task, std::uint32_t rule);
   void ScheduleEscalations(TaskRecord& task, const definitions::TaskSpec& spec);
+  // Schedules the timer that marks the task overdue (or marks it at once when due passed).
+  void ScheduleDue(TaskRecord& task);
+  Result<void> TaskDueReached(std::uint64_t task);
   void TaskHistory(const TaskRecord& task, const char* kind, boost::json::object data);
   static void AddWorkloadFacts(boost::json::object& data, const TaskRecord& task);
   void CreateJob(Loaded& l, std::uint32_t key);

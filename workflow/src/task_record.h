@@ -8,6 +8,8 @@
 //   'I' 'u' String(user) I64Desc(priority) U64(task)      unassigned, offered to a user
 //   'I' 'o' I64Desc(priority) U64(task)                   unassigned, open to anyone
 //   'I' 'p' String(assignee) I64(follow-up) U64(task)     postponed until the follow-up date
+//   'I' 'v' String(user) I64(due) U64(task)               overdue: assigned or offered to a user
+//   'I' 'w' String(group) I64(due) U64(task)              overdue: unclaimed, queued for a group
 #pragma once
 
 #include <cstdint>
@@ -50,7 +52,8 @@ struct TaskRecord {
   // follow-up date ahead), cleared by the follow-up timer. Stored, so that the inbox
   // entries a task has never depend on when they are computed.
   bool postponed = false;
-  int comments = 0;  // how many comments it has (so that dropping it reads none otherwise)
+  bool overdue = false;  // its due date passed (set by the due timer)
+  int comments = 0;      // how many comments it has (so that dropping it reads none otherwise)
   // When each of the model's escalation rules fires (ms; by rule index), for the rules
   // still ahead; their timers go with the task.
   std::vector<std::pair<std::uint32_t, std::int64_t>> escalation_timers;
@@ -73,6 +76,8 @@ std::string InboxPrefix(char view, std::string_view who);
 std::string OpenInboxPrefix();
 // The timer that brings a postponed task back at its follow-up date.
 std::string FollowUpTimerKey(std::int64_t due, std::uint64_t task);
+// The timer that marks a task overdue at its due date.
+std::string DueTimerKey(std::int64_t due, std::uint64_t task);
 // The timer of escalation rule `rule` of a task.
 std::string EscalationTimerKey(std::int64_t due, std::uint32_t rule, std::uint64_t task);
 

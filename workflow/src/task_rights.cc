@@ -24,6 +24,8 @@ const char* TaskOpName(TaskOp op) {
       return "escalate";
     case TaskOp::kComment:
       return "comment on";
+    case TaskOp::kSetDue:
+      return "move the due date of";
   }
   return "act on";
 }
@@ -112,6 +114,7 @@ Result<std::string> CheckTaskRight(TaskOp op, const TaskRecord& t, const ActorFa
       if (!as_assignee.empty()) return as_assignee;
       return Refuse(op, t, actor, "it is delegated to " + Who(t));
     case TaskOp::kReassign:
+    case TaskOp::kSetDue:
     case TaskOp::kEscalate: {
       if (!as_assignee.empty()) return as_assignee;
       if (std::string as = As(actor, t.owner); !as.empty()) return as;

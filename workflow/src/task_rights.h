@@ -19,7 +19,8 @@ enum class TaskOp {
   kReassign,
   kPostpone,
   kEscalate,
-  kComment
+  kComment,
+  kSetDue,
 };
 
 const char* TaskOpName(TaskOp op);

@@ -72,6 +72,8 @@ void Runtime::DropTask(const TaskRecord& task) {
   for (const auto& [rule, at] : task.escalation_timers) {
     txn_.Delete(ColumnFamily::kTimers, EscalationTimerKey(at, rule, task.id));
   }
+  if (task.due && !task.overdue)
+    txn_.Delete(ColumnFamily::kTimers, DueTimerKey(*task.due, task.id));
   // Comments go with the task; history keeps the record of them.
   if (task.comments == 0) return;
   const std::string prefix = storage::KeyEncoder().U8('c').U64(task.id).Take();
@@ -90,6 +92,26 @@ Result<void> Runtime::TaskFollowUpDue(std::uint64_t task) {
   back.postponed = false;
   WriteTask(txn_, *t, back);  // back in the inbox
   TaskHistory(back, "task_follow_up_due", {});
+  return Ok();
+}
+
+void Runtime::ScheduleDue(TaskRecord& task) {
+  if (!task.due) return;
+  if (*task.due <= txn_.now_ms()) {
+    task.overdue = true;
+    return;
+  }
+  txn_.Put(ColumnFamily::kTimers, DueTimerKey(*task.due, task.id), "");
+  if (!earliest_timer_ || *task.due < *earliest_timer_) earliest_timer_ = *task.due;
+}
+
+Result<void> Runtime::TaskDueReached(std::uint64_t task) {
+  auto t = ReadTask(task);
+  if (!t || t->overdue || !t->due || *t->due > txn_.now_ms()) return Ok();
+  TaskRecord late = *t;
+  late.overdue = true;
+  WriteTask(txn_, *t, late);
+  TaskHistory(late, "task_overdue", {});
   return Ok();
 }
 
@@ -205,6 +227,9 @@ Result<TaskRecord> Runtime::ActOnTask(const TaskCommand& c) {
     case TaskAction::kEscalate:
       op = TaskOp::kEscalate;
       break;
+    case TaskAction::kSetDue:
+      op = TaskOp::kSetDue;
+      break;
   }
   QUIRE_ASSIGN_OR_RETURN(ActorFacts facts, Facts(c.actor, t));
   QUIRE_ASSIGN_OR_RETURN(std::string as, CheckTaskRight(op, t, facts));
@@ -272,6 +297,44 @@ Result<TaskRecord> Runtime::ActOnTask(const TaskCommand& c) {
       txn_.Put(ColumnFamily::kTimers, FollowUpTimerKey(at, t.id), "");
       if (!earliest_timer_ || at < *earliest_timer_) earliest_timer_ = at;
       data["followUp"] = at;
+      break;
+    }
+    case TaskAction::kSetDue: {
+      kind = "task_due_moved";
+      if (!c.due)
+        return Error::InvalidArgument("say the new due date: {\"due\": \"2026-12-01T17:00:00Z\"}");
+      if (c.reason.empty()) {
+        return Error::InvalidArgument("moving a due date needs a reason: {\"reason\": \"...\"}");
+      }
+      if (t.due && !t.overdue) txn_.Delete(ColumnFamily::kTimers, DueTimerKey(*t.due, t.id));
+      if (t.due) data["was"] = *t.due;
+      t.due = c.due->time_since_epoch().count();
+      t.overdue = false;
+      ScheduleDue(t);
+      // Escalation rules counted from the due date move with it.
+      auto loaded = Load(t.instance);
+      if (loaded) {
+        if (const ElementInstance* ei = (*loaded)->st.Find(t.key)) {
+          const definitions::TaskSpec& spec = El(**loaded, ei->element).task;
+          std::erase_if(t.escalation_timers, [&](const auto& e) {
+            if (e.first >= spec.escalations.size() || !spec.escalations[e.first].from_due_date) {
+              return false;
+            }
+            txn_.Delete(ColumnFamily::kTimers, EscalationTimerKey(e.second, e.first, t.id));
+            return true;
+          });
+          for (std::uint32_t i = 0; i < spec.escalations.size(); ++i) {
+            if (!spec.escalations[i].from_due_date) continue;
+            const std::int64_t at =
+                definitions::Add(*c.due, spec.escalations[i].after).time_since_epoch().count();
+            t.escalation_timers.emplace_back(i, at);
+            txn_.Put(ColumnFamily::kTimers, EscalationTimerKey(at, i, t.id), "");
+            if (!earliest_timer_ || at < *earliest_timer_) earliest_timer_ = at;
+          }
+        }
+      }
+      data["due"] = *t.due;
+      data["reason"] = c.reason;
       break;
     }
     case TaskAction::kEscalate: {

@@ -11,6 +11,7 @@
 //   /api/tasks/{id}/claim|unclaim|resolve POST   /api/tasks/{id}/delegate|reassign   {"to": userId}
 //   POST   /api/tasks/{id}/postpone            {"followUp": ISO 8601}
 //   POST   /api/tasks/{id}/escalate            {"reason", "to": groupId (else the supervisor)}
+//   POST   /api/tasks/{id}/due                 {"due": ISO 8601, "reason"}
 //   POST   /api/tasks/{id}/complete            {"variables": {...}}
 //   GET    /api/tasks/{id}/comments,  POST the same {"text"}
 //   GET    /api/stats/workload?from=&to=       per user and group, from history

@@ -12,6 +12,7 @@
 //   reassign    the assignee, the owner, or the assignee's supervisor
 //   postpone    the assignee; or a candidate of an unclaimed task
 //   escalate    the assignee, the owner, or the assignee's supervisor
+//   set due     the assignee, the owner, or the assignee's supervisor (with a reason)
 //   comment     anyone who may see the task (candidate, assignee, owner, supervisor)
 // A substitute (while the substitution's dates run) may do whatever the user they stand in
 // for may; history records that they acted for them. Inactive users may do nothing.
@@ -54,6 +55,7 @@ enum class TaskView {
   kDelegated,  // delegated to the user
   kPostponed,  // the user's tasks hidden until their follow-up date
   kOpen,       // unclaimed tasks that name no candidates
+  kOverdue,    // past their due date: the user's own, and their groups' unclaimed ones
 };
 
 struct TaskQuery {
@@ -64,7 +66,16 @@ struct TaskQuery {
   std::string after;  // cursor from the previous page
 };
 
-enum class TaskAction { kClaim, kUnclaim, kDelegate, kResolve, kReassign, kPostpone, kEscalate };
+enum class TaskAction {
+  kClaim,
+  kUnclaim,
+  kDelegate,
+  kResolve,
+  kReassign,
+  kPostpone,
+  kEscalate,
+  kSetDue,  // move the due date (assignee, owner or supervisor), with a reason
+};
 
 struct TaskCommand {
   TaskAction action = TaskAction::kClaim;
@@ -72,6 +83,7 @@ struct TaskCommand {
   std::string actor;  // the acting user
   std::string to;     // delegate/reassign: a user; escalate: a group, or "" for the supervisor
   std::optional<Timestamp> follow_up;  // postpone
+  std::optional<Timestamp> due;        // set due
   std::string reason;                  // escalate
 };
 
