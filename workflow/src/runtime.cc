@@ -783,25 +783,19 @@ bool Runtime::InclusiveJoinReady(Loaded& l, ElementIndex gateway, std::uint32_t 
 
 void Runtime::EnterActivity(Loaded& l, const Step& step) {
   const Element& el = El(l, step.element);
-  const std::uint32_t key = NewKey(l);
-  {
-    ElementInstance ei;
-    ei.key = key;
-    ei.element = el.index;
-    ei.parent = step.scope;
-    ei.via = step.via;
-    if (step.mi_index >= 0) {
-      ei.mi_inner = true;
-      ei.loop_counter = step.mi_index;
-      const ElementInstance* body = l.st.Find(step.scope);
-      ei.variables["loopCounter"] = step.mi_index;
-      if (body != nullptr && !el.loop.element_variable.empty() &&
-          static_cast<std::size_t>(step.mi_index) < body->mi_items.size()) {
-        ei.variables[el.loop.element_variable] =
-            body->mi_items[static_cast<std::size_t>(step.mi_index)];
-      }
+  const std::uint32_t key =
+      AddElement(l, el.index, step.scope, step.via, ElementInstance::State::kWaiting);
+  if (step.mi_index >= 0) {
+    ElementInstance& ei = *l.st.Find(key);
+    ei.mi_inner = true;
+    ei.loop_counter = step.mi_index;
+    ei.variables["loopCounter"] = step.mi_index;
+    const ElementInstance* body = l.st.Find(step.scope);
+    if (body != nullptr && !el.loop.element_variable.empty() &&
+        static_cast<std::size_t>(step.mi_index) < body->mi_items.size()) {
+      ei.variables[el.loop.element_variable] =
+          body->mi_items[static_cast<std::size_t>(step.mi_index)];
     }
-    l.st.elements.emplace(key, std::move(ei));
   }
   History(l, el.index, "element_entered",
           step.mi_index >= 0 ? json::object{{"loopCounter", step.mi_index}} : json::object{});
@@ -853,17 +847,9 @@ void Runtime::EnterActivity(Loaded& l, const Step& step) {
 void Runtime::EnterMultiInstance(Loaded& l, const Step& step) {
   const Element& el = El(l, step.element);
   const LoopSpec& loop = el.loop;
-  const std::uint32_t key = NewKey(l);
-  {
-    ElementInstance body;
-    body.key = key;
-    body.element = el.index;
-    body.parent = step.scope;
-    body.via = step.via;
-    body.state = ElementInstance::State::kScope;
-    body.mi_body = true;
-    l.st.elements.emplace(key, std::move(body));
-  }
+  const std::uint32_t key =
+      AddElement(l, el.index, step.scope, step.via, ElementInstance::State::kScope);
+  l.st.Find(key)->mi_body = true;
   History(l, el.index, "element_entered", {{"loop", true}});
   OpenBoundaryWaits(l, key);
   ElementInstance* body = l.st.Find(key);
@@ -1224,14 +1210,8 @@ void Runtime::StartEventSubprocess(Loaded& l, std::uint32_t scope, ElementIndex 
     CancelChildren(l, scope, "interrupted by event subprocess '" + El(l, sub).id + "'");
     std::erase_if(l.agenda, [&](const Step& st) { return st.scope == scope; });
   }
-  const std::uint32_t key = NewKey(l);
-  ElementInstance ei;
-  ei.key = key;
-  ei.element = sub;
-  ei.parent = scope;
-  ei.state = ElementInstance::State::kScope;
-  ei.interrupting = s.interrupting;
-  l.st.elements.emplace(key, std::move(ei));
+  const std::uint32_t key = AddElement(l, sub, scope, kNoFlow, ElementInstance::State::kScope);
+  l.st.Find(key)->interrupting = s.interrupting;
   History(l, sub, "element_entered");
   SetVariables(l, scope, variables);
   OpenEventSubprocessWaits(l, key);
