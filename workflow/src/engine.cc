@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "hex.h"
 #include "instance_state.h"
 #include "json_fields.h"
 #include "keys.h"
@@ -34,32 +35,6 @@ constexpr std::size_t kTimersPerPass = 256;
 std::string IdText(std::uint64_t id) { return std::to_string(id); }
 
 Timestamp FromMs(std::int64_t ms) { return Timestamp(std::chrono::milliseconds(ms)); }
-
-std::string Hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (const unsigned char c : bytes) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
-
-std::string Unhex(std::string_view hex) {
-  std::string out;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-    const int hi = nibble(hex[i]);
-    const int lo = nibble(hex[i + 1]);
-    if (hi < 0 || lo < 0) return {};
-    out.push_back(static_cast<char>(hi << 4 | lo));
-  }
-  return out;
-}
 
 TaskInfo ToInfo(const TaskRecord& t) {
   TaskInfo info;

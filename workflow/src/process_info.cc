@@ -8,7 +8,7 @@ using definitions::ElementKind;
 using definitions::EventTrigger;
 using definitions::kNoElement;
 
-ProcessInfo::ProcessInfo(const definitions::Process& process) : process_(process) {
+ProcessInfo::ProcessInfo(const definitions::Process& process) {
   const std::size_t scopes = process.elements.size() + 1;
   none_start_.assign(scopes, kNoElement);
   event_starts_.resize(scopes);

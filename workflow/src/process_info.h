@@ -39,7 +39,6 @@ class ProcessInfo {
   bool CanReach(ElementIndex from, ElementIndex join) const;
 
  private:
-  const definitions::Process& process_;
   std::vector<ElementIndex> none_start_;
   std::vector<std::vector<ElementIndex>> event_starts_;
   std::map<std::pair<ElementIndex, std::string>, ElementIndex> links_;

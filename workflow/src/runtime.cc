@@ -9,6 +9,7 @@
 #include <set>
 
 #include "form_validation.h"
+#include "hex.h"
 #include "json_fields.h"
 #include "keys.h"
 #include "quire/definitions/iso8601.h"
@@ -31,24 +32,17 @@ constexpr std::size_t kMaxSteps = 100'000;
 
 std::string IdText(std::uint64_t id) { return std::to_string(id); }
 
-std::string Hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const unsigned char c : bytes) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
+// The name a message or signal is known by outside the file (its id when it has none).
+template <class Def>
+std::string NameOf(const Def& d) {
+  return d.name.empty() ? d.id : d.name;
 }
 
-std::string Unhex(std::string_view hex) {
-  std::string out;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-    auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
-    out.push_back(static_cast<char>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
-  }
-  return out;
+// The code an error or escalation is thrown and caught by (its id when it has none); a
+// reference to an undefined one stands for itself.
+template <class Def>
+std::string CodeOf(const Def* d, const std::string& ref) {
+  return d == nullptr ? ref : (d->code.empty() ? d->id : d->code);
 }
 
 // Text of an expression result for settings, correlation keys and timers.
@@ -193,6 +187,11 @@ class Runtime::ScopeVariables final : public definitions::Variables {
 const Element& Runtime::El(const Loaded& l, ElementIndex e) const { return l.process->elements[e]; }
 
 std::uint32_t Runtime::NewKey(Loaded& l) { return l.st.next_key++; }
+
+void Runtime::ArmTimer(const std::string& key, std::int64_t due, const std::string& value) {
+  txn_.Put(ColumnFamily::kTimers, key, value);
+  if (!earliest_timer_ || due < *earliest_timer_) earliest_timer_ = due;
+}
 
 std::uint32_t Runtime::AddElement(Loaded& l, ElementIndex element, std::uint32_t scope,
                                   FlowIndex via, ElementInstance::State state) {
@@ -570,8 +569,7 @@ void Runtime::EnterEvent(Loaded& l, const Step& step) {
       switch (el.trigger) {
         case EventTrigger::kError: {
           const definitions::ErrorDef* error = l.defs->FindError(el.trigger_ref);
-          const std::string code =
-              error == nullptr ? el.trigger_ref : (error->code.empty() ? error->id : error->code);
+          const std::string code = CodeOf(error, el.trigger_ref);
           History(l, el.index, "error_thrown", {{"code", code}});
           if (!ThrowError(l, scope, code, error == nullptr ? "" : error->name)) {
             RaiseIncident(l, el.index, scope, 0, "uncaught_error",
@@ -582,8 +580,7 @@ void Runtime::EnterEvent(Loaded& l, const Step& step) {
         }
         case EventTrigger::kEscalation: {
           const definitions::Escalation* esc = l.defs->FindEscalation(el.trigger_ref);
-          const std::string code =
-              esc == nullptr ? el.trigger_ref : (esc->code.empty() ? esc->id : esc->code);
+          const std::string code = CodeOf(esc, el.trigger_ref);
           History(l, el.index, "escalation_thrown", {{"code", code}});
           ThrowEscalation(l, scope, code);
           if (l.st.Find(scope) == nullptr) return;  // an interrupting handler took over
@@ -597,8 +594,7 @@ void Runtime::EnterEvent(Loaded& l, const Step& step) {
           return;
         case EventTrigger::kSignal:
           if (const definitions::Signal* s = l.defs->FindSignal(el.trigger_ref)) {
-            deferred_signals_.emplace_back(s->name.empty() ? s->id : s->name,
-                                           VisibleVariables(l, scope));
+            deferred_signals_.emplace_back(NameOf(*s), VisibleVariables(l, scope));
           }
           break;
         default:
@@ -612,16 +608,14 @@ void Runtime::EnterEvent(Loaded& l, const Step& step) {
       switch (el.trigger) {
         case EventTrigger::kSignal:
           if (const definitions::Signal* s = l.defs->FindSignal(el.trigger_ref)) {
-            deferred_signals_.emplace_back(s->name.empty() ? s->id : s->name,
-                                           VisibleVariables(l, scope));
+            deferred_signals_.emplace_back(NameOf(*s), VisibleVariables(l, scope));
           }
           Pass(l, el.index, scope);
           return;
         case EventTrigger::kEscalation: {
           History(l, el.index, "element_entered");
           const definitions::Escalation* esc = l.defs->FindEscalation(el.trigger_ref);
-          const std::string code =
-              esc == nullptr ? el.trigger_ref : (esc->code.empty() ? esc->id : esc->code);
+          const std::string code = CodeOf(esc, el.trigger_ref);
           History(l, el.index, "escalation_thrown", {{"code", code}});
           ThrowEscalation(l, scope, code);
           if (l.st.Find(scope) == nullptr) return;
@@ -1152,8 +1146,7 @@ void Runtime::Trigger(Loaded& l, std::uint32_t owner, ElementIndex trigger,
             Wait again = fired;
             again.occurrence = fired.occurrence + 1;
             again.due = next->time_since_epoch().count();
-            txn_.Put(ColumnFamily::kTimers, WaitKey(l, owner, again), "");
-            if (!earliest_timer_ || again.due < *earliest_timer_) earliest_timer_ = again.due;
+            ArmTimer(WaitKey(l, owner, again), again.due);
             l.st.Find(owner)->waits.push_back(std::move(again));
           }
         }
@@ -1226,11 +1219,11 @@ bool Matches(const definitions::Definitions& defs, const Element& catcher, Event
   if (kind == EventTrigger::kError) {
     const definitions::ErrorDef* e = defs.FindError(catcher.trigger_ref);
     if (e == nullptr) return false;
-    return (e->code.empty() ? e->id : e->code) == code;
+    return CodeOf(e, catcher.trigger_ref) == code;
   }
   const definitions::Escalation* e = defs.FindEscalation(catcher.trigger_ref);
   if (e == nullptr) return false;
-  return (e->code.empty() ? e->id : e->code) == code;
+  return CodeOf(e, catcher.trigger_ref) == code;
 }
 }  // namespace
 
@@ -1421,15 +1414,14 @@ bool Runtime::OpenWait(Loaded& l, std::uint32_t key, ElementIndex trigger) {
           break;
         }
       }
-      txn_.Put(ColumnFamily::kTimers, WaitKey(l, key, w), "");
-      if (!earliest_timer_ || w.due < *earliest_timer_) earliest_timer_ = w.due;
+      ArmTimer(WaitKey(l, key, w), w.due);
       break;
     }
     case EventTrigger::kMessage: {
       const definitions::Message* m = l.defs->FindMessage(t.trigger_ref);
       if (m == nullptr) return true;
       w.kind = Wait::Kind::kMessage;
-      w.name = m->name.empty() ? m->id : m->name;
+      w.name = NameOf(*m);
       if (m->correlation_key) {
         auto v = Evaluate(l, scope, *m->correlation_key);
         if (!v) {
@@ -1445,7 +1437,7 @@ bool Runtime::OpenWait(Loaded& l, std::uint32_t key, ElementIndex trigger) {
       const definitions::Signal* s = l.defs->FindSignal(t.trigger_ref);
       if (s == nullptr) return true;
       w.kind = Wait::Kind::kSignal;
-      w.name = s->name.empty() ? s->id : s->name;
+      w.name = NameOf(*s);
       txn_.Put(ColumnFamily::kIndexes, WaitKey(l, key, w), "");
       break;
     }
@@ -1549,8 +1541,7 @@ void Runtime::CreateTask(Loaded& l, std::uint32_t key) {
   ScheduleDue(task);
   WriteTask(txn_, std::nullopt, task);
   if (task.postponed) {
-    txn_.Put(ColumnFamily::kTimers, FollowUpTimerKey(*task.follow_up, task.id), "");
-    if (!earliest_timer_ || *task.follow_up < *earliest_timer_) earliest_timer_ = *task.follow_up;
+    ArmTimer(FollowUpTimerKey(*task.follow_up, task.id), *task.follow_up);
   }
   l.st.Find(key)->task = task.id;
   json::object data{{"task", IdText(task.id)}};
@@ -1954,10 +1945,9 @@ Result<void> Runtime::FireTimer(std::string_view key, std::string_view value) {
   }
   if (next_due) {
     const std::string next_key = keys::StartTimer(*next_due, trigger, process);
-    txn_.Put(ColumnFamily::kTimers, next_key,
+    ArmTimer(next_key, *next_due,
              json::serialize(json::object{{"v", version_no}, {"o", occurrence}, {"a", anchor}}));
     timers.emplace_back(Hex(next_key));
-    if (!earliest_timer_ || *next_due < *earliest_timer_) earliest_timer_ = *next_due;
   }
   arming["timers"] = std::move(timers);
   txn_.Put(ColumnFamily::kIndexes, keys::Arming(process), json::serialize(arming));
@@ -2224,25 +2214,23 @@ Result<void> Runtime::ArmStartEvents(const definitions::ProcessVersion& latest) 
           break;
       }
       if (!due) continue;  // computed timers on start events have nothing to evaluate against
-      const std::string key =
-          keys::StartTimer(due->time_since_epoch().count(), e.index, latest.process_id);
-      txn_.Put(
-          ColumnFamily::kTimers, key,
+      const std::int64_t at = due->time_since_epoch().count();
+      const std::string key = keys::StartTimer(at, e.index, latest.process_id);
+      ArmTimer(
+          key, at,
           json::serialize(json::object{{"v", latest.version}, {"o", 0}, {"a", txn_.now_ms()}}));
       timers.emplace_back(Hex(key));
-      const std::int64_t at = due->time_since_epoch().count();
-      if (!earliest_timer_ || at < *earliest_timer_) earliest_timer_ = at;
     } else if (e.trigger == EventTrigger::kMessage) {
       const definitions::Message* m = defs->FindMessage(e.trigger_ref);
       if (m == nullptr) continue;
-      const std::string name = m->name.empty() ? m->id : m->name;
+      const std::string name = NameOf(*m);
       txn_.Put(ColumnFamily::kIndexes, keys::MessageStart(name, latest.process_id),
                std::string(value));
       messages.emplace_back(name);
     } else if (e.trigger == EventTrigger::kSignal) {
       const definitions::Signal* s = defs->FindSignal(e.trigger_ref);
       if (s == nullptr) continue;
-      const std::string name = s->name.empty() ? s->id : s->name;
+      const std::string name = NameOf(*s);
       txn_.Put(ColumnFamily::kIndexes, keys::SignalStart(name, latest.process_id),
                std::string(value));
       signals.emplace_back(name);

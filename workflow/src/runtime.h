@@ -219,7 +219,10 @@ class Runtime {
   // A rule of the task's <quire:escalation> list came due: remind, move to a group or to the
   // supervisor, raise the priority; the notification is queued for the notifier.
   Result<void> TaskEscalationDue(std::uint64_t task, std::uint32_t rule);
-  void ScheduleEscalations(TaskRecord& task, const definitions::TaskSpec& spec);
+  // Arms the timers of the spec's escalation rules (only those counted from the due date
+  // when `due_rules_only`, after the due date moved).
+  void ScheduleEscalations(TaskRecord& task, const definitions::TaskSpec& spec,
+                           bool due_rules_only = false);
   // Schedules the timer that marks the task overdue (or marks it at once when due passed).
   void ScheduleDue(TaskRecord& task);
   Result<void> TaskDueReached(std::uint64_t task);
@@ -248,6 +251,8 @@ class Runtime {
   void History(Loaded& l, ElementIndex element, const char* kind, boost::json::object data = {});
   const definitions::Element& El(const Loaded& l, ElementIndex e) const;
   std::uint32_t NewKey(Loaded& l);
+  // Stores a timer and remembers it for the writer's alarm.
+  void ArmTimer(const std::string& key, std::int64_t due, const std::string& value = "");
   // A new element instance of `element` in `scope`; returns its key.
   std::uint32_t AddElement(Loaded& l, ElementIndex element, std::uint32_t scope, FlowIndex via,
                            ElementInstance::State state);

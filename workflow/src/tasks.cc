@@ -101,8 +101,7 @@ void Runtime::ScheduleDue(TaskRecord& task) {
     task.overdue = true;
     return;
   }
-  txn_.Put(ColumnFamily::kTimers, DueTimerKey(*task.due, task.id), "");
-  if (!earliest_timer_ || *task.due < *earliest_timer_) earliest_timer_ = *task.due;
+  ArmTimer(DueTimerKey(*task.due, task.id), *task.due);
 }
 
 Result<void> Runtime::TaskDueReached(std::uint64_t task) {
@@ -115,9 +114,11 @@ Result<void> Runtime::TaskDueReached(std::uint64_t task) {
   return Ok();
 }
 
-void Runtime::ScheduleEscalations(TaskRecord& task, const definitions::TaskSpec& spec) {
+void Runtime::ScheduleEscalations(TaskRecord& task, const definitions::TaskSpec& spec,
+                                  bool due_rules_only) {
   for (std::uint32_t i = 0; i < spec.escalations.size(); ++i) {
     const definitions::EscalationRule& rule = spec.escalations[i];
+    if (due_rules_only && !rule.from_due_date) continue;
     Timestamp from = txn_.now();
     if (rule.from_due_date) {
       if (!task.due) continue;  // no due date: nothing to count from
@@ -125,8 +126,7 @@ void Runtime::ScheduleEscalations(TaskRecord& task, const definitions::TaskSpec&
     }
     const std::int64_t at = definitions::Add(from, rule.after).time_since_epoch().count();
     task.escalation_timers.emplace_back(i, at);
-    txn_.Put(ColumnFamily::kTimers, EscalationTimerKey(at, i, task.id), "");
-    if (!earliest_timer_ || at < *earliest_timer_) earliest_timer_ = at;
+    ArmTimer(EscalationTimerKey(at, i, task.id), at);
   }
 }
 
@@ -294,8 +294,7 @@ Result<TaskRecord> Runtime::ActOnTask(const TaskCommand& c) {
       }
       t.follow_up = at;
       t.postponed = true;
-      txn_.Put(ColumnFamily::kTimers, FollowUpTimerKey(at, t.id), "");
-      if (!earliest_timer_ || at < *earliest_timer_) earliest_timer_ = at;
+      ArmTimer(FollowUpTimerKey(at, t.id), at);
       data["followUp"] = at;
       break;
     }
@@ -323,14 +322,7 @@ Result<TaskRecord> Runtime::ActOnTask(const TaskCommand& c) {
             txn_.Delete(ColumnFamily::kTimers, EscalationTimerKey(e.second, e.first, t.id));
             return true;
           });
-          for (std::uint32_t i = 0; i < spec.escalations.size(); ++i) {
-            if (!spec.escalations[i].from_due_date) continue;
-            const std::int64_t at =
-                definitions::Add(*c.due, spec.escalations[i].after).time_since_epoch().count();
-            t.escalation_timers.emplace_back(i, at);
-            txn_.Put(ColumnFamily::kTimers, EscalationTimerKey(at, i, t.id), "");
-            if (!earliest_timer_ || at < *earliest_timer_) earliest_timer_ = at;
-          }
+          ScheduleEscalations(t, spec, /*due_rules_only=*/true);
         }
       }
       data["due"] = *t.due;
