@@ -1,4 +1,6 @@
-// quire deploy [--data-dir DIR] FILE...: deploys BPMN files into a store directly.
+// quire deploy [--data-dir DIR] FILE...: deploys BPMN files and Camunda forms into a store
+// directly.
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -20,6 +22,9 @@ std::string DeployUsage() {
          "Deploys BPMN 2.0 files into the store in DIR (default quire-data): every executable\n"
          "process gets a new version, unless the file is the one its latest version came from.\n"
          "Timer, message and signal start events of the new versions are armed.\n"
+         "Camunda forms (.form files, JSON) are deployed too, before the models, as a new\n"
+         "version of the form their \"id\" names; tasks use them through camunda:formRef or\n"
+         "zeebe:formDefinition formId.\n"
          "--history-ttl P30D keeps ended instances' history of these processes that long (it\n"
          "wins over the model's historyTimeToLive).\n"
          "While 'quire serve' runs on the same directory, deploy through it instead:\n"
@@ -82,6 +87,9 @@ int RunDeploy(const std::vector<std::string>& args) {
     std::cerr << "quire deploy: " << engine.error().message() << "\n";
     return kExitFailure;
   }
+  // Forms first: a model deployed with them binds to them ("deployment" binding).
+  const auto is_form = [](const std::string& f) { return f.ends_with(".form"); };
+  std::stable_partition(files.begin(), files.end(), is_form);
   bool failed = false;
   for (const std::string& file : files) {
     std::ifstream in(file, std::ios::binary);
@@ -93,14 +101,26 @@ int RunDeploy(const std::vector<std::string>& args) {
     std::ostringstream content;
     content << in.rdbuf();
     const std::string name = file.substr(file.find_last_of('/') + 1);
-    auto deployed = (*engine)->Deploy(content.str(), name, "cli", history_ttl);
-    if (!deployed) {
+    auto report = [&](const Error& e) {
       failed = true;
-      const Error& e = deployed.error();
       if (e.details().empty()) std::cout << file << ": error: " << e.message() << "\n";
       for (const ErrorDetail& d : e.details()) {
         std::cout << file << ":" << d.field << ": error: " << d.message << "\n";
       }
+    };
+    if (is_form(file)) {
+      auto form = repository.DeployForm(content.str(), name, SystemClock::Instance().Now());
+      if (!form) {
+        report(form.error());
+        continue;
+      }
+      std::cout << file << ": form '" << form->form_id << "' version " << form->version
+                << (form->is_new ? " deployed" : " unchanged") << "\n";
+      continue;
+    }
+    auto deployed = (*engine)->Deploy(content.str(), name, "cli", history_ttl);
+    if (!deployed) {
+      report(deployed.error());
       continue;
     }
     for (const definitions::ProcessVersion& v : deployed->processes) {

@@ -27,15 +27,22 @@ json::object TaskJson(const workflow::TaskInfo& t) {
   if (t.due) o["due"] = definitions::FormatDateTime(*t.due);
   if (t.follow_up) o["followUp"] = definitions::FormatDateTime(*t.follow_up);
   if (!t.business_key.empty()) o["businessKey"] = t.business_key;
+  if (!t.description.empty()) o["description"] = t.description;
+  for (const auto& [kind, link] : t.links) o[kind] = link;
   return o;
 }
 
 }  // namespace
 
 std::string TasksUsage() {
-  return "Usage: quire tasks list --user U [--view mine|group|delegated|postponed|overdue|open]\n"
-         "                        [--group G] [--limit N]\n"
-         "       quire tasks show ID\n"
+  return "Usage: quire tasks list --user U [--view mine|group|delegated|postponed|overdue|\n"
+         "                        escalated|open|all] [--sort priority|due|created]\n"
+         "                        [--group G] [--limit N] [--after CURSOR]\n"
+         "                        [--process P] [--business-key K] [--customer C] [--offer O]\n"
+         "                        [--q WORDS]\n"
+         "       quire tasks counts --user U\n"
+         "       quire tasks show|form ID\n"
+         "       quire tasks bulk claim|unclaim|reassign --tasks ID,ID,... [--to U] --as U\n"
          "       quire tasks claim|unclaim|resolve ID --as U\n"
          "       quire tasks delegate|reassign ID --to U --as U\n"
          "       quire tasks postpone ID --until 2026-12-01T09:00:00Z --as U\n"
@@ -63,9 +70,10 @@ int RunTasks(const std::vector<std::string>& args) {
         std::cerr << "quire tasks: --" << name << " needs a value\n";
         return kExitUsage;
       }
-      static const std::set<std::string> known{"data-dir", "view",  "limit", "user",
-                                               "as",       "group", "to",    "until",
-                                               "reason",   "data",  "text"};
+      static const std::set<std::string> known{"data-dir", "view",  "limit", "user",        "as",
+                                               "group",    "to",    "until", "reason",      "data",
+                                               "text",     "sort",  "after", "process",     "q",
+                                               "customer", "offer", "tasks", "business-key"};
       if (!known.contains(name)) {
         std::cerr << "quire tasks: unknown option --" << name << "; see 'quire help tasks'\n";
         return kExitUsage;
@@ -78,15 +86,16 @@ int RunTasks(const std::vector<std::string>& args) {
       return kExitUsage;
     }
   }
-  static const std::set<std::string> actions{"list",     "show",     "claim",    "unclaim",
-                                             "resolve",  "delegate", "reassign", "postpone",
-                                             "escalate", "complete", "comment"};
+  static const std::set<std::string> actions{
+      "list",     "show",     "claim",    "unclaim", "resolve", "delegate", "reassign",
+      "postpone", "escalate", "complete", "comment", "counts",  "form",     "bulk"};
   if (!actions.contains(action)) {
     std::cerr << "quire tasks: unknown action '" << action << "'; see 'quire help tasks'\n";
     return kExitUsage;
   }
   std::uint64_t id = 0;
-  if (action != "list") {
+  const bool takes_id = action != "list" && action != "counts" && action != "bulk";
+  if (takes_id) {
     char* end = nullptr;
     id = std::strtoull(id_text.c_str(), &end, 10);
     if (id_text.empty() || *end != '\0' || id == 0) {
@@ -95,7 +104,7 @@ int RunTasks(const std::vector<std::string>& args) {
     }
   }
   const std::string actor = opt.contains("as") ? opt["as"] : opt["user"];
-  if (action != "list" && action != "show" && actor.empty()) {
+  if (action != "list" && action != "show" && action != "form" && actor.empty()) {
     std::cerr << "quire tasks " << action << ": say who is acting with --as USER\n";
     return kExitUsage;
   }
@@ -106,25 +115,35 @@ int RunTasks(const std::vector<std::string>& args) {
   if (action == "list") {
     workflow::TaskQuery q;
     q.user = actor;
-    const std::string& v = opt["view"];
-    if (v == "mine")
-      q.view = workflow::TaskView::kMine;
-    else if (v == "group")
-      q.view = workflow::TaskView::kGroup;
-    else if (v == "delegated")
-      q.view = workflow::TaskView::kDelegated;
-    else if (v == "postponed")
-      q.view = workflow::TaskView::kPostponed;
-    else if (v == "open")
-      q.view = workflow::TaskView::kOpen;
-    else if (v == "overdue")
-      q.view = workflow::TaskView::kOverdue;
-    else {
-      std::cerr << "quire tasks list: --view must be mine, group, delegated, postponed, overdue or "
-                   "open\n";
+    const bool searching = opt.contains("process") || opt.contains("business-key") ||
+                           opt.contains("customer") || opt.contains("offer") || opt.contains("q");
+    auto view = workflow::ParseTaskView(opt.contains("view") ? opt["view"]
+                                        : searching          ? "all"
+                                                             : "mine");
+    if (!view) {
+      PrintError("tasks list", view.error());
       return kExitUsage;
     }
-    if (q.user.empty() && q.view != workflow::TaskView::kOpen) {
+    q.view = *view;
+    if (opt.contains("sort")) {
+      auto sort = workflow::ParseTaskSort(opt["sort"]);
+      if (!sort) {
+        PrintError("tasks list", sort.error());
+        return kExitUsage;
+      }
+      q.sort = *sort;
+    }
+    q.process = opt["process"];
+    q.business_key = opt["business-key"];
+    q.text = opt["q"];
+    for (const char* kind : {"customer", "offer"}) {
+      if (opt.contains(kind)) {
+        q.link_kind = kind;
+        q.link_id = opt[kind];
+      }
+    }
+    q.after = opt["after"];
+    if (q.user.empty() && (q.view != workflow::TaskView::kOpen || searching)) {
       std::cerr << "quire tasks list: say whose tasks with --user USER\n";
       return kExitUsage;
     }
@@ -137,7 +156,78 @@ int RunTasks(const std::vector<std::string>& args) {
     }
     for (const workflow::TaskInfo& t : page->tasks)
       std::cout << json::serialize(TaskJson(t)) << "\n";
+    if (!page->next.empty()) std::cerr << "more: --after " << page->next << "\n";
     return kExitOk;
+  }
+  if (action == "counts") {
+    auto c = engine.CountTasks(actor);
+    if (!c) {
+      PrintError("tasks counts", c.error());
+      return kExitFailure;
+    }
+    std::cout << json::serialize(json::object{{"mine", c->mine},
+                                              {"group", c->group},
+                                              {"delegated", c->delegated},
+                                              {"postponed", c->postponed},
+                                              {"overdue", c->overdue},
+                                              {"escalated", c->escalated},
+                                              {"open", c->open}})
+              << "\n";
+    return kExitOk;
+  }
+  if (action == "form") {
+    auto f = engine.GetTaskForm(id);
+    if (!f) {
+      PrintError("tasks form", f.error());
+      return kExitFailure;
+    }
+    for (const definitions::FormField& field : f->fields) {
+      json::object o{{"name", field.name}, {"type", field.type}, {"required", field.required}};
+      if (!field.label.empty()) o["label"] = field.label;
+      std::cout << json::serialize(o) << "\n";
+    }
+    return kExitOk;
+  }
+  if (action == "bulk") {
+    workflow::TaskAction kind = workflow::TaskAction::kClaim;
+    if (id_text == "unclaim") {
+      kind = workflow::TaskAction::kUnclaim;
+    } else if (id_text == "reassign") {
+      kind = workflow::TaskAction::kReassign;
+    } else if (id_text != "claim") {
+      std::cerr << "quire tasks bulk: say claim, unclaim or reassign\n";
+      return kExitUsage;
+    }
+    std::vector<workflow::TaskCommand> commands;
+    std::string_view list = opt["tasks"];
+    while (!list.empty()) {
+      const std::size_t comma = list.find(',');
+      const std::string one(list.substr(0, comma));
+      list = comma == std::string_view::npos ? "" : list.substr(comma + 1);
+      char* end = nullptr;
+      const std::uint64_t task = std::strtoull(one.c_str(), &end, 10);
+      if (one.empty() || *end != '\0' || task == 0) {
+        std::cerr << "quire tasks bulk: '" << one << "' in --tasks is not a task id\n";
+        return kExitUsage;
+      }
+      commands.push_back({kind, task, actor, opt["to"], std::nullopt, std::nullopt, ""});
+    }
+    if (commands.empty()) {
+      std::cerr << "quire tasks bulk: list the tasks with --tasks ID,ID,...\n";
+      return kExitUsage;
+    }
+    int refused = 0;
+    const std::vector<workflow::TaskCommand> asked = commands;
+    const auto outcomes = engine.ActOnTasks(std::move(commands));
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+      if (outcomes[i]) {
+        std::cout << json::serialize(TaskJson(*outcomes[i])) << "\n";
+      } else {
+        ++refused;
+        PrintError("tasks bulk: task " + std::to_string(asked[i].task), outcomes[i].error());
+      }
+    }
+    return refused == 0 ? kExitOk : kExitFailure;
   }
   if (action == "show") {
     auto t = engine.GetTask(id);

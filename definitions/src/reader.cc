@@ -1,5 +1,7 @@
 #include "reader.h"
 
+#include "quire/definitions/camunda_form.h"
+
 #include <pugixml.hpp>
 
 #include <boost/json.hpp>
@@ -828,6 +830,18 @@ class Reader {
     t.follow_up_date = MakeSetting(node, attrs.Get("followUpDate"), e.id, "followUpDate");
     t.form_key = attrs.Get("formKey");
     t.form_ref = attrs.Camunda("formRef");
+    if (!t.form_ref.empty()) {
+      ReadFormBinding(node, attrs.Camunda("formRefBinding"), "camunda:formRefBinding", e);
+      if (t.form_ref_binding == "version") {
+        const std::string_view version = attrs.Camunda("formRefVersion");
+        t.form_ref_version = ParseInt(Trim(version));
+        if (!t.form_ref_version || *t.form_ref_version < 1) {
+          findings_.Error(At(node), e.id,
+                          "'" + e.id + "' binds its form by version but camunda:formRefVersion=\"" +
+                              std::string(version) + "\" is not a version number (1, 2, ...)");
+        }
+      }
+    }
 
     if (attrs.Camunda("type") == "external") {
       t.external = true;
@@ -905,7 +919,15 @@ class Reader {
       } else if (!key.empty()) {
         t.form_key = key;
       }
-      if (const std::string id = ext.attribute("formId").value(); !id.empty()) t.form_ref = id;
+      if (const std::string id = ext.attribute("formId").value(); !id.empty()) {
+        t.form_ref = id;
+        ReadFormBinding(ext, ext.attribute("bindingType").value(), "bindingType", e);
+        if (t.form_ref_binding == "version") {
+          findings_.Error(At(ext), e.id,
+                          "zeebe:formDefinition of '" + e.id +
+                              "' has bindingType=\"version\"; use latest or deployment");
+        }
+      }
     }
   }
 
@@ -1083,6 +1105,18 @@ class Reader {
       rule.raise_priority = ext.attribute("raisePriority").as_llong(0);
       rule.notify = ext.attribute("notify").value();
       t.escalations.push_back(std::move(rule));
+    } else if (local == "link") {
+      TaskLink link;
+      link.kind = Trim(ext.attribute("kind").value());
+      link.id = MakeSetting(ext, ext.attribute("id").value(), e.id, "quire:link id");
+      if (link.kind.empty() || link.id.empty()) {
+        findings_.Error(At(ext), e.id,
+                        "quire:link of '" + e.id +
+                            "' needs kind=\"...\" (customer, offer, ...) and id=\"...\" "
+                            "(usually an expression such as ${customerId})");
+      } else {
+        t.links.push_back(std::move(link));
+      }
     } else if (local == "requiredDocument") {
       const std::string type = ext.attribute("type").value();
       if (type.empty()) {
@@ -1115,67 +1149,30 @@ class Reader {
     }
   }
 
-  // A Camunda Forms (form-js) schema: components with key, label, type, validate, values.
-  void ReadFormJson(const pugi::xml_node& where, const std::string& json, Element& e) {
-    boost::system::error_code ec;
-    const boost::json::value schema = boost::json::parse(json, ec);
-    if (ec || !schema.is_object()) {
-      findings_.Error(At(where), e.id,
-                      "the embedded form of '" + e.id + "' is not a JSON object: " +
-                          (ec ? ec.message() : std::string("wrong shape")));
+  // latest, deployment or version (Camunda 7); versionTag (Camunda 8) is not supported.
+  void ReadFormBinding(const pugi::xml_node& where, std::string_view binding, const char* attr,
+                       Element& e) {
+    const std::string b = Trim(binding);
+    if (b.empty() || b == "latest" || b == "deployment" || b == "version") {
+      e.task.form_ref_binding = b.empty() ? "latest" : b;
       return;
     }
-    const boost::json::value* components = schema.as_object().if_contains("components");
-    if (components == nullptr || !components->is_array()) return;
-    for (const boost::json::value& c : components->as_array()) {
-      if (!c.is_object()) continue;
-      const boost::json::object& o = c.as_object();
-      const auto text = [&o](std::string_view k) -> std::string {
-        const boost::json::value* v = o.if_contains(k);
-        return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
-      };
-      FormField field;
-      field.name = text("key");
-      if (field.name.empty()) continue;  // text blocks, buttons
-      field.label = text("label");
-      const std::string type = text("type");
-      field.type = type == "number"                      ? "number"
-                   : type == "checkbox"                  ? "boolean"
-                   : type == "datetime"                  ? "date"
-                   : type == "select" || type == "radio" ? "enum"
-                                                         : "string";
-      if (const boost::json::value* v = o.if_contains("validate"); v && v->is_object()) {
-        const boost::json::object& rules = v->as_object();
-        const auto num = [&rules](std::string_view k) -> std::optional<double> {
-          const boost::json::value* x = rules.if_contains(k);
-          if (x == nullptr || !x->is_number()) return std::nullopt;
-          return x->to_number<double>();
-        };
-        if (const boost::json::value* r = rules.if_contains("required"); r && r->is_bool()) {
-          field.required = r->as_bool();
-        }
-        field.min = num("min");
-        field.max = num("max");
-        if (auto v2 = num("minLength")) field.min_length = ToLength(*v2);
-        if (auto v2 = num("maxLength")) field.max_length = ToLength(*v2);
-        if (const boost::json::value* p = rules.if_contains("pattern"); p && p->is_string()) {
-          field.pattern = std::string(p->as_string());
-        }
-      }
-      if (const boost::json::value* vs = o.if_contains("values"); vs && vs->is_array()) {
-        for (const boost::json::value& item : vs->as_array()) {
-          if (!item.is_object()) continue;
-          const boost::json::value* value = item.as_object().if_contains("value");
-          const boost::json::value* label = item.as_object().if_contains("label");
-          if (value != nullptr && value->is_string()) {
-            field.options.push_back(
-                {std::string(value->as_string()),
-                 label != nullptr && label->is_string() ? std::string(label->as_string()) : ""});
-          }
-        }
-      }
-      e.task.form_fields.push_back(std::move(field));
+    findings_.Error(At(where), e.id,
+                    std::string(attr) + "=\"" + b + "\" on '" + e.id +
+                        "': Quire binds deployed forms by latest, deployment or version" +
+                        (b == "versionTag" ? " (version tags are not supported)" : ""));
+  }
+
+  // A Camunda Forms (form-js) schema embedded with zeebe:userTaskForm.
+  void ReadFormJson(const pugi::xml_node& where, const std::string& json, Element& e) {
+    auto form = ReadCamundaForm(json);
+    if (!form) {
+      std::string what = form.error().message();
+      for (const ErrorDetail& d : form.error().details()) what += "; " + d.field + ": " + d.message;
+      findings_.Error(At(where), e.id, "the embedded form of '" + e.id + "': " + what);
+      return;
     }
+    e.task.form_fields = std::move(form->fields);
   }
 
   void ReadMultiInstance(const pugi::xml_node& node, Element& e) {

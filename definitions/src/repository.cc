@@ -4,6 +4,7 @@
 
 #include "quire/base/sha256.h"
 #include "quire/definitions/bpmn_loader.h"
+#include "quire/definitions/camunda_form.h"
 #include "quire/storage/key_codec.h"
 
 namespace quire::definitions {
@@ -21,6 +22,43 @@ std::string VersionPrefix(const std::string& process_id) {
 }
 std::string VersionKey(const std::string& process_id, std::uint32_t version) {
   return KeyEncoder().String("ver").String(process_id).U64Desc(version).Take();
+}
+
+std::string FormPrefix(const std::string& form_id) {
+  return KeyEncoder().String("frm").String(form_id).Take();
+}
+std::string FormKey(const std::string& form_id, std::uint32_t version) {
+  return KeyEncoder().String("frm").String(form_id).U64Desc(version).Take();
+}
+
+std::string EncodeForm(const FormVersion& v) {
+  return boost::json::serialize(
+      boost::json::object{{"form", v.form_id},
+                          {"version", v.version},
+                          {"hash", v.hash},
+                          {"source", v.source_name},
+                          {"deployed_at", v.deployed_at.time_since_epoch().count()}});
+}
+
+Result<FormVersion> DecodeForm(std::string_view json) {
+  boost::system::error_code ec;
+  const boost::json::value value = boost::json::parse(json, ec);
+  if (ec || !value.is_object()) return Error::Corruption("a form version record is not JSON");
+  const boost::json::object& o = value.as_object();
+  FormVersion v;
+  if (const auto* f = o.if_contains("form"); f && f->is_string()) v.form_id = f->as_string();
+  if (const auto* h = o.if_contains("hash"); h && h->is_string()) v.hash = h->as_string();
+  if (const auto* n = o.if_contains("source"); n && n->is_string()) v.source_name = n->as_string();
+  if (const auto* n = o.if_contains("version"); n && n->is_number()) {
+    v.version = n->to_number<std::uint32_t>();
+  }
+  if (const auto* t = o.if_contains("deployed_at"); t && t->is_number()) {
+    v.deployed_at = Timestamp(std::chrono::milliseconds(t->to_number<std::int64_t>()));
+  }
+  if (v.form_id.empty() || v.version == 0 || v.hash.empty()) {
+    return Error::Corruption("a form version record lacks its form, version or hash");
+  }
+  return v;
 }
 
 std::string WithdrawnKey(const std::string& process_id) {
@@ -225,6 +263,102 @@ Result<std::shared_ptr<const Definitions>> DefinitionRepository::Load(
   }
   const std::lock_guard lock(cache_mu_);
   return cache_.emplace(v.hash, std::move(loaded.definitions)).first->second;
+}
+
+Result<FormVersion> DefinitionRepository::DeployForm(std::string_view json,
+                                                     std::string_view source_name, Timestamp now) {
+  const std::string name(source_name.empty() ? "the form" : source_name);
+  auto form = ReadCamundaForm(json);
+  if (!form) {
+    Error error =
+        Error::ValidationFailed(name + " is not a valid Camunda form: " + form.error().message());
+    for (const ErrorDetail& d : form.error().details()) error.AddDetail(d.field, d.message);
+    return error;
+  }
+  if (form->id.empty()) {
+    return Error::ValidationFailed(
+        name +
+        " has no \"id\": tasks name a deployed form by its id (camunda:formRef, "
+        "zeebe:formDefinition formId); set one in the form editor's properties");
+  }
+  FormVersion v;
+  v.form_id = form->id;
+  v.hash = Sha256Hex(json);
+  v.source_name = std::string(source_name);
+  v.deployed_at = now;
+  const std::lock_guard lock(deploy_mu_);
+  auto versions = FormVersions(v.form_id);
+  if (!versions && versions.error().code() != ErrorCode::kNotFound) return versions.error();
+  if (versions && versions->front().hash == v.hash) return versions->front();
+  v.version = versions ? versions->front().version + 1 : 1;
+  v.is_new = true;
+  storage::WriteBatch batch;
+  batch.Put(ColumnFamily::kDefinitions, SourceKey(v.hash), json);
+  batch.Put(ColumnFamily::kDefinitions, FormKey(v.form_id, v.version), EncodeForm(v));
+  QUIRE_RETURN_IF_ERROR(store_.Write(batch, storage::Durability::kSync));
+  return v;
+}
+
+Result<std::vector<FormVersion>> DefinitionRepository::FormVersions(
+    const std::string& form_id) const {
+  std::vector<FormVersion> out;
+  auto it = store_.ScanPrefix(ColumnFamily::kDefinitions, FormPrefix(form_id));
+  for (; it.Valid(); it.Next()) {
+    QUIRE_ASSIGN_OR_RETURN(FormVersion v, DecodeForm(it.value()));
+    out.push_back(std::move(v));
+  }
+  QUIRE_RETURN_IF_ERROR(it.status());
+  if (out.empty()) {
+    return Error::NotFound("no form '" + form_id +
+                           "' has been deployed (deploy its .form file: quire deploy FILE.form, "
+                           "or POST /api/forms)");
+  }
+  return out;
+}
+
+Result<std::vector<FormVersion>> DefinitionRepository::LatestForms() const {
+  std::vector<FormVersion> out;
+  auto it = store_.ScanPrefix(ColumnFamily::kDefinitions, KeyEncoder().String("frm").Take());
+  while (it.Valid()) {
+    QUIRE_ASSIGN_OR_RETURN(FormVersion v, DecodeForm(it.value()));
+    const std::string next = storage::PrefixSuccessor(FormPrefix(v.form_id));
+    out.push_back(std::move(v));
+    if (next.empty()) break;
+    it.Seek(next);
+  }
+  QUIRE_RETURN_IF_ERROR(it.status());
+  return out;
+}
+
+Result<std::pair<FormVersion, std::string>> DefinitionRepository::FindForm(
+    const std::string& form_id, const FormBinding& binding) const {
+  QUIRE_ASSIGN_OR_RETURN(std::vector<FormVersion> versions, FormVersions(form_id));
+  const FormVersion* chosen = nullptr;
+  for (const FormVersion& v : versions) {  // newest first
+    const bool fits =
+        binding.kind == FormBinding::Kind::kLatest ||
+        (binding.kind == FormBinding::Kind::kVersion && v.version == binding.version) ||
+        (binding.kind == FormBinding::Kind::kDeployment && v.deployed_at <= binding.deployed_by);
+    if (fits) {
+      chosen = &v;
+      break;
+    }
+  }
+  if (chosen == nullptr) {
+    return Error::NotFound(
+        binding.kind == FormBinding::Kind::kVersion
+            ? "form '" + form_id + "' has no version " + std::to_string(binding.version)
+            : "form '" + form_id +
+                  "' had no version deployed before the process (binding \"deployment\"); "
+                  "deploy the form, then the process again");
+  }
+  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> source,
+                         store_.Get(ColumnFamily::kDefinitions, SourceKey(chosen->hash)));
+  if (!source) {
+    return Error::Corruption("the schema of form '" + form_id + "' version " +
+                             std::to_string(chosen->version) + " is missing from the store");
+  }
+  return std::pair{*chosen, std::move(*source)};
 }
 
 }  // namespace quire::definitions

@@ -16,8 +16,8 @@ namespace quire::definitions::internal {
 namespace {
 
 // Top-level Quire extension elements (children of BPMN elements).
-constexpr std::array<std::string_view, 4> kElements = {"form", "escalation", "requiredDocument",
-                                                       "connector"};
+constexpr std::array<std::string_view, 5> kElements = {"form", "escalation", "link",
+                                                       "requiredDocument", "connector"};
 // Quire attributes allowed on BPMN elements (declared at the end of the schema).
 constexpr std::array<std::string_view, 8> kAttributes = {
     "assignee", "candidateUsers", "candidateGroups", "priority",

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "quire/base/clock.h"
 #include "quire/server/json.h"
 
 namespace quire::server {
@@ -16,6 +17,25 @@ boost::json::object ToJson(const ProcessVersion& v) {
           {"source", v.source_name}, {"deployedAt", definitions::FormatDateTime(v.deployed_at)}};
 }
 
+boost::json::object ToJson(const definitions::FormVersion& v) {
+  return {{"id", v.form_id},
+          {"version", v.version},
+          {"hash", v.hash},
+          {"source", v.source_name},
+          {"deployedAt", definitions::FormatDateTime(v.deployed_at)}};
+}
+
+Result<std::optional<std::uint32_t>> VersionParam(const Request& request) {
+  const auto text = request.query_param("version");
+  if (!text) return std::optional<std::uint32_t>();
+  std::uint32_t v = 0;
+  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+  if (ec != std::errc() || end != text->data() + text->size() || v == 0) {
+    return Error::InvalidArgument("version must be a positive whole number, not '" + *text + "'");
+  }
+  return std::optional<std::uint32_t>(v);
+}
+
 boost::json::array ToJson(const std::vector<ProcessVersion>& versions) {
   boost::json::array out;
   for (const ProcessVersion& v : versions) out.push_back(ToJson(v));
@@ -26,15 +46,18 @@ boost::json::array ToJson(const std::vector<ProcessVersion>& versions) {
 
 void AddDefinitionRoutes(Router& router, definitions::DefinitionRepository& repository,
                          std::function<definitions::Timestamp()> now) {
-  AddDefinitionRoutes(router, repository,
-                      [&repository, now](std::string_view xml, std::string_view name,
-                                         const std::string&, std::optional<definitions::Duration>) {
-                        return repository.Deploy(xml, name, now());
-                      });
+  AddDefinitionRoutes(
+      router, repository,
+      [&repository, now](std::string_view xml, std::string_view name, const std::string&,
+                         std::optional<definitions::Duration>) {
+        return repository.Deploy(xml, name, now());
+      },
+      now);
 }
 
 void AddDefinitionRoutes(Router& router, definitions::DefinitionRepository& repository,
-                         DeployFunction deploy) {
+                         DeployFunction deploy, std::function<definitions::Timestamp()> now) {
+  if (!now) now = [] { return SystemClock::Instance().Now(); };
   router.Add("POST", "/api/deployments", [deploy](const Request& request) {
     if (request.body.empty()) {
       return ErrorResponse(Error::InvalidArgument(
@@ -84,21 +107,58 @@ void AddDefinitionRoutes(Router& router, definitions::DefinitionRepository& repo
   });
 
   router.Add("GET", "/api/processes/{id}/xml", [&repository](const Request& request) {
-    std::optional<std::uint32_t> version;
-    if (const auto text = request.query_param("version")) {
-      std::uint32_t v = 0;
-      const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-      if (ec != std::errc() || end != text->data() + text->size() || v == 0) {
-        return ErrorResponse(
-            Error::InvalidArgument("version must be a positive whole number, not '" + *text + "'"));
-      }
-      version = v;
-    }
-    auto source = repository.Source(std::string(*request.path_param("id")), version);
+    auto version = VersionParam(request);
+    if (!version) return ErrorResponse(version.error());
+    auto source = repository.Source(std::string(*request.path_param("id")), *version);
     if (!source) return ErrorResponse(source.error());
     Response response;
     response.content_type = "application/xml";
     response.body = std::move(*source);
+    return response;
+  });
+
+  router.Add("POST", "/api/forms", [&repository, now](const Request& request) {
+    if (request.body.empty()) {
+      return ErrorResponse(Error::InvalidArgument(
+          "send the Camunda form (the .form file's JSON) as the request body"));
+    }
+    auto deployed =
+        repository.DeployForm(request.body, request.query_param("name").value_or(""), now());
+    if (!deployed) return ErrorResponse(deployed.error());
+    boost::json::object o = ToJson(*deployed);
+    o["new"] = deployed->is_new;
+    return JsonResponse(deployed->is_new ? 201 : 200, o);
+  });
+
+  router.Add("GET", "/api/forms", [&repository](const Request&) {
+    auto latest = repository.LatestForms();
+    if (!latest) return ErrorResponse(latest.error());
+    boost::json::array forms;
+    for (const auto& v : *latest) forms.push_back(ToJson(v));
+    return JsonResponse(200, boost::json::object{{"forms", std::move(forms)}});
+  });
+
+  router.Add("GET", "/api/forms/{id}/versions", [&repository](const Request& request) {
+    auto versions = repository.FormVersions(std::string(*request.path_param("id")));
+    if (!versions) return ErrorResponse(versions.error());
+    boost::json::array out;
+    for (const auto& v : *versions) out.push_back(ToJson(v));
+    return JsonResponse(200, boost::json::object{{"versions", std::move(out)}});
+  });
+
+  router.Add("GET", "/api/forms/{id}", [&repository](const Request& request) {
+    auto version = VersionParam(request);
+    if (!version) return ErrorResponse(version.error());
+    definitions::FormBinding binding;
+    if (*version) {
+      binding.kind = definitions::FormBinding::Kind::kVersion;
+      binding.version = **version;
+    }
+    auto found = repository.FindForm(std::string(*request.path_param("id")), binding);
+    if (!found) return ErrorResponse(found.error());
+    Response response;
+    response.content_type = "application/json";
+    response.body = std::move(found->second);
     return response;
   });
 }

@@ -143,6 +143,17 @@ inline json::object ToJson(const workflow::TaskInfo& t) {
   o["state"] = t.state;
   if (t.claimed_at) o["claimedAt"] = Time(*t.claimed_at);
   if (t.escalations != 0) o["escalations"] = t.escalations;
+  if (!t.description.empty()) o["description"] = t.description;
+  if (!t.links.empty()) {
+    json::array links;
+    for (const auto& [kind, id] : t.links)
+      links.push_back(json::object{{"kind", kind}, {"id", id}});
+    o["links"] = std::move(links);
+  }
+  if (!t.form_ref.empty()) {
+    o["formRef"] = t.form_ref;
+    if (t.form_version != 0) o["formVersion"] = t.form_version;
+  }
   return o;
 }
 

@@ -1,5 +1,7 @@
 #include "quire/server/task_routes.h"
 
+#include <charconv>
+
 #include "route_support.h"
 
 namespace quire::server {
@@ -35,16 +37,53 @@ Result<Timestamp> TimeMember(const json::object& body, std::string_view name) {
   return definitions::ParseDateTime(v->get_string());
 }
 
-Result<workflow::TaskView> ParseView(std::string_view view) {
-  if (view == "mine") return workflow::TaskView::kMine;
-  if (view == "group") return workflow::TaskView::kGroup;
-  if (view == "delegated") return workflow::TaskView::kDelegated;
-  if (view == "postponed") return workflow::TaskView::kPostponed;
-  if (view == "open") return workflow::TaskView::kOpen;
-  if (view == "overdue") return workflow::TaskView::kOverdue;
-  return Error::InvalidArgument(
-      "view must be mine, group, delegated, postponed, overdue or open, not '" + std::string(view) +
-      "'");
+// The search criteria of GET /api/tasks: process, businessKey, customer, offer,
+// link=kind:id and q (words).
+Result<void> ReadSearch(const Request& request, workflow::TaskQuery& q) {
+  q.process = request.query_param("process").value_or("");
+  q.business_key = request.query_param("businessKey").value_or("");
+  q.text = request.query_param("q").value_or("");
+  for (const char* kind : {"customer", "offer"}) {
+    if (const auto id = request.query_param(kind)) {
+      q.link_kind = kind;
+      q.link_id = *id;
+    }
+  }
+  if (const auto link = request.query_param("link")) {
+    const std::size_t colon = link->find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == link->size()) {
+      return Error::InvalidArgument("link must be kind:id, such as customer:c-42, not '" + *link +
+                                    "'");
+    }
+    q.link_kind = link->substr(0, colon);
+    q.link_id = link->substr(colon + 1);
+  }
+  return Ok();
+}
+
+json::object FieldJson(const definitions::FormField& f) {
+  json::object o{{"name", f.name}, {"type", f.type}, {"required", f.required}};
+  if (!f.label.empty()) o["label"] = f.label;
+  if (f.read_only) o["readOnly"] = true;
+  if (f.min) o["min"] = *f.min;
+  if (f.max) o["max"] = *f.max;
+  if (f.min_length) o["minLength"] = *f.min_length;
+  if (f.max_length) o["maxLength"] = *f.max_length;
+  if (!f.pattern.empty()) o["pattern"] = f.pattern;
+  if (!f.default_value.empty()) o["default"] = f.default_value;
+  if (!f.options.empty()) {
+    json::array options;
+    for (const auto& opt : f.options) {
+      options.push_back(json::object{{"value", opt.value}, {"label", opt.label}});
+    }
+    o["options"] = std::move(options);
+  }
+  if (!f.rows.empty()) {
+    json::array rows;
+    for (const auto& r : f.rows) rows.push_back(FieldJson(r));
+    o["rows"] = std::move(rows);
+  }
+  return o;
 }
 
 Response Task(const Result<workflow::TaskInfo>& r) {
@@ -161,12 +200,15 @@ void AddTaskRoutes(Router& router, Engine& engine) {
   router.Add("GET", "/api/tasks", [&engine](const Request& request) {
     auto instance = QueryId(request, "instance");
     if (!instance) return ErrorResponse(instance.error());
+    workflow::TaskQuery q;
+    if (auto r = ReadSearch(request, q); !r) return ErrorResponse(r.error());
     const auto view_text = request.query_param("view");
-    if (*instance || !view_text) {
+    if (*instance || (!view_text && !q.searching())) {
       if (!*instance) {
         return ErrorResponse(Error::InvalidArgument(
-            "say which tasks: ?view=mine|group|delegated|postponed|open (with X-Quire-User), "
-            "or ?instance=ID"));
+            "say which tasks: ?view=mine|group|delegated|postponed|overdue|escalated|open "
+            "(with X-Quire-User), a search (?process=, ?businessKey=, ?customer=, ?offer=, "
+            "?link=kind:id, ?q=words), or ?instance=ID"));
       }
       return Answer(engine.ListTasks(*instance), [](const std::vector<workflow::TaskInfo>& list) {
         json::array out;
@@ -174,11 +216,15 @@ void AddTaskRoutes(Router& router, Engine& engine) {
         return JsonResponse(200, json::object{{"tasks", std::move(out)}});
       });
     }
-    auto view = ParseView(*view_text);
+    auto view = workflow::ParseTaskView(view_text.value_or("all"));
     if (!view) return ErrorResponse(view.error());
-    workflow::TaskQuery q;
     q.view = *view;
-    if (q.view != workflow::TaskView::kOpen) {
+    if (const auto sort = request.query_param("sort")) {
+      auto parsed = workflow::ParseTaskSort(*sort);
+      if (!parsed) return ErrorResponse(parsed.error());
+      q.sort = *parsed;
+    }
+    if (q.view != workflow::TaskView::kOpen || q.searching()) {
       auto user = User(request);
       if (!user) return ErrorResponse(user.error());
       q.user = *user;
@@ -193,6 +239,106 @@ void AddTaskRoutes(Router& router, Engine& engine) {
       for (const auto& t : page.tasks) out.push_back(ToJson(t));
       json::object o{{"tasks", std::move(out)}};
       o["next"] = page.next.empty() ? json::value() : json::value(page.next);
+      return JsonResponse(200, o);
+    });
+  });
+
+  router.Add("GET", "/api/tasks/counts", [&engine](const Request& request) {
+    auto user = User(request);
+    if (!user) return ErrorResponse(user.error());
+    return Answer(engine.CountTasks(*user), [](const workflow::TaskCounts& c) {
+      return JsonResponse(200, json::object{{"mine", c.mine},
+                                            {"group", c.group},
+                                            {"delegated", c.delegated},
+                                            {"postponed", c.postponed},
+                                            {"overdue", c.overdue},
+                                            {"escalated", c.escalated},
+                                            {"open", c.open}});
+    });
+  });
+
+  // Many tasks at once: {"action": "claim" | "unclaim" | "reassign", "tasks": [ids],
+  // "to": user (reassign)}; each is checked and done (or refused) on its own.
+  router.Add("POST", "/api/tasks/bulk", [&engine](const Request& request) {
+    auto user = User(request);
+    if (!user) return ErrorResponse(user.error());
+    auto body = ParseJsonObject(request);
+    if (!body) return ErrorResponse(body.error());
+    auto action = StringMember(*body, "action", true);
+    if (!action) return ErrorResponse(action.error());
+    workflow::TaskAction kind;
+    if (*action == "claim") {
+      kind = workflow::TaskAction::kClaim;
+    } else if (*action == "unclaim") {
+      kind = workflow::TaskAction::kUnclaim;
+    } else if (*action == "reassign") {
+      kind = workflow::TaskAction::kReassign;
+    } else {
+      return ErrorResponse(Error::InvalidArgument(
+          "action must be claim, unclaim or reassign, not '" + *action + "'"));
+    }
+    auto to = StringMember(*body, "to", kind == workflow::TaskAction::kReassign);
+    if (!to) return ErrorResponse(to.error());
+    const json::value* tasks = body->if_contains("tasks");
+    if (tasks == nullptr || !tasks->is_array() || tasks->get_array().empty() ||
+        tasks->get_array().size() > 1000) {
+      return ErrorResponse(
+          Error::InvalidArgument("'tasks' must list 1 to 1000 task ids, such as [\"12\", \"13\"]"));
+    }
+    std::vector<workflow::TaskCommand> commands;
+    for (const json::value& t : tasks->get_array()) {
+      std::uint64_t id = 0;
+      if (t.is_string()) {
+        const std::string_view text = t.get_string();
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+        if (ec != std::errc() || end != text.data() + text.size()) id = 0;
+      } else if (t.is_uint64() || (t.is_int64() && t.get_int64() > 0)) {
+        id = t.to_number<std::uint64_t>();
+      }
+      if (id == 0) {
+        return ErrorResponse(Error::InvalidArgument("'tasks' holds " + json::serialize(t) +
+                                                    ", which is not a task id; nothing was done"));
+      }
+      workflow::TaskCommand c;
+      c.action = kind;
+      c.task = id;
+      c.actor = *user;
+      c.to = *to;
+      commands.push_back(std::move(c));
+    }
+    const std::vector<workflow::TaskCommand> asked = commands;
+    const std::vector<Result<workflow::TaskInfo>> outcomes = engine.ActOnTasks(std::move(commands));
+    json::array results;
+    std::size_t done = 0;
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+      json::object o{{"id", std::to_string(asked[i].task)}, {"ok", outcomes[i].has_value()}};
+      if (outcomes[i]) {
+        ++done;
+        o["task"] = ToJson(*outcomes[i]);
+      } else {
+        o["error"] = json::object{{"code", ErrorCodeName(outcomes[i].error().code())},
+                                  {"message", outcomes[i].error().message()}};
+      }
+      results.push_back(std::move(o));
+    }
+    return JsonResponse(200, json::object{{"done", done},
+                                          {"refused", outcomes.size() - done},
+                                          {"results", std::move(results)}});
+  });
+
+  router.Add("GET", "/api/tasks/{id}/form", [&engine](const Request& request) {
+    auto id = PathId(request, "task id");
+    if (!id) return ErrorResponse(id.error());
+    return Answer(engine.GetTaskForm(*id), [](const workflow::TaskForm& f) {
+      json::array fields;
+      for (const auto& field : f.fields) fields.push_back(FieldJson(field));
+      json::object o{{"fields", std::move(fields)}};
+      if (!f.form_key.empty()) o["formKey"] = f.form_key;
+      if (!f.form_id.empty()) {
+        o["formId"] = f.form_id;
+        o["version"] = f.version;
+      }
+      if (!f.schema.is_null()) o["schema"] = f.schema;
       return JsonResponse(200, o);
     });
   });

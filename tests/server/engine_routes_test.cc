@@ -272,5 +272,121 @@ TEST_F(EngineRoutesTest, OrganisationAndTaskOperationsOverHttp) {
   EXPECT_EQ(Json(stats).at("groups").at(0).at("completed"), 1);
 }
 
+const char* kReview = R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:quire="urn:quire:bpmn:1.0"
+    id="d" targetNamespace="urn:t">
+  <process id="review" isExecutable="true">
+    <startEvent id="s"/>
+    <userTask id="check" name="Check contract" camunda:candidateGroups="sales"
+              camunda:formRef="contract-check" camunda:priority="${prio}">
+      <documentation>Read the warranty terms</documentation>
+      <extensionElements><quire:link kind="customer" id="${customer}"/></extensionElements>
+    </userTask>
+    <endEvent id="e"/>
+    <sequenceFlow id="f1" sourceRef="s" targetRef="check"/>
+    <sequenceFlow id="f2" sourceRef="check" targetRef="e"/>
+  </process></definitions>)";
+
+const char* kCheckForm = R"({"id": "contract-check", "components": [
+    {"type": "checkbox", "key": "signed", "validate": {"required": true}},
+    {"type": "textarea", "key": "notes", "validate": {"maxLength": 10}}]})";
+
+TEST_F(EngineRoutesTest, FormsSearchesCountsAndBulkOverHttp) {
+  ASSERT_EQ(Call("POST", "/api/users", R"({"id": "ben", "supervisor": "anna"})", "admin").status,
+            201);
+  ASSERT_EQ(Call("POST", "/api/groups", R"({"id": "sales"})", "admin").status, 201);
+  for (const char* u : {"anna", "ben"}) {
+    ASSERT_EQ(Call("PUT", std::string("/api/groups/sales/members/") + u, "", "admin").status, 204);
+  }
+  // Forms: deployed, versioned, read back; bad ones refused with the place named.
+  const HttpReply form = Call("POST", "/api/forms?name=check.form", kCheckForm);
+  ASSERT_EQ(form.status, 201) << form.body;
+  EXPECT_EQ(Json(form).at("version"), 1);
+  EXPECT_EQ(Call("POST", "/api/forms?name=check.form", kCheckForm).status, 200);
+  const HttpReply bad = Call("POST", "/api/forms", R"({"id": "x", "components": [{"key": "k"}]})");
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_THAT(bad.body, HasSubstr("components[0]"));
+  EXPECT_EQ(Call("POST", "/api/forms", "").status, 400);
+  EXPECT_EQ(Json(Call("GET", "/api/forms")).at("forms").as_array().size(), 1u);
+  EXPECT_EQ(Json(Call("GET", "/api/forms/contract-check")).at("id"), "contract-check");
+  EXPECT_EQ(Call("GET", "/api/forms/contract-check?version=7").status, 404);
+  EXPECT_EQ(Call("GET", "/api/forms/contract-check/versions").status, 200);
+
+  ASSERT_EQ(Call("POST", "/api/deployments", kReview).status, 201);
+  std::vector<std::string> tasks;
+  for (int i = 0; i < 3; ++i) {
+    const HttpReply started = Call("POST", "/api/processes/review/instances",
+                                   R"({"variables": {"prio": )" + std::to_string(10 * (i + 1)) +
+                                       R"(, "customer": "c-)" + std::to_string(i % 2) + R"("}})");
+    ASSERT_EQ(started.status, 201) << started.body;
+    tasks.emplace_back(Json(started).at("tasks").at(0).as_string());
+  }
+  const HttpReply task_form = Call("GET", "/api/tasks/" + tasks[0] + "/form");
+  ASSERT_EQ(task_form.status, 200) << task_form.body;
+  EXPECT_EQ(Json(task_form).at("formId"), "contract-check");
+  EXPECT_EQ(Json(task_form).at("fields").as_array().size(), 2u);
+  EXPECT_EQ(Json(task_form).at("schema").at("id"), "contract-check");
+
+  // Orders, searches and counts.
+  auto ids = [&](const std::string& query, const std::string& user) {
+    const HttpReply r = Call("GET", "/api/tasks?" + query, "", user);
+    EXPECT_EQ(r.status, 200) << query << ": " << r.body;
+    std::vector<std::string> out;
+    if (r.status == 200) {
+      const boost::json::value page = Json(r);
+      for (const auto& t : page.at("tasks").as_array()) {
+        out.emplace_back(t.at("id").as_string());
+      }
+    }
+    return out;
+  };
+  EXPECT_THAT(ids("view=group", "ben"), ::testing::ElementsAre(tasks[2], tasks[1], tasks[0]));
+  EXPECT_THAT(ids("view=group&sort=created", "ben"),
+              ::testing::ElementsAre(tasks[0], tasks[1], tasks[2]));
+  EXPECT_THAT(ids("customer=c-0", "ben"), ::testing::ElementsAre(tasks[0], tasks[2]));
+  EXPECT_THAT(ids("link=customer:c-1", "ben"), ::testing::ElementsAre(tasks[1]));
+  EXPECT_THAT(ids("q=warranty&process=review", "ben"), ::testing::SizeIs(3));
+  EXPECT_THAT(ids("q=contr*", "ben"), ::testing::SizeIs(3));
+  EXPECT_EQ(Call("GET", "/api/tasks?q=warranty").status, 401);
+  EXPECT_EQ(Call("GET", "/api/tasks?view=group&sort=size", "", "ben").status, 400);
+  EXPECT_EQ(Call("GET", "/api/tasks?link=customer", "", "ben").status, 400);
+  EXPECT_EQ(Call("GET", "/api/tasks?view=all", "", "ben").status, 400);
+  EXPECT_EQ(Call("GET", "/api/tasks?view=postponed&sort=due", "", "ben").status, 400);
+
+  // Bulk: anna claims all three; ben's claim of the same is refused task by task.
+  const std::string all = R"({"action": "claim", "tasks": [")" + tasks[0] + R"(", ")" + tasks[1] +
+                          R"(", ")" + tasks[2] + R"("]})";
+  const HttpReply claimed = Call("POST", "/api/tasks/bulk", all, "anna");
+  ASSERT_EQ(claimed.status, 200) << claimed.body;
+  EXPECT_EQ(Json(claimed).at("done"), 3);
+  const HttpReply refused = Call("POST", "/api/tasks/bulk", all, "ben");
+  EXPECT_EQ(Json(refused).at("refused"), 3);
+  EXPECT_EQ(Json(refused).at("results").at(0).at("error").at("code"), "conflict");
+  EXPECT_EQ(
+      Call("POST", "/api/tasks/bulk", R"({"action": "claim", "tasks": ["x"]})", "anna").status,
+      400);
+  EXPECT_EQ(
+      Call("POST", "/api/tasks/bulk", R"({"action": "reassign", "tasks": ["1"]})", "anna").status,
+      400);  // reassign needs "to"
+  EXPECT_EQ(Call("POST", "/api/tasks/bulk", R"({"action": "sing", "tasks": ["1"]})", "anna").status,
+            400);
+  const HttpReply counts = Call("GET", "/api/tasks/counts", "", "anna");
+  ASSERT_EQ(counts.status, 200) << counts.body;
+  EXPECT_EQ(Json(counts).at("mine"), 3);
+  EXPECT_EQ(Json(counts).at("group"), 0);
+  EXPECT_EQ(Call("GET", "/api/tasks/counts").status, 401);
+
+  // Completion is checked against the deployed form.
+  const HttpReply invalid = Call("POST", "/api/tasks/" + tasks[0] + "/complete",
+                                 R"({"variables": {"notes": "far too long a note"}})", "anna");
+  EXPECT_EQ(invalid.status, 422);
+  EXPECT_THAT(invalid.body, HasSubstr(R"("field":"signed")"));
+  EXPECT_THAT(invalid.body, HasSubstr(R"("field":"notes")"));
+  EXPECT_EQ(Call("POST", "/api/tasks/" + tasks[0] + "/complete",
+                 R"({"variables": {"signed": true}})", "anna")
+                .status,
+            204);
+}
+
 }  // namespace
 }  // namespace quire::server

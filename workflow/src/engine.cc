@@ -12,11 +12,13 @@
 #include <thread>
 
 #include "hex.h"
+#include "inbox.h"
 #include "instance_state.h"
 #include "json_fields.h"
 #include "keys.h"
 #include "org.h"
 #include "process_info.h"
+#include "quire/definitions/camunda_form.h"
 #include "quire/definitions/iso8601.h"
 #include "quire/storage/key_codec.h"
 #include "runtime.h"
@@ -35,29 +37,6 @@ constexpr std::size_t kTimersPerPass = 256;
 std::string IdText(std::uint64_t id) { return std::to_string(id); }
 
 Timestamp FromMs(std::int64_t ms) { return Timestamp(std::chrono::milliseconds(ms)); }
-
-TaskInfo ToInfo(const TaskRecord& t) {
-  TaskInfo info;
-  info.id = t.id;
-  info.instance_id = t.instance;
-  info.process_id = t.process_id;
-  info.element_id = t.element_id;
-  info.name = t.name;
-  info.assignee = t.assignee;
-  info.candidate_users = t.candidate_users;
-  info.candidate_groups = t.candidate_groups;
-  info.priority = t.priority;
-  if (t.due) info.due = FromMs(*t.due);
-  if (t.follow_up) info.follow_up = FromMs(*t.follow_up);
-  info.form_key = t.form_key;
-  info.created_at = FromMs(t.created);
-  info.business_key = t.business_key;
-  info.owner = t.owner;
-  info.state = TaskStateName(t.state);
-  if (t.claimed != 0) info.claimed_at = FromMs(t.claimed);
-  info.escalations = t.escalations;
-  return info;
-}
 
 IncidentInfo DecodeIncident(const json::object& o) {
   IncidentInfo i;
@@ -188,6 +167,9 @@ class EngineImpl final : public Engine {
              },
              [this](const std::string& process, std::uint32_t version) {
                return LoadModel(process, version);
+             },
+             [this](const std::string& form, const definitions::FormBinding& binding) {
+               return FindForm(form, binding);
              }} {}
 
   ~EngineImpl() override {
@@ -499,7 +481,7 @@ class EngineImpl final : public Engine {
   Result<TaskInfo> ActOnTask(const TaskCommand& command) override {
     return Execute<TaskInfo>(command.actor, [command](Runtime& rt) -> Result<TaskInfo> {
       QUIRE_ASSIGN_OR_RETURN(TaskRecord t, rt.ActOnTask(command));
-      return ToInfo(t);
+      return TaskInfoOf(t);
     });
   }
 
@@ -510,9 +492,29 @@ class EngineImpl final : public Engine {
         actor,
         [command = std::move(command)](Runtime& rt) -> Result<TaskInfo> {
           QUIRE_ASSIGN_OR_RETURN(TaskRecord t, rt.ActOnTask(command));
-          return ToInfo(t);
+          return TaskInfoOf(t);
         },
         std::move(done));
+  }
+
+  std::vector<Result<TaskInfo>> ActOnTasks(std::vector<TaskCommand> commands) override {
+    std::vector<std::optional<Result<TaskInfo>>> outcomes(commands.size());
+    std::mutex mu;
+    std::condition_variable done;
+    std::size_t left = commands.size();
+    for (std::size_t i = 0; i < commands.size(); ++i) {
+      ActOnTaskAsync(std::move(commands[i]), [&, i](Result<TaskInfo> r) {
+        std::lock_guard lock(mu);
+        outcomes[i] = std::move(r);
+        if (--left == 0) done.notify_all();
+      });
+    }
+    std::unique_lock lock(mu);
+    done.wait(lock, [&] { return left == 0; });
+    std::vector<Result<TaskInfo>> out;
+    out.reserve(outcomes.size());
+    for (auto& o : outcomes) out.push_back(std::move(*o));
+    return out;
   }
 
   void CompleteTaskAsAsync(TaskId task, json::object variables, std::string user,
@@ -628,93 +630,35 @@ class EngineImpl final : public Engine {
   }
 
   Result<TaskPage> Inbox(const TaskQuery& q) const override {
-    if (q.limit == 0 || q.limit > 1000) {
-      return Error::InvalidArgument("a page holds 1 to 1000 tasks");
-    }
-    std::vector<std::string> prefixes;
-    switch (q.view) {
-      case TaskView::kMine:
-        prefixes.push_back(InboxPrefix('a', q.user));
-        break;
-      case TaskView::kDelegated:
-        prefixes.push_back(InboxPrefix('d', q.user));
-        break;
-      case TaskView::kPostponed:
-        prefixes.push_back(InboxPrefix('p', q.user));
-        break;
-      case TaskView::kOpen:
-        prefixes.push_back(OpenInboxPrefix());
-        break;
-      case TaskView::kOverdue: {
-        prefixes.push_back(InboxPrefix('v', q.user));
-        QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> groups, GroupsOf(q.user));
-        for (const std::string& g : groups) prefixes.push_back(InboxPrefix('w', g));
-        break;
-      }
-      case TaskView::kGroup: {
-        if (!q.group.empty()) {
-          prefixes.push_back(InboxPrefix('g', q.group));
-          break;
-        }
-        QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> groups, GroupsOf(q.user));
-        for (const std::string& g : groups) prefixes.push_back(InboxPrefix('g', g));
-        prefixes.push_back(InboxPrefix('u', q.user));
-        break;
-      }
-    }
-    // Every view's keys end in the same sortable suffix (priority or date, then id): merge
-    // the prefixes' scans by suffix, from just after the cursor.
-    const std::string after = Unhex(q.after);
-    struct Cursor {
-      storage::Iterator it;
-      std::size_t prefix;
-    };
-    const storage::Snapshot snapshot = store_.GetSnapshot();
-    std::vector<Cursor> cursors;
-    for (std::size_t i = 0; i < prefixes.size(); ++i) {
-      Cursor c{store_.ScanPrefix(ColumnFamily::kIndexes, prefixes[i], &snapshot), i};
-      if (!after.empty()) {
-        c.it.Seek(prefixes[i] + after);
-        if (c.it.Valid() && c.it.key().substr(prefixes[i].size()) == after) c.it.Next();
-      }
-      cursors.push_back(std::move(c));
-    }
-    TaskPage page;
-    std::string last;
-    std::set<std::uint64_t> seen;
-    while (page.tasks.size() < q.limit) {
-      Cursor* best = nullptr;
-      std::string_view best_suffix;
-      for (Cursor& c : cursors) {
-        if (!c.it.Valid()) continue;
-        const std::string_view suffix = c.it.key().substr(prefixes[c.prefix].size());
-        if (best == nullptr || suffix < best_suffix) {
-          best = &c;
-          best_suffix = suffix;
+    return QueryInbox(store_, q, clock_.Now(), [this] { return TaskElements(); });
+  }
+
+  // The user tasks of every version of every deployed process, by (process, element).
+  Result<std::vector<TaskElement>> TaskElements() const {
+    std::map<std::pair<std::string, std::string>, std::string> texts;
+    QUIRE_ASSIGN_OR_RETURN(std::vector<definitions::ProcessVersion> latest, repository_.Latest());
+    for (const definitions::ProcessVersion& p : latest) {
+      QUIRE_ASSIGN_OR_RETURN(std::vector<definitions::ProcessVersion> versions,
+                             repository_.Versions(p.process_id));
+      for (const definitions::ProcessVersion& v : versions) {
+        QUIRE_ASSIGN_OR_RETURN(auto defs, repository_.Load(v.process_id, v.version));
+        const definitions::Process* process = defs->FindProcess(v.process_id);
+        if (process == nullptr) continue;
+        for (const definitions::Element& e : process->elements) {
+          if (e.kind != definitions::ElementKind::kUserTask) continue;
+          std::string& text = texts[{v.process_id, e.id}];
+          const std::string own = (e.name.empty() ? e.id : e.name) + " " + e.documentation;
+          if (text.find(own) == std::string::npos) text += own + " ";
         }
       }
-      if (best == nullptr) break;
-      last = std::string(best_suffix);
-      KeyDecoder d(best_suffix);
-      if (q.view == TaskView::kPostponed || q.view == TaskView::kOverdue) {
-        QUIRE_RETURN_IF_ERROR(d.I64());
-      } else {
-        QUIRE_RETURN_IF_ERROR(d.I64Desc());
-      }
-      QUIRE_ASSIGN_OR_RETURN(std::uint64_t id, d.U64());
-      best->it.Next();
-      if (!seen.insert(id).second) continue;
-      QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> raw,
-                             store_.Get(ColumnFamily::kTasks, keys::Task(id), &snapshot));
-      if (!raw) continue;
-      QUIRE_ASSIGN_OR_RETURN(TaskRecord t, DecodeTask(*raw));
-      page.tasks.push_back(ToInfo(t));
     }
-    for (Cursor& c : cursors) {
-      QUIRE_RETURN_IF_ERROR(c.it.status());
-      if (c.it.Valid() && page.tasks.size() == q.limit) page.next = Hex(last);
-    }
-    return page;
+    std::vector<TaskElement> out;
+    for (auto& [key, text] : texts) out.push_back({key.first, key.second, std::move(text)});
+    return out;
+  }
+
+  Result<TaskCounts> CountTasks(const std::string& user) const override {
+    return CountInbox(store_, user);
   }
 
   Result<void> Cancel(InstanceId instance, const std::string& actor,
@@ -781,7 +725,7 @@ class EngineImpl final : public Engine {
     auto it = store_.ScanPrefix(ColumnFamily::kTasks, std::string(1, 't'));
     for (; it.Valid(); it.Next()) {
       QUIRE_ASSIGN_OR_RETURN(TaskRecord t, DecodeTask(it.value()));
-      TaskInfo info = ToInfo(t);
+      TaskInfo info = TaskInfoOf(t);
       if (instance && info.instance_id != *instance) continue;
       out.push_back(std::move(info));
     }
@@ -797,7 +741,7 @@ class EngineImpl final : public Engine {
                              " is not open: it does not exist, or was completed or cancelled");
     }
     QUIRE_ASSIGN_OR_RETURN(TaskRecord t, DecodeTask(*raw));
-    TaskInfo info = ToInfo(t);
+    TaskInfo info = TaskInfoOf(t);
     if (auto inst = store_.Get(ColumnFamily::kInstances, keys::Instance(info.instance_id));
         inst && *inst) {
       if (auto st = DecodeInstance(**inst)) {
@@ -1270,6 +1214,65 @@ class EngineImpl final : public Engine {
     return defs;
   }
 
+  // Deployed forms never change: their fields are read once per schema.
+  Result<std::shared_ptr<const DeployedForm>> FindForm(
+      const std::string& form, const definitions::FormBinding& binding) const {
+    QUIRE_ASSIGN_OR_RETURN(auto found, repository_.FindForm(form, binding));
+    {
+      std::lock_guard lock(forms_mu_);
+      if (const auto it = forms_.find(found.first.hash); it != forms_.end()) {
+        if (it->second->version.form_id == form) return it->second;
+      }
+    }
+    QUIRE_ASSIGN_OR_RETURN(definitions::CamundaForm read,
+                           definitions::ReadCamundaForm(found.second));
+    auto deployed = std::make_shared<const DeployedForm>(
+        DeployedForm{found.first, std::move(found.second), std::move(read.fields)});
+    std::lock_guard lock(forms_mu_);
+    forms_.insert_or_assign(deployed->version.hash, deployed);
+    return deployed;
+  }
+
+  Result<TaskForm> GetTaskForm(TaskId id) const override {
+    QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> raw,
+                           store_.Get(ColumnFamily::kTasks, keys::Task(id)));
+    if (!raw) {
+      return Error::NotFound("task " + IdText(id) +
+                             " is not open: it does not exist, or was completed or cancelled");
+    }
+    QUIRE_ASSIGN_OR_RETURN(TaskRecord t, DecodeTask(*raw));
+    QUIRE_ASSIGN_OR_RETURN(auto defs, repository_.Load(t.process_id, t.version));
+    const definitions::Process* process = defs->FindProcess(t.process_id);
+    const definitions::ElementIndex at =
+        process == nullptr ? definitions::kNoElement : process->Find(t.element_id);
+    if (at == definitions::kNoElement) {
+      return Error::Corruption("task " + IdText(id) + " names element '" + t.element_id +
+                               "', which its process version does not have");
+    }
+    const definitions::TaskSpec& spec = process->elements[at].task;
+    TaskForm form;
+    form.form_key = t.form_key;
+    if (t.form_ref.empty()) {
+      form.fields = spec.form_fields;
+      if (!spec.form_json.empty()) form.schema = json::parse(spec.form_json);
+      return form;
+    }
+    QUIRE_ASSIGN_OR_RETURN(const definitions::ProcessVersion pv,
+                           repository_.Version(t.process_id, t.version));
+    definitions::FormBinding binding = FormBindingFor(spec, pv.deployed_at);
+    if (t.form_version != 0) {
+      binding.kind = definitions::FormBinding::Kind::kVersion;
+      binding.version = t.form_version;
+    }
+    QUIRE_ASSIGN_OR_RETURN(std::shared_ptr<const DeployedForm> deployed,
+                           FindForm(t.form_ref, binding));
+    form.form_id = t.form_ref;
+    form.version = deployed->version.version;
+    form.schema = json::parse(deployed->schema);
+    form.fields = deployed->fields;
+    return form;
+  }
+
   void InvalidateVersions() {
     std::lock_guard lock(versions_mu_);
     versions_.clear();
@@ -1378,6 +1381,10 @@ class EngineImpl final : public Engine {
   std::mutex models_mu_;
   std::map<std::pair<std::string, std::uint32_t>, std::shared_ptr<const definitions::Definitions>>
       models_;  // GUARDED_BY(models_mu_)
+
+  mutable std::mutex forms_mu_;
+  mutable std::map<std::string, std::shared_ptr<const DeployedForm>>
+      forms_;  // GUARDED_BY(forms_mu_), by schema hash
 
   std::mutex versions_mu_;
   std::map<std::pair<std::string, std::uint32_t>, definitions::ProcessVersion>

@@ -12,9 +12,11 @@ namespace quire::workflow {
 
 // Ok, or kValidationFailed with one detail per offending field ({field, message}).
 // Rules: required (absent, null or "" is missing), read-only, type (string, number, long,
-// boolean, date, enum), min/max, minLength/maxLength, pattern (RE2; like Camunda Forms, the
-// value must contain a match: anchor with ^...$ for the whole value) and options. Fields
-// the form does not name pass through.
+// boolean, date, time, datetime, enum, multiselect, list), min/max, minLength/maxLength,
+// pattern (RE2; like Camunda Forms, the value must contain a match: anchor with ^...$ for
+// the whole value) and options. "contact.name" is the member "name" of the object "contact"
+// (Camunda Forms groups); list rows are checked one by one ("lines[2].qty"). Fields the form
+// does not name pass through.
 Result<void> ValidateForm(const std::vector<definitions::FormField>& fields,
                           const boost::json::object& data, const std::string& task_name);
 

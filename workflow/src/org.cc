@@ -67,7 +67,7 @@ Result<void> CheckId(const std::string& id, const char* what) {
   return Ok();
 }
 
-Result<std::optional<User>> FindUser(const Txn& txn, const std::string& id) {
+Result<std::optional<User>> FindUser(const KeyReader& txn, const std::string& id) {
   QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> raw, txn.Get(ColumnFamily::kOrg, UserKey(id)));
   if (!raw) return std::optional<User>();
   QUIRE_ASSIGN_OR_RETURN(User u, DecodeUser(*raw));
@@ -97,7 +97,7 @@ Result<void> PutGroup(Txn& txn, const Group& group) {
 }
 
 namespace {
-Result<void> MustExist(const Txn& txn, const std::string& group, const std::string& user) {
+Result<void> MustExist(const KeyReader& txn, const std::string& group, const std::string& user) {
   QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> g,
                          txn.Get(ColumnFamily::kOrg, GroupKey(group)));
   if (!g) return Error::NotFound("group '" + group + "' does not exist");
@@ -134,7 +134,7 @@ Result<void> AddSubstitution(Txn& txn, const Substitution& s) {
   return Ok();
 }
 
-Result<std::vector<std::string>> GroupsOf(const Txn& txn, const std::string& user) {
+Result<std::vector<std::string>> GroupsOf(const KeyReader& txn, const std::string& user) {
   const std::string prefix = KeyEncoder().U8('M').String(user).Take();
   QUIRE_ASSIGN_OR_RETURN(auto rows, txn.Scan(ColumnFamily::kOrg, prefix, 10'000));
   std::vector<std::string> out;
@@ -146,7 +146,7 @@ Result<std::vector<std::string>> GroupsOf(const Txn& txn, const std::string& use
   return out;
 }
 
-Result<std::vector<std::string>> StandingInFor(const Txn& txn, const std::string& user,
+Result<std::vector<std::string>> StandingInFor(const KeyReader& txn, const std::string& user,
                                                Timestamp now) {
   const std::string prefix = KeyEncoder().U8('s').String(user).Take();
   QUIRE_ASSIGN_OR_RETURN(auto rows, txn.Scan(ColumnFamily::kOrg, prefix, 1'000));
@@ -160,6 +160,27 @@ Result<std::vector<std::string>> StandingInFor(const Txn& txn, const std::string
     out.push_back(std::move(for_user));
   }
   return out;
+}
+
+Result<ActorFacts> FactsFor(const KeyReader& txn, const std::string& user, const TaskRecord& task,
+                            Timestamp now) {
+  ActorFacts f;
+  f.user = user;
+  QUIRE_ASSIGN_OR_RETURN(std::optional<User> u, FindUser(txn, user));
+  f.active = u && u->active;
+  if (!f.active) return f;
+  // The assignee acting on their own task needs no more facts (the common case: keep it
+  // to one read).
+  if (task.assignee == user) return f;
+  QUIRE_ASSIGN_OR_RETURN(f.groups, GroupsOf(txn, user));
+  QUIRE_ASSIGN_OR_RETURN(f.standing_in_for, StandingInFor(txn, user, now));
+  for (auto [who, out] : {std::pair{&task.assignee, &f.assignee_supervisor},
+                          std::pair{&task.owner, &f.owner_supervisor}}) {
+    if (who->empty()) continue;
+    QUIRE_ASSIGN_OR_RETURN(std::optional<User> w, FindUser(txn, *who));
+    if (w) *out = w->supervisor;
+  }
+  return f;
 }
 
 }  // namespace quire::workflow::org

@@ -12,6 +12,7 @@
 #include "quire/base/result.h"
 #include "quire/storage/store.h"
 #include "quire/workflow/tasks.h"
+#include "task_rights.h"
 #include "txn.h"
 
 namespace quire::workflow::org {
@@ -38,11 +39,14 @@ Result<void> AddMember(Txn& txn, const std::string& group, const std::string& us
 Result<void> RemoveMember(Txn& txn, const std::string& group, const std::string& user);
 Result<void> AddSubstitution(Txn& txn, const Substitution& s);
 
-// Reads inside a command.
-Result<std::optional<User>> FindUser(const Txn& txn, const std::string& id);
-Result<std::vector<std::string>> GroupsOf(const Txn& txn, const std::string& user);
+// Reads, inside a command (Txn) or a query (SnapshotReader).
+Result<std::optional<User>> FindUser(const KeyReader& txn, const std::string& id);
+Result<std::vector<std::string>> GroupsOf(const KeyReader& txn, const std::string& user);
 // The users `user` stands in for at `now`.
-Result<std::vector<std::string>> StandingInFor(const Txn& txn, const std::string& user,
+Result<std::vector<std::string>> StandingInFor(const KeyReader& txn, const std::string& user,
                                                Timestamp now);
+// What the rights rules (task_rights.h) need to know about `user` acting on `task`.
+Result<ActorFacts> FactsFor(const KeyReader& txn, const std::string& user, const TaskRecord& task,
+                            Timestamp now);
 
 }  // namespace quire::workflow::org

@@ -1536,6 +1536,23 @@ void Runtime::CreateTask(Loaded& l, std::uint32_t key) {
   task.created = txn_.now_ms();
   task.form_key = spec.form_key;
   task.business_key = l.st.business_key;
+  task.description = el.documentation;
+  for (const definitions::TaskLink& link : spec.links) {
+    std::string id = text(link.id, "the link");
+    if (!id.empty()) task.links.emplace_back(link.kind, std::move(id));
+  }
+  if (!failed.empty()) {
+    RaiseIncident(l, el.index, ei->parent, key, "expression", failed);
+    return;
+  }
+  if (!spec.form_ref.empty()) {
+    task.form_ref = spec.form_ref;
+    // A form not deployed yet does not stop the task (Camunda creates it too): it is bound
+    // when the task is completed, which is refused until the form is there.
+    if (auto form = env_.find_form(spec.form_ref, FormBindingOf(l, spec))) {
+      task.form_version = (*form)->version.version;
+    }
+  }
   task.postponed = task.follow_up && *task.follow_up > txn_.now_ms();
   ScheduleEscalations(task, spec);
   ScheduleDue(task);
@@ -1547,6 +1564,42 @@ void Runtime::CreateTask(Loaded& l, std::uint32_t key) {
   json::object data{{"task", IdText(task.id)}};
   if (!assignee.empty()) data["assignee"] = assignee;
   History(l, el.index, "task_created", std::move(data));
+}
+
+definitions::FormBinding FormBindingFor(const definitions::TaskSpec& spec,
+                                        Timestamp process_deployed_at) {
+  definitions::FormBinding b;
+  if (spec.form_ref_binding == "version" && spec.form_ref_version) {
+    b.kind = definitions::FormBinding::Kind::kVersion;
+    b.version = static_cast<std::uint32_t>(*spec.form_ref_version);
+  } else if (spec.form_ref_binding == "deployment") {
+    b.kind = definitions::FormBinding::Kind::kDeployment;
+    b.deployed_by = process_deployed_at;
+  }
+  return b;
+}
+
+definitions::FormBinding Runtime::FormBindingOf(const Loaded& l,
+                                                const definitions::TaskSpec& spec) const {
+  auto v = env_.find_version(l.st.process_id, l.st.version);
+  return FormBindingFor(spec, v ? v->deployed_at : txn_.now());
+}
+
+Result<std::vector<definitions::FormField>> Runtime::FormFields(const Loaded& l,
+                                                                const TaskRecord& task) const {
+  const Element& el = El(l, l.st.Find(task.key)->element);
+  if (task.form_ref.empty()) return el.task.form_fields;
+  definitions::FormBinding binding = FormBindingOf(l, el.task);
+  if (task.form_version != 0) {
+    binding.kind = definitions::FormBinding::Kind::kVersion;
+    binding.version = task.form_version;
+  }
+  auto form = env_.find_form(task.form_ref, binding);
+  if (!form) {
+    return Error::Conflict("task " + IdText(task.id) +
+                           " cannot be completed without its form: " + form.error().message());
+  }
+  return (*form)->fields;
 }
 
 void Runtime::CreateJob(Loaded& l, std::uint32_t key) {
@@ -1743,8 +1796,8 @@ Result<void> Runtime::CompleteTask(std::uint64_t task, const json::object& varia
     return Error::Corruption("task " + IdText(task) + " has no active element in instance " +
                              IdText(l->st.id));
   }
-  const Element& el = El(*l, ei->element);
-  QUIRE_RETURN_IF_ERROR(ValidateForm(el.task.form_fields, variables, record.name));
+  QUIRE_ASSIGN_OR_RETURN(std::vector<definitions::FormField> fields, FormFields(*l, record));
+  QUIRE_RETURN_IF_ERROR(ValidateForm(fields, variables, record.name));
   DropTask(record);
   ei->task = 0;
   json::object completed{{"task", IdText(task)}, {"variables", variables}, {"user", actor_}};

@@ -31,6 +31,18 @@
 
 namespace quire::workflow {
 
+// A deployed Camunda form, read once.
+struct DeployedForm {
+  definitions::FormVersion version;
+  std::string schema;
+  std::vector<definitions::FormField> fields;
+};
+
+// Which version of its deployed form a task of `spec` uses (binding "deployment": the
+// latest by the time its process version was deployed).
+definitions::FormBinding FormBindingFor(const definitions::TaskSpec& spec,
+                                        Timestamp process_deployed_at);
+
 // What the engine lends a Runtime.
 struct RuntimeEnv {
   definitions::DefinitionRepository& repository;
@@ -49,6 +61,10 @@ struct RuntimeEnv {
   std::function<Result<std::shared_ptr<const definitions::Definitions>>(const std::string& process,
                                                                         std::uint32_t version)>
       load_model;
+  // A deployed form (immutable; cached by the engine). Errors: kNotFound.
+  std::function<Result<std::shared_ptr<const DeployedForm>>(const std::string& form,
+                                                            const definitions::FormBinding&)>
+      find_form;
 };
 
 struct JobRecord {
@@ -210,6 +226,11 @@ class Runtime {
 
   // Work.
   void CreateTask(Loaded& l, std::uint32_t key);
+  // Which version of the model's deployed form a task of `spec` uses.
+  definitions::FormBinding FormBindingOf(const Loaded& l, const definitions::TaskSpec& spec) const;
+  // The fields completing `task` must satisfy: the model's, or its deployed form's.
+  Result<std::vector<definitions::FormField>> FormFields(const Loaded& l,
+                                                         const TaskRecord& task) const;
   Result<TaskRecord> ReadTask(std::uint64_t task);
   Result<ActorFacts> Facts(const std::string& user, const TaskRecord& task);
   // Drops a task that ends with its element (completed or cancelled): record, inbox

@@ -1,6 +1,7 @@
 #include "task_record.h"
 
 #include <boost/json/serialize.hpp>
+#include <limits>
 #include <set>
 
 #include "json_fields.h"
@@ -48,6 +49,14 @@ std::string EncodeTask(const TaskRecord& t) {
   if (t.follow_up) o["fu"] = *t.follow_up;
   if (t.claimed != 0) o["cl"] = t.claimed;
   if (!t.form_key.empty()) o["fk"] = t.form_key;
+  if (!t.form_ref.empty()) o["fr"] = t.form_ref;
+  if (t.form_version != 0) o["fv"] = t.form_version;
+  if (!t.description.empty()) o["ds"] = t.description;
+  if (!t.links.empty()) {
+    json::array links;
+    for (const auto& [kind, id] : t.links) links.push_back(json::array{kind, id});
+    o["ln"] = std::move(links);
+  }
   if (!t.business_key.empty()) o["bk"] = t.business_key;
   if (t.escalations != 0) o["esc"] = t.escalations;
   if (t.postponed) o["pp"] = true;
@@ -85,6 +94,15 @@ Result<TaskRecord> DecodeTask(std::string_view bytes) {
                 ? static_cast<TaskRecord::State>(IntOf(o, "st"))
                 : (t.assignee.empty() ? TaskRecord::State::kCreated : TaskRecord::State::kAssigned);
   t.form_key = StrOf(o, "fk");
+  t.form_ref = StrOf(o, "fr");
+  t.form_version = static_cast<std::uint32_t>(IntOf(o, "fv"));
+  t.description = StrOf(o, "ds");
+  for (const json::value& l : ArrOf(o, "ln")) {
+    if (l.is_array() && l.get_array().size() == 2 && l.get_array()[0].is_string() &&
+        l.get_array()[1].is_string()) {
+      t.links.emplace_back(l.get_array()[0].get_string(), l.get_array()[1].get_string());
+    }
+  }
   t.business_key = StrOf(o, "bk");
   t.escalations = static_cast<int>(IntOf(o, "esc"));
   t.postponed = o.contains("pp");
@@ -100,11 +118,49 @@ Result<TaskRecord> DecodeTask(std::string_view bytes) {
   return t;
 }
 
-std::string InboxPrefix(char view, std::string_view who) {
-  return KeyEncoder().U8('I').U8(static_cast<std::uint8_t>(view)).String(who).Take();
+std::string QueuePrefix(char sort, char view, std::string_view who) {
+  KeyEncoder k;
+  k.U8(static_cast<std::uint8_t>(sort)).U8(static_cast<std::uint8_t>(view));
+  if (view != 'o') k.String(who);
+  return k.Take();
 }
 
-std::string OpenInboxPrefix() { return KeyEncoder().U8('I').U8('o').Take(); }
+std::string InboxPrefix(char view, std::string_view who) { return QueuePrefix('I', view, who); }
+
+std::string OpenInboxPrefix() { return QueuePrefix('I', 'o', ""); }
+
+std::string LookupPrefix(char index, std::string_view value) {
+  return KeyEncoder().U8('I').U8(static_cast<std::uint8_t>(index)).String(value).Take();
+}
+
+std::string LinkPrefix(std::string_view kind, std::string_view id) {
+  return KeyEncoder(LookupPrefix('L', kind)).String(id).Take();
+}
+
+std::string ElementPrefix(std::string_view process, std::string_view element) {
+  return KeyEncoder(LookupPrefix('E', process)).String(element).Take();
+}
+
+std::vector<std::string> Words(std::string_view text) {
+  std::set<std::string> words;
+  std::string word;
+  auto flush = [&] {
+    if (word.size() >= 2 && word.size() <= 64) words.insert(word);
+    word.clear();
+  };
+  for (const char c : text) {
+    const auto b = static_cast<unsigned char>(c);
+    if ((b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || b >= 0x80) {
+      word.push_back(c);
+    } else if (b >= 'A' && b <= 'Z') {
+      word.push_back(static_cast<char>(b - 'A' + 'a'));
+    } else {
+      flush();
+    }
+  }
+  flush();
+  return {words.begin(), words.end()};
+}
 
 std::string FollowUpTimerKey(std::int64_t due, std::uint64_t task) {
   return KeyEncoder().U8('T').I64(due).U64(0).U32(1).U32(0).U64(task).Take();
@@ -120,14 +176,27 @@ std::string EscalationTimerKey(std::int64_t due, std::uint32_t rule, std::uint64
 
 std::vector<std::string> InboxKeys(const TaskRecord& t) {
   std::vector<std::string> out;
-  auto by_priority = [&](char view, std::string_view who) {
-    out.push_back(KeyEncoder(InboxPrefix(view, who)).I64Desc(t.priority).U64(t.id).Take());
-  };
+  out.push_back(KeyEncoder(ElementPrefix(t.process_id, t.element_id)).U64(t.id).Take());
+  if (!t.business_key.empty()) {
+    out.push_back(KeyEncoder(LookupPrefix('B', t.business_key)).U64(t.id).Take());
+  }
+  for (const auto& [kind, id] : t.links) {
+    out.push_back(KeyEncoder(LinkPrefix(kind, id)).U64(t.id).Take());
+  }
   if (t.postponed) {
     out.push_back(
         KeyEncoder(InboxPrefix('p', t.assignee)).I64(t.follow_up.value_or(0)).U64(t.id).Take());
     return out;
   }
+  // A queue entry, in each of its three orders.
+  auto queue = [&](char view, std::string_view who) {
+    out.push_back(KeyEncoder(QueuePrefix('I', view, who)).I64Desc(t.priority).U64(t.id).Take());
+    out.push_back(KeyEncoder(QueuePrefix('J', view, who))
+                      .I64(t.due.value_or(std::numeric_limits<std::int64_t>::max()))
+                      .U64(t.id)
+                      .Take());
+    if (t.due) out.push_back(KeyEncoder(QueuePrefix('K', view, who)).U64(t.id).Take());
+  };
   if (t.overdue && t.due) {
     auto by_due = [&](char view, std::string_view who) {
       out.push_back(KeyEncoder(InboxPrefix(view, who)).I64(*t.due).U64(t.id).Take());
@@ -140,15 +209,18 @@ std::vector<std::string> InboxKeys(const TaskRecord& t) {
     }
   }
   if (!t.assignee.empty()) {
-    by_priority('a', t.assignee);
-    if (t.state == TaskRecord::State::kDelegated) by_priority('d', t.assignee);
+    queue('a', t.assignee);
+    if (t.state == TaskRecord::State::kDelegated) queue('d', t.assignee);
+    if (t.escalations > 0) queue('e', t.assignee);
     return out;
   }
-  for (const std::string& g : t.candidate_groups) by_priority('g', g);
-  for (const std::string& u : t.candidate_users) by_priority('u', u);
-  if (t.candidate_groups.empty() && t.candidate_users.empty()) {
-    out.push_back(KeyEncoder(OpenInboxPrefix()).I64Desc(t.priority).U64(t.id).Take());
+  for (const std::string& g : t.candidate_groups) queue('g', g);
+  for (const std::string& u : t.candidate_users) queue('u', u);
+  if (t.escalations > 0) {
+    for (const std::string& g : t.candidate_groups) queue('f', g);
+    for (const std::string& u : t.candidate_users) queue('e', u);
   }
+  if (t.candidate_groups.empty() && t.candidate_users.empty()) queue('o', "");
   return out;
 }
 

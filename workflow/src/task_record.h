@@ -2,14 +2,29 @@
 //
 // Inbox entries live in the indexes family and are written in the same batch as the task,
 // so an inbox page is a prefix scan. Stored: never change a tag or a key's parts.
-//   'I' 'a' String(assignee) I64Desc(priority) U64(task)  assigned to a user (not postponed)
-//   'I' 'd' String(assignee) I64Desc(priority) U64(task)  delegated to a user
-//   'I' 'g' String(group) I64Desc(priority) U64(task)     unassigned, queued for a group
-//   'I' 'u' String(user) I64Desc(priority) U64(task)      unassigned, offered to a user
-//   'I' 'o' I64Desc(priority) U64(task)                   unassigned, open to anyone
-//   'I' 'p' String(assignee) I64(follow-up) U64(task)     postponed until the follow-up date
-//   'I' 'v' String(user) I64(due) U64(task)               overdue: assigned or offered to a user
-//   'I' 'w' String(group) I64(due) U64(task)              overdue: unclaimed, queued for a group
+// Queues, each kept in three orders (sort tag S): 'I' by priority, highest first: O =
+// I64Desc(priority) U64(task); 'J' by due date, soonest first: O = I64(due, INT64_MAX when
+// none) U64(task); 'K' by creation for tasks with a due date: O = U64(task) (ids are handed
+// out in creation order). Creation order is the 'K' entries merged with the 'J' entries
+// past INT64_MAX, so a task without a due date costs two entries a queue, not three:
+//   S 'a' String(assignee) O             assigned to a user (not postponed)
+//   S 'd' String(assignee) O             delegated to a user
+//   S 'g' String(group) O                unclaimed, queued for a group
+//   S 'u' String(user) O                 unclaimed, offered to a user
+//   S 'o' O                              unclaimed, open to anyone
+//   S 'e' String(user) O                 escalated, held by or offered to a user
+//   S 'f' String(group) O                escalated, queued for a group
+// Views with an order of their own:
+//   'I' 'p' String(assignee) I64(follow-up) U64(task)  postponed until the follow-up date
+//   'I' 'v' String(user) I64(due) U64(task)            overdue: assigned or offered to a user
+//   'I' 'w' String(group) I64(due) U64(task)           overdue: unclaimed, queued for a group
+// Look-ups, for as long as the task is open (by task id, that is by creation):
+//   'I' 'E' String(process) String(element) U64(task)  tasks of a process's element (process
+//                                                      and full-text searches start here:
+//                                                      a task's name and description are
+//                                                      its element's)
+//   'I' 'B' String(business key) U64(task)             tasks of a business key
+//   'I' 'L' String(kind) String(id) U64(task)          tasks linked to a record (customer...)
 #pragma once
 
 #include <cstdint>
@@ -46,7 +61,14 @@ struct TaskRecord {
   std::int64_t claimed = 0;
   State state = State::kCreated;
   std::string form_key;
+  // A deployed form (camunda:formRef, zeebe:formDefinition formId) and the version bound
+  // at creation; version 0 when none was deployed then (bound when completed).
+  std::string form_ref;
+  std::uint32_t form_version = 0;
   std::string business_key;
+  std::string description;  // the element's documentation
+  // Records the task is about ("customer" → "c-42"), from the model's quire:link mappings.
+  std::vector<std::pair<std::string, std::string>> links;
   int escalations = 0;
   // Hidden from the inbox until its follow-up date: set when postponed (or created with a
   // follow-up date ahead), cleared by the follow-up timer. Stored, so that the inbox
@@ -71,9 +93,17 @@ std::vector<std::string> InboxKeys(const TaskRecord& task);
 void WriteTask(Txn& txn, const std::optional<TaskRecord>& before,
                const std::optional<TaskRecord>& after);
 
-// Inbox key prefixes, for the views.
+// Inbox key prefixes, for the views: `sort` is the order's tag ('I', 'J' or 'K'); the open
+// queue ('o') has no `who`.
+std::string QueuePrefix(char sort, char view, std::string_view who);
 std::string InboxPrefix(char view, std::string_view who);
 std::string OpenInboxPrefix();
+std::string LookupPrefix(char index, std::string_view value);
+std::string LinkPrefix(std::string_view kind, std::string_view id);
+std::string ElementPrefix(std::string_view process, std::string_view element);
+// The words full-text search knows a text by: lower-case runs of letters and digits (bytes
+// of UTF-8 sequences count as letters), 2 to 64 bytes long, each once.
+std::vector<std::string> Words(std::string_view text);
 // The timer that brings a postponed task back at its follow-up date.
 std::string FollowUpTimerKey(std::int64_t due, std::uint64_t task);
 // The timer that marks a task overdue at its due date.

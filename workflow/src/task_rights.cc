@@ -26,6 +26,8 @@ const char* TaskOpName(TaskOp op) {
       return "comment on";
     case TaskOp::kSetDue:
       return "move the due date of";
+    case TaskOp::kView:
+      return "see";
   }
   return "act on";
 }
@@ -134,6 +136,7 @@ Result<std::string> CheckTaskRight(TaskOp op, const TaskRecord& t, const ActorFa
         if (!as.empty()) return as;
       }
       return Refuse(op, t, actor, "only its assignee (" + Who(t) + ") may");
+    case TaskOp::kView:
     case TaskOp::kComment: {
       if (!as_assignee.empty()) return as_assignee;
       if (std::string as = As(actor, t.owner); !as.empty()) return as;

@@ -21,6 +21,7 @@ enum class TaskOp {
   kEscalate,
   kComment,
   kSetDue,
+  kView,  // see it in a search (the same people who may comment)
 };
 
 const char* TaskOpName(TaskOp op);

@@ -45,23 +45,7 @@ Result<TaskRecord> Runtime::ReadTask(std::uint64_t task) {
 }
 
 Result<ActorFacts> Runtime::Facts(const std::string& user, const TaskRecord& task) {
-  ActorFacts f;
-  f.user = user;
-  QUIRE_ASSIGN_OR_RETURN(std::optional<User> u, org::FindUser(txn_, user));
-  f.active = u && u->active;
-  if (!f.active) return f;
-  // The assignee acting on their own task needs no more facts (the common case: keep it
-  // to one read).
-  if (task.assignee == user) return f;
-  QUIRE_ASSIGN_OR_RETURN(f.groups, org::GroupsOf(txn_, user));
-  QUIRE_ASSIGN_OR_RETURN(f.standing_in_for, org::StandingInFor(txn_, user, txn_.now()));
-  for (auto [who, out] : {std::pair{&task.assignee, &f.assignee_supervisor},
-                          std::pair{&task.owner, &f.owner_supervisor}}) {
-    if (who->empty()) continue;
-    QUIRE_ASSIGN_OR_RETURN(std::optional<User> w, org::FindUser(txn_, *who));
-    if (w) *out = w->supervisor;
-  }
-  return f;
+  return org::FactsFor(txn_, user, task, txn_.now());
 }
 
 void Runtime::DropTask(const TaskRecord& task) {

@@ -58,7 +58,35 @@ struct IdBlock {
   std::uint64_t persisted = 0;  // the bound last written with a successful command
 };
 
-class Txn {
+// Reads of stored records: a command's Txn on the writer thread, or a SnapshotReader for
+// queries on callers' threads. Code that only reads (the organisation, rights facts) takes
+// this, so that commands and queries apply the same rules to the same records.
+class KeyReader {
+ public:
+  virtual ~KeyReader() = default;
+  virtual Result<std::optional<std::string>> Get(ColumnFamily cf, std::string_view key) const = 0;
+  // Key/value pairs under `prefix`, in key order, at most `limit`.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> Scan(
+      ColumnFamily cf, std::string_view prefix, std::size_t limit) const = 0;
+};
+
+// What is durable in the store as of one snapshot.
+class SnapshotReader final : public KeyReader {
+ public:
+  // REQUIRES: `store` and `snapshot` outlive the reader.
+  SnapshotReader(const storage::Store& store, const storage::Snapshot& snapshot)
+      : store_(store), snapshot_(snapshot) {}
+  Result<std::optional<std::string>> Get(ColumnFamily cf, std::string_view key) const override;
+  Result<std::vector<std::pair<std::string, std::string>>> Scan(ColumnFamily cf,
+                                                                std::string_view prefix,
+                                                                std::size_t limit) const override;
+
+ private:
+  const storage::Store& store_;
+  const storage::Snapshot& snapshot_;
+};
+
+class Txn final : public KeyReader {
  public:
   Txn(const storage::Store& store, const Overlay& overlay, Timestamp now, IdBlock& ids,
       IdBlock& seqs)
@@ -67,11 +95,10 @@ class Txn {
   Timestamp now() const { return now_; }
   std::int64_t now_ms() const { return now_.time_since_epoch().count(); }
 
-  Result<std::optional<std::string>> Get(ColumnFamily cf, std::string_view key) const;
-  // Key/value pairs under `prefix`, in key order, at most `limit`.
+  Result<std::optional<std::string>> Get(ColumnFamily cf, std::string_view key) const override;
   Result<std::vector<std::pair<std::string, std::string>>> Scan(ColumnFamily cf,
                                                                 std::string_view prefix,
-                                                                std::size_t limit) const;
+                                                                std::size_t limit) const override;
 
   void Put(ColumnFamily cf, std::string key, std::string value);
   void Delete(ColumnFamily cf, std::string key);

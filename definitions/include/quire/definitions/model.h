@@ -112,7 +112,9 @@ struct FormOption {
 struct FormField {
   std::string name;
   std::string label;
-  std::string type = "string";  // string, number, long, boolean, date, enum
+  // string, number, long, boolean, date, time, datetime, enum; from Camunda Forms also
+  // multiselect (a list of options) and list (rows, each checked against `rows`).
+  std::string type = "string";
   bool required = false;
   bool read_only = false;
   std::optional<double> min;  // numbers: smallest allowed
@@ -120,8 +122,9 @@ struct FormField {
   std::optional<std::int64_t> min_length;
   std::optional<std::int64_t> max_length;
   std::string pattern;              // ECMAScript regular expression the value must match
-  std::vector<FormOption> options;  // enum: the allowed values
+  std::vector<FormOption> options;  // enum, multiselect: the allowed values
   std::string default_value;
+  std::vector<FormField> rows;  // list: the fields of each row
 };
 
 // What happens to an unattended task after a while (several levels are allowed).
@@ -138,6 +141,13 @@ struct EscalationRule {
   std::string group;                // kReassignToGroup
   std::int64_t raise_priority = 0;  // added to the priority (capped at 100)
   std::string notify;  // who hears of it: "assignee", "supervisor", a group or a user id
+};
+
+// A record a user task is about (a customer, an offer...): kind and an id, usually an
+// expression over the process variables (quire:link).
+struct TaskLink {
+  std::string kind;
+  Setting id;
 };
 
 struct IoMapping {
@@ -157,6 +167,11 @@ struct TaskSpec {
   std::string form_key;   // camunda:formKey / quire:formKey: a form the UI knows
   std::string form_ref;   // camunda:formRef / zeebe:formDefinition formId: a deployed form
   std::string form_json;  // zeebe:userTaskForm: an embedded Camunda Forms schema
+  // Which version of form_ref a task uses: "latest" (also when empty), "deployment" (the
+  // latest deployed by the time the process version was) or "version" (form_ref_version).
+  std::string form_ref_binding;
+  std::optional<std::int64_t> form_ref_version;
+  std::vector<TaskLink> links;
   std::vector<FormField> form_fields;
   std::vector<EscalationRule> escalations;
   std::vector<std::string> required_documents;  // document types needed before completion

@@ -11,6 +11,8 @@
 //   "off" String(process id)             → "" the process was undeployed (Withdraw)
 //   "ver" String(process id) U32Desc(v)  → JSON {version, hash, name, source, deployed_at}
 //                                          (newest version first under a prefix scan)
+//   "frm" String(form id) U32Desc(v)     → JSON {form, version, hash, source, deployed_at}:
+//                                          a deployed Camunda form (its schema under "src")
 //
 // Thread-safety: all methods may be called concurrently; deployments are serialised.
 #pragma once
@@ -40,6 +42,24 @@ struct ProcessVersion {
   std::string source_name;  // the file name given at deployment
   Timestamp deployed_at;
   bool is_new = false;  // in a Deploy result: deployed now, not recognised as unchanged
+};
+
+struct FormVersion {
+  std::string form_id;
+  std::uint32_t version = 0;
+  std::string hash;  // SHA-256 of the schema as deployed
+  std::string source_name;
+  Timestamp deployed_at;
+  bool is_new = false;
+};
+
+// Which version of a deployed form a task uses (camunda:formRefBinding,
+// zeebe:formDefinition bindingType).
+struct FormBinding {
+  enum class Kind : std::uint8_t { kLatest, kVersion, kDeployment };
+  Kind kind = Kind::kLatest;
+  std::uint32_t version = 0;  // kVersion
+  Timestamp deployed_by;      // kDeployment: the latest version deployed by then
 };
 
 struct Deployment {
@@ -74,6 +94,19 @@ class DefinitionRepository {
   // explicit versions stay readable for the instances and history that use them. Deploying
   // it again brings it back as a new version.
   Result<void> Withdraw(const std::string& process_id);
+
+  // Deploys a Camunda Forms schema (a .form file): version N+1 of the form its "id" names,
+  // unless it is byte-for-byte its latest version. Errors: kValidationFailed (not a form,
+  // no id, components that cannot be read; one detail each).
+  Result<FormVersion> DeployForm(std::string_view json, std::string_view source_name,
+                                 Timestamp now);
+  // Every version of a form, newest first. Errors: kNotFound.
+  Result<std::vector<FormVersion>> FormVersions(const std::string& form_id) const;
+  // The latest version of every deployed form.
+  Result<std::vector<FormVersion>> LatestForms() const;
+  // The version `binding` selects, and its schema. Errors: kNotFound saying what to deploy.
+  Result<std::pair<FormVersion, std::string>> FindForm(const std::string& form_id,
+                                                       const FormBinding& binding) const;
 
   // The loaded model of a version (parsed once, then shared). Also for withdrawn processes.
   Result<std::shared_ptr<const Definitions>> Load(

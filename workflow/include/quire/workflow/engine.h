@@ -19,6 +19,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -144,6 +145,20 @@ struct TaskInfo {
   std::string state;              // created, assigned, delegated
   std::optional<Timestamp> claimed_at;
   int escalations = 0;
+  std::string description;
+  std::vector<std::pair<std::string, std::string>> links;  // kind → id ("customer", "c-42")
+  std::string form_ref;                                    // a deployed form (see TaskForm)
+  std::uint32_t form_version = 0;  // its version bound at creation; 0: the latest
+};
+
+// The form a task is completed with: Quire or Camunda 7 fields from the model, or a Camunda
+// Forms schema (embedded or deployed) with the fields read from it.
+struct TaskForm {
+  std::string form_key;  // a form the UI knows by name, if any
+  std::string form_id;   // a deployed form's id, if any
+  std::uint32_t version = 0;
+  boost::json::value schema;  // the Camunda Forms JSON, when there is one (null otherwise)
+  std::vector<definitions::FormField> fields;  // what completion checks
 };
 
 // Workload of one user or group over a period, from history.
@@ -346,14 +361,24 @@ class Engine {
                                       const std::string& user) = 0;
   virtual void CompleteTaskAsAsync(TaskId task, boost::json::object variables, std::string user,
                                    std::move_only_function<void(Result<void>)> done) = 0;
+  // Runs each command with its own rights check, all in flight together (one durable
+  // write for many): the outcome of each, in order. Supervisors moving many tasks at once.
+  virtual std::vector<Result<TaskInfo>> ActOnTasks(std::vector<TaskCommand> commands) = 0;
   virtual Result<void> CommentOnTask(TaskId task, const std::string& user,
                                      const std::string& text) = 0;
   virtual Result<std::vector<TaskComment>> TaskComments(TaskId task) const = 0;
   // Who completed how many tasks, how fast they were claimed and completed, how many were
   // late or escalated — per user and per group, for events in [from, to].
   virtual Result<WorkloadReport> Workload(Timestamp from, Timestamp to) const = 0;
-  // A page of an inbox view, highest priority first (postponed: earliest follow-up first).
+  // A page of an inbox view in the order asked for (TaskQuery, TaskSort), or of a search.
+  // Errors: kInvalidArgument for a page size outside 1-1000, a sort the view does not
+  // have, a search over kVisible without criteria, or a cursor that is not one of ours.
   virtual Result<TaskPage> Inbox(const TaskQuery& query) const = 0;
+  // How many tasks each of `user`'s views holds.
+  virtual Result<TaskCounts> CountTasks(const std::string& user) const = 0;
+  // The form to complete a task with. Errors: kNotFound (no such open task, or its deployed
+  // form is not deployed).
+  virtual Result<TaskForm> GetTaskForm(TaskId id) const = 0;
 
   virtual Result<void> Cancel(InstanceId instance, const std::string& actor,
                               const std::string& reason) = 0;

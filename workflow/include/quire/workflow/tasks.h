@@ -21,9 +21,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "quire/base/clock.h"
+#include "quire/base/result.h"
 
 namespace quire::workflow {
 
@@ -56,14 +58,53 @@ enum class TaskView {
   kPostponed,  // the user's tasks hidden until their follow-up date
   kOpen,       // unclaimed tasks that name no candidates
   kOverdue,    // past their due date: the user's own, and their groups' unclaimed ones
+  kEscalated,  // escalated (by hand or by a rule), held by the user or queued for their groups
+  kVisible,    // every open task the user may see: only with a search criterion
+};
+
+// The order of a queue view (mine, group, delegated, open, escalated). Postponed tasks are
+// ordered by follow-up date and overdue ones by due date.
+enum class TaskSort {
+  kPriority,  // highest first
+  kDue,       // soonest due first; tasks without a due date last
+  kCreated,   // oldest first
 };
 
 struct TaskQuery {
   std::string user;  // whose inbox
   TaskView view = TaskView::kMine;
-  std::string group;  // kGroup: only this group's queue
+  std::string group;             // kGroup, kEscalated: only this group's queue
+  std::optional<TaskSort> sort;  // the view's own order when absent
   std::size_t limit = 50;
   std::string after;  // cursor from the previous page
+
+  // Search criteria: when any is given, the page holds the tasks of the view (kVisible:
+  // any the user may see) that meet all of them, oldest first.
+  std::string process;  // process id
+  std::string business_key;
+  std::string link_kind;  // with link_id: linked to this record ("customer", "c-42")
+  std::string link_id;
+  std::string text;  // words of the name or description; "word*" matches a prefix
+  bool searching() const {
+    return !process.empty() || !business_key.empty() || !link_kind.empty() || !text.empty();
+  }
+};
+
+// The names the HTTP API and the CLI use: mine, group, delegated, postponed, overdue,
+// escalated, open, all (kVisible); priority, due, created. Errors: kInvalidArgument listing
+// the names.
+Result<TaskView> ParseTaskView(std::string_view name);
+Result<TaskSort> ParseTaskSort(std::string_view name);
+
+// How many tasks each view of a user holds (search criteria do not apply).
+struct TaskCounts {
+  std::size_t mine = 0;
+  std::size_t group = 0;
+  std::size_t delegated = 0;
+  std::size_t postponed = 0;
+  std::size_t overdue = 0;
+  std::size_t escalated = 0;
+  std::size_t open = 0;
 };
 
 enum class TaskAction {
