@@ -326,6 +326,35 @@ void AddTaskRoutes(Router& router, Engine& engine) {
                                           {"results", std::move(results)}});
   });
 
+  router.Add("GET", "/api/notifications", [&engine](const Request& request) {
+    auto user = User(request);
+    if (!user) return ErrorResponse(user.error());
+    auto limit = Limit(request, 100);
+    if (!limit) return ErrorResponse(limit.error());
+    return Answer(engine.Notifications(*user, *limit),
+                  [](const std::vector<workflow::Notification>& list) {
+                    json::array out;
+                    for (const auto& n : list) {
+                      out.push_back(json::object{{"id", std::to_string(n.id)},
+                                                 {"taskId", std::to_string(n.task)},
+                                                 {"taskName", n.task_name},
+                                                 {"to", n.to},
+                                                 {"kind", n.kind},
+                                                 {"rule", n.rule},
+                                                 {"time", Time(n.at)}});
+                    }
+                    return JsonResponse(200, json::object{{"notifications", std::move(out)}});
+                  });
+  });
+  router.Add("DELETE", "/api/notifications/{id}", [&engine](const Request& request) {
+    auto id = PathId(request, "notification id");
+    if (!id) return ErrorResponse(id.error());
+    auto user = User(request);
+    if (!user) return ErrorResponse(user.error());
+    auto r = engine.AckNotification(*id, *user);
+    return r ? NoContent() : ErrorResponse(r.error());
+  });
+
   router.Add("GET", "/api/tasks/{id}/form", [&engine](const Request& request) {
     auto id = PathId(request, "task id");
     if (!id) return ErrorResponse(id.error());

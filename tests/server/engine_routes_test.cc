@@ -375,6 +375,11 @@ TEST_F(EngineRoutesTest, FormsSearchesCountsAndBulkOverHttp) {
   EXPECT_EQ(Json(counts).at("mine"), 3);
   EXPECT_EQ(Json(counts).at("group"), 0);
   EXPECT_EQ(Call("GET", "/api/tasks/counts").status, 401);
+  const HttpReply notes = Call("GET", "/api/notifications", "", "anna");
+  ASSERT_EQ(notes.status, 200) << notes.body;
+  EXPECT_TRUE(Json(notes).at("notifications").as_array().empty());
+  EXPECT_EQ(Call("GET", "/api/notifications").status, 401);
+  EXPECT_EQ(Call("DELETE", "/api/notifications/77", "", "anna").status, 404);
 
   // Completion is checked against the deployed form.
   const HttpReply invalid = Call("POST", "/api/tasks/" + tasks[0] + "/complete",

@@ -291,10 +291,25 @@ TEST_F(TasksTest, EscalationRulesFromTheModelRemindThenMoveTheTaskAcrossARestart
   ASSERT_TRUE(engine_->ActOnTask(claim));
   Advance(25h);  // reminder only
   EXPECT_EQ(engine_->GetTask(t)->assignee, "anna");
+  auto reminders = engine_->Notifications("anna", 10);
+  ASSERT_TRUE(reminders);
+  ASSERT_EQ(reminders->size(), 1u);
+  EXPECT_EQ(reminders->at(0).task, t);
+  EXPECT_EQ(reminders->at(0).rule, 0u);
+  EXPECT_THAT(engine_->AckNotification(reminders->at(0).id, "ben"), HasError(ErrorCode::kNotFound));
+  ASSERT_THAT(engine_->AckNotification(reminders->at(0).id, "anna"), IsOk());
+  EXPECT_THAT(*engine_->Notifications("anna", 10), IsEmpty());
+  EXPECT_THAT(engine_->AckNotification(reminders->at(0).id, "anna"),
+              HasError(ErrorCode::kNotFound));
   Restart();
-  Advance(48h);  // day 3: to anna's supervisor, priority raised
+  Advance(48h);  // day 3: to anna's supervisor, priority raised, and she is told
   auto task = engine_->GetTask(t);
   EXPECT_EQ(task->assignee, "maria");
+  auto told = engine_->Notifications("maria", 10);
+  ASSERT_TRUE(told);
+  ASSERT_EQ(told->size(), 1u);
+  EXPECT_EQ(told->at(0).to, "maria");
+  EXPECT_EQ(told->at(0).rule, 1u);
   EXPECT_EQ(task->priority, 70);
   EXPECT_EQ(task->escalations, 1);
   Advance(4 * 24h);  // due (day 2) + 5 days: to the service queue

@@ -657,6 +657,18 @@ class EngineImpl final : public Engine {
     return out;
   }
 
+  Result<std::vector<Notification>> Notifications(const std::string& user,
+                                                  std::size_t limit) const override {
+    return QueuedNotifications(store_, user, limit);
+  }
+
+  Result<void> AckNotification(std::uint64_t id, const std::string& user) override {
+    return Drop(Execute<bool>(user, [=](Runtime& rt) -> Result<bool> {
+      QUIRE_RETURN_IF_ERROR(rt.AckNotification(id, user));
+      return true;
+    }));
+  }
+
   Result<TaskCounts> CountTasks(const std::string& user) const override {
     return CountInbox(store_, user);
   }

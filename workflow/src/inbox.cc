@@ -5,6 +5,7 @@
 #include <set>
 
 #include "hex.h"
+#include "json_fields.h"
 #include "keys.h"
 #include "org.h"
 #include "quire/storage/key_codec.h"
@@ -13,6 +14,8 @@
 
 namespace quire::workflow {
 namespace {
+
+namespace json = boost::json;
 
 using storage::KeyDecoder;
 using storage::KeyEncoder;
@@ -352,6 +355,36 @@ Result<TaskPage> QueryInbox(const storage::Store& store, const TaskQuery& q, Tim
   };
   QUIRE_ASSIGN_OR_RETURN(page.next, MergeScan(store, snapshot, prefixes, after, take));
   return page;
+}
+
+Result<std::vector<Notification>> QueuedNotifications(const storage::Store& store,
+                                                      const std::string& user, std::size_t limit) {
+  const storage::Snapshot snapshot = store.GetSnapshot();
+  const SnapshotReader reader(store, snapshot);
+  QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> whom, org::GroupsOf(reader, user));
+  whom.insert(whom.begin(), user);
+  std::vector<Notification> out;
+  for (const std::string& to : whom) {
+    const std::string prefix = KeyEncoder().U8('N').String(to).Take();
+    storage::Iterator it = store.ScanPrefix(ColumnFamily::kIndexes, prefix, &snapshot);
+    for (; it.Valid(); it.Next()) {
+      QUIRE_ASSIGN_OR_RETURN(json::object o, ParseRecord(it.value(), "notification"));
+      Notification n;
+      n.id = static_cast<std::uint64_t>(IntOf(o, "id"));
+      n.task = static_cast<std::uint64_t>(IntOf(o, "task"));
+      n.task_name = StrOf(o, "name");
+      n.to = StrOf(o, "to");
+      n.kind = StrOf(o, "kind");
+      n.rule = static_cast<std::uint32_t>(IntOf(o, "rule"));
+      n.at = FromMs(IntOf(o, "t"));
+      out.push_back(std::move(n));
+    }
+    QUIRE_RETURN_IF_ERROR(it.status());
+  }
+  std::sort(out.begin(), out.end(),
+            [](const Notification& a, const Notification& b) { return a.id < b.id; });
+  if (out.size() > limit) out.resize(limit);
+  return out;
 }
 
 Result<TaskCounts> CountInbox(const storage::Store& store, const std::string& user) {

@@ -30,6 +30,9 @@ inline constexpr std::size_t kSearchBudget = 5'000;
 Result<TaskPage> QueryInbox(const storage::Store& store, const TaskQuery& q, Timestamp now,
                             const TaskElementLister& elements);
 
+Result<std::vector<Notification>> QueuedNotifications(const storage::Store& store,
+                                                      const std::string& user, std::size_t limit);
+
 // Counts stop at kCountCap per view.
 inline constexpr std::size_t kCountCap = 100'000;
 Result<TaskCounts> CountInbox(const storage::Store& store, const std::string& user);

@@ -106,6 +106,8 @@ class Runtime {
   Result<void> CompleteTask(std::uint64_t task, const boost::json::object& variables);
   // Task operations on behalf of a user, checked against task_rights.h.
   Result<TaskRecord> ActOnTask(const TaskCommand& command);
+  // Takes a notification out of `user`'s queue (or one of their groups'). Errors: kNotFound.
+  Result<void> AckNotification(std::uint64_t id, const std::string& user);
   Result<void> CompleteTaskAs(std::uint64_t task, const boost::json::object& variables,
                               const std::string& user);
   Result<void> CommentOnTask(std::uint64_t task, const std::string& user, const std::string& text);

@@ -141,6 +141,10 @@ std::string ElementPrefix(std::string_view process, std::string_view element) {
   return KeyEncoder(LookupPrefix('E', process)).String(element).Take();
 }
 
+std::string NotificationKey(std::string_view to, std::uint64_t id) {
+  return KeyEncoder().U8('N').String(to).U64(id).Take();
+}
+
 std::vector<std::string> Words(std::string_view text) {
   std::set<std::string> words;
   std::string word;

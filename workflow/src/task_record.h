@@ -25,6 +25,8 @@
 //                                                      its element's)
 //   'I' 'B' String(business key) U64(task)             tasks of a business key
 //   'I' 'L' String(kind) String(id) U64(task)          tasks linked to a record (customer...)
+// Notifications queued for a user or a group, until acknowledged:
+//   'N' String(user or group) U64(id)                  → JSON {id, task, name, to, kind, rule, t}
 #pragma once
 
 #include <cstdint>
@@ -101,6 +103,7 @@ std::string OpenInboxPrefix();
 std::string LookupPrefix(char index, std::string_view value);
 std::string LinkPrefix(std::string_view kind, std::string_view id);
 std::string ElementPrefix(std::string_view process, std::string_view element);
+std::string NotificationKey(std::string_view to, std::uint64_t id);
 // The words full-text search knows a text by: lower-case runs of letters and digits (bytes
 // of UTF-8 sequences count as letters), 2 to 64 bytes long, each once.
 std::vector<std::string> Words(std::string_view text);

@@ -162,19 +162,35 @@ Result<void> Runtime::TaskEscalationDue(std::uint64_t task, std::uint32_t rule_i
   if (rule.raise_priority != 0)
     t.priority = std::min<std::int64_t>(100, t.priority + rule.raise_priority);
   if (rule.action != definitions::EscalationRule::Action::kNotify) ++t.escalations;
-  // A reminder for the notifier (the notification issue delivers it): who hears of it.
+  // A notification queued for whoever the rule names: "assignee" (the task's holder),
+  // "supervisor" (the supervisor of whoever held it), or a user or group id. Delivering it
+  // (e-mail...) is the notifier's; users read their queue (Engine::Notifications).
   if (!rule.notify.empty() || rule.action == definitions::EscalationRule::Action::kNotify) {
+    const std::string& holder = before.assignee.empty() ? t.assignee : before.assignee;
     std::string to = rule.notify.empty() ? "assignee" : rule.notify;
-    if (to == "assignee") to = t.assignee.empty() ? before.assignee : t.assignee;
-    const std::uint64_t id = txn_.NewId();
-    txn_.Put(ColumnFamily::kIndexes, storage::KeyEncoder().U8('N').U64(id).Take(),
-             json::serialize(json::object{{"id", id},
-                                          {"task", t.id},
-                                          {"to", to},
-                                          {"kind", "escalation"},
-                                          {"rule", rule_index},
-                                          {"t", txn_.now_ms()}}));
-    data["notify"] = to;
+    if (to == "assignee") {
+      to = t.assignee.empty() ? before.assignee : t.assignee;
+    } else if (to == "supervisor") {
+      to.clear();
+      if (!holder.empty()) {
+        QUIRE_ASSIGN_OR_RETURN(std::optional<User> u, org::FindUser(txn_, holder));
+        if (u) to = u->supervisor;
+      }
+    }
+    if (to.empty()) {
+      data["notifySkipped"] = "nobody to notify: the task has no assignee (or they no supervisor)";
+    } else {
+      const std::uint64_t id = txn_.NewId();
+      txn_.Put(ColumnFamily::kIndexes, NotificationKey(to, id),
+               json::serialize(json::object{{"id", id},
+                                            {"task", t.id},
+                                            {"name", t.name},
+                                            {"to", to},
+                                            {"kind", "escalation"},
+                                            {"rule", rule_index},
+                                            {"t", txn_.now_ms()}}));
+      data["notify"] = to;
+    }
   }
   if (rule.action != definitions::EscalationRule::Action::kNotify) {
     data["from"] = before.assignee;
@@ -388,6 +404,21 @@ Result<void> Runtime::CommentOnTask(std::uint64_t task, const std::string& user,
   if (as != user) data["actedFor"] = as;
   TaskHistory(t, "task_commented", std::move(data));
   return Ok();
+}
+
+Result<void> Runtime::AckNotification(std::uint64_t id, const std::string& user) {
+  QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> groups, org::GroupsOf(txn_, user));
+  groups.insert(groups.begin(), user);
+  for (const std::string& to : groups) {
+    const std::string key = NotificationKey(to, id);
+    QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> found, txn_.Get(ColumnFamily::kIndexes, key));
+    if (found) {
+      txn_.Delete(ColumnFamily::kIndexes, key);
+      return Ok();
+    }
+  }
+  return Error::NotFound("notification " + IdText(id) + " is not in the queue of '" + user +
+                         "' or their groups (acknowledged already?)");
 }
 
 }  // namespace quire::workflow

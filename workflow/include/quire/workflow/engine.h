@@ -374,6 +374,11 @@ class Engine {
   // Errors: kInvalidArgument for a page size outside 1-1000, a sort the view does not
   // have, a search over kVisible without criteria, or a cursor that is not one of ours.
   virtual Result<TaskPage> Inbox(const TaskQuery& query) const = 0;
+  // The notifications queued for `user` and their groups, oldest first, at most `limit`.
+  virtual Result<std::vector<Notification>> Notifications(const std::string& user,
+                                                          std::size_t limit) const = 0;
+  // Acknowledges (removes) one. Errors: kNotFound.
+  virtual Result<void> AckNotification(std::uint64_t id, const std::string& user) = 0;
   // How many tasks each of `user`'s views holds.
   virtual Result<TaskCounts> CountTasks(const std::string& user) const = 0;
   // The form to complete a task with. Errors: kNotFound (no such open task, or its deployed

@@ -96,6 +96,17 @@ struct TaskQuery {
 Result<TaskView> ParseTaskView(std::string_view name);
 Result<TaskSort> ParseTaskSort(std::string_view name);
 
+// A notification queued by an escalation rule, for a user or a group, until acknowledged.
+struct Notification {
+  std::uint64_t id = 0;
+  std::uint64_t task = 0;
+  std::string task_name;
+  std::string to;    // the user or group it is for
+  std::string kind;  // "escalation"
+  std::uint32_t rule = 0;
+  Timestamp at;
+};
+
 // How many tasks each view of a user holds (search criteria do not apply).
 struct TaskCounts {
   std::size_t mine = 0;
