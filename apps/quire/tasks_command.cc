@@ -60,8 +60,7 @@ int RunTasks(const std::vector<std::string>& args) {
     return args.empty() ? kExitUsage : kExitOk;
   }
   const std::string action = args[0];
-  std::map<std::string, std::string> opt{
-      {"data-dir", "quire-data"}, {"view", "mine"}, {"limit", "50"}};
+  std::map<std::string, std::string> opt{{"data-dir", "quire-data"}, {"limit", "50"}};
   std::string id_text;
   for (std::size_t i = 1; i < args.size(); ++i) {
     if (args[i].starts_with("--")) {

@@ -829,15 +829,15 @@ class Reader {
     t.due_date = MakeSetting(node, attrs.Get("dueDate"), e.id, "dueDate");
     t.follow_up_date = MakeSetting(node, attrs.Get("followUpDate"), e.id, "followUpDate");
     t.form_key = attrs.Get("formKey");
-    t.form_ref = attrs.Camunda("formRef");
+    t.form_ref = attrs.Get("formRef");
     if (!t.form_ref.empty()) {
-      ReadFormBinding(node, attrs.Camunda("formRefBinding"), "camunda:formRefBinding", e);
+      ReadFormBinding(node, attrs.Get("formRefBinding"), "formRefBinding", e);
       if (t.form_ref_binding == "version") {
-        const std::string_view version = attrs.Camunda("formRefVersion");
+        const std::string_view version = attrs.Get("formRefVersion");
         t.form_ref_version = ParseInt(Trim(version));
         if (!t.form_ref_version || *t.form_ref_version < 1) {
           findings_.Error(At(node), e.id,
-                          "'" + e.id + "' binds its form by version but camunda:formRefVersion=\"" +
+                          "'" + e.id + "' binds its form by version but formRefVersion=\"" +
                               std::string(version) + "\" is not a version number (1, 2, ...)");
         }
       }

@@ -19,9 +19,10 @@ namespace {
 constexpr std::array<std::string_view, 5> kElements = {"form", "escalation", "link",
                                                        "requiredDocument", "connector"};
 // Quire attributes allowed on BPMN elements (declared at the end of the schema).
-constexpr std::array<std::string_view, 8> kAttributes = {
-    "assignee", "candidateUsers", "candidateGroups", "priority",
-    "dueDate",  "followUpDate",   "formKey",         "calledVersion"};
+constexpr std::array<std::string_view, 11> kAttributes = {
+    "assignee",       "candidateUsers", "candidateGroups", "priority",
+    "dueDate",        "followUpDate",   "formKey",         "formRef",
+    "formRefBinding", "formRefVersion", "calledVersion"};
 
 template <std::size_t N>
 std::string List(const std::array<std::string_view, N>& names) {

@@ -295,5 +295,57 @@ TEST(QuireTasksTest, ListClaimAndCompleteAsAUser) {
   EXPECT_EQ(RunQuire({"tasks", "claim", task, "--data-dir", data}).code(), 2);  // no --as
 }
 
+TEST(QuireTasksTest, SearchCountBulkAndDeployedForms) {
+  TempDir dir;
+  const std::string data = dir.Sub("data").string();
+  ASSERT_EQ(RunQuire({"org", "import",
+                      Write(dir, "org.csv", "id,groups,supervisor\nboss,,\nanna,sales,boss\n"),
+                      "--data-dir", data})
+                .code(),
+            0);
+  // The example sales cycle and its contract form, as scripts/run deploys them.
+  const std::string examples = std::string(QUIRE_SOURCE_DIR) + "/examples/";
+  const CliRun deployed = RunQuire(
+      {"deploy", "--data-dir", data, examples + "sales-cycle.bpmn", examples + "contract.form"});
+  ASSERT_EQ(deployed.code(), 0) << deployed.out << deployed.err;
+  EXPECT_THAT(deployed.out, HasSubstr("form 'contract' version 1 deployed"));
+  const CliRun bad_form = RunQuire(
+      {"deploy", "--data-dir", data, Write(dir, "bad.form", R"({"components": [{"key": 1}]})")});
+  EXPECT_EQ(bad_form.code(), 1);
+  EXPECT_THAT(bad_form.out, HasSubstr("components[0]: error: has no type"));
+  std::vector<std::string> tasks;
+  for (const char* customer : {"c-1", "c-2"}) {
+    const CliRun started = RunQuire({"start", "sales-cycle", "--data-dir", data, "--vars",
+                                     std::string(R"({"customerId": ")") + customer + R"("})"});
+    ASSERT_EQ(started.code(), 0) << started.err;
+    tasks.emplace_back(started.Last().at("tasks").at(0).as_string());
+  }
+  const CliRun found =
+      RunQuire({"tasks", "list", "--user", "anna", "--customer", "c-2", "--data-dir", data});
+  EXPECT_EQ(found.code(), 0) << found.err;
+  EXPECT_THAT(found.out, HasSubstr(R"("id":")" + tasks[1] + "\""));
+  EXPECT_THAT(found.out, ::testing::Not(HasSubstr(R"("id":")" + tasks[0] + "\"")));
+  EXPECT_THAT(
+      RunQuire({"tasks", "list", "--user", "anna", "--q", "budget", "--data-dir", data}).out,
+      HasSubstr(tasks[0]));
+  EXPECT_EQ(
+      RunQuire({"tasks", "list", "--user", "anna", "--sort", "size", "--data-dir", data}).code(),
+      2);
+  const CliRun bulk = RunQuire({"tasks", "bulk", "claim", "--tasks", tasks[0] + "," + tasks[1],
+                                "--as", "anna", "--data-dir", data});
+  EXPECT_EQ(bulk.code(), 0) << bulk.err;
+  EXPECT_THAT(RunQuire({"tasks", "counts", "--user", "anna", "--data-dir", data}).out,
+              HasSubstr(R"("mine":2)"));
+  const CliRun refused = RunQuire({"tasks", "bulk", "reassign", "--tasks", tasks[0], "--to", "anna",
+                                   "--as", "nobody", "--data-dir", data});
+  EXPECT_EQ(refused.code(), 1);
+  EXPECT_THAT(refused.err, HasSubstr("task " + tasks[0]));
+  EXPECT_EQ(RunQuire({"tasks", "bulk", "claim", "--tasks", "x", "--as", "anna", "--data-dir", data})
+                .code(),
+            2);
+  const CliRun form = RunQuire({"tasks", "form", tasks[0], "--data-dir", data});
+  EXPECT_THAT(form.out, HasSubstr(R"("name":"qualified")"));
+}
+
 }  // namespace
 }  // namespace quire

@@ -288,6 +288,17 @@ TEST_F(InboxTest, TasksCarryTheirLinksAndDescription) {
                                        std::pair<std::string, std::string>{"offer", "o-1"}));
   Restart();
   EXPECT_EQ(engine_->GetTask(t)->links.size(), 2u);
+  // Without the variables, the task is created all the same, without links, and the
+  // history says why.
+  const InstanceId bare = Start("offer", R"({"prio": 50, "due": ""})");
+  EXPECT_TRUE(Tasks(bare).at(0).links.empty());
+  bool said = false;
+  const auto history = engine_->History(bare);
+  ASSERT_TRUE(history);
+  for (const HistoryEvent& e : *history) {
+    if (e.kind == "task_created" && e.data.contains("linksSkipped")) said = true;
+  }
+  EXPECT_TRUE(said);
 }
 
 TEST_F(InboxTest, BulkClaimAndReassignCheckEachTaskOnItsOwn) {

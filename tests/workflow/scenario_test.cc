@@ -3,9 +3,10 @@
 // store with a manual clock. One test per file under scenarios/. The format:
 //
 //   # a comment
-//   deploy order.bpmn                       a file next to the scenario
+//   deploy order.bpmn                       a file next to the scenario (.form: a Camunda form)
 //   start order {"amount": 5} as o1         start (variables and name optional; default "i")
 //   complete review {"ok": true} in o1      complete the open task at an element
+//   refuse review {"ok": 3} in o1           completing it with this data is refused
 //   publish payment A-1 {"paid": 1}         correlate a message (name, key, variables)
 //   signal price-change                     broadcast a signal
 //   set {"amount": 9} in o1                 set process variables
@@ -105,7 +106,12 @@ class ScenarioTest : public EngineTest, public ::testing::WithParamInterface<fs:
       ASSERT_TRUE(in) << where_ << ": cannot read " << rest;
       std::stringstream text;
       text << in.rdbuf();
-      Deploy(text.str());
+      if (rest.ends_with(".form")) {
+        auto form = repository_->DeployForm(text.str(), rest, clock_.Now());
+        ASSERT_TRUE(form) << where_ << ": " << form.error().message();
+      } else {
+        Deploy(text.str());
+      }
     } else if (verb == "start") {
       const std::string process = Word(rest);
       const std::string vars = Json(rest);
@@ -116,6 +122,19 @@ class ScenarioTest : public EngineTest, public ::testing::WithParamInterface<fs:
       const InstanceId id = Target(rest);
       const std::string element = Word(rest);
       Complete(id, element, Json(rest));
+    } else if (verb == "refuse") {
+      const InstanceId id = Target(rest);
+      const std::string element = Word(rest);
+      const std::string data = Json(rest);
+      bool found = false;
+      for (const TaskInfo& t : Tasks(id)) {
+        if (t.element_id != element) continue;
+        found = true;
+        auto r = engine_->CompleteTask(t.id, boost::json::parse(data).as_object(), "scenario");
+        EXPECT_FALSE(r) << where_ << ": completing " << element << " with " << data
+                        << " was not refused";
+      }
+      EXPECT_TRUE(found) << where_ << ": no open task at " << element;
     } else if (verb == "publish") {
       const std::string name = Word(rest);
       std::string key = rest.empty() || rest.front() == '{' ? "" : Word(rest);

@@ -1537,13 +1537,16 @@ void Runtime::CreateTask(Loaded& l, std::uint32_t key) {
   task.form_key = spec.form_key;
   task.business_key = l.st.business_key;
   task.description = el.documentation;
+  // A link is what the task is about, not what it needs: one that cannot be worked out
+  // (no such variable yet) is left off and said so in the history, the task goes on.
+  json::array links_skipped;
   for (const definitions::TaskLink& link : spec.links) {
-    std::string id = text(link.id, "the link");
-    if (!id.empty()) task.links.emplace_back(link.kind, std::move(id));
-  }
-  if (!failed.empty()) {
-    RaiseIncident(l, el.index, ei->parent, key, "expression", failed);
-    return;
+    auto id = SettingText(l, scope, link.id);
+    if (!id) {
+      links_skipped.push_back(json::object{{"kind", link.kind}, {"error", id.error().message()}});
+    } else if (!id->empty()) {
+      task.links.emplace_back(link.kind, std::move(*id));
+    }
   }
   if (!spec.form_ref.empty()) {
     task.form_ref = spec.form_ref;
@@ -1563,6 +1566,7 @@ void Runtime::CreateTask(Loaded& l, std::uint32_t key) {
   l.st.Find(key)->task = task.id;
   json::object data{{"task", IdText(task.id)}};
   if (!assignee.empty()) data["assignee"] = assignee;
+  if (!links_skipped.empty()) data["linksSkipped"] = std::move(links_skipped);
   History(l, el.index, "task_created", std::move(data));
 }
 
