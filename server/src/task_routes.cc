@@ -1,6 +1,7 @@
 #include "quire/server/task_routes.h"
 
 #include <charconv>
+#include <cmath>
 
 #include "route_support.h"
 
@@ -61,12 +62,18 @@ Result<void> ReadSearch(const Request& request, workflow::TaskQuery& q) {
   return Ok();
 }
 
+// Whole numbers as integers (1, not 1E0).
+json::value Number(double d) {
+  if (std::nearbyint(d) == d && std::fabs(d) < 9e15) return static_cast<std::int64_t>(d);
+  return d;
+}
+
 json::object FieldJson(const definitions::FormField& f) {
   json::object o{{"name", f.name}, {"type", f.type}, {"required", f.required}};
   if (!f.label.empty()) o["label"] = f.label;
   if (f.read_only) o["readOnly"] = true;
-  if (f.min) o["min"] = *f.min;
-  if (f.max) o["max"] = *f.max;
+  if (f.min) o["min"] = Number(*f.min);
+  if (f.max) o["max"] = Number(*f.max);
   if (f.min_length) o["minLength"] = *f.min_length;
   if (f.max_length) o["maxLength"] = *f.max_length;
   if (!f.pattern.empty()) o["pattern"] = f.pattern;

@@ -8,6 +8,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 #include <unistd.h>
@@ -135,6 +136,10 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeDescriptors(const StoreOptions&
     cf.write_buffer_size = options.write_buffer_bytes;
     cf.table_factory = factory;
     cf.level_compaction_dynamic_level_bytes = true;
+    // Keys of one 2-byte prefix (a history range, an inbox view) are often written in
+    // order: a per-prefix insert hint saves memtable search (+2.5 % task round trips,
+    // docs/benchmarks.md).
+    cf.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(2));
     cf.compression = PickCompression(rocksdb::kLZ4Compression);
     cf.bottommost_compression = PickCompression(rocksdb::kZSTD);
     if (info.blob_files) {

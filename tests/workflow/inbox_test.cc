@@ -149,6 +149,24 @@ TEST_F(InboxTest, QueuesSortByPriorityDueDateOrCreationAcrossPages) {
   EXPECT_THAT(Ids(Query("anna", TaskView::kMine, TaskSort::kDue)), ElementsAre(e, c, a, d, b));
 }
 
+TEST_F(InboxTest, OverdueIsTheStartOfTheDueDateOrderUpToNow) {
+  const TaskId late = Offer(10, "2026-01-06T00:00:00Z");
+  const TaskId later = Offer(90, "2026-01-08T12:00:00Z");
+  const TaskId never = Offer(50, "");
+  const TaskId mine = Offer(50, "2026-01-07T00:00:00Z");
+  ASSERT_TRUE(Act(TaskAction::kClaim, mine, "anna"));
+  EXPECT_THAT(Ids(Query("anna", TaskView::kOverdue)), IsEmpty());
+  Advance(std::chrono::hours(24 * 3));  // 2026-01-08: late and mine are past due
+  TaskQuery q = Query("anna", TaskView::kOverdue);
+  q.limit = 1;
+  EXPECT_THAT(AllPages(q), ElementsAre(late, mine));
+  EXPECT_THAT(Ids(Query("ben", TaskView::kOverdue)), ElementsAre(late));  // not anna's own
+  EXPECT_EQ(engine_->CountTasks("anna")->overdue, 2u);
+  Advance(std::chrono::hours(12));
+  EXPECT_THAT(Ids(Query("anna", TaskView::kOverdue)), ElementsAre(late, mine, later));
+  EXPECT_THAT(Ids(Query("anna", TaskView::kGroup)), ElementsAre(later, never, late));
+}
+
 TEST_F(InboxTest, ViewsRefuseOrdersTheyDoNotHaveAndForeignCursors) {
   Offer(50, "");
   EXPECT_THAT(Page(Query("anna", TaskView::kPostponed, TaskSort::kPriority)),
@@ -258,7 +276,15 @@ TEST_F(InboxTest, SearchesByProcessBusinessKeyLinkAndWords) {
                 q.business_key = "deal-1";
               }),
               ElementsAre(a));
-  // Within a view: only the tasks in it.
+  // Within a view: only the tasks in it, in the view's order.
+  const TaskId urgent = Offer(90, "2026-01-07T00:00:00Z", "c-3");
+  TaskQuery queue = Query("anna", TaskView::kGroup);
+  queue.text = "warranty";
+  EXPECT_THAT(Ids(queue), ElementsAre(urgent, a, b));  // priority, then creation
+  queue.sort = TaskSort::kCreated;
+  EXPECT_THAT(Ids(queue), ElementsAre(a, b, urgent));
+  queue.text = "call";
+  EXPECT_THAT(Ids(queue), ElementsAre(call));
   ASSERT_TRUE(Act(TaskAction::kClaim, b, "ben"));
   TaskQuery mine = Query("ben", TaskView::kMine);
   mine.process = "offer";
@@ -270,6 +296,7 @@ TEST_F(InboxTest, SearchesByProcessBusinessKeyLinkAndWords) {
   TaskQuery marias = Query("maria", TaskView::kVisible);
   marias.process = "offer";
   EXPECT_THAT(Ids(marias), ElementsAre(b));
+  ASSERT_TRUE(Act(TaskAction::kClaim, urgent, "anna"));
   // Completed tasks are no longer found.
   Complete(engine_->GetTask(a)->instance_id, "prepare");
   EXPECT_THAT(search([](TaskQuery& q) {

@@ -670,7 +670,7 @@ class EngineImpl final : public Engine {
   }
 
   Result<TaskCounts> CountTasks(const std::string& user) const override {
-    return CountInbox(store_, user);
+    return CountInbox(store_, user, clock_.Now());
   }
 
   Result<void> Cancel(InstanceId instance, const std::string& actor,

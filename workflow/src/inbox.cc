@@ -60,9 +60,12 @@ Result<std::vector<std::string>> ViewPrefixes(const KeyReader& reader, const Tas
       prefixes.push_back(InboxPrefix('p', q.user));
       break;
     case TaskView::kOverdue: {
-      prefixes.push_back(InboxPrefix('v', q.user));
+      // The start of the due-date order of the user's own tasks and their groups' queues
+      // (scanned up to now: OverdueEnd).
+      prefixes.push_back(QueuePrefix('J', 'a', q.user));
+      prefixes.push_back(QueuePrefix('J', 'u', q.user));
       QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> gs, groups());
-      for (const std::string& g : gs) prefixes.push_back(InboxPrefix('w', g));
+      for (const std::string& g : gs) prefixes.push_back(QueuePrefix('J', 'g', g));
       break;
     }
     case TaskView::kGroup:
@@ -84,6 +87,11 @@ Result<std::vector<std::string>> ViewPrefixes(const KeyReader& reader, const Tas
   return prefixes;
 }
 
+// Where the overdue view ends in the due-date order: the first key suffix due at `now`.
+std::string OverdueEnd(Timestamp now) {
+  return KeyEncoder().I64(now.time_since_epoch().count()).Take();
+}
+
 // The sort tag for a view page, or why the view has no such order.
 Result<char> SortFor(const TaskQuery& q) {
   if (q.view == TaskView::kPostponed || q.view == TaskView::kOverdue) {
@@ -94,17 +102,18 @@ Result<char> SortFor(const TaskQuery& q) {
               ? "the postponed view is ordered by follow-up date; leave out sort"
               : "the overdue view is ordered by due date; leave out sort, or sort by due");
     }
-    return 'I';
+    return q.view == TaskView::kOverdue ? 'J' : 'I';
   }
   return SortTag(q.sort.value_or(TaskSort::kPriority));
 }
 
 // Scans `prefixes` merged by the rest of their keys (all of one layout), from just after
-// the cursor `after`, handing each task id to `take` until it returns false.
+// the cursor `after` up to (not including) the suffix `end` when one is given, handing
+// each task id to `take` until it returns false.
 template <class Take>
 Result<std::string> MergeScan(const storage::Store& store, const storage::Snapshot& snapshot,
                               const std::vector<std::string>& prefixes, const std::string& after,
-                              Take take) {
+                              Take take, std::string_view end = {}) {
   struct Cursor {
     storage::Iterator it;
     std::size_t prefix;
@@ -126,6 +135,7 @@ Result<std::string> MergeScan(const storage::Store& store, const storage::Snapsh
     for (Cursor& c : cursors) {
       if (!c.it.Valid()) continue;
       const std::string_view suffix = c.it.key().substr(prefixes[c.prefix].size());
+      if (!end.empty() && suffix >= end) continue;
       if (best == nullptr || suffix < best_suffix) {
         best = &c;
         best_suffix = suffix;
@@ -141,7 +151,8 @@ Result<std::string> MergeScan(const storage::Store& store, const storage::Snapsh
   bool rest = false;
   for (Cursor& c : cursors) {
     QUIRE_RETURN_IF_ERROR(c.it.status());
-    rest = rest || c.it.Valid();
+    rest = rest ||
+           (c.it.Valid() && (end.empty() || c.it.key().substr(prefixes[c.prefix].size()) < end));
   }
   // The cursor of the next page: where this one stopped, when anything is left.
   return stopped && rest ? Hex(last) : std::string();
@@ -185,16 +196,26 @@ bool Matches(const std::vector<std::string>& words, const Term& term) {
   return it != words.end() && it->starts_with(term.word);
 }
 
+// Whether `t` meets the search criteria of `q` (its words parsed into `terms`).
+bool MeetsCriteria(const TaskRecord& t, const TaskQuery& q, const std::vector<Term>& terms) {
+  if (!q.process.empty() && t.process_id != q.process) return false;
+  if (!q.business_key.empty() && t.business_key != q.business_key) return false;
+  if (!q.link_kind.empty() && std::find(t.links.begin(), t.links.end(),
+                                        std::pair{q.link_kind, q.link_id}) == t.links.end()) {
+    return false;
+  }
+  if (terms.empty()) return true;
+  const std::vector<std::string> words = Words(t.name + " " + t.description);
+  return std::all_of(terms.begin(), terms.end(),
+                     [&](const Term& term) { return Matches(words, term); });
+}
+
+// A search that starts from an index of its own (business key, link, the tasks of the
+// matching elements): every visible task (kVisible), or those of one view, by creation.
 Result<TaskPage> Search(const storage::Store& store, const storage::Snapshot& snapshot,
                         const SnapshotReader& reader, const TaskQuery& q, Timestamp now,
-                        const std::string& after, const TaskElementLister& list_elements) {
-  if (!q.link_kind.empty() && q.link_id.empty()) {
-    return Error::InvalidArgument("a link search needs both the kind and the id (customer=c-42)");
-  }
-  std::vector<Term> terms;
-  if (!q.text.empty()) {
-    QUIRE_ASSIGN_OR_RETURN(terms, ParseTerms(q.text));
-  }
+                        const std::string& after, const std::vector<Term>& terms,
+                        const TaskElementLister& list_elements) {
   // Drive the scan by the most selective criterion; check the others on each task. Process
   // and text searches scan the tasks of the elements that can match, merged by task id.
   std::vector<std::string> drivers;
@@ -214,7 +235,8 @@ Result<TaskPage> Search(const storage::Store& store, const storage::Snapshot& sn
   }
   std::vector<std::string> view_prefixes;
   if (q.view != TaskView::kVisible) {
-    QUIRE_ASSIGN_OR_RETURN(view_prefixes, ViewPrefixes(reader, q, 'I'));
+    QUIRE_ASSIGN_OR_RETURN(const char sort, SortFor(q));
+    QUIRE_ASSIGN_OR_RETURN(view_prefixes, ViewPrefixes(reader, q, sort));
   }
   TaskPage page;
   std::size_t examined = 0;
@@ -222,18 +244,7 @@ Result<TaskPage> Search(const storage::Store& store, const storage::Snapshot& sn
   auto consider = [&](std::uint64_t id) -> Result<bool> {
     QUIRE_ASSIGN_OR_RETURN(std::optional<TaskRecord> t, LoadTask(store, snapshot, id));
     if (!t) return true;
-    if (!q.process.empty() && t->process_id != q.process) return true;
-    if (!q.business_key.empty() && t->business_key != q.business_key) return true;
-    if (!q.link_kind.empty() && std::find(t->links.begin(), t->links.end(),
-                                          std::pair{q.link_kind, q.link_id}) == t->links.end()) {
-      return true;
-    }
-    if (!terms.empty()) {
-      const std::vector<std::string> words = Words(t->name + " " + t->description);
-      for (const Term& term : terms) {
-        if (!Matches(words, term)) return true;
-      }
-    }
+    if (!MeetsCriteria(*t, q, terms)) return true;
     if (q.view == TaskView::kVisible) {
       QUIRE_ASSIGN_OR_RETURN(ActorFacts facts, org::FactsFor(reader, q.user, *t, now));
       if (!CheckTaskRight(TaskOp::kView, *t, facts)) return true;
@@ -244,6 +255,7 @@ Result<TaskPage> Search(const storage::Store& store, const storage::Snapshot& sn
                            [&](const std::string& p) { return k.starts_with(p); });
       });
       if (!in_view) return true;
+      if (q.view == TaskView::kOverdue && !(t->due && FromMs(*t->due) < now)) return true;
     }
     page.tasks.push_back(TaskInfoOf(*t));
     return page.tasks.size() < q.limit;
@@ -322,12 +334,25 @@ Result<TaskPage> QueryInbox(const storage::Store& store, const TaskQuery& q, Tim
   }
   const storage::Snapshot snapshot = store.GetSnapshot();
   const SnapshotReader reader(store, snapshot);
+  std::vector<Term> terms;
   if (q.searching()) {
-    if (q.sort) {
-      return Error::InvalidArgument(
-          "a search is ordered by creation; leave out sort, or drop the search criteria");
+    if (!q.link_kind.empty() && q.link_id.empty()) {
+      return Error::InvalidArgument("a link search needs both the kind and the id (customer=c-42)");
     }
-    return Search(store, snapshot, reader, q, now, after, elements);
+    if (!q.text.empty()) {
+      QUIRE_ASSIGN_OR_RETURN(terms, ParseTerms(q.text));
+    }
+    // A business key or a link names few tasks: start from them. Otherwise a search within
+    // a view scans the view (in its order) and a search over everything the user may see
+    // scans the tasks of the matching steps.
+    if (q.view == TaskView::kVisible || !q.business_key.empty() || !q.link_kind.empty()) {
+      if (q.sort) {
+        return Error::InvalidArgument(
+            "a search by business key or link, or over every visible task, is ordered by "
+            "creation; leave out sort, or search within a view (view=mine...)");
+      }
+      return Search(store, snapshot, reader, q, now, after, terms, elements);
+    }
   }
   if (q.view == TaskView::kVisible) {
     return Error::InvalidArgument(
@@ -347,13 +372,17 @@ Result<TaskPage> QueryInbox(const storage::Store& store, const TaskQuery& q, Tim
   }
   TaskPage page;
   std::set<std::uint64_t> seen;
+  std::size_t examined = 0;
   auto take = [&](std::uint64_t id, std::string_view) -> Result<bool> {
-    if (!seen.insert(id).second) return true;  // in two of the user's groups
-    QUIRE_ASSIGN_OR_RETURN(std::optional<TaskRecord> t, LoadTask(store, snapshot, id));
-    if (t) page.tasks.push_back(TaskInfoOf(*t));
-    return page.tasks.size() < q.limit;
+    if (seen.insert(id).second) {  // else in two of the user's groups
+      QUIRE_ASSIGN_OR_RETURN(std::optional<TaskRecord> t, LoadTask(store, snapshot, id));
+      if (t && MeetsCriteria(*t, q, terms)) page.tasks.push_back(TaskInfoOf(*t));
+    }
+    // A search looks at no more than kSearchBudget tasks a page.
+    return page.tasks.size() < q.limit && (!q.searching() || ++examined < kSearchBudget);
   };
-  QUIRE_ASSIGN_OR_RETURN(page.next, MergeScan(store, snapshot, prefixes, after, take));
+  const std::string end = q.view == TaskView::kOverdue ? OverdueEnd(now) : std::string();
+  QUIRE_ASSIGN_OR_RETURN(page.next, MergeScan(store, snapshot, prefixes, after, take, end));
   return page;
 }
 
@@ -387,18 +416,21 @@ Result<std::vector<Notification>> QueuedNotifications(const storage::Store& stor
   return out;
 }
 
-Result<TaskCounts> CountInbox(const storage::Store& store, const std::string& user) {
+Result<TaskCounts> CountInbox(const storage::Store& store, const std::string& user, Timestamp now) {
   const storage::Snapshot snapshot = store.GetSnapshot();
   const SnapshotReader reader(store, snapshot);
   auto count = [&](TaskView view) -> Result<std::size_t> {
     TaskQuery q;
     q.user = user;
     q.view = view;
-    QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> prefixes, ViewPrefixes(reader, q, 'I'));
+    QUIRE_ASSIGN_OR_RETURN(const char sort, SortFor(q));
+    QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> prefixes, ViewPrefixes(reader, q, sort));
+    const std::string end = view == TaskView::kOverdue ? OverdueEnd(now) : std::string();
     std::set<std::uint64_t> seen;
     for (const std::string& prefix : prefixes) {
       storage::Iterator it = store.ScanPrefix(ColumnFamily::kIndexes, prefix, &snapshot);
       for (; it.Valid() && seen.size() < kCountCap; it.Next()) {
+        if (!end.empty() && it.key().substr(prefix.size()) >= end) break;
         QUIRE_ASSIGN_OR_RETURN(std::uint64_t id, TaskIdOf(it.key()));
         seen.insert(id);
       }

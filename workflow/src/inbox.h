@@ -35,6 +35,6 @@ Result<std::vector<Notification>> QueuedNotifications(const storage::Store& stor
 
 // Counts stop at kCountCap per view.
 inline constexpr std::size_t kCountCap = 100'000;
-Result<TaskCounts> CountInbox(const storage::Store& store, const std::string& user);
+Result<TaskCounts> CountInbox(const storage::Store& store, const std::string& user, Timestamp now);
 
 }  // namespace quire::workflow

@@ -1558,7 +1558,6 @@ void Runtime::CreateTask(Loaded& l, std::uint32_t key) {
   }
   task.postponed = task.follow_up && *task.follow_up > txn_.now_ms();
   ScheduleEscalations(task, spec);
-  ScheduleDue(task);
   WriteTask(txn_, std::nullopt, task);
   if (task.postponed) {
     ArmTimer(FollowUpTimerKey(*task.follow_up, task.id), *task.follow_up);
@@ -1935,10 +1934,10 @@ Result<void> Runtime::FireTimer(std::string_view key, std::string_view value) {
     QUIRE_RETURN_IF_ERROR(TaskFollowUpDue(task));
     return Run();
   }
-  if (instance == 0 && owner == 3) {  // a task's due date
-    QUIRE_ASSIGN_OR_RETURN(std::uint64_t task, d.U64());
-    QUIRE_RETURN_IF_ERROR(TaskDueReached(task));
-    return Run();
+  if (instance == 0 && owner == 3) {
+    // A task's due-date timer, as versions before the due-date order kept them: the
+    // overdue view now reads that order, so there is nothing to do.
+    return Ok();
   }
   if (instance == 0 && owner == 2) {  // a task's escalation rule
     QUIRE_ASSIGN_OR_RETURN(std::uint64_t task, d.U64());

@@ -246,9 +246,6 @@ class Runtime {
   // when `due_rules_only`, after the due date moved).
   void ScheduleEscalations(TaskRecord& task, const definitions::TaskSpec& spec,
                            bool due_rules_only = false);
-  // Schedules the timer that marks the task overdue (or marks it at once when due passed).
-  void ScheduleDue(TaskRecord& task);
-  Result<void> TaskDueReached(std::uint64_t task);
   void TaskHistory(const TaskRecord& task, const char* kind, boost::json::object data);
   static void AddWorkloadFacts(boost::json::object& data, const TaskRecord& task);
   void CreateJob(Loaded& l, std::uint32_t key);

@@ -61,7 +61,6 @@ std::string EncodeTask(const TaskRecord& t) {
   if (t.escalations != 0) o["esc"] = t.escalations;
   if (t.postponed) o["pp"] = true;
   if (t.comments != 0) o["cm"] = t.comments;
-  if (t.overdue) o["od"] = true;
   if (!t.escalation_timers.empty()) {
     json::array timers;
     for (const auto& [rule, at] : t.escalation_timers) timers.push_back(json::array{rule, at});
@@ -107,7 +106,6 @@ Result<TaskRecord> DecodeTask(std::string_view bytes) {
   t.escalations = static_cast<int>(IntOf(o, "esc"));
   t.postponed = o.contains("pp");
   t.comments = static_cast<int>(IntOf(o, "cm"));
-  t.overdue = o.contains("od");
   for (const json::value& e : ArrOf(o, "et")) {
     if (e.is_array() && e.get_array().size() == 2 && e.get_array()[0].is_number() &&
         e.get_array()[1].is_number()) {
@@ -170,10 +168,6 @@ std::string FollowUpTimerKey(std::int64_t due, std::uint64_t task) {
   return KeyEncoder().U8('T').I64(due).U64(0).U32(1).U32(0).U64(task).Take();
 }
 
-std::string DueTimerKey(std::int64_t due, std::uint64_t task) {
-  return KeyEncoder().U8('T').I64(due).U64(0).U32(3).U32(0).U64(task).Take();
-}
-
 std::string EscalationTimerKey(std::int64_t due, std::uint32_t rule, std::uint64_t task) {
   return KeyEncoder().U8('T').I64(due).U64(0).U32(2).U32(rule).U64(task).Take();
 }
@@ -201,17 +195,6 @@ std::vector<std::string> InboxKeys(const TaskRecord& t) {
                       .Take());
     if (t.due) out.push_back(KeyEncoder(QueuePrefix('K', view, who)).U64(t.id).Take());
   };
-  if (t.overdue && t.due) {
-    auto by_due = [&](char view, std::string_view who) {
-      out.push_back(KeyEncoder(InboxPrefix(view, who)).I64(*t.due).U64(t.id).Take());
-    };
-    if (!t.assignee.empty()) {
-      by_due('v', t.assignee);
-    } else {
-      for (const std::string& g : t.candidate_groups) by_due('w', g);
-      for (const std::string& u : t.candidate_users) by_due('v', u);
-    }
-  }
   if (!t.assignee.empty()) {
     queue('a', t.assignee);
     if (t.state == TaskRecord::State::kDelegated) queue('d', t.assignee);

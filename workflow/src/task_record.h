@@ -14,10 +14,9 @@
 //   S 'o' O                              unclaimed, open to anyone
 //   S 'e' String(user) O                 escalated, held by or offered to a user
 //   S 'f' String(group) O                escalated, queued for a group
-// Views with an order of their own:
+// (The overdue view is the start of the due-date order, up to now.) Postponed tasks have
+// an order of their own:
 //   'I' 'p' String(assignee) I64(follow-up) U64(task)  postponed until the follow-up date
-//   'I' 'v' String(user) I64(due) U64(task)            overdue: assigned or offered to a user
-//   'I' 'w' String(group) I64(due) U64(task)           overdue: unclaimed, queued for a group
 // Look-ups, for as long as the task is open (by task id, that is by creation):
 //   'I' 'E' String(process) String(element) U64(task)  tasks of a process's element (process
 //                                                      and full-text searches start here:
@@ -76,8 +75,7 @@ struct TaskRecord {
   // follow-up date ahead), cleared by the follow-up timer. Stored, so that the inbox
   // entries a task has never depend on when they are computed.
   bool postponed = false;
-  bool overdue = false;  // its due date passed (set by the due timer)
-  int comments = 0;      // how many comments it has (so that dropping it reads none otherwise)
+  int comments = 0;  // how many comments it has (so that dropping it reads none otherwise)
   // When each of the model's escalation rules fires (ms; by rule index), for the rules
   // still ahead; their timers go with the task.
   std::vector<std::pair<std::uint32_t, std::int64_t>> escalation_timers;
@@ -109,8 +107,6 @@ std::string NotificationKey(std::string_view to, std::uint64_t id);
 std::vector<std::string> Words(std::string_view text);
 // The timer that brings a postponed task back at its follow-up date.
 std::string FollowUpTimerKey(std::int64_t due, std::uint64_t task);
-// The timer that marks a task overdue at its due date.
-std::string DueTimerKey(std::int64_t due, std::uint64_t task);
 // The timer of escalation rule `rule` of a task.
 std::string EscalationTimerKey(std::int64_t due, std::uint32_t rule, std::uint64_t task);
 

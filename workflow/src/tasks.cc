@@ -56,8 +56,6 @@ void Runtime::DropTask(const TaskRecord& task) {
   for (const auto& [rule, at] : task.escalation_timers) {
     txn_.Delete(ColumnFamily::kTimers, EscalationTimerKey(at, rule, task.id));
   }
-  if (task.due && !task.overdue)
-    txn_.Delete(ColumnFamily::kTimers, DueTimerKey(*task.due, task.id));
   // Comments go with the task; history keeps the record of them.
   if (task.comments == 0) return;
   const std::string prefix = storage::KeyEncoder().U8('c').U64(task.id).Take();
@@ -76,25 +74,6 @@ Result<void> Runtime::TaskFollowUpDue(std::uint64_t task) {
   back.postponed = false;
   WriteTask(txn_, *t, back);  // back in the inbox
   TaskHistory(back, "task_follow_up_due", {});
-  return Ok();
-}
-
-void Runtime::ScheduleDue(TaskRecord& task) {
-  if (!task.due) return;
-  if (*task.due <= txn_.now_ms()) {
-    task.overdue = true;
-    return;
-  }
-  ArmTimer(DueTimerKey(*task.due, task.id), *task.due);
-}
-
-Result<void> Runtime::TaskDueReached(std::uint64_t task) {
-  auto t = ReadTask(task);
-  if (!t || t->overdue || !t->due || *t->due > txn_.now_ms()) return Ok();
-  TaskRecord late = *t;
-  late.overdue = true;
-  WriteTask(txn_, *t, late);
-  TaskHistory(late, "task_overdue", {});
   return Ok();
 }
 
@@ -305,11 +284,8 @@ Result<TaskRecord> Runtime::ActOnTask(const TaskCommand& c) {
       if (c.reason.empty()) {
         return Error::InvalidArgument("moving a due date needs a reason: {\"reason\": \"...\"}");
       }
-      if (t.due && !t.overdue) txn_.Delete(ColumnFamily::kTimers, DueTimerKey(*t.due, t.id));
       if (t.due) data["was"] = *t.due;
       t.due = c.due->time_since_epoch().count();
-      t.overdue = false;
-      ScheduleDue(t);
       // Escalation rules counted from the due date move with it.
       auto loaded = Load(t.instance);
       if (loaded) {
