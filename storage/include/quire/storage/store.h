@@ -54,6 +54,10 @@ struct StoreOptions {
 enum class Durability {
   kSync,    // returns after the write-ahead log is on stable storage (fdatasync)
   kNoSync,  // returns once written to the OS; survives a process crash, not a power loss
+  // Not written to the write-ahead log at all: lost on any crash until its column family
+  // is flushed (Flush(cf)). For bulk data (document chunks) that nothing references until
+  // a later, synced write made after that flush.
+  kNoWal,
 };
 
 // A consistent read view of the whole store at the moment it was taken. Move-only.
@@ -142,6 +146,8 @@ class Store {
 
   // Writes memtables to SST files (used before backups and in tests of recovery).
   Result<void> Flush();
+  // Writes one column family's memtables to files on stable storage, and waits.
+  Result<void> Flush(ColumnFamily cf);
 
   const std::filesystem::path& dir() const { return dir_; }
 
