@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <string>
 
+#include "bench_support.h"
 #include "quire/dms/content_store.h"
 #include "quire/storage/store.h"
 
@@ -20,16 +21,8 @@ namespace {
 
 using namespace quire;
 using Steady = std::chrono::steady_clock;
-
-std::filesystem::path BenchDir() {
-  const char* dir = std::getenv("QUIRE_BENCH_DIR");
-  return dir != nullptr && *dir != '\0' ? dir : "quire-bench-data";
-}
-
-[[noreturn]] void Die(const std::string& what, const Error& e) {
-  std::fprintf(stderr, "%s: %s\n", what.c_str(), e.message().c_str());
-  std::exit(1);
-}
+using bench::BenchDir;
+using bench::Die;
 
 // Pseudo-random bytes (xorshift64*), made as they are read: no file, no memory held.
 class RandomSource final : public dms::ByteSource {

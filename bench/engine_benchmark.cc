@@ -25,6 +25,7 @@
 #include <mutex>
 #include <string>
 
+#include "bench_support.h"
 #include "quire/base/clock.h"
 #include "quire/definitions/repository.h"
 #include "quire/storage/store.h"
@@ -34,11 +35,8 @@ namespace {
 
 using namespace quire;
 using Steady = std::chrono::steady_clock;
-
-std::filesystem::path BenchDir() {
-  const char* dir = std::getenv("QUIRE_BENCH_DIR");
-  return dir != nullptr && *dir != '\0' ? dir : "quire-bench-data";
-}
+using bench::BenchDir;
+using bench::Die;
 
 std::string ReadFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -52,11 +50,6 @@ long RssKb() {
     if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
   }
   return 0;
-}
-
-[[noreturn]] void Die(const std::string& what, const Error& e) {
-  std::fprintf(stderr, "%s: %s\n", what.c_str(), e.message().c_str());
-  std::exit(1);
 }
 
 struct Engine {

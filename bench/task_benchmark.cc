@@ -18,6 +18,7 @@
 #include <random>
 #include <thread>
 
+#include "bench_support.h"
 #include "quire/base/clock.h"
 #include "quire/definitions/repository.h"
 #include "quire/storage/store.h"
@@ -27,16 +28,8 @@ namespace {
 
 using namespace quire;
 using Steady = std::chrono::steady_clock;
-
-std::filesystem::path BenchDir() {
-  const char* dir = std::getenv("QUIRE_BENCH_DIR");
-  return dir != nullptr && *dir != '\0' ? dir : "quire-bench-data";
-}
-
-[[noreturn]] void Die(const std::string& what, const Error& e) {
-  std::fprintf(stderr, "%s: %s\n", what.c_str(), e.message().c_str());
-  std::exit(1);
-}
+using bench::BenchDir;
+using bench::Die;
 
 const char* kProcess = R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
     xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="urn:bench">

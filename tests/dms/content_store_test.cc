@@ -5,7 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <random>
+#include "random_bytes.h"
 
 #include "quire/testing/result_matchers.h"
 #include "quire/testing/temp_dir.h"
@@ -16,16 +16,7 @@ namespace {
 using ::quire::testing::HasError;
 using ::quire::testing::IsOk;
 using ::testing::HasSubstr;
-
-std::string RandomBytes(std::size_t n, unsigned seed) {
-  std::mt19937_64 rng(seed);
-  std::string out(n, '\0');
-  for (std::size_t i = 0; i < n; i += 8) {
-    const std::uint64_t v = rng();
-    for (std::size_t k = 0; k < 8 && i + k < n; ++k) out[i + k] = static_cast<char>(v >> (8 * k));
-  }
-  return out;
-}
+using testing::RandomBytes;
 
 class ContentStoreTest : public ::testing::Test {
  protected:

@@ -745,14 +745,19 @@ class EngineImpl final : public Engine {
     return out;
   }
 
-  Result<TaskInfo> GetTask(TaskId id) const override {
+  // An open task as stored. Errors: kNotFound.
+  Result<TaskRecord> ReadOpenTask(TaskId id) const {
     QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> raw,
                            store_.Get(ColumnFamily::kTasks, keys::Task(id)));
     if (!raw) {
       return Error::NotFound("task " + IdText(id) +
                              " is not open: it does not exist, or was completed or cancelled");
     }
-    QUIRE_ASSIGN_OR_RETURN(TaskRecord t, DecodeTask(*raw));
+    return DecodeTask(*raw);
+  }
+
+  Result<TaskInfo> GetTask(TaskId id) const override {
+    QUIRE_ASSIGN_OR_RETURN(TaskRecord t, ReadOpenTask(id));
     TaskInfo info = TaskInfoOf(t);
     if (auto inst = store_.Get(ColumnFamily::kInstances, keys::Instance(info.instance_id));
         inst && *inst) {
@@ -1246,13 +1251,7 @@ class EngineImpl final : public Engine {
   }
 
   Result<TaskForm> GetTaskForm(TaskId id) const override {
-    QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> raw,
-                           store_.Get(ColumnFamily::kTasks, keys::Task(id)));
-    if (!raw) {
-      return Error::NotFound("task " + IdText(id) +
-                             " is not open: it does not exist, or was completed or cancelled");
-    }
-    QUIRE_ASSIGN_OR_RETURN(TaskRecord t, DecodeTask(*raw));
+    QUIRE_ASSIGN_OR_RETURN(TaskRecord t, ReadOpenTask(id));
     QUIRE_ASSIGN_OR_RETURN(auto defs, repository_.Load(t.process_id, t.version));
     const definitions::Process* process = defs->FindProcess(t.process_id);
     const definitions::ElementIndex at =
