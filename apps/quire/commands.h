@@ -40,6 +40,10 @@ std::string IncidentsUsage();
 int RunTasks(const std::vector<std::string>& args);
 std::string TasksUsage();
 
+// quire audit export|verify|head|pubkey|proof|consistency|check-proof
+int RunAudit(const std::vector<std::string>& args);
+std::string AuditUsage();
+
 // quire org import FILE | users | groups
 int RunOrg(const std::vector<std::string>& args);
 std::string OrgUsage();

@@ -22,6 +22,7 @@ Commands:
   incidents list the open incidents of a store, or retry one
   tasks     list an inbox, or claim, complete, delegate... a task (--as USER)
   org       import users and groups from CSV, list them
+  audit     export the audit chain, verify an export offline, publish heads, prove entries
   version   print the version
   help      show this overview, or a command's options: quire help <command>
 
@@ -55,6 +56,10 @@ int Help(const std::vector<std::string>& args) {
   }
   if (args[0] == "tasks") {
     std::cout << quire::app::TasksUsage();
+    return quire::app::kExitOk;
+  }
+  if (args[0] == "audit") {
+    std::cout << quire::app::AuditUsage();
     return quire::app::kExitOk;
   }
   if (args[0] == "org") {
@@ -94,6 +99,7 @@ int main(int argc, char** argv) {
   }
   if (command == "--help" || command == "-h" || command == "help") return Help(args);
   if (command == "serve") return quire::app::RunServe(args);
+  if (command == "audit") return quire::app::RunAudit(args);
   if (command == "validate") return quire::app::RunValidate(args);
   if (command == "deploy") return quire::app::RunDeploy(args);
   if (command == "run") return quire::app::RunRun(args);

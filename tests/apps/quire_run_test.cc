@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include "quire/audit/log.h"
 #include "quire/testing/child_process.h"
 #include "quire/testing/temp_dir.h"
 
@@ -345,6 +346,56 @@ TEST(QuireTasksTest, SearchCountBulkAndDeployedForms) {
             2);
   const CliRun form = RunQuire({"tasks", "form", tasks[0], "--data-dir", data});
   EXPECT_THAT(form.out, HasSubstr(R"("name":"qualified")"));
+}
+
+TEST(QuireAuditTest, ExportHeadProofAndOfflineVerification) {
+  TempDir dir;
+  const std::string data = dir.Sub("data").string();
+  {  // a log with entries, as the server would have written them
+    auto store = storage::Store::Open(data);
+    ASSERT_TRUE(store);
+    auto log = audit::AuditLog::Open(**store, data);
+    ASSERT_TRUE(log);
+    for (int i = 1; i <= 12; ++i) {
+      ASSERT_TRUE((*log)->Append({"anna", "document.read", "document/" + std::to_string(i), {}},
+                                 SystemClock::Instance().Now()));
+    }
+  }
+  const std::string exported = dir.Sub("audit.jsonl").string();
+  const std::string head = dir.Sub("head.json").string();
+  const std::string key = dir.Sub("key.pem").string();
+  const std::string proof = dir.Sub("proof.json").string();
+  ASSERT_EQ(RunQuire({"audit", "export", "--out", exported, "--data-dir", data}).code(), 0);
+  ASSERT_EQ(RunQuire({"audit", "head", "--out", head, "--data-dir", data}).code(), 0);
+  ASSERT_EQ(RunQuire({"audit", "pubkey", "--out", key, "--data-dir", data}).code(), 0);
+  ASSERT_EQ(RunQuire({"audit", "proof", "5", "--out", proof, "--data-dir", data}).code(), 0);
+  // Offline: no store.
+  fs::remove_all(data);
+  const CliRun ok = RunQuire({"audit", "verify", exported, "--head", head, "--pubkey", key});
+  EXPECT_EQ(ok.code(), 0) << ok.out << ok.err;
+  EXPECT_THAT(ok.out, HasSubstr("verified 12 entries"));
+  EXPECT_THAT(ok.out, HasSubstr("signature valid"));
+  EXPECT_EQ(RunQuire({"audit", "check-proof", proof, "--pubkey", key}).code(), 0);
+  // One entry removed from the export: named.
+  std::ifstream in(exported);
+  std::string text;
+  int n = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (++n != 7) text += line + "\n";
+  }
+  const std::string cut = Write(dir, "cut.jsonl", text);
+  const CliRun bad = RunQuire({"audit", "verify", cut, "--head", head, "--pubkey", key});
+  EXPECT_EQ(bad.code(), 1);
+  EXPECT_THAT(bad.out, HasSubstr("line 7: (seq 8) removed: seq 7"));
+  // A proof of an altered entry does not hold.
+  std::ifstream pin(proof);
+  std::string p((std::istreambuf_iterator<char>(pin)), std::istreambuf_iterator<char>());
+  p.replace(p.find("document/5"), 10, "document/6");
+  const CliRun forged = RunQuire({"audit", "check-proof", Write(dir, "forged.json", p)});
+  EXPECT_EQ(forged.code(), 1);
+  EXPECT_THAT(forged.out, HasSubstr("NOT VERIFIED"));
+  EXPECT_EQ(RunQuire({"audit", "verify"}).code(), 2);
+  EXPECT_EQ(RunQuire({"audit", "sing"}).code(), 2);
 }
 
 }  // namespace

@@ -1,0 +1,188 @@
+// The audit log on a real store: export and offline verification that names the first
+// altered, removed, inserted, reordered or truncated entry; signed heads; proofs.
+#include "quire/audit/log.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "quire/testing/result_matchers.h"
+#include "quire/testing/temp_dir.h"
+
+namespace quire::audit {
+namespace {
+
+using ::quire::testing::IsOk;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+class AuditLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+
+  void Open() {
+    log_.reset();
+    store_.reset();
+    store_ = std::move(*storage::Store::Open(dir_.path() / "data"));
+    auto log = AuditLog::Open(*store_, dir_.path());
+    ASSERT_TRUE(log) << log.error().message();
+    log_ = std::move(*log);
+  }
+
+  void AppendSome(int n) {
+    for (int i = 0; i < n; ++i) {
+      auto seq = log_->Append({"anna", "task.claim", "task/" + std::to_string(i),
+                               boost::json::object{{"reason", "n" + std::to_string(i)}}},
+                              Timestamp(std::chrono::milliseconds(1'790'000'000'000 + i)));
+      ASSERT_TRUE(seq) << seq.error().message();
+    }
+  }
+
+  std::vector<std::string> ExportLines() {
+    std::ostringstream out;
+    EXPECT_THAT(log_->Export(0, 0, out), IsOk());
+    std::vector<std::string> lines;
+    std::istringstream in(out.str());
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+  }
+
+  static VerifyReport Verify(const std::vector<std::string>& lines,
+                             const std::optional<Head>& head = std::nullopt,
+                             std::string_view pem = {}) {
+    std::string text;
+    for (const std::string& l : lines) text += l + "\n";
+    std::istringstream in(text);
+    return VerifyExport(in, head, pem);
+  }
+
+  quire::testing::TempDir dir_;
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<AuditLog> log_;
+};
+
+TEST_F(AuditLogTest, AnUntouchedExportVerifiesAgainstItsSignedHead) {
+  AppendSome(50);
+  auto head = log_->PublishHead(SystemClock::Instance().Now());
+  ASSERT_TRUE(head);
+  const auto lines = ExportLines();
+  ASSERT_EQ(lines.size(), 50u);
+  EXPECT_THAT(lines[0], StartsWith(R"({"seq":1,"time":"2026-09-21T)"));
+  const VerifyReport r = Verify(lines, *head, log_->PublicKeyPem());
+  EXPECT_TRUE(r.ok) << r.problem;
+  EXPECT_EQ(r.entries, 50u);
+  EXPECT_EQ(r.root, head->root);
+  // The log and its key survive a restart; appends go on from where they were.
+  Open();
+  AppendSome(1);
+  EXPECT_EQ(log_->size(), 51u);
+  EXPECT_TRUE(Verify(ExportLines()).ok);
+  // An export that goes on past a head still proves the head: its first entries are the
+  // head's, unchanged.
+  const VerifyReport against_old = Verify(ExportLines(), *head, log_->PublicKeyPem());
+  EXPECT_TRUE(against_old.ok) << against_old.problem;
+}
+
+TEST_F(AuditLogTest, EveryKindOfTamperingIsFoundAndPlaced) {
+  AppendSome(20);
+  const auto head = *log_->PublishHead(SystemClock::Instance().Now());
+  const auto lines = ExportLines();
+  const std::string pem = log_->PublicKeyPem();
+  auto expect = [&](std::vector<std::string> l, const char* what, std::uint64_t line) {
+    const VerifyReport r = Verify(l, head, pem);
+    EXPECT_FALSE(r.ok) << what;
+    EXPECT_THAT(r.problem, HasSubstr(what));
+    EXPECT_EQ(r.problem_line, line) << r.problem;
+  };
+  {  // altered: one character of entry 7's details
+    auto l = lines;
+    l[6].replace(l[6].find("n6"), 2, "n9");
+    expect(l, "altered", 7);
+  }
+  {  // removed
+    auto l = lines;
+    l.erase(l.begin() + 9);
+    expect(l, "removed: seq 10", 10);
+  }
+  {  // inserted: a copy of entry 4 again
+    auto l = lines;
+    l.insert(l.begin() + 4, l[3]);
+    expect(l, "inserted", 5);
+  }
+  {  // inserted with the numbering redone: the chain breaks where it went in
+    auto l = lines;
+    Entry forged;
+    forged.seq = 5;
+    forged.actor = "mallory";
+    forged.action = "document.delete";
+    forged.object = "document/1";
+    forged.prev = kNoEntry;
+    l[4] = ExportLine(EntryBytes(forged));
+    expect(l, "does not chain", 5);
+  }
+  {  // reordered
+    auto l = lines;
+    std::swap(l[11], l[12]);
+    expect(l, "reordered: seq 13 comes before seq 12", 12);
+  }
+  {  // truncated
+    auto l = lines;
+    l.resize(15);
+    const VerifyReport r = Verify(l, head, pem);
+    EXPECT_FALSE(r.ok);
+    EXPECT_THAT(r.problem, HasSubstr("truncated"));
+    EXPECT_THAT(r.problem, HasSubstr("seq 16"));
+  }
+  {  // a head signed by someone else
+    Head forged_head = head;
+    forged_head.size = 19;
+    const VerifyReport r = Verify(lines, forged_head, pem);
+    EXPECT_FALSE(r.ok);
+    EXPECT_THAT(r.problem, HasSubstr("signature"));
+  }
+}
+
+TEST_F(AuditLogTest, ProofsHoldOfflineAndForgedOnesDoNot) {
+  AppendSome(30);
+  const std::string pem = log_->PublicKeyPem();
+  auto proof = log_->ProveInclusion(12);
+  ASSERT_TRUE(proof) << proof.error().message();
+  EXPECT_EQ(CheckProofJson(proof->ToJson(), pem), "");
+  InclusionProofInfo forged = *proof;
+  forged.line.replace(forged.line.find("n11"), 3, "n99");
+  EXPECT_THAT(CheckProofJson(forged.ToJson(), pem), HasSubstr("does not match its hash"));
+  const std::uint64_t first = log_->LatestHead()->value().size;
+  AppendSome(10);
+  ASSERT_TRUE(log_->PublishHead(SystemClock::Instance().Now()));
+  auto consistency = log_->ProveConsistency(first, 40);
+  ASSERT_TRUE(consistency) << consistency.error().message();
+  EXPECT_EQ(CheckProofJson(consistency->ToJson(), pem), "");
+  ConsistencyProofInfo bent = *consistency;
+  bent.path[0][3] ^= 1;
+  EXPECT_THAT(CheckProofJson(bent.ToJson(), pem), HasSubstr("does not extend"));
+  EXPECT_FALSE(log_->ProveConsistency(first, 39));  // no head of 39 was published
+}
+
+TEST_F(AuditLogTest, AStagedEntryCountsOnlyWhenItsBatchWasWritten) {
+  AppendSome(3);
+  {
+    storage::WriteBatch batch;
+    auto staged =
+        log_->Stage(batch, {"ben", "task.complete", "task/9", {}}, SystemClock::Instance().Now());
+    EXPECT_EQ(staged.seq(), 4u);
+    staged.Done(false);  // the change failed: nothing was written
+  }
+  EXPECT_EQ(log_->size(), 3u);
+  storage::WriteBatch batch;
+  auto staged =
+      log_->Stage(batch, {"ben", "task.complete", "task/9", {}}, SystemClock::Instance().Now());
+  EXPECT_EQ(staged.seq(), 4u);
+  ASSERT_THAT(store_->Write(batch), IsOk());
+  staged.Done(true);
+  EXPECT_EQ(log_->size(), 4u);
+  EXPECT_TRUE(Verify(ExportLines()).ok);
+}
+
+}  // namespace
+}  // namespace quire::audit
