@@ -325,10 +325,9 @@ Result<void> ContentStore::Get(const Sha256Digest& digest, ByteSink& sink, std::
   if (!raw) return Error::NotFound("content " + DigestHex(digest) + " is not stored");
   QUIRE_ASSIGN_OR_RETURN(Manifest m, DecodeManifest(*raw, digest));
   if (offset > m.size || (length && *length > m.size - offset)) {
-    return Error::InvalidArgument("bytes " + std::to_string(offset) + "-" +
-                                  std::to_string(offset + length.value_or(0)) +
-                                  " are outside the content's " + std::to_string(m.size) +
-                                  " bytes");
+    return Error::InvalidArgument(
+        "bytes " + std::to_string(offset) + "-" + std::to_string(offset + length.value_or(0)) +
+        " are outside the content's " + std::to_string(m.size) + " bytes");
   }
   const std::uint64_t end = length ? offset + *length : m.size;
   const bool whole_read = offset == 0 && end == m.size;

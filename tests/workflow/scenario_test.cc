@@ -6,7 +6,7 @@
 //   deploy order.bpmn                       a file next to the scenario (.form: a Camunda form)
 //   start order {"amount": 5} as o1         start (variables and name optional; default "i")
 //   complete review {"ok": true} in o1      complete the open task at an element
-//   refuse review {"ok": 3} in o1           completing it with this data is refused
+//   refuse review {"ok": 3} in o1           completing it with this data fails validation
 //   publish payment A-1 {"paid": 1}         correlate a message (name, key, variables)
 //   signal price-change                     broadcast a signal
 //   set {"amount": 9} in o1                 set process variables
@@ -133,6 +133,10 @@ class ScenarioTest : public EngineTest, public ::testing::WithParamInterface<fs:
         auto r = engine_->CompleteTask(t.id, boost::json::parse(data).as_object(), "scenario");
         EXPECT_FALSE(r) << where_ << ": completing " << element << " with " << data
                         << " was not refused";
+        if (!r) {
+          EXPECT_EQ(r.error().code(), ErrorCode::kValidationFailed)
+              << where_ << ": refused for another reason: " << r.error().message();
+        }
       }
       EXPECT_TRUE(found) << where_ << ": no open task at " << element;
     } else if (verb == "publish") {
