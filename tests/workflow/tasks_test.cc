@@ -224,6 +224,19 @@ TEST_F(TasksTest, ASubstituteWorksTheTasksOfTheUserTheyStandInFor) {
   const TaskId t = NewTask();
   ASSERT_TRUE(Act(TaskAction::kClaim, t, "anna"));
   EXPECT_THAT(engine_->CompleteTaskAs(t, {}, "dave"), HasError(ErrorCode::kForbidden));
+  EXPECT_THAT(View("dave", TaskView::kMine), IsEmpty());
+  ASSERT_THAT(
+      engine_->AddSubstitution({"dave", "anna", clock_.Now() - 1h, clock_.Now() + 24h}, "admin"),
+      IsOk());
+  // While anna is away, dave sees her tasks in his inbox (and anna still sees them).
+  EXPECT_THAT(View("dave", TaskView::kMine), ElementsAre(t));
+  EXPECT_THAT(View("anna", TaskView::kMine), ElementsAre(t));
+  EXPECT_EQ(engine_->CountTasks("dave")->mine, 1u);
+  const TaskId later = NewTask();
+  ASSERT_TRUE(Act(TaskAction::kClaim, later, "anna"));
+  Advance(25h);  // the substitution is over
+  EXPECT_THAT(View("dave", TaskView::kMine), IsEmpty());
+  EXPECT_THAT(engine_->CompleteTaskAs(later, {}, "dave"), HasError(ErrorCode::kForbidden));
   ASSERT_THAT(
       engine_->AddSubstitution({"dave", "anna", clock_.Now() - 1h, clock_.Now() + 24h}, "admin"),
       IsOk());

@@ -42,28 +42,38 @@ Result<std::uint64_t> TaskIdOf(std::string_view key) {
 }
 
 // The key prefixes a view of `q.user` reads, in the order `sort` (a tag of task_record.h).
+// A substitute's views also hold the own tasks (assigned, delegated, offered, overdue,
+// escalated) of whoever they stand in for at `now`; group queues stay their own groups'.
 Result<std::vector<std::string>> ViewPrefixes(const KeyReader& reader, const TaskQuery& q,
-                                              char sort) {
+                                              char sort, Timestamp now) {
   std::vector<std::string> prefixes;
+  std::vector<std::string> users{q.user};
+  if (q.view != TaskView::kOpen && q.view != TaskView::kVisible) {
+    QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> absent,
+                           org::StandingInFor(reader, q.user, now));
+    users.insert(users.end(), absent.begin(), absent.end());
+  }
   auto groups = [&]() { return org::GroupsOf(reader, q.user); };
   switch (q.view) {
     case TaskView::kMine:
-      prefixes.push_back(QueuePrefix(sort, 'a', q.user));
+      for (const std::string& u : users) prefixes.push_back(QueuePrefix(sort, 'a', u));
       break;
     case TaskView::kDelegated:
-      prefixes.push_back(QueuePrefix(sort, 'd', q.user));
+      for (const std::string& u : users) prefixes.push_back(QueuePrefix(sort, 'd', u));
       break;
     case TaskView::kOpen:
       prefixes.push_back(QueuePrefix(sort, 'o', ""));
       break;
     case TaskView::kPostponed:
-      prefixes.push_back(InboxPrefix('p', q.user));
+      for (const std::string& u : users) prefixes.push_back(InboxPrefix('p', u));
       break;
     case TaskView::kOverdue: {
       // The start of the due-date order of the user's own tasks and their groups' queues
       // (scanned up to now: OverdueEnd).
-      prefixes.push_back(QueuePrefix('J', 'a', q.user));
-      prefixes.push_back(QueuePrefix('J', 'u', q.user));
+      for (const std::string& u : users) {
+        prefixes.push_back(QueuePrefix('J', 'a', u));
+        prefixes.push_back(QueuePrefix('J', 'u', u));
+      }
       QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> gs, groups());
       for (const std::string& g : gs) prefixes.push_back(QueuePrefix('J', 'g', g));
       break;
@@ -78,7 +88,9 @@ Result<std::vector<std::string>> ViewPrefixes(const KeyReader& reader, const Tas
       }
       QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> gs, groups());
       for (const std::string& g : gs) prefixes.push_back(QueuePrefix(sort, by_group, g));
-      prefixes.push_back(QueuePrefix(sort, escalated ? 'e' : 'u', q.user));
+      for (const std::string& u : users) {
+        prefixes.push_back(QueuePrefix(sort, escalated ? 'e' : 'u', u));
+      }
       break;
     }
     case TaskView::kVisible:
@@ -236,7 +248,7 @@ Result<TaskPage> Search(const storage::Store& store, const storage::Snapshot& sn
   std::vector<std::string> view_prefixes;
   if (q.view != TaskView::kVisible) {
     QUIRE_ASSIGN_OR_RETURN(const char sort, SortFor(q));
-    QUIRE_ASSIGN_OR_RETURN(view_prefixes, ViewPrefixes(reader, q, sort));
+    QUIRE_ASSIGN_OR_RETURN(view_prefixes, ViewPrefixes(reader, q, sort, now));
   }
   TaskPage page;
   std::size_t examined = 0;
@@ -360,7 +372,7 @@ Result<TaskPage> QueryInbox(const storage::Store& store, const TaskQuery& q, Tim
         "a link (customer, offer) or text");
   }
   QUIRE_ASSIGN_OR_RETURN(const char sort, SortFor(q));
-  QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> prefixes, ViewPrefixes(reader, q, sort));
+  QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> prefixes, ViewPrefixes(reader, q, sort, now));
   if (sort == 'K') {
     // Tasks without a due date are in creation order at the end of the due-date order.
     const std::size_t n = prefixes.size();
@@ -424,7 +436,7 @@ Result<TaskCounts> CountInbox(const storage::Store& store, const std::string& us
     q.user = user;
     q.view = view;
     QUIRE_ASSIGN_OR_RETURN(const char sort, SortFor(q));
-    QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> prefixes, ViewPrefixes(reader, q, sort));
+    QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> prefixes, ViewPrefixes(reader, q, sort, now));
     const std::string end = view == TaskView::kOverdue ? OverdueEnd(now) : std::string();
     std::set<std::uint64_t> seen;
     for (const std::string& prefix : prefixes) {

@@ -15,7 +15,8 @@
 //   set due     the assignee, the owner, or the assignee's supervisor (with a reason)
 //   comment     anyone who may see the task (candidate, assignee, owner, supervisor)
 // A substitute (while the substitution's dates run) may do whatever the user they stand in
-// for may; history records that they acted for them. Inactive users may do nothing.
+// for may, and sees that user's own tasks in their views; history records that they acted
+// for them. Inactive users may do nothing.
 #pragma once
 
 #include <cstdint>
