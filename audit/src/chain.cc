@@ -41,20 +41,13 @@ Result<Timestamp> ParseIsoMillis(std::string_view s) {
                    std::chrono::milliseconds(((h * 60 + mi) * 60 + sec) * 1000 + ms));
 }
 
-Result<Hash> HashFromHex(std::string_view hex) {
-  Hash h{};
-  if (hex.size() != 64) return Error::InvalidArgument("a hash is 64 hex digits");
-  for (std::size_t i = 0; i < 32; ++i) {
-    unsigned v = 0;
-    if (std::sscanf(std::string(hex.substr(2 * i, 2)).c_str(), "%2x", &v) != 1) {
-      return Error::InvalidArgument("'" + std::string(hex) + "' is not hex");
-    }
-    h[i] = static_cast<std::uint8_t>(v);
-  }
-  return h;
-}
-
 }  // namespace
+
+Result<Hash> HashFromHex(std::string_view hex) {
+  if (auto h = DigestFromHex(hex)) return *h;
+  return Error::InvalidArgument("'" + std::string(hex) +
+                                "' is not a hash (64 lower-case hex digits)");
+}
 
 std::string EntryBytes(const Entry& e) {
   json::object o;

@@ -23,17 +23,7 @@ json::array HexList(const std::vector<Hash>& hashes) {
 
 Result<Hash> HexHash(const json::value& v) {
   if (!v.is_string()) return Error::InvalidArgument("a hash must be a string");
-  Hash h{};
-  const std::string_view s = v.as_string();
-  if (s.size() != 64) return Error::InvalidArgument("a hash is 64 hex digits");
-  for (std::size_t i = 0; i < 32; ++i) {
-    unsigned x = 0;
-    if (std::sscanf(std::string(s.substr(2 * i, 2)).c_str(), "%2x", &x) != 1) {
-      return Error::InvalidArgument("a hash is 64 hex digits");
-    }
-    h[i] = static_cast<std::uint8_t>(x);
-  }
-  return h;
+  return HashFromHex(v.as_string());
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "quire/audit/signer.h"
 
+#include "quire/base/hex.h"
+
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <sys/stat.h>
@@ -7,38 +9,11 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
-#include <vector>
 
 namespace quire::audit {
 namespace {
 
 constexpr const char* kKeyFile = "audit-key.pem";
-
-std::string Hex(const unsigned char* data, std::size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) {
-    out.push_back(kDigits[data[i] >> 4]);
-    out.push_back(kDigits[data[i] & 15]);
-  }
-  return out;
-}
-
-std::vector<unsigned char> Unhex(std::string_view hex) {
-  std::vector<unsigned char> out;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-    const int hi = nibble(hex[i]);
-    const int lo = nibble(hex[i + 1]);
-    if (hi < 0 || lo < 0) return {};
-    out.push_back(static_cast<unsigned char>(hi << 4 | lo));
-  }
-  return out;
-}
 
 struct BioDeleter {
   void operator()(BIO* b) const { BIO_free(b); }
@@ -97,7 +72,7 @@ std::string Signer::Sign(std::string_view bytes) const {
                      bytes.size()) == 1;
   EVP_MD_CTX_free(ctx);
   if (!ok) std::abort();  // only fails when OpenSSL cannot allocate
-  return Hex(sig, len);
+  return Hex(std::string_view(reinterpret_cast<const char*>(sig), len));
 }
 
 std::string Signer::PublicKeyPem() const {
@@ -113,12 +88,12 @@ bool VerifySignature(std::string_view public_key_pem, std::string_view bytes,
   Bio bio(BIO_new_mem_buf(public_key_pem.data(), static_cast<int>(public_key_pem.size())));
   EVP_PKEY* pkey = PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr);
   if (pkey == nullptr) return false;
-  const std::vector<unsigned char> sig = Unhex(signature_hex);
+  const std::string sig = Unhex(signature_hex);
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   const bool ok =
       ctx != nullptr && !sig.empty() &&
       EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, pkey) == 1 &&
-      EVP_DigestVerify(ctx, sig.data(), sig.size(),
+      EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
                        reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()) == 1;
   EVP_MD_CTX_free(ctx);
   EVP_PKEY_free(pkey);

@@ -1,27 +1,16 @@
 #include "quire/base/sha256.h"
 
+#include "quire/base/hex.h"
+
 #include <openssl/evp.h>
 
 #include <array>
 #include <cstdlib>
+#include <cstring>
 
 namespace quire {
 
-std::string Sha256Hex(std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
-    std::abort();  // only fails when OpenSSL cannot allocate: nothing sensible to return
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 0x0F]);
-  }
-  return out;
-}
+std::string Sha256Hex(std::string_view data) { return DigestHex(Sha256Of(data)); }
 
 Sha256Digest Sha256Of(std::string_view data) {
   Sha256Digest digest{};
@@ -33,14 +22,15 @@ Sha256Digest Sha256Of(std::string_view data) {
 }
 
 std::string DigestHex(const Sha256Digest& digest) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(64);
-  for (const std::uint8_t b : digest) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 0x0F]);
-  }
-  return out;
+  return Hex(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+}
+
+std::optional<Sha256Digest> DigestFromHex(std::string_view hex) {
+  const std::string bytes = Unhex(hex);
+  if (hex.size() != 64 || bytes.size() != 32) return std::nullopt;
+  Sha256Digest d{};
+  std::memcpy(d.data(), bytes.data(), 32);
+  return d;
 }
 
 struct Sha256::Context {

@@ -1,6 +1,7 @@
 #include "quire/dms/content_store.h"
 
 #include <algorithm>
+#include <cctype>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -160,26 +161,11 @@ Result<std::size_t> StreamSource::Read(char* buffer, std::size_t size) {
 }
 
 Result<Sha256Digest> ParseDigest(std::string_view hex) {
-  Sha256Digest d{};
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  if (hex.size() != 64) {
-    return Error::InvalidArgument("a content hash is 64 hex digits (SHA-256), not '" +
-                                  std::string(hex) + "'");
-  }
-  for (std::size_t i = 0; i < 32; ++i) {
-    const int hi = nibble(hex[2 * i]);
-    const int lo = nibble(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) {
-      return Error::InvalidArgument("'" + std::string(hex) + "' is not a hex SHA-256");
-    }
-    d[i] = static_cast<std::uint8_t>(hi << 4 | lo);
-  }
-  return d;
+  std::string lower(hex);  // upper-case digits are accepted too
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (auto d = DigestFromHex(lower)) return *d;
+  return Error::InvalidArgument("a content hash is 64 hex digits (SHA-256), not '" +
+                                std::string(hex) + "'");
 }
 
 // ---- leases ----------------------------------------------------------------------------

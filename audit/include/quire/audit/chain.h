@@ -42,6 +42,8 @@ std::string ExportLine(std::string_view bytes);
 // An export line back into the entry bytes and the hash it claims. Errors: kInvalidArgument.
 Result<std::pair<std::string, Hash>> SplitLine(std::string_view line);
 Result<Entry> ParseEntry(std::string_view bytes);
+// 64 lower-case hex digits into a hash. Errors: kInvalidArgument.
+Result<Hash> HashFromHex(std::string_view hex);
 
 // A published tree head: the log had `size` entries with this Merkle `root`, signed.
 struct Head {

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,8 @@ using Sha256Digest = std::array<std::uint8_t, 32>;
 Sha256Digest Sha256Of(std::string_view data);
 // 64 lower-case hex digits.
 std::string DigestHex(const Sha256Digest& digest);
+// 64 lower-case hex digits back into a digest; nullopt when they are not.
+std::optional<Sha256Digest> DigestFromHex(std::string_view hex);
 
 // SHA-256 over data given piece by piece.
 class Sha256 {

@@ -1,10 +1,10 @@
-// Binary keys as text (in stored JSON and in inbox cursors), and back.
+// Bytes as lower-case hex (binary keys in stored JSON, cursors, digests, signatures), and back.
 #pragma once
 
 #include <string>
 #include <string_view>
 
-namespace quire::workflow {
+namespace quire {
 
 inline std::string Hex(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -17,13 +17,15 @@ inline std::string Hex(std::string_view bytes) {
   return out;
 }
 
-// Empty when `hex` is not lower-case hex digits (a cursor from elsewhere).
+// Empty when `hex` is not lower-case hex digits (a cursor from elsewhere) or has an odd
+// length.
 inline std::string Unhex(std::string_view hex) {
   auto nibble = [](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     return -1;
   };
+  if (hex.size() % 2 != 0) return {};
   std::string out;
   out.reserve(hex.size() / 2);
   for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
@@ -35,4 +37,4 @@ inline std::string Unhex(std::string_view hex) {
   return out;
 }
 
-}  // namespace quire::workflow
+}  // namespace quire
