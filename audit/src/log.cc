@@ -2,6 +2,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <future>
 
 #include "quire/storage/key_codec.h"
 
@@ -44,7 +45,8 @@ std::string ConsistencyProofInfo::ToJson() const {
 }
 
 Result<std::unique_ptr<AuditLog>> AuditLog::Open(storage::Store& store,
-                                                 const std::filesystem::path& key_dir) {
+                                                 const std::filesystem::path& key_dir,
+                                                 const AuditOptions& options) {
   QUIRE_ASSIGN_OR_RETURN(Signer signer, Signer::LoadOrCreate(key_dir));
   std::unique_ptr<AuditLog> log(new AuditLog(store, std::move(signer)));
   auto it = store.ScanPrefix(ColumnFamily::kAudit, "e");
@@ -53,50 +55,67 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(storage::Store& store,
     log->last_hash_ = Sha256Of(it.value());
   }
   QUIRE_RETURN_IF_ERROR(it.status());
+  log->durable_ = log->tree_.size();
+  storage::GroupCommitOptions gc;
+  gc.durability = options.durability;
+  log->writer_ = std::make_unique<storage::GroupCommitWriter>(store, gc);
   return log;
 }
 
-AuditLog::Staged AuditLog::Stage(storage::WriteBatch& batch, EntryFields fields, Timestamp time) {
+AuditLog::~AuditLog() = default;
+
+std::uint64_t AuditLog::Submit(storage::WriteBatch batch, std::vector<EntryFields> entries,
+                               Timestamp time, Callback done) {
   std::unique_lock lock(mu_);
-  Entry e;
-  e.seq = tree_.size() + 1;
-  e.time = time;
-  e.actor = std::move(fields.actor);
-  e.action = std::move(fields.action);
-  e.object = std::move(fields.object);
-  e.details = std::move(fields.details);
-  e.prev = last_hash_;
-  const std::string bytes = EntryBytes(e);
-  batch.Put(ColumnFamily::kAudit, EntryKey(e.seq), bytes);
-  return Staged(this, std::move(lock), e.seq, Sha256Of(bytes), LeafHash(bytes));
-}
-
-void AuditLog::Staged::Done(bool written) {
-  if (done_) return;
-  done_ = true;
-  if (written) {
-    log_->tree_.Append(leaf_);
-    log_->last_hash_ = hash_;
+  if (failed_) {
+    lock.unlock();
+    done(Error::Unavailable(
+        "the store failed to write an audited change; no more changes are taken until Quire "
+        "is restarted"));
+    return 0;
   }
-  lock_.unlock();
+  for (EntryFields& f : entries) {
+    Entry e;
+    e.seq = tree_.size() + 1;
+    e.time = time;
+    e.actor = std::move(f.actor);
+    e.action = std::move(f.action);
+    e.object = std::move(f.object);
+    e.details = std::move(f.details);
+    e.prev = last_hash_;
+    const std::string bytes = EntryBytes(e);
+    batch.Put(ColumnFamily::kAudit, EntryKey(e.seq), bytes);
+    tree_.Append(LeafHash(bytes));
+    last_hash_ = Sha256Of(bytes);
+  }
+  const std::uint64_t end = tree_.size();
+  // The writer answers in queue order, so `durable_` only grows. The callback takes no
+  // lock of the log's: the writer may call it at once (when it is stopping) under mu_.
+  writer_->Submit(std::move(batch), [this, end, done = std::move(done)](Result<void> r) mutable {
+    if (r) {
+      durable_.store(end);
+    } else {
+      failed_.store(true);
+    }
+    done(std::move(r));
+  });
+  return entries.empty() ? 0 : end;
 }
 
-AuditLog::Staged::~Staged() {
-  if (lock_.owns_lock()) Done(false);
+Result<std::uint64_t> AuditLog::Commit(storage::WriteBatch batch, std::vector<EntryFields> entries,
+                                       Timestamp time) {
+  std::promise<Result<void>> promise;
+  auto future = promise.get_future();
+  const std::uint64_t seq = Submit(std::move(batch), std::move(entries), time,
+                                   [&promise](Result<void> r) { promise.set_value(std::move(r)); });
+  QUIRE_RETURN_IF_ERROR(future.get());
+  return seq;
 }
 
 Result<std::uint64_t> AuditLog::Append(EntryFields fields, Timestamp time) {
-  storage::WriteBatch batch;
-  Staged staged = Stage(batch, std::move(fields), time);
-  const Result<void> written = store_.Write(batch, storage::Durability::kSync);
-  staged.Done(written.has_value());
-  if (!written) return written.error();
-  return staged.seq();
-}
-
-std::uint64_t AuditLog::size() const {
-  std::lock_guard lock(mu_);
-  return tree_.size();
+  std::vector<EntryFields> entries;
+  entries.push_back(std::move(fields));
+  return Commit(storage::WriteBatch(), std::move(entries), time);
 }
 
 Result<void> AuditLog::Export(std::uint64_t from, std::uint64_t to, std::ostream& out) const {
@@ -108,11 +127,14 @@ Result<void> AuditLog::Export(std::uint64_t from, std::uint64_t to, std::ostream
 }
 
 Result<Head> AuditLog::PublishHead(Timestamp now) {
+  if (failed_) {
+    return Error::Unavailable("the audit log stopped after a failed write; restart Quire");
+  }
   Head h;
   {
     std::lock_guard lock(mu_);
-    h.size = tree_.size();
-    h.root = tree_.Root();
+    h.size = durable_.load();
+    h.root = tree_.Root(h.size);
   }
   h.time = now;
   h.signature = signer_.Sign(h.SignedBytes());

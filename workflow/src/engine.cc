@@ -36,6 +36,27 @@ constexpr std::size_t kTimersPerPass = 256;
 
 std::string IdText(std::uint64_t id) { return std::to_string(id); }
 
+std::string TaskObject(std::uint64_t id) { return "task/" + std::to_string(id); }
+std::string InstanceObject(std::uint64_t id) { return "instance/" + std::to_string(id); }
+
+// The names of the variables a command set (their values stay out of the audit chain: it
+// cannot be edited, and values may be personal data).
+json::array VariableNames(const json::object& variables) {
+  json::array out;
+  for (const auto& kv : variables) out.emplace_back(kv.key());
+  return out;
+}
+
+Result<StartResult> AuditedStart(Runtime& rt, const StartRequest& request) {
+  QUIRE_ASSIGN_OR_RETURN(StartResult r, rt.Start(request));
+  json::object details{{"process", request.process_id}, {"version", r.version}};
+  if (!request.business_key.empty()) details["businessKey"] = request.business_key;
+  if (!request.start_element.empty()) details["startElement"] = request.start_element;
+  details["variables"] = VariableNames(request.variables);
+  rt.Audit("process.start", InstanceObject(r.instance_id), std::move(details));
+  return r;
+}
+
 Timestamp FromMs(std::int64_t ms) { return Timestamp(std::chrono::milliseconds(ms)); }
 
 IncidentInfo DecodeIncident(const json::object& o) {
@@ -188,6 +209,8 @@ class EngineImpl final : public Engine {
     for (std::thread& t : job_threads_) t.join();
     if (writer_.joinable()) writer_.join();
     commit_.reset();  // drains what is in flight
+    std::unique_lock lock(mu_);
+    idle_.wait(lock, [this] { return in_flight_ == 0; });  // groups on the audit log's writer
   }
 
   Result<void> Init() {
@@ -205,9 +228,11 @@ class EngineImpl final : public Engine {
       block->reserved = next;
       block->persisted = next;
     }
-    storage::GroupCommitOptions gc;
-    gc.durability = options_.durability;
-    commit_ = std::make_unique<storage::GroupCommitWriter>(store_, gc);
+    if (options_.audit == nullptr) {
+      storage::GroupCommitOptions gc;
+      gc.durability = options_.durability;
+      commit_ = std::make_unique<storage::GroupCommitWriter>(store_, gc);
+    }
     QUIRE_RETURN_IF_ERROR(RefreshNextTimer());
     // Jobs that were due or retrying when the engine stopped.
     auto it = store_.ScanPrefix(ColumnFamily::kJobs, std::string(1, 'j'));
@@ -270,6 +295,7 @@ class EngineImpl final : public Engine {
     QUIRE_RETURN_IF_ERROR(FindVersion(process_id, std::nullopt));
     QUIRE_RETURN_IF_ERROR(Execute<bool>(actor, [process_id, force](Runtime& rt) -> Result<bool> {
       QUIRE_RETURN_IF_ERROR(rt.Undeploy(process_id, force));
+      rt.Audit("process.undeploy", "process/" + process_id, {{"force", force}});
       return true;
     }));
     QUIRE_RETURN_IF_ERROR(repository_.Withdraw(process_id));
@@ -279,14 +305,14 @@ class EngineImpl final : public Engine {
 
   Result<StartResult> Start(const StartRequest& request) override {
     return Execute<StartResult>(request.actor,
-                                [request](Runtime& rt) { return rt.Start(request); });
+                                [request](Runtime& rt) { return AuditedStart(rt, request); });
   }
 
   void StartAsync(StartRequest request,
                   std::move_only_function<void(Result<StartResult>)> done) override {
     const std::string actor = request.actor;
     Submit<StartResult>(
-        actor, [request = std::move(request)](Runtime& rt) { return rt.Start(request); },
+        actor, [request = std::move(request)](Runtime& rt) { return AuditedStart(rt, request); },
         std::move(done));
   }
 
@@ -294,6 +320,7 @@ class EngineImpl final : public Engine {
                             const std::string& actor) override {
     return Drop(Execute<bool>(actor, [task, variables](Runtime& rt) -> Result<bool> {
       QUIRE_RETURN_IF_ERROR(rt.CompleteTask(task, variables));
+      rt.Audit("task.complete", TaskObject(task), {{"variables", VariableNames(variables)}});
       return true;
     }));
   }
@@ -304,6 +331,7 @@ class EngineImpl final : public Engine {
         actor,
         [task, variables = std::move(variables)](Runtime& rt) -> Result<bool> {
           QUIRE_RETURN_IF_ERROR(rt.CompleteTask(task, variables));
+          rt.Audit("task.complete", TaskObject(task), {{"variables", VariableNames(variables)}});
           return true;
         },
         [done = std::move(done)](Result<bool> r) mutable {
@@ -314,19 +342,32 @@ class EngineImpl final : public Engine {
   Result<MessageResult> CorrelateMessage(const MessageRequest& request) override {
     const auto ttl = options_.default_message_ttl;
     return Execute<MessageResult>(
-        request.actor, [request, ttl](Runtime& rt) { return rt.Correlate(request, ttl); });
+        request.actor, [request, ttl](Runtime& rt) -> Result<MessageResult> {
+          QUIRE_ASSIGN_OR_RETURN(MessageResult r, rt.Correlate(request, ttl));
+          json::array correlated(r.correlated.begin(), r.correlated.end());
+          json::array started(r.started.begin(), r.started.end());
+          rt.Audit("message.correlate", "message/" + request.name,
+                   {{"correlationKey", request.correlation_key},
+                    {"correlated", std::move(correlated)},
+                    {"started", std::move(started)}});
+          return r;
+        });
   }
 
   Result<std::size_t> BroadcastSignal(const std::string& name, const json::object& variables,
                                       const std::string& actor) override {
-    return Execute<std::size_t>(
-        actor, [name, variables](Runtime& rt) { return rt.Broadcast(name, variables); });
+    return Execute<std::size_t>(actor, [name, variables](Runtime& rt) -> Result<std::size_t> {
+      QUIRE_ASSIGN_OR_RETURN(std::size_t n, rt.Broadcast(name, variables));
+      rt.Audit("signal.broadcast", "signal/" + name, {{"reached", n}});
+      return n;
+    });
   }
 
   Result<void> Trigger(InstanceId instance, const std::string& element_id,
                        const json::object& variables, const std::string& actor) override {
     return Drop(Execute<bool>(actor, [=](Runtime& rt) -> Result<bool> {
       QUIRE_RETURN_IF_ERROR(rt.TriggerElement(instance, element_id, variables));
+      rt.Audit("instance.trigger", InstanceObject(instance), {{"element", element_id}});
       return true;
     }));
   }
@@ -399,29 +440,41 @@ class EngineImpl final : public Engine {
   // ---- the organisation ----------------------------------------------------------------
 
   template <class Fn>
-  Result<void> OrgCommand(const std::string& actor, Fn fn) {
-    return Drop(Execute<bool>(actor, [fn = std::move(fn)](Runtime& rt) -> Result<bool> {
-      QUIRE_RETURN_IF_ERROR(fn(rt.txn()));
-      return true;
-    }));
+  Result<void> OrgCommand(const std::string& actor, std::string action, std::string object, Fn fn,
+                          json::object details = {}) {
+    return Drop(
+        Execute<bool>(actor,
+                      [fn = std::move(fn), action = std::move(action), object = std::move(object),
+                       details = std::move(details)](Runtime& rt) -> Result<bool> {
+                        QUIRE_RETURN_IF_ERROR(fn(rt.txn()));
+                        rt.Audit(action, object, details);
+                        return true;
+                      }));
   }
 
   Result<void> PutUser(const User& user, const std::string& actor) override {
-    return OrgCommand(actor, [user](Txn& txn) { return org::PutUser(txn, user); });
+    return OrgCommand(actor, "org.put-user", "user/" + user.id,
+                      [user](Txn& txn) { return org::PutUser(txn, user); });
   }
   Result<void> PutGroup(const Group& group, const std::string& actor) override {
-    return OrgCommand(actor, [group](Txn& txn) { return org::PutGroup(txn, group); });
+    return OrgCommand(actor, "org.put-group", "group/" + group.id,
+                      [group](Txn& txn) { return org::PutGroup(txn, group); });
   }
   Result<void> AddMember(const std::string& group, const std::string& user,
                          const std::string& actor) override {
-    return OrgCommand(actor, [=](Txn& txn) { return org::AddMember(txn, group, user); });
+    return OrgCommand(actor, "org.add-member", "group/" + group,
+                      [=](Txn& txn) { return org::AddMember(txn, group, user); }, {{"user", user}});
   }
   Result<void> RemoveMember(const std::string& group, const std::string& user,
                             const std::string& actor) override {
-    return OrgCommand(actor, [=](Txn& txn) { return org::RemoveMember(txn, group, user); });
+    return OrgCommand(actor, "org.remove-member", "group/" + group,
+                      [=](Txn& txn) { return org::RemoveMember(txn, group, user); },
+                      {{"user", user}});
   }
   Result<void> AddSubstitution(const Substitution& sub, const std::string& actor) override {
-    return OrgCommand(actor, [sub](Txn& txn) { return org::AddSubstitution(txn, sub); });
+    return OrgCommand(actor, "org.add-substitution", "user/" + sub.for_user,
+                      [sub](Txn& txn) { return org::AddSubstitution(txn, sub); },
+                      {{"substitute", sub.user}});
   }
 
   Result<User> GetUser(const std::string& id) const override {
@@ -525,6 +578,7 @@ class EngineImpl final : public Engine {
         [task, variables = std::move(variables),
          user = std::move(user)](Runtime& rt) -> Result<bool> {
           QUIRE_RETURN_IF_ERROR(rt.CompleteTaskAs(task, variables, user));
+          rt.Audit("task.complete", TaskObject(task), {{"variables", VariableNames(variables)}});
           return true;
         },
         [done = std::move(done)](Result<bool> r) mutable {
@@ -536,6 +590,7 @@ class EngineImpl final : public Engine {
                               const std::string& user) override {
     return Drop(Execute<bool>(user, [=](Runtime& rt) -> Result<bool> {
       QUIRE_RETURN_IF_ERROR(rt.CompleteTaskAs(task, variables, user));
+      rt.Audit("task.complete", TaskObject(task), {{"variables", VariableNames(variables)}});
       return true;
     }));
   }
@@ -544,6 +599,7 @@ class EngineImpl final : public Engine {
                              const std::string& text) override {
     return Drop(Execute<bool>(user, [=](Runtime& rt) -> Result<bool> {
       QUIRE_RETURN_IF_ERROR(rt.CommentOnTask(task, user, text));
+      rt.Audit("task.comment", TaskObject(task), {{"text", text}});
       return true;
     }));
   }
@@ -677,6 +733,7 @@ class EngineImpl final : public Engine {
                       const std::string& reason) override {
     return Drop(Execute<bool>(actor, [=](Runtime& rt) -> Result<bool> {
       QUIRE_RETURN_IF_ERROR(rt.Cancel(instance, reason));
+      rt.Audit("instance.cancel", InstanceObject(instance), {{"reason", reason}});
       return true;
     }));
   }
@@ -685,6 +742,8 @@ class EngineImpl final : public Engine {
                             const std::string& actor) override {
     return Drop(Execute<bool>(actor, [=](Runtime& rt) -> Result<bool> {
       QUIRE_RETURN_IF_ERROR(rt.SetVariables(instance, variables));
+      rt.Audit("instance.set-variables", InstanceObject(instance),
+               {{"variables", VariableNames(variables)}});
       return true;
     }));
   }
@@ -693,6 +752,7 @@ class EngineImpl final : public Engine {
                              const std::string& actor) override {
     return Drop(Execute<bool>(actor, [=](Runtime& rt) -> Result<bool> {
       QUIRE_RETURN_IF_ERROR(rt.RetryIncident(incident, retries));
+      rt.Audit("incident.retry", "incident/" + std::to_string(incident), {{"retries", retries}});
       return true;
     }));
   }
@@ -907,7 +967,9 @@ class EngineImpl final : public Engine {
                                 [batch](Runtime& rt) { return rt.CleanupHistory(batch); });
   }
 
-  storage::GroupCommitStats commit_stats() const override { return commit_->stats(); }
+  storage::GroupCommitStats commit_stats() const override {
+    return commit_ ? commit_->stats() : options_.audit->commit_stats();
+  }
 
  private:
   // A command: runs on the writer thread against a Txn; `reply` answers the caller once
@@ -1011,6 +1073,7 @@ class EngineImpl final : public Engine {
     std::vector<std::pair<ColumnFamily, std::string>> keys;
     std::vector<std::function<void()>> after;
     std::vector<std::move_only_function<void(Result<void>)>> replies;
+    std::vector<audit::EntryFields> audit;
   };
 
   void RunCommand(Command& cmd, CommitGroup& g) {
@@ -1025,6 +1088,7 @@ class EngineImpl final : public Engine {
     auto reply = cmd.run(rt, commit);
     if (commit) {
       txn.Commit(g.batch, overlay_, g.id, g.keys, g.after);
+      for (audit::EntryFields& e : rt.audit_entries()) g.audit.push_back(std::move(e));
       if (auto t = rt.earliest_timer(); t) {
         std::lock_guard lock(mu_);
         if (!next_timer_ || *t < *next_timer_) next_timer_ = *t;
@@ -1072,7 +1136,7 @@ class EngineImpl final : public Engine {
   }
 
   void Commit(CommitGroup g) {
-    if (g.batch.empty()) {
+    if (g.batch.empty() && g.audit.empty()) {
       for (auto& reply : g.replies) reply(Ok());
       return;
     }
@@ -1080,9 +1144,8 @@ class EngineImpl final : public Engine {
       std::lock_guard lock(mu_);
       ++in_flight_;
     }
-    commit_->Submit(std::move(g.batch), [this, id = g.id, keys = std::move(g.keys),
-                                         after = std::move(g.after),
-                                         replies = std::move(g.replies)](Result<void> r) mutable {
+    auto done = [this, id = g.id, keys = std::move(g.keys), after = std::move(g.after),
+                 replies = std::move(g.replies)](Result<void> r) mutable {
       overlay_.Release(keys, id);
       if (r) {
         for (auto& fn : after) fn();
@@ -1096,7 +1159,12 @@ class EngineImpl final : public Engine {
         --in_flight_;
       }
       idle_.notify_all();
-    });
+    };
+    if (options_.audit != nullptr) {
+      options_.audit->Submit(std::move(g.batch), std::move(g.audit), clock_.Now(), std::move(done));
+    } else {
+      commit_->Submit(std::move(g.batch), std::move(done));
+    }
   }
 
   Result<void> RefreshNextTimer() {

@@ -159,6 +159,13 @@ Runtime::Runtime(RuntimeEnv& env, Txn& txn, std::string actor)
     : env_(env), txn_(txn), actor_(std::move(actor)) {}
 Runtime::~Runtime() = default;
 
+void Runtime::Audit(std::string action, std::string object, json::object details) {
+  if (env_.options.audit == nullptr || actor_.empty() || actor_ == "engine" || actor_ == "timer") {
+    return;
+  }
+  audit_.push_back({actor_, std::move(action), std::move(object), std::move(details)});
+}
+
 class Runtime::ScopeVariables final : public definitions::Variables {
  public:
   ScopeVariables(const InstanceState& st, std::uint32_t key, const json::object* extra)

@@ -147,6 +147,12 @@ class Runtime {
 
   Txn& txn() { return txn_; }
 
+  // Records that the acting person did `action` to `object`, for the audit chain; written
+  // with this command's batch. Commands of the engine itself ("engine", "timer") and of
+  // external workers record nothing.
+  void Audit(std::string action, std::string object, boost::json::object details = {});
+  std::vector<audit::EntryFields>& audit_entries() { return audit_; }
+
   // Writes the changed instances and their history. REQUIRES: every command step ok.
   Result<void> Finish();
 
@@ -288,6 +294,7 @@ class Runtime {
   std::size_t steps_ = 0;
   // Signals thrown by the running instances, broadcast once the current steps are done.
   std::vector<std::pair<std::string, boost::json::object>> deferred_signals_;
+  std::vector<audit::EntryFields> audit_;
 };
 
 }  // namespace quire::workflow

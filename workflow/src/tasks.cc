@@ -339,6 +339,8 @@ Result<TaskRecord> Runtime::ActOnTask(const TaskCommand& c) {
     AddTaskFacts(data, t);
   }
   WriteTask(txn_, before, t);
+  // "task_claimed" → "task.claimed"
+  Audit("task." + std::string(kind).substr(5), "task/" + std::to_string(t.id), data);
   TaskHistory(t, kind, std::move(data));
   return t;
 }

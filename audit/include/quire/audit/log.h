@@ -5,11 +5,18 @@
 //   'e' U64(seq)   → the entry's bytes (chain.h); its hash is their SHA-256
 //   'h' U64(size)  → a published head (JSON, signed)
 //
-// Appends are serialised; the tree is rebuilt from the entries when the log is opened.
-// Stage() puts an entry into a caller's batch, so that it is written in the same atomic
-// write as the change it records; the caller then says whether that write succeeded.
+// Entries are written in the same atomic batch as the change they record: Submit() takes the
+// change's batch, appends the entries to the chain and queues the batch on the log's
+// group-commit writer. Numbering and queueing happen under one lock and the writer applies
+// batches in queue order, so entries reach the store in sequence order: a crash loses a
+// suffix of the chain, never an entry in the middle. Everything that writes audited changes
+// (the engine, the DMS) commits through here. Should a write fail, the log refuses further
+// entries until Quire is restarted (the chain in memory may then be ahead of the store).
+//
+// The tree is rebuilt from the entries when the log is opened (two hashes per entry).
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -20,6 +27,7 @@
 #include "quire/audit/chain.h"
 #include "quire/audit/merkle.h"
 #include "quire/audit/signer.h"
+#include "quire/storage/group_commit_writer.h"
 #include "quire/storage/store.h"
 
 namespace quire::audit {
@@ -46,39 +54,34 @@ struct ConsistencyProofInfo {
   std::string ToJson() const;
 };
 
+struct AuditOptions {
+  // kNoSync only for tests and benchmarks of something else.
+  storage::Durability durability = storage::Durability::kSync;
+};
+
 class AuditLog {
  public:
   // REQUIRES: `store` outlives the log. The signing key lives in `key_dir`.
   static Result<std::unique_ptr<AuditLog>> Open(storage::Store& store,
-                                                const std::filesystem::path& key_dir);
+                                                const std::filesystem::path& key_dir,
+                                                const AuditOptions& options = {});
+  ~AuditLog();
 
-  // Appends an entry in a synced write of its own. Returns its seq.
+  using Callback = storage::GroupCommitWriter::Callback;
+  // Appends `entries` (at `time`) to `batch` and queues it; `done` is called once the batch
+  // is durable (or failed). `batch` may hold no entries: it is then only ordered after the
+  // ones before it. Returns the seq of the last entry appended (0 when none).
+  std::uint64_t Submit(storage::WriteBatch batch, std::vector<EntryFields> entries, Timestamp time,
+                       Callback done);
+  // Submit, and wait until durable.
+  Result<std::uint64_t> Commit(storage::WriteBatch batch, std::vector<EntryFields> entries,
+                               Timestamp time);
+  // An entry in a write of its own. Returns its seq.
   Result<std::uint64_t> Append(EntryFields fields, Timestamp time);
 
-  // An entry staged into the caller's batch; holds the log until Done.
-  class Staged {
-   public:
-    Staged(Staged&&) noexcept = default;
-    ~Staged();
-    std::uint64_t seq() const { return seq_; }
-    // Call with whether the batch was written. Until then no other entry is appended.
-    void Done(bool written);
-
-   private:
-    friend class AuditLog;
-    Staged(AuditLog* log, std::unique_lock<std::mutex> lock, std::uint64_t seq, Hash hash,
-           Hash leaf)
-        : log_(log), lock_(std::move(lock)), seq_(seq), hash_(hash), leaf_(leaf) {}
-    AuditLog* log_;
-    std::unique_lock<std::mutex> lock_;
-    std::uint64_t seq_;
-    Hash hash_;
-    Hash leaf_;
-    bool done_ = false;
-  };
-  Staged Stage(storage::WriteBatch& batch, EntryFields fields, Timestamp time);
-
-  std::uint64_t size() const;
+  // Entries that are durable.
+  std::uint64_t size() const { return durable_.load(); }
+  storage::GroupCommitStats commit_stats() const { return writer_->stats(); }
   // Export lines of entries [from, to] (to 0: the last), one per line.
   Result<void> Export(std::uint64_t from, std::uint64_t to, std::ostream& out) const;
   // Signs and stores the head of the log as it is now.
@@ -98,9 +101,13 @@ class AuditLog {
 
   storage::Store& store_;
   Signer signer_;
-  mutable std::mutex mu_;
-  MerkleTree tree_;   // GUARDED_BY(mu_)
-  Hash last_hash_{};  // GUARDED_BY(mu_)
+  mutable std::mutex mu_;                  // numbering and queueing
+  MerkleTree tree_;                        // GUARDED_BY(mu_): every entry queued
+  Hash last_hash_{};                       // GUARDED_BY(mu_)
+  std::atomic<std::uint64_t> durable_{0};  // entries whose batches are durable
+  std::atomic<bool> failed_{false};        // a write failed: no more entries
+  // Last: it commits what is queued before the members above go.
+  std::unique_ptr<storage::GroupCommitWriter> writer_;
 };
 
 // Checks a proof printed by `quire audit proof` offline: the proof against its head, and,

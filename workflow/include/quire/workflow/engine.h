@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "quire/audit/log.h"
 #include "quire/base/clock.h"
 #include "quire/base/result.h"
 #include "quire/definitions/repository.h"
@@ -63,6 +64,11 @@ struct EngineOptions {
   storage::Durability durability = storage::Durability::kSync;
   // False: jobs are created but not run (tests of incidents and of external workers).
   bool run_jobs = true;
+  // The audit chain. When set, every command a person caused (task operations, starts,
+  // cancels, variables, messages, signals, deployments, organisation changes) appends an
+  // entry in the same batch as its effect, and all commits go through the log's writer.
+  // REQUIRES: it outlives the engine.
+  audit::AuditLog* audit = nullptr;
   // False: timer, message and signal start events start nothing (`quire run` runs the one
   // instance it started).
   bool arm_start_events = true;
