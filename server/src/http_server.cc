@@ -14,7 +14,9 @@
 #include <boost/beast/http.hpp>
 #include <cctype>
 #include <condition_variable>
+#include <future>
 #include <iostream>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -126,20 +128,188 @@ class Session : public std::enable_shared_from_this<Session> {
       SendErrorAndClose(505, "http_version_not_supported", "only HTTP/1.0 and HTTP/1.1 are served");
       return;
     }
+    const std::string target(header.target());
+    const bool streaming = core_.router.IsStreaming(
+        header.method() == http::verb::head ? "GET" : std::string(header.method_string()),
+        target.substr(0, target.find('?')));
     if (beast::iequals(header[http::field::expect], "100-continue")) {
       auto proceed =
           std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
-      http::async_write(stream_, *proceed,
-                        [self = shared_from_this(), proceed](beast::error_code wec, std::size_t) {
-                          if (wec) {
-                            self->Close();
-                          } else {
-                            self->ReadBody();
-                          }
-                        });
+      http::async_write(
+          stream_, *proceed,
+          [self = shared_from_this(), proceed, streaming](beast::error_code wec, std::size_t) {
+            if (wec) {
+              self->Close();
+            } else if (streaming) {
+              self->HandleStreaming();
+            } else {
+              self->ReadBody();
+            }
+          });
       return;
     }
-    ReadBody();
+    if (streaming) {
+      HandleStreaming();
+    } else {
+      ReadBody();
+    }
+  }
+
+  // A streaming route: the handler runs on a handler thread and reads the body as it
+  // arrives; each read (and each write of a streamed response) is an async operation on
+  // this session's strand that the handler waits for, so timeouts apply as to any other.
+  void HandleStreaming() {
+    busy_ = true;
+    const auto& header = parser_->get();
+    const bool keep_alive = header.keep_alive();
+    const unsigned version = header.version();
+    const bool head = header.method() == http::verb::head;
+    Request request = MakeRequest(header);
+    if (request.path.empty() || request.path.front() != '/') {
+      SendErrorAndClose(400, "bad_request", "the request target must be a path starting with '/'");
+      return;
+    }
+    body_parser_.emplace(std::move(*parser_));
+    body_parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    net::post(core_.handlers, [self = shared_from_this(), request = std::move(request), keep_alive,
+                               version, head,
+                               guard = net::make_work_guard(stream_.get_executor())]() mutable {
+      SocketBodyReader reader(*self);
+      request.body_reader = &reader;
+      Response response = self->core_.router.Dispatch(request);
+      // A body the handler did not read to its end cannot be followed by another request.
+      const bool complete = self->body_parser_->is_done();
+      if (response.stream) {
+        const bool ok = self->StreamResponse(response, version, head);
+        net::post(self->stream_.get_executor(), [self, keep = ok && complete && keep_alive] {
+          self->busy_ = false;
+          self->body_parser_.reset();
+          if (keep && !self->core_.stopping_flag) {
+            self->ReadHeader();
+          } else {
+            self->LingeringClose();
+          }
+        });
+        return;
+      }
+      net::post(self->stream_.get_executor(), [self, response = std::move(response), keep_alive,
+                                               version, head, complete]() mutable {
+        self->body_parser_.reset();
+        self->Write(std::move(response), keep_alive && complete, version, head, !complete);
+      });
+    });
+  }
+
+  // Runs `op(done)` on the strand and waits (on a handler thread) until it calls done.
+  template <class Op>
+  beast::error_code OnStrand(Op op) {
+    std::promise<beast::error_code> promise;
+    auto future = promise.get_future();
+    net::post(stream_.get_executor(), [&] {
+      op([&promise](beast::error_code ec, std::size_t) { promise.set_value(ec); });
+    });
+    return future.get();
+  }
+
+  class SocketBodyReader final : public BodyReader {
+   public:
+    explicit SocketBodyReader(Session& s) : s_(s) {}
+    Result<std::size_t> Read(char* buffer, std::size_t size) override {
+      auto& parser = *s_.body_parser_;
+      while (!parser.is_done()) {
+        parser.get().body().data = buffer;
+        parser.get().body().size = size;
+        beast::error_code ec = s_.OnStrand([&](auto done) {
+          s_.stream_.expires_after(s_.core_.options.read_timeout);
+          http::async_read(s_.stream_, s_.buffer_, parser, std::move(done));
+        });
+        if (ec == http::error::need_buffer) ec = {};
+        if (ec) {
+          return Error::Unavailable("the request body broke off: " + ec.message());
+        }
+        const std::size_t n = size - parser.get().body().size;
+        if (n > 0) return n;
+      }
+      return std::size_t{0};
+    }
+
+   private:
+    Session& s_;
+  };
+
+  class SocketBodyWriter final : public BodyWriter {
+   public:
+    SocketBodyWriter(Session& s, http::response<http::buffer_body>& res,
+                     http::response_serializer<http::buffer_body>& sr)
+        : s_(s), res_(res), sr_(sr) {}
+    Result<void> Write(std::string_view bytes) override {
+      if (bytes.empty()) return Ok();
+      res_.body().data = const_cast<char*>(bytes.data());
+      res_.body().size = bytes.size();
+      res_.body().more = true;
+      beast::error_code ec = s_.OnStrand([&](auto done) {
+        s_.stream_.expires_after(s_.core_.options.write_timeout);
+        http::async_write(s_.stream_, sr_, std::move(done));
+      });
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) return Error::Unavailable("the client stopped reading: " + ec.message());
+      return Ok();
+    }
+
+   private:
+    Session& s_;
+    http::response<http::buffer_body>& res_;
+    http::response_serializer<http::buffer_body>& sr_;
+  };
+
+  // Sends a response whose body comes from response.stream. False: the connection must close.
+  bool StreamResponse(Response& response, unsigned version, bool head) {
+    http::response<http::buffer_body> res{static_cast<http::status>(response.status), version};
+    res.set(http::field::server, "Quire");
+    if (!response.content_type.empty()) res.set(http::field::content_type, response.content_type);
+    for (const Header& h : response.headers) res.set(h.name, h.value);
+    res.content_length(response.stream_length);
+    res.keep_alive(!core_.stopping_flag);
+    res.body().data = nullptr;
+    res.body().more = !head;
+    http::response_serializer<http::buffer_body> sr{res};
+    beast::error_code ec = OnStrand([&](auto done) {
+      stream_.expires_after(core_.options.write_timeout);
+      http::async_write_header(stream_, sr, std::move(done));
+    });
+    if (ec) return false;
+    if (head) return true;
+    SocketBodyWriter writer(*this, res, sr);
+    if (Result<void> r = response.stream(writer); !r) {
+      std::cerr << "quire: a streamed response broke off: " << r.error().message() << std::endl;
+      return false;
+    }
+    res.body().data = nullptr;
+    res.body().size = 0;
+    res.body().more = false;
+    ec = OnStrand([&](auto done) {
+      stream_.expires_after(core_.options.write_timeout);
+      http::async_write(stream_, sr, std::move(done));
+    });
+    if (ec == http::error::need_buffer) ec = {};
+    return !ec && sr.is_done();
+  }
+
+  Request MakeRequest(const http::request_header<>& header) const {
+    Request request;
+    request.method = std::string(header.method_string());
+    request.target = std::string(header.target());
+    const std::size_t question = request.target.find('?');
+    request.path = request.target.substr(0, question);
+    if (question != std::string::npos) request.query = request.target.substr(question + 1);
+    for (const auto& field : header) {
+      std::string name(field.name_string());
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      request.headers.push_back({std::move(name), std::string(field.value())});
+    }
+    request.remote = remote_;
+    return request;
   }
 
   void ReadBody() {
@@ -191,20 +361,8 @@ class Session : public std::enable_shared_from_this<Session> {
     const unsigned version = req.version();
     const bool head = req.method() == http::verb::head;
 
-    Request request;
-    request.method = std::string(req.method_string());
-    request.target = std::string(req.target());
-    const std::size_t question = request.target.find('?');
-    request.path = request.target.substr(0, question);
-    if (question != std::string::npos) request.query = request.target.substr(question + 1);
-    for (const auto& field : req) {
-      std::string name(field.name_string());
-      std::transform(name.begin(), name.end(), name.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      request.headers.push_back({std::move(name), std::string(field.value())});
-    }
+    Request request = MakeRequest(req.base());
     request.body = std::move(req.body());
-    request.remote = remote_;
 
     if (request.path.empty() || request.path.front() != '/') {
       Write(
@@ -219,6 +377,19 @@ class Session : public std::enable_shared_from_this<Session> {
                                version, head,
                                guard = net::make_work_guard(stream_.get_executor())]() mutable {
       Response response = self->core_.router.Dispatch(request);
+      if (response.stream) {
+        // A streamed download (its request body was small and is read already).
+        const bool ok = self->StreamResponse(response, version, head);
+        net::post(self->stream_.get_executor(), [self, keep = ok && keep_alive] {
+          self->busy_ = false;
+          if (keep && !self->core_.stopping_flag) {
+            self->ReadHeader();
+          } else {
+            self->LingeringClose();
+          }
+        });
+        return;
+      }
       net::post(self->stream_.get_executor(),
                 [self, response = std::move(response), keep_alive, version, head]() mutable {
                   self->Write(std::move(response), keep_alive, version, head);
@@ -294,6 +465,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::request_parser<http::buffer_body>> body_parser_;  // streaming routes
   std::string remote_;
   bool busy_ = false;  // a request is being handled or answered
   std::size_t drained_ = 0;

@@ -37,6 +37,26 @@ void Router::Add(std::string_view method, std::string_view pattern, Handler hand
   routes_.push_back(std::move(route));
 }
 
+void Router::AddStreaming(std::string_view method, std::string_view pattern, Handler handler) {
+  Add(method, pattern, std::move(handler));
+  routes_.back().streaming = true;
+}
+
+bool Router::IsStreaming(std::string_view method, std::string_view path) const {
+  const std::vector<std::string_view> parts = SplitPath(path);
+  for (const Route& route : routes_) {
+    if (route.method != method || route.segments.size() != parts.size()) continue;
+    bool match = true;
+    for (std::size_t i = 0; i < parts.size() && match; ++i) {
+      // Literal segments never hold escapes worth decoding here: a literal that only
+      // matches once decoded is simply not streamed (its body is read in advance).
+      match = route.segments[i].is_param ? !parts[i].empty() : route.segments[i].text == parts[i];
+    }
+    if (match) return route.streaming;
+  }
+  return false;
+}
+
 std::vector<std::pair<std::string, std::string>> Router::Routes() const {
   std::vector<std::pair<std::string, std::string>> out;
   for (const Route& route : routes_) out.emplace_back(route.method, route.pattern);

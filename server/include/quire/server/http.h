@@ -4,13 +4,33 @@
 // the heavy Boost.Beast headers out of every file that defines routes.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "quire/base/result.h"
+
 namespace quire::server {
+
+// A request body read as it arrives, for routes added with Router::AddStreaming: memory
+// holds one buffer whatever the upload's size. Read returns 0 at the end; an error when the
+// client stops sending or breaks the connection.
+class BodyReader {
+ public:
+  virtual ~BodyReader() = default;
+  virtual Result<std::size_t> Read(char* buffer, std::size_t size) = 0;
+};
+
+// A response body written as it is produced (Response::stream).
+class BodyWriter {
+ public:
+  virtual ~BodyWriter() = default;
+  virtual Result<void> Write(std::string_view bytes) = 0;
+};
 
 struct Header {
   std::string name;  // lower-case in requests
@@ -27,6 +47,8 @@ struct Request {
   std::string remote;  // the peer's address
   // {name} segments of the matched route, percent-decoded; filled in by the Router.
   std::vector<std::pair<std::string, std::string>> path_params;
+  // Streaming routes: the body, still to be read (`body` stays empty). Null otherwise.
+  BodyReader* body_reader = nullptr;
 
   // The value of header `name` (any case), or nullopt.
   std::optional<std::string_view> header(std::string_view name) const;
@@ -41,6 +63,11 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<Header> headers;  // sent in addition to Content-Type and Content-Length
+  // Set: the body is produced by calling this after the header went out, and is
+  // `stream_length` bytes long. Should it fail midway the connection is closed, so the
+  // client sees a short body (its Content-Length is not met), never a wrong one.
+  std::function<Result<void>(BodyWriter&)> stream;
+  std::uint64_t stream_length = 0;
 };
 
 // Decodes %XX escapes (and '+' as space when `plus_as_space`); nullopt on a bad escape.

@@ -26,6 +26,11 @@ class Router {
  public:
   // REQUIRES: `pattern` starts with '/'; (method, pattern) not added before.
   void Add(std::string_view method, std::string_view pattern, Handler handler);
+  // A route whose request body is not read in advance: the handler reads it from
+  // request.body_reader as it arrives (uploads of any size).
+  void AddStreaming(std::string_view method, std::string_view pattern, Handler handler);
+  // Whether (method, path) goes to a streaming route.
+  bool IsStreaming(std::string_view method, std::string_view path) const;
 
   // Routes `request`, filling in its path_params.
   Response Dispatch(Request& request) const;
@@ -43,6 +48,7 @@ class Router {
     std::string pattern;
     std::vector<Segment> segments;
     Handler handler;
+    bool streaming = false;
   };
 
   std::vector<Route> routes_;

@@ -1,0 +1,42 @@
+// Documents and the audit chain over HTTP. The acting user, until real authentication
+// exists, is the X-Quire-User header. Ids are strings of digits.
+//
+//   POST   /api/documents?title=&type=&comment=&link=kind:id&metadata={json}
+//            the content as the raw body (streamed), or multipart/form-data with fields
+//            title, type, comment, link (repeatable), metadata (JSON) before the file part
+//            → 201 {document}
+//   GET    /api/documents?type=T | link=kind:id | q=words | meta.F=v | meta.F.gte=v ...
+//   GET    /api/documents/{id}                     the document (the view is audited)
+//   PATCH  /api/documents/{id}                     {"title": ..., "metadata": {...}}
+//   DELETE /api/documents/{id}?reason=             tombstone; 409 under retention or hold
+//   GET    /api/documents/{id}/content[?version=N] bytes; Range, ETag (the content hash)
+//   GET    /api/documents/{id}/versions            POST (raw or multipart): a new version
+//   POST   /api/documents/{id}/versions/{n}/restore
+//   GET    /api/documents/{id}/metadata-versions
+//   POST   /api/documents/{id}/checkout | checkin (raw or multipart) | cancel-checkout
+//   POST   /api/documents/{id}/break-lock          {"reason": ...} (administrators)
+//   POST   /api/documents/{id}/links {"kind", "id"}; DELETE .../links/{kind}/{linkId}
+//   PUT    /api/documents/{id}/hold {"reason"};     DELETE .../hold
+//   GET    /api/documents/{id}/retention
+//   GET    /api/document-types;  GET|PUT /api/document-types/{id}
+//   POST   /api/dms/sweep                          reclaim unreferenced content
+//   GET    /api/audit/export?from=&to=             JSON lines
+//   GET    /api/audit/head; POST /api/audit/heads (publish); GET /api/audit/public-key
+//   GET    /api/audit/proof?seq=N[&size=M];  GET /api/audit/consistency?first=&second=
+#pragma once
+
+#include "quire/audit/log.h"
+#include "quire/dms/documents.h"
+#include "quire/server/router.h"
+
+namespace quire::dms {
+class DocumentSearch;
+}
+
+namespace quire::server {
+
+// REQUIRES: all of them outlive the router. `search` may be null (no full-text search).
+void AddDocumentRoutes(Router& router, dms::DocumentStore& documents, dms::DocumentSearch* search);
+void AddAuditRoutes(Router& router, audit::AuditLog& log);
+
+}  // namespace quire::server
