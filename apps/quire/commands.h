@@ -44,6 +44,10 @@ std::string TasksUsage();
 int RunAudit(const std::vector<std::string>& args);
 std::string AuditUsage();
 
+// quire doc put|get|show|versions|checkout|checkin|cancel-checkout|link|search|...
+int RunDoc(const std::vector<std::string>& args);
+std::string DocUsage();
+
 // quire org import FILE | users | groups
 int RunOrg(const std::vector<std::string>& args);
 std::string OrgUsage();

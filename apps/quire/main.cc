@@ -22,6 +22,7 @@ Commands:
   incidents list the open incidents of a store, or retry one
   tasks     list an inbox, or claim, complete, delegate... a task (--as USER)
   org       import users and groups from CSV, list them
+  doc       store, fetch, check out, link and search documents (--as USER)
   audit     export the audit chain, verify an export offline, publish heads, prove entries
   version   print the version
   help      show this overview, or a command's options: quire help <command>
@@ -60,6 +61,10 @@ int Help(const std::vector<std::string>& args) {
   }
   if (args[0] == "audit") {
     std::cout << quire::app::AuditUsage();
+    return quire::app::kExitOk;
+  }
+  if (args[0] == "doc") {
+    std::cout << quire::app::DocUsage();
     return quire::app::kExitOk;
   }
   if (args[0] == "org") {
@@ -107,6 +112,7 @@ int main(int argc, char** argv) {
   if (command == "incidents") return quire::app::RunIncidents(args);
   if (command == "tasks") return quire::app::RunTasks(args);
   if (command == "org") return quire::app::RunOrg(args);
+  if (command == "doc") return quire::app::RunDoc(args);
 
   std::cerr << "quire: unknown command '" << command << "'; run 'quire help' for the list\n";
   return quire::app::kExitUsage;

@@ -3,16 +3,21 @@
 #include <signal.h>
 
 #include <boost/program_options.hpp>
+#include <condition_variable>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "commands.h"
+#include "dms_services.h"
 #include "quire/base/clock.h"
 #include "quire/definitions/repository.h"
 #include "quire/server/camunda_routes.h"
 #include "quire/server/definition_routes.h"
+#include "quire/server/document_routes.h"
 #include "quire/server/engine_routes.h"
 #include "quire/server/http_server.h"
 #include "quire/server/system_routes.h"
@@ -32,6 +37,9 @@ struct ServeConfig {
   workflow::EngineOptions engine;
   long history_ttl_days = 0;
   long message_ttl_seconds = 0;
+  long lock_hours = 24;
+  std::string admin_group = "admins";
+  long sweep_minutes = 60;
 };
 
 po::options_description ServeOptions(ServeConfig& config, int& port, bool with_help) {
@@ -57,7 +65,13 @@ po::options_description ServeOptions(ServeConfig& config, int& port, bool with_h
       "history-ttl-days", po::value(&config.history_ttl_days)->default_value(0),
       "days to keep an ended instance's history when its process does not say; 0 keeps it")(
       "message-ttl-seconds", po::value(&config.message_ttl_seconds)->default_value(0),
-      "seconds to keep a message no instance waits for yet, when it names no ttl; 0 refuses it");
+      "seconds to keep a message no instance waits for yet, when it names no ttl; 0 refuses it")(
+      "lock-hours", po::value(&config.lock_hours)->default_value(config.lock_hours),
+      "hours a document check-out lasts unless checked in or cancelled; 0: until then")(
+      "admin-group", po::value(&config.admin_group)->default_value(config.admin_group),
+      "members of this group may break other users' document check-outs")(
+      "sweep-minutes", po::value(&config.sweep_minutes)->default_value(config.sweep_minutes),
+      "minutes between reclaiming document content nothing references; 0: never");
   if (with_help) {
     options.add_options()("config", po::value(&config.config_file)->value_name("FILE"),
                           "read options from FILE; options given on the command line win")(
@@ -127,8 +141,10 @@ int RunServe(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   config.http.port = static_cast<std::uint16_t>(port);
-  if (config.history_ttl_days < 0 || config.message_ttl_seconds < 0) {
-    std::cerr << "quire serve: --history-ttl-days and --message-ttl-seconds cannot be negative\n";
+  if (config.history_ttl_days < 0 || config.message_ttl_seconds < 0 || config.lock_hours < 0 ||
+      config.sweep_minutes < 0) {
+    std::cerr << "quire serve: --history-ttl-days, --message-ttl-seconds, --lock-hours and "
+                 "--sweep-minutes cannot be negative\n";
     return kExitUsage;
   }
   config.engine.history_ttl = std::chrono::hours(24 * config.history_ttl_days);
@@ -150,8 +166,17 @@ int RunServe(const std::vector<std::string>& args) {
                  return Ok();
                }});
 
+  DocumentServicesOptions dms_options;
+  dms_options.lock_ttl = std::chrono::hours(config.lock_hours);
+  dms_options.admin_group = config.admin_group;
+  auto services = DocumentServices::Open(db, config.data_dir, dms_options);
+  if (!services) {
+    std::cerr << "quire serve: cannot open the documents: " << services.error().message() << "\n";
+    return kExitFailure;
+  }
   definitions::DefinitionRepository definitions(db);
   workflow::ConnectorRegistry connectors = workflow::ConnectorRegistry::WithBuiltins();
+  (*services)->Wire(config.engine, connectors);
   auto engine =
       workflow::Engine::Open(db, definitions, SystemClock::Instance(), connectors, config.engine);
   if (!engine) {
@@ -159,6 +184,10 @@ int RunServe(const std::vector<std::string>& args) {
     return kExitFailure;
   }
   workflow::Engine& eng = **engine;
+  (*services)->engine = &eng;
+  (*services)->search->Start();
+  server::AddDocumentRoutes(router, *(*services)->documents, (*services)->search.get());
+  server::AddAuditRoutes(router, *(*services)->audit);
   server::AddDefinitionRoutes(
       router, definitions,
       [&eng](std::string_view xml, std::string_view name, const std::string& actor,
@@ -174,6 +203,23 @@ int RunServe(const std::vector<std::string>& args) {
     std::cerr << "quire serve: " << started.error().message() << "\n";
     return kExitFailure;
   }
+  // Reclaims content that deleted documents no longer reference.
+  std::mutex sweep_mu;
+  std::condition_variable sweep_wake;
+  bool sweep_stop = false;
+  std::thread sweeper([&] {
+    if (config.sweep_minutes == 0) return;
+    std::unique_lock lock(sweep_mu);
+    while (!sweep_wake.wait_for(lock, std::chrono::minutes(config.sweep_minutes),
+                                [&] { return sweep_stop; })) {
+      lock.unlock();
+      if (auto r = (*services)->documents->Sweep(); !r) {
+        std::cerr << "quire: reclaiming document content failed: " << r.error().message()
+                  << std::endl;
+      }
+      lock.lock();
+    }
+  });
   std::error_code ec;
   const std::filesystem::path data = std::filesystem::absolute(config.data_dir, ec);
   std::cout << "Quire " << QUIRE_VERSION << " listening on " << http.url()
@@ -185,7 +231,14 @@ int RunServe(const std::vector<std::string>& args) {
             << ", finishing requests in flight and stopping" << std::endl;
   http.Shutdown();
   http.Wait();
+  {
+    std::lock_guard lock(sweep_mu);
+    sweep_stop = true;
+  }
+  sweep_wake.notify_all();
+  sweeper.join();
   engine->reset();
+  services->reset();
   store->reset();
   std::cout << "Quire: stopped" << std::endl;
   return kExitOk;

@@ -1797,6 +1797,28 @@ Result<StartResult> Runtime::Start(const StartRequest& request) {
   return result;
 }
 
+Result<void> Runtime::CheckRequiredDocuments(const definitions::TaskSpec& spec,
+                                             const TaskRecord& record) {
+  if (spec.required_documents.empty() || !env_.options.document_linked) return Ok();
+  std::vector<ErrorDetail> missing;
+  for (const std::string& type : spec.required_documents) {
+    QUIRE_ASSIGN_OR_RETURN(bool linked,
+                           env_.options.document_linked(record.id, record.instance, type));
+    if (!linked) {
+      missing.push_back({"documents." + type, "link a document of type '" + type + "' to task " +
+                                                  IdText(record.id) + " or instance " +
+                                                  IdText(record.instance) +
+                                                  " first, e.g. POST /api/documents?type=" + type +
+                                                  "&link=task:" + IdText(record.id)});
+    }
+  }
+  if (missing.empty()) return Ok();
+  return Error::ValidationFailed("task " + IdText(record.id) + " (" + record.name +
+                                     ") cannot be completed before its required documents "
+                                     "are linked",
+                                 std::move(missing));
+}
+
 Result<void> Runtime::CompleteTask(std::uint64_t task, const json::object& variables) {
   QUIRE_ASSIGN_OR_RETURN(TaskRecord record, ReadTask(task));
   QUIRE_ASSIGN_OR_RETURN(Loaded * l, Load(record.instance));
@@ -1808,6 +1830,7 @@ Result<void> Runtime::CompleteTask(std::uint64_t task, const json::object& varia
   }
   QUIRE_ASSIGN_OR_RETURN(std::vector<definitions::FormField> fields, FormFields(*l, record));
   QUIRE_RETURN_IF_ERROR(ValidateForm(fields, variables, record.name));
+  QUIRE_RETURN_IF_ERROR(CheckRequiredDocuments(El(*l, ei->element).task, record));
   DropTask(record);
   ei->task = 0;
   json::object completed{{"task", IdText(task)}, {"variables", variables}, {"user", actor_}};

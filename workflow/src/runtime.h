@@ -275,6 +275,8 @@ class Runtime {
                                   const definitions::Setting& s) const;
 
   void History(Loaded& l, ElementIndex element, const char* kind, boost::json::object data = {});
+  // Refuses completion while a document type the task requires is not linked to it.
+  Result<void> CheckRequiredDocuments(const definitions::TaskSpec& spec, const TaskRecord& record);
   const definitions::Element& El(const Loaded& l, ElementIndex e) const;
   std::uint32_t NewKey(Loaded& l);
   // Stores a timer and remembers it for the writer's alarm.

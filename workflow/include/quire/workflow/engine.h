@@ -69,6 +69,11 @@ struct EngineOptions {
   // entry in the same batch as its effect, and all commits go through the log's writer.
   // REQUIRES: it outlives the engine.
   audit::AuditLog* audit = nullptr;
+  // Whether a document of `type` is linked to the task or its instance: completing a task
+  // whose model requires document types (quire:requiredDocument) is refused until each is.
+  // Wired to the DMS by the app; unset, requirements are not checked (headless runs).
+  std::function<Result<bool>(std::uint64_t task, std::uint64_t instance, const std::string& type)>
+      document_linked;
   // False: timer, message and signal start events start nothing (`quire run` runs the one
   // instance it started).
   bool arm_start_events = true;
