@@ -10,6 +10,7 @@
 #include "quire/definitions/repository.h"
 #include "quire/server/camunda_routes.h"
 #include "quire/server/definition_routes.h"
+#include "quire/server/document_routes.h"
 #include "quire/server/engine_routes.h"
 #include "quire/server/http_server.h"
 #include "quire/server/system_routes.h"
@@ -40,6 +41,12 @@ TEST(OpenApiTest, DocumentsEveryRouteAndNoOther) {
   AddEngineRoutes(router, **engine);
   AddTaskRoutes(router, **engine);
   AddCamundaRoutes(router, **engine);
+  auto log = audit::AuditLog::Open(*store, dir.path());
+  ASSERT_TRUE(log);
+  dms::ContentStore contents(*store);
+  dms::DocumentStore documents(*store, contents, **log, clock);
+  AddDocumentRoutes(router, documents, nullptr);
+  AddAuditRoutes(router, **log);
 
   const boost::json::value doc = boost::json::parse(OpenApiDocument());
   EXPECT_EQ(doc.at("openapi").as_string(), "3.0.3");
