@@ -280,6 +280,21 @@ class EngineImpl final : public Engine {
       }
     }
     InvalidateVersions();
+    if (options_.audit != nullptr) {
+      json::array versions;
+      for (const definitions::ProcessVersion& v : d.processes) {
+        versions.push_back(
+            json::object{{"process", v.process_id}, {"version", v.version}, {"new", v.is_new}});
+      }
+      QUIRE_RETURN_IF_ERROR(
+          Execute<bool>(actor,
+                        [name = std::string(source_name), hash = d.hash,
+                         versions = std::move(versions)](Runtime& rt) -> Result<bool> {
+                          rt.Audit("definition.deploy", "deployment/" + hash,
+                                   {{"file", name}, {"processes", versions}});
+                          return true;
+                        }));
+    }
     for (const definitions::ProcessVersion& v : d.processes) {
       if (!v.is_new || !options_.arm_start_events) continue;
       QUIRE_RETURN_IF_ERROR(Execute<bool>(actor, [v](Runtime& rt) -> Result<bool> {
