@@ -4,7 +4,10 @@
 // median and 99th percentile over 2,000 random users — and (b) claim + complete round trips
 // through the embedded asynchronous API, durable, 256 in flight.
 //
-//   task_benchmark [--tasks N] [--users N] [--groups N] [--round-trips N]
+//   task_benchmark [--tasks N] [--users N] [--groups N] [--round-trips N] [--audit on|off]
+//
+// --audit on: every command is recorded in the audit chain (what `quire serve` does), so
+// that the cost of the chain on task operations can be read off two runs.
 //
 // The store lives in $QUIRE_BENCH_DIR (default ./quire-bench-data) and is removed after.
 #include <algorithm>
@@ -19,6 +22,7 @@
 #include <thread>
 
 #include "bench_support.h"
+#include "quire/audit/log.h"
 #include "quire/base/clock.h"
 #include "quire/definitions/repository.h"
 #include "quire/storage/store.h"
@@ -58,7 +62,9 @@ int main(int argc, char** argv) {
   long users = 10'000;
   long groups = 200;
   long round_trips = 50'000;
+  bool audited = false;
   for (int i = 1; i + 1 < argc; i += 2) {
+    if (std::strcmp(argv[i], "--audit") == 0) audited = std::strcmp(argv[i + 1], "on") == 0;
     if (std::strcmp(argv[i], "--tasks") == 0) tasks = std::atol(argv[i + 1]);
     if (std::strcmp(argv[i], "--users") == 0) users = std::atol(argv[i + 1]);
     if (std::strcmp(argv[i], "--groups") == 0) groups = std::atol(argv[i + 1]);
@@ -69,7 +75,17 @@ int main(int argc, char** argv) {
   if (!store) Die("open store", store.error());
   definitions::DefinitionRepository repository(**store);
   workflow::ConnectorRegistry connectors = workflow::ConnectorRegistry::WithBuiltins();
-  auto opened = workflow::Engine::Open(**store, repository, SystemClock::Instance(), connectors);
+  std::unique_ptr<audit::AuditLog> audit_log;
+  workflow::EngineOptions options;
+  if (audited) {
+    auto log = audit::AuditLog::Open(**store, BenchDir());
+    if (!log) Die("open audit log", log.error());
+    audit_log = std::move(*log);
+    options.audit = audit_log.get();
+  }
+  std::printf("audit chain: %s\n", audited ? "on (every command recorded)" : "off");
+  auto opened =
+      workflow::Engine::Open(**store, repository, SystemClock::Instance(), connectors, options);
   if (!opened) Die("open engine", opened.error());
   workflow::Engine& engine = **opened;
 
@@ -251,6 +267,7 @@ int main(int argc, char** argv) {
   std::printf("claim + complete, durable, 256 in flight: %zu round trips, %.0f/s (%ld failed)\n",
               some_tasks.size(), static_cast<double>(some_tasks.size()) / rt_s, failures.load());
   opened->reset();
+  audit_log.reset();
   store->reset();
   std::filesystem::remove_all(BenchDir());
   return failures == 0 ? 0 : 1;

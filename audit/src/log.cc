@@ -58,58 +58,70 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(storage::Store& store,
   log->durable_ = log->tree_.size();
   storage::GroupCommitOptions gc;
   gc.durability = options.durability;
+  gc.stop_after_failure = true;  // a failed entry must not be chained on
   log->writer_ = std::make_unique<storage::GroupCommitWriter>(store, gc);
   return log;
 }
 
 AuditLog::~AuditLog() = default;
 
-std::uint64_t AuditLog::Submit(storage::WriteBatch batch, std::vector<EntryFields> entries,
-                               Timestamp time, Callback done) {
-  std::unique_lock lock(mu_);
+void AuditLog::Submit(storage::WriteBatch batch, std::vector<EntryFields> entries, Timestamp time,
+                      Callback done) {
+  Enqueue(std::move(batch), std::move(entries), time, std::move(done));
+}
+
+std::shared_ptr<std::uint64_t> AuditLog::Enqueue(storage::WriteBatch batch,
+                                                 std::vector<EntryFields> entries, Timestamp time,
+                                                 Callback done) {
   if (failed_) {
-    lock.unlock();
     done(Error::Unavailable(
         "the store failed to write an audited change; no more changes are taken until Quire "
         "is restarted"));
-    return 0;
+    return nullptr;
   }
-  for (EntryFields& f : entries) {
-    Entry e;
-    e.seq = tree_.size() + 1;
-    e.time = time;
-    e.actor = std::move(f.actor);
-    e.action = std::move(f.action);
-    e.object = std::move(f.object);
-    e.details = std::move(f.details);
-    e.prev = last_hash_;
-    const std::string bytes = EntryBytes(e);
-    batch.Put(ColumnFamily::kAudit, EntryKey(e.seq), bytes);
-    tree_.Append(LeafHash(bytes));
-    last_hash_ = Sha256Of(bytes);
-  }
-  const std::uint64_t end = tree_.size();
-  // The writer answers in queue order, so `durable_` only grows. The callback takes no
-  // lock of the log's: the writer may call it at once (when it is stopping) under mu_.
-  writer_->Submit(std::move(batch), [this, end, done = std::move(done)](Result<void> r) mutable {
-    if (r) {
-      durable_.store(end);
-    } else {
-      failed_.store(true);
+  // Where the chain ends once this batch's entries are in: set by `prepare` (on the
+  // writer thread), read by `done` (after it).
+  auto end = std::make_shared<std::uint64_t>(0);
+  auto prepare = [this, entries = std::move(entries), time, end](storage::WriteBatch& b) mutable {
+    std::lock_guard lock(mu_);
+    for (EntryFields& f : entries) {
+      Entry e;
+      e.seq = tree_.size() + 1;
+      e.time = time;
+      e.actor = std::move(f.actor);
+      e.action = std::move(f.action);
+      e.object = std::move(f.object);
+      e.details = std::move(f.details);
+      e.prev = last_hash_;
+      const std::string bytes = EntryBytes(e);
+      b.Put(ColumnFamily::kAudit, EntryKey(e.seq), bytes);
+      tree_.Append(LeafHash(bytes));
+      last_hash_ = Sha256Of(bytes);
     }
-    done(std::move(r));
-  });
-  return entries.empty() ? 0 : end;
+    *end = tree_.size();
+  };
+  // The writer answers in queue order, so `durable_` only grows.
+  writer_->Submit(std::move(batch), std::move(prepare),
+                  [this, end, done = std::move(done)](Result<void> r) mutable {
+                    if (r) {
+                      if (*end != 0) durable_.store(*end);
+                    } else {
+                      failed_.store(true);
+                    }
+                    done(std::move(r));
+                  });
+  return end;
 }
 
 Result<std::uint64_t> AuditLog::Commit(storage::WriteBatch batch, std::vector<EntryFields> entries,
                                        Timestamp time) {
   std::promise<Result<void>> promise;
   auto future = promise.get_future();
-  const std::uint64_t seq = Submit(std::move(batch), std::move(entries), time,
-                                   [&promise](Result<void> r) { promise.set_value(std::move(r)); });
+  const std::shared_ptr<std::uint64_t> end =
+      Enqueue(std::move(batch), std::move(entries), time,
+              [&promise](Result<void> r) { promise.set_value(std::move(r)); });
   QUIRE_RETURN_IF_ERROR(future.get());
-  return seq;
+  return end ? *end : std::uint64_t{0};
 }
 
 Result<std::uint64_t> AuditLog::Append(EntryFields fields, Timestamp time) {

@@ -35,10 +35,14 @@ GroupCommitWriter::~GroupCommitWriter() {
 }
 
 void GroupCommitWriter::Submit(WriteBatch batch, Callback done) {
+  Submit(std::move(batch), Prepare(), std::move(done));
+}
+
+void GroupCommitWriter::Submit(WriteBatch batch, Prepare prepare, Callback done) {
   {
     std::unique_lock lock(mu_);
     if (!stopping_) {
-      queue_.push_back({std::move(batch), std::move(done)});
+      queue_.push_back({std::move(batch), std::move(done), std::move(prepare)});
       lock.unlock();
       wake_.notify_one();
       return;
@@ -81,8 +85,17 @@ void GroupCommitWriter::RunWriter() {
     }
 
     batches.clear();
-    for (const Pending& p : group) batches.push_back(&p.batch);
-    Result<void> outcome = store_.WriteGroup(batches, options_.durability);
+    Result<void> outcome = Ok();
+    if (failure_) {
+      outcome = *failure_;  // an earlier write failed: nothing after it is written
+    } else {
+      for (Pending& p : group) {
+        if (p.prepare) p.prepare(p.batch);
+        batches.push_back(&p.batch);
+      }
+      outcome = store_.WriteGroup(batches, options_.durability);
+      if (!outcome && options_.stop_after_failure) failure_ = outcome.error();
+    }
 
     {
       std::lock_guard lock(mu_);

@@ -334,13 +334,13 @@ Result<TaskRecord> Runtime::ActOnTask(const TaskCommand& c) {
       break;
     }
   }
+  // "task_claimed" → "task.claimed"; the details say what changed (history keeps the rest).
+  Audit("task." + std::string(kind).substr(5), "task/" + std::to_string(t.id), data);
   if (c.action == TaskAction::kClaim || c.action == TaskAction::kEscalate) {
     data["from"] = before.assignee;
     AddTaskFacts(data, t);
   }
   WriteTask(txn_, before, t);
-  // "task_claimed" → "task.claimed"
-  Audit("task." + std::string(kind).substr(5), "task/" + std::to_string(t.id), data);
   TaskHistory(t, kind, std::move(data));
   return t;
 }

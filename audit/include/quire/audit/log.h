@@ -5,11 +5,11 @@
 //   'e' U64(seq)   → the entry's bytes (chain.h); its hash is their SHA-256
 //   'h' U64(size)  → a published head (JSON, signed)
 //
-// Entries are written in the same atomic batch as the change they record: Submit() takes the
-// change's batch, appends the entries to the chain and queues the batch on the log's
-// group-commit writer. Numbering and queueing happen under one lock and the writer applies
-// batches in queue order, so entries reach the store in sequence order: a crash loses a
-// suffix of the chain, never an entry in the middle. Everything that writes audited changes
+// Entries are written in the same atomic batch as the change they record: Submit() queues
+// the change's batch on the log's group-commit writer, whose thread numbers the entries,
+// chains and hashes them and puts them into the batch just before writing it. The writer
+// applies batches in queue order, so entries reach the store in sequence order: a crash
+// loses a suffix of the chain, never an entry in the middle. Everything that writes audited changes
 // (the engine, the DMS) commits through here. Should a write fail, the log refuses further
 // entries until Quire is restarted (the chain in memory may then be ahead of the store).
 //
@@ -68,11 +68,13 @@ class AuditLog {
   ~AuditLog();
 
   using Callback = storage::GroupCommitWriter::Callback;
-  // Appends `entries` (at `time`) to `batch` and queues it; `done` is called once the batch
-  // is durable (or failed). `batch` may hold no entries: it is then only ordered after the
-  // ones before it. Returns the seq of the last entry appended (0 when none).
-  std::uint64_t Submit(storage::WriteBatch batch, std::vector<EntryFields> entries, Timestamp time,
-                       Callback done);
+  // Queues `batch` with `entries` (at `time`); `done` is called once the batch is durable
+  // (or failed). The entries are numbered, chained and put into the batch on the writer's
+  // thread just before it is written, so the caller's thread (the engine's) pays nothing
+  // for the hashing. `entries` may be empty: the batch is then only ordered after the
+  // ones before it.
+  void Submit(storage::WriteBatch batch, std::vector<EntryFields> entries, Timestamp time,
+              Callback done);
   // Submit, and wait until durable.
   Result<std::uint64_t> Commit(storage::WriteBatch batch, std::vector<EntryFields> entries,
                                Timestamp time);
@@ -98,6 +100,11 @@ class AuditLog {
  private:
   AuditLog(storage::Store& store, Signer signer) : store_(store), signer_(std::move(signer)) {}
   Result<Head> HeadOf(std::uint64_t size) const;
+  // Submit; the returned value holds the seq of the batch's last entry once it is written
+  // (0 without entries). Null when refused at once.
+  std::shared_ptr<std::uint64_t> Enqueue(storage::WriteBatch batch,
+                                         std::vector<EntryFields> entries, Timestamp time,
+                                         Callback done);
 
   storage::Store& store_;
   Signer signer_;

@@ -24,6 +24,7 @@
 #include <functional>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -40,6 +41,9 @@ struct GroupCommitOptions {
   std::size_t max_group_bytes = std::size_t{32} << 20;
   // kSync: answer after fdatasync. kNoSync only for tests and bulk loads.
   Durability durability = Durability::kSync;
+  // After a failed write, fail every later batch too without writing it (for writers whose
+  // batches build on each other, such as the audit chain).
+  bool stop_after_failure = false;
 };
 
 struct GroupCommitStats {
@@ -50,6 +54,9 @@ struct GroupCommitStats {
 class GroupCommitWriter {
  public:
   using Callback = std::move_only_function<void(Result<void>)>;
+  // Completes a batch on the writer thread just before its group is written, in
+  // submission order (the audit chain numbers and hashes its entries there).
+  using Prepare = std::move_only_function<void(WriteBatch&)>;
 
   // Starts the writer thread. REQUIRES: `store` outlives this writer.
   explicit GroupCommitWriter(Store& store, const GroupCommitOptions& options = {});
@@ -61,6 +68,8 @@ class GroupCommitWriter {
   // Queues `batch`; `done` is called with the outcome once it is durable (or failed).
   // After the destructor has begun, `done` gets kUnavailable at once.
   void Submit(WriteBatch batch, Callback done);
+  // As Submit, with `prepare` run on the writer thread before the batch is written.
+  void Submit(WriteBatch batch, Prepare prepare, Callback done);
 
   // Queues `batch`; the future is ready once it is durable (or failed).
   std::future<Result<void>> Submit(WriteBatch batch);
@@ -74,6 +83,7 @@ class GroupCommitWriter {
   struct Pending {
     WriteBatch batch;
     Callback done;
+    Prepare prepare;
   };
 
   struct Committed {
@@ -89,9 +99,10 @@ class GroupCommitWriter {
 
   mutable std::mutex mu_;
   std::condition_variable wake_;
-  std::deque<Pending> queue_;  // GUARDED_BY(mu_)
-  bool stopping_ = false;      // GUARDED_BY(mu_)
-  GroupCommitStats stats_;     // GUARDED_BY(mu_)
+  std::deque<Pending> queue_;     // GUARDED_BY(mu_)
+  bool stopping_ = false;         // GUARDED_BY(mu_)
+  GroupCommitStats stats_;        // GUARDED_BY(mu_)
+  std::optional<Error> failure_;  // writer thread only: the failed write (stop_after_failure)
 
   std::mutex done_mu_;
   std::condition_variable done_wake_;
