@@ -112,7 +112,9 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(core_.options.max_header_bytes));
-    parser_->body_limit(core_.options.max_body_bytes);
+    // No body limit while the header is read: a streaming route takes bodies of any size.
+    // The limit is applied once the route is known (OnHeader).
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     stream_.expires_after(core_.options.read_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
@@ -132,6 +134,14 @@ class Session : public std::enable_shared_from_this<Session> {
     const bool streaming = core_.router.IsStreaming(
         header.method() == http::verb::head ? "GET" : std::string(header.method_string()),
         target.substr(0, target.find('?')));
+    if (!streaming) {
+      if (const auto length = parser_->content_length();
+          length && *length > core_.options.max_body_bytes) {
+        OnReadError(http::error::body_limit);
+        return;
+      }
+      parser_->body_limit(core_.options.max_body_bytes);
+    }
     if (beast::iequals(header[http::field::expect], "100-continue")) {
       auto proceed =
           std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);

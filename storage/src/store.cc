@@ -388,6 +388,10 @@ Result<std::optional<std::string>> Store::Get(ColumnFamily cf, std::string_view 
                                               const Snapshot* snapshot) const {
   rocksdb::ReadOptions read;
   if (snapshot != nullptr) read.snapshot = snapshot->snapshot_;
+  // Values of blob-file families (content chunks) carry their own SHA-256, which their
+  // reader checks; RocksDB's CRC32C over the same bytes (the portable, slow one in Debian's
+  // build) cost a sixth of a verified download.
+  if (kColumnFamilies[Index(cf)].blob_files) read.verify_checksums = false;
   std::string value;
   const rocksdb::Status s = impl_->db->Get(read, impl_->handle(cf), ToSlice(key), &value);
   if (s.IsNotFound()) return std::optional<std::string>();

@@ -45,6 +45,35 @@ class HttpServerTest : public ::testing::Test {
       if (!body) return ErrorResponse(body.error());
       return JsonResponse(200, *body);
     });
+    // Streaming: counts and sums the body's bytes as they arrive; sends N bytes back.
+    router.AddStreaming("POST", "/count", [](const Request& r) {
+      std::uint64_t n = 0;
+      std::uint64_t sum = 0;
+      char buf[7919];
+      for (;;) {
+        auto got = r.body_reader->Read(buf, sizeof buf);
+        if (!got) return ErrorResponse(got.error());
+        if (*got == 0) break;
+        n += *got;
+        for (std::size_t i = 0; i < *got; ++i) sum += static_cast<unsigned char>(buf[i]);
+      }
+      return JsonResponse(200, boost::json::object{{"bytes", n}, {"sum", sum}});
+    });
+    router.Add("GET", "/bytes/{n}", [](const Request& r) {
+      const std::uint64_t n = std::stoull(std::string(*r.path_param("n")));
+      Response response;
+      response.content_type = "application/octet-stream";
+      response.stream_length = n;
+      response.stream = [n](BodyWriter& w) -> Result<void> {
+        std::string piece(10'000, 'q');
+        for (std::uint64_t sent = 0; sent < n; sent += piece.size()) {
+          QUIRE_RETURN_IF_ERROR(w.Write(
+              std::string_view(piece).substr(0, std::min<std::uint64_t>(piece.size(), n - sent))));
+        }
+        return Ok();
+      };
+      return response;
+    });
     router.Add("GET", "/slow", [](const Request&) {
       std::this_thread::sleep_for(600ms);
       return JsonResponse(200, boost::json::object{{"slow", true}});
@@ -213,6 +242,40 @@ TEST_F(HttpServerTest, OversizedBodyIs413) {
     ASSERT_TRUE(reply.has_value()) << reply.error().ToString();
     EXPECT_EQ(reply->status, 413);
   }
+}
+
+TEST_F(HttpServerTest, StreamingRoutesTakeAndSendBodiesOfAnySize) {
+  HttpServerOptions options;
+  options.max_body_bytes = 1 << 20;  // applies to ordinary routes only
+  StartServer(options);
+  std::string body(5 << 20, '\0');
+  std::uint64_t sum = 0;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    body[i] = static_cast<char>(i * 31 % 251);
+    sum += static_cast<unsigned char>(body[i]);
+  }
+  auto connection = HttpConnection::Connect(port());
+  ASSERT_TRUE(connection.has_value());
+  ASSERT_TRUE(connection->Send(MakeRequest("POST", "/count", body)));
+  auto counted = connection->ReadReply();
+  ASSERT_TRUE(counted.has_value());
+  ASSERT_EQ(counted->status, 200) << counted->body;
+  EXPECT_EQ(boost::json::parse(counted->body).at("bytes").as_int64(), 5 << 20);
+  EXPECT_EQ(boost::json::parse(counted->body).at("sum").to_number<std::uint64_t>(), sum);
+  // The same connection goes on: a streamed response of 3 MB.
+  ASSERT_TRUE(connection->Send(MakeRequest("GET", "/bytes/3000001")));
+  auto streamed = connection->ReadReply();
+  ASSERT_TRUE(streamed.has_value());
+  EXPECT_EQ(streamed->status, 200);
+  EXPECT_EQ(streamed->body.size(), 3'000'001u);
+  EXPECT_EQ(streamed->body.find_first_not_of('q'), std::string::npos);
+  // An ordinary route still refuses a body over the limit, on the header alone.
+  auto other = HttpConnection::Connect(port());
+  ASSERT_TRUE(other.has_value());
+  ASSERT_TRUE(other->Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5242880\r\n\r\n"));
+  auto refused = other->ReadReply();
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 413);
 }
 
 TEST_F(HttpServerTest, OversizedHeaderIs431) {

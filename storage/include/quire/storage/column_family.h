@@ -29,7 +29,9 @@ enum class ColumnFamily : std::uint8_t {
 struct ColumnFamilyInfo {
   ColumnFamily id;
   std::string_view name;  // stored: never rename
-  bool blob_files;        // keep large values in blob files, out of the LSM tree
+  // Keep large values in blob files, out of the LSM tree. Such values must carry their own
+  // digest, checked by whoever reads them: Store::Get skips RocksDB's checksums for them.
+  bool blob_files;
 };
 
 inline constexpr std::array<ColumnFamilyInfo, 13> kColumnFamilies = {{
