@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "quire/audit/log.h"
 #include "quire/base/clock.h"
 #include "quire/definitions/iso8601.h"
 #include "quire/definitions/repository.h"
@@ -79,7 +80,14 @@ int RunDeploy(const std::vector<std::string>& args) {
   }
   definitions::DefinitionRepository repository(**store);
   workflow::ConnectorRegistry connectors = workflow::ConnectorRegistry::WithBuiltins();
+  // What a person does from the command line lands in the audit chain too.
+  auto audit_log = audit::AuditLog::Open(**store, data_dir);
+  if (!audit_log) {
+    std::cerr << "quire deploy: " << audit_log.error().message() << "\n";
+    return kExitFailure;
+  }
   workflow::EngineOptions options;
+  options.audit = audit_log->get();
   options.run_jobs = false;  // jobs run when 'quire serve' runs
   auto engine =
       workflow::Engine::Open(**store, repository, SystemClock::Instance(), connectors, options);

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "quire/audit/log.h"
 #include "quire/base/clock.h"
 #include "quire/definitions/iso8601.h"
 #include "quire/definitions/repository.h"
@@ -77,7 +78,14 @@ int RunIncidents(const std::vector<std::string>& args) {
   }
   definitions::DefinitionRepository repository(**store);
   workflow::ConnectorRegistry connectors = workflow::ConnectorRegistry::WithBuiltins();
+  // What a person does from the command line lands in the audit chain too.
+  auto audit_log = audit::AuditLog::Open(**store, data_dir);
+  if (!audit_log) {
+    std::cerr << "quire incidents: " << audit_log.error().message() << "\n";
+    return kExitFailure;
+  }
   workflow::EngineOptions options;
+  options.audit = audit_log->get();
   options.run_jobs = false;  // a retried job runs when 'quire serve' next runs
   auto engine =
       workflow::Engine::Open(**store, repository, SystemClock::Instance(), connectors, options);

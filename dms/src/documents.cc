@@ -931,9 +931,8 @@ Result<void> DocumentStore::MarkIndexed(const std::vector<Change>& seen) {
   }
   if (batch.empty()) return Ok();
   // Not audited (nothing a person did), but ordered with the audited writes.
-  return audit_.Commit(std::move(batch), {}, clock_.Now()).has_value()
-             ? Result<void>(Ok())
-             : Result<void>(Error::Unavailable("the search index marks could not be written"));
+  QUIRE_RETURN_IF_ERROR(audit_.Commit(std::move(batch), {}, clock_.Now()));
+  return Ok();
 }
 
 }  // namespace quire::dms

@@ -221,6 +221,57 @@ TEST(DocumentsServerTest, UploadDownloadLockSearchRetainAndAudit) {
   EXPECT_THAT(exported->body, ::testing::Not(HasSubstr("\"actor\":\"ben\"")));
 }
 
+TEST(DocumentsServerTest, TheAttachConnectorCreatesAndLinksDocumentsFromAProcess) {
+  TempDir dir;
+  Server server(dir.Sub("data").string());
+  ASSERT_NE(server.port, 0);
+  const std::uint16_t port = server.port;
+  ASSERT_EQ(Call(port, "PUT", "/api/document-types/letter", R"({"fields":[]})")->status, 200);
+  const std::string process = R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
+      xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="urn:t">
+    <process id="welcome" isExecutable="true">
+      <startEvent id="s"/>
+      <serviceTask id="write"><extensionElements><zeebe:taskDefinition type="dms.attach"/>
+        <zeebe:ioMapping>
+          <zeebe:input source="=&quot;Welcome letter&quot;" target="title"/>
+          <zeebe:input source="=&quot;letter&quot;" target="type"/>
+          <zeebe:input source="=&quot;Dear &quot; + name" target="content"/>
+          <zeebe:input source="=&quot;customer&quot;" target="linkKind"/>
+          <zeebe:input source="=customerId" target="linkId"/>
+        </zeebe:ioMapping></extensionElements></serviceTask>
+      <userTask id="check"/>
+      <endEvent id="e"/>
+      <sequenceFlow id="f1" sourceRef="s" targetRef="write"/>
+      <sequenceFlow id="f2" sourceRef="write" targetRef="check"/>
+      <sequenceFlow id="f3" sourceRef="check" targetRef="e"/>
+    </process></definitions>)";
+  ASSERT_EQ(Call(port, "POST", "/api/deployments?name=welcome.bpmn", process)->status, 201);
+  auto started = Call(port, "POST", "/api/processes/welcome/instances",
+                      R"({"variables": {"name": "Ada", "customerId": "c-9"}})");
+  ASSERT_TRUE(started);
+  ASSERT_EQ(started->status, 201) << started->body;
+  const std::string instance = Str(json::parse(started->body), "id");
+  std::string found;
+  for (int i = 0; i < 200; ++i) {
+    auto page = Call(port, "GET", "/api/documents?link=instance:" + instance);
+    if (page && page->status == 200 &&
+        !json::parse(page->body).at("documents").as_array().empty()) {
+      found = page->body;
+      break;
+    }
+    std::this_thread::sleep_for(25ms);
+  }
+  ASSERT_FALSE(found.empty()) << "no document linked to instance " << instance;
+  const json::value doc = json::parse(found).at("documents").at(0);
+  EXPECT_EQ(Str(doc, "title"), "Welcome letter");
+  EXPECT_THAT(found, HasSubstr(R"({"kind":"customer","id":"c-9"})"));
+  EXPECT_EQ(Call(port, "GET", "/api/documents/" + Str(doc, "id") + "/content")->body, "Dear Ada");
+  // The document id came back as a process variable.
+  auto info = Call(port, "GET", "/api/instances/" + instance);
+  ASSERT_TRUE(info);
+  EXPECT_THAT(info->body, HasSubstr(R"("documentId":")" + Str(doc, "id") + "\""));
+}
+
 TEST(DocumentsServerTest, SigkillDuringUploadsAndCheckinsLosesNothingAcknowledged) {
   TempDir dir;
   const std::string data = dir.Sub("data").string();

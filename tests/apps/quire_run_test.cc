@@ -2,6 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
@@ -346,6 +347,58 @@ TEST(QuireTasksTest, SearchCountBulkAndDeployedForms) {
             2);
   const CliRun form = RunQuire({"tasks", "form", tasks[0], "--data-dir", data});
   EXPECT_THAT(form.out, HasSubstr(R"("name":"qualified")"));
+}
+
+TEST(QuireDocTest, PutCheckOutCheckInGetLinkSearch) {
+  TempDir dir;
+  const std::string data = dir.Sub("data").string();
+  const std::string type = dir.Sub("note.json").string();
+  const std::string first = dir.Sub("first.txt").string();
+  const std::string second = dir.Sub("second.txt").string();
+  const std::string out = dir.Sub("out.txt").string();
+  std::ofstream(type) << R"({"id": "note", "fields": [{"name": "topic", "type": "string"}]})";
+  std::ofstream(first) << "hello turbine world";
+  std::ofstream(second) << "second version";
+  ASSERT_EQ(RunQuire({"doc", "type", "put", type, "--as", "admin", "--data-dir", data}).code(), 0);
+  const CliRun put = RunQuire({"doc", "put", first, "--type", "note", "--meta", "topic=pumps",
+                               "--as", "anna", "--data-dir", data});
+  ASSERT_EQ(put.code(), 0) << put.err;
+  EXPECT_THAT(put.out, HasSubstr(R"("id":"1")"));
+  EXPECT_THAT(put.out, HasSubstr(R"("mediaType":"text/plain")"));
+  const CliRun bad = RunQuire({"doc", "put", first, "--type", "note", "--meta", "colour=red",
+                               "--as", "anna", "--data-dir", data});
+  EXPECT_EQ(bad.code(), 1);
+  EXPECT_THAT(bad.err, HasSubstr("metadata.colour: not a field of document type 'note'"));
+  ASSERT_EQ(RunQuire({"doc", "checkout", "1", "--as", "anna", "--data-dir", data}).code(), 0);
+  const CliRun refused =
+      RunQuire({"doc", "checkin", "1", second, "--as", "ben", "--data-dir", data});
+  EXPECT_EQ(refused.code(), 1);
+  EXPECT_THAT(refused.err, HasSubstr("checked out by anna since"));
+  ASSERT_EQ(RunQuire({"doc", "checkin", "1", second, "--as", "anna", "--data-dir", data}).code(),
+            0);
+  const CliRun versions = RunQuire({"doc", "versions", "1", "--data-dir", data});
+  EXPECT_EQ(std::count(versions.out.begin(), versions.out.end(), '\n'), 2);
+  ASSERT_EQ(RunQuire({"doc", "get", "1", "--version", "1", "--out", out, "--as", "anna",
+                      "--data-dir", data})
+                .code(),
+            0);
+  std::ifstream got(out);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(got), {}), "hello turbine world");
+  ASSERT_EQ(
+      RunQuire({"doc", "link", "1", "customer:c-7", "--as", "anna", "--data-dir", data}).code(), 0);
+  EXPECT_THAT(RunQuire({"doc", "search", "--link", "customer:c-7", "--data-dir", data}).out,
+              HasSubstr(R"("id":"1")"));
+  EXPECT_THAT(RunQuire({"doc", "search", "--meta", "topic=pumps", "--data-dir", data}).out,
+              HasSubstr(R"("id":"1")"));
+  // The content search sees the latest version.
+  EXPECT_THAT(RunQuire({"doc", "search", "--text", "second", "--data-dir", data}).out,
+              HasSubstr(R"("id":"1")"));
+  EXPECT_EQ(RunQuire({"doc", "search", "--text", "turbine", "--data-dir", data}).out, "");
+  const CliRun exported = RunQuire({"audit", "export", "--data-dir", data});
+  for (const char* action : {"document.create", "document.checkout", "document.checkin",
+                             "document.read", "document.link"}) {
+    EXPECT_THAT(exported.out, HasSubstr(action));
+  }
 }
 
 TEST(QuireAuditTest, ExportHeadProofAndOfflineVerification) {
