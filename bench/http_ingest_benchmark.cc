@@ -116,6 +116,20 @@ int main(int argc, char** argv) {
   if (auto r = docs.PutType(*type, "bench"); !r) Die("type", r.error());
   server::Router router;
   server::AddDocumentRoutes(router, docs, nullptr);
+  // The HTTP path alone: the body read and dropped.
+  router.AddStreaming("POST", "/discard", [](const server::Request& request) {
+    std::string piece(512 << 10, '\0');
+    std::uint64_t n = 0;
+    for (;;) {
+      auto got = request.body_reader->Read(piece.data(), piece.size());
+      if (!got || *got == 0) break;
+      n += *got;
+    }
+    server::Response response;
+    response.status = 201;
+    response.body = std::to_string(n);
+    return response;
+  });
   server::HttpServerOptions options;
   options.port = 0;
   options.read_timeout = std::chrono::seconds(120);
@@ -124,6 +138,23 @@ int main(int argc, char** argv) {
   if (auto r = http.Start(); !r) Die("start", r.error());
 
   const int fd = Connect(http.port());
+  {
+    const std::string head =
+        "POST /discard HTTP/1.1\r\nHost: bench\r\nContent-Length: " + std::to_string(bytes) +
+        "\r\n\r\n";
+    const auto d0 = Steady::now();
+    SendAll(fd, head.data(), head.size());
+    for (std::uint64_t off = 0; off < bytes; off += 1 << 20) {
+      SendAll(fd, data.data() + off,
+              static_cast<std::size_t>(std::min<std::uint64_t>(1 << 20, bytes - off)));
+    }
+    std::uint64_t answered = 0;
+    ReadResponse(fd, answered);
+    const double s = std::chrono::duration<double>(Steady::now() - d0).count();
+    std::printf(
+        "HTTP upload of %llu MiB, body read and dropped (the HTTP path alone): %.0f MiB/s\n",
+        static_cast<unsigned long long>(mib), static_cast<double>(mib) / s);
+  }
   const std::string head =
       "POST /api/documents?title=big&type=scan HTTP/1.1\r\nHost: bench\r\n"
       "X-Quire-User: bench\r\nContent-Type: application/octet-stream\r\n"

@@ -262,6 +262,18 @@ TEST_F(HttpServerTest, StreamingRoutesTakeAndSendBodiesOfAnySize) {
   ASSERT_EQ(counted->status, 200) << counted->body;
   EXPECT_EQ(boost::json::parse(counted->body).at("bytes").as_int64(), 5 << 20);
   EXPECT_EQ(boost::json::parse(counted->body).at("sum").to_number<std::uint64_t>(), sum);
+  // A chunked body is decoded on the way.
+  std::string chunked;
+  for (int i = 0; i < 300; ++i) chunked += "2710\r\n" + std::string(10'000, 'z') + "\r\n";
+  chunked += "0\r\n\r\n";
+  ASSERT_TRUE(connection->Send(
+      "POST /count HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked));
+  auto decoded = connection->ReadReply();
+  ASSERT_TRUE(decoded.has_value());
+  ASSERT_EQ(decoded->status, 200) << decoded->body;
+  EXPECT_EQ(boost::json::parse(decoded->body).at("bytes").as_int64(), 3'000'000);
+  EXPECT_EQ(boost::json::parse(decoded->body).at("sum").to_number<std::uint64_t>(),
+            3'000'000u * 'z');
   // The same connection goes on: a streamed response of 3 MB.
   ASSERT_TRUE(connection->Send(MakeRequest("GET", "/bytes/3000001")));
   auto streamed = connection->ReadReply();
