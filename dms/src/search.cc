@@ -123,11 +123,21 @@ class CappedSink final : public ByteSink {
 
 struct DocumentSearch::Impl {
   DocumentStore& documents;
-  std::mutex mu;  // Xapian objects are not thread-safe
+  // Xapian objects are not thread-safe: the writer (indexing) and the reader (queries)
+  // each have their own lock, so a query never waits for an index batch to be built.
+  std::mutex mu;
   Xapian::WritableDatabase db;
+  std::mutex read_mu;
+  Xapian::Database reader;  // GUARDED_BY(read_mu): reopened to see the last commit
 
-  Impl(DocumentStore& d, Xapian::WritableDatabase database)
-      : documents(d), db(std::move(database)) {}
+  Impl(DocumentStore& d, Xapian::WritableDatabase database, Xapian::Database read)
+      : documents(d), db(std::move(database)), reader(std::move(read)) {}
+
+  // The value slot of `field` as the reader sees it; BAD_VALUENO when none was assigned.
+  Xapian::valueno ReadSlot(const std::string& field) {
+    const std::string known = reader.get_metadata("slot:" + field);
+    return known.empty() ? Xapian::BAD_VALUENO : static_cast<Xapian::valueno>(std::stoul(known));
+  }
 
   // The value slot of a number or date field; assigned on first use.
   Xapian::valueno Slot(const std::string& field, bool assign) {
@@ -199,8 +209,10 @@ Result<std::unique_ptr<DocumentSearch>> DocumentSearch::Open(DocumentStore& docu
                                                              const std::filesystem::path& dir) {
   try {
     Xapian::WritableDatabase db(dir.string(), Xapian::DB_CREATE_OR_OPEN);
+    db.commit();  // a new database must exist on disk before a reader opens it
+    Xapian::Database reader(dir.string());
     return std::unique_ptr<DocumentSearch>(
-        new DocumentSearch(std::make_unique<Impl>(documents, std::move(db))));
+        new DocumentSearch(std::make_unique<Impl>(documents, std::move(db), std::move(reader))));
   } catch (const Xapian::Error& e) {
     return Error::Unavailable("cannot open the search index in " + dir.string() + ": " +
                               e.get_description() +
@@ -288,9 +300,9 @@ Result<void> DocumentSearch::WaitIndexed() {
 }
 
 Result<SearchResult> DocumentSearch::Search(const DocumentQuery& q) {
-  std::lock_guard lock(impl_->mu);
+  std::lock_guard lock(impl_->read_mu);
   try {
-    impl_->db.reopen();
+    impl_->reader.reopen();
     std::vector<Xapian::Query> filters;
     if (!q.type.empty()) filters.emplace_back("XT" + q.type);
     for (const Link& l : q.links) filters.emplace_back("XL" + l.kind + ":" + l.id);
@@ -313,7 +325,7 @@ Result<SearchResult> DocumentSearch::Search(const DocumentQuery& q) {
         return Error::InvalidArgument("meta." + c.field + "." + c.op + ": '" + c.value +
                                       "' is neither a number nor a date (YYYY-MM-DD)");
       }
-      const Xapian::valueno slot = impl_->Slot(c.field, false);
+      const Xapian::valueno slot = impl_->ReadSlot(c.field);
       if (slot == Xapian::BAD_VALUENO) {
         // No document has a number or date in that field: nothing matches.
         filters.emplace_back(Xapian::Query::MatchNothing);
@@ -339,7 +351,7 @@ Result<SearchResult> DocumentSearch::Search(const DocumentQuery& q) {
     Xapian::Query query = Xapian::Query::MatchAll;
     if (!q.text.empty()) {
       Xapian::QueryParser parser;
-      parser.set_database(impl_->db);
+      parser.set_database(impl_->reader);
       parser.set_default_op(Xapian::Query::OP_AND);
       try {
         query = parser.parse_query(
@@ -354,7 +366,7 @@ Result<SearchResult> DocumentSearch::Search(const DocumentQuery& q) {
       query = Xapian::Query(Xapian::Query::OP_FILTER, query,
                             Xapian::Query(Xapian::Query::OP_AND, filters.begin(), filters.end()));
     }
-    Xapian::Enquire enquire(impl_->db);
+    Xapian::Enquire enquire(impl_->reader);
     enquire.set_query(query);
     if (q.text.empty()) {
       enquire.set_weighting_scheme(Xapian::BoolWeight());

@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "quire/dms/media_type.h"
@@ -352,6 +354,41 @@ TEST_F(DocumentsTest, DamagedContentIsReportedWithTheDocumentAndVersion) {
   // Only chunks that matched their digest went out: never a wrong byte.
   EXPECT_LT(sink.data.size(), data.size());
   EXPECT_EQ(sink.data, data.substr(0, sink.data.size()));
+}
+
+TEST_F(DocumentsTest, AChunkDamagedOnDiskIsDetectedOnRead) {
+  DeclareTypes();
+  const std::string data = testing::RandomBytes(2 << 20, 9);
+  auto d = Create(data);
+  ASSERT_TRUE(d);
+  ASSERT_THAT(store_->Flush(), IsOk());  // the chunks into blob files
+  docs_.reset();
+  contents_.reset();
+  audit_.reset();
+  store_.reset();
+  // Flip bytes in the middle of every blob file, as a failing disk would.
+  std::size_t damaged = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path() / "data")) {
+    if (entry.path().extension() != ".blob") continue;
+    std::fstream f(entry.path(), std::ios::in | std::ios::out | std::ios::binary);
+    const auto size = std::filesystem::file_size(entry.path());
+    for (const double at : {0.3, 0.5, 0.7}) {
+      f.seekg(static_cast<std::streamoff>(static_cast<double>(size) * at));
+      char c = 0;
+      f.read(&c, 1);
+      f.seekp(static_cast<std::streamoff>(static_cast<double>(size) * at));
+      c = static_cast<char>(c ^ 0x5A);
+      f.write(&c, 1);
+    }
+    ++damaged;
+  }
+  ASSERT_GT(damaged, 0u) << "no blob file to damage";
+  Open();
+  StringSink sink;
+  auto r = docs_->Read(d->id, std::nullopt, "anna", sink);
+  ASSERT_THAT(r, HasError(ErrorCode::kCorruption));
+  EXPECT_THAT(r.error().message(), HasSubstr("document 1 version 1 cannot be read"));
+  EXPECT_EQ(sink.data, data.substr(0, sink.data.size()));  // nothing wrong went out
 }
 
 TEST_F(DocumentsTest, ChangesAreQueuedForTheSearchIndex) {
