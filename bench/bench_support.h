@@ -1,8 +1,10 @@
 // What Quire's benchmark programs share: where their store lives, and how they give up.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <string>
 
@@ -14,6 +16,20 @@ namespace quire::bench {
 inline std::filesystem::path BenchDir() {
   const char* dir = std::getenv("QUIRE_BENCH_DIR");
   return dir != nullptr && *dir != '\0' ? dir : "quire-bench-data";
+}
+
+// Fills `out` with pseudo-random bytes (xorshift64*, a few GB/s): content that neither
+// compresses nor deduplicates. `state` carries on from call to call.
+inline void FillRandom(char* out, std::size_t n, std::uint64_t& state) {
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    state ^= state >> 12;
+    state ^= state << 25;
+    state ^= state >> 27;
+    const std::uint64_t v = state * 0x2545F4914F6CDD1DULL;
+    std::memcpy(out + i, &v, 8);
+  }
+  for (; i < n; ++i) out[i] = static_cast<char>(i);
 }
 
 [[noreturn]] inline void Die(const std::string& what, const Error& e) {

@@ -30,15 +30,7 @@ class RandomSource final : public dms::ByteSource {
   explicit RandomSource(std::uint64_t bytes) : left_(bytes) {}
   Result<std::size_t> Read(char* buffer, std::size_t size) override {
     const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(size, left_));
-    std::size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-      state_ ^= state_ >> 12;
-      state_ ^= state_ << 25;
-      state_ ^= state_ >> 27;
-      const std::uint64_t v = state_ * 0x2545F4914F6CDD1DULL;
-      std::memcpy(buffer + i, &v, 8);
-    }
-    for (; i < n; ++i) buffer[i] = static_cast<char>(i);
+    bench::FillRandom(buffer, n, state_);
     left_ -= n;
     return n;
   }

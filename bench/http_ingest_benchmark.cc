@@ -97,13 +97,7 @@ int main(int argc, char** argv) {
   const std::uint64_t bytes = mib << 20;
   std::string data(bytes, '\0');
   std::uint64_t state = 0x9E3779B97F4A7C15ULL;
-  for (std::size_t i = 0; i + 8 <= data.size(); i += 8) {
-    state ^= state >> 12;
-    state ^= state << 25;
-    state ^= state >> 27;
-    const std::uint64_t v = state * 0x2545F4914F6CDD1DULL;
-    std::memcpy(data.data() + i, &v, 8);
-  }
+  bench::FillRandom(data.data(), data.size(), state);
 
   std::filesystem::remove_all(BenchDir());
   auto store = storage::Store::Open(BenchDir());

@@ -527,25 +527,27 @@ Result<DocumentInfo> DocumentStore::Create(const NewDocument& doc, ByteSource& c
   return d;
 }
 
-Result<DocumentInfo> DocumentStore::AddVersion(DocumentId id, ByteSource& content,
-                                               const std::string& actor,
-                                               const std::string& comment) {
+Result<DocumentInfo> DocumentStore::NewVersion(
+    DocumentId id, ByteSource& content, const std::string& actor, const std::string& comment,
+    const char* action, const std::function<Result<void>(const DocumentInfo&)>& allowed,
+    bool release_lock) {
   {
     // Refuse before reading a large body when the answer is already no.
     QUIRE_ASSIGN_OR_RETURN(DocumentInfo d, LoadLive(id));
-    QUIRE_RETURN_IF_ERROR(CheckNotLockedByOther(d, actor));
+    QUIRE_RETURN_IF_ERROR(allowed(d));
   }
   std::string media_type;
   QUIRE_ASSIGN_OR_RETURN(Ingested in, Ingest(content, media_type));
   std::lock_guard lock(mu_);
   QUIRE_ASSIGN_OR_RETURN(DocumentInfo d, LoadLive(id));
-  QUIRE_RETURN_IF_ERROR(CheckNotLockedByOther(d, actor));
+  QUIRE_RETURN_IF_ERROR(allowed(d));  // again: it may have changed during the upload
   storage::WriteBatch batch;
   PutVersion(batch, d,
              {0, in.info.digest, in.info.size, media_type, actor, clock_.Now(), comment, 0});
+  if (release_lock) d.lock.reset();
   std::vector<audit::EntryFields> entries;
   entries.push_back({actor,
-                     "document.version",
+                     action,
                      Object(id),
                      {{"version", d.versions},
                       {"contentHash", in.info.hex()},
@@ -554,6 +556,15 @@ Result<DocumentInfo> DocumentStore::AddVersion(DocumentId id, ByteSource& conten
                       {"comment", comment}}});
   QUIRE_RETURN_IF_ERROR(Commit(std::move(batch), d, std::move(entries)));
   return d;
+}
+
+Result<DocumentInfo> DocumentStore::AddVersion(DocumentId id, ByteSource& content,
+                                               const std::string& actor,
+                                               const std::string& comment) {
+  return NewVersion(
+      id, content, actor, comment, "document.version",
+      [&](const DocumentInfo& d) { return CheckNotLockedByOther(d, actor); },
+      /*release_lock=*/false);
 }
 
 Result<DocumentInfo> DocumentStore::Restore(DocumentId id, std::uint32_t number,
@@ -677,30 +688,8 @@ Result<DocumentInfo> DocumentStore::CheckIn(DocumentId id, ByteSource& content,
     }
     return Ok();
   };
-  {
-    QUIRE_ASSIGN_OR_RETURN(DocumentInfo d, LoadLive(id));
-    QUIRE_RETURN_IF_ERROR(holds(d));
-  }
-  std::string media_type;
-  QUIRE_ASSIGN_OR_RETURN(Ingested in, Ingest(content, media_type));
-  std::lock_guard lock(mu_);
-  QUIRE_ASSIGN_OR_RETURN(DocumentInfo d, LoadLive(id));
-  QUIRE_RETURN_IF_ERROR(holds(d));
-  storage::WriteBatch batch;
-  PutVersion(batch, d,
-             {0, in.info.digest, in.info.size, media_type, actor, clock_.Now(), comment, 0});
-  d.lock.reset();
-  std::vector<audit::EntryFields> entries;
-  entries.push_back({actor,
-                     "document.checkin",
-                     Object(id),
-                     {{"version", d.versions},
-                      {"contentHash", in.info.hex()},
-                      {"size", in.info.size},
-                      {"mediaType", media_type},
-                      {"comment", comment}}});
-  QUIRE_RETURN_IF_ERROR(Commit(std::move(batch), d, std::move(entries)));
-  return d;
+  return NewVersion(id, content, actor, comment, "document.checkin", holds,
+                    /*release_lock=*/true);
 }
 
 Result<DocumentInfo> DocumentStore::CancelCheckOut(DocumentId id, const std::string& actor) {

@@ -110,15 +110,6 @@ Result<std::string> PdfText(const std::string& bytes) {
   return out;
 }
 
-class CappedSink final : public ByteSink {
- public:
-  Result<void> Write(std::string_view bytes) override {
-    data.append(bytes);
-    return Ok();
-  }
-  std::string data;
-};
-
 }  // namespace
 
 struct DocumentSearch::Impl {
@@ -159,7 +150,7 @@ struct DocumentSearch::Impl {
     const bool pdf = type == "application/pdf";
     if (!text && !pdf) return "";
     if (pdf && d.latest->size > kMaxPdfBytes) return "";
-    CappedSink sink;
+    StringSink sink;
     const std::uint64_t length = pdf ? d.latest->size : std::min(d.latest->size, kMaxText);
     if (auto r = documents.contents().Get(d.latest->content, sink, 0, length); !r) {
       std::cerr << "quire: search: cannot read document " << d.id << ": " << r.error().message()

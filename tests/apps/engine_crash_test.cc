@@ -13,12 +13,12 @@
 #include <map>
 #include <mutex>
 #include <random>
-#include <regex>
 #include <set>
 #include <thread>
 
 #include "quire/testing/child_process.h"
 #include "quire/testing/http_client.h"
+#include "quire/testing/quire_server.h"
 #include "quire/testing/temp_dir.h"
 
 namespace quire {
@@ -42,20 +42,8 @@ const char* kProcess =
   </process>
 </definitions>)";
 
-struct Server {
-  std::optional<ChildProcess> child;
-  std::uint16_t port = 0;
-
-  explicit Server(const std::string& data) {
-    auto c = ChildProcess::Spawn(QUIRE_BINARY, {"serve", "--data-dir", data, "--port", "0"});
-    EXPECT_TRUE(c.has_value());
-    child.emplace(std::move(*c));
-    const auto line = child->WaitForLine("listening on", 60s);
-    std::smatch m;
-    if (line && std::regex_search(*line, m, std::regex(R"(http://[^ ]+:(\d+))"))) {
-      port = static_cast<std::uint16_t>(std::stoi(m[1]));
-    }
-  }
+struct Server : quire::testing::QuireServer {
+  explicit Server(const std::string& data) : QuireServer(QUIRE_BINARY, data) {}
 };
 
 // One request with an acting user (task operations need one).

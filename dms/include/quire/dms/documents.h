@@ -224,6 +224,11 @@ class DocumentStore {
   // Refuses a change by `actor` while someone else holds the check-out.
   Result<void> CheckNotLockedByOther(const DocumentInfo& d, const std::string& actor) const;
   Result<Ingested> Ingest(ByteSource& content, std::string& media_type);
+  // A version from `content`, if `allowed` (checked before the upload and again after it).
+  Result<DocumentInfo> NewVersion(DocumentId id, ByteSource& content, const std::string& actor,
+                                  const std::string& comment, const char* action,
+                                  const std::function<Result<void>(const DocumentInfo&)>& allowed,
+                                  bool release_lock);
   // Writes the document (and what `batch` holds) with `entries`, under `mu_`.
   Result<void> Commit(storage::WriteBatch batch, DocumentInfo& d,
                       std::vector<audit::EntryFields> entries);
