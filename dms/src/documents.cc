@@ -351,12 +351,16 @@ Result<DocumentInfo> DocumentStore::LoadLive(DocumentId id) const {
 
 Result<DocumentInfo> DocumentStore::Get(DocumentId id, const std::string& actor) {
   QUIRE_ASSIGN_OR_RETURN(DocumentInfo d, Load(id));
-  if (!actor.empty()) {
-    std::vector<audit::EntryFields> entries;
-    entries.push_back({actor, "document.view", Object(id), {}});
-    QUIRE_RETURN_IF_ERROR(audit_.Commit(storage::WriteBatch(), std::move(entries), clock_.Now()));
-  }
+  if (!actor.empty()) QUIRE_RETURN_IF_ERROR(RecordView(id, actor, "document"));
   return d;
+}
+
+Result<void> DocumentStore::RecordView(DocumentId id, const std::string& actor,
+                                       std::string_view what) {
+  std::vector<audit::EntryFields> entries;
+  entries.push_back({actor, "document.view", Object(id), {{"what", what}}});
+  QUIRE_RETURN_IF_ERROR(audit_.Commit(storage::WriteBatch(), std::move(entries), clock_.Now()));
+  return Ok();
 }
 
 Result<std::vector<VersionInfo>> DocumentStore::Versions(DocumentId id) const {

@@ -538,6 +538,9 @@ void AddDocumentRoutes(Router& router, dms::DocumentStore& docs, dms::DocumentSe
     if (!id) return ErrorResponse(id.error());
     auto versions = docs.Versions(*id);
     if (!versions) return ErrorResponse(versions.error());
+    if (auto r = docs.RecordView(*id, Actor(request), "versions"); !r) {
+      return ErrorResponse(r.error());
+    }
     json::array out;
     for (const auto& v : *versions) out.push_back(v.ToJson());
     return JsonResponse(200, json::object{{"versions", std::move(out)}});
@@ -565,6 +568,9 @@ void AddDocumentRoutes(Router& router, dms::DocumentStore& docs, dms::DocumentSe
     if (!id) return ErrorResponse(id.error());
     auto versions = docs.MetadataVersions(*id);
     if (!versions) return ErrorResponse(versions.error());
+    if (auto r = docs.RecordView(*id, Actor(request), "metadata versions"); !r) {
+      return ErrorResponse(r.error());
+    }
     json::array out;
     for (const auto& v : *versions) out.push_back(v.ToJson());
     return JsonResponse(200, json::object{{"versions", std::move(out)}});

@@ -201,8 +201,8 @@ TEST(DocumentsServerTest, UploadDownloadLockSearchRetainAndAudit) {
   auto exported = Call(port, "GET", "/api/audit/export");
   ASSERT_TRUE(exported);
   for (const char* action :
-       {"\"document.create\"", "\"document.read\"", "\"document.checkout\"", "\"document.checkin\"",
-        "\"document.link\"", "\"process.start\"", "\"task.complete\""}) {
+       {"\"document.create\"", "\"document.read\"", "\"document.view\"", "\"document.checkout\"",
+        "\"document.checkin\"", "\"document.link\"", "\"process.start\"", "\"task.complete\""}) {
     EXPECT_THAT(exported->body, HasSubstr(action));
   }
   // Refusals changed nothing, so they left nothing in the chain.

@@ -146,6 +146,9 @@ class DocumentStore {
   // The document with its latest version (a tombstone once deleted). `actor` non-empty:
   // the read is recorded. Errors: kNotFound.
   Result<DocumentInfo> Get(DocumentId id, const std::string& actor = "");
+  // Records that `actor` looked at `what` of the document ("versions", "metadata
+  // versions", ...): what is seen of a document is audited, not only its content.
+  Result<void> RecordView(DocumentId id, const std::string& actor, std::string_view what);
   Result<std::vector<VersionInfo>> Versions(DocumentId id) const;
   // Version `number` (the latest when absent). Errors: kNotFound.
   Result<VersionInfo> Version(DocumentId id, std::optional<std::uint32_t> number) const;
