@@ -95,6 +95,12 @@ TEST(DocumentsServerTest, UploadDownloadLockSearchRetainAndAudit) {
   const std::string id = Str(doc, "id");
   const std::string hash = Str(doc.at("latest"), "contentHash");
 
+  // Found by its link the moment the upload is acknowledged (no waiting for the index).
+  auto linked = Call(port, "GET", "/api/documents?link=customer:c-1");
+  ASSERT_TRUE(linked);
+  ASSERT_EQ(linked->status, 200) << linked->body;
+  EXPECT_EQ(Str(json::parse(linked->body).at("documents").at(0), "id"), id);
+
   // A bad upload loses nothing and says what is wrong, per field.
   auto bad = Call(port, "POST", "/api/documents?title=X&type=contract&metadata=%7B%7D", "abc");
   ASSERT_TRUE(bad);
