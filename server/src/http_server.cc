@@ -192,9 +192,13 @@ class Session : public std::enable_shared_from_this<Session> {
     net::post(core_.handlers, [self = shared_from_this(), request = std::move(request), keep_alive,
                                version, head,
                                guard = net::make_work_guard(stream_.get_executor())]() mutable {
-      SocketBodyReader reader(*self);
-      request.body_reader = &reader;
-      Response response = self->core_.router.Dispatch(request);
+      Response response;
+      {
+        // Gone (its read ahead finished or cancelled) before the answer is written.
+        SocketBodyReader reader(*self);
+        request.body_reader = &reader;
+        response = self->core_.router.Dispatch(request);
+      }
       // A body the handler did not read to its end cannot be followed by another request.
       const bool complete = self->BodyDone();
       if (response.stream) {
@@ -240,7 +244,13 @@ class Session : public std::enable_shared_from_this<Session> {
       for (auto& b : buffers_) b.resize(kBodyBuffer);
     }
     ~SocketBodyReader() override {
-      if (pending_.valid()) pending_.wait();  // the read writes into our buffers
+      if (!pending_.valid()) return;
+      // The handler stopped before the end of the body (it refused the request): the
+      // read ahead is cancelled rather than left to wait for a client that may be slow.
+      if (pending_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+        net::post(s_.stream_.get_executor(), [&stream = s_.stream_] { stream.cancel(); });
+      }
+      pending_.wait();  // the read writes into our buffers
     }
 
     Result<std::size_t> Read(char* out, std::size_t size) override {
@@ -306,11 +316,15 @@ class Session : public std::enable_shared_from_this<Session> {
     }
 
     // Content-Length bodies: what the header read left in the buffer first, then the
-    // socket, until a quarter of the buffer is filled or the body is complete.
+    // socket.
     void Direct(int which, std::shared_ptr<std::promise<beast::error_code>> promise) {
       std::uint64_t& left = *s_.direct_left_;
       std::vector<char>& buf = buffers_[which];
-      if (left == 0 || length_[which] >= buf.size() / 4) {
+      // Done when the body is, when the buffer is a quarter full, or when something is
+      // there and the socket has nothing more at once (a slow client is not waited for).
+      beast::error_code ignored;
+      const bool more_now = s_.stream_.socket().available(ignored) > 0 || s_.buffer_.size() > 0;
+      if (left == 0 || length_[which] >= buf.size() / 4 || (length_[which] > 0 && !more_now)) {
         promise->set_value({});
         return;
       }

@@ -59,6 +59,12 @@ class HttpServerTest : public ::testing::Test {
       }
       return JsonResponse(200, boost::json::object{{"bytes", n}, {"sum", sum}});
     });
+    // Streaming, refusing after the first piece (as an upload that fails validation).
+    router.AddStreaming("POST", "/refuse", [](const Request& r) {
+      char buf[1000];
+      if (auto got = r.body_reader->Read(buf, sizeof buf); !got) return ErrorResponse(got.error());
+      return ErrorResponse(Error::ValidationFailed("no thanks"));
+    });
     router.Add("GET", "/bytes/{n}", [](const Request& r) {
       const std::uint64_t n = std::stoull(std::string(*r.path_param("n")));
       Response response;
@@ -288,6 +294,22 @@ TEST_F(HttpServerTest, StreamingRoutesTakeAndSendBodiesOfAnySize) {
   auto refused = other->ReadReply();
   ASSERT_TRUE(refused.has_value());
   EXPECT_EQ(refused->status, 413);
+}
+
+TEST_F(HttpServerTest, AStreamingRouteThatRefusesEarlyAnswersAtOnce) {
+  StartServer();  // read timeout 30 s
+  auto connection = HttpConnection::Connect(port());
+  ASSERT_TRUE(connection.has_value());
+  // 10 MB announced, 100 KB sent, then the client waits for the answer.
+  ASSERT_TRUE(
+      connection->Send("POST /refuse HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n" +
+                       std::string(100'000, 'a')));
+  const auto t0 = std::chrono::steady_clock::now();
+  auto reply = connection->ReadReply(std::chrono::seconds(10));
+  ASSERT_TRUE(reply.has_value()) << reply.error().message();
+  EXPECT_EQ(reply->status, 422);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  EXPECT_TRUE(connection->WaitForClose(std::chrono::seconds(5)));  // the rest is not read
 }
 
 TEST_F(HttpServerTest, OversizedHeaderIs431) {
