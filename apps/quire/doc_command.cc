@@ -173,6 +173,10 @@ int RunDoc(const std::vector<std::string>& args) {
     q.type = opt["type"];
     q.text = opt["text"];
     q.limit = std::strtoull(opt["limit"].c_str(), nullptr, 10);
+    if (q.limit == 0 || q.limit > 10'000) {
+      std::cerr << "quire doc search: --limit must be a whole number from 1 to 10000\n";
+      return kExitUsage;
+    }
     for (const std::string& l : links) {
       auto link = dms::ParseLink(l);
       if (!link) return fail(link.error());
