@@ -915,6 +915,26 @@ Result<std::vector<DocumentStore::Change>> DocumentStore::Changed(std::size_t li
   return out;
 }
 
+Result<std::size_t> DocumentStore::MarkAllChanged() {
+  std::lock_guard lock(mu_);
+  std::size_t marked = 0;
+  storage::WriteBatch batch;
+  auto it = store_.ScanPrefix(kDocs, "d");
+  for (; it.Valid(); it.Next()) {
+    QUIRE_ASSIGN_OR_RETURN(DocumentInfo d, ParseDocRecord(it.value()));
+    if (d.deleted) continue;
+    batch.Put(kDocs, ChangedKey(d.id), std::to_string(++change_seq_) + ":rebuild");
+    ++marked;
+    if (batch.count() >= 1000) {
+      QUIRE_RETURN_IF_ERROR(audit_.Commit(std::move(batch), {}, clock_.Now()));
+      batch = storage::WriteBatch();
+    }
+  }
+  QUIRE_RETURN_IF_ERROR(it.status());
+  if (!batch.empty()) QUIRE_RETURN_IF_ERROR(audit_.Commit(std::move(batch), {}, clock_.Now()));
+  return marked;
+}
+
 Result<void> DocumentStore::MarkIndexed(const std::vector<Change>& seen) {
   std::lock_guard lock(mu_);
   storage::WriteBatch batch;

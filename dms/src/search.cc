@@ -200,6 +200,12 @@ Result<std::unique_ptr<DocumentSearch>> DocumentSearch::Open(DocumentStore& docu
                                                              const std::filesystem::path& dir) {
   try {
     Xapian::WritableDatabase db(dir.string(), Xapian::DB_CREATE_OR_OPEN);
+    if (db.get_metadata("quire:built").empty()) {
+      // A new index (first start, or its directory was deleted to rebuild it): every
+      // document is to be indexed. Marked first, so a crash here only marks them again.
+      QUIRE_RETURN_IF_ERROR(documents.MarkAllChanged());
+      db.set_metadata("quire:built", "1");
+    }
     db.commit();  // a new database must exist on disk before a reader opens it
     Xapian::Database reader(dir.string());
     return std::unique_ptr<DocumentSearch>(

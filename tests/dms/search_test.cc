@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <filesystem>
 
 #include "quire/testing/result_matchers.h"
 #include "quire/testing/temp_dir.h"
@@ -159,6 +160,14 @@ TEST_F(SearchTest, FindsByTypeLinkMetadataAndFullText) {
   EXPECT_THAT(Ids({.text = "turbine"}), UnorderedElementsAreArray({a}));
   Open();
   EXPECT_THAT(Ids({.text = "initech"}), UnorderedElementsAreArray({b}));
+  // Deleting the index rebuilds it from the documents.
+  search_.reset();
+  std::filesystem::remove_all(dir_.path() / "search");
+  Open();
+  EXPECT_THAT(Ids({.text = "initech"}), UnorderedElementsAreArray({b}));
+  EXPECT_THAT(Ids({.text = "turbine"}), UnorderedElementsAreArray({a}));
+  EXPECT_THAT(Ids({.fields = {{"value", "gte", "1000"}, {"value", "lt", "90000"}}}),
+              UnorderedElementsAreArray({a}));
 }
 
 }  // namespace

@@ -214,6 +214,8 @@ class DocumentStore {
   using Change = std::pair<DocumentId, std::string>;
   Result<std::vector<Change>> Changed(std::size_t limit) const;
   Result<void> MarkIndexed(const std::vector<Change>& seen);
+  // Marks every live document changed: a new (or rebuilt) index then takes them all in.
+  Result<std::size_t> MarkAllChanged();
   // Calls `fn` after each write, with the document changed (to wake an indexer).
   void OnChange(std::function<void(DocumentId)> fn) { on_change_ = std::move(fn); }
 

@@ -8,7 +8,8 @@
 // database, then clears the marks it saw. A crash in between only indexes a document
 // again, so the index never misses a change — it may trail the store by a moment.
 //
-// Index layout (rebuild by deleting the directory):
+// Index layout (rebuild by deleting the directory: a new index marks every document
+// changed when it opens, and takes them all in):
 //   Xapian docid     the document id
 //   terms            "XT<type>", "XL<kind>:<id>", "XF<field>=<lower-case value>" (strings,
 //                    enums, references); words of title, metadata and content (no prefix)
