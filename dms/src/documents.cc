@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "quire/base/hex.h"
+#include "quire/base/json_fields.h"
 #include "quire/definitions/iso8601.h"
 #include "quire/dms/media_type.h"
 #include "quire/storage/key_codec.h"
@@ -44,22 +45,6 @@ std::string Iso(Timestamp t) {
 }
 std::string Object(DocumentId id) { return "document/" + std::to_string(id); }
 
-const json::string* Str(const json::object& o, std::string_view k) {
-  const json::value* v = o.if_contains(k);
-  return v != nullptr && v->is_string() ? &v->as_string() : nullptr;
-}
-std::string StrOf(const json::object& o, std::string_view k) {
-  const json::string* s = Str(o, k);
-  return s == nullptr ? std::string() : std::string(*s);
-}
-std::int64_t IntOf(const json::object& o, std::string_view k) {
-  const json::value* v = o.if_contains(k);
-  if (v == nullptr) return 0;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
-  return 0;
-}
-
 json::object VersionRecord(const VersionInfo& v) {
   json::object o{{"n", v.number},      {"content", DigestHex(v.content)},
                  {"size", v.size},     {"mediaType", v.media_type},
@@ -80,15 +65,6 @@ Result<VersionInfo> ParseVersionRecord(const json::object& o) {
   v.comment = StrOf(o, "comment");
   v.restored_from = static_cast<std::uint32_t>(IntOf(o, "restoredFrom"));
   return v;
-}
-
-Result<json::object> ParseObject(std::string_view bytes, const char* what) {
-  boost::system::error_code ec;
-  json::value v = json::parse(bytes, ec);
-  if (ec || !v.is_object()) {
-    return Error::Corruption(std::string("a stored ") + what + " record is damaged");
-  }
-  return std::move(v.as_object());
 }
 
 std::string DocRecord(const DocumentInfo& d) {
@@ -122,7 +98,7 @@ std::string DocRecord(const DocumentInfo& d) {
 }
 
 Result<DocumentInfo> ParseDocRecord(std::string_view bytes) {
-  QUIRE_ASSIGN_OR_RETURN(json::object o, ParseObject(bytes, "document"));
+  QUIRE_ASSIGN_OR_RETURN(json::object o, ParseRecord(bytes, "document"));
   DocumentInfo d;
   d.id = static_cast<DocumentId>(IntOf(o, "id"));
   d.title = StrOf(o, "title");
@@ -368,7 +344,7 @@ Result<std::vector<VersionInfo>> DocumentStore::Versions(DocumentId id) const {
   std::vector<VersionInfo> out;
   auto it = store_.ScanPrefix(kDocs, KeyEncoder().U8('v').U64(id).Take());
   for (; it.Valid(); it.Next()) {
-    QUIRE_ASSIGN_OR_RETURN(json::object o, ParseObject(it.value(), "version"));
+    QUIRE_ASSIGN_OR_RETURN(json::object o, ParseRecord(it.value(), "version"));
     QUIRE_ASSIGN_OR_RETURN(VersionInfo v, ParseVersionRecord(o));
     out.push_back(std::move(v));
   }
@@ -389,7 +365,7 @@ Result<VersionInfo> DocumentStore::Version(DocumentId id,
   if (!raw)
     return Error::NotFound("document " + std::to_string(id) + " has no version " +
                            std::to_string(n));
-  QUIRE_ASSIGN_OR_RETURN(json::object o, ParseObject(*raw, "version"));
+  QUIRE_ASSIGN_OR_RETURN(json::object o, ParseRecord(*raw, "version"));
   return ParseVersionRecord(o);
 }
 
@@ -644,7 +620,7 @@ Result<std::vector<MetadataVersion>> DocumentStore::MetadataVersions(DocumentId 
   std::vector<MetadataVersion> out;
   auto it = store_.ScanPrefix(kDocs, KeyEncoder().U8('m').U64(id).Take());
   for (; it.Valid(); it.Next()) {
-    QUIRE_ASSIGN_OR_RETURN(json::object o, ParseObject(it.value(), "metadata version"));
+    QUIRE_ASSIGN_OR_RETURN(json::object o, ParseRecord(it.value(), "metadata version"));
     MetadataVersion m;
     m.number = static_cast<std::uint32_t>(IntOf(o, "version"));
     m.title = StrOf(o, "title");
@@ -895,7 +871,7 @@ Result<SweepStats> DocumentStore::Sweep() {
       [this](const std::function<void(const Sha256Digest&)>& each) -> Result<void> {
         auto it = store_.ScanPrefix(kDocs, "v");
         for (; it.Valid(); it.Next()) {
-          QUIRE_ASSIGN_OR_RETURN(json::object o, ParseObject(it.value(), "version"));
+          QUIRE_ASSIGN_OR_RETURN(json::object o, ParseRecord(it.value(), "version"));
           QUIRE_ASSIGN_OR_RETURN(Sha256Digest digest, ParseDigest(StrOf(o, "content")));
           each(digest);
         }

@@ -13,11 +13,11 @@
 
 #include "inbox.h"
 #include "instance_state.h"
-#include "json_fields.h"
 #include "keys.h"
 #include "org.h"
 #include "process_info.h"
 #include "quire/base/hex.h"
+#include "quire/base/json_fields.h"
 #include "quire/definitions/camunda_form.h"
 #include "quire/definitions/iso8601.h"
 #include "quire/storage/key_codec.h"

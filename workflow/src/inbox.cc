@@ -4,10 +4,10 @@
 #include <limits>
 #include <set>
 
-#include "json_fields.h"
 #include "keys.h"
 #include "org.h"
 #include "quire/base/hex.h"
+#include "quire/base/json_fields.h"
 #include "quire/storage/key_codec.h"
 #include "task_rights.h"
 #include "txn.h"

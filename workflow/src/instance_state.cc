@@ -1,6 +1,6 @@
 #include "instance_state.h"
 
-#include "json_fields.h"
+#include "quire/base/json_fields.h"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>

@@ -2,7 +2,7 @@
 
 #include <boost/json/serialize.hpp>
 
-#include "json_fields.h"
+#include "quire/base/json_fields.h"
 #include "quire/definitions/iso8601.h"
 #include "quire/storage/key_codec.h"
 

@@ -9,9 +9,9 @@
 #include <set>
 
 #include "form_validation.h"
-#include "json_fields.h"
 #include "keys.h"
 #include "quire/base/hex.h"
+#include "quire/base/json_fields.h"
 #include "quire/definitions/iso8601.h"
 #include "quire/storage/key_codec.h"
 

@@ -4,8 +4,8 @@
 #include <limits>
 #include <set>
 
-#include "json_fields.h"
 #include "keys.h"
+#include "quire/base/json_fields.h"
 #include "quire/storage/key_codec.h"
 
 namespace quire::workflow {

@@ -3,9 +3,9 @@
 // the acting user (and whom they stood in for).
 #include <boost/json/serialize.hpp>
 
-#include "json_fields.h"
 #include "keys.h"
 #include "org.h"
+#include "quire/base/json_fields.h"
 #include "quire/definitions/iso8601.h"
 #include "quire/storage/key_codec.h"
 #include "runtime.h"

@@ -1,5 +1,5 @@
-// Reading fields of the engine's stored JSON records, tolerant of absent fields (records
-// gain fields over time: an absent one reads as its default).
+// Reading fields of stored JSON records (the engine's, the document store's), tolerant of
+// absent fields (records gain fields over time: an absent one reads as its default).
 #pragma once
 
 #include <boost/json/array.hpp>
@@ -11,7 +11,7 @@
 
 #include "quire/base/result.h"
 
-namespace quire::workflow {
+namespace quire {
 
 inline std::int64_t IntOf(const boost::json::object& o, std::string_view name,
                           std::int64_t fallback = 0) {
@@ -43,4 +43,4 @@ inline Result<boost::json::object> ParseRecord(std::string_view text, std::strin
   return std::move(v.get_object());
 }
 
-}  // namespace quire::workflow
+}  // namespace quire
