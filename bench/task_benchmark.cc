@@ -25,6 +25,7 @@
 #include "quire/audit/log.h"
 #include "quire/base/clock.h"
 #include "quire/definitions/repository.h"
+#include "quire/org/directory.h"
 #include "quire/storage/store.h"
 #include "quire/workflow/engine.h"
 
@@ -88,19 +89,20 @@ int main(int argc, char** argv) {
       workflow::Engine::Open(**store, repository, SystemClock::Instance(), connectors, options);
   if (!opened) Die("open engine", opened.error());
   workflow::Engine& engine = **opened;
+  org::Directory directory(**store, audit_log.get(), SystemClock::Instance());
 
   // The organisation: every user in two groups.
   for (long g = 0; g < groups; ++g) {
     const std::string id = "g" + std::to_string(g);
-    if (auto r = engine.PutGroup({id, id}, "bench"); !r) Die("group", r.error());
+    if (auto r = directory.PutGroup({id, id}, "bench"); !r) Die("group", r.error());
   }
   for (long u = 0; u < users; ++u) {
     const std::string id = "u" + std::to_string(u);
-    if (auto r = engine.PutUser({id, id, id + "@example.com", "", true, ""}, "bench"); !r) {
+    if (auto r = directory.PutUser({id, id, id + "@example.com", "", true, ""}, "bench"); !r) {
       Die("user", r.error());
     }
     for (int k = 0; k < 2; ++k) {
-      if (auto r = engine.AddMember(
+      if (auto r = directory.AddMember(
               GroupOf(static_cast<std::size_t>(u), k, static_cast<std::size_t>(groups)), id,
               "bench");
           !r) {

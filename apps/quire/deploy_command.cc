@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "engine_session.h"
 #include "quire/audit/log.h"
 #include "quire/base/clock.h"
 #include "quire/definitions/iso8601.h"
@@ -69,32 +70,12 @@ int RunDeploy(const std::vector<std::string>& args) {
     return kExitUsage;
   }
 
-  auto store = storage::Store::Open(data_dir);
-  if (!store) {
-    std::cerr << "quire deploy: cannot open the store: " << store.error().message() << "\n";
-    if (store.error().code() == ErrorCode::kUnavailable) {
-      std::cerr << "quire deploy: if 'quire serve' is running there, deploy with POST "
-                   "/api/deployments (see 'quire help deploy')\n";
-    }
-    return kExitFailure;
-  }
-  definitions::DefinitionRepository repository(**store);
-  workflow::ConnectorRegistry connectors = workflow::ConnectorRegistry::WithBuiltins();
-  // What a person does from the command line lands in the audit chain too.
-  auto audit_log = audit::AuditLog::Open(**store, data_dir);
-  if (!audit_log) {
-    std::cerr << "quire deploy: " << audit_log.error().message() << "\n";
-    return kExitFailure;
-  }
-  workflow::EngineOptions options;
-  options.audit = audit_log->get();
-  options.run_jobs = false;  // jobs run when 'quire serve' runs
-  auto engine =
-      workflow::Engine::Open(**store, repository, SystemClock::Instance(), connectors, options);
-  if (!engine) {
-    std::cerr << "quire deploy: " << engine.error().message() << "\n";
-    return kExitFailure;
-  }
+  auto session = OpenSession(
+      "deploy", data_dir,
+      {.create = true, .busy_hint = "deploy with POST /api/deployments (see 'quire help deploy')"});
+  if (!session) return kExitFailure;
+  definitions::DefinitionRepository& repository = session->repository();
+  workflow::Engine* engine = &session->engine();
   // Forms first: a model deployed with them binds to them ("deployment" binding).
   const auto is_form = [](const std::string& f) { return f.ends_with(".form"); };
   std::stable_partition(files.begin(), files.end(), is_form);
@@ -126,7 +107,7 @@ int RunDeploy(const std::vector<std::string>& args) {
                 << (form->is_new ? " deployed" : " unchanged") << "\n";
       continue;
     }
-    auto deployed = (*engine)->Deploy(content.str(), name, "cli", history_ttl);
+    auto deployed = engine->Deploy(content.str(), name, "cli", history_ttl);
     if (!deployed) {
       report(deployed.error());
       continue;

@@ -113,10 +113,11 @@ int RunDoc(const std::vector<std::string>& args) {
     std::cerr << "quire doc " << action << ": say who is acting with --as USER\n";
     return kExitUsage;
   }
-  auto session = EngineSession::Open("doc", opt["data-dir"], action == "put" || action == "type",
-                                     action == "search");
+  auto session =
+      OpenSession("doc", opt["data-dir"],
+                  {.create = action == "put" || action == "type", .search = action == "search"});
   if (!session) return kExitFailure;
-  dms::DocumentStore& docs = *session->services->documents;
+  dms::DocumentStore& docs = session->documents();
   auto fail = [&](const Error& e) {
     PrintError("doc " + action, e);
     return kExitFailure;
@@ -187,8 +188,8 @@ int RunDoc(const std::vector<std::string>& args) {
       if (!c) return fail(Error::InvalidArgument("--meta '" + m + "': write FIELD=V or FIELD>=V"));
       q.fields.push_back(*c);
     }
-    if (auto r = session->services->search->WaitIndexed(); !r) return fail(r.error());
-    auto r = session->services->search->Search(q);
+    if (auto r = session->search()->WaitIndexed(); !r) return fail(r.error());
+    auto r = session->search()->Search(q);
     if (!r) return fail(r.error());
     for (const auto& d : r->documents) PrintDoc(d);
     return kExitOk;

@@ -1,77 +1,15 @@
-// Opening the engine on a data directory for a one-shot CLI command (deploy, start, tasks,
-// org, incidents): jobs are not run here, 'quire serve' runs them.
+// Opening a data directory for a one-shot CLI command (deploy, start, tasks, org, doc,
+// incidents, audit): the services of services/, with jobs not run here ('quire serve' runs
+// them). Prints why it could not open.
 #pragma once
 
 #include <iostream>
 #include <memory>
-#include <optional>
 #include <string>
 
-#include "dms_services.h"
-#include "quire/base/clock.h"
-#include "quire/definitions/repository.h"
-#include "quire/storage/store.h"
-#include "quire/workflow/engine.h"
+#include "quire/services/services.h"
 
 namespace quire::app {
-
-struct EngineSession {
-  std::unique_ptr<storage::Store> store;
-  std::unique_ptr<DocumentServices> services;  // audit chain, documents (search when asked)
-  std::unique_ptr<definitions::DefinitionRepository> repository;
-  // On the heap: the engine keeps a reference to it, and the session is moved.
-  std::unique_ptr<workflow::ConnectorRegistry> connectors =
-      std::make_unique<workflow::ConnectorRegistry>(workflow::ConnectorRegistry::WithBuiltins());
-  std::unique_ptr<workflow::Engine> engine;
-
-  // Prints why it could not open (naming `command`) and returns nullopt.
-  static std::optional<EngineSession> Open(const std::string& command, const std::string& data_dir,
-                                           bool create = false, bool search = false) {
-    EngineSession s;
-    auto store = storage::Store::Open(data_dir, {.create_if_missing = create});
-    if (!store) {
-      std::cerr << "quire " << command << ": cannot open the store: " << store.error().message()
-                << "\n";
-      if (store.error().code() == ErrorCode::kUnavailable) {
-        std::cerr << "quire " << command
-                  << ": if 'quire serve' is running there, use its HTTP API instead\n";
-      }
-      return std::nullopt;
-    }
-    s.store = std::move(*store);
-    DocumentServicesOptions dms_options;
-    dms_options.search = search;
-    auto services = DocumentServices::Open(*s.store, data_dir, dms_options);
-    if (!services) {
-      std::cerr << "quire " << command << ": " << services.error().message() << "\n";
-      return std::nullopt;
-    }
-    s.services = std::move(*services);
-    s.repository = std::make_unique<definitions::DefinitionRepository>(*s.store);
-    workflow::EngineOptions options;
-    options.run_jobs = false;
-    s.services->Wire(options, *s.connectors);
-    auto engine = workflow::Engine::Open(*s.store, *s.repository, SystemClock::Instance(),
-                                         *s.connectors, options);
-    if (!engine) {
-      std::cerr << "quire " << command << ": " << engine.error().message() << "\n";
-      return std::nullopt;
-    }
-    s.engine = std::move(*engine);
-    s.services->engine = s.engine.get();
-    return s;
-  }
-
-  EngineSession() = default;
-  EngineSession(EngineSession&&) = default;
-  EngineSession& operator=(EngineSession&&) = default;
-  ~EngineSession() {
-    engine.reset();  // before the store it writes to
-    services.reset();
-    repository.reset();
-    store.reset();
-  }
-};
 
 // Prints an error with its details, one per line.
 inline void PrintError(const std::string& command, const Error& e) {
@@ -79,6 +17,33 @@ inline void PrintError(const std::string& command, const Error& e) {
   for (const ErrorDetail& d : e.details()) {
     std::cerr << "  " << d.field << ": " << d.message << "\n";
   }
+}
+
+struct SessionOptions {
+  bool create = false;  // create the store when absent
+  bool search = false;  // open the document search index
+  // Said when another process holds the store (a running server): what to use instead.
+  std::string busy_hint = "use its HTTP API instead";
+};
+
+// Null (after printing why, naming `command`) when the data directory cannot be opened.
+inline std::unique_ptr<services::Services> OpenSession(const std::string& command,
+                                                       const std::string& data_dir,
+                                                       const SessionOptions& session = {}) {
+  services::ServicesOptions options;
+  options.create_if_missing = session.create;
+  options.search = session.search;
+  options.engine.run_jobs = false;
+  auto opened = services::Services::Open(data_dir, options);
+  if (!opened) {
+    PrintError(command, opened.error());
+    if (opened.error().code() == ErrorCode::kUnavailable) {
+      std::cerr << "quire " << command << ": if 'quire serve' is running there, "
+                << session.busy_hint << "\n";
+    }
+    return nullptr;
+  }
+  return std::move(*opened);
 }
 
 }  // namespace quire::app

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "engine_session.h"
 #include "quire/audit/log.h"
 #include "quire/base/clock.h"
 #include "quire/definitions/iso8601.h"
@@ -71,37 +72,18 @@ int RunIncidents(const std::vector<std::string>& args) {
     std::cerr << "quire incidents: name the incident to retry; see 'quire help incidents'\n";
     return kExitUsage;
   }
-  auto store = storage::Store::Open(data_dir, {.create_if_missing = false});
-  if (!store) {
-    std::cerr << "quire incidents: cannot open the store: " << store.error().message() << "\n";
-    return kExitFailure;
-  }
-  definitions::DefinitionRepository repository(**store);
-  workflow::ConnectorRegistry connectors = workflow::ConnectorRegistry::WithBuiltins();
-  // What a person does from the command line lands in the audit chain too.
-  auto audit_log = audit::AuditLog::Open(**store, data_dir);
-  if (!audit_log) {
-    std::cerr << "quire incidents: " << audit_log.error().message() << "\n";
-    return kExitFailure;
-  }
-  workflow::EngineOptions options;
-  options.audit = audit_log->get();
-  options.run_jobs = false;  // a retried job runs when 'quire serve' next runs
-  auto engine =
-      workflow::Engine::Open(**store, repository, SystemClock::Instance(), connectors, options);
-  if (!engine) {
-    std::cerr << "quire incidents: " << engine.error().message() << "\n";
-    return kExitFailure;
-  }
+  auto session = OpenSession("incidents", data_dir);
+  if (!session) return kExitFailure;
+  workflow::Engine* engine = &session->engine();
   if (action == "retry") {
-    if (auto r = (*engine)->RetryIncident(incident, retries, "cli"); !r) {
+    if (auto r = engine->RetryIncident(incident, retries, "cli"); !r) {
       std::cerr << "quire incidents: " << r.error().message() << "\n";
       return kExitFailure;
     }
     std::cout << "incident " << incident << " retried\n";
     return kExitOk;
   }
-  auto list = (*engine)->ListIncidents(instance);
+  auto list = engine->ListIncidents(instance);
   if (!list) {
     std::cerr << "quire incidents: " << list.error().message() << "\n";
     return kExitFailure;

@@ -97,14 +97,14 @@ int RunOrg(const std::vector<std::string>& args) {
   }
   const std::string& action = args[0];
   if (action == "users" || action == "groups") {
-    auto session = EngineSession::Open("org", data_dir);
+    auto session = OpenSession("org", data_dir);
     if (!session) return kExitFailure;
     if (action == "users") {
-      auto users = session->engine->ListUsers();
+      auto users = session->directory().ListUsers();
       if (!users) return PrintError("org users", users.error()), kExitFailure;
-      for (const workflow::User& u : *users) {
+      for (const org::User& u : *users) {
         boost::json::array groups;
-        if (auto g = session->engine->GroupsOf(u.id))
+        if (auto g = session->directory().GroupsOf(u.id))
           groups = boost::json::array(g->begin(), g->end());
         std::cout << boost::json::serialize(boost::json::object{{"id", u.id},
                                                                 {"name", u.name},
@@ -115,11 +115,11 @@ int RunOrg(const std::vector<std::string>& args) {
                   << "\n";
       }
     } else {
-      auto groups = session->engine->ListGroups();
+      auto groups = session->directory().ListGroups();
       if (!groups) return PrintError("org groups", groups.error()), kExitFailure;
-      for (const workflow::Group& g : *groups) {
+      for (const org::Group& g : *groups) {
         boost::json::array members;
-        if (auto m = session->engine->Members(g.id))
+        if (auto m = session->directory().Members(g.id))
           members = boost::json::array(m->begin(), m->end());
         std::cout << boost::json::serialize(
                          boost::json::object{{"id", g.id}, {"name", g.name}, {"members", members}})
@@ -140,7 +140,7 @@ int RunOrg(const std::vector<std::string>& args) {
   // Pass 1: read and check everything.
   struct Row {
     int line;
-    workflow::User user;
+    org::User user;
     std::vector<std::string> groups;
   };
   std::vector<Row> rows;
@@ -193,12 +193,12 @@ int RunOrg(const std::vector<std::string>& args) {
     }
     rows.push_back(std::move(row));
   }
-  auto session = EngineSession::Open("org import", data_dir, true);
+  auto session = OpenSession("org import", data_dir, {.create = true});
   if (!session) return kExitFailure;
-  workflow::Engine& engine = *session->engine;
+  org::Directory& directory = session->directory();
   for (const Row& r : rows) {
     if (!r.user.supervisor.empty() && !ids.contains(r.user.supervisor) &&
-        !engine.GetUser(r.user.supervisor)) {
+        !directory.GetUser(r.user.supervisor)) {
       errors.push_back("line " + std::to_string(r.line) + ": supervisor '" + r.user.supervisor +
                        "' is neither in the file nor a user");
     }
@@ -211,10 +211,10 @@ int RunOrg(const std::vector<std::string>& args) {
   // Pass 2: users without supervisors first, then with them; groups and memberships.
   for (int pass = 0; pass < 2; ++pass) {
     for (const Row& r : rows) {
-      workflow::User u = r.user;
+      org::User u = r.user;
       if (pass == 0) u.supervisor.clear();
       if (pass == 1 && u.supervisor.empty()) continue;
-      if (auto done = engine.PutUser(u, "import"); !done) {
+      if (auto done = directory.PutUser(u, "import"); !done) {
         std::cerr << rest[0] << ": line " << r.line << ": " << done.error().message() << "\n";
         return kExitFailure;
       }
@@ -223,13 +223,13 @@ int RunOrg(const std::vector<std::string>& args) {
   std::set<std::string> groups;
   for (const Row& r : rows) {
     for (const std::string& g : r.groups) {
-      if (groups.insert(g).second && !engine.GetGroup(g)) {
-        if (auto done = engine.PutGroup({g, g}, "import"); !done) {
+      if (groups.insert(g).second && !directory.GetGroup(g)) {
+        if (auto done = directory.PutGroup({g, g}, "import"); !done) {
           std::cerr << rest[0] << ": line " << r.line << ": " << done.error().message() << "\n";
           return kExitFailure;
         }
       }
-      if (auto done = engine.AddMember(g, r.user.id, "import"); !done) {
+      if (auto done = directory.AddMember(g, r.user.id, "import"); !done) {
         std::cerr << rest[0] << ": line " << r.line << ": " << done.error().message() << "\n";
         return kExitFailure;
       }

@@ -12,18 +12,10 @@
 #include <thread>
 
 #include "commands.h"
-#include "dms_services.h"
 #include "quire/base/clock.h"
-#include "quire/definitions/repository.h"
-#include "quire/server/camunda_routes.h"
-#include "quire/server/definition_routes.h"
-#include "quire/server/document_routes.h"
-#include "quire/server/engine_routes.h"
+#include "quire/server/api.h"
 #include "quire/server/http_server.h"
-#include "quire/server/system_routes.h"
-#include "quire/server/task_routes.h"
-#include "quire/storage/store.h"
-#include "quire/workflow/engine.h"
+#include "quire/services/services.h"
 
 namespace quire::app {
 namespace {
@@ -38,7 +30,6 @@ struct ServeConfig {
   long history_ttl_days = 0;
   long message_ttl_seconds = 0;
   long lock_hours = 24;
-  std::string admin_group = "admins";
   long sweep_minutes = 60;
 };
 
@@ -68,8 +59,6 @@ po::options_description ServeOptions(ServeConfig& config, int& port, bool with_h
       "seconds to keep a message no instance waits for yet, when it names no ttl; 0 refuses it")(
       "lock-hours", po::value(&config.lock_hours)->default_value(config.lock_hours),
       "hours a document check-out lasts unless checked in or cancelled; 0: until then")(
-      "admin-group", po::value(&config.admin_group)->default_value(config.admin_group),
-      "members of this group may break other users' document check-outs")(
       "sweep-minutes", po::value(&config.sweep_minutes)->default_value(config.sweep_minutes),
       "minutes between reclaiming document content nothing references; 0: never");
   if (with_help) {
@@ -152,51 +141,29 @@ int RunServe(const std::vector<std::string>& args) {
 
   const sigset_t stop_signals = BlockStopSignals();
 
-  auto store = storage::Store::Open(config.data_dir);
-  if (!store) {
-    std::cerr << "quire serve: cannot open the store: " << store.error().message() << "\n";
+  services::ServicesOptions service_options;
+  service_options.engine = config.engine;
+  service_options.lock_ttl = std::chrono::hours(config.lock_hours);
+  auto opened = services::Services::Open(config.data_dir, service_options);
+  if (!opened) {
+    std::cerr << "quire serve: " << opened.error().message() << "\n";
     return kExitFailure;
   }
+  services::Services& services = **opened;
+  services.Start();
 
   server::Router router;
-  storage::Store& db = **store;
-  server::AddSystemRoutes(
-      router, {.name = "quire", .version = QUIRE_VERSION, .health_check = [&db]() -> Result<void> {
-                 QUIRE_RETURN_IF_ERROR(db.Get(storage::ColumnFamily::kMeta, "health"));
-                 return Ok();
-               }});
-
-  DocumentServicesOptions dms_options;
-  dms_options.lock_ttl = std::chrono::hours(config.lock_hours);
-  dms_options.admin_group = config.admin_group;
-  auto services = DocumentServices::Open(db, config.data_dir, dms_options);
-  if (!services) {
-    std::cerr << "quire serve: cannot open the documents: " << services.error().message() << "\n";
-    return kExitFailure;
-  }
-  definitions::DefinitionRepository definitions(db);
-  workflow::ConnectorRegistry connectors = workflow::ConnectorRegistry::WithBuiltins();
-  (*services)->Wire(config.engine, connectors);
-  auto engine =
-      workflow::Engine::Open(db, definitions, SystemClock::Instance(), connectors, config.engine);
-  if (!engine) {
-    std::cerr << "quire serve: cannot start the engine: " << engine.error().message() << "\n";
-    return kExitFailure;
-  }
-  workflow::Engine& eng = **engine;
-  (*services)->engine = &eng;
-  (*services)->search->Start();
-  server::AddDocumentRoutes(router, *(*services)->documents, (*services)->search.get());
-  server::AddAuditRoutes(router, *(*services)->audit);
-  server::AddDefinitionRoutes(
-      router, definitions,
-      [&eng](std::string_view xml, std::string_view name, const std::string& actor,
-             std::optional<definitions::Duration> ttl) {
-        return eng.Deploy(xml, name, actor, ttl);
+  server::AddApiRoutes(router, services, QUIRE_VERSION);
+  // TEMPORARY (until the next commit brings real logins): the X-Quire-User header names the
+  // caller, who may do everything.
+  router.SetAuthenticator(
+      [](const server::Request& request) -> Result<std::shared_ptr<const org::Principal>> {
+        const auto user = request.header("x-quire-user");
+        auto p = std::make_shared<org::Principal>();
+        p->user = user && !user->empty() ? std::string(*user) : std::string("anonymous");
+        for (const org::Permission perm : org::AllPermissions()) p->permissions.Add({perm});
+        return std::shared_ptr<const org::Principal>(std::move(p));
       });
-  server::AddEngineRoutes(router, eng);
-  server::AddTaskRoutes(router, eng);
-  server::AddCamundaRoutes(router, eng);
 
   server::HttpServer http(std::move(router), config.http);
   if (Result<void> started = http.Start(); !started) {
@@ -213,7 +180,7 @@ int RunServe(const std::vector<std::string>& args) {
     while (!sweep_wake.wait_for(lock, std::chrono::minutes(config.sweep_minutes),
                                 [&] { return sweep_stop; })) {
       lock.unlock();
-      if (auto r = (*services)->documents->Sweep(); !r) {
+      if (auto r = services.documents().Sweep(); !r) {
         std::cerr << "quire: reclaiming document content failed: " << r.error().message()
                   << std::endl;
       }
@@ -237,9 +204,7 @@ int RunServe(const std::vector<std::string>& args) {
   }
   sweep_wake.notify_all();
   sweeper.join();
-  engine->reset();
-  services->reset();
-  store->reset();
+  opened->reset();
   std::cout << "Quire: stopped" << std::endl;
   return kExitOk;
 }

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "engine_session.h"
 #include "quire/audit/log.h"
 #include "quire/base/clock.h"
 #include "quire/definitions/repository.h"
@@ -78,33 +79,11 @@ int RunStart(const std::vector<std::string>& args) {
   }
   request.variables = parsed.get_object();
 
-  auto store = storage::Store::Open(data_dir, {.create_if_missing = false});
-  if (!store) {
-    std::cerr << "quire start: cannot open the store: " << store.error().message() << "\n";
-    if (store.error().code() == ErrorCode::kUnavailable) {
-      std::cerr << "quire start: if 'quire serve' is running there, start through its API (see "
-                   "'quire help start')\n";
-    }
-    return kExitFailure;
-  }
-  definitions::DefinitionRepository repository(**store);
-  workflow::ConnectorRegistry connectors = workflow::ConnectorRegistry::WithBuiltins();
-  // What a person does from the command line lands in the audit chain too.
-  auto audit_log = audit::AuditLog::Open(**store, data_dir);
-  if (!audit_log) {
-    std::cerr << "quire start: " << audit_log.error().message() << "\n";
-    return kExitFailure;
-  }
-  workflow::EngineOptions options;
-  options.audit = audit_log->get();
-  options.run_jobs = false;
-  auto engine =
-      workflow::Engine::Open(**store, repository, SystemClock::Instance(), connectors, options);
-  if (!engine) {
-    std::cerr << "quire start: " << engine.error().message() << "\n";
-    return kExitFailure;
-  }
-  auto started = (*engine)->Start(request);
+  auto session = OpenSession("start", data_dir,
+                             {.busy_hint = "start through its API (see 'quire help start')"});
+  if (!session) return kExitFailure;
+  workflow::Engine* engine = &session->engine();
+  auto started = engine->Start(request);
   if (!started) {
     std::cerr << "quire start: " << started.error().message() << "\n";
     return kExitFailure;

@@ -107,9 +107,9 @@ int RunTasks(const std::vector<std::string>& args) {
     std::cerr << "quire tasks " << action << ": say who is acting with --as USER\n";
     return kExitUsage;
   }
-  auto session = EngineSession::Open("tasks", opt["data-dir"]);
+  auto session = OpenSession("tasks", opt["data-dir"]);
   if (!session) return kExitFailure;
-  workflow::Engine& engine = *session->engine;
+  workflow::Engine& engine = session->engine();
 
   if (action == "list") {
     workflow::TaskQuery q;

@@ -10,6 +10,7 @@
 #include "quire/testing/http_client.h"
 #include "quire/testing/result_matchers.h"
 #include "quire/testing/temp_dir.h"
+#include "test_authenticator.h"
 
 namespace quire::server {
 namespace {
@@ -36,6 +37,7 @@ class DefinitionRoutesTest : public ::testing::Test {
     Router router;
     AddDefinitionRoutes(router, *repository_,
                         [] { return *definitions::ParseDateTime("2026-11-24T08:00:00Z"); });
+    router.SetAuthenticator(EveryPermission());
     HttpServerOptions options;
     options.port = 0;
     server_ = std::make_unique<HttpServer>(std::move(router), options);

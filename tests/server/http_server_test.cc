@@ -40,13 +40,13 @@ class HttpServerTest : public ::testing::Test {
                                return healthy_ ? Ok()
                                                : Result<void>(Error::Unavailable("disk gone"));
                              }});
-    router.Add("POST", "/echo", [](const Request& r) {
+    router.Add("POST", "/echo", Access::Public(), [](const Request& r) {
       auto body = ParseJsonObject(r);
       if (!body) return ErrorResponse(body.error());
       return JsonResponse(200, *body);
     });
     // Streaming: counts and sums the body's bytes as they arrive; sends N bytes back.
-    router.AddStreaming("POST", "/count", [](const Request& r) {
+    router.AddStreaming("POST", "/count", Access::Public(), [](const Request& r) {
       std::uint64_t n = 0;
       std::uint64_t sum = 0;
       char buf[7919];
@@ -60,12 +60,12 @@ class HttpServerTest : public ::testing::Test {
       return JsonResponse(200, boost::json::object{{"bytes", n}, {"sum", sum}});
     });
     // Streaming, refusing after the first piece (as an upload that fails validation).
-    router.AddStreaming("POST", "/refuse", [](const Request& r) {
+    router.AddStreaming("POST", "/refuse", Access::Public(), [](const Request& r) {
       char buf[1000];
       if (auto got = r.body_reader->Read(buf, sizeof buf); !got) return ErrorResponse(got.error());
       return ErrorResponse(Error::ValidationFailed("no thanks"));
     });
-    router.Add("GET", "/bytes/{n}", [](const Request& r) {
+    router.Add("GET", "/bytes/{n}", Access::Public(), [](const Request& r) {
       const std::uint64_t n = std::stoull(std::string(*r.path_param("n")));
       Response response;
       response.content_type = "application/octet-stream";
@@ -80,11 +80,11 @@ class HttpServerTest : public ::testing::Test {
       };
       return response;
     });
-    router.Add("GET", "/slow", [](const Request&) {
+    router.Add("GET", "/slow", Access::Public(), [](const Request&) {
       std::this_thread::sleep_for(600ms);
       return JsonResponse(200, boost::json::object{{"slow", true}});
     });
-    router.Add("GET", "/items/{id}", [](const Request& r) {
+    router.Add("GET", "/items/{id}", Access::Public(), [](const Request& r) {
       return JsonResponse(200, boost::json::object{{"id", *r.path_param("id")},
                                                    {"q", r.query_param("q").value_or("")}});
     });

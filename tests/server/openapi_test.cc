@@ -7,14 +7,9 @@
 #include <boost/json.hpp>
 #include <set>
 
-#include "quire/definitions/repository.h"
-#include "quire/server/camunda_routes.h"
-#include "quire/server/definition_routes.h"
-#include "quire/server/document_routes.h"
-#include "quire/server/engine_routes.h"
+#include "quire/server/api.h"
 #include "quire/server/http_server.h"
 #include "quire/server/system_routes.h"
-#include "quire/server/task_routes.h"
 #include "quire/testing/http_client.h"
 #include "quire/testing/result_matchers.h"
 #include "quire/testing/temp_dir.h"
@@ -29,24 +24,12 @@ std::string Lower(std::string s) {
 
 TEST(OpenApiTest, DocumentsEveryRouteAndNoOther) {
   quire::testing::TempDir dir;
-  auto store = std::move(*storage::Store::Open(dir.path()));
-  definitions::DefinitionRepository repository(*store);
+  services::ServicesOptions options;
+  options.search = false;
+  auto services = services::Services::Open(dir.path(), options);
+  ASSERT_TRUE(services) << services.error().message();
   Router router;
-  AddSystemRoutes(router, {.name = "quire", .version = "0.1.0", .health_check = {}});
-  AddDefinitionRoutes(router, repository, [] { return definitions::Timestamp{}; });
-  workflow::ConnectorRegistry connectors = workflow::ConnectorRegistry::WithBuiltins();
-  ManualClock clock(Timestamp{});
-  auto engine = workflow::Engine::Open(*store, repository, clock, connectors);
-  ASSERT_TRUE(engine);
-  AddEngineRoutes(router, **engine);
-  AddTaskRoutes(router, **engine);
-  AddCamundaRoutes(router, **engine);
-  auto log = audit::AuditLog::Open(*store, dir.path());
-  ASSERT_TRUE(log);
-  dms::ContentStore contents(*store);
-  dms::DocumentStore documents(*store, contents, **log, clock);
-  AddDocumentRoutes(router, documents, nullptr);
-  AddAuditRoutes(router, **log);
+  AddApiRoutes(router, **services, "0.1.0");
 
   const boost::json::value doc = boost::json::parse(OpenApiDocument());
   EXPECT_EQ(doc.at("openapi").as_string(), "3.0.3");
@@ -57,7 +40,7 @@ TEST(OpenApiTest, DocumentsEveryRouteAndNoOther) {
     }
   }
   std::set<std::pair<std::string, std::string>> registered;
-  for (const auto& [method, pattern] : router.Routes()) registered.emplace(Lower(method), pattern);
+  for (const RouteInfo& r : router.Routes()) registered.emplace(Lower(r.method), r.pattern);
   for (const auto& route : registered) {
     EXPECT_TRUE(documented.contains(route))
         << "undocumented: " << route.first << " " << route.second;

@@ -36,12 +36,13 @@ boost::json::object ErrorOf(const Response& r) {
 class RouterTest : public ::testing::Test {
  protected:
   RouterTest() {
-    router_.Add("GET", "/api/users", [](const Request&) { return Text("list"); });
-    router_.Add("POST", "/api/users", [](const Request&) { return Text("create"); });
-    router_.Add("PUT", "/api/groups/{id}/members/{userId}", [](const Request& r) {
+    router_.Add("GET", "/api/users", Access::Public(), [](const Request&) { return Text("list"); });
+    router_.Add("POST", "/api/users", Access::Public(),
+                [](const Request&) { return Text("create"); });
+    router_.Add("PUT", "/api/groups/{id}/members/{userId}", Access::Public(), [](const Request& r) {
       return Text(std::string(*r.path_param("id")) + "+" + std::string(*r.path_param("userId")));
     });
-    router_.Add("GET", "/boom",
+    router_.Add("GET", "/boom", Access::Public(),
                 [](const Request&) -> Response { throw std::runtime_error("kaput"); });
   }
   Router router_;

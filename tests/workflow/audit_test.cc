@@ -39,13 +39,15 @@ class AuditedEngineTest : public ::testing::Test {
       return Result<bool>(linked_);
     };
     engine_ = std::move(*Engine::Open(*store_, *repository_, clock_, connectors_, options));
-    ASSERT_THAT(engine_->PutUser({"anna", "Anna", "anna@x", "", true, ""}, "admin"), IsOk());
-    ASSERT_THAT(engine_->PutGroup({"sales", "Sales"}, "admin"), IsOk());
-    ASSERT_THAT(engine_->AddMember("sales", "anna", "admin"), IsOk());
+    directory_ = std::make_unique<org::Directory>(*store_, audit_.get(), clock_);
+    ASSERT_THAT(directory_->PutUser({"anna", "Anna", "anna@x", "", true, ""}, "admin"), IsOk());
+    ASSERT_THAT(directory_->PutGroup({"sales", "Sales"}, "admin"), IsOk());
+    ASSERT_THAT(directory_->AddMember("sales", "anna", "admin"), IsOk());
     ASSERT_TRUE(engine_->Deploy(kOffer, "offer.bpmn", "admin"));
   }
 
   void TearDown() override {
+    directory_.reset();
     engine_.reset();
     repository_.reset();
     audit_.reset();
@@ -71,6 +73,7 @@ class AuditedEngineTest : public ::testing::Test {
   std::unique_ptr<audit::AuditLog> audit_;
   std::unique_ptr<definitions::DefinitionRepository> repository_;
   std::unique_ptr<Engine> engine_;
+  std::unique_ptr<org::Directory> directory_;
   bool linked_ = false;
   std::string asked_;
 };

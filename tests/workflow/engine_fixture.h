@@ -11,6 +11,7 @@
 
 #include "quire/base/clock.h"
 #include "quire/definitions/repository.h"
+#include "quire/org/directory.h"
 #include "quire/storage/store.h"
 #include "quire/testing/result_matchers.h"
 #include "quire/testing/temp_dir.h"
@@ -48,9 +49,11 @@ class EngineTest : public ::testing::Test {
     auto engine = Engine::Open(*store_, *repository_, clock_, connectors_, options);
     ASSERT_TRUE(engine) << engine.error().message();
     engine_ = std::move(*engine);
+    directory_ = std::make_unique<org::Directory>(*store_, nullptr, clock_);
   }
 
   void Close() {
+    directory_.reset();
     engine_.reset();
     repository_.reset();
     store_.reset();
@@ -162,6 +165,7 @@ class EngineTest : public ::testing::Test {
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<definitions::DefinitionRepository> repository_;
   std::unique_ptr<Engine> engine_;
+  std::unique_ptr<org::Directory> directory_;  // the organisation the engine's tasks use
 };
 
 }  // namespace quire::workflow::testing

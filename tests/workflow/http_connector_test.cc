@@ -18,13 +18,13 @@ class HttpConnectorTest : public EngineTest {
   void SetUp() override {
     EngineTest::SetUp();
     server::Router router;
-    router.Add("POST", "/quotes", [this](const server::Request& request) {
+    router.Add("POST", "/quotes", server::Access::Public(), [this](const server::Request& request) {
       ++calls_;
       last_body_ = request.body;
       last_header_ = std::string(request.header("x-customer").value_or(""));
       return server::JsonResponse(201, boost::json::object{{"quoteId", "Q-17"}, {"total", 240}});
     });
-    router.Add("GET", "/down", [this](const server::Request&) {
+    router.Add("GET", "/down", server::Access::Public(), [this](const server::Request&) {
       ++calls_;
       return server::ErrorResponse(Error::Unavailable("maintenance"));
     });

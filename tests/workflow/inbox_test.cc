@@ -41,16 +41,16 @@ class InboxTest : public EngineTest {
  protected:
   void SetUp() override {
     EngineTest::SetUp();
-    ASSERT_THAT(engine_->PutUser({"maria", "Maria", "", "", true, ""}, "admin"), IsOk());
+    ASSERT_THAT(directory_->PutUser({"maria", "Maria", "", "", true, ""}, "admin"), IsOk());
     for (const char* u : {"anna", "ben"}) {
-      ASSERT_THAT(engine_->PutUser({u, u, "", "", true, "maria"}, "admin"), IsOk());
+      ASSERT_THAT(directory_->PutUser({u, u, "", "", true, "maria"}, "admin"), IsOk());
     }
-    ASSERT_THAT(engine_->PutUser({"dave", "Dave", "", "", true, ""}, "admin"), IsOk());
-    ASSERT_THAT(engine_->PutGroup({"sales", "Sales"}, "admin"), IsOk());
-    ASSERT_THAT(engine_->PutGroup({"managers", "Managers"}, "admin"), IsOk());
+    ASSERT_THAT(directory_->PutUser({"dave", "Dave", "", "", true, ""}, "admin"), IsOk());
+    ASSERT_THAT(directory_->PutGroup({"sales", "Sales"}, "admin"), IsOk());
+    ASSERT_THAT(directory_->PutGroup({"managers", "Managers"}, "admin"), IsOk());
     for (const char* u : {"anna", "ben"})
-      ASSERT_THAT(engine_->AddMember("sales", u, "admin"), IsOk());
-    ASSERT_THAT(engine_->AddMember("managers", "maria", "admin"), IsOk());
+      ASSERT_THAT(directory_->AddMember("sales", u, "admin"), IsOk());
+    ASSERT_THAT(directory_->AddMember("managers", "maria", "admin"), IsOk());
     Deploy(kOffer);
     Deploy(kCall);
   }

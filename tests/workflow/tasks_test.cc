@@ -25,17 +25,17 @@ class TasksTest : public EngineTest {
  protected:
   void SetUp() override {
     EngineTest::SetUp();
-    ASSERT_THAT(engine_->PutUser({"maria", "Maria", "maria@x", "", true, ""}, "admin"), IsOk());
+    ASSERT_THAT(directory_->PutUser({"maria", "Maria", "maria@x", "", true, ""}, "admin"), IsOk());
     for (const char* u : {"anna", "ben", "cleo"}) {
-      ASSERT_THAT(engine_->PutUser({u, u, std::string(u) + "@x", "", true, "maria"}, "admin"),
+      ASSERT_THAT(directory_->PutUser({u, u, std::string(u) + "@x", "", true, "maria"}, "admin"),
                   IsOk());
     }
-    ASSERT_THAT(engine_->PutUser({"dave", "Dave", "dave@x", "", true, ""}, "admin"), IsOk());
-    ASSERT_THAT(engine_->PutGroup({"sales", "Sales"}, "admin"), IsOk());
-    ASSERT_THAT(engine_->PutGroup({"service", "Service"}, "admin"), IsOk());
+    ASSERT_THAT(directory_->PutUser({"dave", "Dave", "dave@x", "", true, ""}, "admin"), IsOk());
+    ASSERT_THAT(directory_->PutGroup({"sales", "Sales"}, "admin"), IsOk());
+    ASSERT_THAT(directory_->PutGroup({"service", "Service"}, "admin"), IsOk());
     for (const char* u : {"anna", "ben"})
-      ASSERT_THAT(engine_->AddMember("sales", u, "admin"), IsOk());
-    ASSERT_THAT(engine_->AddMember("service", "dave", "admin"), IsOk());
+      ASSERT_THAT(directory_->AddMember("sales", u, "admin"), IsOk());
+    ASSERT_THAT(directory_->AddMember("service", "dave", "admin"), IsOk());
     Deploy(kQuote);
   }
 
@@ -79,16 +79,16 @@ class TasksTest : public EngineTest {
 };
 
 TEST_F(TasksTest, OrganisationIsStoredAndChecked) {
-  EXPECT_EQ(engine_->GetUser("anna")->supervisor, "maria");
-  EXPECT_THAT(*engine_->Members("sales"), ElementsAre("anna", "ben"));
-  EXPECT_THAT(*engine_->GroupsOf("dave"), ElementsAre("service"));
-  EXPECT_THAT(engine_->PutUser({"x", "X", "", "", true, "nobody"}, "admin"),
+  EXPECT_EQ(directory_->GetUser("anna")->supervisor, "maria");
+  EXPECT_THAT(*directory_->Members("sales"), ElementsAre("anna", "ben"));
+  EXPECT_THAT(*directory_->GroupsOf("dave"), ElementsAre("service"));
+  EXPECT_THAT(directory_->PutUser({"x", "X", "", "", true, "nobody"}, "admin"),
               HasError(ErrorCode::kInvalidArgument, HasSubstr("not a user")));
-  EXPECT_THAT(engine_->PutUser({"bad id", "", "", "", true, ""}, "admin"),
+  EXPECT_THAT(directory_->PutUser({"bad id", "", "", "", true, ""}, "admin"),
               HasError(ErrorCode::kInvalidArgument));
-  EXPECT_THAT(engine_->AddMember("sales", "nobody", "admin"), HasError(ErrorCode::kNotFound));
+  EXPECT_THAT(directory_->AddMember("sales", "nobody", "admin"), HasError(ErrorCode::kNotFound));
   Restart();
-  EXPECT_EQ(engine_->ListUsers()->size(), 5u);
+  EXPECT_EQ(directory_->ListUsers()->size(), 5u);
 }
 
 TEST_F(TasksTest, ClaimMovesATaskFromTheGroupQueueToTheInbox) {
@@ -226,7 +226,7 @@ TEST_F(TasksTest, ASubstituteWorksTheTasksOfTheUserTheyStandInFor) {
   EXPECT_THAT(engine_->CompleteTaskAs(t, {}, "dave"), HasError(ErrorCode::kForbidden));
   EXPECT_THAT(View("dave", TaskView::kMine), IsEmpty());
   ASSERT_THAT(
-      engine_->AddSubstitution({"dave", "anna", clock_.Now() - 1h, clock_.Now() + 24h}, "admin"),
+      directory_->AddSubstitution({"dave", "anna", clock_.Now() - 1h, clock_.Now() + 24h}, "admin"),
       IsOk());
   // While anna is away, dave sees her tasks in his inbox (and anna still sees them).
   EXPECT_THAT(View("dave", TaskView::kMine), ElementsAre(t));
@@ -238,7 +238,7 @@ TEST_F(TasksTest, ASubstituteWorksTheTasksOfTheUserTheyStandInFor) {
   EXPECT_THAT(View("dave", TaskView::kMine), IsEmpty());
   EXPECT_THAT(engine_->CompleteTaskAs(later, {}, "dave"), HasError(ErrorCode::kForbidden));
   ASSERT_THAT(
-      engine_->AddSubstitution({"dave", "anna", clock_.Now() - 1h, clock_.Now() + 24h}, "admin"),
+      directory_->AddSubstitution({"dave", "anna", clock_.Now() - 1h, clock_.Now() + 24h}, "admin"),
       IsOk());
   const InstanceId instance = engine_->GetTask(t)->instance_id;
   ASSERT_THAT(engine_->CompleteTaskAs(t, {}, "dave"), IsOk());

@@ -14,7 +14,6 @@
 #include "inbox.h"
 #include "instance_state.h"
 #include "keys.h"
-#include "org.h"
 #include "process_info.h"
 #include "quire/base/hex.h"
 #include "quire/base/json_fields.h"
@@ -450,98 +449,6 @@ class EngineImpl final : public Engine {
       QUIRE_RETURN_IF_ERROR(rt.Unlock(job));
       return true;
     }));
-  }
-
-  // ---- the organisation ----------------------------------------------------------------
-
-  template <class Fn>
-  Result<void> OrgCommand(const std::string& actor, std::string action, std::string object, Fn fn,
-                          json::object details = {}) {
-    return Drop(
-        Execute<bool>(actor,
-                      [fn = std::move(fn), action = std::move(action), object = std::move(object),
-                       details = std::move(details)](Runtime& rt) -> Result<bool> {
-                        QUIRE_RETURN_IF_ERROR(fn(rt.txn()));
-                        rt.Audit(action, object, details);
-                        return true;
-                      }));
-  }
-
-  Result<void> PutUser(const User& user, const std::string& actor) override {
-    return OrgCommand(actor, "org.put-user", "user/" + user.id,
-                      [user](Txn& txn) { return org::PutUser(txn, user); });
-  }
-  Result<void> PutGroup(const Group& group, const std::string& actor) override {
-    return OrgCommand(actor, "org.put-group", "group/" + group.id,
-                      [group](Txn& txn) { return org::PutGroup(txn, group); });
-  }
-  Result<void> AddMember(const std::string& group, const std::string& user,
-                         const std::string& actor) override {
-    return OrgCommand(actor, "org.add-member", "group/" + group,
-                      [=](Txn& txn) { return org::AddMember(txn, group, user); }, {{"user", user}});
-  }
-  Result<void> RemoveMember(const std::string& group, const std::string& user,
-                            const std::string& actor) override {
-    return OrgCommand(actor, "org.remove-member", "group/" + group,
-                      [=](Txn& txn) { return org::RemoveMember(txn, group, user); },
-                      {{"user", user}});
-  }
-  Result<void> AddSubstitution(const Substitution& sub, const std::string& actor) override {
-    return OrgCommand(actor, "org.add-substitution", "user/" + sub.for_user,
-                      [sub](Txn& txn) { return org::AddSubstitution(txn, sub); },
-                      {{"substitute", sub.user}});
-  }
-
-  Result<User> GetUser(const std::string& id) const override {
-    QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> raw,
-                           store_.Get(ColumnFamily::kOrg, org::UserKey(id)));
-    if (!raw) return Error::NotFound("user '" + id + "' does not exist");
-    return org::DecodeUser(*raw);
-  }
-  Result<std::vector<User>> ListUsers() const override {
-    std::vector<User> out;
-    auto it = store_.ScanPrefix(ColumnFamily::kOrg, std::string(1, 'u'));
-    for (; it.Valid(); it.Next()) {
-      QUIRE_ASSIGN_OR_RETURN(User u, org::DecodeUser(it.value()));
-      out.push_back(std::move(u));
-    }
-    QUIRE_RETURN_IF_ERROR(it.status());
-    return out;
-  }
-  Result<Group> GetGroup(const std::string& id) const override {
-    QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> raw,
-                           store_.Get(ColumnFamily::kOrg, org::GroupKey(id)));
-    if (!raw) return Error::NotFound("group '" + id + "' does not exist");
-    return org::DecodeGroup(*raw);
-  }
-  Result<std::vector<Group>> ListGroups() const override {
-    std::vector<Group> out;
-    auto it = store_.ScanPrefix(ColumnFamily::kOrg, std::string(1, 'g'));
-    for (; it.Valid(); it.Next()) {
-      QUIRE_ASSIGN_OR_RETURN(Group g, org::DecodeGroup(it.value()));
-      out.push_back(std::move(g));
-    }
-    QUIRE_RETURN_IF_ERROR(it.status());
-    return out;
-  }
-  // The second part of every key under `prefix` (group → users, user → groups).
-  Result<std::vector<std::string>> Names(const std::string& prefix) const {
-    std::vector<std::string> out;
-    auto it = store_.ScanPrefix(ColumnFamily::kOrg, prefix);
-    for (; it.Valid(); it.Next()) {
-      KeyDecoder d(it.key().substr(prefix.size()));
-      QUIRE_ASSIGN_OR_RETURN(std::string name, d.String());
-      out.push_back(std::move(name));
-    }
-    QUIRE_RETURN_IF_ERROR(it.status());
-    return out;
-  }
-  Result<std::vector<std::string>> Members(const std::string& group) const override {
-    QUIRE_RETURN_IF_ERROR(GetGroup(group));
-    return Names(storage::KeyEncoder().U8('m').String(group).Take());
-  }
-  Result<std::vector<std::string>> GroupsOf(const std::string& user) const override {
-    return Names(storage::KeyEncoder().U8('M').String(user).Take());
   }
 
   // ---- tasks ---------------------------------------------------------------------------

@@ -5,9 +5,9 @@
 #include <set>
 
 #include "keys.h"
-#include "org.h"
 #include "quire/base/hex.h"
 #include "quire/base/json_fields.h"
+#include "quire/org/people.h"
 #include "quire/storage/key_codec.h"
 #include "task_rights.h"
 #include "txn.h"
@@ -258,7 +258,7 @@ Result<TaskPage> Search(const storage::Store& store, const storage::Snapshot& sn
     if (!t) return true;
     if (!MeetsCriteria(*t, q, terms)) return true;
     if (q.view == TaskView::kVisible) {
-      QUIRE_ASSIGN_OR_RETURN(ActorFacts facts, org::FactsFor(reader, q.user, *t, now));
+      QUIRE_ASSIGN_OR_RETURN(ActorFacts facts, FactsFor(reader, q.user, *t, now));
       if (!CheckTaskRight(TaskOp::kView, *t, facts)) return true;
     } else {
       const std::vector<std::string> entries = InboxKeys(*t);
@@ -345,7 +345,7 @@ Result<TaskPage> QueryInbox(const storage::Store& store, const TaskQuery& q, Tim
                                   "without it");
   }
   const storage::Snapshot snapshot = store.GetSnapshot();
-  const SnapshotReader reader(store, snapshot);
+  const SnapshotReader reader(store, &snapshot);
   std::vector<Term> terms;
   if (q.searching()) {
     if (!q.link_kind.empty() && q.link_id.empty()) {
@@ -401,7 +401,7 @@ Result<TaskPage> QueryInbox(const storage::Store& store, const TaskQuery& q, Tim
 Result<std::vector<Notification>> QueuedNotifications(const storage::Store& store,
                                                       const std::string& user, std::size_t limit) {
   const storage::Snapshot snapshot = store.GetSnapshot();
-  const SnapshotReader reader(store, snapshot);
+  const SnapshotReader reader(store, &snapshot);
   QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> whom, org::GroupsOf(reader, user));
   whom.insert(whom.begin(), user);
   std::vector<Notification> out;
@@ -430,7 +430,7 @@ Result<std::vector<Notification>> QueuedNotifications(const storage::Store& stor
 
 Result<TaskCounts> CountInbox(const storage::Store& store, const std::string& user, Timestamp now) {
   const storage::Snapshot snapshot = store.GetSnapshot();
-  const SnapshotReader reader(store, snapshot);
+  const SnapshotReader reader(store, &snapshot);
   auto count = [&](TaskView view) -> Result<std::size_t> {
     TaskQuery q;
     q.user = user;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "quire/org/people.h"
+
 namespace quire::workflow {
 
 const char* TaskOpName(TaskOp op) {
@@ -146,6 +148,27 @@ Result<std::string> CheckTaskRight(TaskOp op, const TaskRecord& t, const ActorFa
     }
   }
   return Error::Internal("unknown task operation");
+}
+
+Result<ActorFacts> FactsFor(const storage::KeyReader& reader, const std::string& user,
+                            const TaskRecord& task, Timestamp now) {
+  ActorFacts f;
+  f.user = user;
+  QUIRE_ASSIGN_OR_RETURN(std::optional<org::User> u, org::FindUser(reader, user));
+  f.active = u && u->active;
+  if (!f.active) return f;
+  // The assignee acting on their own task needs no more facts (the common case: keep it
+  // to one read).
+  if (task.assignee == user) return f;
+  QUIRE_ASSIGN_OR_RETURN(f.groups, org::GroupsOf(reader, user));
+  QUIRE_ASSIGN_OR_RETURN(f.standing_in_for, org::StandingInFor(reader, user, now));
+  for (auto [who, out] : {std::pair{&task.assignee, &f.assignee_supervisor},
+                          std::pair{&task.owner, &f.owner_supervisor}}) {
+    if (who->empty()) continue;
+    QUIRE_ASSIGN_OR_RETURN(std::optional<org::User> w, org::FindUser(reader, *who));
+    if (w) *out = w->supervisor;
+  }
+  return f;
 }
 
 }  // namespace quire::workflow

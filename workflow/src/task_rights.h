@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "quire/base/result.h"
+#include "quire/storage/key_reader.h"
 #include "task_record.h"
 
 namespace quire::workflow {
@@ -39,5 +40,10 @@ struct ActorFacts {
 // Allowed: the user the actor acts as — themselves, or the user they stand in for.
 // Refused: kForbidden saying why (kConflict when the task is claimed by someone else).
 Result<std::string> CheckTaskRight(TaskOp op, const TaskRecord& task, const ActorFacts& actor);
+
+// What the rights rules need to know about `user` acting on `task`, read from the
+// organisation's records inside a command (Txn) or a query (SnapshotReader).
+Result<ActorFacts> FactsFor(const storage::KeyReader& reader, const std::string& user,
+                            const TaskRecord& task, Timestamp now);
 
 }  // namespace quire::workflow

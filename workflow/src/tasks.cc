@@ -4,9 +4,9 @@
 #include <boost/json/serialize.hpp>
 
 #include "keys.h"
-#include "org.h"
 #include "quire/base/json_fields.h"
 #include "quire/definitions/iso8601.h"
+#include "quire/org/people.h"
 #include "quire/storage/key_codec.h"
 #include "runtime.h"
 #include "runtime_loaded.h"
@@ -45,7 +45,7 @@ Result<TaskRecord> Runtime::ReadTask(std::uint64_t task) {
 }
 
 Result<ActorFacts> Runtime::Facts(const std::string& user, const TaskRecord& task) {
-  return org::FactsFor(txn_, user, task, txn_.now());
+  return FactsFor(txn_, user, task, txn_.now());
 }
 
 void Runtime::DropTask(const TaskRecord& task) {

@@ -46,22 +46,6 @@ std::size_t Overlay::size() const {
   return n;
 }
 
-Result<std::optional<std::string>> SnapshotReader::Get(ColumnFamily cf,
-                                                       std::string_view key) const {
-  return store_.Get(cf, key, &snapshot_);
-}
-
-Result<std::vector<std::pair<std::string, std::string>>> SnapshotReader::Scan(
-    ColumnFamily cf, std::string_view prefix, std::size_t limit) const {
-  std::vector<std::pair<std::string, std::string>> out;
-  storage::Iterator it = store_.ScanPrefix(cf, prefix, &snapshot_);
-  for (; it.Valid() && out.size() < limit; it.Next()) {
-    out.emplace_back(std::string(it.key()), std::string(it.value()));
-  }
-  QUIRE_RETURN_IF_ERROR(it.status());
-  return out;
-}
-
 Result<std::optional<std::string>> Txn::Get(ColumnFamily cf, std::string_view key) const {
   if (const auto it = staged_.find(std::pair<ColumnFamily, std::string_view>(cf, key));
       it != staged_.end()) {

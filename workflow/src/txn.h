@@ -18,6 +18,7 @@
 #include "quire/base/clock.h"
 #include "quire/base/result.h"
 #include "quire/storage/column_family.h"
+#include "quire/storage/key_reader.h"
 #include "quire/storage/store.h"
 #include "quire/storage/write_batch.h"
 
@@ -59,34 +60,12 @@ struct IdBlock {
 };
 
 // Reads of stored records: a command's Txn on the writer thread, or a SnapshotReader for
-// queries on callers' threads. Code that only reads (the organisation, rights facts) takes
-// this, so that commands and queries apply the same rules to the same records.
-class KeyReader {
- public:
-  virtual ~KeyReader() = default;
-  virtual Result<std::optional<std::string>> Get(ColumnFamily cf, std::string_view key) const = 0;
-  // Key/value pairs under `prefix`, in key order, at most `limit`.
-  virtual Result<std::vector<std::pair<std::string, std::string>>> Scan(
-      ColumnFamily cf, std::string_view prefix, std::size_t limit) const = 0;
-};
+// queries on callers' threads. Code that only reads (the organisation, rights facts) takes a
+// KeyReader, so that commands and queries apply the same rules to the same records.
+using storage::KeyReader;
+using storage::SnapshotReader;
 
-// What is durable in the store as of one snapshot.
-class SnapshotReader final : public KeyReader {
- public:
-  // REQUIRES: `store` and `snapshot` outlive the reader.
-  SnapshotReader(const storage::Store& store, const storage::Snapshot& snapshot)
-      : store_(store), snapshot_(snapshot) {}
-  Result<std::optional<std::string>> Get(ColumnFamily cf, std::string_view key) const override;
-  Result<std::vector<std::pair<std::string, std::string>>> Scan(ColumnFamily cf,
-                                                                std::string_view prefix,
-                                                                std::size_t limit) const override;
-
- private:
-  const storage::Store& store_;
-  const storage::Snapshot& snapshot_;
-};
-
-class Txn final : public KeyReader {
+class Txn final : public storage::KeyReadWriter {
  public:
   Txn(const storage::Store& store, const Overlay& overlay, Timestamp now, IdBlock& ids,
       IdBlock& seqs)
@@ -100,8 +79,8 @@ class Txn final : public KeyReader {
                                                                 std::string_view prefix,
                                                                 std::size_t limit) const override;
 
-  void Put(ColumnFamily cf, std::string key, std::string value);
-  void Delete(ColumnFamily cf, std::string key);
+  void Put(ColumnFamily cf, std::string key, std::string value) override;
+  void Delete(ColumnFamily cf, std::string key) override;
 
   std::uint64_t NewId();
   std::uint64_t NewSeq(std::uint64_t count);

@@ -34,20 +34,16 @@
 #include "quire/base/result.h"
 #include "quire/dms/content_store.h"
 #include "quire/dms/document_type.h"
+#include "quire/org/link.h"
 #include "quire/storage/store.h"
 
 namespace quire::dms {
 
 using DocumentId = std::uint64_t;
 
-struct Link {
-  std::string kind;  // "instance", "task", "customer", "offer", ...
-  std::string id;
-  friend bool operator==(const Link&, const Link&) = default;
-};
-
-// "customer:c-42" → {customer, c-42}. Errors: kInvalidArgument.
-Result<Link> ParseLink(std::string_view text);
+using org::CheckLink;
+using org::Link;
+using org::ParseLink;
 
 struct VersionInfo {
   std::uint32_t number = 0;
@@ -118,8 +114,6 @@ struct NewDocument {
 struct DocumentStoreOptions {
   // How long a check-out lasts unless checked in or cancelled; zero: until then.
   std::chrono::milliseconds lock_ttl = std::chrono::hours(24);
-  // Whether a user may break other people's locks (administrators). Unset: nobody.
-  std::function<bool(const std::string& user)> is_admin;
 };
 
 struct DocumentPage {
@@ -179,8 +173,8 @@ class DocumentStore {
   Result<DocumentInfo> CheckIn(DocumentId id, ByteSource& content, const std::string& actor,
                                const std::string& comment);
   Result<DocumentInfo> CancelCheckOut(DocumentId id, const std::string& actor);
-  // An administrator ends someone's check-out; recorded with the reason.
-  // Errors: kForbidden for anyone else.
+  // Ends someone's check-out; recorded with the reason. Who may is the caller's to check
+  // (over HTTP: permission documents.hold). Errors: kConflict when not checked out.
   Result<DocumentInfo> BreakLock(DocumentId id, const std::string& actor,
                                  const std::string& reason);
 

@@ -1,5 +1,5 @@
-// Documents and the audit chain over HTTP. The acting user, until real authentication
-// exists, is the X-Quire-User header. Ids are strings of digits.
+// Documents and the audit chain over HTTP, as the signed-in user (every read and write is
+// audited with them). Ids are strings of digits.
 //
 //   POST   /api/documents?title=&type=&comment=&link=kind:id&metadata={json}
 //            the content as the raw body (streamed), or multipart/form-data with fields

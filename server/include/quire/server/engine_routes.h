@@ -1,5 +1,5 @@
-// The workflow engine over HTTP. Ids are sent as strings of digits. The acting user, until
-// authentication exists, is the X-Quire-User header (recorded in history).
+// The workflow engine over HTTP. Ids are sent as strings of digits. The acting user is the
+// signed-in caller (recorded in history and the audit chain).
 //
 //   DELETE /api/processes/{id}[?force=true]         undeploy (409 while instances run)
 //   POST   /api/processes/{id}/instances            {"variables", "businessKey", "version"}

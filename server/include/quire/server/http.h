@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "quire/base/result.h"
+#include "quire/org/access.h"
 
 namespace quire::server {
 
@@ -49,6 +51,8 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> path_params;
   // Streaming routes: the body, still to be read (`body` stays empty). Null otherwise.
   BodyReader* body_reader = nullptr;
+  // Who is calling, filled in by the Router for routes that are not public. Null otherwise.
+  std::shared_ptr<const org::Principal> principal;
 
   // The value of header `name` (any case), or nullopt.
   std::optional<std::string_view> header(std::string_view name) const;

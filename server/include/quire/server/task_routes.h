@@ -1,19 +1,19 @@
-// The organisation and the task inbox over HTTP. The acting user is the X-Quire-User header
-// (until authentication exists); every task operation checks their rights (tasks.h).
+// The task inbox over HTTP, as the signed-in user; every task operation checks their rights
+// (tasks.h) after the route's permission.
 //
-//   POST   /api/users                          {"id", "name", "email", "phone", "supervisor",
-//   "active"} GET    /api/users, /api/users/{id} POST   /api/users/{id}/substitutes {"substitute",
-//   "from", "to"} (ISO 8601) POST   /api/groups                         {"id", "name"} GET
-//   /api/groups, /api/groups/{id}       (with its members) PUT /api/groups/{id}/members/{userId},
-//   DELETE the same GET
-//   /api/tasks?view=mine|group|delegated|postponed|open[&group=][&limit=][&after=] GET
-//   /api/tasks?instance=ID              the open tasks of an instance GET    /api/tasks/{id} POST
-//   /api/tasks/{id}/claim|unclaim|resolve POST   /api/tasks/{id}/delegate|reassign   {"to": userId}
+//   GET    /api/tasks?view=mine|group|delegated|postponed|overdue|escalated|open
+//          [&group=][&sort=][&limit=][&after=], or a search (?process=, ?businessKey=, ...)
+//   GET    /api/tasks?instance=ID              the open tasks of an instance
+//   GET    /api/tasks/{id}, /api/tasks/counts, /api/tasks/{id}/form
+//   POST   /api/tasks/{id}/claim|unclaim|resolve
+//   POST   /api/tasks/{id}/delegate|reassign   {"to": userId}
 //   POST   /api/tasks/{id}/postpone            {"followUp": ISO 8601}
 //   POST   /api/tasks/{id}/escalate            {"reason", "to": groupId (else the supervisor)}
 //   POST   /api/tasks/{id}/due                 {"due": ISO 8601, "reason"}
 //   POST   /api/tasks/{id}/complete            {"variables": {...}}
+//   POST   /api/tasks/bulk                     {"action", "tasks", "to"}
 //   GET    /api/tasks/{id}/comments,  POST the same {"text"}
+//   GET    /api/notifications, DELETE /api/notifications/{id}
 //   GET    /api/stats/workload?from=&to=       per user and group, from history
 #pragma once
 

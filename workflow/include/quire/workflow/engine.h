@@ -343,23 +343,6 @@ class Engine {
                                   std::chrono::milliseconds duration) = 0;
   virtual Result<void> Unlock(std::uint64_t job) = 0;
 
-  // ---- the organisation ----------------------------------------------------------------
-  // Creates or replaces a user / group. Errors: kInvalidArgument (bad id, unknown supervisor).
-  virtual Result<void> PutUser(const User& user, const std::string& actor) = 0;
-  virtual Result<void> PutGroup(const Group& group, const std::string& actor) = 0;
-  // Errors: kNotFound for an unknown user or group.
-  virtual Result<void> AddMember(const std::string& group, const std::string& user,
-                                 const std::string& actor) = 0;
-  virtual Result<void> RemoveMember(const std::string& group, const std::string& user,
-                                    const std::string& actor) = 0;
-  virtual Result<void> AddSubstitution(const Substitution& s, const std::string& actor) = 0;
-  virtual Result<User> GetUser(const std::string& id) const = 0;
-  virtual Result<std::vector<User>> ListUsers() const = 0;
-  virtual Result<Group> GetGroup(const std::string& id) const = 0;
-  virtual Result<std::vector<Group>> ListGroups() const = 0;
-  virtual Result<std::vector<std::string>> Members(const std::string& group) const = 0;
-  virtual Result<std::vector<std::string>> GroupsOf(const std::string& user) const = 0;
-
   // ---- working on tasks ------------------------------------------------------------------
   // One operation, checked against the actor's rights (tasks.h); returns the task after it.
   // Errors: kNotFound (task), kForbidden (not allowed, says why), kConflict (claimed by

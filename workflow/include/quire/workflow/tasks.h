@@ -27,30 +27,14 @@
 
 #include "quire/base/clock.h"
 #include "quire/base/result.h"
+#include "quire/org/people.h"
 
 namespace quire::workflow {
 
-struct User {
-  std::string id;
-  std::string name;
-  std::string email;
-  std::string phone;
-  bool active = true;
-  std::string supervisor;  // a user id, or empty
-};
-
-struct Group {
-  std::string id;
-  std::string name;
-};
-
-// `user` stands in for `for_user` from `from` to `to` (inclusive days as timestamps).
-struct Substitution {
-  std::string user;
-  std::string for_user;
-  Timestamp from;
-  Timestamp to;
-};
+// The organisation lives in org/; tasks name its users and groups.
+using org::Group;
+using org::Substitution;
+using org::User;
 
 enum class TaskView {
   kMine,       // assigned to the user (including delegated to them), not postponed

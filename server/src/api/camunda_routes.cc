@@ -211,116 +211,124 @@ constexpr std::int64_t kMaxAsyncResponseMs = 10'000;
 }  // namespace
 
 void AddCamundaRoutes(Router& router, workflow::Engine& engine) {
-  router.Add("POST", "/engine-rest/external-task/fetchAndLock", [&engine](const Request& request) {
-    auto body = ParseJsonObject(request);
-    if (!body) return CamundaError(body.error());
-    auto worker = WorkerId(*body);
-    if (!worker) return CamundaError(worker.error());
-    auto max_tasks = Number(*body, "maxTasks", 10);
-    if (!max_tasks) return CamundaError(max_tasks.error());
-    if (*max_tasks < 0 || *max_tasks > 1000) {
-      return CamundaError(Error::InvalidArgument("maxTasks must be from 0 to 1000"));
-    }
-    auto wait = Number(*body, "asyncResponseTimeout", 0);
-    if (!wait) return CamundaError(wait.error());
-    bool use_priority = false;
-    if (const json::value* p = body->if_contains("usePriority"); p != nullptr && p->is_bool()) {
-      use_priority = p->get_bool();
-    }
-    std::vector<workflow::ExternalTopic> topics;
-    if (const json::value* t = body->if_contains("topics"); t != nullptr && !t->is_null()) {
-      if (!t->is_array()) return CamundaError(Error::InvalidArgument("topics must be a list"));
-      for (const json::value& tv : t->get_array()) {
-        if (!tv.is_object())
-          return CamundaError(Error::InvalidArgument("a topic must be an object"));
-        const json::object& to = tv.get_object();
-        workflow::ExternalTopic topic;
-        if (const json::value* n = to.if_contains("topicName"); n != nullptr && n->is_string()) {
-          topic.name = std::string(n->get_string());
+  router.Add(
+      "POST", "/engine-rest/external-task/fetchAndLock", Permission::kJobsWork,
+      [&engine](const Request& request) {
+        auto body = ParseJsonObject(request);
+        if (!body) return CamundaError(body.error());
+        auto worker = WorkerId(*body);
+        if (!worker) return CamundaError(worker.error());
+        auto max_tasks = Number(*body, "maxTasks", 10);
+        if (!max_tasks) return CamundaError(max_tasks.error());
+        if (*max_tasks < 0 || *max_tasks > 1000) {
+          return CamundaError(Error::InvalidArgument("maxTasks must be from 0 to 1000"));
         }
-        auto lock = Number(to, "lockDuration", 0);
-        if (!lock) return CamundaError(lock.error());
-        if (*lock <= 0) {
-          return CamundaError(Error::InvalidArgument("lockDuration of topic '" + topic.name +
-                                                     "' is required and must be positive"));
+        auto wait = Number(*body, "asyncResponseTimeout", 0);
+        if (!wait) return CamundaError(wait.error());
+        bool use_priority = false;
+        if (const json::value* p = body->if_contains("usePriority"); p != nullptr && p->is_bool()) {
+          use_priority = p->get_bool();
         }
-        topic.lock_duration = std::chrono::milliseconds(*lock);
-        if (const json::value* v = to.if_contains("variables"); v != nullptr && v->is_array()) {
-          topic.variables.emplace();
-          for (const json::value& name : v->get_array()) {
-            if (name.is_string()) topic.variables->emplace_back(name.get_string());
+        std::vector<workflow::ExternalTopic> topics;
+        if (const json::value* t = body->if_contains("topics"); t != nullptr && !t->is_null()) {
+          if (!t->is_array()) return CamundaError(Error::InvalidArgument("topics must be a list"));
+          for (const json::value& tv : t->get_array()) {
+            if (!tv.is_object())
+              return CamundaError(Error::InvalidArgument("a topic must be an object"));
+            const json::object& to = tv.get_object();
+            workflow::ExternalTopic topic;
+            if (const json::value* n = to.if_contains("topicName");
+                n != nullptr && n->is_string()) {
+              topic.name = std::string(n->get_string());
+            }
+            auto lock = Number(to, "lockDuration", 0);
+            if (!lock) return CamundaError(lock.error());
+            if (*lock <= 0) {
+              return CamundaError(Error::InvalidArgument("lockDuration of topic '" + topic.name +
+                                                         "' is required and must be positive"));
+            }
+            topic.lock_duration = std::chrono::milliseconds(*lock);
+            if (const json::value* v = to.if_contains("variables"); v != nullptr && v->is_array()) {
+              topic.variables.emplace();
+              for (const json::value& name : v->get_array()) {
+                if (name.is_string()) topic.variables->emplace_back(name.get_string());
+              }
+            }
+            if (const json::value* k = to.if_contains("businessKey");
+                k != nullptr && k->is_string()) {
+              topic.business_key = std::string(k->get_string());
+            }
+            if (const json::value* k = to.if_contains("processDefinitionKey");
+                k != nullptr && k->is_string()) {
+              topic.process_id = std::string(k->get_string());
+            }
+            topics.push_back(std::move(topic));
           }
         }
-        if (const json::value* k = to.if_contains("businessKey"); k != nullptr && k->is_string()) {
-          topic.business_key = std::string(k->get_string());
+        const auto deadline =
+            std::chrono::steady_clock::now() +
+            std::chrono::milliseconds(std::clamp<std::int64_t>(*wait, 0, kMaxAsyncResponseMs));
+        for (;;) {
+          if (topics.empty() || *max_tasks == 0) return JsonResponse(200, json::array());
+          auto locked = engine.FetchAndLock(*worker, topics, static_cast<std::size_t>(*max_tasks),
+                                            use_priority);
+          if (!locked) return CamundaError(locked.error());
+          if (!locked->empty() || std::chrono::steady_clock::now() >= deadline) {
+            json::array out;
+            for (const workflow::LockedJob& j : *locked) out.push_back(ToJson(j));
+            return JsonResponse(200, out);
+          }
+          engine.WaitForExternalJobs(deadline);
         }
-        if (const json::value* k = to.if_contains("processDefinitionKey");
-            k != nullptr && k->is_string()) {
-          topic.process_id = std::string(k->get_string());
-        }
-        topics.push_back(std::move(topic));
-      }
-    }
-    const auto deadline =
-        std::chrono::steady_clock::now() +
-        std::chrono::milliseconds(std::clamp<std::int64_t>(*wait, 0, kMaxAsyncResponseMs));
-    for (;;) {
-      if (topics.empty() || *max_tasks == 0) return JsonResponse(200, json::array());
-      auto locked =
-          engine.FetchAndLock(*worker, topics, static_cast<std::size_t>(*max_tasks), use_priority);
-      if (!locked) return CamundaError(locked.error());
-      if (!locked->empty() || std::chrono::steady_clock::now() >= deadline) {
-        json::array out;
-        for (const workflow::LockedJob& j : *locked) out.push_back(ToJson(j));
-        return JsonResponse(200, out);
-      }
-      engine.WaitForExternalJobs(deadline);
-    }
-  });
+      });
 
-  router.Add("POST", "/engine-rest/external-task/{id}/complete", [&engine](const Request& request) {
-    auto call = ParseTaskCall(request);
-    if (!call) return CamundaError(call.error());
-    const auto& [id, body, worker] = *call;
-    auto vars = PlainVariables(body.if_contains("variables"), "variables");
-    if (!vars) return CamundaError(vars.error());
-    auto local = PlainVariables(body.if_contains("localVariables"), "localVariables");
-    if (!local) return CamundaError(local.error());
-    workflow::JobOutcome outcome;
-    outcome.variables = std::move(*vars);
-    // Local variables end with the task: only its output mappings can read them.
-    for (auto& [name, value] : *local) {
-      if (!outcome.variables.contains(name)) outcome.variables[name] = value;
-    }
-    auto r = engine.CompleteExternal(id, worker, outcome);
-    return r ? NoContent() : CamundaError(r.error());
-  });
+  router.Add("POST", "/engine-rest/external-task/{id}/complete", Permission::kJobsWork,
+             [&engine](const Request& request) {
+               auto call = ParseTaskCall(request);
+               if (!call) return CamundaError(call.error());
+               const auto& [id, body, worker] = *call;
+               auto vars = PlainVariables(body.if_contains("variables"), "variables");
+               if (!vars) return CamundaError(vars.error());
+               auto local = PlainVariables(body.if_contains("localVariables"), "localVariables");
+               if (!local) return CamundaError(local.error());
+               workflow::JobOutcome outcome;
+               outcome.variables = std::move(*vars);
+               // Local variables end with the task: only its output mappings can read them.
+               for (auto& [name, value] : *local) {
+                 if (!outcome.variables.contains(name)) outcome.variables[name] = value;
+               }
+               auto r = engine.CompleteExternal(id, worker, outcome);
+               return r ? NoContent() : CamundaError(r.error());
+             });
 
-  router.Add("POST", "/engine-rest/external-task/{id}/failure", [&engine](const Request& request) {
-    auto call = ParseTaskCall(request);
-    if (!call) return CamundaError(call.error());
-    const auto& [id, body, worker] = *call;
-    auto retries = Number(body, "retries", 0);
-    if (!retries) return CamundaError(retries.error());
-    auto timeout = Number(body, "retryTimeout", 0);
-    if (!timeout) return CamundaError(timeout.error());
-    if (*retries < 0 || *timeout < 0) {
-      return CamundaError(Error::InvalidArgument("retries and retryTimeout cannot be negative"));
-    }
-    std::string message = "the external worker reported a failure";
-    if (const json::value* m = body.if_contains("errorMessage"); m != nullptr && m->is_string()) {
-      message = std::string(m->get_string());
-    }
-    if (const json::value* d = body.if_contains("errorDetails");
-        d != nullptr && d->is_string() && !d->get_string().empty()) {
-      message += "\n" + std::string(d->get_string());
-    }
-    auto r = engine.FailExternal(id, worker, message, static_cast<int>(*retries),
-                                 std::chrono::milliseconds(*timeout));
-    return r ? NoContent() : CamundaError(r.error());
-  });
+  router.Add("POST", "/engine-rest/external-task/{id}/failure", Permission::kJobsWork,
+             [&engine](const Request& request) {
+               auto call = ParseTaskCall(request);
+               if (!call) return CamundaError(call.error());
+               const auto& [id, body, worker] = *call;
+               auto retries = Number(body, "retries", 0);
+               if (!retries) return CamundaError(retries.error());
+               auto timeout = Number(body, "retryTimeout", 0);
+               if (!timeout) return CamundaError(timeout.error());
+               if (*retries < 0 || *timeout < 0) {
+                 return CamundaError(
+                     Error::InvalidArgument("retries and retryTimeout cannot be negative"));
+               }
+               std::string message = "the external worker reported a failure";
+               if (const json::value* m = body.if_contains("errorMessage");
+                   m != nullptr && m->is_string()) {
+                 message = std::string(m->get_string());
+               }
+               if (const json::value* d = body.if_contains("errorDetails");
+                   d != nullptr && d->is_string() && !d->get_string().empty()) {
+                 message += "\n" + std::string(d->get_string());
+               }
+               auto r = engine.FailExternal(id, worker, message, static_cast<int>(*retries),
+                                            std::chrono::milliseconds(*timeout));
+               return r ? NoContent() : CamundaError(r.error());
+             });
 
-  router.Add("POST", "/engine-rest/external-task/{id}/bpmnError",
+  router.Add("POST", "/engine-rest/external-task/{id}/bpmnError", Permission::kJobsWork,
              [&engine](const Request& request) {
                auto call = ParseTaskCall(request);
                if (!call) return CamundaError(call.error());
@@ -342,7 +350,7 @@ void AddCamundaRoutes(Router& router, workflow::Engine& engine) {
                return r ? NoContent() : CamundaError(r.error());
              });
 
-  router.Add("POST", "/engine-rest/external-task/{id}/extendLock",
+  router.Add("POST", "/engine-rest/external-task/{id}/extendLock", Permission::kJobsWork,
              [&engine](const Request& request) {
                auto call = ParseTaskCall(request);
                if (!call) return CamundaError(call.error());
@@ -353,12 +361,13 @@ void AddCamundaRoutes(Router& router, workflow::Engine& engine) {
                return r ? NoContent() : CamundaError(r.error());
              });
 
-  router.Add("POST", "/engine-rest/external-task/{id}/unlock", [&engine](const Request& request) {
-    auto id = TaskId(request);
-    if (!id) return CamundaError(id.error());
-    auto r = engine.Unlock(*id);
-    return r ? NoContent() : CamundaError(r.error());
-  });
+  router.Add("POST", "/engine-rest/external-task/{id}/unlock", Permission::kJobsWork,
+             [&engine](const Request& request) {
+               auto id = TaskId(request);
+               if (!id) return CamundaError(id.error());
+               auto r = engine.Unlock(*id);
+               return r ? NoContent() : CamundaError(r.error());
+             });
 }
 
 }  // namespace quire::server

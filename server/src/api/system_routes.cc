@@ -9,7 +9,7 @@ namespace quire::server {
 
 void AddSystemRoutes(Router& router, SystemInfo info) {
   auto shared = std::make_shared<const SystemInfo>(std::move(info));
-  router.Add("GET", "/health", [shared](const Request&) {
+  router.Add("GET", "/health", Access::Public(), [shared](const Request&) {
     if (shared->health_check) {
       if (Result<void> ok = shared->health_check(); !ok) {
         Error error = ok.error();
@@ -18,12 +18,12 @@ void AddSystemRoutes(Router& router, SystemInfo info) {
     }
     return JsonResponse(200, boost::json::object{{"status", "ok"}});
   });
-  router.Add("GET", "/api/openapi.json", [](const Request&) {
+  router.Add("GET", "/api/openapi.json", Access::Public(), [](const Request&) {
     Response response;
     response.body = std::string(OpenApiDocument());
     return response;
   });
-  router.Add("GET", "/version", [shared](const Request&) {
+  router.Add("GET", "/version", Access::Public(), [shared](const Request&) {
     return JsonResponse(200,
                         boost::json::object{{"name", shared->name}, {"version", shared->version}});
   });

@@ -16,10 +16,9 @@ namespace quire::server::api {
 
 namespace json = boost::json;
 
-inline std::string Actor(const Request& request) {
-  const auto user = request.header("x-quire-user");
-  return user ? std::string(*user) : std::string("anonymous");
-}
+// The authenticated caller's user id. REQUIRES: the route is not public (the router then
+// always sets the principal).
+inline const std::string& Actor(const Request& request) { return request.principal->user; }
 
 inline Result<std::uint64_t> ParseId(std::string_view text, const char* what) {
   std::uint64_t v = 0;
@@ -79,6 +78,17 @@ inline Result<std::string> StringMember(const json::object& body, std::string_vi
 }
 
 inline std::string Time(Timestamp t) { return definitions::FormatDateTime(t); }
+
+// A required ISO 8601 date-time member.
+inline Result<Timestamp> TimeMember(const json::object& body, std::string_view name) {
+  const json::value* v = body.if_contains(name);
+  if (v == nullptr || !v->is_string()) {
+    return Error::InvalidArgument("'" + std::string(name) +
+                                  "' is required: an ISO 8601 date-time such as "
+                                  "2026-12-01T09:00:00Z");
+  }
+  return definitions::ParseDateTime(v->get_string());
+}
 
 inline json::object ToJson(const workflow::IncidentInfo& i) {
   return {{"id", std::to_string(i.id)},

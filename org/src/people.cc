@@ -1,12 +1,15 @@
-#include "org.h"
+#include "quire/org/people.h"
 
 #include <boost/json/serialize.hpp>
+#include <limits>
 
 #include "quire/base/json_fields.h"
-#include "quire/definitions/iso8601.h"
 #include "quire/storage/key_codec.h"
 
-namespace quire::workflow::org {
+namespace quire::org {
+using storage::ColumnFamily;
+using storage::KeyReader;
+using storage::KeyReadWriter;
 namespace json = boost::json;
 using storage::KeyDecoder;
 using storage::KeyEncoder;
@@ -74,7 +77,7 @@ Result<std::optional<User>> FindUser(const KeyReader& txn, const std::string& id
   return std::optional<User>(std::move(u));
 }
 
-Result<void> PutUser(Txn& txn, const User& user) {
+Result<void> PutUser(KeyReadWriter& txn, const User& user) {
   QUIRE_RETURN_IF_ERROR(CheckId(user.id, "user"));
   if (!user.supervisor.empty()) {
     if (user.supervisor == user.id) {
@@ -90,7 +93,7 @@ Result<void> PutUser(Txn& txn, const User& user) {
   return Ok();
 }
 
-Result<void> PutGroup(Txn& txn, const Group& group) {
+Result<void> PutGroup(KeyReadWriter& txn, const Group& group) {
   QUIRE_RETURN_IF_ERROR(CheckId(group.id, "group"));
   txn.Put(ColumnFamily::kOrg, GroupKey(group.id), EncodeGroup(group));
   return Ok();
@@ -107,21 +110,21 @@ Result<void> MustExist(const KeyReader& txn, const std::string& group, const std
 }
 }  // namespace
 
-Result<void> AddMember(Txn& txn, const std::string& group, const std::string& user) {
+Result<void> AddMember(KeyReadWriter& txn, const std::string& group, const std::string& user) {
   QUIRE_RETURN_IF_ERROR(MustExist(txn, group, user));
   txn.Put(ColumnFamily::kOrg, MemberKey(group, user), "");
   txn.Put(ColumnFamily::kOrg, MemberOfKey(user, group), "");
   return Ok();
 }
 
-Result<void> RemoveMember(Txn& txn, const std::string& group, const std::string& user) {
+Result<void> RemoveMember(KeyReadWriter& txn, const std::string& group, const std::string& user) {
   QUIRE_RETURN_IF_ERROR(MustExist(txn, group, user));
   txn.Delete(ColumnFamily::kOrg, MemberKey(group, user));
   txn.Delete(ColumnFamily::kOrg, MemberOfKey(user, group));
   return Ok();
 }
 
-Result<void> AddSubstitution(Txn& txn, const Substitution& s) {
+Result<void> AddSubstitution(KeyReadWriter& txn, const Substitution& s) {
   if (s.user == s.for_user) return Error::InvalidArgument("a user cannot stand in for themselves");
   if (s.to < s.from) return Error::InvalidArgument("a substitution cannot end before it starts");
   for (const std::string* id : {&s.user, &s.for_user}) {
@@ -162,25 +165,47 @@ Result<std::vector<std::string>> StandingInFor(const KeyReader& txn, const std::
   return out;
 }
 
-Result<ActorFacts> FactsFor(const KeyReader& txn, const std::string& user, const TaskRecord& task,
-                            Timestamp now) {
-  ActorFacts f;
-  f.user = user;
-  QUIRE_ASSIGN_OR_RETURN(std::optional<User> u, FindUser(txn, user));
-  f.active = u && u->active;
-  if (!f.active) return f;
-  // The assignee acting on their own task needs no more facts (the common case: keep it
-  // to one read).
-  if (task.assignee == user) return f;
-  QUIRE_ASSIGN_OR_RETURN(f.groups, GroupsOf(txn, user));
-  QUIRE_ASSIGN_OR_RETURN(f.standing_in_for, StandingInFor(txn, user, now));
-  for (auto [who, out] : {std::pair{&task.assignee, &f.assignee_supervisor},
-                          std::pair{&task.owner, &f.owner_supervisor}}) {
-    if (who->empty()) continue;
-    QUIRE_ASSIGN_OR_RETURN(std::optional<User> w, FindUser(txn, *who));
-    if (w) *out = w->supervisor;
-  }
-  return f;
+Result<std::optional<Group>> FindGroup(const KeyReader& reader, const std::string& id) {
+  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> raw,
+                         reader.Get(ColumnFamily::kOrg, GroupKey(id)));
+  if (!raw) return std::optional<Group>();
+  QUIRE_ASSIGN_OR_RETURN(Group g, DecodeGroup(*raw));
+  return std::optional<Group>(std::move(g));
 }
 
-}  // namespace quire::workflow::org
+Result<std::vector<User>> ListUsers(const KeyReader& reader) {
+  QUIRE_ASSIGN_OR_RETURN(auto rows, reader.Scan(ColumnFamily::kOrg, std::string(1, 'u'),
+                                                std::numeric_limits<std::size_t>::max()));
+  std::vector<User> out;
+  for (const auto& [key, value] : rows) {
+    QUIRE_ASSIGN_OR_RETURN(User u, DecodeUser(value));
+    out.push_back(std::move(u));
+  }
+  return out;
+}
+
+Result<std::vector<Group>> ListGroups(const KeyReader& reader) {
+  QUIRE_ASSIGN_OR_RETURN(auto rows, reader.Scan(ColumnFamily::kOrg, std::string(1, 'g'),
+                                                std::numeric_limits<std::size_t>::max()));
+  std::vector<Group> out;
+  for (const auto& [key, value] : rows) {
+    QUIRE_ASSIGN_OR_RETURN(Group g, DecodeGroup(value));
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> MembersOf(const KeyReader& reader, const std::string& group) {
+  const std::string prefix = KeyEncoder().U8('m').String(group).Take();
+  QUIRE_ASSIGN_OR_RETURN(
+      auto rows, reader.Scan(ColumnFamily::kOrg, prefix, std::numeric_limits<std::size_t>::max()));
+  std::vector<std::string> out;
+  for (const auto& [key, value] : rows) {
+    KeyDecoder d(std::string_view(key).substr(prefix.size()));
+    QUIRE_ASSIGN_OR_RETURN(std::string u, d.String());
+    out.push_back(std::move(u));
+  }
+  return out;
+}
+
+}  // namespace quire::org

@@ -24,11 +24,31 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
   return parts;
 }
 
+Response Unauthenticated(const Error& error) {
+  Response response = ErrorResponse(error);
+  // Bearer for tokens; the browser signs in with POST /api/auth/login instead.
+  response.headers.push_back({"WWW-Authenticate", "Bearer realm=\"quire\""});
+  return response;
+}
+
 }  // namespace
 
-void Router::Add(std::string_view method, std::string_view pattern, Handler handler) {
+std::string Access::Describe() const {
+  switch (kind) {
+    case Kind::kPublic:
+      return "public";
+    case Kind::kSignedIn:
+      return "signed in";
+    case Kind::kPermission:
+      return std::string(org::Name(permission));
+  }
+  return "";
+}
+
+void Router::Add(std::string_view method, std::string_view pattern, Access access,
+                 Handler handler) {
   assert(!pattern.empty() && pattern.front() == '/');
-  Route route{std::string(method), std::string(pattern), {}, std::move(handler)};
+  Route route{{std::string(method), std::string(pattern), access}, {}, std::move(handler)};
   for (std::string_view part : SplitPath(pattern)) {
     const bool is_param = part.size() >= 2 && part.front() == '{' && part.back() == '}';
     route.segments.push_back(
@@ -37,29 +57,47 @@ void Router::Add(std::string_view method, std::string_view pattern, Handler hand
   routes_.push_back(std::move(route));
 }
 
-void Router::AddStreaming(std::string_view method, std::string_view pattern, Handler handler) {
-  Add(method, pattern, std::move(handler));
-  routes_.back().streaming = true;
+void Router::AddStreaming(std::string_view method, std::string_view pattern, Access access,
+                          Handler handler) {
+  Add(method, pattern, access, std::move(handler));
+  routes_.back().info.streaming = true;
 }
 
-bool Router::IsStreaming(std::string_view method, std::string_view path) const {
+void Router::AddSlow(std::string_view method, std::string_view pattern, Access access,
+                     Handler handler) {
+  Add(method, pattern, access, std::move(handler));
+  routes_.back().info.pool = Pool::kSlow;
+}
+
+const Router::Route* Router::Find(std::string_view method, std::string_view path) const {
   const std::vector<std::string_view> parts = SplitPath(path);
+  if (method == "HEAD") method = "GET";
   for (const Route& route : routes_) {
-    if (route.method != method || route.segments.size() != parts.size()) continue;
+    if (route.info.method != method || route.segments.size() != parts.size()) continue;
     bool match = true;
     for (std::size_t i = 0; i < parts.size() && match; ++i) {
       // Literal segments never hold escapes worth decoding here: a literal that only
-      // matches once decoded is simply not streamed (its body is read in advance).
+      // matches once decoded is simply treated as an ordinary route.
       match = route.segments[i].is_param ? !parts[i].empty() : route.segments[i].text == parts[i];
     }
-    if (match) return route.streaming;
+    if (match) return &route;
   }
-  return false;
+  return nullptr;
 }
 
-std::vector<std::pair<std::string, std::string>> Router::Routes() const {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const Route& route : routes_) out.emplace_back(route.method, route.pattern);
+bool Router::IsStreaming(std::string_view method, std::string_view path) const {
+  const Route* route = Find(method, path);
+  return route != nullptr && route->info.streaming;
+}
+
+Pool Router::PoolOf(std::string_view method, std::string_view path) const {
+  const Route* route = Find(method, path);
+  return route == nullptr ? Pool::kDefault : route->info.pool;
+}
+
+std::vector<RouteInfo> Router::Routes() const {
+  std::vector<RouteInfo> out;
+  for (const Route& route : routes_) out.push_back(route.info);
   return out;
 }
 
@@ -87,10 +125,31 @@ Response Router::Dispatch(Request& request) const {
           route.segments[i].is_param ? !decoded[i].empty() : route.segments[i].text == decoded[i];
     }
     if (!match) continue;
-    if (route.method != method) {
+    if (route.info.method != method) {
       if (!allowed.empty()) allowed += ", ";
-      allowed += route.method;
+      allowed += route.info.method;
       continue;
+    }
+    request.principal.reset();
+    if (route.info.access.kind != Access::Kind::kPublic) {
+      if (!authenticator_) {
+        return Unauthenticated(Error::Unauthenticated("this server accepts no credentials"));
+      }
+      Result<std::shared_ptr<const org::Principal>> who = authenticator_(request);
+      if (!who) {
+        return who.error().code() == ErrorCode::kUnauthenticated ? Unauthenticated(who.error())
+                                                                 : ErrorResponse(who.error());
+      }
+      request.principal = std::move(*who);
+      if (route.info.access.kind == Access::Kind::kPermission &&
+          !request.principal->Has(route.info.access.permission)) {
+        return ErrorResponse(
+            Error::Forbidden("permission " + std::string(org::Name(route.info.access.permission)) +
+                             " is needed for " + route.info.method + " " + route.info.pattern +
+                             "; user '" + request.principal->user +
+                             "' does not hold it (ask an administrator for a role "
+                             "that grants it)"));
+      }
     }
     request.path_params.clear();
     for (std::size_t i = 0; i < decoded.size(); ++i) {
@@ -99,7 +158,9 @@ Response Router::Dispatch(Request& request) const {
       }
     }
     try {
-      return route.handler(request);
+      Result<Response> response = route.handler(request);
+      if (!response) return ErrorResponse(response.error());
+      return std::move(*response);
     } catch (const std::exception& e) {
       std::cerr << "quire: " << request.method << " " << request.path
                 << " failed with an exception: " << e.what() << std::endl;

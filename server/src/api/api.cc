@@ -1,0 +1,35 @@
+#include "quire/server/api.h"
+
+#include "quire/server/camunda_routes.h"
+#include "quire/server/definition_routes.h"
+#include "quire/server/document_routes.h"
+#include "quire/server/engine_routes.h"
+#include "quire/server/org_routes.h"
+#include "quire/server/system_routes.h"
+#include "quire/server/task_routes.h"
+
+namespace quire::server {
+
+void AddApiRoutes(Router& router, services::Services& services, const std::string& version) {
+  storage::Store& store = services.store();
+  AddSystemRoutes(router,
+                  {.name = "quire", .version = version, .health_check = [&store]() -> Result<void> {
+                     QUIRE_RETURN_IF_ERROR(store.Get(storage::ColumnFamily::kMeta, "health"));
+                     return Ok();
+                   }});
+  workflow::Engine& engine = services.engine();
+  AddDefinitionRoutes(
+      router, services.repository(),
+      [&engine](std::string_view xml, std::string_view name, const std::string& actor,
+                std::optional<definitions::Duration> ttl) {
+        return engine.Deploy(xml, name, actor, ttl);
+      });
+  AddEngineRoutes(router, engine);
+  AddOrgRoutes(router, services.directory());
+  AddTaskRoutes(router, engine);
+  AddCamundaRoutes(router, engine);
+  AddDocumentRoutes(router, services.documents(), services.search());
+  AddAuditRoutes(router, services.audit());
+}
+
+}  // namespace quire::server

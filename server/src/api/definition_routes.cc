@@ -1,0 +1,172 @@
+#include "quire/server/definition_routes.h"
+
+#include <boost/json.hpp>
+#include <charconv>
+
+#include "quire/base/clock.h"
+#include "quire/server/json.h"
+
+namespace quire::server {
+namespace {
+
+using definitions::ProcessVersion;
+
+boost::json::object ToJson(const ProcessVersion& v) {
+  return {{"id", v.process_id},      {"name", v.name},
+          {"version", v.version},    {"hash", v.hash},
+          {"source", v.source_name}, {"deployedAt", definitions::FormatDateTime(v.deployed_at)}};
+}
+
+boost::json::object ToJson(const definitions::FormVersion& v) {
+  return {{"id", v.form_id},
+          {"version", v.version},
+          {"hash", v.hash},
+          {"source", v.source_name},
+          {"deployedAt", definitions::FormatDateTime(v.deployed_at)}};
+}
+
+Result<std::optional<std::uint32_t>> VersionParam(const Request& request) {
+  const auto text = request.query_param("version");
+  if (!text) return std::optional<std::uint32_t>();
+  std::uint32_t v = 0;
+  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+  if (ec != std::errc() || end != text->data() + text->size() || v == 0) {
+    return Error::InvalidArgument("version must be a positive whole number, not '" + *text + "'");
+  }
+  return std::optional<std::uint32_t>(v);
+}
+
+boost::json::array ToJson(const std::vector<ProcessVersion>& versions) {
+  boost::json::array out;
+  for (const ProcessVersion& v : versions) out.push_back(ToJson(v));
+  return out;
+}
+
+}  // namespace
+
+void AddDefinitionRoutes(Router& router, definitions::DefinitionRepository& repository,
+                         std::function<definitions::Timestamp()> now) {
+  AddDefinitionRoutes(
+      router, repository,
+      [&repository, now](std::string_view xml, std::string_view name, const std::string&,
+                         std::optional<definitions::Duration>) {
+        return repository.Deploy(xml, name, now());
+      },
+      now);
+}
+
+void AddDefinitionRoutes(Router& router, definitions::DefinitionRepository& repository,
+                         DeployFunction deploy, std::function<definitions::Timestamp()> now) {
+  if (!now) now = [] { return SystemClock::Instance().Now(); };
+  router.Add(
+      "POST", "/api/deployments", Permission::kDefinitionsDeploy, [deploy](const Request& request) {
+        if (request.body.empty()) {
+          return ErrorResponse(Error::InvalidArgument(
+              "send the BPMN 2.0 XML as the request body (Content-Type: application/xml)"));
+        }
+        const std::string name = request.query_param("name").value_or("");
+        std::optional<definitions::Duration> ttl;
+        if (const auto text = request.query_param("historyTimeToLive")) {
+          auto d = definitions::ParseDuration(*text);
+          if (!d) {
+            return ErrorResponse(Error::InvalidArgument(
+                "historyTimeToLive must be an ISO 8601 duration such as P30D, not '" + *text +
+                "'"));
+          }
+          ttl = *d;
+        }
+        auto deployed = deploy(request.body, name, request.principal->user, ttl);
+        if (!deployed) return ErrorResponse(deployed.error());
+        boost::json::array processes;
+        bool any_new = false;
+        for (const ProcessVersion& v : deployed->processes) {
+          boost::json::object o = ToJson(v);
+          o["new"] = v.is_new;
+          any_new = any_new || v.is_new;
+          processes.push_back(std::move(o));
+        }
+        boost::json::array warnings;
+        for (const definitions::Diagnostic& d : deployed->warnings) {
+          warnings.push_back(
+              {{"line", d.where.line}, {"column", d.where.column}, {"message", d.message}});
+        }
+        return JsonResponse(any_new ? 201 : 200, boost::json::object{{"hash", deployed->hash},
+                                                                     {"processes", processes},
+                                                                     {"warnings", warnings}});
+      });
+
+  router.Add("GET", "/api/processes", Permission::kDefinitionsRead, [&repository](const Request&) {
+    auto latest = repository.Latest();
+    if (!latest) return ErrorResponse(latest.error());
+    return JsonResponse(200, boost::json::object{{"processes", ToJson(*latest)}});
+  });
+
+  router.Add("GET", "/api/processes/{id}/versions", Permission::kDefinitionsRead,
+             [&repository](const Request& request) {
+               auto versions = repository.Versions(std::string(*request.path_param("id")));
+               if (!versions) return ErrorResponse(versions.error());
+               return JsonResponse(200, boost::json::object{{"versions", ToJson(*versions)}});
+             });
+
+  router.Add("GET", "/api/processes/{id}/xml", Permission::kDefinitionsRead,
+             [&repository](const Request& request) {
+               auto version = VersionParam(request);
+               if (!version) return ErrorResponse(version.error());
+               auto source = repository.Source(std::string(*request.path_param("id")), *version);
+               if (!source) return ErrorResponse(source.error());
+               Response response;
+               response.content_type = "application/xml";
+               response.body = std::move(*source);
+               return response;
+             });
+
+  router.Add("POST", "/api/forms", Permission::kDefinitionsDeploy,
+             [&repository, now](const Request& request) {
+               if (request.body.empty()) {
+                 return ErrorResponse(Error::InvalidArgument(
+                     "send the Camunda form (the .form file's JSON) as the request body"));
+               }
+               auto deployed = repository.DeployForm(
+                   request.body, request.query_param("name").value_or(""), now());
+               if (!deployed) return ErrorResponse(deployed.error());
+               boost::json::object o = ToJson(*deployed);
+               o["new"] = deployed->is_new;
+               return JsonResponse(deployed->is_new ? 201 : 200, o);
+             });
+
+  router.Add("GET", "/api/forms", Permission::kDefinitionsRead, [&repository](const Request&) {
+    auto latest = repository.LatestForms();
+    if (!latest) return ErrorResponse(latest.error());
+    boost::json::array forms;
+    for (const auto& v : *latest) forms.push_back(ToJson(v));
+    return JsonResponse(200, boost::json::object{{"forms", std::move(forms)}});
+  });
+
+  router.Add("GET", "/api/forms/{id}/versions", Permission::kDefinitionsRead,
+             [&repository](const Request& request) {
+               auto versions = repository.FormVersions(std::string(*request.path_param("id")));
+               if (!versions) return ErrorResponse(versions.error());
+               boost::json::array out;
+               for (const auto& v : *versions) out.push_back(ToJson(v));
+               return JsonResponse(200, boost::json::object{{"versions", std::move(out)}});
+             });
+
+  router.Add("GET", "/api/forms/{id}", Permission::kDefinitionsRead,
+             [&repository](const Request& request) {
+               auto version = VersionParam(request);
+               if (!version) return ErrorResponse(version.error());
+               definitions::FormBinding binding;
+               if (*version) {
+                 binding.kind = definitions::FormBinding::Kind::kVersion;
+                 binding.version = **version;
+               }
+               auto found = repository.FindForm(std::string(*request.path_param("id")), binding);
+               if (!found) return ErrorResponse(found.error());
+               Response response;
+               response.content_type = "application/json";
+               response.body = std::move(found->second);
+               return response;
+             });
+}
+
+}  // namespace quire::server

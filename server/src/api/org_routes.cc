@@ -1,0 +1,129 @@
+#include "quire/server/org_routes.h"
+
+#include "route_support.h"
+
+namespace quire::server {
+namespace {
+
+using namespace api;  // NOLINT: the shared route helpers
+
+json::object UserJson(const org::User& u) {
+  json::object o{{"id", u.id}, {"name", u.name}, {"email", u.email}, {"active", u.active}};
+  if (!u.phone.empty()) o["phone"] = u.phone;
+  o["supervisor"] = u.supervisor.empty() ? json::value() : json::value(u.supervisor);
+  return o;
+}
+
+Result<std::string> User(const Request& request) { return Actor(request); }
+
+}  // namespace
+
+void AddOrgRoutes(Router& router, org::Directory& directory) {
+  router.Add(
+      "POST", "/api/users", Permission::kOrgAdminister, [&directory](const Request& request) {
+        auto actor = User(request);
+        if (!actor) return ErrorResponse(actor.error());
+        auto body = ParseJsonObject(request);
+        if (!body) return ErrorResponse(body.error());
+        org::User u;
+        for (auto [name, field] :
+             {std::pair{"id", &u.id}, std::pair{"name", &u.name}, std::pair{"email", &u.email},
+              std::pair{"phone", &u.phone}, std::pair{"supervisor", &u.supervisor}}) {
+          auto v = StringMember(*body, name, std::string_view(name) == "id");
+          if (!v) return ErrorResponse(v.error());
+          *field = std::move(*v);
+        }
+        if (const json::value* a = body->if_contains("active"); a != nullptr && !a->is_null()) {
+          if (!a->is_bool())
+            return ErrorResponse(Error::InvalidArgument("'active' must be true or false"));
+          u.active = a->get_bool();
+        }
+        auto r = directory.PutUser(u, *actor);
+        if (!r) return ErrorResponse(r.error());
+        return JsonResponse(201, UserJson(u));
+      });
+  router.Add("GET", "/api/users", Permission::kOrgRead, [&directory](const Request&) {
+    return Answer(directory.ListUsers(), [](const std::vector<org::User>& users) {
+      json::array out;
+      for (const auto& u : users) out.push_back(UserJson(u));
+      return JsonResponse(200, json::object{{"users", std::move(out)}});
+    });
+  });
+  router.Add("GET", "/api/users/{id}", Permission::kOrgRead, [&directory](const Request& request) {
+    const std::string id(*request.path_param("id"));
+    return Answer(directory.GetUser(id), [&](const org::User& u) {
+      json::object o = UserJson(u);
+      json::array groups;
+      if (auto g = directory.GroupsOf(id)) {
+        for (const std::string& name : *g) groups.emplace_back(name);
+      }
+      o["groups"] = std::move(groups);
+      return JsonResponse(200, o);
+    });
+  });
+  router.Add("POST", "/api/users/{id}/substitutes", Permission::kOrgAdminister,
+             [&directory](const Request& request) {
+               auto actor = User(request);
+               if (!actor) return ErrorResponse(actor.error());
+               auto body = ParseJsonObject(request);
+               if (!body) return ErrorResponse(body.error());
+               auto who = StringMember(*body, "substitute", true);
+               if (!who) return ErrorResponse(who.error());
+               auto from = TimeMember(*body, "from");
+               if (!from) return ErrorResponse(from.error());
+               auto to = TimeMember(*body, "to");
+               if (!to) return ErrorResponse(to.error());
+               auto r = directory.AddSubstitution(
+                   {*who, std::string(*request.path_param("id")), *from, *to}, *actor);
+               return r ? NoContent() : ErrorResponse(r.error());
+             });
+  router.Add("POST", "/api/groups", Permission::kOrgAdminister,
+             [&directory](const Request& request) {
+               auto actor = User(request);
+               if (!actor) return ErrorResponse(actor.error());
+               auto body = ParseJsonObject(request);
+               if (!body) return ErrorResponse(body.error());
+               auto id = StringMember(*body, "id", true);
+               if (!id) return ErrorResponse(id.error());
+               auto name = StringMember(*body, "name", false);
+               if (!name) return ErrorResponse(name.error());
+               auto r = directory.PutGroup({*id, *name}, *actor);
+               if (!r) return ErrorResponse(r.error());
+               return JsonResponse(201, json::object{{"id", *id}, {"name", *name}});
+             });
+  router.Add("GET", "/api/groups", Permission::kOrgRead, [&directory](const Request&) {
+    return Answer(directory.ListGroups(), [](const std::vector<org::Group>& groups) {
+      json::array out;
+      for (const auto& g : groups) out.push_back(json::object{{"id", g.id}, {"name", g.name}});
+      return JsonResponse(200, json::object{{"groups", std::move(out)}});
+    });
+  });
+  router.Add("GET", "/api/groups/{id}", Permission::kOrgRead, [&directory](const Request& request) {
+    const std::string id(*request.path_param("id"));
+    return Answer(directory.GetGroup(id), [&](const org::Group& g) {
+      json::array members;
+      if (auto m = directory.Members(id)) {
+        for (const std::string& u : *m) members.emplace_back(u);
+      }
+      return JsonResponse(200, json::object{{"id", g.id}, {"name", g.name}, {"members", members}});
+    });
+  });
+  router.Add("PUT", "/api/groups/{id}/members/{userId}", Permission::kOrgAdminister,
+             [&directory](const Request& request) {
+               auto actor = User(request);
+               if (!actor) return ErrorResponse(actor.error());
+               auto r = directory.AddMember(std::string(*request.path_param("id")),
+                                            std::string(*request.path_param("userId")), *actor);
+               return r ? NoContent() : ErrorResponse(r.error());
+             });
+  router.Add("DELETE", "/api/groups/{id}/members/{userId}", Permission::kOrgAdminister,
+             [&directory](const Request& request) {
+               auto actor = User(request);
+               if (!actor) return ErrorResponse(actor.error());
+               auto r = directory.RemoveMember(std::string(*request.path_param("id")),
+                                               std::string(*request.path_param("userId")), *actor);
+               return r ? NoContent() : ErrorResponse(r.error());
+             });
+}
+
+}  // namespace quire::server

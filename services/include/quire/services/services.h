@@ -1,0 +1,89 @@
+// Services: the composition root. Opens everything a data directory holds, in order —
+// store, audit chain, definition repository, organisation, documents (content store,
+// document store, search), connectors, engine — wires the hooks between the modules
+// (required documents of tasks, the dms.attach connector, the audit log every module
+// commits through), and closes them in the reverse order. `quire serve` and every CLI
+// command that works on a data directory open it here; nothing else does.
+//
+// Thread-safety: the accessors may be called from any thread; the objects they return
+// document their own.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+
+#include "quire/audit/log.h"
+#include "quire/base/clock.h"
+#include "quire/base/result.h"
+#include "quire/definitions/repository.h"
+#include "quire/dms/content_store.h"
+#include "quire/dms/documents.h"
+#include "quire/dms/search.h"
+#include "quire/org/directory.h"
+#include "quire/storage/store.h"
+#include "quire/workflow/connector.h"
+#include "quire/workflow/engine.h"
+
+namespace quire::services {
+
+struct ServicesOptions {
+  // Create the store when the directory holds none (serve, deploy); else kNotFound.
+  bool create_if_missing = true;
+  // Open the document search index (and start its indexer with Start()).
+  bool search = true;
+  // The engine's options; `audit` and `document_linked` are filled in by Open. CLI
+  // commands set run_jobs = false: jobs run where `quire serve` runs.
+  workflow::EngineOptions engine;
+  // How long a document check-out lasts; zero: until checked in or cancelled.
+  std::chrono::milliseconds lock_ttl = std::chrono::hours(24);
+  audit::AuditOptions audit;
+  // Where "now" comes from. REQUIRES: outlives the services.
+  const Clock* clock = &SystemClock::Instance();
+};
+
+class Services {
+ public:
+  // Errors: those of Store::Open (kUnavailable when another process has the store open,
+  // kNotFound without create_if_missing, ...), with what was being opened in the message.
+  static Result<std::unique_ptr<Services>> Open(const std::filesystem::path& data_dir,
+                                                const ServicesOptions& options);
+  Services(const Services&) = delete;
+  Services& operator=(const Services&) = delete;
+  // Stops the engine and the indexer, then closes the modules in reverse order.
+  ~Services();
+
+  // Starts the background work a server runs: the search indexer.
+  void Start();
+
+  const std::filesystem::path& data_dir() const { return data_dir_; }
+  const Clock& clock() const { return *clock_; }
+  storage::Store& store() { return *store_; }
+  audit::AuditLog& audit() { return *audit_; }
+  definitions::DefinitionRepository& repository() { return *repository_; }
+  org::Directory& directory() { return *directory_; }
+  dms::ContentStore& contents() { return *contents_; }
+  dms::DocumentStore& documents() { return *documents_; }
+  // Null unless opened with `search`.
+  dms::DocumentSearch* search() { return search_.get(); }
+  workflow::ConnectorRegistry& connectors() { return *connectors_; }
+  workflow::Engine& engine() { return *engine_; }
+
+ private:
+  Services() = default;
+
+  std::filesystem::path data_dir_;
+  const Clock* clock_ = nullptr;
+  // In opening order; closed in reverse by the destructor.
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<audit::AuditLog> audit_;
+  std::unique_ptr<definitions::DefinitionRepository> repository_;
+  std::unique_ptr<org::Directory> directory_;
+  std::unique_ptr<dms::ContentStore> contents_;
+  std::unique_ptr<dms::DocumentStore> documents_;
+  std::unique_ptr<dms::DocumentSearch> search_;
+  std::unique_ptr<workflow::ConnectorRegistry> connectors_;
+  std::unique_ptr<workflow::Engine> engine_;
+};
+
+}  // namespace quire::services

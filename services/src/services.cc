@@ -1,0 +1,72 @@
+#include "quire/services/services.h"
+
+#include "attach_connector.h"
+
+namespace quire::services {
+
+Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& data_dir,
+                                                 const ServicesOptions& options) {
+  std::unique_ptr<Services> s(new Services());
+  s->data_dir_ = data_dir;
+  s->clock_ = options.clock;
+  {
+    auto store = storage::Store::Open(data_dir, {.create_if_missing = options.create_if_missing});
+    if (!store) return store.error().WithContext("cannot open the store");
+    s->store_ = std::move(*store);
+  }
+  {
+    auto log = audit::AuditLog::Open(*s->store_, data_dir, options.audit);
+    if (!log) return log.error().WithContext("cannot open the audit chain");
+    s->audit_ = std::move(*log);
+  }
+  s->repository_ = std::make_unique<definitions::DefinitionRepository>(*s->store_);
+  s->directory_ = std::make_unique<org::Directory>(*s->store_, s->audit_.get(), *s->clock_);
+  s->contents_ = std::make_unique<dms::ContentStore>(*s->store_);
+  dms::DocumentStoreOptions doc_options;
+  doc_options.lock_ttl = options.lock_ttl;
+  s->documents_ = std::make_unique<dms::DocumentStore>(*s->store_, *s->contents_, *s->audit_,
+                                                       *s->clock_, doc_options);
+  if (options.search) {
+    auto search = dms::DocumentSearch::Open(*s->documents_, data_dir / "search");
+    if (!search) return search.error().WithContext("cannot open the document search index");
+    s->search_ = std::move(*search);
+  }
+
+  // Processes reach the DMS through a connector and a hook; workflow knows neither.
+  s->connectors_ =
+      std::make_unique<workflow::ConnectorRegistry>(workflow::ConnectorRegistry::WithBuiltins());
+  dms::DocumentStore* docs = s->documents_.get();
+  s->connectors_->Register("dms.attach", std::make_shared<AttachDocumentConnector>(*docs));
+  workflow::EngineOptions engine_options = options.engine;
+  engine_options.audit = s->audit_.get();
+  engine_options.document_linked = [docs](std::uint64_t task, std::uint64_t instance,
+                                          const std::string& type) -> Result<bool> {
+    return docs->AnyLinked({{"task", std::to_string(task)}, {"instance", std::to_string(instance)}},
+                           type);
+  };
+  {
+    auto engine = workflow::Engine::Open(*s->store_, *s->repository_, *s->clock_, *s->connectors_,
+                                         engine_options);
+    if (!engine) return engine.error().WithContext("cannot start the engine");
+    s->engine_ = std::move(*engine);
+  }
+  return s;
+}
+
+void Services::Start() {
+  if (search_) search_->Start();
+}
+
+Services::~Services() {
+  engine_.reset();  // it commits through the audit log and asks the documents
+  connectors_.reset();
+  search_.reset();  // its indexer reads the documents
+  documents_.reset();
+  contents_.reset();
+  directory_.reset();
+  repository_.reset();
+  audit_.reset();  // commits what is queued
+  store_.reset();
+}
+
+}  // namespace quire::services
