@@ -52,4 +52,12 @@ std::string DocUsage();
 int RunOrg(const std::vector<std::string>& args);
 std::string OrgUsage();
 
+// quire user add|passwd|roles|disable|enable|list (see UserUsage)
+int RunUser(const std::vector<std::string>& args);
+std::string UserUsage();
+
+// quire token create|list|revoke (see TokenUsage)
+int RunToken(const std::vector<std::string>& args);
+std::string TokenUsage();
+
 }  // namespace quire::app

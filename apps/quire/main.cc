@@ -22,6 +22,8 @@ Commands:
   incidents list the open incidents of a store, or retry one
   tasks     list an inbox, or claim, complete, delegate... a task (--as USER)
   org       import users and groups from CSV, list them
+  user      add users, set passwords and roles, disable them (a stopped data directory)
+  token     create, list and revoke API tokens (a stopped data directory)
   doc       store, fetch, check out, link and search documents (--as USER)
   audit     export the audit chain, verify an export offline, publish heads, prove entries
   version   print the version
@@ -71,6 +73,14 @@ int Help(const std::vector<std::string>& args) {
     std::cout << quire::app::OrgUsage();
     return quire::app::kExitOk;
   }
+  if (args[0] == "user") {
+    std::cout << quire::app::UserUsage();
+    return quire::app::kExitOk;
+  }
+  if (args[0] == "token") {
+    std::cout << quire::app::TokenUsage();
+    return quire::app::kExitOk;
+  }
   if (args[0] == "incidents") {
     std::cout << quire::app::IncidentsUsage();
     return quire::app::kExitOk;
@@ -112,6 +122,8 @@ int main(int argc, char** argv) {
   if (command == "incidents") return quire::app::RunIncidents(args);
   if (command == "tasks") return quire::app::RunTasks(args);
   if (command == "org") return quire::app::RunOrg(args);
+  if (command == "user") return quire::app::RunUser(args);
+  if (command == "token") return quire::app::RunToken(args);
   if (command == "doc") return quire::app::RunDoc(args);
 
   std::cerr << "quire: unknown command '" << command << "'; run 'quire help' for the list\n";

@@ -153,17 +153,20 @@ int RunServe(const std::vector<std::string>& args) {
   services.Start();
 
   server::Router router;
-  server::AddApiRoutes(router, services, QUIRE_VERSION);
-  // TEMPORARY (until the next commit brings real logins): the X-Quire-User header names the
-  // caller, who may do everything.
-  router.SetAuthenticator(
-      [](const server::Request& request) -> Result<std::shared_ptr<const org::Principal>> {
-        const auto user = request.header("x-quire-user");
-        auto p = std::make_shared<org::Principal>();
-        p->user = user && !user->empty() ? std::string(*user) : std::string("anonymous");
-        for (const org::Permission perm : org::AllPermissions()) p->permissions.Add({perm});
-        return std::shared_ptr<const org::Principal>(std::move(p));
-      });
+  server::AddApiRoutes(router, services, {.version = QUIRE_VERSION});
+
+  // The first start: an administrator to sign in with.
+  auto admin_password = services.identity().EnsureAdministrator();
+  if (!admin_password) {
+    std::cerr << "quire serve: cannot create the first administrator: "
+              << admin_password.error().message() << "\n";
+    return kExitFailure;
+  }
+  if (*admin_password) {
+    std::cout << "Quire: created the administrator 'admin' with the password " << **admin_password
+              << "\n       (also in " << (services.data_dir() / "initial-admin-password").string()
+              << ", removed once you change it: PUT /api/me/password)" << std::endl;
+  }
 
   server::HttpServer http(std::move(router), config.http);
   if (Result<void> started = http.Start(); !started) {

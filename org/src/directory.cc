@@ -15,9 +15,11 @@ Result<void> Directory::Change(const std::function<Result<void>(storage::KeyRead
   storage::WriteBatch batch = writer.Take();
   if (audit_ != nullptr) {
     QUIRE_RETURN_IF_ERROR(audit_->Commit(std::move(batch), std::move(entries), clock_.Now()));
-    return Ok();
+  } else {
+    QUIRE_RETURN_IF_ERROR(store_.Write(batch));
   }
-  return store_.Write(batch);
+  generation_.fetch_add(1);
+  return Ok();
 }
 
 Result<void> Directory::PutUser(const User& user, const std::string& actor) {

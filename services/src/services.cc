@@ -21,6 +21,9 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
   }
   s->repository_ = std::make_unique<definitions::DefinitionRepository>(*s->store_);
   s->directory_ = std::make_unique<org::Directory>(*s->store_, s->audit_.get(), *s->clock_);
+  org::IdentityOptions identity_options = options.identity;
+  identity_options.initial_password_file = data_dir / "initial-admin-password";
+  s->identity_ = std::make_unique<org::Identity>(*s->directory_, identity_options);
   s->contents_ = std::make_unique<dms::ContentStore>(*s->store_);
   dms::DocumentStoreOptions doc_options;
   doc_options.lock_ttl = options.lock_ttl;
@@ -63,6 +66,7 @@ Services::~Services() {
   search_.reset();  // its indexer reads the documents
   documents_.reset();
   contents_.reset();
+  identity_.reset();
   directory_.reset();
   repository_.reset();
   audit_.reset();  // commits what is queued

@@ -21,4 +21,32 @@ QuireServer::QuireServer(const std::string& binary, const std::string& data,
   }
 }
 
+std::map<std::string, std::string> ProvisionUsers(
+    const std::string& binary, const std::string& data,
+    const std::map<std::string, std::vector<std::string>>& roles_by_user) {
+  std::map<std::string, std::string> tokens;
+  auto run = [&](const std::vector<std::string>& args) -> std::string {
+    auto c = ChildProcess::Spawn(binary, args);
+    EXPECT_TRUE(c.has_value()) << (c ? "" : c.error().message());
+    if (!c) return "";
+    std::string out = c->ReadAllStdout();
+    const std::string err = c->ReadAllStderr();
+    const auto status = c->Wait(std::chrono::seconds(120));
+    EXPECT_TRUE(status && status->code == 0) << args[0] << " " << args[1] << ": " << err;
+    return out;
+  };
+  for (const auto& [user, roles] : roles_by_user) {
+    std::vector<std::string> add{"user", "add", user, "--name", user, "--data-dir", data};
+    for (const std::string& r : roles) {
+      add.push_back("--role");
+      add.push_back(r);
+    }
+    run(add);
+    std::string out = run({"token", "create", "--user", user, "--data-dir", data});
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    tokens[user] = out.substr(out.find_last_of('\n') + 1);
+  }
+  return tokens;
+}
+
 }  // namespace quire::testing

@@ -2,7 +2,9 @@
 // camunda-external-task-client-js (installed by scripts/test into tests/external-worker)
 // runs against a real `quire serve`, unchanged: it fetches and locks, extends a lock,
 // completes with typed variables, fails with retries and a retry timeout, fails for good
-// (an incident), and throws a BPMN error that a boundary event catches.
+// (an incident), and throws a BPMN error that a boundary event catches. It signs in with HTTP
+// Basic (a worker's user id and one of their API tokens) as against a secured engine-rest; the
+// wire test signs in with a password, and a worker may do nothing but work external tasks.
 #include <signal.h>
 
 #include <gmock/gmock.h>
@@ -10,18 +12,22 @@
 
 #include <boost/json.hpp>
 #include <filesystem>
+#include <map>
 #include <regex>
 #include <thread>
 
 #include "quire/testing/child_process.h"
 #include "quire/testing/http_client.h"
+#include "quire/testing/quire_server.h"
 #include "quire/testing/temp_dir.h"
 
 namespace quire {
 namespace {
 
 using ::quire::testing::ChildProcess;
-using ::quire::testing::Fetch;
+using ::quire::testing::HttpConnection;
+using ::quire::testing::HttpReply;
+using ::quire::testing::MakeRequest;
 using ::quire::testing::TempDir;
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
@@ -42,9 +48,32 @@ const char* kPayment = R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100
   </process>
 </definitions>)";
 
+std::string Base64(std::string_view in) {
+  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::uint32_t bits = 0;
+  int n = 0;
+  for (const unsigned char c : in) {
+    bits = (bits << 8) | c;
+    n += 8;
+    while (n >= 6) {
+      n -= 6;
+      out += kAlphabet[(bits >> n) & 63];
+    }
+  }
+  if (n > 0) out += kAlphabet[(bits << (6 - n)) & 63];
+  while (out.size() % 4 != 0) out += '=';
+  return out;
+}
+
+constexpr const char* kWorkerPassword = "charge cards all night";
+
 class CamundaWorkerTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    tokens_ =
+        quire::testing::ProvisionUsers(QUIRE_BINARY, dir_.Sub("data").string(),
+                                       {{"admin", {"administrator"}}, {"worker", {"worker"}}});
     auto c = ChildProcess::Spawn(QUIRE_BINARY,
                                  {"serve", "--data-dir", dir_.Sub("data").string(), "--port", "0"});
     ASSERT_TRUE(c.has_value());
@@ -54,9 +83,26 @@ class CamundaWorkerTest : public ::testing::Test {
     ASSERT_TRUE(line && std::regex_search(*line, m, std::regex(R"(http://[^ ]+:(\d+))")));
     port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
     url_ = "http://127.0.0.1:" + std::to_string(port_);
-    auto d = Fetch(port_, "POST", "/api/deployments", kPayment);
+    auto d = Call("POST", "/api/deployments", kPayment);
     ASSERT_TRUE(d);
     ASSERT_EQ(d->status, 201) << d->body;
+    // A second worker account with a password, made by the administrator over HTTP.
+    auto u = Call("POST", "/api/users",
+                  std::string(R"({"id": "cashier", "name": "Cashier", "roles": ["worker"], )") +
+                      R"("password": ")" + kWorkerPassword + R"("})");
+    ASSERT_TRUE(u);
+    ASSERT_EQ(u->status, 201) << u->body;
+  }
+
+  // As the administrator (Bearer), or with `authorization` as given.
+  Result<HttpReply> Call(const std::string& method, const std::string& target,
+                         const std::string& body = "", std::string authorization = "") {
+    if (authorization.empty()) authorization = "Bearer " + tokens_["admin"];
+    auto connection = HttpConnection::Connect(port_);
+    if (!connection) return connection.error();
+    QUIRE_RETURN_IF_ERROR(
+        connection->Send(MakeRequest(method, target, body, {{"Authorization", authorization}})));
+    return connection->ReadReply(60s);
   }
 
   void TearDown() override {
@@ -69,8 +115,8 @@ class CamundaWorkerTest : public ::testing::Test {
   }
 
   std::string Start(const std::string& mode, int amount) {
-    auto r = Fetch(
-        port_, "POST", "/api/processes/payment/instances",
+    auto r = Call(
+        "POST", "/api/processes/payment/instances",
         R"({"variables": {"mode": ")" + mode + R"(", "amount": )" + std::to_string(amount) + "}}");
     EXPECT_TRUE(r);
     EXPECT_EQ(r->status, 201) << r->body;
@@ -78,13 +124,15 @@ class CamundaWorkerTest : public ::testing::Test {
   }
 
   json::value Get(const std::string& target) {
-    auto r = Fetch(port_, "GET", target);
+    auto r = Call("GET", target);
     EXPECT_TRUE(r);
     return json::parse(r->body);
   }
 
+  // As a worker signing in with HTTP Basic and a password.
   json::value Post(const std::string& target, const std::string& body, int expect) {
-    auto r = Fetch(port_, "POST", target, body);
+    auto r =
+        Call("POST", target, body, "Basic " + Base64(std::string("cashier:") + kWorkerPassword));
     EXPECT_TRUE(r);
     EXPECT_EQ(r->status, expect) << target << ": " << r->body;
     return r->body.empty() ? json::value() : json::parse(r->body);
@@ -95,6 +143,7 @@ class CamundaWorkerTest : public ::testing::Test {
   std::optional<ChildProcess> worker_;
   std::uint16_t port_ = 0;
   std::string url_;
+  std::map<std::string, std::string> tokens_;
 };
 
 TEST_F(CamundaWorkerTest, TheNpmClientFetchesCompletesFailsAndThrowsBpmnErrors) {
@@ -106,7 +155,8 @@ TEST_F(CamundaWorkerTest, TheNpmClientFetchesCompletesFailsAndThrowsBpmnErrors) 
   const std::string flaky = Start("flaky", 3);
   const std::string broken = Start("broken", 4);
 
-  auto w = ChildProcess::Spawn("/usr/bin/env", {"node", (dir / "worker.mjs").string(), url_});
+  auto w = ChildProcess::Spawn(
+      "/usr/bin/env", {"node", (dir / "worker.mjs").string(), url_, "worker", tokens_["worker"]});
   ASSERT_TRUE(w.has_value());
   worker_.emplace(std::move(*w));
   ASSERT_TRUE(worker_->WaitForLine("worker started", 30s).has_value());
@@ -191,6 +241,34 @@ TEST_F(CamundaWorkerTest, WireFormatAndErrorsMatchCamunda) {
   EXPECT_EQ(done.at("state"), "completed");
   EXPECT_EQ(done.at("variables").at("total"), 9);
   EXPECT_EQ(done.at("variables").at("meta"), json::parse(R"({"a": [1, 2]})"));
+}
+
+TEST_F(CamundaWorkerTest, WorkersSignInAndMayOnlyWorkExternalTasks) {
+  const std::string basic = "Basic " + Base64(std::string("cashier:") + kWorkerPassword);
+  const std::string token = "Basic " + Base64("worker:" + tokens_["worker"]);
+  const std::string fetch =
+      R"({"workerId": "w", "topics": [{"topicName": "none", "lockDuration": 1000}]})";
+  EXPECT_EQ(Call("POST", "/engine-rest/external-task/fetchAndLock", fetch, basic)->status, 200);
+  EXPECT_EQ(Call("POST", "/engine-rest/external-task/fetchAndLock", fetch, token)->status, 200);
+  EXPECT_EQ(
+      Call("POST", "/engine-rest/external-task/fetchAndLock", fetch, "Bearer " + tokens_["worker"])
+          ->status,
+      200);
+  // Wrong password, another user's token, no credentials at all: 401.
+  EXPECT_EQ(Call("POST", "/engine-rest/external-task/fetchAndLock", fetch,
+                 "Basic " + Base64("cashier:not the password"))
+                ->status,
+            401);
+  EXPECT_EQ(Call("POST", "/engine-rest/external-task/fetchAndLock", fetch,
+                 "Basic " + Base64("cashier:" + tokens_["worker"]))
+                ->status,
+            401);
+  EXPECT_EQ(Call("POST", "/engine-rest/external-task/fetchAndLock", fetch, "Basic")->status, 401);
+  // A worker sees nothing else.
+  auto instances = Call("GET", "/api/processes/payment/instances", "", basic);
+  EXPECT_EQ(instances->status, 403);
+  EXPECT_THAT(instances->body, HasSubstr("instances.read"));
+  EXPECT_EQ(Call("GET", "/api/audit/export", "", token)->status, 403);
 }
 
 }  // namespace

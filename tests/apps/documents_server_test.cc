@@ -13,6 +13,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "quire/testing/child_process.h"
@@ -32,8 +33,24 @@ using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 namespace json = boost::json;
 
+// Users and their API tokens: anna administers, ben works as staff. Provisioned once per
+// data directory, before the first server opens it (restarts keep them).
+std::map<std::string, std::string>& Tokens() {
+  static std::map<std::string, std::string> tokens;
+  return tokens;
+}
+
+const std::string& Provisioned(const std::string& data) {
+  static std::set<std::string> done;
+  if (done.insert(data).second) {
+    Tokens() = quire::testing::ProvisionUsers(QUIRE_BINARY, data,
+                                              {{"anna", {"administrator"}}, {"ben", {"staff"}}});
+  }
+  return data;
+}
+
 struct Server : quire::testing::QuireServer {
-  explicit Server(const std::string& data) : QuireServer(QUIRE_BINARY, data) {}
+  explicit Server(const std::string& data) : QuireServer(QUIRE_BINARY, Provisioned(data)) {}
 };
 
 Result<HttpReply> Call(std::uint16_t port, const std::string& method, const std::string& target,
@@ -41,7 +58,7 @@ Result<HttpReply> Call(std::uint16_t port, const std::string& method, const std:
                        std::vector<std::pair<std::string, std::string>> headers = {}) {
   auto connection = HttpConnection::Connect(port);
   if (!connection) return connection.error();
-  headers.emplace_back("X-Quire-User", user);
+  headers.push_back(quire::testing::Bearer(Tokens()[user]));
   QUIRE_RETURN_IF_ERROR(connection->Send(MakeRequest(method, target, body, headers)));
   return connection->ReadReply(60s);
 }

@@ -25,7 +25,6 @@ namespace quire {
 namespace {
 
 using ::quire::testing::ChildProcess;
-using ::quire::testing::Fetch;
 using ::quire::testing::TempDir;
 using namespace std::chrono_literals;
 namespace json = boost::json;
@@ -42,18 +41,34 @@ const char* kProcess =
   </process>
 </definitions>)";
 
+// admin (administrator) starts instances, clerk (staff) completes tasks: provisioned once
+// per data directory through the CLI, before the first server opens it.
+std::map<std::string, std::string>& Tokens() {
+  static std::map<std::string, std::string> tokens;
+  return tokens;
+}
+
+const std::string& Provisioned(const std::string& data) {
+  static std::set<std::string> done;
+  if (done.insert(data).second) {
+    Tokens() = quire::testing::ProvisionUsers(QUIRE_BINARY, data,
+                                              {{"admin", {"administrator"}}, {"clerk", {"staff"}}});
+  }
+  return data;
+}
+
 struct Server : quire::testing::QuireServer {
-  explicit Server(const std::string& data) : QuireServer(QUIRE_BINARY, data) {}
+  explicit Server(const std::string& data) : QuireServer(QUIRE_BINARY, Provisioned(data)) {}
 };
 
-// One request with an acting user (task operations need one).
+// One request as `user`, with their API token.
 Result<quire::testing::HttpReply> FetchAs(std::uint16_t port, const std::string& method,
                                           const std::string& target, const std::string& body,
                                           const std::string& user) {
   auto connection = quire::testing::HttpConnection::Connect(port);
   if (!connection) return connection.error();
   QUIRE_RETURN_IF_ERROR(connection->Send(
-      quire::testing::MakeRequest(method, target, body, {{"X-Quire-User", user}})));
+      quire::testing::MakeRequest(method, target, body, {quire::testing::Bearer(Tokens()[user])})));
   return connection->ReadReply();
 }
 
@@ -67,8 +82,8 @@ struct Acknowledged {
 void Load(std::uint16_t port, int worker, std::atomic<bool>& stop, Acknowledged& ack, int& next) {
   while (!stop) {
     const std::string key = "w" + std::to_string(worker) + "-" + std::to_string(next);
-    auto started = Fetch(port, "POST", "/api/processes/order/instances",
-                         R"({"businessKey": ")" + key + R"(", "variables": {"n": 1}})");
+    auto started = FetchAs(port, "POST", "/api/processes/order/instances",
+                           R"({"businessKey": ")" + key + R"(", "variables": {"n": 1}})", "admin");
     if (!started || started->status == 0) return;  // the server is gone
     if (started->status == 409) {
       // A retry after a crash: the first attempt was stored; never a second instance.
@@ -106,12 +121,9 @@ TEST(EngineCrashTest, AcknowledgedCommandsSurviveSigkillExactlyOnce) {
     Server server(data);
     ASSERT_NE(server.port, 0) << "round " << round;
     if (round == 0) {
-      auto d = Fetch(server.port, "POST", "/api/deployments", kProcess);
+      auto d = FetchAs(server.port, "POST", "/api/deployments", kProcess, "admin");
       ASSERT_TRUE(d);
       ASSERT_EQ(d->status, 201) << d->body;
-      auto u = FetchAs(server.port, "POST", "/api/users", R"({"id": "clerk"})", "admin");
-      ASSERT_TRUE(u);
-      ASSERT_EQ(u->status, 201) << u->body;
     }
     std::atomic<bool> stop{false};
     std::vector<std::thread> workers;
@@ -132,7 +144,8 @@ TEST(EngineCrashTest, AcknowledgedCommandsSurviveSigkillExactlyOnce) {
   std::printf("acknowledged: %zu starts, %zu completions\n", ack.started.size(),
               ack.completed.size());
 
-  auto listed = Fetch(server.port, "GET", "/api/processes/order/instances?limit=10000");
+  auto listed =
+      FetchAs(server.port, "GET", "/api/processes/order/instances?limit=10000", "", "admin");
   ASSERT_TRUE(listed);
   const json::value all = json::parse(listed->body);
   std::map<std::string, int> keys;
@@ -146,7 +159,7 @@ TEST(EngineCrashTest, AcknowledgedCommandsSurviveSigkillExactlyOnce) {
   // Open tasks per instance, as the task index has them.
   std::map<std::string, int> open_tasks;
   for (const auto& [id, instance] : by_id) {
-    auto tasks = Fetch(server.port, "GET", "/api/tasks?instance=" + id);
+    auto tasks = FetchAs(server.port, "GET", "/api/tasks?instance=" + id, "", "admin");
     ASSERT_TRUE(tasks);
     ASSERT_EQ(tasks->status, 200) << tasks->body;
     const json::value task_list = json::parse(tasks->body);
@@ -156,8 +169,9 @@ TEST(EngineCrashTest, AcknowledgedCommandsSurviveSigkillExactlyOnce) {
   std::size_t in_view = 0;
   std::string after;
   for (;;) {
-    auto page = Fetch(server.port, "GET",
-                      "/api/tasks?view=open&limit=1000" + (after.empty() ? "" : "&after=" + after));
+    auto page = FetchAs(
+        server.port, "GET",
+        "/api/tasks?view=open&limit=1000" + (after.empty() ? "" : "&after=" + after), "", "clerk");
     ASSERT_TRUE(page);
     ASSERT_EQ(page->status, 200) << page->body;
     const json::value body = json::parse(page->body);

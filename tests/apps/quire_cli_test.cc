@@ -9,6 +9,7 @@
 
 #include "quire/testing/child_process.h"
 #include "quire/testing/http_client.h"
+#include "quire/testing/quire_server.h"
 #include "quire/testing/temp_dir.h"
 
 namespace quire {
@@ -249,9 +250,14 @@ TEST(QuireDeployTest, DeploysOfflineAndTheServerServesIt) {
   EXPECT_EQ(bad.status.code, 1);
   EXPECT_THAT(bad.out, HasSubstr(broken + ":5:5: error: sequence flow 'f1'"));
 
+  const auto tokens = quire::testing::ProvisionUsers(QUIRE_BINARY, data, {{"dee", {"designer"}}});
   Server server({"--port", "0", "--data-dir", data});
   ASSERT_TRUE(server.ready());
-  auto list = quire::testing::Fetch(server.port(), "GET", "/api/processes");
+  auto connection = quire::testing::HttpConnection::Connect(server.port());
+  ASSERT_TRUE(connection.has_value());
+  ASSERT_TRUE(connection->Send(quire::testing::MakeRequest(
+      "GET", "/api/processes", "", {quire::testing::Bearer(tokens.at("dee"))})));
+  auto list = connection->ReadReply();
   ASSERT_TRUE(list.has_value());
   EXPECT_THAT(list->body, HasSubstr(R"("id":"order","name":"Order","version":1)"));
   // While the server holds the store, the CLI says how to deploy instead.

@@ -1,16 +1,19 @@
 // A Camunda 7 external-task worker, written as its users write them, run unchanged against
-// Quire by tests/apps/camunda_worker_test.cc. Usage: node worker.mjs http://127.0.0.1:PORT
+// Quire by tests/apps/camunda_worker_test.cc, signing in as a secured Camunda engine-rest asks:
+// HTTP Basic through the client's BasicAuthInterceptor.
+// Usage: node worker.mjs http://127.0.0.1:PORT USER PASSWORD (a password or an API token)
 //
 // Topic "charge"; what it does depends on the process variable `mode`:
 //   ok      extend the lock, then complete with a number and an object variable
 //   reject  throw the BPMN error TOO_EXPENSIVE (with a variable)
 //   flaky   fail once with retries left and a retry timeout, then complete
 //   broken  fail with no retries left (an incident)
-import { Client, Variables } from "camunda-external-task-client-js";
+import { BasicAuthInterceptor, Client, Variables } from "camunda-external-task-client-js";
 
-const base = process.argv[2];
+const [base, username, password] = process.argv.slice(2);
 const client = new Client({
   baseUrl: `${base}/engine-rest`,
+  interceptors: new BasicAuthInterceptor({ username, password }),
   workerId: "node-worker",
   asyncResponseTimeout: 2000,
   interval: 50,

@@ -54,7 +54,8 @@ class EngineRoutesTest : public ::testing::Test {
     AddEngineRoutes(router, *engine_);
     AddTaskRoutes(router, *engine_);
     directory_ = std::make_unique<org::Directory>(*store_, nullptr, SystemClock::Instance());
-    AddOrgRoutes(router, *directory_);
+    identity_ = std::make_unique<org::Identity>(*directory_, org::IdentityOptions{});
+    AddOrgRoutes(router, *identity_);
     router.SetAuthenticator(EveryPermission());
     HttpServerOptions options;
     options.port = 0;
@@ -93,6 +94,7 @@ class EngineRoutesTest : public ::testing::Test {
   std::unique_ptr<definitions::DefinitionRepository> repository_;
   std::unique_ptr<workflow::Engine> engine_;
   std::unique_ptr<org::Directory> directory_;
+  std::unique_ptr<org::Identity> identity_;
   std::unique_ptr<HttpServer> server_;
 };
 

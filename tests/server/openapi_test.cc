@@ -29,7 +29,7 @@ TEST(OpenApiTest, DocumentsEveryRouteAndNoOther) {
   auto services = services::Services::Open(dir.path(), options);
   ASSERT_TRUE(services) << services.error().message();
   Router router;
-  AddApiRoutes(router, **services, "0.1.0");
+  AddApiRoutes(router, **services, {.version = "0.1.0"});
 
   const boost::json::value doc = boost::json::parse(OpenApiDocument());
   EXPECT_EQ(doc.at("openapi").as_string(), "3.0.3");
@@ -49,6 +49,19 @@ TEST(OpenApiTest, DocumentsEveryRouteAndNoOther) {
     EXPECT_TRUE(registered.contains(route))
         << "documented but not served: " << route.first << " " << route.second;
   }
+  // Each operation names the permission the route table requires, and public ones need no
+  // security scheme.
+  for (const RouteInfo& r : router.Routes()) {
+    const boost::json::value* op = doc.at("paths").as_object().if_contains(r.pattern);
+    if (op == nullptr || !op->as_object().contains(Lower(r.method))) continue;
+    const boost::json::object& o = op->as_object().at(Lower(r.method)).as_object();
+    const boost::json::value* permission = o.if_contains("x-quire-permission");
+    ASSERT_NE(permission, nullptr) << r.method << " " << r.pattern << ": no x-quire-permission";
+    EXPECT_EQ(permission->as_string(), r.access.Describe()) << r.method << " " << r.pattern;
+    const bool open = o.contains("security") && o.at("security").as_array().empty();
+    EXPECT_EQ(open, r.access.kind == Access::Kind::kPublic) << r.method << " " << r.pattern;
+  }
+  EXPECT_TRUE(doc.at("components").as_object().contains("securitySchemes"));
 }
 
 TEST(OpenApiTest, TheServerServesIt) {

@@ -1,22 +1,25 @@
 #include "quire/server/api.h"
 
+#include "quire/server/authentication.h"
 #include "quire/server/camunda_routes.h"
 #include "quire/server/definition_routes.h"
 #include "quire/server/document_routes.h"
 #include "quire/server/engine_routes.h"
+#include "quire/server/identity_routes.h"
 #include "quire/server/org_routes.h"
 #include "quire/server/system_routes.h"
 #include "quire/server/task_routes.h"
 
 namespace quire::server {
 
-void AddApiRoutes(Router& router, services::Services& services, const std::string& version) {
+void AddApiRoutes(Router& router, services::Services& services, const ApiOptions& options) {
   storage::Store& store = services.store();
-  AddSystemRoutes(router,
-                  {.name = "quire", .version = version, .health_check = [&store]() -> Result<void> {
-                     QUIRE_RETURN_IF_ERROR(store.Get(storage::ColumnFamily::kMeta, "health"));
-                     return Ok();
-                   }});
+  AddSystemRoutes(
+      router,
+      {.name = "quire", .version = options.version, .health_check = [&store]() -> Result<void> {
+         QUIRE_RETURN_IF_ERROR(store.Get(storage::ColumnFamily::kMeta, "health"));
+         return Ok();
+       }});
   workflow::Engine& engine = services.engine();
   AddDefinitionRoutes(
       router, services.repository(),
@@ -25,11 +28,13 @@ void AddApiRoutes(Router& router, services::Services& services, const std::strin
         return engine.Deploy(xml, name, actor, ttl);
       });
   AddEngineRoutes(router, engine);
-  AddOrgRoutes(router, services.directory());
+  AddOrgRoutes(router, services.identity());
+  AddIdentityRoutes(router, services.identity(), {.tls = options.tls});
   AddTaskRoutes(router, engine);
   AddCamundaRoutes(router, engine);
   AddDocumentRoutes(router, services.documents(), services.search());
   AddAuditRoutes(router, services.audit());
+  router.SetAuthenticator(MakeAuthenticator(services.identity(), {.tls = options.tls}));
 }
 
 }  // namespace quire::server

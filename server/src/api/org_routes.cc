@@ -18,29 +18,43 @@ Result<std::string> User(const Request& request) { return Actor(request); }
 
 }  // namespace
 
-void AddOrgRoutes(Router& router, org::Directory& directory) {
-  router.Add(
-      "POST", "/api/users", Permission::kOrgAdminister, [&directory](const Request& request) {
-        auto actor = User(request);
-        if (!actor) return ErrorResponse(actor.error());
-        auto body = ParseJsonObject(request);
-        if (!body) return ErrorResponse(body.error());
+void AddOrgRoutes(Router& router, org::Identity& identity) {
+  org::Directory& directory = identity.directory();
+  // On the slow pool: with a password, creating a user hashes it.
+  router.AddSlow(
+      "POST", "/api/users", Permission::kOrgAdminister,
+      [&directory, &identity](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
         org::User u;
         for (auto [name, field] :
              {std::pair{"id", &u.id}, std::pair{"name", &u.name}, std::pair{"email", &u.email},
               std::pair{"phone", &u.phone}, std::pair{"supervisor", &u.supervisor}}) {
-          auto v = StringMember(*body, name, std::string_view(name) == "id");
-          if (!v) return ErrorResponse(v.error());
-          *field = std::move(*v);
+          QUIRE_ASSIGN_OR_RETURN(*field, StringMember(body, name, std::string_view(name) == "id"));
         }
-        if (const json::value* a = body->if_contains("active"); a != nullptr && !a->is_null()) {
-          if (!a->is_bool())
-            return ErrorResponse(Error::InvalidArgument("'active' must be true or false"));
+        if (const json::value* a = body.if_contains("active"); a != nullptr && !a->is_null()) {
+          if (!a->is_bool()) return Error::InvalidArgument("'active' must be true or false");
           u.active = a->get_bool();
         }
-        auto r = directory.PutUser(u, *actor);
-        if (!r) return ErrorResponse(r.error());
-        return JsonResponse(201, UserJson(u));
+        QUIRE_ASSIGN_OR_RETURN(std::string password, StringMember(body, "password", false));
+        std::vector<std::string> roles;
+        if (const json::value* r = body.if_contains("roles"); r != nullptr && !r->is_null()) {
+          if (!r->is_array()) return Error::InvalidArgument("'roles' must be a list of role ids");
+          for (const json::value& e : r->get_array()) {
+            if (!e.is_string()) return Error::InvalidArgument("'roles' must hold role ids");
+            roles.emplace_back(e.get_string());
+          }
+        }
+        // Checked before anything is written: a refused password leaves no user behind.
+        if (!password.empty()) QUIRE_RETURN_IF_ERROR(org::CheckPasswordRules(password, u.id));
+        QUIRE_RETURN_IF_ERROR(directory.PutUser(u, Actor(request)));
+        if (!roles.empty())
+          QUIRE_RETURN_IF_ERROR(identity.SetUserRoles(u.id, roles, Actor(request)));
+        if (!password.empty()) {
+          QUIRE_RETURN_IF_ERROR(identity.SetPassword(u.id, password, Actor(request)));
+        }
+        json::object o = UserJson(u);
+        o["roles"] = json::array(roles.begin(), roles.end());
+        return JsonResponse(201, o);
       });
   router.Add("GET", "/api/users", Permission::kOrgRead, [&directory](const Request&) {
     return Answer(directory.ListUsers(), [](const std::vector<org::User>& users) {
@@ -49,18 +63,22 @@ void AddOrgRoutes(Router& router, org::Directory& directory) {
       return JsonResponse(200, json::object{{"users", std::move(out)}});
     });
   });
-  router.Add("GET", "/api/users/{id}", Permission::kOrgRead, [&directory](const Request& request) {
-    const std::string id(*request.path_param("id"));
-    return Answer(directory.GetUser(id), [&](const org::User& u) {
-      json::object o = UserJson(u);
-      json::array groups;
-      if (auto g = directory.GroupsOf(id)) {
-        for (const std::string& name : *g) groups.emplace_back(name);
-      }
-      o["groups"] = std::move(groups);
-      return JsonResponse(200, o);
-    });
-  });
+  router.Add("GET", "/api/users/{id}", Permission::kOrgRead,
+             [&directory, &identity](const Request& request) {
+               const std::string id(*request.path_param("id"));
+               return Answer(directory.GetUser(id), [&](const org::User& u) {
+                 json::object o = UserJson(u);
+                 if (auto roles = identity.UserRoles(id)) {
+                   o["roles"] = json::array(roles->begin(), roles->end());
+                 }
+                 json::array groups;
+                 if (auto g = directory.GroupsOf(id)) {
+                   for (const std::string& name : *g) groups.emplace_back(name);
+                 }
+                 o["groups"] = std::move(groups);
+                 return JsonResponse(200, o);
+               });
+             });
   router.Add("POST", "/api/users/{id}/substitutes", Permission::kOrgAdminister,
              [&directory](const Request& request) {
                auto actor = User(request);

@@ -47,7 +47,29 @@ class Listener;
 // State shared by the listener and all sessions. Owned by HttpServer::Impl.
 struct ServerCore {
   ServerCore(Router r, const HttpServerOptions& o)
-      : router(std::move(r)), options(o), handlers(std::max<std::size_t>(1, o.handler_threads)) {}
+      : router(std::move(r)),
+        options(o),
+        handlers(std::max<std::size_t>(1, o.handler_threads)),
+        slow_handlers(std::max<std::size_t>(1, o.slow_threads)) {}
+
+  // Runs `fn` on `pool` (the one the request's route asks for). Work for the slow pool beyond
+  // options.max_slow_queue is refused: `fn` gets false and must answer 503 itself.
+  template <class Fn>
+  void Post(Pool pool, Fn fn) {
+    if (pool != Pool::kSlow) {
+      net::post(handlers, [fn = std::move(fn)]() mutable { fn(true); });
+      return;
+    }
+    if (slow_queued.fetch_add(1) >= options.max_slow_queue) {
+      slow_queued.fetch_sub(1);
+      net::post(handlers, [fn = std::move(fn)]() mutable { fn(false); });
+      return;
+    }
+    net::post(slow_handlers, [this, fn = std::move(fn)]() mutable {
+      slow_queued.fetch_sub(1);
+      fn(true);
+    });
+  }
 
   void StartSession(tcp::socket socket);
   void Forget(Session* session);
@@ -68,7 +90,30 @@ struct ServerCore {
   net::io_context ioc;
   std::shared_ptr<Listener> listener;
   net::thread_pool handlers;
+  net::thread_pool slow_handlers;
+  std::atomic<std::size_t> slow_queued{0};
 };
+
+// Too much slow work queued (a burst of sign-ins): answered at once instead of queued.
+Response SlowPoolFull() {
+  Response r = ErrorResponse(Error::Unavailable(
+      "too many requests of this kind are waiting (sign-ins are deliberately slow); try again "
+      "in a moment"));
+  r.headers.push_back({"Retry-After", "1"});
+  return r;
+}
+
+// Headers every response carries: no content sniffing, no referrer leaving the site, and
+// for API answers no content of any kind may load or frame them.
+template <class Message>
+void SetStandardHeaders(Message& res) {
+  res.set(http::field::server, "Quire");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("Referrer-Policy", "no-referrer");
+  if (res.find("Content-Security-Policy") == res.end()) {
+    res.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  }
+}
 
 bool IsHttpParseError(const beast::error_code& ec) {
   return &ec.category() == &http::make_error_code(http::error::bad_method).category();
@@ -189,39 +234,40 @@ class Session : public std::enable_shared_from_this<Session> {
       body_parser_.emplace(std::move(*parser_));
       body_parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     }
-    net::post(core_.handlers, [self = shared_from_this(), request = std::move(request), keep_alive,
-                               version, head,
-                               guard = net::make_work_guard(stream_.get_executor())]() mutable {
-      Response response;
-      {
-        // Gone (its read ahead finished or cancelled) before the answer is written.
-        SocketBodyReader reader(*self);
-        request.body_reader = &reader;
-        response = self->core_.router.Dispatch(request);
-      }
-      // A body the handler did not read to its end cannot be followed by another request.
-      const bool complete = self->BodyDone();
-      if (response.stream) {
-        const bool ok = self->StreamResponse(response, version, head);
-        net::post(self->stream_.get_executor(), [self, keep = ok && complete && keep_alive] {
-          self->busy_ = false;
-          self->body_parser_.reset();
-          self->direct_left_.reset();
-          if (keep && !self->core_.stopping_flag) {
-            self->ReadHeader();
-          } else {
-            self->LingeringClose();
+    const Pool pool = core_.router.PoolOf(request.method, request.path);
+    core_.Post(
+        pool, [self = shared_from_this(), request = std::move(request), keep_alive, version, head,
+               guard = net::make_work_guard(stream_.get_executor())](bool run) mutable {
+          Response response;
+          {
+            // Gone (its read ahead finished or cancelled) before the answer is written.
+            SocketBodyReader reader(*self);
+            request.body_reader = &reader;
+            response = run ? self->core_.router.Dispatch(request) : SlowPoolFull();
           }
+          // A body the handler did not read to its end cannot be followed by another request.
+          const bool complete = self->BodyDone();
+          if (response.stream) {
+            const bool ok = self->StreamResponse(response, version, head);
+            net::post(self->stream_.get_executor(), [self, keep = ok && complete && keep_alive] {
+              self->busy_ = false;
+              self->body_parser_.reset();
+              self->direct_left_.reset();
+              if (keep && !self->core_.stopping_flag) {
+                self->ReadHeader();
+              } else {
+                self->LingeringClose();
+              }
+            });
+            return;
+          }
+          net::post(self->stream_.get_executor(), [self, response = std::move(response), keep_alive,
+                                                   version, head, complete]() mutable {
+            self->body_parser_.reset();
+            self->direct_left_.reset();
+            self->Write(std::move(response), keep_alive && complete, version, head, !complete);
+          });
         });
-        return;
-      }
-      net::post(self->stream_.get_executor(), [self, response = std::move(response), keep_alive,
-                                               version, head, complete]() mutable {
-        self->body_parser_.reset();
-        self->direct_left_.reset();
-        self->Write(std::move(response), keep_alive && complete, version, head, !complete);
-      });
-    });
   }
 
   // Runs `op(done)` on the strand and waits (on a handler thread) until it calls done.
@@ -435,9 +481,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // Sends a response whose body comes from response.stream. False: the connection must close.
   bool StreamResponse(Response& response, unsigned version, bool head) {
     http::response<http::buffer_body> res{static_cast<http::status>(response.status), version};
-    res.set(http::field::server, "Quire");
     if (!response.content_type.empty()) res.set(http::field::content_type, response.content_type);
-    for (const Header& h : response.headers) res.set(h.name, h.value);
+    for (const Header& h : response.headers) res.insert(h.name, h.value);
+    SetStandardHeaders(res);
     res.content_length(response.stream_length);
     res.keep_alive(!core_.stopping_flag);
     res.body().data = nullptr;
@@ -548,28 +594,29 @@ class Session : public std::enable_shared_from_this<Session> {
 
     // The guard keeps the I/O threads running while the request is with a handler: during
     // shutdown nothing else may be pending on them, and the answer still has to go out.
-    net::post(core_.handlers, [self = shared_from_this(), request = std::move(request), keep_alive,
-                               version, head,
-                               guard = net::make_work_guard(stream_.get_executor())]() mutable {
-      Response response = self->core_.router.Dispatch(request);
-      if (response.stream) {
-        // A streamed download (its request body was small and is read already).
-        const bool ok = self->StreamResponse(response, version, head);
-        net::post(self->stream_.get_executor(), [self, keep = ok && keep_alive] {
-          self->busy_ = false;
-          if (keep && !self->core_.stopping_flag) {
-            self->ReadHeader();
-          } else {
-            self->LingeringClose();
+    const Pool pool = core_.router.PoolOf(request.method, request.path);
+    core_.Post(
+        pool, [self = shared_from_this(), request = std::move(request), keep_alive, version, head,
+               guard = net::make_work_guard(stream_.get_executor())](bool run) mutable {
+          Response response = run ? self->core_.router.Dispatch(request) : SlowPoolFull();
+          if (response.stream) {
+            // A streamed download (its request body was small and is read already).
+            const bool ok = self->StreamResponse(response, version, head);
+            net::post(self->stream_.get_executor(), [self, keep = ok && keep_alive] {
+              self->busy_ = false;
+              if (keep && !self->core_.stopping_flag) {
+                self->ReadHeader();
+              } else {
+                self->LingeringClose();
+              }
+            });
+            return;
           }
+          net::post(self->stream_.get_executor(),
+                    [self, response = std::move(response), keep_alive, version, head]() mutable {
+                      self->Write(std::move(response), keep_alive, version, head);
+                    });
         });
-        return;
-      }
-      net::post(self->stream_.get_executor(),
-                [self, response = std::move(response), keep_alive, version, head]() mutable {
-                  self->Write(std::move(response), keep_alive, version, head);
-                });
-    });
   }
 
   void Write(Response response, bool keep_alive, unsigned version, bool head,
@@ -577,12 +624,12 @@ class Session : public std::enable_shared_from_this<Session> {
     busy_ = true;
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(response.status), version);
-    res->set(http::field::server, "Quire");
     // No Content-Type on an empty body (204): clients would try to parse nothing as JSON.
     if (!response.content_type.empty() && !(response.body.empty() && response.status == 204)) {
       res->set(http::field::content_type, response.content_type);
     }
-    for (const Header& h : response.headers) res->set(h.name, h.value);
+    for (const Header& h : response.headers) res->insert(h.name, h.value);
+    SetStandardHeaders(*res);
     const bool keep = keep_alive && !then_close && !core_.stopping_flag;
     res->keep_alive(keep);
     res->body() = std::move(response.body);

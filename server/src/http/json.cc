@@ -19,6 +19,8 @@ int HttpStatus(ErrorCode code) {
       return 404;
     case ErrorCode::kConflict:
       return 409;
+    case ErrorCode::kTooManyRequests:
+      return 429;
     case ErrorCode::kUnavailable:
       return 503;
     case ErrorCode::kDeadlineExceeded:
@@ -54,8 +56,14 @@ Response MakeErrorResponse(int status, std::string_view code, std::string_view m
 }  // namespace
 
 Response ErrorResponse(const Error& error) {
-  return MakeErrorResponse(HttpStatus(error.code()), ErrorCodeName(error.code()), error.message(),
-                           error.details());
+  Response response = MakeErrorResponse(HttpStatus(error.code()), ErrorCodeName(error.code()),
+                                        error.message(), error.details());
+  if (error.code() == ErrorCode::kTooManyRequests) {
+    for (const ErrorDetail& d : error.details()) {
+      if (d.field == "retryAfter") response.headers.push_back({"Retry-After", d.message});
+    }
+  }
+  return response;
 }
 
 Response ErrorResponse(int status, std::string_view code, std::string_view message) {

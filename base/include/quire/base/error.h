@@ -20,6 +20,8 @@ enum class ErrorCode {
   kForbidden,         // the caller may not do this (HTTP 403)
   kNotFound,          // the thing named does not exist (HTTP 404)
   kConflict,          // clashes with current state: exists already, locked, changed (HTTP 409)
+  kTooManyRequests,   // too many attempts: wait (a "retryAfter" detail says how many seconds) (HTTP
+                      // 429)
   kUnavailable,       // cannot be done now, try later: resource busy or held elsewhere (HTTP 503)
   kDeadlineExceeded,  // took longer than allowed (HTTP 504)
   kCorruption,        // stored data is damaged; never answered with wrong data (HTTP 500)
@@ -57,6 +59,12 @@ class Error {
   }
   static Error NotFound(std::string message) { return {ErrorCode::kNotFound, std::move(message)}; }
   static Error Conflict(std::string message) { return {ErrorCode::kConflict, std::move(message)}; }
+  // With a "retryAfter" detail holding the seconds to wait (the Retry-After header over HTTP).
+  static Error TooManyRequests(std::string message, long retry_after_seconds) {
+    return {ErrorCode::kTooManyRequests,
+            std::move(message),
+            {{"retryAfter", std::to_string(retry_after_seconds)}}};
+  }
   static Error Unavailable(std::string message) {
     return {ErrorCode::kUnavailable, std::move(message)};
   }

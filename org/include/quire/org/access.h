@@ -105,6 +105,9 @@ struct Principal {
   Via via = Via::kSession;
   std::string credential;  // the session's or token's public id; the OS user (local)
   std::string csrf_token;  // sessions: what X-CSRF-Token must equal
+  // A role of theirs asks for a second factor they have not set up: until they do, they
+  // hold no permission (signed-in routes only: their profile, setting it up, signing out).
+  bool must_enrol_totp = false;
 
   bool Has(Permission p) const { return permissions.Has(p); }
   // "session 3f9a…", "token 17", "local (root)": how they came in, for the audit chain.

@@ -10,6 +10,7 @@
 // Thread-safety: every method may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -51,6 +52,10 @@ class Directory {
   Result<std::vector<std::string>> GroupsOf(const std::string& user) const;
   Result<bool> IsMember(const std::string& user, const std::string& group) const;
 
+  // Goes up with every change made through Change(): caches of what follows from the
+  // organisation (principals) compare it to know they are stale.
+  std::uint64_t generation() const { return generation_.load(); }
+
   storage::Store& store() const { return store_; }
   const Clock& clock() const { return clock_; }
 
@@ -64,6 +69,7 @@ class Directory {
   audit::AuditLog* audit_;
   const Clock& clock_;
   std::mutex change_mu_;  // one change at a time: checks then writes
+  std::atomic<std::uint64_t> generation_{1};
 };
 
 }  // namespace quire::org

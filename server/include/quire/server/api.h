@@ -9,8 +9,14 @@
 
 namespace quire::server {
 
-// Adds the system, definition, engine, organisation, task, Camunda, document and audit
-// routes. REQUIRES: `services` outlives the router.
-void AddApiRoutes(Router& router, services::Services& services, const std::string& version);
+struct ApiOptions {
+  std::string version;  // answered by GET /version
+  bool tls = false;     // served over TLS: secure session cookies
+};
+
+// Adds the system, identity, definition, engine, organisation, task, Camunda, document and
+// audit routes, and authenticates callers through the services' identity.
+// REQUIRES: `services` outlives the router.
+void AddApiRoutes(Router& router, services::Services& services, const ApiOptions& options);
 
 }  // namespace quire::server

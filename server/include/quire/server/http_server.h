@@ -32,6 +32,11 @@ struct HttpServerOptions {
   std::size_t io_threads = 1;
   // Threads running route handlers.
   std::size_t handler_threads = 4;
+  // Threads running routes added with Router::AddSlow (sign-ins: Argon2id is slow on
+  // purpose), apart from the others so that a burst of them never starves other requests.
+  std::size_t slow_threads = 1;
+  // Requests for the slow pool waiting or running at most; more are answered 503 at once.
+  std::size_t max_slow_queue = 64;
   // Largest request header; larger is answered 431.
   std::size_t max_header_bytes = std::size_t{16} << 10;
   // Largest request body; larger is answered 413.

@@ -1,7 +1,7 @@
 // The organisation over HTTP: users, groups, memberships, substitutes.
 //
 //   POST   /api/users                          {"id", "name", "email", "phone", "supervisor",
-//                                               "active"}
+//                                               "active", "password", "roles"}
 //   GET    /api/users, /api/users/{id}         (with their groups)
 //   POST   /api/users/{id}/substitutes         {"substitute", "from", "to"} (ISO 8601)
 //   POST   /api/groups                         {"id", "name"}
@@ -9,12 +9,12 @@
 //   PUT    /api/groups/{id}/members/{userId}, DELETE the same
 #pragma once
 
-#include "quire/org/directory.h"
+#include "quire/org/identity.h"
 #include "quire/server/router.h"
 
 namespace quire::server {
 
-// REQUIRES: `directory` outlives the router.
-void AddOrgRoutes(Router& router, org::Directory& directory);
+// REQUIRES: `identity` (and its directory) outlive the router.
+void AddOrgRoutes(Router& router, org::Identity& identity);
 
 }  // namespace quire::server

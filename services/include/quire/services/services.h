@@ -21,6 +21,7 @@
 #include "quire/dms/documents.h"
 #include "quire/dms/search.h"
 #include "quire/org/directory.h"
+#include "quire/org/identity.h"
 #include "quire/storage/store.h"
 #include "quire/workflow/connector.h"
 #include "quire/workflow/engine.h"
@@ -38,6 +39,9 @@ struct ServicesOptions {
   // How long a document check-out lasts; zero: until checked in or cancelled.
   std::chrono::milliseconds lock_ttl = std::chrono::hours(24);
   audit::AuditOptions audit;
+  // Sessions, password hashing, throttling. Its initial_password_file is set by Open to
+  // DATA/initial-admin-password.
+  org::IdentityOptions identity;
   // Where "now" comes from. REQUIRES: outlives the services.
   const Clock* clock = &SystemClock::Instance();
 };
@@ -62,6 +66,7 @@ class Services {
   audit::AuditLog& audit() { return *audit_; }
   definitions::DefinitionRepository& repository() { return *repository_; }
   org::Directory& directory() { return *directory_; }
+  org::Identity& identity() { return *identity_; }
   dms::ContentStore& contents() { return *contents_; }
   dms::DocumentStore& documents() { return *documents_; }
   // Null unless opened with `search`.
@@ -79,6 +84,7 @@ class Services {
   std::unique_ptr<audit::AuditLog> audit_;
   std::unique_ptr<definitions::DefinitionRepository> repository_;
   std::unique_ptr<org::Directory> directory_;
+  std::unique_ptr<org::Identity> identity_;
   std::unique_ptr<dms::ContentStore> contents_;
   std::unique_ptr<dms::DocumentStore> documents_;
   std::unique_ptr<dms::DocumentSearch> search_;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,5 +22,17 @@ struct QuireServer {
   std::optional<ChildProcess> child;
   std::uint16_t port = 0;
 };
+
+// Creates users on a data directory no server has open, through the real CLI (`quire user
+// add ID --name ID --role R...`, then `quire token create --user ID`), and returns each
+// user's API token, to send as "Authorization: Bearer TOKEN". Fails the test on error.
+std::map<std::string, std::string> ProvisionUsers(
+    const std::string& binary, const std::string& data,
+    const std::map<std::string, std::vector<std::string>>& roles_by_user);
+
+// "Authorization: Bearer TOKEN" as a header pair for MakeRequest.
+inline std::pair<std::string, std::string> Bearer(const std::string& token) {
+  return {"Authorization", "Bearer " + token};
+}
 
 }  // namespace quire::testing
