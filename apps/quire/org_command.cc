@@ -71,9 +71,10 @@ std::string OrgUsage() {
   return "Usage: quire org import FILE.csv [--data-dir DIR]\n"
          "       quire org users|groups [--data-dir DIR]\n\n"
          "import reads users from CSV with a header line naming its columns:\n"
-         "  id,name,email,phone,supervisor,groups,active\n"
-         "(id is required; groups is a ;-separated list, created when missing; active is\n"
-         "true or false, default true). A supervisor may be defined further down the file.\n"
+         "  id,name,email,phone,supervisor,groups,active,roles\n"
+         "(id is required; groups is a ;-separated list, created when missing; roles a\n"
+         ";-separated list of roles such as staff;supervisor; active is true or false,\n"
+         "default true). A supervisor may be defined further down the file.\n"
          "The whole file is checked first: on any error nothing is imported and every bad\n"
          "line is reported. users and groups print JSON lines.\n";
 }
@@ -142,6 +143,7 @@ int RunOrg(const std::vector<std::string>& args) {
     int line;
     org::User user;
     std::vector<std::string> groups;
+    std::vector<std::string> roles;
   };
   std::vector<Row> rows;
   std::vector<std::string> errors;
@@ -154,8 +156,8 @@ int RunOrg(const std::vector<std::string>& args) {
   }
   std::map<std::string, std::size_t> column;
   for (std::size_t i = 0; i < header.size(); ++i) column[Trim(header[i])] = i;
-  static const std::set<std::string> known{"id",         "name",   "email", "phone",
-                                           "supervisor", "groups", "active"};
+  static const std::set<std::string> known{"id",         "name",   "email",  "phone",
+                                           "supervisor", "groups", "active", "roles"};
   for (const auto& [name, i] : column) {
     if (!known.contains(name)) errors.push_back("line 1: unknown column '" + name + "'");
   }
@@ -174,7 +176,8 @@ int RunOrg(const std::vector<std::string>& args) {
       return it == column.end() || it->second >= fields.size() ? std::string()
                                                                : Trim(fields[it->second]);
     };
-    Row row{at, {get("id"), get("name"), get("email"), get("phone"), true, get("supervisor")}, {}};
+    Row row{
+        at, {get("id"), get("name"), get("email"), get("phone"), true, get("supervisor")}, {}, {}};
     const std::string active = get("active");
     if (active == "false")
       row.user.active = false;
@@ -185,6 +188,11 @@ int RunOrg(const std::vector<std::string>& args) {
     std::string g;
     while (std::getline(groups, g, ';')) {
       if (!Trim(g).empty()) row.groups.push_back(Trim(g));
+    }
+    std::stringstream roles(get("roles"));
+    std::string r;
+    while (std::getline(roles, r, ';')) {
+      if (!Trim(r).empty()) row.roles.push_back(Trim(r));
     }
     if (row.user.id.empty())
       errors.push_back("line " + std::to_string(at) + ": no id");
@@ -197,6 +205,13 @@ int RunOrg(const std::vector<std::string>& args) {
   if (!session) return kExitFailure;
   org::Directory& directory = session->directory();
   for (const Row& r : rows) {
+    for (const std::string& role : r.roles) {
+      if (!session->identity().GetRole(role)) {
+        errors.push_back("line " + std::to_string(r.line) + ": role '" + role +
+                         "' does not exist (built-in: administrator, designer, supervisor, "
+                         "staff, auditor, worker)");
+      }
+    }
     if (!r.user.supervisor.empty() && !ids.contains(r.user.supervisor) &&
         !directory.GetUser(r.user.supervisor)) {
       errors.push_back("line " + std::to_string(r.line) + ": supervisor '" + r.user.supervisor +
@@ -233,6 +248,13 @@ int RunOrg(const std::vector<std::string>& args) {
         std::cerr << rest[0] << ": line " << r.line << ": " << done.error().message() << "\n";
         return kExitFailure;
       }
+    }
+  }
+  for (const Row& r : rows) {
+    if (r.roles.empty()) continue;
+    if (auto done = session->identity().SetUserRoles(r.user.id, r.roles, "import"); !done) {
+      std::cerr << rest[0] << ": line " << r.line << ": " << done.error().message() << "\n";
+      return kExitFailure;
     }
   }
   std::cout << "imported " << rows.size() << " users and " << groups.size() << " groups\n";

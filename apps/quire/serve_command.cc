@@ -15,6 +15,7 @@
 #include "quire/base/clock.h"
 #include "quire/server/api.h"
 #include "quire/server/http_server.h"
+#include "quire/server/tls.h"
 #include "quire/services/services.h"
 
 namespace quire::app {
@@ -31,6 +32,9 @@ struct ServeConfig {
   long message_ttl_seconds = 0;
   long lock_hours = 24;
   long sweep_minutes = 60;
+  std::string tls = "off";  // "auto": a self-signed certificate in DATA/tls
+  long session_idle_minutes = 30;
+  long session_hours = 12;
 };
 
 po::options_description ServeOptions(ServeConfig& config, int& port, bool with_help) {
@@ -60,7 +64,18 @@ po::options_description ServeOptions(ServeConfig& config, int& port, bool with_h
       "lock-hours", po::value(&config.lock_hours)->default_value(config.lock_hours),
       "hours a document check-out lasts unless checked in or cancelled; 0: until then")(
       "sweep-minutes", po::value(&config.sweep_minutes)->default_value(config.sweep_minutes),
-      "minutes between reclaiming document content nothing references; 0: never");
+      "minutes between reclaiming document content nothing references; 0: never")(
+      "tls", po::value(&config.tls)->default_value(config.tls)->value_name("auto|off"),
+      "auto: serve HTTPS with a self-signed certificate made in DATA/tls on first start")(
+      "tls-cert", po::value(&config.http.tls_certificate)->value_name("FILE"),
+      "serve HTTPS with this PEM certificate (chain); needs --tls-key")(
+      "tls-key", po::value(&config.http.tls_private_key)->value_name("FILE"),
+      "the PEM private key of --tls-cert")(
+      "session-idle-minutes",
+      po::value(&config.session_idle_minutes)->default_value(config.session_idle_minutes),
+      "a browser session ends after this long without a request")(
+      "session-hours", po::value(&config.session_hours)->default_value(config.session_hours),
+      "a browser session ends this long after sign-in, whatever happens");
   if (with_help) {
     options.add_options()("config", po::value(&config.config_file)->value_name("FILE"),
                           "read options from FILE; options given on the command line win")(
@@ -139,11 +154,32 @@ int RunServe(const std::vector<std::string>& args) {
   config.engine.history_ttl = std::chrono::hours(24 * config.history_ttl_days);
   config.engine.default_message_ttl = std::chrono::seconds(config.message_ttl_seconds);
 
+  if (config.tls != "auto" && config.tls != "off") {
+    std::cerr << "quire serve: --tls takes auto or off, not '" << config.tls
+              << "'; for your own certificate use --tls-cert FILE --tls-key FILE\n";
+    return kExitUsage;
+  }
+  if (config.http.tls_certificate.empty() != config.http.tls_private_key.empty()) {
+    std::cerr << "quire serve: --tls-cert and --tls-key go together\n";
+    return kExitUsage;
+  }
+  if (config.tls == "auto" && !config.http.tls_certificate.empty()) {
+    std::cerr << "quire serve: --tls auto makes its own certificate; leave out --tls-cert and "
+                 "--tls-key, or --tls auto\n";
+    return kExitUsage;
+  }
+  if (config.session_idle_minutes <= 0 || config.session_hours <= 0) {
+    std::cerr << "quire serve: --session-idle-minutes and --session-hours must be positive\n";
+    return kExitUsage;
+  }
+
   const sigset_t stop_signals = BlockStopSignals();
 
   services::ServicesOptions service_options;
   service_options.engine = config.engine;
   service_options.lock_ttl = std::chrono::hours(config.lock_hours);
+  service_options.identity.session_idle = std::chrono::minutes(config.session_idle_minutes);
+  service_options.identity.session_absolute = std::chrono::hours(config.session_hours);
   auto opened = services::Services::Open(config.data_dir, service_options);
   if (!opened) {
     std::cerr << "quire serve: " << opened.error().message() << "\n";
@@ -153,7 +189,33 @@ int RunServe(const std::vector<std::string>& args) {
   services.Start();
 
   server::Router router;
-  server::AddApiRoutes(router, services, {.version = QUIRE_VERSION});
+  if (config.tls == "auto") {
+    auto files =
+        server::EnsureSelfSignedCertificate(services.data_dir() / "tls", {config.http.host});
+    if (!files) {
+      std::cerr << "quire serve: " << files.error().message() << "\n";
+      return kExitFailure;
+    }
+    config.http.tls_certificate = files->certificate.string();
+    config.http.tls_private_key = files->private_key.string();
+  }
+  const bool tls = !config.http.tls_certificate.empty();
+  if (tls) {
+    auto fingerprint = server::CertificateFingerprint(config.http.tls_certificate);
+    if (!fingerprint) {
+      std::cerr << "quire serve: " << fingerprint.error().message() << "\n";
+      return kExitFailure;
+    }
+    std::cout << "Quire: TLS certificate " << config.http.tls_certificate
+              << "\n       SHA-256 fingerprint " << *fingerprint << std::endl;
+  } else if (config.http.host != "127.0.0.1" && config.http.host != "localhost" &&
+             config.http.host != "::1") {
+    std::cerr << "quire serve: warning: serving plain HTTP on " << config.http.host
+              << ": passwords and session cookies cross the network readable by anyone on "
+                 "the way; use --tls auto or --tls-cert/--tls-key"
+              << std::endl;
+  }
+  server::AddApiRoutes(router, services, {.version = QUIRE_VERSION, .tls = tls});
 
   // The first start: an administrator to sign in with.
   auto admin_password = services.identity().EnsureAdministrator();

@@ -312,8 +312,15 @@ Result<void> CheckPasswordRules(std::string_view password, std::string_view user
 Identity::Identity(Directory& directory, const IdentityOptions& options)
     : directory_(directory), options_(options) {
   if (!SodiumReady()) std::abort();  // libsodium cannot work without its random source
-  auto dummy = HashPassword(Base64Url(RandomBytes(16)), options_);
-  dummy_hash_ = dummy ? *dummy : std::string();
+}
+
+const std::string& Identity::DummyHash() const {
+  // Made at the first sign-in of an unknown user, not at start: CLI commands never need it.
+  std::call_once(dummy_once_, [this] {
+    auto dummy = HashPassword(Base64Url(RandomBytes(16)), options_);
+    dummy_hash_ = dummy ? *dummy : std::string();
+  });
+  return dummy_hash_;
 }
 
 void Identity::Forget() {
@@ -396,7 +403,7 @@ Result<void> Identity::VerifyPassword(const std::string& user, std::string_view 
   QUIRE_ASSIGN_OR_RETURN(std::optional<Credentials> c,
                          u ? FindCredentials(reader, user)
                            : Result<std::optional<Credentials>>(std::optional<Credentials>()));
-  const std::string& hash = c && !c->hash.empty() ? c->hash : dummy_hash_;
+  const std::string& hash = c && !c->hash.empty() ? c->hash : DummyHash();
   const bool verified =
       crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
   if (!u || !c || c->hash.empty() || !verified || !u->active) {

@@ -16,7 +16,7 @@ QuireServer::QuireServer(const std::string& binary, const std::string& data,
   child.emplace(std::move(*c));
   const auto line = child->WaitForLine("listening on", std::chrono::seconds(60));
   std::smatch m;
-  if (line && std::regex_search(*line, m, std::regex(R"(http://[^ ]+:(\d+))"))) {
+  if (line && std::regex_search(*line, m, std::regex(R"(https?://[^ ]+:(\d+))"))) {
     port = static_cast<std::uint16_t>(std::stoi(m[1]));
   }
 }

@@ -22,6 +22,7 @@
 #include "quire/storage/key_codec.h"
 #include "runtime.h"
 #include "task_record.h"
+#include "task_rights.h"
 #include "txn.h"
 
 namespace quire::workflow {
@@ -736,6 +737,13 @@ class EngineImpl final : public Engine {
                              " is not open: it does not exist, or was completed or cancelled");
     }
     return DecodeTask(*raw);
+  }
+
+  Result<bool> MaySeeTask(TaskId id, const std::string& user) const override {
+    QUIRE_ASSIGN_OR_RETURN(TaskRecord t, ReadOpenTask(id));
+    const SnapshotReader reader(store_);
+    QUIRE_ASSIGN_OR_RETURN(ActorFacts facts, FactsFor(reader, user, t, clock_.Now()));
+    return CheckTaskRight(TaskOp::kView, t, facts).has_value();
   }
 
   Result<TaskInfo> GetTask(TaskId id) const override {

@@ -75,8 +75,7 @@ std::string Who(const TaskRecord& t) {
 Result<std::string> CheckTaskRight(TaskOp op, const TaskRecord& t, const ActorFacts& actor) {
   if (!actor.active) {
     return Error::Forbidden("'" + actor.user +
-                            "' is not an active user; only active users work on tasks "
-                            "(send X-Quire-User, or --as)");
+                            "' is not an active user; only active users work on tasks");
   }
   const std::string as_assignee = As(actor, t.assignee);
   const bool supervises = !t.assignee.empty() && actor.user == actor.assignee_supervisor;
@@ -143,7 +142,12 @@ Result<std::string> CheckTaskRight(TaskOp op, const TaskRecord& t, const ActorFa
       if (!as_assignee.empty()) return as_assignee;
       if (std::string as = As(actor, t.owner); !as.empty()) return as;
       if (supervises) return actor.user;
-      if (std::string as = Candidate(actor, t); !as.empty()) return as;
+      // A task that names no candidates is everyone's while unclaimed; once claimed it is
+      // its assignee's (and their supervisor's). Named candidates keep seeing their queue's.
+      const bool names_candidates = !t.candidate_users.empty() || !t.candidate_groups.empty();
+      if (t.assignee.empty() || names_candidates) {
+        if (std::string as = Candidate(actor, t); !as.empty()) return as;
+      }
       return Refuse(op, t, actor, "they cannot see it");
     }
   }

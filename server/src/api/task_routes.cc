@@ -69,6 +69,19 @@ json::object FieldJson(const definitions::FormField& f) {
   return o;
 }
 
+// Reads of one task: its candidates, assignee, owner, their supervisors and substitutes see
+// it (the task rules), and holders of tasks.read-all. Errors: kForbidden, kNotFound.
+Result<void> MaySee(const Engine& engine, const Request& request, std::uint64_t task) {
+  if (request.principal->Has(Permission::kTasksReadAll)) return Ok();
+  QUIRE_ASSIGN_OR_RETURN(bool may, engine.MaySeeTask(task, Actor(request)));
+  if (!may) {
+    return Error::Forbidden("task " + std::to_string(task) + " is not one of '" + Actor(request) +
+                            "''s: only its candidates, assignee, owner and their supervisors "
+                            "see it (or holders of tasks.read-all)");
+  }
+  return Ok();
+}
+
 Response Task(const Result<workflow::TaskInfo>& r) {
   if (!r) return ErrorResponse(r.error());
   return JsonResponse(200, ToJson(*r));
@@ -91,9 +104,11 @@ void AddTaskRoutes(Router& router, Engine& engine) {
             "(as the signed-in user), a search (?process=, ?businessKey=, ?customer=, ?offer=, "
             "?link=kind:id, ?q=words), or ?instance=ID"));
       }
-      return Answer(engine.ListTasks(*instance), [](const std::vector<workflow::TaskInfo>& list) {
+      return Answer(engine.ListTasks(*instance), [&](const std::vector<workflow::TaskInfo>& list) {
         json::array out;
-        for (const auto& t : list) out.push_back(ToJson(t));
+        for (const auto& t : list) {
+          if (MaySee(engine, request, t.id)) out.push_back(ToJson(t));  // only what they may see
+        }
         return JsonResponse(200, json::object{{"tasks", std::move(out)}});
       });
     }
@@ -242,6 +257,7 @@ void AddTaskRoutes(Router& router, Engine& engine) {
              [&engine](const Request& request) {
                auto id = PathId(request, "task id");
                if (!id) return ErrorResponse(id.error());
+               if (auto may = MaySee(engine, request, *id); !may) return ErrorResponse(may.error());
                return Answer(engine.GetTaskForm(*id), [](const workflow::TaskForm& f) {
                  json::array fields;
                  for (const auto& field : f.fields) fields.push_back(FieldJson(field));
@@ -259,6 +275,7 @@ void AddTaskRoutes(Router& router, Engine& engine) {
   router.Add("GET", "/api/tasks/{id}", Permission::kTasksWork, [&engine](const Request& request) {
     auto id = PathId(request, "task id");
     if (!id) return ErrorResponse(id.error());
+    if (auto may = MaySee(engine, request, *id); !may) return ErrorResponse(may.error());
     return Task(engine.GetTask(*id));
   });
 
@@ -371,6 +388,7 @@ void AddTaskRoutes(Router& router, Engine& engine) {
       "GET", "/api/tasks/{id}/comments", Permission::kTasksWork, [&engine](const Request& request) {
         auto id = PathId(request, "task id");
         if (!id) return ErrorResponse(id.error());
+        if (auto may = MaySee(engine, request, *id); !may) return ErrorResponse(may.error());
         return Answer(engine.TaskComments(*id), [](const std::vector<workflow::TaskComment>& list) {
           json::array out;
           for (const auto& c : list) {

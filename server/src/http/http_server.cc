@@ -12,6 +12,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <cctype>
 #include <condition_variable>
 #include <cstring>
@@ -41,7 +42,14 @@ using tcp = net::ip::tcp;
 constexpr std::chrono::seconds kDrainTime{2};
 constexpr std::size_t kDrainBytes = std::size_t{1} << 20;
 
-class Session;
+// What the server keeps of each connection: enough to close it at shutdown.
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  // Closes the connection unless a request is being handled or answered.
+  virtual void CloseIfIdle() = 0;
+};
+
 class Listener;
 
 // State shared by the listener and all sessions. Owned by HttpServer::Impl.
@@ -72,7 +80,10 @@ struct ServerCore {
   }
 
   void StartSession(tcp::socket socket);
-  void Forget(Session* session);
+  void Forget(SessionBase* session);
+  // Registers a session and starts it (answering 503 at the connection limit or shutdown).
+  template <class S>
+  void Register(const std::shared_ptr<S>& session);
   void BeginShutdown();
 
   const Router router;
@@ -80,9 +91,11 @@ struct ServerCore {
 
   std::mutex mu;
   std::condition_variable changed;
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;  // GUARDED_BY(mu)
-  bool stopping = false;                                          // GUARDED_BY(mu)
-  std::chrono::steady_clock::time_point stop_started;             // GUARDED_BY(mu)
+  std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions;  // GUARDED_BY(mu)
+  // Set: every connection speaks TLS (a plain-HTTP request is answered 400 and closed).
+  std::optional<net::ssl::context> tls;
+  bool stopping = false;                               // GUARDED_BY(mu)
+  std::chrono::steady_clock::time_point stop_started;  // GUARDED_BY(mu)
   std::atomic<bool> stopping_flag{false};  // the same as `stopping`, read without the lock
 
   // Declared after the registry above, so destroyed before it: sessions still held by
@@ -106,8 +119,10 @@ Response SlowPoolFull() {
 // Headers every response carries: no content sniffing, no referrer leaving the site, and
 // for API answers no content of any kind may load or frame them.
 template <class Message>
-void SetStandardHeaders(Message& res) {
+void SetStandardHeaders(Message& res, bool tls) {
   res.set(http::field::server, "Quire");
+  // Browsers that once came over TLS never try plain HTTP again for a year.
+  if (tls) res.set(http::field::strict_transport_security, "max-age=31536000");
   res.set("X-Content-Type-Options", "nosniff");
   res.set("Referrer-Policy", "no-referrer");
   if (res.find("Content-Security-Policy") == res.end()) {
@@ -119,11 +134,19 @@ bool IsHttpParseError(const beast::error_code& ec) {
   return &ec.category() == &http::make_error_code(http::error::bad_method).category();
 }
 
-class Session : public std::enable_shared_from_this<Session> {
+// One connection, over a plain TCP stream or a TLS one (Stream: beast::tcp_stream or
+// beast::ssl_stream<beast::tcp_stream>).
+template <class Stream>
+class Session final : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(tcp::socket&& socket, ServerCore& core) : core_(core), stream_(std::move(socket)) {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  // `buffer`: bytes read already (while detecting TLS). `args` make the stream.
+  template <class... Args>
+  Session(ServerCore& core, beast::flat_buffer buffer, Args&&... args)
+      : core_(core), stream_(std::forward<Args>(args)...), buffer_(std::move(buffer)) {
     beast::error_code ec;
-    const tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
+    const tcp::endpoint peer = Lowest().socket().remote_endpoint(ec);
     if (!ec) remote_ = peer.address().to_string();
   }
   Session(const Session&) = delete;
@@ -132,20 +155,30 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // `reject`: answer 503 and close instead of reading requests.
   void Start(bool reject) {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this(), reject] {
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this(), reject] {
       if (reject) {
         self->SendErrorAndClose(503, "unavailable",
                                 "the server is at its connection limit or shutting down; "
                                 "retry shortly");
+      } else if constexpr (kTls) {
+        self->Lowest().expires_after(self->core_.options.read_timeout);
+        self->stream_.async_handshake(
+            net::ssl::stream_base::server, self->buffer_.data(),
+            // The default argument satisfies Beast 1.81's constraint, which checks the wrong
+            // signature.
+            [self](beast::error_code ec, std::size_t used = 0) {
+              if (ec) return self->Lowest().close();  // not TLS, or a failed handshake
+              self->buffer_.consume(used);
+              self->ReadHeader();
+            });
       } else {
         self->ReadHeader();
       }
     });
   }
 
-  // Closes the connection unless a request is being handled or answered.
-  void CloseIfIdle() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] {
+  void CloseIfIdle() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
       if (!self->busy_) self->Close();
     });
   }
@@ -161,9 +194,10 @@ class Session : public std::enable_shared_from_this<Session> {
     // No body limit while the header is read: a streaming route takes bodies of any size.
     // The limit is applied once the route is known (OnHeader).
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
-    stream_.expires_after(core_.options.read_timeout);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+    Lowest().expires_after(core_.options.read_timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&Session<Stream>::OnHeader, this->shared_from_this()));
   }
 
   void OnHeader(beast::error_code ec, std::size_t) {
@@ -191,17 +225,17 @@ class Session : public std::enable_shared_from_this<Session> {
     if (beast::iequals(header[http::field::expect], "100-continue")) {
       auto proceed =
           std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
-      http::async_write(
-          stream_, *proceed,
-          [self = shared_from_this(), proceed, streaming](beast::error_code wec, std::size_t) {
-            if (wec) {
-              self->Close();
-            } else if (streaming) {
-              self->HandleStreaming();
-            } else {
-              self->ReadBody();
-            }
-          });
+      http::async_write(stream_, *proceed,
+                        [self = this->shared_from_this(), proceed, streaming](beast::error_code wec,
+                                                                              std::size_t) {
+                          if (wec) {
+                            self->Close();
+                          } else if (streaming) {
+                            self->HandleStreaming();
+                          } else {
+                            self->ReadBody();
+                          }
+                        });
       return;
     }
     if (streaming) {
@@ -236,8 +270,8 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     const Pool pool = core_.router.PoolOf(request.method, request.path);
     core_.Post(
-        pool, [self = shared_from_this(), request = std::move(request), keep_alive, version, head,
-               guard = net::make_work_guard(stream_.get_executor())](bool run) mutable {
+        pool, [self = this->shared_from_this(), request = std::move(request), keep_alive, version,
+               head, guard = net::make_work_guard(stream_.get_executor())](bool run) mutable {
           Response response;
           {
             // Gone (its read ahead finished or cancelled) before the answer is written.
@@ -294,7 +328,7 @@ class Session : public std::enable_shared_from_this<Session> {
       // The handler stopped before the end of the body (it refused the request): the
       // read ahead is cancelled rather than left to wait for a client that may be slow.
       if (pending_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-        net::post(s_.stream_.get_executor(), [&stream = s_.stream_] { stream.cancel(); });
+        net::post(s_.stream_.get_executor(), [&stream = s_.Lowest()] { stream.cancel(); });
       }
       pending_.wait();  // the read writes into our buffers
     }
@@ -347,7 +381,7 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       parser.get().body().data = buffers_[which].data();
       parser.get().body().size = buffers_[which].size();
-      s_.stream_.expires_after(s_.core_.options.read_timeout);
+      s_.Lowest().expires_after(s_.core_.options.read_timeout);
       http::async_read(s_.stream_, s_.buffer_, parser,
                        [this, which, promise](beast::error_code ec, std::size_t) {
                          if (ec == http::error::need_buffer) ec = {};
@@ -369,7 +403,7 @@ class Session : public std::enable_shared_from_this<Session> {
       // Done when the body is, when the buffer is a quarter full, or when something is
       // there and the socket has nothing more at once (a slow client is not waited for).
       beast::error_code ignored;
-      const bool more_now = s_.stream_.socket().available(ignored) > 0 || s_.buffer_.size() > 0;
+      const bool more_now = s_.Lowest().socket().available(ignored) > 0 || s_.buffer_.size() > 0;
       if (left == 0 || length_[which] >= buf.size() / 4 || (length_[which] > 0 && !more_now)) {
         promise->set_value({});
         return;
@@ -386,7 +420,7 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       const std::size_t want =
           static_cast<std::size_t>(std::min<std::uint64_t>(left, buf.size() - length_[which]));
-      s_.stream_.expires_after(s_.core_.options.read_timeout);
+      s_.Lowest().expires_after(s_.core_.options.read_timeout);
       s_.stream_.async_read_some(net::buffer(buf.data() + length_[which], want),
                                  [this, which, promise](beast::error_code ec, std::size_t n) {
                                    length_[which] += n;
@@ -462,7 +496,7 @@ class Session : public std::enable_shared_from_this<Session> {
       auto promise = std::make_shared<std::promise<beast::error_code>>();
       pending_ = promise->get_future();
       net::post(s_.stream_.get_executor(), [this, promise] {
-        s_.stream_.expires_after(s_.core_.options.write_timeout);
+        s_.Lowest().expires_after(s_.core_.options.write_timeout);
         http::async_write(s_.stream_, sr_,
                           [promise](beast::error_code ec, std::size_t) { promise->set_value(ec); });
       });
@@ -483,14 +517,14 @@ class Session : public std::enable_shared_from_this<Session> {
     http::response<http::buffer_body> res{static_cast<http::status>(response.status), version};
     if (!response.content_type.empty()) res.set(http::field::content_type, response.content_type);
     for (const Header& h : response.headers) res.insert(h.name, h.value);
-    SetStandardHeaders(res);
+    SetStandardHeaders(res, kTls);
     res.content_length(response.stream_length);
     res.keep_alive(!core_.stopping_flag);
     res.body().data = nullptr;
     res.body().more = !head;
     http::response_serializer<http::buffer_body> sr{res};
     beast::error_code ec = OnStrand([&](auto done) {
-      stream_.expires_after(core_.options.write_timeout);
+      Lowest().expires_after(core_.options.write_timeout);
       http::async_write_header(stream_, sr, std::move(done));
     });
     if (ec) return false;
@@ -506,7 +540,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res.body().size = 0;
     res.body().more = false;
     ec = OnStrand([&](auto done) {
-      stream_.expires_after(core_.options.write_timeout);
+      Lowest().expires_after(core_.options.write_timeout);
       http::async_write(stream_, sr, std::move(done));
     });
     if (ec == http::error::need_buffer) ec = {};
@@ -535,7 +569,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void ReadBody() {
     http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+                     beast::bind_front_handler(&Session<Stream>::OnRead, this->shared_from_this()));
   }
 
   void OnReadError(const beast::error_code& ec) {
@@ -596,8 +630,8 @@ class Session : public std::enable_shared_from_this<Session> {
     // shutdown nothing else may be pending on them, and the answer still has to go out.
     const Pool pool = core_.router.PoolOf(request.method, request.path);
     core_.Post(
-        pool, [self = shared_from_this(), request = std::move(request), keep_alive, version, head,
-               guard = net::make_work_guard(stream_.get_executor())](bool run) mutable {
+        pool, [self = this->shared_from_this(), request = std::move(request), keep_alive, version,
+               head, guard = net::make_work_guard(stream_.get_executor())](bool run) mutable {
           Response response = run ? self->core_.router.Dispatch(request) : SlowPoolFull();
           if (response.stream) {
             // A streamed download (its request body was small and is read already).
@@ -629,24 +663,25 @@ class Session : public std::enable_shared_from_this<Session> {
       res->set(http::field::content_type, response.content_type);
     }
     for (const Header& h : response.headers) res->insert(h.name, h.value);
-    SetStandardHeaders(*res);
+    SetStandardHeaders(*res, kTls);
     const bool keep = keep_alive && !then_close && !core_.stopping_flag;
     res->keep_alive(keep);
     res->body() = std::move(response.body);
     res->prepare_payload();
     if (head) res->body().clear();  // Content-Length stays that of the GET response
-    stream_.expires_after(core_.options.write_timeout);
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res, keep](beast::error_code ec, std::size_t) {
-                        self->busy_ = false;
-                        if (ec) {
-                          self->Close();
-                        } else if (!keep) {
-                          self->LingeringClose();
-                        } else {
-                          self->ReadHeader();
-                        }
-                      });
+    Lowest().expires_after(core_.options.write_timeout);
+    http::async_write(
+        stream_, *res,
+        [self = this->shared_from_this(), res, keep](beast::error_code ec, std::size_t) {
+          self->busy_ = false;
+          if (ec) {
+            self->Close();
+          } else if (!keep) {
+            self->LingeringClose();
+          } else {
+            self->ReadHeader();
+          }
+        });
   }
 
   void SendErrorAndClose(int status, std::string_view code, const std::string& message) {
@@ -655,19 +690,19 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void LingeringClose() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    Lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
     if (ec) {
       Close();
       return;
     }
-    stream_.expires_after(kDrainTime);
+    Lowest().expires_after(kDrainTime);
     drained_ = 0;
     Drain();
   }
 
   void Drain() {
     stream_.async_read_some(net::buffer(drain_buffer_),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
                               self->drained_ += n;
                               if (ec || self->drained_ > kDrainBytes) {
                                 self->Close();
@@ -679,12 +714,15 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
+    Lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    Lowest().close();
   }
 
+  // The TCP stream under any TLS.
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+
   ServerCore& core_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::request_parser<http::buffer_body>> body_parser_;  // streaming, chunked
@@ -738,8 +776,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
   net::steady_timer retry_;
 };
 
-void ServerCore::StartSession(tcp::socket socket) {
-  auto session = std::make_shared<Session>(std::move(socket), *this);
+template <class S>
+void ServerCore::Register(const std::shared_ptr<S>& session) {
   bool reject = false;
   {
     std::lock_guard lock(mu);
@@ -749,14 +787,64 @@ void ServerCore::StartSession(tcp::socket socket) {
   session->Start(reject);
 }
 
-void ServerCore::Forget(Session* session) {
+// Whether a new connection on the TLS port speaks TLS: a plain-HTTP request is answered with
+// a 400 that says to use https (instead of a broken handshake the client cannot explain).
+class TlsDetector : public std::enable_shared_from_this<TlsDetector> {
+ public:
+  TlsDetector(tcp::socket socket, ServerCore& core) : core_(core), stream_(std::move(socket)) {}
+
+  void Start() {
+    stream_.expires_after(core_.options.read_timeout);
+    beast::async_detect_ssl(
+        stream_, buffer_,
+        [self = shared_from_this()](beast::error_code ec, bool is_tls) { self->On(ec, is_tls); });
+  }
+
+ private:
+  void On(beast::error_code ec, bool is_tls) {
+    if (ec) return stream_.close();
+    if (is_tls) {
+      core_.Register(std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+          core_, std::move(buffer_), std::move(stream_), *core_.tls));
+      return;
+    }
+    auto response = std::make_shared<std::string>(
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        "Content-Length: ");
+    const std::string body =
+        R"({"error":{"code":"bad_request","message":"this port speaks HTTPS only: use https://",)"
+        R"("details":[]}})";
+    *response += std::to_string(body.size()) + "\r\n\r\n" + body;
+    net::async_write(stream_, net::buffer(*response),
+                     [self = shared_from_this(), response](beast::error_code, std::size_t) {
+                       beast::error_code ignored;
+                       self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+                       self->stream_.close();
+                     });
+  }
+
+  ServerCore& core_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+};
+
+void ServerCore::StartSession(tcp::socket socket) {
+  if (tls) {
+    std::make_shared<TlsDetector>(std::move(socket), *this)->Start();
+    return;
+  }
+  Register(
+      std::make_shared<Session<beast::tcp_stream>>(*this, beast::flat_buffer(), std::move(socket)));
+}
+
+void ServerCore::Forget(SessionBase* session) {
   std::lock_guard lock(mu);
   sessions.erase(session);
   if (sessions.empty()) changed.notify_all();
 }
 
 void ServerCore::BeginShutdown() {
-  std::vector<std::shared_ptr<Session>> live;
+  std::vector<std::shared_ptr<SessionBase>> live;
   {
     std::lock_guard lock(mu);
     if (stopping) return;
@@ -773,6 +861,39 @@ void ServerCore::BeginShutdown() {
 }
 
 }  // namespace
+
+// TLS 1.2 and 1.3 only, forward-secret AEAD suites, the server's preference first.
+Result<void> ConfigureTls(ServerCore& core, const HttpServerOptions& options) {
+  if (options.tls_certificate.empty() || options.tls_private_key.empty()) {
+    return Error::InvalidArgument("TLS needs both a certificate and a private key file");
+  }
+  core.tls.emplace(net::ssl::context::tls_server);
+  net::ssl::context& ctx = *core.tls;
+  ctx.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                  net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                  net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use);
+  SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+  SSL_CTX_set_cipher_list(ctx.native_handle(),
+                          "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                          "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                          "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
+  SSL_CTX_set_options(ctx.native_handle(), SSL_OP_CIPHER_SERVER_PREFERENCE);
+  beast::error_code ec;
+  ctx.use_certificate_chain_file(options.tls_certificate, ec);
+  if (ec) {
+    core.tls.reset();
+    return Error::InvalidArgument("cannot use the TLS certificate " + options.tls_certificate +
+                                  ": " + ec.message() + " (a PEM file is expected)");
+  }
+  ctx.use_private_key_file(options.tls_private_key, net::ssl::context::pem, ec);
+  if (ec) {
+    core.tls.reset();
+    return Error::InvalidArgument("cannot use the TLS private key " + options.tls_private_key +
+                                  ": " + ec.message() +
+                                  " (a PEM file matching the certificate is expected)");
+  }
+  return Ok();
+}
 
 struct HttpServer::Impl {
   Impl(Router router, const HttpServerOptions& options) : core(std::move(router), options) {}
@@ -810,6 +931,9 @@ Result<void> HttpServer::Start() {
     address = results.begin()->endpoint().address();
   }
   const tcp::endpoint endpoint(address, options.port);
+  if (!options.tls_certificate.empty() || !options.tls_private_key.empty()) {
+    QUIRE_RETURN_IF_ERROR(ConfigureTls(core, options));
+  }
   const std::string where = options.host + ":" + std::to_string(options.port);
 
   tcp::acceptor acceptor(net::make_strand(core.ioc));
@@ -838,7 +962,8 @@ std::uint16_t HttpServer::port() const { return impl_->port; }
 std::string HttpServer::url() const {
   const std::string& host = impl_->core.options.host;
   const bool v6 = host.find(':') != std::string::npos;
-  return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(impl_->port);
+  return std::string(impl_->core.tls ? "https://" : "http://") + (v6 ? "[" + host + "]" : host) +
+         ":" + std::to_string(impl_->port);
 }
 
 void HttpServer::Shutdown() { impl_->core.BeginShutdown(); }

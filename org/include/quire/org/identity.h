@@ -221,7 +221,10 @@ class Identity {
 
   Directory& directory_;
   const IdentityOptions options_;
-  std::string dummy_hash_;  // verified against for unknown users: the same time either way
+  // Verified against for unknown users, so that they take as long as known ones.
+  const std::string& DummyHash() const;
+  mutable std::once_flag dummy_once_;
+  mutable std::string dummy_hash_;
 
   mutable std::mutex mu_;
   std::map<std::string, Throttle> throttles_;      // GUARDED_BY(mu_)

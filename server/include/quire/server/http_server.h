@@ -48,6 +48,11 @@ struct HttpServerOptions {
   std::chrono::milliseconds write_timeout{30'000};
   // Open connections at most; one more is answered 503 and closed.
   std::size_t max_connections = 1024;
+  // TLS: PEM files of the certificate (chain) and its private key; both empty: plain HTTP.
+  // With TLS, a plain-HTTP request is answered 400 ("use https") and every response carries
+  // Strict-Transport-Security.
+  std::string tls_certificate;
+  std::string tls_private_key;
   // How long Shutdown lets requests in flight finish before connections are cut.
   std::chrono::milliseconds shutdown_grace{10'000};
 };

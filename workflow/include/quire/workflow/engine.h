@@ -395,6 +395,9 @@ class Engine {
                                                           std::size_t limit) const = 0;
   virtual Result<std::vector<TaskInfo>> ListTasks(std::optional<InstanceId> instance) const = 0;
   virtual Result<TaskInfo> GetTask(TaskId id) const = 0;
+  // Whether `user` may see open task `id` (its candidates, assignee, owner, their
+  // supervisors and substitutes: tasks.h). Errors: kNotFound when the task is not open.
+  virtual Result<bool> MaySeeTask(TaskId id, const std::string& user) const = 0;
   virtual Result<std::vector<IncidentInfo>> ListIncidents(
       std::optional<InstanceId> instance) const = 0;
   virtual Result<std::vector<JobInfo>> ListJobs(std::optional<InstanceId> instance) const = 0;

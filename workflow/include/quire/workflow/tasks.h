@@ -13,7 +13,8 @@
 //   postpone    the assignee; or a candidate of an unclaimed task
 //   escalate    the assignee, the owner, or the assignee's supervisor
 //   set due     the assignee, the owner, or the assignee's supervisor (with a reason)
-//   comment     anyone who may see the task (candidate, assignee, owner, supervisor)
+//   comment     anyone who may see the task: its assignee, owner, their supervisors, its
+//               named candidates; anyone while it names no candidates and is unclaimed
 // A substitute (while the substitution's dates run) may do whatever the user they stand in
 // for may, and sees that user's own tasks in their views; history records that they acted
 // for them. Inactive users may do nothing.

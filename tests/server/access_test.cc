@@ -1,0 +1,317 @@
+// Access to the whole API, route by route, on a real server over a real data directory:
+//   - every route but the public allow-list answers 401 without credentials, with a forged,
+//     expired or revoked token, and with only the old X-Quire-User header;
+//   - every built-in role gets 403 naming the permission on each route it lacks it for,
+//     and never that refusal where it holds it;
+//   - a session cookie without the CSRF token (or from another origin) changes nothing;
+//   - other users' tasks, notifications, sessions and tokens are refused or filtered out.
+// A route added without a declared permission cannot compile (Router::Add takes one), and
+// one that is public but not in the allow-list below fails here.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <regex>
+#include <set>
+
+#include "quire/server/api.h"
+#include "quire/server/http_server.h"
+#include "quire/testing/http_client.h"
+#include "quire/testing/result_matchers.h"
+#include "quire/testing/temp_dir.h"
+
+namespace quire::server {
+namespace {
+
+using ::quire::testing::HttpConnection;
+using ::quire::testing::HttpReply;
+using ::quire::testing::IsOk;
+using ::quire::testing::MakeRequest;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using Headers = std::vector<std::pair<std::string, std::string>>;
+namespace json = boost::json;
+
+const std::set<std::pair<std::string, std::string>> kPublic = {
+    {"GET", "/health"},
+    {"GET", "/version"},
+    {"GET", "/api/openapi.json"},
+    {"POST", "/api/auth/login"},
+};
+
+const char* kProcess = R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="urn:t">
+  <process id="p" isExecutable="true">
+    <startEvent id="s"/><userTask id="t" name="Private" camunda:assignee="anna"/><endEvent id="e"/>
+    <sequenceFlow id="f1" sourceRef="s" targetRef="t"/><sequenceFlow id="f2" sourceRef="t" targetRef="e"/>
+  </process>
+</definitions>)";
+
+constexpr const char* kAdminPassword = "the administrators passphrase";
+
+// A concrete path for a pattern: each {param} becomes "1".
+std::string Concrete(const std::string& pattern) {
+  return std::regex_replace(pattern, std::regex(R"(\{[^}]+\})"), "1");
+}
+
+bool ChangesState(const std::string& method) { return method != "GET" && method != "HEAD"; }
+
+class AccessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    services::ServicesOptions options;
+    options.search = false;
+    options.clock = &clock_;
+    auto opened = services::Services::Open(dir_.path(), options);
+    ASSERT_TRUE(opened) << opened.error().message();
+    services_ = std::move(*opened);
+    org::Identity& identity = services_->identity();
+    org::Directory& directory = services_->directory();
+    for (const org::Role& role : org::BuiltInRoles()) {
+      const std::string user = "as-" + role.id;
+      ASSERT_THAT(directory.PutUser({user, user, "", "", true, ""}, "setup"), IsOk());
+      ASSERT_THAT(identity.SetUserRoles(user, {role.id}, "setup"), IsOk());
+      auto t = identity.CreateToken(user, "", std::nullopt, {}, "setup");
+      ASSERT_TRUE(t);
+      tokens_[role.id] = t->secret;
+    }
+    ASSERT_THAT(identity.SetPassword("as-administrator", kAdminPassword, "setup"), IsOk());
+    for (const char* user : {"anna", "ben"}) {
+      ASSERT_THAT(directory.PutUser({user, user, "", "", true, ""}, "setup"), IsOk());
+      ASSERT_THAT(identity.SetUserRoles(user, {"staff"}, "setup"), IsOk());
+      ASSERT_THAT(identity.SetPassword(user, std::string(user) + "s long passphrase", "setup"),
+                  IsOk());
+      tokens_[user] = identity.CreateToken(user, "", std::nullopt, {}, "setup")->secret;
+    }
+    auto expiring = identity.CreateToken("as-administrator", "",
+                                         clock_.Now() + std::chrono::hours(1), {}, "setup");
+    expired_ = expiring->secret;
+    auto revoked = identity.CreateToken("as-administrator", "", std::nullopt, {}, "setup");
+    revoked_ = revoked->secret;
+    ASSERT_THAT(identity.RevokeToken(revoked->info.id, "setup"), IsOk());
+    clock_.Advance(std::chrono::hours(2));
+
+    AddApiRoutes(router_, *services_, {.version = "test"});
+    routes_ = router_.Routes();
+    HttpServerOptions http;
+    http.port = 0;
+    server_ = std::make_unique<HttpServer>(std::move(router_), http);
+    ASSERT_THAT(server_->Start(), IsOk());
+  }
+
+  void TearDown() override {
+    server_.reset();
+    services_.reset();
+  }
+
+  HttpReply Send(const std::string& method, const std::string& target, const std::string& body,
+                 const Headers& headers) {
+    auto connection = HttpConnection::Connect(server_->port());
+    EXPECT_TRUE(connection.has_value());
+    if (!connection) return {};
+    Headers all = headers;
+    all.emplace_back("Content-Type", "application/json");
+    EXPECT_THAT(connection->Send(MakeRequest(method, target, body, all)), IsOk());
+    auto reply = connection->ReadReply(std::chrono::seconds(30));
+    EXPECT_TRUE(reply.has_value()) << method << " " << target;
+    return reply.value_or(HttpReply{});
+  }
+
+  HttpReply As(const std::string& who, const std::string& method, const std::string& target,
+               const std::string& body = "{}") {
+    return Send(method, target, body, {{"Authorization", "Bearer " + tokens_.at(who)}});
+  }
+
+  quire::testing::TempDir dir_;
+  ManualClock clock_{
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now())};
+  std::unique_ptr<services::Services> services_;
+  Router router_;
+  std::vector<RouteInfo> routes_;
+  std::unique_ptr<HttpServer> server_;
+  std::map<std::string, std::string> tokens_;
+  std::string expired_;
+  std::string revoked_;
+};
+
+TEST_F(AccessTest, EveryRouteButThePublicOnesNeedsValidCredentials) {
+  std::size_t checked = 0;
+  for (const RouteInfo& r : routes_) {
+    const std::string path = Concrete(r.pattern);
+    const std::string what = r.method + " " + r.pattern;
+    if (r.access.kind == Access::Kind::kPublic) {
+      EXPECT_TRUE(kPublic.contains({r.method, r.pattern})) << what
+                                                           << " is public but not in the "
+                                                              "allow-list";
+      continue;
+    }
+    EXPECT_FALSE(kPublic.contains({r.method, r.pattern})) << what;
+    for (const Headers& credentials : std::vector<Headers>{
+             {},
+             {{"Authorization", "Bearer qt_forgedforgedforgedforgedforgedforgedforged"}},
+             {{"Authorization", "Bearer " + expired_}},
+             {{"Authorization", "Bearer " + revoked_}},
+             {{"X-Quire-User", "as-administrator"}},
+             {{"Authorization", "Digest username=\"as-administrator\""}},
+             {{"Cookie", "quire_session=forged"}},
+         }) {
+      const HttpReply reply = Send(r.method, path, "{}", credentials);
+      EXPECT_EQ(reply.status, 401)
+          << what << " with " << (credentials.empty() ? "nothing" : credentials[0].first);
+      EXPECT_THAT(reply.body, HasSubstr("unauthenticated")) << what;
+    }
+    ++checked;
+  }
+  EXPECT_GT(checked, 100u);
+  // A wrong password over Basic: 401 (and, repeated, throttled like a sign-in).
+  const Headers wrong{{"Authorization", "Basic YXMtYWRtaW5pc3RyYXRvcjp3cm9uZw=="}};
+  EXPECT_EQ(Send("GET", "/api/me", "", wrong).status, 401);
+}
+
+TEST_F(AccessTest, EachRoleIsRefusedExactlyWhereItLacksThePermission) {
+  for (const org::Role& role : org::BuiltInRoles()) {
+    org::PermissionSet held;
+    for (const org::Grant& g : role.grants) held.Add(g);
+    for (const RouteInfo& r : routes_) {
+      if (r.access.kind != Access::Kind::kPermission) continue;
+      // Changes are tried only where refused: nothing is done on the way.
+      if (held.Has(r.access.permission) && ChangesState(r.method)) continue;
+      const std::string permission(org::Name(r.access.permission));
+      const HttpReply reply = As(role.id, r.method, Concrete(r.pattern));
+      const std::string what = role.id + ": " + r.method + " " + r.pattern;
+      if (held.Has(r.access.permission)) {
+        EXPECT_THAT(reply.body, Not(HasSubstr("permission " + permission + " is needed"))) << what;
+      } else {
+        EXPECT_EQ(reply.status, 403) << what << ": " << reply.body;
+        EXPECT_THAT(reply.body, HasSubstr("permission " + permission + " is needed")) << what;
+      }
+    }
+  }
+}
+
+TEST_F(AccessTest, MeShowsTheCallerAndTheirEffectivePermissions) {
+  const HttpReply me = As("auditor", "GET", "/api/me");
+  ASSERT_EQ(me.status, 200) << me.body;
+  const json::value v = json::parse(me.body);
+  EXPECT_EQ(v.at("user").at("id"), "as-auditor");
+  EXPECT_EQ(v.at("roles"), json::parse(R"(["auditor"])"));
+  EXPECT_EQ(v.at("via"), "token");
+  std::set<std::string> permissions;
+  for (const json::value& p : v.at("permissions").as_array()) {
+    permissions.insert(std::string(p.at("permission").as_string()));
+  }
+  EXPECT_TRUE(permissions.contains("audit.export"));
+  EXPECT_FALSE(permissions.contains("org.administer"));
+}
+
+TEST_F(AccessTest, ASessionCookieWithoutItsCsrfTokenChangesNothing) {
+  const HttpReply login = Send(
+      "POST", "/api/auth/login",
+      std::string(R"({"user": "as-administrator", "password": ")") + kAdminPassword + "\"}", {});
+  ASSERT_EQ(login.status, 200) << login.body;
+  const auto set_cookie = login.header("set-cookie");
+  ASSERT_TRUE(set_cookie.has_value());
+  EXPECT_THAT(*set_cookie, HasSubstr("HttpOnly"));
+  EXPECT_THAT(*set_cookie, HasSubstr("SameSite=Lax"));
+  EXPECT_THAT(*set_cookie, HasSubstr("Path=/"));
+  const std::string cookie = set_cookie->substr(0, set_cookie->find(';'));
+  const std::string csrf(json::parse(login.body).at("csrfToken").as_string());
+  // Reads need no token.
+  EXPECT_EQ(Send("GET", "/api/me", "", {{"Cookie", cookie}}).status, 200);
+  for (const RouteInfo& r : routes_) {
+    if (r.access.kind == Access::Kind::kPublic || !ChangesState(r.method)) continue;
+    const std::string what = r.method + " " + r.pattern;
+    const HttpReply bare = Send(r.method, Concrete(r.pattern), "{}", {{"Cookie", cookie}});
+    EXPECT_EQ(bare.status, 403) << what << ": " << bare.body;
+    EXPECT_THAT(bare.body, HasSubstr("X-CSRF-Token")) << what;
+    const HttpReply wrong =
+        Send(r.method, Concrete(r.pattern), "{}", {{"Cookie", cookie}, {"X-CSRF-Token", "guess"}});
+    EXPECT_EQ(wrong.status, 403) << what;
+    const HttpReply foreign =
+        Send(r.method, Concrete(r.pattern), "{}",
+             {{"Cookie", cookie}, {"X-CSRF-Token", csrf}, {"Origin", "https://evil.example"}});
+    EXPECT_EQ(foreign.status, 403) << what;
+    const HttpReply cross =
+        Send(r.method, Concrete(r.pattern), "{}",
+             {{"Cookie", cookie}, {"X-CSRF-Token", csrf}, {"Sec-Fetch-Site", "cross-site"}});
+    EXPECT_EQ(cross.status, 403) << what;
+  }
+  // With the token, the same session changes things; a bearer token needs none.
+  EXPECT_EQ(Send("POST", "/api/groups", R"({"id": "sales"})",
+                 {{"Cookie", cookie}, {"X-CSRF-Token", csrf}})
+                .status,
+            201);
+  EXPECT_EQ(As("administrator", "POST", "/api/groups", R"({"id": "service"})").status, 201);
+  // Signing out ends the session.
+  EXPECT_EQ(
+      Send("POST", "/api/auth/logout", "", {{"Cookie", cookie}, {"X-CSRF-Token", csrf}}).status,
+      204);
+  EXPECT_EQ(Send("GET", "/api/me", "", {{"Cookie", cookie}}).status, 401);
+}
+
+TEST_F(AccessTest, OtherUsersTasksAreRefusedOrFilteredOut) {
+  ASSERT_EQ(As("administrator", "POST", "/api/deployments", kProcess).status, 201);
+  const HttpReply started = As("administrator", "POST", "/api/processes/p/instances", "{}");
+  ASSERT_EQ(started.status, 201) << started.body;
+  const json::value s = json::parse(started.body);
+  const std::string task(s.at("tasks").at(0).as_string());
+  const std::string instance(s.at("id").as_string());
+  EXPECT_EQ(As("anna", "GET", "/api/tasks/" + task).status, 200);
+  for (const std::string& target :
+       {"/api/tasks/" + task, "/api/tasks/" + task + "/form", "/api/tasks/" + task + "/comments"}) {
+    const HttpReply refused = As("ben", "GET", target);
+    EXPECT_EQ(refused.status, 403) << target << ": " << refused.body;
+  }
+  EXPECT_EQ(As("ben", "POST", "/api/tasks/" + task + "/complete", "{}").status, 403);
+  EXPECT_EQ(As("ben", "POST", "/api/tasks/" + task + "/comments", R"({"text": "hi"})").status, 403);
+  const json::value bens = json::parse(As("ben", "GET", "/api/tasks?instance=" + instance).body);
+  EXPECT_TRUE(bens.at("tasks").as_array().empty());
+  const json::value annas = json::parse(As("anna", "GET", "/api/tasks?instance=" + instance).body);
+  EXPECT_EQ(annas.at("tasks").as_array().size(), 1u);
+  const json::value searched = json::parse(As("ben", "GET", "/api/tasks?process=p").body);
+  EXPECT_TRUE(searched.at("tasks").as_array().empty());
+  // A supervisor's read-all sees it.
+  EXPECT_EQ(As("supervisor", "GET", "/api/tasks/" + task).status, 200);
+}
+
+TEST_F(AccessTest, OtherUsersSessionsAndTokensAreOutOfReach) {
+  const HttpReply login = Send("POST", "/api/auth/login",
+                               R"({"user": "anna", "password": "annas long passphrase"})", {});
+  ASSERT_EQ(login.status, 200) << login.body;
+  const std::string session(json::parse(login.body).at("session").as_string());
+  // Ben cannot end or list Anna's session.
+  EXPECT_EQ(As("ben", "DELETE", "/api/me/sessions/" + session).status, 404);
+  EXPECT_EQ(As("ben", "GET", "/api/users/anna/sessions").status, 403);
+  const json::value bens_sessions = json::parse(As("ben", "GET", "/api/me/sessions").body);
+  EXPECT_TRUE(bens_sessions.at("sessions").as_array().empty());
+  // Nor see, create or revoke Anna's tokens.
+  EXPECT_EQ(As("ben", "GET", "/api/tokens?user=anna").status, 403);
+  const json::value bens_tokens = json::parse(As("ben", "GET", "/api/tokens").body);
+  for (const json::value& t : bens_tokens.at("tokens").as_array()) EXPECT_EQ(t.at("user"), "ben");
+  EXPECT_EQ(As("ben", "POST", "/api/tokens", R"({"user": "anna"})").status, 403);
+  const HttpReply annas =
+      As("anna", "POST", "/api/tokens", R"({"name": "mine", "expires": "P1D"})");
+  ASSERT_EQ(annas.status, 201) << annas.body;
+  const json::value created = json::parse(annas.body);
+  EXPECT_TRUE(std::string(created.at("token").as_string()).starts_with("qt_"));
+  const std::string id(created.at("id").as_string());
+  EXPECT_EQ(As("ben", "DELETE", "/api/tokens/" + id).status, 404);
+  // Anna revokes her own; an administrator may revoke anyone's.
+  EXPECT_EQ(As("anna", "DELETE", "/api/tokens/" + id).status, 204);
+  EXPECT_EQ(As("administrator", "DELETE", "/api/tokens/" + id).status, 404);
+  // Notifications are per user: acknowledging someone else's is refused.
+  EXPECT_NE(As("ben", "DELETE", "/api/notifications/1").status, 204);
+}
+
+TEST_F(AccessTest, ResponsesCarryTheSecurityHeaders) {
+  for (const std::string target : {"/health", "/api/me", "/nope"}) {
+    const HttpReply r = Send("GET", target, "", {});
+    EXPECT_EQ(r.header("x-content-type-options"), "nosniff") << target;
+    EXPECT_EQ(r.header("referrer-policy"), "no-referrer") << target;
+    EXPECT_EQ(r.header("content-security-policy"), "default-src 'none'; frame-ancestors 'none'")
+        << target;
+  }
+}
+
+}  // namespace
+}  // namespace quire::server
