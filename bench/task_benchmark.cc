@@ -243,7 +243,7 @@ int main(int argc, char** argv) {
     claim.action = workflow::TaskAction::kClaim;
     claim.task = task;
     claim.actor = "u" + std::to_string(member_of[static_cast<std::size_t>(group)]);
-    const std::string user = claim.actor;
+    const std::string user = claim.actor.id;
     engine.ActOnTaskAsync(std::move(claim), [&, task, user](Result<workflow::TaskInfo> c) {
       auto finish = [&](bool ok) {
         if (!ok) ++failures;

@@ -107,7 +107,7 @@ int RunDeploy(const std::vector<std::string>& args) {
                 << (form->is_new ? " deployed" : " unchanged") << "\n";
       continue;
     }
-    auto deployed = engine->Deploy(content.str(), name, "cli", history_ttl);
+    auto deployed = engine->Deploy(content.str(), name, LocalActor(""), history_ttl);
     if (!deployed) {
       report(deployed.error());
       continue;

@@ -106,10 +106,10 @@ int RunDoc(const std::vector<std::string>& args) {
     std::cerr << "quire doc: unknown action '" << action << "'; see 'quire help doc'\n";
     return kExitUsage;
   }
-  const std::string actor = opt["as"];
+  const audit::Actor actor = LocalActor(opt["as"]);
   static const std::set<std::string> read_only{"show", "versions", "search", "sweep"};
   const bool type_list = action == "type" && !positional.empty() && positional[0] == "list";
-  if (!read_only.contains(action) && !type_list && actor.empty()) {
+  if (!read_only.contains(action) && !type_list && opt["as"].empty()) {
     std::cerr << "quire doc " << action << ": say who is acting with --as USER\n";
     return kExitUsage;
   }

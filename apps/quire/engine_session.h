@@ -3,6 +3,9 @@
 // them). Prints why it could not open.
 #pragma once
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <iostream>
 #include <memory>
 #include <string>
@@ -17,6 +20,17 @@ inline void PrintError(const std::string& command, const Error& e) {
   for (const ErrorDetail& d : e.details()) {
     std::cerr << "  " << d.field << ": " << d.message << "\n";
   }
+}
+
+// The actor of a command run directly on the data dir (local administration): the name
+// given with --as (when the command takes one) and, as how they came in, the operating-
+// system user running it — "local (root)". Without --as the OS user stands for both.
+inline audit::Actor LocalActor(const std::string& as) {
+  std::string os = "unknown";
+  if (const passwd* pw = ::getpwuid(::geteuid()); pw != nullptr && pw->pw_name != nullptr) {
+    os = pw->pw_name;
+  }
+  return {as.empty() ? "local:" + os : as, "local (" + os + ")"};
 }
 
 struct SessionOptions {

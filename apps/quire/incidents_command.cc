@@ -76,7 +76,7 @@ int RunIncidents(const std::vector<std::string>& args) {
   if (!session) return kExitFailure;
   workflow::Engine* engine = &session->engine();
   if (action == "retry") {
-    if (auto r = engine->RetryIncident(incident, retries, "cli"); !r) {
+    if (auto r = engine->RetryIncident(incident, retries, LocalActor("")); !r) {
       std::cerr << "quire incidents: " << r.error().message() << "\n";
       return kExitFailure;
     }

@@ -223,13 +223,14 @@ int RunOrg(const std::vector<std::string>& args) {
     std::cerr << "quire org import: nothing was imported\n";
     return kExitFailure;
   }
+  const audit::Actor actor = LocalActor("");
   // Pass 2: users without supervisors first, then with them; groups and memberships.
   for (int pass = 0; pass < 2; ++pass) {
     for (const Row& r : rows) {
       org::User u = r.user;
       if (pass == 0) u.supervisor.clear();
       if (pass == 1 && u.supervisor.empty()) continue;
-      if (auto done = directory.PutUser(u, "import"); !done) {
+      if (auto done = directory.PutUser(u, actor); !done) {
         std::cerr << rest[0] << ": line " << r.line << ": " << done.error().message() << "\n";
         return kExitFailure;
       }
@@ -239,12 +240,12 @@ int RunOrg(const std::vector<std::string>& args) {
   for (const Row& r : rows) {
     for (const std::string& g : r.groups) {
       if (groups.insert(g).second && !directory.GetGroup(g)) {
-        if (auto done = directory.PutGroup({g, g}, "import"); !done) {
+        if (auto done = directory.PutGroup({g, g}, actor); !done) {
           std::cerr << rest[0] << ": line " << r.line << ": " << done.error().message() << "\n";
           return kExitFailure;
         }
       }
-      if (auto done = directory.AddMember(g, r.user.id, "import"); !done) {
+      if (auto done = directory.AddMember(g, r.user.id, actor); !done) {
         std::cerr << rest[0] << ": line " << r.line << ": " << done.error().message() << "\n";
         return kExitFailure;
       }
@@ -252,7 +253,7 @@ int RunOrg(const std::vector<std::string>& args) {
   }
   for (const Row& r : rows) {
     if (r.roles.empty()) continue;
-    if (auto done = session->identity().SetUserRoles(r.user.id, r.roles, "import"); !done) {
+    if (auto done = session->identity().SetUserRoles(r.user.id, r.roles, actor); !done) {
       std::cerr << rest[0] << ": line " << r.line << ": " << done.error().message() << "\n";
       return kExitFailure;
     }

@@ -26,7 +26,7 @@ std::string StartUsage() {
 int RunStart(const std::vector<std::string>& args) {
   std::string data_dir = "quire-data";
   workflow::StartRequest request;
-  request.actor = "cli";
+  request.actor = LocalActor("");
   std::string vars = "{}";
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -47,7 +47,7 @@ int RunStart(const std::vector<std::string>& args) {
     } else if (arg == "--business-key") {
       request.business_key = args[++i];
     } else if (arg == "--as") {
-      request.actor = args[++i];
+      request.actor = LocalActor(args[++i]);
     } else if (arg == "--version") {
       const std::string& v = args[++i];
       char* end = nullptr;

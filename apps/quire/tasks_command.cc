@@ -102,18 +102,19 @@ int RunTasks(const std::vector<std::string>& args) {
       return kExitUsage;
     }
   }
-  const std::string actor = opt.contains("as") ? opt["as"] : opt["user"];
-  if (action != "list" && action != "show" && action != "form" && actor.empty()) {
+  const std::string user = opt.contains("as") ? opt["as"] : opt["user"];
+  if (action != "list" && action != "show" && action != "form" && user.empty()) {
     std::cerr << "quire tasks " << action << ": say who is acting with --as USER\n";
     return kExitUsage;
   }
+  const audit::Actor actor = LocalActor(user);
   auto session = OpenSession("tasks", opt["data-dir"]);
   if (!session) return kExitFailure;
   workflow::Engine& engine = session->engine();
 
   if (action == "list") {
     workflow::TaskQuery q;
-    q.user = actor;
+    q.user = user;
     const bool searching = opt.contains("process") || opt.contains("business-key") ||
                            opt.contains("customer") || opt.contains("offer") || opt.contains("q");
     auto view = workflow::ParseTaskView(opt.contains("view") ? opt["view"]
@@ -159,7 +160,7 @@ int RunTasks(const std::vector<std::string>& args) {
     return kExitOk;
   }
   if (action == "counts") {
-    auto c = engine.CountTasks(actor);
+    auto c = engine.CountTasks(user);
     if (!c) {
       PrintError("tasks counts", c.error());
       return kExitFailure;

@@ -1,9 +1,6 @@
 // quire user ... and quire token ...: accounts and API tokens on a stopped data directory
 // (provisioning, recovery). What they do is recorded in the audit chain as local
-// administration: "local:<os user>[:<--as name>]".
-#include <pwd.h>
-#include <unistd.h>
-
+// administration (LocalActor: the --as name, or "local:<os user>", via "local (<os user>)").
 #include <boost/json.hpp>
 #include <iostream>
 #include <map>
@@ -17,15 +14,6 @@
 
 namespace quire::app {
 namespace {
-
-// The acting name for the audit chain: local administration by this OS user.
-std::string LocalActor(const std::string& as) {
-  std::string os = "unknown";
-  if (const passwd* pw = ::getpwuid(::geteuid()); pw != nullptr && pw->pw_name != nullptr) {
-    os = pw->pw_name;
-  }
-  return "local:" + os + (as.empty() ? "" : ":" + as);
-}
 
 struct Parsed {
   std::vector<std::string> positional;
@@ -145,7 +133,7 @@ int RunUser(const std::vector<std::string>& args) {
       Parse(args, 1, {"data-dir", "name", "email", "role", "set", "as"}, {"password-stdin"});
   if (!parsed) return Usage("user", parsed.error().message());
   const std::string data_dir = One(*parsed, "data-dir", "quire-data");
-  const std::string actor = LocalActor(One(*parsed, "as"));
+  const audit::Actor actor = LocalActor(One(*parsed, "as"));
   const std::string command = "user " + action;
   if (action == "list") {
     auto session = OpenSession(command, data_dir);
@@ -175,27 +163,19 @@ int RunUser(const std::vector<std::string>& args) {
       password = *p;
       if (auto ok = org::CheckPasswordRules(password, id); !ok) return Fail(command, ok.error());
     }
+    std::optional<std::vector<std::string>> roles;
+    if (const auto it = parsed->options.find("role"); it != parsed->options.end()) {
+      roles.emplace();
+      for (const std::string& r : it->second) {
+        for (std::string& one : SplitComma(r)) roles->push_back(std::move(one));
+      }
+    }
     auto session = OpenSession(command, data_dir, {.create = true});
     if (!session) return kExitFailure;
-    if (session->directory().GetUser(id)) {
-      return Fail(command, Error::Conflict("user '" + id + "' exists already"));
-    }
     org::User u{id, name, One(*parsed, "email"), "", true, ""};
-    if (auto r = session->directory().PutUser(u, actor); !r) return Fail(command, r.error());
-    const auto roles_it = parsed->options.find("role");
-    if (roles_it != parsed->options.end()) {
-      std::vector<std::string> roles;
-      for (const std::string& r : roles_it->second) {
-        for (std::string& one : SplitComma(r)) roles.push_back(std::move(one));
-      }
-      if (auto r = session->identity().SetUserRoles(id, roles, actor); !r) {
-        return Fail(command, r.error());
-      }
-    }
-    if (!password.empty()) {
-      if (auto r = session->identity().SetPassword(id, password, actor); !r) {
-        return Fail(command, r.error());
-      }
+    if (auto r = session->identity().PutUser(u, roles, password, /*must_be_new=*/true, actor);
+        !r) {
+      return Fail(command, r.error());
     }
     std::cout << "user '" << id << "' added" << (password.empty() ? " (no password yet)" : "")
               << "\n";
@@ -248,7 +228,7 @@ int RunToken(const std::vector<std::string>& args) {
   auto parsed = Parse(args, 1, {"data-dir", "user", "name", "expires", "role", "as"}, {});
   if (!parsed) return Usage(command, parsed.error().message());
   const std::string data_dir = One(*parsed, "data-dir", "quire-data");
-  const std::string actor = LocalActor(One(*parsed, "as"));
+  const audit::Actor actor = LocalActor(One(*parsed, "as"));
   if (action == "create") {
     const std::string user = One(*parsed, "user");
     if (user.empty()) return Usage(command, "--user ID is required");

@@ -88,10 +88,11 @@ std::shared_ptr<std::uint64_t> AuditLog::Enqueue(storage::WriteBatch batch,
       Entry e;
       e.seq = tree_.size() + 1;
       e.time = time;
-      e.actor = std::move(f.actor);
+      e.actor = std::move(f.actor.id);
       e.action = std::move(f.action);
       e.object = std::move(f.object);
       e.details = std::move(f.details);
+      if (!f.actor.via.empty()) e.details["via"] = std::move(f.actor.via);
       e.prev = last_hash_;
       const std::string bytes = EntryBytes(e);
       b.Put(ColumnFamily::kAudit, EntryKey(e.seq), bytes);

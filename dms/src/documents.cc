@@ -239,7 +239,7 @@ DocumentStore::DocumentStore(storage::Store& store, ContentStore& contents, audi
 
 // ---- types ----
 
-Result<void> DocumentStore::PutType(const DocumentType& type, const std::string& actor) {
+Result<void> DocumentStore::PutType(const DocumentType& type, const audit::Actor& actor) {
   storage::WriteBatch batch;
   const json::object body = type.ToJson();
   batch.Put(kDocs, TypeKey(type.id), json::serialize(body));
@@ -295,13 +295,13 @@ Result<DocumentInfo> DocumentStore::LoadLive(DocumentId id) const {
   return d;
 }
 
-Result<DocumentInfo> DocumentStore::Get(DocumentId id, const std::string& actor) {
+Result<DocumentInfo> DocumentStore::Get(DocumentId id, const audit::Actor& actor) {
   QUIRE_ASSIGN_OR_RETURN(DocumentInfo d, Load(id));
-  if (!actor.empty()) QUIRE_RETURN_IF_ERROR(RecordView(id, actor, "document"));
+  if (!actor.id.empty()) QUIRE_RETURN_IF_ERROR(RecordView(id, actor, "document"));
   return d;
 }
 
-Result<void> DocumentStore::RecordView(DocumentId id, const std::string& actor,
+Result<void> DocumentStore::RecordView(DocumentId id, const audit::Actor& actor,
                                        std::string_view what) {
   std::vector<audit::EntryFields> entries;
   entries.push_back({actor, "document.view", Object(id), {{"what", what}}});
@@ -340,7 +340,7 @@ Result<VersionInfo> DocumentStore::Version(DocumentId id,
 }
 
 Result<VersionInfo> DocumentStore::Read(DocumentId id, std::optional<std::uint32_t> number,
-                                        const std::string& actor, ByteSink& sink,
+                                        const audit::Actor& actor, ByteSink& sink,
                                         std::uint64_t offset, std::optional<std::uint64_t> length) {
   QUIRE_ASSIGN_OR_RETURN(VersionInfo v, Version(id, number));
   if (offset > v.size || (length && *length > v.size - offset)) {
@@ -371,9 +371,9 @@ Result<VersionInfo> DocumentStore::Read(DocumentId id, std::optional<std::uint32
 // ---- writing ----
 
 Result<void> DocumentStore::CheckNotLockedByOther(const DocumentInfo& d,
-                                                  const std::string& actor) const {
+                                                  const audit::Actor& actor) const {
   const LockInfo* l = d.Locked(clock_.Now());
-  if (l == nullptr || l->user == actor) return Ok();
+  if (l == nullptr || l->user == actor.id) return Ok();
   return Error::Conflict("document " + std::to_string(d.id) + " is checked out by " + l->user +
                          " since " + Iso(l->since) + " (until " + Iso(l->expires) +
                          "); ask them to check it in or cancel, or an administrator can "
@@ -444,7 +444,7 @@ Result<DocumentInfo> DocumentStore::Create(const NewDocument& doc, ByteSource& c
   d.title = doc.title;
   d.type = doc.type;
   d.metadata = metadata;
-  d.created_by = doc.actor;
+  d.created_by = doc.actor.id;
   d.created = now;
   for (const Link& l : doc.links) {
     if (std::find(d.links.begin(), d.links.end(), l) == d.links.end()) d.links.push_back(l);
@@ -452,10 +452,10 @@ Result<DocumentInfo> DocumentStore::Create(const NewDocument& doc, ByteSource& c
   storage::WriteBatch batch;
   batch.Put(kDocs, kNextIdKey, std::to_string(id + 1));
   PutVersion(batch, d,
-             {0, in.info.digest, in.info.size, media_type, doc.actor, now, doc.comment, 0});
+             {0, in.info.digest, in.info.size, media_type, doc.actor.id, now, doc.comment, 0});
   d.metadata_versions = 1;
   batch.Put(kDocs, MetaKey(id, 1),
-            json::serialize(MetadataVersion{1, d.title, d.metadata, doc.actor, now}.ToJson()));
+            json::serialize(MetadataVersion{1, d.title, d.metadata, doc.actor.id, now}.ToJson()));
   batch.Put(kDocs, ByTypeKey(d.type, id), "");
   json::array links;
   for (const Link& l : d.links) {
@@ -478,7 +478,7 @@ Result<DocumentInfo> DocumentStore::Create(const NewDocument& doc, ByteSource& c
 }
 
 Result<DocumentInfo> DocumentStore::NewVersion(
-    DocumentId id, ByteSource& content, const std::string& actor, const std::string& comment,
+    DocumentId id, ByteSource& content, const audit::Actor& actor, const std::string& comment,
     const char* action, const std::function<Result<void>(const DocumentInfo&)>& allowed,
     bool release_lock) {
   {
@@ -493,7 +493,7 @@ Result<DocumentInfo> DocumentStore::NewVersion(
   QUIRE_RETURN_IF_ERROR(allowed(d));  // again: it may have changed during the upload
   storage::WriteBatch batch;
   PutVersion(batch, d,
-             {0, in.info.digest, in.info.size, media_type, actor, clock_.Now(), comment, 0});
+             {0, in.info.digest, in.info.size, media_type, actor.id, clock_.Now(), comment, 0});
   if (release_lock) d.lock.reset();
   std::vector<audit::EntryFields> entries;
   entries.push_back({actor,
@@ -509,7 +509,7 @@ Result<DocumentInfo> DocumentStore::NewVersion(
 }
 
 Result<DocumentInfo> DocumentStore::AddVersion(DocumentId id, ByteSource& content,
-                                               const std::string& actor,
+                                               const audit::Actor& actor,
                                                const std::string& comment) {
   return NewVersion(
       id, content, actor, comment, "document.version",
@@ -518,14 +518,14 @@ Result<DocumentInfo> DocumentStore::AddVersion(DocumentId id, ByteSource& conten
 }
 
 Result<DocumentInfo> DocumentStore::Restore(DocumentId id, std::uint32_t number,
-                                            const std::string& actor, const std::string& comment) {
+                                            const audit::Actor& actor, const std::string& comment) {
   std::lock_guard lock(mu_);
   QUIRE_ASSIGN_OR_RETURN(DocumentInfo d, LoadLive(id));
   QUIRE_RETURN_IF_ERROR(CheckNotLockedByOther(d, actor));
   QUIRE_ASSIGN_OR_RETURN(VersionInfo old, Version(id, number));
   storage::WriteBatch batch;
   VersionInfo v = old;
-  v.author = actor;
+  v.author = actor.id;
   v.time = clock_.Now();
   v.comment = comment.empty() ? "restored version " + std::to_string(number) : comment;
   v.restored_from = number;
@@ -542,7 +542,7 @@ Result<DocumentInfo> DocumentStore::Restore(DocumentId id, std::uint32_t number,
 
 Result<DocumentInfo> DocumentStore::UpdateMetadata(DocumentId id, std::optional<std::string> title,
                                                    std::optional<json::object> metadata,
-                                                   const std::string& actor) {
+                                                   const audit::Actor& actor) {
   std::lock_guard lock(mu_);
   QUIRE_ASSIGN_OR_RETURN(DocumentInfo d, LoadLive(id));
   QUIRE_RETURN_IF_ERROR(CheckNotLockedByOther(d, actor));
@@ -575,7 +575,7 @@ Result<DocumentInfo> DocumentStore::UpdateMetadata(DocumentId id, std::optional<
   const std::uint32_t n = ++d.metadata_versions;
   storage::WriteBatch batch;
   batch.Put(kDocs, MetaKey(id, n),
-            json::serialize(MetadataVersion{n, d.title, d.metadata, actor, clock_.Now()}.ToJson()));
+            json::serialize(MetadataVersion{n, d.title, d.metadata, actor.id, clock_.Now()}.ToJson()));
   std::vector<audit::EntryFields> entries;
   entries.push_back({actor,
                      "document.metadata",
@@ -607,7 +607,7 @@ Result<std::vector<MetadataVersion>> DocumentStore::MetadataVersions(DocumentId 
 
 // ---- check-out ----
 
-Result<DocumentInfo> DocumentStore::CheckOut(DocumentId id, const std::string& actor) {
+Result<DocumentInfo> DocumentStore::CheckOut(DocumentId id, const audit::Actor& actor) {
   std::lock_guard lock(mu_);
   QUIRE_ASSIGN_OR_RETURN(DocumentInfo d, LoadLive(id));
   QUIRE_RETURN_IF_ERROR(CheckNotLockedByOther(d, actor));
@@ -617,7 +617,7 @@ Result<DocumentInfo> DocumentStore::CheckOut(DocumentId id, const std::string& a
   if (d.lock) details["expiredLock"] = d.lock->user;  // a lapsed check-out is replaced
   const Timestamp expires =
       options_.lock_ttl.count() == 0 ? Timestamp::max() : now + options_.lock_ttl;
-  d.lock = LockInfo{actor, now, expires};
+  d.lock = LockInfo{actor.id, now, expires};
   details["expires"] = Iso(expires);
   std::vector<audit::EntryFields> entries;
   entries.push_back({actor, "document.checkout", Object(id), std::move(details)});
@@ -626,11 +626,11 @@ Result<DocumentInfo> DocumentStore::CheckOut(DocumentId id, const std::string& a
 }
 
 Result<DocumentInfo> DocumentStore::CheckIn(DocumentId id, ByteSource& content,
-                                            const std::string& actor, const std::string& comment) {
+                                            const audit::Actor& actor, const std::string& comment) {
   auto holds = [&](const DocumentInfo& d) -> Result<void> {
     QUIRE_RETURN_IF_ERROR(CheckNotLockedByOther(d, actor));
     if (d.Locked(clock_.Now()) == nullptr) {
-      return Error::Conflict("document " + std::to_string(id) + " is not checked out by " + actor +
+      return Error::Conflict("document " + std::to_string(id) + " is not checked out by " + actor.id +
                              (d.lock ? " (their check-out of " + Iso(d.lock->since) +
                                            " expired at " + Iso(d.lock->expires) + ")"
                                      : "") +
@@ -642,12 +642,12 @@ Result<DocumentInfo> DocumentStore::CheckIn(DocumentId id, ByteSource& content,
                     /*release_lock=*/true);
 }
 
-Result<DocumentInfo> DocumentStore::CancelCheckOut(DocumentId id, const std::string& actor) {
+Result<DocumentInfo> DocumentStore::CancelCheckOut(DocumentId id, const audit::Actor& actor) {
   std::lock_guard lock(mu_);
   QUIRE_ASSIGN_OR_RETURN(DocumentInfo d, LoadLive(id));
   QUIRE_RETURN_IF_ERROR(CheckNotLockedByOther(d, actor));
   if (d.Locked(clock_.Now()) == nullptr) {
-    return Error::Conflict("document " + std::to_string(id) + " is not checked out by " + actor);
+    return Error::Conflict("document " + std::to_string(id) + " is not checked out by " + actor.id);
   }
   d.lock.reset();
   std::vector<audit::EntryFields> entries;
@@ -656,7 +656,7 @@ Result<DocumentInfo> DocumentStore::CancelCheckOut(DocumentId id, const std::str
   return d;
 }
 
-Result<DocumentInfo> DocumentStore::BreakLock(DocumentId id, const std::string& actor,
+Result<DocumentInfo> DocumentStore::BreakLock(DocumentId id, const audit::Actor& actor,
                                               const std::string& reason) {
   std::lock_guard lock(mu_);
   QUIRE_ASSIGN_OR_RETURN(DocumentInfo d, LoadLive(id));
@@ -675,7 +675,7 @@ Result<DocumentInfo> DocumentStore::BreakLock(DocumentId id, const std::string& 
 // ---- links ----
 
 Result<DocumentInfo> DocumentStore::AddLink(DocumentId id, const Link& link,
-                                            const std::string& actor) {
+                                            const audit::Actor& actor) {
   QUIRE_RETURN_IF_ERROR(CheckLink(link));
   std::lock_guard lock(mu_);
   QUIRE_ASSIGN_OR_RETURN(DocumentInfo d, LoadLive(id));
@@ -690,7 +690,7 @@ Result<DocumentInfo> DocumentStore::AddLink(DocumentId id, const Link& link,
 }
 
 Result<DocumentInfo> DocumentStore::RemoveLink(DocumentId id, const Link& link,
-                                               const std::string& actor) {
+                                               const audit::Actor& actor) {
   std::lock_guard lock(mu_);
   QUIRE_ASSIGN_OR_RETURN(DocumentInfo d, LoadLive(id));
   const auto it = std::find(d.links.begin(), d.links.end(), link);
@@ -761,7 +761,7 @@ Result<bool> DocumentStore::AnyLinked(const std::vector<Link>& links,
 // ---- retention, hold, deletion ----
 
 Result<DocumentInfo> DocumentStore::SetHold(DocumentId id, bool on, const std::string& reason,
-                                            const std::string& actor) {
+                                            const audit::Actor& actor) {
   std::lock_guard lock(mu_);
   QUIRE_ASSIGN_OR_RETURN(DocumentInfo d, LoadLive(id));
   if (on && reason.empty()) {
@@ -770,7 +770,7 @@ Result<DocumentInfo> DocumentStore::SetHold(DocumentId id, bool on, const std::s
   if (on == d.hold.has_value()) return d;
   json::object details{{"reason", reason}};
   if (on) {
-    d.hold = HoldInfo{actor, clock_.Now(), reason};
+    d.hold = HoldInfo{actor.id, clock_.Now(), reason};
   } else {
     details["heldBy"] = d.hold->by;
     details["heldSince"] = Iso(d.hold->since);
@@ -789,7 +789,7 @@ Result<std::optional<Timestamp>> DocumentStore::RetainUntil(DocumentId id) const
   return dms::RetainUntil(type, d.created, d.metadata);
 }
 
-Result<void> DocumentStore::Delete(DocumentId id, const std::string& actor,
+Result<void> DocumentStore::Delete(DocumentId id, const audit::Actor& actor,
                                    const std::string& reason) {
   std::lock_guard lock(mu_);
   QUIRE_ASSIGN_OR_RETURN(DocumentInfo d, LoadLive(id));
@@ -819,7 +819,7 @@ Result<void> DocumentStore::Delete(DocumentId id, const std::string& actor,
   json::object details{
       {"title", d.title}, {"type", d.type}, {"versions", d.versions}, {"reason", reason}};
   d.deleted = true;
-  d.deleted_by = actor;
+  d.deleted_by = actor.id;
   d.deleted_at = now;
   d.deleted_reason = reason;
   d.metadata = {};

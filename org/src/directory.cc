@@ -9,6 +9,16 @@ Directory::Directory(storage::Store& store, audit::AuditLog* audit, const Clock&
 
 Result<void> Directory::Change(const std::function<Result<void>(storage::KeyReadWriter&)>& stage,
                                std::vector<audit::EntryFields> entries) {
+  return Write(stage, std::move(entries), /*invalidates=*/true);
+}
+
+Result<void> Directory::Record(const std::function<Result<void>(storage::KeyReadWriter&)>& stage,
+                               std::vector<audit::EntryFields> entries) {
+  return Write(stage, std::move(entries), /*invalidates=*/false);
+}
+
+Result<void> Directory::Write(const std::function<Result<void>(storage::KeyReadWriter&)>& stage,
+                              std::vector<audit::EntryFields> entries, bool invalidates) {
   std::lock_guard lock(change_mu_);
   storage::BatchWriter writer(store_);
   QUIRE_RETURN_IF_ERROR(stage(writer));
@@ -18,33 +28,33 @@ Result<void> Directory::Change(const std::function<Result<void>(storage::KeyRead
   } else {
     QUIRE_RETURN_IF_ERROR(store_.Write(batch));
   }
-  generation_.fetch_add(1);
+  if (invalidates) generation_.fetch_add(1);
   return Ok();
 }
 
-Result<void> Directory::PutUser(const User& user, const std::string& actor) {
+Result<void> Directory::PutUser(const User& user, const audit::Actor& actor) {
   return Change([&](storage::KeyReadWriter& rw) { return org::PutUser(rw, user); },
                 {{actor, "org.put-user", "user/" + user.id, {}}});
 }
 
-Result<void> Directory::PutGroup(const Group& group, const std::string& actor) {
+Result<void> Directory::PutGroup(const Group& group, const audit::Actor& actor) {
   return Change([&](storage::KeyReadWriter& rw) { return org::PutGroup(rw, group); },
                 {{actor, "org.put-group", "group/" + group.id, {}}});
 }
 
 Result<void> Directory::AddMember(const std::string& group, const std::string& user,
-                                  const std::string& actor) {
+                                  const audit::Actor& actor) {
   return Change([&](storage::KeyReadWriter& rw) { return org::AddMember(rw, group, user); },
                 {{actor, "org.add-member", "group/" + group, {{"user", user}}}});
 }
 
 Result<void> Directory::RemoveMember(const std::string& group, const std::string& user,
-                                     const std::string& actor) {
+                                     const audit::Actor& actor) {
   return Change([&](storage::KeyReadWriter& rw) { return org::RemoveMember(rw, group, user); },
                 {{actor, "org.remove-member", "group/" + group, {{"user", user}}}});
 }
 
-Result<void> Directory::AddSubstitution(const Substitution& s, const std::string& actor) {
+Result<void> Directory::AddSubstitution(const Substitution& s, const audit::Actor& actor) {
   return Change([&](storage::KeyReadWriter& rw) { return org::AddSubstitution(rw, s); },
                 {{actor, "org.add-substitution", "user/" + s.for_user, {{"substitute", s.user}}}});
 }

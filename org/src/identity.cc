@@ -366,7 +366,7 @@ Result<std::shared_ptr<const Principal>> Identity::PrincipalOf(const std::string
 // ---- passwords ----
 
 Result<void> Identity::SetPassword(const std::string& user, std::string_view password,
-                                   const std::string& actor) {
+                                   const audit::Actor& actor) {
   QUIRE_RETURN_IF_ERROR(CheckPasswordRules(password, user));
   QUIRE_ASSIGN_OR_RETURN(std::string hash, HashPassword(password, options_));
   QUIRE_RETURN_IF_ERROR(directory_.Change(
@@ -389,11 +389,11 @@ Result<void> Identity::SetPassword(const std::string& user, std::string_view pas
   return Ok();
 }
 
-Result<void> Identity::ChangeOwnPassword(const std::string& user, std::string_view current,
+Result<void> Identity::ChangeOwnPassword(const audit::Actor& self, std::string_view current,
                                          std::string_view password) {
   bool rehash = false;
-  QUIRE_RETURN_IF_ERROR(VerifyPassword(user, current, &rehash));
-  return SetPassword(user, password, user);
+  QUIRE_RETURN_IF_ERROR(VerifyPassword(self.id, current, &rehash));
+  return SetPassword(self.id, password, self);
 }
 
 Result<void> Identity::VerifyPassword(const std::string& user, std::string_view password,
@@ -414,7 +414,7 @@ Result<void> Identity::VerifyPassword(const std::string& user, std::string_view 
   return Ok();
 }
 
-Result<void> Identity::SetActive(const std::string& user, bool active, const std::string& actor) {
+Result<void> Identity::SetActive(const std::string& user, bool active, const audit::Actor& actor) {
   QUIRE_RETURN_IF_ERROR(directory_.Change(
       [&](KeyReadWriter& rw) -> Result<void> {
         QUIRE_ASSIGN_OR_RETURN(std::optional<User> u, FindUser(rw, user));
@@ -449,7 +449,7 @@ Result<Role> Identity::GetRole(const std::string& id) const {
   return std::move(*r);
 }
 
-Result<void> Identity::PutRole(const Role& role, const std::string& actor) {
+Result<void> Identity::PutRole(const Role& role, const audit::Actor& actor) {
   QUIRE_RETURN_IF_ERROR(CheckId(role.id, "role"));
   if (FindBuiltInRole(role.id) != nullptr) {
     return Error::InvalidArgument("'" + role.id +
@@ -468,7 +468,7 @@ Result<void> Identity::PutRole(const Role& role, const std::string& actor) {
   return Ok();
 }
 
-Result<void> Identity::DeleteRole(const std::string& id, const std::string& actor) {
+Result<void> Identity::DeleteRole(const std::string& id, const audit::Actor& actor) {
   if (FindBuiltInRole(id) != nullptr) {
     return Error::InvalidArgument("'" + id + "' is a built-in role and cannot be deleted");
   }
@@ -507,7 +507,7 @@ json::array RolesArray(const std::vector<std::string>& roles) {
 }  // namespace
 
 Result<void> Identity::SetUserRoles(const std::string& user, const std::vector<std::string>& roles,
-                                    const std::string& actor) {
+                                    const audit::Actor& actor) {
   QUIRE_RETURN_IF_ERROR(directory_.Change(
       [&](KeyReadWriter& rw) -> Result<void> {
         QUIRE_ASSIGN_OR_RETURN(std::optional<User> u, FindUser(rw, user));
@@ -525,7 +525,7 @@ Result<void> Identity::SetUserRoles(const std::string& user, const std::vector<s
 
 Result<void> Identity::SetGroupRoles(const std::string& group,
                                      const std::vector<std::string>& roles,
-                                     const std::string& actor) {
+                                     const audit::Actor& actor) {
   QUIRE_RETURN_IF_ERROR(directory_.Change(
       [&](KeyReadWriter& rw) -> Result<void> {
         QUIRE_ASSIGN_OR_RETURN(std::optional<Group> g, FindGroup(rw, group));
@@ -538,6 +538,54 @@ Result<void> Identity::SetGroupRoles(const std::string& group,
         return Ok();
       },
       {{actor, "org.group-roles", "group/" + group, {{"roles", RolesArray(roles)}}}}));
+  Forget();
+  return Ok();
+}
+
+// ---- accounts ----
+
+Result<void> Identity::PutUser(const User& user,
+                               const std::optional<std::vector<std::string>>& roles,
+                               std::string_view password, bool must_be_new,
+                               const audit::Actor& actor) {
+  std::optional<std::string> hash;
+  if (!password.empty()) {
+    QUIRE_RETURN_IF_ERROR(CheckPasswordRules(password, user.id));
+    QUIRE_ASSIGN_OR_RETURN(hash, HashPassword(password, options_));
+  }
+  std::vector<audit::EntryFields> entries{{actor, "org.put-user", "user/" + user.id, {}}};
+  if (roles) {
+    entries.push_back(
+        {actor, "org.user-roles", "user/" + user.id, {{"roles", RolesArray(*roles)}}});
+  }
+  if (hash) entries.push_back({actor, "identity.password-set", "user/" + user.id, {}});
+  QUIRE_RETURN_IF_ERROR(directory_.Change(
+      [&](KeyReadWriter& rw) -> Result<void> {
+        QUIRE_ASSIGN_OR_RETURN(std::optional<User> old, FindUser(rw, user.id));
+        if (old && must_be_new) {
+          return Error::Conflict("user '" + user.id + "' exists already");
+        }
+        if (roles) QUIRE_RETURN_IF_ERROR(CheckRolesExist(rw, *roles));
+        QUIRE_RETURN_IF_ERROR(org::PutUser(rw, user));
+        if (roles) {
+          QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> had,
+                                 SecondNames(rw, UserRolePrefix(user.id)));
+          for (const std::string& r : had) rw.Delete(ColumnFamily::kOrg, UserRoleKey(user.id, r));
+          for (const std::string& r : *roles) {
+            rw.Put(ColumnFamily::kOrg, UserRoleKey(user.id, r), "");
+          }
+        }
+        if (hash) {
+          QUIRE_ASSIGN_OR_RETURN(std::optional<Credentials> c, FindCredentials(rw, user.id));
+          Credentials creds = c.value_or(Credentials{});
+          creds.hash = *hash;
+          creds.changed = Now();
+          rw.Put(ColumnFamily::kOrg, CredentialKey(user.id), EncodeCredentials(creds));
+          QUIRE_RETURN_IF_ERROR(StageEndSessions(rw, user.id));
+        }
+        return Ok();
+      },
+      std::move(entries)));
   Forget();
   return Ok();
 }
@@ -606,7 +654,7 @@ Result<LoginResult> Identity::Login(const LoginRequest& request) {
   auto fail = [&](Error error, std::string_view why) -> Result<LoginResult> {
     RecordFailure(account_key, options_.account_failures_allowed, now);
     RecordFailure(address_key, options_.address_failures_allowed, now);
-    (void)directory_.Change([](KeyReadWriter&) { return Ok(); },
+    (void)directory_.Record([](KeyReadWriter&) { return Ok(); },
                             {{"anonymous",
                               "identity.login-failed",
                               object,
@@ -673,7 +721,7 @@ Result<LoginResult> Identity::Login(const LoginRequest& request) {
     }
   }
   const std::string hash = SecretHash(result.session_secret);
-  QUIRE_RETURN_IF_ERROR(directory_.Change(
+  QUIRE_RETURN_IF_ERROR(directory_.Record(
       [&](KeyReadWriter& rw) -> Result<void> {
         rw.Put(ColumnFamily::kOrg, SessionKey(hash), EncodeSession(result.session, csrf));
         rw.Put(ColumnFamily::kOrg, UserSessionKey(request.user, result.session.id), hash);
@@ -686,7 +734,7 @@ Result<LoginResult> Identity::Login(const LoginRequest& request) {
         }
         return Ok();
       },
-      {{request.user,
+      {{audit::Actor(request.user, "session " + result.session.id),
         "identity.login",
         "user/" + request.user,
         {{"session", result.session.id},
@@ -750,7 +798,7 @@ Result<std::shared_ptr<const Principal>> Identity::AuthenticateSession(std::stri
   if (write) {
     const std::string csrf = cached->principal->csrf_token;
     const SessionInfo info = cached->info;
-    (void)directory_.Change(
+    (void)directory_.Record(
         [&](KeyReadWriter& rw) -> Result<void> {
           QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> still,
                                  rw.Get(ColumnFamily::kOrg, SessionKey(hash)));
@@ -766,7 +814,7 @@ Result<void> Identity::Logout(std::string_view secret) {
   const std::string hash = SecretHash(secret);
   std::string user;
   std::string id;
-  QUIRE_RETURN_IF_ERROR(directory_.Change(
+  QUIRE_RETURN_IF_ERROR(directory_.Record(
       [&](KeyReadWriter& rw) -> Result<void> {
         QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> raw,
                                rw.Get(ColumnFamily::kOrg, SessionKey(hash)));
@@ -784,8 +832,8 @@ Result<void> Identity::Logout(std::string_view secret) {
     sessions_.erase(hash);
   }
   if (!user.empty()) {
-    (void)directory_.Change([](KeyReadWriter&) { return Ok(); },
-                            {{user, "identity.logout", "user/" + user, {{"session", id}}}});
+    (void)directory_.Record([](KeyReadWriter&) { return Ok(); },
+                            {{audit::Actor(user, "session " + id), "identity.logout", "user/" + user, {}}});
   }
   return Ok();
 }
@@ -811,7 +859,7 @@ Result<std::vector<SessionInfo>> Identity::Sessions(const std::string& user) con
 }
 
 Result<void> Identity::EndSession(const std::string& user, const std::string& id,
-                                  const std::string& actor) {
+                                  const audit::Actor& actor) {
   std::string hash;
   QUIRE_RETURN_IF_ERROR(directory_.Change(
       [&](KeyReadWriter& rw) -> Result<void> {
@@ -834,7 +882,7 @@ Result<void> Identity::EndSession(const std::string& user, const std::string& id
 Result<NewToken> Identity::CreateToken(const std::string& user, const std::string& name,
                                        std::optional<Timestamp> expires,
                                        const std::vector<std::string>& roles,
-                                       const std::string& actor) {
+                                       const audit::Actor& actor) {
   if (name.size() > 200) return Error::InvalidArgument("a token's name has at most 200 characters");
   const Timestamp now = Now();
   if (expires && *expires <= now) {
@@ -847,7 +895,7 @@ Result<NewToken> Identity::CreateToken(const std::string& user, const std::strin
   t.info.created = now;
   t.info.expires = expires;
   t.info.roles = roles;
-  t.info.created_by = actor;
+  t.info.created_by = actor.id;
   t.secret = "qt_" + Base64Url(RandomBytes(32));
   const std::string hash = SecretHash(t.secret);
   QUIRE_RETURN_IF_ERROR(directory_.Change(
@@ -902,7 +950,7 @@ Result<TokenInfo> Identity::GetToken(const std::string& id) const {
   return std::move(decoded.first);
 }
 
-Result<void> Identity::RevokeToken(const std::string& id, const std::string& actor) {
+Result<void> Identity::RevokeToken(const std::string& id, const audit::Actor& actor) {
   QUIRE_RETURN_IF_ERROR(directory_.Change(
       [&](KeyReadWriter& rw) -> Result<void> {
         QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> raw,
@@ -973,7 +1021,7 @@ Result<std::shared_ptr<const Principal>> Identity::AuthenticateToken(std::string
   }
   if (write) {
     const std::string id = cached->id;
-    (void)directory_.Change(
+    (void)directory_.Record(
         [&](KeyReadWriter& rw) -> Result<void> {
           QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> raw,
                                  rw.Get(ColumnFamily::kOrg, TokenKey(id)));
@@ -1056,8 +1104,9 @@ Result<TotpEnrolment> Identity::BeginTotp(const std::string& user) {
   return e;
 }
 
-Result<std::vector<std::string>> Identity::ConfirmTotp(const std::string& user,
+Result<std::vector<std::string>> Identity::ConfirmTotp(const audit::Actor& self,
                                                        std::string_view code) {
+  const std::string& user = self.id;
   const Timestamp now = Now();
   std::vector<std::string> codes;
   QUIRE_RETURN_IF_ERROR(directory_.Change(
@@ -1091,12 +1140,12 @@ Result<std::vector<std::string>> Identity::ConfirmTotp(const std::string& user,
         rw.Put(ColumnFamily::kOrg, CredentialKey(user), EncodeCredentials(*c));
         return Ok();
       },
-      {{user, "identity.totp-enabled", "user/" + user, {}}}));
+      {{self, "identity.totp-enabled", "user/" + user, {}}}));
   Forget();
   return codes;
 }
 
-Result<void> Identity::DisableTotp(const std::string& user, const std::string& actor) {
+Result<void> Identity::DisableTotp(const std::string& user, const audit::Actor& actor) {
   QUIRE_RETURN_IF_ERROR(directory_.Change(
       [&](KeyReadWriter& rw) -> Result<void> {
         QUIRE_ASSIGN_OR_RETURN(std::optional<Credentials> c, FindCredentials(rw, user));

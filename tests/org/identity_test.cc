@@ -178,6 +178,29 @@ TEST_F(IdentityTest, SessionsSurviveARestartAndEndWithAPasswordChangeOrDisabling
       IsOk());
 }
 
+// Signing in, using a session or token (last use written once a minute) and failing to sign
+// in change nobody's rights: cached principals stay valid. A change of roles does not.
+TEST_F(IdentityTest, BookkeepingKeepsCachedPrincipalsAndRightsChangesDropThem) {
+  auto token = identity_->CreateToken("anna", "", std::nullopt, {}, "setup");
+  ASSERT_THAT(token, IsOk());
+  const std::uint64_t before = directory_->generation();
+  auto login = Login("anna", kPassword);
+  ASSERT_THAT(login, IsOk());
+  EXPECT_THAT(Login("ben", "not his password"), HasError(ErrorCode::kUnauthenticated));
+  for (int minute = 0; minute < 3; ++minute) {
+    ASSERT_THAT(identity_->AuthenticateToken(token->secret), IsOk());
+    ASSERT_THAT(identity_->AuthenticateSession(login->session_secret), IsOk());
+    clock_.Advance(std::chrono::seconds(61));
+  }
+  EXPECT_TRUE(identity_->GetToken(token->info.id)->last_used.has_value());
+  EXPECT_EQ(directory_->generation(), before);
+  ASSERT_THAT(identity_->SetUserRoles("anna", {"staff", "supervisor"}, "admin"), IsOk());
+  EXPECT_GT(directory_->generation(), before);
+  auto principal = identity_->AuthenticateToken(token->secret);
+  ASSERT_THAT(principal, IsOk());
+  EXPECT_EQ((*principal)->roles, (std::vector<std::string>{"staff", "supervisor"}));
+}
+
 TEST_F(IdentityTest, AnotherUsersSessionCannotBeEndedOrListed) {
   auto login = Login("anna", kPassword);
   ASSERT_THAT(login, IsOk());

@@ -13,6 +13,7 @@
 #include <boost/json.hpp>
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include "quire/server/api.h"
 #include "quire/server/http_server.h"
@@ -81,7 +82,10 @@ class AccessTest : public ::testing::Test {
       ASSERT_THAT(identity.SetUserRoles(user, {"staff"}, "setup"), IsOk());
       ASSERT_THAT(identity.SetPassword(user, std::string(user) + "s long passphrase", "setup"),
                   IsOk());
-      tokens_[user] = identity.CreateToken(user, "", std::nullopt, {}, "setup")->secret;
+      auto t = identity.CreateToken(user, "", std::nullopt, {}, "setup");
+      ASSERT_TRUE(t);
+      tokens_[user] = t->secret;
+      token_ids_[user] = t->info.id;
     }
     auto expiring = identity.CreateToken("as-administrator", "",
                                          clock_.Now() + std::chrono::hours(1), {}, "setup");
@@ -130,6 +134,7 @@ class AccessTest : public ::testing::Test {
   std::vector<RouteInfo> routes_;
   std::unique_ptr<HttpServer> server_;
   std::map<std::string, std::string> tokens_;
+  std::map<std::string, std::string> token_ids_;  // anna's and ben's
   std::string expired_;
   std::string revoked_;
 };
@@ -301,6 +306,55 @@ TEST_F(AccessTest, OtherUsersSessionsAndTokensAreOutOfReach) {
   EXPECT_EQ(As("administrator", "DELETE", "/api/tokens/" + id).status, 404);
   // Notifications are per user: acknowledging someone else's is refused.
   EXPECT_NE(As("ben", "DELETE", "/api/notifications/1").status, 204);
+}
+
+// The audit chain's actor is the authenticated user, and details.via the credential they
+// came through: the token's id for a bearer, the session's id for a cookie.
+TEST_F(AccessTest, TheChainNamesTheUserAndTheTokenOrSessionTheyActedThrough) {
+  ASSERT_EQ(As("administrator", "POST", "/api/deployments", kProcess).status, 201);
+  const HttpReply started = As("administrator", "POST", "/api/processes/p/instances", "{}");
+  ASSERT_EQ(started.status, 201) << started.body;
+  const std::string task(json::parse(started.body).at("tasks").at(0).as_string());
+  ASSERT_EQ(As("anna", "POST", "/api/tasks/" + task + "/comments", R"({"text": "called"})").status,
+            201);
+  const HttpReply login = Send("POST", "/api/auth/login",
+                               R"({"user": "anna", "password": "annas long passphrase"})", {});
+  ASSERT_EQ(login.status, 200) << login.body;
+  const json::value in = json::parse(login.body);
+  const std::string session(in.at("session").as_string());
+  const std::string csrf(in.at("csrfToken").as_string());
+  const std::string set_cookie = login.header("set-cookie").value_or("");
+  const std::string cookie = set_cookie.substr(0, set_cookie.find(';'));
+  ASSERT_EQ(Send("POST", "/api/tasks/" + task + "/complete", "{}",
+                 {{"Cookie", cookie}, {"X-CSRF-Token", csrf}})
+                .status,
+            204);
+
+  std::ostringstream exported;
+  ASSERT_THAT(services_->audit().Export(1, 0, exported), IsOk());
+  std::map<std::string, json::object> last;  // action → its last entry
+  auto via = [&](const std::string& action) {
+    const json::value* v = last[action].at("details").as_object().if_contains("via");
+    return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string("(none)");
+  };
+  std::istringstream lines(exported.str());
+  for (std::string line; std::getline(lines, line);) {
+    const json::object e = json::parse(line).as_object();
+    last[std::string(e.at("action").as_string())] = e;
+  }
+  ASSERT_TRUE(last.contains("task.comment"));
+  EXPECT_EQ(last["task.comment"].at("actor"), "anna");
+  EXPECT_EQ(via("task.comment"), "token " + token_ids_.at("anna"));
+  // The words of a comment are personal data: the chain keeps its length only.
+  EXPECT_THAT(json::serialize(last["task.comment"]), Not(HasSubstr("called")));
+  ASSERT_TRUE(last.contains("identity.login"));
+  EXPECT_EQ(via("identity.login"), "session " + session);
+  ASSERT_TRUE(last.contains("task.complete"));
+  EXPECT_EQ(last["task.complete"].at("actor"), "anna");
+  EXPECT_EQ(via("task.complete"), "session " + session);
+  ASSERT_TRUE(last.contains("process.start"));
+  EXPECT_EQ(last["process.start"].at("actor"), "as-administrator");
+  EXPECT_THAT(via("process.start"), ::testing::StartsWith("token "));
 }
 
 TEST_F(AccessTest, ResponsesCarryTheSecurityHeaders) {

@@ -48,7 +48,7 @@ class EngineRoutesTest : public ::testing::Test {
     Router router;
     AddDefinitionRoutes(router, *repository_,
                         [this](std::string_view xml, std::string_view name,
-                               const std::string& actor, std::optional<definitions::Duration> ttl) {
+                               const audit::Actor& actor, std::optional<definitions::Duration> ttl) {
                           return engine_->Deploy(xml, name, actor, ttl);
                         });
     AddEngineRoutes(router, *engine_);

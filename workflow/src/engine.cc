@@ -264,7 +264,7 @@ class EngineImpl final : public Engine {
   // ---- commands ------------------------------------------------------------------------
 
   Result<definitions::Deployment> Deploy(
-      std::string_view xml, std::string_view source_name, const std::string& actor,
+      std::string_view xml, std::string_view source_name, const audit::Actor& actor,
       std::optional<definitions::Duration> history_ttl) override {
     QUIRE_ASSIGN_OR_RETURN(definitions::Deployment d,
                            repository_.Deploy(xml, source_name, clock_.Now()));
@@ -306,7 +306,7 @@ class EngineImpl final : public Engine {
   }
 
   Result<void> Undeploy(const std::string& process_id, bool force,
-                        const std::string& actor) override {
+                        const audit::Actor& actor) override {
     QUIRE_RETURN_IF_ERROR(FindVersion(process_id, std::nullopt));
     QUIRE_RETURN_IF_ERROR(Execute<bool>(actor, [process_id, force](Runtime& rt) -> Result<bool> {
       QUIRE_RETURN_IF_ERROR(rt.Undeploy(process_id, force));
@@ -325,14 +325,14 @@ class EngineImpl final : public Engine {
 
   void StartAsync(StartRequest request,
                   std::move_only_function<void(Result<StartResult>)> done) override {
-    const std::string actor = request.actor;
+    const audit::Actor actor = request.actor;
     Submit<StartResult>(
         actor, [request = std::move(request)](Runtime& rt) { return AuditedStart(rt, request); },
         std::move(done));
   }
 
   Result<void> CompleteTask(TaskId task, const json::object& variables,
-                            const std::string& actor) override {
+                            const audit::Actor& actor) override {
     return Drop(Execute<bool>(actor, [task, variables](Runtime& rt) -> Result<bool> {
       QUIRE_RETURN_IF_ERROR(rt.CompleteTask(task, variables));
       rt.Audit("task.complete", TaskObject(task), {{"variables", VariableNames(variables)}});
@@ -340,7 +340,7 @@ class EngineImpl final : public Engine {
     }));
   }
 
-  void CompleteTaskAsync(TaskId task, json::object variables, std::string actor,
+  void CompleteTaskAsync(TaskId task, json::object variables, audit::Actor actor,
                          std::move_only_function<void(Result<void>)> done) override {
     Submit<bool>(
         actor,
@@ -370,7 +370,7 @@ class EngineImpl final : public Engine {
   }
 
   Result<std::size_t> BroadcastSignal(const std::string& name, const json::object& variables,
-                                      const std::string& actor) override {
+                                      const audit::Actor& actor) override {
     return Execute<std::size_t>(actor, [name, variables](Runtime& rt) -> Result<std::size_t> {
       QUIRE_ASSIGN_OR_RETURN(std::size_t n, rt.Broadcast(name, variables));
       rt.Audit("signal.broadcast", "signal/" + name, {{"reached", n}});
@@ -379,7 +379,7 @@ class EngineImpl final : public Engine {
   }
 
   Result<void> Trigger(InstanceId instance, const std::string& element_id,
-                       const json::object& variables, const std::string& actor) override {
+                       const json::object& variables, const audit::Actor& actor) override {
     return Drop(Execute<bool>(actor, [=](Runtime& rt) -> Result<bool> {
       QUIRE_RETURN_IF_ERROR(rt.TriggerElement(instance, element_id, variables));
       rt.Audit("instance.trigger", InstanceObject(instance), {{"element", element_id}});
@@ -388,7 +388,7 @@ class EngineImpl final : public Engine {
   }
 
   Result<void> CompleteJob(std::uint64_t job, const JobOutcome& outcome,
-                           const std::string& actor) override {
+                           const audit::Actor& actor) override {
     return Drop(Execute<bool>(actor, [job, outcome](Runtime& rt) -> Result<bool> {
       QUIRE_RETURN_IF_ERROR(rt.JobCompleted(job, outcome));
       return true;
@@ -396,7 +396,7 @@ class EngineImpl final : public Engine {
   }
 
   Result<void> FailJob(std::uint64_t job, const std::string& message, int retries_left,
-                       std::chrono::milliseconds backoff, const std::string& actor) override {
+                       std::chrono::milliseconds backoff, const audit::Actor& actor) override {
     return Drop(Execute<bool>(actor, [=](Runtime& rt) -> Result<bool> {
       QUIRE_RETURN_IF_ERROR(rt.JobFailed(job, message, retries_left, backoff));
       return true;
@@ -463,7 +463,7 @@ class EngineImpl final : public Engine {
 
   void ActOnTaskAsync(TaskCommand command,
                       std::move_only_function<void(Result<TaskInfo>)> done) override {
-    const std::string actor = command.actor;
+    const audit::Actor actor = command.actor;
     Submit<TaskInfo>(
         actor,
         [command = std::move(command)](Runtime& rt) -> Result<TaskInfo> {
@@ -493,14 +493,13 @@ class EngineImpl final : public Engine {
     return out;
   }
 
-  void CompleteTaskAsAsync(TaskId task, json::object variables, std::string user,
+  void CompleteTaskAsAsync(TaskId task, json::object variables, audit::Actor user,
                            std::move_only_function<void(Result<void>)> done) override {
-    const std::string actor = user;
+    std::string id = user.id;
     Submit<bool>(
-        actor,
-        [task, variables = std::move(variables),
-         user = std::move(user)](Runtime& rt) -> Result<bool> {
-          QUIRE_RETURN_IF_ERROR(rt.CompleteTaskAs(task, variables, user));
+        std::move(user),
+        [task, variables = std::move(variables), id = std::move(id)](Runtime& rt) -> Result<bool> {
+          QUIRE_RETURN_IF_ERROR(rt.CompleteTaskAs(task, variables, id));
           rt.Audit("task.complete", TaskObject(task), {{"variables", VariableNames(variables)}});
           return true;
         },
@@ -510,19 +509,19 @@ class EngineImpl final : public Engine {
   }
 
   Result<void> CompleteTaskAs(TaskId task, const json::object& variables,
-                              const std::string& user) override {
-    return Drop(Execute<bool>(user, [=](Runtime& rt) -> Result<bool> {
-      QUIRE_RETURN_IF_ERROR(rt.CompleteTaskAs(task, variables, user));
+                              const audit::Actor& user) override {
+    return Drop(Execute<bool>(user, [=, id = user.id](Runtime& rt) -> Result<bool> {
+      QUIRE_RETURN_IF_ERROR(rt.CompleteTaskAs(task, variables, id));
       rt.Audit("task.complete", TaskObject(task), {{"variables", VariableNames(variables)}});
       return true;
     }));
   }
 
-  Result<void> CommentOnTask(TaskId task, const std::string& user,
+  Result<void> CommentOnTask(TaskId task, const audit::Actor& user,
                              const std::string& text) override {
-    return Drop(Execute<bool>(user, [=](Runtime& rt) -> Result<bool> {
-      QUIRE_RETURN_IF_ERROR(rt.CommentOnTask(task, user, text));
-      rt.Audit("task.comment", TaskObject(task), {{"text", text}});
+    return Drop(Execute<bool>(user, [=, id = user.id](Runtime& rt) -> Result<bool> {
+      QUIRE_RETURN_IF_ERROR(rt.CommentOnTask(task, id, text));
+      rt.Audit("task.comment", TaskObject(task), {{"characters", text.size()}});
       return true;
     }));
   }
@@ -641,9 +640,9 @@ class EngineImpl final : public Engine {
     return QueuedNotifications(store_, user, limit);
   }
 
-  Result<void> AckNotification(std::uint64_t id, const std::string& user) override {
-    return Drop(Execute<bool>(user, [=](Runtime& rt) -> Result<bool> {
-      QUIRE_RETURN_IF_ERROR(rt.AckNotification(id, user));
+  Result<void> AckNotification(std::uint64_t id, const audit::Actor& user) override {
+    return Drop(Execute<bool>(user, [=, who = user.id](Runtime& rt) -> Result<bool> {
+      QUIRE_RETURN_IF_ERROR(rt.AckNotification(id, who));
       return true;
     }));
   }
@@ -652,7 +651,7 @@ class EngineImpl final : public Engine {
     return CountInbox(store_, user, clock_.Now());
   }
 
-  Result<void> Cancel(InstanceId instance, const std::string& actor,
+  Result<void> Cancel(InstanceId instance, const audit::Actor& actor,
                       const std::string& reason) override {
     return Drop(Execute<bool>(actor, [=](Runtime& rt) -> Result<bool> {
       QUIRE_RETURN_IF_ERROR(rt.Cancel(instance, reason));
@@ -662,7 +661,7 @@ class EngineImpl final : public Engine {
   }
 
   Result<void> SetVariables(InstanceId instance, const json::object& variables,
-                            const std::string& actor) override {
+                            const audit::Actor& actor) override {
     return Drop(Execute<bool>(actor, [=](Runtime& rt) -> Result<bool> {
       QUIRE_RETURN_IF_ERROR(rt.SetVariables(instance, variables));
       rt.Audit("instance.set-variables", InstanceObject(instance),
@@ -672,7 +671,7 @@ class EngineImpl final : public Engine {
   }
 
   Result<void> RetryIncident(std::uint64_t incident, int retries,
-                             const std::string& actor) override {
+                             const audit::Actor& actor) override {
     return Drop(Execute<bool>(actor, [=](Runtime& rt) -> Result<bool> {
       QUIRE_RETURN_IF_ERROR(rt.RetryIncident(incident, retries));
       rt.Audit("incident.retry", "incident/" + std::to_string(incident), {{"retries", retries}});
@@ -905,13 +904,13 @@ class EngineImpl final : public Engine {
   // A command: runs on the writer thread against a Txn; `reply` answers the caller once
   // the write is durable (or at once, with the error, when the command failed).
   struct Command {
-    std::string actor;
+    audit::Actor actor;
     std::move_only_function<std::move_only_function<void(Result<void>)>(Runtime&, bool&)> run;
     std::move_only_function<void(Error)> refuse;  // answers without running
   };
 
   template <class T, class Fn>
-  void Submit(const std::string& actor, Fn fn, std::move_only_function<void(Result<T>)> done) {
+  void Submit(const audit::Actor& actor, Fn fn, std::move_only_function<void(Result<T>)> done) {
     auto answer = std::make_shared<std::move_only_function<void(Result<T>)>>(std::move(done));
     Command cmd;
     cmd.actor = actor;
@@ -947,7 +946,7 @@ class EngineImpl final : public Engine {
   }
 
   template <class T, class Fn>
-  Result<T> Execute(const std::string& actor, Fn fn) {
+  Result<T> Execute(const audit::Actor& actor, Fn fn) {
     std::promise<Result<T>> promise;
     std::future<Result<T>> future = promise.get_future();
     Submit<T>(actor, std::move(fn),

@@ -6,7 +6,11 @@
 // jobs       'j' U64(job)                                        → job (JSON)
 //            'x' String(topic) U64(job)                          → "" external jobs by topic
 // timers     'T' I64(due ms) U64(instance) U32(key) U32(trigger) → "" instance timers
-//            'T' I64(due ms) U64(0) U32(0) U32(start) String(process) → JSON start timer
+//            'T' I64(due ms) U64(0) U32(TimerOf) ...                 timers of no instance:
+//              U32(kStartEvent=0) U32(start) String(process)       → JSON start timer
+//              U32(kTaskFollowUp=1) U32(0) U64(task)               → "" postponed task's date
+//              U32(kTaskEscalation=2) U32(rule) U64(task)          → "" escalation rule due
+//              U32(kTaskDueLegacy=3) ...                           → ignored (old versions)
 // indexes    'b' String(process) String(business key)            → instance id (decimal)
 //            'p' String(process) U64Desc(instance)                → "" instances by process
 //            'm' String(message) String(corr. key) U64(instance) U32(key) U32(trigger) → ""
@@ -45,8 +49,42 @@ inline std::string Timer(std::int64_t due, std::uint64_t instance, std::uint32_t
                          std::uint32_t trigger) {
   return KeyEncoder().U8('T').I64(due).U64(instance).U32(key).U32(trigger).Take();
 }
+// What a timer of no instance (instance part 0) is for: the U32 after it.
+enum class TimerOf : std::uint32_t {
+  kStartEvent = 0,
+  kTaskFollowUp = 1,
+  kTaskEscalation = 2,
+  kTaskDueLegacy = 3,  // due-date timers of versions before the due-date order; ignored
+};
 inline std::string StartTimer(std::int64_t due, std::uint32_t start, std::string_view process) {
-  return KeyEncoder().U8('T').I64(due).U64(0).U32(0).U32(start).String(process).Take();
+  return KeyEncoder()
+      .U8('T')
+      .I64(due)
+      .U64(0)
+      .U32(static_cast<std::uint32_t>(TimerOf::kStartEvent))
+      .U32(start)
+      .String(process)
+      .Take();
+}
+inline std::string TaskFollowUpTimer(std::int64_t due, std::uint64_t task) {
+  return KeyEncoder()
+      .U8('T')
+      .I64(due)
+      .U64(0)
+      .U32(static_cast<std::uint32_t>(TimerOf::kTaskFollowUp))
+      .U32(0)
+      .U64(task)
+      .Take();
+}
+inline std::string TaskEscalationTimer(std::int64_t due, std::uint32_t rule, std::uint64_t task) {
+  return KeyEncoder()
+      .U8('T')
+      .I64(due)
+      .U64(0)
+      .U32(static_cast<std::uint32_t>(TimerOf::kTaskEscalation))
+      .U32(rule)
+      .U64(task)
+      .Take();
 }
 inline std::string BusinessKey(std::string_view process, std::string_view key) {
   return KeyEncoder().U8('b').String(process).String(key).Take();

@@ -96,7 +96,7 @@ Result<JobRecord> DecodeJob(std::string_view bytes);
 
 class Runtime {
  public:
-  Runtime(RuntimeEnv& env, Txn& txn, std::string actor);
+  Runtime(RuntimeEnv& env, Txn& txn, audit::Actor actor);
   ~Runtime();
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
@@ -289,7 +289,7 @@ class Runtime {
 
   RuntimeEnv& env_;
   Txn& txn_;
-  std::string actor_;
+  audit::Actor actor_;
   std::map<std::uint64_t, std::unique_ptr<Loaded>> loaded_;
   std::vector<Loaded*> order_;  // load order, for Finish
   std::optional<std::int64_t> earliest_timer_;

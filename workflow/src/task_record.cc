@@ -164,14 +164,6 @@ std::vector<std::string> Words(std::string_view text) {
   return {words.begin(), words.end()};
 }
 
-std::string FollowUpTimerKey(std::int64_t due, std::uint64_t task) {
-  return KeyEncoder().U8('T').I64(due).U64(0).U32(1).U32(0).U64(task).Take();
-}
-
-std::string EscalationTimerKey(std::int64_t due, std::uint32_t rule, std::uint64_t task) {
-  return KeyEncoder().U8('T').I64(due).U64(0).U32(2).U32(rule).U64(task).Take();
-}
-
 std::vector<std::string> InboxKeys(const TaskRecord& t) {
   std::vector<std::string> out;
   out.push_back(KeyEncoder(ElementPrefix(t.process_id, t.element_id)).U64(t.id).Take());

@@ -105,9 +105,5 @@ std::string NotificationKey(std::string_view to, std::uint64_t id);
 // The words full-text search knows a text by: lower-case runs of letters and digits (bytes
 // of UTF-8 sequences count as letters), 2 to 64 bytes long, each once.
 std::vector<std::string> Words(std::string_view text);
-// The timer that brings a postponed task back at its follow-up date.
-std::string FollowUpTimerKey(std::int64_t due, std::uint64_t task);
-// The timer of escalation rule `rule` of a task.
-std::string EscalationTimerKey(std::int64_t due, std::uint32_t rule, std::uint64_t task);
 
 }  // namespace quire::workflow

@@ -51,10 +51,10 @@ Result<ActorFacts> Runtime::Facts(const std::string& user, const TaskRecord& tas
 void Runtime::DropTask(const TaskRecord& task) {
   WriteTask(txn_, task, std::nullopt);
   if (task.postponed && task.follow_up) {
-    txn_.Delete(ColumnFamily::kTimers, FollowUpTimerKey(*task.follow_up, task.id));
+    txn_.Delete(ColumnFamily::kTimers, keys::TaskFollowUpTimer(*task.follow_up, task.id));
   }
   for (const auto& [rule, at] : task.escalation_timers) {
-    txn_.Delete(ColumnFamily::kTimers, EscalationTimerKey(at, rule, task.id));
+    txn_.Delete(ColumnFamily::kTimers, keys::TaskEscalationTimer(at, rule, task.id));
   }
   // Comments go with the task; history keeps the record of them.
   if (task.comments == 0) return;
@@ -89,7 +89,7 @@ void Runtime::ScheduleEscalations(TaskRecord& task, const definitions::TaskSpec&
     }
     const std::int64_t at = definitions::Add(from, rule.after).time_since_epoch().count();
     task.escalation_timers.emplace_back(i, at);
-    ArmTimer(EscalationTimerKey(at, i, task.id), at);
+    ArmTimer(keys::TaskEscalationTimer(at, i, task.id), at);
   }
 }
 
@@ -210,10 +210,10 @@ Result<TaskRecord> Runtime::ActOnTask(const TaskCommand& c) {
       op = TaskOp::kSetDue;
       break;
   }
-  QUIRE_ASSIGN_OR_RETURN(ActorFacts facts, Facts(c.actor, t));
+  QUIRE_ASSIGN_OR_RETURN(ActorFacts facts, Facts(c.actor.id, t));
   QUIRE_ASSIGN_OR_RETURN(std::string as, CheckTaskRight(op, t, facts));
-  json::object data{{"user", c.actor}};
-  if (as != c.actor) data["actedFor"] = as;
+  json::object data{{"user", c.actor.id}};
+  if (as != c.actor.id) data["actedFor"] = as;
 
   auto target_user = [&](const std::string& id) -> Result<void> {
     if (id.empty()) return Error::InvalidArgument("say to whom: {\"to\": userId}");
@@ -226,7 +226,7 @@ Result<TaskRecord> Runtime::ActOnTask(const TaskCommand& c) {
   switch (c.action) {
     case TaskAction::kClaim:
       if (t.assignee.empty()) {
-        t.assignee = c.actor;
+        t.assignee = c.actor.id;
         t.state = TaskRecord::State::kAssigned;
         t.claimed = txn_.now_ms();
       }
@@ -269,11 +269,11 @@ Result<TaskRecord> Runtime::ActOnTask(const TaskCommand& c) {
         return Error::InvalidArgument("the follow-up date must be in the future");
       }
       if (t.postponed && t.follow_up) {
-        txn_.Delete(ColumnFamily::kTimers, FollowUpTimerKey(*t.follow_up, t.id));
+        txn_.Delete(ColumnFamily::kTimers, keys::TaskFollowUpTimer(*t.follow_up, t.id));
       }
       t.follow_up = at;
       t.postponed = true;
-      ArmTimer(FollowUpTimerKey(at, t.id), at);
+      ArmTimer(keys::TaskFollowUpTimer(at, t.id), at);
       data["followUp"] = at;
       break;
     }
@@ -295,7 +295,7 @@ Result<TaskRecord> Runtime::ActOnTask(const TaskCommand& c) {
             if (e.first >= spec.escalations.size() || !spec.escalations[e.first].from_due_date) {
               return false;
             }
-            txn_.Delete(ColumnFamily::kTimers, EscalationTimerKey(e.second, e.first, t.id));
+            txn_.Delete(ColumnFamily::kTimers, keys::TaskEscalationTimer(e.second, e.first, t.id));
             return true;
           });
           ScheduleEscalations(t, spec, /*due_rules_only=*/true);
@@ -309,7 +309,7 @@ Result<TaskRecord> Runtime::ActOnTask(const TaskCommand& c) {
       kind = "task_escalated";
       if (c.to.empty()) {
         // To the supervisor of whoever holds it (else of the actor).
-        const std::string holder = t.assignee.empty() ? c.actor : t.assignee;
+        const std::string holder = t.assignee.empty() ? c.actor.id : t.assignee;
         QUIRE_ASSIGN_OR_RETURN(std::optional<User> h, org::FindUser(txn_, holder));
         if (!h || h->supervisor.empty()) {
           return Error::InvalidArgument("'" + holder +

@@ -23,7 +23,7 @@ void AddApiRoutes(Router& router, services::Services& services, const ApiOptions
   workflow::Engine& engine = services.engine();
   AddDefinitionRoutes(
       router, services.repository(),
-      [&engine](std::string_view xml, std::string_view name, const std::string& actor,
+      [&engine](std::string_view xml, std::string_view name, const audit::Actor& actor,
                 std::optional<definitions::Duration> ttl) {
         return engine.Deploy(xml, name, actor, ttl);
       });

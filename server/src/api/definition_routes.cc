@@ -48,7 +48,7 @@ void AddDefinitionRoutes(Router& router, definitions::DefinitionRepository& repo
                          std::function<definitions::Timestamp()> now) {
   AddDefinitionRoutes(
       router, repository,
-      [&repository, now](std::string_view xml, std::string_view name, const std::string&,
+      [&repository, now](std::string_view xml, std::string_view name, const audit::Actor&,
                          std::optional<definitions::Duration>) {
         return repository.Deploy(xml, name, now());
       },
@@ -75,7 +75,7 @@ void AddDefinitionRoutes(Router& router, definitions::DefinitionRepository& repo
           }
           ttl = *d;
         }
-        auto deployed = deploy(request.body, name, request.principal->user, ttl);
+        auto deployed = deploy(request.body, name, request.principal->actor(), ttl);
         if (!deployed) return ErrorResponse(deployed.error());
         boost::json::array processes;
         bool any_new = false;

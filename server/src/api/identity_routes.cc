@@ -191,7 +191,7 @@ void AddIdentityRoutes(Router& router, org::Identity& identity,
       "GET", "/api/me/sessions", Access::SignedIn(),
       [&identity](const Request& request) -> Result<Response> {
         QUIRE_ASSIGN_OR_RETURN(std::vector<org::SessionInfo> sessions,
-                               identity.Sessions(Actor(request)));
+                               identity.Sessions(UserId(request)));
         json::array out;
         for (const auto& s : sessions) {
           out.push_back(SessionJson(s, request.principal->via == org::Principal::Via::kSession
@@ -203,12 +203,12 @@ void AddIdentityRoutes(Router& router, org::Identity& identity,
   router.Add("DELETE", "/api/me/sessions/{id}", Access::SignedIn(),
              [&identity](const Request& request) -> Result<Response> {
                QUIRE_RETURN_IF_ERROR(identity.EndSession(
-                   Actor(request), std::string(*request.path_param("id")), Actor(request)));
+                   UserId(request), std::string(*request.path_param("id")), Actor(request)));
                return NoContent();
              });
   router.Add("POST", "/api/me/totp", Access::SignedIn(),
              [&identity](const Request& request) -> Result<Response> {
-               QUIRE_ASSIGN_OR_RETURN(org::TotpEnrolment e, identity.BeginTotp(Actor(request)));
+               QUIRE_ASSIGN_OR_RETURN(org::TotpEnrolment e, identity.BeginTotp(UserId(request)));
                return JsonResponse(200, json::object{{"secret", e.secret_base32}, {"uri", e.uri}});
              });
   router.Add("POST", "/api/me/totp/confirm", Access::SignedIn(),
@@ -227,11 +227,11 @@ void AddIdentityRoutes(Router& router, org::Identity& identity,
                std::string user = request.query_param("user").value_or("");
                const bool admin = request.principal->Has(Permission::kOrgAdminister);
                if (!admin) {
-                 if (!user.empty() && user != Actor(request)) {
+                 if (!user.empty() && user != UserId(request)) {
                    return Error::Forbidden(
                        "permission org.administer is needed to list other users' tokens");
                  }
-                 user = Actor(request);
+                 user = UserId(request);
                }
                QUIRE_ASSIGN_OR_RETURN(std::vector<org::TokenInfo> tokens, identity.Tokens(user));
                json::array out;
@@ -242,8 +242,8 @@ void AddIdentityRoutes(Router& router, org::Identity& identity,
              [&identity](const Request& request) -> Result<Response> {
                QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
                QUIRE_ASSIGN_OR_RETURN(std::string user, StringMember(body, "user", false));
-               if (user.empty()) user = Actor(request);
-               if (user != Actor(request) && !request.principal->Has(Permission::kOrgAdminister)) {
+               if (user.empty()) user = UserId(request);
+               if (user != UserId(request) && !request.principal->Has(Permission::kOrgAdminister)) {
                  return Error::Forbidden(
                      "permission org.administer is needed to create a token for another user");
                }

@@ -14,7 +14,7 @@ json::object UserJson(const org::User& u) {
   return o;
 }
 
-Result<std::string> User(const Request& request) { return Actor(request); }
+Result<audit::Actor> User(const Request& request) { return Actor(request); }
 
 }  // namespace
 
@@ -23,7 +23,7 @@ void AddOrgRoutes(Router& router, org::Identity& identity) {
   // On the slow pool: with a password, creating a user hashes it.
   router.AddSlow(
       "POST", "/api/users", Permission::kOrgAdminister,
-      [&directory, &identity](const Request& request) -> Result<Response> {
+      [&identity](const Request& request) -> Result<Response> {
         QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
         org::User u;
         for (auto [name, field] :
@@ -44,14 +44,10 @@ void AddOrgRoutes(Router& router, org::Identity& identity) {
             roles.emplace_back(e.get_string());
           }
         }
-        // Checked before anything is written: a refused password leaves no user behind.
-        if (!password.empty()) QUIRE_RETURN_IF_ERROR(org::CheckPasswordRules(password, u.id));
-        QUIRE_RETURN_IF_ERROR(directory.PutUser(u, Actor(request)));
-        if (!roles.empty())
-          QUIRE_RETURN_IF_ERROR(identity.SetUserRoles(u.id, roles, Actor(request)));
-        if (!password.empty()) {
-          QUIRE_RETURN_IF_ERROR(identity.SetPassword(u.id, password, Actor(request)));
-        }
+        // One write after every check: a refused role or password leaves no user behind.
+        QUIRE_RETURN_IF_ERROR(identity.PutUser(
+            u, roles.empty() ? std::nullopt : std::optional(roles), password,
+            /*must_be_new=*/false, Actor(request)));
         json::object o = UserJson(u);
         o["roles"] = json::array(roles.begin(), roles.end());
         return JsonResponse(201, o);

@@ -16,9 +16,12 @@ namespace quire::server::api {
 
 namespace json = boost::json;
 
-// The authenticated caller's user id. REQUIRES: the route is not public (the router then
-// always sets the principal).
-inline const std::string& Actor(const Request& request) { return request.principal->user; }
+// The authenticated caller: their user id and the session or token they came through, as
+// the audit chain records them. REQUIRES: the route is not public (the router then always
+// sets the principal).
+inline audit::Actor Actor(const Request& request) { return request.principal->actor(); }
+// The authenticated caller's user id (for the rules that ask who, not how).
+inline const std::string& UserId(const Request& request) { return request.principal->user; }
 
 inline Result<std::uint64_t> ParseId(std::string_view text, const char* what) {
   std::uint64_t v = 0;

@@ -12,7 +12,7 @@ using namespace api;  // NOLINT: the shared route helpers
 using workflow::Engine;
 
 // The acting user: the authenticated caller.
-Result<std::string> User(const Request& request) { return Actor(request); }
+Result<audit::Actor> User(const Request& request) { return Actor(request); }
 
 // The search criteria of GET /api/tasks: process, businessKey, customer, offer,
 // link=kind:id and q (words).
@@ -73,9 +73,9 @@ json::object FieldJson(const definitions::FormField& f) {
 // it (the task rules), and holders of tasks.read-all. Errors: kForbidden, kNotFound.
 Result<void> MaySee(const Engine& engine, const Request& request, std::uint64_t task) {
   if (request.principal->Has(Permission::kTasksReadAll)) return Ok();
-  QUIRE_ASSIGN_OR_RETURN(bool may, engine.MaySeeTask(task, Actor(request)));
+  QUIRE_ASSIGN_OR_RETURN(bool may, engine.MaySeeTask(task, UserId(request)));
   if (!may) {
-    return Error::Forbidden("task " + std::to_string(task) + " is not one of '" + Actor(request) +
+    return Error::Forbidden("task " + std::to_string(task) + " is not one of '" + UserId(request) +
                             "''s: only its candidates, assignee, owner and their supervisors "
                             "see it (or holders of tasks.read-all)");
   }
@@ -123,7 +123,7 @@ void AddTaskRoutes(Router& router, Engine& engine) {
     if (q.view != workflow::TaskView::kOpen || q.searching()) {
       auto user = User(request);
       if (!user) return ErrorResponse(user.error());
-      q.user = *user;
+      q.user = user->id;
     }
     q.group = request.query_param("group").value_or("");
     auto limit = Limit(request, 50);
@@ -142,7 +142,7 @@ void AddTaskRoutes(Router& router, Engine& engine) {
   router.Add("GET", "/api/tasks/counts", Permission::kTasksWork, [&engine](const Request& request) {
     auto user = User(request);
     if (!user) return ErrorResponse(user.error());
-    return Answer(engine.CountTasks(*user), [](const workflow::TaskCounts& c) {
+    return Answer(engine.CountTasks(user->id), [](const workflow::TaskCounts& c) {
       return JsonResponse(200, json::object{{"mine", c.mine},
                                             {"group", c.group},
                                             {"delegated", c.delegated},
@@ -228,7 +228,7 @@ void AddTaskRoutes(Router& router, Engine& engine) {
         if (!user) return ErrorResponse(user.error());
         auto limit = Limit(request, 100);
         if (!limit) return ErrorResponse(limit.error());
-        return Answer(engine.Notifications(*user, *limit),
+        return Answer(engine.Notifications(user->id, *limit),
                       [](const std::vector<workflow::Notification>& list) {
                         json::array out;
                         for (const auto& n : list) {
@@ -410,7 +410,7 @@ void AddTaskRoutes(Router& router, Engine& engine) {
                if (!text) return ErrorResponse(text.error());
                auto r = engine.CommentOnTask(*id, *user, *text);
                if (!r) return ErrorResponse(r.error());
-               return JsonResponse(201, json::object{{"author", *user}, {"text", *text}});
+               return JsonResponse(201, json::object{{"author", user->id}, {"text", *text}});
              });
 }
 

@@ -24,6 +24,7 @@
 #include <ostream>
 #include <string>
 
+#include "quire/audit/actor.h"
 #include "quire/audit/chain.h"
 #include "quire/audit/merkle.h"
 #include "quire/audit/signer.h"
@@ -33,7 +34,7 @@
 namespace quire::audit {
 
 struct EntryFields {
-  std::string actor;
+  Actor actor;  // its `via`, when known, becomes details["via"]
   std::string action;
   std::string object;
   boost::json::object details;

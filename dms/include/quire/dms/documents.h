@@ -108,7 +108,7 @@ struct NewDocument {
   boost::json::object metadata;
   std::vector<Link> links;
   std::string comment;
-  std::string actor;
+  audit::Actor actor;
 };
 
 struct DocumentStoreOptions {
@@ -129,7 +129,7 @@ class DocumentStore {
 
   // ---- types ----
   // Declares or replaces a type. Metadata already stored is checked again only when written.
-  Result<void> PutType(const DocumentType& type, const std::string& actor);
+  Result<void> PutType(const DocumentType& type, const audit::Actor& actor);
   Result<DocumentType> GetType(const std::string& id) const;
   Result<std::vector<DocumentType>> ListTypes() const;
 
@@ -139,10 +139,10 @@ class DocumentStore {
   Result<DocumentInfo> Create(const NewDocument& doc, ByteSource& content);
   // The document with its latest version (a tombstone once deleted). `actor` non-empty:
   // the read is recorded. Errors: kNotFound.
-  Result<DocumentInfo> Get(DocumentId id, const std::string& actor = "");
+  Result<DocumentInfo> Get(DocumentId id, const audit::Actor& actor = "");
   // Records that `actor` looked at `what` of the document ("versions", "metadata
   // versions", ...): what is seen of a document is audited, not only its content.
-  Result<void> RecordView(DocumentId id, const std::string& actor, std::string_view what);
+  Result<void> RecordView(DocumentId id, const audit::Actor& actor, std::string_view what);
   Result<std::vector<VersionInfo>> Versions(DocumentId id) const;
   // Version `number` (the latest when absent). Errors: kNotFound.
   Result<VersionInfo> Version(DocumentId id, std::optional<std::uint32_t> number) const;
@@ -150,37 +150,37 @@ class DocumentStore {
   // Errors: kNotFound; kInvalidArgument (range); kCorruption naming the document and the
   // version when a chunk does not match its digest (nothing wrong is written).
   Result<VersionInfo> Read(DocumentId id, std::optional<std::uint32_t> number,
-                           const std::string& actor, ByteSink& sink, std::uint64_t offset = 0,
+                           const audit::Actor& actor, ByteSink& sink, std::uint64_t offset = 0,
                            std::optional<std::uint64_t> length = std::nullopt);
   // A new version, refused (kConflict) while someone else holds the check-out.
-  Result<DocumentInfo> AddVersion(DocumentId id, ByteSource& content, const std::string& actor,
+  Result<DocumentInfo> AddVersion(DocumentId id, ByteSource& content, const audit::Actor& actor,
                                   const std::string& comment);
   // Version `number`'s content again, as a new version.
-  Result<DocumentInfo> Restore(DocumentId id, std::uint32_t number, const std::string& actor,
+  Result<DocumentInfo> Restore(DocumentId id, std::uint32_t number, const audit::Actor& actor,
                                const std::string& comment);
   // New title and/or metadata (the whole set, checked against the type): a new metadata
   // version. Errors: kValidationFailed, kConflict (checked out by someone else).
   Result<DocumentInfo> UpdateMetadata(DocumentId id, std::optional<std::string> title,
                                       std::optional<boost::json::object> metadata,
-                                      const std::string& actor);
+                                      const audit::Actor& actor);
   Result<std::vector<MetadataVersion>> MetadataVersions(DocumentId id) const;
 
   // ---- check-out ----
   // Locks the document for `actor`. Errors: kConflict naming the holder and since when.
-  Result<DocumentInfo> CheckOut(DocumentId id, const std::string& actor);
+  Result<DocumentInfo> CheckOut(DocumentId id, const audit::Actor& actor);
   // A new version from the holder, and the lock goes. Errors: kConflict when `actor` does
   // not hold the check-out.
-  Result<DocumentInfo> CheckIn(DocumentId id, ByteSource& content, const std::string& actor,
+  Result<DocumentInfo> CheckIn(DocumentId id, ByteSource& content, const audit::Actor& actor,
                                const std::string& comment);
-  Result<DocumentInfo> CancelCheckOut(DocumentId id, const std::string& actor);
+  Result<DocumentInfo> CancelCheckOut(DocumentId id, const audit::Actor& actor);
   // Ends someone's check-out; recorded with the reason. Who may is the caller's to check
   // (over HTTP: permission documents.hold). Errors: kConflict when not checked out.
-  Result<DocumentInfo> BreakLock(DocumentId id, const std::string& actor,
+  Result<DocumentInfo> BreakLock(DocumentId id, const audit::Actor& actor,
                                  const std::string& reason);
 
   // ---- links ----
-  Result<DocumentInfo> AddLink(DocumentId id, const Link& link, const std::string& actor);
-  Result<DocumentInfo> RemoveLink(DocumentId id, const Link& link, const std::string& actor);
+  Result<DocumentInfo> AddLink(DocumentId id, const Link& link, const audit::Actor& actor);
+  Result<DocumentInfo> RemoveLink(DocumentId id, const Link& link, const audit::Actor& actor);
   // Live documents linked to `link`, by id, `limit` at most from the cursor `after`.
   Result<DocumentPage> Linked(const Link& link, std::size_t limit = 100,
                               const std::string& after = "") const;
@@ -192,13 +192,13 @@ class DocumentStore {
 
   // ---- retention, hold, deletion ----
   Result<DocumentInfo> SetHold(DocumentId id, bool on, const std::string& reason,
-                               const std::string& actor);
+                               const audit::Actor& actor);
   // Until when the document must be kept (nullopt: no retention applies).
   Result<std::optional<Timestamp>> RetainUntil(DocumentId id) const;
   // Leaves a tombstone: versions, links and index entries go; content is reclaimed by the
   // next Sweep once nothing else references it. Errors: kConflict while under legal hold,
   // retention or someone else's check-out.
-  Result<void> Delete(DocumentId id, const std::string& actor, const std::string& reason);
+  Result<void> Delete(DocumentId id, const audit::Actor& actor, const std::string& reason);
   // Reclaims content no version references any more (ContentStore::Sweep).
   Result<SweepStats> Sweep();
 
@@ -221,10 +221,10 @@ class DocumentStore {
   Result<DocumentInfo> Load(DocumentId id) const;
   Result<DocumentInfo> LoadLive(DocumentId id) const;
   // Refuses a change by `actor` while someone else holds the check-out.
-  Result<void> CheckNotLockedByOther(const DocumentInfo& d, const std::string& actor) const;
+  Result<void> CheckNotLockedByOther(const DocumentInfo& d, const audit::Actor& actor) const;
   Result<Ingested> Ingest(ByteSource& content, std::string& media_type);
   // A version from `content`, if `allowed` (checked before the upload and again after it).
-  Result<DocumentInfo> NewVersion(DocumentId id, ByteSource& content, const std::string& actor,
+  Result<DocumentInfo> NewVersion(DocumentId id, ByteSource& content, const audit::Actor& actor,
                                   const std::string& comment, const char* action,
                                   const std::function<Result<void>(const DocumentInfo&)>& allowed,
                                   bool release_lock);

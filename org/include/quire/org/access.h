@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "quire/audit/actor.h"
 #include "quire/base/result.h"
 
 namespace quire::org {
@@ -112,6 +113,8 @@ struct Principal {
   bool Has(Permission p) const { return permissions.Has(p); }
   // "session 3f9a…", "token 17", "local (root)": how they came in, for the audit chain.
   std::string ViaText() const;
+  // The actor the audit chain records for what they do.
+  audit::Actor actor() const { return {user, ViaText()}; }
 };
 
 }  // namespace quire::org

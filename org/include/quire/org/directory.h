@@ -33,14 +33,14 @@ class Directory {
 
   // Creates or replaces a user / group. Errors: kInvalidArgument (bad id, unknown
   // supervisor).
-  Result<void> PutUser(const User& user, const std::string& actor);
-  Result<void> PutGroup(const Group& group, const std::string& actor);
+  Result<void> PutUser(const User& user, const audit::Actor& actor);
+  Result<void> PutGroup(const Group& group, const audit::Actor& actor);
   // Errors: kNotFound for an unknown user or group.
   Result<void> AddMember(const std::string& group, const std::string& user,
-                         const std::string& actor);
+                         const audit::Actor& actor);
   Result<void> RemoveMember(const std::string& group, const std::string& user,
-                            const std::string& actor);
-  Result<void> AddSubstitution(const Substitution& s, const std::string& actor);
+                            const audit::Actor& actor);
+  Result<void> AddSubstitution(const Substitution& s, const audit::Actor& actor);
 
   // Errors: kNotFound.
   Result<User> GetUser(const std::string& id) const;
@@ -63,6 +63,10 @@ class Directory {
   // `entries`; nothing is written when it fails. For the other org services (identity.h).
   Result<void> Change(const std::function<Result<void>(storage::KeyReadWriter&)>& stage,
                       std::vector<audit::EntryFields> entries);
+  // As Change, for bookkeeping that changes nobody's rights (a session seen, a token used,
+  // a sign-in recorded): the generation stays, so cached principals stay valid.
+  Result<void> Record(const std::function<Result<void>(storage::KeyReadWriter&)>& stage,
+                      std::vector<audit::EntryFields> entries);
 
  private:
   storage::Store& store_;
@@ -70,6 +74,9 @@ class Directory {
   const Clock& clock_;
   std::mutex change_mu_;  // one change at a time: checks then writes
   std::atomic<std::uint64_t> generation_{1};
+
+  Result<void> Write(const std::function<Result<void>(storage::KeyReadWriter&)>& stage,
+                     std::vector<audit::EntryFields> entries, bool invalidates);
 };
 
 }  // namespace quire::org

@@ -111,30 +111,39 @@ class Identity {
   // REQUIRES: `directory` outlives the identity.
   Identity(Directory& directory, const IdentityOptions& options);
 
+  // ---- accounts ----
+  // Creates (or, unless `must_be_new`, replaces) a user with these direct roles (nullopt:
+  // leave them as they are) and, when `password` is not empty, this password — in one
+  // atomic write, after every check: a bad role or password leaves nothing behind.
+  // Errors: kConflict (exists and must_be_new), kNotFound (role), kValidationFailed.
+  Result<void> PutUser(const User& user, const std::optional<std::vector<std::string>>& roles,
+                       std::string_view password, bool must_be_new, const audit::Actor& actor);
+
   // ---- passwords ----
   // Sets `user`'s password after CheckPasswordRules, and ends all their sessions.
   // Errors: kNotFound, kValidationFailed.
   Result<void> SetPassword(const std::string& user, std::string_view password,
-                           const std::string& actor);
-  // A user changing their own password must give the current one.
-  Result<void> ChangeOwnPassword(const std::string& user, std::string_view current,
+                           const audit::Actor& actor);
+  // A user (`self`, with the session or token they act through) changing their own
+  // password must give the current one.
+  Result<void> ChangeOwnPassword(const audit::Actor& self, std::string_view current,
                                  std::string_view password);
   // Active users may sign in; disabling one ends their sessions and stops their tokens.
-  Result<void> SetActive(const std::string& user, bool active, const std::string& actor);
+  Result<void> SetActive(const std::string& user, bool active, const audit::Actor& actor);
 
   // ---- roles and grants ----
   Result<std::vector<Role>> ListRoles() const;  // built-in first
   Result<Role> GetRole(const std::string& id) const;
   // Creates or replaces a role of the installation's own. Errors: kInvalidArgument for a
   // built-in id or a bad grant.
-  Result<void> PutRole(const Role& role, const std::string& actor);
-  Result<void> DeleteRole(const std::string& id, const std::string& actor);
+  Result<void> PutRole(const Role& role, const audit::Actor& actor);
+  Result<void> DeleteRole(const std::string& id, const audit::Actor& actor);
   // Replaces the roles held directly by `user` / given to `group`'s members.
   // Errors: kNotFound (user, group or role).
   Result<void> SetUserRoles(const std::string& user, const std::vector<std::string>& roles,
-                            const std::string& actor);
+                            const audit::Actor& actor);
   Result<void> SetGroupRoles(const std::string& group, const std::vector<std::string>& roles,
-                             const std::string& actor);
+                             const audit::Actor& actor);
   Result<std::vector<std::string>> UserRoles(const std::string& user) const;  // direct
   Result<std::vector<std::string>> GroupRoles(const std::string& group) const;
   // The user's principal (roles direct and through groups, effective permissions), as a
@@ -152,18 +161,18 @@ class Identity {
   Result<void> Logout(std::string_view secret);
   Result<std::vector<SessionInfo>> Sessions(const std::string& user) const;
   // Ends one of `user`'s sessions by id. Errors: kNotFound (also for another user's).
-  Result<void> EndSession(const std::string& user, const std::string& id, const std::string& actor);
+  Result<void> EndSession(const std::string& user, const std::string& id, const audit::Actor& actor);
 
   // ---- API tokens ----
   // Errors: kNotFound (user), kInvalidArgument (a role the user does not hold, an expiry in
   // the past, a name too long).
   Result<NewToken> CreateToken(const std::string& user, const std::string& name,
                                std::optional<Timestamp> expires,
-                               const std::vector<std::string>& roles, const std::string& actor);
+                               const std::vector<std::string>& roles, const audit::Actor& actor);
   // Every token, or one user's.
   Result<std::vector<TokenInfo>> Tokens(const std::string& user = "") const;
   Result<TokenInfo> GetToken(const std::string& id) const;
-  Result<void> RevokeToken(const std::string& id, const std::string& actor);
+  Result<void> RevokeToken(const std::string& id, const audit::Actor& actor);
   // Errors: kUnauthenticated (unknown, revoked, expired, user disabled).
   Result<std::shared_ptr<const Principal>> AuthenticateToken(std::string_view secret);
   // HTTP Basic: the user id with their password or one of their tokens. Password checks are
@@ -176,9 +185,9 @@ class Identity {
   // A new secret, pending until confirmed. Errors: kConflict when already enabled.
   Result<TotpEnrolment> BeginTotp(const std::string& user);
   // Enables it when `code` is right; returns ten single-use recovery codes (shown once).
-  Result<std::vector<std::string>> ConfirmTotp(const std::string& user, std::string_view code);
+  Result<std::vector<std::string>> ConfirmTotp(const audit::Actor& self, std::string_view code);
   // Turns it off (the user with their password, or an administrator with `actor`).
-  Result<void> DisableTotp(const std::string& user, const std::string& actor);
+  Result<void> DisableTotp(const std::string& user, const audit::Actor& actor);
   Result<bool> TotpEnabled(const std::string& user) const;
 
   // ---- bootstrap ----

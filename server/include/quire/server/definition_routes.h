@@ -26,7 +26,7 @@ namespace quire::server {
 // Deploys a file on behalf of an actor: the engine's Deploy, which also arms start events.
 // `history_ttl` is the request's ?historyTimeToLive= (ISO 8601 duration), when given.
 using DeployFunction = std::function<Result<definitions::Deployment>(
-    std::string_view xml, std::string_view name, const std::string& actor,
+    std::string_view xml, std::string_view name, const audit::Actor& actor,
     std::optional<definitions::Duration> history_ttl)>;
 
 // REQUIRES: `repository` outlives the router. `now` gives form deployment times (the

@@ -84,7 +84,7 @@ struct StartRequest {
   std::optional<std::uint32_t> version;  // latest when absent
   boost::json::object variables;
   std::string business_key;  // optional; unique per process
-  std::string actor;         // who asked, for history
+  audit::Actor actor;        // who asked, for history
   // Start at this start event (as if its timer, message or signal had fired) instead of
   // the plain start event: for test runs and for replaying a missed trigger by hand.
   std::string start_element;
@@ -208,7 +208,7 @@ struct MessageRequest {
   // How long to keep the message when no one waits for it yet; absent: the engine's
   // default_message_ttl.
   std::optional<std::chrono::milliseconds> ttl;
-  std::string actor;
+  audit::Actor actor;
 };
 
 struct MessageResult {
@@ -220,7 +220,7 @@ struct MessageResult {
 struct HistoryEvent {
   std::uint64_t seq = 0;
   Timestamp time;
-  std::string actor;
+  std::string actor;  // the user id (history keeps who, the audit chain also how)
   InstanceId instance_id = 0;
   std::string element_id;
   std::string kind;
@@ -284,12 +284,12 @@ class Engine {
   // `history_ttl`, when given, is how long ended instances' history of every process in
   // the file is kept; it wins over the model's historyTimeToLive and the engine default.
   virtual Result<definitions::Deployment> Deploy(
-      std::string_view xml, std::string_view source_name, const std::string& actor,
+      std::string_view xml, std::string_view source_name, const audit::Actor& actor,
       std::optional<definitions::Duration> history_ttl = std::nullopt) = 0;
   // Removes a process: refused (kConflict, naming how many) while instances run, unless
   // `force`, which cancels them first.
   virtual Result<void> Undeploy(const std::string& process_id, bool force,
-                                const std::string& actor) = 0;
+                                const audit::Actor& actor) = 0;
 
   // Errors: kNotFound (process/version), kConflict (business key in use; the message
   // names the instance holding it), kValidationFailed (the first run failed to evaluate).
@@ -300,8 +300,8 @@ class Engine {
   // Completes a user task with `variables` (merged into the process, or through the
   // task's output mappings). Errors: kNotFound when no such open task exists.
   virtual Result<void> CompleteTask(TaskId task, const boost::json::object& variables,
-                                    const std::string& actor) = 0;
-  virtual void CompleteTaskAsync(TaskId task, boost::json::object variables, std::string actor,
+                                    const audit::Actor& actor) = 0;
+  virtual void CompleteTaskAsync(TaskId task, boost::json::object variables, audit::Actor actor,
                                  std::move_only_function<void(Result<void>)> done) = 0;
 
   // Publishes a message: every instance waiting for it (name and correlation key) receives
@@ -311,19 +311,19 @@ class Engine {
   // Every waiting signal catch event and signal start event. Returns how many reacted.
   virtual Result<std::size_t> BroadcastSignal(const std::string& name,
                                               const boost::json::object& variables,
-                                              const std::string& actor) = 0;
+                                              const audit::Actor& actor) = 0;
   // Completes a receive task or catch event that names no message (Camunda's `signal`).
   virtual Result<void> Trigger(InstanceId instance, const std::string& element_id,
-                               const boost::json::object& variables, const std::string& actor) = 0;
+                               const boost::json::object& variables, const audit::Actor& actor) = 0;
 
   // Finishes a job on behalf of an external worker (or `quire run`): with variables, or
   // with a BPMN error code the process can catch. Errors: kNotFound when it is not open.
   virtual Result<void> CompleteJob(std::uint64_t job, const JobOutcome& outcome,
-                                   const std::string& actor) = 0;
+                                   const audit::Actor& actor) = 0;
   // Reports a failed attempt: `retries_left` 0 raises an incident; otherwise the job is
   // offered again after `backoff`.
   virtual Result<void> FailJob(std::uint64_t job, const std::string& message, int retries_left,
-                               std::chrono::milliseconds backoff, const std::string& actor) = 0;
+                               std::chrono::milliseconds backoff, const audit::Actor& actor) = 0;
 
   // External workers (Camunda 7's external tasks). Locks up to `max_jobs` open jobs of the
   // topics for `worker`: due (not backing off), not locked by anyone else (or their lock
@@ -352,13 +352,13 @@ class Engine {
                               std::move_only_function<void(Result<TaskInfo>)> done) = 0;
   // Completes a task as `user`, checking their rights; see CompleteTask for the effect.
   virtual Result<void> CompleteTaskAs(TaskId task, const boost::json::object& variables,
-                                      const std::string& user) = 0;
-  virtual void CompleteTaskAsAsync(TaskId task, boost::json::object variables, std::string user,
+                                      const audit::Actor& user) = 0;
+  virtual void CompleteTaskAsAsync(TaskId task, boost::json::object variables, audit::Actor user,
                                    std::move_only_function<void(Result<void>)> done) = 0;
   // Runs each command with its own rights check, all in flight together (one durable
   // write for many): the outcome of each, in order. Supervisors moving many tasks at once.
   virtual std::vector<Result<TaskInfo>> ActOnTasks(std::vector<TaskCommand> commands) = 0;
-  virtual Result<void> CommentOnTask(TaskId task, const std::string& user,
+  virtual Result<void> CommentOnTask(TaskId task, const audit::Actor& user,
                                      const std::string& text) = 0;
   virtual Result<std::vector<TaskComment>> TaskComments(TaskId task) const = 0;
   // Who completed how many tasks, how fast they were claimed and completed, how many were
@@ -372,22 +372,22 @@ class Engine {
   virtual Result<std::vector<Notification>> Notifications(const std::string& user,
                                                           std::size_t limit) const = 0;
   // Acknowledges (removes) one. Errors: kNotFound.
-  virtual Result<void> AckNotification(std::uint64_t id, const std::string& user) = 0;
+  virtual Result<void> AckNotification(std::uint64_t id, const audit::Actor& user) = 0;
   // How many tasks each of `user`'s views holds.
   virtual Result<TaskCounts> CountTasks(const std::string& user) const = 0;
   // The form to complete a task with. Errors: kNotFound (no such open task, or its deployed
   // form is not deployed).
   virtual Result<TaskForm> GetTaskForm(TaskId id) const = 0;
 
-  virtual Result<void> Cancel(InstanceId instance, const std::string& actor,
+  virtual Result<void> Cancel(InstanceId instance, const audit::Actor& actor,
                               const std::string& reason) = 0;
   virtual Result<void> SetVariables(InstanceId instance, const boost::json::object& variables,
-                                    const std::string& actor) = 0;
+                                    const audit::Actor& actor) = 0;
 
   // Sets the retries of an incident's job and runs it again (or, for other incidents,
   // re-runs the element). Errors: kNotFound.
   virtual Result<void> RetryIncident(std::uint64_t incident, int retries,
-                                     const std::string& actor) = 0;
+                                     const audit::Actor& actor) = 0;
 
   virtual Result<InstanceInfo> GetInstance(InstanceId id) const = 0;
   // Instances of a process (all when empty), newest first, at most `limit`.

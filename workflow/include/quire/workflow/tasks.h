@@ -26,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "quire/audit/actor.h"
 #include "quire/base/clock.h"
 #include "quire/base/result.h"
 #include "quire/org/people.h"
@@ -118,7 +119,7 @@ enum class TaskAction {
 struct TaskCommand {
   TaskAction action = TaskAction::kClaim;
   std::uint64_t task = 0;
-  std::string actor;  // the acting user
+  audit::Actor actor;  // the acting user
   std::string to;     // delegate/reassign: a user; escalate: a group, or "" for the supervisor
   std::optional<Timestamp> follow_up;  // postpone
   std::optional<Timestamp> due;        // set due
