@@ -202,6 +202,31 @@ TEST_F(TasksTest, PostponedTaskLeavesTheInboxAndComesBackAfterARestart) {
   EXPECT_THAT(View("anna", TaskView::kPostponed), IsEmpty());
 }
 
+// Postponing a task nobody has claimed keeps it where its candidates look: in their
+// postponed view and its count (not in other groups' members'), until it comes back to the
+// group's queue at the follow-up date.
+TEST_F(TasksTest, APostponedUnclaimedTaskStaysVisibleToItsCandidates) {
+  const TaskId t = NewTask();
+  TaskCommand later;
+  later.action = TaskAction::kPostpone;
+  later.task = t;
+  later.actor = "anna";
+  later.follow_up = clock_.Now() + 24h;
+  ASSERT_TRUE(engine_->ActOnTask(later));
+  for (const char* member : {"anna", "ben"}) {
+    EXPECT_THAT(View(member, TaskView::kGroup), IsEmpty()) << member;
+    EXPECT_THAT(View(member, TaskView::kPostponed), ElementsAre(t)) << member;
+    EXPECT_EQ(engine_->CountTasks(member)->postponed, 1u) << member;
+  }
+  EXPECT_THAT(View("dave", TaskView::kPostponed), IsEmpty());
+  EXPECT_EQ(engine_->CountTasks("dave")->postponed, 0u);
+  Restart();
+  Advance(25h);
+  EXPECT_THAT(View("ben", TaskView::kGroup), ElementsAre(t));
+  EXPECT_THAT(View("ben", TaskView::kPostponed), IsEmpty());
+  EXPECT_EQ(engine_->CountTasks("ben")->postponed, 0u);
+}
+
 TEST_F(TasksTest, InboxIsSortedByPriorityAndPagesWithACursor) {
   std::vector<TaskId> tasks;
   for (int p : {10, 90, 50, 70, 30}) tasks.push_back(NewTask(p));

@@ -64,9 +64,13 @@ Result<std::vector<std::string>> ViewPrefixes(const KeyReader& reader, const Tas
     case TaskView::kOpen:
       prefixes.push_back(QueuePrefix(sort, 'o', ""));
       break;
-    case TaskView::kPostponed:
+    case TaskView::kPostponed: {
       for (const std::string& u : users) prefixes.push_back(InboxPrefix('p', u));
+      QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> gs, groups());
+      for (const std::string& g : gs) prefixes.push_back(InboxPrefix('q', g));
+      prefixes.push_back(InboxPrefix('r', ""));
       break;
+    }
     case TaskView::kOverdue: {
       // The start of the due-date order of the user's own tasks and their groups' queues
       // (scanned up to now: OverdueEnd).

@@ -119,7 +119,7 @@ Result<TaskRecord> DecodeTask(std::string_view bytes) {
 std::string QueuePrefix(char sort, char view, std::string_view who) {
   KeyEncoder k;
   k.U8(static_cast<std::uint8_t>(sort)).U8(static_cast<std::uint8_t>(view));
-  if (view != 'o') k.String(who);
+  if (view != 'o' && view != 'r') k.String(who);
   return k.Take();
 }
 
@@ -174,8 +174,19 @@ std::vector<std::string> InboxKeys(const TaskRecord& t) {
     out.push_back(KeyEncoder(LinkPrefix(kind, id)).U64(t.id).Take());
   }
   if (t.postponed) {
-    out.push_back(
-        KeyEncoder(InboxPrefix('p', t.assignee)).I64(t.follow_up.value_or(0)).U64(t.id).Take());
+    // In the postponed view of whoever would see it in their queues: its assignee, or,
+    // unclaimed, its candidate users and groups (anyone's, when it has none).
+    auto postponed = [&](char view, std::string_view who) {
+      out.push_back(
+          KeyEncoder(InboxPrefix(view, who)).I64(t.follow_up.value_or(0)).U64(t.id).Take());
+    };
+    if (!t.assignee.empty()) {
+      postponed('p', t.assignee);
+    } else {
+      for (const std::string& u : t.candidate_users) postponed('p', u);
+      for (const std::string& g : t.candidate_groups) postponed('q', g);
+      if (t.candidate_users.empty() && t.candidate_groups.empty()) postponed('r', "");
+    }
     return out;
   }
   // A queue entry, in each of its three orders.

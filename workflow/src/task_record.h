@@ -15,8 +15,12 @@
 //   S 'e' String(user) O                 escalated, held by or offered to a user
 //   S 'f' String(group) O                escalated, queued for a group
 // (The overdue view is the start of the due-date order, up to now.) Postponed tasks have
-// an order of their own:
-//   'I' 'p' String(assignee) I64(follow-up) U64(task)  postponed until the follow-up date
+// an order of their own, until the follow-up date:
+//   'I' 'p' String(user) I64(follow-up) U64(task)   held by the user, or unclaimed and
+//                                                   offered to them (earlier versions
+//                                                   wrote unclaimed ones under user "")
+//   'I' 'q' String(group) I64(follow-up) U64(task)  unclaimed, queued for the group
+//   'I' 'r' I64(follow-up) U64(task)                unclaimed, open to anyone
 // Look-ups, for as long as the task is open (by task id, that is by creation):
 //   'I' 'E' String(process) String(element) U64(task)  tasks of a process's element (process
 //                                                      and full-text searches start here:
@@ -93,8 +97,8 @@ std::vector<std::string> InboxKeys(const TaskRecord& task);
 void WriteTask(Txn& txn, const std::optional<TaskRecord>& before,
                const std::optional<TaskRecord>& after);
 
-// Inbox key prefixes, for the views: `sort` is the order's tag ('I', 'J' or 'K'); the open
-// queue ('o') has no `who`.
+// Inbox key prefixes, for the views: `sort` is the order's tag ('I', 'J' or 'K'); the
+// queues open to anyone ('o', and 'r' for postponed ones) have no `who`.
 std::string QueuePrefix(char sort, char view, std::string_view who);
 std::string InboxPrefix(char view, std::string_view who);
 std::string OpenInboxPrefix();
