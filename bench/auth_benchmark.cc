@@ -6,7 +6,10 @@
 //         --auth token: every request carries "Authorization: Bearer qt_..." and is checked
 //                       by the real authenticator (hash, cache, expiry, last use), or
 //         --auth none:  the same principals handed over by a lookup that costs nothing,
-//       so that two runs read off what the check of a token costs;
+//       so that two runs read off what the check of a token costs. Throughput on a shared
+//       2-core machine moves by +-10% from run to run, so the process's CPU time per round
+//       trip is printed too, and in token mode the check itself is timed alone
+//       (Identity::AuthenticateToken, two threads, every client's token in turn);
 //   (b) sign-in latency: POST /api/auth/login one at a time (Argon2id, m=19 MiB, t=2);
 //   (c) a burst of sign-ins (64 at once, again and again) while another client asks
 //       GET /api/tasks/counts: its latency with and without the burst, since sign-ins run
@@ -19,6 +22,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -82,9 +86,10 @@ class Connection {
   // Sends a request and returns the status of its answer (its body is read and dropped).
   int Request(const std::string& method, const std::string& target, const std::string& body,
               const std::string& headers) {
-    std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers +
-                      "Content-Type: application/json\r\nContent-Length: " +
-                      std::to_string(body.size()) + "\r\n\r\n" + body;
+    std::string req =
+        method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers +
+        "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\n\r\n" + body;
     const char* p = req.data();
     std::size_t n = req.size();
     while (n > 0) {
@@ -135,6 +140,15 @@ double Percentile(std::vector<double> v, double p) {
 }
 
 // GET /api/tasks/counts latencies (ms) from one client for `seconds`, one request every 5 ms.
+double CpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 std::vector<double> ProbeLatency(std::uint16_t port, const std::string& auth, double seconds) {
   Connection c(port);
   std::vector<double> ms;
@@ -274,13 +288,14 @@ int Run(int argc, char** argv, const std::filesystem::path& dir) {
                                 : "X-Bench-User: " + users[client] + "\r\n";
   };
 
-  std::printf("auth: %s; %zu clients, %zu handler threads, %zu tasks\n", auth_mode.c_str(),
-              clients, handler_threads, task_ids.size());
+  std::printf("auth: %s; %zu clients, %zu handler threads, %zu tasks\n", auth_mode.c_str(), clients,
+              handler_threads, task_ids.size());
 
   // (a) claim + complete.
   {
     std::atomic<std::size_t> failures{0};
     std::vector<std::thread> threads;
+    const double cpu0 = CpuSeconds();
     const auto t0 = Steady::now();
     for (std::size_t c = 0; c < clients; ++c) {
       threads.emplace_back([&, c] {
@@ -299,16 +314,36 @@ int Run(int argc, char** argv, const std::filesystem::path& dir) {
     }
     for (std::thread& t : threads) t.join();
     const double seconds = std::chrono::duration<double>(Steady::now() - t0).count();
-    std::printf("claim + complete over HTTP, %zu connections: %zu round trips, %.0f/s (%zu failed)\n",
-                clients, task_ids.size(), static_cast<double>(task_ids.size()) / seconds,
-                failures.load());
+    const double cpu = CpuSeconds() - cpu0;
+    std::printf(
+        "claim + complete over HTTP, %zu connections: %zu round trips, %.0f/s (%zu failed); "
+        "CPU %.0f us per round trip (server and clients)\n",
+        clients, task_ids.size(), static_cast<double>(task_ids.size()) / seconds, failures.load(),
+        cpu * 1e6 / static_cast<double>(task_ids.size()));
+  }
+
+  if (auth_mode == "token") {
+    constexpr std::size_t kChecks = 400000;
+    std::vector<std::thread> threads;
+    std::atomic<std::size_t> refused{0};
+    const auto t0 = Steady::now();
+    for (std::size_t t = 0; t < 2; ++t) {
+      threads.emplace_back([&, t] {
+        for (std::size_t i = t; i < kChecks; i += 2) {
+          if (!identity.AuthenticateToken(tokens[i % tokens.size()])) refused.fetch_add(1);
+        }
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    const double seconds = std::chrono::duration<double>(Steady::now() - t0).count();
+    std::printf("token check alone, 2 threads: %zu checks, %.2f us each (%zu refused)\n", kChecks,
+                seconds * 2e6 / static_cast<double>(kChecks), refused.load());
   }
 
   if (auth_mode == "none") return 0;
 
   // (b) sign-in latency, one at a time.
-  const std::string login_body =
-      std::string(R"({"user": "u0", "password": ")") + kPassword + "\"}";
+  const std::string login_body = std::string(R"({"user": "u0", "password": ")") + kPassword + "\"}";
   {
     Connection conn(port);
     std::vector<double> ms;

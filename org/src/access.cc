@@ -182,6 +182,24 @@ std::vector<Grant> PermissionSet::Grants() const {
   return out;
 }
 
+bool Principal::Reaches(Permission p, std::string_view owner,
+                        const std::vector<std::string>& owner_groups) const {
+  if (!Has(p)) return false;
+  switch (permissions.ScopeOf(p)) {
+    case Scope::kAll:
+      return true;
+    case Scope::kTeam:
+      if (owner == user) return true;
+      for (const std::string& g : owner_groups) {
+        if (std::binary_search(groups.begin(), groups.end(), g)) return true;
+      }
+      return false;
+    case Scope::kOwn:
+      return owner == user;
+  }
+  return false;
+}
+
 std::string Principal::ViaText() const {
   switch (via) {
     case Via::kSession:

@@ -348,6 +348,8 @@ Result<std::shared_ptr<Principal>> Identity::BuildPrincipal(const KeyReader& rea
                            SecondNames(reader, GroupRolePrefix(g)));
     roles.insert(of_group.begin(), of_group.end());
   }
+  std::sort(groups.begin(), groups.end());
+  p->groups = std::move(groups);
   for (const std::string& id : roles) {
     QUIRE_ASSIGN_OR_RETURN(std::optional<Role> role, FindRole(reader, id));
     if (!role) continue;  // deleted since: grants nothing
@@ -832,8 +834,9 @@ Result<void> Identity::Logout(std::string_view secret) {
     sessions_.erase(hash);
   }
   if (!user.empty()) {
-    (void)directory_.Record([](KeyReadWriter&) { return Ok(); },
-                            {{audit::Actor(user, "session " + id), "identity.logout", "user/" + user, {}}});
+    (void)directory_.Record(
+        [](KeyReadWriter&) { return Ok(); },
+        {{audit::Actor(user, "session " + id), "identity.logout", "user/" + user, {}}});
   }
   return Ok();
 }
@@ -970,13 +973,16 @@ Result<std::shared_ptr<const Principal>> Identity::AuthenticateToken(std::string
   const Timestamp now = Now();
   const std::string hash = SecretHash(secret);
   const std::uint64_t generation = directory_.generation();
-  const Error refused = Error::Unauthenticated(
-      "the API token is unknown, revoked or expired (create one with POST /api/tokens or "
-      "'quire token create')");
-  std::optional<CachedToken> cached;
+  // Built only when refusing: the path every accepted request takes allocates nothing here.
+  const auto refused = [] {
+    return Error::Unauthenticated(
+        "the API token is unknown, revoked or expired (create one with POST /api/tokens or "
+        "'quire token create')");
+  };
+  std::shared_ptr<const CachedToken> cached;
   {
     std::lock_guard lock(mu_);
-    if (auto it = tokens_.find(hash); it != tokens_.end() && it->second.generation == generation) {
+    if (auto it = tokens_.find(hash); it != tokens_.end() && it->second->generation == generation) {
       cached = it->second;
     }
   }
@@ -984,13 +990,13 @@ Result<std::shared_ptr<const Principal>> Identity::AuthenticateToken(std::string
     storage::SnapshotReader reader(directory_.store());
     QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> id,
                            reader.Get(ColumnFamily::kOrg, TokenHashKey(hash)));
-    if (!id) return refused;
+    if (!id) return refused();
     QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> raw,
                            reader.Get(ColumnFamily::kOrg, TokenKey(*id)));
-    if (!raw) return refused;
+    if (!raw) return refused();
     QUIRE_ASSIGN_OR_RETURN(auto decoded, DecodeToken(*raw));
     auto principal = BuildPrincipal(reader, decoded.first.user);
-    if (!principal) return refused;
+    if (!principal) return refused();
     (*principal)->via = Principal::Via::kToken;
     (*principal)->credential = decoded.first.id;
     if (!decoded.first.roles.empty()) {
@@ -1004,11 +1010,12 @@ Result<std::shared_ptr<const Principal>> Identity::AuthenticateToken(std::string
       (*principal)->permissions.IntersectWith(narrowed);
       (*principal)->roles = decoded.first.roles;
     }
-    cached = CachedToken{*principal, generation, decoded.first.expires, decoded.first.id};
+    cached = std::make_shared<const CachedToken>(
+        CachedToken{*principal, generation, decoded.first.expires, decoded.first.id});
     std::lock_guard lock(mu_);
-    tokens_[hash] = *cached;
+    tokens_[hash] = cached;
   }
-  if (cached->expires && now >= *cached->expires) return refused;
+  if (cached->expires && now >= *cached->expires) return refused();
   // Last use, written at most once a minute per token.
   bool write = false;
   {

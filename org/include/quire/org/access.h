@@ -101,7 +101,8 @@ class PermissionSet {
 struct Principal {
   enum class Via : std::uint8_t { kSession, kToken, kBasic, kLocal };
   std::string user;                // the user id
-  std::vector<std::string> roles;  // role ids, direct and through groups (deduplicated)
+  std::vector<std::string> roles;   // role ids, direct and through groups (deduplicated)
+  std::vector<std::string> groups;  // the groups they belong to, sorted: their team
   PermissionSet permissions;
   Via via = Via::kSession;
   std::string credential;  // the session's or token's public id; the OS user (local)
@@ -111,6 +112,11 @@ struct Principal {
   bool must_enrol_totp = false;
 
   bool Has(Permission p) const { return permissions.Has(p); }
+  // Whether their grant of `p` reaches a record owned by `owner`, who belongs to
+  // `owner_groups`: scope all reaches every record, team the records of anyone who shares a
+  // group with them (and their own), own only their own. False without the permission.
+  bool Reaches(Permission p, std::string_view owner,
+               const std::vector<std::string>& owner_groups) const;
   // "session 3f9a…", "token 17", "local (root)": how they came in, for the audit chain.
   std::string ViaText() const;
   // The actor the audit chain records for what they do.

@@ -237,7 +237,7 @@ class Identity {
 
   mutable std::mutex mu_;
   std::map<std::string, Throttle> throttles_;      // GUARDED_BY(mu_)
-  std::map<std::string, CachedToken> tokens_;      // GUARDED_BY(mu_): by secret hash
+  std::map<std::string, std::shared_ptr<const CachedToken>> tokens_;  // GUARDED_BY(mu_): by hash
   std::map<std::string, CachedSession> sessions_;  // GUARDED_BY(mu_): by secret hash
   std::map<std::string, Timestamp> token_used_;    // GUARDED_BY(mu_): id → last use written
 };
