@@ -59,24 +59,24 @@ void AddDefinitionRoutes(Router& router, definitions::DefinitionRepository& repo
                          DeployFunction deploy, std::function<definitions::Timestamp()> now) {
   if (!now) now = [] { return SystemClock::Instance().Now(); };
   router.Add(
-      "POST", "/api/deployments", Permission::kDefinitionsDeploy, [deploy](const Request& request) {
+      "POST", "/api/deployments", Permission::kDefinitionsDeploy,
+      [deploy](const Request& request) -> Result<Response> {
         if (request.body.empty()) {
-          return ErrorResponse(Error::InvalidArgument(
-              "send the BPMN 2.0 XML as the request body (Content-Type: application/xml)"));
+          return Error::InvalidArgument(
+              "send the BPMN 2.0 XML as the request body (Content-Type: application/xml)");
         }
         const std::string name = request.query_param("name").value_or("");
         std::optional<definitions::Duration> ttl;
         if (const auto text = request.query_param("historyTimeToLive")) {
           auto d = definitions::ParseDuration(*text);
           if (!d) {
-            return ErrorResponse(Error::InvalidArgument(
-                "historyTimeToLive must be an ISO 8601 duration such as P30D, not '" + *text +
-                "'"));
+            return Error::InvalidArgument(
+                "historyTimeToLive must be an ISO 8601 duration such as P30D, not '" + *text + "'");
           }
           ttl = *d;
         }
         auto deployed = deploy(request.body, name, request.principal->actor(), ttl);
-        if (!deployed) return ErrorResponse(deployed.error());
+        if (!deployed) return deployed.error();
         boost::json::array processes;
         bool any_new = false;
         for (const ProcessVersion& v : deployed->processes) {
@@ -95,25 +95,26 @@ void AddDefinitionRoutes(Router& router, definitions::DefinitionRepository& repo
                                                                      {"warnings", warnings}});
       });
 
-  router.Add("GET", "/api/processes", Permission::kDefinitionsRead, [&repository](const Request&) {
-    auto latest = repository.Latest();
-    if (!latest) return ErrorResponse(latest.error());
-    return JsonResponse(200, boost::json::object{{"processes", ToJson(*latest)}});
-  });
+  router.Add("GET", "/api/processes", Permission::kDefinitionsRead,
+             [&repository](const Request&) -> Result<Response> {
+               auto latest = repository.Latest();
+               if (!latest) return latest.error();
+               return JsonResponse(200, boost::json::object{{"processes", ToJson(*latest)}});
+             });
 
   router.Add("GET", "/api/processes/{id}/versions", Permission::kDefinitionsRead,
-             [&repository](const Request& request) {
+             [&repository](const Request& request) -> Result<Response> {
                auto versions = repository.Versions(std::string(*request.path_param("id")));
-               if (!versions) return ErrorResponse(versions.error());
+               if (!versions) return versions.error();
                return JsonResponse(200, boost::json::object{{"versions", ToJson(*versions)}});
              });
 
   router.Add("GET", "/api/processes/{id}/xml", Permission::kDefinitionsRead,
-             [&repository](const Request& request) {
+             [&repository](const Request& request) -> Result<Response> {
                auto version = VersionParam(request);
-               if (!version) return ErrorResponse(version.error());
+               if (!version) return version.error();
                auto source = repository.Source(std::string(*request.path_param("id")), *version);
-               if (!source) return ErrorResponse(source.error());
+               if (!source) return source.error();
                Response response;
                response.content_type = "application/xml";
                response.body = std::move(*source);
@@ -121,47 +122,48 @@ void AddDefinitionRoutes(Router& router, definitions::DefinitionRepository& repo
              });
 
   router.Add("POST", "/api/forms", Permission::kDefinitionsDeploy,
-             [&repository, now](const Request& request) {
+             [&repository, now](const Request& request) -> Result<Response> {
                if (request.body.empty()) {
-                 return ErrorResponse(Error::InvalidArgument(
-                     "send the Camunda form (the .form file's JSON) as the request body"));
+                 return Error::InvalidArgument(
+                     "send the Camunda form (the .form file's JSON) as the request body");
                }
                auto deployed = repository.DeployForm(
                    request.body, request.query_param("name").value_or(""), now());
-               if (!deployed) return ErrorResponse(deployed.error());
+               if (!deployed) return deployed.error();
                boost::json::object o = ToJson(*deployed);
                o["new"] = deployed->is_new;
                return JsonResponse(deployed->is_new ? 201 : 200, o);
              });
 
-  router.Add("GET", "/api/forms", Permission::kDefinitionsRead, [&repository](const Request&) {
-    auto latest = repository.LatestForms();
-    if (!latest) return ErrorResponse(latest.error());
-    boost::json::array forms;
-    for (const auto& v : *latest) forms.push_back(ToJson(v));
-    return JsonResponse(200, boost::json::object{{"forms", std::move(forms)}});
-  });
+  router.Add("GET", "/api/forms", Permission::kDefinitionsRead,
+             [&repository](const Request&) -> Result<Response> {
+               auto latest = repository.LatestForms();
+               if (!latest) return latest.error();
+               boost::json::array forms;
+               for (const auto& v : *latest) forms.push_back(ToJson(v));
+               return JsonResponse(200, boost::json::object{{"forms", std::move(forms)}});
+             });
 
   router.Add("GET", "/api/forms/{id}/versions", Permission::kDefinitionsRead,
-             [&repository](const Request& request) {
+             [&repository](const Request& request) -> Result<Response> {
                auto versions = repository.FormVersions(std::string(*request.path_param("id")));
-               if (!versions) return ErrorResponse(versions.error());
+               if (!versions) return versions.error();
                boost::json::array out;
                for (const auto& v : *versions) out.push_back(ToJson(v));
                return JsonResponse(200, boost::json::object{{"versions", std::move(out)}});
              });
 
   router.Add("GET", "/api/forms/{id}", Permission::kDefinitionsRead,
-             [&repository](const Request& request) {
+             [&repository](const Request& request) -> Result<Response> {
                auto version = VersionParam(request);
-               if (!version) return ErrorResponse(version.error());
+               if (!version) return version.error();
                definitions::FormBinding binding;
                if (*version) {
                  binding.kind = definitions::FormBinding::Kind::kVersion;
                  binding.version = **version;
                }
                auto found = repository.FindForm(std::string(*request.path_param("id")), binding);
-               if (!found) return ErrorResponse(found.error());
+               if (!found) return found.error();
                Response response;
                response.content_type = "application/json";
                response.body = std::move(found->second);

@@ -45,22 +45,23 @@ void AddOrgRoutes(Router& router, org::Identity& identity) {
           }
         }
         // One write after every check: a refused role or password leaves no user behind.
-        QUIRE_RETURN_IF_ERROR(identity.PutUser(
-            u, roles.empty() ? std::nullopt : std::optional(roles), password,
-            /*must_be_new=*/false, Actor(request)));
+        QUIRE_RETURN_IF_ERROR(
+            identity.PutUser(u, roles.empty() ? std::nullopt : std::optional(roles), password,
+                             /*must_be_new=*/false, Actor(request)));
         json::object o = UserJson(u);
         o["roles"] = json::array(roles.begin(), roles.end());
         return JsonResponse(201, o);
       });
-  router.Add("GET", "/api/users", Permission::kOrgRead, [&directory](const Request&) {
-    return Answer(directory.ListUsers(), [](const std::vector<org::User>& users) {
-      json::array out;
-      for (const auto& u : users) out.push_back(UserJson(u));
-      return JsonResponse(200, json::object{{"users", std::move(out)}});
-    });
-  });
+  router.Add("GET", "/api/users", Permission::kOrgRead,
+             [&directory](const Request&) -> Result<Response> {
+               return Answer(directory.ListUsers(), [](const std::vector<org::User>& users) {
+                 json::array out;
+                 for (const auto& u : users) out.push_back(UserJson(u));
+                 return JsonResponse(200, json::object{{"users", std::move(out)}});
+               });
+             });
   router.Add("GET", "/api/users/{id}", Permission::kOrgRead,
-             [&directory, &identity](const Request& request) {
+             [&directory, &identity](const Request& request) -> Result<Response> {
                const std::string id(*request.path_param("id"));
                return Answer(directory.GetUser(id), [&](const org::User& u) {
                  json::object o = UserJson(u);
@@ -76,67 +77,74 @@ void AddOrgRoutes(Router& router, org::Identity& identity) {
                });
              });
   router.Add("POST", "/api/users/{id}/substitutes", Permission::kOrgAdminister,
-             [&directory](const Request& request) {
+             [&directory](const Request& request) -> Result<Response> {
                auto actor = User(request);
-               if (!actor) return ErrorResponse(actor.error());
+               if (!actor) return actor.error();
                auto body = ParseJsonObject(request);
-               if (!body) return ErrorResponse(body.error());
+               if (!body) return body.error();
                auto who = StringMember(*body, "substitute", true);
-               if (!who) return ErrorResponse(who.error());
+               if (!who) return who.error();
                auto from = TimeMember(*body, "from");
-               if (!from) return ErrorResponse(from.error());
+               if (!from) return from.error();
                auto to = TimeMember(*body, "to");
-               if (!to) return ErrorResponse(to.error());
+               if (!to) return to.error();
                auto r = directory.AddSubstitution(
                    {*who, std::string(*request.path_param("id")), *from, *to}, *actor);
-               return r ? NoContent() : ErrorResponse(r.error());
+               QUIRE_RETURN_IF_ERROR(r);
+               return NoContent();
              });
   router.Add("POST", "/api/groups", Permission::kOrgAdminister,
-             [&directory](const Request& request) {
+             [&directory](const Request& request) -> Result<Response> {
                auto actor = User(request);
-               if (!actor) return ErrorResponse(actor.error());
+               if (!actor) return actor.error();
                auto body = ParseJsonObject(request);
-               if (!body) return ErrorResponse(body.error());
+               if (!body) return body.error();
                auto id = StringMember(*body, "id", true);
-               if (!id) return ErrorResponse(id.error());
+               if (!id) return id.error();
                auto name = StringMember(*body, "name", false);
-               if (!name) return ErrorResponse(name.error());
+               if (!name) return name.error();
                auto r = directory.PutGroup({*id, *name}, *actor);
-               if (!r) return ErrorResponse(r.error());
+               if (!r) return r.error();
                return JsonResponse(201, json::object{{"id", *id}, {"name", *name}});
              });
-  router.Add("GET", "/api/groups", Permission::kOrgRead, [&directory](const Request&) {
-    return Answer(directory.ListGroups(), [](const std::vector<org::Group>& groups) {
-      json::array out;
-      for (const auto& g : groups) out.push_back(json::object{{"id", g.id}, {"name", g.name}});
-      return JsonResponse(200, json::object{{"groups", std::move(out)}});
-    });
-  });
-  router.Add("GET", "/api/groups/{id}", Permission::kOrgRead, [&directory](const Request& request) {
-    const std::string id(*request.path_param("id"));
-    return Answer(directory.GetGroup(id), [&](const org::Group& g) {
-      json::array members;
-      if (auto m = directory.Members(id)) {
-        for (const std::string& u : *m) members.emplace_back(u);
-      }
-      return JsonResponse(200, json::object{{"id", g.id}, {"name", g.name}, {"members", members}});
-    });
-  });
+  router.Add("GET", "/api/groups", Permission::kOrgRead,
+             [&directory](const Request&) -> Result<Response> {
+               return Answer(directory.ListGroups(), [](const std::vector<org::Group>& groups) {
+                 json::array out;
+                 for (const auto& g : groups)
+                   out.push_back(json::object{{"id", g.id}, {"name", g.name}});
+                 return JsonResponse(200, json::object{{"groups", std::move(out)}});
+               });
+             });
+  router.Add("GET", "/api/groups/{id}", Permission::kOrgRead,
+             [&directory](const Request& request) -> Result<Response> {
+               const std::string id(*request.path_param("id"));
+               return Answer(directory.GetGroup(id), [&](const org::Group& g) {
+                 json::array members;
+                 if (auto m = directory.Members(id)) {
+                   for (const std::string& u : *m) members.emplace_back(u);
+                 }
+                 return JsonResponse(
+                     200, json::object{{"id", g.id}, {"name", g.name}, {"members", members}});
+               });
+             });
   router.Add("PUT", "/api/groups/{id}/members/{userId}", Permission::kOrgAdminister,
-             [&directory](const Request& request) {
+             [&directory](const Request& request) -> Result<Response> {
                auto actor = User(request);
-               if (!actor) return ErrorResponse(actor.error());
+               if (!actor) return actor.error();
                auto r = directory.AddMember(std::string(*request.path_param("id")),
                                             std::string(*request.path_param("userId")), *actor);
-               return r ? NoContent() : ErrorResponse(r.error());
+               QUIRE_RETURN_IF_ERROR(r);
+               return NoContent();
              });
   router.Add("DELETE", "/api/groups/{id}/members/{userId}", Permission::kOrgAdminister,
-             [&directory](const Request& request) {
+             [&directory](const Request& request) -> Result<Response> {
                auto actor = User(request);
-               if (!actor) return ErrorResponse(actor.error());
+               if (!actor) return actor.error();
                auto r = directory.RemoveMember(std::string(*request.path_param("id")),
                                                std::string(*request.path_param("userId")), *actor);
-               return r ? NoContent() : ErrorResponse(r.error());
+               QUIRE_RETURN_IF_ERROR(r);
+               return NoContent();
              });
 }
 

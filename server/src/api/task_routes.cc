@@ -82,8 +82,8 @@ Result<void> MaySee(const Engine& engine, const Request& request, std::uint64_t 
   return Ok();
 }
 
-Response Task(const Result<workflow::TaskInfo>& r) {
-  if (!r) return ErrorResponse(r.error());
+Result<Response> Task(const Result<workflow::TaskInfo>& r) {
+  if (!r) return r.error();
   return JsonResponse(200, ToJson(*r));
 }
 
@@ -91,173 +91,183 @@ Response Task(const Result<workflow::TaskInfo>& r) {
 
 void AddTaskRoutes(Router& router, Engine& engine) {
   // ---- tasks ----
-  router.Add("GET", "/api/tasks", Permission::kTasksWork, [&engine](const Request& request) {
-    auto instance = QueryId(request, "instance");
-    if (!instance) return ErrorResponse(instance.error());
-    workflow::TaskQuery q;
-    if (auto r = ReadSearch(request, q); !r) return ErrorResponse(r.error());
-    const auto view_text = request.query_param("view");
-    if (*instance || (!view_text && !q.searching())) {
-      if (!*instance) {
-        return ErrorResponse(Error::InvalidArgument(
-            "say which tasks: ?view=mine|group|delegated|postponed|overdue|escalated|open "
-            "(as the signed-in user), a search (?process=, ?businessKey=, ?customer=, ?offer=, "
-            "?link=kind:id, ?q=words), or ?instance=ID"));
-      }
-      return Answer(engine.ListTasks(*instance), [&](const std::vector<workflow::TaskInfo>& list) {
-        json::array out;
-        for (const auto& t : list) {
-          if (MaySee(engine, request, t.id)) out.push_back(ToJson(t));  // only what they may see
+  router.Add(
+      "GET", "/api/tasks", Permission::kTasksWork,
+      [&engine](const Request& request) -> Result<Response> {
+        auto instance = QueryId(request, "instance");
+        if (!instance) return instance.error();
+        workflow::TaskQuery q;
+        if (auto r = ReadSearch(request, q); !r) return r.error();
+        const auto view_text = request.query_param("view");
+        if (*instance || (!view_text && !q.searching())) {
+          if (!*instance) {
+            return Error::InvalidArgument(
+                "say which tasks: ?view=mine|group|delegated|postponed|overdue|escalated|open "
+                "(as the signed-in user), a search (?process=, ?businessKey=, ?customer=, ?offer=, "
+                "?link=kind:id, ?q=words), or ?instance=ID");
+          }
+          return Answer(engine.ListTasks(*instance),
+                        [&](const std::vector<workflow::TaskInfo>& list) {
+                          json::array out;
+                          for (const auto& t : list) {
+                            if (MaySee(engine, request, t.id))
+                              out.push_back(ToJson(t));  // only what they may see
+                          }
+                          return JsonResponse(200, json::object{{"tasks", std::move(out)}});
+                        });
         }
-        return JsonResponse(200, json::object{{"tasks", std::move(out)}});
+        auto view = workflow::ParseTaskView(view_text.value_or("all"));
+        if (!view) return view.error();
+        q.view = *view;
+        if (const auto sort = request.query_param("sort")) {
+          auto parsed = workflow::ParseTaskSort(*sort);
+          if (!parsed) return parsed.error();
+          q.sort = *parsed;
+        }
+        if (q.view != workflow::TaskView::kOpen || q.searching()) {
+          auto user = User(request);
+          if (!user) return user.error();
+          q.user = user->id;
+        }
+        q.group = request.query_param("group").value_or("");
+        auto limit = Limit(request, 50);
+        if (!limit) return limit.error();
+        q.limit = *limit;
+        q.after = request.query_param("after").value_or("");
+        return Answer(engine.Inbox(q), [](const workflow::TaskPage& page) {
+          json::array out;
+          for (const auto& t : page.tasks) out.push_back(ToJson(t));
+          json::object o{{"tasks", std::move(out)}};
+          o["next"] = page.next.empty() ? json::value() : json::value(page.next);
+          return JsonResponse(200, o);
+        });
       });
-    }
-    auto view = workflow::ParseTaskView(view_text.value_or("all"));
-    if (!view) return ErrorResponse(view.error());
-    q.view = *view;
-    if (const auto sort = request.query_param("sort")) {
-      auto parsed = workflow::ParseTaskSort(*sort);
-      if (!parsed) return ErrorResponse(parsed.error());
-      q.sort = *parsed;
-    }
-    if (q.view != workflow::TaskView::kOpen || q.searching()) {
-      auto user = User(request);
-      if (!user) return ErrorResponse(user.error());
-      q.user = user->id;
-    }
-    q.group = request.query_param("group").value_or("");
-    auto limit = Limit(request, 50);
-    if (!limit) return ErrorResponse(limit.error());
-    q.limit = *limit;
-    q.after = request.query_param("after").value_or("");
-    return Answer(engine.Inbox(q), [](const workflow::TaskPage& page) {
-      json::array out;
-      for (const auto& t : page.tasks) out.push_back(ToJson(t));
-      json::object o{{"tasks", std::move(out)}};
-      o["next"] = page.next.empty() ? json::value() : json::value(page.next);
-      return JsonResponse(200, o);
-    });
-  });
 
-  router.Add("GET", "/api/tasks/counts", Permission::kTasksWork, [&engine](const Request& request) {
-    auto user = User(request);
-    if (!user) return ErrorResponse(user.error());
-    return Answer(engine.CountTasks(user->id), [](const workflow::TaskCounts& c) {
-      return JsonResponse(200, json::object{{"mine", c.mine},
-                                            {"group", c.group},
-                                            {"delegated", c.delegated},
-                                            {"postponed", c.postponed},
-                                            {"overdue", c.overdue},
-                                            {"escalated", c.escalated},
-                                            {"open", c.open}});
-    });
-  });
+  router.Add("GET", "/api/tasks/counts", Permission::kTasksWork,
+             [&engine](const Request& request) -> Result<Response> {
+               auto user = User(request);
+               if (!user) return user.error();
+               return Answer(engine.CountTasks(user->id), [](const workflow::TaskCounts& c) {
+                 return JsonResponse(200, json::object{{"mine", c.mine},
+                                                       {"group", c.group},
+                                                       {"delegated", c.delegated},
+                                                       {"postponed", c.postponed},
+                                                       {"overdue", c.overdue},
+                                                       {"escalated", c.escalated},
+                                                       {"open", c.open}});
+               });
+             });
 
   // Many tasks at once: {"action": "claim" | "unclaim" | "reassign", "tasks": [ids],
   // "to": user (reassign)}; each is checked and done (or refused) on its own.
-  router.Add("POST", "/api/tasks/bulk", Permission::kTasksWork, [&engine](const Request& request) {
-    auto user = User(request);
-    if (!user) return ErrorResponse(user.error());
-    auto body = ParseJsonObject(request);
-    if (!body) return ErrorResponse(body.error());
-    auto action = StringMember(*body, "action", true);
-    if (!action) return ErrorResponse(action.error());
-    workflow::TaskAction kind;
-    if (*action == "claim") {
-      kind = workflow::TaskAction::kClaim;
-    } else if (*action == "unclaim") {
-      kind = workflow::TaskAction::kUnclaim;
-    } else if (*action == "reassign") {
-      kind = workflow::TaskAction::kReassign;
-    } else {
-      return ErrorResponse(Error::InvalidArgument(
-          "action must be claim, unclaim or reassign, not '" + *action + "'"));
-    }
-    auto to = StringMember(*body, "to", kind == workflow::TaskAction::kReassign);
-    if (!to) return ErrorResponse(to.error());
-    const json::value* tasks = body->if_contains("tasks");
-    if (tasks == nullptr || !tasks->is_array() || tasks->get_array().empty() ||
-        tasks->get_array().size() > 1000) {
-      return ErrorResponse(
-          Error::InvalidArgument("'tasks' must list 1 to 1000 task ids, such as [\"12\", \"13\"]"));
-    }
-    std::vector<workflow::TaskCommand> commands;
-    for (const json::value& t : tasks->get_array()) {
-      std::uint64_t id = 0;
-      if (t.is_string()) {
-        const std::string_view text = t.get_string();
-        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-        if (ec != std::errc() || end != text.data() + text.size()) id = 0;
-      } else if (t.is_uint64() || (t.is_int64() && t.get_int64() > 0)) {
-        id = t.to_number<std::uint64_t>();
-      }
-      if (id == 0) {
-        return ErrorResponse(Error::InvalidArgument("'tasks' holds " + json::serialize(t) +
-                                                    ", which is not a task id; nothing was done"));
-      }
-      workflow::TaskCommand c;
-      c.action = kind;
-      c.task = id;
-      c.actor = *user;
-      c.to = *to;
-      commands.push_back(std::move(c));
-    }
-    const std::vector<workflow::TaskCommand> asked = commands;
-    const std::vector<Result<workflow::TaskInfo>> outcomes = engine.ActOnTasks(std::move(commands));
-    json::array results;
-    std::size_t done = 0;
-    for (std::size_t i = 0; i < outcomes.size(); ++i) {
-      json::object o{{"id", std::to_string(asked[i].task)}, {"ok", outcomes[i].has_value()}};
-      if (outcomes[i]) {
-        ++done;
-        o["task"] = ToJson(*outcomes[i]);
-      } else {
-        o["error"] = json::object{{"code", ErrorCodeName(outcomes[i].error().code())},
-                                  {"message", outcomes[i].error().message()}};
-      }
-      results.push_back(std::move(o));
-    }
-    return JsonResponse(200, json::object{{"done", done},
-                                          {"refused", outcomes.size() - done},
-                                          {"results", std::move(results)}});
-  });
-
   router.Add(
-      "GET", "/api/notifications", Permission::kTasksWork, [&engine](const Request& request) {
+      "POST", "/api/tasks/bulk", Permission::kTasksWork,
+      [&engine](const Request& request) -> Result<Response> {
         auto user = User(request);
-        if (!user) return ErrorResponse(user.error());
-        auto limit = Limit(request, 100);
-        if (!limit) return ErrorResponse(limit.error());
-        return Answer(engine.Notifications(user->id, *limit),
-                      [](const std::vector<workflow::Notification>& list) {
-                        json::array out;
-                        for (const auto& n : list) {
-                          out.push_back(json::object{{"id", std::to_string(n.id)},
-                                                     {"taskId", std::to_string(n.task)},
-                                                     {"taskName", n.task_name},
-                                                     {"to", n.to},
-                                                     {"kind", n.kind},
-                                                     {"rule", n.rule},
-                                                     {"time", Time(n.at)}});
-                        }
-                        return JsonResponse(200, json::object{{"notifications", std::move(out)}});
-                      });
+        if (!user) return user.error();
+        auto body = ParseJsonObject(request);
+        if (!body) return body.error();
+        auto action = StringMember(*body, "action", true);
+        if (!action) return action.error();
+        workflow::TaskAction kind;
+        if (*action == "claim") {
+          kind = workflow::TaskAction::kClaim;
+        } else if (*action == "unclaim") {
+          kind = workflow::TaskAction::kUnclaim;
+        } else if (*action == "reassign") {
+          kind = workflow::TaskAction::kReassign;
+        } else {
+          return Error::InvalidArgument("action must be claim, unclaim or reassign, not '" +
+                                        *action + "'");
+        }
+        auto to = StringMember(*body, "to", kind == workflow::TaskAction::kReassign);
+        if (!to) return to.error();
+        const json::value* tasks = body->if_contains("tasks");
+        if (tasks == nullptr || !tasks->is_array() || tasks->get_array().empty() ||
+            tasks->get_array().size() > 1000) {
+          return Error::InvalidArgument(
+              "'tasks' must list 1 to 1000 task ids, such as [\"12\", \"13\"]");
+        }
+        std::vector<workflow::TaskCommand> commands;
+        for (const json::value& t : tasks->get_array()) {
+          std::uint64_t id = 0;
+          if (t.is_string()) {
+            const std::string_view text = t.get_string();
+            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+            if (ec != std::errc() || end != text.data() + text.size()) id = 0;
+          } else if (t.is_uint64() || (t.is_int64() && t.get_int64() > 0)) {
+            id = t.to_number<std::uint64_t>();
+          }
+          if (id == 0) {
+            return Error::InvalidArgument("'tasks' holds " + json::serialize(t) +
+                                          ", which is not a task id; nothing was done");
+          }
+          workflow::TaskCommand c;
+          c.action = kind;
+          c.task = id;
+          c.actor = *user;
+          c.to = *to;
+          commands.push_back(std::move(c));
+        }
+        const std::vector<workflow::TaskCommand> asked = commands;
+        const std::vector<Result<workflow::TaskInfo>> outcomes =
+            engine.ActOnTasks(std::move(commands));
+        json::array results;
+        std::size_t done = 0;
+        for (std::size_t i = 0; i < outcomes.size(); ++i) {
+          json::object o{{"id", std::to_string(asked[i].task)}, {"ok", outcomes[i].has_value()}};
+          if (outcomes[i]) {
+            ++done;
+            o["task"] = ToJson(*outcomes[i]);
+          } else {
+            o["error"] = json::object{{"code", ErrorCodeName(outcomes[i].error().code())},
+                                      {"message", outcomes[i].error().message()}};
+          }
+          results.push_back(std::move(o));
+        }
+        return JsonResponse(200, json::object{{"done", done},
+                                              {"refused", outcomes.size() - done},
+                                              {"results", std::move(results)}});
       });
-  router.Add("DELETE", "/api/notifications/{id}", Permission::kTasksWork,
-             [&engine](const Request& request) {
-               auto id = PathId(request, "notification id");
-               if (!id) return ErrorResponse(id.error());
+
+  router.Add("GET", "/api/notifications", Permission::kTasksWork,
+             [&engine](const Request& request) -> Result<Response> {
                auto user = User(request);
-               if (!user) return ErrorResponse(user.error());
+               if (!user) return user.error();
+               auto limit = Limit(request, 100);
+               if (!limit) return limit.error();
+               return Answer(
+                   engine.Notifications(user->id, *limit),
+                   [](const std::vector<workflow::Notification>& list) {
+                     json::array out;
+                     for (const auto& n : list) {
+                       out.push_back(json::object{{"id", std::to_string(n.id)},
+                                                  {"taskId", std::to_string(n.task)},
+                                                  {"taskName", n.task_name},
+                                                  {"to", n.to},
+                                                  {"kind", n.kind},
+                                                  {"rule", n.rule},
+                                                  {"time", Time(n.at)}});
+                     }
+                     return JsonResponse(200, json::object{{"notifications", std::move(out)}});
+                   });
+             });
+  router.Add("DELETE", "/api/notifications/{id}", Permission::kTasksWork,
+             [&engine](const Request& request) -> Result<Response> {
+               auto id = PathId(request, "notification id");
+               if (!id) return id.error();
+               auto user = User(request);
+               if (!user) return user.error();
                auto r = engine.AckNotification(*id, *user);
-               return r ? NoContent() : ErrorResponse(r.error());
+               QUIRE_RETURN_IF_ERROR(r);
+               return NoContent();
              });
 
   router.Add("GET", "/api/tasks/{id}/form", Permission::kTasksWork,
-             [&engine](const Request& request) {
+             [&engine](const Request& request) -> Result<Response> {
                auto id = PathId(request, "task id");
-               if (!id) return ErrorResponse(id.error());
-               if (auto may = MaySee(engine, request, *id); !may) return ErrorResponse(may.error());
+               if (!id) return id.error();
+               if (auto may = MaySee(engine, request, *id); !may) return may.error();
                return Answer(engine.GetTaskForm(*id), [](const workflow::TaskForm& f) {
                  json::array fields;
                  for (const auto& field : f.fields) fields.push_back(FieldJson(field));
@@ -272,12 +282,13 @@ void AddTaskRoutes(Router& router, Engine& engine) {
                });
              });
 
-  router.Add("GET", "/api/tasks/{id}", Permission::kTasksWork, [&engine](const Request& request) {
-    auto id = PathId(request, "task id");
-    if (!id) return ErrorResponse(id.error());
-    if (auto may = MaySee(engine, request, *id); !may) return ErrorResponse(may.error());
-    return Task(engine.GetTask(*id));
-  });
+  router.Add("GET", "/api/tasks/{id}", Permission::kTasksWork,
+             [&engine](const Request& request) -> Result<Response> {
+               auto id = PathId(request, "task id");
+               if (!id) return id.error();
+               if (auto may = MaySee(engine, request, *id); !may) return may.error();
+               return Task(engine.GetTask(*id));
+             });
 
   // claim, unclaim, resolve, delegate, reassign, postpone, escalate: one shape.
   struct Op {
@@ -293,11 +304,11 @@ void AddTaskRoutes(Router& router, Engine& engine) {
         Op{"escalate", workflow::TaskAction::kEscalate},
         Op{"due", workflow::TaskAction::kSetDue}}) {
     router.Add("POST", std::string("/api/tasks/{id}/") + op.path, Permission::kTasksWork,
-               [&engine, op](const Request& request) {
+               [&engine, op](const Request& request) -> Result<Response> {
                  auto id = PathId(request, "task id");
-                 if (!id) return ErrorResponse(id.error());
+                 if (!id) return id.error();
                  auto user = User(request);
-                 if (!user) return ErrorResponse(user.error());
+                 if (!user) return user.error();
                  workflow::TaskCommand c;
                  c.action = op.action;
                  c.task = *id;
@@ -305,25 +316,25 @@ void AddTaskRoutes(Router& router, Engine& engine) {
                  json::object body;
                  if (!request.body.empty()) {
                    auto parsed = ParseJsonObject(request);
-                   if (!parsed) return ErrorResponse(parsed.error());
+                   if (!parsed) return parsed.error();
                    body = std::move(*parsed);
                  }
                  const bool needs_to = op.action == workflow::TaskAction::kDelegate ||
                                        op.action == workflow::TaskAction::kReassign;
                  auto to = StringMember(body, "to", needs_to);
-                 if (!to) return ErrorResponse(to.error());
+                 if (!to) return to.error();
                  c.to = std::move(*to);
                  auto reason = StringMember(body, "reason", false);
-                 if (!reason) return ErrorResponse(reason.error());
+                 if (!reason) return reason.error();
                  c.reason = std::move(*reason);
                  if (op.action == workflow::TaskAction::kPostpone) {
                    auto at = TimeMember(body, "followUp");
-                   if (!at) return ErrorResponse(at.error());
+                   if (!at) return at.error();
                    c.follow_up = *at;
                  }
                  if (op.action == workflow::TaskAction::kSetDue) {
                    auto at = TimeMember(body, "due");
-                   if (!at) return ErrorResponse(at.error());
+                   if (!at) return at.error();
                    c.due = *at;
                  }
                  return Task(engine.ActOnTask(c));
@@ -331,25 +342,26 @@ void AddTaskRoutes(Router& router, Engine& engine) {
   }
 
   router.Add("POST", "/api/tasks/{id}/complete", Permission::kTasksWork,
-             [&engine](const Request& request) {
+             [&engine](const Request& request) -> Result<Response> {
                auto id = PathId(request, "task id");
-               if (!id) return ErrorResponse(id.error());
+               if (!id) return id.error();
                auto user = User(request);
-               if (!user) return ErrorResponse(user.error());
+               if (!user) return user.error();
                json::object vars;
                if (!request.body.empty()) {
                  auto body = ParseJsonObject(request);
-                 if (!body) return ErrorResponse(body.error());
+                 if (!body) return body.error();
                  auto v = ObjectMember(*body, "variables");
-                 if (!v) return ErrorResponse(v.error());
+                 if (!v) return v.error();
                  vars = std::move(*v);
                }
                auto r = engine.CompleteTaskAs(*id, vars, *user);
-               return r ? NoContent() : ErrorResponse(r.error());
+               QUIRE_RETURN_IF_ERROR(r);
+               return NoContent();
              });
 
   router.Add("GET", "/api/stats/workload", Permission::kTasksReadAll,
-             [&engine](const Request& request) {
+             [&engine](const Request& request) -> Result<Response> {
                auto parse = [&](const char* name) -> Result<Timestamp> {
                  const auto text = request.query_param(name);
                  if (!text) {
@@ -360,9 +372,9 @@ void AddTaskRoutes(Router& router, Engine& engine) {
                  return definitions::ParseDateTime(*text);
                };
                auto from = parse("from");
-               if (!from) return ErrorResponse(from.error());
+               if (!from) return from.error();
                auto to = parse("to");
-               if (!to) return ErrorResponse(to.error());
+               if (!to) return to.error();
                return Answer(engine.Workload(*from, *to), [](const workflow::WorkloadReport& r) {
                  auto lines = [](const std::vector<workflow::WorkloadLine>& in) {
                    json::array out;
@@ -385,10 +397,11 @@ void AddTaskRoutes(Router& router, Engine& engine) {
              });
 
   router.Add(
-      "GET", "/api/tasks/{id}/comments", Permission::kTasksWork, [&engine](const Request& request) {
+      "GET", "/api/tasks/{id}/comments", Permission::kTasksWork,
+      [&engine](const Request& request) -> Result<Response> {
         auto id = PathId(request, "task id");
-        if (!id) return ErrorResponse(id.error());
-        if (auto may = MaySee(engine, request, *id); !may) return ErrorResponse(may.error());
+        if (!id) return id.error();
+        if (auto may = MaySee(engine, request, *id); !may) return may.error();
         return Answer(engine.TaskComments(*id), [](const std::vector<workflow::TaskComment>& list) {
           json::array out;
           for (const auto& c : list) {
@@ -399,17 +412,17 @@ void AddTaskRoutes(Router& router, Engine& engine) {
         });
       });
   router.Add("POST", "/api/tasks/{id}/comments", Permission::kTasksWork,
-             [&engine](const Request& request) {
+             [&engine](const Request& request) -> Result<Response> {
                auto id = PathId(request, "task id");
-               if (!id) return ErrorResponse(id.error());
+               if (!id) return id.error();
                auto user = User(request);
-               if (!user) return ErrorResponse(user.error());
+               if (!user) return user.error();
                auto body = ParseJsonObject(request);
-               if (!body) return ErrorResponse(body.error());
+               if (!body) return body.error();
                auto text = StringMember(*body, "text", true);
-               if (!text) return ErrorResponse(text.error());
+               if (!text) return text.error();
                auto r = engine.CommentOnTask(*id, *user, *text);
-               if (!r) return ErrorResponse(r.error());
+               if (!r) return r.error();
                return JsonResponse(201, json::object{{"author", user->id}, {"text", *text}});
              });
 }
