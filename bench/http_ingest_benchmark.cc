@@ -24,6 +24,7 @@
 #include "quire/audit/log.h"
 #include "quire/base/clock.h"
 #include "quire/dms/documents.h"
+#include "quire/org/directory.h"
 #include "quire/server/document_routes.h"
 #include "quire/server/http_server.h"
 #include "quire/storage/store.h"
@@ -108,8 +109,9 @@ int main(int argc, char** argv) {
   dms::DocumentStore docs(**store, contents, **log, SystemClock::Instance());
   auto type = dms::ParseDocumentType(boost::json::parse(R"({"id":"scan"})"));
   if (auto r = docs.PutType(*type, "bench"); !r) Die("type", r.error());
+  org::Directory directory(**store, log->get(), SystemClock::Instance());
   server::Router router;
-  server::AddDocumentRoutes(router, docs, nullptr);
+  server::AddDocumentRoutes(router, docs, nullptr, directory);
   // Measures ingest, not sign-in: every request is "bench", who may do everything.
   router.SetAuthenticator(
       [](const server::Request&) -> Result<std::shared_ptr<const org::Principal>> {

@@ -4,7 +4,8 @@
 //   - every built-in role gets 403 naming the permission on each route it lacks it for,
 //     and never that refusal where it holds it;
 //   - a session cookie without the CSRF token (or from another origin) changes nothing;
-//   - other users' tasks, notifications, sessions and tokens are refused or filtered out.
+//   - other users' tasks, notifications, sessions and tokens are refused or filtered out, and
+//     so are documents beyond a grant with scope own or team.
 // A route added without a declared permission cannot compile (Router::Add takes one), and
 // one that is public but not in the allow-list below fails here.
 #include <gmock/gmock.h>
@@ -14,6 +15,7 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "quire/server/api.h"
 #include "quire/server/http_server.h"
@@ -306,6 +308,101 @@ TEST_F(AccessTest, OtherUsersSessionsAndTokensAreOutOfReach) {
   EXPECT_EQ(As("administrator", "DELETE", "/api/tokens/" + id).status, 404);
   // Notifications are per user: acknowledging someone else's is refused.
   EXPECT_NE(As("ben", "DELETE", "/api/notifications/1").status, 204);
+}
+
+// A documents grant with scope own reaches the documents its holder created; with scope
+// team, also those of people who share a group with them. Other documents are refused on
+// every /api/documents/{id} route, naming the permission and its scope, and left out of lists.
+TEST_F(AccessTest, DocumentGrantsWithAScopeReachOnlyTheirOwnersDocuments) {
+  org::Identity& identity = services_->identity();
+  org::Directory& directory = services_->directory();
+  using org::Permission;
+  using org::Scope;
+  ASSERT_THAT(identity.PutRole({"clerk",
+                                "Clerk",
+                                "",
+                                {{Permission::kDocumentsRead, Scope::kOwn},
+                                 {Permission::kDocumentsWrite, Scope::kOwn}},
+                                false,
+                                false},
+                               "setup"),
+              IsOk());
+  ASSERT_THAT(identity.PutRole({"team-clerk",
+                                "Team clerk",
+                                "",
+                                {{Permission::kDocumentsRead, Scope::kTeam},
+                                 {Permission::kDocumentsWrite, Scope::kTeam}},
+                                false,
+                                false},
+                               "setup"),
+              IsOk());
+  ASSERT_THAT(directory.PutGroup({"north", "North"}, "setup"), IsOk());
+  auto type = dms::ParseDocumentType(json::parse(R"({"id": "note"})"));
+  ASSERT_TRUE(type);
+  ASSERT_THAT(services_->documents().PutType(*type, "setup"), IsOk());
+  for (const auto& [user, role, group] :
+       {std::tuple{"carl", "clerk", "north"}, std::tuple{"dora", "clerk", ""},
+        std::tuple{"erin", "team-clerk", "north"}, std::tuple{"finn", "team-clerk", ""}}) {
+    ASSERT_THAT(directory.PutUser({user, user, "", "", true, ""}, "setup"), IsOk());
+    ASSERT_THAT(identity.SetUserRoles(user, {role}, "setup"), IsOk());
+    if (*group != '\0') {
+      ASSERT_THAT(directory.AddMember(group, user, "setup"), IsOk());
+    }
+    auto t = identity.CreateToken(user, "", std::nullopt, {}, "setup");
+    ASSERT_TRUE(t);
+    tokens_[user] = t->secret;
+  }
+  const HttpReply created =
+      As("carl", "POST", "/api/documents?title=Offer&type=note&link=customer:7", "carl's offer");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id(json::parse(created.body).at("id").as_string());
+  const std::string doc = "/api/documents/" + id;
+
+  // Carl (own), Erin (team: she shares "north" with him) and Anna (staff: scope all) reach it.
+  for (const char* who : {"carl", "erin", "anna"}) {
+    EXPECT_EQ(As(who, "GET", doc).status, 200) << who;
+    EXPECT_EQ(As(who, "GET", doc + "/content").body, "carl's offer") << who;
+  }
+  // Dora (own) and Finn (team, in no group with Carl) do not, on reads and writes alike.
+  for (const char* who : {"dora", "finn"}) {
+    for (const auto& [method, target, body] :
+         {std::tuple{"GET", doc, ""}, std::tuple{"GET", doc + "/content", ""},
+          std::tuple{"GET", doc + "/versions", ""}, std::tuple{"GET", doc + "/metadata-versions", ""},
+          std::tuple{"GET", doc + "/retention", ""},
+          std::tuple{"PATCH", doc, R"({"title": "Mine now"})"},
+          std::tuple{"POST", doc + "/checkout", ""},
+          std::tuple{"POST", doc + "/links", R"({"kind": "customer", "id": "8"})"}}) {
+      const HttpReply refused = As(who, method, target, body);
+      EXPECT_EQ(refused.status, 403) << who << " " << method << " " << target;
+      EXPECT_THAT(refused.body, HasSubstr(std::string(method) == "GET" ? "documents.read"
+                                                                       : "documents.write"));
+      EXPECT_THAT(refused.body, HasSubstr(std::string(who) == "dora" ? "scope own" : "scope team"));
+    }
+  }
+  // Nothing they tried changed it.
+  const json::value after = json::parse(As("carl", "GET", doc).body);
+  EXPECT_EQ(after.at("title"), "Offer");
+  EXPECT_FALSE(after.as_object().contains("lock"));
+
+  // Lists show each caller only what they reach.
+  auto listed = [&](const char* who) {
+    const HttpReply r = As(who, "GET", "/api/documents?link=customer:7");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return json::parse(r.body).at("documents").as_array().size();
+  };
+  EXPECT_EQ(listed("carl"), 1u);
+  EXPECT_EQ(listed("erin"), 1u);
+  EXPECT_EQ(listed("anna"), 1u);
+  EXPECT_EQ(listed("dora"), 0u);
+  EXPECT_EQ(listed("finn"), 0u);
+
+  // Dora's own document is hers to read; a document that does not exist is still a 404.
+  const HttpReply doras = As("dora", "POST", "/api/documents?title=Note&type=note", "dora's note");
+  ASSERT_EQ(doras.status, 201) << doras.body;
+  const std::string dora_id(json::parse(doras.body).at("id").as_string());
+  EXPECT_EQ(As("dora", "GET", "/api/documents/" + dora_id).status, 200);
+  EXPECT_EQ(As("carl", "GET", "/api/documents/" + dora_id).status, 403);
+  EXPECT_EQ(As("dora", "GET", "/api/documents/999999").status, 404);
 }
 
 // The audit chain's actor is the authenticated user, and details.via the credential they

@@ -32,7 +32,7 @@ void AddApiRoutes(Router& router, services::Services& services, const ApiOptions
   AddIdentityRoutes(router, services.identity(), {.tls = options.tls});
   AddTaskRoutes(router, engine);
   AddCamundaRoutes(router, engine);
-  AddDocumentRoutes(router, services.documents(), services.search());
+  AddDocumentRoutes(router, services.documents(), services.search(), services.directory());
   AddAuditRoutes(router, services.audit());
   router.SetAuthenticator(MakeAuthenticator(services.identity(), {.tls = options.tls}));
 }

@@ -2,11 +2,14 @@
 
 #include <boost/json.hpp>
 #include <charconv>
+#include <map>
+#include <memory>
 #include <cstring>
 #include <sstream>
 
 #include "quire/base/clock.h"
 #include "quire/dms/search.h"
+#include "quire/org/directory.h"
 #include "quire/server/json.h"
 #include "route_support.h"
 
@@ -264,28 +267,28 @@ Result<UploadFields> QueryFields(const Request& request) {
 // Runs `use(fields, source)` with the uploaded content: the raw body, or the file part of a
 // multipart body (its fields read first).
 template <class Use>
-Response WithUpload(const Request& request, Use use) {
+Result<Response> WithUpload(const Request& request, Use use) {
   if (request.body_reader == nullptr) {
-    return ErrorResponse(Error::Internal("the upload route was not registered as streaming"));
+    return Error::Internal("the upload route was not registered as streaming");
   }
   auto fields = QueryFields(request);
-  if (!fields) return ErrorResponse(fields.error());
+  if (!fields) return fields.error();
   const std::optional<std::string> boundary = Boundary(request);
   if (!boundary) {
     BodySource source(*request.body_reader);
     return use(*fields, static_cast<dms::ByteSource&>(source));
   }
   if (boundary->empty()) {
-    return ErrorResponse(
-        Error::InvalidArgument("a multipart/form-data body needs a boundary in its Content-Type"));
+    return Error::InvalidArgument(
+        "a multipart/form-data body needs a boundary in its Content-Type");
   }
   MultipartReader parts(*request.body_reader, *boundary);
   for (;;) {
     auto part = parts.Next();
-    if (!part) return ErrorResponse(part.error());
+    if (!part) return part.error();
     if (!*part) {
-      return ErrorResponse(Error::InvalidArgument(
-          "the form has no file part: send the content as a part with a filename"));
+      return Error::InvalidArgument(
+          "the form has no file part: send the content as a part with a filename");
     }
     if ((*part)->is_file || (*part)->name == "file" || (*part)->name == "content") {
       if (fields->title.empty()) fields->title = (*part)->filename;
@@ -293,8 +296,8 @@ Response WithUpload(const Request& request, Use use) {
       return use(*fields, static_cast<dms::ByteSource&>(source));
     }
     auto value = parts.ReadSmall((*part)->name);
-    if (!value) return ErrorResponse(value.error());
-    if (auto r = AddField(*fields, (*part)->name, *value); !r) return ErrorResponse(r.error());
+    if (!value) return value.error();
+    if (auto r = AddField(*fields, (*part)->name, *value); !r) return r.error();
   }
 }
 
@@ -303,8 +306,8 @@ Response DocumentResponse(int status, const dms::DocumentInfo& d) {
 }
 
 template <class T>
-Response Reply(int status, const Result<T>& r) {
-  if (!r) return ErrorResponse(r.error());
+Result<Response> Reply(int status, const Result<T>& r) {
+  if (!r) return r.error();
   return DocumentResponse(status, *r);
 }
 
@@ -411,30 +414,102 @@ Result<dms::DocumentQuery> QueryFromRequest(const Request& request) {
   return q;
 }
 
+// ---- scope: own / team / all ----
+//
+// A grant of a documents.* permission with scope own reaches the documents its holder
+// created; with scope team, also those created by anyone who shares a group with them; with
+// scope all (every built-in role), every document. Checked before the handler of every
+// /api/documents/{id} route, and used to filter lists and searches.
+class DocumentScope : public std::enable_shared_from_this<DocumentScope> {
+ public:
+  DocumentScope(dms::DocumentStore& docs, org::Directory& directory)
+      : docs_(docs), directory_(directory) {}
+
+  // Whether the caller's grant of `p` reaches `d`. `groups` memoises owners' groups within
+  // one request.
+  Result<bool> Reaches(const org::Principal& who, Permission p, const dms::DocumentInfo& d,
+                       std::map<std::string, std::vector<std::string>>& groups) const {
+    const org::Scope scope = who.permissions.ScopeOf(p);
+    if (scope == org::Scope::kAll || d.created_by == who.user) return who.Has(p);
+    if (scope == org::Scope::kOwn) return false;
+    auto it = groups.find(d.created_by);
+    if (it == groups.end()) {
+      QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> of, directory_.GroupsOf(d.created_by));
+      it = groups.emplace(d.created_by, std::move(of)).first;
+    }
+    return who.Reaches(p, d.created_by, it->second);
+  }
+
+  // The handler, behind a check that the caller's grant of `p` reaches document {id}.
+  Handler Guard(Permission p, Handler handler) {
+    return [self = shared_from_this(), p, handler = std::move(handler)](
+               const Request& request) -> Result<Response> {
+      const org::Principal& who = *request.principal;
+      if (who.permissions.ScopeOf(p) != org::Scope::kAll) {
+        QUIRE_ASSIGN_OR_RETURN(DocumentId id, api::PathId(request, "document id"));
+        QUIRE_ASSIGN_OR_RETURN(dms::DocumentInfo d, self->docs_.Get(id));
+        std::map<std::string, std::vector<std::string>> groups;
+        QUIRE_ASSIGN_OR_RETURN(bool reaches, self->Reaches(who, p, d, groups));
+        if (!reaches) {
+          const bool own = who.permissions.ScopeOf(p) == org::Scope::kOwn;
+          return Error::Forbidden(
+              std::string(org::Name(p)) + " is granted to you with scope " +
+              std::string(org::Name(who.permissions.ScopeOf(p))) + ": it reaches the documents " +
+              (own ? "you created" : "created by you or by members of your groups") +
+              ", and document " + std::to_string(id) + " is not one of them (ask an "
+              "administrator for a grant with a wider scope)");
+        }
+      }
+      return handler(request);
+    };
+  }
+
+ private:
+  dms::DocumentStore& docs_;
+  org::Directory& directory_;
+};
+
 }  // namespace
 
-void AddDocumentRoutes(Router& router, dms::DocumentStore& docs, dms::DocumentSearch* search) {
+void AddDocumentRoutes(Router& router, dms::DocumentStore& docs, dms::DocumentSearch* search,
+                       org::Directory& directory) {
+  // Every guarded route shares it.
+  const auto scope = std::make_shared<DocumentScope>(docs, directory);
   router.AddStreaming(
-      "POST", "/api/documents", Permission::kDocumentsWrite, [&docs](const Request& request) {
-        return WithUpload(request, [&](UploadFields& f, dms::ByteSource& source) {
-          dms::NewDocument d{std::move(f.title), std::move(f.type),    std::move(f.metadata),
-                             std::move(f.links), std::move(f.comment), Actor(request)};
-          auto r = docs.Create(d, source);
-          if (!r) return ErrorResponse(r.error());
-          Response response = DocumentResponse(201, *r);
-          response.headers.push_back({"Location", "/api/documents/" + std::to_string(r->id)});
-          return response;
-        });
+      "POST", "/api/documents", Permission::kDocumentsWrite,
+      [&docs](const Request& request) -> Result<Response> {
+        return WithUpload(
+            request, [&](UploadFields& f, dms::ByteSource& source) -> Result<Response> {
+              dms::NewDocument d{std::move(f.title), std::move(f.type),    std::move(f.metadata),
+                                 std::move(f.links), std::move(f.comment), Actor(request)};
+              auto r = docs.Create(d, source);
+              if (!r) return r.error();
+              Response response = DocumentResponse(201, *r);
+              response.headers.push_back({"Location", "/api/documents/" + std::to_string(r->id)});
+              return response;
+            });
       });
 
   router.Add("GET", "/api/documents", Permission::kDocumentsRead,
-             [&docs, search](const Request& request) {
+             [&docs, search, scope](const Request& request) -> Result<Response> {
                auto q = QueryFromRequest(request);
-               if (!q) return ErrorResponse(q.error());
+               if (!q) return q.error();
                const auto now = SystemClock::Instance().Now();
                json::object body;
                json::array out;
                std::string next;
+               // Only what the caller's grant reaches; a page may come out shorter than the
+               // limit, and `next` still continues after the last document looked at.
+               std::map<std::string, std::vector<std::string>> groups;
+               auto visible = [&](const std::vector<dms::DocumentInfo>& found) -> Result<void> {
+                 for (const auto& d : found) {
+                   QUIRE_ASSIGN_OR_RETURN(
+                       bool reaches,
+                       scope->Reaches(*request.principal, Permission::kDocumentsRead, d, groups));
+                   if (reaches) out.push_back(d.ToJson(now));
+                 }
+                 return Ok();
+               };
                const bool plain = q->text.empty() && q->fields.empty();
                if (plain && (q->links.size() == 1) != !q->type.empty()) {
                  // One link or one type alone: answered from the store's index entries, written
@@ -442,17 +517,17 @@ void AddDocumentRoutes(Router& router, dms::DocumentStore& docs, dms::DocumentSe
                  const std::string after = q->offset == 0 ? "" : std::to_string(q->offset);
                  auto page = q->links.size() == 1 ? docs.Linked(q->links[0], q->limit, after)
                                                   : docs.OfType(q->type, q->limit, after);
-                 if (!page) return ErrorResponse(page.error());
-                 for (const auto& d : page->documents) out.push_back(d.ToJson(now));
+                 if (!page) return page.error();
+                 QUIRE_RETURN_IF_ERROR(visible(page->documents));
                  next = page->next;
                } else if (search != nullptr) {
                  auto r = search->Search(*q);
-                 if (!r) return ErrorResponse(r.error());
-                 for (const auto& d : r->documents) out.push_back(d.ToJson(now));
+                 if (!r) return r.error();
+                 QUIRE_RETURN_IF_ERROR(visible(r->documents));
                  next = r->next;
                  body["estimatedTotal"] = r->estimated_total;
                } else {
-                 return ErrorResponse(Error::Unavailable("document search is not running"));
+                 return Error::Unavailable("document search is not running");
                }
                body["documents"] = std::move(out);
                if (!next.empty()) body["next"] = next;
@@ -460,59 +535,57 @@ void AddDocumentRoutes(Router& router, dms::DocumentStore& docs, dms::DocumentSe
              });
 
   router.Add("GET", "/api/documents/{id}", Permission::kDocumentsRead,
-             [&docs](const Request& request) {
+             scope->Guard(Permission::kDocumentsRead, [&docs](const Request& request) -> Result<Response> {
                auto id = api::PathId(request, "document id");
-               if (!id) return ErrorResponse(id.error());
+               if (!id) return id.error();
                return Reply(200, docs.Get(*id, Actor(request)));
-             });
+             }));
 
   router.Add("PATCH", "/api/documents/{id}", Permission::kDocumentsWrite,
-             [&docs](const Request& request) {
+             scope->Guard(Permission::kDocumentsWrite, [&docs](const Request& request) -> Result<Response> {
                auto id = api::PathId(request, "document id");
-               if (!id) return ErrorResponse(id.error());
+               if (!id) return id.error();
                auto body = ParseJsonObject(request);
-               if (!body) return ErrorResponse(body.error());
+               if (!body) return body.error();
                std::optional<std::string> title;
                std::optional<json::object> metadata;
                if (const json::value* t = body->if_contains("title"); t != nullptr) {
-                 if (!t->is_string())
-                   return ErrorResponse(Error::InvalidArgument("'title' must be a string"));
+                 if (!t->is_string()) return Error::InvalidArgument("'title' must be a string");
                  title = std::string(t->as_string());
                }
                if (const json::value* m = body->if_contains("metadata"); m != nullptr) {
                  if (!m->is_object()) {
-                   return ErrorResponse(Error::InvalidArgument("'metadata' must be a JSON object"));
+                   return Error::InvalidArgument("'metadata' must be a JSON object");
                  }
                  metadata = m->as_object();
                }
                if (!title && !metadata) {
-                 return ErrorResponse(
-                     Error::InvalidArgument("send \"title\" and/or \"metadata\" to change"));
+                 return Error::InvalidArgument("send \"title\" and/or \"metadata\" to change");
                }
                return Reply(200, docs.UpdateMetadata(*id, title, metadata, Actor(request)));
-             });
+             }));
 
   router.Add("DELETE", "/api/documents/{id}", Permission::kDocumentsDelete,
-             [&docs](const Request& request) {
+             scope->Guard(Permission::kDocumentsDelete, [&docs](const Request& request) -> Result<Response> {
                auto id = api::PathId(request, "document id");
-               if (!id) return ErrorResponse(id.error());
+               if (!id) return id.error();
                auto r =
                    docs.Delete(*id, Actor(request), request.query_param("reason").value_or(""));
-               if (!r) return ErrorResponse(r.error());
+               if (!r) return r.error();
                Response response;
                response.status = 204;
                return response;
-             });
+             }));
 
   router.Add(
       "GET", "/api/documents/{id}/content", Permission::kDocumentsRead,
-      [&docs](const Request& request) {
+      scope->Guard(Permission::kDocumentsRead, [&docs](const Request& request) -> Result<Response> {
         auto id = api::PathId(request, "document id");
-        if (!id) return ErrorResponse(id.error());
+        if (!id) return id.error();
         auto number = VersionParam(request);
-        if (!number) return ErrorResponse(number.error());
+        if (!number) return number.error();
         auto v = docs.Version(*id, *number);
-        if (!v) return ErrorResponse(v.error());
+        if (!v) return v.error();
         const std::string etag = "\"" + DigestHex(v->content) + "\"";
         Response response;
         response.content_type = v->media_type;
@@ -552,142 +625,145 @@ void AddDocumentRoutes(Router& router, dms::DocumentStore& docs, dms::DocumentSe
           return Ok();
         };
         return response;
-      });
+      }));
 
   router.Add("GET", "/api/documents/{id}/versions", Permission::kDocumentsRead,
-             [&docs](const Request& request) {
+             scope->Guard(Permission::kDocumentsRead, [&docs](const Request& request) -> Result<Response> {
                auto id = api::PathId(request, "document id");
-               if (!id) return ErrorResponse(id.error());
+               if (!id) return id.error();
                auto versions = docs.Versions(*id);
-               if (!versions) return ErrorResponse(versions.error());
+               if (!versions) return versions.error();
                if (auto r = docs.RecordView(*id, Actor(request), "versions"); !r) {
-                 return ErrorResponse(r.error());
+                 return r.error();
                }
                json::array out;
                for (const auto& v : *versions) out.push_back(v.ToJson());
                return JsonResponse(200, json::object{{"versions", std::move(out)}});
-             });
+             }));
 
-  router.AddStreaming("POST", "/api/documents/{id}/versions", Permission::kDocumentsWrite,
-                      [&docs](const Request& request) {
-                        auto id = api::PathId(request, "document id");
-                        if (!id) return ErrorResponse(id.error());
-                        return WithUpload(request, [&](UploadFields& f, dms::ByteSource& source) {
-                          return Reply(201,
-                                       docs.AddVersion(*id, source, Actor(request), f.comment));
-                        });
-                      });
+  router.AddStreaming(
+      "POST", "/api/documents/{id}/versions", Permission::kDocumentsWrite,
+      scope->Guard(Permission::kDocumentsWrite, [&docs](const Request& request) -> Result<Response> {
+        auto id = api::PathId(request, "document id");
+        if (!id) return id.error();
+        return WithUpload(
+            request, [&](UploadFields& f, dms::ByteSource& source) -> Result<Response> {
+              return Reply(201, docs.AddVersion(*id, source, Actor(request), f.comment));
+            });
+      }));
 
   router.Add("POST", "/api/documents/{id}/versions/{n}/restore", Permission::kDocumentsWrite,
-             [&docs](const Request& request) {
+             scope->Guard(Permission::kDocumentsWrite, [&docs](const Request& request) -> Result<Response> {
                auto id = api::PathId(request, "document id");
-               if (!id) return ErrorResponse(id.error());
+               if (!id) return id.error();
                auto n = api::ParseId(*request.path_param("n"), "version");
-               if (!n) return ErrorResponse(n.error());
+               if (!n) return n.error();
                return Reply(201, docs.Restore(*id, static_cast<std::uint32_t>(*n), Actor(request),
                                               request.query_param("comment").value_or("")));
-             });
+             }));
 
   router.Add("GET", "/api/documents/{id}/metadata-versions", Permission::kDocumentsRead,
-             [&docs](const Request& request) {
+             scope->Guard(Permission::kDocumentsRead, [&docs](const Request& request) -> Result<Response> {
                auto id = api::PathId(request, "document id");
-               if (!id) return ErrorResponse(id.error());
+               if (!id) return id.error();
                auto versions = docs.MetadataVersions(*id);
-               if (!versions) return ErrorResponse(versions.error());
+               if (!versions) return versions.error();
                if (auto r = docs.RecordView(*id, Actor(request), "metadata versions"); !r) {
-                 return ErrorResponse(r.error());
+                 return r.error();
                }
                json::array out;
                for (const auto& v : *versions) out.push_back(v.ToJson());
                return JsonResponse(200, json::object{{"versions", std::move(out)}});
-             });
+             }));
 
   router.Add("POST", "/api/documents/{id}/checkout", Permission::kDocumentsWrite,
-             [&docs](const Request& request) {
+             scope->Guard(Permission::kDocumentsWrite, [&docs](const Request& request) -> Result<Response> {
                auto id = api::PathId(request, "document id");
-               if (!id) return ErrorResponse(id.error());
+               if (!id) return id.error();
                return Reply(200, docs.CheckOut(*id, Actor(request)));
-             });
+             }));
 
-  router.AddStreaming("POST", "/api/documents/{id}/checkin", Permission::kDocumentsWrite,
-                      [&docs](const Request& request) {
-                        auto id = api::PathId(request, "document id");
-                        if (!id) return ErrorResponse(id.error());
-                        return WithUpload(request, [&](UploadFields& f, dms::ByteSource& source) {
-                          return Reply(200, docs.CheckIn(*id, source, Actor(request), f.comment));
-                        });
-                      });
+  router.AddStreaming(
+      "POST", "/api/documents/{id}/checkin", Permission::kDocumentsWrite,
+      scope->Guard(Permission::kDocumentsWrite, [&docs](const Request& request) -> Result<Response> {
+        auto id = api::PathId(request, "document id");
+        if (!id) return id.error();
+        return WithUpload(request,
+                          [&](UploadFields& f, dms::ByteSource& source) -> Result<Response> {
+                            return Reply(200, docs.CheckIn(*id, source, Actor(request), f.comment));
+                          });
+      }));
 
   router.Add("POST", "/api/documents/{id}/cancel-checkout", Permission::kDocumentsWrite,
-             [&docs](const Request& request) {
+             scope->Guard(Permission::kDocumentsWrite, [&docs](const Request& request) -> Result<Response> {
                auto id = api::PathId(request, "document id");
-               if (!id) return ErrorResponse(id.error());
+               if (!id) return id.error();
                return Reply(200, docs.CancelCheckOut(*id, Actor(request)));
-             });
+             }));
 
   router.Add("POST", "/api/documents/{id}/break-lock", Permission::kDocumentsHold,
-             [&docs](const Request& request) {
+             scope->Guard(Permission::kDocumentsHold, [&docs](const Request& request) -> Result<Response> {
                auto id = api::PathId(request, "document id");
-               if (!id) return ErrorResponse(id.error());
+               if (!id) return id.error();
                std::string reason;
                if (!request.body.empty()) {
                  auto body = ParseJsonObject(request);
-                 if (!body) return ErrorResponse(body.error());
+                 if (!body) return body.error();
                  auto r = api::StringMember(*body, "reason", false);
-                 if (!r) return ErrorResponse(r.error());
+                 if (!r) return r.error();
                  reason = *r;
                }
                return Reply(200, docs.BreakLock(*id, Actor(request), reason));
-             });
+             }));
 
   router.Add("POST", "/api/documents/{id}/links", Permission::kDocumentsWrite,
-             [&docs](const Request& request) {
+             scope->Guard(Permission::kDocumentsWrite, [&docs](const Request& request) -> Result<Response> {
                auto id = api::PathId(request, "document id");
-               if (!id) return ErrorResponse(id.error());
+               if (!id) return id.error();
                auto body = ParseJsonObject(request);
-               if (!body) return ErrorResponse(body.error());
+               if (!body) return body.error();
                auto link = LinkFromBody(*body);
-               if (!link) return ErrorResponse(link.error());
+               if (!link) return link.error();
                return Reply(200, docs.AddLink(*id, *link, Actor(request)));
-             });
+             }));
 
   router.Add("DELETE", "/api/documents/{id}/links/{kind}/{linkId}", Permission::kDocumentsWrite,
-             [&docs](const Request& request) {
+             scope->Guard(Permission::kDocumentsWrite, [&docs](const Request& request) -> Result<Response> {
                auto id = api::PathId(request, "document id");
-               if (!id) return ErrorResponse(id.error());
+               if (!id) return id.error();
                const dms::Link link{std::string(*request.path_param("kind")),
                                     std::string(*request.path_param("linkId"))};
                return Reply(200, docs.RemoveLink(*id, link, Actor(request)));
-             });
+             }));
 
   router.Add("PUT", "/api/documents/{id}/hold", Permission::kDocumentsHold,
-             [&docs](const Request& request) {
+             scope->Guard(Permission::kDocumentsHold, [&docs](const Request& request) -> Result<Response> {
                auto id = api::PathId(request, "document id");
-               if (!id) return ErrorResponse(id.error());
+               if (!id) return id.error();
                auto body = ParseJsonObject(request);
-               if (!body) return ErrorResponse(body.error());
+               if (!body) return body.error();
                auto reason = api::StringMember(*body, "reason", true);
-               if (!reason) return ErrorResponse(reason.error());
+               if (!reason) return reason.error();
                return Reply(200, docs.SetHold(*id, true, *reason, Actor(request)));
-             });
+             }));
 
   router.Add("DELETE", "/api/documents/{id}/hold", Permission::kDocumentsHold,
-             [&docs](const Request& request) {
+             scope->Guard(Permission::kDocumentsHold, [&docs](const Request& request) -> Result<Response> {
                auto id = api::PathId(request, "document id");
-               if (!id) return ErrorResponse(id.error());
+               if (!id) return id.error();
                return Reply(200,
                             docs.SetHold(*id, false, request.query_param("reason").value_or(""),
                                          Actor(request)));
-             });
+             }));
 
   router.Add("GET", "/api/documents/{id}/retention", Permission::kDocumentsRead,
-             [&docs](const Request& request) {
+             scope->Guard(Permission::kDocumentsRead, [&docs](const Request& request) -> Result<Response> {
                auto id = api::PathId(request, "document id");
-               if (!id) return ErrorResponse(id.error());
+               if (!id) return id.error();
                auto until = docs.RetainUntil(*id);
-               if (!until) return ErrorResponse(until.error());
+               if (!until) return until.error();
                auto d = docs.Get(*id);
-               if (!d) return ErrorResponse(d.error());
+               if (!d) return d.error();
                const auto now = SystemClock::Instance().Now();
                json::object body{{"legalHold", d->hold.has_value()}};
                if (!*until) {
@@ -699,47 +775,49 @@ void AddDocumentRoutes(Router& router, dms::DocumentStore& docs, dms::DocumentSe
                }
                body["deletable"] = !d->hold && (!*until || **until <= now);
                return JsonResponse(200, body);
+             }));
+
+  router.Add("GET", "/api/document-types", Permission::kDocumentsRead,
+             [&docs](const Request&) -> Result<Response> {
+               auto types = docs.ListTypes();
+               if (!types) return types.error();
+               json::array out;
+               for (const auto& t : *types) out.push_back(t.ToJson());
+               return JsonResponse(200, json::object{{"types", std::move(out)}});
              });
 
-  router.Add("GET", "/api/document-types", Permission::kDocumentsRead, [&docs](const Request&) {
-    auto types = docs.ListTypes();
-    if (!types) return ErrorResponse(types.error());
-    json::array out;
-    for (const auto& t : *types) out.push_back(t.ToJson());
-    return JsonResponse(200, json::object{{"types", std::move(out)}});
-  });
-
   router.Add("GET", "/api/document-types/{id}", Permission::kDocumentsRead,
-             [&docs](const Request& request) {
+             [&docs](const Request& request) -> Result<Response> {
                auto t = docs.GetType(std::string(*request.path_param("id")));
-               if (!t) return ErrorResponse(t.error());
+               if (!t) return t.error();
                return JsonResponse(200, t->ToJson());
              });
 
   router.Add("PUT", "/api/document-types/{id}", Permission::kDocumentsManageTypes,
-             [&docs](const Request& request) {
+             [&docs](const Request& request) -> Result<Response> {
                auto body = ParseJsonObject(request);
-               if (!body) return ErrorResponse(body.error());
+               if (!body) return body.error();
                const std::string id(*request.path_param("id"));
                if (!body->contains("id")) (*body)["id"] = id;
                auto t = dms::ParseDocumentType(*body);
-               if (!t) return ErrorResponse(t.error());
+               if (!t) return t.error();
                if (t->id != id) {
-                 return ErrorResponse(Error::InvalidArgument("the body declares type '" + t->id +
-                                                             "' but the path names '" + id + "'"));
+                 return Error::InvalidArgument("the body declares type '" + t->id +
+                                               "' but the path names '" + id + "'");
                }
-               if (auto r = docs.PutType(*t, Actor(request)); !r) return ErrorResponse(r.error());
+               if (auto r = docs.PutType(*t, Actor(request)); !r) return r.error();
                return JsonResponse(200, t->ToJson());
              });
 
-  router.Add("POST", "/api/dms/sweep", Permission::kSystemOperate, [&docs](const Request&) {
-    auto r = docs.Sweep();
-    if (!r) return ErrorResponse(r.error());
-    return JsonResponse(200, json::object{{"contentsRemoved", r->contents_removed},
-                                          {"chunksRemoved", r->chunks_removed},
-                                          {"bytesRemoved", r->bytes_removed},
-                                          {"chunksKept", r->chunks_kept}});
-  });
+  router.Add("POST", "/api/dms/sweep", Permission::kSystemOperate,
+             [&docs](const Request&) -> Result<Response> {
+               auto r = docs.Sweep();
+               if (!r) return r.error();
+               return JsonResponse(200, json::object{{"contentsRemoved", r->contents_removed},
+                                                     {"chunksRemoved", r->chunks_removed},
+                                                     {"bytesRemoved", r->bytes_removed},
+                                                     {"chunksKept", r->chunks_kept}});
+             });
 }
 
 void AddAuditRoutes(Router& router, audit::AuditLog& log) {
@@ -749,65 +827,67 @@ void AddAuditRoutes(Router& router, audit::AuditLog& log) {
     return api::ParseId(*v, name);
   };
   router.Add("GET", "/api/audit/export", Permission::kAuditExport,
-             [&log, number](const Request& request) {
+             [&log, number](const Request& request) -> Result<Response> {
                auto from = number(request, "from");
                auto to = number(request, "to");
-               if (!from) return ErrorResponse(from.error());
-               if (!to) return ErrorResponse(to.error());
+               if (!from) return from.error();
+               if (!to) return to.error();
                std::ostringstream out;
-               if (auto r = log.Export(*from, *to, out); !r) return ErrorResponse(r.error());
+               if (auto r = log.Export(*from, *to, out); !r) return r.error();
                Response response;
                response.content_type = "application/x-ndjson";
                response.body = out.str();
                return response;
              });
-  router.Add("GET", "/api/audit/head", Permission::kAuditRead, [&log](const Request&) {
-    auto head = log.LatestHead();
-    if (!head) return ErrorResponse(head.error());
-    if (!*head) {
-      return ErrorResponse(
-          Error::NotFound("no head has been published yet: POST /api/audit/heads publishes one"));
-    }
-    Response response;
-    response.body = (*head)->ToJson();
-    return response;
-  });
-  router.Add("POST", "/api/audit/heads", Permission::kAuditRead, [&log](const Request&) {
-    auto head = log.PublishHead(SystemClock::Instance().Now());
-    if (!head) return ErrorResponse(head.error());
-    Response response;
-    response.status = 201;
-    response.body = head->ToJson();
-    return response;
-  });
-  router.Add("GET", "/api/audit/public-key", Permission::kAuditRead, [&log](const Request&) {
-    Response response;
-    response.content_type = "application/x-pem-file";
-    response.body = log.PublicKeyPem();
-    return response;
-  });
+  router.Add("GET", "/api/audit/head", Permission::kAuditRead,
+             [&log](const Request&) -> Result<Response> {
+               auto head = log.LatestHead();
+               if (!head) return head.error();
+               if (!*head) {
+                 return Error::NotFound(
+                     "no head has been published yet: POST /api/audit/heads publishes one");
+               }
+               Response response;
+               response.body = (*head)->ToJson();
+               return response;
+             });
+  router.Add("POST", "/api/audit/heads", Permission::kAuditRead,
+             [&log](const Request&) -> Result<Response> {
+               auto head = log.PublishHead(SystemClock::Instance().Now());
+               if (!head) return head.error();
+               Response response;
+               response.status = 201;
+               response.body = head->ToJson();
+               return response;
+             });
+  router.Add("GET", "/api/audit/public-key", Permission::kAuditRead,
+             [&log](const Request&) -> Result<Response> {
+               Response response;
+               response.content_type = "application/x-pem-file";
+               response.body = log.PublicKeyPem();
+               return response;
+             });
   router.Add("GET", "/api/audit/proof", Permission::kAuditRead,
-             [&log, number](const Request& request) {
+             [&log, number](const Request& request) -> Result<Response> {
                auto seq = number(request, "seq");
                auto size = number(request, "size");
-               if (!seq) return ErrorResponse(seq.error());
-               if (!size) return ErrorResponse(size.error());
-               if (*seq == 0)
-                 return ErrorResponse(Error::InvalidArgument("say which entry: ?seq=N"));
+               if (!seq) return seq.error();
+               if (!size) return size.error();
+               if (*seq == 0) return Error::InvalidArgument("say which entry: ?seq=N");
                auto proof = log.ProveInclusion(*seq, *size);
-               if (!proof) return ErrorResponse(proof.error());
+               if (!proof) return proof.error();
                Response response;
                response.body = proof->ToJson();
                return response;
              });
   router.Add("GET", "/api/audit/consistency", Permission::kAuditRead,
-             [&log, number](const Request& request) {
+             [&log, number](const Request& request) -> Result<Response> {
                auto first = number(request, "first");
                auto second = number(request, "second");
-               if (!first) return ErrorResponse(first.error());
-               if (!second) return ErrorResponse(second.error());
+               if (!first) return first.error();
+               if (!second) return second.error();
                auto proof = log.ProveConsistency(*first, *second);
-               if (!proof) return ErrorResponse(proof.error());
+               if (!proof) return proof.error();
                Response response;
                response.body = proof->ToJson();
                return response;

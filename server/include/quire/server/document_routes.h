@@ -32,11 +32,18 @@
 namespace quire::dms {
 class DocumentSearch;
 }
+namespace quire::org {
+class Directory;
+}
 
 namespace quire::server {
 
 // REQUIRES: all of them outlive the router. `search` may be null (no full-text search).
-void AddDocumentRoutes(Router& router, dms::DocumentStore& documents, dms::DocumentSearch* search);
+// A grant with scope own or team (see org::Principal::Reaches) reaches only the documents
+// created by the caller (or their groups' members): other documents are refused with 403 on
+// every /api/documents/{id} route and left out of lists and searches.
+void AddDocumentRoutes(Router& router, dms::DocumentStore& documents, dms::DocumentSearch* search,
+                       org::Directory& directory);
 void AddAuditRoutes(Router& router, audit::AuditLog& log);
 
 }  // namespace quire::server
