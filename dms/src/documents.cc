@@ -5,6 +5,7 @@
 
 #include "quire/base/hex.h"
 #include "quire/base/json_fields.h"
+#include "quire/base/json_merge_patch.h"
 #include "quire/definitions/iso8601.h"
 #include "quire/dms/media_type.h"
 #include "quire/storage/key_codec.h"
@@ -542,7 +543,7 @@ Result<DocumentInfo> DocumentStore::Restore(DocumentId id, std::uint32_t number,
 
 Result<DocumentInfo> DocumentStore::UpdateMetadata(DocumentId id, std::optional<std::string> title,
                                                    std::optional<json::object> metadata,
-                                                   const audit::Actor& actor) {
+                                                   const audit::Actor& actor, MetadataChange how) {
   std::lock_guard lock(mu_);
   QUIRE_ASSIGN_OR_RETURN(DocumentInfo d, LoadLive(id));
   QUIRE_RETURN_IF_ERROR(CheckNotLockedByOther(d, actor));
@@ -551,6 +552,9 @@ Result<DocumentInfo> DocumentStore::UpdateMetadata(DocumentId id, std::optional<
   json::object checked = d.metadata;
   if (metadata) {
     QUIRE_ASSIGN_OR_RETURN(DocumentType type, GetType(d.type));
+    // Merged under the store's lock, against the stored set: two merges never lose each
+    // other's fields.
+    if (how == MetadataChange::kMerge) metadata = MergePatch(d.metadata, *metadata);
     if (auto m = ValidateMetadata(type, *metadata); !m) {
       for (const ErrorDetail& e : m.error().details()) problems.push_back(e);
     } else {
@@ -574,8 +578,9 @@ Result<DocumentInfo> DocumentStore::UpdateMetadata(DocumentId id, std::optional<
   d.metadata = std::move(checked);
   const std::uint32_t n = ++d.metadata_versions;
   storage::WriteBatch batch;
-  batch.Put(kDocs, MetaKey(id, n),
-            json::serialize(MetadataVersion{n, d.title, d.metadata, actor.id, clock_.Now()}.ToJson()));
+  batch.Put(
+      kDocs, MetaKey(id, n),
+      json::serialize(MetadataVersion{n, d.title, d.metadata, actor.id, clock_.Now()}.ToJson()));
   std::vector<audit::EntryFields> entries;
   entries.push_back({actor,
                      "document.metadata",
@@ -630,7 +635,8 @@ Result<DocumentInfo> DocumentStore::CheckIn(DocumentId id, ByteSource& content,
   auto holds = [&](const DocumentInfo& d) -> Result<void> {
     QUIRE_RETURN_IF_ERROR(CheckNotLockedByOther(d, actor));
     if (d.Locked(clock_.Now()) == nullptr) {
-      return Error::Conflict("document " + std::to_string(id) + " is not checked out by " + actor.id +
+      return Error::Conflict("document " + std::to_string(id) + " is not checked out by " +
+                             actor.id +
                              (d.lock ? " (their check-out of " + Iso(d.lock->since) +
                                            " expired at " + Iso(d.lock->expires) + ")"
                                      : "") +

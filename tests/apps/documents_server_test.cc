@@ -118,6 +118,40 @@ TEST(DocumentsServerTest, UploadDownloadLockSearchRetainAndAudit) {
   ASSERT_EQ(linked->status, 200) << linked->body;
   EXPECT_EQ(Str(json::parse(linked->body).at("documents").at(0), "id"), id);
 
+  // PATCH merges into the stored metadata (RFC 7396), PUT replaces it; the type is checked
+  // on the result, and a refused change changes nothing.
+  auto metadata_of = [&](const std::string& method, const std::string& body) {
+    auto r = Call(port, method, "/api/documents/" + id, body);
+    EXPECT_TRUE(r);
+    return r ? std::pair{r->status, r->body} : std::pair{0, std::string()};
+  };
+  auto [merged, merged_body] = metadata_of("PATCH", R"({"metadata": {"value": 750}})");
+  ASSERT_EQ(merged, 200) << merged_body;
+  EXPECT_EQ(json::parse(merged_body).at("metadata"),
+            json::parse(R"({"customer":"c-1","value":750})"));
+  auto [removed, removed_body] = metadata_of("PATCH", R"({"metadata": {"value": null}})");
+  ASSERT_EQ(removed, 200) << removed_body;
+  EXPECT_EQ(json::parse(removed_body).at("metadata"), json::parse(R"({"customer":"c-1"})"));
+  auto [required, required_body] = metadata_of("PATCH", R"({"metadata": {"customer": null}})");
+  EXPECT_EQ(required, 422);
+  EXPECT_THAT(required_body, HasSubstr("metadata.customer"));
+  auto [partial, partial_body] = metadata_of("PUT", R"({"metadata": {"value": 1}})");
+  EXPECT_EQ(partial, 422);
+  EXPECT_THAT(partial_body, HasSubstr("metadata.customer"));
+  auto [no_metadata, no_metadata_body] = metadata_of("PUT", R"({"title": "Scan"})");
+  EXPECT_EQ(no_metadata, 400);
+  EXPECT_THAT(no_metadata_body, HasSubstr("use PATCH"));
+  auto [replaced, replaced_body] =
+      metadata_of("PUT", R"({"metadata": {"customer": "c-1", "value": 500}})");
+  ASSERT_EQ(replaced, 200) << replaced_body;
+  EXPECT_EQ(json::parse(replaced_body).at("metadata"),
+            json::parse(R"({"customer":"c-1","value":500})"));
+  auto metadata_versions = Call(port, "GET", "/api/documents/" + id + "/metadata-versions");
+  ASSERT_TRUE(metadata_versions);
+  // The upload's set, the two merges and the replacement: the refusals left no version.
+  EXPECT_EQ(json::parse(metadata_versions->body).at("versions").as_array().size(), 4u)
+      << metadata_versions->body;
+
   // A bad upload loses nothing and says what is wrong, per field.
   auto bad = Call(port, "POST", "/api/documents?title=X&type=contract&metadata=%7B%7D", "abc");
   ASSERT_TRUE(bad);

@@ -367,15 +367,16 @@ TEST_F(AccessTest, DocumentGrantsWithAScopeReachOnlyTheirOwnersDocuments) {
   for (const char* who : {"dora", "finn"}) {
     for (const auto& [method, target, body] :
          {std::tuple{"GET", doc, ""}, std::tuple{"GET", doc + "/content", ""},
-          std::tuple{"GET", doc + "/versions", ""}, std::tuple{"GET", doc + "/metadata-versions", ""},
+          std::tuple{"GET", doc + "/versions", ""},
+          std::tuple{"GET", doc + "/metadata-versions", ""},
           std::tuple{"GET", doc + "/retention", ""},
           std::tuple{"PATCH", doc, R"({"title": "Mine now"})"},
           std::tuple{"POST", doc + "/checkout", ""},
           std::tuple{"POST", doc + "/links", R"({"kind": "customer", "id": "8"})"}}) {
       const HttpReply refused = As(who, method, target, body);
       EXPECT_EQ(refused.status, 403) << who << " " << method << " " << target;
-      EXPECT_THAT(refused.body, HasSubstr(std::string(method) == "GET" ? "documents.read"
-                                                                       : "documents.write"));
+      EXPECT_THAT(refused.body,
+                  HasSubstr(std::string(method) == "GET" ? "documents.read" : "documents.write"));
       EXPECT_THAT(refused.body, HasSubstr(std::string(who) == "dora" ? "scope own" : "scope team"));
     }
   }

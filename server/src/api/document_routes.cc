@@ -2,9 +2,9 @@
 
 #include <boost/json.hpp>
 #include <charconv>
+#include <cstring>
 #include <map>
 #include <memory>
-#include <cstring>
 #include <sstream>
 
 #include "quire/base/clock.h"
@@ -442,8 +442,8 @@ class DocumentScope : public std::enable_shared_from_this<DocumentScope> {
 
   // The handler, behind a check that the caller's grant of `p` reaches document {id}.
   Handler Guard(Permission p, Handler handler) {
-    return [self = shared_from_this(), p, handler = std::move(handler)](
-               const Request& request) -> Result<Response> {
+    return [self = shared_from_this(), p,
+            handler = std::move(handler)](const Request& request) -> Result<Response> {
       const org::Principal& who = *request.principal;
       if (who.permissions.ScopeOf(p) != org::Scope::kAll) {
         QUIRE_ASSIGN_OR_RETURN(DocumentId id, api::PathId(request, "document id"));
@@ -456,7 +456,8 @@ class DocumentScope : public std::enable_shared_from_this<DocumentScope> {
               std::string(org::Name(p)) + " is granted to you with scope " +
               std::string(org::Name(who.permissions.ScopeOf(p))) + ": it reaches the documents " +
               (own ? "you created" : "created by you or by members of your groups") +
-              ", and document " + std::to_string(id) + " is not one of them (ask an "
+              ", and document " + std::to_string(id) +
+              " is not one of them (ask an "
               "administrator for a grant with a wider scope)");
         }
       }
@@ -534,48 +535,66 @@ void AddDocumentRoutes(Router& router, dms::DocumentStore& docs, dms::DocumentSe
                return JsonResponse(200, body);
              });
 
-  router.Add("GET", "/api/documents/{id}", Permission::kDocumentsRead,
-             scope->Guard(Permission::kDocumentsRead, [&docs](const Request& request) -> Result<Response> {
-               auto id = api::PathId(request, "document id");
-               if (!id) return id.error();
-               return Reply(200, docs.Get(*id, Actor(request)));
-             }));
+  router.Add(
+      "GET", "/api/documents/{id}", Permission::kDocumentsRead,
+      scope->Guard(Permission::kDocumentsRead, [&docs](const Request& request) -> Result<Response> {
+        auto id = api::PathId(request, "document id");
+        if (!id) return id.error();
+        return Reply(200, docs.Get(*id, Actor(request)));
+      }));
 
-  router.Add("PATCH", "/api/documents/{id}", Permission::kDocumentsWrite,
-             scope->Guard(Permission::kDocumentsWrite, [&docs](const Request& request) -> Result<Response> {
-               auto id = api::PathId(request, "document id");
-               if (!id) return id.error();
-               auto body = ParseJsonObject(request);
-               if (!body) return body.error();
-               std::optional<std::string> title;
-               std::optional<json::object> metadata;
-               if (const json::value* t = body->if_contains("title"); t != nullptr) {
-                 if (!t->is_string()) return Error::InvalidArgument("'title' must be a string");
-                 title = std::string(t->as_string());
-               }
-               if (const json::value* m = body->if_contains("metadata"); m != nullptr) {
-                 if (!m->is_object()) {
-                   return Error::InvalidArgument("'metadata' must be a JSON object");
-                 }
-                 metadata = m->as_object();
-               }
-               if (!title && !metadata) {
-                 return Error::InvalidArgument("send \"title\" and/or \"metadata\" to change");
-               }
-               return Reply(200, docs.UpdateMetadata(*id, title, metadata, Actor(request)));
-             }));
+  // PATCH merges the metadata sent into the stored set (RFC 7396: a field set to null is
+  // removed); PUT replaces the set. Either may change the title.
+  for (const auto how :
+       {dms::DocumentStore::MetadataChange::kMerge, dms::DocumentStore::MetadataChange::kReplace}) {
+    const bool merge = how == dms::DocumentStore::MetadataChange::kMerge;
+    router.Add(
+        merge ? "PATCH" : "PUT", "/api/documents/{id}", Permission::kDocumentsWrite,
+        scope->Guard(Permission::kDocumentsWrite,
+                     [&docs, how, merge](const Request& request) -> Result<Response> {
+                       QUIRE_ASSIGN_OR_RETURN(DocumentId id, api::PathId(request, "document id"));
+                       QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
+                       std::optional<std::string> title;
+                       std::optional<json::object> metadata;
+                       if (const json::value* t = body.if_contains("title"); t != nullptr) {
+                         if (!t->is_string()) {
+                           return Error::InvalidArgument("'title' must be a string");
+                         }
+                         title = std::string(t->as_string());
+                       }
+                       if (const json::value* m = body.if_contains("metadata"); m != nullptr) {
+                         if (!m->is_object()) {
+                           return Error::InvalidArgument("'metadata' must be a JSON object");
+                         }
+                         metadata = m->as_object();
+                       }
+                       if (merge && !title && !metadata) {
+                         return Error::InvalidArgument(
+                             "send \"title\" and/or \"metadata\" to change (PATCH merges "
+                             "the metadata sent into the document's)");
+                       }
+                       if (!merge && !metadata) {
+                         return Error::InvalidArgument(
+                             "PUT replaces the whole metadata: send \"metadata\" (and "
+                             "optionally \"title\"); to change some fields only, use PATCH");
+                       }
+                       return Reply(200,
+                                    docs.UpdateMetadata(id, title, metadata, Actor(request), how));
+                     }));
+  }
 
   router.Add("DELETE", "/api/documents/{id}", Permission::kDocumentsDelete,
-             scope->Guard(Permission::kDocumentsDelete, [&docs](const Request& request) -> Result<Response> {
-               auto id = api::PathId(request, "document id");
-               if (!id) return id.error();
-               auto r =
-                   docs.Delete(*id, Actor(request), request.query_param("reason").value_or(""));
-               if (!r) return r.error();
-               Response response;
-               response.status = 204;
-               return response;
-             }));
+             scope->Guard(
+                 Permission::kDocumentsDelete, [&docs](const Request& request) -> Result<Response> {
+                   auto id = api::PathId(request, "document id");
+                   if (!id) return id.error();
+                   auto r =
+                       docs.Delete(*id, Actor(request), request.query_param("reason").value_or(""));
+                   if (!r) return r.error();
+                   Response response;
+                   response.status = 204;
+                   return response;
+                 }));
 
   router.Add(
       "GET", "/api/documents/{id}/content", Permission::kDocumentsRead,
@@ -627,155 +646,168 @@ void AddDocumentRoutes(Router& router, dms::DocumentStore& docs, dms::DocumentSe
         return response;
       }));
 
-  router.Add("GET", "/api/documents/{id}/versions", Permission::kDocumentsRead,
-             scope->Guard(Permission::kDocumentsRead, [&docs](const Request& request) -> Result<Response> {
-               auto id = api::PathId(request, "document id");
-               if (!id) return id.error();
-               auto versions = docs.Versions(*id);
-               if (!versions) return versions.error();
-               if (auto r = docs.RecordView(*id, Actor(request), "versions"); !r) {
-                 return r.error();
-               }
-               json::array out;
-               for (const auto& v : *versions) out.push_back(v.ToJson());
-               return JsonResponse(200, json::object{{"versions", std::move(out)}});
-             }));
+  router.Add(
+      "GET", "/api/documents/{id}/versions", Permission::kDocumentsRead,
+      scope->Guard(Permission::kDocumentsRead, [&docs](const Request& request) -> Result<Response> {
+        auto id = api::PathId(request, "document id");
+        if (!id) return id.error();
+        auto versions = docs.Versions(*id);
+        if (!versions) return versions.error();
+        if (auto r = docs.RecordView(*id, Actor(request), "versions"); !r) {
+          return r.error();
+        }
+        json::array out;
+        for (const auto& v : *versions) out.push_back(v.ToJson());
+        return JsonResponse(200, json::object{{"versions", std::move(out)}});
+      }));
 
   router.AddStreaming(
       "POST", "/api/documents/{id}/versions", Permission::kDocumentsWrite,
-      scope->Guard(Permission::kDocumentsWrite, [&docs](const Request& request) -> Result<Response> {
-        auto id = api::PathId(request, "document id");
-        if (!id) return id.error();
-        return WithUpload(
-            request, [&](UploadFields& f, dms::ByteSource& source) -> Result<Response> {
-              return Reply(201, docs.AddVersion(*id, source, Actor(request), f.comment));
-            });
-      }));
+      scope->Guard(
+          Permission::kDocumentsWrite, [&docs](const Request& request) -> Result<Response> {
+            auto id = api::PathId(request, "document id");
+            if (!id) return id.error();
+            return WithUpload(
+                request, [&](UploadFields& f, dms::ByteSource& source) -> Result<Response> {
+                  return Reply(201, docs.AddVersion(*id, source, Actor(request), f.comment));
+                });
+          }));
 
   router.Add("POST", "/api/documents/{id}/versions/{n}/restore", Permission::kDocumentsWrite,
-             scope->Guard(Permission::kDocumentsWrite, [&docs](const Request& request) -> Result<Response> {
-               auto id = api::PathId(request, "document id");
-               if (!id) return id.error();
-               auto n = api::ParseId(*request.path_param("n"), "version");
-               if (!n) return n.error();
-               return Reply(201, docs.Restore(*id, static_cast<std::uint32_t>(*n), Actor(request),
-                                              request.query_param("comment").value_or("")));
-             }));
+             scope->Guard(
+                 Permission::kDocumentsWrite, [&docs](const Request& request) -> Result<Response> {
+                   auto id = api::PathId(request, "document id");
+                   if (!id) return id.error();
+                   auto n = api::ParseId(*request.path_param("n"), "version");
+                   if (!n) return n.error();
+                   return Reply(201,
+                                docs.Restore(*id, static_cast<std::uint32_t>(*n), Actor(request),
+                                             request.query_param("comment").value_or("")));
+                 }));
 
-  router.Add("GET", "/api/documents/{id}/metadata-versions", Permission::kDocumentsRead,
-             scope->Guard(Permission::kDocumentsRead, [&docs](const Request& request) -> Result<Response> {
-               auto id = api::PathId(request, "document id");
-               if (!id) return id.error();
-               auto versions = docs.MetadataVersions(*id);
-               if (!versions) return versions.error();
-               if (auto r = docs.RecordView(*id, Actor(request), "metadata versions"); !r) {
-                 return r.error();
-               }
-               json::array out;
-               for (const auto& v : *versions) out.push_back(v.ToJson());
-               return JsonResponse(200, json::object{{"versions", std::move(out)}});
-             }));
+  router.Add(
+      "GET", "/api/documents/{id}/metadata-versions", Permission::kDocumentsRead,
+      scope->Guard(Permission::kDocumentsRead, [&docs](const Request& request) -> Result<Response> {
+        auto id = api::PathId(request, "document id");
+        if (!id) return id.error();
+        auto versions = docs.MetadataVersions(*id);
+        if (!versions) return versions.error();
+        if (auto r = docs.RecordView(*id, Actor(request), "metadata versions"); !r) {
+          return r.error();
+        }
+        json::array out;
+        for (const auto& v : *versions) out.push_back(v.ToJson());
+        return JsonResponse(200, json::object{{"versions", std::move(out)}});
+      }));
 
   router.Add("POST", "/api/documents/{id}/checkout", Permission::kDocumentsWrite,
-             scope->Guard(Permission::kDocumentsWrite, [&docs](const Request& request) -> Result<Response> {
-               auto id = api::PathId(request, "document id");
-               if (!id) return id.error();
-               return Reply(200, docs.CheckOut(*id, Actor(request)));
-             }));
+             scope->Guard(Permission::kDocumentsWrite,
+                          [&docs](const Request& request) -> Result<Response> {
+                            auto id = api::PathId(request, "document id");
+                            if (!id) return id.error();
+                            return Reply(200, docs.CheckOut(*id, Actor(request)));
+                          }));
 
   router.AddStreaming(
       "POST", "/api/documents/{id}/checkin", Permission::kDocumentsWrite,
-      scope->Guard(Permission::kDocumentsWrite, [&docs](const Request& request) -> Result<Response> {
-        auto id = api::PathId(request, "document id");
-        if (!id) return id.error();
-        return WithUpload(request,
-                          [&](UploadFields& f, dms::ByteSource& source) -> Result<Response> {
-                            return Reply(200, docs.CheckIn(*id, source, Actor(request), f.comment));
-                          });
-      }));
+      scope->Guard(
+          Permission::kDocumentsWrite, [&docs](const Request& request) -> Result<Response> {
+            auto id = api::PathId(request, "document id");
+            if (!id) return id.error();
+            return WithUpload(
+                request, [&](UploadFields& f, dms::ByteSource& source) -> Result<Response> {
+                  return Reply(200, docs.CheckIn(*id, source, Actor(request), f.comment));
+                });
+          }));
 
   router.Add("POST", "/api/documents/{id}/cancel-checkout", Permission::kDocumentsWrite,
-             scope->Guard(Permission::kDocumentsWrite, [&docs](const Request& request) -> Result<Response> {
-               auto id = api::PathId(request, "document id");
-               if (!id) return id.error();
-               return Reply(200, docs.CancelCheckOut(*id, Actor(request)));
-             }));
+             scope->Guard(Permission::kDocumentsWrite,
+                          [&docs](const Request& request) -> Result<Response> {
+                            auto id = api::PathId(request, "document id");
+                            if (!id) return id.error();
+                            return Reply(200, docs.CancelCheckOut(*id, Actor(request)));
+                          }));
 
-  router.Add("POST", "/api/documents/{id}/break-lock", Permission::kDocumentsHold,
-             scope->Guard(Permission::kDocumentsHold, [&docs](const Request& request) -> Result<Response> {
-               auto id = api::PathId(request, "document id");
-               if (!id) return id.error();
-               std::string reason;
-               if (!request.body.empty()) {
-                 auto body = ParseJsonObject(request);
-                 if (!body) return body.error();
-                 auto r = api::StringMember(*body, "reason", false);
-                 if (!r) return r.error();
-                 reason = *r;
-               }
-               return Reply(200, docs.BreakLock(*id, Actor(request), reason));
-             }));
+  router.Add(
+      "POST", "/api/documents/{id}/break-lock", Permission::kDocumentsHold,
+      scope->Guard(Permission::kDocumentsHold, [&docs](const Request& request) -> Result<Response> {
+        auto id = api::PathId(request, "document id");
+        if (!id) return id.error();
+        std::string reason;
+        if (!request.body.empty()) {
+          auto body = ParseJsonObject(request);
+          if (!body) return body.error();
+          auto r = api::StringMember(*body, "reason", false);
+          if (!r) return r.error();
+          reason = *r;
+        }
+        return Reply(200, docs.BreakLock(*id, Actor(request), reason));
+      }));
 
   router.Add("POST", "/api/documents/{id}/links", Permission::kDocumentsWrite,
-             scope->Guard(Permission::kDocumentsWrite, [&docs](const Request& request) -> Result<Response> {
-               auto id = api::PathId(request, "document id");
-               if (!id) return id.error();
-               auto body = ParseJsonObject(request);
-               if (!body) return body.error();
-               auto link = LinkFromBody(*body);
-               if (!link) return link.error();
-               return Reply(200, docs.AddLink(*id, *link, Actor(request)));
-             }));
+             scope->Guard(Permission::kDocumentsWrite,
+                          [&docs](const Request& request) -> Result<Response> {
+                            auto id = api::PathId(request, "document id");
+                            if (!id) return id.error();
+                            auto body = ParseJsonObject(request);
+                            if (!body) return body.error();
+                            auto link = LinkFromBody(*body);
+                            if (!link) return link.error();
+                            return Reply(200, docs.AddLink(*id, *link, Actor(request)));
+                          }));
 
   router.Add("DELETE", "/api/documents/{id}/links/{kind}/{linkId}", Permission::kDocumentsWrite,
-             scope->Guard(Permission::kDocumentsWrite, [&docs](const Request& request) -> Result<Response> {
-               auto id = api::PathId(request, "document id");
-               if (!id) return id.error();
-               const dms::Link link{std::string(*request.path_param("kind")),
-                                    std::string(*request.path_param("linkId"))};
-               return Reply(200, docs.RemoveLink(*id, link, Actor(request)));
-             }));
+             scope->Guard(Permission::kDocumentsWrite,
+                          [&docs](const Request& request) -> Result<Response> {
+                            auto id = api::PathId(request, "document id");
+                            if (!id) return id.error();
+                            const dms::Link link{std::string(*request.path_param("kind")),
+                                                 std::string(*request.path_param("linkId"))};
+                            return Reply(200, docs.RemoveLink(*id, link, Actor(request)));
+                          }));
 
-  router.Add("PUT", "/api/documents/{id}/hold", Permission::kDocumentsHold,
-             scope->Guard(Permission::kDocumentsHold, [&docs](const Request& request) -> Result<Response> {
-               auto id = api::PathId(request, "document id");
-               if (!id) return id.error();
-               auto body = ParseJsonObject(request);
-               if (!body) return body.error();
-               auto reason = api::StringMember(*body, "reason", true);
-               if (!reason) return reason.error();
-               return Reply(200, docs.SetHold(*id, true, *reason, Actor(request)));
-             }));
+  router.Add(
+      "PUT", "/api/documents/{id}/hold", Permission::kDocumentsHold,
+      scope->Guard(Permission::kDocumentsHold, [&docs](const Request& request) -> Result<Response> {
+        auto id = api::PathId(request, "document id");
+        if (!id) return id.error();
+        auto body = ParseJsonObject(request);
+        if (!body) return body.error();
+        auto reason = api::StringMember(*body, "reason", true);
+        if (!reason) return reason.error();
+        return Reply(200, docs.SetHold(*id, true, *reason, Actor(request)));
+      }));
 
-  router.Add("DELETE", "/api/documents/{id}/hold", Permission::kDocumentsHold,
-             scope->Guard(Permission::kDocumentsHold, [&docs](const Request& request) -> Result<Response> {
-               auto id = api::PathId(request, "document id");
-               if (!id) return id.error();
-               return Reply(200,
-                            docs.SetHold(*id, false, request.query_param("reason").value_or(""),
-                                         Actor(request)));
-             }));
+  router.Add(
+      "DELETE", "/api/documents/{id}/hold", Permission::kDocumentsHold,
+      scope->Guard(Permission::kDocumentsHold, [&docs](const Request& request) -> Result<Response> {
+        auto id = api::PathId(request, "document id");
+        if (!id) return id.error();
+        return Reply(200, docs.SetHold(*id, false, request.query_param("reason").value_or(""),
+                                       Actor(request)));
+      }));
 
-  router.Add("GET", "/api/documents/{id}/retention", Permission::kDocumentsRead,
-             scope->Guard(Permission::kDocumentsRead, [&docs](const Request& request) -> Result<Response> {
-               auto id = api::PathId(request, "document id");
-               if (!id) return id.error();
-               auto until = docs.RetainUntil(*id);
-               if (!until) return until.error();
-               auto d = docs.Get(*id);
-               if (!d) return d.error();
-               const auto now = SystemClock::Instance().Now();
-               json::object body{{"legalHold", d->hold.has_value()}};
-               if (!*until) {
-                 body["retainUntil"] = nullptr;
-               } else if (**until == Timestamp::max()) {
-                 body["retainUntil"] = "until its retention date field is set";
-               } else {
-                 body["retainUntil"] = api::Time(**until);
-               }
-               body["deletable"] = !d->hold && (!*until || **until <= now);
-               return JsonResponse(200, body);
-             }));
+  router.Add(
+      "GET", "/api/documents/{id}/retention", Permission::kDocumentsRead,
+      scope->Guard(Permission::kDocumentsRead, [&docs](const Request& request) -> Result<Response> {
+        auto id = api::PathId(request, "document id");
+        if (!id) return id.error();
+        auto until = docs.RetainUntil(*id);
+        if (!until) return until.error();
+        auto d = docs.Get(*id);
+        if (!d) return d.error();
+        const auto now = SystemClock::Instance().Now();
+        json::object body{{"legalHold", d->hold.has_value()}};
+        if (!*until) {
+          body["retainUntil"] = nullptr;
+        } else if (**until == Timestamp::max()) {
+          body["retainUntil"] = "until its retention date field is set";
+        } else {
+          body["retainUntil"] = api::Time(**until);
+        }
+        body["deletable"] = !d->hold && (!*until || **until <= now);
+        return JsonResponse(200, body);
+      }));
 
   router.Add("GET", "/api/document-types", Permission::kDocumentsRead,
              [&docs](const Request&) -> Result<Response> {

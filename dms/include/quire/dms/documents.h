@@ -158,11 +158,15 @@ class DocumentStore {
   // Version `number`'s content again, as a new version.
   Result<DocumentInfo> Restore(DocumentId id, std::uint32_t number, const audit::Actor& actor,
                                const std::string& comment);
-  // New title and/or metadata (the whole set, checked against the type): a new metadata
-  // version. Errors: kValidationFailed, kConflict (checked out by someone else).
+  // How new metadata meets the stored set: it replaces it (PUT), or it is merged into it as
+  // an RFC 7396 merge patch (PATCH: named fields change, null removes one, others stay).
+  enum class MetadataChange : std::uint8_t { kReplace, kMerge };
+  // New title and/or metadata (the result checked against the type as a whole): a new
+  // metadata version. Errors: kValidationFailed, kConflict (checked out by someone else).
   Result<DocumentInfo> UpdateMetadata(DocumentId id, std::optional<std::string> title,
                                       std::optional<boost::json::object> metadata,
-                                      const audit::Actor& actor);
+                                      const audit::Actor& actor,
+                                      MetadataChange how = MetadataChange::kReplace);
   Result<std::vector<MetadataVersion>> MetadataVersions(DocumentId id) const;
 
   // ---- check-out ----

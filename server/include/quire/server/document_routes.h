@@ -7,7 +7,9 @@
 //            → 201 {document}
 //   GET    /api/documents?type=T | link=kind:id | q=words | meta.F=v | meta.F.gte=v ...
 //   GET    /api/documents/{id}                     the document (the view is audited)
-//   PATCH  /api/documents/{id}                     {"title": ..., "metadata": {...}}
+//   PATCH  /api/documents/{id}                     {"title": ..., "metadata": {...}}: merged
+//                                                  into the stored metadata (RFC 7396)
+//   PUT    /api/documents/{id}                     {"metadata": {...}, "title"?}: replaced
 //   DELETE /api/documents/{id}?reason=             tombstone; 409 under retention or hold
 //   GET    /api/documents/{id}/content[?version=N] bytes; Range, ETag (the content hash)
 //   GET    /api/documents/{id}/versions            POST (raw or multipart): a new version
