@@ -8,6 +8,7 @@
 #include "quire/base/clock.h"
 #include "quire/definitions/repository.h"
 #include "quire/storage/store.h"
+#include "quire/workflow/camunda_variables.h"
 #include "quire/workflow/engine.h"
 
 namespace quire::app {
@@ -77,7 +78,12 @@ int RunStart(const std::vector<std::string>& args) {
     std::cerr << "quire start: --vars must be a JSON object such as '{\"amount\": 100}'\n";
     return kExitUsage;
   }
-  request.variables = parsed.get_object();
+  auto variables = workflow::PlainVariables(parsed.get_object());
+  if (!variables) {
+    std::cerr << "quire start: --vars: " << variables.error().message() << "\n";
+    return kExitUsage;
+  }
+  request.variables = std::move(*variables);
 
   auto session = OpenSession("start", data_dir,
                              {.busy_hint = "start through its API (see 'quire help start')"});

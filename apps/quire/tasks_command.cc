@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "engine_session.h"
 #include "quire/definitions/iso8601.h"
+#include "quire/workflow/camunda_variables.h"
 
 namespace quire::app {
 namespace {
@@ -247,7 +248,12 @@ int RunTasks(const std::vector<std::string>& args) {
       std::cerr << "quire tasks complete: --data must be a JSON object such as '{\"ok\": true}'\n";
       return kExitUsage;
     }
-    auto r = engine.CompleteTaskAs(id, data.get_object(), actor);
+    auto variables = workflow::PlainVariables(data.get_object());
+    if (!variables) {
+      PrintError("tasks complete", variables.error());
+      return kExitUsage;
+    }
+    auto r = engine.CompleteTaskAs(id, *variables, actor);
     if (!r) {
       PrintError("tasks complete", r.error());
       return kExitFailure;

@@ -46,11 +46,12 @@ class EngineRoutesTest : public ::testing::Test {
     engine_ = std::move(
         *workflow::Engine::Open(*store_, *repository_, SystemClock::Instance(), connectors_));
     Router router;
-    AddDefinitionRoutes(router, *repository_,
-                        [this](std::string_view xml, std::string_view name,
-                               const audit::Actor& actor, std::optional<definitions::Duration> ttl) {
-                          return engine_->Deploy(xml, name, actor, ttl);
-                        });
+    AddDefinitionRoutes(
+        router, *repository_,
+        [this](std::string_view xml, std::string_view name, const audit::Actor& actor,
+               std::optional<definitions::Duration> ttl) {
+          return engine_->Deploy(xml, name, actor, ttl);
+        });
     AddEngineRoutes(router, *engine_);
     AddTaskRoutes(router, *engine_);
     directory_ = std::make_unique<org::Directory>(*store_, nullptr, SystemClock::Instance());
@@ -139,6 +140,49 @@ TEST_F(EngineRoutesTest, StartCompleteCorrelateAndReadHistory) {
   const auto& events = body.at("events").as_array();
   EXPECT_EQ(events.front().at("kind").as_string(), "instance_started");
   EXPECT_EQ(events.back().at("kind").as_string(), "instance_completed");
+}
+
+// Camunda 7 clients send typed variables; they are accepted on start and complete beside
+// plain ones, stored as plain JSON, and a value that does not fit its type is refused.
+TEST_F(EngineRoutesTest, CamundaTypedVariablesAreAcceptedWhereverVariablesAre) {
+  const HttpReply started = Call("POST", "/api/processes/order/instances",
+                                 R"({"variables": {
+        "order": {"value": "C-1", "type": "String", "valueInfo": {}},
+        "amount": {"value": "12", "type": "Integer"},
+        "rate": {"value": 0.5, "type": "Double"},
+        "meta": {"value": "{\"a\": [1, 2]}", "type": "Json"},
+        "note": {"value": null, "type": "Null"},
+        "plain": {"x": 1}}})");
+  ASSERT_EQ(started.status, 201) << started.body;
+  const std::string id(Json(started).at("id").as_string());
+  const std::string task(Json(started).at("tasks").at(0).as_string());
+  const boost::json::value stored = Json(Call("GET", "/api/instances/" + id)).at("variables");
+  EXPECT_EQ(stored.at("order"), "C-1");
+  EXPECT_EQ(stored.at("amount"), 12);
+  EXPECT_EQ(stored.at("rate"), 0.5);
+  EXPECT_EQ(stored.at("meta"), boost::json::parse(R"({"a": [1, 2]})"));
+  EXPECT_TRUE(stored.at("note").is_null());
+  EXPECT_EQ(stored.at("plain"), boost::json::parse(R"({"x": 1})"));
+
+  for (const auto& [variables, says] :
+       {std::pair{R"({"n": {"value": "many", "type": "Integer"}})",
+                  "variable 'n' is of Camunda type Integer"},
+        std::pair{R"({"n": {"value": 3000000000, "type": "Integer"}})", "use Long"},
+        std::pair{R"({"ok": {"value": "yes", "type": "Boolean"}})", "true or false"},
+        std::pair{R"({"f": {"value": "AAEC", "type": "Bytes"}})", "POST /api/documents"},
+        std::pair{R"({"j": {"value": "{oops", "type": "Json"}})", "JSON text"}}) {
+    const HttpReply refused = Call("POST", "/api/tasks/" + task + "/complete",
+                                   std::string(R"({"variables": )") + variables + "}", "anna");
+    EXPECT_EQ(refused.status, 400) << variables << ": " << refused.body;
+    EXPECT_THAT(refused.body, HasSubstr(says)) << variables;
+  }
+  EXPECT_EQ(Call("GET", "/api/tasks/" + task).status, 200);  // still open
+
+  const HttpReply completed =
+      Call("POST", "/api/tasks/" + task + "/complete",
+           R"({"variables": {"ok": {"value": "true", "type": "Boolean"}}})", "anna");
+  EXPECT_EQ(completed.status, 204) << completed.body;
+  EXPECT_EQ(Json(Call("GET", "/api/instances/" + id)).at("variables").at("ok"), true);
 }
 
 TEST_F(EngineRoutesTest, IncidentsAreListedAndRetried) {

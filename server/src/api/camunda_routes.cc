@@ -6,6 +6,7 @@
 
 #include "quire/definitions/iso8601.h"
 #include "quire/server/json.h"
+#include "quire/workflow/camunda_variables.h"
 
 namespace quire::server {
 namespace {
@@ -60,51 +61,8 @@ std::string CamundaTime(Timestamp t) {
   return iso + "+0000";
 }
 
-// JSON value → Camunda typed value.
-json::object Typed(const json::value& v) {
-  json::object out{{"valueInfo", json::object()}};
-  switch (v.kind()) {
-    case json::kind::null:
-      out["type"] = "Null";
-      out["value"] = nullptr;
-      break;
-    case json::kind::bool_:
-      out["type"] = "Boolean";
-      out["value"] = v;
-      break;
-    case json::kind::int64:
-    case json::kind::uint64: {
-      const std::int64_t n =
-          v.is_int64() ? v.get_int64() : static_cast<std::int64_t>(v.get_uint64());
-      out["type"] = (n >= INT32_MIN && n <= INT32_MAX) ? "Integer" : "Long";
-      out["value"] = v;
-      break;
-    }
-    case json::kind::double_:
-      out["type"] = "Double";
-      out["value"] = v;
-      break;
-    case json::kind::string:
-      out["type"] = "String";
-      out["value"] = v;
-      break;
-    default:
-      out["type"] = "Json";
-      out["value"] = json::serialize(v);
-      break;
-  }
-  return out;
-}
-
-json::object TypedVariables(const json::object& vars) {
-  json::object out;
-  for (const auto& [name, value] : vars) out[name] = Typed(value);
-  return out;
-}
-
-// Camunda typed variables → plain JSON. Json/Object values (JSON text) are parsed; dates
-// stay as their text.
-Result<json::object> PlainVariables(const json::value* typed, const char* where) {
+// The variables of an /engine-rest request: every entry is a Camunda typed value.
+Result<json::object> CamundaVariables(const json::value* typed, const char* where) {
   json::object out;
   if (typed == nullptr || typed->is_null()) return out;
   if (!typed->is_object()) {
@@ -116,33 +74,7 @@ Result<json::object> PlainVariables(const json::value* typed, const char* where)
       return Error::InvalidArgument("variable '" + std::string(name) +
                                     "' must be {\"value\": ..., \"type\": ...}");
     }
-    const json::object& e = entry.get_object();
-    const json::value* value = e.if_contains("value");
-    std::string type;
-    if (const json::value* t = e.if_contains("type"); t != nullptr && t->is_string()) {
-      type = std::string(t->get_string());
-      for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    if (value == nullptr) {
-      out[name] = nullptr;
-      continue;
-    }
-    if ((type == "json" || type == "object") && value->is_string()) {
-      boost::system::error_code ec;
-      json::value parsed = json::parse(value->get_string(), ec);
-      if (ec) {
-        return Error::InvalidArgument("variable '" + std::string(name) + "' of type " + type +
-                                      " does not hold valid JSON text");
-      }
-      out[name] = std::move(parsed);
-      continue;
-    }
-    if (type == "file" || type == "bytes") {
-      return Error::InvalidArgument("variable '" + std::string(name) + "' is of type " + type +
-                                    ", which Quire does not store in process variables; "
-                                    "store the document in the DMS and pass its id");
-    }
-    out[name] = *value;
+    QUIRE_ASSIGN_OR_RETURN(out[name], workflow::FromCamundaTyped(name, entry.get_object()));
   }
   return out;
 }
@@ -199,7 +131,7 @@ json::object ToJson(const workflow::LockedJob& j) {
           {"workerId", j.worker},
           {"topicName", j.topic},
           {"tenantId", nullptr},
-          {"variables", TypedVariables(j.variables)},
+          {"variables", workflow::CamundaTypedVariables(j.variables)},
           {"priority", j.priority},
           {"businessKey", j.business_key.empty() ? json::value() : json::value(j.business_key)},
           {"extensionProperties", json::object()}};
@@ -287,9 +219,9 @@ void AddCamundaRoutes(Router& router, workflow::Engine& engine) {
                auto call = ParseTaskCall(request);
                if (!call) return CamundaError(call.error());
                const auto& [id, body, worker] = *call;
-               auto vars = PlainVariables(body.if_contains("variables"), "variables");
+               auto vars = CamundaVariables(body.if_contains("variables"), "variables");
                if (!vars) return CamundaError(vars.error());
-               auto local = PlainVariables(body.if_contains("localVariables"), "localVariables");
+               auto local = CamundaVariables(body.if_contains("localVariables"), "localVariables");
                if (!local) return CamundaError(local.error());
                workflow::JobOutcome outcome;
                outcome.variables = std::move(*vars);
@@ -337,7 +269,7 @@ void AddCamundaRoutes(Router& router, workflow::Engine& engine) {
                if (code == nullptr || !code->is_string() || code->get_string().empty()) {
                  return CamundaError(Error::InvalidArgument("errorCode is required"));
                }
-               auto vars = PlainVariables(body.if_contains("variables"), "variables");
+               auto vars = CamundaVariables(body.if_contains("variables"), "variables");
                if (!vars) return CamundaError(vars.error());
                workflow::JobOutcome outcome;
                outcome.bpmn_error = std::string(code->get_string());

@@ -29,7 +29,7 @@ void AddEngineRoutes(Router& router, Engine& engine) {
                if (!request.body.empty()) {
                  auto body = ParseJsonObject(request);
                  if (!body) return body.error();
-                 auto vars = ObjectMember(*body, "variables");
+                 auto vars = VariablesMember(*body, "variables");
                  if (!vars) return vars.error();
                  start.variables = std::move(*vars);
                  auto key = StringMember(*body, "businessKey", false);
@@ -104,7 +104,7 @@ void AddEngineRoutes(Router& router, Engine& engine) {
                if (!body) return body.error();
                auto element = StringMember(*body, "element", true);
                if (!element) return element.error();
-               auto vars = ObjectMember(*body, "variables");
+               auto vars = VariablesMember(*body, "variables");
                if (!vars) return vars.error();
                auto r = engine.Trigger(*id, *element, *vars, Actor(request));
                QUIRE_RETURN_IF_ERROR(r);
@@ -162,7 +162,7 @@ void AddEngineRoutes(Router& router, Engine& engine) {
                    return Error::InvalidArgument("'correlationKey' must be a string");
                  }
                }
-               auto vars = ObjectMember(*body, "variables");
+               auto vars = VariablesMember(*body, "variables");
                if (!vars) return vars.error();
                m.variables = std::move(*vars);
                if (const json::value* ttl = body->if_contains("ttl");
@@ -197,7 +197,7 @@ void AddEngineRoutes(Router& router, Engine& engine) {
                if (!body) return body.error();
                auto name = StringMember(*body, "name", true);
                if (!name) return name.error();
-               auto vars = ObjectMember(*body, "variables");
+               auto vars = VariablesMember(*body, "variables");
                if (!vars) return vars.error();
                return Answer(engine.BroadcastSignal(*name, *vars, Actor(request)),
                              [](std::size_t n) {

@@ -10,6 +10,7 @@
 #include "quire/definitions/iso8601.h"
 #include "quire/server/http.h"
 #include "quire/server/json.h"
+#include "quire/workflow/camunda_variables.h"
 #include "quire/workflow/engine.h"
 
 namespace quire::server::api {
@@ -65,6 +66,13 @@ inline Result<json::object> ObjectMember(const json::object& body, std::string_v
                                   "variables, e.g. {\"amount\": 100}");
   }
   return v->get_object();
+}
+
+// The variables member of a request: plain JSON, where a value in Camunda's typed form
+// ({"value": true, "type": "Boolean"}) is converted to plain JSON as well.
+inline Result<json::object> VariablesMember(const json::object& body, std::string_view name) {
+  QUIRE_ASSIGN_OR_RETURN(json::object variables, ObjectMember(body, name));
+  return workflow::PlainVariables(variables);
 }
 
 inline Result<std::string> StringMember(const json::object& body, std::string_view name,

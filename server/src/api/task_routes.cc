@@ -351,7 +351,7 @@ void AddTaskRoutes(Router& router, Engine& engine) {
                if (!request.body.empty()) {
                  auto body = ParseJsonObject(request);
                  if (!body) return body.error();
-                 auto v = ObjectMember(*body, "variables");
+                 auto v = VariablesMember(*body, "variables");
                  if (!v) return v.error();
                  vars = std::move(*v);
                }
