@@ -91,7 +91,8 @@ void AddEngineRoutes(Router& router, Engine& engine) {
                if (!id) return id.error();
                auto body = ParseJsonObject(request);
                if (!body) return body.error();
-               auto r = engine.SetVariables(*id, *body, Actor(request));
+               QUIRE_ASSIGN_OR_RETURN(json::object variables, workflow::PlainVariables(*body));
+               auto r = engine.SetVariables(*id, variables, Actor(request));
                QUIRE_RETURN_IF_ERROR(r);
                return NoContent();
              });
