@@ -1,6 +1,7 @@
 // quire run FILE: runs a definition headless in a throw-away store, printing its trail.
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cstdlib>
 #include <filesystem>
@@ -15,6 +16,7 @@
 #include "quire/definitions/repository.h"
 #include "quire/storage/store.h"
 #include "quire/workflow/engine.h"
+#include "quire/workflow/form_sample.h"
 
 namespace quire::app {
 namespace {
@@ -95,13 +97,16 @@ void PrintLine(const json::object& o) { std::cout << json::serialize(o) << "\n";
 
 std::string RunUsage() {
   return "Usage: quire run FILE [--process ID] [--vars JSON] [--business-key KEY]\n"
-         "                     [--complete-tasks auto|SCRIPT.json] [--deploy OTHER.bpmn]...\n\n"
+         "                     [--complete-tasks auto|SCRIPT.json] [--deploy FILE]...\n\n"
          "Runs a definition headless in a throw-away store and prints the trail of elements\n"
-         "entered and left as JSON lines. Timers are fast-forwarded. User tasks and external\n"
-         "jobs are completed with {} by --complete-tasks auto, or with the variables a script\n"
-         "gives per element id ({\"review\": {\"approved\": true}}, or a list used in turn);\n"
-         "without it the run stops where a person would have to act. --deploy adds files\n"
-         "whose processes call activities start.\n\n"
+         "entered and left as JSON lines. Timers are fast-forwarded. --complete-tasks auto\n"
+         "completes each user task with values its form accepts, made from the form's own\n"
+         "declaration (defaults, first options, true, the smallest allowed number, today;\n"
+         "a field it cannot fill is named), and external jobs with {}; a script gives the\n"
+         "variables per element id instead ({\"review\": {\"approved\": true}}, or a list\n"
+         "used in turn). Without it the run stops where a person would have to act.\n"
+         "--deploy adds BPMN files (processes that call activities start) and Camunda forms\n"
+         "(.form) that tasks use, as 'quire deploy' does.\n\n"
          "Exit status: 0 when the instance ended, or waits only for people, messages or\n"
          "signals nobody will send (the last line says what); 1 on an incident or an uncaught\n"
          "error (naming the element) or when the file does not load; 2 on bad usage.\n";
@@ -194,15 +199,27 @@ int RunRun(const std::vector<std::string>& args) {
   }
   workflow::Engine& engine = **opened;
 
+  // Forms first, as 'quire deploy' does: the models deployed after them bind to them.
+  const auto is_form = [](const std::string& f) { return f.ends_with(".form"); };
+  std::stable_partition(a.also.begin(), a.also.end(), is_form);
   for (const std::string& other : a.also) {
     const auto text = ReadFile(other);
     if (!text) {
       std::cerr << "quire run: cannot read " << other << "\n";
       return kExitFailure;
     }
-    if (auto d = engine.Deploy(*text, std::filesystem::path(other).filename().string(), "run");
-        !d) {
+    const std::string name = std::filesystem::path(other).filename().string();
+    Result<void> d = Ok();
+    if (is_form(other)) {
+      if (auto f = repository.DeployForm(*text, name, clock.Now()); !f) d = f.error();
+    } else if (auto m = engine.Deploy(*text, name, "run"); !m) {
+      d = m.error();
+    }
+    if (!d) {
       std::cerr << other << ": error: " << d.error().message() << "\n";
+      for (const ErrorDetail& detail : d.error().details()) {
+        std::cerr << other << ":" << detail.field << ": error: " << detail.message << "\n";
+      }
       return kExitFailure;
     }
   }
@@ -300,10 +317,23 @@ int RunRun(const std::vector<std::string>& args) {
     auto jobs = engine.ListJobs(std::nullopt);
     if (completing) {
       for (const workflow::TaskInfo& t : tasks ? *tasks : std::vector<workflow::TaskInfo>{}) {
-        auto r = engine.CompleteTask(t.id, script.Next(t.element_id), "run");
+        Result<json::object> data = script.Next(t.element_id);
+        if (a.complete == "auto") {
+          auto form = engine.GetTaskForm(t.id);
+          data = form ? workflow::SampleFormValues(form->fields, clock.Now(), t.name)
+                      : Result<json::object>(form.error());
+        }
+        auto r = data ? engine.CompleteTask(t.id, *data, "run") : Result<void>(data.error());
         if (!r) {
           std::cerr << "quire run: completing task '" << t.element_id
                     << "' failed: " << r.error().message() << "\n";
+          for (const ErrorDetail& d : r.error().details()) {
+            std::cerr << "  " << d.field << ": " << d.message << "\n";
+          }
+          if (r.error().code() == ErrorCode::kNotFound &&
+              r.error().message().find("no form") != std::string::npos) {
+            std::cerr << "  (quire run deploys forms given with --deploy FILE.form)\n";
+          }
           return kExitFailure;
         }
         acted = true;

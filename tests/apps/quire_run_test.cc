@@ -100,6 +100,63 @@ TEST(QuireRunTest, AnIncidentFailsTheRunNamingTheElement) {
   EXPECT_EQ(run.Last().at("result").as_string(), "incident");
 }
 
+// --complete-tasks auto fills each form with values its declaration accepts: the shipped
+// examples run to their end (the sales cycle with its Camunda form deployed alongside).
+TEST(QuireRunTest, AutoCompletesTheExamplesFormsWithValidValues) {
+  const std::string examples = std::string(QUIRE_SOURCE_DIR) + "/examples/";
+  const CliRun sales = RunQuire({"run", examples + "sales-cycle.bpmn", "--complete-tasks", "auto",
+                                 "--deploy", examples + "contract.form"});
+  EXPECT_EQ(sales.code(), 0) << sales.err;
+  ASSERT_EQ(sales.Last().at("result").as_string(), "completed") << sales.out;
+  const boost::json::object last = sales.Last();
+  const boost::json::object& vars = last.at("variables").as_object();
+  EXPECT_EQ(vars.at("qualified"), true);
+  // The contract form's pattern ^C-[0-9]{6}$ is met, and whole numbers stay whole.
+  EXPECT_EQ(vars.at("contractNumber"), "C-000000");
+  EXPECT_TRUE(vars.at("offerTotal").is_int64()) << boost::json::serialize(vars);
+
+  const CliRun service =
+      RunQuire({"run", examples + "service-case.bpmn", "--complete-tasks", "auto"});
+  EXPECT_EQ(service.code(), 0) << service.err;
+  EXPECT_EQ(service.Last().at("result").as_string(), "completed") << service.out;
+
+  const CliRun offer = RunQuire({"run", examples + "offer-approval.bpmn", "--complete-tasks",
+                                 "auto", "--vars", R"({"offerId": "o-1"})"});
+  EXPECT_EQ(offer.code(), 0) << offer.err;
+  EXPECT_NE(offer.Last().at("result").as_string(), "incident") << offer.out;
+
+  // Without the form file, the run says which file to add.
+  const CliRun no_form =
+      RunQuire({"run", examples + "sales-cycle.bpmn", "--complete-tasks", "auto"});
+  EXPECT_EQ(no_form.code(), 1);
+  EXPECT_THAT(no_form.err, HasSubstr("--deploy"));
+}
+
+// A required field that no value can be made for is named, with the way to script it.
+TEST(QuireRunTest, AutoNamesTheFieldItCannotFill) {
+  TempDir dir;
+  const std::string model = Write(dir, "f.bpmn", R"(<definitions
+      xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
+      xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="urn:t">
+    <process id="p" isExecutable="true">
+      <startEvent id="s"/>
+      <userTask id="t" name="Code"><extensionElements><camunda:formData>
+        <camunda:formField id="code" type="string"><camunda:validation>
+          <camunda:constraint name="required"/>
+          <camunda:constraint name="pattern" config="^(AB|CD)[0-9]+$"/>
+        </camunda:validation></camunda:formField>
+      </camunda:formData></extensionElements></userTask>
+      <endEvent id="e"/>
+      <sequenceFlow id="f1" sourceRef="s" targetRef="t"/><sequenceFlow id="f2" sourceRef="t" targetRef="e"/>
+    </process>
+  </definitions>)");
+  const CliRun run = RunQuire({"run", model, "--complete-tasks", "auto"});
+  EXPECT_EQ(run.code(), 1);
+  EXPECT_THAT(run.err, HasSubstr("code: cannot be filled"));
+  EXPECT_THAT(run.err, HasSubstr("^(AB|CD)[0-9]+$"));
+  EXPECT_THAT(run.err, HasSubstr("--complete-tasks script.json"));
+}
+
 TEST(QuireRunTest, BadUsageAndBadFilesAreReported) {
   TempDir dir;
   EXPECT_EQ(RunQuire({"run"}).code(), 2);
