@@ -12,7 +12,9 @@ LoadResult LoadBpmn(std::string_view xml) {
   if (internal::ReadDefinitions(xml, *definitions, findings)) {
     internal::CheckQuireSchema(xml, findings);
     internal::CheckRules(*definitions, findings);
-    if (!findings.has_errors()) internal::CheckGraphs(*definitions, findings);
+    // Every problem of a file in one run: the graph is checked even when rules failed (it
+    // stands broken references aside, so they are not reported twice).
+    internal::CheckGraphs(*definitions, findings);
     if (!findings.has_errors()) {
       definitions->source.assign(xml);
       result.definitions = std::move(definitions);

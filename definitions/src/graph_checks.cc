@@ -149,8 +149,17 @@ class GraphChecker {
       }
     }
     for (const SequenceFlow& f : p_.flows) {
-      if (f.source != kNoElement && f.target != kNoElement)
+      if (f.source != kNoElement && f.target != kNoElement) {
         boost::add_edge(f.source, f.target, graph_);
+      } else if (f.source != kNoElement) {
+        // A flow to an unknown element is reported already: let its source complete rather
+        // than report everything before it as never finishing.
+        boost::add_edge(f.source, Completion(p_.elements[f.source]), graph_);
+      } else if (f.target != kNoElement) {
+        // Likewise a flow from an unknown element: its target counts as reachable.
+        const Element& t = p_.elements[f.target];
+        boost::add_edge(t.parent == kNoElement ? root() : t.parent, f.target, graph_);
+      }
     }
     for (const Element& e : p_.elements) {
       const Vertex scope = e.parent == kNoElement ? root() : e.parent;
@@ -165,6 +174,10 @@ class GraphChecker {
         boost::add_edge(scope, e.index, graph_);
       }
       for (ElementIndex b : e.boundary_events) boost::add_edge(e.index, b, graph_);
+      // A boundary event attached to an unknown activity is reported already.
+      if (e.kind == ElementKind::kBoundaryEvent && e.attached_to == kNoElement) {
+        boost::add_edge(scope, e.index, graph_);
+      }
       if (e.kind == ElementKind::kIntermediateThrowEvent && e.trigger == EventTrigger::kLink) {
         const auto it = link_catches.find({e.parent, e.trigger_ref});
         if (it != link_catches.end()) boost::add_edge(e.index, it->second, graph_);

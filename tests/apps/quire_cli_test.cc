@@ -19,6 +19,7 @@ using ::quire::testing::ChildProcess;
 using ::quire::testing::ExitStatus;
 using ::quire::testing::TempDir;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
@@ -203,7 +204,38 @@ TEST(QuireValidateTest, ErrorsAreCompilerStyleLinesAndExitOne) {
   EXPECT_EQ(run.status.code, 1);
   EXPECT_THAT(run.out, HasSubstr(file + ":5:5: error: sequence flow 'f1' has targetRef 'nowhere'"));
   EXPECT_THAT(run.out, HasSubstr(file + ":18:5: error: call activity 'call'"));
-  EXPECT_THAT(run.err, HasSubstr("2 files checked: 6 errors, 0 warnings"));
+  EXPECT_THAT(run.err, HasSubstr("2 files checked: 11 errors, 5 warnings"));
+}
+
+// Every problem of a file in one run: a broken expression does not hide a loop that would
+// spin forever, found before anything runs.
+TEST(QuireValidateTest, ReportsRuleAndGraphProblemsInOneRun) {
+  quire::testing::TempDir dir;
+  const std::string file = (dir.path() / "loop.bpmn").string();
+  std::ofstream(file) << R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="d" targetNamespace="urn:t">
+  <process id="p" isExecutable="true">
+    <startEvent id="s"/>
+    <task id="a"/>
+    <task id="b"/>
+    <sequenceFlow id="f1" sourceRef="s" targetRef="a"/>
+    <sequenceFlow id="f2" sourceRef="a" targetRef="b"/>
+    <sequenceFlow id="f3" sourceRef="b" targetRef="a"/>
+    <userTask id="u"/>
+    <sequenceFlow id="f4" sourceRef="a" targetRef="u"><conditionExpression xsi:type="tFormalExpression">x &gt;</conditionExpression></sequenceFlow>
+    <sequenceFlow id="f5" sourceRef="u" targetRef="nowhere"/>
+  </process>
+</definitions>)";
+  const CliRun run = RunQuire({"validate", file});
+  EXPECT_EQ(run.status.code, 1);
+  EXPECT_THAT(run.out, HasSubstr(file + ":11:55: error: condition of 'f4'"));
+  EXPECT_THAT(run.out,
+              HasSubstr(file + ":12:5: error: sequence flow 'f5' has targetRef 'nowhere'"));
+  EXPECT_THAT(run.out,
+              HasSubstr(file + ":5:5: error: the loop through 'a', 'b' has no wait state"));
+  // The dangling flow is reported once, not again as a task that can never finish.
+  EXPECT_THAT(run.out, Not(HasSubstr("'u'")));
+  EXPECT_THAT(run.err, HasSubstr("1 file checked: 3 errors, 0 warnings"));
 }
 
 TEST(QuireValidateTest, WarningsAloneDoNotFail) {

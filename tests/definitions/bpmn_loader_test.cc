@@ -415,7 +415,7 @@ TEST(BpmnLoaderTest, LongFormPatternsAreRefusedNotAStackOverflow) {
 
 TEST(BpmnLoaderTest, UnknownBpmnElementIsNotSilentlyIgnored) {
   const LoadResult r = LoadBpmn(R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">
-<process id="p"><startEvent id="s"/><teleportTask id="t"/></process></definitions>)");
+<process id="p"><startEvent id="s"/><sequenceFlow id="f" sourceRef="s" targetRef="e"/><endEvent id="e"/><teleportTask id="t"/></process></definitions>)");
   EXPECT_FALSE(r.ok());
   ASSERT_EQ(r.diagnostics.size(), 1u);
   EXPECT_THAT(r.diagnostics[0].message, HasSubstr("<teleportTask> 't' at line 2 is not supported"));
