@@ -526,7 +526,12 @@ void AddDocumentRoutes(Router& router, dms::DocumentStore& docs, dms::DocumentSe
                  if (!r) return r.error();
                  QUIRE_RETURN_IF_ERROR(visible(r->documents));
                  next = r->next;
-                 body["estimatedTotal"] = r->estimated_total;
+                 // The index counts every match: only a caller whose grant reaches every
+                 // document may learn it.
+                 if (request.principal->permissions.ScopeOf(Permission::kDocumentsRead) ==
+                     org::Scope::kAll) {
+                   body["estimatedTotal"] = r->estimated_total;
+                 }
                } else {
                  return Error::Unavailable("document search is not running");
                }
