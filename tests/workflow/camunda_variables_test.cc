@@ -43,6 +43,7 @@ TEST(CamundaVariablesTest, ConvertsEachTypeAndRefusesWhatDoesNotFit) {
 
   for (const auto& [typed, says] :
        {std::pair{R"({"value": 40000, "type": "Short"})", "-32768 to 32767"},
+        std::pair{R"({"value": 1e30, "type": "Long"})", "a whole number"},
         std::pair{R"({"value": 1.5, "type": "Integer"})", "a whole number"},
         std::pair{R"({"value": "x", "type": "Double"})", "a number"},
         std::pair{R"({"value": 1, "type": "String"})", "a string"},

@@ -4,6 +4,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <string>
 
@@ -80,9 +81,9 @@ Result<json::value> FromCamundaTyped(std::string_view name, const json::object& 
       n = value.get_int64();
     } else if (value.is_uint64() && value.get_uint64() <= INT64_MAX) {
       n = static_cast<std::int64_t>(value.get_uint64());
-    } else if (value.is_double() &&
-               value.get_double() ==
-                   static_cast<double>(static_cast<std::int64_t>(value.get_double()))) {
+    } else if (value.is_double() && std::fabs(value.get_double()) < 9.0e18 &&
+               std::nearbyint(value.get_double()) == value.get_double()) {
+      // In range before the cast: converting 1e30 to an integer is undefined.
       n = static_cast<std::int64_t>(value.get_double());
     } else if (!(value.is_string() && ParseWhole(std::string_view(value.get_string()), n))) {
       return Misfit(name, type, "a whole number");

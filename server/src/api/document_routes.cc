@@ -429,9 +429,10 @@ class DocumentScope : public std::enable_shared_from_this<DocumentScope> {
   // one request.
   Result<bool> Reaches(const org::Principal& who, Permission p, const dms::DocumentInfo& d,
                        std::map<std::string, std::vector<std::string>>& groups) const {
-    const org::Scope scope = who.permissions.ScopeOf(p);
-    if (scope == org::Scope::kAll || d.created_by == who.user) return who.Has(p);
-    if (scope == org::Scope::kOwn) return false;
+    // Only scope team needs the owner's groups.
+    if (who.permissions.ScopeOf(p) != org::Scope::kTeam || d.created_by == who.user) {
+      return who.Reaches(p, d.created_by, {});
+    }
     auto it = groups.find(d.created_by);
     if (it == groups.end()) {
       QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> of, directory_.GroupsOf(d.created_by));

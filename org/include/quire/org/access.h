@@ -100,7 +100,7 @@ class PermissionSet {
 // Who is acting, once authenticated.
 struct Principal {
   enum class Via : std::uint8_t { kSession, kToken, kBasic, kLocal };
-  std::string user;                // the user id
+  std::string user;                 // the user id
   std::vector<std::string> roles;   // role ids, direct and through groups (deduplicated)
   std::vector<std::string> groups;  // the groups they belong to, sorted: their team
   PermissionSet permissions;

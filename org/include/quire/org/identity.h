@@ -161,7 +161,8 @@ class Identity {
   Result<void> Logout(std::string_view secret);
   Result<std::vector<SessionInfo>> Sessions(const std::string& user) const;
   // Ends one of `user`'s sessions by id. Errors: kNotFound (also for another user's).
-  Result<void> EndSession(const std::string& user, const std::string& id, const audit::Actor& actor);
+  Result<void> EndSession(const std::string& user, const std::string& id,
+                          const audit::Actor& actor);
 
   // ---- API tokens ----
   // Errors: kNotFound (user), kInvalidArgument (a role the user does not hold, an expiry in
@@ -236,7 +237,7 @@ class Identity {
   mutable std::string dummy_hash_;
 
   mutable std::mutex mu_;
-  std::map<std::string, Throttle> throttles_;      // GUARDED_BY(mu_)
+  std::map<std::string, Throttle> throttles_;                         // GUARDED_BY(mu_)
   std::map<std::string, std::shared_ptr<const CachedToken>> tokens_;  // GUARDED_BY(mu_): by hash
   std::map<std::string, CachedSession> sessions_;  // GUARDED_BY(mu_): by secret hash
   std::map<std::string, Timestamp> token_used_;    // GUARDED_BY(mu_): id → last use written
