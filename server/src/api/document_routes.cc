@@ -523,6 +523,9 @@ void AddDocumentRoutes(Router& router, dms::DocumentStore& docs, dms::DocumentSe
                  QUIRE_RETURN_IF_ERROR(visible(page->documents));
                  next = page->next;
                } else if (search != nullptr) {
+                 // Indexes what is still pending first, so a search sees every write
+                 // acknowledged before it (usually nothing is pending: one short scan).
+                 if (auto caught_up = search->CatchUp(); !caught_up) return caught_up.error();
                  auto r = search->Search(*q);
                  if (!r) return r.error();
                  QUIRE_RETURN_IF_ERROR(visible(r->documents));
