@@ -20,14 +20,15 @@
 namespace quire::app {
 
 std::string DeployUsage() {
-  return "Usage: quire deploy [--data-dir DIR] [--history-ttl DURATION] FILE...\n\n"
+  return "Usage: quire deploy [--data-dir DIR] [--history-time-to-live DURATION] FILE...\n\n"
          "Deploys BPMN 2.0 files into the store in DIR (default quire-data): every executable\n"
          "process gets a new version, unless the file is the one its latest version came from.\n"
          "Timer, message and signal start events of the new versions are armed.\n"
          "Camunda forms (.form files, JSON) are deployed too, before the models, as a new\n"
          "version of the form their \"id\" names; tasks use them through camunda:formRef or\n"
          "zeebe:formDefinition formId.\n"
-         "--history-ttl P30D keeps ended instances' history of these processes that long (it\n"
+         "--history-time-to-live P30D (as ?historyTimeToLive= over HTTP) keeps ended instances' "
+         "history of these processes that long (it\n"
          "wins over the model's historyTimeToLive).\n"
          "While 'quire serve' runs on the same directory, deploy through it instead:\n"
          "  curl --data-binary @order.bpmn -H 'Content-Type: application/xml' \\\n"
@@ -49,11 +50,12 @@ int RunDeploy(const std::vector<std::string>& args) {
         return kExitUsage;
       }
       data_dir = args[++i];
-    } else if (args[i] == "--history-ttl") {
+    } else if (args[i] == "--history-time-to-live" || args[i] == "--history-ttl") {
       auto d = i + 1 < args.size() ? definitions::ParseDuration(args[i + 1])
                                    : Result<definitions::Duration>(Error::InvalidArgument(""));
       if (!d) {
-        std::cerr << "quire deploy: --history-ttl needs an ISO 8601 duration such as P30D\n";
+        std::cerr
+            << "quire deploy: --history-time-to-live needs an ISO 8601 duration such as P30D\n";
         return kExitUsage;
       }
       history_ttl = *d;

@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "engine_session.h"
+#include "quire/base/json_text.h"
 
 namespace quire::app {
 namespace {
@@ -28,7 +29,7 @@ class OstreamSink final : public dms::ByteSink {
 };
 
 void PrintDoc(const dms::DocumentInfo& d) {
-  std::cout << json::serialize(d.ToJson(SystemClock::Instance().Now())) << "\n";
+  std::cout << quire::JsonText(d.ToJson(SystemClock::Instance().Now())) << "\n";
 }
 
 // "value>=100" → {value, gte, 100}; "status=signed" → eq.
@@ -53,7 +54,7 @@ std::string DocUsage() {
          "       quire doc checkout|cancel-checkout ID --as U\n"
          "       quire doc checkin ID FILE [--comment TEXT] --as U\n"
          "       quire doc link|unlink ID KIND:ID --as U\n"
-         "       quire doc search [--type T] [--link KIND:ID] [--text WORDS]\n"
+         "       quire doc search [--type T] [--link KIND:ID] [--q WORDS]\n"
          "                        [--meta FIELD=V | FIELD>=V | FIELD<V ...] [--limit N]\n"
          "       quire doc delete ID [--reason TEXT] --as U\n"
          "       quire doc hold ID --reason TEXT --as U;  quire doc release ID --as U\n"
@@ -75,10 +76,11 @@ int RunDoc(const std::vector<std::string>& args) {
   std::vector<std::string> positional;
   static const std::set<std::string> known{"data-dir", "type",    "title", "meta",
                                            "link",     "comment", "as",    "version",
-                                           "out",      "text",    "limit", "reason"};
+                                           "out",      "q",       "limit", "reason"};
   for (std::size_t i = 1; i < args.size(); ++i) {
     if (args[i].starts_with("--")) {
-      const std::string name = args[i].substr(2);
+      // --text: the earlier name of --q (named after the HTTP parameter).
+      const std::string name = args[i] == "--text" ? "q" : args[i].substr(2);
       if (!known.contains(name)) {
         std::cerr << "quire doc: unknown option --" << name << "; see 'quire help doc'\n";
         return kExitUsage;
@@ -143,7 +145,7 @@ int RunDoc(const std::vector<std::string>& args) {
     if (type_list) {
       auto types = docs.ListTypes();
       if (!types) return fail(types.error());
-      for (const auto& t : *types) std::cout << json::serialize(t.ToJson()) << "\n";
+      for (const auto& t : *types) std::cout << quire::JsonText(t.ToJson()) << "\n";
       return kExitOk;
     }
     if (positional.size() < 2 || positional[0] != "put") {
@@ -172,7 +174,7 @@ int RunDoc(const std::vector<std::string>& args) {
   if (action == "search") {
     dms::DocumentQuery q;
     q.type = opt["type"];
-    q.text = opt["text"];
+    q.text = opt["q"];
     q.limit = std::strtoull(opt["limit"].c_str(), nullptr, 10);
     if (q.limit == 0 || q.limit > 10'000) {
       std::cerr << "quire doc search: --limit must be a whole number from 1 to 10000\n";
@@ -252,7 +254,7 @@ int RunDoc(const std::vector<std::string>& args) {
   if (action == "versions") {
     auto r = docs.Versions(*id);
     if (!r) return fail(r.error());
-    for (const auto& v : *r) std::cout << json::serialize(v.ToJson()) << "\n";
+    for (const auto& v : *r) std::cout << quire::JsonText(v.ToJson()) << "\n";
     return kExitOk;
   }
   Result<dms::DocumentInfo> r = Error::Internal("unreached");

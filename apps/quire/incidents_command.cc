@@ -6,6 +6,7 @@
 #include "engine_session.h"
 #include "quire/audit/log.h"
 #include "quire/base/clock.h"
+#include "quire/base/json_text.h"
 #include "quire/definitions/iso8601.h"
 #include "quire/definitions/repository.h"
 #include "quire/storage/store.h"
@@ -89,7 +90,7 @@ int RunIncidents(const std::vector<std::string>& args) {
     return kExitFailure;
   }
   for (const workflow::IncidentInfo& i : *list) {
-    std::cout << boost::json::serialize(
+    std::cout << quire::JsonText(
                      boost::json::object{{"id", std::to_string(i.id)},
                                          {"instanceId", std::to_string(i.instance_id)},
                                          {"processId", i.process_id},

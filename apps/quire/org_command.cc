@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "engine_session.h"
+#include "quire/base/json_text.h"
 
 namespace quire::app {
 namespace {
@@ -107,12 +108,12 @@ int RunOrg(const std::vector<std::string>& args) {
         boost::json::array groups;
         if (auto g = session->directory().GroupsOf(u.id))
           groups = boost::json::array(g->begin(), g->end());
-        std::cout << boost::json::serialize(boost::json::object{{"id", u.id},
-                                                                {"name", u.name},
-                                                                {"email", u.email},
-                                                                {"supervisor", u.supervisor},
-                                                                {"active", u.active},
-                                                                {"groups", groups}})
+        std::cout << quire::JsonText(boost::json::object{{"id", u.id},
+                                                         {"name", u.name},
+                                                         {"email", u.email},
+                                                         {"supervisor", u.supervisor},
+                                                         {"active", u.active},
+                                                         {"groups", groups}})
                   << "\n";
       }
     } else {
@@ -122,7 +123,7 @@ int RunOrg(const std::vector<std::string>& args) {
         boost::json::array members;
         if (auto m = session->directory().Members(g.id))
           members = boost::json::array(m->begin(), m->end());
-        std::cout << boost::json::serialize(
+        std::cout << quire::JsonText(
                          boost::json::object{{"id", g.id}, {"name", g.name}, {"members", members}})
                   << "\n";
       }

@@ -12,8 +12,11 @@
 
 #include "commands.h"
 #include "quire/base/clock.h"
+#include "quire/base/instant.h"
+#include "quire/base/json_text.h"
 #include "quire/definitions/iso8601.h"
 #include "quire/definitions/repository.h"
+#include "quire/server/resources.h"
 #include "quire/storage/store.h"
 #include "quire/workflow/engine.h"
 #include "quire/workflow/form_sample.h"
@@ -91,12 +94,12 @@ class Script {
   std::map<std::string, std::vector<json::object>> queued_;
 };
 
-void PrintLine(const json::object& o) { std::cout << json::serialize(o) << "\n"; }
+void PrintLine(const json::object& o) { std::cout << quire::JsonText(o) << "\n"; }
 
 }  // namespace
 
 std::string RunUsage() {
-  return "Usage: quire run FILE [--process ID] [--vars JSON] [--business-key KEY]\n"
+  return "Usage: quire run FILE [--process ID] [--variables JSON] [--business-key KEY]\n"
          "                     [--complete-tasks auto|SCRIPT.json] [--deploy FILE]...\n\n"
          "Runs a definition headless in a throw-away store and prints the trail of elements\n"
          "entered and left as JSON lines. Timers are fast-forwarded. --complete-tasks auto\n"
@@ -127,7 +130,7 @@ int RunRun(const std::vector<std::string>& args) {
       return kExitOk;
     } else if (arg == "--process") {
       ok = value(a.process);
-    } else if (arg == "--vars") {
+    } else if (arg == "--variables" || arg == "--vars") {  // --vars: the earlier name
       ok = value(a.vars);
     } else if (arg == "--business-key") {
       ok = value(a.business_key);
@@ -158,7 +161,7 @@ int RunRun(const std::vector<std::string>& args) {
   boost::system::error_code ec;
   json::value vars = json::parse(a.vars, ec);
   if (ec || !vars.is_object()) {
-    std::cerr << "quire run: --vars must be a JSON object such as '{\"amount\": 100}'\n";
+    std::cerr << "quire run: --variables must be a JSON object such as '{\"amount\": 100}'\n";
     return kExitUsage;
   }
   Script script;
@@ -242,7 +245,7 @@ int RunRun(const std::vector<std::string>& args) {
   auto started = engine.Start(start);
   if (!started && started.error().code() == ErrorCode::kInvalidArgument) {
     // No plain start event: start at its first (timer, message or signal) start event, as
-    // if that had fired, with --vars.
+    // if that had fired, with --variables.
     auto defs = repository.Load(a.process);
     if (defs) {
       for (const auto& p : (*defs)->processes) {
@@ -273,12 +276,8 @@ int RunRun(const std::vector<std::string>& args) {
     for (const workflow::HistoryEvent& e : *events) {
       if (e.seq < printed) continue;
       printed = e.seq + 1;
-      json::object line{{"seq", e.seq},
-                        {"time", definitions::FormatDateTime(e.time)},
-                        {"instance", std::to_string(e.instance_id)},
-                        {"kind", e.kind}};
-      if (!e.element_id.empty()) line["element"] = e.element_id;
-      if (!e.data.empty()) line["data"] = e.data;
+      // The event as GET /api/instances/{id}/history answers it.
+      json::object line = server::HistoryEventJson(e);
       PrintLine(line);
     }
   };
@@ -302,11 +301,9 @@ int RunRun(const std::vector<std::string>& args) {
     auto incidents = engine.ListIncidents(std::nullopt);
     if (incidents && !incidents->empty()) {
       for (const workflow::IncidentInfo& i : *incidents) {
-        PrintLine({{"result", "incident"},
-                   {"instance", std::to_string(i.instance_id)},
-                   {"element", i.element_id},
-                   {"kind", i.kind},
-                   {"message", i.message}});
+        json::object line = server::IncidentJson(i);
+        line["result"] = "incident";
+        PrintLine(line);
         std::cerr << "quire run: incident at element '" << i.element_id << "': " << i.message
                   << "\n";
       }
@@ -359,10 +356,11 @@ int RunRun(const std::vector<std::string>& args) {
     }
     json::array waiting;
     for (const auto& [what, n] : counts) {
-      waiting.push_back(json::object{{"element", what.first}, {"kind", what.second}, {"count", n}});
+      waiting.push_back(
+          json::object{{"elementId", what.first}, {"kind", what.second}, {"count", n}});
     }
-    json::object last{{"result", "waiting"}, {"waitingAt", std::move(waiting)}};
-    if (auto due = engine.NextTimerDue()) last["nextTimer"] = definitions::FormatDateTime(*due);
+    json::object last{{"result", "waiting"}, {"waitingIn", std::move(waiting)}};
+    if (auto due = engine.NextTimerDue()) last["nextTimerAt"] = FormatInstant(*due);
     PrintLine(last);
     return kExitOk;
   }

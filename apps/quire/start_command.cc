@@ -6,6 +6,7 @@
 #include "engine_session.h"
 #include "quire/audit/log.h"
 #include "quire/base/clock.h"
+#include "quire/base/json_text.h"
 #include "quire/definitions/repository.h"
 #include "quire/storage/store.h"
 #include "quire/workflow/camunda_variables.h"
@@ -14,8 +15,8 @@
 namespace quire::app {
 
 std::string StartUsage() {
-  return "Usage: quire start PROCESS [--vars JSON] [--business-key KEY] [--version N]\n"
-         "                   [--data-dir DIR]\n\n"
+  return "Usage: quire start PROCESS [--variables JSON] [--business-key KEY] [--version N]\n"
+         "                   [--as USER] [--data-dir DIR]\n\n"
          "Starts an instance of a deployed process in the store in DIR (default quire-data)\n"
          "and prints {\"id\", \"state\", \"tasks\"}. Service-task jobs it creates run when\n"
          "'quire serve' next runs on the store. While 'quire serve' runs there, start\n"
@@ -35,15 +36,15 @@ int RunStart(const std::vector<std::string>& args) {
       std::cout << StartUsage();
       return kExitOk;
     }
-    const bool takes_value = arg == "--data-dir" || arg == "--vars" || arg == "--business-key" ||
-                             arg == "--version" || arg == "--as";
+    const bool takes_value = arg == "--data-dir" || arg == "--variables" || arg == "--vars" ||
+                             arg == "--business-key" || arg == "--version" || arg == "--as";
     if (takes_value && i + 1 >= args.size()) {
       std::cerr << "quire start: " << arg << " needs a value; see 'quire help start'\n";
       return kExitUsage;
     }
     if (arg == "--data-dir") {
       data_dir = args[++i];
-    } else if (arg == "--vars") {
+    } else if (arg == "--variables" || arg == "--vars") {  // --vars: the earlier name
       vars = args[++i];
     } else if (arg == "--business-key") {
       request.business_key = args[++i];
@@ -75,12 +76,12 @@ int RunStart(const std::vector<std::string>& args) {
   boost::system::error_code ec;
   boost::json::value parsed = boost::json::parse(vars, ec);
   if (ec || !parsed.is_object()) {
-    std::cerr << "quire start: --vars must be a JSON object such as '{\"amount\": 100}'\n";
+    std::cerr << "quire start: --variables must be a JSON object such as '{\"amount\": 100}'\n";
     return kExitUsage;
   }
   auto variables = workflow::PlainVariables(parsed.get_object());
   if (!variables) {
-    std::cerr << "quire start: --vars: " << variables.error().message() << "\n";
+    std::cerr << "quire start: --variables: " << variables.error().message() << "\n";
     return kExitUsage;
   }
   request.variables = std::move(*variables);
@@ -96,12 +97,11 @@ int RunStart(const std::vector<std::string>& args) {
   }
   boost::json::array tasks;
   for (const auto t : started->tasks) tasks.emplace_back(std::to_string(t));
-  std::cout << boost::json::serialize(
-                   boost::json::object{{"id", std::to_string(started->instance_id)},
-                                       {"processId", request.process_id},
-                                       {"version", started->version},
-                                       {"state", started->state},
-                                       {"tasks", std::move(tasks)}})
+  std::cout << quire::JsonText(boost::json::object{{"id", std::to_string(started->instance_id)},
+                                                   {"processId", request.process_id},
+                                                   {"version", started->version},
+                                                   {"state", started->state},
+                                                   {"tasks", std::move(tasks)}})
             << "\n";
   return kExitOk;
 }

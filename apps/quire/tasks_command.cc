@@ -6,7 +6,9 @@
 
 #include "commands.h"
 #include "engine_session.h"
+#include "quire/base/json_text.h"
 #include "quire/definitions/iso8601.h"
+#include "quire/server/resources.h"
 #include "quire/workflow/camunda_variables.h"
 
 namespace quire::app {
@@ -14,43 +16,30 @@ namespace {
 
 namespace json = boost::json;
 
-json::object TaskJson(const workflow::TaskInfo& t) {
-  json::object o{{"id", std::to_string(t.id)},
-                 {"instanceId", std::to_string(t.instance_id)},
-                 {"processId", t.process_id},
-                 {"elementId", t.element_id},
-                 {"name", t.name},
-                 {"state", t.state},
-                 {"priority", t.priority},
-                 {"createdAt", definitions::FormatDateTime(t.created_at)}};
-  if (!t.assignee.empty()) o["assignee"] = t.assignee;
-  if (!t.owner.empty()) o["owner"] = t.owner;
-  if (t.due) o["due"] = definitions::FormatDateTime(*t.due);
-  if (t.follow_up) o["followUp"] = definitions::FormatDateTime(*t.follow_up);
-  if (!t.business_key.empty()) o["businessKey"] = t.business_key;
-  if (!t.description.empty()) o["description"] = t.description;
-  for (const auto& [kind, link] : t.links) o[kind] = link;
-  return o;
-}
+// The task as the HTTP API answers it (one voice: docs/api.md).
+json::object TaskJson(const workflow::TaskInfo& t) { return server::TaskJson(t); }
 
 }  // namespace
 
 std::string TasksUsage() {
-  return "Usage: quire tasks list --user U [--view mine|group|delegated|postponed|overdue|\n"
+  return "Usage: quire tasks list --as U [--view mine|group|delegated|postponed|overdue|\n"
          "                        escalated|open|all] [--sort priority|due|created]\n"
          "                        [--group G] [--limit N] [--after CURSOR]\n"
          "                        [--process P] [--business-key K] [--customer C] [--offer O]\n"
          "                        [--q WORDS]\n"
-         "       quire tasks counts --user U\n"
+         "       quire tasks counts --as U\n"
          "       quire tasks show|form ID\n"
          "       quire tasks bulk claim|unclaim|reassign --tasks ID,ID,... [--to U] --as U\n"
          "       quire tasks claim|unclaim|resolve ID --as U\n"
          "       quire tasks delegate|reassign ID --to U --as U\n"
-         "       quire tasks postpone ID --until 2026-12-01T09:00:00Z --as U\n"
+         "       quire tasks postpone ID --follow-up-at 2026-12-01T09:00:00Z --as U\n"
+         "       quire tasks due ID --due-at 2026-12-01T17:00:00Z --reason TEXT --as U\n"
          "       quire tasks escalate ID [--to GROUP] [--reason TEXT] --as U\n"
-         "       quire tasks complete ID [--data JSON] --as U\n"
+         "       quire tasks complete ID [--variables JSON] --as U\n"
          "       quire tasks comment ID --text TEXT --as U\n"
-         "All take --data-dir DIR (default quire-data). Lists print JSON lines; --as names the\n"
+         "Flags are named after the HTTP fields (--follow-up-at: followUpAt); the earlier\n"
+         "--user, --until and --data still work. All take --data-dir DIR (default quire-data).\n"
+         "Lists print JSON lines, tasks as GET /api/tasks/{id} answers them; --as names the\n"
          "acting user, whose rights are checked. While 'quire serve' runs on the store, use\n"
          "its /api/tasks endpoints instead.\n";
 }
@@ -70,15 +59,20 @@ int RunTasks(const std::vector<std::string>& args) {
         std::cerr << "quire tasks: --" << name << " needs a value\n";
         return kExitUsage;
       }
-      static const std::set<std::string> known{"data-dir", "view",  "limit", "user",        "as",
-                                               "group",    "to",    "until", "reason",      "data",
-                                               "text",     "sort",  "after", "process",     "q",
-                                               "customer", "offer", "tasks", "business-key"};
-      if (!known.contains(name)) {
+      static const std::set<std::string> known{
+          "data-dir", "view",     "limit",     "as",    "group",       "to",    "follow-up-at",
+          "due-at",   "reason",   "variables", "text",  "sort",        "after", "process",
+          "q",        "customer", "offer",     "tasks", "business-key"};
+      // Flags of earlier versions, before they were named after the HTTP fields.
+      static const std::map<std::string, std::string> renamed{
+          {"user", "as"}, {"until", "follow-up-at"}, {"data", "variables"}};
+      std::string key = name;
+      if (auto r = renamed.find(name); r != renamed.end()) key = r->second;
+      if (!known.contains(key)) {
         std::cerr << "quire tasks: unknown option --" << name << "; see 'quire help tasks'\n";
         return kExitUsage;
       }
-      opt[name] = args[++i];
+      opt[key] = args[++i];
     } else if (id_text.empty()) {
       id_text = args[i];
     } else {
@@ -87,8 +81,8 @@ int RunTasks(const std::vector<std::string>& args) {
     }
   }
   static const std::set<std::string> actions{
-      "list",     "show",     "claim",    "unclaim", "resolve", "delegate", "reassign",
-      "postpone", "escalate", "complete", "comment", "counts",  "form",     "bulk"};
+      "list",     "show",     "claim",   "unclaim", "resolve", "delegate", "reassign", "postpone",
+      "escalate", "complete", "comment", "counts",  "form",    "bulk",     "due"};
   if (!actions.contains(action)) {
     std::cerr << "quire tasks: unknown action '" << action << "'; see 'quire help tasks'\n";
     return kExitUsage;
@@ -103,7 +97,7 @@ int RunTasks(const std::vector<std::string>& args) {
       return kExitUsage;
     }
   }
-  const std::string user = opt.contains("as") ? opt["as"] : opt["user"];
+  const std::string user = opt["as"];
   if (action != "list" && action != "show" && action != "form" && user.empty()) {
     std::cerr << "quire tasks " << action << ": say who is acting with --as USER\n";
     return kExitUsage;
@@ -156,7 +150,7 @@ int RunTasks(const std::vector<std::string>& args) {
       return kExitFailure;
     }
     for (const workflow::TaskInfo& t : page->tasks)
-      std::cout << json::serialize(TaskJson(t)) << "\n";
+      std::cout << quire::JsonText(TaskJson(t)) << "\n";
     if (!page->next.empty()) std::cerr << "more: --after " << page->next << "\n";
     return kExitOk;
   }
@@ -166,7 +160,7 @@ int RunTasks(const std::vector<std::string>& args) {
       PrintError("tasks counts", c.error());
       return kExitFailure;
     }
-    std::cout << json::serialize(json::object{{"mine", c->mine},
+    std::cout << quire::JsonText(json::object{{"mine", c->mine},
                                               {"group", c->group},
                                               {"delegated", c->delegated},
                                               {"postponed", c->postponed},
@@ -185,7 +179,7 @@ int RunTasks(const std::vector<std::string>& args) {
     for (const definitions::FormField& field : f->fields) {
       json::object o{{"name", field.name}, {"type", field.type}, {"required", field.required}};
       if (!field.label.empty()) o["label"] = field.label;
-      std::cout << json::serialize(o) << "\n";
+      std::cout << quire::JsonText(o) << "\n";
     }
     return kExitOk;
   }
@@ -222,7 +216,7 @@ int RunTasks(const std::vector<std::string>& args) {
     const auto outcomes = engine.ActOnTasks(std::move(commands));
     for (std::size_t i = 0; i < outcomes.size(); ++i) {
       if (outcomes[i]) {
-        std::cout << json::serialize(TaskJson(*outcomes[i])) << "\n";
+        std::cout << quire::JsonText(TaskJson(*outcomes[i])) << "\n";
       } else {
         ++refused;
         PrintError("tasks bulk: task " + std::to_string(asked[i].task), outcomes[i].error());
@@ -238,14 +232,15 @@ int RunTasks(const std::vector<std::string>& args) {
     }
     json::object o = TaskJson(*t);
     o["variables"] = t->variables;
-    std::cout << json::serialize(o) << "\n";
+    std::cout << quire::JsonText(o) << "\n";
     return kExitOk;
   }
   if (action == "complete") {
     boost::system::error_code ec;
-    json::value data = json::parse(opt.contains("data") ? opt["data"] : "{}", ec);
+    json::value data = json::parse(opt.contains("variables") ? opt["variables"] : "{}", ec);
     if (ec || !data.is_object()) {
-      std::cerr << "quire tasks complete: --data must be a JSON object such as '{\"ok\": true}'\n";
+      std::cerr << "quire tasks complete: --variables must be a JSON object such as "
+                   "'{\"ok\": true}'\n";
       return kExitUsage;
     }
     auto variables = workflow::PlainVariables(data.get_object());
@@ -282,19 +277,30 @@ int RunTasks(const std::vector<std::string>& args) {
   if (action == "escalate") c.action = workflow::TaskAction::kEscalate;
   if (action == "postpone") {
     c.action = workflow::TaskAction::kPostpone;
-    auto until = definitions::ParseDateTime(opt.contains("until") ? opt["until"] : "");
+    auto until = definitions::ParseDateTime(opt["follow-up-at"]);
     if (!until) {
-      std::cerr << "quire tasks postpone: --until needs an ISO 8601 date-time\n";
+      std::cerr << "quire tasks postpone: --follow-up-at needs an ISO 8601 date-time such as "
+                   "2026-12-01T09:00:00Z\n";
       return kExitUsage;
     }
     c.follow_up = *until;
+  }
+  if (action == "due") {
+    c.action = workflow::TaskAction::kSetDue;
+    auto due = definitions::ParseDateTime(opt["due-at"]);
+    if (!due) {
+      std::cerr << "quire tasks due: --due-at needs an ISO 8601 date-time such as "
+                   "2026-12-01T17:00:00Z\n";
+      return kExitUsage;
+    }
+    c.due = *due;
   }
   auto t = engine.ActOnTask(c);
   if (!t) {
     PrintError("tasks " + action, t.error());
     return kExitFailure;
   }
-  std::cout << json::serialize(TaskJson(*t)) << "\n";
+  std::cout << quire::JsonText(TaskJson(*t)) << "\n";
   return kExitOk;
 }
 

@@ -32,6 +32,9 @@ Result<Parsed> Parse(const std::vector<std::string>& args, std::size_t from,
       continue;
     }
     std::string name = a.substr(2);
+    if (name == "expires" || name.starts_with("expires=")) {
+      name = "expires-in" + name.substr(7);  // the earlier name, before HTTP's expiresIn
+    }
     std::optional<std::string> inline_value;
     if (const std::size_t eq = name.find('='); eq != std::string::npos) {
       inline_value = name.substr(eq + 1);
@@ -113,14 +116,14 @@ supervisor, staff, auditor, worker, and those an administrator defined.
 
 std::string TokenUsage() {
   return R"(Usage:
-  quire token create --user ID [--name N] [--expires DURATION] [--role ROLE]...
+  quire token create --user ID [--name N] [--expires-in DURATION] [--role ROLE]...
   quire token list [--user ID]
   quire token revoke TOKEN_ID
 Common options: --data-dir DIR (default quire-data), --as NAME (who you are, for the audit chain)
 
 create prints the token's id and details, and the token itself alone on the last line of
 standard output (shown this once: it is stored only as a hash). Use it as
-'Authorization: Bearer TOKEN'. --expires takes an ISO 8601 duration (P90D); --role narrows
+'Authorization: Bearer TOKEN'. --expires-in takes an ISO 8601 duration (P90D); --role narrows
 the token to some of the user's roles.
 )";
 }
@@ -173,8 +176,7 @@ int RunUser(const std::vector<std::string>& args) {
     auto session = OpenSession(command, data_dir, {.create = true});
     if (!session) return kExitFailure;
     org::User u{id, name, One(*parsed, "email"), "", true, ""};
-    if (auto r = session->identity().PutUser(u, roles, password, /*must_be_new=*/true, actor);
-        !r) {
+    if (auto r = session->identity().PutUser(u, roles, password, /*must_be_new=*/true, actor); !r) {
       return Fail(command, r.error());
     }
     std::cout << "user '" << id << "' added" << (password.empty() ? " (no password yet)" : "")
@@ -225,7 +227,7 @@ int RunToken(const std::vector<std::string>& args) {
   if (args.empty()) return Usage("token", "name an action: create, list, revoke");
   const std::string action = args[0];
   const std::string command = "token " + action;
-  auto parsed = Parse(args, 1, {"data-dir", "user", "name", "expires", "role", "as"}, {});
+  auto parsed = Parse(args, 1, {"data-dir", "user", "name", "expires-in", "role", "as"}, {});
   if (!parsed) return Usage(command, parsed.error().message());
   const std::string data_dir = One(*parsed, "data-dir", "quire-data");
   const audit::Actor actor = LocalActor(One(*parsed, "as"));
@@ -233,9 +235,9 @@ int RunToken(const std::vector<std::string>& args) {
     const std::string user = One(*parsed, "user");
     if (user.empty()) return Usage(command, "--user ID is required");
     std::optional<Timestamp> expires;
-    if (const std::string text = One(*parsed, "expires"); !text.empty()) {
+    if (const std::string text = One(*parsed, "expires-in"); !text.empty()) {
       auto d = definitions::ParseDuration(text);
-      if (!d) return Usage(command, "--expires must be an ISO 8601 duration such as P90D");
+      if (!d) return Usage(command, "--expires-in must be an ISO 8601 duration such as P90D");
       expires = definitions::Add(SystemClock::Instance().Now(), *d);
     }
     std::vector<std::string> roles;

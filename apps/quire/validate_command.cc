@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "quire/base/json_text.h"
 #include "quire/definitions/bpmn_loader.h"
 
 namespace quire::app {
@@ -42,7 +43,7 @@ boost::json::object ToJson(const Checked& c) {
     diagnostics.push_back({{"severity", d.severity == Severity::kError ? "error" : "warning"},
                            {"line", d.where.line},
                            {"column", d.where.column},
-                           {"element", d.element_id},
+                           {"elementId", d.element_id},
                            {"message", d.message}});
   }
   boost::json::array processes;
@@ -105,8 +106,7 @@ int RunValidate(const std::vector<std::string>& args) {
     if (json) report.push_back(ToJson(checked));
   }
   if (json) {
-    std::cout << boost::json::serialize(
-                     boost::json::object{{"valid", !any_error}, {"files", report}})
+    std::cout << quire::JsonText(boost::json::object{{"valid", !any_error}, {"files", report}})
               << "\n";
   } else {
     std::cerr << files.size() << (files.size() == 1 ? " file" : " files") << " checked: " << errors

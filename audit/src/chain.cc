@@ -4,44 +4,10 @@
 #include <boost/json/serialize.hpp>
 
 #include "quire/audit/signer.h"
+#include "quire/base/instant.h"
 
 namespace quire::audit {
 namespace json = boost::json;
-
-namespace {
-
-std::string IsoMillis(Timestamp t) {
-  const auto ms = t.time_since_epoch().count();
-  const std::chrono::sys_days day{std::chrono::floor<std::chrono::days>(
-      std::chrono::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(ms)))};
-  const std::chrono::year_month_day ymd{day};
-  const std::int64_t in_day =
-      ms - std::chrono::duration_cast<std::chrono::milliseconds>(day.time_since_epoch()).count();
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
-                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()), static_cast<long long>(in_day / 3'600'000),
-                static_cast<long long>(in_day / 60'000 % 60),
-                static_cast<long long>(in_day / 1000 % 60), static_cast<long long>(in_day % 1000));
-  return buf;
-}
-
-Result<Timestamp> ParseIsoMillis(std::string_view s) {
-  int y = 0;
-  unsigned mo = 0, d = 0;
-  long long h = 0, mi = 0, sec = 0, ms = 0;
-  if (s.size() != 24 || std::sscanf(std::string(s).c_str(), "%4d-%2u-%2uT%2lld:%2lld:%2lld.%3lldZ",
-                                    &y, &mo, &d, &h, &mi, &sec, &ms) != 7) {
-    return Error::InvalidArgument("'" + std::string(s) +
-                                  "' is not a time such as 2026-11-24T07:00:00.000Z");
-  }
-  const std::chrono::sys_days day{std::chrono::year(y) / std::chrono::month(mo) /
-                                  std::chrono::day(d)};
-  return Timestamp(std::chrono::duration_cast<std::chrono::milliseconds>(day.time_since_epoch()) +
-                   std::chrono::milliseconds(((h * 60 + mi) * 60 + sec) * 1000 + ms));
-}
-
-}  // namespace
 
 Result<Hash> HashFromHex(std::string_view hex) {
   if (auto h = DigestFromHex(hex)) return *h;
@@ -52,7 +18,7 @@ Result<Hash> HashFromHex(std::string_view hex) {
 std::string EntryBytes(const Entry& e) {
   json::object o;
   o["seq"] = e.seq;
-  o["time"] = IsoMillis(e.time);
+  o["time"] = FormatInstant(e.time);
   o["actor"] = e.actor;
   o["action"] = e.action;
   o["object"] = e.object;
@@ -92,7 +58,7 @@ Result<Entry> ParseEntry(std::string_view bytes) {
     const json::value* x = o.if_contains(k);
     return x != nullptr && x->is_string() ? std::string(x->as_string()) : std::string();
   };
-  QUIRE_ASSIGN_OR_RETURN(e.time, ParseIsoMillis(text("time")));
+  QUIRE_ASSIGN_OR_RETURN(e.time, ParseInstant(text("time")));
   e.actor = text("actor");
   e.action = text("action");
   e.object = text("object");
@@ -105,13 +71,13 @@ Result<Entry> ParseEntry(std::string_view bytes) {
 
 std::string Head::SignedBytes() const {
   return "quire-audit-head\n" + std::to_string(size) + "\n" + DigestHex(root) + "\n" +
-         IsoMillis(time) + "\n";
+         FormatInstant(time) + "\n";
 }
 
 std::string Head::ToJson() const {
   return json::serialize(json::object{{"size", size},
                                       {"root", DigestHex(root)},
-                                      {"time", IsoMillis(time)},
+                                      {"time", FormatInstant(time)},
                                       {"signature", signature}});
 }
 
@@ -131,7 +97,7 @@ Result<Head> ParseHead(std::string_view text) {
   }
   h.size = size->to_number<std::uint64_t>();
   QUIRE_ASSIGN_OR_RETURN(h.root, HashFromHex(root->as_string()));
-  QUIRE_ASSIGN_OR_RETURN(h.time, ParseIsoMillis(time->as_string()));
+  QUIRE_ASSIGN_OR_RETURN(h.time, ParseInstant(time->as_string()));
   h.signature = std::string(sig->as_string());
   return h;
 }

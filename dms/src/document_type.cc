@@ -5,6 +5,8 @@
 #include <cmath>
 #include <regex>
 
+#include "quire/base/json_text.h"
+
 namespace quire::dms {
 namespace json = boost::json;
 namespace {
@@ -259,9 +261,9 @@ Result<json::object> ValidateMetadata(const DocumentType& type, const json::obje
         if (!n || !std::isfinite(*n)) {
           problems.push_back({at, "must be a number"});
         } else if (f->min && *n < *f->min) {
-          problems.push_back({at, "must be at least " + json::serialize(json::value(*f->min))});
+          problems.push_back({at, "must be at least " + JsonText(json::value(*f->min))});
         } else if (f->max && *n > *f->max) {
-          problems.push_back({at, "must be at most " + json::serialize(json::value(*f->max))});
+          problems.push_back({at, "must be at most " + JsonText(json::value(*f->max))});
         } else if (*n == std::floor(*n) && std::fabs(*n) < 9.0e15) {
           out[name] = static_cast<std::int64_t>(*n);
         } else {

@@ -1,5 +1,7 @@
 #include "quire/dms/documents.h"
 
+#include "quire/base/instant.h"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -41,7 +43,7 @@ std::int64_t Ms(Timestamp t) { return t.time_since_epoch().count(); }
 Timestamp FromMs(std::int64_t ms) { return Timestamp(std::chrono::milliseconds(ms)); }
 std::string Iso(Timestamp t) {
   if (t == Timestamp::max()) return "never";
-  return definitions::FormatDateTime(t);
+  return FormatInstant(t);
 }
 std::string Object(DocumentId id) { return "document/" + std::to_string(id); }
 
@@ -182,7 +184,7 @@ DocumentId IdOfKey(std::string_view key) {
 json::object VersionInfo::ToJson() const {
   json::object o{{"version", number}, {"contentHash", DigestHex(content)},
                  {"size", size},      {"mediaType", media_type},
-                 {"author", author},  {"time", Iso(time)},
+                 {"author", author},  {"createdAt", Iso(time)},
                  {"comment", comment}};
   if (restored_from != 0) o["restoredFrom"] = restored_from;
   return o;
@@ -193,7 +195,7 @@ json::object MetadataVersion::ToJson() const {
           {"title", title},
           {"metadata", metadata},
           {"author", author},
-          {"time", Iso(time)}};
+          {"createdAt", Iso(time)}};
 }
 
 const LockInfo* DocumentInfo::Locked(Timestamp now) const {
@@ -209,23 +211,26 @@ json::object DocumentInfo::ToJson(Timestamp now) const {
                  {"versions", versions},
                  {"metadataVersions", metadata_versions},
                  {"createdBy", created_by},
-                 {"created", Iso(created)},
-                 {"modified", Iso(modified)}};
+                 {"createdAt", Iso(created)},
+                 {"modifiedAt", Iso(modified)}};
   if (latest) o["latest"] = latest->ToJson();
   if (const LockInfo* l = Locked(now)) {
     o["checkedOut"] =
-        json::object{{"by", l->user}, {"since", Iso(l->since)}, {"expires", Iso(l->expires)}};
+        json::object{{"by", l->user},
+                     {"checkedOutAt", Iso(l->since)},
+                     {"expiresAt", l->expires == Timestamp::max() ? json::value()
+                                                                  : json::value(Iso(l->expires))}};
   }
   if (hold) {
     o["legalHold"] =
-        json::object{{"by", hold->by}, {"since", Iso(hold->since)}, {"reason", hold->reason}};
+        json::object{{"by", hold->by}, {"heldAt", Iso(hold->since)}, {"reason", hold->reason}};
   }
   json::array ls;
   for (const Link& l : links) ls.push_back(json::object{{"kind", l.kind}, {"id", l.id}});
   o["links"] = std::move(ls);
   if (deleted) {
-    o["deleted"] =
-        json::object{{"by", deleted_by}, {"at", Iso(deleted_at)}, {"reason", deleted_reason}};
+    o["deleted"] = json::object{
+        {"by", deleted_by}, {"deletedAt", Iso(deleted_at)}, {"reason", deleted_reason}};
   }
   return o;
 }
@@ -245,7 +250,7 @@ Result<void> DocumentStore::PutType(const DocumentType& type, const audit::Actor
   const json::object body = type.ToJson();
   batch.Put(kDocs, TypeKey(type.id), json::serialize(body));
   std::vector<audit::EntryFields> entries;
-  entries.push_back({actor, "document-type.put", "document-type/" + type.id, body});
+  entries.push_back({actor, "document-type.saved", "document-type/" + type.id, body});
   std::lock_guard lock(mu_);
   QUIRE_RETURN_IF_ERROR(audit_.Commit(std::move(batch), std::move(entries), clock_.Now()));
   return Ok();
@@ -305,7 +310,7 @@ Result<DocumentInfo> DocumentStore::Get(DocumentId id, const audit::Actor& actor
 Result<void> DocumentStore::RecordView(DocumentId id, const audit::Actor& actor,
                                        std::string_view what) {
   std::vector<audit::EntryFields> entries;
-  entries.push_back({actor, "document.view", Object(id), {{"what", what}}});
+  entries.push_back({actor, "document.viewed", Object(id), {{"what", what}}});
   QUIRE_RETURN_IF_ERROR(audit_.Commit(storage::WriteBatch(), std::move(entries), clock_.Now()));
   return Ok();
 }
@@ -356,7 +361,7 @@ Result<VersionInfo> DocumentStore::Read(DocumentId id, std::optional<std::uint32
     details["length"] = length.value_or(v.size - offset);
   }
   std::vector<audit::EntryFields> entries;
-  entries.push_back({actor, "document.read", Object(id), std::move(details)});
+  entries.push_back({actor, "document.downloaded", Object(id), std::move(details)});
   QUIRE_RETURN_IF_ERROR(audit_.Commit(storage::WriteBatch(), std::move(entries), clock_.Now()));
   if (Result<void> r = contents_.Get(v.content, sink, offset, length); !r) {
     if (r.error().code() == ErrorCode::kCorruption || r.error().code() == ErrorCode::kNotFound) {
@@ -465,7 +470,7 @@ Result<DocumentInfo> DocumentStore::Create(const NewDocument& doc, ByteSource& c
   }
   std::vector<audit::EntryFields> entries;
   entries.push_back({doc.actor,
-                     "document.create",
+                     "document.created",
                      Object(id),
                      {{"title", d.title},
                       {"type", d.type},
@@ -513,7 +518,7 @@ Result<DocumentInfo> DocumentStore::AddVersion(DocumentId id, ByteSource& conten
                                                const audit::Actor& actor,
                                                const std::string& comment) {
   return NewVersion(
-      id, content, actor, comment, "document.version",
+      id, content, actor, comment, "document.versioned",
       [&](const DocumentInfo& d) { return CheckNotLockedByOther(d, actor); },
       /*release_lock=*/false);
 }
@@ -534,7 +539,7 @@ Result<DocumentInfo> DocumentStore::Restore(DocumentId id, std::uint32_t number,
   std::vector<audit::EntryFields> entries;
   entries.push_back(
       {actor,
-       "document.restore",
+       "document.restored",
        Object(id),
        {{"version", d.versions}, {"restoredFrom", number}, {"contentHash", DigestHex(v.content)}}});
   QUIRE_RETURN_IF_ERROR(Commit(std::move(batch), d, std::move(entries)));
@@ -583,7 +588,7 @@ Result<DocumentInfo> DocumentStore::UpdateMetadata(DocumentId id, std::optional<
       json::serialize(MetadataVersion{n, d.title, d.metadata, actor.id, clock_.Now()}.ToJson()));
   std::vector<audit::EntryFields> entries;
   entries.push_back({actor,
-                     "document.metadata",
+                     "document.metadata-changed",
                      Object(id),
                      {{"metadataVersion", n}, {"changed", std::move(changed)}}});
   QUIRE_RETURN_IF_ERROR(Commit(std::move(batch), d, std::move(entries)));
@@ -603,7 +608,9 @@ Result<std::vector<MetadataVersion>> DocumentStore::MetadataVersions(DocumentId 
       m.metadata = md->as_object();
     }
     m.author = StrOf(o, "author");
-    if (auto t = definitions::ParseDateTime(StrOf(o, "time"))) m.time = *t;
+    // "createdAt"; records written before the API's conventions say "time".
+    const std::string time = o.contains("createdAt") ? StrOf(o, "createdAt") : StrOf(o, "time");
+    if (auto t = definitions::ParseDateTime(time)) m.time = *t;
     out.push_back(std::move(m));
   }
   QUIRE_RETURN_IF_ERROR(it.status());
@@ -623,9 +630,9 @@ Result<DocumentInfo> DocumentStore::CheckOut(DocumentId id, const audit::Actor& 
   const Timestamp expires =
       options_.lock_ttl.count() == 0 ? Timestamp::max() : now + options_.lock_ttl;
   d.lock = LockInfo{actor.id, now, expires};
-  details["expires"] = Iso(expires);
+  details["expiresAt"] = Iso(expires);
   std::vector<audit::EntryFields> entries;
-  entries.push_back({actor, "document.checkout", Object(id), std::move(details)});
+  entries.push_back({actor, "document.checked-out", Object(id), std::move(details)});
   QUIRE_RETURN_IF_ERROR(Commit(storage::WriteBatch(), d, std::move(entries)));
   return d;
 }
@@ -644,7 +651,7 @@ Result<DocumentInfo> DocumentStore::CheckIn(DocumentId id, ByteSource& content,
     }
     return Ok();
   };
-  return NewVersion(id, content, actor, comment, "document.checkin", holds,
+  return NewVersion(id, content, actor, comment, "document.checked-in", holds,
                     /*release_lock=*/true);
 }
 
@@ -657,7 +664,7 @@ Result<DocumentInfo> DocumentStore::CancelCheckOut(DocumentId id, const audit::A
   }
   d.lock.reset();
   std::vector<audit::EntryFields> entries;
-  entries.push_back({actor, "document.cancel-checkout", Object(id), {}});
+  entries.push_back({actor, "document.checkout-cancelled", Object(id), {}});
   QUIRE_RETURN_IF_ERROR(Commit(storage::WriteBatch(), d, std::move(entries)));
   return d;
 }
@@ -670,10 +677,10 @@ Result<DocumentInfo> DocumentStore::BreakLock(DocumentId id, const audit::Actor&
   if (l == nullptr) {
     return Error::Conflict("document " + std::to_string(id) + " is not checked out");
   }
-  json::object details{{"holder", l->user}, {"since", Iso(l->since)}, {"reason", reason}};
+  json::object details{{"holder", l->user}, {"checkedOutAt", Iso(l->since)}, {"reason", reason}};
   d.lock.reset();
   std::vector<audit::EntryFields> entries;
-  entries.push_back({actor, "document.break-lock", Object(id), std::move(details)});
+  entries.push_back({actor, "document.lock-broken", Object(id), std::move(details)});
   QUIRE_RETURN_IF_ERROR(Commit(storage::WriteBatch(), d, std::move(entries)));
   return d;
 }
@@ -690,7 +697,7 @@ Result<DocumentInfo> DocumentStore::AddLink(DocumentId id, const Link& link,
   storage::WriteBatch batch;
   batch.Put(kDocs, LinkKey(link, id), "");
   std::vector<audit::EntryFields> entries;
-  entries.push_back({actor, "document.link", Object(id), {{"link", LinkText(link)}}});
+  entries.push_back({actor, "document.linked", Object(id), {{"link", LinkText(link)}}});
   QUIRE_RETURN_IF_ERROR(Commit(std::move(batch), d, std::move(entries)));
   return d;
 }
@@ -708,7 +715,7 @@ Result<DocumentInfo> DocumentStore::RemoveLink(DocumentId id, const Link& link,
   storage::WriteBatch batch;
   batch.Delete(kDocs, LinkKey(link, id));
   std::vector<audit::EntryFields> entries;
-  entries.push_back({actor, "document.unlink", Object(id), {{"link", LinkText(link)}}});
+  entries.push_back({actor, "document.unlinked", Object(id), {{"link", LinkText(link)}}});
   QUIRE_RETURN_IF_ERROR(Commit(std::move(batch), d, std::move(entries)));
   return d;
 }
@@ -779,12 +786,12 @@ Result<DocumentInfo> DocumentStore::SetHold(DocumentId id, bool on, const std::s
     d.hold = HoldInfo{actor.id, clock_.Now(), reason};
   } else {
     details["heldBy"] = d.hold->by;
-    details["heldSince"] = Iso(d.hold->since);
+    details["heldAt"] = Iso(d.hold->since);
     d.hold.reset();
   }
   std::vector<audit::EntryFields> entries;
   entries.push_back(
-      {actor, on ? "document.hold" : "document.release-hold", Object(id), std::move(details)});
+      {actor, on ? "document.held" : "document.hold-released", Object(id), std::move(details)});
   QUIRE_RETURN_IF_ERROR(Commit(storage::WriteBatch(), d, std::move(entries)));
   return d;
 }
@@ -833,7 +840,7 @@ Result<void> DocumentStore::Delete(DocumentId id, const audit::Actor& actor,
   d.lock.reset();
   d.latest.reset();
   std::vector<audit::EntryFields> entries;
-  entries.push_back({actor, "document.delete", Object(id), std::move(details)});
+  entries.push_back({actor, "document.deleted", Object(id), std::move(details)});
   QUIRE_RETURN_IF_ERROR(Commit(std::move(batch), d, std::move(entries)));
   return Ok();
 }

@@ -34,29 +34,29 @@ Result<void> Directory::Write(const std::function<Result<void>(storage::KeyReadW
 
 Result<void> Directory::PutUser(const User& user, const audit::Actor& actor) {
   return Change([&](storage::KeyReadWriter& rw) { return org::PutUser(rw, user); },
-                {{actor, "org.put-user", "user/" + user.id, {}}});
+                {{actor, "user.saved", "user/" + user.id, {}}});
 }
 
 Result<void> Directory::PutGroup(const Group& group, const audit::Actor& actor) {
   return Change([&](storage::KeyReadWriter& rw) { return org::PutGroup(rw, group); },
-                {{actor, "org.put-group", "group/" + group.id, {}}});
+                {{actor, "group.saved", "group/" + group.id, {}}});
 }
 
 Result<void> Directory::AddMember(const std::string& group, const std::string& user,
                                   const audit::Actor& actor) {
   return Change([&](storage::KeyReadWriter& rw) { return org::AddMember(rw, group, user); },
-                {{actor, "org.add-member", "group/" + group, {{"user", user}}}});
+                {{actor, "group.member-added", "group/" + group, {{"user", user}}}});
 }
 
 Result<void> Directory::RemoveMember(const std::string& group, const std::string& user,
                                      const audit::Actor& actor) {
   return Change([&](storage::KeyReadWriter& rw) { return org::RemoveMember(rw, group, user); },
-                {{actor, "org.remove-member", "group/" + group, {{"user", user}}}});
+                {{actor, "group.member-removed", "group/" + group, {{"user", user}}}});
 }
 
 Result<void> Directory::AddSubstitution(const Substitution& s, const audit::Actor& actor) {
   return Change([&](storage::KeyReadWriter& rw) { return org::AddSubstitution(rw, s); },
-                {{actor, "org.add-substitution", "user/" + s.for_user, {{"substitute", s.user}}}});
+                {{actor, "user.substitute-added", "user/" + s.for_user, {{"substitute", s.user}}}});
 }
 
 Result<User> Directory::GetUser(const std::string& id) const {

@@ -382,7 +382,7 @@ Result<void> Identity::SetPassword(const std::string& user, std::string_view pas
         rw.Put(ColumnFamily::kOrg, CredentialKey(user), EncodeCredentials(creds));
         return StageEndSessions(rw, user);
       },
-      {{actor, "identity.password-set", "user/" + user, {}}}));
+      {{actor, "user.password-changed", "user/" + user, {}}}));
   Forget();
   if (!options_.initial_password_file.empty() && user == "admin") {
     std::error_code ec;
@@ -426,7 +426,7 @@ Result<void> Identity::SetActive(const std::string& user, bool active, const aud
         if (!active) return StageEndSessions(rw, user);
         return Ok();
       },
-      {{actor, active ? "identity.user-enabled" : "identity.user-disabled", "user/" + user, {}}}));
+      {{actor, active ? "user.enabled" : "user.disabled", "user/" + user, {}}}));
   Forget();
   return Ok();
 }
@@ -465,7 +465,7 @@ Result<void> Identity::PutRole(const Role& role, const audit::Actor& actor) {
         rw.Put(ColumnFamily::kOrg, RoleKey(role.id), json::serialize(RoleJson(stored)));
         return Ok();
       },
-      {{actor, "org.role-put", "role/" + role.id, {}}}));
+      {{actor, "role.saved", "role/" + role.id, {}}}));
   Forget();
   return Ok();
 }
@@ -482,7 +482,7 @@ Result<void> Identity::DeleteRole(const std::string& id, const audit::Actor& act
         rw.Delete(ColumnFamily::kOrg, RoleKey(id));
         return Ok();
       },
-      {{actor, "org.role-delete", "role/" + id, {}}}));
+      {{actor, "role.deleted", "role/" + id, {}}}));
   Forget();
   return Ok();
 }
@@ -520,7 +520,7 @@ Result<void> Identity::SetUserRoles(const std::string& user, const std::vector<s
         for (const std::string& r : roles) rw.Put(ColumnFamily::kOrg, UserRoleKey(user, r), "");
         return Ok();
       },
-      {{actor, "org.user-roles", "user/" + user, {{"roles", RolesArray(roles)}}}}));
+      {{actor, "user.roles-changed", "user/" + user, {{"roles", RolesArray(roles)}}}}));
   Forget();
   return Ok();
 }
@@ -539,7 +539,7 @@ Result<void> Identity::SetGroupRoles(const std::string& group,
         for (const std::string& r : roles) rw.Put(ColumnFamily::kOrg, GroupRoleKey(group, r), "");
         return Ok();
       },
-      {{actor, "org.group-roles", "group/" + group, {{"roles", RolesArray(roles)}}}}));
+      {{actor, "group.roles-changed", "group/" + group, {{"roles", RolesArray(roles)}}}}));
   Forget();
   return Ok();
 }
@@ -555,12 +555,12 @@ Result<void> Identity::PutUser(const User& user,
     QUIRE_RETURN_IF_ERROR(CheckPasswordRules(password, user.id));
     QUIRE_ASSIGN_OR_RETURN(hash, HashPassword(password, options_));
   }
-  std::vector<audit::EntryFields> entries{{actor, "org.put-user", "user/" + user.id, {}}};
+  std::vector<audit::EntryFields> entries{{actor, "user.saved", "user/" + user.id, {}}};
   if (roles) {
     entries.push_back(
-        {actor, "org.user-roles", "user/" + user.id, {{"roles", RolesArray(*roles)}}});
+        {actor, "user.roles-changed", "user/" + user.id, {{"roles", RolesArray(*roles)}}});
   }
-  if (hash) entries.push_back({actor, "identity.password-set", "user/" + user.id, {}});
+  if (hash) entries.push_back({actor, "user.password-changed", "user/" + user.id, {}});
   QUIRE_RETURN_IF_ERROR(directory_.Change(
       [&](KeyReadWriter& rw) -> Result<void> {
         QUIRE_ASSIGN_OR_RETURN(std::optional<User> old, FindUser(rw, user.id));
@@ -658,7 +658,7 @@ Result<LoginResult> Identity::Login(const LoginRequest& request) {
     RecordFailure(address_key, options_.address_failures_allowed, now);
     (void)directory_.Record([](KeyReadWriter&) { return Ok(); },
                             {{"anonymous",
-                              "identity.login-failed",
+                              "session.refused",
                               object,
                               {{"reason", why}, {"address", request.address}}}});
     return error;
@@ -737,7 +737,7 @@ Result<LoginResult> Identity::Login(const LoginRequest& request) {
         return Ok();
       },
       {{audit::Actor(request.user, "session " + result.session.id),
-        "identity.login",
+        "session.started",
         "user/" + request.user,
         {{"session", result.session.id},
          {"address", request.address},
@@ -836,7 +836,7 @@ Result<void> Identity::Logout(std::string_view secret) {
   if (!user.empty()) {
     (void)directory_.Record(
         [](KeyReadWriter&) { return Ok(); },
-        {{audit::Actor(user, "session " + id), "identity.logout", "user/" + user, {}}});
+        {{audit::Actor(user, "session " + id), "session.ended", "user/" + user, {}}});
   }
   return Ok();
 }
@@ -874,7 +874,7 @@ Result<void> Identity::EndSession(const std::string& user, const std::string& id
         rw.Delete(ColumnFamily::kOrg, SessionKey(hash));
         return Ok();
       },
-      {{actor, "identity.session-ended", "user/" + user, {{"session", id}}}}));
+      {{actor, "session.revoked", "user/" + user, {{"session", id}}}}));
   std::lock_guard lock(mu_);
   sessions_.erase(hash);
   return Ok();
@@ -920,7 +920,7 @@ Result<NewToken> Identity::CreateToken(const std::string& user, const std::strin
         return Ok();
       },
       {{actor,
-        "identity.token-created",
+        "token.created",
         "token/" + t.info.id,
         {{"user", user}, {"roles", RolesArray(roles)}}}}));
   return t;
@@ -964,7 +964,7 @@ Result<void> Identity::RevokeToken(const std::string& id, const audit::Actor& ac
         rw.Delete(ColumnFamily::kOrg, TokenHashKey(decoded.second));
         return Ok();
       },
-      {{actor, "identity.token-revoked", "token/" + id, {}}}));
+      {{actor, "token.revoked", "token/" + id, {}}}));
   Forget();
   return Ok();
 }
@@ -1147,7 +1147,7 @@ Result<std::vector<std::string>> Identity::ConfirmTotp(const audit::Actor& self,
         rw.Put(ColumnFamily::kOrg, CredentialKey(user), EncodeCredentials(*c));
         return Ok();
       },
-      {{self, "identity.totp-enabled", "user/" + user, {}}}));
+      {{self, "user.totp-enabled", "user/" + user, {}}}));
   Forget();
   return codes;
 }
@@ -1165,7 +1165,7 @@ Result<void> Identity::DisableTotp(const std::string& user, const audit::Actor& 
         rw.Put(ColumnFamily::kOrg, CredentialKey(user), EncodeCredentials(*c));
         return Ok();
       },
-      {{actor, "identity.totp-disabled", "user/" + user, {}}}));
+      {{actor, "user.totp-disabled", "user/" + user, {}}}));
   Forget();
   return Ok();
 }
@@ -1217,7 +1217,7 @@ Result<std::optional<std::string>> Identity::EnsureAdministrator() {
         rw.Put(ColumnFamily::kOrg, UserRoleKey("admin", "administrator"), "");
         return StageEndSessions(rw, "admin");
       },
-      {{"quire", "identity.bootstrap-administrator", "user/admin", {}}}));
+      {{"quire", "user.bootstrapped", "user/admin", {}}}));
   Forget();
   if (!options_.initial_password_file.empty()) {
     const std::filesystem::path& file = options_.initial_password_file;

@@ -185,7 +185,7 @@ TEST_F(CamundaWorkerTest, TheNpmClientFetchesCompletesFailsAndThrowsBpmnErrors) 
   EXPECT_EQ(retried.at("variables").at("attempts"), 2);
   const json::value history = Get("/api/instances/" + flaky + "/history");
   bool failed_once = false;
-  for (const json::value& e : history.at("events").as_array()) {
+  for (const json::value& e : history.at("items").as_array()) {
     failed_once = failed_once || e.at("kind") == "job_failed";
   }
   EXPECT_TRUE(failed_once);

@@ -254,7 +254,7 @@ TEST(QuireValidateTest, JsonReport) {
   EXPECT_THAT(
       run.out,
       HasSubstr(
-          R"({"severity":"error","line":5,"column":5,"element":"a","message":"duplicate id 'a')"));
+          R"({"severity":"error","line":5,"column":5,"elementId":"a","message":"duplicate id 'a')"));
 }
 
 TEST(QuireValidateTest, UnreadableFileAndUsageErrors) {

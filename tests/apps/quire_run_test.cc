@@ -76,9 +76,9 @@ TEST(QuireRunTest, PrintsTheTrailAndStopsWhereAPersonMustAct) {
   TempDir dir;
   const CliRun run = RunQuire({"run", Write(dir, "a.bpmn", kApproval)});
   EXPECT_EQ(run.code(), 0) << run.err;
-  EXPECT_THAT(run.out, HasSubstr(R"("kind":"element_entered","element":"review")"));
+  EXPECT_THAT(run.out, HasSubstr(R"("kind":"element_entered","elementId":"review")"));
   EXPECT_EQ(run.Last().at("result").as_string(), "waiting");
-  EXPECT_EQ(run.Last().at("waitingAt").at(0).at("element").as_string(), "review");
+  EXPECT_EQ(run.Last().at("waitingIn").at(0).at("elementId").as_string(), "review");
 }
 
 TEST(QuireRunTest, CompletesTasksFromAScriptAndFastForwardsTimers) {
@@ -86,8 +86,8 @@ TEST(QuireRunTest, CompletesTasksFromAScriptAndFastForwardsTimers) {
   const std::string script = Write(dir, "script.json", R"({"review": {"decision": "yes"}})");
   const CliRun run = RunQuire({"run", Write(dir, "a.bpmn", kApproval), "--complete-tasks", script});
   EXPECT_EQ(run.code(), 0) << run.err;
-  EXPECT_THAT(run.out, HasSubstr(R"("kind":"timer_fired","element":"cool")"));
-  EXPECT_THAT(run.out, HasSubstr(R"("element":"approved")"));
+  EXPECT_THAT(run.out, HasSubstr(R"("kind":"timer_fired","elementId":"cool")"));
+  EXPECT_THAT(run.out, HasSubstr(R"("elementId":"approved")"));
   EXPECT_EQ(run.Last().at("result").as_string(), "completed");
 }
 
@@ -452,8 +452,8 @@ TEST(QuireDocTest, PutCheckOutCheckInGetLinkSearch) {
               HasSubstr(R"("id":"1")"));
   EXPECT_EQ(RunQuire({"doc", "search", "--text", "turbine", "--data-dir", data}).out, "");
   const CliRun exported = RunQuire({"audit", "export", "--data-dir", data});
-  for (const char* action : {"document.create", "document.checkout", "document.checkin",
-                             "document.read", "document.link"}) {
+  for (const char* action : {"document.created", "document.checked-out", "document.checked-in",
+                             "document.downloaded", "document.linked"}) {
     EXPECT_THAT(exported.out, HasSubstr(action));
   }
 }
@@ -467,7 +467,7 @@ TEST(QuireAuditTest, ExportHeadProofAndOfflineVerification) {
     auto log = audit::AuditLog::Open(**store, data);
     ASSERT_TRUE(log);
     for (int i = 1; i <= 12; ++i) {
-      ASSERT_TRUE((*log)->Append({"anna", "document.read", "document/" + std::to_string(i), {}},
+      ASSERT_TRUE((*log)->Append({"anna", "document.downloaded", "document/" + std::to_string(i), {}},
                                  SystemClock::Instance().Now()));
     }
   }

@@ -164,12 +164,12 @@ TEST_F(UserCliTest, TheOfflineFormsWorkEndToEnd) {
     last[std::string(e.at("action").as_string())] = std::move(e);
   }
   const std::string local = "local (" + OsUser() + ")";
-  ASSERT_TRUE(last.contains("identity.password-set"));
-  EXPECT_EQ(last["identity.password-set"].at("actor"), json::value("local:" + OsUser()));
-  EXPECT_EQ(last["identity.password-set"].at("details").at("via"), json::value(local));
-  ASSERT_TRUE(last.contains("identity.token-revoked"));
-  EXPECT_EQ(last["identity.token-revoked"].at("actor"), "maria");
-  EXPECT_EQ(last["identity.token-revoked"].at("details").at("via"), json::value(local));
+  ASSERT_TRUE(last.contains("user.password-changed"));
+  EXPECT_EQ(last["user.password-changed"].at("actor"), json::value("local:" + OsUser()));
+  EXPECT_EQ(last["user.password-changed"].at("details").at("via"), json::value(local));
+  ASSERT_TRUE(last.contains("token.revoked"));
+  EXPECT_EQ(last["token.revoked"].at("actor"), "maria");
+  EXPECT_EQ(last["token.revoked"].at("details").at("via"), json::value(local));
 }
 
 TEST_F(UserCliTest, BadInputIsRefusedWithAReasonAndChangesNothing) {

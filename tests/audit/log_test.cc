@@ -117,7 +117,7 @@ TEST_F(AuditLogTest, EveryKindOfTamperingIsFoundAndPlaced) {
     Entry forged;
     forged.seq = 5;
     forged.actor = "mallory";
-    forged.action = "document.delete";
+    forged.action = "document.deleted";
     forged.object = "document/1";
     forged.prev = kNoEntry;
     l[4] = ExportLine(EntryBytes(forged));
@@ -171,7 +171,7 @@ TEST_F(AuditLogTest, AnEntryIsWrittenInTheSameBatchAsTheChangeItRecords) {
   storage::WriteBatch batch;
   batch.Put(storage::ColumnFamily::kTasks, "t9", "done");
   std::vector<EntryFields> entries;
-  entries.push_back({"ben", "task.complete", "task/9", {}});
+  entries.push_back({"ben", "task.completed", "task/9", {}});
   auto seq = log_->Commit(std::move(batch), std::move(entries), SystemClock::Instance().Now());
   ASSERT_TRUE(seq) << seq.error().message();
   EXPECT_EQ(*seq, 4u);
@@ -190,7 +190,7 @@ TEST_F(AuditLogTest, ConcurrentSubmissionsLandInSequenceOrder) {
       for (int i = 0; i < kEach; ++i) {
         std::vector<EntryFields> entries;
         entries.push_back({"u" + std::to_string(t), "task.claim", "task/" + std::to_string(i), {}});
-        if (i % 3 == 0) entries.push_back({"u" + std::to_string(t), "task.complete", "task/1", {}});
+        if (i % 3 == 0) entries.push_back({"u" + std::to_string(t), "task.completed", "task/1", {}});
         storage::WriteBatch batch;
         batch.Put(storage::ColumnFamily::kTasks, "t" + std::to_string(t * kEach + i), "x");
         if (!log_->Commit(std::move(batch), std::move(entries), SystemClock::Instance().Now())) {
@@ -211,7 +211,7 @@ TEST_F(AuditLogTest, ConcurrentSubmissionsLandInSequenceOrder) {
   log_ = std::move(AuditLog::Open(*store_, dir_.path()).value());
   EXPECT_EQ(log_->size(), expected);
   ASSERT_TRUE(
-      log_->Append({"ann", "document.read", "document/1", {}}, SystemClock::Instance().Now()));
+      log_->Append({"ann", "document.downloaded", "document/1", {}}, SystemClock::Instance().Now()));
   EXPECT_TRUE(Verify(ExportLines()).ok);
 }
 

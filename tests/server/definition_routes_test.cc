@@ -67,7 +67,7 @@ TEST_F(DefinitionRoutesTest, DeployListAndRead) {
   const auto created = boost::json::parse(first.body);
   EXPECT_EQ(created.at("processes").at(0).at("version").as_int64(), 1);
   EXPECT_EQ(created.at("processes").at(0).at("new").as_bool(), true);
-  EXPECT_EQ(created.at("processes").at(0).at("deployedAt").as_string(), "2026-11-24T08:00:00Z");
+  EXPECT_EQ(created.at("processes").at(0).at("deployedAt").as_string(), "2026-11-24T08:00:00.000Z");
 
   const HttpReply same = Post("/api/deployments?name=order.bpmn", OrderProcess("Check"));
   EXPECT_EQ(same.status, 200) << "recognised as unchanged";
@@ -77,11 +77,11 @@ TEST_F(DefinitionRoutesTest, DeployListAndRead) {
 
   auto list = Fetch(server_->port(), "GET", "/api/processes");
   ASSERT_TRUE(list.has_value());
-  EXPECT_EQ(boost::json::parse(list->body).at("processes").at(0).at("version").as_int64(), 2);
+  EXPECT_EQ(boost::json::parse(list->body).at("items").at(0).at("version").as_int64(), 2);
 
   auto versions = Fetch(server_->port(), "GET", "/api/processes/order/versions");
   ASSERT_TRUE(versions.has_value());
-  EXPECT_EQ(boost::json::parse(versions->body).at("versions").as_array().size(), 2u);
+  EXPECT_EQ(boost::json::parse(versions->body).at("items").as_array().size(), 2u);
 
   auto xml = Fetch(server_->port(), "GET", "/api/processes/order/xml?version=1");
   ASSERT_TRUE(xml.has_value());

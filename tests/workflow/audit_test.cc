@@ -107,10 +107,10 @@ TEST_F(AuditedEngineTest, PeoplesCommandsAreRecordedAndRefusalsAreNot) {
   const std::string i = "instance/" + std::to_string(started->instance_id);
   EXPECT_THAT(
       Entries(),
-      ElementsAre("admin org.put-user user/anna", "admin org.put-group group/sales",
-                  "admin org.add-member group/sales",
-                  ::testing::StartsWith("admin definition.deploy deployment/"),
-                  "anna process.start " + i, "anna task.claimed " + t, "anna task.complete " + t));
+      ElementsAre("admin user.saved user/anna", "admin group.saved group/sales",
+                  "admin group.member-added group/sales",
+                  ::testing::StartsWith("admin definition.deployed deployment/"),
+                  "anna instance.started " + i, "anna task.claimed " + t, "anna task.completed " + t));
   // The chain verifies, and it continues across a restart.
   std::ostringstream out;
   ASSERT_THAT(audit_->Export(0, 0, out), IsOk());

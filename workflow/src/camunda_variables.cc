@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <string>
 
+#include "quire/base/json_text.h"
+
 namespace quire::workflow {
 namespace {
 
@@ -166,7 +168,7 @@ json::object CamundaTyped(const json::value& v) {
       break;
     default:
       out["type"] = "Json";
-      out["value"] = json::serialize(v);
+      out["value"] = JsonText(v);
       break;
   }
   return out;

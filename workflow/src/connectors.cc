@@ -6,6 +6,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "quire/base/json_text.h"
 #include "quire/workflow/connector.h"
 
 namespace quire::workflow {
@@ -100,15 +101,14 @@ class HttpConnector final : public Connector {
       req.set(http::field::user_agent, "Quire");
       if (const json::value* h = in.if_contains("headers"); h != nullptr && h->is_object()) {
         for (const auto& [name, value] : h->get_object()) {
-          req.set(name,
-                  value.is_string() ? std::string(value.get_string()) : json::serialize(value));
+          req.set(name, value.is_string() ? std::string(value.get_string()) : JsonText(value));
         }
       }
       if (const json::value* b = in.if_contains("body"); b != nullptr && !b->is_null()) {
         if (b->is_string()) {
           req.body() = std::string(b->get_string());
         } else {
-          req.body() = json::serialize(*b);
+          req.body() = JsonText(*b);
           if (req.find(http::field::content_type) == req.end()) {
             req.set(http::field::content_type, "application/json");
           }

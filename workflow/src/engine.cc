@@ -49,11 +49,11 @@ json::array VariableNames(const json::object& variables) {
 
 Result<StartResult> AuditedStart(Runtime& rt, const StartRequest& request) {
   QUIRE_ASSIGN_OR_RETURN(StartResult r, rt.Start(request));
-  json::object details{{"process", request.process_id}, {"version", r.version}};
+  json::object details{{"processId", request.process_id}, {"version", r.version}};
   if (!request.business_key.empty()) details["businessKey"] = request.business_key;
   if (!request.start_element.empty()) details["startElement"] = request.start_element;
   details["variables"] = VariableNames(request.variables);
-  rt.Audit("process.start", InstanceObject(r.instance_id), std::move(details));
+  rt.Audit("instance.started", InstanceObject(r.instance_id), std::move(details));
   return r;
 }
 
@@ -284,13 +284,13 @@ class EngineImpl final : public Engine {
       json::array versions;
       for (const definitions::ProcessVersion& v : d.processes) {
         versions.push_back(
-            json::object{{"process", v.process_id}, {"version", v.version}, {"new", v.is_new}});
+            json::object{{"processId", v.process_id}, {"version", v.version}, {"new", v.is_new}});
       }
       QUIRE_RETURN_IF_ERROR(
           Execute<bool>(actor,
                         [name = std::string(source_name), hash = d.hash,
                          versions = std::move(versions)](Runtime& rt) -> Result<bool> {
-                          rt.Audit("definition.deploy", "deployment/" + hash,
+                          rt.Audit("definition.deployed", "deployment/" + hash,
                                    {{"file", name}, {"processes", versions}});
                           return true;
                         }));
@@ -310,7 +310,7 @@ class EngineImpl final : public Engine {
     QUIRE_RETURN_IF_ERROR(FindVersion(process_id, std::nullopt));
     QUIRE_RETURN_IF_ERROR(Execute<bool>(actor, [process_id, force](Runtime& rt) -> Result<bool> {
       QUIRE_RETURN_IF_ERROR(rt.Undeploy(process_id, force));
-      rt.Audit("process.undeploy", "process/" + process_id, {{"force", force}});
+      rt.Audit("process.undeployed", "process/" + process_id, {{"force", force}});
       return true;
     }));
     QUIRE_RETURN_IF_ERROR(repository_.Withdraw(process_id));
@@ -335,7 +335,7 @@ class EngineImpl final : public Engine {
                             const audit::Actor& actor) override {
     return Drop(Execute<bool>(actor, [task, variables](Runtime& rt) -> Result<bool> {
       QUIRE_RETURN_IF_ERROR(rt.CompleteTask(task, variables));
-      rt.Audit("task.complete", TaskObject(task), {{"variables", VariableNames(variables)}});
+      rt.Audit("task.completed", TaskObject(task), {{"variables", VariableNames(variables)}});
       return true;
     }));
   }
@@ -346,7 +346,7 @@ class EngineImpl final : public Engine {
         actor,
         [task, variables = std::move(variables)](Runtime& rt) -> Result<bool> {
           QUIRE_RETURN_IF_ERROR(rt.CompleteTask(task, variables));
-          rt.Audit("task.complete", TaskObject(task), {{"variables", VariableNames(variables)}});
+          rt.Audit("task.completed", TaskObject(task), {{"variables", VariableNames(variables)}});
           return true;
         },
         [done = std::move(done)](Result<bool> r) mutable {
@@ -361,7 +361,7 @@ class EngineImpl final : public Engine {
           QUIRE_ASSIGN_OR_RETURN(MessageResult r, rt.Correlate(request, ttl));
           json::array correlated(r.correlated.begin(), r.correlated.end());
           json::array started(r.started.begin(), r.started.end());
-          rt.Audit("message.correlate", "message/" + request.name,
+          rt.Audit("message.correlated", "message/" + request.name,
                    {{"correlationKey", request.correlation_key},
                     {"correlated", std::move(correlated)},
                     {"started", std::move(started)}});
@@ -382,7 +382,7 @@ class EngineImpl final : public Engine {
                        const json::object& variables, const audit::Actor& actor) override {
     return Drop(Execute<bool>(actor, [=](Runtime& rt) -> Result<bool> {
       QUIRE_RETURN_IF_ERROR(rt.TriggerElement(instance, element_id, variables));
-      rt.Audit("instance.trigger", InstanceObject(instance), {{"element", element_id}});
+      rt.Audit("instance.triggered", InstanceObject(instance), {{"elementId", element_id}});
       return true;
     }));
   }
@@ -500,7 +500,7 @@ class EngineImpl final : public Engine {
         std::move(user),
         [task, variables = std::move(variables), id = std::move(id)](Runtime& rt) -> Result<bool> {
           QUIRE_RETURN_IF_ERROR(rt.CompleteTaskAs(task, variables, id));
-          rt.Audit("task.complete", TaskObject(task), {{"variables", VariableNames(variables)}});
+          rt.Audit("task.completed", TaskObject(task), {{"variables", VariableNames(variables)}});
           return true;
         },
         [done = std::move(done)](Result<bool> r) mutable {
@@ -512,7 +512,7 @@ class EngineImpl final : public Engine {
                               const audit::Actor& user) override {
     return Drop(Execute<bool>(user, [=, id = user.id](Runtime& rt) -> Result<bool> {
       QUIRE_RETURN_IF_ERROR(rt.CompleteTaskAs(task, variables, id));
-      rt.Audit("task.complete", TaskObject(task), {{"variables", VariableNames(variables)}});
+      rt.Audit("task.completed", TaskObject(task), {{"variables", VariableNames(variables)}});
       return true;
     }));
   }
@@ -521,7 +521,7 @@ class EngineImpl final : public Engine {
                              const std::string& text) override {
     return Drop(Execute<bool>(user, [=, id = user.id](Runtime& rt) -> Result<bool> {
       QUIRE_RETURN_IF_ERROR(rt.CommentOnTask(task, id, text));
-      rt.Audit("task.comment", TaskObject(task), {{"characters", text.size()}});
+      rt.Audit("task.commented", TaskObject(task), {{"characters", text.size()}});
       return true;
     }));
   }
@@ -655,7 +655,7 @@ class EngineImpl final : public Engine {
                       const std::string& reason) override {
     return Drop(Execute<bool>(actor, [=](Runtime& rt) -> Result<bool> {
       QUIRE_RETURN_IF_ERROR(rt.Cancel(instance, reason));
-      rt.Audit("instance.cancel", InstanceObject(instance), {{"reason", reason}});
+      rt.Audit("instance.cancelled", InstanceObject(instance), {{"reason", reason}});
       return true;
     }));
   }
@@ -664,7 +664,7 @@ class EngineImpl final : public Engine {
                             const audit::Actor& actor) override {
     return Drop(Execute<bool>(actor, [=](Runtime& rt) -> Result<bool> {
       QUIRE_RETURN_IF_ERROR(rt.SetVariables(instance, variables));
-      rt.Audit("instance.set-variables", InstanceObject(instance),
+      rt.Audit("instance.variables-changed", InstanceObject(instance),
                {{"variables", VariableNames(variables)}});
       return true;
     }));
@@ -674,7 +674,7 @@ class EngineImpl final : public Engine {
                              const audit::Actor& actor) override {
     return Drop(Execute<bool>(actor, [=](Runtime& rt) -> Result<bool> {
       QUIRE_RETURN_IF_ERROR(rt.RetryIncident(incident, retries));
-      rt.Audit("incident.retry", "incident/" + std::to_string(incident), {{"retries", retries}});
+      rt.Audit("incident.retried", "incident/" + std::to_string(incident), {{"retries", retries}});
       return true;
     }));
   }

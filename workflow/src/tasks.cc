@@ -8,6 +8,7 @@
 #include "quire/definitions/iso8601.h"
 #include "quire/org/people.h"
 #include "quire/storage/key_codec.h"
+#include "quire/workflow/history_data.h"
 #include "runtime.h"
 #include "runtime_loaded.h"
 
@@ -262,7 +263,7 @@ Result<TaskRecord> Runtime::ActOnTask(const TaskCommand& c) {
     case TaskAction::kPostpone: {
       kind = "task_postponed";
       if (!c.follow_up) {
-        return Error::InvalidArgument("say until when: {\"followUp\": \"2026-12-01T09:00:00Z\"}");
+        return Error::InvalidArgument("say until when: {\"followUpAt\": \"2026-12-01T09:00:00Z\"}");
       }
       const std::int64_t at = c.follow_up->time_since_epoch().count();
       if (at <= txn_.now_ms()) {
@@ -280,7 +281,8 @@ Result<TaskRecord> Runtime::ActOnTask(const TaskCommand& c) {
     case TaskAction::kSetDue: {
       kind = "task_due_moved";
       if (!c.due)
-        return Error::InvalidArgument("say the new due date: {\"due\": \"2026-12-01T17:00:00Z\"}");
+        return Error::InvalidArgument(
+            "say the new due date: {\"dueAt\": \"2026-12-01T17:00:00Z\"}");
       if (c.reason.empty()) {
         return Error::InvalidArgument("moving a due date needs a reason: {\"reason\": \"...\"}");
       }
@@ -334,8 +336,11 @@ Result<TaskRecord> Runtime::ActOnTask(const TaskCommand& c) {
       break;
     }
   }
-  // "task_claimed" → "task.claimed"; the details say what changed (history keeps the rest).
-  Audit("task." + std::string(kind).substr(5), "task/" + std::to_string(t.id), data);
+  // "task_claimed" → "task.claimed" (docs/audit.md); the details say what changed (history keeps
+  // the rest). Instants and ids in the API's names and forms (history keeps its stored ones).
+  Audit(std::string_view(kind) == "task_due_moved" ? "task.rescheduled"
+                                                   : "task." + std::string(kind).substr(5),
+        "task/" + std::to_string(t.id), HistoryDataJson(data));
   if (c.action == TaskAction::kClaim || c.action == TaskAction::kEscalate) {
     data["from"] = before.assignee;
     AddTaskFacts(data, t);

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "quire/base/clock.h"
+#include "quire/base/instant.h"
 #include "quire/server/json.h"
 
 namespace quire::server {
@@ -14,7 +15,7 @@ using definitions::ProcessVersion;
 boost::json::object ToJson(const ProcessVersion& v) {
   return {{"id", v.process_id},      {"name", v.name},
           {"version", v.version},    {"hash", v.hash},
-          {"source", v.source_name}, {"deployedAt", definitions::FormatDateTime(v.deployed_at)}};
+          {"source", v.source_name}, {"deployedAt", FormatInstant(v.deployed_at)}};
 }
 
 boost::json::object ToJson(const definitions::FormVersion& v) {
@@ -22,7 +23,7 @@ boost::json::object ToJson(const definitions::FormVersion& v) {
           {"version", v.version},
           {"hash", v.hash},
           {"source", v.source_name},
-          {"deployedAt", definitions::FormatDateTime(v.deployed_at)}};
+          {"deployedAt", FormatInstant(v.deployed_at)}};
 }
 
 Result<std::optional<std::uint32_t>> VersionParam(const Request& request) {
@@ -99,14 +100,14 @@ void AddDefinitionRoutes(Router& router, definitions::DefinitionRepository& repo
              [&repository](const Request&) -> Result<Response> {
                auto latest = repository.Latest();
                if (!latest) return latest.error();
-               return JsonResponse(200, boost::json::object{{"processes", ToJson(*latest)}});
+               return JsonResponse(200, Page(ToJson(*latest)));
              });
 
   router.Add("GET", "/api/processes/{id}/versions", Permission::kDefinitionsRead,
              [&repository](const Request& request) -> Result<Response> {
                auto versions = repository.Versions(std::string(*request.path_param("id")));
                if (!versions) return versions.error();
-               return JsonResponse(200, boost::json::object{{"versions", ToJson(*versions)}});
+               return JsonResponse(200, Page(ToJson(*versions)));
              });
 
   router.Add("GET", "/api/processes/{id}/xml", Permission::kDefinitionsRead,
@@ -141,7 +142,7 @@ void AddDefinitionRoutes(Router& router, definitions::DefinitionRepository& repo
                if (!latest) return latest.error();
                boost::json::array forms;
                for (const auto& v : *latest) forms.push_back(ToJson(v));
-               return JsonResponse(200, boost::json::object{{"forms", std::move(forms)}});
+               return JsonResponse(200, Page(std::move(forms)));
              });
 
   router.Add("GET", "/api/forms/{id}/versions", Permission::kDefinitionsRead,
@@ -150,7 +151,7 @@ void AddDefinitionRoutes(Router& router, definitions::DefinitionRepository& repo
                if (!versions) return versions.error();
                boost::json::array out;
                for (const auto& v : *versions) out.push_back(ToJson(v));
-               return JsonResponse(200, boost::json::object{{"versions", std::move(out)}});
+               return JsonResponse(200, Page(std::move(out)));
              });
 
   router.Add("GET", "/api/forms/{id}", Permission::kDefinitionsRead,

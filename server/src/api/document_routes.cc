@@ -403,7 +403,10 @@ Result<dms::DocumentQuery> QueryFromRequest(const Request& request) {
     rest.remove_prefix(amp + 1);
   }
   QUIRE_ASSIGN_OR_RETURN(q.limit, api::Limit(request, 50));
-  if (auto next = request.query_param("next")) {
+  // The cursor is ?after= as everywhere (docs/api.md); ?next= is what earlier versions read.
+  auto next = request.query_param("after");
+  if (!next) next = request.query_param("next");
+  if (next) {
     std::uint64_t offset = 0;
     const auto r = std::from_chars(next->data(), next->data() + next->size(), offset);
     if (r.ec != std::errc() || r.ptr != next->data() + next->size()) {
@@ -539,8 +542,11 @@ void AddDocumentRoutes(Router& router, dms::DocumentStore& docs, dms::DocumentSe
                } else {
                  return Error::Unavailable("document search is not running");
                }
-               body["documents"] = std::move(out);
-               if (!next.empty()) body["next"] = next;
+               json::object page = Page(std::move(out), next);
+               if (const json::value* total = body.if_contains("estimatedTotal")) {
+                 page["estimatedTotal"] = *total;
+               }
+               body = std::move(page);
                return JsonResponse(200, body);
              });
 
@@ -667,7 +673,7 @@ void AddDocumentRoutes(Router& router, dms::DocumentStore& docs, dms::DocumentSe
         }
         json::array out;
         for (const auto& v : *versions) out.push_back(v.ToJson());
-        return JsonResponse(200, json::object{{"versions", std::move(out)}});
+        return JsonResponse(200, Page(std::move(out)));
       }));
 
   router.AddStreaming(
@@ -689,7 +695,7 @@ void AddDocumentRoutes(Router& router, dms::DocumentStore& docs, dms::DocumentSe
                    if (!id) return id.error();
                    auto n = api::ParseId(*request.path_param("n"), "version");
                    if (!n) return n.error();
-                   return Reply(201,
+                   return Reply(200,
                                 docs.Restore(*id, static_cast<std::uint32_t>(*n), Actor(request),
                                              request.query_param("comment").value_or("")));
                  }));
@@ -706,7 +712,7 @@ void AddDocumentRoutes(Router& router, dms::DocumentStore& docs, dms::DocumentSe
         }
         json::array out;
         for (const auto& v : *versions) out.push_back(v.ToJson());
-        return JsonResponse(200, json::object{{"versions", std::move(out)}});
+        return JsonResponse(200, Page(std::move(out)));
       }));
 
   router.Add("POST", "/api/documents/{id}/checkout", Permission::kDocumentsWrite,
@@ -762,7 +768,7 @@ void AddDocumentRoutes(Router& router, dms::DocumentStore& docs, dms::DocumentSe
                             if (!body) return body.error();
                             auto link = LinkFromBody(*body);
                             if (!link) return link.error();
-                            return Reply(200, docs.AddLink(*id, *link, Actor(request)));
+                            return Reply(201, docs.AddLink(*id, *link, Actor(request)));
                           }));
 
   router.Add("DELETE", "/api/documents/{id}/links/{kind}/{linkId}", Permission::kDocumentsWrite,
@@ -772,7 +778,8 @@ void AddDocumentRoutes(Router& router, dms::DocumentStore& docs, dms::DocumentSe
                             if (!id) return id.error();
                             const dms::Link link{std::string(*request.path_param("kind")),
                                                  std::string(*request.path_param("linkId"))};
-                            return Reply(200, docs.RemoveLink(*id, link, Actor(request)));
+                            QUIRE_RETURN_IF_ERROR(docs.RemoveLink(*id, link, Actor(request)));
+                            return api::NoContent();
                           }));
 
   router.Add(
@@ -792,8 +799,9 @@ void AddDocumentRoutes(Router& router, dms::DocumentStore& docs, dms::DocumentSe
       scope->Guard(Permission::kDocumentsHold, [&docs](const Request& request) -> Result<Response> {
         auto id = api::PathId(request, "document id");
         if (!id) return id.error();
-        return Reply(200, docs.SetHold(*id, false, request.query_param("reason").value_or(""),
-                                       Actor(request)));
+        QUIRE_RETURN_IF_ERROR(
+            docs.SetHold(*id, false, request.query_param("reason").value_or(""), Actor(request)));
+        return api::NoContent();
       }));
 
   router.Add(
@@ -807,12 +815,13 @@ void AddDocumentRoutes(Router& router, dms::DocumentStore& docs, dms::DocumentSe
         if (!d) return d.error();
         const auto now = SystemClock::Instance().Now();
         json::object body{{"legalHold", d->hold.has_value()}};
-        if (!*until) {
-          body["retainUntil"] = nullptr;
-        } else if (**until == Timestamp::max()) {
-          body["retainUntil"] = "until its retention date field is set";
-        } else {
-          body["retainUntil"] = api::Time(**until);
+        // retainedUntilAt: null when nothing keeps it, or while the date field the retention
+        // counts from is not set (then `retention` says so).
+        body["retainedUntilAt"] = nullptr;
+        if (*until && **until == Timestamp::max()) {
+          body["retention"] = "kept until its retention date field is set";
+        } else if (*until) {
+          body["retainedUntilAt"] = api::Time(**until);
         }
         body["deletable"] = !d->hold && (!*until || **until <= now);
         return JsonResponse(200, body);
@@ -824,7 +833,7 @@ void AddDocumentRoutes(Router& router, dms::DocumentStore& docs, dms::DocumentSe
                if (!types) return types.error();
                json::array out;
                for (const auto& t : *types) out.push_back(t.ToJson());
-               return JsonResponse(200, json::object{{"types", std::move(out)}});
+               return JsonResponse(200, Page(std::move(out)));
              });
 
   router.Add("GET", "/api/document-types/{id}", Permission::kDocumentsRead,

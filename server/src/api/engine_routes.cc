@@ -1,5 +1,6 @@
 #include "quire/server/engine_routes.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
 
@@ -57,13 +58,12 @@ void AddEngineRoutes(Router& router, Engine& engine) {
              [&engine](const Request& request) -> Result<Response> {
                auto limit = Limit(request, 100);
                if (!limit) return limit.error();
-               return Answer(
-                   engine.ListInstances(std::string(*request.path_param("id")), *limit),
-                   [](const std::vector<workflow::InstanceInfo>& list) {
-                     json::array out;
-                     for (const auto& i : list) out.push_back(ToJson(i));
-                     return JsonResponse(200, json::object{{"instances", std::move(out)}});
-                   });
+               return Answer(engine.ListInstances(std::string(*request.path_param("id")), *limit),
+                             [](const std::vector<workflow::InstanceInfo>& list) {
+                               json::array out;
+                               for (const auto& i : list) out.push_back(ToJson(i));
+                               return JsonResponse(200, Page(std::move(out)));
+                             });
              });
 
   router.Add("GET", "/api/instances/{id}", Permission::kInstancesRead,
@@ -92,9 +92,9 @@ void AddEngineRoutes(Router& router, Engine& engine) {
                auto body = ParseJsonObject(request);
                if (!body) return body.error();
                QUIRE_ASSIGN_OR_RETURN(json::object variables, workflow::PlainVariables(*body));
-               auto r = engine.SetVariables(*id, variables, Actor(request));
-               QUIRE_RETURN_IF_ERROR(r);
-               return NoContent();
+               QUIRE_RETURN_IF_ERROR(engine.SetVariables(*id, variables, Actor(request)));
+               QUIRE_ASSIGN_OR_RETURN(workflow::InstanceInfo info, engine.GetInstance(*id));
+               return JsonResponse(200, ToJson(info));
              });
 
   router.Add("POST", "/api/instances/{id}/trigger", Permission::kInstancesModify,
@@ -103,13 +103,14 @@ void AddEngineRoutes(Router& router, Engine& engine) {
                if (!id) return id.error();
                auto body = ParseJsonObject(request);
                if (!body) return body.error();
-               auto element = StringMember(*body, "element", true);
+               QUIRE_RETURN_IF_ERROR(Renamed(*body, "element", "elementId"));
+               auto element = StringMember(*body, "elementId", true);
                if (!element) return element.error();
                auto vars = VariablesMember(*body, "variables");
                if (!vars) return vars.error();
-               auto r = engine.Trigger(*id, *element, *vars, Actor(request));
-               QUIRE_RETURN_IF_ERROR(r);
-               return NoContent();
+               QUIRE_RETURN_IF_ERROR(engine.Trigger(*id, *element, *vars, Actor(request)));
+               QUIRE_ASSIGN_OR_RETURN(workflow::InstanceInfo info, engine.GetInstance(*id));
+               return JsonResponse(200, ToJson(info));
              });
 
   router.Add("GET", "/api/instances/{id}/history", Permission::kInstancesRead,
@@ -118,7 +119,7 @@ void AddEngineRoutes(Router& router, Engine& engine) {
                if (!id) return id.error();
                return Answer(engine.History(*id),
                              [](const std::vector<workflow::HistoryEvent>& events) {
-                               return JsonResponse(200, json::object{{"events", ToJson(events)}});
+                               return JsonResponse(200, Page(ToJson(events)));
                              });
              });
 
@@ -141,7 +142,7 @@ void AddEngineRoutes(Router& router, Engine& engine) {
                if (!limit) return limit.error();
                return Answer(engine.HistoryBetween(*from, *to, *limit),
                              [](const std::vector<workflow::HistoryEvent>& events) {
-                               return JsonResponse(200, json::object{{"events", ToJson(events)}});
+                               return JsonResponse(200, Page(ToJson(events)));
                              });
              });
 
@@ -210,13 +211,12 @@ void AddEngineRoutes(Router& router, Engine& engine) {
              [&engine](const Request& request) -> Result<Response> {
                auto instance = QueryId(request, "instance");
                if (!instance) return instance.error();
-               return Answer(
-                   engine.ListIncidents(*instance),
-                   [](const std::vector<workflow::IncidentInfo>& list) {
-                     json::array out;
-                     for (const auto& i : list) out.push_back(ToJson(i));
-                     return JsonResponse(200, json::object{{"incidents", std::move(out)}});
-                   });
+               return Answer(engine.ListIncidents(*instance),
+                             [](const std::vector<workflow::IncidentInfo>& list) {
+                               json::array out;
+                               for (const auto& i : list) out.push_back(ToJson(i));
+                               return JsonResponse(200, Page(std::move(out)));
+                             });
              });
 
   router.Add(
@@ -235,32 +235,30 @@ void AddEngineRoutes(Router& router, Engine& engine) {
             retries = static_cast<int>(r->get_int64());
           }
         }
-        auto r = engine.RetryIncident(*id, retries, Actor(request));
-        QUIRE_RETURN_IF_ERROR(r);
-        return NoContent();
+        // The answer is the incident's instance as the retry left it.
+        QUIRE_ASSIGN_OR_RETURN(std::vector<workflow::IncidentInfo> open,
+                               engine.ListIncidents(std::nullopt));
+        const auto incident =
+            std::find_if(open.begin(), open.end(), [&](const auto& i) { return i.id == *id; });
+        QUIRE_RETURN_IF_ERROR(engine.RetryIncident(*id, retries, Actor(request)));
+        if (incident == open.end()) {
+          return Error::Internal("incident " + std::to_string(*id) + " was retried but not listed");
+        }
+        QUIRE_ASSIGN_OR_RETURN(workflow::InstanceInfo info,
+                               engine.GetInstance(incident->instance_id));
+        return JsonResponse(200, ToJson(info));
       });
 
   router.Add("GET", "/api/jobs", Permission::kInstancesRead,
              [&engine](const Request& request) -> Result<Response> {
                auto instance = QueryId(request, "instance");
                if (!instance) return instance.error();
-               return Answer(
-                   engine.ListJobs(*instance), [](const std::vector<workflow::JobInfo>& list) {
-                     json::array out;
-                     for (const auto& j : list) {
-                       out.push_back(json::object{{"id", std::to_string(j.id)},
-                                                  {"instanceId", std::to_string(j.instance_id)},
-                                                  {"processId", j.process_id},
-                                                  {"elementId", j.element_id},
-                                                  {"type", j.type},
-                                                  {"retries", j.retries},
-                                                  {"priority", j.priority},
-                                                  {"due", Time(j.due)},
-                                                  {"external", j.external},
-                                                  {"error", j.error}});
-                     }
-                     return JsonResponse(200, json::object{{"jobs", std::move(out)}});
-                   });
+               return Answer(engine.ListJobs(*instance),
+                             [](const std::vector<workflow::JobInfo>& list) {
+                               json::array out;
+                               for (const auto& j : list) out.push_back(JobJson(j));
+                               return JsonResponse(200, Page(std::move(out)));
+                             });
              });
 }
 

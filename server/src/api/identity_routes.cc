@@ -9,13 +9,6 @@ namespace {
 
 using namespace api;  // NOLINT: the shared route helpers
 
-json::object UserJson(const org::User& u) {
-  json::object o{{"id", u.id}, {"name", u.name}, {"email", u.email}, {"active", u.active}};
-  if (!u.phone.empty()) o["phone"] = u.phone;
-  o["supervisor"] = u.supervisor.empty() ? json::value() : json::value(u.supervisor);
-  return o;
-}
-
 json::array GrantsJson(const std::vector<org::Grant>& grants) {
   json::array out;
   for (const org::Grant& g : grants) {
@@ -72,21 +65,27 @@ Result<std::vector<std::string>> StringList(const json::object& body, std::strin
   return out;
 }
 
-// "expires": an ISO 8601 date-time, or a duration from now (P90D).
+// "expiresAt": an ISO 8601 date-time; or "expiresIn": a duration from now (P90D).
 Result<std::optional<Timestamp>> Expiry(const json::object& body, Timestamp now) {
-  const json::value* v = body.if_contains("expires");
-  if (v == nullptr || v->is_null()) return std::optional<Timestamp>();
-  if (!v->is_string()) {
-    return Error::InvalidArgument("'expires' must be an ISO 8601 date-time or a duration (P90D)");
+  QUIRE_RETURN_IF_ERROR(Renamed(body, "expires", "expiresAt' (an instant) or 'expiresIn"));
+  const json::value* at = body.if_contains("expiresAt");
+  const json::value* in = body.if_contains("expiresIn");
+  if (at != nullptr && !at->is_null() && in != nullptr && !in->is_null()) {
+    return Error::InvalidArgument("say 'expiresAt' or 'expiresIn', not both");
   }
-  const std::string text(v->get_string());
-  if (!text.empty() && text.front() == 'P') {
-    auto d = definitions::ParseDuration(text);
-    if (!d) return Error::InvalidArgument("'expires': " + d.error().message());
+  if (in != nullptr && !in->is_null()) {
+    auto d = in->is_string() ? definitions::ParseDuration(in->get_string())
+                             : Result<definitions::Duration>(Error::InvalidArgument(""));
+    if (!d) return Error::InvalidArgument("'expiresIn' must be an ISO 8601 duration such as P90D");
     return std::optional<Timestamp>(definitions::Add(now, *d));
   }
-  auto t = definitions::ParseDateTime(text);
-  if (!t) return Error::InvalidArgument("'expires': " + t.error().message());
+  if (at == nullptr || at->is_null()) return std::optional<Timestamp>();
+  auto t = at->is_string() ? definitions::ParseDateTime(at->get_string())
+                           : Result<Timestamp>(Error::InvalidArgument(""));
+  if (!t) {
+    return Error::InvalidArgument(
+        "'expiresAt' must be an ISO 8601 date-time such as 2027-03-01T00:00:00Z");
+  }
   return std::optional<Timestamp>(*t);
 }
 
@@ -125,8 +124,8 @@ json::object MeJson(org::Identity& identity, const org::Principal& p) {
       break;
   }
   o["via"] = via;
-  if (p.via == org::Principal::Via::kToken) o["token"] = p.credential;
-  if (p.via == org::Principal::Via::kSession) o["session"] = p.credential;
+  if (p.via == org::Principal::Via::kToken) o["tokenId"] = p.credential;
+  if (p.via == org::Principal::Via::kSession) o["sessionId"] = p.credential;
   auto totp = identity.TotpEnabled(p.user);
   o["secondFactor"] = totp && *totp;
   if (p.must_enrol_totp) o["mustEnrolSecondFactor"] = true;
@@ -185,7 +184,8 @@ void AddIdentityRoutes(Router& router, org::Identity& identity,
         QUIRE_ASSIGN_OR_RETURN(std::string current, StringMember(body, "current", true));
         QUIRE_ASSIGN_OR_RETURN(std::string password, StringMember(body, "password", true));
         QUIRE_RETURN_IF_ERROR(identity.ChangeOwnPassword(Actor(request), current, password));
-        return NoContent();
+        QUIRE_ASSIGN_OR_RETURN(org::User user, identity.directory().GetUser(UserId(request)));
+        return JsonResponse(200, UserJson(user));
       });
   router.Add(
       "GET", "/api/me/sessions", Access::SignedIn(),
@@ -198,7 +198,7 @@ void AddIdentityRoutes(Router& router, org::Identity& identity,
                                            ? request.principal->credential
                                            : std::string()));
         }
-        return JsonResponse(200, json::object{{"sessions", std::move(out)}});
+        return JsonResponse(200, Page(std::move(out)));
       });
   router.Add("DELETE", "/api/me/sessions/{id}", Access::SignedIn(),
              [&identity](const Request& request) -> Result<Response> {
@@ -236,7 +236,7 @@ void AddIdentityRoutes(Router& router, org::Identity& identity,
                QUIRE_ASSIGN_OR_RETURN(std::vector<org::TokenInfo> tokens, identity.Tokens(user));
                json::array out;
                for (const auto& t : tokens) out.push_back(TokenJson(t));
-               return JsonResponse(200, json::object{{"tokens", std::move(out)}});
+               return JsonResponse(200, Page(std::move(out)));
              });
   router.Add("POST", "/api/tokens", Access::SignedIn(),
              [&identity](const Request& request) -> Result<Response> {
@@ -271,15 +271,16 @@ void AddIdentityRoutes(Router& router, org::Identity& identity,
              });
 
   // ---- administration of others ----
-  router.AddSlow(
-      "PUT", "/api/users/{id}/password", Permission::kOrgAdminister,
-      [&identity](const Request& request) -> Result<Response> {
-        QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
-        QUIRE_ASSIGN_OR_RETURN(std::string password, StringMember(body, "password", true));
-        QUIRE_RETURN_IF_ERROR(
-            identity.SetPassword(std::string(*request.path_param("id")), password, Actor(request)));
-        return NoContent();
-      });
+  router.AddSlow("PUT", "/api/users/{id}/password", Permission::kOrgAdminister,
+                 [&identity](const Request& request) -> Result<Response> {
+                   QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
+                   QUIRE_ASSIGN_OR_RETURN(std::string password,
+                                          StringMember(body, "password", true));
+                   const std::string id(*request.path_param("id"));
+                   QUIRE_RETURN_IF_ERROR(identity.SetPassword(id, password, Actor(request)));
+                   QUIRE_ASSIGN_OR_RETURN(org::User user, identity.directory().GetUser(id));
+                   return JsonResponse(200, UserJson(user));
+                 });
   router.Add("PUT", "/api/users/{id}/roles", Permission::kOrgAdminister,
              [&identity](const Request& request) -> Result<Response> {
                QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
@@ -294,9 +295,10 @@ void AddIdentityRoutes(Router& router, org::Identity& identity,
     router.Add("POST", active ? "/api/users/{id}/enable" : "/api/users/{id}/disable",
                Permission::kOrgAdminister,
                [&identity, active](const Request& request) -> Result<Response> {
-                 QUIRE_RETURN_IF_ERROR(identity.SetActive(std::string(*request.path_param("id")),
-                                                          active, Actor(request)));
-                 return NoContent();
+                 const std::string id(*request.path_param("id"));
+                 QUIRE_RETURN_IF_ERROR(identity.SetActive(id, active, Actor(request)));
+                 QUIRE_ASSIGN_OR_RETURN(org::User user, identity.directory().GetUser(id));
+                 return JsonResponse(200, UserJson(user));
                });
   }
   router.Add("DELETE", "/api/users/{id}/totp", Permission::kOrgAdminister,
@@ -311,7 +313,7 @@ void AddIdentityRoutes(Router& router, org::Identity& identity,
                                       identity.Sessions(std::string(*request.path_param("id"))));
                json::array out;
                for (const auto& s : sessions) out.push_back(SessionJson(s, ""));
-               return JsonResponse(200, json::object{{"sessions", std::move(out)}});
+               return JsonResponse(200, Page(std::move(out)));
              });
   router.Add("DELETE", "/api/users/{id}/sessions/{session}", Permission::kOrgAdminister,
              [&identity](const Request& request) -> Result<Response> {
@@ -322,16 +324,18 @@ void AddIdentityRoutes(Router& router, org::Identity& identity,
              });
 
   // ---- roles ----
-  router.Add(
-      "GET", "/api/roles", Permission::kOrgRead, [&identity](const Request&) -> Result<Response> {
-        QUIRE_ASSIGN_OR_RETURN(std::vector<org::Role> roles, identity.ListRoles());
-        json::array out;
-        for (const auto& r : roles) out.push_back(RoleJson(r));
-        json::array permissions;
-        for (const Permission p : org::AllPermissions()) permissions.emplace_back(org::Name(p));
-        return JsonResponse(
-            200, json::object{{"roles", std::move(out)}, {"permissions", std::move(permissions)}});
-      });
+  router.Add("GET", "/api/roles", Permission::kOrgRead,
+             [&identity](const Request&) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(std::vector<org::Role> roles, identity.ListRoles());
+               json::array out;
+               for (const auto& r : roles) out.push_back(RoleJson(r));
+               json::array permissions;
+               for (const Permission p : org::AllPermissions())
+                 permissions.emplace_back(org::Name(p));
+               return JsonResponse(200, json::object{{"items", std::move(out)},
+                                                     {"next", nullptr},
+                                                     {"permissions", std::move(permissions)}});
+             });
   router.Add("GET", "/api/roles/{id}", Permission::kOrgRead,
              [&identity](const Request& request) -> Result<Response> {
                QUIRE_ASSIGN_OR_RETURN(org::Role r,

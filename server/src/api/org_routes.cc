@@ -7,14 +7,16 @@ namespace {
 
 using namespace api;  // NOLINT: the shared route helpers
 
-json::object UserJson(const org::User& u) {
-  json::object o{{"id", u.id}, {"name", u.name}, {"email", u.email}, {"active", u.active}};
-  if (!u.phone.empty()) o["phone"] = u.phone;
-  o["supervisor"] = u.supervisor.empty() ? json::value() : json::value(u.supervisor);
-  return o;
-}
-
 Result<audit::Actor> User(const Request& request) { return Actor(request); }
+
+// A group with its members.
+Result<Response> GroupResponse(org::Directory& directory, const std::string& id) {
+  QUIRE_ASSIGN_OR_RETURN(org::Group g, directory.GetGroup(id));
+  QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> members, directory.Members(id));
+  return JsonResponse(200, json::object{{"id", g.id},
+                                        {"name", g.name},
+                                        {"members", json::array(members.begin(), members.end())}});
+}
 
 }  // namespace
 
@@ -57,7 +59,7 @@ void AddOrgRoutes(Router& router, org::Identity& identity) {
                return Answer(directory.ListUsers(), [](const std::vector<org::User>& users) {
                  json::array out;
                  for (const auto& u : users) out.push_back(UserJson(u));
-                 return JsonResponse(200, json::object{{"users", std::move(out)}});
+                 return JsonResponse(200, Page(std::move(out)));
                });
              });
   router.Add("GET", "/api/users/{id}", Permission::kOrgRead,
@@ -84,14 +86,18 @@ void AddOrgRoutes(Router& router, org::Identity& identity) {
                if (!body) return body.error();
                auto who = StringMember(*body, "substitute", true);
                if (!who) return who.error();
-               auto from = TimeMember(*body, "from");
+               QUIRE_RETURN_IF_ERROR(Renamed(*body, "from", "startsAt"));
+               QUIRE_RETURN_IF_ERROR(Renamed(*body, "to", "endsAt"));
+               auto from = TimeMember(*body, "startsAt");
                if (!from) return from.error();
-               auto to = TimeMember(*body, "to");
+               auto to = TimeMember(*body, "endsAt");
                if (!to) return to.error();
-               auto r = directory.AddSubstitution(
-                   {*who, std::string(*request.path_param("id")), *from, *to}, *actor);
-               QUIRE_RETURN_IF_ERROR(r);
-               return NoContent();
+               const std::string user(*request.path_param("id"));
+               QUIRE_RETURN_IF_ERROR(directory.AddSubstitution({*who, user, *from, *to}, *actor));
+               return JsonResponse(201, json::object{{"user", user},
+                                                     {"substitute", *who},
+                                                     {"startsAt", Time(*from)},
+                                                     {"endsAt", Time(*to)}});
              });
   router.Add("POST", "/api/groups", Permission::kOrgAdminister,
              [&directory](const Request& request) -> Result<Response> {
@@ -113,29 +119,21 @@ void AddOrgRoutes(Router& router, org::Identity& identity) {
                  json::array out;
                  for (const auto& g : groups)
                    out.push_back(json::object{{"id", g.id}, {"name", g.name}});
-                 return JsonResponse(200, json::object{{"groups", std::move(out)}});
+                 return JsonResponse(200, Page(std::move(out)));
                });
              });
   router.Add("GET", "/api/groups/{id}", Permission::kOrgRead,
              [&directory](const Request& request) -> Result<Response> {
-               const std::string id(*request.path_param("id"));
-               return Answer(directory.GetGroup(id), [&](const org::Group& g) {
-                 json::array members;
-                 if (auto m = directory.Members(id)) {
-                   for (const std::string& u : *m) members.emplace_back(u);
-                 }
-                 return JsonResponse(
-                     200, json::object{{"id", g.id}, {"name", g.name}, {"members", members}});
-               });
+               return GroupResponse(directory, std::string(*request.path_param("id")));
              });
   router.Add("PUT", "/api/groups/{id}/members/{userId}", Permission::kOrgAdminister,
              [&directory](const Request& request) -> Result<Response> {
                auto actor = User(request);
                if (!actor) return actor.error();
-               auto r = directory.AddMember(std::string(*request.path_param("id")),
-                                            std::string(*request.path_param("userId")), *actor);
-               QUIRE_RETURN_IF_ERROR(r);
-               return NoContent();
+               const std::string id(*request.path_param("id"));
+               QUIRE_RETURN_IF_ERROR(
+                   directory.AddMember(id, std::string(*request.path_param("userId")), *actor));
+               return GroupResponse(directory, id);
              });
   router.Add("DELETE", "/api/groups/{id}/members/{userId}", Permission::kOrgAdminister,
              [&directory](const Request& request) -> Result<Response> {

@@ -7,9 +7,11 @@
 #include <optional>
 #include <string>
 
+#include "quire/base/instant.h"
 #include "quire/definitions/iso8601.h"
 #include "quire/server/http.h"
 #include "quire/server/json.h"
+#include "quire/server/resources.h"
 #include "quire/workflow/camunda_variables.h"
 #include "quire/workflow/engine.h"
 
@@ -88,7 +90,18 @@ inline Result<std::string> StringMember(const json::object& body, std::string_vi
   return std::string(v->get_string());
 }
 
-inline std::string Time(Timestamp t) { return definitions::FormatDateTime(t); }
+inline std::string Time(Timestamp t) { return FormatInstant(t); }
+
+// A member an earlier version of the API named differently: refused, saying the new name,
+// rather than ignored (docs/api.md lists the renames).
+inline Result<void> Renamed(const json::object& body, std::string_view old_name,
+                            std::string_view new_name) {
+  if (body.contains(old_name) && !body.contains(new_name)) {
+    return Error::InvalidArgument("'" + std::string(old_name) + "' is now called '" +
+                                  std::string(new_name) + "' (docs/api.md)");
+  }
+  return Ok();
+}
 
 // A required ISO 8601 date-time member.
 inline Result<Timestamp> TimeMember(const json::object& body, std::string_view name) {
@@ -101,96 +114,24 @@ inline Result<Timestamp> TimeMember(const json::object& body, std::string_view n
   return definitions::ParseDateTime(v->get_string());
 }
 
-inline json::object ToJson(const workflow::IncidentInfo& i) {
-  return {{"id", std::to_string(i.id)},
-          {"instanceId", std::to_string(i.instance_id)},
-          {"processId", i.process_id},
-          {"elementId", i.element_id},
-          {"jobId", i.job_id == 0 ? json::value() : json::value(std::to_string(i.job_id))},
-          {"kind", i.kind},
-          {"message", i.message},
-          {"createdAt", Time(i.created_at)}};
-}
-
-inline json::object ToJson(const workflow::InstanceInfo& info) {
-  json::array active;
-  for (const workflow::ActiveElement& a : info.active) {
-    json::object o{{"key", a.key},
-                   {"elementId", a.element_id},
-                   {"name", a.element_name},
-                   {"kind", a.kind},
-                   {"state", a.state}};
-    if (!a.scope_element_id.empty()) o["scope"] = a.scope_element_id;
-    if (a.task_id != 0) o["taskId"] = std::to_string(a.task_id);
-    if (a.job_id != 0) o["jobId"] = std::to_string(a.job_id);
-    if (a.child_instance != 0) o["calledInstanceId"] = std::to_string(a.child_instance);
-    active.push_back(std::move(o));
-  }
-  json::array incidents;
-  for (const auto& i : info.incidents) incidents.push_back(ToJson(i));
-  json::object o{{"id", std::to_string(info.id)},
-                 {"processId", info.process_id},
-                 {"version", info.version},
-                 {"state", info.state},
-                 {"startedAt", Time(info.started_at)},
-                 {"variables", info.variables},
-                 {"active", std::move(active)},
-                 {"incidents", std::move(incidents)}};
-  if (!info.business_key.empty()) o["businessKey"] = info.business_key;
-  if (info.ended_at) o["endedAt"] = Time(*info.ended_at);
-  if (info.parent_instance != 0) o["parentInstanceId"] = std::to_string(info.parent_instance);
-  return o;
-}
-
-inline json::object ToJson(const workflow::TaskInfo& t) {
-  json::array users(t.candidate_users.begin(), t.candidate_users.end());
-  json::array groups(t.candidate_groups.begin(), t.candidate_groups.end());
-  json::object o{{"id", std::to_string(t.id)},
-                 {"instanceId", std::to_string(t.instance_id)},
-                 {"processId", t.process_id},
-                 {"elementId", t.element_id},
-                 {"name", t.name},
-                 {"assignee", t.assignee.empty() ? json::value() : json::value(t.assignee)},
-                 {"candidateUsers", std::move(users)},
-                 {"candidateGroups", std::move(groups)},
-                 {"priority", t.priority},
-                 {"createdAt", Time(t.created_at)}};
-  if (t.due) o["due"] = Time(*t.due);
-  if (t.follow_up) o["followUp"] = Time(*t.follow_up);
-  if (!t.form_key.empty()) o["formKey"] = t.form_key;
-  if (!t.business_key.empty()) o["businessKey"] = t.business_key;
-  if (!t.variables.empty()) o["variables"] = t.variables;
-  o["owner"] = t.owner.empty() ? json::value() : json::value(t.owner);
-  o["state"] = t.state;
-  if (t.claimed_at) o["claimedAt"] = Time(*t.claimed_at);
-  if (t.escalations != 0) o["escalations"] = t.escalations;
-  if (!t.description.empty()) o["description"] = t.description;
-  if (!t.links.empty()) {
-    json::array links;
-    for (const auto& [kind, id] : t.links)
-      links.push_back(json::object{{"kind", kind}, {"id", id}});
-    o["links"] = std::move(links);
-  }
-  if (!t.form_ref.empty()) {
-    o["formRef"] = t.form_ref;
-    if (t.form_version != 0) o["formVersion"] = t.form_version;
-  }
-  return o;
-}
-
+inline json::object ToJson(const workflow::IncidentInfo& i) { return IncidentJson(i); }
+inline json::object ToJson(const workflow::InstanceInfo& i) { return InstanceJson(i); }
+inline json::object ToJson(const workflow::TaskInfo& t) { return TaskJson(t); }
 inline json::array ToJson(const std::vector<workflow::HistoryEvent>& events) {
   json::array out;
-  for (const workflow::HistoryEvent& e : events) {
-    json::object o{{"seq", e.seq},
-                   {"time", Time(e.time)},
-                   {"actor", e.actor},
-                   {"instanceId", std::to_string(e.instance_id)},
-                   {"kind", e.kind}};
-    if (!e.element_id.empty()) o["elementId"] = e.element_id;
-    if (!e.data.empty()) o["data"] = e.data;
-    out.push_back(std::move(o));
-  }
+  for (const workflow::HistoryEvent& e : events) out.push_back(HistoryEventJson(e));
   return out;
+}
+
+inline json::object UserJson(const org::User& u) {
+  json::object o{{"id", u.id}, {"name", u.name}, {"email", u.email}, {"active", u.active}};
+  if (!u.phone.empty()) o["phone"] = u.phone;
+  o["supervisor"] = u.supervisor.empty() ? json::value() : json::value(u.supervisor);
+  return o;
+}
+
+inline json::object CommentJson(const workflow::TaskComment& c) {
+  return {{"author", c.author}, {"createdAt", Time(c.time)}, {"text", c.text}};
 }
 
 inline json::array Ids(const std::vector<std::uint64_t>& ids) {

@@ -113,7 +113,7 @@ void AddTaskRoutes(Router& router, Engine& engine) {
                             if (MaySee(engine, request, t.id))
                               out.push_back(ToJson(t));  // only what they may see
                           }
-                          return JsonResponse(200, json::object{{"tasks", std::move(out)}});
+                          return JsonResponse(200, Page(std::move(out)));
                         });
         }
         auto view = workflow::ParseTaskView(view_text.value_or("all"));
@@ -137,9 +137,7 @@ void AddTaskRoutes(Router& router, Engine& engine) {
         return Answer(engine.Inbox(q), [](const workflow::TaskPage& page) {
           json::array out;
           for (const auto& t : page.tasks) out.push_back(ToJson(t));
-          json::object o{{"tasks", std::move(out)}};
-          o["next"] = page.next.empty() ? json::value() : json::value(page.next);
-          return JsonResponse(200, o);
+          return JsonResponse(200, Page(std::move(out), page.next));
         });
       });
 
@@ -236,21 +234,20 @@ void AddTaskRoutes(Router& router, Engine& engine) {
                if (!user) return user.error();
                auto limit = Limit(request, 100);
                if (!limit) return limit.error();
-               return Answer(
-                   engine.Notifications(user->id, *limit),
-                   [](const std::vector<workflow::Notification>& list) {
-                     json::array out;
-                     for (const auto& n : list) {
-                       out.push_back(json::object{{"id", std::to_string(n.id)},
-                                                  {"taskId", std::to_string(n.task)},
-                                                  {"taskName", n.task_name},
-                                                  {"to", n.to},
-                                                  {"kind", n.kind},
-                                                  {"rule", n.rule},
-                                                  {"time", Time(n.at)}});
-                     }
-                     return JsonResponse(200, json::object{{"notifications", std::move(out)}});
-                   });
+               return Answer(engine.Notifications(user->id, *limit),
+                             [](const std::vector<workflow::Notification>& list) {
+                               json::array out;
+                               for (const auto& n : list) {
+                                 out.push_back(json::object{{"id", std::to_string(n.id)},
+                                                            {"taskId", std::to_string(n.task)},
+                                                            {"taskName", n.task_name},
+                                                            {"to", n.to},
+                                                            {"kind", n.kind},
+                                                            {"rule", n.rule},
+                                                            {"createdAt", Time(n.at)}});
+                               }
+                               return JsonResponse(200, Page(std::move(out)));
+                             });
              });
   router.Add("DELETE", "/api/notifications/{id}", Permission::kTasksWork,
              [&engine](const Request& request) -> Result<Response> {
@@ -328,12 +325,14 @@ void AddTaskRoutes(Router& router, Engine& engine) {
                  if (!reason) return reason.error();
                  c.reason = std::move(*reason);
                  if (op.action == workflow::TaskAction::kPostpone) {
-                   auto at = TimeMember(body, "followUp");
+                   QUIRE_RETURN_IF_ERROR(Renamed(body, "followUp", "followUpAt"));
+                   auto at = TimeMember(body, "followUpAt");
                    if (!at) return at.error();
                    c.follow_up = *at;
                  }
                  if (op.action == workflow::TaskAction::kSetDue) {
-                   auto at = TimeMember(body, "due");
+                   QUIRE_RETURN_IF_ERROR(Renamed(body, "due", "dueAt"));
+                   auto at = TimeMember(body, "dueAt");
                    if (!at) return at.error();
                    c.due = *at;
                  }
@@ -355,9 +354,14 @@ void AddTaskRoutes(Router& router, Engine& engine) {
                  if (!v) return v.error();
                  vars = std::move(*v);
                }
-               auto r = engine.CompleteTaskAs(*id, vars, *user);
-               QUIRE_RETURN_IF_ERROR(r);
-               return NoContent();
+               // The answer is the task as it was completed (it leaves the inboxes).
+               auto before = engine.GetTask(*id);
+               QUIRE_RETURN_IF_ERROR(engine.CompleteTaskAs(*id, vars, *user));
+               if (!before) return before.error();
+               json::object o = ToJson(*before);
+               o["state"] = "completed";
+               o["assignee"] = user->id;
+               return JsonResponse(200, o);
              });
 
   router.Add("GET", "/api/stats/workload", Permission::kTasksReadAll,
@@ -396,21 +400,18 @@ void AddTaskRoutes(Router& router, Engine& engine) {
                });
              });
 
-  router.Add(
-      "GET", "/api/tasks/{id}/comments", Permission::kTasksWork,
-      [&engine](const Request& request) -> Result<Response> {
-        auto id = PathId(request, "task id");
-        if (!id) return id.error();
-        if (auto may = MaySee(engine, request, *id); !may) return may.error();
-        return Answer(engine.TaskComments(*id), [](const std::vector<workflow::TaskComment>& list) {
-          json::array out;
-          for (const auto& c : list) {
-            out.push_back(
-                json::object{{"author", c.author}, {"time", Time(c.time)}, {"text", c.text}});
-          }
-          return JsonResponse(200, json::object{{"comments", std::move(out)}});
-        });
-      });
+  router.Add("GET", "/api/tasks/{id}/comments", Permission::kTasksWork,
+             [&engine](const Request& request) -> Result<Response> {
+               auto id = PathId(request, "task id");
+               if (!id) return id.error();
+               if (auto may = MaySee(engine, request, *id); !may) return may.error();
+               return Answer(engine.TaskComments(*id),
+                             [](const std::vector<workflow::TaskComment>& list) {
+                               json::array out;
+                               for (const auto& c : list) out.push_back(CommentJson(c));
+                               return JsonResponse(200, Page(std::move(out)));
+                             });
+             });
   router.Add("POST", "/api/tasks/{id}/comments", Permission::kTasksWork,
              [&engine](const Request& request) -> Result<Response> {
                auto id = PathId(request, "task id");
@@ -421,9 +422,17 @@ void AddTaskRoutes(Router& router, Engine& engine) {
                if (!body) return body.error();
                auto text = StringMember(*body, "text", true);
                if (!text) return text.error();
-               auto r = engine.CommentOnTask(*id, *user, *text);
-               if (!r) return r.error();
-               return JsonResponse(201, json::object{{"author", user->id}, {"text", *text}});
+               QUIRE_RETURN_IF_ERROR(engine.CommentOnTask(*id, *user, *text));
+               // The comment as stored: the newest of this author's with this text.
+               QUIRE_ASSIGN_OR_RETURN(std::vector<workflow::TaskComment> comments,
+                                      engine.TaskComments(*id));
+               for (auto c = comments.rbegin(); c != comments.rend(); ++c) {
+                 if (c->author == user->id && c->text == *text) {
+                   return JsonResponse(201, CommentJson(*c));
+                 }
+               }
+               return Error::Internal("the comment on task " + std::to_string(*id) +
+                                      " was stored but cannot be read back");
              });
 }
 

@@ -1,5 +1,7 @@
 #include "quire/server/json.h"
 
+#include "quire/base/json_text.h"
+
 #include <boost/json/serialize.hpp>
 #include <boost/json/stream_parser.hpp>
 
@@ -32,10 +34,16 @@ int HttpStatus(ErrorCode code) {
   return 500;
 }
 
+boost::json::object Page(boost::json::array items, std::string_view next) {
+  return {{"items", std::move(items)},
+          {"next",
+           next.empty() ? boost::json::value() : boost::json::value(boost::json::string(next))}};
+}
+
 Response JsonResponse(int status, const boost::json::value& body) {
   Response response;
   response.status = status;
-  response.body = boost::json::serialize(body);
+  response.body = JsonText(body);
   return response;
 }
 

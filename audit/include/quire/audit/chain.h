@@ -2,7 +2,7 @@
 // needed: `quire audit verify`). The format is documented in docs/audit.md.
 //
 // An entry's bytes are a JSON object with its fields in this order:
-//   {"seq":N,"time":"2026-11-24T07:00:00.000Z","actor":"anna","action":"task.claim",
+//   {"seq":N,"time":"2026-11-24T07:00:00.000Z","actor":"anna","action":"task.claimed",
 //    "object":"task/42","details":{...},"prev":"<64 hex>"}
 // its hash is SHA-256 of those bytes (so it covers the previous entry's hash: a chain), and
 // its Merkle leaf is RFC 6962's leaf hash of the same bytes. An export line is the entry's
@@ -27,7 +27,7 @@ struct Entry {
   std::uint64_t seq = 0;  // 1, 2, ...
   Timestamp time;
   std::string actor;
-  std::string action;  // "task.claim", "document.read", ...
+  std::string action;  // "task.claimed", "document.downloaded", ...
   std::string object;  // "task/42", "document/7"
   boost::json::object details;
   Hash prev{};  // the previous entry's hash; zeros before the first

@@ -4,6 +4,7 @@
 //   {"error": {"code": "not_found", "message": "...", "details": [{"field": ..., "message": ...}]}}
 #pragma once
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <string_view>
@@ -18,6 +19,10 @@ namespace quire::server {
 int HttpStatus(ErrorCode code);
 
 Response JsonResponse(int status, const boost::json::value& body);
+
+// A list answer, the one shape of every list (docs/api.md): {"items": [...], "next": cursor},
+// `next` being null on the last page; the following page is asked for with ?after=cursor.
+boost::json::object Page(boost::json::array items, std::string_view next = {});
 
 // A domain error, with the status its code maps to.
 Response ErrorResponse(const Error& error);
