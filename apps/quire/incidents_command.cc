@@ -9,6 +9,7 @@
 #include "quire/base/json_text.h"
 #include "quire/definitions/iso8601.h"
 #include "quire/definitions/repository.h"
+#include "quire/server/resources.h"
 #include "quire/storage/store.h"
 #include "quire/workflow/engine.h"
 
@@ -90,15 +91,7 @@ int RunIncidents(const std::vector<std::string>& args) {
     return kExitFailure;
   }
   for (const workflow::IncidentInfo& i : *list) {
-    std::cout << quire::JsonText(
-                     boost::json::object{{"id", std::to_string(i.id)},
-                                         {"instanceId", std::to_string(i.instance_id)},
-                                         {"processId", i.process_id},
-                                         {"elementId", i.element_id},
-                                         {"kind", i.kind},
-                                         {"message", i.message},
-                                         {"createdAt", definitions::FormatDateTime(i.created_at)}})
-              << "\n";
+    std::cout << quire::JsonText(server::IncidentJson(i)) << "\n";  // as GET /api/incidents
   }
   return kExitOk;
 }

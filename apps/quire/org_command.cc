@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "engine_session.h"
 #include "quire/base/json_text.h"
+#include "quire/server/resources.h"
 
 namespace quire::app {
 namespace {
@@ -108,13 +109,10 @@ int RunOrg(const std::vector<std::string>& args) {
         boost::json::array groups;
         if (auto g = session->directory().GroupsOf(u.id))
           groups = boost::json::array(g->begin(), g->end());
-        std::cout << quire::JsonText(boost::json::object{{"id", u.id},
-                                                         {"name", u.name},
-                                                         {"email", u.email},
-                                                         {"supervisor", u.supervisor},
-                                                         {"active", u.active},
-                                                         {"groups", groups}})
-                  << "\n";
+        // As GET /api/users/{id} answers it.
+        boost::json::object o = server::UserJson(u);
+        o["groups"] = std::move(groups);
+        std::cout << quire::JsonText(o) << "\n";
       }
     } else {
       auto groups = session->directory().ListGroups();

@@ -139,7 +139,7 @@ int RunTasks(const std::vector<std::string>& args) {
     }
     q.after = opt["after"];
     if (q.user.empty() && (q.view != workflow::TaskView::kOpen || searching)) {
-      std::cerr << "quire tasks list: say whose tasks with --user USER\n";
+      std::cerr << "quire tasks list: say whose tasks with --as USER\n";
       return kExitUsage;
     }
     q.group = opt.contains("group") ? opt["group"] : "";
@@ -253,7 +253,7 @@ int RunTasks(const std::vector<std::string>& args) {
       PrintError("tasks complete", r.error());
       return kExitFailure;
     }
-    std::cout << "task " << id << " completed\n";
+    std::cout << quire::JsonText(TaskJson(*r)) << "\n";  // as POST .../complete answers
     return kExitOk;
   }
   if (action == "comment") {

@@ -630,7 +630,7 @@ Result<DocumentInfo> DocumentStore::CheckOut(DocumentId id, const audit::Actor& 
   const Timestamp expires =
       options_.lock_ttl.count() == 0 ? Timestamp::max() : now + options_.lock_ttl;
   d.lock = LockInfo{actor.id, now, expires};
-  details["expiresAt"] = Iso(expires);
+  details["expiresAt"] = expires == Timestamp::max() ? json::value() : json::value(Iso(expires));
   std::vector<audit::EntryFields> entries;
   entries.push_back({actor, "document.checked-out", Object(id), std::move(details)});
   QUIRE_RETURN_IF_ERROR(Commit(storage::WriteBatch(), d, std::move(entries)));

@@ -233,9 +233,11 @@ DocumentSearch::~DocumentSearch() {
   }
 }
 
-Result<std::size_t> DocumentSearch::CatchUp() {
+Result<std::size_t> DocumentSearch::CatchUp(std::chrono::steady_clock::duration budget) {
+  const auto start = std::chrono::steady_clock::now();
   std::size_t total = 0;
   for (;;) {
+    if (total != 0 && std::chrono::steady_clock::now() - start >= budget) return total;
     QUIRE_ASSIGN_OR_RETURN(std::vector<DocumentStore::Change> changed,
                            impl_->documents.Changed(kBatch));
     if (changed.empty()) return total;

@@ -36,7 +36,8 @@ __expect=2xx
 __readme_curl() {
   local err body rc=0 status
   err=$(mktemp) body=$(mktemp)
-  { command curl --write-out '%{stderr}%{http_code}' "$@" 2>"$err" | tee "$body"; } || rc=$?
+  # -q first: a developer's ~/.curlrc changes nothing here.
+  { command curl -q --write-out '%{stderr}%{http_code}' "$@" 2>"$err" | tee "$body"; } || rc=$?
   status=$(tail -c 3 "$err")
   if [ "$rc" -ne 0 ]; then
     echo "README line $__line: curl exited with $rc: $(cat "$err")" >&2
@@ -81,12 +82,15 @@ __expect_output() {
 def split_comment(line):
     """Returns (code, comment) of a shell line, the comment being what follows an unquoted #."""
     quote = None
+    escaped = False
     for i, ch in enumerate(line):
-        if quote:
+        if escaped:
+            escaped = False
+        elif ch == "\\" and quote != "'":
+            escaped = True
+        elif quote:
             if ch == quote:
                 quote = None
-            elif ch == "\\" and quote == '"':
-                continue
         elif ch in "'\"":
             quote = ch
         elif ch == "#" and (i == 0 or line[i - 1] in " \t"):
@@ -94,7 +98,8 @@ def split_comment(line):
     return line, ""
 
 
-STATUS = re.compile(r"^\s*(\d{3})\b")
+# An expected status: three digits and then a space, a colon or the end (`# 403: ...`).
+STATUS = re.compile(r"^\s*([1-5]\d{2})(?=[ :]|$)")
 
 
 def blocks(readme):
@@ -170,8 +175,10 @@ def main():
     work = tempfile.mkdtemp(prefix="quire-readme-")
     os.symlink(os.path.join(source, "examples"), os.path.join(work, "examples"))
     data = os.path.join(work, "quire-data")
-    subprocess.run([os.path.join(source, "scripts/load-examples"), quire, data], check=True,
-                   stdout=subprocess.DEVNULL)
+    loaded = subprocess.run([os.path.join(source, "scripts/load-examples"), quire, data],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if loaded.returncode != 0:
+        raise SystemExit(f"scripts/load-examples failed ({work}):\n{loaded.stderr}")
     server = subprocess.Popen([quire, "serve", "--data-dir", "quire-data", "--port", "0"],
                               cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True)
@@ -196,8 +203,13 @@ def main():
     env = dict(os.environ)
     env["PATH"] = os.path.dirname(quire) + os.pathsep + env.get("PATH", "")
     try:
-        result = subprocess.run(["bash", "-c", text], cwd=work, env=env, capture_output=True,
-                                text=True, timeout=600)
+        try:
+            result = subprocess.run(["bash", "-c", text], cwd=work, env=env,
+                                    capture_output=True, text=True, timeout=600)
+        except subprocess.TimeoutExpired as e:
+            out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else ""
+            result = subprocess.CompletedProcess(e.cmd, 124, out,
+                                                 "the walkthroughs took more than 600 s\n")
     finally:
         server.send_signal(signal.SIGTERM)
         try:

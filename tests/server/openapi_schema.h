@@ -32,8 +32,7 @@ inline void Check(const json::value& doc, const json::value& value, const json::
   static const std::regex kCamel("^[a-z][a-zA-Z0-9]*$");
   static const std::regex kInstant(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$)");
   // Members whose keys are the user's own (variables, metadata, a form's JSON, event data).
-  static const std::set<std::string> kFreeForm{"variables", "metadata", "localVariables", "schema",
-                                               "data"};
+  static const std::set<std::string> kFreeForm{"variables", "metadata", "localVariables", "schema"};
   const json::object& schema = Resolve(doc, raw);
   if (const json::value* all = schema.if_contains("allOf")) {
     json::object merged;

@@ -508,13 +508,15 @@ class EngineImpl final : public Engine {
         });
   }
 
-  Result<void> CompleteTaskAs(TaskId task, const json::object& variables,
-                              const audit::Actor& user) override {
-    return Drop(Execute<bool>(user, [=, id = user.id](Runtime& rt) -> Result<bool> {
-      QUIRE_RETURN_IF_ERROR(rt.CompleteTaskAs(task, variables, id));
+  Result<TaskInfo> CompleteTaskAs(TaskId task, const json::object& variables,
+                                  const audit::Actor& user) override {
+    return Execute<TaskInfo>(user, [=, id = user.id](Runtime& rt) -> Result<TaskInfo> {
+      QUIRE_ASSIGN_OR_RETURN(TaskRecord completed, rt.CompleteTaskAs(task, variables, id));
       rt.Audit("task.completed", TaskObject(task), {{"variables", VariableNames(variables)}});
-      return true;
-    }));
+      TaskInfo info = TaskInfoOf(completed);
+      info.state = "completed";
+      return info;
+    });
   }
 
   Result<void> CommentOnTask(TaskId task, const audit::Actor& user,

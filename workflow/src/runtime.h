@@ -108,8 +108,9 @@ class Runtime {
   Result<TaskRecord> ActOnTask(const TaskCommand& command);
   // Takes a notification out of `user`'s queue (or one of their groups'). Errors: kNotFound.
   Result<void> AckNotification(std::uint64_t id, const std::string& user);
-  Result<void> CompleteTaskAs(std::uint64_t task, const boost::json::object& variables,
-                              const std::string& user);
+  // Answers the task record as it was completed.
+  Result<TaskRecord> CompleteTaskAs(std::uint64_t task, const boost::json::object& variables,
+                                    const std::string& user);
   Result<void> CommentOnTask(std::uint64_t task, const std::string& user, const std::string& text);
   Result<MessageResult> Correlate(const MessageRequest& request,
                                   std::chrono::milliseconds default_ttl);

@@ -350,8 +350,8 @@ Result<TaskRecord> Runtime::ActOnTask(const TaskCommand& c) {
   return t;
 }
 
-Result<void> Runtime::CompleteTaskAs(std::uint64_t task, const json::object& variables,
-                                     const std::string& user) {
+Result<TaskRecord> Runtime::CompleteTaskAs(std::uint64_t task, const json::object& variables,
+                                           const std::string& user) {
   QUIRE_ASSIGN_OR_RETURN(TaskRecord t, ReadTask(task));
   QUIRE_ASSIGN_OR_RETURN(ActorFacts facts, Facts(user, t));
   QUIRE_ASSIGN_OR_RETURN(std::string as, CheckTaskRight(TaskOp::kComplete, t, facts));
@@ -367,7 +367,8 @@ Result<void> Runtime::CompleteTaskAs(std::uint64_t task, const json::object& var
     TaskHistory(t, "task_claimed", std::move(claimed));
   }
   if (as != user) TaskHistory(t, "task_acted_for", {{"user", user}, {"actedFor", as}});
-  return CompleteTask(task, variables);
+  QUIRE_RETURN_IF_ERROR(CompleteTask(task, variables));
+  return t;
 }
 
 Result<void> Runtime::CommentOnTask(std::uint64_t task, const std::string& user,

@@ -527,8 +527,12 @@ void AddDocumentRoutes(Router& router, dms::DocumentStore& docs, dms::DocumentSe
                  next = page->next;
                } else if (search != nullptr) {
                  // Indexes what is still pending first, so a search sees every write
-                 // acknowledged before it (usually nothing is pending: one short scan).
-                 if (auto caught_up = search->CatchUp(); !caught_up) return caught_up.error();
+                 // acknowledged before it (usually nothing is pending: one short scan). After
+                 // a rebuild of the index the backlog is large: a search then waits at most
+                 // 2 s and answers from what is indexed, the indexer thread doing the rest.
+                 if (auto caught_up = search->CatchUp(std::chrono::seconds(2)); !caught_up) {
+                   return caught_up.error();
+                 }
                  auto r = search->Search(*q);
                  if (!r) return r.error();
                  QUIRE_RETURN_IF_ERROR(visible(r->documents));

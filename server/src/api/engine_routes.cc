@@ -58,12 +58,10 @@ void AddEngineRoutes(Router& router, Engine& engine) {
              [&engine](const Request& request) -> Result<Response> {
                auto limit = Limit(request, 100);
                if (!limit) return limit.error();
-               return Answer(engine.ListInstances(std::string(*request.path_param("id")), *limit),
-                             [](const std::vector<workflow::InstanceInfo>& list) {
-                               json::array out;
-                               for (const auto& i : list) out.push_back(ToJson(i));
-                               return JsonResponse(200, Page(std::move(out)));
-                             });
+               const std::string process(*request.path_param("id"));
+               return OffsetPage<workflow::InstanceInfo>(
+                   request, *limit, [&](std::size_t n) { return engine.ListInstances(process, n); },
+                   [](const workflow::InstanceInfo& i) { return ToJson(i); });
              });
 
   router.Add("GET", "/api/instances/{id}", Permission::kInstancesRead,
@@ -140,10 +138,10 @@ void AddEngineRoutes(Router& router, Engine& engine) {
                if (!to) return to.error();
                auto limit = Limit(request, 1000);
                if (!limit) return limit.error();
-               return Answer(engine.HistoryBetween(*from, *to, *limit),
-                             [](const std::vector<workflow::HistoryEvent>& events) {
-                               return JsonResponse(200, Page(ToJson(events)));
-                             });
+               return OffsetPage<workflow::HistoryEvent>(
+                   request, *limit,
+                   [&](std::size_t n) { return engine.HistoryBetween(*from, *to, n); },
+                   [](const workflow::HistoryEvent& e) { return HistoryEventJson(e); });
              });
 
   router.Add("POST", "/api/messages", Permission::kInstancesModify,

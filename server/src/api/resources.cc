@@ -93,6 +93,13 @@ json::object TaskJson(const workflow::TaskInfo& t) {
   return o;
 }
 
+json::object UserJson(const org::User& u) {
+  json::object o{{"id", u.id}, {"name", u.name}, {"email", u.email}, {"active", u.active}};
+  if (!u.phone.empty()) o["phone"] = u.phone;
+  o["supervisor"] = u.supervisor.empty() ? json::value() : json::value(u.supervisor);
+  return o;
+}
+
 json::object JobJson(const workflow::JobInfo& j) {
   return {{"id", Id(j.id)},
           {"instanceId", Id(j.instance_id)},

@@ -96,7 +96,7 @@ inline std::string Time(Timestamp t) { return FormatInstant(t); }
 // rather than ignored (docs/api.md lists the renames).
 inline Result<void> Renamed(const json::object& body, std::string_view old_name,
                             std::string_view new_name) {
-  if (body.contains(old_name) && !body.contains(new_name)) {
+  if (body.contains(old_name)) {
     return Error::InvalidArgument("'" + std::string(old_name) + "' is now called '" +
                                   std::string(new_name) + "' (docs/api.md)");
   }
@@ -123,11 +123,27 @@ inline json::array ToJson(const std::vector<workflow::HistoryEvent>& events) {
   return out;
 }
 
-inline json::object UserJson(const org::User& u) {
-  json::object o{{"id", u.id}, {"name", u.name}, {"email", u.email}, {"active", u.active}};
-  if (!u.phone.empty()) o["phone"] = u.phone;
-  o["supervisor"] = u.supervisor.empty() ? json::value() : json::value(u.supervisor);
-  return o;
+// Paging by position, for lists the store keeps in one order without a cursor of their own
+// (instances newest first, history by time, notifications): ?after= is the number of items
+// before the page. `fetch(n)` answers the first n. Costs the items skipped: for lists people
+// page through a few times, not for exports.
+template <class T, class Fetch, class ToItem>
+inline Result<Response> OffsetPage(const Request& request, std::size_t limit, Fetch fetch,
+                                   ToItem to_item) {
+  std::size_t offset = 0;
+  if (const auto after = request.query_param("after")) {
+    const auto [end, ec] = std::from_chars(after->data(), after->data() + after->size(), offset);
+    if (ec != std::errc() || end != after->data() + after->size()) {
+      return Error::InvalidArgument("'" + *after + "' is not a cursor from a previous page");
+    }
+  }
+  QUIRE_ASSIGN_OR_RETURN(std::vector<T> all, fetch(offset + limit + 1));
+  json::array items;
+  for (std::size_t i = offset; i < all.size() && i < offset + limit; ++i) {
+    items.push_back(to_item(all[i]));
+  }
+  const bool more = all.size() > offset + limit;
+  return JsonResponse(200, Page(std::move(items), more ? std::to_string(offset + limit) : ""));
 }
 
 inline json::object CommentJson(const workflow::TaskComment& c) {

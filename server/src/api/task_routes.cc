@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "quire/base/json_text.h"
 #include "route_support.h"
 
 namespace quire::server {
@@ -197,7 +198,7 @@ void AddTaskRoutes(Router& router, Engine& engine) {
             id = t.to_number<std::uint64_t>();
           }
           if (id == 0) {
-            return Error::InvalidArgument("'tasks' holds " + json::serialize(t) +
+            return Error::InvalidArgument("'tasks' holds " + JsonText(t) +
                                           ", which is not a task id; nothing was done");
           }
           workflow::TaskCommand c;
@@ -234,20 +235,18 @@ void AddTaskRoutes(Router& router, Engine& engine) {
                if (!user) return user.error();
                auto limit = Limit(request, 100);
                if (!limit) return limit.error();
-               return Answer(engine.Notifications(user->id, *limit),
-                             [](const std::vector<workflow::Notification>& list) {
-                               json::array out;
-                               for (const auto& n : list) {
-                                 out.push_back(json::object{{"id", std::to_string(n.id)},
-                                                            {"taskId", std::to_string(n.task)},
-                                                            {"taskName", n.task_name},
-                                                            {"to", n.to},
-                                                            {"kind", n.kind},
-                                                            {"rule", n.rule},
-                                                            {"createdAt", Time(n.at)}});
-                               }
-                               return JsonResponse(200, Page(std::move(out)));
-                             });
+               return OffsetPage<workflow::Notification>(
+                   request, *limit,
+                   [&](std::size_t n) { return engine.Notifications(user->id, n); },
+                   [](const workflow::Notification& n) {
+                     return json::object{{"id", std::to_string(n.id)},
+                                         {"taskId", std::to_string(n.task)},
+                                         {"taskName", n.task_name},
+                                         {"to", n.to},
+                                         {"kind", n.kind},
+                                         {"rule", n.rule},
+                                         {"createdAt", Time(n.at)}};
+                   });
              });
   router.Add("DELETE", "/api/notifications/{id}", Permission::kTasksWork,
              [&engine](const Request& request) -> Result<Response> {
@@ -355,13 +354,9 @@ void AddTaskRoutes(Router& router, Engine& engine) {
                  vars = std::move(*v);
                }
                // The answer is the task as it was completed (it leaves the inboxes).
-               auto before = engine.GetTask(*id);
-               QUIRE_RETURN_IF_ERROR(engine.CompleteTaskAs(*id, vars, *user));
-               if (!before) return before.error();
-               json::object o = ToJson(*before);
-               o["state"] = "completed";
-               o["assignee"] = user->id;
-               return JsonResponse(200, o);
+               QUIRE_ASSIGN_OR_RETURN(workflow::TaskInfo completed,
+                                      engine.CompleteTaskAs(*id, vars, *user));
+               return JsonResponse(200, ToJson(completed));
              });
 
   router.Add("GET", "/api/stats/workload", Permission::kTasksReadAll,

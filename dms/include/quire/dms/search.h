@@ -19,6 +19,7 @@
 // Thread-safety: all methods may be called from any thread.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <memory>
@@ -64,8 +65,10 @@ class DocumentSearch {
   // wrong kind, a malformed text query).
   Result<SearchResult> Search(const DocumentQuery& query);
 
-  // Indexes every document marked changed; returns how many.
-  Result<std::size_t> CatchUp();
+  // Indexes every document marked changed; returns how many. With a budget, stops after the
+  // batch that used it up (a search waits that long at most for what is pending).
+  Result<std::size_t> CatchUp(
+      std::chrono::steady_clock::duration budget = std::chrono::steady_clock::duration::max());
   // Keeps the index up to date on a thread of its own until destroyed.
   void Start();
   // Waits until nothing marked changed is left (tests, benchmarks, `quire doc search`).

@@ -10,6 +10,7 @@
 #include <boost/json/object.hpp>
 #include <vector>
 
+#include "quire/org/people.h"
 #include "quire/workflow/engine.h"
 
 namespace quire::server {
@@ -18,6 +19,7 @@ boost::json::object TaskJson(const workflow::TaskInfo& task);
 boost::json::object InstanceJson(const workflow::InstanceInfo& instance);
 boost::json::object IncidentJson(const workflow::IncidentInfo& incident);
 boost::json::object JobJson(const workflow::JobInfo& job);
+boost::json::object UserJson(const org::User& user);
 // One history event, its `data` as workflow::HistoryDataJson gives it.
 boost::json::object HistoryEventJson(const workflow::HistoryEvent& event);
 

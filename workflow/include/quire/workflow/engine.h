@@ -351,8 +351,10 @@ class Engine {
   virtual void ActOnTaskAsync(TaskCommand command,
                               std::move_only_function<void(Result<TaskInfo>)> done) = 0;
   // Completes a task as `user`, checking their rights; see CompleteTask for the effect.
-  virtual Result<void> CompleteTaskAs(TaskId task, const boost::json::object& variables,
-                                      const audit::Actor& user) = 0;
+  // Answers the task as it was completed (state "completed"; claimed by `user` when it was
+  // unclaimed), read inside the same command.
+  virtual Result<TaskInfo> CompleteTaskAs(TaskId task, const boost::json::object& variables,
+                                          const audit::Actor& user) = 0;
   virtual void CompleteTaskAsAsync(TaskId task, boost::json::object variables, audit::Actor user,
                                    std::move_only_function<void(Result<void>)> done) = 0;
   // Runs each command with its own rights check, all in flight together (one durable
