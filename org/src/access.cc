@@ -30,8 +30,10 @@ constexpr std::array<std::string_view, kPermissionCount> kNames = {
     "org.administer",
     "system.operate",
     "jobs.work",
+    "crm.read",
+    "crm.write",
 };
-static_assert(static_cast<std::size_t>(P::kJobsWork) + 1 == kPermissionCount);
+static_assert(static_cast<std::size_t>(P::kCrmWrite) + 1 == kPermissionCount);
 
 constexpr std::array<P, kPermissionCount> kAll = {
     P::kDefinitionsRead,
@@ -56,6 +58,8 @@ constexpr std::array<P, kPermissionCount> kAll = {
     P::kOrgAdminister,
     P::kSystemOperate,
     P::kJobsWork,
+    P::kCrmRead,
+    P::kCrmWrite,
 };
 
 std::vector<Grant> AllOf(std::initializer_list<P> ps, Scope scope = Scope::kAll) {
@@ -86,22 +90,31 @@ std::vector<Role> MakeBuiltIns() {
   {
     Role r{"supervisor",
            "Supervisor",
-           "works on tasks, moves their team's work, sees every inbox and the statistics",
+           "works on tasks, moves their team's work, sees every inbox and the statistics; "
+           "their team's customers",
            AllOf({P::kDefinitionsRead, P::kInstancesStart, P::kInstancesRead, P::kInstancesModify,
                   P::kInstancesCancel, P::kTasksWork, P::kTasksAssign, P::kTasksReadAll,
                   P::kDocumentsRead, P::kDocumentsWrite, P::kDocumentsDelete, P::kOrgRead}),
            true,
            false};
+    for (const Grant& g : AllOf({P::kCrmRead, P::kCrmWrite}, Scope::kTeam)) r.grants.push_back(g);
     roles.push_back(std::move(r));
   }
-  roles.push_back({"staff", "Staff", "works on their tasks and documents; starts processes",
-                   AllOf({P::kDefinitionsRead, P::kInstancesStart, P::kTasksWork, P::kDocumentsRead,
-                          P::kDocumentsWrite, P::kOrgRead}),
-                   true, false});
+  {
+    Role r{"staff",
+           "Staff",
+           "works on their tasks and documents; starts processes; their own customers",
+           AllOf({P::kDefinitionsRead, P::kInstancesStart, P::kTasksWork, P::kDocumentsRead,
+                  P::kDocumentsWrite, P::kOrgRead}),
+           true,
+           false};
+    for (const Grant& g : AllOf({P::kCrmRead, P::kCrmWrite}, Scope::kOwn)) r.grants.push_back(g);
+    roles.push_back(std::move(r));
+  }
   roles.push_back({"auditor", "Auditor",
                    "reads and exports the audit chain; reads processes, tasks and documents",
                    AllOf({P::kAuditRead, P::kAuditExport, P::kDefinitionsRead, P::kInstancesRead,
-                          P::kTasksReadAll, P::kDocumentsRead, P::kOrgRead}),
+                          P::kTasksReadAll, P::kDocumentsRead, P::kOrgRead, P::kCrmRead}),
                    true, false});
   roles.push_back({"worker", "External-task worker",
                    "fetches, locks and completes external tasks (Camunda workers); nothing else",

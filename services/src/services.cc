@@ -29,6 +29,7 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
   doc_options.lock_ttl = options.lock_ttl;
   s->documents_ = std::make_unique<dms::DocumentStore>(*s->store_, *s->contents_, *s->audit_,
                                                        *s->clock_, doc_options);
+  s->customers_ = std::make_unique<crm::CustomerStore>(*s->store_, *s->audit_, *s->clock_);
   if (options.search) {
     auto search = dms::DocumentSearch::Open(*s->documents_, data_dir / "search");
     if (!search) return search.error().WithContext("cannot open the document search index");
@@ -65,6 +66,7 @@ Services::~Services() {
   connectors_.reset();
   search_.reset();  // its indexer reads the documents
   documents_.reset();
+  customers_.reset();
   contents_.reset();
   identity_.reset();
   directory_.reset();

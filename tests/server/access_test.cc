@@ -467,3 +467,87 @@ TEST_F(AccessTest, ResponsesCarryTheSecurityHeaders) {
 
 }  // namespace
 }  // namespace quire::server
+
+namespace quire::server {
+namespace {
+
+// crm.read and crm.write reach customers by their owner: staff (scope own) their own,
+// supervisors (scope team) also those of their groups' members, administrators and auditors
+// every one; every read path is filtered and every refusal names the scope.
+TEST_F(AccessTest, CustomersAreReachedByTheirOwnersScope) {
+  org::Identity& identity = services_->identity();
+  org::Directory& directory = services_->directory();
+  ASSERT_THAT(directory.PutGroup({"north", "North"}, "setup"), IsOk());
+  ASSERT_THAT(directory.PutUser({"sue", "sue", "", "", true, ""}, "setup"), IsOk());
+  ASSERT_THAT(identity.SetUserRoles("sue", {"supervisor"}, "setup"), IsOk());
+  auto t = identity.CreateToken("sue", "", std::nullopt, {}, "setup");
+  ASSERT_TRUE(t);
+  tokens_["sue"] = t->secret;
+  ASSERT_THAT(directory.AddMember("north", "sue", "setup"), IsOk());
+  ASSERT_THAT(directory.AddMember("north", "anna", "setup"), IsOk());
+
+  const HttpReply a = As("anna", "POST", "/api/crm/customers",
+                         R"({"name": "Annas customer", "taxId": "526-104-08-28"})");
+  ASSERT_EQ(a.status, 201) << a.body;
+  const std::string annas(json::parse(a.body).at("id").as_string());
+  EXPECT_EQ(json::parse(a.body).at("owner"), "anna");
+  EXPECT_EQ(a.header("location").value_or(""), "/api/crm/customers/" + annas);
+  const HttpReply b = As("ben", "POST", "/api/crm/customers", R"({"name": "Bens customer"})");
+  ASSERT_EQ(b.status, 201) << b.body;
+  const std::string bens(json::parse(b.body).at("id").as_string());
+
+  auto listed = [&](const std::string& who) {
+    const HttpReply r = As(who, "GET", "/api/crm/customers");
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::vector<std::string> names;
+    const json::value body = json::parse(r.body);
+    for (const json::value& c : body.at("items").as_array()) {
+      names.emplace_back(c.at("name").as_string());
+    }
+    return names;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(listed("anna"), (V{"Annas customer"}));
+  EXPECT_EQ(listed("ben"), (V{"Bens customer"}));
+  EXPECT_EQ(listed("sue"), (V{"Annas customer"}));  // anna is in sue's group, ben is not
+  EXPECT_EQ(listed("administrator"), (V{"Annas customer", "Bens customer"}));
+  EXPECT_EQ(listed("auditor"), (V{"Annas customer", "Bens customer"}));
+
+  EXPECT_EQ(As("anna", "GET", "/api/crm/customers/" + annas).status, 200);
+  const HttpReply refused = As("anna", "GET", "/api/crm/customers/" + bens);
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_THAT(refused.body, HasSubstr("crm.read is granted to you with scope own"));
+  EXPECT_EQ(As("sue", "GET", "/api/crm/customers/" + annas).status, 200);
+  EXPECT_EQ(As("sue", "GET", "/api/crm/customers/" + bens).status, 403);
+  EXPECT_EQ(As("auditor", "GET", "/api/crm/customers/" + bens).status, 200);
+  EXPECT_EQ(As("auditor", "POST", "/api/crm/customers", R"({"name": "X"})").status, 403);
+  const HttpReply worker = As("worker", "GET", "/api/crm/customers");
+  EXPECT_EQ(worker.status, 403);
+  EXPECT_THAT(worker.body, HasSubstr("permission crm.read is needed"));
+
+  // Writes: within reach only, and a customer cannot be handed out of it.
+  EXPECT_EQ(As("anna", "PATCH", "/api/crm/customers/" + bens, R"({"notes": "x"})").status, 403);
+  EXPECT_EQ(As("anna", "PATCH", "/api/crm/customers/" + annas, R"({"owner": "ben"})").status, 403);
+  EXPECT_EQ(As("anna", "POST", "/api/crm/customers", R"({"name": "Y", "owner": "ben"})").status,
+            403);
+  const HttpReply moved =
+      As("sue", "PATCH", "/api/crm/customers/" + annas, R"({"owner": "sue", "notes": "mine"})");
+  EXPECT_EQ(moved.status, 200) << moved.body;
+  EXPECT_EQ(listed("anna"), V{});
+  EXPECT_EQ(As("sue", "GET", "/api/crm/customers/" + annas).status, 200);
+
+  // Bad fields: 422, one detail each, nothing created.
+  const HttpReply bad =
+      As("administrator", "POST", "/api/crm/customers", R"({"name": "Z", "taxId": "5261040827"})");
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(json::parse(bad.body).at("error").at("details").at(0).at("field"), "taxId");
+  const HttpReply nobody =
+      As("administrator", "POST", "/api/crm/customers", R"({"name": "Z", "owner": "nobody"})");
+  EXPECT_EQ(nobody.status, 422);
+  EXPECT_THAT(nobody.body, HasSubstr("'nobody' is not a user"));
+  EXPECT_EQ(listed("administrator").size(), 2u);
+  EXPECT_EQ(As("anna", "GET", "/api/crm/customers/999").status, 404);
+}
+
+}  // namespace
+}  // namespace quire::server

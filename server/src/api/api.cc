@@ -2,6 +2,7 @@
 
 #include "quire/server/authentication.h"
 #include "quire/server/camunda_routes.h"
+#include "quire/server/crm_routes.h"
 #include "quire/server/definition_routes.h"
 #include "quire/server/document_routes.h"
 #include "quire/server/engine_routes.h"
@@ -34,6 +35,7 @@ void AddApiRoutes(Router& router, services::Services& services, const ApiOptions
   AddCamundaRoutes(router, engine);
   AddDocumentRoutes(router, services.documents(), services.search(), services.directory());
   AddAuditRoutes(router, services.audit());
+  AddCrmRoutes(router, services.customers(), services.directory());
   router.SetAuthenticator(MakeAuthenticator(services.identity(), {.tls = options.tls}));
 }
 

@@ -432,16 +432,7 @@ class DocumentScope : public std::enable_shared_from_this<DocumentScope> {
   // one request.
   Result<bool> Reaches(const org::Principal& who, Permission p, const dms::DocumentInfo& d,
                        std::map<std::string, std::vector<std::string>>& groups) const {
-    // Only scope team needs the owner's groups.
-    if (who.permissions.ScopeOf(p) != org::Scope::kTeam || d.created_by == who.user) {
-      return who.Reaches(p, d.created_by, {});
-    }
-    auto it = groups.find(d.created_by);
-    if (it == groups.end()) {
-      QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> of, directory_.GroupsOf(d.created_by));
-      it = groups.emplace(d.created_by, std::move(of)).first;
-    }
-    return who.Reaches(p, d.created_by, it->second);
+    return api::ReachesOwner(directory_, who, p, d.created_by, groups);
   }
 
   // The handler, behind a check that the caller's grant of `p` reaches document {id}.

@@ -4,11 +4,14 @@
 
 #include <boost/json.hpp>
 #include <charconv>
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "quire/base/instant.h"
 #include "quire/definitions/iso8601.h"
+#include "quire/org/directory.h"
 #include "quire/server/http.h"
 #include "quire/server/json.h"
 #include "quire/server/resources.h"
@@ -144,6 +147,23 @@ inline Result<Response> OffsetPage(const Request& request, std::size_t limit, Fe
   }
   const bool more = all.size() > offset + limit;
   return JsonResponse(200, Page(std::move(items), more ? std::to_string(offset + limit) : ""));
+}
+
+// Whether the caller's grant of `p` reaches a record owned by `owner` (own: their own; team:
+// also those of anyone sharing a group with them; all: every one). `groups` memoises owners'
+// groups within one request: only scope team needs them.
+inline Result<bool> ReachesOwner(org::Directory& directory, const org::Principal& who, Permission p,
+                                 const std::string& owner,
+                                 std::map<std::string, std::vector<std::string>>& groups) {
+  if (who.permissions.ScopeOf(p) != org::Scope::kTeam || owner == who.user) {
+    return who.Reaches(p, owner, {});
+  }
+  auto it = groups.find(owner);
+  if (it == groups.end()) {
+    QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> of, directory.GroupsOf(owner));
+    it = groups.emplace(owner, std::move(of)).first;
+  }
+  return who.Reaches(p, owner, it->second);
 }
 
 inline json::object CommentJson(const workflow::TaskComment& c) {

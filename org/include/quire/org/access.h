@@ -48,8 +48,10 @@ enum class Permission : std::uint8_t {
   kOrgAdminister,         // org.administer: users, groups, roles, grants, others' tokens
   kSystemOperate,         // system.operate: operations (statistics of the store, sweeps)
   kJobsWork,              // jobs.work: fetch and complete external tasks (workers)
+  kCrmRead,               // crm.read: customers (scoped: own, team, all)
+  kCrmWrite,              // crm.write: create and change customers (scoped)
 };
-inline constexpr std::size_t kPermissionCount = 22;
+inline constexpr std::size_t kPermissionCount = 24;
 
 enum class Scope : std::uint8_t { kOwn, kTeam, kAll };
 

@@ -16,6 +16,7 @@
 #include "quire/audit/log.h"
 #include "quire/base/clock.h"
 #include "quire/base/result.h"
+#include "quire/crm/customers.h"
 #include "quire/definitions/repository.h"
 #include "quire/dms/content_store.h"
 #include "quire/dms/documents.h"
@@ -69,6 +70,7 @@ class Services {
   org::Identity& identity() { return *identity_; }
   dms::ContentStore& contents() { return *contents_; }
   dms::DocumentStore& documents() { return *documents_; }
+  crm::CustomerStore& customers() { return *customers_; }
   // Null unless opened with `search`.
   dms::DocumentSearch* search() { return search_.get(); }
   workflow::ConnectorRegistry& connectors() { return *connectors_; }
@@ -87,6 +89,7 @@ class Services {
   std::unique_ptr<org::Identity> identity_;
   std::unique_ptr<dms::ContentStore> contents_;
   std::unique_ptr<dms::DocumentStore> documents_;
+  std::unique_ptr<crm::CustomerStore> customers_;
   std::unique_ptr<dms::DocumentSearch> search_;
   std::unique_ptr<workflow::ConnectorRegistry> connectors_;
   std::unique_ptr<workflow::Engine> engine_;

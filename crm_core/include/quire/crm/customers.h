@@ -1,0 +1,113 @@
+// Customers: companies and persons, the CRM's central record. Every write is one atomic
+// batch with its audit entry (ids and the names of the fields changed, never their values);
+// every read of one customer is audited too (it is personal data).
+//
+// Stored in the store's `crm` column family:
+//   'c' id(u64)  → the customer, JSON (ToStored)
+//   'n'          → the next id
+//
+// Thread-safety: a CustomerStore may be used from any thread; writes are serialised.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "quire/audit/log.h"
+#include "quire/base/clock.h"
+#include "quire/base/result.h"
+#include "quire/crm/tax_ids.h"
+#include "quire/storage/store.h"
+
+namespace quire::crm {
+
+using CustomerId = std::uint64_t;
+
+struct Labelled {
+  std::string value;  // an e-mail address or a phone number
+  std::string label;  // "work", "home", "mobile", ... (free text)
+};
+
+struct Address {
+  std::string kind = "billing";  // billing, delivery, other
+  std::string street, postal_code, city, country;
+};
+
+struct Customer {
+  CustomerId id = 0;
+  std::string kind = "company";  // company or person
+  std::string name;
+  std::vector<Labelled> emails;
+  std::vector<Labelled> phones;
+  std::optional<TaxId> tax_id;
+  std::vector<Address> addresses;
+  std::string owner;  // the responsible employee (a user id)
+  std::vector<std::string> tags;
+  std::string notes;
+  std::string created_by;
+  Timestamp created_at{};
+  Timestamp modified_at{};
+
+  // As the API answers it (docs/api.md): id as a string, instants as …At.
+  boost::json::object ToJson() const;
+};
+
+class CustomerStore {
+ public:
+  CustomerStore(storage::Store& store, audit::AuditLog& audit, const Clock& clock);
+
+  // Creates a customer from the API's JSON (`kind`, `name`, `emails` [{address, label}],
+  // `phones` [{number, label}], `taxId`, `addresses`, `owner`, `tags`, `notes`). The owner
+  // defaults to the actor. Errors: kValidationFailed with one detail per field (`taxId`:
+  // the checksum; `emails[1].address`: ...), nothing stored.
+  Result<Customer> Create(const boost::json::object& fields, const audit::Actor& actor);
+  // Changes the fields sent (JSON Merge Patch, RFC 7396); checked as a whole as on create.
+  Result<Customer> Update(CustomerId id, const boost::json::object& patch,
+                          const audit::Actor& actor);
+  // The customer; with an actor, the read is audited (customer.viewed). Errors: kNotFound.
+  Result<Customer> Get(CustomerId id, const audit::Actor* actor = nullptr) const;
+  // Customers in id order after `after`, those `keep` accepts, at most `limit`; `next` is
+  // the id to continue after (0 at the end). Looks at no more than `budget` records.
+  struct Page {
+    std::vector<Customer> customers;
+    CustomerId next = 0;
+  };
+  template <class Keep>
+  Result<Page> List(CustomerId after, std::size_t limit, Keep keep,
+                    std::size_t budget = 5000) const {
+    Page page;
+    auto it = store_.ScanPrefix(storage::ColumnFamily::kCrm, std::string(1, 'c'));
+    it.Seek(Key(after + 1));
+    CustomerId last_seen = after;
+    std::size_t looked = 0;
+    for (; it.Valid(); it.Next()) {
+      if (page.customers.size() == limit || looked == budget) {
+        page.next = last_seen;  // more may follow: continue after the last one looked at
+        return page;
+      }
+      ++looked;
+      QUIRE_ASSIGN_OR_RETURN(Customer c, FromStored(it.value()));
+      last_seen = c.id;
+      QUIRE_ASSIGN_OR_RETURN(bool kept, keep(c));
+      if (kept) page.customers.push_back(std::move(c));
+    }
+    QUIRE_RETURN_IF_ERROR(it.status());
+    return page;
+  }
+
+  static std::string Key(CustomerId id);
+  static Result<Customer> FromStored(std::string_view text);
+
+ private:
+  Result<Customer> Check(Customer c, const boost::json::object& fields) const;
+
+  storage::Store& store_;
+  audit::AuditLog& audit_;
+  const Clock& clock_;
+  std::mutex write_mu_;
+};
+
+}  // namespace quire::crm

@@ -1,0 +1,350 @@
+#include "quire/crm/customers.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <regex>
+#include <set>
+
+#include "quire/base/instant.h"
+#include "quire/base/json_fields.h"
+#include "quire/base/json_merge_patch.h"
+#include "quire/storage/key_codec.h"
+
+namespace quire::crm {
+namespace json = boost::json;
+
+namespace {
+
+constexpr storage::ColumnFamily kCrm = storage::ColumnFamily::kCrm;
+const std::string kNextIdKey = "n";
+
+std::string Object(CustomerId id) { return "customer/" + std::to_string(id); }
+std::int64_t Ms(Timestamp t) { return t.time_since_epoch().count(); }
+Timestamp FromMs(std::int64_t ms) { return Timestamp(std::chrono::milliseconds(ms)); }
+
+std::string Trim(std::string_view s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return "";
+  const auto e = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+// What the API takes and answers for the editable fields, in one place.
+json::object Editable(const Customer& c) {
+  json::array emails, phones, addresses;
+  for (const Labelled& e : c.emails) emails.push_back({{"address", e.value}, {"label", e.label}});
+  for (const Labelled& p : c.phones) phones.push_back({{"number", p.value}, {"label", p.label}});
+  for (const Address& a : c.addresses) {
+    addresses.push_back({{"kind", a.kind},
+                         {"street", a.street},
+                         {"postalCode", a.postal_code},
+                         {"city", a.city},
+                         {"country", a.country}});
+  }
+  json::object o{{"kind", c.kind},
+                 {"name", c.name},
+                 {"emails", std::move(emails)},
+                 {"phones", std::move(phones)},
+                 {"taxId", c.tax_id ? json::value(c.tax_id->value) : json::value()},
+                 {"addresses", std::move(addresses)},
+                 {"owner", c.owner},
+                 {"tags", json::array(c.tags.begin(), c.tags.end())},
+                 {"notes", c.notes}};
+  return o;
+}
+
+// Reads the editable fields into `c`, one detail per problem.
+void Read(const json::object& in, Customer& c, std::vector<ErrorDetail>& problems) {
+  static const std::set<std::string, std::less<>> kFields{
+      "kind", "name", "emails", "phones", "taxId", "addresses", "owner", "tags", "notes"};
+  static const std::regex kEmail(R"(^[^\s@]+@[^\s@]+\.[^\s@]+$)");
+  static const std::regex kPolishPostalCode(R"(^[0-9]{2}-[0-9]{3}$)");
+  auto text = [&](const json::value& v, const std::string& field, std::size_t max,
+                  std::string& out) {
+    if (v.is_null()) {
+      out.clear();
+    } else if (!v.is_string()) {
+      problems.push_back({field, "must be text"});
+    } else if (v.get_string().size() > max) {
+      problems.push_back({field, "is longer than " + std::to_string(max) + " bytes"});
+    } else {
+      out = Trim(v.get_string());
+    }
+  };
+  auto list = [&](const json::value& v, const std::string& field) -> const json::array* {
+    if (v.is_null()) return nullptr;
+    if (!v.is_array()) {
+      problems.push_back({field, "must be a list"});
+      return nullptr;
+    }
+    if (v.get_array().size() > 50) problems.push_back({field, "holds more than 50 entries"});
+    return &v.get_array();
+  };
+  for (const auto& m : in) {
+    if (!kFields.contains(m.key())) {
+      problems.push_back({std::string(m.key()),
+                          "is not a field of a customer (kind, name, emails, phones, taxId, "
+                          "addresses, owner, tags, notes)"});
+    }
+  }
+  if (const json::value* v = in.if_contains("kind")) {
+    text(*v, "kind", 20, c.kind);
+    if (c.kind.empty()) c.kind = "company";
+    if (c.kind != "company" && c.kind != "person") {
+      problems.push_back({"kind", "must be company or person, not '" + c.kind + "'"});
+    }
+  }
+  if (const json::value* v = in.if_contains("name")) text(*v, "name", 300, c.name);
+  if (c.name.empty()) problems.push_back({"name", "is required"});
+  if (const json::value* v = in.if_contains("emails")) {
+    c.emails.clear();
+    if (const json::array* a = list(*v, "emails")) {
+      for (std::size_t i = 0; i < a->size(); ++i) {
+        const std::string at = "emails[" + std::to_string(i) + "]";
+        if (!(*a)[i].is_object()) {
+          problems.push_back({at, "must be {\"address\", \"label\"}"});
+          continue;
+        }
+        Labelled e;
+        const json::object& o = (*a)[i].get_object();
+        text(o.contains("address") ? o.at("address") : json::value(), at + ".address", 254,
+             e.value);
+        text(o.contains("label") ? o.at("label") : json::value(), at + ".label", 50, e.label);
+        if (!std::regex_match(e.value, kEmail)) {
+          problems.push_back({at + ".address", "'" + e.value + "' is not an e-mail address"});
+        }
+        c.emails.push_back(std::move(e));
+      }
+    }
+  }
+  if (const json::value* v = in.if_contains("phones")) {
+    c.phones.clear();
+    if (const json::array* a = list(*v, "phones")) {
+      for (std::size_t i = 0; i < a->size(); ++i) {
+        const std::string at = "phones[" + std::to_string(i) + "]";
+        if (!(*a)[i].is_object()) {
+          problems.push_back({at, "must be {\"number\", \"label\"}"});
+          continue;
+        }
+        Labelled p;
+        const json::object& o = (*a)[i].get_object();
+        std::string typed;
+        text(o.contains("number") ? o.at("number") : json::value(), at + ".number", 40, typed);
+        text(o.contains("label") ? o.at("label") : json::value(), at + ".label", 50, p.label);
+        // Digits, with a leading + for an international number; the separators people
+        // type are dropped.
+        std::size_t digits = 0;
+        bool bad = false;
+        for (std::size_t k = 0; k < typed.size(); ++k) {
+          const char ch = typed[k];
+          if (ch >= '0' && ch <= '9') {
+            p.value += ch;
+            ++digits;
+          } else if (ch == '+' && p.value.empty()) {
+            p.value += ch;
+          } else if (ch != ' ' && ch != '-' && ch != '(' && ch != ')' && ch != '.' && ch != '/') {
+            bad = true;
+          }
+        }
+        if (bad || digits < 6 || digits > 15) {
+          problems.push_back({at + ".number", "'" + typed +
+                                                  "' is not a phone number (6 to 15 digits, "
+                                                  "+ and the country code for abroad)"});
+        }
+        c.phones.push_back(std::move(p));
+      }
+    }
+  }
+  if (const json::value* v = in.if_contains("taxId")) {
+    c.tax_id.reset();
+    if (v->is_string() && !Trim(v->get_string()).empty()) {
+      auto id = ParseTaxId(v->get_string());
+      if (id) {
+        c.tax_id = *id;
+      } else {
+        problems.push_back({"taxId", id.error().message()});
+      }
+    } else if (!v->is_null() && !v->is_string()) {
+      problems.push_back({"taxId", "must be text, e.g. \"526-104-08-28\""});
+    }
+  }
+  if (const json::value* v = in.if_contains("addresses")) {
+    c.addresses.clear();
+    if (const json::array* a = list(*v, "addresses")) {
+      for (std::size_t i = 0; i < a->size(); ++i) {
+        const std::string at = "addresses[" + std::to_string(i) + "]";
+        if (!(*a)[i].is_object()) {
+          problems.push_back({at, "must be an object"});
+          continue;
+        }
+        const json::object& o = (*a)[i].get_object();
+        Address ad;
+        for (const auto& m : o) {
+          static const std::set<std::string, std::less<>> kAddressFields{
+              "kind", "street", "postalCode", "city", "country"};
+          if (!kAddressFields.contains(m.key())) {
+            problems.push_back({at + "." + std::string(m.key()),
+                                "is not a field of an address (kind, street, postalCode, city, "
+                                "country)"});
+          }
+        }
+        auto field = [&](const char* name, std::size_t max, std::string& out) {
+          text(o.contains(name) ? o.at(name) : json::value(), at + "." + name, max, out);
+        };
+        field("kind", 20, ad.kind);
+        field("street", 200, ad.street);
+        field("postalCode", 20, ad.postal_code);
+        field("city", 100, ad.city);
+        field("country", 2, ad.country);
+        if (ad.kind.empty()) ad.kind = "billing";
+        if (ad.kind != "billing" && ad.kind != "delivery" && ad.kind != "other") {
+          problems.push_back({at + ".kind", "must be billing, delivery or other"});
+        }
+        for (char& ch : ad.country)
+          ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        if (!ad.country.empty() && ad.country.size() != 2) {
+          problems.push_back({at + ".country", "must be a two-letter ISO 3166 code (PL, DE)"});
+        }
+        if (ad.country == "PL" && !ad.postal_code.empty() &&
+            !std::regex_match(ad.postal_code, kPolishPostalCode)) {
+          problems.push_back({at + ".postalCode",
+                              "'" + ad.postal_code + "' is not a Polish postal code (00-950)"});
+        }
+        c.addresses.push_back(std::move(ad));
+      }
+    }
+  }
+  if (const json::value* v = in.if_contains("owner")) text(*v, "owner", 128, c.owner);
+  if (const json::value* v = in.if_contains("tags")) {
+    c.tags.clear();
+    if (const json::array* a = list(*v, "tags")) {
+      for (std::size_t i = 0; i < a->size(); ++i) {
+        std::string tag;
+        text((*a)[i], "tags[" + std::to_string(i) + "]", 50, tag);
+        if (!tag.empty()) c.tags.push_back(std::move(tag));
+      }
+    }
+  }
+  if (const json::value* v = in.if_contains("notes")) text(*v, "notes", 10'000, c.notes);
+}
+
+json::object ToStored(const Customer& c) {
+  json::object o = Editable(c);
+  o["id"] = c.id;
+  if (c.tax_id) o["taxIdKind"] = Name(c.tax_id->kind);
+  o["createdBy"] = c.created_by;
+  o["createdAt"] = Ms(c.created_at);
+  o["modifiedAt"] = Ms(c.modified_at);
+  return o;
+}
+
+json::array FieldNames(const json::object& o) {
+  json::array names;
+  for (const auto& m : o) names.emplace_back(m.key());
+  return names;
+}
+
+}  // namespace
+
+json::object Customer::ToJson() const {
+  json::object o{{"id", std::to_string(id)}};
+  for (auto& m : Editable(*this)) o[m.key()] = m.value();
+  if (tax_id) o["taxIdKind"] = Name(tax_id->kind);
+  o["createdBy"] = created_by;
+  o["createdAt"] = FormatInstant(created_at);
+  o["modifiedAt"] = FormatInstant(modified_at);
+  return o;
+}
+
+std::string CustomerStore::Key(CustomerId id) {
+  return storage::KeyEncoder().U8('c').U64(id).Take();
+}
+
+Result<Customer> CustomerStore::FromStored(std::string_view text) {
+  boost::system::error_code ec;
+  const json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return Error::Corruption("a stored customer is not a JSON object");
+  const json::object& o = v.get_object();
+  Customer c;
+  std::vector<ErrorDetail> problems;
+  json::object editable;
+  for (const auto& m : o) {
+    if (m.key() != "id" && m.key() != "taxIdKind" && m.key() != "createdBy" &&
+        m.key() != "createdAt" && m.key() != "modifiedAt") {
+      editable[m.key()] = m.value();
+    }
+  }
+  Read(editable, c, problems);
+  c.id = static_cast<CustomerId>(IntOf(o, "id"));
+  c.created_by = StrOf(o, "createdBy");
+  c.created_at = FromMs(IntOf(o, "createdAt"));
+  c.modified_at = FromMs(IntOf(o, "modifiedAt"));
+  return c;
+}
+
+CustomerStore::CustomerStore(storage::Store& store, audit::AuditLog& audit, const Clock& clock)
+    : store_(store), audit_(audit), clock_(clock) {}
+
+Result<Customer> CustomerStore::Check(Customer c, const json::object& fields) const {
+  std::vector<ErrorDetail> problems;
+  Read(fields, c, problems);
+  if (!problems.empty()) {
+    std::string message = "the customer has " + std::to_string(problems.size()) +
+                          (problems.size() == 1 ? " error" : " errors") + "; nothing was changed";
+    return Error::ValidationFailed(std::move(message), std::move(problems));
+  }
+  return c;
+}
+
+Result<Customer> CustomerStore::Create(const json::object& fields, const audit::Actor& actor) {
+  Customer blank;
+  blank.owner = actor.id;
+  QUIRE_ASSIGN_OR_RETURN(Customer c, Check(std::move(blank), fields));
+  if (c.owner.empty()) c.owner = actor.id;
+  std::lock_guard lock(write_mu_);
+  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> next, store_.Get(kCrm, kNextIdKey));
+  c.id = next ? std::stoull(*next) : 1;
+  c.created_by = actor.id;
+  c.created_at = c.modified_at = clock_.Now();
+  storage::WriteBatch batch;
+  batch.Put(kCrm, Key(c.id), json::serialize(ToStored(c)));
+  batch.Put(kCrm, kNextIdKey, std::to_string(c.id + 1));
+  QUIRE_RETURN_IF_ERROR(audit_.Commit(
+      std::move(batch),
+      {{actor, "customer.created", Object(c.id), {{"fields", FieldNames(fields)}}}}, c.created_at));
+  return c;
+}
+
+Result<Customer> CustomerStore::Update(CustomerId id, const json::object& patch,
+                                       const audit::Actor& actor) {
+  std::lock_guard lock(write_mu_);
+  QUIRE_ASSIGN_OR_RETURN(Customer before, Get(id));
+  const json::object merged = MergePatch(Editable(before), patch);
+  // From a blank record: a field the patch removed (null) is gone, not kept.
+  Customer blank;
+  blank.id = before.id;
+  blank.created_by = before.created_by;
+  blank.created_at = before.created_at;
+  QUIRE_ASSIGN_OR_RETURN(Customer c, Check(std::move(blank), merged));
+  c.modified_at = clock_.Now();
+  storage::WriteBatch batch;
+  batch.Put(kCrm, Key(id), json::serialize(ToStored(c)));
+  QUIRE_RETURN_IF_ERROR(audit_.Commit(
+      std::move(batch), {{actor, "customer.changed", Object(id), {{"fields", FieldNames(patch)}}}},
+      c.modified_at));
+  return c;
+}
+
+Result<Customer> CustomerStore::Get(CustomerId id, const audit::Actor* actor) const {
+  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> text, store_.Get(kCrm, Key(id)));
+  if (!text) return Error::NotFound("customer " + std::to_string(id) + " does not exist");
+  QUIRE_ASSIGN_OR_RETURN(Customer c, FromStored(*text));
+  if (actor != nullptr) {
+    if (auto seq = audit_.Append({*actor, "customer.viewed", Object(id), {}}, clock_.Now()); !seq) {
+      return seq.error();
+    }
+  }
+  return c;
+}
+
+}  // namespace quire::crm
