@@ -275,25 +275,19 @@ int RunTasks(const std::vector<std::string>& args) {
   if (action == "delegate") c.action = workflow::TaskAction::kDelegate;
   if (action == "reassign") c.action = workflow::TaskAction::kReassign;
   if (action == "escalate") c.action = workflow::TaskAction::kEscalate;
-  if (action == "postpone") {
-    c.action = workflow::TaskAction::kPostpone;
-    auto until = definitions::ParseDateTime(opt["follow-up-at"]);
-    if (!until) {
-      std::cerr << "quire tasks postpone: --follow-up-at needs an ISO 8601 date-time such as "
-                   "2026-12-01T09:00:00Z\n";
+  // postpone --follow-up-at T, due --due-at T: the one time each takes.
+  for (const auto& [verb, flag, kind, target] :
+       {std::tuple{"postpone", "follow-up-at", workflow::TaskAction::kPostpone, &c.follow_up},
+        std::tuple{"due", "due-at", workflow::TaskAction::kSetDue, &c.due}}) {
+    if (action != verb) continue;
+    c.action = kind;
+    auto at = definitions::ParseDateTime(opt[flag]);
+    if (!at) {
+      std::cerr << "quire tasks " << verb << ": --" << flag
+                << " needs an ISO 8601 date-time such as 2026-12-01T09:00:00Z\n";
       return kExitUsage;
     }
-    c.follow_up = *until;
-  }
-  if (action == "due") {
-    c.action = workflow::TaskAction::kSetDue;
-    auto due = definitions::ParseDateTime(opt["due-at"]);
-    if (!due) {
-      std::cerr << "quire tasks due: --due-at needs an ISO 8601 date-time such as "
-                   "2026-12-01T17:00:00Z\n";
-      return kExitUsage;
-    }
-    c.due = *due;
+    *target = *at;
   }
   auto t = engine.ActOnTask(c);
   if (!t) {

@@ -96,65 +96,62 @@ void Read(const json::object& in, Customer& c, std::vector<ErrorDetail>& problem
   }
   if (const json::value* v = in.if_contains("name")) text(*v, "name", 300, c.name);
   if (c.name.empty()) problems.push_back({"name", "is required"});
-  if (const json::value* v = in.if_contains("emails")) {
-    c.emails.clear();
-    if (const json::array* a = list(*v, "emails")) {
-      for (std::size_t i = 0; i < a->size(); ++i) {
-        const std::string at = "emails[" + std::to_string(i) + "]";
-        if (!(*a)[i].is_object()) {
-          problems.push_back({at, "must be {\"address\", \"label\"}"});
-          continue;
-        }
-        Labelled e;
-        const json::object& o = (*a)[i].get_object();
-        text(o.contains("address") ? o.at("address") : json::value(), at + ".address", 254,
-             e.value);
-        text(o.contains("label") ? o.at("label") : json::value(), at + ".label", 50, e.label);
-        if (!std::regex_match(e.value, kEmail)) {
-          problems.push_back({at + ".address", "'" + e.value + "' is not an e-mail address"});
-        }
-        c.emails.push_back(std::move(e));
+  // A list of {<key>, label} objects, each value checked (and normalised) by `check`.
+  auto labelled = [&](const char* field, const char* key, std::size_t max, const auto& check,
+                      std::vector<Labelled>& out) {
+    const json::value* v = in.if_contains(field);
+    if (v == nullptr) return;
+    out.clear();
+    const json::array* a = list(*v, field);
+    if (a == nullptr) return;
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      const std::string at = std::string(field) + "[" + std::to_string(i) + "]";
+      if (!(*a)[i].is_object()) {
+        problems.push_back({at, "must be {\"" + std::string(key) + "\", \"label\"}"});
+        continue;
       }
+      const json::object& o = (*a)[i].get_object();
+      Labelled l;
+      std::string typed;
+      text(o.contains(key) ? o.at(key) : json::value(), at + "." + key, max, typed);
+      text(o.contains("label") ? o.at("label") : json::value(), at + ".label", 50, l.label);
+      check(typed, at + "." + key, l.value);
+      out.push_back(std::move(l));
     }
-  }
-  if (const json::value* v = in.if_contains("phones")) {
-    c.phones.clear();
-    if (const json::array* a = list(*v, "phones")) {
-      for (std::size_t i = 0; i < a->size(); ++i) {
-        const std::string at = "phones[" + std::to_string(i) + "]";
-        if (!(*a)[i].is_object()) {
-          problems.push_back({at, "must be {\"number\", \"label\"}"});
-          continue;
+  };
+  labelled(
+      "emails", "address", 254,
+      [&](const std::string& typed, const std::string& at, std::string& out) {
+        if (!std::regex_match(typed, kEmail)) {
+          problems.push_back({at, "'" + typed + "' is not an e-mail address"});
         }
-        Labelled p;
-        const json::object& o = (*a)[i].get_object();
-        std::string typed;
-        text(o.contains("number") ? o.at("number") : json::value(), at + ".number", 40, typed);
-        text(o.contains("label") ? o.at("label") : json::value(), at + ".label", 50, p.label);
-        // Digits, with a leading + for an international number; the separators people
-        // type are dropped.
+        out = typed;
+      },
+      c.emails);
+  // Phone numbers: digits, with a leading + for an international number; the separators
+  // people type are dropped.
+  labelled(
+      "phones", "number", 40,
+      [&](const std::string& typed, const std::string& at, std::string& out) {
         std::size_t digits = 0;
         bool bad = false;
-        for (std::size_t k = 0; k < typed.size(); ++k) {
-          const char ch = typed[k];
+        for (const char ch : typed) {
           if (ch >= '0' && ch <= '9') {
-            p.value += ch;
+            out += ch;
             ++digits;
-          } else if (ch == '+' && p.value.empty()) {
-            p.value += ch;
+          } else if (ch == '+' && out.empty()) {
+            out += ch;
           } else if (ch != ' ' && ch != '-' && ch != '(' && ch != ')' && ch != '.' && ch != '/') {
             bad = true;
           }
         }
         if (bad || digits < 6 || digits > 15) {
-          problems.push_back({at + ".number", "'" + typed +
-                                                  "' is not a phone number (6 to 15 digits, "
-                                                  "+ and the country code for abroad)"});
+          problems.push_back({at, "'" + typed +
+                                      "' is not a phone number (6 to 15 digits, + and the "
+                                      "country code for abroad)"});
         }
-        c.phones.push_back(std::move(p));
-      }
-    }
-  }
+      },
+      c.phones);
   if (const json::value* v = in.if_contains("taxId")) {
     c.tax_id.reset();
     if (v->is_string() && !Trim(v->get_string()).empty()) {
@@ -260,22 +257,53 @@ std::string CustomerStore::Key(CustomerId id) {
   return storage::KeyEncoder().U8('c').U64(id).Take();
 }
 
+// What was stored was checked when written: read as it is, no validation on the read path
+// (lists decode thousands of records).
 Result<Customer> CustomerStore::FromStored(std::string_view text) {
   boost::system::error_code ec;
   const json::value v = json::parse(text, ec);
   if (ec || !v.is_object()) return Error::Corruption("a stored customer is not a JSON object");
   const json::object& o = v.get_object();
+  auto labelled = [&](const char* field, const char* key) {
+    std::vector<Labelled> out;
+    if (const json::value* a = o.if_contains(field); a != nullptr && a->is_array()) {
+      for (const json::value& e : a->get_array()) {
+        if (e.is_object())
+          out.push_back({StrOf(e.get_object(), key), StrOf(e.get_object(), "label")});
+      }
+    }
+    return out;
+  };
   Customer c;
-  std::vector<ErrorDetail> problems;
-  json::object editable;
-  for (const auto& m : o) {
-    if (m.key() != "id" && m.key() != "taxIdKind" && m.key() != "createdBy" &&
-        m.key() != "createdAt" && m.key() != "modifiedAt") {
-      editable[m.key()] = m.value();
+  c.id = static_cast<CustomerId>(IntOf(o, "id"));
+  c.kind = StrOf(o, "kind");
+  c.name = StrOf(o, "name");
+  c.emails = labelled("emails", "address");
+  c.phones = labelled("phones", "number");
+  if (const std::string tax = StrOf(o, "taxId"); !tax.empty()) {
+    const std::string kind = StrOf(o, "taxIdKind");
+    TaxId id{TaxId::Kind::kNip, tax};
+    for (const TaxId::Kind k :
+         {TaxId::Kind::kNip, TaxId::Kind::kRegon, TaxId::Kind::kPesel, TaxId::Kind::kEuVat}) {
+      if (Name(k) == kind) id.kind = k;
+    }
+    c.tax_id = std::move(id);
+  }
+  if (const json::value* a = o.if_contains("addresses"); a != nullptr && a->is_array()) {
+    for (const json::value& e : a->get_array()) {
+      if (!e.is_object()) continue;
+      const json::object& ad = e.get_object();
+      c.addresses.push_back({StrOf(ad, "kind"), StrOf(ad, "street"), StrOf(ad, "postalCode"),
+                             StrOf(ad, "city"), StrOf(ad, "country")});
     }
   }
-  Read(editable, c, problems);
-  c.id = static_cast<CustomerId>(IntOf(o, "id"));
+  c.owner = StrOf(o, "owner");
+  if (const json::value* a = o.if_contains("tags"); a != nullptr && a->is_array()) {
+    for (const json::value& t : a->get_array()) {
+      if (t.is_string()) c.tags.emplace_back(t.get_string());
+    }
+  }
+  c.notes = StrOf(o, "notes");
   c.created_by = StrOf(o, "createdBy");
   c.created_at = FromMs(IntOf(o, "createdAt"));
   c.modified_at = FromMs(IntOf(o, "modifiedAt"));
@@ -335,16 +363,15 @@ Result<Customer> CustomerStore::Update(CustomerId id, const json::object& patch,
   return c;
 }
 
-Result<Customer> CustomerStore::Get(CustomerId id, const audit::Actor* actor) const {
+Result<Customer> CustomerStore::Get(CustomerId id) const {
   QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> text, store_.Get(kCrm, Key(id)));
   if (!text) return Error::NotFound("customer " + std::to_string(id) + " does not exist");
-  QUIRE_ASSIGN_OR_RETURN(Customer c, FromStored(*text));
-  if (actor != nullptr) {
-    if (auto seq = audit_.Append({*actor, "customer.viewed", Object(id), {}}, clock_.Now()); !seq) {
-      return seq.error();
-    }
-  }
-  return c;
+  return FromStored(*text);
+}
+
+Result<void> CustomerStore::RecordView(CustomerId id, const audit::Actor& actor) {
+  QUIRE_RETURN_IF_ERROR(audit_.Append({actor, "customer.viewed", Object(id), {}}, clock_.Now()));
+  return Ok();
 }
 
 }  // namespace quire::crm

@@ -258,8 +258,9 @@ TEST(DocumentsServerTest, UploadDownloadLockSearchRetainAndAudit) {
   auto exported = Call(port, "GET", "/api/audit/export");
   ASSERT_TRUE(exported);
   for (const char* action :
-       {"\"document.created\"", "\"document.downloaded\"", "\"document.viewed\"", "\"document.checked-out\"",
-        "\"document.checked-in\"", "\"document.linked\"", "\"instance.started\"", "\"task.completed\""}) {
+       {"\"document.created\"", "\"document.downloaded\"", "\"document.viewed\"",
+        "\"document.checked-out\"", "\"document.checked-in\"", "\"document.linked\"",
+        "\"instance.started\"", "\"task.completed\""}) {
     EXPECT_THAT(exported->body, HasSubstr(action));
   }
   // Refusals changed nothing, so they left nothing in the chain.
@@ -299,8 +300,7 @@ TEST(DocumentsServerTest, TheAttachConnectorCreatesAndLinksDocumentsFromAProcess
   std::string found;
   for (int i = 0; i < 200; ++i) {
     auto page = Call(port, "GET", "/api/documents?link=instance:" + instance);
-    if (page && page->status == 200 &&
-        !json::parse(page->body).at("items").as_array().empty()) {
+    if (page && page->status == 200 && !json::parse(page->body).at("items").as_array().empty()) {
       found = page->body;
       break;
     }

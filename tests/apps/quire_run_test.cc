@@ -467,8 +467,9 @@ TEST(QuireAuditTest, ExportHeadProofAndOfflineVerification) {
     auto log = audit::AuditLog::Open(**store, data);
     ASSERT_TRUE(log);
     for (int i = 1; i <= 12; ++i) {
-      ASSERT_TRUE((*log)->Append({"anna", "document.downloaded", "document/" + std::to_string(i), {}},
-                                 SystemClock::Instance().Now()));
+      ASSERT_TRUE(
+          (*log)->Append({"anna", "document.downloaded", "document/" + std::to_string(i), {}},
+                         SystemClock::Instance().Now()));
     }
   }
   const std::string exported = dir.Sub("audit.jsonl").string();

@@ -105,8 +105,8 @@ class UserCliTest : public ::testing::Test {
 TEST_F(UserCliTest, TheOfflineFormsWorkEndToEnd) {
   const std::string password = "a long and quiet passphrase";
   CliRun add = Q({"user", "add", "anna", "--name", "Anna Nowak", "--email", "anna@example.com",
-               "--role", "staff", "--password-stdin"},
-              password + "\n");
+                  "--role", "staff", "--password-stdin"},
+                 password + "\n");
   ASSERT_EQ(add.code, 0) << add.err;
   EXPECT_THAT(add.out + add.err, Not(HasSubstr(password)));
   ASSERT_EQ(Q({"user", "roles", "anna", "--set", "staff,supervisor"}).code, 0);

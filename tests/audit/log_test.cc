@@ -190,7 +190,8 @@ TEST_F(AuditLogTest, ConcurrentSubmissionsLandInSequenceOrder) {
       for (int i = 0; i < kEach; ++i) {
         std::vector<EntryFields> entries;
         entries.push_back({"u" + std::to_string(t), "task.claim", "task/" + std::to_string(i), {}});
-        if (i % 3 == 0) entries.push_back({"u" + std::to_string(t), "task.completed", "task/1", {}});
+        if (i % 3 == 0)
+          entries.push_back({"u" + std::to_string(t), "task.completed", "task/1", {}});
         storage::WriteBatch batch;
         batch.Put(storage::ColumnFamily::kTasks, "t" + std::to_string(t * kEach + i), "x");
         if (!log_->Commit(std::move(batch), std::move(entries), SystemClock::Instance().Now())) {
@@ -210,8 +211,8 @@ TEST_F(AuditLogTest, ConcurrentSubmissionsLandInSequenceOrder) {
   log_.reset();
   log_ = std::move(AuditLog::Open(*store_, dir_.path()).value());
   EXPECT_EQ(log_->size(), expected);
-  ASSERT_TRUE(
-      log_->Append({"ann", "document.downloaded", "document/1", {}}, SystemClock::Instance().Now()));
+  ASSERT_TRUE(log_->Append({"ann", "document.downloaded", "document/1", {}},
+                           SystemClock::Instance().Now()));
   EXPECT_TRUE(Verify(ExportLines()).ok);
 }
 

@@ -195,7 +195,8 @@ TEST_F(DocumentsTest, VersionsAreImmutableAndAnOldOneCanBeRestored) {
   EXPECT_THAT(AuditActions(),
               ElementsAre("document-type.saved", "document-type.saved", "document-type.saved",
                           "document.created", "document.versioned", "document.restored",
-                          "document.downloaded", "document.downloaded", "document.metadata-changed", "document.downloaded"));
+                          "document.downloaded", "document.downloaded", "document.metadata-changed",
+                          "document.downloaded"));
 }
 
 TEST_F(DocumentsTest, CheckOutLocksTheDocumentForOneUser) {

@@ -401,8 +401,8 @@ TEST_F(IdentityTest, NoSecretReachesTheAuditChain) {
         login->principal->csrf_token, t->secret}) {
     EXPECT_THAT(chain, Not(HasSubstr(secret))) << secret;
   }
-  for (const char* action : {"session.started", "session.refused", "token.created",
-                             "token.revoked", "user.password-changed"}) {
+  for (const char* action : {"session.started", "session.refused", "token.created", "token.revoked",
+                             "user.password-changed"}) {
     EXPECT_THAT(chain, HasSubstr(action));
   }
   EXPECT_THAT(chain, HasSubstr(login->session.id));

@@ -105,12 +105,11 @@ TEST_F(AuditedEngineTest, PeoplesCommandsAreRecordedAndRefusalsAreNot) {
   engine_->WakeUp();
   engine_->WaitIdle();
   const std::string i = "instance/" + std::to_string(started->instance_id);
-  EXPECT_THAT(
-      Entries(),
-      ElementsAre("admin user.saved user/anna", "admin group.saved group/sales",
-                  "admin group.member-added group/sales",
-                  ::testing::StartsWith("admin definition.deployed deployment/"),
-                  "anna instance.started " + i, "anna task.claimed " + t, "anna task.completed " + t));
+  EXPECT_THAT(Entries(), ElementsAre("admin user.saved user/anna", "admin group.saved group/sales",
+                                     "admin group.member-added group/sales",
+                                     ::testing::StartsWith("admin definition.deployed deployment/"),
+                                     "anna instance.started " + i, "anna task.claimed " + t,
+                                     "anna task.completed " + t));
   // The chain verifies, and it continues across a restart.
   std::ostringstream out;
   ASSERT_THAT(audit_->Export(0, 0, out), IsOk());

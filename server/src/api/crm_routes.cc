@@ -93,9 +93,7 @@ void AddCrmRoutes(Router& router, crm::CustomerStore& customers, org::Directory&
                if (!reaches) {
                  return OutOfScope(who, Permission::kCrmRead, "customer " + std::to_string(id));
                }
-               // Read again with the actor: what people look at is audited.
-               const audit::Actor actor = Actor(request);
-               QUIRE_ASSIGN_OR_RETURN(c, customers.Get(id, &actor));
+               QUIRE_RETURN_IF_ERROR(customers.RecordView(id, Actor(request)));
                return JsonResponse(200, c.ToJson());
              });
 

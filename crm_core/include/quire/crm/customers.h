@@ -67,8 +67,11 @@ class CustomerStore {
   // Changes the fields sent (JSON Merge Patch, RFC 7396); checked as a whole as on create.
   Result<Customer> Update(CustomerId id, const boost::json::object& patch,
                           const audit::Actor& actor);
-  // The customer; with an actor, the read is audited (customer.viewed). Errors: kNotFound.
-  Result<Customer> Get(CustomerId id, const audit::Actor* actor = nullptr) const;
+  // The customer. Errors: kNotFound.
+  Result<Customer> Get(CustomerId id) const;
+  // Records that `actor` looked at customer `id` (customer.viewed): what people see of a
+  // customer is personal data, and its reads are audited.
+  Result<void> RecordView(CustomerId id, const audit::Actor& actor);
   // Customers in id order after `after`, those `keep` accepts, at most `limit`; `next` is
   // the id to continue after (0 at the end). Looks at no more than `budget` records.
   struct Page {
