@@ -191,6 +191,7 @@ int RunRun(const std::vector<std::string>& args) {
   ManualClock clock(SystemClock::Instance().Now());
   const Timestamp began = clock.Now();
   workflow::ConnectorRegistry connectors = workflow::ConnectorRegistry::WithBuiltins();
+  repository.set_load_options({connectors.InlineTypes()});
   workflow::EngineOptions options;
   options.durability = storage::Durability::kNoSync;
   options.retry_backoff = std::chrono::milliseconds(1);

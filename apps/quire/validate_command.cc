@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "quire/base/json_text.h"
 #include "quire/definitions/bpmn_loader.h"
+#include "quire/workflow/connector.h"
 
 namespace quire::app {
 namespace {
@@ -33,7 +34,11 @@ Checked Check(const std::string& file) {
   }
   std::ostringstream content;
   content << in.rdbuf();
-  checked.result = definitions::LoadBpmn(content.str());
+  // Checked as the engine will run it: a loop through tasks whose connector runs inline
+  // (noop, set-variables) is a loop without a wait state.
+  static const definitions::LoadOptions options{
+      workflow::ConnectorRegistry::WithBuiltins().InlineTypes()};
+  checked.result = definitions::LoadBpmn(content.str(), options);
   return checked;
 }
 

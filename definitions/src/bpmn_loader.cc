@@ -5,7 +5,7 @@
 
 namespace quire::definitions {
 
-LoadResult LoadBpmn(std::string_view xml) {
+LoadResult LoadBpmn(std::string_view xml, const LoadOptions& options) {
   internal::Findings findings;
   auto definitions = std::make_shared<Definitions>();
   LoadResult result;
@@ -14,7 +14,7 @@ LoadResult LoadBpmn(std::string_view xml) {
     internal::CheckRules(*definitions, findings);
     // Every problem of a file in one run: the graph is checked even when rules failed (it
     // stands broken references aside, so they are not reported twice).
-    internal::CheckGraphs(*definitions, findings);
+    internal::CheckGraphs(*definitions, options, findings);
     if (!findings.has_errors()) {
       definitions->source.assign(xml);
       result.definitions = std::move(definitions);

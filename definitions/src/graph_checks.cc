@@ -26,15 +26,24 @@ namespace {
 using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS>;
 using Vertex = Graph::vertex_descriptor;
 
+// A task that runs its connector inside the engine's step (noop, set-variables): the
+// token passes it without stopping.
+bool RunsInline(const Element& e, const LoadOptions& options) {
+  const bool runs_a_job = e.kind == ElementKind::kServiceTask || e.kind == ElementKind::kSendTask ||
+                          e.kind == ElementKind::kBusinessRuleTask;
+  return runs_a_job && !e.task.external && options.inline_task_types.contains(e.task.connector);
+}
+
 // An element the engine stops at until something happens (a person, a job, a message, a
 // timer, a child process). Everything else passes a token straight on.
-bool Waits(const Element& e) {
+bool Waits(const Element& e, const LoadOptions& options) {
   switch (e.kind) {
-    case ElementKind::kUserTask:
     case ElementKind::kServiceTask:
     case ElementKind::kSendTask:
-    case ElementKind::kReceiveTask:
     case ElementKind::kBusinessRuleTask:
+      return !RunsInline(e, options);
+    case ElementKind::kUserTask:
+    case ElementKind::kReceiveTask:
     case ElementKind::kCallActivity:
     case ElementKind::kSubProcess:
     case ElementKind::kEventBasedGateway:
@@ -61,8 +70,12 @@ std::vector<bool> ReachableFrom(const G& graph, Vertex from) {
 
 class GraphChecker {
  public:
-  GraphChecker(const Process& process, Findings& findings)
-      : p_(process), findings_(findings), n_(process.elements.size()), graph_(n_ + 2) {}
+  GraphChecker(const Process& process, const LoadOptions& options, Findings& findings)
+      : p_(process),
+        options_(options),
+        findings_(findings),
+        n_(process.elements.size()),
+        graph_(n_ + 2) {}
 
   void Run() {
     BuildGraph();
@@ -209,17 +222,25 @@ class GraphChecker {
       // Scope edges (subprocess <-> its content) make cycles that are not loops of flow.
       bool flow_cycle = true;
       bool waits = false;
+      std::vector<ElementIndex> inline_tasks;
       for (ElementIndex i : group) {
         const Element& e = p_.elements[i];
-        waits = waits || Waits(e);
+        waits = waits || Waits(e, options_);
+        if (RunsInline(e, options_)) inline_tasks.push_back(i);
         if (e.kind == ElementKind::kSubProcess) flow_cycle = false;
       }
       if (!flow_cycle || waits) continue;
       const Element& first = p_.elements[group[0]];
+      std::string why = " has no wait state (no task, catch event or call)";
+      if (!inline_tasks.empty()) {
+        const Element& task = p_.elements[inline_tasks.front()];
+        why = " has no wait state: '" + task.id + "' runs connector '" + task.task.connector +
+              "' inside the engine's step, which does not wait (add a user task, a timer or "
+              "a task that runs as a job)";
+      }
       findings_.Error(first.where, first.id,
-                      "the loop through " + Names(group) +
-                          " has no wait state (no task, catch event or call): nothing can change "
-                          "between turns, so it would spin forever");
+                      "the loop through " + Names(group) + why +
+                          ": nothing can change between turns, so it would spin forever");
     }
   }
 
@@ -275,6 +296,7 @@ class GraphChecker {
   }
 
   const Process& p_;
+  const LoadOptions& options_;
   Findings& findings_;
   std::size_t n_;
   Graph graph_;
@@ -285,9 +307,9 @@ class GraphChecker {
 
 }  // namespace
 
-void CheckGraphs(const Definitions& definitions, Findings& findings) {
+void CheckGraphs(const Definitions& definitions, const LoadOptions& options, Findings& findings) {
   for (const Process& process : definitions.processes) {
-    if (process.executable) GraphChecker(process, findings).Run();
+    if (process.executable) GraphChecker(process, options, findings).Run();
   }
 }
 

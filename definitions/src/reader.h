@@ -6,6 +6,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "quire/definitions/bpmn_loader.h"
 #include "quire/definitions/diagnostic.h"
 #include "quire/definitions/model.h"
 
@@ -45,6 +46,6 @@ void CheckRules(const Definitions& definitions, Findings& findings);
 
 // Reachability, termination, spinning loops and deadlocking joins of executable processes.
 // REQUIRES: the model has no reference errors (the graph would be noise otherwise).
-void CheckGraphs(const Definitions& definitions, Findings& findings);
+void CheckGraphs(const Definitions& definitions, const LoadOptions& options, Findings& findings);
 
 }  // namespace quire::definitions::internal

@@ -107,7 +107,7 @@ Result<ProcessVersion> Decode(std::string_view json) {
 
 Result<Deployment> DefinitionRepository::Deploy(std::string_view xml, std::string_view source_name,
                                                 Timestamp now) {
-  const LoadResult loaded = LoadBpmn(xml);
+  const LoadResult loaded = LoadBpmn(xml, load_options_);
   if (!loaded.ok()) {
     Error error = Error::ValidationFailed(
         std::string(source_name.empty() ? "the file" : source_name) + " is not a valid definition");

@@ -41,6 +41,7 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
       std::make_unique<workflow::ConnectorRegistry>(workflow::ConnectorRegistry::WithBuiltins());
   dms::DocumentStore* docs = s->documents_.get();
   s->connectors_->Register("dms.attach", std::make_shared<AttachDocumentConnector>(*docs));
+  s->repository_->set_load_options({s->connectors_->InlineTypes()});
   workflow::EngineOptions engine_options = options.engine;
   engine_options.audit = s->audit_.get();
   engine_options.document_linked = [docs](std::uint64_t task, std::uint64_t instance,

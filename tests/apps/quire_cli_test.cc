@@ -238,6 +238,44 @@ TEST(QuireValidateTest, ReportsRuleAndGraphProblemsInOneRun) {
   EXPECT_THAT(run.err, HasSubstr("1 file checked: 3 errors, 0 warnings"));
 }
 
+// A service task whose connector runs inside the engine's step (noop, set-variables) is
+// no wait state: a loop through it alone is refused by validate and deploy, before it runs.
+TEST(QuireValidateTest, ALoopThroughAnInlineConnectorIsFoundBeforeItRuns) {
+  quire::testing::TempDir dir;
+  const std::string file = (dir.path() / "noop-loop.bpmn").string();
+  std::ofstream(file) << R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="urn:t">
+  <process id="p" isExecutable="true">
+    <startEvent id="s"/>
+    <sequenceFlow id="f1" sourceRef="s" targetRef="g"/>
+    <exclusiveGateway id="g" default="f2"/>
+    <sequenceFlow id="f2" sourceRef="g" targetRef="work"/>
+    <serviceTask id="work">
+      <extensionElements><zeebe:taskDefinition type="noop"/></extensionElements>
+    </serviceTask>
+    <sequenceFlow id="f3" sourceRef="work" targetRef="g"/>
+    <sequenceFlow id="f4" sourceRef="g" targetRef="e"><conditionExpression>= false</conditionExpression></sequenceFlow>
+    <endEvent id="e"/>
+  </process>
+</definitions>)";
+  const std::string expected = file +
+                               ":6:5: error: the loop through 'g', 'work' has no wait state: "
+                               "'work' runs connector 'noop' inside the engine's step";
+  const CliRun validate = RunQuire({"validate", file});
+  EXPECT_EQ(validate.status.code, 1);
+  EXPECT_THAT(validate.out, HasSubstr(expected));
+
+  const CliRun deploy = RunQuire({"deploy", "--data-dir", (dir.path() / "data").string(), file});
+  EXPECT_EQ(deploy.status.code, 1);
+  EXPECT_THAT(deploy.out, HasSubstr(expected));
+
+  const CliRun run = RunQuire({"run", file});
+  EXPECT_NE(run.status.code, 0);
+  EXPECT_THAT(run.out + run.err,
+              HasSubstr("'work' runs connector 'noop' inside the engine's step"));
+  EXPECT_THAT(run.out + run.err, Not(HasSubstr("without waiting anywhere")));
+}
+
 TEST(QuireValidateTest, WarningsAloneDoNotFail) {
   const std::string file = QUIRE_FIXTURES_DIR "/not-executable-is-lenient.bpmn";
   const CliRun run = RunQuire({"validate", file});

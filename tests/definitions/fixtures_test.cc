@@ -2,7 +2,8 @@
 //   <!-- expect error 12:5 text the message contains -->
 //   <!-- expect warning 0:0 text -->          (0:0: a finding about the whole file)
 // and must report exactly that: no finding missing, none extra. A fixture without
-// expectations must load cleanly.
+// expectations must load cleanly. A fixture may say how it is loaded:
+//   <!-- load with inline task types: noop set-variables -->
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -40,6 +41,17 @@ std::vector<Expectation> ExpectationsIn(const std::string& xml) {
   return out;
 }
 
+LoadOptions OptionsIn(const std::string& xml) {
+  static const std::regex pattern(R"(<!-- load with inline task types: (.*?) -->)");
+  LoadOptions options;
+  std::smatch m;
+  if (std::regex_search(xml, m, pattern)) {
+    std::istringstream types(m[1].str());
+    for (std::string type; types >> type;) options.inline_task_types.insert(type);
+  }
+  return options;
+}
+
 std::string Describe(const Diagnostic& d) { return FormatDiagnostic("", d); }
 
 class FixtureTest : public ::testing::TestWithParam<std::filesystem::path> {};
@@ -48,7 +60,7 @@ TEST_P(FixtureTest, ReportsExactlyWhatItExpects) {
   const std::string xml = ReadFile(GetParam());
   ASSERT_FALSE(xml.empty());
   const std::vector<Expectation> expected = ExpectationsIn(xml);
-  const LoadResult result = LoadBpmn(xml);
+  const LoadResult result = LoadBpmn(xml, OptionsIn(xml));
 
   std::vector<bool> used(result.diagnostics.size(), false);
   for (const Expectation& e : expected) {

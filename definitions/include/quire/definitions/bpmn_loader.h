@@ -12,7 +12,10 @@
 // error in them is reported as a warning, since they never run.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <set>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -34,6 +37,14 @@ struct LoadResult {
   bool ok() const { return definitions != nullptr; }
 };
 
-LoadResult LoadBpmn(std::string_view xml);
+// What the engine that will run the file does, for the checks that depend on it.
+struct LoadOptions {
+  // Task types (zeebe:taskDefinition type, quire:connector type) whose connector runs
+  // inside the engine's step instead of as a job (noop, set-variables). A task of such a
+  // type is not a wait state, so a loop through it alone spins. Empty: every task waits.
+  std::set<std::string, std::less<>> inline_task_types;
+};
+
+LoadResult LoadBpmn(std::string_view xml, const LoadOptions& options = {});
 
 }  // namespace quire::definitions

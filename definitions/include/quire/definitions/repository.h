@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "quire/base/result.h"
+#include "quire/definitions/bpmn_loader.h"
 #include "quire/definitions/diagnostic.h"
 #include "quire/definitions/iso8601.h"
 #include "quire/definitions/model.h"
@@ -72,6 +73,11 @@ class DefinitionRepository {
  public:
   // REQUIRES: `store` outlives the repository.
   explicit DefinitionRepository(storage::Store& store) : store_(store) {}
+
+  // How Deploy checks files: the engine's inline task types, so that a loop through them
+  // alone is refused before it runs. Stored versions are loaded as they were deployed.
+  // Call before the repository is shared with other threads.
+  void set_load_options(LoadOptions options) { load_options_ = std::move(options); }
 
   // Errors: kValidationFailed with one detail per problem ("line:col" → message) when the
   // file does not load; kInvalidArgument when it holds no executable process.
@@ -121,6 +127,7 @@ class DefinitionRepository {
   Result<bool> IsWithdrawn(const std::string& process_id) const;
 
   storage::Store& store_;
+  LoadOptions load_options_;
   std::mutex deploy_mu_;  // one deployment at a time: version numbers must not collide
   mutable std::mutex cache_mu_;
   mutable std::map<std::string, std::shared_ptr<const Definitions>>

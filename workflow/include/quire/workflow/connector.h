@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "quire/base/result.h"
@@ -66,6 +67,15 @@ class ConnectorRegistry {
 
   void Register(std::string type, std::shared_ptr<Connector> connector) {
     connectors_[std::move(type)] = std::move(connector);
+  }
+  // The types whose connector runs inside the engine's step: tasks of these types are no
+  // wait state, which the graph check of a deployed file must know (LoadOptions).
+  std::set<std::string, std::less<>> InlineTypes() const {
+    std::set<std::string, std::less<>> types;
+    for (const auto& [type, connector] : connectors_) {
+      if (connector->inline_run()) types.insert(type);
+    }
+    return types;
   }
   // nullptr: an external type.
   Connector* Find(const std::string& type) const {
