@@ -8,6 +8,7 @@
 #include "quire/base/instant.h"
 #include "quire/base/json_fields.h"
 #include "quire/base/json_merge_patch.h"
+#include "quire/crm/phones.h"
 #include "quire/storage/key_codec.h"
 
 namespace quire::crm {
@@ -128,27 +129,16 @@ void Read(const json::object& in, Customer& c, std::vector<ErrorDetail>& problem
         out = typed;
       },
       c.emails);
-  // Phone numbers: digits, with a leading + for an international number; the separators
-  // people type are dropped.
+  // Phone numbers: as people type them, kept in E.164 (phones.h).
   labelled(
-      "phones", "number", 40,
+      "phones", "number", 64,
       [&](const std::string& typed, const std::string& at, std::string& out) {
-        std::size_t digits = 0;
-        bool bad = false;
-        for (const char ch : typed) {
-          if (ch >= '0' && ch <= '9') {
-            out += ch;
-            ++digits;
-          } else if (ch == '+' && out.empty()) {
-            out += ch;
-          } else if (ch != ' ' && ch != '-' && ch != '(' && ch != ')' && ch != '.' && ch != '/') {
-            bad = true;
-          }
-        }
-        if (bad || digits < 6 || digits > 15) {
-          problems.push_back({at, "'" + typed +
-                                      "' is not a phone number (6 to 15 digits, + and the "
-                                      "country code for abroad)"});
+        auto e164 = NormalizePhone(typed);
+        if (e164) {
+          out = std::move(*e164);
+        } else {
+          problems.push_back({at, e164.error().message()});
+          out = typed;
         }
       },
       c.phones);
@@ -257,6 +247,42 @@ std::string CustomerStore::Key(CustomerId id) {
   return storage::KeyEncoder().U8('c').U64(id).Take();
 }
 
+std::string CustomerStore::PhoneKey(std::string_view e164, CustomerId id) {
+  return storage::KeyEncoder().U8('p').String(e164).U64(id).Take();
+}
+
+void CustomerStore::IndexPhones(const Customer* before, const Customer* after,
+                                storage::WriteBatch& batch) {
+  std::set<std::string> old_numbers, new_numbers;
+  if (before != nullptr) {
+    for (const Labelled& p : before->phones) old_numbers.insert(p.value);
+  }
+  if (after != nullptr) {
+    for (const Labelled& p : after->phones) new_numbers.insert(p.value);
+  }
+  const CustomerId id = before != nullptr ? before->id : after->id;
+  for (const std::string& n : old_numbers) {
+    if (!new_numbers.contains(n)) batch.Delete(kCrm, PhoneKey(n, id));
+  }
+  for (const std::string& n : new_numbers) {
+    if (!old_numbers.contains(n)) batch.Put(kCrm, PhoneKey(n, id), "");
+  }
+}
+
+Result<std::vector<CustomerId>> CustomerStore::FindByPhone(std::string_view typed,
+                                                           std::size_t limit) const {
+  std::vector<CustomerId> found;
+  auto e164 = NormalizePhone(typed);
+  if (!e164) return found;  // not a number: nobody has it
+  const std::string prefix = storage::KeyEncoder().U8('p').String(*e164).Take();
+  for (auto it = store_.ScanPrefix(kCrm, prefix); it.Valid() && found.size() < limit; it.Next()) {
+    storage::KeyDecoder key(it.key().substr(prefix.size()));
+    QUIRE_ASSIGN_OR_RETURN(const std::uint64_t id, key.U64());
+    found.push_back(id);
+  }
+  return found;
+}
+
 // What was stored was checked when written: read as it is, no validation on the read path
 // (lists decode thousands of records).
 Result<Customer> CustomerStore::FromStored(std::string_view text) {
@@ -337,6 +363,7 @@ Result<Customer> CustomerStore::Create(const json::object& fields, const audit::
   storage::WriteBatch batch;
   batch.Put(kCrm, Key(c.id), json::serialize(ToStored(c)));
   batch.Put(kCrm, kNextIdKey, std::to_string(c.id + 1));
+  IndexPhones(nullptr, &c, batch);
   QUIRE_RETURN_IF_ERROR(audit_.Commit(
       std::move(batch),
       {{actor, "customer.created", Object(c.id), {{"fields", FieldNames(fields)}}}}, c.created_at));
@@ -357,6 +384,7 @@ Result<Customer> CustomerStore::Update(CustomerId id, const json::object& patch,
   c.modified_at = clock_.Now();
   storage::WriteBatch batch;
   batch.Put(kCrm, Key(id), json::serialize(ToStored(c)));
+  IndexPhones(&before, &c, batch);
   QUIRE_RETURN_IF_ERROR(audit_.Commit(
       std::move(batch), {{actor, "customer.changed", Object(id), {{"fields", FieldNames(patch)}}}},
       c.modified_at));

@@ -5,6 +5,7 @@
 // Stored in the store's `crm` column family:
 //   'c' id(u64)  → the customer, JSON (ToStored)
 //   'n'          → the next id
+//   'p' e164 id  → "" (customers by phone number, for the CTI screen pop)
 //
 // Thread-safety: a CustomerStore may be used from any thread; writes are serialised.
 #pragma once
@@ -101,11 +102,18 @@ class CustomerStore {
     return page;
   }
 
+  // The customers holding a phone number, typed in any form; empty when the text is no
+  // phone number.
+  Result<std::vector<CustomerId>> FindByPhone(std::string_view typed, std::size_t limit = 20) const;
+
   static std::string Key(CustomerId id);
+  static std::string PhoneKey(std::string_view e164, CustomerId id);
   static Result<Customer> FromStored(std::string_view text);
 
  private:
   Result<Customer> Check(Customer c, const boost::json::object& fields) const;
+  static void IndexPhones(const Customer* before, const Customer* after,
+                          storage::WriteBatch& batch);
 
   storage::Store& store_;
   audit::AuditLog& audit_;

@@ -1,0 +1,179 @@
+// Resources (rooms, cars, devices) and activities (calls, meetings, visits, ...): every
+// contact with a customer, recorded by whoever made it, in the calendars of the employees
+// and the resources it involves. A resource is never booked twice for one moment: an
+// activity whose occurrence overlaps another's booking of the same resource is refused
+// (kConflict naming that activity). Recurring activities (RRULE in a time zone) are
+// expanded when a calendar is read; their bookings are checked occurrence by occurrence.
+//
+// Stored in the `crm` column family (ids are u64, instants i64 milliseconds):
+//   'r' id                  → resource, JSON
+//   'a' id                  → activity, JSON
+//   't' customer ~start id  → ""  the customer's timeline, newest first
+//   'e' user start id       → ""  an employee's single (not recurring) activities
+//   'E' user id             → ""  an employee's recurring activities
+//   'b' resource start id   → ""  a resource's single bookings
+//   'B' resource id         → ""  a resource's recurring bookings
+//   "n:resource", "n:activity" → the next ids
+// Cancelled activities stay on the timeline and leave the calendars and bookings.
+//
+// Thread-safety: any thread; writes are serialised (the booking check and the write are
+// one step).
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "quire/audit/log.h"
+#include "quire/base/clock.h"
+#include "quire/base/result.h"
+#include "quire/crm/customers.h"
+#include "quire/crm/recurrence.h"
+#include "quire/storage/store.h"
+
+namespace quire::crm {
+
+using ResourceId = std::uint64_t;
+using ActivityId = std::uint64_t;
+
+// The longest a single occurrence may last: calendars look this far back for activities
+// that began before the range and still run in it.
+inline constexpr std::chrono::milliseconds kLongestActivity = std::chrono::days(31);
+
+struct Resource {
+  ResourceId id = 0;
+  std::string name;
+  std::string kind = "room";  // room, car, device, other
+  std::int64_t capacity = 1;  // people it holds (a room, a car); 1 for a device
+  // When it can be booked, in its time zone: days (mon ... sun; empty: every day) and hours
+  // ("08:00" to "18:00"; empty: the whole day).
+  std::vector<std::string> available_days;
+  std::string available_from, available_to;
+  std::string time_zone = "Europe/Warsaw";
+  bool active = true;
+  std::string notes;
+  std::string created_by;
+  Timestamp created_at{};
+  Timestamp modified_at{};
+
+  boost::json::object ToJson() const;
+};
+
+struct Activity {
+  ActivityId id = 0;
+  std::string type = "call";       // call, meeting, email, visit, letter, presentation, task, ...
+  std::string status = "planned";  // planned, done, cancelled
+  std::string title;
+  Timestamp start{};
+  Timestamp end{};                     // == start for an instant (a call with no length)
+  bool all_day = false;                // start and end are midnights UTC; end is exclusive
+  Recurrence recurrence;               // empty: happens once
+  CustomerId customer = 0;             // 0: none
+  std::vector<std::string> employees;  // user ids
+  std::vector<ResourceId> resources;
+  ActivityId follows = 0;              // the activity this one follows in a chain
+  std::vector<std::string> documents;  // DMS document ids
+  std::string campaign;
+  std::string channel;  // phone, e-mail, in person, video, ...
+  std::string outcome;
+  std::string note;
+  std::string created_by;
+  Timestamp created_at{};
+  Timestamp modified_at{};
+
+  std::chrono::milliseconds duration() const { return end - start; }
+  bool recurring() const { return !recurrence.empty(); }
+  boost::json::object ToJson() const;
+};
+
+// One occurrence of an activity in a calendar.
+struct Occurrence {
+  std::shared_ptr<const Activity> activity;
+  Timestamp start{};
+  Timestamp end{};
+  boost::json::object ToJson() const;
+};
+
+class ResourceStore {
+ public:
+  ResourceStore(storage::Store& store, audit::AuditLog& audit, const Clock& clock);
+
+  // From the API's JSON (name, kind, capacity, availableDays, availableFrom, availableTo,
+  // timeZone, active, notes). Errors: kValidationFailed, one detail per field.
+  Result<Resource> Create(const boost::json::object& fields, const audit::Actor& actor);
+  Result<Resource> Update(ResourceId id, const boost::json::object& patch,
+                          const audit::Actor& actor);
+  Result<Resource> Get(ResourceId id) const;   // Errors: kNotFound
+  Result<std::vector<Resource>> List() const;  // every resource, by id
+
+  // kConflict when [start, end) is outside the resource's hours, naming them.
+  Result<void> CheckAvailable(const Resource& r, Timestamp start, Timestamp end) const;
+
+ private:
+  Result<Resource> Check(Resource r, const boost::json::object& fields) const;
+
+  storage::Store& store_;
+  audit::AuditLog& audit_;
+  const Clock& clock_;
+  std::mutex write_mu_;
+};
+
+class ActivityStore {
+ public:
+  ActivityStore(storage::Store& store, audit::AuditLog& audit, const Clock& clock,
+                const CustomerStore& customers, const ResourceStore& resources);
+
+  // From the API's JSON (type, status, title, start, end, allDay, rrule, exdates, timeZone,
+  // customer, employees, resources, follows, documents, campaign, channel,
+  // outcome, note). Employees default to the actor. Errors: kValidationFailed (fields),
+  // kConflict (a resource is booked then, or outside its hours).
+  Result<Activity> Create(const boost::json::object& fields, const audit::Actor& actor);
+  // JSON Merge Patch; the result is checked as on create (bookings included).
+  Result<Activity> Update(ActivityId id, const boost::json::object& patch,
+                          const audit::Actor& actor);
+  Result<Activity> Get(ActivityId id) const;  // Errors: kNotFound
+
+  // A customer's activities, newest first, from after `cursor` (Timeline's `next`), those
+  // `keep` accepts, at most `limit`.
+  struct TimelinePage {
+    std::vector<Activity> activities;
+    std::string next;  // empty at the end
+  };
+  Result<TimelinePage> Timeline(CustomerId customer, const std::string& cursor, std::size_t limit,
+                                const std::function<Result<bool>(const Activity&)>& keep,
+                                std::size_t budget = 5000) const;
+
+  // The occurrences of an employee's / a resource's activities overlapping [from, to), in
+  // order of start. Errors: kInvalidArgument for a range longer than 366 days.
+  Result<std::vector<Occurrence>> EmployeeCalendar(const std::string& user, Timestamp from,
+                                                   Timestamp to) const;
+  Result<std::vector<Occurrence>> ResourceCalendar(ResourceId resource, Timestamp from,
+                                                   Timestamp to) const;
+
+  static std::string Key(ActivityId id);
+  static Result<Activity> FromStored(std::string_view text);
+
+ private:
+  Result<Activity> Check(Activity a, const boost::json::object& fields) const;
+  Result<void> CheckBookings(const Activity& a) const;
+  Result<std::vector<Occurrence>> Calendar(const std::string& single_prefix,
+                                           const std::string& series_prefix, Timestamp from,
+                                           Timestamp to) const;
+  Result<Activity> Commit(const Activity* before, Activity after, const audit::Actor& actor,
+                          std::string action, const boost::json::object& fields);
+
+  storage::Store& store_;
+  audit::AuditLog& audit_;
+  const Clock& clock_;
+  const CustomerStore& customers_;
+  const ResourceStore& resources_;
+  std::mutex write_mu_;
+};
+
+}  // namespace quire::crm

@@ -1,0 +1,927 @@
+#include "quire/crm/activities.h"
+
+#include <algorithm>
+#include <boost/json/serialize.hpp>
+#include <regex>
+#include <set>
+
+#include "quire/base/instant.h"
+#include "quire/base/json_fields.h"
+#include "quire/base/json_merge_patch.h"
+#include "quire/definitions/iso8601.h"
+#include "quire/storage/key_codec.h"
+
+namespace quire::crm {
+namespace json = boost::json;
+
+namespace {
+
+constexpr storage::ColumnFamily kCrm = storage::ColumnFamily::kCrm;
+const std::string kNextResourceKey = "n:resource";
+const std::string kNextActivityKey = "n:activity";
+constexpr auto kDay = std::chrono::days(1);
+// How far ahead a series without an end has its bookings checked.
+constexpr auto kBookingHorizon = std::chrono::days(2 * 366);
+constexpr std::size_t kMaxCheckedOccurrences = 1000;
+constexpr auto kLongestCalendar = std::chrono::days(366);
+
+const std::vector<std::string> kWeekdays{"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+
+std::int64_t Ms(Timestamp t) { return t.time_since_epoch().count(); }
+Timestamp FromMs(std::int64_t ms) { return Timestamp(std::chrono::milliseconds(ms)); }
+
+std::string Trim(std::string_view s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return "";
+  const auto e = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+json::array FieldNames(const json::object& o) {
+  json::array names;
+  for (const auto& m : o) names.emplace_back(m.key());
+  return names;
+}
+
+Result<std::uint64_t> NextId(const storage::Store& store, const std::string& key) {
+  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> next, store.Get(kCrm, key));
+  return next ? std::stoull(*next) : std::uint64_t{1};
+}
+
+// Reads the fields of a record into `problems`, one detail per mistake.
+class FieldReader {
+ public:
+  FieldReader(const json::object& in, std::vector<ErrorDetail>& problems)
+      : in_(in), problems_(problems) {}
+
+  const json::value* Get(const char* field) const { return in_.if_contains(field); }
+  void Problem(std::string field, std::string message) {
+    problems_.push_back({std::move(field), std::move(message)});
+  }
+
+  void Known(const std::set<std::string, std::less<>>& fields, const std::string& what,
+             const std::string& list) {
+    for (const auto& m : in_) {
+      if (!fields.contains(m.key())) {
+        Problem(std::string(m.key()), "is not a field of " + what + " (" + list + ")");
+      }
+    }
+  }
+
+  bool Text(const json::value& v, const std::string& field, std::size_t max, std::string& out) {
+    if (v.is_null()) {
+      out.clear();
+    } else if (!v.is_string()) {
+      Problem(field, "must be text");
+      return false;
+    } else if (v.get_string().size() > max) {
+      Problem(field, "is longer than " + std::to_string(max) + " bytes");
+      return false;
+    } else {
+      out = Trim(v.get_string());
+    }
+    return true;
+  }
+  void Text(const char* field, std::size_t max, std::string& out) {
+    if (const json::value* v = Get(field)) Text(*v, field, max, out);
+  }
+
+  const json::array* List(const json::value& v, const std::string& field, std::size_t max) {
+    if (v.is_null()) return nullptr;
+    if (!v.is_array()) {
+      Problem(field, "must be a list");
+      return nullptr;
+    }
+    if (v.get_array().size() > max) {
+      Problem(field, "holds more than " + std::to_string(max) + " entries");
+      return nullptr;
+    }
+    return &v.get_array();
+  }
+
+  // An id sent as a number or as the string the API answers with.
+  std::optional<std::uint64_t> Id(const json::value& v, const std::string& field,
+                                  const std::string& what) {
+    if (v.is_uint64()) return v.get_uint64();
+    if (v.is_int64() && v.get_int64() > 0) return static_cast<std::uint64_t>(v.get_int64());
+    if (v.is_string()) {
+      const std::string s(v.get_string());
+      if (!s.empty() && s.size() <= 19 &&
+          std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        const std::uint64_t id = std::stoull(s);
+        if (id > 0) return id;
+      }
+    }
+    Problem(field, "must be " + what + " id (a positive number, or the string of one)");
+    return std::nullopt;
+  }
+
+  // An optional id field: null or absent clears it.
+  void OptionalId(const char* field, const std::string& what, std::uint64_t& out) {
+    const json::value* v = Get(field);
+    if (v == nullptr) return;
+    out = 0;
+    if (v->is_null()) return;
+    if (auto id = Id(*v, field, what)) out = *id;
+  }
+
+  // A list field, each entry read by `each(entry, "field[i]")`, which answers the value to
+  // keep (nullopt: none); duplicates are kept once.
+  template <class T, class Each>
+  void List(const char* field, std::size_t max, std::vector<T>& out, Each each) {
+    const json::value* v = Get(field);
+    if (v == nullptr) return;
+    out.clear();
+    const json::array* list = List(*v, field, max);
+    if (list == nullptr) return;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      std::optional<T> value = each((*list)[i], std::string(field) + "[" + std::to_string(i) + "]");
+      if (value && std::find(out.begin(), out.end(), *value) == out.end()) {
+        out.push_back(std::move(*value));
+      }
+    }
+  }
+
+  std::optional<Timestamp> Instant(const json::value& v, const std::string& field) {
+    if (!v.is_string()) {
+      Problem(field,
+              "must be a date-time in ISO 8601 (2026-12-07T09:00:00Z, or with an "
+              "offset: 2026-12-07T10:00:00+01:00)");
+      return std::nullopt;
+    }
+    auto t = definitions::ParseDateTime(v.get_string());
+    if (!t) {
+      Problem(field, t.error().message());
+      return std::nullopt;
+    }
+    return *t;
+  }
+
+ private:
+  const json::object& in_;
+  std::vector<ErrorDetail>& problems_;
+};
+
+Error Invalid(const std::string& what, std::vector<ErrorDetail> problems) {
+  std::string message = what + " has " + std::to_string(problems.size()) +
+                        (problems.size() == 1 ? " error" : " errors") + "; nothing was changed";
+  return Error::ValidationFailed(std::move(message), std::move(problems));
+}
+
+// ---- resources ----
+
+std::string ResourceKey(ResourceId id) { return storage::KeyEncoder().U8('r').U64(id).Take(); }
+std::string ResourceObject(ResourceId id) { return "resource/" + std::to_string(id); }
+
+json::object Editable(const Resource& r) {
+  return {{"name", r.name},
+          {"kind", r.kind},
+          {"capacity", r.capacity},
+          {"availableDays", json::array(r.available_days.begin(), r.available_days.end())},
+          {"availableFrom", r.available_from},
+          {"availableTo", r.available_to},
+          {"timeZone", r.time_zone},
+          {"active", r.active},
+          {"notes", r.notes}};
+}
+
+json::object ToStored(const Resource& r) {
+  json::object o = Editable(r);
+  o["id"] = r.id;
+  o["createdBy"] = r.created_by;
+  o["createdAt"] = Ms(r.created_at);
+  o["modifiedAt"] = Ms(r.modified_at);
+  return o;
+}
+
+Result<Resource> ResourceFromStored(std::string_view text) {
+  QUIRE_ASSIGN_OR_RETURN(json::object o, ParseRecord(text, "resource"));
+  Resource r;
+  r.id = static_cast<ResourceId>(IntOf(o, "id"));
+  r.name = StrOf(o, "name");
+  r.kind = StrOf(o, "kind");
+  r.capacity = IntOf(o, "capacity", 1);
+  for (const json::value& d : ArrOf(o, "availableDays")) {
+    if (d.is_string()) r.available_days.emplace_back(d.get_string());
+  }
+  r.available_from = StrOf(o, "availableFrom");
+  r.available_to = StrOf(o, "availableTo");
+  r.time_zone = StrOf(o, "timeZone");
+  const json::value* active = o.if_contains("active");
+  r.active = active == nullptr || !active->is_bool() || active->get_bool();
+  r.notes = StrOf(o, "notes");
+  r.created_by = StrOf(o, "createdBy");
+  r.created_at = FromMs(IntOf(o, "createdAt"));
+  r.modified_at = FromMs(IntOf(o, "modifiedAt"));
+  return r;
+}
+
+// "08:30" → 510; nullopt when it is not a time of day.
+std::optional<int> MinuteOfDay(const std::string& s) {
+  static const std::regex kTime(R"(^([01][0-9]|2[0-4]):([0-5][0-9])$)");
+  std::smatch m;
+  if (!std::regex_match(s, m, kTime)) return std::nullopt;
+  const int minute = std::stoi(m[1]) * 60 + std::stoi(m[2]);
+  if (minute > 24 * 60) return std::nullopt;
+  return minute;
+}
+
+void ReadResource(const json::object& in, Resource& r, std::vector<ErrorDetail>& problems) {
+  FieldReader f(in, problems);
+  f.Known({"name", "kind", "capacity", "availableDays", "availableFrom", "availableTo", "timeZone",
+           "active", "notes"},
+          "a resource",
+          "name, kind, capacity, availableDays, availableFrom, availableTo, timeZone, active, "
+          "notes");
+  f.Text("name", 200, r.name);
+  if (r.name.empty()) f.Problem("name", "is required");
+  f.Text("kind", 20, r.kind);
+  if (r.kind.empty()) r.kind = "room";
+  if (r.kind != "room" && r.kind != "car" && r.kind != "device" && r.kind != "other") {
+    f.Problem("kind", "must be room, car, device or other, not '" + r.kind + "'");
+  }
+  if (const json::value* v = f.Get("capacity")) {
+    if (v->is_null()) {
+      r.capacity = 1;
+    } else if (!v->is_int64() && !v->is_uint64()) {
+      f.Problem("capacity", "must be a whole number of people (1 to 10000)");
+    } else {
+      r.capacity = v->to_number<std::int64_t>();
+      if (r.capacity < 1 || r.capacity > 10'000) {
+        f.Problem("capacity", "must be 1 to 10000, not " + std::to_string(r.capacity));
+      }
+    }
+  }
+  f.List("availableDays", 7, r.available_days,
+         [&](const json::value& v, const std::string& at) -> std::optional<std::string> {
+           std::string day;
+           if (!f.Text(v, at, 10, day)) return std::nullopt;
+           for (char& c : day) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+           if (std::find(kWeekdays.begin(), kWeekdays.end(), day) == kWeekdays.end()) {
+             f.Problem(at, "'" + day + "' is not a day: write mon, tue, wed, thu, fri, sat or sun");
+             return std::nullopt;
+           }
+           return day;
+         });
+  f.Text("availableFrom", 5, r.available_from);
+  f.Text("availableTo", 5, r.available_to);
+  const auto from = MinuteOfDay(r.available_from);
+  const auto to = MinuteOfDay(r.available_to);
+  if (!r.available_from.empty() && !from) {
+    f.Problem("availableFrom", "'" + r.available_from + "' is not a time of day (08:00)");
+  }
+  if (!r.available_to.empty() && !to) {
+    f.Problem("availableTo", "'" + r.available_to + "' is not a time of day (18:00)");
+  }
+  if (r.available_from.empty() != r.available_to.empty()) {
+    f.Problem(r.available_from.empty() ? "availableFrom" : "availableTo",
+              "availableFrom and availableTo are given together, or neither");
+  } else if (from && to && *from >= *to) {
+    f.Problem("availableTo", "must be later than availableFrom (" + r.available_from + ")");
+  }
+  f.Text("timeZone", 64, r.time_zone);
+  if (r.time_zone.empty()) r.time_zone = "Europe/Warsaw";
+  if (auto ok = CheckTimeZone(r.time_zone); !ok) f.Problem("timeZone", ok.error().message());
+  if (const json::value* v = f.Get("active")) {
+    if (v->is_bool()) {
+      r.active = v->get_bool();
+    } else if (!v->is_null()) {
+      f.Problem("active", "must be true or false");
+    }
+  }
+  f.Text("notes", 10'000, r.notes);
+}
+
+// ---- activities ----
+
+std::string ActivityObject(ActivityId id) { return "activity/" + std::to_string(id); }
+
+std::string TimelinePrefix(CustomerId customer) {
+  return storage::KeyEncoder().U8('t').U64(customer).Take();
+}
+std::string TimelineKey(CustomerId customer, Timestamp start, ActivityId id) {
+  return storage::KeyEncoder().U8('t').U64(customer).I64Desc(Ms(start)).U64(id).Take();
+}
+std::string EmployeePrefix(char kind, const std::string& user) {
+  return storage::KeyEncoder().U8(static_cast<std::uint8_t>(kind)).String(user).Take();
+}
+std::string ResourcePrefix(char kind, ResourceId resource) {
+  return storage::KeyEncoder().U8(static_cast<std::uint8_t>(kind)).U64(resource).Take();
+}
+
+// The index entries an activity has: its timeline entry always, its calendar and booking
+// entries unless it is cancelled.
+std::vector<std::string> IndexKeys(const Activity& a) {
+  std::vector<std::string> keys;
+  if (a.customer != 0) keys.push_back(TimelineKey(a.customer, a.start, a.id));
+  if (a.status == "cancelled") return keys;
+  for (const std::string& user : a.employees) {
+    storage::KeyEncoder k;
+    k.U8(a.recurring() ? 'E' : 'e').String(user);
+    if (!a.recurring()) k.I64(Ms(a.start));
+    keys.push_back(k.U64(a.id).Take());
+  }
+  for (const ResourceId r : a.resources) {
+    storage::KeyEncoder k;
+    k.U8(a.recurring() ? 'B' : 'b').U64(r);
+    if (!a.recurring()) k.I64(Ms(a.start));
+    keys.push_back(k.U64(a.id).Take());
+  }
+  return keys;
+}
+
+json::array Ids(const std::vector<std::uint64_t>& ids) {
+  json::array out;
+  for (const std::uint64_t id : ids) out.emplace_back(std::to_string(id));
+  return out;
+}
+
+json::object Editable(const Activity& a) {
+  json::array exdates;
+  for (const Timestamp t : a.recurrence.exdates) exdates.emplace_back(FormatInstant(t));
+  return {{"type", a.type},
+          {"status", a.status},
+          {"title", a.title},
+          {"start", FormatInstant(a.start)},
+          {"end", FormatInstant(a.end)},
+          {"allDay", a.all_day},
+          {"rrule", a.recurrence.rule},
+          {"exdates", std::move(exdates)},
+          {"timeZone", a.recurrence.time_zone},
+          {"customer", a.customer == 0 ? json::value() : json::value(std::to_string(a.customer))},
+          {"employees", json::array(a.employees.begin(), a.employees.end())},
+          {"resources", Ids(a.resources)},
+          {"follows", a.follows == 0 ? json::value() : json::value(std::to_string(a.follows))},
+          {"documents", json::array(a.documents.begin(), a.documents.end())},
+          {"campaign", a.campaign},
+          {"channel", a.channel},
+          {"outcome", a.outcome},
+          {"note", a.note}};
+}
+
+json::object ToStored(const Activity& a) {
+  json::array exdates;
+  for (const Timestamp t : a.recurrence.exdates) exdates.emplace_back(Ms(t));
+  json::array resources;
+  for (const ResourceId r : a.resources) resources.emplace_back(r);
+  return {{"id", a.id},
+          {"type", a.type},
+          {"status", a.status},
+          {"title", a.title},
+          {"start", Ms(a.start)},
+          {"end", Ms(a.end)},
+          {"allDay", a.all_day},
+          {"rrule", a.recurrence.rule},
+          {"exdates", std::move(exdates)},
+          {"timeZone", a.recurrence.time_zone},
+          {"customer", a.customer},
+          {"employees", json::array(a.employees.begin(), a.employees.end())},
+          {"resources", std::move(resources)},
+          {"follows", a.follows},
+          {"documents", json::array(a.documents.begin(), a.documents.end())},
+          {"campaign", a.campaign},
+          {"channel", a.channel},
+          {"outcome", a.outcome},
+          {"note", a.note},
+          {"createdBy", a.created_by},
+          {"createdAt", Ms(a.created_at)},
+          {"modifiedAt", Ms(a.modified_at)}};
+}
+
+std::vector<std::string> Strings(const json::array& a) {
+  std::vector<std::string> out;
+  for (const json::value& v : a) {
+    if (v.is_string()) out.emplace_back(v.get_string());
+  }
+  return out;
+}
+
+void ReadActivity(const json::object& in, Activity& a, std::vector<ErrorDetail>& problems) {
+  static const std::regex kType(R"(^[a-z][a-z0-9_-]{0,39}$)");
+  FieldReader f(in, problems);
+  f.Known({"type", "status", "title", "start", "end", "allDay", "rrule", "exdates", "timeZone",
+           "customer", "employees", "resources", "follows", "documents", "campaign", "channel",
+           "outcome", "note"},
+          "an activity",
+          "type, status, title, start, end, allDay, rrule, exdates, timeZone, customer, "
+          "employees, resources, follows, documents, campaign, channel, outcome, note");
+  f.Text("type", 40, a.type);
+  if (a.type.empty()) {
+    f.Problem("type",
+              "is required: call, meeting, email, visit, letter, presentation, task, or "
+              "a type of your own (lower case)");
+  } else if (!std::regex_match(a.type, kType)) {
+    f.Problem("type", "'" + a.type +
+                          "' is not a type: call, meeting, email, visit, letter, presentation, "
+                          "task, or a word of your own in lower case (a-z, 0-9, _ and -)");
+  }
+  f.Text("status", 20, a.status);
+  if (a.status.empty()) a.status = "planned";
+  if (a.status != "planned" && a.status != "done" && a.status != "cancelled") {
+    f.Problem("status", "must be planned, done or cancelled, not '" + a.status + "'");
+  }
+  f.Text("title", 300, a.title);
+  if (const json::value* v = f.Get("allDay")) {
+    if (v->is_bool()) {
+      a.all_day = v->get_bool();
+    } else if (!v->is_null()) {
+      f.Problem("allDay", "must be true or false");
+    }
+  }
+  const json::value* start = f.Get("start");
+  const json::value* end = f.Get("end");
+  bool times_ok = true;
+  if (start != nullptr) {
+    if (auto t = f.Instant(*start, "start")) {
+      a.start = *t;
+    } else {
+      times_ok = false;
+    }
+  } else if (a.start == Timestamp{}) {
+    f.Problem("start", "is required: when it happens, e.g. 2026-12-07T09:00:00Z");
+    times_ok = false;
+  }
+  if (end != nullptr && !end->is_null()) {
+    if (auto t = f.Instant(*end, "end")) {
+      a.end = *t;
+    } else {
+      times_ok = false;
+    }
+  } else if (end != nullptr || start != nullptr) {
+    a.end = a.start;  // no end: an instant (a call), or one day when all day
+  }
+  if (times_ok) {
+    if (a.all_day) {
+      // Whole days (UTC dates); the end is exclusive, as in iCalendar: the midnight after
+      // the last day. No end, or one within the first day: that day alone.
+      const auto floor_day = [](Timestamp t) {
+        return Timestamp(std::chrono::floor<std::chrono::days>(t).time_since_epoch());
+      };
+      a.start = floor_day(a.start);
+      const Timestamp last = floor_day(a.end);
+      a.end = std::max(last == a.end ? last : last + kDay, a.start + kDay);
+    }
+    if (a.end < a.start) {
+      f.Problem("end", "is before the start (" + FormatInstant(a.start) + ")");
+    } else if (a.end - a.start > kLongestActivity) {
+      f.Problem("end",
+                "is more than 31 days after the start: a longer engagement is a "
+                "recurring activity (rrule) or several activities");
+    }
+  }
+  f.Text("rrule", 500, a.recurrence.rule);
+  if (!a.recurrence.rule.empty()) {
+    if (auto ok = CheckRule(a.recurrence.rule); !ok) f.Problem("rrule", ok.error().message());
+  }
+  f.Text("timeZone", 64, a.recurrence.time_zone);
+  if (a.recurrence.time_zone.empty()) a.recurrence.time_zone = "UTC";
+  if (auto ok = CheckTimeZone(a.recurrence.time_zone); !ok) {
+    f.Problem("timeZone", ok.error().message());
+  }
+  f.List("exdates", 500, a.recurrence.exdates,
+         [&](const json::value& v, const std::string& at) { return f.Instant(v, at); });
+  if (!a.recurrence.exdates.empty() && a.recurrence.rule.empty()) {
+    f.Problem("exdates", "leave out occurrences of a recurring activity: give an rrule too");
+  }
+  f.OptionalId("customer", "a customer", a.customer);
+  f.List("employees", 50, a.employees,
+         [&](const json::value& v, const std::string& at) -> std::optional<std::string> {
+           std::string user;
+           if (!f.Text(v, at, 128, user)) return std::nullopt;
+           if (user.empty()) {
+             f.Problem(at, "is empty: give a user id");
+             return std::nullopt;
+           }
+           return user;
+         });
+  f.List("resources", 20, a.resources,
+         [&](const json::value& v, const std::string& at) { return f.Id(v, at, "a resource"); });
+  f.OptionalId("follows", "an activity", a.follows);
+  f.List("documents", 100, a.documents,
+         [&](const json::value& v, const std::string& at) -> std::optional<std::string> {
+           std::string doc;
+           if (!f.Text(v, at, 64, doc) || doc.empty()) return std::nullopt;
+           return doc;
+         });
+  f.Text("campaign", 100, a.campaign);
+  f.Text("channel", 50, a.channel);
+  f.Text("outcome", 200, a.outcome);
+  f.Text("note", 10'000, a.note);
+  if (!a.resources.empty() && a.end == a.start && times_ok) {
+    f.Problem("end", "is needed when resources are booked: they are held from start to end");
+  }
+}
+
+std::string Span(Timestamp start, Timestamp end) {
+  return "from " + FormatInstant(start) + " to " + FormatInstant(end);
+}
+
+}  // namespace
+
+// ---- ResourceStore ----
+
+json::object Resource::ToJson() const {
+  json::object o{{"id", std::to_string(id)}};
+  for (auto& m : Editable(*this)) o[m.key()] = m.value();
+  o["createdBy"] = created_by;
+  o["createdAt"] = FormatInstant(created_at);
+  o["modifiedAt"] = FormatInstant(modified_at);
+  return o;
+}
+
+ResourceStore::ResourceStore(storage::Store& store, audit::AuditLog& audit, const Clock& clock)
+    : store_(store), audit_(audit), clock_(clock) {}
+
+Result<Resource> ResourceStore::Check(Resource r, const json::object& fields) const {
+  std::vector<ErrorDetail> problems;
+  ReadResource(fields, r, problems);
+  if (!problems.empty()) return Invalid("the resource", std::move(problems));
+  return r;
+}
+
+Result<Resource> ResourceStore::Create(const json::object& fields, const audit::Actor& actor) {
+  QUIRE_ASSIGN_OR_RETURN(Resource r, Check(Resource{}, fields));
+  std::lock_guard lock(write_mu_);
+  QUIRE_ASSIGN_OR_RETURN(r.id, NextId(store_, kNextResourceKey));
+  r.created_by = actor.id;
+  r.created_at = r.modified_at = clock_.Now();
+  storage::WriteBatch batch;
+  batch.Put(kCrm, ResourceKey(r.id), json::serialize(ToStored(r)));
+  batch.Put(kCrm, kNextResourceKey, std::to_string(r.id + 1));
+  QUIRE_RETURN_IF_ERROR(audit_.Commit(
+      std::move(batch),
+      {{actor, "resource.created", ResourceObject(r.id), {{"fields", FieldNames(fields)}}}},
+      r.created_at));
+  return r;
+}
+
+Result<Resource> ResourceStore::Update(ResourceId id, const json::object& patch,
+                                       const audit::Actor& actor) {
+  std::lock_guard lock(write_mu_);
+  QUIRE_ASSIGN_OR_RETURN(Resource before, Get(id));
+  Resource blank;
+  blank.id = id;
+  blank.created_by = before.created_by;
+  blank.created_at = before.created_at;
+  QUIRE_ASSIGN_OR_RETURN(Resource r, Check(std::move(blank), MergePatch(Editable(before), patch)));
+  r.modified_at = clock_.Now();
+  storage::WriteBatch batch;
+  batch.Put(kCrm, ResourceKey(id), json::serialize(ToStored(r)));
+  QUIRE_RETURN_IF_ERROR(audit_.Commit(
+      std::move(batch),
+      {{actor, "resource.changed", ResourceObject(id), {{"fields", FieldNames(patch)}}}},
+      r.modified_at));
+  return r;
+}
+
+Result<Resource> ResourceStore::Get(ResourceId id) const {
+  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> text, store_.Get(kCrm, ResourceKey(id)));
+  if (!text) return Error::NotFound("resource " + std::to_string(id) + " does not exist");
+  return ResourceFromStored(*text);
+}
+
+Result<std::vector<Resource>> ResourceStore::List() const {
+  std::vector<Resource> out;
+  auto it = store_.ScanPrefix(kCrm, std::string(1, 'r'));
+  for (; it.Valid(); it.Next()) {
+    QUIRE_ASSIGN_OR_RETURN(Resource r, ResourceFromStored(it.value()));
+    out.push_back(std::move(r));
+  }
+  QUIRE_RETURN_IF_ERROR(it.status());
+  return out;
+}
+
+Result<void> ResourceStore::CheckAvailable(const Resource& r, Timestamp start,
+                                           Timestamp end) const {
+  if (!r.active) {
+    return Error::Conflict("resource " + std::to_string(r.id) + " '" + r.name +
+                           "' is inactive and cannot be booked");
+  }
+  if (r.available_days.empty() && r.available_from.empty()) return Ok();
+  const LocalTime first = ToLocal(start, r.time_zone);
+  const LocalTime last =
+      ToLocal(end > start ? end - std::chrono::milliseconds(1) : start, r.time_zone);
+  std::string hours;
+  if (!r.available_days.empty()) {
+    for (const std::string& d : r.available_days) hours += (hours.empty() ? "" : ",") + d;
+    hours = "on " + hours;
+  }
+  if (!r.available_from.empty()) {
+    hours += std::string(hours.empty() ? "" : " ") + "from " + r.available_from + " to " +
+             r.available_to;
+  }
+  auto refuse = [&] {
+    return Error::Conflict("resource " + std::to_string(r.id) + " '" + r.name + "' can be booked " +
+                           hours + " (" + r.time_zone + "); " + Span(start, end) +
+                           " is outside those hours");
+  };
+  for (std::int64_t day = first.day; day <= last.day; ++day) {
+    const int weekday = static_cast<int>(((day % 7) + 7 + 3) % 7);  // 1970-01-01: Thursday
+    if (!r.available_days.empty() && std::find(r.available_days.begin(), r.available_days.end(),
+                                               kWeekdays[weekday]) == r.available_days.end()) {
+      return refuse();
+    }
+  }
+  if (!r.available_from.empty()) {
+    const int from = *MinuteOfDay(r.available_from);
+    const int to = *MinuteOfDay(r.available_to);
+    if (first.day != last.day || first.minute < from || last.minute + 1 > to) return refuse();
+  }
+  return Ok();
+}
+
+// ---- ActivityStore ----
+
+json::object Activity::ToJson() const {
+  json::object o{{"id", std::to_string(id)}};
+  for (auto& m : Editable(*this)) o[m.key()] = m.value();
+  o["createdBy"] = created_by;
+  o["createdAt"] = FormatInstant(created_at);
+  o["modifiedAt"] = FormatInstant(modified_at);
+  return o;
+}
+
+json::object Occurrence::ToJson() const {
+  json::object o = activity->ToJson();
+  o["seriesStart"] = o["start"];
+  o["start"] = FormatInstant(start);
+  o["end"] = FormatInstant(end);
+  return o;
+}
+
+ActivityStore::ActivityStore(storage::Store& store, audit::AuditLog& audit, const Clock& clock,
+                             const CustomerStore& customers, const ResourceStore& resources)
+    : store_(store), audit_(audit), clock_(clock), customers_(customers), resources_(resources) {}
+
+std::string ActivityStore::Key(ActivityId id) {
+  return storage::KeyEncoder().U8('a').U64(id).Take();
+}
+
+Result<Activity> ActivityStore::FromStored(std::string_view text) {
+  QUIRE_ASSIGN_OR_RETURN(json::object o, ParseRecord(text, "activity"));
+  Activity a;
+  a.id = static_cast<ActivityId>(IntOf(o, "id"));
+  a.type = StrOf(o, "type");
+  a.status = StrOf(o, "status");
+  a.title = StrOf(o, "title");
+  a.start = FromMs(IntOf(o, "start"));
+  a.end = FromMs(IntOf(o, "end"));
+  const json::value* all_day = o.if_contains("allDay");
+  a.all_day = all_day != nullptr && all_day->is_bool() && all_day->get_bool();
+  a.recurrence.rule = StrOf(o, "rrule");
+  for (const json::value& t : ArrOf(o, "exdates")) {
+    if (t.is_int64() || t.is_uint64())
+      a.recurrence.exdates.push_back(FromMs(t.to_number<std::int64_t>()));
+  }
+  a.recurrence.time_zone = StrOf(o, "timeZone");
+  a.customer = static_cast<CustomerId>(IntOf(o, "customer"));
+  a.employees = Strings(ArrOf(o, "employees"));
+  for (const json::value& r : ArrOf(o, "resources")) {
+    if (r.is_int64() || r.is_uint64()) a.resources.push_back(r.to_number<std::uint64_t>());
+  }
+  a.follows = static_cast<ActivityId>(IntOf(o, "follows"));
+  a.documents = Strings(ArrOf(o, "documents"));
+  a.campaign = StrOf(o, "campaign");
+  a.channel = StrOf(o, "channel");
+  a.outcome = StrOf(o, "outcome");
+  a.note = StrOf(o, "note");
+  a.created_by = StrOf(o, "createdBy");
+  a.created_at = FromMs(IntOf(o, "createdAt"));
+  a.modified_at = FromMs(IntOf(o, "modifiedAt"));
+  return a;
+}
+
+Result<Activity> ActivityStore::Get(ActivityId id) const {
+  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> text, store_.Get(kCrm, Key(id)));
+  if (!text) return Error::NotFound("activity " + std::to_string(id) + " does not exist");
+  return FromStored(*text);
+}
+
+Result<Activity> ActivityStore::Check(Activity a, const json::object& fields) const {
+  std::vector<ErrorDetail> problems;
+  ReadActivity(fields, a, problems);
+  // What the record refers to must exist.
+  if (a.customer != 0) {
+    auto c = customers_.Get(a.customer);
+    if (!c && c.error().code() == ErrorCode::kNotFound) {
+      problems.push_back(
+          {"customer", "customer " + std::to_string(a.customer) + " does not exist"});
+    } else if (!c) {
+      return c.error();
+    }
+  }
+  for (std::size_t i = 0; i < a.resources.size(); ++i) {
+    auto r = resources_.Get(a.resources[i]);
+    if (!r && r.error().code() == ErrorCode::kNotFound) {
+      problems.push_back({"resources[" + std::to_string(i) + "]",
+                          "resource " + std::to_string(a.resources[i]) + " does not exist"});
+    } else if (!r) {
+      return r.error();
+    }
+  }
+  if (a.follows != 0) {
+    if (a.follows == a.id) {
+      problems.push_back({"follows", "an activity cannot follow itself"});
+    } else if (auto prior = Get(a.follows);
+               !prior && prior.error().code() == ErrorCode::kNotFound) {
+      problems.push_back({"follows", "activity " + std::to_string(a.follows) + " does not exist"});
+    } else if (!prior) {
+      return prior.error();
+    }
+  }
+  if (!problems.empty()) return Invalid("the activity", std::move(problems));
+  return a;
+}
+
+Result<void> ActivityStore::CheckBookings(const Activity& a) const {
+  if (a.resources.empty() || a.status == "cancelled") return Ok();
+  const auto duration = a.duration();
+  std::vector<Timestamp> starts;
+  if (a.recurring()) {
+    const std::optional<Timestamp> end = SeriesEnd(a.start, duration, a.recurrence);
+    const Timestamp horizon =
+        end ? std::min(*end, a.start + kBookingHorizon) : a.start + kBookingHorizon;
+    starts = Occurrences(a.start, duration, a.recurrence, a.start, horizon, kMaxCheckedOccurrences);
+  } else {
+    starts.push_back(a.start);
+  }
+  if (starts.empty()) return Ok();
+  const Timestamp lo = starts.front();
+  const Timestamp hi = starts.back() + duration;
+
+  for (const ResourceId rid : a.resources) {
+    QUIRE_ASSIGN_OR_RETURN(Resource resource, resources_.Get(rid));
+    for (const Timestamp s : starts) {
+      QUIRE_RETURN_IF_ERROR(resources_.CheckAvailable(resource, s, s + duration));
+    }
+    // The resource's other bookings in [lo, hi), as occurrences sorted by start.
+    QUIRE_ASSIGN_OR_RETURN(std::vector<Occurrence> booked,
+                           Calendar(ResourcePrefix('b', rid), ResourcePrefix('B', rid), lo, hi));
+    std::erase_if(booked,
+                  [&](const Occurrence& o) { return o.activity->id == a.id || o.end == o.start; });
+    for (const Timestamp s : starts) {
+      const Timestamp e = s + duration;
+      // Sorted by start, and none lasts longer than kLongestActivity: only those starting
+      // in [s - kLongestActivity, e) can overlap [s, e).
+      auto k = std::lower_bound(booked.begin(), booked.end(), s - kLongestActivity,
+                                [](const Occurrence& o, Timestamp t) { return o.start < t; });
+      for (; k != booked.end() && k->start < e; ++k) {
+        if (k->end > s) {
+          return Error::Conflict("resource " + std::to_string(rid) + " '" + resource.name +
+                                 "' is booked " + Span(k->start, k->end) + " by activity " +
+                                 std::to_string(k->activity->id) + "; the time asked, " +
+                                 Span(s, e) +
+                                 ", collides with it: choose another time or another resource");
+        }
+      }
+    }
+  }
+  return Ok();
+}
+
+Result<std::vector<Occurrence>> ActivityStore::Calendar(const std::string& single_prefix,
+                                                        const std::string& series_prefix,
+                                                        Timestamp from, Timestamp to) const {
+  if (to < from) return Error::InvalidArgument("the range ends before it begins");
+  if (to - from > kLongestCalendar) {
+    return Error::InvalidArgument("a calendar covers at most 366 days at a time");
+  }
+  std::vector<Occurrence> out;
+  auto overlaps = [&](Timestamp s, Timestamp e) { return s < to && (e > from || s >= from); };
+  {
+    auto it = store_.ScanPrefix(kCrm, single_prefix);
+    it.Seek(storage::KeyEncoder(single_prefix).I64(Ms(from - kLongestActivity)).Take());
+    for (; it.Valid(); it.Next()) {
+      storage::KeyDecoder key(it.key().substr(single_prefix.size()));
+      QUIRE_ASSIGN_OR_RETURN(const std::int64_t start, key.I64());
+      if (FromMs(start) >= to) break;
+      QUIRE_ASSIGN_OR_RETURN(const ActivityId id, key.U64());
+      QUIRE_ASSIGN_OR_RETURN(Activity a, Get(id));
+      if (overlaps(a.start, a.end)) {
+        auto shared = std::make_shared<const Activity>(std::move(a));
+        out.push_back({shared, shared->start, shared->end});
+      }
+    }
+    QUIRE_RETURN_IF_ERROR(it.status());
+  }
+  {
+    auto it = store_.ScanPrefix(kCrm, series_prefix);
+    for (; it.Valid(); it.Next()) {
+      storage::KeyDecoder key(it.key().substr(series_prefix.size()));
+      QUIRE_ASSIGN_OR_RETURN(const ActivityId id, key.U64());
+      QUIRE_ASSIGN_OR_RETURN(Activity a, Get(id));
+      if (a.start >= to) continue;
+      auto shared = std::make_shared<const Activity>(std::move(a));
+      const auto duration = shared->duration();
+      for (const Timestamp s : Occurrences(shared->start, duration, shared->recurrence, from, to)) {
+        out.push_back({shared, s, s + duration});
+      }
+    }
+    QUIRE_RETURN_IF_ERROR(it.status());
+  }
+  std::sort(out.begin(), out.end(), [](const Occurrence& x, const Occurrence& y) {
+    return std::tie(x.start, x.activity->id) < std::tie(y.start, y.activity->id);
+  });
+  return out;
+}
+
+Result<std::vector<Occurrence>> ActivityStore::EmployeeCalendar(const std::string& user,
+                                                                Timestamp from,
+                                                                Timestamp to) const {
+  return Calendar(EmployeePrefix('e', user), EmployeePrefix('E', user), from, to);
+}
+
+Result<std::vector<Occurrence>> ActivityStore::ResourceCalendar(ResourceId resource, Timestamp from,
+                                                                Timestamp to) const {
+  return Calendar(ResourcePrefix('b', resource), ResourcePrefix('B', resource), from, to);
+}
+
+Result<Activity> ActivityStore::Commit(const Activity* before, Activity after,
+                                       const audit::Actor& actor, std::string action,
+                                       const json::object& fields) {
+  QUIRE_RETURN_IF_ERROR(CheckBookings(after));
+  storage::WriteBatch batch;
+  if (before != nullptr) {
+    for (const std::string& k : IndexKeys(*before)) batch.Delete(kCrm, k);
+  } else {
+    batch.Put(kCrm, kNextActivityKey, std::to_string(after.id + 1));
+  }
+  batch.Put(kCrm, Key(after.id), json::serialize(ToStored(after)));
+  for (const std::string& k : IndexKeys(after)) batch.Put(kCrm, k, "");
+  json::object data{{"fields", FieldNames(fields)}};
+  if (after.customer != 0) data["customer"] = "customer/" + std::to_string(after.customer);
+  QUIRE_RETURN_IF_ERROR(audit_.Commit(
+      std::move(batch), {{actor, std::move(action), ActivityObject(after.id), std::move(data)}},
+      after.modified_at));
+  return after;
+}
+
+Result<Activity> ActivityStore::Create(const json::object& fields, const audit::Actor& actor) {
+  Activity blank;
+  if (!actor.id.empty()) blank.employees.push_back(actor.id);
+  QUIRE_ASSIGN_OR_RETURN(Activity a, Check(std::move(blank), fields));
+  if (a.employees.empty() && !actor.id.empty()) a.employees.push_back(actor.id);
+  std::lock_guard lock(write_mu_);
+  QUIRE_ASSIGN_OR_RETURN(a.id, NextId(store_, kNextActivityKey));
+  a.created_by = actor.id;
+  a.created_at = a.modified_at = clock_.Now();
+  return Commit(nullptr, std::move(a), actor, "activity.created", fields);
+}
+
+Result<Activity> ActivityStore::Update(ActivityId id, const json::object& patch,
+                                       const audit::Actor& actor) {
+  std::lock_guard lock(write_mu_);
+  QUIRE_ASSIGN_OR_RETURN(Activity before, Get(id));
+  Activity blank;
+  blank.id = id;
+  blank.created_by = before.created_by;
+  blank.created_at = before.created_at;
+  QUIRE_ASSIGN_OR_RETURN(Activity a, Check(std::move(blank), MergePatch(Editable(before), patch)));
+  a.modified_at = clock_.Now();
+  return Commit(&before, std::move(a), actor, "activity.changed", patch);
+}
+
+Result<ActivityStore::TimelinePage> ActivityStore::Timeline(
+    CustomerId customer, const std::string& cursor, std::size_t limit,
+    const std::function<Result<bool>(const Activity&)>& keep, std::size_t budget) const {
+  const std::string prefix = TimelinePrefix(customer);
+  auto it = store_.ScanPrefix(kCrm, prefix);
+  if (!cursor.empty()) {
+    // "<start ms>.<id>" of the last activity of the previous page.
+    const auto dot = cursor.find('.');
+    std::int64_t start = 0;
+    std::uint64_t id = 0;
+    try {
+      if (dot == std::string::npos) throw std::invalid_argument("no dot");
+      start = std::stoll(cursor.substr(0, dot));
+      id = std::stoull(cursor.substr(dot + 1));
+    } catch (const std::exception&) {
+      return Error::InvalidArgument("'" + cursor +
+                                    "' is not a cursor of this timeline: pass the `next` of "
+                                    "the previous page");
+    }
+    it.Seek(TimelineKey(customer, FromMs(start), id));
+    if (it.Valid() && it.key() == TimelineKey(customer, FromMs(start), id)) it.Next();
+  }
+  TimelinePage page;
+  std::size_t looked = 0;
+  std::string last;
+  for (; it.Valid(); it.Next()) {
+    if (page.activities.size() == limit || looked == budget) {
+      page.next = last;
+      return page;
+    }
+    ++looked;
+    storage::KeyDecoder key(it.key().substr(prefix.size()));
+    QUIRE_ASSIGN_OR_RETURN(const std::int64_t start, key.I64Desc());
+    QUIRE_ASSIGN_OR_RETURN(const ActivityId id, key.U64());
+    last = std::to_string(start) + "." + std::to_string(id);
+    QUIRE_ASSIGN_OR_RETURN(Activity a, Get(id));
+    QUIRE_ASSIGN_OR_RETURN(bool kept, keep(a));
+    if (kept) page.activities.push_back(std::move(a));
+  }
+  QUIRE_RETURN_IF_ERROR(it.status());
+  return page;
+}
+
+}  // namespace quire::crm

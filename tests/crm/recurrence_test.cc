@@ -1,0 +1,96 @@
+#include "quire/crm/recurrence.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "quire/base/instant.h"
+#include "quire/crm/phones.h"
+
+namespace quire::crm {
+namespace {
+
+using std::chrono::hours;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+Timestamp T(std::string_view text) { return *ParseInstant(text); }
+
+std::vector<std::string> Texts(const std::vector<Timestamp>& ts) {
+  std::vector<std::string> out;
+  for (const Timestamp t : ts) out.push_back(FormatInstant(t));
+  return out;
+}
+
+TEST(RecurrenceTest, AWeeklyMeetingKeepsItsWallClockTimeAcrossDaylightSaving) {
+  // Mondays at 09:00 in Warsaw: 08:00 UTC in winter, 07:00 UTC from 28 March 2027.
+  const Recurrence r{"FREQ=WEEKLY;BYDAY=MO", {}, "Europe/Warsaw"};
+  const auto starts = Occurrences(T("2027-03-15T08:00:00.000Z"), hours(1), r,
+                                  T("2027-03-20T00:00:00.000Z"), T("2027-04-06T00:00:00.000Z"));
+  EXPECT_THAT(Texts(starts), ElementsAre("2027-03-22T08:00:00.000Z", "2027-03-29T07:00:00.000Z",
+                                         "2027-04-05T07:00:00.000Z"));
+}
+
+TEST(RecurrenceTest, ExcludedDatesAreLeftOutAndCountEndsTheSeries) {
+  const Recurrence r{"FREQ=DAILY;COUNT=4", {T("2027-01-02T10:00:00.000Z")}, "UTC"};
+  const auto starts = Occurrences(T("2027-01-01T10:00:00.000Z"), hours(1), r,
+                                  T("2027-01-01T00:00:00.000Z"), T("2027-02-01T00:00:00.000Z"));
+  EXPECT_THAT(Texts(starts), ElementsAre("2027-01-01T10:00:00.000Z", "2027-01-03T10:00:00.000Z",
+                                         "2027-01-04T10:00:00.000Z"));
+  const auto end = SeriesEnd(T("2027-01-01T10:00:00.000Z"), hours(1), r);
+  ASSERT_TRUE(end.has_value());
+  EXPECT_EQ(FormatInstant(*end), "2027-01-04T11:00:00.000Z");
+  EXPECT_FALSE(
+      SeriesEnd(T("2027-01-01T10:00:00.000Z"), hours(1), Recurrence{"FREQ=WEEKLY", {}, "UTC"})
+          .has_value());
+}
+
+TEST(RecurrenceTest, AnOccurrenceRunningIntoTheRangeIsInIt) {
+  const Recurrence r{"FREQ=DAILY", {}, "UTC"};
+  const auto starts = Occurrences(T("2027-01-01T23:00:00.000Z"), hours(2), r,
+                                  T("2027-01-02T00:00:00.000Z"), T("2027-01-02T12:00:00.000Z"));
+  EXPECT_THAT(Texts(starts), ElementsAre("2027-01-01T23:00:00.000Z"));
+}
+
+TEST(RecurrenceTest, BadRulesAndZonesAreRefusedSayingHowToWriteThem) {
+  EXPECT_TRUE(CheckRule("FREQ=MONTHLY;BYMONTHDAY=1;UNTIL=20271231T000000Z").has_value());
+  for (const char* rule : {"", "RRULE:FREQ=DAILY", "BYDAY=MO", "FREQ=MINUTELY",
+                           "FREQ=DAILY;COUNT=3;UNTIL=20271231T000000Z"}) {
+    const auto checked = CheckRule(rule);
+    ASSERT_FALSE(checked.has_value()) << rule;
+    EXPECT_THAT(checked.error().message(), HasSubstr("FREQ=WEEKLY;BYDAY=MO,WE")) << rule;
+  }
+  EXPECT_TRUE(CheckTimeZone("Europe/Warsaw").has_value());
+  EXPECT_TRUE(CheckTimeZone("UTC").has_value());
+  const auto zone = CheckTimeZone("Europe/Gdynia");
+  ASSERT_FALSE(zone.has_value());
+  EXPECT_THAT(zone.error().message(), HasSubstr("IANA"));
+}
+
+TEST(RecurrenceTest, LocalTimeIsTheWallClockOfTheZone) {
+  const LocalTime t = ToLocal(T("2027-03-29T07:30:00.000Z"), "Europe/Warsaw");
+  EXPECT_EQ(t.weekday, 0);  // Monday
+  EXPECT_EQ(t.minute, 9 * 60 + 30);
+  const LocalTime late = ToLocal(T("2027-01-03T23:30:00.000Z"), "Europe/Warsaw");
+  EXPECT_EQ(late.weekday, 0);  // already Monday in Warsaw
+  EXPECT_EQ(late.minute, 30);
+}
+
+TEST(PhonesTest, NumbersAsPeopleTypeThemBecomeE164) {
+  EXPECT_EQ(*NormalizePhone("601 234 567"), "+48601234567");
+  EXPECT_EQ(*NormalizePhone("+48 (22) 654-32-10"), "+48226543210");
+  EXPECT_EQ(*NormalizePhone("0048 601-234-567"), "+48601234567");
+  EXPECT_EQ(*NormalizePhone("+49 30 1234567"), "+49301234567");
+  EXPECT_EQ(*NormalizePhone("030 1234567", "DE"), "+49301234567");
+  EXPECT_TRUE(PhoneIsValid("+48601234567"));
+  EXPECT_FALSE(PhoneIsValid("+4860123"));
+}
+
+TEST(PhonesTest, WhatIsNoNumberIsRefusedSayingWhy) {
+  EXPECT_THAT(NormalizePhone("12").error().message(), HasSubstr("too short"));
+  EXPECT_THAT(NormalizePhone("call me").error().message(), HasSubstr("not a phone number"));
+  EXPECT_THAT(NormalizePhone("+48 601 234 567 890 123").error().message(), HasSubstr("too long"));
+  EXPECT_THAT(NormalizePhone("601 234 567 ext. 12").error().message(), HasSubstr("extension"));
+}
+
+}  // namespace
+}  // namespace quire::crm
