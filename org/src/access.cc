@@ -32,8 +32,10 @@ constexpr std::array<std::string_view, kPermissionCount> kNames = {
     "jobs.work",
     "crm.read",
     "crm.write",
+    "crm.manage",
+    "cti.report",
 };
-static_assert(static_cast<std::size_t>(P::kCrmWrite) + 1 == kPermissionCount);
+static_assert(static_cast<std::size_t>(P::kCtiReport) + 1 == kPermissionCount);
 
 constexpr std::array<P, kPermissionCount> kAll = {
     P::kDefinitionsRead,
@@ -60,6 +62,8 @@ constexpr std::array<P, kPermissionCount> kAll = {
     P::kJobsWork,
     P::kCrmRead,
     P::kCrmWrite,
+    P::kCrmManage,
+    P::kCtiReport,
 };
 
 std::vector<Grant> AllOf(std::initializer_list<P> ps, Scope scope = Scope::kAll) {
@@ -98,6 +102,7 @@ std::vector<Role> MakeBuiltIns() {
            true,
            false};
     for (const Grant& g : AllOf({P::kCrmRead, P::kCrmWrite}, Scope::kTeam)) r.grants.push_back(g);
+    r.grants.push_back({P::kCrmManage, Scope::kAll});
     roles.push_back(std::move(r));
   }
   {
@@ -119,6 +124,10 @@ std::vector<Role> MakeBuiltIns() {
   roles.push_back({"worker", "External-task worker",
                    "fetches, locks and completes external tasks (Camunda workers); nothing else",
                    AllOf({P::kJobsWork}), true, false});
+  roles.push_back({"phone-system", "Phone system",
+                   "reports calls for the screen pop and the call log (POST /api/cti/calls); "
+                   "nothing else",
+                   AllOf({P::kCtiReport}), true, false});
   return roles;
 }
 

@@ -30,6 +30,9 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
   s->documents_ = std::make_unique<dms::DocumentStore>(*s->store_, *s->contents_, *s->audit_,
                                                        *s->clock_, doc_options);
   s->customers_ = std::make_unique<crm::CustomerStore>(*s->store_, *s->audit_, *s->clock_);
+  s->resources_ = std::make_unique<crm::ResourceStore>(*s->store_, *s->audit_, *s->clock_);
+  s->activities_ = std::make_unique<crm::ActivityStore>(*s->store_, *s->audit_, *s->clock_,
+                                                        *s->customers_, *s->resources_);
   if (options.search) {
     auto search = dms::DocumentSearch::Open(*s->documents_, data_dir / "search");
     if (!search) return search.error().WithContext("cannot open the document search index");
@@ -67,6 +70,8 @@ Services::~Services() {
   connectors_.reset();
   search_.reset();  // its indexer reads the documents
   documents_.reset();
+  activities_.reset();
+  resources_.reset();
   customers_.reset();
   contents_.reset();
   identity_.reset();

@@ -17,6 +17,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "quire/base/instant.h"
 #include "quire/server/api.h"
 #include "quire/server/http_server.h"
 #include "quire/testing/http_client.h"
@@ -547,6 +548,142 @@ TEST_F(AccessTest, CustomersAreReachedByTheirOwnersScope) {
   EXPECT_THAT(nobody.body, HasSubstr("'nobody' is not a user"));
   EXPECT_EQ(listed("administrator").size(), 2u);
   EXPECT_EQ(As("anna", "GET", "/api/crm/customers/999").status, 404);
+}
+
+TEST_F(AccessTest, ActivitiesCalendarsTheCardAndCallsKeepToTheCallersReach) {
+  const auto at = [&](std::chrono::minutes m) { return FormatInstant(clock_.Now() + m); };
+  const std::string start = at(std::chrono::minutes(24 * 60));
+  const std::string end = at(std::chrono::minutes(25 * 60));
+  const std::string later = at(std::chrono::minutes(24 * 60 + 30));
+  const std::string later_end = at(std::chrono::minutes(25 * 60 + 30));
+  const std::string range =
+      "&from=" + at(std::chrono::minutes(0)) + "&to=" + at(std::chrono::minutes(7 * 24 * 60));
+
+  // Resources are the administrators' (crm.manage), read by everyone in the CRM.
+  EXPECT_EQ(As("anna", "POST", "/api/crm/resources", R"({"name": "Room"})").status, 403);
+  const HttpReply room = As("administrator", "POST", "/api/crm/resources",
+                            R"({"name": "Sala Wisła", "kind": "room", "capacity": 8})");
+  ASSERT_EQ(room.status, 201) << room.body;
+  const std::string room_id(json::parse(room.body).at("id").as_string());
+  EXPECT_EQ(As("ben", "GET", "/api/crm/resources").status, 200);
+  EXPECT_EQ(As("administrator", "POST", "/api/crm/resources", R"({"capacity": 0})").status, 422);
+
+  const HttpReply c =
+      As("anna", "POST", "/api/crm/customers",
+         R"({"name": "Hurtownia Kowalski", "phones": [{"number": "601 234 567"}]})");
+  ASSERT_EQ(c.status, 201) << c.body;
+  const std::string customer(json::parse(c.body).at("id").as_string());
+
+  // anna books the room for her customer (the id as a number, as clients send it).
+  const HttpReply meeting = As("anna", "POST", "/api/crm/activities",
+                               R"({"type": "meeting", "customer": )" + customer +
+                                   R"(, "start": ")" + start + R"(", "end": ")" + end +
+                                   R"(", "employees": ["anna"], "resources": [)" + room_id + "]}");
+  ASSERT_EQ(meeting.status, 201) << meeting.body;
+  const std::string meeting_id(json::parse(meeting.body).at("id").as_string());
+  EXPECT_EQ(meeting.header("location").value_or(""), "/api/crm/activities/" + meeting_id);
+  // ben's booking of the same room half an hour later collides: 409 naming anna's activity.
+  const HttpReply clash = As("ben", "POST", "/api/crm/activities",
+                             R"({"type": "meeting", "start": ")" + later + R"(", "end": ")" +
+                                 later_end + R"(", "resources": [")" + room_id + R"("]})");
+  EXPECT_EQ(clash.status, 409) << clash.body;
+  EXPECT_THAT(clash.body, HasSubstr("by activity " + meeting_id));
+  // ben cannot record activities for anna's customer, nor name people who do not exist.
+  EXPECT_EQ(
+      As("ben", "POST", "/api/crm/activities",
+         R"({"type": "call", "customer": ")" + customer + R"(", "start": ")" + start + R"("})")
+          .status,
+      403);
+  const HttpReply nobody =
+      As("anna", "POST", "/api/crm/activities",
+         R"({"type": "call", "start": ")" + start + R"(", "employees": ["nobody"]})");
+  EXPECT_EQ(nobody.status, 422);
+  EXPECT_THAT(nobody.body, HasSubstr("employees[0]"));
+
+  // Reads: anna's own, her supervisor's team, everything for an administrator.
+  EXPECT_EQ(As("anna", "GET", "/api/crm/activities/" + meeting_id).status, 200);
+  EXPECT_EQ(As("ben", "GET", "/api/crm/activities/" + meeting_id).status, 403);
+  EXPECT_EQ(As("ben", "PATCH", "/api/crm/activities/" + meeting_id, R"({"note": "x"})").status,
+            403);
+  EXPECT_EQ(As("administrator", "GET", "/api/crm/activities/" + meeting_id).status, 200);
+  const HttpReply mine = As("anna", "GET", "/api/crm/calendar?user=anna" + range);
+  ASSERT_EQ(mine.status, 200) << mine.body;
+  const json::array items = json::parse(mine.body).at("items").as_array();
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].at("id").as_string(), meeting_id);
+  EXPECT_EQ(items[0].at("start").as_string(), start);
+  const HttpReply others = As("ben", "GET", "/api/crm/calendar?user=anna" + range);
+  EXPECT_EQ(others.status, 403);
+  EXPECT_THAT(others.body, HasSubstr("scope own"));
+  EXPECT_EQ(As("administrator", "GET", "/api/crm/calendar?user=anna" + range).status, 200);
+  EXPECT_EQ(As("anna", "GET", "/api/crm/calendar?user=anna").status, 400);  // no range
+  // The room's calendar shows ben that it is taken, not by what.
+  const HttpReply busy = As("ben", "GET", "/api/crm/calendar?resource=" + room_id + range);
+  ASSERT_EQ(busy.status, 200) << busy.body;
+  const json::object slot = json::parse(busy.body).at("items").at(0).as_object();
+  EXPECT_EQ(slot.at("busy"), true);
+  EXPECT_FALSE(slot.contains("customer"));
+  EXPECT_FALSE(slot.contains("title"));
+
+  // The card and the timeline: within reach only.
+  const HttpReply card = As("anna", "GET", "/api/crm/customers/" + customer + "/card");
+  ASSERT_EQ(card.status, 200) << card.body;
+  const json::value cv = json::parse(card.body);
+  EXPECT_EQ(cv.at("customer").at("name"), "Hurtownia Kowalski");
+  ASSERT_EQ(cv.at("nextActivities").as_array().size(), 1u);
+  EXPECT_EQ(cv.at("nextActivities").at(0).at("id").as_string(), meeting_id);
+  EXPECT_TRUE(cv.at("lastActivities").as_array().empty());
+  EXPECT_EQ(As("ben", "GET", "/api/crm/customers/" + customer + "/card").status, 403);
+  const HttpReply timeline = As("anna", "GET", "/api/crm/customers/" + customer + "/activities");
+  ASSERT_EQ(timeline.status, 200) << timeline.body;
+  EXPECT_EQ(json::parse(timeline.body).at("items").as_array().size(), 1u);
+  EXPECT_EQ(As("ben", "GET", "/api/crm/customers/" + customer + "/activities").status, 403);
+
+  // The phone system: the caller's card while it rings, a call activity once it ends.
+  auto call = [&](const std::string& who, const std::string& body) {
+    return As(who, "POST", "/api/cti/calls", body);
+  };
+  EXPECT_EQ(
+      call("anna", R"({"from": "601234567", "to": "anna", "callId": "1", "state": "ringing"})")
+          .status,
+      403);
+  const HttpReply ringing = call("phone-system", R"({"from": "+48 601 234 567", "to": "anna",
+                                                     "callId": "c1", "state": "ringing"})");
+  ASSERT_EQ(ringing.status, 200) << ringing.body;
+  EXPECT_EQ(json::parse(ringing.body).at("customer").at("id").as_string(), customer);
+  const HttpReply unknown = call("phone-system", R"({"from": "+48 22 111 22 33", "to": "anna",
+                                                     "callId": "c0", "state": "ringing"})");
+  ASSERT_EQ(unknown.status, 200);
+  EXPECT_TRUE(json::parse(unknown.body).at("customer").is_null());
+  EXPECT_EQ(
+      call("phone-system", R"({"from": "1", "to": "anna", "callId": "c1", "state": "on hold"})")
+          .status,
+      400);
+  ASSERT_EQ(call("phone-system",
+                 R"({"from": "601234567", "to": "anna", "callId": "c1", "state": "answered"})")
+                .status,
+            200);
+  clock_.Advance(std::chrono::seconds(190));
+  const HttpReply ended = call("phone-system", R"({"from": "601234567", "to": "anna",
+                                                   "callId": "c1", "state": "ended"})");
+  ASSERT_EQ(ended.status, 200) << ended.body;
+  const json::object logged = json::parse(ended.body).at("activity").as_object();
+  EXPECT_EQ(logged.at("type"), "call");
+  EXPECT_EQ(logged.at("status"), "done");
+  EXPECT_EQ(logged.at("customer").as_string(), customer);
+  EXPECT_EQ(logged.at("employees"), json::array{"anna"});
+  EXPECT_EQ(
+      *ParseInstant(logged.at("end").as_string()) - *ParseInstant(logged.at("start").as_string()),
+      std::chrono::seconds(190));
+  const HttpReply missed = call("phone-system", R"({"from": "601234567", "to": "anna",
+                                                    "callId": "c2", "state": "missed"})");
+  ASSERT_EQ(missed.status, 200) << missed.body;
+  EXPECT_EQ(json::parse(missed.body).at("activity").at("status"), "planned");
+  EXPECT_THAT(std::string(json::parse(missed.body).at("activity").at("title").as_string()),
+              HasSubstr("Call back"));
+  // Both are on the customer's timeline, which anna reads.
+  const HttpReply after = As("anna", "GET", "/api/crm/customers/" + customer + "/activities");
+  EXPECT_EQ(json::parse(after.body).at("items").as_array().size(), 3u);
 }
 
 }  // namespace

@@ -36,6 +36,7 @@ void AddApiRoutes(Router& router, services::Services& services, const ApiOptions
   AddDocumentRoutes(router, services.documents(), services.search(), services.directory());
   AddAuditRoutes(router, services.audit());
   AddCrmRoutes(router, services.customers(), services.directory());
+  AddActivityRoutes(router, services);
   router.SetAuthenticator(MakeAuthenticator(services.identity(), {.tls = options.tls}));
 }
 

@@ -49,9 +49,11 @@ enum class Permission : std::uint8_t {
   kSystemOperate,         // system.operate: operations (statistics of the store, sweeps)
   kJobsWork,              // jobs.work: fetch and complete external tasks (workers)
   kCrmRead,               // crm.read: customers (scoped: own, team, all)
-  kCrmWrite,              // crm.write: create and change customers (scoped)
+  kCrmWrite,              // crm.write: create and change customers, activities (scoped)
+  kCrmManage,             // crm.manage: resources (rooms, cars, devices), the CRM's settings
+  kCtiReport,             // cti.report: a phone system reporting calls (the screen pop)
 };
-inline constexpr std::size_t kPermissionCount = 24;
+inline constexpr std::size_t kPermissionCount = 26;
 
 enum class Scope : std::uint8_t { kOwn, kTeam, kAll };
 

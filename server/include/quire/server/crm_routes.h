@@ -1,19 +1,31 @@
-// The CRM's routes (issue "CRM core"): so far customers.
+// The CRM's routes (issue "CRM core"): customers, resources, activities, calendars, the
+// customer card and the call centre.
 //   POST  /api/crm/customers        {kind, name, emails, phones, taxId, addresses, owner, tags,
 //                                    notes} → 201 the customer; 422 one detail per field
 //   GET   /api/crm/customers        those the caller's crm.read reaches, {items, next}
 //   GET   /api/crm/customers/{id}   the customer (the read is audited)
 //   PATCH /api/crm/customers/{id}   JSON Merge Patch of the fields → 200 the customer
+//   GET   /api/crm/customers/{id}/card        customer, lastActivities, nextActivities,
+//                                             openTasks, runningInstances, documents
+//   GET   /api/crm/customers/{id}/activities  the timeline, newest first, {items, next}
+//   POST  /api/crm/resources  (crm.manage)    {name, kind, capacity, available*, timeZone}
+//   GET   /api/crm/resources, /{id}; PATCH /api/crm/resources/{id} (crm.manage)
+//   POST  /api/crm/activities                 → 201; 409 naming a colliding booking
+//   GET   /api/crm/activities/{id}; PATCH /api/crm/activities/{id}
+//   GET   /api/crm/calendar?user=|group=|resource=&from=&to=   occurrences in the range
+//   POST  /api/cti/calls (cti.report)         {from, to, callId, state} → {customer|null}
 // crm.read and crm.write are scoped: own (the customers one owns), team (also those of
-// anyone sharing a group), all.
+// anyone sharing a group), all. An activity is also within reach of those taking part.
 #pragma once
 
 #include "quire/crm/customers.h"
 #include "quire/org/directory.h"
 #include "quire/server/router.h"
+#include "quire/services/services.h"
 
 namespace quire::server {
 
 void AddCrmRoutes(Router& router, crm::CustomerStore& customers, org::Directory& directory);
+void AddActivityRoutes(Router& router, services::Services& services);
 
 }  // namespace quire::server

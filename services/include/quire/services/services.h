@@ -16,6 +16,7 @@
 #include "quire/audit/log.h"
 #include "quire/base/clock.h"
 #include "quire/base/result.h"
+#include "quire/crm/activities.h"
 #include "quire/crm/customers.h"
 #include "quire/definitions/repository.h"
 #include "quire/dms/content_store.h"
@@ -71,6 +72,8 @@ class Services {
   dms::ContentStore& contents() { return *contents_; }
   dms::DocumentStore& documents() { return *documents_; }
   crm::CustomerStore& customers() { return *customers_; }
+  crm::ResourceStore& resources() { return *resources_; }
+  crm::ActivityStore& activities() { return *activities_; }
   // Null unless opened with `search`.
   dms::DocumentSearch* search() { return search_.get(); }
   workflow::ConnectorRegistry& connectors() { return *connectors_; }
@@ -90,6 +93,8 @@ class Services {
   std::unique_ptr<dms::ContentStore> contents_;
   std::unique_ptr<dms::DocumentStore> documents_;
   std::unique_ptr<crm::CustomerStore> customers_;
+  std::unique_ptr<crm::ResourceStore> resources_;
+  std::unique_ptr<crm::ActivityStore> activities_;
   std::unique_ptr<dms::DocumentSearch> search_;
   std::unique_ptr<workflow::ConnectorRegistry> connectors_;
   std::unique_ptr<workflow::Engine> engine_;
