@@ -10,11 +10,14 @@
 #include "quire/base/json_merge_patch.h"
 #include "quire/definitions/iso8601.h"
 #include "quire/storage/key_codec.h"
+#include "record_fields.h"
 
 namespace quire::crm {
 namespace json = boost::json;
 
 namespace {
+
+using namespace internal;  // NOLINT: the module's field readers
 
 constexpr storage::ColumnFamily kCrm = storage::ColumnFamily::kCrm;
 const std::string kNextResourceKey = "n:resource";
@@ -29,144 +32,6 @@ const std::vector<std::string> kWeekdays{"mon", "tue", "wed", "thu", "fri", "sat
 
 std::int64_t Ms(Timestamp t) { return t.time_since_epoch().count(); }
 Timestamp FromMs(std::int64_t ms) { return Timestamp(std::chrono::milliseconds(ms)); }
-
-std::string Trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return "";
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
-}
-
-json::array FieldNames(const json::object& o) {
-  json::array names;
-  for (const auto& m : o) names.emplace_back(m.key());
-  return names;
-}
-
-Result<std::uint64_t> NextId(const storage::Store& store, const std::string& key) {
-  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> next, store.Get(kCrm, key));
-  return next ? std::stoull(*next) : std::uint64_t{1};
-}
-
-// Reads the fields of a record into `problems`, one detail per mistake.
-class FieldReader {
- public:
-  FieldReader(const json::object& in, std::vector<ErrorDetail>& problems)
-      : in_(in), problems_(problems) {}
-
-  const json::value* Get(const char* field) const { return in_.if_contains(field); }
-  void Problem(std::string field, std::string message) {
-    problems_.push_back({std::move(field), std::move(message)});
-  }
-
-  void Known(const std::set<std::string, std::less<>>& fields, const std::string& what,
-             const std::string& list) {
-    for (const auto& m : in_) {
-      if (!fields.contains(m.key())) {
-        Problem(std::string(m.key()), "is not a field of " + what + " (" + list + ")");
-      }
-    }
-  }
-
-  bool Text(const json::value& v, const std::string& field, std::size_t max, std::string& out) {
-    if (v.is_null()) {
-      out.clear();
-    } else if (!v.is_string()) {
-      Problem(field, "must be text");
-      return false;
-    } else if (v.get_string().size() > max) {
-      Problem(field, "is longer than " + std::to_string(max) + " bytes");
-      return false;
-    } else {
-      out = Trim(v.get_string());
-    }
-    return true;
-  }
-  void Text(const char* field, std::size_t max, std::string& out) {
-    if (const json::value* v = Get(field)) Text(*v, field, max, out);
-  }
-
-  const json::array* List(const json::value& v, const std::string& field, std::size_t max) {
-    if (v.is_null()) return nullptr;
-    if (!v.is_array()) {
-      Problem(field, "must be a list");
-      return nullptr;
-    }
-    if (v.get_array().size() > max) {
-      Problem(field, "holds more than " + std::to_string(max) + " entries");
-      return nullptr;
-    }
-    return &v.get_array();
-  }
-
-  // An id sent as a number or as the string the API answers with.
-  std::optional<std::uint64_t> Id(const json::value& v, const std::string& field,
-                                  const std::string& what) {
-    if (v.is_uint64()) return v.get_uint64();
-    if (v.is_int64() && v.get_int64() > 0) return static_cast<std::uint64_t>(v.get_int64());
-    if (v.is_string()) {
-      const std::string s(v.get_string());
-      if (!s.empty() && s.size() <= 19 &&
-          std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        const std::uint64_t id = std::stoull(s);
-        if (id > 0) return id;
-      }
-    }
-    Problem(field, "must be " + what + " id (a positive number, or the string of one)");
-    return std::nullopt;
-  }
-
-  // An optional id field: null or absent clears it.
-  void OptionalId(const char* field, const std::string& what, std::uint64_t& out) {
-    const json::value* v = Get(field);
-    if (v == nullptr) return;
-    out = 0;
-    if (v->is_null()) return;
-    if (auto id = Id(*v, field, what)) out = *id;
-  }
-
-  // A list field, each entry read by `each(entry, "field[i]")`, which answers the value to
-  // keep (nullopt: none); duplicates are kept once.
-  template <class T, class Each>
-  void List(const char* field, std::size_t max, std::vector<T>& out, Each each) {
-    const json::value* v = Get(field);
-    if (v == nullptr) return;
-    out.clear();
-    const json::array* list = List(*v, field, max);
-    if (list == nullptr) return;
-    for (std::size_t i = 0; i < list->size(); ++i) {
-      std::optional<T> value = each((*list)[i], std::string(field) + "[" + std::to_string(i) + "]");
-      if (value && std::find(out.begin(), out.end(), *value) == out.end()) {
-        out.push_back(std::move(*value));
-      }
-    }
-  }
-
-  std::optional<Timestamp> Instant(const json::value& v, const std::string& field) {
-    if (!v.is_string()) {
-      Problem(field,
-              "must be a date-time in ISO 8601 (2026-12-07T09:00:00Z, or with an "
-              "offset: 2026-12-07T10:00:00+01:00)");
-      return std::nullopt;
-    }
-    auto t = definitions::ParseDateTime(v.get_string());
-    if (!t) {
-      Problem(field, t.error().message());
-      return std::nullopt;
-    }
-    return *t;
-  }
-
- private:
-  const json::object& in_;
-  std::vector<ErrorDetail>& problems_;
-};
-
-Error Invalid(const std::string& what, std::vector<ErrorDetail> problems) {
-  std::string message = what + " has " + std::to_string(problems.size()) +
-                        (problems.size() == 1 ? " error" : " errors") + "; nothing was changed";
-  return Error::ValidationFailed(std::move(message), std::move(problems));
-}
 
 // ---- resources ----
 

@@ -10,6 +10,7 @@
 #include "quire/base/json_merge_patch.h"
 #include "quire/crm/phones.h"
 #include "quire/storage/key_codec.h"
+#include "record_fields.h"
 
 namespace quire::crm {
 namespace json = boost::json;
@@ -23,12 +24,7 @@ std::string Object(CustomerId id) { return "customer/" + std::to_string(id); }
 std::int64_t Ms(Timestamp t) { return t.time_since_epoch().count(); }
 Timestamp FromMs(std::int64_t ms) { return Timestamp(std::chrono::milliseconds(ms)); }
 
-std::string Trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return "";
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
-}
+using internal::Trim;
 
 // What the API takes and answers for the editable fields, in one place.
 json::object Editable(const Customer& c) {
@@ -58,7 +54,6 @@ json::object Editable(const Customer& c) {
 void Read(const json::object& in, Customer& c, std::vector<ErrorDetail>& problems) {
   static const std::set<std::string, std::less<>> kFields{
       "kind", "name", "emails", "phones", "taxId", "addresses", "owner", "tags", "notes"};
-  static const std::regex kEmail(R"(^[^\s@]+@[^\s@]+\.[^\s@]+$)");
   static const std::regex kPolishPostalCode(R"(^[0-9]{2}-[0-9]{3}$)");
   auto text = [&](const json::value& v, const std::string& field, std::size_t max,
                   std::string& out) {
@@ -97,51 +92,11 @@ void Read(const json::object& in, Customer& c, std::vector<ErrorDetail>& problem
   }
   if (const json::value* v = in.if_contains("name")) text(*v, "name", 300, c.name);
   if (c.name.empty()) problems.push_back({"name", "is required"});
-  // A list of {<key>, label} objects, each value checked (and normalised) by `check`.
-  auto labelled = [&](const char* field, const char* key, std::size_t max, const auto& check,
-                      std::vector<Labelled>& out) {
-    const json::value* v = in.if_contains(field);
-    if (v == nullptr) return;
-    out.clear();
-    const json::array* a = list(*v, field);
-    if (a == nullptr) return;
-    for (std::size_t i = 0; i < a->size(); ++i) {
-      const std::string at = std::string(field) + "[" + std::to_string(i) + "]";
-      if (!(*a)[i].is_object()) {
-        problems.push_back({at, "must be {\"" + std::string(key) + "\", \"label\"}"});
-        continue;
-      }
-      const json::object& o = (*a)[i].get_object();
-      Labelled l;
-      std::string typed;
-      text(o.contains(key) ? o.at(key) : json::value(), at + "." + key, max, typed);
-      text(o.contains("label") ? o.at("label") : json::value(), at + ".label", 50, l.label);
-      check(typed, at + "." + key, l.value);
-      out.push_back(std::move(l));
-    }
-  };
-  labelled(
-      "emails", "address", 254,
-      [&](const std::string& typed, const std::string& at, std::string& out) {
-        if (!std::regex_match(typed, kEmail)) {
-          problems.push_back({at, "'" + typed + "' is not an e-mail address"});
-        }
-        out = typed;
-      },
-      c.emails);
-  // Phone numbers: as people type them, kept in E.164 (phones.h).
-  labelled(
-      "phones", "number", 64,
-      [&](const std::string& typed, const std::string& at, std::string& out) {
-        auto e164 = NormalizePhone(typed);
-        if (e164) {
-          out = std::move(*e164);
-        } else {
-          problems.push_back({at, e164.error().message()});
-          out = typed;
-        }
-      },
-      c.phones);
+  {
+    internal::FieldReader f(in, problems);
+    f.Emails(c.emails);
+    f.Phones(c.phones);
+  }
   if (const json::value* v = in.if_contains("taxId")) {
     c.tax_id.reset();
     if (v->is_string() && !Trim(v->get_string()).empty()) {

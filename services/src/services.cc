@@ -30,6 +30,8 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
   s->documents_ = std::make_unique<dms::DocumentStore>(*s->store_, *s->contents_, *s->audit_,
                                                        *s->clock_, doc_options);
   s->customers_ = std::make_unique<crm::CustomerStore>(*s->store_, *s->audit_, *s->clock_);
+  s->contacts_ =
+      std::make_unique<crm::ContactStore>(*s->store_, *s->audit_, *s->clock_, *s->customers_);
   s->resources_ = std::make_unique<crm::ResourceStore>(*s->store_, *s->audit_, *s->clock_);
   s->activities_ = std::make_unique<crm::ActivityStore>(*s->store_, *s->audit_, *s->clock_,
                                                         *s->customers_, *s->resources_);
@@ -72,6 +74,7 @@ Services::~Services() {
   documents_.reset();
   activities_.reset();
   resources_.reset();
+  contacts_.reset();
   customers_.reset();
   contents_.reset();
   identity_.reset();

@@ -686,5 +686,46 @@ TEST_F(AccessTest, ActivitiesCalendarsTheCardAndCallsKeepToTheCallersReach) {
   EXPECT_EQ(json::parse(after.body).at("items").as_array().size(), 3u);
 }
 
+TEST_F(AccessTest, ContactPersonsAreReachedThroughTheirOwnerOrTheirCompanies) {
+  const HttpReply c = As("anna", "POST", "/api/crm/customers", R"({"name": "Młyn Kowalski"})");
+  ASSERT_EQ(c.status, 201) << c.body;
+  const std::string customer(json::parse(c.body).at("id").as_string());
+  const HttpReply p = As("anna", "POST", "/api/crm/contacts",
+                         R"({"firstName": "Zofia", "lastName": "Wójcik", "customers": [")" +
+                             customer + R"("], "phones": [{"number": "+48 512 345 678"}]})");
+  ASSERT_EQ(p.status, 201) << p.body;
+  const std::string person(json::parse(p.body).at("id").as_string());
+  EXPECT_EQ(p.header("location").value_or(""), "/api/crm/contacts/" + person);
+
+  EXPECT_EQ(As("anna", "GET", "/api/crm/contacts/" + person).status, 200);
+  const HttpReply refused = As("ben", "GET", "/api/crm/contacts/" + person);
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_THAT(refused.body, HasSubstr("scope own"));
+  EXPECT_EQ(As("ben", "PATCH", "/api/crm/contacts/" + person, R"({"title": "x"})").status, 403);
+  // ben cannot attach his own contact to anna's customer either.
+  EXPECT_EQ(As("ben", "POST", "/api/crm/contacts",
+               R"({"lastName": "Nowak", "customers": [")" + customer + R"("]})")
+                .status,
+            403);
+  const HttpReply bens = As("ben", "GET", "/api/crm/contacts");
+  ASSERT_EQ(bens.status, 200);
+  EXPECT_TRUE(json::parse(bens.body).at("items").as_array().empty());
+  const HttpReply annas = As("anna", "GET", "/api/crm/customers/" + customer + "/contacts");
+  ASSERT_EQ(annas.status, 200) << annas.body;
+  EXPECT_EQ(json::parse(annas.body).at("items").at(0).at("name").as_string(), "Zofia Wójcik");
+  EXPECT_EQ(As("ben", "GET", "/api/crm/customers/" + customer + "/contacts").status, 403);
+  const HttpReply card = As("anna", "GET", "/api/crm/customers/" + customer + "/card");
+  ASSERT_EQ(card.status, 200);
+  EXPECT_EQ(json::parse(card.body).at("contacts").as_array().size(), 1u);
+  // A call from the person's number pops up their company's card.
+  const HttpReply call =
+      As("phone-system", "POST", "/api/cti/calls",
+         R"({"from": "512345678", "to": "anna", "callId": "k", "state": "ringing"})");
+  ASSERT_EQ(call.status, 200) << call.body;
+  const json::value answer = json::parse(call.body);
+  EXPECT_EQ(answer.at("customer").at("id").as_string(), customer);
+  EXPECT_EQ(answer.at("contact").at("name").as_string(), "Zofia Wójcik");
+}
+
 }  // namespace
 }  // namespace quire::server

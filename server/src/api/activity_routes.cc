@@ -189,6 +189,7 @@ void AddActivityRoutes(Router& router, services::Services& services) {
   crm::CustomerStore& customers = services.customers();
   crm::ResourceStore& resources = services.resources();
   crm::ActivityStore& activities = services.activities();
+  crm::ContactStore& contacts = services.contacts();
   org::Directory& directory = services.directory();
 
   // ---- resources ----
@@ -451,7 +452,11 @@ void AddActivityRoutes(Router& router, services::Services& services) {
                                  documents.Linked({"customer", std::to_string(id)}, 20));
           for (const dms::DocumentInfo& d : page.documents) docs.push_back(DocumentSummary(d));
         }
+        json::array people;
+        QUIRE_ASSIGN_OR_RETURN(std::vector<crm::Contact> of, contacts.OfCustomer(id, 50));
+        for (const crm::Contact& person : of) people.push_back(person.ToJson());
         return JsonResponse(200, json::object{{"customer", c.ToJson()},
+                                              {"contacts", std::move(people)},
                                               {"lastActivities", std::move(last)},
                                               {"nextActivities", std::move(next)},
                                               {"openTasks", std::move(tasks)},
@@ -483,8 +488,18 @@ void AddActivityRoutes(Router& router, services::Services& services) {
         if (body.contains("occurredAt")) {
           QUIRE_ASSIGN_OR_RETURN(at, TimeMember(body, "occurredAt"));
         }
-        // The caller's card: the first customer holding the number.
+        // The caller's card: the first customer holding the number, else the first company
+        // of a contact person holding it.
         QUIRE_ASSIGN_OR_RETURN(std::vector<crm::CustomerId> ids, customers.FindByPhone(from, 1));
+        std::optional<crm::Contact> person;
+        if (ids.empty()) {
+          QUIRE_ASSIGN_OR_RETURN(std::vector<crm::ContactId> people, contacts.FindByPhone(from, 1));
+          if (!people.empty()) {
+            QUIRE_ASSIGN_OR_RETURN(crm::Contact found, contacts.Get(people.front()));
+            if (!found.customers.empty()) ids.push_back(found.customers.front());
+            person = std::move(found);
+          }
+        }
         std::optional<crm::Customer> customer;
         if (!ids.empty()) {
           QUIRE_ASSIGN_OR_RETURN(crm::Customer c, customers.Get(ids.front()));
@@ -502,7 +517,11 @@ void AddActivityRoutes(Router& router, services::Services& services) {
         json::object answer{
             {"callId", call_id},
             {"state", state},
-            {"customer", customer ? json::value(CardSummary(*customer)) : json::value()}};
+            {"customer", customer ? json::value(CardSummary(*customer)) : json::value()},
+            {"contact", person ? json::value(json::object{{"id", std::to_string(person->id)},
+                                                          {"name", person->name()},
+                                                          {"title", person->title}})
+                               : json::value()}};
         if (state == "ringing" || state == "answered") {
           if (state == "answered") call["answeredAt"] = Time(at);
           storage::WriteBatch batch;

@@ -37,6 +37,7 @@ void AddApiRoutes(Router& router, services::Services& services, const ApiOptions
   AddAuditRoutes(router, services.audit());
   AddCrmRoutes(router, services.customers(), services.directory());
   AddActivityRoutes(router, services);
+  AddContactRoutes(router, services);
   router.SetAuthenticator(MakeAuthenticator(services.identity(), {.tls = options.tls}));
 }
 

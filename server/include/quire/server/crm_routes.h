@@ -5,7 +5,11 @@
 //   GET   /api/crm/customers        those the caller's crm.read reaches, {items, next}
 //   GET   /api/crm/customers/{id}   the customer (the read is audited)
 //   PATCH /api/crm/customers/{id}   JSON Merge Patch of the fields → 200 the customer
-//   GET   /api/crm/customers/{id}/card        customer, lastActivities, nextActivities,
+//   POST  /api/crm/contacts                   {firstName, lastName, title, customers, emails,
+//                                             phones, consent, owner, notes, externalId} → 201
+//   GET   /api/crm/contacts, /{id}; PATCH /api/crm/contacts/{id}; GET
+//   /api/crm/customers/{id}/contacts GET   /api/crm/customers/{id}/card        customer,
+//   lastActivities, nextActivities,
 //                                             openTasks, runningInstances, documents
 //   GET   /api/crm/customers/{id}/activities  the timeline, newest first, {items, next}
 //   POST  /api/crm/resources  (crm.manage)    {name, kind, capacity, available*, timeZone}
@@ -27,5 +31,6 @@ namespace quire::server {
 
 void AddCrmRoutes(Router& router, crm::CustomerStore& customers, org::Directory& directory);
 void AddActivityRoutes(Router& router, services::Services& services);
+void AddContactRoutes(Router& router, services::Services& services);
 
 }  // namespace quire::server

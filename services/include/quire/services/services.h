@@ -17,6 +17,7 @@
 #include "quire/base/clock.h"
 #include "quire/base/result.h"
 #include "quire/crm/activities.h"
+#include "quire/crm/contacts.h"
 #include "quire/crm/customers.h"
 #include "quire/definitions/repository.h"
 #include "quire/dms/content_store.h"
@@ -72,6 +73,7 @@ class Services {
   dms::ContentStore& contents() { return *contents_; }
   dms::DocumentStore& documents() { return *documents_; }
   crm::CustomerStore& customers() { return *customers_; }
+  crm::ContactStore& contacts() { return *contacts_; }
   crm::ResourceStore& resources() { return *resources_; }
   crm::ActivityStore& activities() { return *activities_; }
   // Null unless opened with `search`.
@@ -93,6 +95,7 @@ class Services {
   std::unique_ptr<dms::ContentStore> contents_;
   std::unique_ptr<dms::DocumentStore> documents_;
   std::unique_ptr<crm::CustomerStore> customers_;
+  std::unique_ptr<crm::ContactStore> contacts_;
   std::unique_ptr<crm::ResourceStore> resources_;
   std::unique_ptr<crm::ActivityStore> activities_;
   std::unique_ptr<dms::DocumentSearch> search_;

@@ -1,0 +1,443 @@
+#include "quire/crm/contacts.h"
+
+#include <boost/json/serialize.hpp>
+#include <set>
+
+#include "quire/base/instant.h"
+#include "quire/base/json_fields.h"
+#include "quire/base/json_merge_patch.h"
+#include "quire/crm/phones.h"
+#include "quire/storage/key_codec.h"
+#include "record_fields.h"
+
+namespace quire::crm {
+namespace json = boost::json;
+
+namespace {
+
+using namespace internal;  // NOLINT: the module's field readers
+
+constexpr storage::ColumnFamily kCrm = storage::ColumnFamily::kCrm;
+const std::string kNextContactKey = "n:contact";
+
+std::int64_t Ms(Timestamp t) { return t.time_since_epoch().count(); }
+Timestamp FromMs(std::int64_t ms) { return Timestamp(std::chrono::milliseconds(ms)); }
+std::string Object(ContactId id) { return "contact/" + std::to_string(id); }
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string CustomerIndexKey(CustomerId customer, ContactId id) {
+  return storage::KeyEncoder().U8('L').U64(customer).U64(id).Take();
+}
+std::string PhoneKey(std::string_view e164, ContactId id) {
+  return storage::KeyEncoder().U8('q').String(e164).U64(id).Take();
+}
+std::string EmailKey(std::string_view address, ContactId id) {
+  return storage::KeyEncoder().U8('m').String(Lower(std::string(address))).U64(id).Take();
+}
+std::string ExternalKey(std::string_view external_id, ContactId id) {
+  return storage::KeyEncoder().U8('x').String(external_id).U64(id).Take();
+}
+
+json::array LabelledJson(const std::vector<Labelled>& list, const char* key) {
+  json::array out;
+  for (const Labelled& l : list) out.push_back({{key, l.value}, {"label", l.label}});
+  return out;
+}
+
+json::object ConsentJson(const Consent& c, bool stored) {
+  json::object o{{"granted", c.granted}, {"how", c.how}};
+  if (c.at == Timestamp{}) {
+    o["changedAt"] = nullptr;
+  } else if (stored) {
+    o["changedAt"] = Ms(c.at);
+  } else {
+    o["changedAt"] = FormatInstant(c.at);
+  }
+  return o;
+}
+
+json::object Editable(const Contact& c, bool stored = false) {
+  json::array customers;
+  for (const CustomerId id : c.customers) {
+    customers.push_back(stored ? json::value(id) : json::value(std::to_string(id)));
+  }
+  return {{"firstName", c.first_name},
+          {"lastName", c.last_name},
+          {"title", c.title},
+          {"customers", std::move(customers)},
+          {"emails", LabelledJson(c.emails, "address")},
+          {"phones", LabelledJson(c.phones, "number")},
+          {"consent",
+           {{"email", ConsentJson(c.email_consent, stored)},
+            {"sms", ConsentJson(c.sms_consent, stored)},
+            {"phone", ConsentJson(c.phone_consent, stored)}}},
+          {"owner", c.owner},
+          {"notes", c.notes},
+          {"externalId", c.external_id},
+          {"emailBounced", c.email_bounced}};
+}
+
+json::object ToStored(const Contact& c) {
+  json::object o = Editable(c, true);
+  o["id"] = c.id;
+  o["createdBy"] = c.created_by;
+  o["createdAt"] = Ms(c.created_at);
+  o["modifiedAt"] = Ms(c.modified_at);
+  return o;
+}
+
+// consent.<kind>: {granted, at, how}; granting needs a how, and the time defaults to now.
+void ReadConsent(FieldReader& f, const json::object& consent, const char* kind, Consent& out,
+                 Timestamp now) {
+  const json::value* v = consent.if_contains(kind);
+  if (v == nullptr) return;
+  const std::string at = std::string("consent.") + kind;
+  if (v->is_null()) {
+    out = {};
+    return;
+  }
+  if (!v->is_object()) {
+    f.Problem(at, "must be {\"granted\": true|false, \"how\", \"changedAt\"}");
+    return;
+  }
+  const json::object& o = v->get_object();
+  for (const auto& m : o) {
+    if (m.key() != "granted" && m.key() != "how" && m.key() != "changedAt") {
+      f.Problem(at + "." + std::string(m.key()),
+                "is not a field of a consent (granted, how, changedAt)");
+    }
+  }
+  const Consent before = out;
+  if (const json::value* g = o.if_contains("granted")) {
+    if (g->is_bool()) {
+      out.granted = g->get_bool();
+    } else {
+      f.Problem(at + ".granted", "must be true or false");
+    }
+  }
+  if (const json::value* h = o.if_contains("how")) f.Text(*h, at + ".how", 200, out.how);
+  if (const json::value* t = o.if_contains("changedAt"); t != nullptr && !t->is_null()) {
+    if (auto when = f.Instant(*t, at + ".changedAt")) {
+      if (*when > now) {
+        f.Problem(at + ".changedAt", "is in the future: consent is recorded once given");
+      } else {
+        out.at = *when;
+      }
+    }
+  } else if (out.granted != before.granted || out.at == Timestamp{}) {
+    out.at = now;
+  }
+  if (out.granted && out.how.empty()) {
+    f.Problem(at + ".how",
+              "is required when consent is given: say how (web form, signed "
+              "paper, phone call, ...)");
+  }
+}
+
+void ReadContact(const json::object& in, Contact& c, std::vector<ErrorDetail>& problems,
+                 Timestamp now) {
+  FieldReader f(in, problems);
+  f.Known({"firstName", "lastName", "title", "customers", "emails", "phones", "consent", "owner",
+           "notes", "externalId", "emailBounced"},
+          "a contact person",
+          "firstName, lastName, title, customers, emails, phones, consent, owner, notes, "
+          "externalId, emailBounced");
+  f.Text("firstName", 100, c.first_name);
+  f.Text("lastName", 150, c.last_name);
+  if (c.first_name.empty() && c.last_name.empty()) {
+    f.Problem("lastName", "is required (or firstName): a contact person has a name");
+  }
+  f.Text("title", 100, c.title);
+  f.List("customers", 50, c.customers,
+         [&](const json::value& v, const std::string& at) { return f.Id(v, at, "a customer"); });
+  f.Emails(c.emails);
+  f.Phones(c.phones);
+  if (const json::value* v = f.Get("consent")) {
+    if (v->is_null()) {
+      c.email_consent = c.sms_consent = c.phone_consent = {};
+    } else if (!v->is_object()) {
+      f.Problem("consent", "must be {\"email\", \"sms\", \"phone\"}, each {\"granted\", \"how\"}");
+    } else {
+      for (const auto& m : v->get_object()) {
+        if (m.key() != "email" && m.key() != "sms" && m.key() != "phone") {
+          f.Problem("consent." + std::string(m.key()),
+                    "is not a kind of consent (email, sms, phone)");
+        }
+      }
+      ReadConsent(f, v->get_object(), "email", c.email_consent, now);
+      ReadConsent(f, v->get_object(), "sms", c.sms_consent, now);
+      ReadConsent(f, v->get_object(), "phone", c.phone_consent, now);
+    }
+  }
+  f.Text("owner", 128, c.owner);
+  f.Text("notes", 10'000, c.notes);
+  f.Text("externalId", 100, c.external_id);
+  if (const json::value* v = f.Get("emailBounced")) {
+    if (v->is_bool()) {
+      c.email_bounced = v->get_bool();
+    } else if (!v->is_null()) {
+      f.Problem("emailBounced", "must be true or false");
+    }
+  }
+}
+
+std::vector<Labelled> LabelledOf(const json::object& o, const char* field, const char* key) {
+  std::vector<Labelled> out;
+  for (const json::value& e : ArrOf(o, field)) {
+    if (e.is_object()) out.push_back({StrOf(e.get_object(), key), StrOf(e.get_object(), "label")});
+  }
+  return out;
+}
+
+Consent ConsentOf(const json::object& o, const char* kind) {
+  Consent c;
+  const json::value* consent = o.if_contains("consent");
+  if (consent == nullptr || !consent->is_object()) return c;
+  const json::value* v = consent->get_object().if_contains(kind);
+  if (v == nullptr || !v->is_object()) return c;
+  const json::object& k = v->get_object();
+  const json::value* granted = k.if_contains("granted");
+  c.granted = granted != nullptr && granted->is_bool() && granted->get_bool();
+  c.how = StrOf(k, "how");
+  c.at = FromMs(IntOf(k, "changedAt"));
+  return c;
+}
+
+}  // namespace
+
+std::string Contact::name() const {
+  if (first_name.empty()) return last_name;
+  if (last_name.empty()) return first_name;
+  return first_name + " " + last_name;
+}
+
+json::object Contact::ToJson() const {
+  json::object o{{"id", std::to_string(id)}, {"name", name()}};
+  for (auto& m : Editable(*this)) o[m.key()] = m.value();
+  o["createdBy"] = created_by;
+  o["createdAt"] = FormatInstant(created_at);
+  o["modifiedAt"] = FormatInstant(modified_at);
+  return o;
+}
+
+ContactStore::ContactStore(storage::Store& store, audit::AuditLog& audit, const Clock& clock,
+                           const CustomerStore& customers)
+    : store_(store), audit_(audit), clock_(clock), customers_(customers) {}
+
+std::string ContactStore::Key(ContactId id) { return storage::KeyEncoder().U8('C').U64(id).Take(); }
+
+Result<Contact> ContactStore::FromStored(std::string_view text) {
+  QUIRE_ASSIGN_OR_RETURN(json::object o, ParseRecord(text, "contact person"));
+  Contact c;
+  c.id = static_cast<ContactId>(IntOf(o, "id"));
+  c.first_name = StrOf(o, "firstName");
+  c.last_name = StrOf(o, "lastName");
+  c.title = StrOf(o, "title");
+  for (const json::value& id : ArrOf(o, "customers")) {
+    if (id.is_int64() || id.is_uint64()) c.customers.push_back(id.to_number<CustomerId>());
+  }
+  c.emails = LabelledOf(o, "emails", "address");
+  c.phones = LabelledOf(o, "phones", "number");
+  c.email_consent = ConsentOf(o, "email");
+  c.sms_consent = ConsentOf(o, "sms");
+  c.phone_consent = ConsentOf(o, "phone");
+  c.owner = StrOf(o, "owner");
+  c.notes = StrOf(o, "notes");
+  c.external_id = StrOf(o, "externalId");
+  const json::value* bounced = o.if_contains("emailBounced");
+  c.email_bounced = bounced != nullptr && bounced->is_bool() && bounced->get_bool();
+  c.created_by = StrOf(o, "createdBy");
+  c.created_at = FromMs(IntOf(o, "createdAt"));
+  c.modified_at = FromMs(IntOf(o, "modifiedAt"));
+  return c;
+}
+
+Result<Contact> ContactStore::Get(ContactId id) const {
+  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> text, store_.Get(kCrm, Key(id)));
+  if (!text) return Error::NotFound("contact person " + std::to_string(id) + " does not exist");
+  return FromStored(*text);
+}
+
+Result<Contact> ContactStore::Check(Contact c, const json::object& fields) const {
+  std::vector<ErrorDetail> problems;
+  ReadContact(fields, c, problems, clock_.Now());
+  for (std::size_t i = 0; i < c.customers.size(); ++i) {
+    auto customer = customers_.Get(c.customers[i]);
+    if (!customer && customer.error().code() == ErrorCode::kNotFound) {
+      problems.push_back({"customers[" + std::to_string(i) + "]",
+                          "customer " + std::to_string(c.customers[i]) + " does not exist"});
+    } else if (!customer) {
+      return customer.error();
+    }
+  }
+  if (!c.external_id.empty()) {
+    QUIRE_ASSIGN_OR_RETURN(std::optional<ContactId> holder, FindByExternalId(c.external_id));
+    if (holder && *holder != c.id) {
+      problems.push_back({"externalId", "'" + c.external_id + "' is contact person " +
+                                            std::to_string(*holder) +
+                                            "'s already: change that one (a re-import does)"});
+    }
+  }
+  if (!problems.empty()) return Invalid("the contact person", std::move(problems));
+  return c;
+}
+
+void ContactStore::Index(const Contact* before, const Contact* after, storage::WriteBatch& batch) {
+  auto keys = [](const Contact* c) {
+    std::set<std::string> out;
+    if (c == nullptr) return out;
+    for (const CustomerId customer : c->customers) out.insert(CustomerIndexKey(customer, c->id));
+    for (const Labelled& p : c->phones) out.insert(PhoneKey(p.value, c->id));
+    for (const Labelled& e : c->emails) out.insert(EmailKey(e.value, c->id));
+    if (!c->external_id.empty()) out.insert(ExternalKey(c->external_id, c->id));
+    return out;
+  };
+  const std::set<std::string> old_keys = keys(before), new_keys = keys(after);
+  for (const std::string& k : old_keys) {
+    if (!new_keys.contains(k)) batch.Delete(kCrm, k);
+  }
+  for (const std::string& k : new_keys) {
+    if (!old_keys.contains(k)) batch.Put(kCrm, k, "");
+  }
+}
+
+Result<Contact> ContactStore::Validate(const json::object& fields,
+                                       const audit::Actor& actor) const {
+  Contact blank;
+  blank.owner = actor.id;
+  QUIRE_ASSIGN_OR_RETURN(Contact c, Check(std::move(blank), fields));
+  if (c.owner.empty()) c.owner = actor.id;
+  return c;
+}
+
+Result<Contact> ContactStore::Create(const json::object& fields, const audit::Actor& actor) {
+  std::lock_guard lock(write_mu_);
+  QUIRE_ASSIGN_OR_RETURN(Contact c, Validate(fields, actor));
+  QUIRE_ASSIGN_OR_RETURN(c.id, NextId(store_, kNextContactKey));
+  c.created_by = actor.id;
+  c.created_at = c.modified_at = clock_.Now();
+  storage::WriteBatch batch;
+  batch.Put(kCrm, Key(c.id), json::serialize(ToStored(c)));
+  batch.Put(kCrm, kNextContactKey, std::to_string(c.id + 1));
+  Index(nullptr, &c, batch);
+  QUIRE_RETURN_IF_ERROR(audit_.Commit(
+      std::move(batch),
+      {{actor, "contact.created", Object(c.id), {{"fields", FieldNames(fields)}}}}, c.created_at));
+  return c;
+}
+
+Result<Contact> ContactStore::Update(ContactId id, const json::object& patch,
+                                     const audit::Actor& actor) {
+  std::lock_guard lock(write_mu_);
+  QUIRE_ASSIGN_OR_RETURN(Contact before, Get(id));
+  Contact blank;
+  blank.id = id;
+  blank.created_by = before.created_by;
+  blank.created_at = before.created_at;
+  // Consents keep their times unless the patch changes them.
+  blank.email_consent = before.email_consent;
+  blank.sms_consent = before.sms_consent;
+  blank.phone_consent = before.phone_consent;
+  json::object merged = MergePatch(Editable(before), patch);
+  // A consent granted or withdrawn by the patch without a time is recorded now, not at the
+  // time the old state was given.
+  if (const json::value* pc = patch.if_contains("consent"); pc != nullptr && pc->is_object()) {
+    for (const auto& kind : pc->get_object()) {
+      if (!kind.value().is_object() || kind.value().get_object().contains("changedAt")) continue;
+      if (json::value* mc = merged.if_contains("consent"); mc != nullptr && mc->is_object()) {
+        if (json::value* k = mc->get_object().if_contains(kind.key()); k && k->is_object()) {
+          k->get_object().erase("changedAt");
+        }
+      }
+    }
+  }
+  QUIRE_ASSIGN_OR_RETURN(Contact c, Check(std::move(blank), merged));
+  c.modified_at = clock_.Now();
+  storage::WriteBatch batch;
+  batch.Put(kCrm, Key(id), json::serialize(ToStored(c)));
+  Index(&before, &c, batch);
+  QUIRE_RETURN_IF_ERROR(audit_.Commit(
+      std::move(batch), {{actor, "contact.changed", Object(id), {{"fields", FieldNames(patch)}}}},
+      c.modified_at));
+  return c;
+}
+
+Result<std::vector<Contact>> ContactStore::OfCustomer(CustomerId customer,
+                                                      std::size_t limit) const {
+  std::vector<Contact> out;
+  const std::string prefix = storage::KeyEncoder().U8('L').U64(customer).Take();
+  auto it = store_.ScanPrefix(kCrm, prefix);
+  for (; it.Valid() && out.size() < limit; it.Next()) {
+    storage::KeyDecoder key(it.key().substr(prefix.size()));
+    QUIRE_ASSIGN_OR_RETURN(const ContactId id, key.U64());
+    QUIRE_ASSIGN_OR_RETURN(Contact c, Get(id));
+    out.push_back(std::move(c));
+  }
+  QUIRE_RETURN_IF_ERROR(it.status());
+  return out;
+}
+
+Result<ContactStore::Page> ContactStore::List(
+    ContactId after, std::size_t limit, const std::function<Result<bool>(const Contact&)>& keep,
+    std::size_t budget) const {
+  Page page;
+  auto it = store_.ScanPrefix(kCrm, std::string(1, 'C'));
+  it.Seek(Key(after + 1));
+  ContactId last_seen = after;
+  std::size_t looked = 0;
+  for (; it.Valid(); it.Next()) {
+    if (page.contacts.size() == limit || looked == budget) {
+      page.next = last_seen;
+      return page;
+    }
+    ++looked;
+    QUIRE_ASSIGN_OR_RETURN(Contact c, FromStored(it.value()));
+    last_seen = c.id;
+    QUIRE_ASSIGN_OR_RETURN(bool kept, keep(c));
+    if (kept) page.contacts.push_back(std::move(c));
+  }
+  QUIRE_RETURN_IF_ERROR(it.status());
+  return page;
+}
+
+namespace {
+Result<std::vector<std::uint64_t>> IdsUnder(const storage::Store& store, const std::string& prefix,
+                                            std::size_t limit) {
+  std::vector<std::uint64_t> found;
+  auto it = store.ScanPrefix(kCrm, prefix);
+  for (; it.Valid() && found.size() < limit; it.Next()) {
+    storage::KeyDecoder key(it.key().substr(prefix.size()));
+    QUIRE_ASSIGN_OR_RETURN(const std::uint64_t id, key.U64());
+    found.push_back(id);
+  }
+  QUIRE_RETURN_IF_ERROR(it.status());
+  return found;
+}
+}  // namespace
+
+Result<std::vector<ContactId>> ContactStore::FindByPhone(std::string_view typed,
+                                                         std::size_t limit) const {
+  auto e164 = NormalizePhone(typed);
+  if (!e164) return std::vector<ContactId>{};
+  return IdsUnder(store_, storage::KeyEncoder().U8('q').String(*e164).Take(), limit);
+}
+
+Result<std::vector<ContactId>> ContactStore::FindByEmail(std::string_view address,
+                                                         std::size_t limit) const {
+  return IdsUnder(store_, storage::KeyEncoder().U8('m').String(Lower(Trim(address))).Take(), limit);
+}
+
+Result<std::optional<ContactId>> ContactStore::FindByExternalId(
+    std::string_view external_id) const {
+  QUIRE_ASSIGN_OR_RETURN(
+      std::vector<std::uint64_t> ids,
+      IdsUnder(store_, storage::KeyEncoder().U8('x').String(external_id).Take(), 1));
+  if (ids.empty()) return std::optional<ContactId>();
+  return std::optional<ContactId>(ids.front());
+}
+
+}  // namespace quire::crm

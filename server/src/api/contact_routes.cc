@@ -1,0 +1,166 @@
+// The CRM's contact persons (crm_routes.h lists the routes).
+#include <map>
+#include <string>
+#include <vector>
+
+#include "quire/server/crm_routes.h"
+#include "route_support.h"
+
+namespace quire::server {
+namespace {
+
+using namespace api;  // NOLINT: the shared route helpers
+
+using Groups = std::map<std::string, std::vector<std::string>>;
+
+// A contact person is within reach of a grant that reaches their owner, or any of the
+// customers they are a contact of.
+class ContactAccess {
+ public:
+  ContactAccess(crm::CustomerStore& customers, org::Directory& directory, const org::Principal& who)
+      : customers_(customers), directory_(directory), who_(who) {}
+
+  Result<bool> Reaches(const crm::Contact& c, Permission p) {
+    QUIRE_ASSIGN_OR_RETURN(bool owner, ReachesOwner(directory_, who_, p, c.owner, groups_));
+    if (owner) return true;
+    for (const crm::CustomerId id : c.customers) {
+      auto customer = customers_.Get(id);
+      if (!customer) continue;
+      QUIRE_ASSIGN_OR_RETURN(bool reaches,
+                             ReachesOwner(directory_, who_, p, customer->owner, groups_));
+      if (reaches) return true;
+    }
+    return false;
+  }
+
+  // The customers a write links must be within the writer's reach, and so must the owner.
+  Result<void> MayWrite(const json::object& body) {
+    if (const json::value* list = body.if_contains("customers"); list && list->is_array()) {
+      for (const json::value& v : list->get_array()) {
+        std::optional<crm::CustomerId> id;
+        if (v.is_uint64()) id = v.get_uint64();
+        if (v.is_int64() && v.get_int64() > 0) id = static_cast<crm::CustomerId>(v.get_int64());
+        if (v.is_string()) {
+          if (auto parsed = ParseId(v.get_string(), "customer")) id = *parsed;
+        }
+        if (!id) continue;  // the store names what is wrong
+        auto customer = customers_.Get(*id);
+        if (!customer) continue;
+        QUIRE_ASSIGN_OR_RETURN(bool reaches, ReachesOwner(directory_, who_, Permission::kCrmWrite,
+                                                          customer->owner, groups_));
+        if (!reaches) return OutOfScope(Permission::kCrmWrite, "customer " + std::to_string(*id));
+      }
+    }
+    if (const json::value* o = body.if_contains("owner"); o && o->is_string()) {
+      const std::string owner(o->get_string());
+      QUIRE_ASSIGN_OR_RETURN(bool reaches,
+                             ReachesOwner(directory_, who_, Permission::kCrmWrite, owner, groups_));
+      if (!reaches) return OutOfScope(Permission::kCrmWrite, "owner '" + owner + "'");
+      if (!owner.empty() && !directory_.GetUser(owner)) {
+        return Error::ValidationFailed("the contact person has 1 error; nothing was changed",
+                                       {{"owner", "'" + owner + "' is not a user"}});
+      }
+    }
+    return Ok();
+  }
+
+  Error OutOfScope(Permission p, const std::string& what) const {
+    return Error::Forbidden(std::string(org::Name(p)) + " is granted to you with scope " +
+                            std::string(org::Name(who_.permissions.ScopeOf(p))) + ", and " + what +
+                            " is not within it (it reaches the contact persons you own and "
+                            "those of the customers in your reach)");
+  }
+
+ private:
+  crm::CustomerStore& customers_;
+  org::Directory& directory_;
+  const org::Principal& who_;
+  Groups groups_;
+};
+
+}  // namespace
+
+void AddContactRoutes(Router& router, services::Services& services) {
+  crm::CustomerStore& customers = services.customers();
+  crm::ContactStore& contacts = services.contacts();
+  org::Directory& directory = services.directory();
+
+  router.Add("POST", "/api/crm/contacts", Permission::kCrmWrite,
+             [&](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
+               ContactAccess access(customers, directory, *request.principal);
+               QUIRE_RETURN_IF_ERROR(access.MayWrite(body));
+               QUIRE_ASSIGN_OR_RETURN(crm::Contact c, contacts.Create(body, Actor(request)));
+               Response out = JsonResponse(201, c.ToJson());
+               out.headers.push_back({"Location", "/api/crm/contacts/" + std::to_string(c.id)});
+               return out;
+             });
+
+  router.Add("GET", "/api/crm/contacts", Permission::kCrmRead,
+             [&](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(std::size_t limit, Limit(request, 50));
+               crm::ContactId after = 0;
+               if (const auto a = request.query_param("after")) {
+                 QUIRE_ASSIGN_OR_RETURN(after, ParseId(*a, "after"));
+               }
+               ContactAccess access(customers, directory, *request.principal);
+               QUIRE_ASSIGN_OR_RETURN(
+                   crm::ContactStore::Page page,
+                   contacts.List(after, limit, [&](const crm::Contact& c) -> Result<bool> {
+                     return access.Reaches(c, Permission::kCrmRead);
+                   }));
+               json::array items;
+               for (const crm::Contact& c : page.contacts) items.push_back(c.ToJson());
+               return JsonResponse(
+                   200, Page(std::move(items), page.next == 0 ? "" : std::to_string(page.next)));
+             });
+
+  router.Add("GET", "/api/crm/contacts/{id}", Permission::kCrmRead,
+             [&](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(crm::ContactId id, PathId(request, "contact id"));
+               QUIRE_ASSIGN_OR_RETURN(crm::Contact c, contacts.Get(id));
+               ContactAccess access(customers, directory, *request.principal);
+               QUIRE_ASSIGN_OR_RETURN(bool reaches, access.Reaches(c, Permission::kCrmRead));
+               if (!reaches) {
+                 return access.OutOfScope(Permission::kCrmRead,
+                                          "contact person " + std::to_string(id));
+               }
+               return JsonResponse(200, c.ToJson());
+             });
+
+  router.Add(
+      "PATCH", "/api/crm/contacts/{id}", Permission::kCrmWrite,
+      [&](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(crm::ContactId id, PathId(request, "contact id"));
+        QUIRE_ASSIGN_OR_RETURN(json::object patch, ParseJsonObject(request));
+        QUIRE_ASSIGN_OR_RETURN(crm::Contact c, contacts.Get(id));
+        ContactAccess access(customers, directory, *request.principal);
+        QUIRE_ASSIGN_OR_RETURN(bool reaches, access.Reaches(c, Permission::kCrmWrite));
+        if (!reaches) {
+          return access.OutOfScope(Permission::kCrmWrite, "contact person " + std::to_string(id));
+        }
+        QUIRE_RETURN_IF_ERROR(access.MayWrite(patch));
+        QUIRE_ASSIGN_OR_RETURN(crm::Contact changed, contacts.Update(id, patch, Actor(request)));
+        return JsonResponse(200, changed.ToJson());
+      });
+
+  router.Add("GET", "/api/crm/customers/{id}/contacts", Permission::kCrmRead,
+             [&](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(crm::CustomerId id, PathId(request, "customer id"));
+               QUIRE_ASSIGN_OR_RETURN(crm::Customer customer, customers.Get(id));
+               Groups groups;
+               QUIRE_ASSIGN_OR_RETURN(
+                   bool reaches, ReachesOwner(directory, *request.principal, Permission::kCrmRead,
+                                              customer.owner, groups));
+               if (!reaches) {
+                 return Error::Forbidden("crm.read does not reach customer " + std::to_string(id) +
+                                         " with your grant's scope");
+               }
+               QUIRE_ASSIGN_OR_RETURN(std::vector<crm::Contact> of, contacts.OfCustomer(id));
+               json::array items;
+               for (const crm::Contact& c : of) items.push_back(c.ToJson());
+               return JsonResponse(200, Page(std::move(items), ""));
+             });
+}
+
+}  // namespace quire::server
