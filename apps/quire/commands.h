@@ -48,6 +48,10 @@ std::string AuditUsage();
 int RunDoc(const std::vector<std::string>& args);
 std::string DocUsage();
 
+// quire crm import customers|contacts|activities FILE [...]
+int RunCrm(const std::vector<std::string>& args);
+std::string CrmUsage();
+
 // quire org import FILE | users | groups
 int RunOrg(const std::vector<std::string>& args);
 std::string OrgUsage();

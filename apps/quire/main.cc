@@ -22,6 +22,7 @@ Commands:
   incidents list the open incidents of a store, or retry one
   tasks     list an inbox, or claim, complete, delegate... a task (--as USER)
   org       import users and groups from CSV, list them
+  crm       import customers, contact persons and activities (CSV, vCard)
   user      add users, set passwords and roles, disable them (a stopped data directory)
   token     create, list and revoke API tokens (a stopped data directory)
   doc       store, fetch, check out, link and search documents (--as USER)
@@ -67,6 +68,10 @@ int Help(const std::vector<std::string>& args) {
   }
   if (args[0] == "doc") {
     std::cout << quire::app::DocUsage();
+    return quire::app::kExitOk;
+  }
+  if (args[0] == "crm") {
+    std::cout << quire::app::CrmUsage();
     return quire::app::kExitOk;
   }
   if (args[0] == "org") {
@@ -122,6 +127,7 @@ int main(int argc, char** argv) {
   if (command == "incidents") return quire::app::RunIncidents(args);
   if (command == "tasks") return quire::app::RunTasks(args);
   if (command == "org") return quire::app::RunOrg(args);
+  if (command == "crm") return quire::app::RunCrm(args);
   if (command == "user") return quire::app::RunUser(args);
   if (command == "token") return quire::app::RunToken(args);
   if (command == "doc") return quire::app::RunDoc(args);

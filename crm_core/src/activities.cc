@@ -721,6 +721,16 @@ Result<Activity> ActivityStore::Commit(const Activity* before, Activity after,
   return after;
 }
 
+Result<Activity> ActivityStore::Validate(const json::object& fields,
+                                         const audit::Actor& actor) const {
+  Activity blank;
+  if (!actor.id.empty()) blank.employees.push_back(actor.id);
+  QUIRE_ASSIGN_OR_RETURN(Activity a, Check(std::move(blank), fields));
+  if (a.employees.empty() && !actor.id.empty()) a.employees.push_back(actor.id);
+  QUIRE_RETURN_IF_ERROR(CheckBookings(a));
+  return a;
+}
+
 Result<Activity> ActivityStore::Create(const json::object& fields, const audit::Actor& actor) {
   Activity blank;
   if (!actor.id.empty()) blank.employees.push_back(actor.id);

@@ -305,9 +305,10 @@ void ContactStore::Index(const Contact* before, const Contact* after, storage::W
   }
 }
 
-Result<Contact> ContactStore::Validate(const json::object& fields,
-                                       const audit::Actor& actor) const {
+Result<Contact> ContactStore::Validate(const json::object& fields, const audit::Actor& actor,
+                                       ContactId as) const {
   Contact blank;
+  blank.id = as;
   blank.owner = actor.id;
   QUIRE_ASSIGN_OR_RETURN(Contact c, Check(std::move(blank), fields));
   if (c.owner.empty()) c.owner = actor.id;

@@ -8,6 +8,7 @@
 #include "quire/base/instant.h"
 #include "quire/base/json_fields.h"
 #include "quire/base/json_merge_patch.h"
+#include "quire/crm/names.h"
 #include "quire/crm/phones.h"
 #include "quire/storage/key_codec.h"
 #include "record_fields.h"
@@ -25,6 +26,12 @@ std::int64_t Ms(Timestamp t) { return t.time_since_epoch().count(); }
 Timestamp FromMs(std::int64_t ms) { return Timestamp(std::chrono::milliseconds(ms)); }
 
 using internal::Trim;
+
+// One company, one key: a Polish EU VAT number (PL5261040828) is its NIP.
+std::string TaxKey(const TaxId& id) {
+  if (id.kind == TaxId::Kind::kEuVat && id.value.starts_with("PL")) return id.value.substr(2);
+  return id.value;
+}
 
 // What the API takes and answers for the editable fields, in one place.
 json::object Editable(const Customer& c) {
@@ -46,14 +53,16 @@ json::object Editable(const Customer& c) {
                  {"addresses", std::move(addresses)},
                  {"owner", c.owner},
                  {"tags", json::array(c.tags.begin(), c.tags.end())},
-                 {"notes", c.notes}};
+                 {"notes", c.notes},
+                 {"externalId", c.external_id}};
   return o;
 }
 
 // Reads the editable fields into `c`, one detail per problem.
 void Read(const json::object& in, Customer& c, std::vector<ErrorDetail>& problems) {
-  static const std::set<std::string, std::less<>> kFields{
-      "kind", "name", "emails", "phones", "taxId", "addresses", "owner", "tags", "notes"};
+  static const std::set<std::string, std::less<>> kFields{"kind",  "name",      "emails", "phones",
+                                                          "taxId", "addresses", "owner",  "tags",
+                                                          "notes", "externalId"};
   static const std::regex kPolishPostalCode(R"(^[0-9]{2}-[0-9]{3}$)");
   auto text = [&](const json::value& v, const std::string& field, std::size_t max,
                   std::string& out) {
@@ -80,7 +89,7 @@ void Read(const json::object& in, Customer& c, std::vector<ErrorDetail>& problem
     if (!kFields.contains(m.key())) {
       problems.push_back({std::string(m.key()),
                           "is not a field of a customer (kind, name, emails, phones, taxId, "
-                          "addresses, owner, tags, notes)"});
+                          "addresses, owner, tags, notes, externalId)"});
     }
   }
   if (const json::value* v = in.if_contains("kind")) {
@@ -168,6 +177,8 @@ void Read(const json::object& in, Customer& c, std::vector<ErrorDetail>& problem
     }
   }
   if (const json::value* v = in.if_contains("notes")) text(*v, "notes", 10'000, c.notes);
+  if (const json::value* v = in.if_contains("externalId"))
+    text(*v, "externalId", 100, c.external_id);
 }
 
 json::object ToStored(const Customer& c) {
@@ -206,36 +217,68 @@ std::string CustomerStore::PhoneKey(std::string_view e164, CustomerId id) {
   return storage::KeyEncoder().U8('p').String(e164).U64(id).Take();
 }
 
-void CustomerStore::IndexPhones(const Customer* before, const Customer* after,
-                                storage::WriteBatch& batch) {
-  std::set<std::string> old_numbers, new_numbers;
-  if (before != nullptr) {
-    for (const Labelled& p : before->phones) old_numbers.insert(p.value);
+void CustomerStore::Index(const Customer* before, const Customer* after,
+                          storage::WriteBatch& batch) {
+  auto keys = [](const Customer* c) {
+    std::set<std::string> out;
+    if (c == nullptr) return out;
+    for (const Labelled& p : c->phones) out.insert(PhoneKey(p.value, c->id));
+    if (c->tax_id) {
+      out.insert(storage::KeyEncoder().U8('T').String(TaxKey(*c->tax_id)).U64(c->id).Take());
+    }
+    if (!c->external_id.empty()) {
+      out.insert(storage::KeyEncoder().U8('X').String(c->external_id).U64(c->id).Take());
+    }
+    out.insert(storage::KeyEncoder().U8('N').String(NameKey(c->name)).U64(c->id).Take());
+    return out;
+  };
+  const std::set<std::string> old_keys = keys(before), new_keys = keys(after);
+  for (const std::string& k : old_keys) {
+    if (!new_keys.contains(k)) batch.Delete(kCrm, k);
   }
-  if (after != nullptr) {
-    for (const Labelled& p : after->phones) new_numbers.insert(p.value);
-  }
-  const CustomerId id = before != nullptr ? before->id : after->id;
-  for (const std::string& n : old_numbers) {
-    if (!new_numbers.contains(n)) batch.Delete(kCrm, PhoneKey(n, id));
-  }
-  for (const std::string& n : new_numbers) {
-    if (!old_numbers.contains(n)) batch.Put(kCrm, PhoneKey(n, id), "");
+  for (const std::string& k : new_keys) {
+    if (!old_keys.contains(k)) batch.Put(kCrm, k, "");
   }
 }
 
-Result<std::vector<CustomerId>> CustomerStore::FindByPhone(std::string_view typed,
-                                                           std::size_t limit) const {
+Result<std::vector<CustomerId>> CustomerStore::IdsUnder(const std::string& prefix,
+                                                        std::size_t limit) const {
   std::vector<CustomerId> found;
-  auto e164 = NormalizePhone(typed);
-  if (!e164) return found;  // not a number: nobody has it
-  const std::string prefix = storage::KeyEncoder().U8('p').String(*e164).Take();
-  for (auto it = store_.ScanPrefix(kCrm, prefix); it.Valid() && found.size() < limit; it.Next()) {
+  auto it = store_.ScanPrefix(kCrm, prefix);
+  for (; it.Valid() && found.size() < limit; it.Next()) {
     storage::KeyDecoder key(it.key().substr(prefix.size()));
     QUIRE_ASSIGN_OR_RETURN(const std::uint64_t id, key.U64());
     found.push_back(id);
   }
+  QUIRE_RETURN_IF_ERROR(it.status());
   return found;
+}
+
+Result<std::vector<CustomerId>> CustomerStore::FindByName(std::string_view name,
+                                                          std::size_t limit) const {
+  return IdsUnder(storage::KeyEncoder().U8('N').String(NameKey(name)).Take(), limit);
+}
+
+Result<std::vector<CustomerId>> CustomerStore::FindByTaxId(std::string_view typed,
+                                                           std::size_t limit) const {
+  auto id = ParseTaxId(typed);
+  if (!id) return std::vector<CustomerId>{};
+  return IdsUnder(storage::KeyEncoder().U8('T').String(TaxKey(*id)).Take(), limit);
+}
+
+Result<std::optional<CustomerId>> CustomerStore::FindByExternalId(
+    std::string_view external_id) const {
+  QUIRE_ASSIGN_OR_RETURN(std::vector<CustomerId> ids,
+                         IdsUnder(storage::KeyEncoder().U8('X').String(external_id).Take(), 1));
+  if (ids.empty()) return std::optional<CustomerId>();
+  return std::optional<CustomerId>(ids.front());
+}
+
+Result<std::vector<CustomerId>> CustomerStore::FindByPhone(std::string_view typed,
+                                                           std::size_t limit) const {
+  auto e164 = NormalizePhone(typed);
+  if (!e164) return std::vector<CustomerId>{};  // not a number: nobody has it
+  return IdsUnder(storage::KeyEncoder().U8('p').String(*e164).Take(), limit);
 }
 
 // What was stored was checked when written: read as it is, no validation on the read path
@@ -285,6 +328,7 @@ Result<Customer> CustomerStore::FromStored(std::string_view text) {
     }
   }
   c.notes = StrOf(o, "notes");
+  c.external_id = StrOf(o, "externalId");
   c.created_by = StrOf(o, "createdBy");
   c.created_at = FromMs(IntOf(o, "createdAt"));
   c.modified_at = FromMs(IntOf(o, "modifiedAt"));
@@ -297,6 +341,14 @@ CustomerStore::CustomerStore(storage::Store& store, audit::AuditLog& audit, cons
 Result<Customer> CustomerStore::Check(Customer c, const json::object& fields) const {
   std::vector<ErrorDetail> problems;
   Read(fields, c, problems);
+  if (!c.external_id.empty()) {
+    QUIRE_ASSIGN_OR_RETURN(std::optional<CustomerId> holder, FindByExternalId(c.external_id));
+    if (holder && *holder != c.id) {
+      problems.push_back({"externalId", "'" + c.external_id + "' is customer " +
+                                            std::to_string(*holder) +
+                                            "'s already: change that one (a re-import does)"});
+    }
+  }
   if (!problems.empty()) {
     std::string message = "the customer has " + std::to_string(problems.size()) +
                           (problems.size() == 1 ? " error" : " errors") + "; nothing was changed";
@@ -305,12 +357,20 @@ Result<Customer> CustomerStore::Check(Customer c, const json::object& fields) co
   return c;
 }
 
-Result<Customer> CustomerStore::Create(const json::object& fields, const audit::Actor& actor) {
+Result<Customer> CustomerStore::Validate(const json::object& fields, const audit::Actor& actor,
+                                         CustomerId as) const {
   Customer blank;
+  blank.id = as;
   blank.owner = actor.id;
   QUIRE_ASSIGN_OR_RETURN(Customer c, Check(std::move(blank), fields));
   if (c.owner.empty()) c.owner = actor.id;
+  return c;
+}
+
+Result<Customer> CustomerStore::Create(const json::object& fields, const audit::Actor& actor) {
+  // Checked under the lock: an external id is unique.
   std::lock_guard lock(write_mu_);
+  QUIRE_ASSIGN_OR_RETURN(Customer c, Validate(fields, actor));
   QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> next, store_.Get(kCrm, kNextIdKey));
   c.id = next ? std::stoull(*next) : 1;
   c.created_by = actor.id;
@@ -318,7 +378,7 @@ Result<Customer> CustomerStore::Create(const json::object& fields, const audit::
   storage::WriteBatch batch;
   batch.Put(kCrm, Key(c.id), json::serialize(ToStored(c)));
   batch.Put(kCrm, kNextIdKey, std::to_string(c.id + 1));
-  IndexPhones(nullptr, &c, batch);
+  Index(nullptr, &c, batch);
   QUIRE_RETURN_IF_ERROR(audit_.Commit(
       std::move(batch),
       {{actor, "customer.created", Object(c.id), {{"fields", FieldNames(fields)}}}}, c.created_at));
@@ -339,7 +399,7 @@ Result<Customer> CustomerStore::Update(CustomerId id, const json::object& patch,
   c.modified_at = clock_.Now();
   storage::WriteBatch batch;
   batch.Put(kCrm, Key(id), json::serialize(ToStored(c)));
-  IndexPhones(&before, &c, batch);
+  Index(&before, &c, batch);
   QUIRE_RETURN_IF_ERROR(audit_.Commit(
       std::move(batch), {{actor, "customer.changed", Object(id), {{"fields", FieldNames(patch)}}}},
       c.modified_at));

@@ -727,5 +727,37 @@ TEST_F(AccessTest, ContactPersonsAreReachedThroughTheirOwnerOrTheirCompanies) {
   EXPECT_EQ(answer.at("contact").at("name").as_string(), "Zofia Wójcik");
 }
 
+TEST_F(AccessTest, ImportsOverHttpWriteOnlyWithinTheCallersReach) {
+  const std::string csv = "Nazwa;NIP;Opiekun\nPiekarnia;526-104-08-28;\nMłyn;;ben\n";
+  const HttpReply dry = As("anna", "POST", "/api/crm/imports?kind=customers&dryRun=true", csv);
+  ASSERT_EQ(dry.status, 200) << dry.body;
+  const json::value report = json::parse(dry.body);
+  EXPECT_EQ(report.at("created"), 1);
+  EXPECT_EQ(report.at("refused"), 1);  // anna (scope own) cannot give a customer to ben
+  EXPECT_EQ(report.at("errors").at(0).at("line"), 3);
+  EXPECT_THAT(std::string(report.at("errors").at(0).at("message").as_string()),
+              HasSubstr("owner 'ben'"));
+  EXPECT_EQ(json::parse(As("anna", "GET", "/api/crm/customers").body).at("items").as_array().size(),
+            0u);
+  const HttpReply skip =
+      As("anna", "POST", "/api/crm/imports?kind=customers&skipBadRows=true", csv);
+  ASSERT_EQ(skip.status, 200) << skip.body;
+  EXPECT_EQ(json::parse(skip.body).at("created"), 1);
+  EXPECT_EQ(json::parse(As("anna", "GET", "/api/crm/customers").body).at("items").as_array().size(),
+            1u);
+  // ben cannot update anna's customer by re-importing its tax id.
+  const HttpReply bens =
+      As("ben", "POST", "/api/crm/imports?kind=customers", "Nazwa;NIP\nPrzejęta;5261040828\n");
+  ASSERT_EQ(bens.status, 200);
+  EXPECT_EQ(json::parse(bens.body).at("refused"), 1);
+  EXPECT_EQ(json::parse(bens.body).at("written"), false);
+  EXPECT_EQ(As("auditor", "POST", "/api/crm/imports?kind=customers", csv).status, 403);
+  EXPECT_EQ(As("anna", "POST", "/api/crm/imports?kind=widgets", csv).status, 400);
+  EXPECT_EQ(As("anna", "POST", "/api/crm/imports?kind=customers", "").status, 400);
+  const HttpReply cut = As("anna", "POST", "/api/crm/imports?kind=customers", "a,b\n1,\"2\n");
+  EXPECT_EQ(cut.status, 400);
+  EXPECT_THAT(cut.body, HasSubstr("line 2"));
+}
+
 }  // namespace
 }  // namespace quire::server

@@ -99,13 +99,17 @@ TEST_F(OpenApiConventionsTest, InstantsAreDateTimesNamedAt) {
 TEST_F(OpenApiConventionsTest, NoInstantHidesUnderAnotherName) {
   // The names instants had before the conventions. Only the audit chain's own signed format
   // keeps `time` (its bytes are what the signatures cover): schemas marked
-  // x-quire-format: audit-chain.
+  // x-quire-format: audit-chain; and the CRM import report, whose counts (created, updated)
+  // are named by the issue that asked for it and read by checks outside the project:
+  // x-quire-format: import-report.
   const std::set<std::string> old{"time",     "created", "modified", "due",
                                   "followUp", "since",   "expires",  "at"};
   std::set<const json::object*> chain_properties;
   for (const auto& [name, schema] : Schemas()) {
     if (schema.as_object().contains("x-quire-format")) {
-      EXPECT_EQ(schema.at("x-quire-format"), "audit-chain") << name;
+      EXPECT_TRUE(schema.at("x-quire-format") == "audit-chain" ||
+                  schema.at("x-quire-format") == "import-report")
+          << name;
       if (const json::value* p = schema.as_object().if_contains("properties")) {
         for (const auto& m : p->as_object()) chain_properties.insert(&m.value().as_object());
       }

@@ -38,6 +38,7 @@ void AddApiRoutes(Router& router, services::Services& services, const ApiOptions
   AddCrmRoutes(router, services.customers(), services.directory());
   AddActivityRoutes(router, services);
   AddContactRoutes(router, services);
+  AddImportRoutes(router, services);
   router.SetAuthenticator(MakeAuthenticator(services.identity(), {.tls = options.tls}));
 }
 

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "quire/crm/import.h"
 #include "quire/server/crm_routes.h"
 #include "route_support.h"
 
@@ -161,6 +162,95 @@ void AddContactRoutes(Router& router, services::Services& services) {
                for (const crm::Contact& c : of) items.push_back(c.ToJson());
                return JsonResponse(200, Page(std::move(items), ""));
              });
+}
+
+}  // namespace quire::server
+
+namespace quire::server {
+
+void AddImportRoutes(Router& router, services::Services& services) {
+  crm::CustomerStore& customers = services.customers();
+  crm::ContactStore& contacts = services.contacts();
+  crm::ActivityStore& activities = services.activities();
+  org::Directory& directory = services.directory();
+  // On the slow pool: an import writes a batch per record.
+  router.AddSlow(
+      "POST", "/api/crm/imports", Permission::kCrmWrite,
+      [&](const Request& request) -> Result<Response> {
+        const org::Principal& who = *request.principal;
+        crm::ImportOptions options;
+        options.kind = request.query_param("kind").value_or("");
+        options.format = request.query_param("format").value_or("csv");
+        options.encoding = request.query_param("encoding").value_or("auto");
+        options.dry_run = request.query_param("dryRun").value_or("false") == "true";
+        options.skip_bad_rows = request.query_param("skipBadRows").value_or("false") == "true";
+        if (const auto d = request.query_param("delimiter")) {
+          if (*d == "tab" || *d == "\t") {
+            options.delimiter = '\t';
+          } else if (*d == "," || *d == ";" || *d == "|") {
+            options.delimiter = (*d)[0];
+          } else {
+            return Error::InvalidArgument("?delimiter= is , ; | or tab");
+          }
+        }
+        if (options.kind.empty()) {
+          return Error::InvalidArgument(
+              "?kind= is required: customers, contacts or activities (the file is the body)");
+        }
+        if (request.body.empty()) {
+          return Error::InvalidArgument("the body is empty: send the file itself as the body");
+        }
+        // Each row within the caller's reach, as one written by hand would be.
+        Groups groups;
+        ContactAccess access(customers, directory, who);
+        const std::string kind = options.kind;
+        options.check = [&](const json::object& fields, std::uint64_t existing) -> Result<void> {
+          auto reach = [&](const std::string& owner, const std::string& what) -> Result<void> {
+            QUIRE_ASSIGN_OR_RETURN(
+                bool reaches, ReachesOwner(directory, who, Permission::kCrmWrite, owner, groups));
+            if (!reaches) {
+              return Error::Forbidden(
+                  "crm.write does not reach " + what + " with your grant's scope (" +
+                  std::string(org::Name(who.permissions.ScopeOf(Permission::kCrmWrite))) + ")");
+            }
+            return Ok();
+          };
+          if (kind == "customers" || kind == "contacts") {
+            std::string owner = who.user;
+            if (const json::value* o = fields.if_contains("owner"); o && o->is_string()) {
+              owner = std::string(o->get_string());
+              if (!directory.GetUser(owner)) {
+                return Error::InvalidArgument("owner '" + owner + "' is not a user");
+              }
+            }
+            QUIRE_RETURN_IF_ERROR(reach(owner, "owner '" + owner + "'"));
+            if (existing != 0 && kind == "customers") {
+              QUIRE_ASSIGN_OR_RETURN(crm::Customer c, customers.Get(existing));
+              QUIRE_RETURN_IF_ERROR(reach(c.owner, "customer " + std::to_string(existing)));
+            }
+            if (existing != 0 && kind == "contacts") {
+              QUIRE_ASSIGN_OR_RETURN(crm::Contact c, contacts.Get(existing));
+              QUIRE_ASSIGN_OR_RETURN(bool reaches, access.Reaches(c, Permission::kCrmWrite));
+              if (!reaches) {
+                return access.OutOfScope(Permission::kCrmWrite,
+                                         "contact person " + std::to_string(existing));
+              }
+            }
+            if (kind == "contacts") QUIRE_RETURN_IF_ERROR(access.MayWrite(fields));
+          } else if (const json::value* c = fields.if_contains("customer"); c && c->is_string()) {
+            auto id = ParseId(c->get_string(), "customer");
+            if (id) {
+              QUIRE_ASSIGN_OR_RETURN(crm::Customer customer, customers.Get(*id));
+              QUIRE_RETURN_IF_ERROR(reach(customer.owner, "customer " + std::to_string(*id)));
+            }
+          }
+          return Ok();
+        };
+        crm::Importer importer(customers, contacts, activities);
+        QUIRE_ASSIGN_OR_RETURN(crm::ImportReport report,
+                               importer.Run(request.body, options, Actor(request)));
+        return JsonResponse(200, report.ToJson());
+      });
 }
 
 }  // namespace quire::server

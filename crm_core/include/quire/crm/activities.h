@@ -138,6 +138,8 @@ class ActivityStore {
   Result<Activity> Update(ActivityId id, const boost::json::object& patch,
                           const audit::Actor& actor);
   Result<Activity> Get(ActivityId id) const;  // Errors: kNotFound
+  // Checks `fields` as Create would, bookings included, storing nothing (an import's dry run).
+  Result<Activity> Validate(const boost::json::object& fields, const audit::Actor& actor) const;
 
   // A customer's activities, newest first, from after `cursor` (Timeline's `next`), those
   // `keep` accepts, at most `limit`.

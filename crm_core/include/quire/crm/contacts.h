@@ -92,7 +92,8 @@ class ContactStore {
   Result<std::optional<ContactId>> FindByExternalId(std::string_view external_id) const;
 
   // Checks `fields` as Create would, storing nothing (an import's dry run).
-  Result<Contact> Validate(const boost::json::object& fields, const audit::Actor& actor) const;
+  Result<Contact> Validate(const boost::json::object& fields, const audit::Actor& actor,
+                           ContactId as = 0) const;
 
   static std::string Key(ContactId id);
   static Result<Contact> FromStored(std::string_view text);

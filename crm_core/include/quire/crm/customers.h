@@ -6,6 +6,9 @@
 //   'c' id(u64)  → the customer, JSON (ToStored)
 //   'n'          → the next id
 //   'p' e164 id  → "" (customers by phone number, for the CTI screen pop)
+//   'T' tax-id id → "" (by canonical tax id: duplicates, re-imports, lookups)
+//   'X' external-id id → "" (by the id another program gave them: re-imports)
+//   'N' name-key id → "" (by NameKey(name): case-folded, spaces collapsed; imports, duplicates)
 //
 // Thread-safety: a CustomerStore may be used from any thread; writes are serialised.
 #pragma once
@@ -48,6 +51,7 @@ struct Customer {
   std::string owner;  // the responsible employee (a user id)
   std::vector<std::string> tags;
   std::string notes;
+  std::string external_id;  // the id another program gave it; unique
   std::string created_by;
   Timestamp created_at{};
   Timestamp modified_at{};
@@ -106,14 +110,23 @@ class CustomerStore {
   // phone number.
   Result<std::vector<CustomerId>> FindByPhone(std::string_view typed, std::size_t limit = 20) const;
 
+  // By canonical tax id (typed in any form ParseTaxId reads); by external id.
+  Result<std::vector<CustomerId>> FindByTaxId(std::string_view typed, std::size_t limit = 20) const;
+  Result<std::optional<CustomerId>> FindByExternalId(std::string_view external_id) const;
+  // By name, compared case-folded with spaces collapsed (NameKey).
+  Result<std::vector<CustomerId>> FindByName(std::string_view name, std::size_t limit = 20) const;
+  // Checks `fields` as Create would (as customer `as`'s, when it is one), storing nothing.
+  Result<Customer> Validate(const boost::json::object& fields, const audit::Actor& actor,
+                            CustomerId as = 0) const;
+
   static std::string Key(CustomerId id);
   static std::string PhoneKey(std::string_view e164, CustomerId id);
   static Result<Customer> FromStored(std::string_view text);
 
  private:
   Result<Customer> Check(Customer c, const boost::json::object& fields) const;
-  static void IndexPhones(const Customer* before, const Customer* after,
-                          storage::WriteBatch& batch);
+  static void Index(const Customer* before, const Customer* after, storage::WriteBatch& batch);
+  Result<std::vector<CustomerId>> IdsUnder(const std::string& prefix, std::size_t limit) const;
 
   storage::Store& store_;
   audit::AuditLog& audit_;

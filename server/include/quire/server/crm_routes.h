@@ -5,12 +5,15 @@
 //   GET   /api/crm/customers        those the caller's crm.read reaches, {items, next}
 //   GET   /api/crm/customers/{id}   the customer (the read is audited)
 //   PATCH /api/crm/customers/{id}   JSON Merge Patch of the fields → 200 the customer
-//   POST  /api/crm/contacts                   {firstName, lastName, title, customers, emails,
-//                                             phones, consent, owner, notes, externalId} → 201
-//   GET   /api/crm/contacts, /{id}; PATCH /api/crm/contacts/{id}; GET
-//   /api/crm/customers/{id}/contacts GET   /api/crm/customers/{id}/card        customer,
-//   lastActivities, nextActivities,
-//                                             openTasks, runningInstances, documents
+//   POST  /api/crm/contacts       {firstName, lastName, title, customers, emails, phones,
+//                                  consent, owner, notes, externalId} → 201
+//   GET   /api/crm/contacts, /api/crm/contacts/{id}, /api/crm/customers/{id}/contacts
+//   PATCH /api/crm/contacts/{id}
+//   POST  /api/crm/imports?kind=customers|contacts|activities&format=csv|vcard
+//         [&dryRun=true&skipBadRows=true&encoding=&delimiter=]  the file as the body →
+//         200 the report (import.h)
+//   GET   /api/crm/customers/{id}/card  customer, contacts, lastActivities, nextActivities,
+//                                       openTasks, runningInstances, documents
 //   GET   /api/crm/customers/{id}/activities  the timeline, newest first, {items, next}
 //   POST  /api/crm/resources  (crm.manage)    {name, kind, capacity, available*, timeZone}
 //   GET   /api/crm/resources, /{id}; PATCH /api/crm/resources/{id} (crm.manage)
@@ -32,5 +35,6 @@ namespace quire::server {
 void AddCrmRoutes(Router& router, crm::CustomerStore& customers, org::Directory& directory);
 void AddActivityRoutes(Router& router, services::Services& services);
 void AddContactRoutes(Router& router, services::Services& services);
+void AddImportRoutes(Router& router, services::Services& services);
 
 }  // namespace quire::server

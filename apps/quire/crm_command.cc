@@ -1,0 +1,197 @@
+// quire crm import customers|contacts|activities FILE: the CRM's records from other programs.
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include "commands.h"
+#include "engine_session.h"
+#include "quire/base/json_text.h"
+#include "quire/crm/import.h"
+
+namespace quire::app {
+namespace {
+
+// "line 12: ..." → 12.
+std::size_t LineOf(const std::string& message) {
+  std::size_t line = 0;
+  if (message.starts_with("line ")) {
+    for (std::size_t i = 5; i < message.size() && message[i] >= '0' && message[i] <= '9'; ++i) {
+      line = line * 10 + static_cast<std::size_t>(message[i] - '0');
+    }
+  }
+  return line;
+}
+
+std::optional<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+}  // namespace
+
+std::string CrmUsage() {
+  return "Usage: quire crm import customers|contacts|activities FILE [--format csv|vcard]\n"
+         "         [--mapping FILE] [--dry-run] [--json] [--skip-bad-rows] [--encoding E]\n"
+         "         [--delimiter D] [--as USER] [--data-dir DIR]\n\n"
+         "Imports a CSV file (the columns of Google Contacts, Outlook, Thunderbird, Salesforce,\n"
+         "HubSpot, Odoo, EspoCRM and Polish spreadsheets are recognised by their headers; any\n"
+         "other with --mapping: JSON {\"Header\": \"field\"} or CSV lines Header,field) or a\n"
+         "vCard file (2.1, 3.0, 4.0; contacts). Every row is checked first: one bad row and\n"
+         "nothing is written, unless --skip-bad-rows. A record whose external id (or tax id,\n"
+         "or a contact's e-mail) is stored already is updated. --dry-run checks and counts,\n"
+         "writes nothing; --json prints the report as one JSON object: records, created,\n"
+         "updated, refused, emails, phones, errors [{line, row, column, message}].\n"
+         "--encoding: auto (default), utf-8, windows-1250, iso-8859-2, windows-1252, ...\n"
+         "--delimiter: , ; or tab (default: found from the header). --as: who imports (the\n"
+         "audit chain's actor and the owner of what has none). The store must not be served\n"
+         "meanwhile: with 'quire serve' running, use POST /api/crm/imports.\n";
+}
+
+int RunCrm(const std::vector<std::string>& args) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::cout << CrmUsage();
+    return args.empty() ? kExitUsage : kExitOk;
+  }
+  if (args[0] != "import") {
+    std::cerr << "quire crm: unknown action '" << args[0] << "' (import)\n" << CrmUsage();
+    return kExitUsage;
+  }
+  crm::ImportOptions options;
+  std::string data_dir = "quire-data", as, mapping_file;
+  bool json_out = false;
+  std::vector<std::string> rest;
+  bool format_given = false;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> std::optional<std::string> {
+      if (i + 1 >= args.size()) return std::nullopt;
+      return args[++i];
+    };
+    std::optional<std::string> v;
+    if (a == "--dry-run") {
+      options.dry_run = true;
+    } else if (a == "--json") {
+      json_out = true;
+    } else if (a == "--skip-bad-rows") {
+      options.skip_bad_rows = true;
+    } else if (a == "--data-dir" || a == "--as" || a == "--mapping" || a == "--encoding" ||
+               a == "--delimiter" || a == "--format") {
+      if (!(v = value())) {
+        std::cerr << "quire crm import: " << a << " needs a value\n";
+        return kExitUsage;
+      }
+      if (a == "--data-dir") data_dir = *v;
+      if (a == "--as") as = *v;
+      if (a == "--mapping") mapping_file = *v;
+      if (a == "--encoding") options.encoding = *v;
+      if (a == "--format") {
+        options.format = *v;
+        format_given = true;
+      }
+      if (a == "--delimiter") {
+        if (*v == "tab" || *v == "\\t" || *v == "\t") {
+          options.delimiter = '\t';
+        } else if (v->size() == 1 && (*v == "," || *v == ";" || *v == "|")) {
+          options.delimiter = (*v)[0];
+        } else {
+          std::cerr << "quire crm import: --delimiter is , ; | or tab, not '" << *v << "'\n";
+          return kExitUsage;
+        }
+      }
+    } else if (a.starts_with("--")) {
+      std::cerr << "quire crm import: unknown option '" << a << "'\n";
+      return kExitUsage;
+    } else {
+      rest.push_back(a);
+    }
+  }
+  if (rest.size() != 2) {
+    std::cerr << "quire crm import: give what to import and the file\n" << CrmUsage();
+    return kExitUsage;
+  }
+  options.kind = rest[0];
+  if (options.kind != "customers" && options.kind != "contacts" && options.kind != "activities") {
+    std::cerr << "quire crm import: '" << options.kind
+              << "' is not something Quire imports: customers, contacts or activities\n";
+    return kExitUsage;
+  }
+  const std::string& path = rest[1];
+  if (!format_given) {
+    const std::string lower = [&] {
+      std::string s = path;
+      for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return s;
+    }();
+    if (lower.ends_with(".vcf") || lower.ends_with(".vcard")) options.format = "vcard";
+  }
+  const auto bytes = ReadFile(path);
+  if (!bytes) {
+    std::cerr << "quire crm import: cannot read " << path << "\n";
+    return kExitFailure;
+  }
+  if (!mapping_file.empty()) {
+    const auto text = ReadFile(mapping_file);
+    if (!text) {
+      std::cerr << "quire crm import: cannot read the mapping " << mapping_file << "\n";
+      return kExitFailure;
+    }
+    auto mapping = crm::ParseMapping(*text, options.kind);
+    if (!mapping) {
+      std::cerr << "quire crm import: " << mapping_file << ": " << mapping.error().message()
+                << "\n";
+      return kExitUsage;
+    }
+    options.mapping = std::move(*mapping);
+  }
+  auto session = OpenSession("crm import", data_dir,
+                             {.create = true, .busy_hint = "use POST /api/crm/imports instead"});
+  if (!session) return kExitFailure;
+  crm::Importer importer(session->customers(), session->contacts(), session->activities());
+  const bool bar = !json_out && ::isatty(STDERR_FILENO) != 0;
+  auto report =
+      importer.Run(*bytes, options, LocalActor(as), [&](std::size_t done, std::size_t total) {
+        if (!bar || (done % 100 != 0 && done != total)) return;
+        const std::size_t width = 30, filled = total == 0 ? width : done * width / total;
+        std::cerr << "\r[" << std::string(filled, '#') << std::string(width - filled, ' ') << "] "
+                  << done << "/" << total << (done == total ? "\n" : "") << std::flush;
+      });
+  if (!report) {
+    if (json_out) {
+      crm::ImportReport failed;
+      failed.kind = options.kind;
+      failed.format = options.format;
+      failed.dry_run = options.dry_run;
+      failed.errors.push_back({LineOf(report.error().message()), 0, "", report.error().message()});
+      std::cout << JsonText(failed.ToJson()) << "\n";
+    } else {
+      std::cerr << "quire crm import: " << path << ": " << report.error().message()
+                << "\nnothing was imported\n";
+    }
+    return kExitFailure;
+  }
+  if (json_out) {
+    std::cout << JsonText(report->ToJson()) << "\n";
+  } else {
+    for (const crm::ImportError& e : report->errors) {
+      std::cerr << path << ":" << e.line << ": row " << e.row
+                << (e.column.empty() ? "" : ", column '" + e.column + "'") << ": " << e.message
+                << "\n";
+    }
+    for (const std::string& w : report->warnings) std::cerr << "warning: " << w << "\n";
+    const char* verb = options.dry_run ? "would be " : "";
+    std::cout << report->records << " records: " << report->created << " " << verb << "created, "
+              << report->updated << " " << verb << "updated, " << report->refused << " refused; "
+              << report->emails << " e-mail addresses, " << report->phones << " phone numbers\n";
+    if (!options.dry_run && !report->written && report->refused > 0) {
+      std::cout << "nothing was imported: fix the rows above, or pass --skip-bad-rows\n";
+    }
+  }
+  return report->refused > 0 ? kExitFailure : kExitOk;
+}
+
+}  // namespace quire::app

@@ -1,0 +1,120 @@
+// `quire crm import` in the exact forms checks outside the project use: a real process on a
+// data directory, its --dry-run --json report read as JSON, its exit codes.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <fstream>
+
+#include "quire/testing/child_process.h"
+#include "quire/testing/temp_dir.h"
+
+namespace quire {
+namespace {
+
+using ::quire::testing::ChildProcess;
+using ::quire::testing::ExitStatus;
+using ::quire::testing::TempDir;
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+struct CliRun {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+CliRun Quire(const std::vector<std::string>& args) {
+  auto c = ChildProcess::Spawn(QUIRE_BINARY, args);
+  EXPECT_TRUE(c.has_value());
+  if (!c) return {};
+  CliRun r;
+  r.out = c->ReadAllStdout();
+  r.err = c->ReadAllStderr();
+  r.code = c->Wait(120s).value_or(ExitStatus{}).code;
+  return r;
+}
+
+class CrmCliTest : public ::testing::Test {
+ protected:
+  std::string File(const std::string& name, const std::string& content) {
+    const auto path = dir_.path() / name;
+    std::ofstream(path, std::ios::binary) << content;
+    return path.string();
+  }
+  CliRun Import(const std::string& kind, const std::string& file,
+                std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"crm", "import",     kind,
+                                  file,  "--data-dir", (dir_.path() / "data").string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Quire(args);
+  }
+  TempDir dir_;
+};
+
+const char* kCustomers =
+    "Nazwa;NIP;E-mail;Telefon;Miasto\r\n"
+    "Piekarnia Zielińska;526-104-08-28;biuro@piekarnia.pl;22 654 32 10;Warszawa\r\n"
+    "Młyn Kowalski;5261040827;mlyn@kowalski.pl;601 234 567;Września\r\n";
+
+TEST_F(CrmCliTest, TheDryRunPrintsOneJsonReport) {
+  const CliRun r = Import("customers", File("c.csv", kCustomers), {"--dry-run", "--json"});
+  EXPECT_EQ(r.code, 1) << r.err;  // a row is refused
+  const json::value report = json::parse(r.out);
+  EXPECT_EQ(report.at("records"), 2);
+  EXPECT_EQ(report.at("created"), 1);
+  EXPECT_EQ(report.at("updated"), 0);
+  EXPECT_EQ(report.at("refused"), 1);
+  EXPECT_EQ(report.at("emails"), 1);
+  EXPECT_EQ(report.at("phones"), 1);
+  const json::value& e = report.at("errors").at(0);
+  EXPECT_EQ(e.at("line"), 3);
+  EXPECT_EQ(e.at("row"), 2);
+  EXPECT_EQ(e.at("column"), "NIP");
+  EXPECT_THAT(std::string(e.at("message").as_string()), HasSubstr("checksum"));
+}
+
+TEST_F(CrmCliTest, BadRowsStopTheImportUnlessSkippedAndAReImportUpdates) {
+  const std::string file = File("c.csv", kCustomers);
+  CliRun r = Import("customers", file);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("c.csv:3: row 2, column 'NIP'"));
+  EXPECT_THAT(r.out, HasSubstr("nothing was imported"));
+  r = Import("customers", file, {"--skip-bad-rows", "--json"});
+  EXPECT_EQ(json::parse(r.out).at("created"), 1);
+  r = Import("customers",
+             File("again.csv", "Nazwa;NIP;Miasto\nPiekarnia Zielińska SA;5261040828;Kraków\n"),
+             {"--json"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out).at("updated"), 1);
+  EXPECT_EQ(json::parse(r.out).at("created"), 0);
+}
+
+TEST_F(CrmCliTest, VCardsAndBrokenFilesAndBadUsage) {
+  const CliRun v = Import("contacts",
+                          File("people.vcf",
+                               "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Nowak;Anna;;;\r\n"
+                               "EMAIL:anna@example.com\r\nTEL:601 222 333\r\n"
+                               "END:VCARD\r\n"),
+                          {"--dry-run", "--json"});
+  EXPECT_EQ(v.code, 0) << v.err;
+  EXPECT_EQ(json::parse(v.out).at("records"), 1);
+  EXPECT_EQ(json::parse(v.out).at("emails"), 1);
+  EXPECT_EQ(json::parse(v.out).at("phones"), 1);
+  const CliRun cut =
+      Import("customers", File("cut.csv", "Nazwa,Uwagi\nA,\"open\nB,x\n"), {"--dry-run", "--json"});
+  EXPECT_EQ(cut.code, 1);
+  const json::value report = json::parse(cut.out);
+  EXPECT_EQ(report.at("errors").at(0).at("line"), 2);
+  EXPECT_THAT(std::string(report.at("errors").at(0).at("message").as_string()),
+              HasSubstr("truncated"));
+  EXPECT_EQ(Import("widgets", File("w.csv", "a\n")).code, 2);
+  EXPECT_EQ(Import("customers", File("x.csv", "a\n"), {"--delimiter", "x"}).code, 2);
+  const CliRun missing = Import("customers", (dir_.path() / "nope.csv").string());
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_THAT(missing.err, HasSubstr("cannot read"));
+}
+
+}  // namespace
+}  // namespace quire
