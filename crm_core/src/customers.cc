@@ -241,6 +241,24 @@ void CustomerStore::Index(const Customer* before, const Customer* after,
   }
 }
 
+Result<std::size_t> CustomerStore::Reindex() {
+  std::lock_guard lock(write_mu_);
+  std::size_t n = 0;
+  storage::WriteBatch batch;
+  auto it = store_.ScanPrefix(kCrm, std::string(1, 'c'));
+  for (; it.Valid(); it.Next()) {
+    QUIRE_ASSIGN_OR_RETURN(Customer c, FromStored(it.value()));
+    Index(nullptr, &c, batch);
+    if (++n % 1000 == 0) {
+      QUIRE_RETURN_IF_ERROR(store_.Write(batch));
+      batch = storage::WriteBatch();
+    }
+  }
+  QUIRE_RETURN_IF_ERROR(it.status());
+  QUIRE_RETURN_IF_ERROR(store_.Write(batch));
+  return n;
+}
+
 Result<std::vector<CustomerId>> CustomerStore::IdsUnder(const std::string& prefix,
                                                         std::size_t limit) const {
   std::vector<CustomerId> found;

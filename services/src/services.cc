@@ -30,6 +30,19 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
   s->documents_ = std::make_unique<dms::DocumentStore>(*s->store_, *s->contents_, *s->audit_,
                                                        *s->clock_, doc_options);
   s->customers_ = std::make_unique<crm::CustomerStore>(*s->store_, *s->audit_, *s->clock_);
+  // Customers stored before their phone, tax id, external id and name indexes existed get
+  // them once.
+  {
+    constexpr std::string_view kCrmIndexes = "crm.customer-indexes";
+    QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> version,
+                           s->store_->Get(storage::ColumnFamily::kMeta, kCrmIndexes));
+    if (version != "1") {
+      QUIRE_RETURN_IF_ERROR(s->customers_->Reindex());
+      storage::WriteBatch mark;
+      mark.Put(storage::ColumnFamily::kMeta, kCrmIndexes, "1");
+      QUIRE_RETURN_IF_ERROR(s->store_->Write(mark));
+    }
+  }
   s->contacts_ =
       std::make_unique<crm::ContactStore>(*s->store_, *s->audit_, *s->clock_, *s->customers_);
   s->resources_ = std::make_unique<crm::ResourceStore>(*s->store_, *s->audit_, *s->clock_);

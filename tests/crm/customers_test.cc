@@ -168,3 +168,29 @@ TEST_F(CustomersTest, ListsPageInIdOrderAndFilter) {
 
 }  // namespace
 }  // namespace quire::crm
+
+namespace quire::crm {
+namespace {
+
+TEST_F(CustomersTest, AReindexGivesOldCustomersTheirIndexEntries) {
+  auto c = customers_->Create(json::parse(R"({"name": "Stary Klient", "taxId": "5261040828",
+      "phones": [{"number": "601 234 567"}], "externalId": "old-1"})")
+                                  .as_object(),
+                              anna_);
+  ASSERT_TRUE(c.has_value()) << c.error().message();
+  // As a store written before the indexes existed: only the record.
+  storage::WriteBatch drop;
+  drop.DeleteRange(storage::ColumnFamily::kCrm, "T", "Y");
+  drop.DeleteRange(storage::ColumnFamily::kCrm, "p", "q");
+  ASSERT_TRUE(store_->Write(drop).has_value());
+  EXPECT_TRUE(customers_->FindByPhone("601234567")->empty());
+  EXPECT_TRUE(customers_->FindByTaxId("5261040828")->empty());
+  ASSERT_EQ(*customers_->Reindex(), 1u);
+  EXPECT_EQ(*customers_->FindByPhone("601234567"), std::vector<CustomerId>{c->id});
+  EXPECT_EQ(*customers_->FindByTaxId("PL5261040828"), std::vector<CustomerId>{c->id});
+  EXPECT_EQ(*customers_->FindByExternalId("old-1"), c->id);
+  EXPECT_EQ(*customers_->FindByName("STARY  klient"), std::vector<CustomerId>{c->id});
+}
+
+}  // namespace
+}  // namespace quire::crm

@@ -119,6 +119,10 @@ class CustomerStore {
   Result<Customer> Validate(const boost::json::object& fields, const audit::Actor& actor,
                             CustomerId as = 0) const;
 
+  // Writes the index entries every customer should have (phone, tax id, external id, name):
+  // for stores written before an index existed. Idempotent; returns how many were looked at.
+  Result<std::size_t> Reindex();
+
   static std::string Key(CustomerId id);
   static std::string PhoneKey(std::string_view e164, CustomerId id);
   static Result<Customer> FromStored(std::string_view text);
