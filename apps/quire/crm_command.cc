@@ -35,13 +35,14 @@ std::optional<std::string> ReadFile(const std::string& path) {
 }  // namespace
 
 std::string CrmUsage() {
-  return "Usage: quire crm import customers|contacts|activities FILE [--format csv|vcard]\n"
+  return "Usage: quire crm import customers|contacts|activities FILE [--format csv|vcard|ical]\n"
          "         [--mapping FILE] [--dry-run] [--json] [--skip-bad-rows] [--encoding E]\n"
          "         [--delimiter D] [--as USER] [--data-dir DIR]\n\n"
          "Imports a CSV file (the columns of Google Contacts, Outlook, Thunderbird, Salesforce,\n"
          "HubSpot, Odoo, EspoCRM and Polish spreadsheets are recognised by their headers; any\n"
          "other with --mapping: JSON {\"Header\": \"field\"} or CSV lines Header,field) or a\n"
-         "vCard file (2.1, 3.0, 4.0; contacts). Every row is checked first: one bad row and\n"
+         "vCard file (2.1, 3.0, 4.0; contacts) or an iCalendar file (.ics; activities: UID\n"
+         "updates on re-import). Every row is checked first: one bad row and\n"
          "nothing is written, unless --skip-bad-rows. A record whose external id (or tax id,\n"
          "or a contact's e-mail) is stored already is updated. --dry-run checks and counts,\n"
          "writes nothing; --json prints the report as one JSON object: records, created,\n"
@@ -128,6 +129,7 @@ int RunCrm(const std::vector<std::string>& args) {
       return s;
     }();
     if (lower.ends_with(".vcf") || lower.ends_with(".vcard")) options.format = "vcard";
+    if (lower.ends_with(".ics") || lower.ends_with(".ical")) options.format = "ical";
   }
   const auto bytes = ReadFile(path);
   if (!bytes) {
@@ -151,7 +153,9 @@ int RunCrm(const std::vector<std::string>& args) {
   auto session = OpenSession("crm import", data_dir,
                              {.create = true, .busy_hint = "use POST /api/crm/imports instead"});
   if (!session) return kExitFailure;
-  crm::Importer importer(session->customers(), session->contacts(), session->activities());
+  services::Services* s = session.get();
+  crm::Importer importer(s->customers(), s->contacts(), s->activities(),
+                         [s] { return s->clock().Now(); });
   const bool bar = !json_out && ::isatty(STDERR_FILENO) != 0;
   auto report =
       importer.Run(*bytes, options, LocalActor(as), [&](std::size_t done, std::size_t total) {

@@ -179,6 +179,9 @@ std::string ResourcePrefix(char kind, ResourceId resource) {
 std::vector<std::string> IndexKeys(const Activity& a) {
   std::vector<std::string> keys;
   if (a.customer != 0) keys.push_back(TimelineKey(a.customer, a.start, a.id));
+  if (!a.external_id.empty()) {
+    keys.push_back(storage::KeyEncoder().U8('y').String(a.external_id).U64(a.id).Take());
+  }
   if (a.status == "cancelled") return keys;
   for (const std::string& user : a.employees) {
     storage::KeyEncoder k;
@@ -221,7 +224,8 @@ json::object Editable(const Activity& a) {
           {"campaign", a.campaign},
           {"channel", a.channel},
           {"outcome", a.outcome},
-          {"note", a.note}};
+          {"note", a.note},
+          {"externalId", a.external_id}};
 }
 
 json::object ToStored(const Activity& a) {
@@ -248,6 +252,7 @@ json::object ToStored(const Activity& a) {
           {"channel", a.channel},
           {"outcome", a.outcome},
           {"note", a.note},
+          {"externalId", a.external_id},
           {"createdBy", a.created_by},
           {"createdAt", Ms(a.created_at)},
           {"modifiedAt", Ms(a.modified_at)}};
@@ -266,10 +271,11 @@ void ReadActivity(const json::object& in, Activity& a, std::vector<ErrorDetail>&
   FieldReader f(in, problems);
   f.Known({"type", "status", "title", "start", "end", "allDay", "rrule", "exdates", "timeZone",
            "customer", "employees", "resources", "follows", "documents", "campaign", "channel",
-           "outcome", "note"},
+           "outcome", "note", "externalId"},
           "an activity",
           "type, status, title, start, end, allDay, rrule, exdates, timeZone, customer, "
-          "employees, resources, follows, documents, campaign, channel, outcome, note");
+          "employees, resources, follows, documents, campaign, channel, outcome, note, "
+          "externalId");
   f.Text("type", 40, a.type);
   if (a.type.empty()) {
     f.Problem("type",
@@ -372,6 +378,7 @@ void ReadActivity(const json::object& in, Activity& a, std::vector<ErrorDetail>&
   f.Text("channel", 50, a.channel);
   f.Text("outcome", 200, a.outcome);
   f.Text("note", 10'000, a.note);
+  f.Text("externalId", 100, a.external_id);
   if (!a.resources.empty() && a.end == a.start && times_ok) {
     f.Problem("end", "is needed when resources are booked: they are held from start to end");
   }
@@ -550,6 +557,7 @@ Result<Activity> ActivityStore::FromStored(std::string_view text) {
   a.channel = StrOf(o, "channel");
   a.outcome = StrOf(o, "outcome");
   a.note = StrOf(o, "note");
+  a.external_id = StrOf(o, "externalId");
   a.created_by = StrOf(o, "createdBy");
   a.created_at = FromMs(IntOf(o, "createdAt"));
   a.modified_at = FromMs(IntOf(o, "modifiedAt"));
@@ -594,8 +602,29 @@ Result<Activity> ActivityStore::Check(Activity a, const json::object& fields) co
       return prior.error();
     }
   }
+  if (!a.external_id.empty()) {
+    QUIRE_ASSIGN_OR_RETURN(std::optional<ActivityId> holder, FindByExternalId(a.external_id));
+    if (holder && *holder != a.id) {
+      problems.push_back({"externalId", "'" + a.external_id + "' is activity " +
+                                            std::to_string(*holder) +
+                                            "'s already: change that one (a re-import does)"});
+    }
+  }
   if (!problems.empty()) return Invalid("the activity", std::move(problems));
   return a;
+}
+
+Result<std::optional<ActivityId>> ActivityStore::FindByExternalId(
+    std::string_view external_id) const {
+  const std::string prefix = storage::KeyEncoder().U8('y').String(external_id).Take();
+  auto it = store_.ScanPrefix(kCrm, prefix);
+  if (!it.Valid()) {
+    QUIRE_RETURN_IF_ERROR(it.status());
+    return std::optional<ActivityId>();
+  }
+  storage::KeyDecoder key(it.key().substr(prefix.size()));
+  QUIRE_ASSIGN_OR_RETURN(const ActivityId id, key.U64());
+  return std::optional<ActivityId>(id);
 }
 
 Result<void> ActivityStore::CheckBookings(const Activity& a) const {
@@ -721,9 +750,10 @@ Result<Activity> ActivityStore::Commit(const Activity* before, Activity after,
   return after;
 }
 
-Result<Activity> ActivityStore::Validate(const json::object& fields,
-                                         const audit::Actor& actor) const {
+Result<Activity> ActivityStore::Validate(const json::object& fields, const audit::Actor& actor,
+                                         ActivityId as) const {
   Activity blank;
+  blank.id = as;
   if (!actor.id.empty()) blank.employees.push_back(actor.id);
   QUIRE_ASSIGN_OR_RETURN(Activity a, Check(std::move(blank), fields));
   if (a.employees.empty() && !actor.id.empty()) a.employees.push_back(actor.id);
@@ -732,11 +762,12 @@ Result<Activity> ActivityStore::Validate(const json::object& fields,
 }
 
 Result<Activity> ActivityStore::Create(const json::object& fields, const audit::Actor& actor) {
+  // Checked under the lock: an external id is unique, a booking is free.
+  std::lock_guard lock(write_mu_);
   Activity blank;
   if (!actor.id.empty()) blank.employees.push_back(actor.id);
   QUIRE_ASSIGN_OR_RETURN(Activity a, Check(std::move(blank), fields));
   if (a.employees.empty() && !actor.id.empty()) a.employees.push_back(actor.id);
-  std::lock_guard lock(write_mu_);
   QUIRE_ASSIGN_OR_RETURN(a.id, NextId(store_, kNextActivityKey));
   a.created_by = actor.id;
   a.created_at = a.modified_at = clock_.Now();

@@ -8,6 +8,7 @@
 #include "quire/base/instant.h"
 #include "quire/base/json_merge_patch.h"
 #include "quire/crm/csv.h"
+#include "quire/crm/ical.h"
 #include "quire/crm/names.h"
 #include "quire/crm/vcard.h"
 #include "quire/definitions/iso8601.h"
@@ -175,6 +176,7 @@ struct Record {
   std::size_t line = 0;
   std::size_t row = 0;
   std::vector<Cell> cells;
+  std::optional<json::object> fields;  // read whole (an iCalendar VEVENT)
 };
 
 // One record's fields as the store's JSON, and which column each field path came from.
@@ -222,6 +224,13 @@ class Builder {
 
   Built Build(const Record& r) const {
     Built b;
+    if (r.fields) {
+      b.fields = *r.fields;
+      if (const json::value* v = b.fields.if_contains("externalId"); v && v->is_string()) {
+        b.match_external = std::string(v->get_string());
+      }
+      return b;
+    }
     json::array emails, phones;
     std::string street, postal, city, country, start_date, start_time, end_date, end_time, first,
         last, full;
@@ -448,7 +457,7 @@ Result<std::vector<Record>> CsvRecords(std::string_view text, const ImportOption
   std::vector<Record> records;
   std::size_t row = 0;
   for (const CsvRow& r : table.rows) {
-    Record rec{r.line, ++row, {}};
+    Record rec{r.line, ++row, {}, std::nullopt};
     if (r.fields.size() > table.header.size()) {
       bool extra = false;
       for (std::size_t i = table.header.size(); i < r.fields.size(); ++i) {
@@ -483,7 +492,7 @@ Result<std::vector<Record>> VCardRecords(std::string_view bytes, ImportReport& r
   std::size_t row = 0;
   std::set<std::string> ignored;
   for (const VCard& card : cards) {
-    Record rec{card.line, ++row, {}};
+    Record rec{card.line, ++row, {}, std::nullopt};
     bool named = false;
     for (const VCardProperty& p : card.properties) {
       auto label = [&]() -> std::string {
@@ -538,7 +547,8 @@ Result<std::vector<Record>> VCardRecords(std::string_view bytes, ImportReport& r
 
 // The store's JSON of a record, without what the API answers but does not take.
 json::object Editable(json::object o) {
-  for (const char* k : {"id", "name", "taxIdKind", "createdBy", "createdAt", "modifiedAt"}) {
+  for (const char* k :
+       {"id", "name", "taxIdKind", "createdBy", "createdAt", "modifiedAt", "seriesStart"}) {
     o.erase(k);
   }
   return o;
@@ -639,8 +649,9 @@ json::object ImportReport::ToJson() const {
           {"columns", std::move(cols)}};
 }
 
-Importer::Importer(CustomerStore& customers, ContactStore& contacts, ActivityStore& activities)
-    : customers_(customers), contacts_(contacts), activities_(activities) {}
+Importer::Importer(CustomerStore& customers, ContactStore& contacts, ActivityStore& activities,
+                   std::function<Timestamp()> now)
+    : customers_(customers), contacts_(contacts), activities_(activities), now_(std::move(now)) {}
 
 Result<ImportReport> Importer::Run(std::string_view bytes, const ImportOptions& options,
                                    const audit::Actor& actor,
@@ -664,9 +675,20 @@ Result<ImportReport> Importer::Run(std::string_view bytes, const ImportOptions& 
     }
     report.encoding = "per vCard";
     QUIRE_ASSIGN_OR_RETURN(records, VCardRecords(bytes, report));
+  } else if (options.format == "ical") {
+    if (options.kind != "activities") {
+      return Error::InvalidArgument("iCalendar files hold events: import them as activities");
+    }
+    report.encoding = "utf-8";
+    QUIRE_ASSIGN_OR_RETURN(std::string text, DecodeText(bytes, options.encoding));
+    QUIRE_ASSIGN_OR_RETURN(std::vector<IcalEvent> events, ReadIcalEvents(text, now_()));
+    std::size_t row = 0;
+    for (IcalEvent& e : events) {
+      records.push_back(Record{e.line, ++row, {}, std::move(e.fields)});
+    }
   } else {
     return Error::InvalidArgument("'" + options.format +
-                                  "' is not a format Quire imports: csv or vcard");
+                                  "' is not a format Quire imports: csv, vcard or ical");
   }
   report.records = records.size();
 
@@ -704,6 +726,12 @@ Result<ImportReport> Importer::Run(std::string_view bytes, const ImportOptions& 
         QUIRE_ASSIGN_OR_RETURN(auto ids, customers_.FindByTaxId(b.match_tax, 1));
         if (!ids.empty()) plan.existing = ids.front();
         if (auto tax = ParseTaxId(b.match_tax)) plan.key = "t:" + tax->value;
+      }
+    } else if (options.kind == "activities") {
+      if (!b.match_external.empty()) {
+        QUIRE_ASSIGN_OR_RETURN(auto id, activities_.FindByExternalId(b.match_external));
+        if (id) plan.existing = *id;
+        plan.key = "x:" + b.match_external;
       }
     } else if (options.kind == "contacts") {
       if (!b.match_external.empty()) {
@@ -746,7 +774,12 @@ Result<ImportReport> Importer::Run(std::string_view bytes, const ImportOptions& 
         checked = c.error();
       }
     } else {
-      auto a = activities_.Validate(b.fields, actor);
+      json::object fields = b.fields;
+      if (plan.existing != 0) {
+        QUIRE_ASSIGN_OR_RETURN(Activity before, activities_.Get(plan.existing));
+        fields = MergePatch(Editable(before.ToJson()), b.fields);
+      }
+      auto a = activities_.Validate(fields, actor, plan.existing);
       if (!a) checked = a.error();
     }
     if (!checked) {
@@ -836,8 +869,18 @@ Result<ImportReport> Importer::Run(std::string_view bytes, const ImportOptions& 
         if (!c) wrote = c.error();
       }
     } else {
-      auto a = activities_.Create(plan.fields, actor);
-      if (!a) wrote = a.error();
+      std::optional<ActivityId> existing;
+      if (plan.key.starts_with("x:")) {
+        QUIRE_ASSIGN_OR_RETURN(existing, activities_.FindByExternalId(plan.key.substr(2)));
+      }
+      if (existing) {
+        auto a = activities_.Update(*existing, plan.fields, actor);
+        if (!a) wrote = a.error();
+        updated = true;
+      } else {
+        auto a = activities_.Create(plan.fields, actor);
+        if (!a) wrote = a.error();
+      }
     }
     if (wrote) {
       report.written = true;

@@ -2,19 +2,24 @@
 
 #include <libical/ical.h>
 
+#include "ical_lock.h"
+
 #include <algorithm>
 #include <map>
 #include <mutex>
 
 namespace quire::crm {
-namespace {
+namespace internal {
 
-// libical's zone data loads lazily and its conversions extend cached tables: neither is
-// safe to run from two threads at once, so every use goes through this lock.
 std::mutex& IcalMutex() {
   static std::mutex mu;
   return mu;
 }
+
+}  // namespace internal
+namespace {
+
+using internal::IcalMutex;
 
 icaltimezone* Zone(const std::string& name) {  // REQUIRES: IcalMutex held
   if (name.empty() || name == "UTC" || name == "Etc/UTC") return icaltimezone_get_utc_timezone();

@@ -37,10 +37,9 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 namespace json = boost::json;
 
 const std::set<std::pair<std::string, std::string>> kPublic = {
-    {"GET", "/health"},
-    {"GET", "/version"},
-    {"GET", "/api/openapi.json"},
-    {"POST", "/api/auth/login"},
+    {"GET", "/health"},          {"GET", "/version"},         {"GET", "/api/openapi.json"},
+    {"POST", "/api/auth/login"}, {"GET", "/calendar/{feed}"},  // the secret in the path is the
+                                                               // credential
 };
 
 const char* kProcess = R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -757,6 +756,42 @@ TEST_F(AccessTest, ImportsOverHttpWriteOnlyWithinTheCallersReach) {
   const HttpReply cut = As("anna", "POST", "/api/crm/imports?kind=customers", "a,b\n1,\"2\n");
   EXPECT_EQ(cut.status, 400);
   EXPECT_THAT(cut.body, HasSubstr("line 2"));
+}
+
+TEST_F(AccessTest, TheCalendarFeedIsReachedOnlyThroughItsSecretAndCanBeRevoked) {
+  const std::string start = FormatInstant(clock_.Now() + std::chrono::hours(24));
+  ASSERT_EQ(As("anna", "POST", "/api/crm/activities",
+               R"({"type": "meeting", "title": "Odprawa", "start": ")" + start + R"(", "end": ")" +
+                   FormatInstant(clock_.Now() + std::chrono::hours(25)) +
+                   R"(", "rrule": "FREQ=WEEKLY;COUNT=4", "timeZone": "Europe/Warsaw"})")
+                .status,
+            201);
+  const HttpReply made = As("anna", "POST", "/api/me/calendar-feed");
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string path(json::parse(made.body).at("path").as_string());
+  EXPECT_THAT(path, HasSubstr("/calendar/qcal_"));
+  const HttpReply feed = Send("GET", path, "", {});
+  ASSERT_EQ(feed.status, 200) << feed.body;
+  EXPECT_THAT(feed.header("content-type").value_or(""), HasSubstr("text/calendar"));
+  EXPECT_THAT(feed.body, HasSubstr("BEGIN:VCALENDAR"));
+  EXPECT_THAT(feed.body, HasSubstr("SUMMARY:Odprawa"));
+  EXPECT_THAT(feed.body, HasSubstr("RRULE:FREQ=WEEKLY;COUNT=4"));
+  EXPECT_THAT(feed.body, HasSubstr("DTSTART;TZID=Europe/Warsaw:"));
+  EXPECT_THAT(feed.body, HasSubstr("BEGIN:VTIMEZONE"));
+  // A guessed secret, a replaced one and a revoked one are all 404.
+  EXPECT_EQ(
+      Send("GET", "/calendar/qcal_000000000000000000000000000000000000000000000000.ics", "", {})
+          .status,
+      404);
+  const HttpReply again = As("anna", "POST", "/api/me/calendar-feed");
+  ASSERT_EQ(again.status, 201);
+  EXPECT_EQ(Send("GET", path, "", {}).status, 404);
+  const std::string second(json::parse(again.body).at("path").as_string());
+  EXPECT_EQ(Send("GET", second, "", {}).status, 200);
+  EXPECT_EQ(As("anna", "DELETE", "/api/me/calendar-feed", "").status, 204);
+  EXPECT_EQ(Send("GET", second, "", {}).status, 404);
+  EXPECT_EQ(As("anna", "DELETE", "/api/me/calendar-feed", "").status, 404);
+  EXPECT_EQ(As("worker", "POST", "/api/me/calendar-feed").status, 403);
 }
 
 }  // namespace

@@ -246,7 +246,8 @@ void AddImportRoutes(Router& router, services::Services& services) {
           }
           return Ok();
         };
-        crm::Importer importer(customers, contacts, activities);
+        crm::Importer importer(customers, contacts, activities,
+                               [&services] { return services.clock().Now(); });
         QUIRE_ASSIGN_OR_RETURN(crm::ImportReport report,
                                importer.Run(request.body, options, Actor(request)));
         return JsonResponse(200, report.ToJson());

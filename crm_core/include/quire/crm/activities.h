@@ -13,6 +13,7 @@
 //   'E' user id             → ""  an employee's recurring activities
 //   'b' resource start id   → ""  a resource's single bookings
 //   'B' resource id         → ""  a resource's recurring bookings
+//   'y' external-id id      → ""  by the id another program gave it (re-imports)
 //   "n:resource", "n:activity" → the next ids
 // Cancelled activities stay on the timeline and leave the calendars and bookings.
 //
@@ -83,6 +84,7 @@ struct Activity {
   std::string channel;  // phone, e-mail, in person, video, ...
   std::string outcome;
   std::string note;
+  std::string external_id;  // the id another program gave it (an iCalendar UID); unique
   std::string created_by;
   Timestamp created_at{};
   Timestamp modified_at{};
@@ -139,7 +141,8 @@ class ActivityStore {
                           const audit::Actor& actor);
   Result<Activity> Get(ActivityId id) const;  // Errors: kNotFound
   // Checks `fields` as Create would, bookings included, storing nothing (an import's dry run).
-  Result<Activity> Validate(const boost::json::object& fields, const audit::Actor& actor) const;
+  Result<Activity> Validate(const boost::json::object& fields, const audit::Actor& actor,
+                            ActivityId as = 0) const;
 
   // A customer's activities, newest first, from after `cursor` (Timeline's `next`), those
   // `keep` accepts, at most `limit`.
@@ -157,6 +160,8 @@ class ActivityStore {
                                                    Timestamp to) const;
   Result<std::vector<Occurrence>> ResourceCalendar(ResourceId resource, Timestamp from,
                                                    Timestamp to) const;
+
+  Result<std::optional<ActivityId>> FindByExternalId(std::string_view external_id) const;
 
   static std::string Key(ActivityId id);
   static Result<Activity> FromStored(std::string_view text);

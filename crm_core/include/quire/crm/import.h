@@ -27,7 +27,7 @@ namespace quire::crm {
 
 struct ImportOptions {
   std::string kind = "customers";  // customers, contacts, activities
-  std::string format = "csv";      // csv, vcard
+  std::string format = "csv";      // csv, vcard (contacts), ical (activities)
   std::string encoding = "auto";
   char delimiter = 0;  // 0: found from the header line
   // Header → field ("Nazwa firmy" → "name"); on top of the headers recognised by themselves.
@@ -58,7 +58,7 @@ struct ImportReport {
   std::vector<std::string> warnings;
   // Each header in the file's order and the field it fed ("" none).
   std::vector<std::pair<std::string, std::string>> columns;
-  bool written = false;                        // whether anything was stored
+  bool written = false;  // whether anything was stored
 
   boost::json::object ToJson() const;
 };
@@ -73,7 +73,10 @@ Result<std::map<std::string, std::string>> ParseMapping(std::string_view text,
 
 class Importer {
  public:
-  Importer(CustomerStore& customers, ContactStore& contacts, ActivityStore& activities);
+  // `now`: for iCalendar events, what has ended is done and what has not is planned.
+  Importer(
+      CustomerStore& customers, ContactStore& contacts, ActivityStore& activities,
+      std::function<Timestamp()> now = [] { return SystemClock::Instance().Now(); });
 
   // `progress(done, total)` is called as rows are written. Errors: a file that cannot be read
   // at all (its encoding, a truncated quote or card, no header) — kInvalidArgument with the
@@ -86,6 +89,7 @@ class Importer {
   CustomerStore& customers_;
   ContactStore& contacts_;
   ActivityStore& activities_;
+  std::function<Timestamp()> now_;
 };
 
 }  // namespace quire::crm
