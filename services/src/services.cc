@@ -1,6 +1,7 @@
 #include "quire/services/services.h"
 
 #include "attach_connector.h"
+#include "crm_connectors.h"
 
 namespace quire::services {
 
@@ -59,6 +60,11 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
       std::make_unique<workflow::ConnectorRegistry>(workflow::ConnectorRegistry::WithBuiltins());
   dms::DocumentStore* docs = s->documents_.get();
   s->connectors_->Register("dms.attach", std::make_shared<AttachDocumentConnector>(*docs));
+  s->connectors_->Register("crm.activity",
+                           std::make_shared<ActivityConnector>(*s->activities_, *s->clock_));
+  s->connectors_->Register("crm.customer", std::make_shared<CustomerConnector>(*s->customers_));
+  s->connectors_->Register("crm.lookup",
+                           std::make_shared<LookupConnector>(*s->customers_, *s->contacts_));
   s->repository_->set_load_options({s->connectors_->InlineTypes()});
   workflow::EngineOptions engine_options = options.engine;
   engine_options.audit = s->audit_.get();

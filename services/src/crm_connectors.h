@@ -1,0 +1,211 @@
+// The CRM connectors: how processes record activities, read and update customers and find
+// them (workflow does not know the CRM). Each runs as a job: retried with backoff, an
+// incident after its last retry; a business refusal (a bad field, nobody found when one is
+// required) is a BPMN error the model can catch.
+#pragma once
+
+#include <boost/json.hpp>
+#include <string>
+
+#include "quire/base/instant.h"
+#include "quire/crm/activities.h"
+#include "quire/crm/contacts.h"
+#include "quire/crm/customers.h"
+#include "quire/workflow/connector.h"
+
+namespace quire::services {
+
+namespace crm_connectors {
+
+inline const boost::json::object& Inputs(const workflow::JobRequest& job) {
+  return job.inputs.empty() ? job.variables : job.inputs;
+}
+
+inline std::string Text(const boost::json::object& in, std::string_view key) {
+  const boost::json::value* v = in.if_contains(key);
+  if (v == nullptr) return "";
+  if (v->is_string()) return std::string(v->as_string());
+  if (v->is_int64()) return std::to_string(v->as_int64());
+  if (v->is_uint64()) return std::to_string(v->as_uint64());
+  if (v->is_double()) return std::to_string(static_cast<std::int64_t>(v->as_double()));
+  return "";
+}
+
+inline audit::Actor ProcessActor(const workflow::JobRequest& job) {
+  return {"process:" + job.process_id + "/" + std::to_string(job.instance_id), "connector"};
+}
+
+// A refusal the model can catch (an error boundary event with this code), with the detail.
+inline workflow::JobOutcome BusinessError(std::string code, const Error& e) {
+  workflow::JobOutcome out;
+  out.bpmn_error = std::move(code);
+  out.error_message = e.message();
+  for (const ErrorDetail& d : e.details()) out.error_message += "; " + d.field + ": " + d.message;
+  return out;
+}
+
+inline bool IsRefusal(const Error& e) {
+  return e.code() == ErrorCode::kValidationFailed || e.code() == ErrorCode::kInvalidArgument ||
+         e.code() == ErrorCode::kNotFound || e.code() == ErrorCode::kConflict;
+}
+
+}  // namespace crm_connectors
+
+// crm.activity: records (status done, the default) or plans an activity. Inputs: type,
+// status, title, customer (or customerId), start (now by default), end, employees, note,
+// outcome, channel, campaign. Output: activityId. Run twice for one job (a retry after a
+// crash), it records one activity: the job's id is its external id.
+class ActivityConnector final : public workflow::Connector {
+ public:
+  ActivityConnector(crm::ActivityStore& activities, const Clock& clock)
+      : activities_(activities), clock_(clock) {}
+
+  Result<workflow::JobOutcome> Run(const workflow::JobRequest& job) override {
+    namespace c = crm_connectors;
+    const boost::json::object& in = c::Inputs(job);
+    const std::string external = "job-" + std::to_string(job.job_id);
+    QUIRE_ASSIGN_OR_RETURN(std::optional<crm::ActivityId> done,
+                           activities_.FindByExternalId(external));
+    workflow::JobOutcome out;
+    if (done) {
+      out.variables["activityId"] = std::to_string(*done);
+      return out;
+    }
+    boost::json::object fields;
+    for (const char* k : {"type", "status", "title", "start", "end", "note", "outcome", "channel",
+                          "campaign", "allDay", "employees", "resources"}) {
+      if (const boost::json::value* v = in.if_contains(k)) fields[k] = *v;
+    }
+    if (!fields.contains("type")) fields["type"] = "task";
+    if (!fields.contains("status")) fields["status"] = "done";
+    if (!fields.contains("start")) fields["start"] = FormatInstant(clock_.Now());
+    const std::string customer =
+        c::Text(in, "customer").empty() ? c::Text(in, "customerId") : c::Text(in, "customer");
+    if (!customer.empty()) fields["customer"] = customer;
+    fields["externalId"] = external;
+    if (!fields.contains("note")) {
+      fields["note"] = "Recorded by process " + job.process_id + ", instance " +
+                       std::to_string(job.instance_id) + ", at " + job.element_id;
+    }
+    auto a = activities_.Create(fields, c::ProcessActor(job));
+    if (!a) {
+      if (c::IsRefusal(a.error())) return c::BusinessError("crm.activity.refused", a.error());
+      return a.error();
+    }
+    out.variables["activityId"] = std::to_string(a->id);
+    return out;
+  }
+
+ private:
+  crm::ActivityStore& activities_;
+  const Clock& clock_;
+};
+
+// crm.customer: reads a customer (input customer or customerId) into the variable
+// `customer`, and first changes it when input `set` holds fields (JSON Merge Patch).
+class CustomerConnector final : public workflow::Connector {
+ public:
+  explicit CustomerConnector(crm::CustomerStore& customers) : customers_(customers) {}
+
+  Result<workflow::JobOutcome> Run(const workflow::JobRequest& job) override {
+    namespace c = crm_connectors;
+    const boost::json::object& in = c::Inputs(job);
+    const std::string text =
+        c::Text(in, "customer").empty() ? c::Text(in, "customerId") : c::Text(in, "customer");
+    crm::CustomerId id = 0;
+    try {
+      id = std::stoull(text);
+    } catch (...) {
+      return c::BusinessError(
+          "crm.customer.not-found",
+          Error::InvalidArgument("crm.customer: '" + text + "' is not a customer id"));
+    }
+    Result<crm::Customer> customer = customers_.Get(id);
+    if (const boost::json::value* set = in.if_contains("set"); set && set->is_object()) {
+      customer = customers_.Update(id, set->as_object(), c::ProcessActor(job));
+    }
+    if (!customer) {
+      if (c::IsRefusal(customer.error())) {
+        return c::BusinessError(customer.error().code() == ErrorCode::kNotFound
+                                    ? "crm.customer.not-found"
+                                    : "crm.customer.refused",
+                                customer.error());
+      }
+      return customer.error();
+    }
+    workflow::JobOutcome out;
+    out.variables["customer"] = customer->ToJson();
+    return out;
+  }
+
+ private:
+  crm::CustomerStore& customers_;
+};
+
+// crm.lookup: finds customers by e-mail (their contact persons'), phone, tax id, external id
+// or name (inputs email, phone, taxId, externalId, name; the first given). Outputs:
+// customerId (the first found, or null), customerIds, contactId (when found through a
+// contact person). Nobody found is not an error, unless input required is true
+// (crm.lookup.not-found).
+class LookupConnector final : public workflow::Connector {
+ public:
+  LookupConnector(crm::CustomerStore& customers, crm::ContactStore& contacts)
+      : customers_(customers), contacts_(contacts) {}
+
+  Result<workflow::JobOutcome> Run(const workflow::JobRequest& job) override {
+    namespace c = crm_connectors;
+    const boost::json::object& in = c::Inputs(job);
+    std::vector<crm::CustomerId> found;
+    std::optional<crm::ContactId> contact;
+    auto through_contacts = [&](const std::vector<crm::ContactId>& people) -> Result<void> {
+      for (const crm::ContactId p : people) {
+        QUIRE_ASSIGN_OR_RETURN(crm::Contact person, contacts_.Get(p));
+        if (!contact) contact = p;
+        for (const crm::CustomerId id : person.customers) found.push_back(id);
+      }
+      return Ok();
+    };
+    if (const std::string v = c::Text(in, "taxId"); !v.empty()) {
+      QUIRE_ASSIGN_OR_RETURN(found, customers_.FindByTaxId(v));
+    } else if (const std::string e = c::Text(in, "externalId"); !e.empty()) {
+      QUIRE_ASSIGN_OR_RETURN(std::optional<crm::CustomerId> id, customers_.FindByExternalId(e));
+      if (id) found.push_back(*id);
+    } else if (const std::string p = c::Text(in, "phone"); !p.empty()) {
+      QUIRE_ASSIGN_OR_RETURN(found, customers_.FindByPhone(p));
+      if (found.empty()) {
+        QUIRE_ASSIGN_OR_RETURN(std::vector<crm::ContactId> people, contacts_.FindByPhone(p));
+        QUIRE_RETURN_IF_ERROR(through_contacts(people));
+      }
+    } else if (const std::string m = c::Text(in, "email"); !m.empty()) {
+      QUIRE_ASSIGN_OR_RETURN(std::vector<crm::ContactId> people, contacts_.FindByEmail(m));
+      QUIRE_RETURN_IF_ERROR(through_contacts(people));
+    } else if (const std::string n = c::Text(in, "name"); !n.empty()) {
+      QUIRE_ASSIGN_OR_RETURN(found, customers_.FindByName(n));
+    } else {
+      return c::BusinessError(
+          "crm.lookup.refused",
+          Error::InvalidArgument("crm.lookup needs one of the inputs email, phone, taxId, "
+                                 "externalId, name"));
+    }
+    const boost::json::value* required = in.if_contains("required");
+    if (found.empty() && required != nullptr && required->is_bool() && required->as_bool()) {
+      return c::BusinessError("crm.lookup.not-found",
+                              Error::NotFound("crm.lookup: no customer matches"));
+    }
+    workflow::JobOutcome out;
+    boost::json::array ids;
+    for (const crm::CustomerId id : found) ids.emplace_back(std::to_string(id));
+    out.variables["customerId"] =
+        found.empty() ? boost::json::value() : boost::json::value(std::to_string(found.front()));
+    out.variables["customerIds"] = std::move(ids);
+    out.variables["contactId"] =
+        contact ? boost::json::value(std::to_string(*contact)) : boost::json::value();
+    return out;
+  }
+
+ private:
+  crm::CustomerStore& customers_;
+  crm::ContactStore& contacts_;
+};
+
+}  // namespace quire::services

@@ -1,0 +1,119 @@
+// Processes and the CRM through a real `quire serve`: the crm.lookup, crm.customer and
+// crm.activity connectors in a deployed model, and what they wrote read back over HTTP.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <thread>
+
+#include "quire/testing/http_client.h"
+#include "quire/testing/quire_server.h"
+#include "quire/testing/temp_dir.h"
+
+namespace quire {
+namespace {
+
+using ::quire::testing::HttpConnection;
+using ::quire::testing::HttpReply;
+using ::quire::testing::MakeRequest;
+using ::quire::testing::TempDir;
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+class CrmProcessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_ = dir_.Sub("data").string();
+    tokens_ = quire::testing::ProvisionUsers(QUIRE_BINARY, data_, {{"anna", {"administrator"}}});
+    server_ = std::make_unique<quire::testing::QuireServer>(QUIRE_BINARY, data_);
+    ASSERT_NE(server_->port, 0);
+  }
+
+  HttpReply Call(const std::string& method, const std::string& target,
+                 const std::string& body = "") {
+    auto connection = HttpConnection::Connect(server_->port);
+    EXPECT_TRUE(connection.has_value());
+    EXPECT_TRUE(
+        connection
+            ->Send(MakeRequest(method, target, body, {quire::testing::Bearer(tokens_["anna"])}))
+            .has_value());
+    return connection->ReadReply(60s).value_or(HttpReply{});
+  }
+
+  // The instance's variables once `name` is set (jobs run in the background).
+  json::object WaitForVariable(const std::string& instance, const std::string& name) {
+    for (int i = 0; i < 400; ++i) {
+      const HttpReply r = Call("GET", "/api/instances/" + instance);
+      if (r.status == 200) {
+        const json::value v = json::parse(r.body);
+        const json::object& vars = v.at("variables").as_object();
+        if (vars.contains(name)) return vars;
+      }
+      std::this_thread::sleep_for(25ms);
+    }
+    ADD_FAILURE() << "variable " << name << " never set on instance " << instance;
+    return {};
+  }
+
+  TempDir dir_;
+  std::string data_;
+  std::map<std::string, std::string> tokens_;
+  std::unique_ptr<quire::testing::QuireServer> server_;
+};
+
+TEST_F(CrmProcessTest, AProcessFindsTheCustomerReadsItAndRecordsAnActivity) {
+  const HttpReply c =
+      Call("POST", "/api/crm/customers", R"({"name": "Piekarnia", "taxId": "526-104-08-28"})");
+  ASSERT_EQ(c.status, 201) << c.body;
+  const std::string customer(json::parse(c.body).at("id").as_string());
+  const std::string model = R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
+      xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="urn:t">
+    <process id="follow-up" isExecutable="true">
+      <startEvent id="s"/>
+      <serviceTask id="find"><extensionElements><zeebe:taskDefinition type="crm.lookup"/>
+        <zeebe:ioMapping><zeebe:input source="=nip" target="taxId"/>
+          <zeebe:output source="=customerId" target="customerId"/></zeebe:ioMapping>
+      </extensionElements></serviceTask>
+      <serviceTask id="read"><extensionElements><zeebe:taskDefinition type="crm.customer"/>
+        <zeebe:ioMapping><zeebe:input source="=customerId" target="customerId"/>
+          <zeebe:output source="=customer.name" target="customerName"/></zeebe:ioMapping>
+      </extensionElements></serviceTask>
+      <serviceTask id="log"><extensionElements><zeebe:taskDefinition type="crm.activity"/>
+        <zeebe:ioMapping><zeebe:input source="=customerId" target="customer"/>
+          <zeebe:input source="=&quot;email&quot;" target="type"/>
+          <zeebe:input source="=&quot;Offer sent to &quot; + customerName" target="title"/>
+          <zeebe:output source="=activityId" target="activityId"/></zeebe:ioMapping>
+      </extensionElements></serviceTask>
+      <userTask id="wait"/>
+      <endEvent id="e"/>
+      <sequenceFlow id="f1" sourceRef="s" targetRef="find"/>
+      <sequenceFlow id="f2" sourceRef="find" targetRef="read"/>
+      <sequenceFlow id="f3" sourceRef="read" targetRef="log"/>
+      <sequenceFlow id="f4" sourceRef="log" targetRef="wait"/>
+      <sequenceFlow id="f5" sourceRef="wait" targetRef="e"/>
+    </process></definitions>)";
+  ASSERT_EQ(Call("POST", "/api/deployments?name=follow-up.bpmn", model).status, 201);
+  const HttpReply started = Call("POST", "/api/processes/follow-up/instances",
+                                 R"({"variables": {"nip": "PL 526 104 08 28"}})");
+  ASSERT_EQ(started.status, 201) << started.body;
+  const std::string instance(json::parse(started.body).at("id").as_string());
+  const json::object vars = WaitForVariable(instance, "activityId");
+  EXPECT_EQ(vars.at("customerId").as_string(), customer);
+  EXPECT_EQ(vars.at("customerName").as_string(), "Piekarnia");
+  const std::string activity(vars.at("activityId").as_string());
+  const HttpReply a = Call("GET", "/api/crm/activities/" + activity);
+  ASSERT_EQ(a.status, 200) << a.body;
+  const json::value av = json::parse(a.body);
+  EXPECT_EQ(av.at("type").as_string(), "email");
+  EXPECT_EQ(av.at("status").as_string(), "done");
+  EXPECT_EQ(av.at("title").as_string(), "Offer sent to Piekarnia");
+  EXPECT_EQ(av.at("customer").as_string(), customer);
+  EXPECT_THAT(std::string(av.at("createdBy").as_string()), HasSubstr("process:follow-up/"));
+  // On the customer's timeline.
+  const HttpReply timeline = Call("GET", "/api/crm/customers/" + customer + "/activities");
+  EXPECT_THAT(timeline.body, HasSubstr("Offer sent to Piekarnia"));
+}
+
+}  // namespace
+}  // namespace quire
