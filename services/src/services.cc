@@ -2,6 +2,7 @@
 
 #include "attach_connector.h"
 #include "crm_connectors.h"
+#include "task_activities.h"
 
 namespace quire::services {
 
@@ -68,6 +69,7 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
   s->repository_->set_load_options({s->connectors_->InlineTypes()});
   workflow::EngineOptions engine_options = options.engine;
   engine_options.audit = s->audit_.get();
+  engine_options.task_completed = &TaskActivities::Outbox;
   engine_options.document_linked = [docs](std::uint64_t task, std::uint64_t instance,
                                           const std::string& type) -> Result<bool> {
     return docs->AnyLinked({{"task", std::to_string(task)}, {"instance", std::to_string(instance)}},
@@ -79,15 +81,18 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
     if (!engine) return engine.error().WithContext("cannot start the engine");
     s->engine_ = std::move(*engine);
   }
+  s->task_activities_ = std::make_unique<TaskActivities>(*s->store_, *s->activities_);
   return s;
 }
 
 void Services::Start() {
   if (search_) search_->Start();
+  task_activities_->Start();
 }
 
 Services::~Services() {
-  engine_.reset();  // it commits through the audit log and asks the documents
+  task_activities_.reset();  // it writes activities through the audit log
+  engine_.reset();           // it commits through the audit log and asks the documents
   connectors_.reset();
   search_.reset();  // its indexer reads the documents
   documents_.reset();

@@ -115,5 +115,50 @@ TEST_F(CrmProcessTest, AProcessFindsTheCustomerReadsItAndRecordsAnActivity) {
   EXPECT_THAT(timeline.body, HasSubstr("Offer sent to Piekarnia"));
 }
 
+TEST_F(CrmProcessTest, ACompletedTaskOfACustomerLeavesADoneActivityOnItsTimeline) {
+  const HttpReply c = Call("POST", "/api/crm/customers", R"({"name": "Młyn Kowalski"})");
+  ASSERT_EQ(c.status, 201) << c.body;
+  const std::string customer(json::parse(c.body).at("id").as_string());
+  const std::string model = R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
+      xmlns:quire="urn:quire:bpmn:1.0" id="d" targetNamespace="urn:t">
+    <process id="visit" isExecutable="true">
+      <startEvent id="s"/>
+      <userTask id="call" name="Call the customer back" quire:assignee="anna">
+        <extensionElements><quire:link kind="customer" id="${customerId}"/></extensionElements>
+      </userTask>
+      <userTask id="unlinked" name="Tidy up" quire:assignee="anna"/>
+      <endEvent id="e"/>
+      <sequenceFlow id="f1" sourceRef="s" targetRef="call"/>
+      <sequenceFlow id="f2" sourceRef="call" targetRef="unlinked"/>
+      <sequenceFlow id="f3" sourceRef="unlinked" targetRef="e"/>
+    </process></definitions>)";
+  ASSERT_EQ(Call("POST", "/api/deployments?name=visit.bpmn", model).status, 201);
+  const HttpReply started = Call("POST", "/api/processes/visit/instances",
+                                 R"({"variables": {"customerId": ")" + customer + R"("}})");
+  ASSERT_EQ(started.status, 201) << started.body;
+  auto complete_next = [&] {
+    const HttpReply tasks = Call("GET", "/api/tasks?view=mine");
+    const json::value page = json::parse(tasks.body);
+    ASSERT_FALSE(page.at("items").as_array().empty()) << tasks.body;
+    const std::string task(page.at("items").at(0).at("id").as_string());
+    const HttpReply done = Call("POST", "/api/tasks/" + task + "/complete", "{}");
+    ASSERT_EQ(done.status, 200) << done.body;
+  };
+  complete_next();
+  complete_next();
+  std::string timeline;
+  for (int i = 0; i < 400; ++i) {
+    timeline = Call("GET", "/api/crm/customers/" + customer + "/activities").body;
+    if (timeline.find("Call the customer back") != std::string::npos) break;
+    std::this_thread::sleep_for(25ms);
+  }
+  const json::array items = json::parse(timeline).at("items").as_array();
+  ASSERT_EQ(items.size(), 1u) << timeline;  // the unlinked task left nothing
+  EXPECT_EQ(items[0].at("title").as_string(), "Call the customer back");
+  EXPECT_EQ(items[0].at("status").as_string(), "done");
+  EXPECT_EQ(items[0].at("type").as_string(), "task");
+  EXPECT_EQ(items[0].at("employees").at(0).as_string(), "anna");
+}
+
 }  // namespace
 }  // namespace quire

@@ -31,6 +31,8 @@
 
 namespace quire::services {
 
+class TaskActivities;  // task_activities.h
+
 struct ServicesOptions {
   // Create the store when the directory holds none (serve, deploy); else kNotFound.
   bool create_if_missing = true;
@@ -60,7 +62,8 @@ class Services {
   // Stops the engine and the indexer, then closes the modules in reverse order.
   ~Services();
 
-  // Starts the background work a server runs: the search indexer.
+  // Starts the background work a server runs: the search indexer, and recording completed
+  // tasks of customers as their activities.
   void Start();
 
   const std::filesystem::path& data_dir() const { return data_dir_; }
@@ -101,6 +104,9 @@ class Services {
   std::unique_ptr<dms::DocumentSearch> search_;
   std::unique_ptr<workflow::ConnectorRegistry> connectors_;
   std::unique_ptr<workflow::Engine> engine_;
+  // Completed tasks with a customer link → activities (after the engine: it drains what the
+  // engine's commits leave).
+  std::unique_ptr<TaskActivities> task_activities_;
 };
 
 }  // namespace quire::services

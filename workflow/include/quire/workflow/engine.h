@@ -42,6 +42,19 @@ namespace quire::workflow {
 using InstanceId = std::uint64_t;
 using TaskId = std::uint64_t;
 
+// A user task completed, as the hook EngineOptions::task_completed sees it.
+struct TaskCompletion {
+  std::uint64_t task = 0;
+  std::uint64_t instance = 0;
+  std::string process_id;
+  std::string element_id;
+  std::string name;
+  std::string business_key;
+  std::string user;  // who completed it
+  std::vector<std::pair<std::string, std::string>> links;  // kind → id ("customer", "42")
+  Timestamp at{};
+};
+
 struct EngineOptions {
   // Threads that run jobs (connector calls).
   int job_threads = 4;
@@ -74,6 +87,10 @@ struct EngineOptions {
   // Wired to the DMS by the app; unset, requirements are not checked (headless runs).
   std::function<Result<bool>(std::uint64_t task, std::uint64_t instance, const std::string& type)>
       document_linked;
+  // Writes to make in the same commit as a user task's completion: an outbox that another
+  // component drains (the CRM records the completion as an activity of the task's customer).
+  // Unset: nothing. Must not block; it sees the task, not the store.
+  std::function<std::vector<storage::WriteBatch::Op>(const TaskCompletion&)> task_completed;
   // False: timer, message and signal start events start nothing (`quire run` runs the one
   // instance it started).
   bool arm_start_events = true;
