@@ -27,6 +27,12 @@ Timestamp FromMs(std::int64_t ms) { return Timestamp(std::chrono::milliseconds(m
 
 using internal::Trim;
 
+std::string EmailKey(std::string_view address) {
+  std::string out = Trim(address);
+  for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return out;
+}
+
 // One company, one key: a Polish EU VAT number (PL5261040828) is its NIP.
 std::string TaxKey(const TaxId& id) {
   if (id.kind == TaxId::Kind::kEuVat && id.value.starts_with("PL")) return id.value.substr(2);
@@ -230,6 +236,9 @@ void CustomerStore::Index(const Customer* before, const Customer* after,
       out.insert(storage::KeyEncoder().U8('X').String(c->external_id).U64(c->id).Take());
     }
     out.insert(storage::KeyEncoder().U8('N').String(NameKey(c->name)).U64(c->id).Take());
+    for (const Labelled& e : c->emails) {
+      out.insert(storage::KeyEncoder().U8('M').String(EmailKey(e.value)).U64(c->id).Take());
+    }
     return out;
   };
   const std::set<std::string> old_keys = keys(before), new_keys = keys(after);
@@ -245,6 +254,8 @@ Result<std::size_t> CustomerStore::Reindex() {
   std::lock_guard lock(write_mu_);
   std::size_t n = 0;
   storage::WriteBatch batch;
+  // The name index's key may have changed (NameKey): rebuilt from nothing.
+  batch.DeleteRange(kCrm, "N", "O");
   auto it = store_.ScanPrefix(kCrm, std::string(1, 'c'));
   for (; it.Valid(); it.Next()) {
     QUIRE_ASSIGN_OR_RETURN(Customer c, FromStored(it.value()));
@@ -275,6 +286,11 @@ Result<std::vector<CustomerId>> CustomerStore::IdsUnder(const std::string& prefi
 Result<std::vector<CustomerId>> CustomerStore::FindByName(std::string_view name,
                                                           std::size_t limit) const {
   return IdsUnder(storage::KeyEncoder().U8('N').String(NameKey(name)).Take(), limit);
+}
+
+Result<std::vector<CustomerId>> CustomerStore::FindByEmail(std::string_view address,
+                                                           std::size_t limit) const {
+  return IdsUnder(storage::KeyEncoder().U8('M').String(EmailKey(address)).Take(), limit);
 }
 
 Result<std::vector<CustomerId>> CustomerStore::FindByTaxId(std::string_view typed,

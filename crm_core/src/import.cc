@@ -741,7 +741,10 @@ Result<ImportReport> Importer::Run(std::string_view bytes, const ImportOptions& 
       } else if (!b.match_email.empty()) {
         QUIRE_ASSIGN_OR_RETURN(auto ids, contacts_.FindByEmail(b.match_email, 1));
         if (!ids.empty()) plan.existing = ids.front();
-        plan.key = "m:" + NameKey(b.match_email);
+        std::string address = b.match_email;
+        for (char& ch : address)
+          ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        plan.key = "m:" + address;
       }
     }
     // Checked as the store will check it.

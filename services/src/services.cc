@@ -38,10 +38,10 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
     constexpr std::string_view kCrmIndexes = "crm.customer-indexes";
     QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> version,
                            s->store_->Get(storage::ColumnFamily::kMeta, kCrmIndexes));
-    if (version != "1") {
+    if (version != "2") {
       QUIRE_RETURN_IF_ERROR(s->customers_->Reindex());
       storage::WriteBatch mark;
-      mark.Put(storage::ColumnFamily::kMeta, kCrmIndexes, "1");
+      mark.Put(storage::ColumnFamily::kMeta, kCrmIndexes, "2");
       QUIRE_RETURN_IF_ERROR(s->store_->Write(mark));
     }
   }

@@ -794,5 +794,49 @@ TEST_F(AccessTest, TheCalendarFeedIsReachedOnlyThroughItsSecretAndCanBeRevoked) 
   EXPECT_EQ(As("worker", "POST", "/api/me/calendar-feed").status, 403);
 }
 
+TEST_F(AccessTest, DuplicatesAndDataQualityShowOnlyWhatTheCallerReaches) {
+  const HttpReply first =
+      As("anna", "POST", "/api/crm/customers",
+         R"({"name": "Piekarnia Zielińska sp. z o.o.", "taxId": "5261040828"})");
+  ASSERT_EQ(first.status, 201) << first.body;
+  const std::string annas(json::parse(first.body).at("id").as_string());
+  EXPECT_TRUE(json::parse(first.body).at("possibleDuplicates").as_array().empty());
+  const HttpReply twin =
+      As("anna", "POST", "/api/crm/customers", R"({"name": "PIEKARNIA ZIELINSKA"})");
+  ASSERT_EQ(twin.status, 201);
+  const json::value dup = json::parse(twin.body).at("possibleDuplicates").at(0);
+  EXPECT_EQ(dup.at("id").as_string(), annas);
+  EXPECT_EQ(dup.at("reasons").at(0).as_string(), "name");
+  // ben's record of the same company: anna's stays hidden from him.
+  const HttpReply bens = As("ben", "POST", "/api/crm/customers",
+                            R"({"name": "Piekarnia Zielinska", "taxId": "PL 526 104 08 28"})");
+  ASSERT_EQ(bens.status, 201);
+  EXPECT_TRUE(json::parse(bens.body).at("possibleDuplicates").as_array().empty());
+  const std::string bens_id(json::parse(bens.body).at("id").as_string());
+  const HttpReply admin_view =
+      As("administrator", "GET", "/api/crm/customers/" + bens_id + "/duplicates");
+  ASSERT_EQ(admin_view.status, 200);
+  EXPECT_EQ(json::parse(admin_view.body).at("items").as_array().size(), 2u);
+  EXPECT_EQ(As("anna", "GET", "/api/crm/customers/" + bens_id + "/duplicates").status, 403);
+
+  const HttpReply list = As("anna", "GET", "/api/crm/data-quality");
+  ASSERT_EQ(list.status, 200) << list.body;
+  const json::array items = json::parse(list.body).at("items").as_array();
+  ASSERT_EQ(items.size(), 2u);  // anna's two, not ben's
+  EXPECT_EQ(items[0].at("customer").at("id").as_string(), annas);
+  EXPECT_THAT(json::serialize(items[0].at("problems")), HasSubstr("phones"));
+  const HttpReply required = As("anna", "GET", "/api/crm/data-quality?severity=required");
+  EXPECT_EQ(json::parse(required.body).at("items").as_array().size(), 2u);
+  EXPECT_EQ(As("anna", "GET", "/api/crm/data-quality?severity=urgent").status, 400);
+  const HttpReply summary = As("anna", "GET", "/api/crm/data-quality/summary");
+  ASSERT_EQ(summary.status, 200);
+  EXPECT_EQ(json::parse(summary.body).at("customersChecked"), 2);
+  EXPECT_EQ(json::parse(As("administrator", "GET", "/api/crm/data-quality/summary").body)
+                .at("customersChecked"),
+            3);
+  EXPECT_EQ(As("anna", "GET", "/api/crm/customers/" + annas + "/quality").status, 200);
+  EXPECT_EQ(As("ben", "GET", "/api/crm/customers/" + annas + "/quality").status, 403);
+}
+
 }  // namespace
 }  // namespace quire::server

@@ -39,6 +39,7 @@ void AddApiRoutes(Router& router, services::Services& services, const ApiOptions
   AddActivityRoutes(router, services);
   AddContactRoutes(router, services);
   AddImportRoutes(router, services);
+  AddQualityRoutes(router, services);
   AddCalendarFeedRoutes(router, services, options.tls);
   router.SetAuthenticator(MakeAuthenticator(services.identity(), {.tls = options.tls}));
 }

@@ -1,9 +1,11 @@
 // The CRM's contact persons (crm_routes.h lists the routes).
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "quire/crm/import.h"
+#include "quire/crm/quality.h"
 #include "quire/server/crm_routes.h"
 #include "route_support.h"
 
@@ -251,6 +253,152 @@ void AddImportRoutes(Router& router, services::Services& services) {
         QUIRE_ASSIGN_OR_RETURN(crm::ImportReport report,
                                importer.Run(request.body, options, Actor(request)));
         return JsonResponse(200, report.ToJson());
+      });
+}
+
+}  // namespace quire::server
+
+namespace quire::server {
+
+void AddQualityRoutes(Router& router, services::Services& services) {
+  crm::CustomerStore& customers = services.customers();
+  crm::ContactStore& contacts = services.contacts();
+  org::Directory& directory = services.directory();
+
+  // What a customer lacks, with its contact persons; and whether its owner is a user.
+  auto problems_of = [&](const crm::Customer& c) -> Result<std::vector<crm::QualityProblem>> {
+    QUIRE_ASSIGN_OR_RETURN(std::vector<crm::Contact> people, contacts.OfCustomer(c.id, 50));
+    const bool owner_exists = !c.owner.empty() && directory.GetUser(c.owner).has_value();
+    return crm::CheckQuality(c, people, owner_exists);
+  };
+  auto summary = [](const crm::Customer& c) {
+    return json::object{{"id", std::to_string(c.id)}, {"name", c.name}, {"owner", c.owner}};
+  };
+  auto problems_json = [](const std::vector<crm::QualityProblem>& problems) {
+    json::array out;
+    for (const crm::QualityProblem& p : problems) out.push_back(p.ToJson());
+    return out;
+  };
+  auto refuse = [](crm::CustomerId id) {
+    return Error::Forbidden("crm.read does not reach customer " + std::to_string(id) +
+                            " with your grant's scope");
+  };
+
+  router.Add(
+      "GET", "/api/crm/customers/{id}/quality", Permission::kCrmRead,
+      [=, &customers, &directory](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(crm::CustomerId id, PathId(request, "customer id"));
+        QUIRE_ASSIGN_OR_RETURN(crm::Customer c, customers.Get(id));
+        Groups groups;
+        QUIRE_ASSIGN_OR_RETURN(bool reaches, ReachesOwner(directory, *request.principal,
+                                                          Permission::kCrmRead, c.owner, groups));
+        if (!reaches) return refuse(id);
+        QUIRE_ASSIGN_OR_RETURN(std::vector<crm::QualityProblem> problems, problems_of(c));
+        return JsonResponse(
+            200, json::object{{"customer", summary(c)}, {"problems", problems_json(problems)}});
+      });
+
+  // The work list: customers within reach that have problems, in id order, paged. With
+  // ?severity=required only those missing or holding wrong required data.
+  router.Add(
+      "GET", "/api/crm/data-quality", Permission::kCrmRead,
+      [=, &customers, &directory](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(std::size_t limit, Limit(request, 50));
+        crm::CustomerId after = 0;
+        if (const auto a = request.query_param("after")) {
+          QUIRE_ASSIGN_OR_RETURN(after, ParseId(*a, "after"));
+        }
+        const std::string severity = request.query_param("severity").value_or("");
+        if (!severity.empty() && severity != "required" && severity != "recommended") {
+          return Error::InvalidArgument("?severity= is required or recommended");
+        }
+        Groups groups;
+        std::map<crm::CustomerId, std::vector<crm::QualityProblem>> found;
+        QUIRE_ASSIGN_OR_RETURN(
+            crm::CustomerStore::Page page,
+            customers.List(after, limit, [&](const crm::Customer& c) -> Result<bool> {
+              QUIRE_ASSIGN_OR_RETURN(
+                  bool reaches, ReachesOwner(directory, *request.principal, Permission::kCrmRead,
+                                             c.owner, groups));
+              if (!reaches) return false;
+              QUIRE_ASSIGN_OR_RETURN(std::vector<crm::QualityProblem> problems, problems_of(c));
+              if (!severity.empty()) {
+                std::erase_if(problems, [&](const auto& p) { return p.severity != severity; });
+              }
+              if (problems.empty()) return false;
+              found[c.id] = std::move(problems);
+              return true;
+            }));
+        json::array items;
+        for (const crm::Customer& c : page.customers) {
+          items.push_back({{"customer", summary(c)}, {"problems", problems_json(found[c.id])}});
+        }
+        return JsonResponse(
+            200, Page(std::move(items), page.next == 0 ? "" : std::to_string(page.next)));
+      });
+
+  // In total: how many customers within reach have each kind of problem.
+  router.AddSlow("GET", "/api/crm/data-quality/summary", Permission::kCrmRead,
+                 [=, &customers, &directory](const Request& request) -> Result<Response> {
+                   Groups groups;
+                   std::size_t checked = 0, with_problems = 0;
+                   std::map<std::pair<std::string, std::string>, std::size_t> counts;
+                   crm::CustomerId after = 0;
+                   do {
+                     QUIRE_ASSIGN_OR_RETURN(
+                         crm::CustomerStore::Page page,
+                         customers.List(after, 1000, [&](const crm::Customer& c) -> Result<bool> {
+                           QUIRE_ASSIGN_OR_RETURN(
+                               bool reaches, ReachesOwner(directory, *request.principal,
+                                                          Permission::kCrmRead, c.owner, groups));
+                           if (!reaches) return false;
+                           ++checked;
+                           QUIRE_ASSIGN_OR_RETURN(std::vector<crm::QualityProblem> problems,
+                                                  problems_of(c));
+                           if (!problems.empty()) ++with_problems;
+                           std::set<std::pair<std::string, std::string>> kinds;
+                           for (const crm::QualityProblem& p : problems) {
+                             // "phones[1].number" and "phones[0].number" are one kind of problem.
+                             kinds.insert({p.field.substr(0, p.field.find_first_of(".[")), p.kind});
+                           }
+                           for (const auto& k : kinds) ++counts[k];
+                           return false;
+                         }));
+                     after = page.next;
+                   } while (after != 0);
+                   json::array by;
+                   for (const auto& [k, n] : counts) {
+                     by.push_back({{"field", k.first}, {"kind", k.second}, {"customers", n}});
+                   }
+                   return JsonResponse(200, json::object{{"customersChecked", checked},
+                                                         {"customersWithProblems", with_problems},
+                                                         {"problems", std::move(by)}});
+                 });
+
+  router.Add(
+      "GET", "/api/crm/customers/{id}/duplicates", Permission::kCrmRead,
+      [=, &customers, &directory](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(crm::CustomerId id, PathId(request, "customer id"));
+        QUIRE_ASSIGN_OR_RETURN(crm::Customer c, customers.Get(id));
+        Groups groups;
+        const org::Principal& who = *request.principal;
+        QUIRE_ASSIGN_OR_RETURN(bool reaches,
+                               ReachesOwner(directory, who, Permission::kCrmRead, c.owner, groups));
+        if (!reaches) return refuse(id);
+        QUIRE_ASSIGN_OR_RETURN(std::vector<crm::DuplicateCandidate> candidates,
+                               crm::FindDuplicates(customers, c));
+        json::array items;
+        for (const crm::DuplicateCandidate& d : candidates) {
+          auto other = customers.Get(d.id);
+          if (!other) continue;
+          QUIRE_ASSIGN_OR_RETURN(bool visible, ReachesOwner(directory, who, Permission::kCrmRead,
+                                                            other->owner, groups));
+          if (!visible) continue;
+          json::object o = summary(*other);
+          o["reasons"] = json::array(d.reasons.begin(), d.reasons.end());
+          items.push_back(std::move(o));
+        }
+        return JsonResponse(200, Page(std::move(items), ""));
       });
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "quire/crm/quality.h"
 #include "route_support.h"
 
 namespace quire::server {
@@ -56,7 +57,24 @@ void AddCrmRoutes(Router& router, crm::CustomerStore& customers, org::Directory&
                Groups groups;
                QUIRE_RETURN_IF_ERROR(MayOwn(directory, who, draft, groups));
                QUIRE_ASSIGN_OR_RETURN(crm::Customer c, customers.Create(body, Actor(request)));
-               Response r = JsonResponse(201, c.ToJson());
+               // Others that look like the same customer, among those the caller reaches.
+               json::object answer = c.ToJson();
+               json::array possible;
+               QUIRE_ASSIGN_OR_RETURN(std::vector<crm::DuplicateCandidate> candidates,
+                                      crm::FindDuplicates(customers, c));
+               for (const crm::DuplicateCandidate& d : candidates) {
+                 auto other = customers.Get(d.id);
+                 if (!other) continue;
+                 QUIRE_ASSIGN_OR_RETURN(
+                     bool visible,
+                     ReachesOwner(directory, who, Permission::kCrmRead, other->owner, groups));
+                 if (!visible) continue;
+                 possible.push_back({{"id", std::to_string(d.id)},
+                                     {"name", other->name},
+                                     {"reasons", json::array(d.reasons.begin(), d.reasons.end())}});
+               }
+               answer["possibleDuplicates"] = std::move(possible);
+               Response r = JsonResponse(201, answer);
                r.headers.push_back({"Location", "/api/crm/customers/" + std::to_string(c.id)});
                return r;
              });

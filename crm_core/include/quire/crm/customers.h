@@ -8,7 +8,8 @@
 //   'p' e164 id  → "" (customers by phone number, for the CTI screen pop)
 //   'T' tax-id id → "" (by canonical tax id: duplicates, re-imports, lookups)
 //   'X' external-id id → "" (by the id another program gave them: re-imports)
-//   'N' name-key id → "" (by NameKey(name): case-folded, spaces collapsed; imports, duplicates)
+//   'N' name-key id → "" (by NameKey(name); imports, duplicates)
+//   'M' e-mail id → "" (by e-mail address, lower case; duplicates)
 //
 // Thread-safety: a CustomerStore may be used from any thread; writes are serialised.
 #pragma once
@@ -113,7 +114,9 @@ class CustomerStore {
   // By canonical tax id (typed in any form ParseTaxId reads); by external id.
   Result<std::vector<CustomerId>> FindByTaxId(std::string_view typed, std::size_t limit = 20) const;
   Result<std::optional<CustomerId>> FindByExternalId(std::string_view external_id) const;
-  // By name, compared case-folded with spaces collapsed (NameKey).
+  Result<std::vector<CustomerId>> FindByEmail(std::string_view address,
+                                              std::size_t limit = 20) const;
+  // By name, compared loosely (NameKey).
   Result<std::vector<CustomerId>> FindByName(std::string_view name, std::size_t limit = 20) const;
   // Checks `fields` as Create would (as customer `as`'s, when it is one), storing nothing.
   Result<Customer> Validate(const boost::json::object& fields, const audit::Actor& actor,

@@ -1,5 +1,7 @@
-// Names compared as people mean them: "PIEKARNIA  Zielińska" and "piekarnia zielińska" are
-// one name. ICU case folding (full, so ß matches ss) and NFKC, spaces collapsed.
+// Names compared as people mean them: "PIEKARNIA  Zielińska sp. z o.o." and "piekarnia
+// zielinska" are one name. ICU transliteration to lower-case ASCII (any script to Latin,
+// then diacritics dropped), punctuation as spaces, a trailing legal form (sp. z o.o., S.A.,
+// sp.j., GmbH, Ltd, ...) left out.
 #pragma once
 
 #include <string>
