@@ -730,6 +730,47 @@ Result<std::vector<Occurrence>> ActivityStore::ResourceCalendar(ResourceId resou
   return Calendar(ResourcePrefix('b', resource), ResourcePrefix('B', resource), from, to);
 }
 
+Result<std::vector<ActivityStore::FreeSlot>> ActivityStore::FreeSlots(
+    const Resource& r, Timestamp from, Timestamp to, std::chrono::milliseconds duration,
+    std::size_t max) const {
+  std::vector<FreeSlot> out;
+  if (!r.active || duration.count() <= 0) return out;
+  // The windows it may be booked in.
+  std::vector<FreeSlot> open;
+  if (r.available_days.empty() && r.available_from.empty()) {
+    open.push_back({from, to});
+  } else {
+    const int first_minute = r.available_from.empty() ? 0 : *MinuteOfDay(r.available_from);
+    const int last_minute = r.available_to.empty() ? 24 * 60 : *MinuteOfDay(r.available_to);
+    const std::int64_t first_day = ToLocal(from, r.time_zone).day;
+    const std::int64_t last_day = ToLocal(to, r.time_zone).day;
+    for (std::int64_t day = first_day; day <= last_day; ++day) {
+      const int weekday = static_cast<int>(((day % 7) + 7 + 3) % 7);  // 1970-01-01: Thursday
+      if (!r.available_days.empty() && std::find(r.available_days.begin(), r.available_days.end(),
+                                                 kWeekdays[weekday]) == r.available_days.end()) {
+        continue;
+      }
+      const Timestamp s = std::max(from, FromLocal(day, first_minute, r.time_zone));
+      const Timestamp e = std::min(to, FromLocal(day, last_minute, r.time_zone));
+      if (s < e) open.push_back({s, e});
+    }
+  }
+  QUIRE_ASSIGN_OR_RETURN(std::vector<Occurrence> booked,
+                         Calendar(ResourcePrefix('b', r.id), ResourcePrefix('B', r.id), from, to));
+  for (const FreeSlot& window : open) {
+    Timestamp cursor = window.start;
+    for (const Occurrence& b : booked) {
+      if (b.end <= cursor || b.start >= window.end) continue;
+      if (b.start - cursor >= duration) out.push_back({cursor, b.start});
+      cursor = std::max(cursor, b.end);
+      if (out.size() >= max) return out;
+    }
+    if (window.end - cursor >= duration) out.push_back({cursor, window.end});
+    if (out.size() >= max) return out;
+  }
+  return out;
+}
+
 Result<Activity> ActivityStore::Commit(const Activity* before, Activity after,
                                        const audit::Actor& actor, std::string action,
                                        const json::object& fields) {

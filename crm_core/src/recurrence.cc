@@ -123,6 +123,23 @@ LocalTime ToLocal(Timestamp t, const std::string& time_zone) {
   return out;
 }
 
+Timestamp FromLocal(std::int64_t day, int minute, const std::string& time_zone) {
+  const std::chrono::year_month_day date{std::chrono::sys_days(std::chrono::days(day))};
+  const std::lock_guard lock(IcalMutex());
+  icaltimezone* zone = Zone(time_zone);
+  icaltimetype t = icaltime_null_time();
+  t.year = static_cast<int>(date.year());
+  t.month = static_cast<int>(static_cast<unsigned>(date.month()));
+  t.day = static_cast<int>(static_cast<unsigned>(date.day()));
+  t.hour = minute / 60;
+  t.minute = minute % 60;
+  if (t.hour == 24) {  // the end of the day: the next midnight
+    t.hour = 0;
+    icaltime_adjust(&t, 1, 0, 0, 0);
+  }
+  return FromSeconds(icaltime_as_timet_with_zone(t, zone ? zone : icaltimezone_get_utc_timezone()));
+}
+
 std::optional<Timestamp> SeriesEnd(Timestamp start, std::chrono::milliseconds duration,
                                    const Recurrence& r) {
   if (r.empty()) return start + duration;

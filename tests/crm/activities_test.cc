@@ -296,5 +296,38 @@ TEST_F(ActivitiesTest, ActivitiesAndResourcesSurviveAReopen) {
   EXPECT_GT(next->id, a->id);
 }
 
+TEST_F(ActivitiesTest, FreeSlotsLieWithinTheHoursAndAroundTheBookings) {
+  auto room = resources_->Create(J(R"({"name": "Sala Odra", "capacity": 6,
+      "availableDays": ["mon", "tue", "wed", "thu", "fri"], "availableFrom": "08:00",
+      "availableTo": "18:00", "timeZone": "Europe/Warsaw"})"),
+                                 anna_);
+  ASSERT_TRUE(room.has_value());
+  // Tuesday 8 December 2026, 10:00-11:00 in Warsaw (UTC+1).
+  ASSERT_TRUE(activities_->Create(
+      J(R"({"type": "meeting", "start": "2026-12-08T09:00:00Z", "end": "2026-12-08T10:00:00Z",
+            "resources": [")" +
+        std::to_string(room->id) + R"("]})"),
+      anna_));
+  auto slots =
+      activities_->FreeSlots(*room, *ParseInstant("2026-12-07T23:00:00.000Z"),
+                             *ParseInstant("2026-12-08T23:00:00.000Z"), std::chrono::hours(1));
+  ASSERT_TRUE(slots.has_value()) << slots.error().message();
+  ASSERT_EQ(slots->size(), 2u);
+  EXPECT_EQ(FormatInstant(slots->at(0).start), "2026-12-08T07:00:00.000Z");
+  EXPECT_EQ(FormatInstant(slots->at(0).end), "2026-12-08T09:00:00.000Z");
+  EXPECT_EQ(FormatInstant(slots->at(1).start), "2026-12-08T10:00:00.000Z");
+  EXPECT_EQ(FormatInstant(slots->at(1).end), "2026-12-08T17:00:00.000Z");
+  // Three hours at once fit only after the meeting; Saturday not at all.
+  EXPECT_EQ(activities_
+                ->FreeSlots(*room, *ParseInstant("2026-12-07T23:00:00.000Z"),
+                            *ParseInstant("2026-12-08T23:00:00.000Z"), std::chrono::hours(3))
+                ->size(),
+            1u);
+  EXPECT_TRUE(activities_
+                  ->FreeSlots(*room, *ParseInstant("2026-12-12T00:00:00.000Z"),
+                              *ParseInstant("2026-12-13T00:00:00.000Z"), std::chrono::hours(1))
+                  ->empty());
+}
+
 }  // namespace
 }  // namespace quire::crm

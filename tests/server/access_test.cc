@@ -566,6 +566,26 @@ TEST_F(AccessTest, ActivitiesCalendarsTheCardAndCallsKeepToTheCallersReach) {
   const std::string room_id(json::parse(room.body).at("id").as_string());
   EXPECT_EQ(As("ben", "GET", "/api/crm/resources").status, 200);
   EXPECT_EQ(As("administrator", "POST", "/api/crm/resources", R"({"capacity": 0})").status, 422);
+  const HttpReply free_slots = As(
+      "ben", "GET",
+      "/api/crm/free-slots?kind=room&capacity=6&duration=PT1H&from=" + at(std::chrono::minutes(0)) +
+          "&to=" + at(std::chrono::minutes(600)));
+  ASSERT_EQ(free_slots.status, 200) << free_slots.body;
+  EXPECT_EQ(json::parse(free_slots.body).at("items").at(0).at("resource").at("id").as_string(),
+            room_id);
+  EXPECT_TRUE(
+      json::parse(As("ben", "GET",
+                     "/api/crm/free-slots?capacity=9&duration=PT1H&from=" +
+                         at(std::chrono::minutes(0)) + "&to=" + at(std::chrono::minutes(600)))
+                      .body)
+          .at("items")
+          .as_array()
+          .empty());
+  EXPECT_EQ(As("ben", "GET",
+               "/api/crm/free-slots?duration=P1M&from=" + at(std::chrono::minutes(0)) +
+                   "&to=" + at(std::chrono::minutes(600)))
+                .status,
+            400);
 
   const HttpReply c =
       As("anna", "POST", "/api/crm/customers",

@@ -222,6 +222,59 @@ void AddActivityRoutes(Router& router, services::Services& services) {
                return JsonResponse(200, r.ToJson());
              });
 
+  // "A room for 6 people, 1 hour, next Tuesday": the free windows of the resources that fit.
+  router.Add(
+      "GET", "/api/crm/free-slots", Permission::kCrmRead,
+      [&](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(Timestamp from, QueryTime(request, "from"));
+        QUIRE_ASSIGN_OR_RETURN(Timestamp to, QueryTime(request, "to"));
+        const auto duration_text = request.query_param("duration");
+        if (!duration_text) {
+          return Error::InvalidArgument("?duration= is required: ISO 8601, e.g. PT1H or PT30M");
+        }
+        auto duration = definitions::ParseDuration(*duration_text);
+        if (!duration || duration->years != 0 || duration->months != 0) {
+          return Error::InvalidArgument("?duration=" + *duration_text +
+                                        " is not a duration in days, hours and minutes (PT1H)");
+        }
+        const auto length =
+            std::chrono::milliseconds(duration->milliseconds) + std::chrono::days(duration->days);
+        if (length.count() <= 0 || length > crm::kLongestActivity) {
+          return Error::InvalidArgument("?duration= is more than nothing and at most 31 days");
+        }
+        const std::string kind = request.query_param("kind").value_or("");
+        std::int64_t capacity = 0;
+        if (const auto c = request.query_param("capacity")) {
+          QUIRE_ASSIGN_OR_RETURN(std::uint64_t n, ParseId(*c, "capacity"));
+          capacity = static_cast<std::int64_t>(n);
+        }
+        QUIRE_ASSIGN_OR_RETURN(std::vector<crm::Resource> all, resources.List());
+        struct Found {
+          const crm::Resource* resource;
+          crm::ActivityStore::FreeSlot slot;
+        };
+        std::vector<Found> found;
+        for (const crm::Resource& r : all) {
+          if (!r.active || (!kind.empty() && r.kind != kind) || r.capacity < capacity) continue;
+          QUIRE_ASSIGN_OR_RETURN(auto slots, activities.FreeSlots(r, from, to, length));
+          for (const auto& s : slots) found.push_back({&r, s});
+        }
+        std::stable_sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
+          return a.slot.start < b.slot.start;
+        });
+        json::array items;
+        for (const Found& f : found) {
+          items.push_back({{"resource",
+                            {{"id", std::to_string(f.resource->id)},
+                             {"name", f.resource->name},
+                             {"kind", f.resource->kind},
+                             {"capacity", f.resource->capacity}}},
+                           {"start", Time(f.slot.start)},
+                           {"end", Time(f.slot.end)}});
+        }
+        return JsonResponse(200, Page(std::move(items), ""));
+      });
+
   // ---- activities ----
   router.Add(
       "POST", "/api/crm/activities", Permission::kCrmWrite,

@@ -163,6 +163,16 @@ class ActivityStore {
 
   Result<std::optional<ActivityId>> FindByExternalId(std::string_view external_id) const;
 
+  // The free windows of a resource within [from, to) at least `duration` long: inside its
+  // hours, outside every booking. At most `max` windows, in order. Errors: as calendars.
+  struct FreeSlot {
+    Timestamp start{};
+    Timestamp end{};
+  };
+  Result<std::vector<FreeSlot>> FreeSlots(const Resource& resource, Timestamp from, Timestamp to,
+                                          std::chrono::milliseconds duration,
+                                          std::size_t max = 20) const;
+
   static std::string Key(ActivityId id);
   static Result<Activity> FromStored(std::string_view text);
 

@@ -43,6 +43,9 @@ struct LocalTime {
   std::int64_t day = 0;  // days since 1970-01-01 in that zone
 };
 LocalTime ToLocal(Timestamp t, const std::string& time_zone);
+// The instant of a wall-clock time (`minute` of day `day`, days since 1970-01-01) in a zone.
+// A time skipped by daylight saving moves forward by the gap.
+Timestamp FromLocal(std::int64_t day, int minute, const std::string& time_zone);
 
 // Whether the series ends (COUNT or UNTIL), and if so the end of its last occurrence.
 std::optional<Timestamp> SeriesEnd(Timestamp start, std::chrono::milliseconds duration,
