@@ -614,6 +614,44 @@ Result<Activity> ActivityStore::Check(Activity a, const json::object& fields) co
   return a;
 }
 
+Result<std::size_t> ActivityStore::EraseCustomerText(CustomerId customer,
+                                                     const audit::Actor& actor) {
+  std::lock_guard lock(write_mu_);
+  std::vector<ActivityId> ids;
+  {
+    const std::string prefix = TimelinePrefix(customer);
+    auto it = store_.ScanPrefix(kCrm, prefix);
+    for (; it.Valid(); it.Next()) {
+      storage::KeyDecoder key(it.key().substr(prefix.size()));
+      QUIRE_RETURN_IF_ERROR(key.I64Desc());
+      QUIRE_ASSIGN_OR_RETURN(const ActivityId id, key.U64());
+      ids.push_back(id);
+    }
+    QUIRE_RETURN_IF_ERROR(it.status());
+  }
+  const Timestamp now = clock_.Now();
+  for (std::size_t at = 0; at < ids.size(); at += 500) {
+    storage::WriteBatch batch;
+    json::array done;
+    for (std::size_t i = at; i < ids.size() && i < at + 500; ++i) {
+      QUIRE_ASSIGN_OR_RETURN(Activity a, Get(ids[i]));
+      a.title.clear();
+      a.note.clear();
+      a.outcome.clear();
+      a.modified_at = now;
+      batch.Put(kCrm, Key(a.id), json::serialize(ToStored(a)));
+      done.emplace_back("activity/" + std::to_string(a.id));
+    }
+    QUIRE_RETURN_IF_ERROR(audit_.Commit(std::move(batch),
+                                        {{actor,
+                                          "activity.erased",
+                                          "customer/" + std::to_string(customer),
+                                          {{"activities", std::move(done)}}}},
+                                        now));
+  }
+  return ids.size();
+}
+
 Result<std::optional<ActivityId>> ActivityStore::FindByExternalId(
     std::string_view external_id) const {
   const std::string prefix = storage::KeyEncoder().U8('y').String(external_id).Take();

@@ -367,6 +367,25 @@ Result<Contact> ContactStore::Update(ContactId id, const json::object& patch,
   return c;
 }
 
+Result<Contact> ContactStore::Erase(ContactId id, const audit::Actor& actor) {
+  std::lock_guard lock(write_mu_);
+  QUIRE_ASSIGN_OR_RETURN(Contact before, Get(id));
+  Contact c;
+  c.id = id;
+  c.last_name = "Erased contact " + std::to_string(id);
+  c.customers = before.customers;
+  c.owner = before.owner;
+  c.created_by = before.created_by;
+  c.created_at = before.created_at;
+  c.modified_at = clock_.Now();
+  storage::WriteBatch batch;
+  batch.Put(kCrm, Key(id), json::serialize(ToStored(c)));
+  Index(&before, &c, batch);
+  QUIRE_RETURN_IF_ERROR(
+      audit_.Commit(std::move(batch), {{actor, "contact.erased", Object(id), {}}}, c.modified_at));
+  return c;
+}
+
 Result<std::vector<Contact>> ContactStore::OfCustomer(CustomerId customer,
                                                       std::size_t limit) const {
   std::vector<Contact> out;

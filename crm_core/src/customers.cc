@@ -194,6 +194,7 @@ json::object ToStored(const Customer& c) {
   o["createdBy"] = c.created_by;
   o["createdAt"] = Ms(c.created_at);
   o["modifiedAt"] = Ms(c.modified_at);
+  if (c.erased_at) o["erasedAt"] = Ms(*c.erased_at);
   return o;
 }
 
@@ -212,6 +213,7 @@ json::object Customer::ToJson() const {
   o["createdBy"] = created_by;
   o["createdAt"] = FormatInstant(created_at);
   o["modifiedAt"] = FormatInstant(modified_at);
+  o["erasedAt"] = erased_at ? json::value(FormatInstant(*erased_at)) : json::value();
   return o;
 }
 
@@ -363,6 +365,7 @@ Result<Customer> CustomerStore::FromStored(std::string_view text) {
   }
   c.notes = StrOf(o, "notes");
   c.external_id = StrOf(o, "externalId");
+  if (o.contains("erasedAt")) c.erased_at = FromMs(IntOf(o, "erasedAt"));
   c.created_by = StrOf(o, "createdBy");
   c.created_at = FromMs(IntOf(o, "createdAt"));
   c.modified_at = FromMs(IntOf(o, "modifiedAt"));
@@ -423,6 +426,10 @@ Result<Customer> CustomerStore::Update(CustomerId id, const json::object& patch,
                                        const audit::Actor& actor) {
   std::lock_guard lock(write_mu_);
   QUIRE_ASSIGN_OR_RETURN(Customer before, Get(id));
+  if (before.erased_at) {
+    return Error::Conflict("customer " + std::to_string(id) + " was erased on " +
+                           FormatInstant(*before.erased_at) + ": it cannot be changed");
+  }
   const json::object merged = MergePatch(Editable(before), patch);
   // From a blank record: a field the patch removed (null) is gone, not kept.
   Customer blank;
@@ -444,6 +451,26 @@ Result<Customer> CustomerStore::Get(CustomerId id) const {
   QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> text, store_.Get(kCrm, Key(id)));
   if (!text) return Error::NotFound("customer " + std::to_string(id) + " does not exist");
   return FromStored(*text);
+}
+
+Result<Customer> CustomerStore::Erase(CustomerId id, const audit::Actor& actor) {
+  std::lock_guard lock(write_mu_);
+  QUIRE_ASSIGN_OR_RETURN(Customer before, Get(id));
+  Customer c;
+  c.id = id;
+  c.kind = before.kind;
+  c.name = "Erased customer " + std::to_string(id);
+  c.owner = before.owner;
+  c.created_by = before.created_by;
+  c.created_at = before.created_at;
+  c.modified_at = clock_.Now();
+  c.erased_at = c.modified_at;
+  storage::WriteBatch batch;
+  batch.Put(kCrm, Key(id), json::serialize(ToStored(c)));
+  Index(&before, &c, batch);
+  QUIRE_RETURN_IF_ERROR(
+      audit_.Commit(std::move(batch), {{actor, "customer.erased", Object(id), {}}}, c.modified_at));
+  return c;
 }
 
 Result<void> CustomerStore::RecordView(CustomerId id, const audit::Actor& actor) {

@@ -547,8 +547,8 @@ Result<std::vector<Record>> VCardRecords(std::string_view bytes, ImportReport& r
 
 // The store's JSON of a record, without what the API answers but does not take.
 json::object Editable(json::object o) {
-  for (const char* k :
-       {"id", "name", "taxIdKind", "createdBy", "createdAt", "modifiedAt", "seriesStart"}) {
+  for (const char* k : {"id", "taxIdKind", "createdBy", "createdAt", "modifiedAt",
+                        "seriesStart", "erasedAt", "possibleDuplicates"}) {
     o.erase(k);
   }
   return o;
@@ -767,7 +767,9 @@ Result<ImportReport> Importer::Run(std::string_view bytes, const ImportOptions& 
       json::object fields = b.fields;
       if (plan.existing != 0) {
         QUIRE_ASSIGN_OR_RETURN(Contact before, contacts_.Get(plan.existing));
-        fields = MergePatch(Editable(before.ToJson()), b.fields);
+        json::object editable = Editable(before.ToJson());
+        editable.erase("name");  // a contact person's is computed from first and last
+        fields = MergePatch(editable, b.fields);
       }
       auto c = contacts_.Validate(fields, actor, plan.existing);
       if (c) {

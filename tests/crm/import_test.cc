@@ -213,9 +213,11 @@ TEST_F(ImportTest, AReImportUpdatesByExternalIdOrTaxIdInsteadOfDuplicating) {
   EXPECT_EQ(Customers(), 3u);
   EXPECT_EQ(customers_->Get(1)->name, "Piekarnia Zielińska S.A.");
   EXPECT_EQ(customers_->Get(2)->addresses.at(0).city, "Gniezno");
-  // No external id: matched by the tax id.
-  EXPECT_EQ(Run("Name;NIP\nPiekarnia Zielińska;526 104 08 28\n", "customers").updated, 1u);
+  // No external id: matched by the tax id; a file with fewer columns changes only those.
+  EXPECT_EQ(Run("NIP;Miasto\n526 104 08 28;Gdańsk\n", "customers").updated, 1u);
   EXPECT_EQ(Customers(), 3u);
+  EXPECT_EQ(customers_->Get(1)->name, "Piekarnia Zielińska S.A.");
+  EXPECT_EQ(customers_->Get(1)->addresses.at(0).city, "Gdańsk");
 }
 
 TEST_F(ImportTest, ContactsFromAnOutlookExportInWindows1250) {

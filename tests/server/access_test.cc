@@ -17,6 +17,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "quire/audit/chain.h"
 #include "quire/base/instant.h"
 #include "quire/server/api.h"
 #include "quire/server/http_server.h"
@@ -856,6 +857,70 @@ TEST_F(AccessTest, DuplicatesAndDataQualityShowOnlyWhatTheCallerReaches) {
             3);
   EXPECT_EQ(As("anna", "GET", "/api/crm/customers/" + annas + "/quality").status, 200);
   EXPECT_EQ(As("ben", "GET", "/api/crm/customers/" + annas + "/quality").status, 403);
+}
+
+TEST_F(AccessTest, APersonsDataIsExportedAndErasedLeavingNothingBehind) {
+  const HttpReply c = As("anna", "POST", "/api/crm/customers",
+                         R"({"kind": "person", "name": "Zofia Wójcik", "taxId": "44051401359",
+                             "emails": [{"address": "zofia.tajna@example.pl"}],
+                             "phones": [{"number": "601 222 333"}],
+                             "addresses": [{"street": "ul. Cicha 7", "postalCode": "00-001",
+                                            "city": "Warszawa", "country": "PL"}],
+                             "notes": "Prefers calls after 16:00"})");
+  ASSERT_EQ(c.status, 201) << c.body;
+  const std::string id(json::parse(c.body).at("id").as_string());
+  ASSERT_EQ(As("anna", "POST", "/api/crm/activities",
+               R"({"type": "call", "status": "done", "customer": ")" + id +
+                   R"(", "start": "2026-11-02T10:00:00Z", "title": "Rozmowa z Zofią Wójcik",
+                      "note": "Mąż: Tadeusz Wójcik"})")
+                .status,
+            201);
+  const HttpReply person = As("anna", "POST", "/api/crm/contacts",
+                              R"({"firstName": "Zofia", "lastName": "Wójcik", "customers": [")" +
+                                  id + R"("], "emails": [{"address": "zofia.tajna@example.pl"}]})");
+  ASSERT_EQ(person.status, 201) << person.body;
+  const std::string contact(json::parse(person.body).at("id").as_string());
+
+  const HttpReply exported = As("anna", "GET", "/api/crm/customers/" + id + "/privacy-export");
+  ASSERT_EQ(exported.status, 200) << exported.body;
+  for (const char* held : {"Zofia Wójcik", "zofia.tajna@example.pl", "+48601222333", "ul. Cicha 7",
+                           "Tadeusz", "44051401359"}) {
+    EXPECT_THAT(exported.body, HasSubstr(held));
+  }
+  EXPECT_EQ(As("ben", "GET", "/api/crm/customers/" + id + "/privacy-export").status, 403);
+  EXPECT_EQ(As("anna", "GET", "/api/crm/contacts/" + contact + "/privacy-export").status, 200);
+
+  EXPECT_EQ(As("anna", "POST", "/api/crm/customers/" + id + "/erase").status, 403);
+  const HttpReply erased = As("administrator", "POST", "/api/crm/customers/" + id + "/erase");
+  ASSERT_EQ(erased.status, 200) << erased.body;
+  EXPECT_EQ(json::parse(erased.body).at("activitiesCleared"), 1);
+  ASSERT_EQ(As("administrator", "POST", "/api/crm/contacts/" + contact + "/erase").status, 200);
+  EXPECT_EQ(As("anna", "PATCH", "/api/crm/customers/" + id, R"({"notes": "x"})").status, 409);
+  // The history keeps its shape: the activity is there, without what was said.
+  const HttpReply timeline = As("anna", "GET", "/api/crm/customers/" + id + "/activities");
+  ASSERT_EQ(json::parse(timeline.body).at("items").as_array().size(), 1u);
+
+  // Nothing of the person is left anywhere in the store, and the chain still verifies.
+  std::size_t scanned = 0;
+  for (const storage::ColumnFamilyInfo& cf : storage::kColumnFamilies) {
+    for (auto it = services_->store().ScanPrefix(cf.id, ""); it.Valid(); it.Next()) {
+      ++scanned;
+      const std::string kv = std::string(it.key()) + " " + std::string(it.value());
+      for (const char* held :
+           {"Wójcik", "Zofi", "tajna", "601222333", "Cicha", "Tadeusz", "44051401359", "16:00"}) {
+        EXPECT_EQ(kv.find(held), std::string::npos)
+            << "'" << held << "' left in column family " << cf.name << ": " << kv.substr(0, 300);
+      }
+    }
+  }
+  EXPECT_GT(scanned, 50u);  // the scan saw the whole store, audit chain included
+  std::ostringstream chain;
+  ASSERT_THAT(services_->audit().Export(1, 0, chain), IsOk());
+  std::istringstream lines(chain.str());
+  const audit::VerifyReport report = audit::VerifyExport(lines);
+  EXPECT_TRUE(report.ok) << report.problem;
+  EXPECT_THAT(chain.str(), HasSubstr("customer.erased"));
+  EXPECT_THAT(chain.str(), HasSubstr("customer.exported"));
 }
 
 }  // namespace

@@ -40,6 +40,7 @@ void AddApiRoutes(Router& router, services::Services& services, const ApiOptions
   AddContactRoutes(router, services);
   AddImportRoutes(router, services);
   AddQualityRoutes(router, services);
+  AddPrivacyRoutes(router, services);
   AddCalendarFeedRoutes(router, services, options.tls);
   router.SetAuthenticator(MakeAuthenticator(services.identity(), {.tls = options.tls}));
 }

@@ -403,3 +403,104 @@ void AddQualityRoutes(Router& router, services::Services& services) {
 }
 
 }  // namespace quire::server
+
+namespace quire::server {
+
+void AddPrivacyRoutes(Router& router, services::Services& services) {
+  crm::CustomerStore& customers = services.customers();
+  crm::ContactStore& contacts = services.contacts();
+  crm::ActivityStore& activities = services.activities();
+  org::Directory& directory = services.directory();
+  dms::DocumentStore& documents = services.documents();
+  audit::AuditLog& audit = services.audit();
+
+  // Everything the CRM holds about a customer, as one JSON document (the data subject's copy).
+  router.Add(
+      "GET", "/api/crm/customers/{id}/privacy-export", Permission::kCrmRead,
+      [&](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(crm::CustomerId id, PathId(request, "customer id"));
+        QUIRE_ASSIGN_OR_RETURN(crm::Customer c, customers.Get(id));
+        Groups groups;
+        QUIRE_ASSIGN_OR_RETURN(bool reaches, ReachesOwner(directory, *request.principal,
+                                                          Permission::kCrmRead, c.owner, groups));
+        if (!reaches) {
+          return Error::Forbidden("crm.read does not reach customer " + std::to_string(id) +
+                                  " with your grant's scope");
+        }
+        json::array people, acts, docs;
+        QUIRE_ASSIGN_OR_RETURN(std::vector<crm::Contact> of, contacts.OfCustomer(id));
+        for (const crm::Contact& p : of) people.push_back(p.ToJson());
+        std::string cursor;
+        do {
+          QUIRE_ASSIGN_OR_RETURN(
+              crm::ActivityStore::TimelinePage page,
+              activities.Timeline(id, cursor, 1000,
+                                  [](const crm::Activity&) -> Result<bool> { return true; }));
+          for (const crm::Activity& a : page.activities) acts.push_back(a.ToJson());
+          cursor = page.next;
+        } while (!cursor.empty());
+        std::string after;
+        do {
+          QUIRE_ASSIGN_OR_RETURN(dms::DocumentPage page,
+                                 documents.Linked({"customer", std::to_string(id)}, 500, after));
+          for (const dms::DocumentInfo& d : page.documents) {
+            docs.push_back({{"id", std::to_string(d.id)},
+                            {"title", d.title},
+                            {"type", d.type},
+                            {"metadata", d.metadata}});
+          }
+          after = page.next;
+        } while (!after.empty());
+        QUIRE_RETURN_IF_ERROR(audit.Append(
+            {Actor(request), "customer.exported", "customer/" + std::to_string(id), {}},
+            services.clock().Now()));
+        return JsonResponse(200, json::object{{"customer", c.ToJson()},
+                                              {"contacts", std::move(people)},
+                                              {"activities", std::move(acts)},
+                                              {"documents", std::move(docs)},
+                                              {"exportedAt", Time(services.clock().Now())}});
+      });
+
+  router.Add(
+      "GET", "/api/crm/contacts/{id}/privacy-export", Permission::kCrmRead,
+      [&](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(crm::ContactId id, PathId(request, "contact id"));
+        QUIRE_ASSIGN_OR_RETURN(crm::Contact p, contacts.Get(id));
+        ContactAccess access(customers, directory, *request.principal);
+        QUIRE_ASSIGN_OR_RETURN(bool reaches, access.Reaches(p, Permission::kCrmRead));
+        if (!reaches) {
+          return access.OutOfScope(Permission::kCrmRead, "contact person " + std::to_string(id));
+        }
+        json::array companies;
+        for (const crm::CustomerId c : p.customers) {
+          if (auto customer = customers.Get(c)) {
+            companies.push_back({{"id", std::to_string(c)}, {"name", customer->name}});
+          }
+        }
+        QUIRE_RETURN_IF_ERROR(
+            audit.Append({Actor(request), "contact.exported", "contact/" + std::to_string(id), {}},
+                         services.clock().Now()));
+        return JsonResponse(200, json::object{{"contact", p.ToJson()},
+                                              {"customers", std::move(companies)},
+                                              {"exportedAt", Time(services.clock().Now())}});
+      });
+
+  // Erasure: crm.manage (administrators), the data-protection officer's act.
+  router.Add("POST", "/api/crm/customers/{id}/erase", Permission::kCrmManage,
+             [&](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(crm::CustomerId id, PathId(request, "customer id"));
+               QUIRE_ASSIGN_OR_RETURN(crm::Customer erased, customers.Erase(id, Actor(request)));
+               QUIRE_ASSIGN_OR_RETURN(std::size_t cleared,
+                                      activities.EraseCustomerText(id, Actor(request)));
+               return JsonResponse(200, json::object{{"customer", erased.ToJson()},
+                                                     {"activitiesCleared", cleared}});
+             });
+  router.Add("POST", "/api/crm/contacts/{id}/erase", Permission::kCrmManage,
+             [&](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(crm::ContactId id, PathId(request, "contact id"));
+               QUIRE_ASSIGN_OR_RETURN(crm::Contact erased, contacts.Erase(id, Actor(request)));
+               return JsonResponse(200, erased.ToJson());
+             });
+}
+
+}  // namespace quire::server

@@ -163,6 +163,11 @@ class ActivityStore {
 
   Result<std::optional<ActivityId>> FindByExternalId(std::string_view external_id) const;
 
+  // Clears what people wrote about a customer in its activities (title, note, outcome):
+  // the activities keep their type, time, status, employees and links. Audited as
+  // activity.erased for the customer. Returns how many were cleared.
+  Result<std::size_t> EraseCustomerText(CustomerId customer, const audit::Actor& actor);
+
   // The free windows of a resource within [from, to) at least `duration` long: inside its
   // hours, outside every booking. At most `max` windows, in order. Errors: as calendars.
   struct FreeSlot {

@@ -74,6 +74,9 @@ class ContactStore {
   Result<Contact> Create(const boost::json::object& fields, const audit::Actor& actor);
   Result<Contact> Update(ContactId id, const boost::json::object& patch, const audit::Actor& actor);
   Result<Contact> Get(ContactId id) const;  // Errors: kNotFound
+  // Erases the person's personal data (privacy): names, title, e-mails, phones, consents,
+  // notes, external id; the record keeps its id and companies. Audited as contact.erased.
+  Result<Contact> Erase(ContactId id, const audit::Actor& actor);
 
   // The contacts of a customer, by id.
   Result<std::vector<Contact>> OfCustomer(CustomerId customer, std::size_t limit = 500) const;

@@ -56,6 +56,7 @@ struct Customer {
   std::string created_by;
   Timestamp created_at{};
   Timestamp modified_at{};
+  std::optional<Timestamp> erased_at;  // its personal data erased (Erase): no more changes
 
   // As the API answers it (docs/api.md): id as a string, instants as …At.
   boost::json::object ToJson() const;
@@ -75,6 +76,10 @@ class CustomerStore {
                           const audit::Actor& actor);
   // The customer. Errors: kNotFound.
   Result<Customer> Get(CustomerId id) const;
+  // Erases the customer's personal data (privacy): name, e-mails, phones, tax id, addresses,
+  // tags, notes, external id; the record keeps its id, kind, owner and times, its history
+  // its shape. Audited as customer.erased. Errors: kNotFound.
+  Result<Customer> Erase(CustomerId id, const audit::Actor& actor);
   // Records that `actor` looked at customer `id` (customer.viewed): what people see of a
   // customer is personal data, and its reads are audited.
   Result<void> RecordView(CustomerId id, const audit::Actor& actor);

@@ -38,6 +38,8 @@ void AddContactRoutes(Router& router, services::Services& services);
 void AddImportRoutes(Router& router, services::Services& services);
 // The data-quality work list and summary, a customer's problems and duplicates.
 void AddQualityRoutes(Router& router, services::Services& services);
+// Privacy: a customer's or contact person's data exported; erased (crm.manage).
+void AddPrivacyRoutes(Router& router, services::Services& services);
 // POST/DELETE /api/me/calendar-feed; GET /calendar/{secret}.ics (public: the secret is the
 // credential). `tls`: the feed's URL is https.
 void AddCalendarFeedRoutes(Router& router, services::Services& services, bool tls);
