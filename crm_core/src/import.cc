@@ -547,8 +547,8 @@ Result<std::vector<Record>> VCardRecords(std::string_view bytes, ImportReport& r
 
 // The store's JSON of a record, without what the API answers but does not take.
 json::object Editable(json::object o) {
-  for (const char* k : {"id", "taxIdKind", "createdBy", "createdAt", "modifiedAt",
-                        "seriesStart", "erasedAt", "possibleDuplicates"}) {
+  for (const char* k : {"id", "taxIdKind", "createdBy", "createdAt", "modifiedAt", "seriesStart",
+                        "erasedAt", "possibleDuplicates"}) {
     o.erase(k);
   }
   return o;
@@ -698,6 +698,31 @@ Result<ImportReport> Importer::Run(std::string_view bytes, const ImportOptions& 
     json::object fields;
     std::uint64_t existing = 0;  // update this one
     std::string key;             // its match key within the file
+    std::string external, tax, email;
+  };
+  // The stored record a row updates: by external id, else (customers) by tax id, else
+  // (contacts) by e-mail address; 0 for none.
+  auto resolve = [&](const Plan& plan) -> Result<std::uint64_t> {
+    if (!plan.external.empty()) {
+      std::optional<std::uint64_t> id;
+      if (options.kind == "customers") {
+        QUIRE_ASSIGN_OR_RETURN(id, customers_.FindByExternalId(plan.external));
+      } else if (options.kind == "contacts") {
+        QUIRE_ASSIGN_OR_RETURN(id, contacts_.FindByExternalId(plan.external));
+      } else {
+        QUIRE_ASSIGN_OR_RETURN(id, activities_.FindByExternalId(plan.external));
+      }
+      if (id) return *id;
+    }
+    if (options.kind == "customers" && !plan.tax.empty()) {
+      QUIRE_ASSIGN_OR_RETURN(std::vector<CustomerId> ids, customers_.FindByTaxId(plan.tax, 1));
+      if (!ids.empty()) return ids.front();
+    }
+    if (options.kind == "contacts" && !plan.email.empty()) {
+      QUIRE_ASSIGN_OR_RETURN(std::vector<ContactId> ids, contacts_.FindByEmail(plan.email, 1));
+      if (!ids.empty()) return ids.front();
+    }
+    return std::uint64_t{0};
   };
   std::vector<Plan> plans;
   std::set<std::string> seen_in_file;
@@ -715,37 +740,20 @@ Result<ImportReport> Importer::Run(std::string_view bytes, const ImportOptions& 
     for (const std::string& w : b.warnings) {
       report.warnings.push_back("line " + std::to_string(r.line) + ": " + w);
     }
-    Plan plan{&r, b.fields, 0, ""};
+    Plan plan{&r, b.fields, 0, "", "", "", ""};
     // Which stored record it updates.
-    if (options.kind == "customers") {
-      if (!b.match_external.empty()) {
-        QUIRE_ASSIGN_OR_RETURN(auto id, customers_.FindByExternalId(b.match_external));
-        if (id) plan.existing = *id;
-        plan.key = "x:" + b.match_external;
-      } else if (!b.match_tax.empty()) {
-        QUIRE_ASSIGN_OR_RETURN(auto ids, customers_.FindByTaxId(b.match_tax, 1));
-        if (!ids.empty()) plan.existing = ids.front();
-        if (auto tax = ParseTaxId(b.match_tax)) plan.key = "t:" + tax->value;
-      }
-    } else if (options.kind == "activities") {
-      if (!b.match_external.empty()) {
-        QUIRE_ASSIGN_OR_RETURN(auto id, activities_.FindByExternalId(b.match_external));
-        if (id) plan.existing = *id;
-        plan.key = "x:" + b.match_external;
-      }
-    } else if (options.kind == "contacts") {
-      if (!b.match_external.empty()) {
-        QUIRE_ASSIGN_OR_RETURN(auto id, contacts_.FindByExternalId(b.match_external));
-        if (id) plan.existing = *id;
-        plan.key = "x:" + b.match_external;
-      } else if (!b.match_email.empty()) {
-        QUIRE_ASSIGN_OR_RETURN(auto ids, contacts_.FindByEmail(b.match_email, 1));
-        if (!ids.empty()) plan.existing = ids.front();
-        std::string address = b.match_email;
-        for (char& ch : address)
-          ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        plan.key = "m:" + address;
-      }
+    plan.external = b.match_external;
+    plan.tax = b.match_tax;
+    plan.email = b.match_email;
+    for (char& ch : plan.email)
+      ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    QUIRE_ASSIGN_OR_RETURN(plan.existing, resolve(plan));
+    if (!plan.external.empty()) {
+      plan.key = "x:" + plan.external;
+    } else if (auto tax = ParseTaxId(plan.tax); options.kind == "customers" && tax) {
+      plan.key = "t:" + tax->value;
+    } else if (options.kind == "contacts" && !plan.email.empty()) {
+      plan.key = "m:" + plan.email;
     }
     // Checked as the store will check it.
     Result<void> checked = Ok();
@@ -841,51 +849,20 @@ Result<ImportReport> Importer::Run(std::string_view bytes, const ImportOptions& 
     const Record& r = *plan.record;
     Result<void> wrote = Ok();
     bool updated = false;
+    QUIRE_ASSIGN_OR_RETURN(const std::uint64_t existing, resolve(plan));
+    updated = existing != 0;
     if (options.kind == "customers") {
-      std::optional<CustomerId> existing;
-      if (plan.key.starts_with("x:")) {
-        QUIRE_ASSIGN_OR_RETURN(existing, customers_.FindByExternalId(plan.key.substr(2)));
-      } else if (plan.key.starts_with("t:")) {
-        QUIRE_ASSIGN_OR_RETURN(auto ids, customers_.FindByTaxId(plan.key.substr(2), 1));
-        if (!ids.empty()) existing = ids.front();
-      }
-      if (existing) {
-        auto c = customers_.Update(*existing, plan.fields, actor);
-        if (!c) wrote = c.error();
-        updated = true;
-      } else {
-        auto c = customers_.Create(plan.fields, actor);
-        if (!c) wrote = c.error();
-      }
+      auto c = updated ? customers_.Update(existing, plan.fields, actor)
+                       : customers_.Create(plan.fields, actor);
+      if (!c) wrote = c.error();
     } else if (options.kind == "contacts") {
-      std::optional<ContactId> existing;
-      if (plan.key.starts_with("x:")) {
-        QUIRE_ASSIGN_OR_RETURN(existing, contacts_.FindByExternalId(plan.key.substr(2)));
-      } else if (plan.key.starts_with("m:")) {
-        QUIRE_ASSIGN_OR_RETURN(auto ids, contacts_.FindByEmail(plan.key.substr(2), 1));
-        if (!ids.empty()) existing = ids.front();
-      }
-      if (existing) {
-        auto c = contacts_.Update(*existing, plan.fields, actor);
-        if (!c) wrote = c.error();
-        updated = true;
-      } else {
-        auto c = contacts_.Create(plan.fields, actor);
-        if (!c) wrote = c.error();
-      }
+      auto c = updated ? contacts_.Update(existing, plan.fields, actor)
+                       : contacts_.Create(plan.fields, actor);
+      if (!c) wrote = c.error();
     } else {
-      std::optional<ActivityId> existing;
-      if (plan.key.starts_with("x:")) {
-        QUIRE_ASSIGN_OR_RETURN(existing, activities_.FindByExternalId(plan.key.substr(2)));
-      }
-      if (existing) {
-        auto a = activities_.Update(*existing, plan.fields, actor);
-        if (!a) wrote = a.error();
-        updated = true;
-      } else {
-        auto a = activities_.Create(plan.fields, actor);
-        if (!a) wrote = a.error();
-      }
+      auto a = updated ? activities_.Update(existing, plan.fields, actor)
+                       : activities_.Create(plan.fields, actor);
+      if (!a) wrote = a.error();
     }
     if (wrote) {
       report.written = true;

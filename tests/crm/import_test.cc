@@ -7,6 +7,7 @@
 
 #include "quire/base/instant.h"
 #include "quire/crm/csv.h"
+#include "quire/crm/export.h"
 #include "quire/crm/vcard.h"
 #include "quire/testing/temp_dir.h"
 
@@ -318,6 +319,42 @@ TEST_F(ImportTest, ARowWithMoreFieldsThanTheHeaderIsNamed) {
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_EQ(r.errors[0].line, 3u);
   EXPECT_THAT(r.errors[0].message, HasSubstr("3 fields, the header 2"));
+}
+
+TEST_F(ImportTest, ExportedContactsAndCustomersImportBackAsUpdates) {
+  ASSERT_TRUE(
+      customers_->Create(json::parse(R"({"name": "Piekarnia; Zielińska", "taxId": "5261040828",
+                      "emails": [{"address": "a@p.pl"}, {"address": "b@p.pl"}],
+                      "notes": "Dostawy \"rano\",\nprzed 6"})")
+                             .as_object(),
+                         anna_));
+  auto person = contacts_->Create(json::parse(R"({"firstName": "Zofia", "lastName": "Wójcik",
+      "title": "Księgowa, główna", "customers": [1],
+      "emails": [{"address": "zofia@p.pl", "label": "work"}],
+      "phones": [{"number": "601 234 567", "label": "mobile"}],
+      "notes": "Linia 1\nLinia 2; z przecinkiem, i średnikiem"})")
+                                      .as_object(),
+                                  anna_);
+  ASSERT_TRUE(person.has_value()) << person.error().message();
+  const std::string card = ContactVCard(*person, "Piekarnia; Zielińska");
+  auto parsed = ParseVCards(card);
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().message() << "\n" << card;
+  const VCard& v = parsed->at(0);
+  EXPECT_EQ(v.version, "4.0");
+  EXPECT_EQ(v.Find("FN")->value, "Zofia Wójcik");
+  EXPECT_EQ(v.Find("NOTE")->value, "Linia 1\nLinia 2; z przecinkiem, i średnikiem");
+  EXPECT_EQ(v.Find("ORG")->parts.at(0), "Piekarnia; Zielińska");
+  EXPECT_TRUE(v.Find("TEL")->Has("cell"));
+  const ImportReport back = Run(card, "contacts", true, false, "vcard");
+  EXPECT_EQ(back.updated, 1u) << (back.errors.empty() ? "" : back.errors[0].message);
+  EXPECT_EQ(back.phones, 1u);
+
+  auto c = customers_->Get(1);
+  const std::string csv = CustomersCsvHeader(';') + CustomerCsvLine(*c, ';');
+  const ImportReport again = Run(csv, "customers", true);
+  EXPECT_EQ(again.updated, 1u) << (again.errors.empty() ? "" : again.errors[0].message);
+  EXPECT_EQ(again.emails, 2u);
+  EXPECT_EQ(again.created, 0u);
 }
 
 }  // namespace

@@ -923,5 +923,35 @@ TEST_F(AccessTest, APersonsDataIsExportedAndErasedLeavingNothingBehind) {
   EXPECT_THAT(chain.str(), HasSubstr("customer.exported"));
 }
 
+TEST_F(AccessTest, ExportsHoldOnlyWhatTheCallerReaches) {
+  ASSERT_EQ(As("anna", "POST", "/api/crm/customers", R"({"name": "Annas Firma"})").status, 201);
+  ASSERT_EQ(As("ben", "POST", "/api/crm/customers", R"({"name": "Bens Firma"})").status, 201);
+  ASSERT_EQ(As("anna", "POST", "/api/crm/contacts",
+               R"({"firstName": "Ola", "lastName": "Nowak", "emails": [{"address": "ola@x.pl"}]})")
+                .status,
+            201);
+  const HttpReply csv = As("anna", "GET", "/api/crm/exports/customers?delimiter=;");
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_THAT(csv.header("content-type").value_or(""), HasSubstr("text/csv"));
+  EXPECT_THAT(csv.body, HasSubstr("Annas Firma"));
+  EXPECT_THAT(csv.body, Not(HasSubstr("Bens Firma")));
+  EXPECT_THAT(csv.body, HasSubstr("Quire ID;Kind;Name"));
+  const HttpReply all = As("administrator", "GET", "/api/crm/exports/customers");
+  EXPECT_THAT(all.body, HasSubstr("Bens Firma"));
+  const HttpReply vcf = As("anna", "GET", "/api/crm/exports/contacts?format=vcard");
+  ASSERT_EQ(vcf.status, 200);
+  EXPECT_THAT(vcf.body, HasSubstr("BEGIN:VCARD\r\nVERSION:4.0\r\n"));
+  EXPECT_THAT(vcf.body, HasSubstr("FN:Ola Nowak"));
+  EXPECT_THAT(As("ben", "GET", "/api/crm/exports/contacts?format=vcard").body,
+              Not(HasSubstr("Ola")));
+  EXPECT_EQ(As("anna", "GET", "/api/crm/exports/contacts?format=xml").status, 400);
+  EXPECT_EQ(As("worker", "GET", "/api/crm/exports/customers").status, 403);
+  // What was exported imports back as updates.
+  const HttpReply back =
+      As("anna", "POST", "/api/crm/imports?kind=contacts&format=vcard&dryRun=true", vcf.body);
+  ASSERT_EQ(back.status, 200) << back.body;
+  EXPECT_EQ(json::parse(back.body).at("updated"), 1);
+}
+
 }  // namespace
 }  // namespace quire::server

@@ -41,6 +41,7 @@ void AddApiRoutes(Router& router, services::Services& services, const ApiOptions
   AddImportRoutes(router, services);
   AddQualityRoutes(router, services);
   AddPrivacyRoutes(router, services);
+  AddExportRoutes(router, services);
   AddCalendarFeedRoutes(router, services, options.tls);
   router.SetAuthenticator(MakeAuthenticator(services.identity(), {.tls = options.tls}));
 }

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "quire/crm/export.h"
 #include "quire/crm/import.h"
 #include "quire/crm/quality.h"
 #include "quire/server/crm_routes.h"
@@ -501,6 +502,102 @@ void AddPrivacyRoutes(Router& router, services::Services& services) {
                QUIRE_ASSIGN_OR_RETURN(crm::Contact erased, contacts.Erase(id, Actor(request)));
                return JsonResponse(200, erased.ToJson());
              });
+}
+
+}  // namespace quire::server
+
+namespace quire::server {
+
+void AddExportRoutes(Router& router, services::Services& services) {
+  crm::CustomerStore& customers = services.customers();
+  crm::ContactStore& contacts = services.contacts();
+  org::Directory& directory = services.directory();
+  audit::AuditLog& audit = services.audit();
+
+  auto delimiter_of = [](const Request& request) -> Result<char> {
+    const std::string d = request.query_param("delimiter").value_or(",");
+    if (d == "," || d == ";") return d[0];
+    if (d == "tab") return '\t';
+    return Error::InvalidArgument("?delimiter= is , ; or tab");
+  };
+  auto company_of = [&customers](const crm::Contact& c) -> std::string {
+    if (c.customers.empty()) return "";
+    auto customer = customers.Get(c.customers.front());
+    return customer ? customer->name : "";
+  };
+  // An export of personal data is an audit entry (how many records, not which data).
+  auto record = [&](const Request& request, const std::string& what, std::size_t n) {
+    return audit.Append({Actor(request), what, "crm", {{"records", n}}}, services.clock().Now());
+  };
+
+  // The customers the caller reaches, as CSV (UTF-8 with a BOM, so that Excel reads it).
+  router.AddSlow(
+      "GET", "/api/crm/exports/customers", Permission::kCrmRead,
+      [=, &customers, &directory](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(char d, delimiter_of(request));
+        Groups groups;
+        std::string body = "\xEF\xBB\xBF" + crm::CustomersCsvHeader(d);
+        std::size_t n = 0;
+        crm::CustomerId after = 0;
+        do {
+          QUIRE_ASSIGN_OR_RETURN(
+              crm::CustomerStore::Page page,
+              customers.List(after, 1000, [&](const crm::Customer& c) -> Result<bool> {
+                QUIRE_ASSIGN_OR_RETURN(
+                    bool reaches, ReachesOwner(directory, *request.principal, Permission::kCrmRead,
+                                               c.owner, groups));
+                if (reaches) {
+                  body += crm::CustomerCsvLine(c, d);
+                  ++n;
+                }
+                return false;
+              }));
+          after = page.next;
+        } while (after != 0);
+        QUIRE_RETURN_IF_ERROR(record(request, "customers.exported", n));
+        Response r;
+        r.content_type = "text/csv; charset=utf-8";
+        r.headers.push_back({"Content-Disposition", "attachment; filename=\"customers.csv\""});
+        r.body = std::move(body);
+        return r;
+      });
+
+  // The contact persons the caller reaches, as CSV or vCard 4.0 (?format=vcard).
+  router.AddSlow(
+      "GET", "/api/crm/exports/contacts", Permission::kCrmRead,
+      [=, &contacts, &customers, &directory](const Request& request) -> Result<Response> {
+        const std::string format = request.query_param("format").value_or("csv");
+        if (format != "csv" && format != "vcard") {
+          return Error::InvalidArgument("?format= is csv or vcard");
+        }
+        QUIRE_ASSIGN_OR_RETURN(char d, delimiter_of(request));
+        ContactAccess access(customers, directory, *request.principal);
+        std::string body = format == "csv" ? "\xEF\xBB\xBF" + crm::ContactsCsvHeader(d) : "";
+        std::size_t n = 0;
+        crm::ContactId after = 0;
+        do {
+          QUIRE_ASSIGN_OR_RETURN(
+              crm::ContactStore::Page page,
+              contacts.List(after, 1000, [&](const crm::Contact& c) -> Result<bool> {
+                QUIRE_ASSIGN_OR_RETURN(bool reaches, access.Reaches(c, Permission::kCrmRead));
+                if (reaches) {
+                  body += format == "csv" ? crm::ContactCsvLine(c, company_of(c), d)
+                                          : crm::ContactVCard(c, company_of(c));
+                  ++n;
+                }
+                return false;
+              }));
+          after = page.next;
+        } while (after != 0);
+        QUIRE_RETURN_IF_ERROR(record(request, "contacts.exported", n));
+        Response r;
+        r.content_type = format == "csv" ? "text/csv; charset=utf-8" : "text/vcard; charset=utf-8";
+        r.headers.push_back({"Content-Disposition", format == "csv"
+                                                        ? "attachment; filename=\"contacts.csv\""
+                                                        : "attachment; filename=\"contacts.vcf\""});
+        r.body = std::move(body);
+        return r;
+      });
 }
 
 }  // namespace quire::server

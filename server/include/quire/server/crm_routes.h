@@ -40,6 +40,8 @@ void AddImportRoutes(Router& router, services::Services& services);
 void AddQualityRoutes(Router& router, services::Services& services);
 // Privacy: a customer's or contact person's data exported; erased (crm.manage).
 void AddPrivacyRoutes(Router& router, services::Services& services);
+// GET /api/crm/exports/customers (CSV), /api/crm/exports/contacts (CSV or vCard).
+void AddExportRoutes(Router& router, services::Services& services);
 // POST/DELETE /api/me/calendar-feed; GET /calendar/{secret}.ics (public: the secret is the
 // credential). `tls`: the feed's URL is https.
 void AddCalendarFeedRoutes(Router& router, services::Services& services, bool tls);
