@@ -515,7 +515,8 @@ json::object Activity::ToJson() const {
 
 json::object Occurrence::ToJson() const {
   json::object o = activity->ToJson();
-  o["seriesStart"] = o["start"];
+  json::value series_start = o["start"];  // a copy: inserting may move the members
+  o["seriesStart"] = std::move(series_start);
   o["start"] = FormatInstant(start);
   o["end"] = FormatInstant(end);
   return o;

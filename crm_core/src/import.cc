@@ -626,7 +626,10 @@ json::object ImportReport::ToJson() const {
   for (const ImportError& e : errors) {
     json::object o{{"line", e.line}, {"row", e.row}, {"message", e.message}};
     o["column"] = e.column.empty() ? json::value() : json::value(e.column);
-    if (format == "vcard") o["property"] = o["column"];
+    if (format == "vcard") {
+      json::value column = o["column"];  // a copy: inserting may move the members
+      o["property"] = std::move(column);
+    }
     errs.push_back(std::move(o));
   }
   json::array cols;

@@ -1,5 +1,7 @@
 #include "quire/services/services.h"
 
+#include <iostream>
+
 #include "attach_connector.h"
 #include "crm_connectors.h"
 #include "task_activities.h"
@@ -82,15 +84,24 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
     s->engine_ = std::move(*engine);
   }
   s->task_activities_ = std::make_unique<TaskActivities>(*s->store_, *s->activities_);
+  const Clock* clock = s->clock_;
+  s->importer_ = std::make_unique<crm::Importer>(*s->customers_, *s->contacts_, *s->activities_,
+                                                 [clock] { return clock->Now(); });
+  s->import_jobs_ = std::make_unique<crm::ImportJobs>(*s->store_, *s->importer_, *s->clock_);
   return s;
 }
 
 void Services::Start() {
   if (search_) search_->Start();
   task_activities_->Start();
+  if (auto started = import_jobs_->Start(); !started) {
+    std::cerr << "quire: background imports are off: " << started.error().message() << "\n";
+  }
 }
 
 Services::~Services() {
+  import_jobs_.reset();  // finishes the import running
+  importer_.reset();
   task_activities_.reset();  // it writes activities through the audit log
   engine_.reset();           // it commits through the audit log and asks the documents
   connectors_.reset();

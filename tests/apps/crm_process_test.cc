@@ -160,5 +160,27 @@ TEST_F(CrmProcessTest, ACompletedTaskOfACustomerLeavesADoneActivityOnItsTimeline
   EXPECT_EQ(items[0].at("employees").at(0).as_string(), "anna");
 }
 
+TEST_F(CrmProcessTest, ABackgroundImportReportsItsProgressAndItsReport) {
+  std::string csv = "Nazwa;Miasto;Identyfikator\n";
+  for (int i = 1; i <= 300; ++i) {
+    csv += "Firma " + std::to_string(i) + ";Poznań;bg-" + std::to_string(i) + "\n";
+  }
+  const HttpReply started = Call("POST", "/api/crm/imports?kind=customers&async=true", csv);
+  ASSERT_EQ(started.status, 201) << started.body;
+  const std::string id(json::parse(started.body).at("id").as_string());
+  EXPECT_EQ(started.header("location").value_or(""), "/api/crm/imports/" + id);
+  json::value job;
+  for (int i = 0; i < 800; ++i) {
+    job = json::parse(Call("GET", "/api/crm/imports/" + id).body);
+    if (job.at("state") == "done" || job.at("state") == "failed") break;
+    std::this_thread::sleep_for(25ms);
+  }
+  ASSERT_EQ(job.at("state").as_string(), "done") << json::serialize(job);
+  EXPECT_EQ(job.at("report").at("created"), 300);
+  EXPECT_EQ(job.at("rowsDone"), 300);
+  EXPECT_EQ(job.at("rowsTotal"), 300);
+  EXPECT_EQ(Call("GET", "/api/crm/imports/999").status, 404);
+}
+
 }  // namespace
 }  // namespace quire

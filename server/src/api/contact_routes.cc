@@ -1,9 +1,11 @@
 // The CRM's contact persons (crm_routes.h lists the routes).
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "quire/base/json_fields.h"
 #include "quire/crm/export.h"
 #include "quire/crm/import.h"
 #include "quire/crm/quality.h"
@@ -180,7 +182,6 @@ void AddImportRoutes(Router& router, services::Services& services) {
   router.AddSlow(
       "POST", "/api/crm/imports", Permission::kCrmWrite,
       [&](const Request& request) -> Result<Response> {
-        const org::Principal& who = *request.principal;
         crm::ImportOptions options;
         options.kind = request.query_param("kind").value_or("");
         options.format = request.query_param("format").value_or("csv");
@@ -203,11 +204,21 @@ void AddImportRoutes(Router& router, services::Services& services) {
         if (request.body.empty()) {
           return Error::InvalidArgument("the body is empty: send the file itself as the body");
         }
-        // Each row within the caller's reach, as one written by hand would be.
-        Groups groups;
-        ContactAccess access(customers, directory, who);
+        // Each row within the caller's reach, as one written by hand would be. The check
+        // owns what it needs: an async import runs after this request has ended.
+        struct Reach {
+          std::shared_ptr<const org::Principal> who;
+          Groups groups;
+          ContactAccess access;
+        };
+        auto state = std::make_shared<Reach>(
+            Reach{request.principal, {}, ContactAccess(customers, directory, *request.principal)});
         const std::string kind = options.kind;
-        options.check = [&](const json::object& fields, std::uint64_t existing) -> Result<void> {
+        options.check = [state, kind, &customers, &contacts, &directory](
+                            const json::object& fields, std::uint64_t existing) -> Result<void> {
+          const org::Principal& who = *state->who;
+          Groups& groups = state->groups;
+          ContactAccess& access = state->access;
           auto reach = [&](const std::string& owner, const std::string& what) -> Result<void> {
             QUIRE_ASSIGN_OR_RETURN(
                 bool reaches, ReachesOwner(directory, who, Permission::kCrmWrite, owner, groups));
@@ -249,12 +260,35 @@ void AddImportRoutes(Router& router, services::Services& services) {
           }
           return Ok();
         };
+        if (request.query_param("async").value_or("false") == "true") {
+          QUIRE_ASSIGN_OR_RETURN(
+              json::object job,
+              services.import_jobs().Submit(request.body, std::move(options), Actor(request)));
+          Response r = JsonResponse(201, job);
+          r.headers.push_back(
+              {"Location", "/api/crm/imports/" + std::string(job.at("id").as_string())});
+          return r;
+        }
         crm::Importer importer(customers, contacts, activities,
                                [&services] { return services.clock().Now(); });
         QUIRE_ASSIGN_OR_RETURN(crm::ImportReport report,
                                importer.Run(request.body, options, Actor(request)));
         return JsonResponse(200, report.ToJson());
       });
+
+  // A background import: its progress, and its report once done. Its starter's, or any
+  // with crm.manage.
+  router.Add("GET", "/api/crm/imports/{id}", Permission::kCrmWrite,
+             [&services](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(std::uint64_t id, PathId(request, "import id"));
+               QUIRE_ASSIGN_OR_RETURN(json::object job, services.import_jobs().Get(id));
+               if (StrOf(job, "createdBy") != UserId(request) &&
+                   !request.principal->Has(Permission::kCrmManage)) {
+                 return Error::Forbidden("import " + std::to_string(id) +
+                                         " was started by someone else (crm.manage sees all)");
+               }
+               return JsonResponse(200, job);
+             });
 }
 
 }  // namespace quire::server

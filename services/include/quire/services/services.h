@@ -19,6 +19,7 @@
 #include "quire/crm/activities.h"
 #include "quire/crm/contacts.h"
 #include "quire/crm/customers.h"
+#include "quire/crm/import_jobs.h"
 #include "quire/definitions/repository.h"
 #include "quire/dms/content_store.h"
 #include "quire/dms/documents.h"
@@ -79,6 +80,8 @@ class Services {
   crm::ContactStore& contacts() { return *contacts_; }
   crm::ResourceStore& resources() { return *resources_; }
   crm::ActivityStore& activities() { return *activities_; }
+  // Background imports (POST /api/crm/imports?async=true); they run once Start() is called.
+  crm::ImportJobs& import_jobs() { return *import_jobs_; }
   // Null unless opened with `search`.
   dms::DocumentSearch* search() { return search_.get(); }
   workflow::ConnectorRegistry& connectors() { return *connectors_; }
@@ -107,6 +110,8 @@ class Services {
   // Completed tasks with a customer link → activities (after the engine: it drains what the
   // engine's commits leave).
   std::unique_ptr<TaskActivities> task_activities_;
+  std::unique_ptr<crm::Importer> importer_;
+  std::unique_ptr<crm::ImportJobs> import_jobs_;
 };
 
 }  // namespace quire::services
