@@ -689,7 +689,8 @@ Result<void> ActivityStore::CheckBookings(const Activity& a) const {
     }
     // The resource's other bookings in [lo, hi), as occurrences sorted by start.
     QUIRE_ASSIGN_OR_RETURN(std::vector<Occurrence> booked,
-                           Calendar(ResourcePrefix('b', rid), ResourcePrefix('B', rid), lo, hi));
+                           Calendar(ResourcePrefix('b', rid), ResourcePrefix('B', rid), lo, hi,
+                                    /*bounded=*/false));
     std::erase_if(booked,
                   [&](const Occurrence& o) { return o.activity->id == a.id || o.end == o.start; });
     for (const Timestamp s : starts) {
@@ -714,9 +715,10 @@ Result<void> ActivityStore::CheckBookings(const Activity& a) const {
 
 Result<std::vector<Occurrence>> ActivityStore::Calendar(const std::string& single_prefix,
                                                         const std::string& series_prefix,
-                                                        Timestamp from, Timestamp to) const {
+                                                        Timestamp from, Timestamp to,
+                                                        bool bounded) const {
   if (to < from) return Error::InvalidArgument("the range ends before it begins");
-  if (to - from > kLongestCalendar) {
+  if (bounded && to - from > kLongestCalendar) {
     return Error::InvalidArgument("a calendar covers at most 366 days at a time");
   }
   std::vector<Occurrence> out;

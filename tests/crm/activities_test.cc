@@ -329,5 +329,17 @@ TEST_F(ActivitiesTest, FreeSlotsLieWithinTheHoursAndAroundTheBookings) {
                   ->empty());
 }
 
+TEST_F(ActivitiesTest, AnEndlessSeriesBooksItsResourceYearsAhead) {
+  // Every Monday 9-10 in Warsaw, with no end: checked two years ahead.
+  auto series = Meeting("2026-12-07T08:00:00Z", "2026-12-07T09:00:00Z",
+                        R"(, "rrule": "FREQ=WEEKLY;BYDAY=MO", "timeZone": "Europe/Warsaw")");
+  ASSERT_TRUE(series.has_value()) << series.error().message();
+  // A Monday a year and a half later, in summer time (9:00 Warsaw is 07:00 UTC).
+  auto later = Meeting("2028-06-05T07:30:00Z", "2028-06-05T08:30:00Z");
+  ASSERT_FALSE(later.has_value());
+  EXPECT_THAT(later.error().message(), HasSubstr("by activity " + std::to_string(series->id)));
+  EXPECT_TRUE(Meeting("2028-06-05T08:00:00Z", "2028-06-05T09:00:00Z").has_value());
+}
+
 }  // namespace
 }  // namespace quire::crm

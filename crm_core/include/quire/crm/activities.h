@@ -184,9 +184,10 @@ class ActivityStore {
  private:
   Result<Activity> Check(Activity a, const boost::json::object& fields) const;
   Result<void> CheckBookings(const Activity& a) const;
+  // `bounded`: refuse a range longer than a calendar's (the booking check looks further).
   Result<std::vector<Occurrence>> Calendar(const std::string& single_prefix,
                                            const std::string& series_prefix, Timestamp from,
-                                           Timestamp to) const;
+                                           Timestamp to, bool bounded = true) const;
   Result<Activity> Commit(const Activity* before, Activity after, const audit::Actor& actor,
                           std::string action, const boost::json::object& fields);
 
