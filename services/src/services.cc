@@ -49,6 +49,8 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
   }
   s->contacts_ =
       std::make_unique<crm::ContactStore>(*s->store_, *s->audit_, *s->clock_, *s->customers_);
+  s->mailing_groups_ =
+      std::make_unique<crm::MailingGroups>(*s->store_, *s->audit_, *s->clock_, *s->contacts_);
   s->resources_ = std::make_unique<crm::ResourceStore>(*s->store_, *s->audit_, *s->clock_);
   s->activities_ = std::make_unique<crm::ActivityStore>(*s->store_, *s->audit_, *s->clock_,
                                                         *s->customers_, *s->resources_);
@@ -109,6 +111,7 @@ Services::~Services() {
   documents_.reset();
   activities_.reset();
   resources_.reset();
+  mailing_groups_.reset();
   contacts_.reset();
   customers_.reset();
   contents_.reset();

@@ -953,5 +953,45 @@ TEST_F(AccessTest, ExportsHoldOnlyWhatTheCallerReaches) {
   EXPECT_EQ(json::parse(back.body).at("updated"), 1);
 }
 
+TEST_F(AccessTest, MailingGroupsPrintLabelsOfTheContactsTheCallerReaches) {
+  const HttpReply c = As("anna", "POST", "/api/crm/customers",
+                         R"({"name": "Piekarnia Zielińska", "addresses": [{"street": "ul. Długa 1",
+                             "postalCode": "00-950", "city": "Warszawa", "country": "PL"}]})");
+  ASSERT_EQ(c.status, 201) << c.body;
+  const std::string customer(json::parse(c.body).at("id").as_string());
+  const HttpReply p =
+      As("anna", "POST", "/api/crm/contacts",
+         R"({"firstName": "Zofia", "lastName": "Wójcik", "customers": [")" + customer + R"("]})");
+  ASSERT_EQ(p.status, 201);
+  const std::string person(json::parse(p.body).at("id").as_string());
+  const HttpReply lonely = As("anna", "POST", "/api/crm/contacts", R"({"lastName": "Bezadresu"})");
+  const std::string nowhere(json::parse(lonely.body).at("id").as_string());
+  // ben cannot put anna's contact person into his group.
+  EXPECT_EQ(As("ben", "POST", "/api/crm/mailing-groups",
+               R"({"name": "Moja", "contacts": [")" + person + R"("]})")
+                .status,
+            403);
+  const HttpReply g =
+      As("anna", "POST", "/api/crm/mailing-groups",
+         R"({"name": "Życzenia", "contacts": [")" + person + R"(", ")" + nowhere + R"("]})");
+  ASSERT_EQ(g.status, 201) << g.body;
+  const std::string group(json::parse(g.body).at("id").as_string());
+  const HttpReply labels = As("anna", "GET", "/api/crm/mailing-groups/" + group + "/labels");
+  ASSERT_EQ(labels.status, 200) << labels.body;
+  EXPECT_EQ(labels.header("content-type").value_or(""), "application/pdf");
+  EXPECT_TRUE(labels.body.starts_with("%PDF"));
+  EXPECT_EQ(labels.header("x-quire-labels").value_or(""), "1");
+  EXPECT_EQ(labels.header("x-quire-labels-without-address").value_or(""), "1");
+  // ben sees the group, but none of anna's people on its labels, and cannot change it.
+  EXPECT_EQ(As("ben", "GET", "/api/crm/mailing-groups/" + group + "/labels?sheet=3x8")
+                .header("x-quire-labels")
+                .value_or(""),
+            "0");
+  EXPECT_EQ(As("ben", "PATCH", "/api/crm/mailing-groups/" + group, R"({"name": "x"})").status, 403);
+  EXPECT_EQ(As("anna", "GET", "/api/crm/mailing-groups/" + group + "/labels?sheet=A4").status, 400);
+  EXPECT_EQ(As("anna", "PATCH", "/api/crm/mailing-groups/" + group, R"({"contacts": []})").status,
+            200);
+}
+
 }  // namespace
 }  // namespace quire::server

@@ -42,6 +42,7 @@ void AddApiRoutes(Router& router, services::Services& services, const ApiOptions
   AddQualityRoutes(router, services);
   AddPrivacyRoutes(router, services);
   AddExportRoutes(router, services);
+  AddMailingRoutes(router, services);
   AddCalendarFeedRoutes(router, services, options.tls);
   router.SetAuthenticator(MakeAuthenticator(services.identity(), {.tls = options.tls}));
 }

@@ -8,6 +8,8 @@
 #include "quire/base/json_fields.h"
 #include "quire/crm/export.h"
 #include "quire/crm/import.h"
+#include "quire/crm/labels.h"
+#include "quire/crm/mailing.h"
 #include "quire/crm/quality.h"
 #include "quire/server/crm_routes.h"
 #include "route_support.h"
@@ -630,6 +632,127 @@ void AddExportRoutes(Router& router, services::Services& services) {
                                                         ? "attachment; filename=\"contacts.csv\""
                                                         : "attachment; filename=\"contacts.vcf\""});
         r.body = std::move(body);
+        return r;
+      });
+}
+
+}  // namespace quire::server
+
+namespace quire::server {
+
+void AddMailingRoutes(Router& router, services::Services& services) {
+  crm::CustomerStore& customers = services.customers();
+  crm::ContactStore& contacts = services.contacts();
+  crm::MailingGroups& groups = services.mailing_groups();
+  org::Directory& directory = services.directory();
+
+  // The contact persons a write names must be within the writer's reach.
+  auto may_list = [&](const Request& request, const json::object& body) -> Result<void> {
+    const json::value* list = body.if_contains("contacts");
+    if (list == nullptr || !list->is_array()) return Ok();
+    ContactAccess access(customers, directory, *request.principal);
+    for (const json::value& v : list->get_array()) {
+      std::optional<crm::ContactId> id;
+      if (v.is_uint64()) id = v.get_uint64();
+      if (v.is_int64() && v.get_int64() > 0) id = static_cast<crm::ContactId>(v.get_int64());
+      if (v.is_string()) {
+        if (auto parsed = ParseId(v.get_string(), "contact")) id = *parsed;
+      }
+      if (!id) continue;  // the store names what is wrong
+      auto person = contacts.Get(*id);
+      if (!person) continue;
+      QUIRE_ASSIGN_OR_RETURN(bool reaches, access.Reaches(*person, Permission::kCrmRead));
+      if (!reaches) {
+        return access.OutOfScope(Permission::kCrmRead, "contact person " + std::to_string(*id));
+      }
+    }
+    return Ok();
+  };
+  // A group is changed by whoever made it, or with crm.manage.
+  auto may_change = [](const Request& request, const crm::MailingGroup& g) -> Result<void> {
+    if (g.created_by == UserId(request) || request.principal->Has(Permission::kCrmManage)) {
+      return Ok();
+    }
+    return Error::Forbidden("mailing group " + std::to_string(g.id) + " was made by " +
+                            g.created_by + ": only they, or crm.manage, change it");
+  };
+
+  router.Add("POST", "/api/crm/mailing-groups", Permission::kCrmWrite,
+             [=, &groups](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
+               QUIRE_RETURN_IF_ERROR(may_list(request, body));
+               QUIRE_ASSIGN_OR_RETURN(crm::MailingGroup g, groups.Create(body, Actor(request)));
+               Response r = JsonResponse(201, g.ToJson());
+               r.headers.push_back({"Location", "/api/crm/mailing-groups/" + std::to_string(g.id)});
+               return r;
+             });
+  router.Add("GET", "/api/crm/mailing-groups", Permission::kCrmRead,
+             [&groups](const Request&) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(std::vector<crm::MailingGroup> all, groups.List());
+               json::array items;
+               for (const crm::MailingGroup& g : all) items.push_back(g.ToJson());
+               return JsonResponse(200, Page(std::move(items), ""));
+             });
+  router.Add("GET", "/api/crm/mailing-groups/{id}", Permission::kCrmRead,
+             [&groups](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(crm::GroupId id, PathId(request, "mailing group id"));
+               QUIRE_ASSIGN_OR_RETURN(crm::MailingGroup g, groups.Get(id));
+               return JsonResponse(200, g.ToJson());
+             });
+  router.Add("PATCH", "/api/crm/mailing-groups/{id}", Permission::kCrmWrite,
+             [=, &groups](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(crm::GroupId id, PathId(request, "mailing group id"));
+               QUIRE_ASSIGN_OR_RETURN(json::object patch, ParseJsonObject(request));
+               QUIRE_ASSIGN_OR_RETURN(crm::MailingGroup g, groups.Get(id));
+               QUIRE_RETURN_IF_ERROR(may_change(request, g));
+               QUIRE_RETURN_IF_ERROR(may_list(request, patch));
+               QUIRE_ASSIGN_OR_RETURN(crm::MailingGroup changed,
+                                      groups.Update(id, patch, Actor(request)));
+               return JsonResponse(200, changed.ToJson());
+             });
+
+  // Address labels of the group's contact persons the caller reaches, at their company's
+  // address (billing first), as a PDF for a standard label sheet.
+  router.AddSlow(
+      "GET", "/api/crm/mailing-groups/{id}/labels", Permission::kCrmRead,
+      [&](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(crm::GroupId id, PathId(request, "mailing group id"));
+        QUIRE_ASSIGN_OR_RETURN(crm::LabelSheet sheet,
+                               crm::FindLabelSheet(request.query_param("sheet").value_or("L7160")));
+        QUIRE_ASSIGN_OR_RETURN(crm::MailingGroup g, groups.Get(id));
+        ContactAccess access(customers, directory, *request.principal);
+        std::vector<std::vector<std::string>> labels;
+        std::size_t skipped = 0;
+        for (const crm::ContactId c : g.contacts) {
+          auto person = contacts.Get(c);
+          if (!person) continue;
+          QUIRE_ASSIGN_OR_RETURN(bool reaches, access.Reaches(*person, Permission::kCrmRead));
+          if (!reaches) continue;
+          std::optional<crm::Customer> company;
+          const crm::Address* address = nullptr;
+          for (const crm::CustomerId cid : person->customers) {
+            auto customer = customers.Get(cid);
+            if (!customer || customer->addresses.empty()) continue;
+            company = std::move(*customer);
+            for (const crm::Address& a : company->addresses) {
+              if (address == nullptr || a.kind == "billing") address = &a;
+            }
+            break;
+          }
+          if (address == nullptr) {
+            ++skipped;  // nowhere to send it
+            continue;
+          }
+          labels.push_back({person->name(), company->kind == "company" ? company->name : "",
+                            address->street, address->postal_code + " " + address->city,
+                            address->country == "PL" ? "" : address->country});
+        }
+        Response r;
+        r.content_type = "application/pdf";
+        r.body = crm::AddressLabelsPdf(labels, sheet);
+        r.headers.push_back({"Content-Disposition", "inline; filename=\"labels.pdf\""});
+        r.headers.push_back({"X-Quire-Labels", std::to_string(labels.size())});
+        r.headers.push_back({"X-Quire-Labels-Without-Address", std::to_string(skipped)});
         return r;
       });
 }

@@ -42,6 +42,8 @@ void AddQualityRoutes(Router& router, services::Services& services);
 void AddPrivacyRoutes(Router& router, services::Services& services);
 // GET /api/crm/exports/customers (CSV), /api/crm/exports/contacts (CSV or vCard).
 void AddExportRoutes(Router& router, services::Services& services);
+// Mailing groups of contact persons and their address labels (PDF).
+void AddMailingRoutes(Router& router, services::Services& services);
 // POST/DELETE /api/me/calendar-feed; GET /calendar/{secret}.ics (public: the secret is the
 // credential). `tls`: the feed's URL is https.
 void AddCalendarFeedRoutes(Router& router, services::Services& services, bool tls);

@@ -20,6 +20,7 @@
 #include "quire/crm/contacts.h"
 #include "quire/crm/customers.h"
 #include "quire/crm/import_jobs.h"
+#include "quire/crm/mailing.h"
 #include "quire/definitions/repository.h"
 #include "quire/dms/content_store.h"
 #include "quire/dms/documents.h"
@@ -78,6 +79,7 @@ class Services {
   dms::DocumentStore& documents() { return *documents_; }
   crm::CustomerStore& customers() { return *customers_; }
   crm::ContactStore& contacts() { return *contacts_; }
+  crm::MailingGroups& mailing_groups() { return *mailing_groups_; }
   crm::ResourceStore& resources() { return *resources_; }
   crm::ActivityStore& activities() { return *activities_; }
   // Background imports (POST /api/crm/imports?async=true); they run once Start() is called.
@@ -102,6 +104,7 @@ class Services {
   std::unique_ptr<dms::DocumentStore> documents_;
   std::unique_ptr<crm::CustomerStore> customers_;
   std::unique_ptr<crm::ContactStore> contacts_;
+  std::unique_ptr<crm::MailingGroups> mailing_groups_;
   std::unique_ptr<crm::ResourceStore> resources_;
   std::unique_ptr<crm::ActivityStore> activities_;
   std::unique_ptr<dms::DocumentSearch> search_;
