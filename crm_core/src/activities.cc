@@ -30,9 +30,6 @@ constexpr auto kLongestCalendar = std::chrono::days(366);
 
 const std::vector<std::string> kWeekdays{"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
-std::int64_t Ms(Timestamp t) { return t.time_since_epoch().count(); }
-Timestamp FromMs(std::int64_t ms) { return Timestamp(std::chrono::milliseconds(ms)); }
-
 // ---- resources ----
 
 std::string ResourceKey(ResourceId id) { return storage::KeyEncoder().U8('r').U64(id).Take(); }
@@ -453,14 +450,7 @@ Result<Resource> ResourceStore::Get(ResourceId id) const {
 }
 
 Result<std::vector<Resource>> ResourceStore::List() const {
-  std::vector<Resource> out;
-  auto it = store_.ScanPrefix(kCrm, std::string(1, 'r'));
-  for (; it.Valid(); it.Next()) {
-    QUIRE_ASSIGN_OR_RETURN(Resource r, ResourceFromStored(it.value()));
-    out.push_back(std::move(r));
-  }
-  QUIRE_RETURN_IF_ERROR(it.status());
-  return out;
+  return DecodeAll<Resource>(store_, 'r', ResourceFromStored);
 }
 
 Result<void> ResourceStore::CheckAvailable(const Resource& r, Timestamp start,
@@ -655,15 +645,11 @@ Result<std::size_t> ActivityStore::EraseCustomerText(CustomerId customer,
 
 Result<std::optional<ActivityId>> ActivityStore::FindByExternalId(
     std::string_view external_id) const {
-  const std::string prefix = storage::KeyEncoder().U8('y').String(external_id).Take();
-  auto it = store_.ScanPrefix(kCrm, prefix);
-  if (!it.Valid()) {
-    QUIRE_RETURN_IF_ERROR(it.status());
-    return std::optional<ActivityId>();
-  }
-  storage::KeyDecoder key(it.key().substr(prefix.size()));
-  QUIRE_ASSIGN_OR_RETURN(const ActivityId id, key.U64());
-  return std::optional<ActivityId>(id);
+  QUIRE_ASSIGN_OR_RETURN(
+      std::vector<std::uint64_t> ids,
+      IdsUnder(store_, storage::KeyEncoder().U8('y').String(external_id).Take(), 1));
+  if (ids.empty()) return std::optional<ActivityId>();
+  return std::optional<ActivityId>(ids.front());
 }
 
 Result<void> ActivityStore::CheckBookings(const Activity& a) const {

@@ -20,8 +20,6 @@ using namespace internal;  // NOLINT: the module's field readers
 constexpr storage::ColumnFamily kCrm = storage::ColumnFamily::kCrm;
 const std::string kNextContactKey = "n:contact";
 
-std::int64_t Ms(Timestamp t) { return t.time_since_epoch().count(); }
-Timestamp FromMs(std::int64_t ms) { return Timestamp(std::chrono::milliseconds(ms)); }
 std::string Object(ContactId id) { return "contact/" + std::to_string(id); }
 
 std::string Lower(std::string s) {
@@ -296,13 +294,7 @@ void ContactStore::Index(const Contact* before, const Contact* after, storage::W
     if (!c->external_id.empty()) out.insert(ExternalKey(c->external_id, c->id));
     return out;
   };
-  const std::set<std::string> old_keys = keys(before), new_keys = keys(after);
-  for (const std::string& k : old_keys) {
-    if (!new_keys.contains(k)) batch.Delete(kCrm, k);
-  }
-  for (const std::string& k : new_keys) {
-    if (!old_keys.contains(k)) batch.Put(kCrm, k, "");
-  }
+  UpdateIndex(keys(before), keys(after), batch);
 }
 
 Result<Contact> ContactStore::Validate(const json::object& fields, const audit::Actor& actor,
@@ -423,21 +415,6 @@ Result<ContactStore::Page> ContactStore::List(
   QUIRE_RETURN_IF_ERROR(it.status());
   return page;
 }
-
-namespace {
-Result<std::vector<std::uint64_t>> IdsUnder(const storage::Store& store, const std::string& prefix,
-                                            std::size_t limit) {
-  std::vector<std::uint64_t> found;
-  auto it = store.ScanPrefix(kCrm, prefix);
-  for (; it.Valid() && found.size() < limit; it.Next()) {
-    storage::KeyDecoder key(it.key().substr(prefix.size()));
-    QUIRE_ASSIGN_OR_RETURN(const std::uint64_t id, key.U64());
-    found.push_back(id);
-  }
-  QUIRE_RETURN_IF_ERROR(it.status());
-  return found;
-}
-}  // namespace
 
 Result<std::vector<ContactId>> ContactStore::FindByPhone(std::string_view typed,
                                                          std::size_t limit) const {

@@ -22,10 +22,13 @@ constexpr storage::ColumnFamily kCrm = storage::ColumnFamily::kCrm;
 const std::string kNextIdKey = "n";
 
 std::string Object(CustomerId id) { return "customer/" + std::to_string(id); }
-std::int64_t Ms(Timestamp t) { return t.time_since_epoch().count(); }
-Timestamp FromMs(std::int64_t ms) { return Timestamp(std::chrono::milliseconds(ms)); }
 
+using internal::FieldNames;
+using internal::FromMs;
+using internal::IdsUnder;
+using internal::Ms;
 using internal::Trim;
+using internal::UpdateIndex;
 
 std::string EmailKey(std::string_view address) {
   std::string out = Trim(address);
@@ -198,12 +201,6 @@ json::object ToStored(const Customer& c) {
   return o;
 }
 
-json::array FieldNames(const json::object& o) {
-  json::array names;
-  for (const auto& m : o) names.emplace_back(m.key());
-  return names;
-}
-
 }  // namespace
 
 json::object Customer::ToJson() const {
@@ -243,13 +240,7 @@ void CustomerStore::Index(const Customer* before, const Customer* after,
     }
     return out;
   };
-  const std::set<std::string> old_keys = keys(before), new_keys = keys(after);
-  for (const std::string& k : old_keys) {
-    if (!new_keys.contains(k)) batch.Delete(kCrm, k);
-  }
-  for (const std::string& k : new_keys) {
-    if (!old_keys.contains(k)) batch.Put(kCrm, k, "");
-  }
+  UpdateIndex(keys(before), keys(after), batch);
 }
 
 Result<std::size_t> CustomerStore::Reindex() {
@@ -272,40 +263,28 @@ Result<std::size_t> CustomerStore::Reindex() {
   return n;
 }
 
-Result<std::vector<CustomerId>> CustomerStore::IdsUnder(const std::string& prefix,
-                                                        std::size_t limit) const {
-  std::vector<CustomerId> found;
-  auto it = store_.ScanPrefix(kCrm, prefix);
-  for (; it.Valid() && found.size() < limit; it.Next()) {
-    storage::KeyDecoder key(it.key().substr(prefix.size()));
-    QUIRE_ASSIGN_OR_RETURN(const std::uint64_t id, key.U64());
-    found.push_back(id);
-  }
-  QUIRE_RETURN_IF_ERROR(it.status());
-  return found;
-}
-
 Result<std::vector<CustomerId>> CustomerStore::FindByName(std::string_view name,
                                                           std::size_t limit) const {
-  return IdsUnder(storage::KeyEncoder().U8('N').String(NameKey(name)).Take(), limit);
+  return IdsUnder(store_, storage::KeyEncoder().U8('N').String(NameKey(name)).Take(), limit);
 }
 
 Result<std::vector<CustomerId>> CustomerStore::FindByEmail(std::string_view address,
                                                            std::size_t limit) const {
-  return IdsUnder(storage::KeyEncoder().U8('M').String(EmailKey(address)).Take(), limit);
+  return IdsUnder(store_, storage::KeyEncoder().U8('M').String(EmailKey(address)).Take(), limit);
 }
 
 Result<std::vector<CustomerId>> CustomerStore::FindByTaxId(std::string_view typed,
                                                            std::size_t limit) const {
   auto id = ParseTaxId(typed);
   if (!id) return std::vector<CustomerId>{};
-  return IdsUnder(storage::KeyEncoder().U8('T').String(TaxKey(*id)).Take(), limit);
+  return IdsUnder(store_, storage::KeyEncoder().U8('T').String(TaxKey(*id)).Take(), limit);
 }
 
 Result<std::optional<CustomerId>> CustomerStore::FindByExternalId(
     std::string_view external_id) const {
-  QUIRE_ASSIGN_OR_RETURN(std::vector<CustomerId> ids,
-                         IdsUnder(storage::KeyEncoder().U8('X').String(external_id).Take(), 1));
+  QUIRE_ASSIGN_OR_RETURN(
+      std::vector<CustomerId> ids,
+      IdsUnder(store_, storage::KeyEncoder().U8('X').String(external_id).Take(), 1));
   if (ids.empty()) return std::optional<CustomerId>();
   return std::optional<CustomerId>(ids.front());
 }
@@ -314,7 +293,7 @@ Result<std::vector<CustomerId>> CustomerStore::FindByPhone(std::string_view type
                                                            std::size_t limit) const {
   auto e164 = NormalizePhone(typed);
   if (!e164) return std::vector<CustomerId>{};  // not a number: nobody has it
-  return IdsUnder(storage::KeyEncoder().U8('p').String(*e164).Take(), limit);
+  return IdsUnder(store_, storage::KeyEncoder().U8('p').String(*e164).Take(), limit);
 }
 
 // What was stored was checked when written: read as it is, no validation on the read path

@@ -19,8 +19,6 @@ constexpr storage::ColumnFamily kCrm = storage::ColumnFamily::kCrm;
 const std::string kNextGroupKey = "n:group";
 
 std::string GroupKey(GroupId id) { return storage::KeyEncoder().U8('G').U64(id).Take(); }
-std::int64_t Ms(Timestamp t) { return t.time_since_epoch().count(); }
-Timestamp FromMs(std::int64_t ms) { return Timestamp(std::chrono::milliseconds(ms)); }
 
 json::object Editable(const MailingGroup& g) {
   json::array ids;
@@ -136,14 +134,7 @@ Result<MailingGroup> MailingGroups::Get(GroupId id) const {
 }
 
 Result<std::vector<MailingGroup>> MailingGroups::List() const {
-  std::vector<MailingGroup> out;
-  auto it = store_.ScanPrefix(kCrm, std::string(1, 'G'));
-  for (; it.Valid(); it.Next()) {
-    QUIRE_ASSIGN_OR_RETURN(MailingGroup g, FromStored(it.value()));
-    out.push_back(std::move(g));
-  }
-  QUIRE_RETURN_IF_ERROR(it.status());
-  return out;
+  return DecodeAll<MailingGroup>(store_, 'G', FromStored);
 }
 
 }  // namespace quire::crm

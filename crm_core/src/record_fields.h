@@ -16,6 +16,7 @@
 #include "quire/crm/customers.h"
 #include "quire/crm/phones.h"
 #include "quire/definitions/iso8601.h"
+#include "quire/storage/key_codec.h"
 #include "quire/storage/store.h"
 
 namespace quire::crm::internal {
@@ -33,6 +34,49 @@ inline json::array FieldNames(const json::object& o) {
   json::array names;
   for (const auto& m : o) names.emplace_back(m.key());
   return names;
+}
+
+// Instants as stored: milliseconds since the epoch.
+inline std::int64_t Ms(Timestamp t) { return t.time_since_epoch().count(); }
+inline Timestamp FromMs(std::int64_t ms) { return Timestamp(std::chrono::milliseconds(ms)); }
+
+// The ids that end the index keys under `prefix` (prefix + ... + u64 id), at most `limit`.
+inline Result<std::vector<std::uint64_t>> IdsUnder(const storage::Store& store,
+                                                   const std::string& prefix, std::size_t limit) {
+  std::vector<std::uint64_t> found;
+  auto it = store.ScanPrefix(storage::ColumnFamily::kCrm, prefix);
+  for (; it.Valid() && found.size() < limit; it.Next()) {
+    storage::KeyDecoder key(it.key().substr(prefix.size()));
+    QUIRE_ASSIGN_OR_RETURN(const std::uint64_t id, key.U64());
+    found.push_back(id);
+  }
+  QUIRE_RETURN_IF_ERROR(it.status());
+  return found;
+}
+
+// Every record whose key starts with the one-byte `prefix`, decoded, in key order.
+template <class T, class Decode>
+Result<std::vector<T>> DecodeAll(const storage::Store& store, char prefix, Decode decode) {
+  std::vector<T> out;
+  auto it = store.ScanPrefix(storage::ColumnFamily::kCrm, std::string(1, prefix));
+  for (; it.Valid(); it.Next()) {
+    QUIRE_ASSIGN_OR_RETURN(T record, decode(it.value()));
+    out.push_back(std::move(record));
+  }
+  QUIRE_RETURN_IF_ERROR(it.status());
+  return out;
+}
+
+// Brings a record's index entries from `before` to `after`: deletes those it no longer has,
+// writes those it gained.
+inline void UpdateIndex(const std::set<std::string>& before, const std::set<std::string>& after,
+                        storage::WriteBatch& batch) {
+  for (const std::string& k : before) {
+    if (!after.contains(k)) batch.Delete(storage::ColumnFamily::kCrm, k);
+  }
+  for (const std::string& k : after) {
+    if (!before.contains(k)) batch.Put(storage::ColumnFamily::kCrm, k, "");
+  }
 }
 
 inline Result<std::uint64_t> NextId(const storage::Store& store, const std::string& key) {

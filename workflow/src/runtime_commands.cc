@@ -111,15 +111,10 @@ Result<void> Runtime::CompleteTask(std::uint64_t task, const json::object& varia
   QUIRE_RETURN_IF_ERROR(ValidateForm(fields, variables, record.name));
   QUIRE_RETURN_IF_ERROR(CheckRequiredDocuments(El(*l, ei->element).task, record));
   if (env_.options.task_completed) {
-    TaskCompletion done{record.id,
-                        record.instance,
-                        record.process_id,
-                        record.element_id,
-                        record.name,
-                        record.business_key,
-                        actor_.id,
-                        record.links,
-                        Timestamp(std::chrono::milliseconds(txn_.now_ms()))};
+    TaskCompletion done{
+        record.id,         record.instance, record.process_id,
+        record.element_id, record.name,     record.business_key,
+        actor_.id,         record.links,    Timestamp(std::chrono::milliseconds(txn_.now_ms()))};
     for (storage::WriteBatch::Op& op : env_.options.task_completed(done)) {
       txn_.Put(op.cf, std::move(op.key), std::move(op.value));
     }

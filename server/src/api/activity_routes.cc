@@ -95,13 +95,7 @@ Result<void> CheckEmployees(org::Directory& directory, const json::object& body)
 std::optional<crm::CustomerId> CustomerMember(const json::object& body) {
   const json::value* v = body.if_contains("customer");
   if (v == nullptr) return std::nullopt;
-  if (v->is_uint64()) return v->get_uint64();
-  if (v->is_int64() && v->get_int64() > 0) return static_cast<std::uint64_t>(v->get_int64());
-  if (v->is_string()) {
-    auto id = ParseId(v->get_string(), "customer");
-    if (id) return *id;
-  }
-  return std::nullopt;  // malformed: the store refuses it with a detail
+  return JsonId(*v);  // malformed: nullopt, and the store refuses it with a detail
 }
 
 Result<void> MayUseCustomer(ActivityAccess& access, const json::object& body, Permission p,

@@ -45,12 +45,7 @@ class ContactAccess {
   Result<void> MayWrite(const json::object& body) {
     if (const json::value* list = body.if_contains("customers"); list && list->is_array()) {
       for (const json::value& v : list->get_array()) {
-        std::optional<crm::CustomerId> id;
-        if (v.is_uint64()) id = v.get_uint64();
-        if (v.is_int64() && v.get_int64() > 0) id = static_cast<crm::CustomerId>(v.get_int64());
-        if (v.is_string()) {
-          if (auto parsed = ParseId(v.get_string(), "customer")) id = *parsed;
-        }
+        const std::optional<crm::CustomerId> id = JsonId(v);
         if (!id) continue;  // the store names what is wrong
         auto customer = customers_.Get(*id);
         if (!customer) continue;
@@ -85,6 +80,22 @@ class ContactAccess {
   const org::Principal& who_;
   Groups groups_;
 };
+
+// Customer `id` of the request's path, when the caller's crm.read reaches it.
+// Errors: kNotFound, kForbidden naming the customer.
+Result<crm::Customer> ReadableCustomer(crm::CustomerStore& customers, org::Directory& directory,
+                                       const Request& request) {
+  QUIRE_ASSIGN_OR_RETURN(crm::CustomerId id, PathId(request, "customer id"));
+  QUIRE_ASSIGN_OR_RETURN(crm::Customer c, customers.Get(id));
+  Groups groups;
+  QUIRE_ASSIGN_OR_RETURN(bool reaches, ReachesOwner(directory, *request.principal,
+                                                    Permission::kCrmRead, c.owner, groups));
+  if (!reaches) {
+    return Error::Forbidden("crm.read does not reach customer " + std::to_string(id) +
+                            " with your grant's scope");
+  }
+  return c;
+}
 
 }  // namespace
 
@@ -154,26 +165,15 @@ void AddContactRoutes(Router& router, services::Services& services) {
 
   router.Add("GET", "/api/crm/customers/{id}/contacts", Permission::kCrmRead,
              [&](const Request& request) -> Result<Response> {
-               QUIRE_ASSIGN_OR_RETURN(crm::CustomerId id, PathId(request, "customer id"));
-               QUIRE_ASSIGN_OR_RETURN(crm::Customer customer, customers.Get(id));
-               Groups groups;
-               QUIRE_ASSIGN_OR_RETURN(
-                   bool reaches, ReachesOwner(directory, *request.principal, Permission::kCrmRead,
-                                              customer.owner, groups));
-               if (!reaches) {
-                 return Error::Forbidden("crm.read does not reach customer " + std::to_string(id) +
-                                         " with your grant's scope");
-               }
+               QUIRE_ASSIGN_OR_RETURN(crm::Customer customer,
+                                      ReadableCustomer(customers, directory, request));
+               const crm::CustomerId id = customer.id;
                QUIRE_ASSIGN_OR_RETURN(std::vector<crm::Contact> of, contacts.OfCustomer(id));
                json::array items;
                for (const crm::Contact& c : of) items.push_back(c.ToJson());
                return JsonResponse(200, Page(std::move(items), ""));
              });
 }
-
-}  // namespace quire::server
-
-namespace quire::server {
 
 void AddImportRoutes(Router& router, services::Services& services) {
   crm::CustomerStore& customers = services.customers();
@@ -293,10 +293,6 @@ void AddImportRoutes(Router& router, services::Services& services) {
              });
 }
 
-}  // namespace quire::server
-
-namespace quire::server {
-
 void AddQualityRoutes(Router& router, services::Services& services) {
   crm::CustomerStore& customers = services.customers();
   crm::ContactStore& contacts = services.contacts();
@@ -316,20 +312,11 @@ void AddQualityRoutes(Router& router, services::Services& services) {
     for (const crm::QualityProblem& p : problems) out.push_back(p.ToJson());
     return out;
   };
-  auto refuse = [](crm::CustomerId id) {
-    return Error::Forbidden("crm.read does not reach customer " + std::to_string(id) +
-                            " with your grant's scope");
-  };
 
   router.Add(
       "GET", "/api/crm/customers/{id}/quality", Permission::kCrmRead,
       [=, &customers, &directory](const Request& request) -> Result<Response> {
-        QUIRE_ASSIGN_OR_RETURN(crm::CustomerId id, PathId(request, "customer id"));
-        QUIRE_ASSIGN_OR_RETURN(crm::Customer c, customers.Get(id));
-        Groups groups;
-        QUIRE_ASSIGN_OR_RETURN(bool reaches, ReachesOwner(directory, *request.principal,
-                                                          Permission::kCrmRead, c.owner, groups));
-        if (!reaches) return refuse(id);
+        QUIRE_ASSIGN_OR_RETURN(crm::Customer c, ReadableCustomer(customers, directory, request));
         QUIRE_ASSIGN_OR_RETURN(std::vector<crm::QualityProblem> problems, problems_of(c));
         return JsonResponse(
             200, json::object{{"customer", summary(c)}, {"problems", problems_json(problems)}});
@@ -415,13 +402,9 @@ void AddQualityRoutes(Router& router, services::Services& services) {
   router.Add(
       "GET", "/api/crm/customers/{id}/duplicates", Permission::kCrmRead,
       [=, &customers, &directory](const Request& request) -> Result<Response> {
-        QUIRE_ASSIGN_OR_RETURN(crm::CustomerId id, PathId(request, "customer id"));
-        QUIRE_ASSIGN_OR_RETURN(crm::Customer c, customers.Get(id));
+        QUIRE_ASSIGN_OR_RETURN(crm::Customer c, ReadableCustomer(customers, directory, request));
         Groups groups;
         const org::Principal& who = *request.principal;
-        QUIRE_ASSIGN_OR_RETURN(bool reaches,
-                               ReachesOwner(directory, who, Permission::kCrmRead, c.owner, groups));
-        if (!reaches) return refuse(id);
         QUIRE_ASSIGN_OR_RETURN(std::vector<crm::DuplicateCandidate> candidates,
                                crm::FindDuplicates(customers, c));
         json::array items;
@@ -439,10 +422,6 @@ void AddQualityRoutes(Router& router, services::Services& services) {
       });
 }
 
-}  // namespace quire::server
-
-namespace quire::server {
-
 void AddPrivacyRoutes(Router& router, services::Services& services) {
   crm::CustomerStore& customers = services.customers();
   crm::ContactStore& contacts = services.contacts();
@@ -455,15 +434,8 @@ void AddPrivacyRoutes(Router& router, services::Services& services) {
   router.Add(
       "GET", "/api/crm/customers/{id}/privacy-export", Permission::kCrmRead,
       [&](const Request& request) -> Result<Response> {
-        QUIRE_ASSIGN_OR_RETURN(crm::CustomerId id, PathId(request, "customer id"));
-        QUIRE_ASSIGN_OR_RETURN(crm::Customer c, customers.Get(id));
-        Groups groups;
-        QUIRE_ASSIGN_OR_RETURN(bool reaches, ReachesOwner(directory, *request.principal,
-                                                          Permission::kCrmRead, c.owner, groups));
-        if (!reaches) {
-          return Error::Forbidden("crm.read does not reach customer " + std::to_string(id) +
-                                  " with your grant's scope");
-        }
+        QUIRE_ASSIGN_OR_RETURN(crm::Customer c, ReadableCustomer(customers, directory, request));
+        const crm::CustomerId id = c.id;
         json::array people, acts, docs;
         QUIRE_ASSIGN_OR_RETURN(std::vector<crm::Contact> of, contacts.OfCustomer(id));
         for (const crm::Contact& p : of) people.push_back(p.ToJson());
@@ -539,10 +511,6 @@ void AddPrivacyRoutes(Router& router, services::Services& services) {
                return JsonResponse(200, erased.ToJson());
              });
 }
-
-}  // namespace quire::server
-
-namespace quire::server {
 
 void AddExportRoutes(Router& router, services::Services& services) {
   crm::CustomerStore& customers = services.customers();
@@ -636,10 +604,6 @@ void AddExportRoutes(Router& router, services::Services& services) {
       });
 }
 
-}  // namespace quire::server
-
-namespace quire::server {
-
 void AddMailingRoutes(Router& router, services::Services& services) {
   crm::CustomerStore& customers = services.customers();
   crm::ContactStore& contacts = services.contacts();
@@ -652,12 +616,7 @@ void AddMailingRoutes(Router& router, services::Services& services) {
     if (list == nullptr || !list->is_array()) return Ok();
     ContactAccess access(customers, directory, *request.principal);
     for (const json::value& v : list->get_array()) {
-      std::optional<crm::ContactId> id;
-      if (v.is_uint64()) id = v.get_uint64();
-      if (v.is_int64() && v.get_int64() > 0) id = static_cast<crm::ContactId>(v.get_int64());
-      if (v.is_string()) {
-        if (auto parsed = ParseId(v.get_string(), "contact")) id = *parsed;
-      }
+      const std::optional<crm::ContactId> id = JsonId(v);
       if (!id) continue;  // the store names what is wrong
       auto person = contacts.Get(*id);
       if (!person) continue;

@@ -39,6 +39,17 @@ inline Result<std::uint64_t> ParseId(std::string_view text, const char* what) {
   return v;
 }
 
+// An id a client sent in a JSON body as a number or as the string the API answers with;
+// nullopt for anything else (the store then names what is wrong).
+inline std::optional<std::uint64_t> JsonId(const json::value& v) {
+  if (v.is_uint64()) return v.get_uint64();
+  if (v.is_int64() && v.get_int64() > 0) return static_cast<std::uint64_t>(v.get_int64());
+  if (v.is_string()) {
+    if (auto id = ParseId(v.get_string(), "id")) return *id;
+  }
+  return std::nullopt;
+}
+
 inline Result<std::uint64_t> PathId(const Request& request, const char* what) {
   return ParseId(*request.path_param("id"), what);
 }

@@ -138,7 +138,6 @@ class CustomerStore {
  private:
   Result<Customer> Check(Customer c, const boost::json::object& fields) const;
   static void Index(const Customer* before, const Customer* after, storage::WriteBatch& batch);
-  Result<std::vector<CustomerId>> IdsUnder(const std::string& prefix, std::size_t limit) const;
 
   storage::Store& store_;
   audit::AuditLog& audit_;

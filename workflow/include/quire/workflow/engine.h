@@ -50,7 +50,7 @@ struct TaskCompletion {
   std::string element_id;
   std::string name;
   std::string business_key;
-  std::string user;  // who completed it
+  std::string user;                                        // who completed it
   std::vector<std::pair<std::string, std::string>> links;  // kind → id ("customer", "42")
   Timestamp at{};
 };
