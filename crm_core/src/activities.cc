@@ -798,26 +798,6 @@ Result<std::vector<ActivityStore::FreeSlot>> ActivityStore::FreeSlots(
   return out;
 }
 
-Result<Activity> ActivityStore::Commit(const Activity* before, Activity after,
-                                       const audit::Actor& actor, std::string action,
-                                       const json::object& fields) {
-  QUIRE_RETURN_IF_ERROR(CheckBookings(after));
-  storage::WriteBatch batch;
-  if (before != nullptr) {
-    for (const std::string& k : IndexKeys(*before)) batch.Delete(kCrm, k);
-  } else {
-    batch.Put(kCrm, kNextActivityKey, std::to_string(after.id + 1));
-  }
-  batch.Put(kCrm, Key(after.id), json::serialize(ToStored(after)));
-  for (const std::string& k : IndexKeys(after)) batch.Put(kCrm, k, "");
-  json::object data{{"fields", FieldNames(fields)}};
-  if (after.customer != 0) data["customer"] = "customer/" + std::to_string(after.customer);
-  QUIRE_RETURN_IF_ERROR(audit_.Commit(
-      std::move(batch), {{actor, std::move(action), ActivityObject(after.id), std::move(data)}},
-      after.modified_at));
-  return after;
-}
-
 Result<Activity> ActivityStore::Validate(const json::object& fields, const audit::Actor& actor,
                                          ActivityId as) const {
   Activity blank;
@@ -830,29 +810,92 @@ Result<Activity> ActivityStore::Validate(const json::object& fields, const audit
 }
 
 Result<Activity> ActivityStore::Create(const json::object& fields, const audit::Actor& actor) {
-  // Checked under the lock: an external id is unique, a booking is free.
-  std::lock_guard lock(write_mu_);
-  Activity blank;
-  if (!actor.id.empty()) blank.employees.push_back(actor.id);
-  QUIRE_ASSIGN_OR_RETURN(Activity a, Check(std::move(blank), fields));
-  if (a.employees.empty() && !actor.id.empty()) a.employees.push_back(actor.id);
-  QUIRE_ASSIGN_OR_RETURN(a.id, NextId(store_, kNextActivityKey));
-  a.created_by = actor.id;
-  a.created_at = a.modified_at = clock_.Now();
-  return Commit(nullptr, std::move(a), actor, "activity.created", fields);
+  Bulk bulk(*this);
+  QUIRE_ASSIGN_OR_RETURN(Activity a, bulk.Create(fields, actor));
+  QUIRE_RETURN_IF_ERROR(bulk.Commit());
+  return a;
 }
 
 Result<Activity> ActivityStore::Update(ActivityId id, const json::object& patch,
                                        const audit::Actor& actor) {
-  std::lock_guard lock(write_mu_);
-  QUIRE_ASSIGN_OR_RETURN(Activity before, Get(id));
+  Bulk bulk(*this);
+  QUIRE_ASSIGN_OR_RETURN(Activity a, bulk.Update(id, patch, actor));
+  QUIRE_RETURN_IF_ERROR(bulk.Commit());
+  return a;
+}
+
+ActivityStore::Bulk::Bulk(ActivityStore& store) : store_(store), lock_(store.write_mu_) {}
+
+Result<void> ActivityStore::Bulk::Commit() {
+  if (entries_.empty()) return Ok();
+  storage::WriteBatch batch = std::move(batch_);
+  std::vector<audit::EntryFields> entries = std::move(entries_);
+  batch_ = storage::WriteBatch();
+  entries_.clear();
+  ids_.clear();
+  external_ids_.clear();
+  bookings_ = false;
+  QUIRE_RETURN_IF_ERROR(store_.audit_.Commit(std::move(batch), std::move(entries), time_));
+  return Ok();
+}
+
+Result<Activity> ActivityStore::Bulk::Stage(const Activity* before, Activity after,
+                                            const audit::Actor& actor, std::string action,
+                                            const json::object& fields) {
+  QUIRE_RETURN_IF_ERROR(store_.CheckBookings(after));
+  if (before != nullptr) {
+    for (const std::string& k : IndexKeys(*before)) batch_.Delete(kCrm, k);
+  } else {
+    batch_.Put(kCrm, kNextActivityKey, std::to_string(after.id + 1));
+  }
+  batch_.Put(kCrm, Key(after.id), json::serialize(ToStored(after)));
+  for (const std::string& k : IndexKeys(after)) batch_.Put(kCrm, k, "");
+  json::object data{{"fields", FieldNames(fields)}};
+  if (after.customer != 0) data["customer"] = "customer/" + std::to_string(after.customer);
+  entries_.push_back({actor, std::move(action), ActivityObject(after.id), std::move(data)});
+  time_ = after.modified_at;
+  ids_.insert(after.id);
+  if (!after.external_id.empty()) external_ids_.insert(after.external_id);
+  if (!after.resources.empty()) bookings_ = true;
+  return after;
+}
+
+Result<Activity> ActivityStore::Bulk::Create(const json::object& fields,
+                                             const audit::Actor& actor) {
+  // Checked under the lock against the store: an external id is unique, a booking is free,
+  // what it follows exists.
+  if (SetsStagedExternalId(fields, external_ids_) || (bookings_ && fields.contains("resources")) ||
+      (!ids_.empty() && fields.contains("follows"))) {
+    QUIRE_RETURN_IF_ERROR(Commit());
+  }
+  Activity blank;
+  if (!actor.id.empty()) blank.employees.push_back(actor.id);
+  QUIRE_ASSIGN_OR_RETURN(Activity a, store_.Check(std::move(blank), fields));
+  if (a.employees.empty() && !actor.id.empty()) a.employees.push_back(actor.id);
+  if (next_id_ == 0) {
+    QUIRE_ASSIGN_OR_RETURN(next_id_, NextId(store_.store_, kNextActivityKey));
+  }
+  a.id = next_id_++;
+  a.created_by = actor.id;
+  a.created_at = a.modified_at = store_.clock_.Now();
+  return Stage(nullptr, std::move(a), actor, "activity.created", fields);
+}
+
+Result<Activity> ActivityStore::Bulk::Update(ActivityId id, const json::object& patch,
+                                             const audit::Actor& actor) {
+  if (ids_.contains(id) || bookings_ || SetsStagedExternalId(patch, external_ids_) ||
+      (!ids_.empty() && patch.contains("follows"))) {
+    QUIRE_RETURN_IF_ERROR(Commit());
+  }
+  QUIRE_ASSIGN_OR_RETURN(Activity before, store_.Get(id));
   Activity blank;
   blank.id = id;
   blank.created_by = before.created_by;
   blank.created_at = before.created_at;
-  QUIRE_ASSIGN_OR_RETURN(Activity a, Check(std::move(blank), MergePatch(Editable(before), patch)));
-  a.modified_at = clock_.Now();
-  return Commit(&before, std::move(a), actor, "activity.changed", patch);
+  QUIRE_ASSIGN_OR_RETURN(Activity a,
+                         store_.Check(std::move(blank), MergePatch(Editable(before), patch)));
+  a.modified_at = store_.clock_.Now();
+  return Stage(&before, std::move(a), actor, "activity.changed", patch);
 }
 
 Result<ActivityStore::TimelinePage> ActivityStore::Timeline(

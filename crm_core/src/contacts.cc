@@ -308,25 +308,60 @@ Result<Contact> ContactStore::Validate(const json::object& fields, const audit::
 }
 
 Result<Contact> ContactStore::Create(const json::object& fields, const audit::Actor& actor) {
-  std::lock_guard lock(write_mu_);
-  QUIRE_ASSIGN_OR_RETURN(Contact c, Validate(fields, actor));
-  QUIRE_ASSIGN_OR_RETURN(c.id, NextId(store_, kNextContactKey));
-  c.created_by = actor.id;
-  c.created_at = c.modified_at = clock_.Now();
-  storage::WriteBatch batch;
-  batch.Put(kCrm, Key(c.id), json::serialize(ToStored(c)));
-  batch.Put(kCrm, kNextContactKey, std::to_string(c.id + 1));
-  Index(nullptr, &c, batch);
-  QUIRE_RETURN_IF_ERROR(audit_.Commit(
-      std::move(batch),
-      {{actor, "contact.created", Object(c.id), {{"fields", FieldNames(fields)}}}}, c.created_at));
+  Bulk bulk(*this);
+  QUIRE_ASSIGN_OR_RETURN(Contact c, bulk.Create(fields, actor));
+  QUIRE_RETURN_IF_ERROR(bulk.Commit());
   return c;
 }
 
 Result<Contact> ContactStore::Update(ContactId id, const json::object& patch,
                                      const audit::Actor& actor) {
-  std::lock_guard lock(write_mu_);
-  QUIRE_ASSIGN_OR_RETURN(Contact before, Get(id));
+  Bulk bulk(*this);
+  QUIRE_ASSIGN_OR_RETURN(Contact c, bulk.Update(id, patch, actor));
+  QUIRE_RETURN_IF_ERROR(bulk.Commit());
+  return c;
+}
+
+ContactStore::Bulk::Bulk(ContactStore& store) : store_(store), lock_(store.write_mu_) {}
+
+Result<void> ContactStore::Bulk::Commit() {
+  if (entries_.empty()) return Ok();
+  storage::WriteBatch batch = std::move(batch_);
+  std::vector<audit::EntryFields> entries = std::move(entries_);
+  batch_ = storage::WriteBatch();
+  entries_.clear();
+  ids_.clear();
+  external_ids_.clear();
+  QUIRE_RETURN_IF_ERROR(store_.audit_.Commit(std::move(batch), std::move(entries), time_));
+  return Ok();
+}
+
+Result<Contact> ContactStore::Bulk::Create(const json::object& fields, const audit::Actor& actor) {
+  // Checked under the lock: an external id is unique (one staged is seen once committed).
+  if (internal::SetsStagedExternalId(fields, external_ids_)) QUIRE_RETURN_IF_ERROR(Commit());
+  QUIRE_ASSIGN_OR_RETURN(Contact c, store_.Validate(fields, actor));
+  if (next_id_ == 0) {
+    QUIRE_ASSIGN_OR_RETURN(next_id_, NextId(store_.store_, kNextContactKey));
+  }
+  c.id = next_id_++;
+  c.created_by = actor.id;
+  c.created_at = c.modified_at = time_ = store_.clock_.Now();
+  batch_.Put(kCrm, Key(c.id), json::serialize(ToStored(c)));
+  batch_.Put(kCrm, kNextContactKey, std::to_string(next_id_));
+  Index(nullptr, &c, batch_);
+  entries_.push_back({actor, "contact.created", Object(c.id), {{"fields", FieldNames(fields)}}});
+  ids_.insert(c.id);
+  if (!c.external_id.empty()) external_ids_.insert(c.external_id);
+  return c;
+}
+
+Result<Contact> ContactStore::Bulk::Update(ContactId id, const json::object& patch,
+                                           const audit::Actor& actor) {
+  // The record as stored, and every external id checked against the store.
+  if (ids_.contains(id) || internal::SetsStagedExternalId(patch, external_ids_)) {
+    QUIRE_RETURN_IF_ERROR(Commit());
+  }
+  QUIRE_ASSIGN_OR_RETURN(Contact before, store_.Get(id));
   Contact blank;
   blank.id = id;
   blank.created_by = before.created_by;
@@ -348,14 +383,13 @@ Result<Contact> ContactStore::Update(ContactId id, const json::object& patch,
       }
     }
   }
-  QUIRE_ASSIGN_OR_RETURN(Contact c, Check(std::move(blank), merged));
-  c.modified_at = clock_.Now();
-  storage::WriteBatch batch;
-  batch.Put(kCrm, Key(id), json::serialize(ToStored(c)));
-  Index(&before, &c, batch);
-  QUIRE_RETURN_IF_ERROR(audit_.Commit(
-      std::move(batch), {{actor, "contact.changed", Object(id), {{"fields", FieldNames(patch)}}}},
-      c.modified_at));
+  QUIRE_ASSIGN_OR_RETURN(Contact c, store_.Check(std::move(blank), merged));
+  c.modified_at = time_ = store_.clock_.Now();
+  batch_.Put(kCrm, Key(id), json::serialize(ToStored(c)));
+  Index(&before, &c, batch_);
+  entries_.push_back({actor, "contact.changed", Object(id), {{"fields", FieldNames(patch)}}});
+  ids_.insert(id);
+  if (!c.external_id.empty()) external_ids_.insert(c.external_id);
   return c;
 }
 

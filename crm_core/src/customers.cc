@@ -384,27 +384,61 @@ Result<Customer> CustomerStore::Validate(const json::object& fields, const audit
 }
 
 Result<Customer> CustomerStore::Create(const json::object& fields, const audit::Actor& actor) {
-  // Checked under the lock: an external id is unique.
-  std::lock_guard lock(write_mu_);
-  QUIRE_ASSIGN_OR_RETURN(Customer c, Validate(fields, actor));
-  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> next, store_.Get(kCrm, kNextIdKey));
-  c.id = next ? std::stoull(*next) : 1;
-  c.created_by = actor.id;
-  c.created_at = c.modified_at = clock_.Now();
-  storage::WriteBatch batch;
-  batch.Put(kCrm, Key(c.id), json::serialize(ToStored(c)));
-  batch.Put(kCrm, kNextIdKey, std::to_string(c.id + 1));
-  Index(nullptr, &c, batch);
-  QUIRE_RETURN_IF_ERROR(audit_.Commit(
-      std::move(batch),
-      {{actor, "customer.created", Object(c.id), {{"fields", FieldNames(fields)}}}}, c.created_at));
+  Bulk bulk(*this);
+  QUIRE_ASSIGN_OR_RETURN(Customer c, bulk.Create(fields, actor));
+  QUIRE_RETURN_IF_ERROR(bulk.Commit());
   return c;
 }
 
 Result<Customer> CustomerStore::Update(CustomerId id, const json::object& patch,
                                        const audit::Actor& actor) {
-  std::lock_guard lock(write_mu_);
-  QUIRE_ASSIGN_OR_RETURN(Customer before, Get(id));
+  Bulk bulk(*this);
+  QUIRE_ASSIGN_OR_RETURN(Customer c, bulk.Update(id, patch, actor));
+  QUIRE_RETURN_IF_ERROR(bulk.Commit());
+  return c;
+}
+
+CustomerStore::Bulk::Bulk(CustomerStore& store) : store_(store), lock_(store.write_mu_) {}
+
+Result<void> CustomerStore::Bulk::Commit() {
+  if (entries_.empty()) return Ok();
+  storage::WriteBatch batch = std::move(batch_);
+  std::vector<audit::EntryFields> entries = std::move(entries_);
+  batch_ = storage::WriteBatch();
+  entries_.clear();
+  ids_.clear();
+  external_ids_.clear();
+  QUIRE_RETURN_IF_ERROR(store_.audit_.Commit(std::move(batch), std::move(entries), time_));
+  return Ok();
+}
+
+Result<Customer> CustomerStore::Bulk::Create(const json::object& fields,
+                                             const audit::Actor& actor) {
+  // Checked under the lock: an external id is unique (one staged is seen once committed).
+  if (internal::SetsStagedExternalId(fields, external_ids_)) QUIRE_RETURN_IF_ERROR(Commit());
+  QUIRE_ASSIGN_OR_RETURN(Customer c, store_.Validate(fields, actor));
+  if (next_id_ == 0) {
+    QUIRE_ASSIGN_OR_RETURN(next_id_, internal::NextId(store_.store_, kNextIdKey));
+  }
+  c.id = next_id_++;
+  c.created_by = actor.id;
+  c.created_at = c.modified_at = time_ = store_.clock_.Now();
+  batch_.Put(kCrm, Key(c.id), json::serialize(ToStored(c)));
+  batch_.Put(kCrm, kNextIdKey, std::to_string(next_id_));
+  Index(nullptr, &c, batch_);
+  entries_.push_back({actor, "customer.created", Object(c.id), {{"fields", FieldNames(fields)}}});
+  ids_.insert(c.id);
+  if (!c.external_id.empty()) external_ids_.insert(c.external_id);
+  return c;
+}
+
+Result<Customer> CustomerStore::Bulk::Update(CustomerId id, const json::object& patch,
+                                             const audit::Actor& actor) {
+  // The record as stored, and every external id checked against the store.
+  if (ids_.contains(id) || internal::SetsStagedExternalId(patch, external_ids_)) {
+    QUIRE_RETURN_IF_ERROR(Commit());
+  }
+  QUIRE_ASSIGN_OR_RETURN(Customer before, store_.Get(id));
   if (before.erased_at) {
     return Error::Conflict("customer " + std::to_string(id) + " was erased on " +
                            FormatInstant(*before.erased_at) + ": it cannot be changed");
@@ -415,14 +449,13 @@ Result<Customer> CustomerStore::Update(CustomerId id, const json::object& patch,
   blank.id = before.id;
   blank.created_by = before.created_by;
   blank.created_at = before.created_at;
-  QUIRE_ASSIGN_OR_RETURN(Customer c, Check(std::move(blank), merged));
-  c.modified_at = clock_.Now();
-  storage::WriteBatch batch;
-  batch.Put(kCrm, Key(id), json::serialize(ToStored(c)));
-  Index(&before, &c, batch);
-  QUIRE_RETURN_IF_ERROR(audit_.Commit(
-      std::move(batch), {{actor, "customer.changed", Object(id), {{"fields", FieldNames(patch)}}}},
-      c.modified_at));
+  QUIRE_ASSIGN_OR_RETURN(Customer c, store_.Check(std::move(blank), merged));
+  c.modified_at = time_ = store_.clock_.Now();
+  batch_.Put(kCrm, Key(id), json::serialize(ToStored(c)));
+  Index(&before, &c, batch_);
+  entries_.push_back({actor, "customer.changed", Object(id), {{"fields", FieldNames(patch)}}});
+  ids_.insert(id);
+  if (!c.external_id.empty()) external_ids_.insert(c.external_id);
   return c;
 }
 

@@ -844,38 +844,107 @@ Result<ImportReport> Importer::Run(std::string_view bytes, const ImportOptions& 
     return report;
   }
 
-  // Pass 2: written, each record in its own audited batch, matched again at write time (an
-  // earlier row of the file may have created what a later one updates).
+  // Pass 2: written in batches of up to kBatch records, each batch one atomic write with an
+  // audit entry per record, matched again at write time (an earlier row of the file may have
+  // created what a later one updates: a row matched by what a staged row holds commits the
+  // batch first, so that the match finds it).
+  constexpr std::size_t kBatch = 1000;
+  auto tax_match = [](const TaxId& id) {
+    // One company, one key: a Polish EU VAT number is its NIP (as the store's index).
+    return id.kind == TaxId::Kind::kEuVat && id.value.starts_with("PL") ? id.value.substr(2)
+                                                                        : id.value;
+  };
+  auto lower = [](std::string text) {
+    for (char& ch : text) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return text;
+  };
+  // A batch holds its store's write lock: released between batches, so that people's own
+  // edits are not held up by a long import.
+  std::optional<CustomerStore::Bulk> customer_bulk;
+  std::optional<ContactStore::Bulk> contact_bulk;
+  std::optional<ActivityStore::Bulk> activity_bulk;
+  std::set<std::string> staged_keys;  // what the staged records are matched by
+  std::size_t staged = 0, done = 0;
+  auto commit = [&]() -> Result<void> {
+    if (customer_bulk) QUIRE_RETURN_IF_ERROR(customer_bulk->Commit());
+    if (contact_bulk) QUIRE_RETURN_IF_ERROR(contact_bulk->Commit());
+    if (activity_bulk) QUIRE_RETURN_IF_ERROR(activity_bulk->Commit());
+    customer_bulk.reset();
+    contact_bulk.reset();
+    activity_bulk.reset();
+    if (staged == 0) return Ok();
+    report.written = true;
+    done += staged;
+    staged = 0;
+    staged_keys.clear();
+    if (progress) progress(done, plans.size());
+    return Ok();
+  };
   report.created = report.updated = 0;
-  std::size_t done = 0;
   for (Plan& plan : plans) {
     const Record& r = *plan.record;
-    Result<void> wrote = Ok();
-    bool updated = false;
+    std::vector<std::string> keys;
+    if (!plan.external.empty()) keys.push_back("x:" + plan.external);
+    if (auto tax = ParseTaxId(plan.tax); options.kind == "customers" && tax) {
+      keys.push_back("t:" + tax_match(*tax));
+    }
+    if (options.kind == "contacts" && !plan.email.empty()) keys.push_back("m:" + plan.email);
+    for (const std::string& k : keys) {
+      if (staged_keys.contains(k)) {
+        QUIRE_RETURN_IF_ERROR(commit());
+        break;
+      }
+    }
     QUIRE_ASSIGN_OR_RETURN(const std::uint64_t existing, resolve(plan));
-    updated = existing != 0;
-    if (options.kind == "customers") {
-      auto c = updated ? customers_.Update(existing, plan.fields, actor)
-                       : customers_.Create(plan.fields, actor);
-      if (!c) wrote = c.error();
-    } else if (options.kind == "contacts") {
-      auto c = updated ? contacts_.Update(existing, plan.fields, actor)
-                       : contacts_.Create(plan.fields, actor);
-      if (!c) wrote = c.error();
+    const bool updated = existing != 0;
+    if (options.kind == "customers" && !customer_bulk) {
+      customer_bulk.emplace(customers_);
+    } else if (options.kind == "contacts" && !contact_bulk) {
+      contact_bulk.emplace(contacts_);
+    } else if (options.kind == "activities" && !activity_bulk) {
+      activity_bulk.emplace(activities_);
+    }
+    Result<void> wrote = Ok();
+    // What the record is found by from now on.
+    std::vector<std::string> holds;
+    if (customer_bulk) {
+      auto c = updated ? customer_bulk->Update(existing, plan.fields, actor)
+                       : customer_bulk->Create(plan.fields, actor);
+      if (c) {
+        if (!c->external_id.empty()) holds.push_back("x:" + c->external_id);
+        if (c->tax_id) holds.push_back("t:" + tax_match(*c->tax_id));
+      } else {
+        wrote = c.error();
+      }
+    } else if (contact_bulk) {
+      auto c = updated ? contact_bulk->Update(existing, plan.fields, actor)
+                       : contact_bulk->Create(plan.fields, actor);
+      if (c) {
+        if (!c->external_id.empty()) holds.push_back("x:" + c->external_id);
+        for (const Labelled& e : c->emails) holds.push_back("m:" + lower(e.value));
+      } else {
+        wrote = c.error();
+      }
     } else {
-      auto a = updated ? activities_.Update(existing, plan.fields, actor)
-                       : activities_.Create(plan.fields, actor);
-      if (!a) wrote = a.error();
+      auto a = updated ? activity_bulk->Update(existing, plan.fields, actor)
+                       : activity_bulk->Create(plan.fields, actor);
+      if (a) {
+        if (!a->external_id.empty()) holds.push_back("x:" + a->external_id);
+      } else {
+        wrote = a.error();
+      }
     }
     if (wrote) {
-      report.written = true;
       ++(updated ? report.updated : report.created);
+      ++staged;
+      staged_keys.insert(holds.begin(), holds.end());
     } else {
       ++report.refused;
       report.errors.push_back({r.line, r.row, "", wrote.error().message()});
     }
-    if (progress) progress(++done, plans.size());
+    if (staged == kBatch) QUIRE_RETURN_IF_ERROR(commit());
   }
+  QUIRE_RETURN_IF_ERROR(commit());
   return report;
 }
 

@@ -313,6 +313,76 @@ TEST_F(ImportTest, ActivitiesFindTheirCustomerAndSplitDatesAndTimes) {
   EXPECT_EQ(FormatInstant(activities_->Get(2)->start), "2026-12-07T14:00:00.000Z");
 }
 
+TEST_F(ImportTest, ALargeFileIsWrittenInBatchesWithAnAuditEntryPerRecord) {
+  std::string csv = "External ID,Name,VAT Number\n";
+  csv += "X-1,Piekarnia Zielińska,PL5261040828\n";
+  // Matched by the tax id a row staged in the same batch holds: an update, not a duplicate.
+  csv += "X-2,Piekarnia Zielińska sp. z o.o.,526-104-08-28\n";
+  for (int i = 3; i <= 2500; ++i) {
+    csv += "X-" + std::to_string(i) + ",Firma " + std::to_string(i) + ",\n";
+  }
+  const std::uint64_t entries_before = audit_->size();
+  const std::uint64_t syncs_before = audit_->commit_stats().writes;
+  std::vector<std::size_t> progress;
+  ImportOptions o;
+  o.kind = "customers";
+  auto r = importer_->Run(csv, o, anna_, [&](std::size_t done, std::size_t total) {
+    EXPECT_EQ(total, 2500u);
+    progress.push_back(done);
+  });
+  ASSERT_TRUE(r.has_value()) << r.error().message();
+  EXPECT_EQ(r->created, 2499u);
+  EXPECT_EQ(r->updated, 1u);
+  EXPECT_EQ(r->refused, 0u);
+  EXPECT_EQ(customers_->Get(1)->name, "Piekarnia Zielińska sp. z o.o.");
+  EXPECT_EQ(customers_->Get(1)->external_id, "X-2");
+  EXPECT_EQ(*customers_->FindByExternalId("X-2500"), std::optional<CustomerId>(2499));
+  // One entry per record, in a handful of writes, not one sync per row.
+  EXPECT_EQ(audit_->size() - entries_before, 2500u);
+  EXPECT_LE(audit_->commit_stats().writes - syncs_before, 5u);
+  ASSERT_FALSE(progress.empty());
+  EXPECT_EQ(progress.back(), 2500u);
+  EXPECT_LE(progress.size(), 4u);
+  // A re-import updates every record by its external id.
+  auto again = importer_->Run(csv, o, anna_);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->created, 0u);
+  EXPECT_EQ(again->updated, 2500u);
+}
+
+TEST_F(ImportTest, ABulkChecksWhatItStagedAsTheStoreWouldHaveIt) {
+  {
+    CustomerStore::Bulk bulk(*customers_);
+    ASSERT_TRUE(
+        bulk.Create(json::parse(R"({"name": "A", "externalId": "e1"})").as_object(), anna_));
+    auto twin = bulk.Create(json::parse(R"({"name": "B", "externalId": "e1"})").as_object(), anna_);
+    ASSERT_FALSE(twin.has_value());
+    EXPECT_EQ(twin.error().details().at(0).field, "externalId");
+    // The update of a staged customer sees it.
+    auto changed = bulk.Update(1, json::parse(R"({"notes": "n"})").as_object(), anna_);
+    ASSERT_TRUE(changed.has_value()) << changed.error().message();
+    EXPECT_EQ(changed->name, "A");
+    ASSERT_TRUE(bulk.Create(json::parse(R"({"name": "C"})").as_object(), anna_));
+    // The update and C are dropped: never committed. A was, by the twin's check.
+  }
+  EXPECT_EQ(Customers(), 1u);
+  EXPECT_EQ(customers_->Get(1)->notes, "");
+  auto room =
+      resources_->Create(json::parse(R"({"name": "Sala", "capacity": 4})").as_object(), anna_);
+  ASSERT_TRUE(room.has_value());
+  ActivityStore::Bulk bulk(*activities_);
+  const std::string meeting = R"({"type": "meeting", "start": "2026-12-07T09:00:00Z",
+      "end": "2026-12-07T10:00:00Z", "resources": [")" +
+                              std::to_string(room->id) + R"("]})";
+  ASSERT_TRUE(bulk.Create(json::parse(meeting).as_object(), anna_));
+  auto twice = bulk.Create(json::parse(meeting).as_object(), anna_);
+  ASSERT_FALSE(twice.has_value());
+  EXPECT_EQ(twice.error().code(), ErrorCode::kConflict);
+  ASSERT_TRUE(bulk.Commit());
+  EXPECT_TRUE(activities_->Get(1).has_value());
+  EXPECT_FALSE(activities_->Get(2).has_value());
+}
+
 TEST_F(ImportTest, ARowWithMoreFieldsThanTheHeaderIsNamed) {
   const ImportReport r = Run("name,city\nA,X\nB,Y,Z\n", "customers", true);
   EXPECT_EQ(r.refused, 1u);

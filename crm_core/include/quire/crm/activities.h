@@ -28,6 +28,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -140,6 +141,34 @@ class ActivityStore {
   Result<Activity> Update(ActivityId id, const boost::json::object& patch,
                           const audit::Actor& actor);
   Result<Activity> Get(ActivityId id) const;  // Errors: kNotFound
+
+  // Many creates and updates in one audited batch (imports), as CustomerStore::Bulk. An
+  // activity that books a resource, or follows a staged one, commits what was staged first:
+  // bookings are always checked against the store.
+  class Bulk {
+   public:
+    explicit Bulk(ActivityStore& store);
+    Result<Activity> Create(const boost::json::object& fields, const audit::Actor& actor);
+    Result<Activity> Update(ActivityId id, const boost::json::object& patch,
+                            const audit::Actor& actor);
+    std::size_t staged() const { return entries_.size(); }
+    Result<void> Commit();
+
+   private:
+    Result<Activity> Stage(const Activity* before, Activity after, const audit::Actor& actor,
+                           std::string action, const boost::json::object& fields);
+
+    ActivityStore& store_;
+    std::unique_lock<std::mutex> lock_;
+    storage::WriteBatch batch_;
+    std::vector<audit::EntryFields> entries_;
+    std::set<ActivityId> ids_;
+    std::set<std::string, std::less<>> external_ids_;
+    bool bookings_ = false;   // a staged activity books a resource
+    ActivityId next_id_ = 0;  // 0: not read yet
+    Timestamp time_{};
+  };
+
   // Checks `fields` as Create would, bookings included, storing nothing (an import's dry run).
   Result<Activity> Validate(const boost::json::object& fields, const audit::Actor& actor,
                             ActivityId as = 0) const;
@@ -188,8 +217,6 @@ class ActivityStore {
   Result<std::vector<Occurrence>> Calendar(const std::string& single_prefix,
                                            const std::string& series_prefix, Timestamp from,
                                            Timestamp to, bool bounded = true) const;
-  Result<Activity> Commit(const Activity* before, Activity after, const audit::Actor& actor,
-                          std::string action, const boost::json::object& fields);
 
   storage::Store& store_;
   audit::AuditLog& audit_;

@@ -20,6 +20,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -73,6 +74,27 @@ class ContactStore {
   // that does not exist, consent granted without saying how, an external id already used).
   Result<Contact> Create(const boost::json::object& fields, const audit::Actor& actor);
   Result<Contact> Update(ContactId id, const boost::json::object& patch, const audit::Actor& actor);
+
+  // Many creates and updates in one audited batch (imports), as CustomerStore::Bulk.
+  class Bulk {
+   public:
+    explicit Bulk(ContactStore& store);
+    Result<Contact> Create(const boost::json::object& fields, const audit::Actor& actor);
+    Result<Contact> Update(ContactId id, const boost::json::object& patch,
+                           const audit::Actor& actor);
+    std::size_t staged() const { return entries_.size(); }
+    Result<void> Commit();
+
+   private:
+    ContactStore& store_;
+    std::unique_lock<std::mutex> lock_;
+    storage::WriteBatch batch_;
+    std::vector<audit::EntryFields> entries_;
+    std::set<ContactId> ids_;
+    std::set<std::string, std::less<>> external_ids_;
+    ContactId next_id_ = 0;  // 0: not read yet
+    Timestamp time_{};
+  };
   Result<Contact> Get(ContactId id) const;  // Errors: kNotFound
   // Erases the person's personal data (privacy): names, title, e-mails, phones, consents,
   // notes, external id; the record keeps its id and companies. Audited as contact.erased.

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,32 @@ class CustomerStore {
   // Changes the fields sent (JSON Merge Patch, RFC 7396); checked as a whole as on create.
   Result<Customer> Update(CustomerId id, const boost::json::object& patch,
                           const audit::Actor& actor);
+
+  // Many creates and updates written together (imports): each is checked as Create and
+  // Update check it, and Commit writes what was staged in one atomic batch, one sync, with
+  // an audit entry per record. Holds the store's write lock from construction to
+  // destruction. The store's reads do not see what is staged until it is committed; a write
+  // that depends on a staged one (an update of a staged customer, an external id staged)
+  // commits what was staged first. What is not committed when the Bulk goes is dropped.
+  class Bulk {
+   public:
+    explicit Bulk(CustomerStore& store);
+    Result<Customer> Create(const boost::json::object& fields, const audit::Actor& actor);
+    Result<Customer> Update(CustomerId id, const boost::json::object& patch,
+                            const audit::Actor& actor);
+    std::size_t staged() const { return entries_.size(); }
+    Result<void> Commit();
+
+   private:
+    CustomerStore& store_;
+    std::unique_lock<std::mutex> lock_;
+    storage::WriteBatch batch_;
+    std::vector<audit::EntryFields> entries_;
+    std::set<CustomerId> ids_;
+    std::set<std::string, std::less<>> external_ids_;
+    CustomerId next_id_ = 0;  // 0: not read yet
+    Timestamp time_{};
+  };
   // The customer. Errors: kNotFound.
   Result<Customer> Get(CustomerId id) const;
   // Erases the customer's personal data (privacy): name, e-mails, phones, tax id, addresses,
