@@ -11,6 +11,7 @@
 // and what to do. Quire never builds a new empty database over an existing one.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -39,12 +40,16 @@ inline constexpr std::uint32_t kStoreFormatVersion = 1;
 // The file that marks a directory as a Quire store and records its format version.
 inline constexpr std::string_view kMarkerFileName = "QUIRE-STORE";
 
+// An eighth of the physical memory, clamped to [128 MiB, 8 GiB].
+std::size_t DefaultBlockCacheBytes();
+
 struct StoreOptions {
   // Create an empty store when the directory does not exist or is empty. A directory that
   // holds anything else is never initialised.
   bool create_if_missing = true;
-  // Shared LRU cache for data blocks, in bytes.
-  std::size_t block_cache_bytes = std::size_t{128} << 20;
+  // Shared LRU cache for data, index and filter blocks, in bytes: an eighth of the
+  // machine's memory, at least 128 MiB and at most 8 GiB (DefaultBlockCacheBytes).
+  std::size_t block_cache_bytes = DefaultBlockCacheBytes();
   // Memtable size per column family before it is flushed, in bytes.
   std::size_t write_buffer_bytes = std::size_t{64} << 20;
   // Threads for flushes and compactions.
@@ -128,6 +133,12 @@ class Store {
   Result<std::optional<std::string>> Get(ColumnFamily cf, std::string_view key,
                                          const Snapshot* snapshot = nullptr) const;
 
+  // The values of `keys` in their order, nullopt where absent: one call whose lookups RocksDB
+  // batches (a calendar reads a month of activities so). `sorted`: the keys are in order.
+  Result<std::vector<std::optional<std::string>>> MultiGet(
+      ColumnFamily cf, const std::vector<std::string>& keys, bool sorted = false,
+      const Snapshot* snapshot = nullptr) const;
+
   // Applies `batch` atomically.
   Result<void> Write(const WriteBatch& batch, Durability durability = Durability::kSync);
 
@@ -148,6 +159,9 @@ class Store {
   Result<void> Flush();
   // Writes one column family's memtables to files on stable storage, and waits.
   Result<void> Flush(ColumnFamily cf);
+  // Waits until no flush or compaction is running or pending (benchmarks measure the
+  // steady state after a bulk load so), or `timeout` passed. Returns whether it is idle.
+  bool WaitUntilIdle(std::chrono::milliseconds timeout);
 
   const std::filesystem::path& dir() const { return dir_; }
 
