@@ -1,5 +1,7 @@
 #include "quire/crm/activities.h"
 
+#include <boost/json/monotonic_resource.hpp>
+
 #include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <regex>
@@ -8,6 +10,7 @@
 #include "quire/base/instant.h"
 #include "quire/base/json_fields.h"
 #include "quire/base/json_merge_patch.h"
+#include "quire/base/json_text.h"
 #include "quire/definitions/iso8601.h"
 #include "quire/storage/key_codec.h"
 #include "record_fields.h"
@@ -171,28 +174,95 @@ std::string ResourcePrefix(char kind, ResourceId resource) {
   return storage::KeyEncoder().U8(static_cast<std::uint8_t>(kind)).U64(resource).Take();
 }
 
-// The index entries an activity has: its timeline entry always, its calendar and booking
-// entries unless it is cancelled.
-std::vector<std::string> IndexKeys(const Activity& a) {
-  std::vector<std::string> keys;
-  if (a.customer != 0) keys.push_back(TimelineKey(a.customer, a.start, a.id));
-  if (!a.external_id.empty()) {
-    keys.push_back(storage::KeyEncoder().U8('y').String(a.external_id).U64(a.id).Take());
+// What a single activity's calendar and booking entries hold: its end (I64 ms, so that a
+// calendar passes over what ended before its range without reading further), then what a
+// calendar shows of it as JSON.
+std::string SummaryValue(const Activity& a) {
+  json::object o(12);
+  o.emplace("type", a.type);
+  o.emplace("status", a.status);
+  o.emplace("title", a.title);
+  if (a.all_day) o.emplace("allDay", true);
+  if (a.customer != 0) o.emplace("customer", a.customer);
+  o.emplace("employees", json::array(a.employees.begin(), a.employees.end()));
+  if (!a.resources.empty()) {
+    json::array resources;
+    for (const ResourceId r : a.resources) resources.emplace_back(r);
+    o.emplace("resources", std::move(resources));
   }
-  if (a.status == "cancelled") return keys;
+  if (!a.channel.empty()) o.emplace("channel", a.channel);
+  return storage::KeyEncoder().I64(Ms(a.end)).Take() + json::serialize(o);
+}
+
+// The end an entry's summary holds. REQUIRES: summary.size() > 8.
+Result<Timestamp> SummaryEnd(std::string_view summary) {
+  storage::KeyDecoder end(summary.substr(0, 8));
+  QUIRE_ASSIGN_OR_RETURN(const std::int64_t ms, end.I64());
+  return FromMs(ms);
+}
+
+// The activity `id` starting at `start` as its calendar entry's summary tells it.
+Result<Activity> FromSummary(ActivityId id, std::int64_t start, std::string_view summary) {
+  Activity a;
+  a.id = id;
+  a.start = FromMs(start);
+  QUIRE_ASSIGN_OR_RETURN(a.end, SummaryEnd(summary));
+  // Parsed in a buffer on the stack: a team's month is thousands of entries.
+  unsigned char buffer[4096];
+  json::monotonic_resource memory(buffer, sizeof buffer);
+  boost::system::error_code ec;
+  const json::value v = json::parse(summary.substr(8), ec, &memory);
+  if (ec || !v.is_object()) return Error::Corruption("a calendar entry is not a JSON object");
+  const json::object& o = v.get_object();
+  auto text = [&](const char* field) -> std::string {
+    const json::value* f = o.if_contains(field);
+    return f != nullptr && f->is_string() ? std::string(f->get_string()) : std::string();
+  };
+  a.type = text("type");
+  a.status = text("status");
+  a.title = text("title");
+  a.channel = text("channel");
+  const json::value* all_day = o.if_contains("allDay");
+  a.all_day = all_day != nullptr && all_day->is_bool() && all_day->get_bool();
+  if (const json::value* c = o.if_contains("customer"); c != nullptr && c->is_number()) {
+    a.customer = c->to_number<CustomerId>();
+  }
+  if (const json::value* e = o.if_contains("employees"); e != nullptr && e->is_array()) {
+    for (const json::value& user : e->get_array()) {
+      if (user.is_string()) a.employees.emplace_back(user.get_string());
+    }
+  }
+  if (const json::value* r = o.if_contains("resources"); r != nullptr && r->is_array()) {
+    for (const json::value& resource : r->get_array()) {
+      if (resource.is_number()) a.resources.push_back(resource.to_number<ResourceId>());
+    }
+  }
+  return a;
+}
+
+// The index entries an activity has (key, value): its timeline entry always, its calendar
+// and booking entries unless it is cancelled; a single activity's carry its summary.
+std::vector<std::pair<std::string, std::string>> IndexEntries(const Activity& a) {
+  std::vector<std::pair<std::string, std::string>> entries;
+  if (a.customer != 0) entries.emplace_back(TimelineKey(a.customer, a.start, a.id), "");
+  if (!a.external_id.empty()) {
+    entries.emplace_back(storage::KeyEncoder().U8('y').String(a.external_id).U64(a.id).Take(), "");
+  }
+  if (a.status == "cancelled") return entries;
+  const std::string summary = a.recurring() ? "" : SummaryValue(a);
   for (const std::string& user : a.employees) {
     storage::KeyEncoder k;
     k.U8(a.recurring() ? 'E' : 'e').String(user);
     if (!a.recurring()) k.I64(Ms(a.start));
-    keys.push_back(k.U64(a.id).Take());
+    entries.emplace_back(k.U64(a.id).Take(), summary);
   }
   for (const ResourceId r : a.resources) {
     storage::KeyEncoder k;
     k.U8(a.recurring() ? 'B' : 'b').U64(r);
     if (!a.recurring()) k.I64(Ms(a.start));
-    keys.push_back(k.U64(a.id).Take());
+    entries.emplace_back(k.U64(a.id).Take(), summary);
   }
-  return keys;
+  return entries;
 }
 
 json::array Ids(const std::vector<std::uint64_t>& ids) {
@@ -201,28 +271,36 @@ json::array Ids(const std::vector<std::uint64_t>& ids) {
   return out;
 }
 
-json::object Editable(const Activity& a) {
+// The editable fields, as the API answers them, added to `o`.
+void AddEditable(const Activity& a, json::object& o) {
   json::array exdates;
   for (const Timestamp t : a.recurrence.exdates) exdates.emplace_back(FormatInstant(t));
-  return {{"type", a.type},
-          {"status", a.status},
-          {"title", a.title},
-          {"start", FormatInstant(a.start)},
-          {"end", FormatInstant(a.end)},
-          {"allDay", a.all_day},
-          {"rrule", a.recurrence.rule},
-          {"exdates", std::move(exdates)},
-          {"timeZone", a.recurrence.time_zone},
-          {"customer", a.customer == 0 ? json::value() : json::value(std::to_string(a.customer))},
-          {"employees", json::array(a.employees.begin(), a.employees.end())},
-          {"resources", Ids(a.resources)},
-          {"follows", a.follows == 0 ? json::value() : json::value(std::to_string(a.follows))},
-          {"documents", json::array(a.documents.begin(), a.documents.end())},
-          {"campaign", a.campaign},
-          {"channel", a.channel},
-          {"outcome", a.outcome},
-          {"note", a.note},
-          {"externalId", a.external_id}};
+  o.reserve(o.size() + 19);
+  o.emplace("type", a.type);
+  o.emplace("status", a.status);
+  o.emplace("title", a.title);
+  o.emplace("start", FormatInstant(a.start));
+  o.emplace("end", FormatInstant(a.end));
+  o.emplace("allDay", a.all_day);
+  o.emplace("rrule", a.recurrence.rule);
+  o.emplace("exdates", std::move(exdates));
+  o.emplace("timeZone", a.recurrence.time_zone);
+  o.emplace("customer", a.customer == 0 ? json::value() : json::value(std::to_string(a.customer)));
+  o.emplace("employees", json::array(a.employees.begin(), a.employees.end()));
+  o.emplace("resources", Ids(a.resources));
+  o.emplace("follows", a.follows == 0 ? json::value() : json::value(std::to_string(a.follows)));
+  o.emplace("documents", json::array(a.documents.begin(), a.documents.end()));
+  o.emplace("campaign", a.campaign);
+  o.emplace("channel", a.channel);
+  o.emplace("outcome", a.outcome);
+  o.emplace("note", a.note);
+  o.emplace("externalId", a.external_id);
+}
+
+json::object Editable(const Activity& a) {
+  json::object o;
+  AddEditable(a, o);
+  return o;
 }
 
 json::object ToStored(const Activity& a) {
@@ -495,8 +573,9 @@ Result<void> ResourceStore::CheckAvailable(const Resource& r, Timestamp start,
 // ---- ActivityStore ----
 
 json::object Activity::ToJson() const {
-  json::object o{{"id", std::to_string(id)}};
-  for (auto& m : Editable(*this)) o[m.key()] = m.value();
+  json::object o(24);
+  o.emplace("id", std::to_string(id));
+  AddEditable(*this, o);
   o["createdBy"] = created_by;
   o["createdAt"] = FormatInstant(created_at);
   o["modifiedAt"] = FormatInstant(modified_at);
@@ -510,6 +589,77 @@ json::object Occurrence::ToJson() const {
   o["start"] = FormatInstant(start);
   o["end"] = FormatInstant(end);
   return o;
+}
+
+json::object Occurrence::SummaryJson() const {
+  const Activity& a = *activity;
+  json::object o(16);
+  o.emplace("id", std::to_string(a.id));
+  o.emplace("type", a.type);
+  o.emplace("status", a.status);
+  o.emplace("title", a.title);
+  o.emplace("start", FormatInstant(start));
+  o.emplace("end", FormatInstant(end));
+  o.emplace("allDay", a.all_day);
+  o.emplace("customer", a.customer == 0 ? json::value() : json::value(std::to_string(a.customer)));
+  o.emplace("employees", json::array(a.employees.begin(), a.employees.end()));
+  o.emplace("resources", Ids(a.resources));
+  o.emplace("channel", a.channel);
+  if (a.recurring()) {
+    o.emplace("rrule", a.recurrence.rule);
+    o.emplace("timeZone", a.recurrence.time_zone);
+    o.emplace("seriesStart", FormatInstant(a.start));
+  }
+  return o;
+}
+
+void Occurrence::AppendSummaryJson(std::string& out) const {
+  const Activity& a = *activity;
+  auto field = [&out](const char* name) {
+    out += out.back() == '{' ? "\"" : ",\"";
+    out += name;
+    out += "\":";
+  };
+  auto text = [&](const char* name, std::string_view value) {
+    field(name);
+    AppendJsonString(value, out);
+  };
+  out += '{';
+  text("id", std::to_string(a.id));
+  text("type", a.type);
+  text("status", a.status);
+  text("title", a.title);
+  text("start", FormatInstant(start));
+  text("end", FormatInstant(end));
+  field("allDay");
+  out += a.all_day ? "true" : "false";
+  field("customer");
+  if (a.customer == 0) {
+    out += "null";
+  } else {
+    AppendJsonString(std::to_string(a.customer), out);
+  }
+  field("employees");
+  out += '[';
+  for (std::size_t i = 0; i < a.employees.size(); ++i) {
+    if (i > 0) out += ',';
+    AppendJsonString(a.employees[i], out);
+  }
+  out += ']';
+  field("resources");
+  out += '[';
+  for (std::size_t i = 0; i < a.resources.size(); ++i) {
+    if (i > 0) out += ',';
+    AppendJsonString(std::to_string(a.resources[i]), out);
+  }
+  out += ']';
+  text("channel", a.channel);
+  if (a.recurring()) {
+    text("rrule", a.recurrence.rule);
+    text("timeZone", a.recurrence.time_zone);
+    text("seriesStart", FormatInstant(a.start));
+  }
+  out += '}';
 }
 
 ActivityStore::ActivityStore(storage::Store& store, audit::AuditLog& audit, const Clock& clock,
@@ -626,11 +776,14 @@ Result<std::size_t> ActivityStore::EraseCustomerText(CustomerId customer,
     json::array done;
     for (std::size_t i = at; i < ids.size() && i < at + 500; ++i) {
       QUIRE_ASSIGN_OR_RETURN(Activity a, Get(ids[i]));
+      // The calendar entries' summaries hold the title too: rewritten with the record.
+      for (const auto& [k, v] : IndexEntries(a)) batch.Delete(kCrm, k);
       a.title.clear();
       a.note.clear();
       a.outcome.clear();
       a.modified_at = now;
       batch.Put(kCrm, Key(a.id), json::serialize(ToStored(a)));
+      for (const auto& [k, v] : IndexEntries(a)) batch.Put(kCrm, k, v);
       done.emplace_back("activity/" + std::to_string(a.id));
     }
     QUIRE_RETURN_IF_ERROR(audit_.Commit(std::move(batch),
@@ -701,15 +854,23 @@ Result<void> ActivityStore::CheckBookings(const Activity& a) const {
 
 Result<std::vector<Occurrence>> ActivityStore::Calendar(const std::string& single_prefix,
                                                         const std::string& series_prefix,
-                                                        Timestamp from, Timestamp to,
-                                                        bool bounded) const {
+                                                        Timestamp from, Timestamp to, bool bounded,
+                                                        CalendarDetail detail) const {
   if (to < from) return Error::InvalidArgument("the range ends before it begins");
   if (bounded && to - from > kLongestCalendar) {
     return Error::InvalidArgument("a calendar covers at most 366 days at a time");
   }
   std::vector<Occurrence> out;
   auto overlaps = [&](Timestamp s, Timestamp e) { return s < to && (e > from || s >= from); };
+  auto add = [&](Activity a) {
+    if (!overlaps(a.start, a.end)) return;
+    auto shared = std::make_shared<const Activity>(std::move(a));
+    out.push_back({shared, shared->start, shared->end});
+  };
   {
+    // The entries' summaries; the activities themselves, when asked for or when an entry
+    // has none, read in one batched lookup.
+    std::vector<std::string> keys;
     auto it = store_.ScanPrefix(kCrm, single_prefix);
     it.Seek(storage::KeyEncoder(single_prefix).I64(Ms(from - kLongestActivity)).Take());
     for (; it.Valid(); it.Next()) {
@@ -717,13 +878,27 @@ Result<std::vector<Occurrence>> ActivityStore::Calendar(const std::string& singl
       QUIRE_ASSIGN_OR_RETURN(const std::int64_t start, key.I64());
       if (FromMs(start) >= to) break;
       QUIRE_ASSIGN_OR_RETURN(const ActivityId id, key.U64());
-      QUIRE_ASSIGN_OR_RETURN(Activity a, Get(id));
-      if (overlaps(a.start, a.end)) {
-        auto shared = std::make_shared<const Activity>(std::move(a));
-        out.push_back({shared, shared->start, shared->end});
+      const std::string_view summary = it.value();
+      if (summary.size() > 8 && FromMs(start) < from) {
+        QUIRE_ASSIGN_OR_RETURN(const Timestamp end, SummaryEnd(summary));
+        if (!overlaps(FromMs(start), end)) continue;  // ended before the range
       }
+      if (summary.size() <= 8 || detail == CalendarDetail::kFull) {
+        keys.push_back(Key(id));
+        continue;
+      }
+      QUIRE_ASSIGN_OR_RETURN(Activity a, FromSummary(id, start, summary));
+      add(std::move(a));
     }
     QUIRE_RETURN_IF_ERROR(it.status());
+    std::sort(keys.begin(), keys.end());
+    QUIRE_ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> values,
+                           store_.MultiGet(kCrm, keys, /*sorted=*/true));
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (!values[i]) return Error::Corruption("a calendar entry names an activity that is gone");
+      QUIRE_ASSIGN_OR_RETURN(Activity a, FromStored(*values[i]));
+      add(std::move(a));
+    }
   }
   {
     auto it = store_.ScanPrefix(kCrm, series_prefix);
@@ -747,14 +922,16 @@ Result<std::vector<Occurrence>> ActivityStore::Calendar(const std::string& singl
 }
 
 Result<std::vector<Occurrence>> ActivityStore::EmployeeCalendar(const std::string& user,
-                                                                Timestamp from,
-                                                                Timestamp to) const {
-  return Calendar(EmployeePrefix('e', user), EmployeePrefix('E', user), from, to);
+                                                                Timestamp from, Timestamp to,
+                                                                CalendarDetail detail) const {
+  return Calendar(EmployeePrefix('e', user), EmployeePrefix('E', user), from, to, true, detail);
 }
 
 Result<std::vector<Occurrence>> ActivityStore::ResourceCalendar(ResourceId resource, Timestamp from,
-                                                                Timestamp to) const {
-  return Calendar(ResourcePrefix('b', resource), ResourcePrefix('B', resource), from, to);
+                                                                Timestamp to,
+                                                                CalendarDetail detail) const {
+  return Calendar(ResourcePrefix('b', resource), ResourcePrefix('B', resource), from, to, true,
+                  detail);
 }
 
 Result<std::vector<ActivityStore::FreeSlot>> ActivityStore::FreeSlots(
@@ -844,12 +1021,12 @@ Result<Activity> ActivityStore::Bulk::Stage(const Activity* before, Activity aft
                                             const json::object& fields) {
   QUIRE_RETURN_IF_ERROR(store_.CheckBookings(after));
   if (before != nullptr) {
-    for (const std::string& k : IndexKeys(*before)) batch_.Delete(kCrm, k);
+    for (const auto& [k, v] : IndexEntries(*before)) batch_.Delete(kCrm, k);
   } else {
     batch_.Put(kCrm, kNextActivityKey, std::to_string(after.id + 1));
   }
   batch_.Put(kCrm, Key(after.id), json::serialize(ToStored(after)));
-  for (const std::string& k : IndexKeys(after)) batch_.Put(kCrm, k, "");
+  for (const auto& [k, v] : IndexEntries(after)) batch_.Put(kCrm, k, v);
   json::object data{{"fields", FieldNames(fields)}};
   if (after.customer != 0) data["customer"] = "customer/" + std::to_string(after.customer);
   entries_.push_back({actor, std::move(action), ActivityObject(after.id), std::move(data)});

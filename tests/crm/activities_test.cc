@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <sstream>
 
 #include "quire/base/instant.h"
@@ -235,6 +236,54 @@ TEST_F(ActivitiesTest, AnEmployeesCalendarExpandsSeriesForTheRangeAsked) {
                                             *ParseInstant("2026-12-21T00:00:00.000Z"));
   EXPECT_EQ(anna->size(), 2u);
   EXPECT_FALSE(activities_->EmployeeCalendar("jan", kNow, kNow + std::chrono::days(400)));
+}
+
+TEST_F(ActivitiesTest, ACalendarShowsFromItsEntriesWhatTheActivitiesThemselvesSay) {
+  ASSERT_TRUE(Meeting("2026-12-08T09:00:00Z", "2026-12-08T10:00:00Z",
+                      R"(, "title": "Umowa \"A\"\tB", "channel": "in person", "note": "tajne")"));
+  ASSERT_TRUE(activities_->Create(J(R"({"type": "task", "allDay": true, "start": "2026-12-09",
+      "end": "2026-12-10", "status": "done", "employees": ["anna", "jan"]})"),
+                                  anna_));
+  ASSERT_TRUE(activities_->Create(J(R"({"type": "meeting", "title": "Co tydzień",
+      "start": "2026-11-02T08:00:00Z", "end": "2026-11-02T08:30:00Z",
+      "rrule": "FREQ=WEEKLY;BYDAY=MO", "timeZone": "Europe/Warsaw"})"),
+                                  anna_));
+  const Timestamp from = *ParseInstant("2026-12-07T00:00:00.000Z");
+  const Timestamp to = *ParseInstant("2026-12-14T00:00:00.000Z");
+  auto summary = activities_->EmployeeCalendar("anna", from, to);
+  auto full = activities_->EmployeeCalendar("anna", from, to, CalendarDetail::kFull);
+  ASSERT_TRUE(summary.has_value() && full.has_value());
+  auto texts = [](const std::vector<Occurrence>& of) {
+    std::vector<std::string> out;
+    for (const Occurrence& o : of) {
+      out.push_back(json::serialize(o.SummaryJson()));
+      // Written directly, the same JSON.
+      std::string text;
+      o.AppendSummaryJson(text);
+      EXPECT_EQ(json::parse(text), json::value(o.SummaryJson())) << text;
+    }
+    return out;
+  };
+  ASSERT_EQ(summary->size(), 3u);
+  EXPECT_EQ(texts(*summary), texts(*full));
+  EXPECT_EQ(summary->at(1).SummaryJson().at("title"), "Umowa \"A\"\tB");
+  EXPECT_EQ(summary->at(1).SummaryJson().at("resources").at(0), json::value(std::to_string(room_)));
+  EXPECT_EQ(summary->at(1).activity->note, "");  // not in the entry
+  EXPECT_EQ(full->at(1).activity->note, "tajne");
+  EXPECT_EQ(summary->at(0).SummaryJson().at("seriesStart"), "2026-11-02T08:00:00.000Z");
+  // Entries written before they carried a summary are read whole.
+  storage::WriteBatch batch;
+  for (auto it = store_->ScanPrefix(storage::ColumnFamily::kCrm, "e"); it.Valid(); it.Next()) {
+    batch.Put(storage::ColumnFamily::kCrm, it.key(), "");
+  }
+  ASSERT_TRUE(store_->Write(batch));
+  auto old = activities_->EmployeeCalendar("anna", from, to);
+  ASSERT_TRUE(old.has_value());
+  EXPECT_EQ(texts(*old), texts(*full));
+  auto room = activities_->ResourceCalendar(room_, from, to);
+  ASSERT_TRUE(room.has_value());
+  ASSERT_EQ(room->size(), 1u);
+  EXPECT_EQ(room->at(0).SummaryJson().at("title"), "Umowa \"A\"\tB");
 }
 
 TEST_F(ActivitiesTest, TheTimelineIsNewestFirstAndPages) {

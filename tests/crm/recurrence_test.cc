@@ -75,6 +75,48 @@ TEST(RecurrenceTest, LocalTimeIsTheWallClockOfTheZone) {
   EXPECT_EQ(late.minute, 30);
 }
 
+// Calendars enter a long series near the range asked instead of walking it from its first
+// occurrence; the oracle is the walk from the first occurrence, cut to the range.
+TEST(RecurrenceTest, EnteringASeriesNearTheRangeFindsWhatWalkingItFromTheStartFinds) {
+  const char* const rules[] = {
+      "FREQ=WEEKLY;BYDAY=MO",
+      "FREQ=WEEKLY;INTERVAL=2;BYDAY=FR",
+      "FREQ=WEEKLY;INTERVAL=3;BYDAY=TU,TH",
+      "FREQ=DAILY",
+      "FREQ=DAILY;INTERVAL=5",
+      "FREQ=HOURLY;INTERVAL=7",
+      "FREQ=MONTHLY;BYMONTHDAY=1",
+      "FREQ=MONTHLY;BYMONTHDAY=31",
+      "FREQ=MONTHLY;INTERVAL=2;BYDAY=-1FR",
+      "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1",
+      "FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+      "FREQ=YEARLY;INTERVAL=2",
+      "FREQ=WEEKLY;BYDAY=MO;UNTIL=20250101T000000Z",
+  };
+  const char* const zones[] = {"Europe/Warsaw", "America/New_York", "Australia/Sydney", "UTC"};
+  const Timestamp first = T("2021-03-26T07:30:00.000Z");
+  std::uint64_t seed = 7;
+  int compared = 0;
+  for (const char* rule : rules) {
+    for (const char* zone : zones) {
+      const Recurrence r{rule, {T("2024-03-29T07:30:00.000Z")}, zone};
+      for (int trial = 0; trial < 6; ++trial) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        const Timestamp from = first + hours(static_cast<int>((seed >> 33) % (6 * 365 * 24)));
+        const Timestamp to = from + hours(24 * (1 + static_cast<int>((seed >> 20) % 60)));
+        std::vector<Timestamp> oracle;
+        for (const Timestamp s : Occurrences(first, hours(1), r, first, to, 100000)) {
+          if (s + hours(1) > from) oracle.push_back(s);
+        }
+        EXPECT_EQ(Texts(Occurrences(first, hours(1), r, from, to, 100000)), Texts(oracle))
+            << rule << " in " << zone << " from " << FormatInstant(from);
+        ++compared;
+      }
+    }
+  }
+  EXPECT_EQ(compared, 13 * 4 * 6);
+}
+
 TEST(PhonesTest, NumbersAsPeopleTypeThemBecomeE164) {
   EXPECT_EQ(*NormalizePhone("601 234 567"), "+48601234567");
   EXPECT_EQ(*NormalizePhone("+48 (22) 654-32-10"), "+48226543210");

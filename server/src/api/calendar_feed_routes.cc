@@ -91,39 +91,38 @@ void AddCalendarFeedRoutes(Router& router, services::Services& services, bool tl
       });
 
   // Public: the secret in the path is the credential. An unknown or revoked one is 404.
-  router.Add("GET", "/calendar/{feed}", Access::Public(),
-             [&](const Request& request) -> Result<Response> {
-               std::string feed(*request.path_param("feed"));
-               if (feed.ends_with(".ics")) feed.resize(feed.size() - 4);
-               auto not_found = [] {
-                 return Error::NotFound(
-                     "no such calendar feed (it may have been revoked or replaced: "
-                     "create a new one with POST /api/me/calendar-feed)");
-               };
-               if (!feed.starts_with(kPrefix) || feed.size() != kPrefix.size() + 48)
-                 return not_found();
-               QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> user,
-                                      store.Get(kCrm, ByHashKey(HashOf(feed))));
-               if (!user) return not_found();
-               const Timestamp now = services.clock().Now();
-               QUIRE_ASSIGN_OR_RETURN(
-                   std::vector<crm::Occurrence> occurrences,
-                   activities.EmployeeCalendar(*user, now - kFeedBack, now + kFeedAhead));
-               std::vector<crm::Activity> list;
-               std::set<crm::ActivityId> seen;
-               for (const crm::Occurrence& o : occurrences) {
-                 if (seen.insert(o.activity->id).second) list.push_back(*o.activity);
-               }
-               // What a calendar program reads of the user's activities is theirs; recorded as a
-               // read.
-               QUIRE_RETURN_IF_ERROR(audit.Append(
-                   {{*user, "calendar feed"}, "calendar-feed.read", "user/" + *user, {}}, now));
-               Response r;
-               r.content_type = "text/calendar; charset=utf-8";
-               r.body = crm::CalendarFeed(list, "Quire: " + *user, now);
-               r.headers.push_back({"Cache-Control", "private, max-age=300"});
-               return r;
-             });
+  router.Add(
+      "GET", "/calendar/{feed}", Access::Public(), [&](const Request& request) -> Result<Response> {
+        std::string feed(*request.path_param("feed"));
+        if (feed.ends_with(".ics")) feed.resize(feed.size() - 4);
+        auto not_found = [] {
+          return Error::NotFound(
+              "no such calendar feed (it may have been revoked or replaced: "
+              "create a new one with POST /api/me/calendar-feed)");
+        };
+        if (!feed.starts_with(kPrefix) || feed.size() != kPrefix.size() + 48) return not_found();
+        QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> user,
+                               store.Get(kCrm, ByHashKey(HashOf(feed))));
+        if (!user) return not_found();
+        const Timestamp now = services.clock().Now();
+        QUIRE_ASSIGN_OR_RETURN(std::vector<crm::Occurrence> occurrences,
+                               activities.EmployeeCalendar(*user, now - kFeedBack, now + kFeedAhead,
+                                                           crm::CalendarDetail::kFull));
+        std::vector<crm::Activity> list;
+        std::set<crm::ActivityId> seen;
+        for (const crm::Occurrence& o : occurrences) {
+          if (seen.insert(o.activity->id).second) list.push_back(*o.activity);
+        }
+        // What a calendar program reads of the user's activities is theirs; recorded as a
+        // read.
+        QUIRE_RETURN_IF_ERROR(audit.Append(
+            {{*user, "calendar feed"}, "calendar-feed.read", "user/" + *user, {}}, now));
+        Response r;
+        r.content_type = "text/calendar; charset=utf-8";
+        r.body = crm::CalendarFeed(list, "Quire: " + *user, now);
+        r.headers.push_back({"Cache-Control", "private, max-age=300"});
+        return r;
+      });
 }
 
 }  // namespace quire::server

@@ -9,9 +9,15 @@
 
 #include <boost/json/value.hpp>
 #include <string>
+#include <string_view>
 
 namespace quire {
 
 std::string JsonText(const boost::json::value& value);
+
+// Appends `text` to `out` as a JSON string: quoted, with '"', '\\' and control characters
+// escaped (RFC 8259); other UTF-8 as it is. For lists written without building a
+// boost::json::value per item (a team's calendar month is thousands of them).
+void AppendJsonString(std::string_view text, std::string& out);
 
 }  // namespace quire

@@ -9,13 +9,16 @@
 //   'r' id                  → resource, JSON
 //   'a' id                  → activity, JSON
 //   't' customer ~start id  → ""  the customer's timeline, newest first
-//   'e' user start id       → ""  an employee's single (not recurring) activities
+//   'e' user start id       → summary  an employee's single (not recurring) activities
 //   'E' user id             → ""  an employee's recurring activities
-//   'b' resource start id   → ""  a resource's single bookings
+//   'b' resource start id   → summary  a resource's single bookings
 //   'B' resource id         → ""  a resource's recurring bookings
 //   'y' external-id id      → ""  by the id another program gave it (re-imports)
 //   "n:resource", "n:activity" → the next ids
-// Cancelled activities stay on the timeline and leave the calendars and bookings.
+// A summary is what a calendar shows of the activity (JSON: type, status, title, end, allDay,
+// customer, employees, resources, channel): a month of a team's calendar is one range scan
+// per person, no activity read. Entries written before they carried it hold "" and are read
+// whole. Cancelled activities stay on the timeline and leave the calendars and bookings.
 //
 // Thread-safety: any thread; writes are serialised (the booking check and the write are
 // one step).
@@ -96,11 +99,26 @@ struct Activity {
 };
 
 // One occurrence of an activity in a calendar.
+// One occurrence of an activity in a calendar. Calendars read by default the summary their
+// index entries carry (Summary below), not the whole activity: `activity` then holds only
+// those fields, and the rest (note, outcome, documents, ...) are empty.
 struct Occurrence {
   std::shared_ptr<const Activity> activity;
   Timestamp start{};
   Timestamp end{};
+  // The whole activity, with this occurrence's start and end (and the series' first start as
+  // seriesStart). REQUIRES: read with CalendarDetail::kFull.
   boost::json::object ToJson() const;
+  // What a calendar shows: id, type, status, title, start, end, allDay, customer, employees,
+  // resources, channel; for a series also rrule, timeZone and seriesStart.
+  boost::json::object SummaryJson() const;
+  // SummaryJson's text, appended to `out` (no boost::json::value built).
+  void AppendSummaryJson(std::string& out) const;
+};
+
+enum class CalendarDetail {
+  kSummary,  // what the calendar entries carry: no activity is read (calendar views)
+  kFull,     // every activity read whole (the iCalendar feed writes notes too)
 };
 
 class ResourceStore {
@@ -185,10 +203,12 @@ class ActivityStore {
 
   // The occurrences of an employee's / a resource's activities overlapping [from, to), in
   // order of start. Errors: kInvalidArgument for a range longer than 366 days.
-  Result<std::vector<Occurrence>> EmployeeCalendar(const std::string& user, Timestamp from,
-                                                   Timestamp to) const;
-  Result<std::vector<Occurrence>> ResourceCalendar(ResourceId resource, Timestamp from,
-                                                   Timestamp to) const;
+  Result<std::vector<Occurrence>> EmployeeCalendar(
+      const std::string& user, Timestamp from, Timestamp to,
+      CalendarDetail detail = CalendarDetail::kSummary) const;
+  Result<std::vector<Occurrence>> ResourceCalendar(
+      ResourceId resource, Timestamp from, Timestamp to,
+      CalendarDetail detail = CalendarDetail::kSummary) const;
 
   Result<std::optional<ActivityId>> FindByExternalId(std::string_view external_id) const;
 
@@ -216,7 +236,8 @@ class ActivityStore {
   // `bounded`: refuse a range longer than a calendar's (the booking check looks further).
   Result<std::vector<Occurrence>> Calendar(const std::string& single_prefix,
                                            const std::string& series_prefix, Timestamp from,
-                                           Timestamp to, bool bounded = true) const;
+                                           Timestamp to, bool bounded = true,
+                                           CalendarDetail detail = CalendarDetail::kSummary) const;
 
   storage::Store& store_;
   audit::AuditLog& audit_;
