@@ -2,7 +2,9 @@
 
 #include <unicode/translit.h>
 #include <unicode/unistr.h>
+#include <unicode/uscript.h>
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <sstream>
@@ -11,15 +13,35 @@
 namespace quire::crm {
 namespace {
 
-// One transliterator per thread: ICU's are not to be shared between threads at once.
-icu::Transliterator* Folder() {
-  thread_local std::unique_ptr<icu::Transliterator> folder = [] {
+std::unique_ptr<icu::Transliterator> Make(const char* rules) {
+  UErrorCode status = U_ZERO_ERROR;
+  std::unique_ptr<icu::Transliterator> t(
+      icu::Transliterator::createInstance(rules, UTRANS_FORWARD, status));
+  return U_SUCCESS(status) ? std::move(t) : nullptr;
+}
+
+// One transliterator per thread: ICU's are not to be shared between threads at once. Any-Latin
+// leaves Latin text as it is but costs the most of the three steps (it looks for the script
+// of every run): names written in Latin letters (Polish ones with their diacritics) skip it.
+icu::Transliterator* Folder(bool latin) {
+  thread_local std::unique_ptr<icu::Transliterator> any = Make("Any-Latin; Latin-ASCII; Lower");
+  thread_local std::unique_ptr<icu::Transliterator> from_latin = Make("Latin-ASCII; Lower");
+  return latin && from_latin ? from_latin.get() : any.get();
+}
+
+// Whether every character of `text` is Latin, or common to all scripts (digits, punctuation).
+bool IsLatin(const icu::UnicodeString& text) {
+  for (int32_t i = 0; i < text.length();) {
+    const UChar32 c = text.char32At(i);
     UErrorCode status = U_ZERO_ERROR;
-    std::unique_ptr<icu::Transliterator> t(icu::Transliterator::createInstance(
-        "Any-Latin; Latin-ASCII; Lower", UTRANS_FORWARD, status));
-    return U_SUCCESS(status) ? std::move(t) : nullptr;
-  }();
-  return folder.get();
+    const UScriptCode script = uscript_getScript(c, &status);
+    if (U_FAILURE(status) ||
+        (script != USCRIPT_LATIN && script != USCRIPT_COMMON && script != USCRIPT_INHERITED)) {
+      return false;
+    }
+    i += U16_LENGTH(c);
+  }
+  return true;
 }
 
 // Legal forms at the end of a company's name, as their words after folding.
@@ -43,15 +65,22 @@ const std::array<std::vector<std::string_view>, 14> kLegalForms = {{
 }  // namespace
 
 std::string NameKey(std::string_view name) {
-  icu::UnicodeString text = icu::UnicodeString::fromUTF8(
-      icu::StringPiece(name.data(), static_cast<int32_t>(name.size())));
-  if (icu::Transliterator* t = Folder()) {
-    t->transliterate(text);
-  } else {
-    text.foldCase();
-  }
   std::string folded;
-  text.toUTF8String(folded);
+  if (std::all_of(name.begin(), name.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+    // ASCII: what the transliteration would give, without it.
+    folded.reserve(name.size());
+    for (const char c : name) folded += (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+  } else {
+    icu::UnicodeString text = icu::UnicodeString::fromUTF8(
+        icu::StringPiece(name.data(), static_cast<int32_t>(name.size())));
+    if (icu::Transliterator* t = Folder(IsLatin(text))) {
+      t->transliterate(text);
+    } else {
+      text.foldCase();
+    }
+    text.toUTF8String(folded);
+  }
   // Words of letters and digits; everything else separates them.
   std::vector<std::string> words(1);
   for (const char c : folded) {

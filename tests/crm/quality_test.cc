@@ -26,6 +26,12 @@ TEST(NamesTest, OneNameHoweverItIsWritten) {
   EXPECT_EQ(NameKey("Łódzkie Zakłady, sp.j."), "lodzkie zaklady");
   EXPECT_EQ(NameKey("Müller GmbH"), "muller");
   EXPECT_EQ(NameKey("S.A."), "s a");  // a name that is only a legal form stays a name
+  // Other scripts are transliterated; Latin ones folded to ASCII, ß and æ included.
+  EXPECT_EQ(NameKey("Москва Торг ООО"), NameKey("moskva torg ooo"));
+  EXPECT_EQ(NameKey("Αθήνα"), "athena");
+  EXPECT_EQ(NameKey("Große Straße"), "grosse strasse");
+  EXPECT_EQ(NameKey("Æble Øst"), "aeble ost");
+  EXPECT_EQ(NameKey("Warszawa Ωmega"), NameKey("warszawa omega"));
 }
 
 class QualityTest : public ::testing::Test {
