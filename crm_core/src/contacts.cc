@@ -340,6 +340,26 @@ Result<Contact> ContactStore::Bulk::Create(const json::object& fields, const aud
   // Checked under the lock: an external id is unique (one staged is seen once committed).
   if (internal::SetsStagedExternalId(fields, external_ids_)) QUIRE_RETURN_IF_ERROR(Commit());
   QUIRE_ASSIGN_OR_RETURN(Contact c, store_.Validate(fields, actor));
+  return Stage(std::move(c), fields, actor, /*checked_external_id=*/true);
+}
+
+Result<Contact> ContactStore::Bulk::Create(Contact checked, const json::object& fields,
+                                           const audit::Actor& actor) {
+  return Stage(std::move(checked), fields, actor, /*checked_external_id=*/false);
+}
+
+Result<Contact> ContactStore::Bulk::Stage(Contact c, const json::object& fields,
+                                          const audit::Actor& actor, bool checked_external_id) {
+  if (!checked_external_id && !c.external_id.empty()) {
+    if (external_ids_.contains(c.external_id)) QUIRE_RETURN_IF_ERROR(Commit());
+    QUIRE_ASSIGN_OR_RETURN(std::optional<ContactId> holder, store_.FindByExternalId(c.external_id));
+    if (holder) {
+      return Invalid(
+          "the contact person",
+          {{"externalId", "'" + c.external_id + "' is contact person " + std::to_string(*holder) +
+                              "'s already: change that one (a re-import does)"}});
+    }
+  }
   if (next_id_ == 0) {
     QUIRE_ASSIGN_OR_RETURN(next_id_, NextId(store_.store_, kNextContactKey));
   }

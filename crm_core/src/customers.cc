@@ -234,7 +234,11 @@ void CustomerStore::Index(const Customer* before, const Customer* after,
     if (!c->external_id.empty()) {
       out.insert(storage::KeyEncoder().U8('X').String(c->external_id).U64(c->id).Take());
     }
-    out.insert(storage::KeyEncoder().U8('N').String(NameKey(c->name)).U64(c->id).Take());
+    out.insert(storage::KeyEncoder()
+                   .U8('N')
+                   .String(c->name_key.empty() ? NameKey(c->name) : c->name_key)
+                   .U64(c->id)
+                   .Take());
     for (const Labelled& e : c->emails) {
       out.insert(storage::KeyEncoder().U8('M').String(EmailKey(e.value)).U64(c->id).Take());
     }
@@ -370,6 +374,7 @@ Result<Customer> CustomerStore::Check(Customer c, const json::object& fields) co
                           (problems.size() == 1 ? " error" : " errors") + "; nothing was changed";
     return Error::ValidationFailed(std::move(message), std::move(problems));
   }
+  c.name_key = NameKey(c.name);
   return c;
 }
 
@@ -417,6 +422,27 @@ Result<Customer> CustomerStore::Bulk::Create(const json::object& fields,
   // Checked under the lock: an external id is unique (one staged is seen once committed).
   if (internal::SetsStagedExternalId(fields, external_ids_)) QUIRE_RETURN_IF_ERROR(Commit());
   QUIRE_ASSIGN_OR_RETURN(Customer c, store_.Validate(fields, actor));
+  return Stage(std::move(c), fields, actor, /*checked_external_id=*/true);
+}
+
+Result<Customer> CustomerStore::Bulk::Create(Customer checked, const json::object& fields,
+                                             const audit::Actor& actor) {
+  return Stage(std::move(checked), fields, actor, /*checked_external_id=*/false);
+}
+
+Result<Customer> CustomerStore::Bulk::Stage(Customer c, const json::object& fields,
+                                            const audit::Actor& actor, bool checked_external_id) {
+  if (!checked_external_id && !c.external_id.empty()) {
+    if (external_ids_.contains(c.external_id)) QUIRE_RETURN_IF_ERROR(Commit());
+    QUIRE_ASSIGN_OR_RETURN(std::optional<CustomerId> holder,
+                           store_.FindByExternalId(c.external_id));
+    if (holder) {
+      return Error::ValidationFailed(
+          "the customer has 1 error; nothing was changed",
+          {{"externalId", "'" + c.external_id + "' is customer " + std::to_string(*holder) +
+                              "'s already: change that one (a re-import does)"}});
+    }
+  }
   if (next_id_ == 0) {
     QUIRE_ASSIGN_OR_RETURN(next_id_, internal::NextId(store_.store_, kNextIdKey));
   }

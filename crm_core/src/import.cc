@@ -1,9 +1,13 @@
 #include "quire/crm/import.h"
 
 #include <algorithm>
+#include <atomic>
 #include <boost/json/parse.hpp>
+#include <mutex>
 #include <optional>
 #include <set>
+#include <thread>
+#include <unordered_set>
 
 #include "quire/base/instant.h"
 #include "quire/base/json_merge_patch.h"
@@ -458,6 +462,7 @@ Result<std::vector<Record>> CsvRecords(std::string_view text, const ImportOption
   std::size_t row = 0;
   for (const CsvRow& r : table.rows) {
     Record rec{r.line, ++row, {}, std::nullopt};
+    rec.cells.reserve(r.fields.size());
     if (r.fields.size() > table.header.size()) {
       bool extra = false;
       for (std::size_t i = table.header.size(); i < r.fields.size(); ++i) {
@@ -702,6 +707,9 @@ Result<ImportReport> Importer::Run(std::string_view bytes, const ImportOptions& 
     std::uint64_t existing = 0;  // update this one
     std::string key;             // its match key within the file
     std::string external, tax, email;
+    // A new record as the first pass checked it: written without reading its fields again.
+    std::optional<Customer> customer;
+    std::optional<Contact> contact;
   };
   // The stored record a row updates: by external id, else (customers) by tax id, else
   // (contacts) by e-mail address; 0 for none.
@@ -730,20 +738,19 @@ Result<ImportReport> Importer::Run(std::string_view bytes, const ImportOptions& 
   std::vector<Plan> plans;
   std::set<std::string> seen_in_file;
   const Builder builder(options.kind, customers_);
-  for (const Record& r : records) {
-    if (r.line == 0) {  // refused while reading
-      ++report.refused;
-      continue;
-    }
-    Built b = builder.Build(r);
-    auto fail = [&](const std::string& column, const std::string& message) {
-      report.errors.push_back({r.line, r.row, column, message});
-    };
-    for (const ImportError& e : b.errors) fail(e.column, e.message);
-    for (const std::string& w : b.warnings) {
-      report.warnings.push_back("line " + std::to_string(r.line) + ": " + w);
-    }
-    Plan plan{&r, b.fields, 0, "", "", "", ""};
+  // What each record is and whether the store would take it: the dear part (phone numbers,
+  // names, lookups), done for the records in parallel; the file's order matters only below.
+  struct Analysed {
+    Built b;
+    Plan plan;
+    Result<void> checked = Ok();
+    std::size_t emails = 0, phones = 0;
+  };
+  auto analyse = [&](const Record& r, Analysed& out) -> Result<void> {
+    Built& b = out.b;
+    b = builder.Build(r);
+    Plan& plan = out.plan;
+    plan = Plan{&r, b.fields, 0, "", "", "", "", std::nullopt, std::nullopt};
     // Which stored record it updates.
     plan.external = b.match_external;
     plan.tax = b.match_tax;
@@ -759,8 +766,6 @@ Result<ImportReport> Importer::Run(std::string_view bytes, const ImportOptions& 
       plan.key = "m:" + plan.email;
     }
     // Checked as the store will check it.
-    Result<void> checked = Ok();
-    std::size_t emails = 0, phones = 0;
     if (options.kind == "customers") {
       json::object fields = b.fields;
       if (plan.existing != 0) {
@@ -769,10 +774,11 @@ Result<ImportReport> Importer::Run(std::string_view bytes, const ImportOptions& 
       }
       auto c = customers_.Validate(fields, actor, plan.existing);
       if (c) {
-        emails = c->emails.size();
-        phones = c->phones.size();
+        out.emails = c->emails.size();
+        out.phones = c->phones.size();
+        if (plan.existing == 0) plan.customer = *c;
       } else {
-        checked = c.error();
+        out.checked = c.error();
       }
     } else if (options.kind == "contacts") {
       json::object fields = b.fields;
@@ -784,10 +790,11 @@ Result<ImportReport> Importer::Run(std::string_view bytes, const ImportOptions& 
       }
       auto c = contacts_.Validate(fields, actor, plan.existing);
       if (c) {
-        emails = c->emails.size();
-        phones = c->phones.size();
+        out.emails = c->emails.size();
+        out.phones = c->phones.size();
+        if (plan.existing == 0) plan.contact = *c;
       } else {
-        checked = c.error();
+        out.checked = c.error();
       }
     } else {
       json::object fields = b.fields;
@@ -796,7 +803,47 @@ Result<ImportReport> Importer::Run(std::string_view bytes, const ImportOptions& 
         fields = MergePatch(Editable(before.ToJson()), b.fields);
       }
       auto a = activities_.Validate(fields, actor, plan.existing);
-      if (!a) checked = a.error();
+      if (!a) out.checked = a.error();
+    }
+    return Ok();
+  };
+  std::vector<Analysed> analysed(records.size());
+  {
+    // Two workers (the second on its own thread) take records in turn.
+    std::atomic<std::size_t> next{0};
+    std::mutex failed_mu;
+    std::optional<Error> failed;
+    auto work = [&] {
+      for (std::size_t i; (i = next.fetch_add(1)) < records.size();) {
+        if (records[i].line == 0) continue;
+        if (auto done = analyse(records[i], analysed[i]); !done) {
+          std::lock_guard lock(failed_mu);
+          if (!failed) failed = done.error();
+        }
+      }
+    };
+    std::thread helper;
+    if (records.size() >= 1000) helper = std::thread(work);
+    work();
+    if (helper.joinable()) helper.join();
+    if (failed) return *failed;
+  }
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const Record& r = records[i];
+    if (r.line == 0) {  // refused while reading
+      ++report.refused;
+      continue;
+    }
+    Analysed& an = analysed[i];
+    const Built& b = an.b;
+    Plan& plan = an.plan;
+    Result<void>& checked = an.checked;
+    auto fail = [&](const std::string& column, const std::string& message) {
+      report.errors.push_back({r.line, r.row, column, message});
+    };
+    for (const ImportError& e : b.errors) fail(e.column, e.message);
+    for (const std::string& w : b.warnings) {
+      report.warnings.push_back("line " + std::to_string(r.line) + ": " + w);
     }
     if (!checked) {
       const Error& e = checked.error();
@@ -828,8 +875,8 @@ Result<ImportReport> Importer::Run(std::string_view bytes, const ImportOptions& 
       ++report.refused;
       continue;
     }
-    report.emails += emails;
-    report.phones += phones;
+    report.emails += an.emails;
+    report.phones += an.phones;
     if (plan.existing != 0 || (!plan.key.empty() && seen_in_file.contains(plan.key))) {
       ++report.updated;
     } else {
@@ -863,7 +910,8 @@ Result<ImportReport> Importer::Run(std::string_view bytes, const ImportOptions& 
   std::optional<CustomerStore::Bulk> customer_bulk;
   std::optional<ContactStore::Bulk> contact_bulk;
   std::optional<ActivityStore::Bulk> activity_bulk;
-  std::set<std::string> staged_keys;  // what the staged records are matched by
+  std::set<std::string> staged_keys;             // what the staged records are matched by
+  std::unordered_set<std::string> written_keys;  // ... and every record staged before
   std::size_t staged = 0, done = 0;
   auto commit = [&]() -> Result<void> {
     if (customer_bulk) QUIRE_RETURN_IF_ERROR(customer_bulk->Commit());
@@ -895,7 +943,17 @@ Result<ImportReport> Importer::Run(std::string_view bytes, const ImportOptions& 
         break;
       }
     }
-    QUIRE_ASSIGN_OR_RETURN(const std::uint64_t existing, resolve(plan));
+    // Matched again unless the first pass found no stored match and no row written before
+    // holds any of its keys: then nothing can have come to match it but another writer's
+    // record, and an external id (the one unique key) is checked again when staged.
+    const bool may_match =
+        plan.existing != 0 || std::any_of(keys.begin(), keys.end(), [&](const std::string& k) {
+          return written_keys.contains(k);
+        });
+    std::uint64_t existing = 0;
+    if (may_match || (!plan.customer && !plan.contact)) {
+      QUIRE_ASSIGN_OR_RETURN(existing, resolve(plan));
+    }
     const bool updated = existing != 0;
     if (options.kind == "customers" && !customer_bulk) {
       customer_bulk.emplace(customers_);
@@ -908,8 +966,9 @@ Result<ImportReport> Importer::Run(std::string_view bytes, const ImportOptions& 
     // What the record is found by from now on.
     std::vector<std::string> holds;
     if (customer_bulk) {
-      auto c = updated ? customer_bulk->Update(existing, plan.fields, actor)
-                       : customer_bulk->Create(plan.fields, actor);
+      auto c = updated         ? customer_bulk->Update(existing, plan.fields, actor)
+               : plan.customer ? customer_bulk->Create(*plan.customer, plan.fields, actor)
+                               : customer_bulk->Create(plan.fields, actor);
       if (c) {
         if (!c->external_id.empty()) holds.push_back("x:" + c->external_id);
         if (c->tax_id) holds.push_back("t:" + tax_match(*c->tax_id));
@@ -917,8 +976,9 @@ Result<ImportReport> Importer::Run(std::string_view bytes, const ImportOptions& 
         wrote = c.error();
       }
     } else if (contact_bulk) {
-      auto c = updated ? contact_bulk->Update(existing, plan.fields, actor)
-                       : contact_bulk->Create(plan.fields, actor);
+      auto c = updated        ? contact_bulk->Update(existing, plan.fields, actor)
+               : plan.contact ? contact_bulk->Create(*plan.contact, plan.fields, actor)
+                              : contact_bulk->Create(plan.fields, actor);
       if (c) {
         if (!c->external_id.empty()) holds.push_back("x:" + c->external_id);
         for (const Labelled& e : c->emails) holds.push_back("m:" + lower(e.value));
@@ -938,6 +998,7 @@ Result<ImportReport> Importer::Run(std::string_view bytes, const ImportOptions& 
       ++(updated ? report.updated : report.created);
       ++staged;
       staged_keys.insert(holds.begin(), holds.end());
+      written_keys.insert(holds.begin(), holds.end());
     } else {
       ++report.refused;
       report.errors.push_back({r.line, r.row, "", wrote.error().message()});

@@ -80,12 +80,18 @@ class ContactStore {
    public:
     explicit Bulk(ContactStore& store);
     Result<Contact> Create(const boost::json::object& fields, const audit::Actor& actor);
+    // As CustomerStore::Bulk's: `checked` as Validate(fields, actor) made it.
+    Result<Contact> Create(Contact checked, const boost::json::object& fields,
+                           const audit::Actor& actor);
     Result<Contact> Update(ContactId id, const boost::json::object& patch,
                            const audit::Actor& actor);
     std::size_t staged() const { return entries_.size(); }
     Result<void> Commit();
 
    private:
+    Result<Contact> Stage(Contact c, const boost::json::object& fields, const audit::Actor& actor,
+                          bool checked_external_id);
+
     ContactStore& store_;
     std::unique_lock<std::mutex> lock_;
     storage::WriteBatch batch_;

@@ -58,6 +58,9 @@ struct Customer {
   Timestamp created_at{};
   Timestamp modified_at{};
   std::optional<Timestamp> erased_at;  // its personal data erased (Erase): no more changes
+  // NameKey(name), filled by the store's checks (Validate): the name index's key, computed
+  // where the record is checked (an import's first pass runs on two threads). Not stored.
+  std::string name_key;
 
   // As the API answers it (docs/api.md): id as a string, instants as …At.
   boost::json::object ToJson() const;
@@ -86,12 +89,19 @@ class CustomerStore {
    public:
     explicit Bulk(CustomerStore& store);
     Result<Customer> Create(const boost::json::object& fields, const audit::Actor& actor);
+    // `checked` as Validate(fields, actor) made it (an import's first pass): only what
+    // depends on the store, the external id's uniqueness, is checked again.
+    Result<Customer> Create(Customer checked, const boost::json::object& fields,
+                            const audit::Actor& actor);
     Result<Customer> Update(CustomerId id, const boost::json::object& patch,
                             const audit::Actor& actor);
     std::size_t staged() const { return entries_.size(); }
     Result<void> Commit();
 
    private:
+    Result<Customer> Stage(Customer c, const boost::json::object& fields, const audit::Actor& actor,
+                           bool checked_external_id);
+
     CustomerStore& store_;
     std::unique_lock<std::mutex> lock_;
     storage::WriteBatch batch_;
