@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "bench_support.h"
+#include "http_client.h"
 #include "quire/server/api.h"
 #include "quire/server/http_server.h"
 #include "quire/services/services.h"
@@ -49,7 +50,9 @@ namespace {
 using namespace quire;
 using Steady = std::chrono::steady_clock;
 using bench::BenchDir;
+using bench::Connection;
 using bench::Die;
+using bench::Percentile;
 
 const char* kProcess = R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
     xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="urn:bench">
@@ -62,82 +65,6 @@ const char* kProcess = R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100
   </process></definitions>)";
 
 constexpr const char* kPassword = "a benchmark passphrase";
-
-// One kept-alive HTTP/1.1 connection on loopback, blocking.
-class Connection {
- public:
-  explicit Connection(std::uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      std::perror("connect");
-      std::exit(1);
-    }
-    const int one = 1;
-    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  }
-  ~Connection() { ::close(fd_); }
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
-
-  // Sends a request and returns the status of its answer (its body is read and dropped).
-  int Request(const std::string& method, const std::string& target, const std::string& body,
-              const std::string& headers) {
-    std::string req =
-        method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers +
-        "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-        "\r\n\r\n" + body;
-    const char* p = req.data();
-    std::size_t n = req.size();
-    while (n > 0) {
-      const ssize_t w = ::send(fd_, p, n, MSG_NOSIGNAL);
-      if (w <= 0) {
-        std::perror("send");
-        std::exit(1);
-      }
-      p += w;
-      n -= static_cast<std::size_t>(w);
-    }
-    // Head, then Content-Length bytes of body.
-    std::size_t end;
-    while ((end = buf_.find("\r\n\r\n")) == std::string::npos) Fill();
-    const std::string head = buf_.substr(0, end);
-    std::size_t length = 0;
-    for (const char* name : {"Content-Length: ", "content-length: "}) {
-      if (const std::size_t at = head.find(name); at != std::string::npos) {
-        length = std::stoul(head.substr(at + std::strlen(name)));
-      }
-    }
-    while (buf_.size() < end + 4 + length) Fill();
-    last_body_ = buf_.substr(end + 4, length);
-    buf_.erase(0, end + 4 + length);
-    return std::stoi(head.substr(9, 3));
-  }
-  const std::string& last_body() const { return last_body_; }
-
- private:
-  void Fill() {
-    char chunk[16384];
-    const ssize_t r = ::recv(fd_, chunk, sizeof chunk, 0);
-    if (r <= 0) {
-      std::fprintf(stderr, "the server closed the connection\n");
-      std::exit(1);
-    }
-    buf_.append(chunk, static_cast<std::size_t>(r));
-  }
-  int fd_;
-  std::string buf_;
-  std::string last_body_;
-};
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-}
 
 // GET /api/tasks/counts latencies (ms) from one client for `seconds`, one request every 5 ms.
 double CpuSeconds() {

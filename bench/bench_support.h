@@ -1,12 +1,14 @@
 // What Quire's benchmark programs share: where their store lives, and how they give up.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "quire/base/error.h"
 
@@ -30,6 +32,13 @@ inline void FillRandom(char* out, std::size_t n, std::uint64_t& state) {
     std::memcpy(out + i, &v, 8);
   }
   for (; i < n; ++i) out[i] = static_cast<char>(i);
+}
+
+// The value below which a fraction `p` of `v` lies (0.5: the median).
+inline double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
 }
 
 [[noreturn]] inline void Die(const std::string& what, const Error& e) {

@@ -29,11 +29,7 @@ using namespace quire;
 using Steady = std::chrono::steady_clock;
 using bench::BenchDir;
 using bench::Die;
-
-double Percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-}
+using bench::Percentile;
 
 // A vocabulary of made-up words, so that word frequencies look like text (Zipf-like).
 std::vector<std::string> Vocabulary(std::size_t n) {

@@ -35,6 +35,7 @@ using namespace quire;
 using Steady = std::chrono::steady_clock;
 using bench::BenchDir;
 using bench::Die;
+using bench::Percentile;
 
 const char* kProcess = R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
     xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="urn:bench">
@@ -46,11 +47,6 @@ const char* kProcess = R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100
     <sequenceFlow id="f1" sourceRef="s" targetRef="do"/>
     <sequenceFlow id="f2" sourceRef="do" targetRef="e"/>
   </process></definitions>)";
-
-double Percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-}
 
 std::string GroupOf(std::size_t user, int which, std::size_t groups) {
   return "g" + std::to_string((user * 7 + static_cast<std::size_t>(which) * 13) % groups);
