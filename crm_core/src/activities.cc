@@ -25,6 +25,7 @@ using namespace internal;  // NOLINT: the module's field readers
 constexpr storage::ColumnFamily kCrm = storage::ColumnFamily::kCrm;
 const std::string kNextResourceKey = "n:resource";
 const std::string kNextActivityKey = "n:activity";
+const std::string kLongestKey = "longest:activity";
 constexpr auto kDay = std::chrono::days(1);
 // How far ahead a series without an end has its bookings checked.
 constexpr auto kBookingHorizon = std::chrono::days(2 * 366);
@@ -664,7 +665,23 @@ void Occurrence::AppendSummaryJson(std::string& out) const {
 
 ActivityStore::ActivityStore(storage::Store& store, audit::AuditLog& audit, const Clock& clock,
                              const CustomerStore& customers, const ResourceStore& resources)
-    : store_(store), audit_(audit), clock_(clock), customers_(customers), resources_(resources) {}
+    : store_(store), audit_(audit), clock_(clock), customers_(customers), resources_(resources) {
+  // Kept from the first activity on: a store that already holds some without it keeps
+  // looking kLongestActivity back (-1). Unreadable: the same, safe.
+  auto stored = store_.Get(kCrm, kLongestKey);
+  if (stored && *stored) {
+    longest_stored_ = true;
+    longest_ms_ = std::stoll(**stored);
+  } else if (stored) {
+    auto next = store_.Get(kCrm, kNextActivityKey);
+    if (next && !*next) longest_ms_ = 0;
+  }
+}
+
+std::chrono::milliseconds ActivityStore::LookBack() const {
+  const std::int64_t longest = longest_ms_.load();
+  return longest < 0 ? kLongestActivity : std::chrono::milliseconds(longest);
+}
 
 std::string ActivityStore::Key(ActivityId id) {
   return storage::KeyEncoder().U8('a').U64(id).Take();
@@ -872,7 +889,7 @@ Result<std::vector<Occurrence>> ActivityStore::Calendar(const std::string& singl
     // has none, read in one batched lookup.
     std::vector<std::string> keys;
     auto it = store_.ScanPrefix(kCrm, single_prefix);
-    it.Seek(storage::KeyEncoder(single_prefix).I64(Ms(from - kLongestActivity)).Take());
+    it.Seek(storage::KeyEncoder(single_prefix).I64(Ms(from - LookBack())).Take());
     for (; it.Valid(); it.Next()) {
       storage::KeyDecoder key(it.key().substr(single_prefix.size()));
       QUIRE_ASSIGN_OR_RETURN(const std::int64_t start, key.I64());
@@ -1020,6 +1037,16 @@ Result<Activity> ActivityStore::Bulk::Stage(const Activity* before, Activity aft
                                             const audit::Actor& actor, std::string action,
                                             const json::object& fields) {
   QUIRE_RETURN_IF_ERROR(store_.CheckBookings(after));
+  // Calendars look back as far as the longest single activity: raised before it is written.
+  if (const std::int64_t longest = store_.longest_ms_.load(); longest >= 0 && !after.recurring()) {
+    const std::int64_t length = Ms(after.end) - Ms(after.start);
+    if (length > longest || !store_.longest_stored_) {
+      const std::int64_t raised = std::max(length, longest);
+      store_.longest_ms_ = raised;
+      batch_.Put(kCrm, kLongestKey, std::to_string(raised));
+      store_.longest_stored_ = true;
+    }
+  }
   if (before != nullptr) {
     for (const auto& [k, v] : IndexEntries(*before)) batch_.Delete(kCrm, k);
   } else {

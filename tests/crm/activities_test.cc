@@ -286,6 +286,32 @@ TEST_F(ActivitiesTest, ACalendarShowsFromItsEntriesWhatTheActivitiesThemselvesSa
   EXPECT_EQ(room->at(0).SummaryJson().at("title"), "Umowa \"A\"\tB");
 }
 
+TEST_F(ActivitiesTest, ACalendarLooksBackAsFarAsTheLongestActivity) {
+  auto found = [&](const char* from, const char* to) {
+    auto of = activities_->EmployeeCalendar("anna", *ParseInstant(from), *ParseInstant(to));
+    EXPECT_TRUE(of.has_value());
+    return of.value_or(std::vector<Occurrence>{}).size();
+  };
+  ASSERT_TRUE(activities_->Create(J(R"({"type": "call", "start": "2026-12-01T09:00:00Z",
+      "end": "2026-12-01T09:30:00Z"})"),
+                                  anna_));
+  EXPECT_EQ(found("2026-12-01T09:10:00.000Z", "2026-12-01T10:00:00.000Z"), 1u);
+  // A trade fair of five days, then a range that begins on its fourth.
+  ASSERT_TRUE(activities_->Create(J(R"({"type": "visit", "start": "2026-12-07T08:00:00Z",
+      "end": "2026-12-11T16:00:00Z"})"),
+                                  anna_));
+  EXPECT_EQ(found("2026-12-10T00:00:00.000Z", "2026-12-11T00:00:00.000Z"), 1u);
+  // Kept in the store: a store opened again looks back as far.
+  activities_ = std::make_unique<ActivityStore>(*store_, *audit_, clock_, *customers_, *resources_);
+  EXPECT_EQ(found("2026-12-10T00:00:00.000Z", "2026-12-11T00:00:00.000Z"), 1u);
+  // A store that held activities before it kept the longest looks back kLongestActivity.
+  storage::WriteBatch batch;
+  batch.Delete(storage::ColumnFamily::kCrm, "longest:activity");
+  ASSERT_TRUE(store_->Write(batch));
+  activities_ = std::make_unique<ActivityStore>(*store_, *audit_, clock_, *customers_, *resources_);
+  EXPECT_EQ(found("2026-12-10T00:00:00.000Z", "2026-12-11T00:00:00.000Z"), 1u);
+}
+
 TEST_F(ActivitiesTest, TheTimelineIsNewestFirstAndPages) {
   for (int day = 1; day <= 5; ++day) {
     ASSERT_TRUE(

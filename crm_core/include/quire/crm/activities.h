@@ -15,6 +15,7 @@
 //   'B' resource id         → ""  a resource's recurring bookings
 //   'y' external-id id      → ""  by the id another program gave it (re-imports)
 //   "n:resource", "n:activity" → the next ids
+//   "longest:activity"      → the longest single activity written (ms; see longest_ms_)
 // A summary is what a calendar shows of the activity (JSON: type, status, title, end, allDay,
 // customer, employees, resources, channel): a month of a team's calendar is one range scan
 // per person, no activity read. Entries written before they carried it hold "" and are read
@@ -24,6 +25,7 @@
 // one step).
 #pragma once
 
+#include <atomic>
 #include <boost/json/object.hpp>
 #include <chrono>
 #include <cstdint>
@@ -234,6 +236,7 @@ class ActivityStore {
   Result<Activity> Check(Activity a, const boost::json::object& fields) const;
   Result<void> CheckBookings(const Activity& a) const;
   // `bounded`: refuse a range longer than a calendar's (the booking check looks further).
+  std::chrono::milliseconds LookBack() const;
   Result<std::vector<Occurrence>> Calendar(const std::string& single_prefix,
                                            const std::string& series_prefix, Timestamp from,
                                            Timestamp to, bool bounded = true,
@@ -245,6 +248,12 @@ class ActivityStore {
   const CustomerStore& customers_;
   const ResourceStore& resources_;
   std::mutex write_mu_;
+  // The longest single activity ever written, in ms ("longest:activity"): a calendar looks
+  // back this far for activities that began before its range, not kLongestActivity. -1 for
+  // a store that held activities before it was kept (it stays at kLongestActivity). Only
+  // grows; raised when an activity is staged, before it is written.
+  std::atomic<std::int64_t> longest_ms_{-1};
+  bool longest_stored_ = false;  // GUARDED_BY(write_mu_)
 };
 
 }  // namespace quire::crm
