@@ -1018,19 +1018,12 @@ Result<Activity> ActivityStore::Update(ActivityId id, const json::object& patch,
   return a;
 }
 
-ActivityStore::Bulk::Bulk(ActivityStore& store) : store_(store), lock_(store.write_mu_) {}
+ActivityStore::Bulk::Bulk(ActivityStore& store)
+    : store_(store), lock_(store.write_mu_), staged_(store.audit_) {}
 
 Result<void> ActivityStore::Bulk::Commit() {
-  if (entries_.empty()) return Ok();
-  storage::WriteBatch batch = std::move(batch_);
-  std::vector<audit::EntryFields> entries = std::move(entries_);
-  batch_ = storage::WriteBatch();
-  entries_.clear();
-  ids_.clear();
-  external_ids_.clear();
   bookings_ = false;
-  QUIRE_RETURN_IF_ERROR(store_.audit_.Commit(std::move(batch), std::move(entries), time_));
-  return Ok();
+  return staged_.Commit();
 }
 
 Result<Activity> ActivityStore::Bulk::Stage(const Activity* before, Activity after,
@@ -1043,23 +1036,21 @@ Result<Activity> ActivityStore::Bulk::Stage(const Activity* before, Activity aft
     if (length > longest || !store_.longest_stored_) {
       const std::int64_t raised = std::max(length, longest);
       store_.longest_ms_ = raised;
-      batch_.Put(kCrm, kLongestKey, std::to_string(raised));
+      staged_.batch().Put(kCrm, kLongestKey, std::to_string(raised));
       store_.longest_stored_ = true;
     }
   }
   if (before != nullptr) {
-    for (const auto& [k, v] : IndexEntries(*before)) batch_.Delete(kCrm, k);
+    for (const auto& [k, v] : IndexEntries(*before)) staged_.batch().Delete(kCrm, k);
   } else {
-    batch_.Put(kCrm, kNextActivityKey, std::to_string(after.id + 1));
+    staged_.batch().Put(kCrm, kNextActivityKey, std::to_string(after.id + 1));
   }
-  batch_.Put(kCrm, Key(after.id), json::serialize(ToStored(after)));
-  for (const auto& [k, v] : IndexEntries(after)) batch_.Put(kCrm, k, v);
+  staged_.batch().Put(kCrm, Key(after.id), json::serialize(ToStored(after)));
+  for (const auto& [k, v] : IndexEntries(after)) staged_.batch().Put(kCrm, k, v);
   json::object data{{"fields", FieldNames(fields)}};
   if (after.customer != 0) data["customer"] = "customer/" + std::to_string(after.customer);
-  entries_.push_back({actor, std::move(action), ActivityObject(after.id), std::move(data)});
-  time_ = after.modified_at;
-  ids_.insert(after.id);
-  if (!after.external_id.empty()) external_ids_.insert(after.external_id);
+  staged_.Add({actor, std::move(action), ActivityObject(after.id), std::move(data)},
+              after.modified_at, after.id, after.external_id);
   if (!after.resources.empty()) bookings_ = true;
   return after;
 }
@@ -1068,8 +1059,8 @@ Result<Activity> ActivityStore::Bulk::Create(const json::object& fields,
                                              const audit::Actor& actor) {
   // Checked under the lock against the store: an external id is unique, a booking is free,
   // what it follows exists.
-  if (SetsStagedExternalId(fields, external_ids_) || (bookings_ && fields.contains("resources")) ||
-      (!ids_.empty() && fields.contains("follows"))) {
+  if (staged_.SetsExternalId(fields) || (bookings_ && fields.contains("resources")) ||
+      (staged_.size() > 0 && fields.contains("follows"))) {
     QUIRE_RETURN_IF_ERROR(Commit());
   }
   Activity blank;
@@ -1087,8 +1078,8 @@ Result<Activity> ActivityStore::Bulk::Create(const json::object& fields,
 
 Result<Activity> ActivityStore::Bulk::Update(ActivityId id, const json::object& patch,
                                              const audit::Actor& actor) {
-  if (ids_.contains(id) || bookings_ || SetsStagedExternalId(patch, external_ids_) ||
-      (!ids_.empty() && patch.contains("follows"))) {
+  if (staged_.Holds(id) || bookings_ || staged_.SetsExternalId(patch) ||
+      (staged_.size() > 0 && patch.contains("follows"))) {
     QUIRE_RETURN_IF_ERROR(Commit());
   }
   QUIRE_ASSIGN_OR_RETURN(Activity before, store_.Get(id));

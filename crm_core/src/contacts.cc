@@ -322,23 +322,14 @@ Result<Contact> ContactStore::Update(ContactId id, const json::object& patch,
   return c;
 }
 
-ContactStore::Bulk::Bulk(ContactStore& store) : store_(store), lock_(store.write_mu_) {}
+ContactStore::Bulk::Bulk(ContactStore& store)
+    : store_(store), lock_(store.write_mu_), staged_(store.audit_) {}
 
-Result<void> ContactStore::Bulk::Commit() {
-  if (entries_.empty()) return Ok();
-  storage::WriteBatch batch = std::move(batch_);
-  std::vector<audit::EntryFields> entries = std::move(entries_);
-  batch_ = storage::WriteBatch();
-  entries_.clear();
-  ids_.clear();
-  external_ids_.clear();
-  QUIRE_RETURN_IF_ERROR(store_.audit_.Commit(std::move(batch), std::move(entries), time_));
-  return Ok();
-}
+Result<void> ContactStore::Bulk::Commit() { return staged_.Commit(); }
 
 Result<Contact> ContactStore::Bulk::Create(const json::object& fields, const audit::Actor& actor) {
   // Checked under the lock: an external id is unique (one staged is seen once committed).
-  if (internal::SetsStagedExternalId(fields, external_ids_)) QUIRE_RETURN_IF_ERROR(Commit());
+  if (staged_.SetsExternalId(fields)) QUIRE_RETURN_IF_ERROR(Commit());
   QUIRE_ASSIGN_OR_RETURN(Contact c, store_.Validate(fields, actor));
   return Stage(std::move(c), fields, actor, /*checked_external_id=*/true);
 }
@@ -351,7 +342,7 @@ Result<Contact> ContactStore::Bulk::Create(Contact checked, const json::object& 
 Result<Contact> ContactStore::Bulk::Stage(Contact c, const json::object& fields,
                                           const audit::Actor& actor, bool checked_external_id) {
   if (!checked_external_id && !c.external_id.empty()) {
-    if (external_ids_.contains(c.external_id)) QUIRE_RETURN_IF_ERROR(Commit());
+    if (staged_.HoldsExternalId(c.external_id)) QUIRE_RETURN_IF_ERROR(Commit());
     QUIRE_ASSIGN_OR_RETURN(std::optional<ContactId> holder, store_.FindByExternalId(c.external_id));
     if (holder) {
       return Invalid(
@@ -365,20 +356,19 @@ Result<Contact> ContactStore::Bulk::Stage(Contact c, const json::object& fields,
   }
   c.id = next_id_++;
   c.created_by = actor.id;
-  c.created_at = c.modified_at = time_ = store_.clock_.Now();
-  batch_.Put(kCrm, Key(c.id), json::serialize(ToStored(c)));
-  batch_.Put(kCrm, kNextContactKey, std::to_string(next_id_));
-  Index(nullptr, &c, batch_);
-  entries_.push_back({actor, "contact.created", Object(c.id), {{"fields", FieldNames(fields)}}});
-  ids_.insert(c.id);
-  if (!c.external_id.empty()) external_ids_.insert(c.external_id);
+  c.created_at = c.modified_at = store_.clock_.Now();
+  staged_.batch().Put(kCrm, Key(c.id), json::serialize(ToStored(c)));
+  staged_.batch().Put(kCrm, kNextContactKey, std::to_string(next_id_));
+  Index(nullptr, &c, staged_.batch());
+  staged_.Add({actor, "contact.created", Object(c.id), {{"fields", FieldNames(fields)}}},
+              c.created_at, c.id, c.external_id);
   return c;
 }
 
 Result<Contact> ContactStore::Bulk::Update(ContactId id, const json::object& patch,
                                            const audit::Actor& actor) {
   // The record as stored, and every external id checked against the store.
-  if (ids_.contains(id) || internal::SetsStagedExternalId(patch, external_ids_)) {
+  if (staged_.Holds(id) || staged_.SetsExternalId(patch)) {
     QUIRE_RETURN_IF_ERROR(Commit());
   }
   QUIRE_ASSIGN_OR_RETURN(Contact before, store_.Get(id));
@@ -404,12 +394,11 @@ Result<Contact> ContactStore::Bulk::Update(ContactId id, const json::object& pat
     }
   }
   QUIRE_ASSIGN_OR_RETURN(Contact c, store_.Check(std::move(blank), merged));
-  c.modified_at = time_ = store_.clock_.Now();
-  batch_.Put(kCrm, Key(id), json::serialize(ToStored(c)));
-  Index(&before, &c, batch_);
-  entries_.push_back({actor, "contact.changed", Object(id), {{"fields", FieldNames(patch)}}});
-  ids_.insert(id);
-  if (!c.external_id.empty()) external_ids_.insert(c.external_id);
+  c.modified_at = store_.clock_.Now();
+  staged_.batch().Put(kCrm, Key(id), json::serialize(ToStored(c)));
+  Index(&before, &c, staged_.batch());
+  staged_.Add({actor, "contact.changed", Object(id), {{"fields", FieldNames(patch)}}},
+              c.modified_at, id, c.external_id);
   return c;
 }
 

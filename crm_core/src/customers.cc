@@ -403,24 +403,15 @@ Result<Customer> CustomerStore::Update(CustomerId id, const json::object& patch,
   return c;
 }
 
-CustomerStore::Bulk::Bulk(CustomerStore& store) : store_(store), lock_(store.write_mu_) {}
+CustomerStore::Bulk::Bulk(CustomerStore& store)
+    : store_(store), lock_(store.write_mu_), staged_(store.audit_) {}
 
-Result<void> CustomerStore::Bulk::Commit() {
-  if (entries_.empty()) return Ok();
-  storage::WriteBatch batch = std::move(batch_);
-  std::vector<audit::EntryFields> entries = std::move(entries_);
-  batch_ = storage::WriteBatch();
-  entries_.clear();
-  ids_.clear();
-  external_ids_.clear();
-  QUIRE_RETURN_IF_ERROR(store_.audit_.Commit(std::move(batch), std::move(entries), time_));
-  return Ok();
-}
+Result<void> CustomerStore::Bulk::Commit() { return staged_.Commit(); }
 
 Result<Customer> CustomerStore::Bulk::Create(const json::object& fields,
                                              const audit::Actor& actor) {
   // Checked under the lock: an external id is unique (one staged is seen once committed).
-  if (internal::SetsStagedExternalId(fields, external_ids_)) QUIRE_RETURN_IF_ERROR(Commit());
+  if (staged_.SetsExternalId(fields)) QUIRE_RETURN_IF_ERROR(Commit());
   QUIRE_ASSIGN_OR_RETURN(Customer c, store_.Validate(fields, actor));
   return Stage(std::move(c), fields, actor, /*checked_external_id=*/true);
 }
@@ -433,7 +424,7 @@ Result<Customer> CustomerStore::Bulk::Create(Customer checked, const json::objec
 Result<Customer> CustomerStore::Bulk::Stage(Customer c, const json::object& fields,
                                             const audit::Actor& actor, bool checked_external_id) {
   if (!checked_external_id && !c.external_id.empty()) {
-    if (external_ids_.contains(c.external_id)) QUIRE_RETURN_IF_ERROR(Commit());
+    if (staged_.HoldsExternalId(c.external_id)) QUIRE_RETURN_IF_ERROR(Commit());
     QUIRE_ASSIGN_OR_RETURN(std::optional<CustomerId> holder,
                            store_.FindByExternalId(c.external_id));
     if (holder) {
@@ -448,20 +439,19 @@ Result<Customer> CustomerStore::Bulk::Stage(Customer c, const json::object& fiel
   }
   c.id = next_id_++;
   c.created_by = actor.id;
-  c.created_at = c.modified_at = time_ = store_.clock_.Now();
-  batch_.Put(kCrm, Key(c.id), json::serialize(ToStored(c)));
-  batch_.Put(kCrm, kNextIdKey, std::to_string(next_id_));
-  Index(nullptr, &c, batch_);
-  entries_.push_back({actor, "customer.created", Object(c.id), {{"fields", FieldNames(fields)}}});
-  ids_.insert(c.id);
-  if (!c.external_id.empty()) external_ids_.insert(c.external_id);
+  c.created_at = c.modified_at = store_.clock_.Now();
+  staged_.batch().Put(kCrm, Key(c.id), json::serialize(ToStored(c)));
+  staged_.batch().Put(kCrm, kNextIdKey, std::to_string(next_id_));
+  Index(nullptr, &c, staged_.batch());
+  staged_.Add({actor, "customer.created", Object(c.id), {{"fields", FieldNames(fields)}}},
+              c.created_at, c.id, c.external_id);
   return c;
 }
 
 Result<Customer> CustomerStore::Bulk::Update(CustomerId id, const json::object& patch,
                                              const audit::Actor& actor) {
   // The record as stored, and every external id checked against the store.
-  if (ids_.contains(id) || internal::SetsStagedExternalId(patch, external_ids_)) {
+  if (staged_.Holds(id) || staged_.SetsExternalId(patch)) {
     QUIRE_RETURN_IF_ERROR(Commit());
   }
   QUIRE_ASSIGN_OR_RETURN(Customer before, store_.Get(id));
@@ -476,12 +466,11 @@ Result<Customer> CustomerStore::Bulk::Update(CustomerId id, const json::object& 
   blank.created_by = before.created_by;
   blank.created_at = before.created_at;
   QUIRE_ASSIGN_OR_RETURN(Customer c, store_.Check(std::move(blank), merged));
-  c.modified_at = time_ = store_.clock_.Now();
-  batch_.Put(kCrm, Key(id), json::serialize(ToStored(c)));
-  Index(&before, &c, batch_);
-  entries_.push_back({actor, "customer.changed", Object(id), {{"fields", FieldNames(patch)}}});
-  ids_.insert(id);
-  if (!c.external_id.empty()) external_ids_.insert(c.external_id);
+  c.modified_at = store_.clock_.Now();
+  staged_.batch().Put(kCrm, Key(id), json::serialize(ToStored(c)));
+  Index(&before, &c, staged_.batch());
+  staged_.Add({actor, "customer.changed", Object(id), {{"fields", FieldNames(patch)}}},
+              c.modified_at, id, c.external_id);
   return c;
 }
 

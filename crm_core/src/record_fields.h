@@ -85,14 +85,6 @@ inline Result<std::uint64_t> NextId(const storage::Store& store, const std::stri
   return next ? std::stoull(*next) : std::uint64_t{1};
 }
 
-// Whether `fields` set an external id that a record staged in a bulk holds (the store's
-// uniqueness check does not see it until the bulk commits).
-inline bool SetsStagedExternalId(const json::object& fields,
-                                 const std::set<std::string, std::less<>>& staged) {
-  const json::value* x = fields.if_contains("externalId");
-  return x != nullptr && x->is_string() && staged.contains(Trim(x->get_string()));
-}
-
 // Reads the fields of a record into `problems`, one detail per mistake.
 class FieldReader {
  public:

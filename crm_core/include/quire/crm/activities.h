@@ -42,6 +42,7 @@
 #include "quire/base/result.h"
 #include "quire/crm/customers.h"
 #include "quire/crm/recurrence.h"
+#include "quire/crm/staged_writes.h"
 #include "quire/storage/store.h"
 
 namespace quire::crm {
@@ -171,7 +172,7 @@ class ActivityStore {
     Result<Activity> Create(const boost::json::object& fields, const audit::Actor& actor);
     Result<Activity> Update(ActivityId id, const boost::json::object& patch,
                             const audit::Actor& actor);
-    std::size_t staged() const { return entries_.size(); }
+    std::size_t staged() const { return staged_.size(); }
     Result<void> Commit();
 
    private:
@@ -180,13 +181,9 @@ class ActivityStore {
 
     ActivityStore& store_;
     std::unique_lock<std::mutex> lock_;
-    storage::WriteBatch batch_;
-    std::vector<audit::EntryFields> entries_;
-    std::set<ActivityId> ids_;
-    std::set<std::string, std::less<>> external_ids_;
+    StagedWrites staged_;
     bool bookings_ = false;   // a staged activity books a resource
     ActivityId next_id_ = 0;  // 0: not read yet
-    Timestamp time_{};
   };
 
   // Checks `fields` as Create would, bookings included, storing nothing (an import's dry run).

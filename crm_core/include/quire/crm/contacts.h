@@ -29,6 +29,7 @@
 #include "quire/base/clock.h"
 #include "quire/base/result.h"
 #include "quire/crm/customers.h"
+#include "quire/crm/staged_writes.h"
 #include "quire/storage/store.h"
 
 namespace quire::crm {
@@ -85,7 +86,7 @@ class ContactStore {
                            const audit::Actor& actor);
     Result<Contact> Update(ContactId id, const boost::json::object& patch,
                            const audit::Actor& actor);
-    std::size_t staged() const { return entries_.size(); }
+    std::size_t staged() const { return staged_.size(); }
     Result<void> Commit();
 
    private:
@@ -94,12 +95,8 @@ class ContactStore {
 
     ContactStore& store_;
     std::unique_lock<std::mutex> lock_;
-    storage::WriteBatch batch_;
-    std::vector<audit::EntryFields> entries_;
-    std::set<ContactId> ids_;
-    std::set<std::string, std::less<>> external_ids_;
+    StagedWrites staged_;
     ContactId next_id_ = 0;  // 0: not read yet
-    Timestamp time_{};
   };
   Result<Contact> Get(ContactId id) const;  // Errors: kNotFound
   // Erases the person's personal data (privacy): names, title, e-mails, phones, consents,

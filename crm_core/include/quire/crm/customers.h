@@ -25,6 +25,7 @@
 #include "quire/audit/log.h"
 #include "quire/base/clock.h"
 #include "quire/base/result.h"
+#include "quire/crm/staged_writes.h"
 #include "quire/crm/tax_ids.h"
 #include "quire/storage/store.h"
 
@@ -95,7 +96,7 @@ class CustomerStore {
                             const audit::Actor& actor);
     Result<Customer> Update(CustomerId id, const boost::json::object& patch,
                             const audit::Actor& actor);
-    std::size_t staged() const { return entries_.size(); }
+    std::size_t staged() const { return staged_.size(); }
     Result<void> Commit();
 
    private:
@@ -104,12 +105,8 @@ class CustomerStore {
 
     CustomerStore& store_;
     std::unique_lock<std::mutex> lock_;
-    storage::WriteBatch batch_;
-    std::vector<audit::EntryFields> entries_;
-    std::set<CustomerId> ids_;
-    std::set<std::string, std::less<>> external_ids_;
+    StagedWrites staged_;
     CustomerId next_id_ = 0;  // 0: not read yet
-    Timestamp time_{};
   };
   // The customer. Errors: kNotFound.
   Result<Customer> Get(CustomerId id) const;
