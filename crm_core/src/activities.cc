@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/json/serialize.hpp>
+#include <charconv>
 #include <regex>
 #include <set>
 
@@ -669,9 +670,13 @@ ActivityStore::ActivityStore(storage::Store& store, audit::AuditLog& audit, cons
   // Kept from the first activity on: a store that already holds some without it keeps
   // looking kLongestActivity back (-1). Unreadable: the same, safe.
   auto stored = store_.Get(kCrm, kLongestKey);
+  std::int64_t kept = -1;
   if (stored && *stored) {
-    longest_stored_ = true;
-    longest_ms_ = std::stoll(**stored);
+    // Not a number (a damaged value): the safe look-back, kLongestActivity, from now on.
+    const std::string& text = **stored;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), kept);
+    longest_stored_ = ec == std::errc() && end == text.data() + text.size() && kept >= 0;
+    longest_ms_ = longest_stored_ ? kept : -1;
   } else if (stored) {
     auto next = store_.Get(kCrm, kNextActivityKey);
     if (next && !*next) longest_ms_ = 0;
