@@ -55,9 +55,7 @@ json::object Editable(const Resource& r) {
 json::object ToStored(const Resource& r) {
   json::object o = Editable(r);
   o["id"] = r.id;
-  o["createdBy"] = r.created_by;
-  o["createdAt"] = Ms(r.created_at);
-  o["modifiedAt"] = Ms(r.modified_at);
+  PutStoredStamps(o, r.created_by, r.created_at, r.modified_at);
   return o;
 }
 
@@ -77,9 +75,7 @@ Result<Resource> ResourceFromStored(std::string_view text) {
   const json::value* active = o.if_contains("active");
   r.active = active == nullptr || !active->is_bool() || active->get_bool();
   r.notes = StrOf(o, "notes");
-  r.created_by = StrOf(o, "createdBy");
-  r.created_at = FromMs(IntOf(o, "createdAt"));
-  r.modified_at = FromMs(IntOf(o, "modifiedAt"));
+  ReadStoredStamps(o, r.created_by, r.created_at, r.modified_at);
   return r;
 }
 
@@ -472,9 +468,7 @@ std::string Span(Timestamp start, Timestamp end) {
 json::object Resource::ToJson() const {
   json::object o{{"id", std::to_string(id)}};
   for (auto& m : Editable(*this)) o[m.key()] = m.value();
-  o["createdBy"] = created_by;
-  o["createdAt"] = FormatInstant(created_at);
-  o["modifiedAt"] = FormatInstant(modified_at);
+  PutAnsweredStamps(o, created_by, created_at, modified_at);
   return o;
 }
 
@@ -578,9 +572,7 @@ json::object Activity::ToJson() const {
   json::object o(24);
   o.emplace("id", std::to_string(id));
   AddEditable(*this, o);
-  o["createdBy"] = created_by;
-  o["createdAt"] = FormatInstant(created_at);
-  o["modifiedAt"] = FormatInstant(modified_at);
+  PutAnsweredStamps(o, created_by, created_at, modified_at);
   return o;
 }
 
@@ -721,9 +713,7 @@ Result<Activity> ActivityStore::FromStored(std::string_view text) {
   a.outcome = StrOf(o, "outcome");
   a.note = StrOf(o, "note");
   a.external_id = StrOf(o, "externalId");
-  a.created_by = StrOf(o, "createdBy");
-  a.created_at = FromMs(IntOf(o, "createdAt"));
-  a.modified_at = FromMs(IntOf(o, "modifiedAt"));
+  ReadStoredStamps(o, a.created_by, a.created_at, a.modified_at);
   return a;
 }
 

@@ -82,9 +82,7 @@ json::object Editable(const Contact& c, bool stored = false) {
 json::object ToStored(const Contact& c) {
   json::object o = Editable(c, true);
   o["id"] = c.id;
-  o["createdBy"] = c.created_by;
-  o["createdAt"] = Ms(c.created_at);
-  o["modifiedAt"] = Ms(c.modified_at);
+  PutStoredStamps(o, c.created_by, c.created_at, c.modified_at);
   return o;
 }
 
@@ -216,9 +214,7 @@ std::string Contact::name() const {
 json::object Contact::ToJson() const {
   json::object o{{"id", std::to_string(id)}, {"name", name()}};
   for (auto& m : Editable(*this)) o[m.key()] = m.value();
-  o["createdBy"] = created_by;
-  o["createdAt"] = FormatInstant(created_at);
-  o["modifiedAt"] = FormatInstant(modified_at);
+  PutAnsweredStamps(o, created_by, created_at, modified_at);
   return o;
 }
 
@@ -248,9 +244,7 @@ Result<Contact> ContactStore::FromStored(std::string_view text) {
   c.external_id = StrOf(o, "externalId");
   const json::value* bounced = o.if_contains("emailBounced");
   c.email_bounced = bounced != nullptr && bounced->is_bool() && bounced->get_bool();
-  c.created_by = StrOf(o, "createdBy");
-  c.created_at = FromMs(IntOf(o, "createdAt"));
-  c.modified_at = FromMs(IntOf(o, "modifiedAt"));
+  ReadStoredStamps(o, c.created_by, c.created_at, c.modified_at);
   return c;
 }
 

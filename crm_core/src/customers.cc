@@ -27,6 +27,9 @@ using internal::FieldNames;
 using internal::FromMs;
 using internal::IdsUnder;
 using internal::Ms;
+using internal::PutAnsweredStamps;
+using internal::PutStoredStamps;
+using internal::ReadStoredStamps;
 using internal::Trim;
 using internal::UpdateIndex;
 
@@ -194,9 +197,7 @@ json::object ToStored(const Customer& c) {
   json::object o = Editable(c);
   o["id"] = c.id;
   if (c.tax_id) o["taxIdKind"] = Name(c.tax_id->kind);
-  o["createdBy"] = c.created_by;
-  o["createdAt"] = Ms(c.created_at);
-  o["modifiedAt"] = Ms(c.modified_at);
+  PutStoredStamps(o, c.created_by, c.created_at, c.modified_at);
   if (c.erased_at) o["erasedAt"] = Ms(*c.erased_at);
   return o;
 }
@@ -207,9 +208,7 @@ json::object Customer::ToJson() const {
   json::object o{{"id", std::to_string(id)}};
   for (auto& m : Editable(*this)) o[m.key()] = m.value();
   if (tax_id) o["taxIdKind"] = Name(tax_id->kind);
-  o["createdBy"] = created_by;
-  o["createdAt"] = FormatInstant(created_at);
-  o["modifiedAt"] = FormatInstant(modified_at);
+  PutAnsweredStamps(o, created_by, created_at, modified_at);
   o["erasedAt"] = erased_at ? json::value(FormatInstant(*erased_at)) : json::value();
   return o;
 }
@@ -349,9 +348,7 @@ Result<Customer> CustomerStore::FromStored(std::string_view text) {
   c.notes = StrOf(o, "notes");
   c.external_id = StrOf(o, "externalId");
   if (o.contains("erasedAt")) c.erased_at = FromMs(IntOf(o, "erasedAt"));
-  c.created_by = StrOf(o, "createdBy");
-  c.created_at = FromMs(IntOf(o, "createdAt"));
-  c.modified_at = FromMs(IntOf(o, "modifiedAt"));
+  ReadStoredStamps(o, c.created_by, c.created_at, c.modified_at);
   return c;
 }
 

@@ -29,9 +29,7 @@ json::object Editable(const MailingGroup& g) {
 json::object ToStored(const MailingGroup& g) {
   json::object o = Editable(g);
   o["id"] = g.id;
-  o["createdBy"] = g.created_by;
-  o["createdAt"] = Ms(g.created_at);
-  o["modifiedAt"] = Ms(g.modified_at);
+  PutStoredStamps(o, g.created_by, g.created_at, g.modified_at);
   return o;
 }
 
@@ -44,9 +42,7 @@ Result<MailingGroup> FromStored(std::string_view text) {
   for (const json::value& v : ArrOf(o, "contacts")) {
     if (v.is_string()) g.contacts.push_back(std::stoull(std::string(v.get_string())));
   }
-  g.created_by = StrOf(o, "createdBy");
-  g.created_at = FromMs(IntOf(o, "createdAt"));
-  g.modified_at = FromMs(IntOf(o, "modifiedAt"));
+  ReadStoredStamps(o, g.created_by, g.created_at, g.modified_at);
   return g;
 }
 
@@ -55,9 +51,7 @@ Result<MailingGroup> FromStored(std::string_view text) {
 json::object MailingGroup::ToJson() const {
   json::object o{{"id", std::to_string(id)}};
   for (auto& m : Editable(*this)) o[m.key()] = m.value();
-  o["createdBy"] = created_by;
-  o["createdAt"] = FormatInstant(created_at);
-  o["modifiedAt"] = FormatInstant(modified_at);
+  PutAnsweredStamps(o, created_by, created_at, modified_at);
   return o;
 }
 

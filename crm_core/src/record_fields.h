@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "quire/base/error.h"
+#include "quire/base/instant.h"
+#include "quire/base/json_fields.h"
 #include "quire/base/result.h"
 #include "quire/crm/customers.h"
 #include "quire/crm/phones.h"
@@ -83,6 +85,27 @@ inline Result<std::uint64_t> NextId(const storage::Store& store, const std::stri
   QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> next,
                          store.Get(storage::ColumnFamily::kCrm, key));
   return next ? std::stoull(*next) : std::uint64_t{1};
+}
+
+// Who made a record and when, and when it last changed, as every CRM record carries them:
+// stored as milliseconds (PutStoredStamps, ReadStoredStamps), answered as instants.
+inline void PutStoredStamps(json::object& o, const std::string& by, Timestamp created,
+                            Timestamp modified) {
+  o["createdBy"] = by;
+  o["createdAt"] = Ms(created);
+  o["modifiedAt"] = Ms(modified);
+}
+inline void ReadStoredStamps(const json::object& o, std::string& by, Timestamp& created,
+                             Timestamp& modified) {
+  by = StrOf(o, "createdBy");
+  created = FromMs(IntOf(o, "createdAt"));
+  modified = FromMs(IntOf(o, "modifiedAt"));
+}
+inline void PutAnsweredStamps(json::object& o, const std::string& by, Timestamp created,
+                              Timestamp modified) {
+  o["createdBy"] = by;
+  o["createdAt"] = FormatInstant(created);
+  o["modifiedAt"] = FormatInstant(modified);
 }
 
 // Reads the fields of a record into `problems`, one detail per mistake.

@@ -180,7 +180,7 @@ void AddImportRoutes(Router& router, services::Services& services) {
   crm::ContactStore& contacts = services.contacts();
   crm::ActivityStore& activities = services.activities();
   org::Directory& directory = services.directory();
-  // On the slow pool: an import writes a batch per record.
+  // On the slow pool: an import checks and writes thousands of records.
   router.AddSlow(
       "POST", "/api/crm/imports", Permission::kCrmWrite,
       [&](const Request& request) -> Result<Response> {
