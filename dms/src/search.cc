@@ -182,10 +182,10 @@ struct DocumentSearch::Impl {
       gen.increase_termpos();
       const FieldSpec* spec = type != nullptr ? type->Field(field) : nullptr;
       if (spec == nullptr) continue;
-      if (spec->type == FieldType::kNumber) {
+      if (spec->type == "number" || spec->type == "long") {
         if (auto n = ParseNumber(text))
           doc.add_value(Slot(field, true), Xapian::sortable_serialise(*n));
-      } else if (spec->type == FieldType::kDate) {
+      } else if (spec->type == "date") {
         if (auto day = ParseDay(text)) {
           doc.add_value(Slot(field, true), Xapian::sortable_serialise(static_cast<double>(*day)));
         }

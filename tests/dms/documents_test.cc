@@ -138,7 +138,7 @@ TEST_F(DocumentsTest, MetadataIsCheckedAgainstTheTypeWithAnErrorPerField) {
   for (const ErrorDetail& d : bad.error().details()) by_field[d.field] = d.message;
   EXPECT_THAT(by_field["metadata.value"], HasSubstr("must be a number"));
   EXPECT_THAT(by_field["metadata.signed"], HasSubstr("not a calendar date"));
-  EXPECT_THAT(by_field["metadata.status"], HasSubstr("one of draft, signed, void"));
+  EXPECT_THAT(by_field["metadata.status"], HasSubstr("one of: draft, signed, void"));
   EXPECT_THAT(by_field["metadata.colour"], HasSubstr("not a field of document type 'contract'"));
   EXPECT_THAT(by_field["metadata.customer"], HasSubstr("required"));
   EXPECT_THAT(Create("x", "invoice"), HasError(ErrorCode::kValidationFailed));

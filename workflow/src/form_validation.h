@@ -6,17 +6,16 @@
 #include <vector>
 
 #include "quire/base/result.h"
+#include "quire/definitions/typed_fields.h"
 #include "quire/definitions/model.h"
 
 namespace quire::workflow {
 
-// Ok, or kValidationFailed with one detail per offending field ({field, message}).
-// Rules: required (absent, null or "" is missing), read-only, type (string, number, long,
-// boolean, date, time, datetime, enum, multiselect, list), min/max, minLength/maxLength,
-// pattern (RE2; like Camunda Forms, the value must contain a match: anchor with ^...$ for
-// the whole value) and options. "contact.name" is the member "name" of the object "contact"
-// (Camunda Forms groups); list rows are checked one by one ("lines[2].qty"). Fields the form
-// does not name pass through.
+// Ok, or kValidationFailed with one detail per offending field ({field, message}), by the
+// rules every typed field follows (quire/definitions/typed_fields.h): required, read-only,
+// type, min/max, lengths, pattern, options; "contact.name" is the member "name" of the
+// object "contact" (Camunda Forms groups); list rows are checked one by one
+// ("lines[2].qty"). Fields the form does not name pass through.
 Result<void> ValidateForm(const std::vector<definitions::FormField>& fields,
                           const boost::json::object& data, const std::string& task_name);
 

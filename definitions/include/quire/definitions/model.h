@@ -18,6 +18,7 @@
 
 #include "quire/definitions/diagnostic.h"
 #include "quire/definitions/expression.h"
+#include "quire/definitions/typed_fields.h"
 
 namespace quire::definitions {
 
@@ -102,30 +103,11 @@ struct Setting {
   bool empty() const { return text.empty(); }
 };
 
-struct FormOption {
-  std::string value;
-  std::string label;
-};
-
-// One field of a task form, from Quire's <quire:field>, Camunda 7's <camunda:formField> or
-// a Camunda Forms (form-js) schema. Completion validates submitted data against it.
-struct FormField {
-  std::string name;
-  std::string label;
-  // string, number, long, boolean, date, time, datetime, enum; from Camunda Forms also
-  // multiselect (a list of options) and list (rows, each checked against `rows`).
-  std::string type = "string";
-  bool required = false;
-  bool read_only = false;
-  std::optional<double> min;  // numbers: smallest allowed
-  std::optional<double> max;  // numbers: largest allowed
-  std::optional<std::int64_t> min_length;
-  std::optional<std::int64_t> max_length;
-  std::string pattern;              // ECMAScript regular expression the value must match
-  std::vector<FormOption> options;  // enum, multiselect: the allowed values
-  std::string default_value;
-  std::vector<FormField> rows;  // list: the fields of each row
-};
+// A field of a task form, from Quire's <quire:field>, Camunda 7's <camunda:formField> or a
+// Camunda Forms (form-js) schema: a typed field (typed_fields.h), checked on completion by
+// the same rules as documents' metadata and the CRM's custom fields.
+using FormOption = FieldOption;
+using FormField = Field;
 
 // What happens to an unattended task after a while (several levels are allowed).
 struct EscalationRule {

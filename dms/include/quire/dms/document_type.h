@@ -10,8 +10,9 @@
 //      {"name": "note",     "type": "string", "maxLength": 500}],
 //    "retention": {"keep": "P10Y", "from": "signed"}}
 //
-// Field types: string, number, date (YYYY-MM-DD), enum (one of "values"), reference (the
-// id of a record of kind "ref": customer, offer, instance, task, ...). "retention.keep" is an
+// Fields are typed fields (quire/definitions/typed_fields.h: string, number, long, boolean,
+// date, datetime, time, enum, multiselect, reference), checked as forms and the CRM's custom
+// fields are. "retention.keep" is an
 // ISO 8601 duration counted from the document's creation ("from": "created", the default)
 // or from one of its date fields; a document whose date field is empty is kept until it is
 // set. Metadata is checked against its type on every write, with one error per field.
@@ -26,24 +27,12 @@
 #include "quire/base/clock.h"
 #include "quire/base/result.h"
 #include "quire/definitions/iso8601.h"
+#include "quire/definitions/typed_fields.h"
 
 namespace quire::dms {
 
-enum class FieldType { kString, kNumber, kDate, kEnum, kReference };
-
-const char* FieldTypeName(FieldType t);
-
-struct FieldSpec {
-  std::string name;
-  std::string label;
-  FieldType type = FieldType::kString;
-  bool required = false;
-  std::vector<std::string> values;  // enum
-  std::string ref;                  // reference: the kind of record
-  std::optional<double> min;        // number
-  std::optional<double> max;
-  std::optional<std::size_t> max_length;  // string
-};
+// A metadata field: a typed field, declared and checked as every typed field in Quire is.
+using FieldSpec = definitions::Field;
 
 struct RetentionRule {
   definitions::Duration keep;
@@ -65,8 +54,9 @@ struct DocumentType {
 Result<DocumentType> ParseDocumentType(const boost::json::value& v);
 
 // Checks `metadata` against `type`: unknown fields, missing required ones, values of the
-// wrong kind. Returns the normalised metadata (numbers as doubles or integers, dates as
-// YYYY-MM-DD). Errors: kValidationFailed naming each field ("metadata.value: ...").
+// wrong kind (numbers and booleans may come as text). Returns the normalised metadata
+// (numbers as doubles or integers, dates as YYYY-MM-DD). Errors: kValidationFailed naming each
+// field ("metadata.value: ...").
 Result<boost::json::object> ValidateMetadata(const DocumentType& type,
                                              const boost::json::object& metadata);
 
