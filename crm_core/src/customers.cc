@@ -8,6 +8,7 @@
 #include "quire/base/instant.h"
 #include "quire/base/json_fields.h"
 #include "quire/base/json_merge_patch.h"
+#include "quire/base/json_text.h"
 #include "quire/crm/names.h"
 #include "quire/crm/phones.h"
 #include "quire/storage/key_codec.h"
@@ -67,14 +68,28 @@ json::object Editable(const Customer& c) {
                  {"tags", json::array(c.tags.begin(), c.tags.end())},
                  {"notes", c.notes},
                  {"externalId", c.external_id}};
+  for (const definitions::Field& f : ProfileFields()) {
+    const json::value* v = c.profile.if_contains(f.name);
+    o[f.name] = v != nullptr ? *v : json::value();
+  }
+  json::array accounts;
+  for (const Labelled& b : c.bank_accounts) {
+    accounts.push_back({{"iban", b.value}, {"label", b.label}});
+  }
+  o["bankAccounts"] = std::move(accounts);
+  o["customFields"] = c.custom_fields;
   return o;
 }
 
 // Reads the editable fields into `c`, one detail per problem.
 void Read(const json::object& in, Customer& c, std::vector<ErrorDetail>& problems) {
-  static const std::set<std::string, std::less<>> kFields{"kind",  "name",      "emails", "phones",
-                                                          "taxId", "addresses", "owner",  "tags",
-                                                          "notes", "externalId"};
+  static const std::set<std::string, std::less<>> kFields = [] {
+    std::set<std::string, std::less<>> known{"kind",  "name",       "emails",       "phones",
+                                             "taxId", "addresses",  "owner",        "tags",
+                                             "notes", "externalId", "bankAccounts", "customFields"};
+    for (const definitions::Field& f : ProfileFields()) known.insert(f.name);
+    return known;
+  }();
   static const std::regex kPolishPostalCode(R"(^[0-9]{2}-[0-9]{3}$)");
   auto text = [&](const json::value& v, const std::string& field, std::size_t max,
                   std::string& out) {
@@ -101,7 +116,9 @@ void Read(const json::object& in, Customer& c, std::vector<ErrorDetail>& problem
     if (!kFields.contains(m.key())) {
       problems.push_back({std::string(m.key()),
                           "is not a field of a customer (kind, name, emails, phones, taxId, "
-                          "addresses, owner, tags, notes, externalId)"});
+                          "addresses, owner, tags, notes, externalId, industry, category, "
+                          "customerType, source, deliveryTerms, paymentTermsDays, satisfaction, "
+                          "currency, creditLimit, team, bankAccounts, customFields)"});
     }
   }
   if (const json::value* v = in.if_contains("kind")) {
@@ -191,10 +208,41 @@ void Read(const json::object& in, Customer& c, std::vector<ErrorDetail>& problem
   if (const json::value* v = in.if_contains("notes")) text(*v, "notes", 10'000, c.notes);
   if (const json::value* v = in.if_contains("externalId"))
     text(*v, "externalId", 100, c.external_id);
+  if (const json::value* v = in.if_contains("bankAccounts")) {
+    c.bank_accounts.clear();
+    const json::value one = v->is_string() ? json::value(json::array{*v}) : json::value();
+    if (const json::array* a = list(v->is_string() ? one : *v, "bankAccounts")) {
+      for (std::size_t i = 0; i < a->size(); ++i) {
+        const std::string at = "bankAccounts[" + std::to_string(i) + "]";
+        const json::value& e = (*a)[i];
+        // An account is {"iban", "label"}, or just the IBAN as text.
+        const json::value* iban = e.is_object() ? e.get_object().if_contains("iban") : &e;
+        const json::value* label = e.is_object() ? e.get_object().if_contains("label") : nullptr;
+        if (iban == nullptr || !iban->is_string()) {
+          problems.push_back({at + ".iban", "required: the account's IBAN as text"});
+          continue;
+        }
+        auto normalised = NormalizeIban(iban->get_string());
+        if (!normalised) {
+          problems.push_back({at + ".iban", normalised.error().message()});
+          continue;
+        }
+        Labelled account{std::move(*normalised), ""};
+        if (label != nullptr) text(*label, at + ".label", 50, account.label);
+        c.bank_accounts.push_back(std::move(account));
+      }
+    }
+  }
 }
 
 json::object ToStored(const Customer& c) {
   json::object o = Editable(c);
+  // Unset profile fields and empty lists take no room.
+  for (const definitions::Field& f : ProfileFields()) {
+    if (o.at(f.name).is_null()) o.erase(f.name);
+  }
+  if (c.bank_accounts.empty()) o.erase("bankAccounts");
+  if (c.custom_fields.empty()) o.erase("customFields");
   o["id"] = c.id;
   if (c.tax_id) o["taxIdKind"] = Name(c.tax_id->kind);
   PutStoredStamps(o, c.created_by, c.created_at, c.modified_at);
@@ -204,10 +252,63 @@ json::object ToStored(const Customer& c) {
 
 }  // namespace
 
-json::object Customer::ToJson() const {
+const std::vector<definitions::Field>& ProfileFields() {
+  static const std::vector<definitions::Field> kFields = [] {
+    std::vector<ErrorDetail> problems;
+    auto fields = definitions::ParseFields(json::parse(R"json([
+        {"name": "industry", "label": "Industry", "type": "enum", "dictionary": "industries"},
+        {"name": "category", "label": "Category", "type": "enum",
+         "dictionary": "customer-categories"},
+        {"name": "customerType", "label": "Customer type", "type": "enum",
+         "dictionary": "customer-types"},
+        {"name": "source", "label": "Acquisition source", "type": "enum", "dictionary": "sources"},
+        {"name": "deliveryTerms", "label": "Delivery terms", "type": "enum",
+         "dictionary": "delivery-terms"},
+        {"name": "paymentTermsDays", "label": "Payment terms (days)", "type": "long", "min": 0,
+         "max": 365},
+        {"name": "satisfaction", "label": "Satisfaction (1-5)", "type": "long", "min": 1,
+         "max": 5},
+        {"name": "currency", "label": "Currency", "type": "string", "pattern": "^[A-Z]{3}$"},
+        {"name": "creditLimit", "label": "Credit limit", "type": "string",
+         "pattern": "^[0-9]{1,13}([.][0-9]{1,2})?$"},
+        {"name": "team", "label": "Team", "type": "string", "maxLength": 128}])json"),
+                                           "profile", problems);
+    return fields;
+  }();
+  return kFields;
+}
+
+std::vector<std::string> Customer::SensitiveFields() const {
+  std::vector<std::string> out;
+  if (profile.contains("creditLimit")) out.emplace_back("creditLimit");
+  if (!bank_accounts.empty()) out.emplace_back("bankAccounts");
+  if (tax_id && tax_id->kind == TaxId::Kind::kPesel) out.emplace_back("taxId");
+  return out;
+}
+
+std::vector<std::string> SensitiveFieldsIn(const json::object& fields) {
+  std::vector<std::string> out;
+  for (const char* name : {"creditLimit", "bankAccounts"}) {
+    if (fields.contains(name)) out.emplace_back(name);
+  }
+  if (const json::value* t = fields.if_contains("taxId"); t && t->is_string()) {
+    if (auto id = ParseTaxId(t->get_string()); id && id->kind == TaxId::Kind::kPesel) {
+      out.emplace_back("taxId");
+    }
+  }
+  return out;
+}
+
+json::object Customer::ToJson(bool sensitive) const {
   json::object o{{"id", std::to_string(id)}};
   for (auto& m : Editable(*this)) o[m.key()] = m.value();
   if (tax_id) o["taxIdKind"] = Name(tax_id->kind);
+  if (!sensitive) {
+    const std::vector<std::string> withheld = SensitiveFields();
+    for (const std::string& field : withheld) o.erase(field);
+    if (!o.contains("taxId")) o.erase("taxIdKind");
+    o["withheld"] = json::array(withheld.begin(), withheld.end());
+  }
   PutAnsweredStamps(o, created_by, created_at, modified_at);
   o["erasedAt"] = erased_at ? json::value(FormatInstant(*erased_at)) : json::value();
   return o;
@@ -347,17 +448,55 @@ Result<Customer> CustomerStore::FromStored(std::string_view text) {
   }
   c.notes = StrOf(o, "notes");
   c.external_id = StrOf(o, "externalId");
+  for (const definitions::Field& f : ProfileFields()) {
+    if (const json::value* p = o.if_contains(f.name); p != nullptr && !p->is_null()) {
+      c.profile[f.name] = *p;
+    }
+  }
+  c.bank_accounts = labelled("bankAccounts", "iban");
+  if (const json::value* cf = o.if_contains("customFields"); cf != nullptr && cf->is_object()) {
+    c.custom_fields = cf->get_object();
+  }
   if (o.contains("erasedAt")) c.erased_at = FromMs(IntOf(o, "erasedAt"));
   ReadStoredStamps(o, c.created_by, c.created_at, c.modified_at);
   return c;
 }
 
-CustomerStore::CustomerStore(storage::Store& store, audit::AuditLog& audit, const Clock& clock)
-    : store_(store), audit_(audit), clock_(clock) {}
+CustomerStore::CustomerStore(storage::Store& store, audit::AuditLog& audit, const Clock& clock,
+                             const CrmSchema* schema)
+    : store_(store),
+      audit_(audit),
+      clock_(clock),
+      own_schema_(schema == nullptr ? std::make_unique<CrmSchema>(store, audit, clock) : nullptr),
+      schema_(schema != nullptr ? schema : own_schema_.get()) {}
 
-Result<Customer> CustomerStore::Check(Customer c, const json::object& fields) const {
+Result<Customer> CustomerStore::Check(Customer c, const json::object& fields,
+                                      const Customer* before) const {
   std::vector<ErrorDetail> problems;
   Read(fields, c, problems);
+  json::object profile;
+  for (const definitions::Field& f : ProfileFields()) {
+    const json::value* v = fields.if_contains(f.name);
+    if (v == nullptr) continue;
+    // A credit limit sent as a whole number is the same amount written as text.
+    if (f.name == "creditLimit" && (v->is_int64() || v->is_uint64())) {
+      profile[f.name] = JsonText(*v);
+    } else {
+      profile[f.name] = *v;
+    }
+  }
+  c.profile = schema_->CheckValues(ProfileFields(), profile, before ? &before->profile : nullptr,
+                                   "", /*read_text=*/true, problems);
+  const json::value* custom = fields.if_contains("customFields");
+  if (custom != nullptr && !custom->is_null() && !custom->is_object()) {
+    problems.push_back({"customFields", "must be an object {\"name\": value, ...}"});
+  } else {
+    const json::object none;
+    c.custom_fields = schema_->CheckValues(
+        *schema_->CustomFields("customer"),
+        custom != nullptr && custom->is_object() ? custom->get_object() : none,
+        before ? &before->custom_fields : nullptr, "customFields.", /*read_text=*/true, problems);
+  }
   if (!c.external_id.empty()) {
     QUIRE_ASSIGN_OR_RETURN(std::optional<CustomerId> holder, FindByExternalId(c.external_id));
     if (holder && *holder != c.id) {
@@ -380,7 +519,7 @@ Result<Customer> CustomerStore::Validate(const json::object& fields, const audit
   Customer blank;
   blank.id = as;
   blank.owner = actor.id;
-  QUIRE_ASSIGN_OR_RETURN(Customer c, Check(std::move(blank), fields));
+  QUIRE_ASSIGN_OR_RETURN(Customer c, Check(std::move(blank), fields, nullptr));
   if (c.owner.empty()) c.owner = actor.id;
   return c;
 }
@@ -462,7 +601,7 @@ Result<Customer> CustomerStore::Bulk::Update(CustomerId id, const json::object& 
   blank.id = before.id;
   blank.created_by = before.created_by;
   blank.created_at = before.created_at;
-  QUIRE_ASSIGN_OR_RETURN(Customer c, store_.Check(std::move(blank), merged));
+  QUIRE_ASSIGN_OR_RETURN(Customer c, store_.Check(std::move(blank), merged, &before));
   c.modified_at = store_.clock_.Now();
   staged_.batch().Put(kCrm, Key(id), json::serialize(ToStored(c)));
   Index(&before, &c, staged_.batch());
@@ -485,6 +624,10 @@ Result<Customer> CustomerStore::Erase(CustomerId id, const audit::Actor& actor) 
   c.kind = before.kind;
   c.name = "Erased customer " + std::to_string(id);
   c.owner = before.owner;
+  // Its classification stays (statistics keep their shape); a person's credit limit is
+  // theirs, and custom fields may hold anything: gone.
+  c.profile = before.profile;
+  c.profile.erase("creditLimit");
   c.created_by = before.created_by;
   c.created_at = before.created_at;
   c.modified_at = clock_.Now();

@@ -1,5 +1,7 @@
 #include "quire/crm/export.h"
 
+#include <boost/json/serialize.hpp>
+
 #include "quire/base/instant.h"
 #include "quire/crm/csv.h"
 #include "quire/crm/vcard.h"
@@ -60,20 +62,77 @@ std::string ContactVCard(const Contact& c, const std::string& company) {
   return out + "END:VCARD\r\n";
 }
 
-std::string CustomersCsvHeader(char d) {
-  return CsvLine({"Quire ID", "Kind", "Name", "Tax ID", "E-mail", "Phone", "Street", "Postal code",
-                  "City", "Country", "Owner", "Tags", "Notes", "External ID"},
-                 d);
+namespace {
+
+// The profile's columns, headed as the import recognises them.
+constexpr std::pair<const char*, const char*> kProfileColumns[] = {
+    {"industry", "Industry"},
+    {"category", "Category"},
+    {"customerType", "Customer type"},
+    {"source", "Source"},
+    {"deliveryTerms", "Delivery terms"},
+    {"paymentTermsDays", "Payment terms"},
+    {"satisfaction", "Satisfaction"},
+    {"currency", "Currency"},
+    {"creditLimit", "Credit limit"},
+    {"team", "Team"},
+};
+
+std::string CellText(const boost::json::value* v) {
+  if (v == nullptr || v->is_null()) return "";
+  if (v->is_string()) return std::string(v->get_string());
+  if (v->is_array()) {
+    std::string out;
+    for (const boost::json::value& item : v->get_array()) {
+      out += (out.empty() ? "" : ", ") + CellText(&item);
+    }
+    return out;
+  }
+  return boost::json::serialize(*v);
 }
 
-std::string CustomerCsvLine(const Customer& c, char d) {
+}  // namespace
+
+std::string CustomersCsvHeader(char d, const std::vector<definitions::Field>& custom) {
+  std::vector<std::string> columns{"Quire ID", "Kind",   "Name",        "Tax ID",     "E-mail",
+                                   "Phone",    "Street", "Postal code", "City",       "Country",
+                                   "Owner",    "Tags",   "Notes",       "External ID"};
+  for (const auto& [field, header] : kProfileColumns) columns.emplace_back(header);
+  columns.emplace_back("Bank account");
+  for (const definitions::Field& f : custom) columns.push_back(f.name);
+  return CsvLine(columns, d);
+}
+
+std::string CustomerCsvLine(const Customer& c, char d,
+                            const std::vector<definitions::Field>& custom, bool sensitive) {
   const Address* a = c.addresses.empty() ? nullptr : &c.addresses.front();
   std::string tags;
   for (const std::string& t : c.tags) tags += (tags.empty() ? "" : ", ") + t;
-  return CsvLine({std::to_string(c.id), c.kind, c.name, c.tax_id ? c.tax_id->value : "",
-                  Joined(c.emails), Joined(c.phones), a ? a->street : "", a ? a->postal_code : "",
-                  a ? a->city : "", a ? a->country : "", c.owner, tags, c.notes, c.external_id},
-                 d);
+  const bool pesel = c.tax_id && c.tax_id->kind == TaxId::Kind::kPesel;
+  std::vector<std::string> cells{std::to_string(c.id),
+                                 c.kind,
+                                 c.name,
+                                 c.tax_id && (sensitive || !pesel) ? c.tax_id->value : "",
+                                 Joined(c.emails),
+                                 Joined(c.phones),
+                                 a ? a->street : "",
+                                 a ? a->postal_code : "",
+                                 a ? a->city : "",
+                                 a ? a->country : "",
+                                 c.owner,
+                                 tags,
+                                 c.notes,
+                                 c.external_id};
+  for (const auto& [field, header] : kProfileColumns) {
+    const bool withheld = !sensitive && std::string_view(field) == "creditLimit";
+    cells.push_back(withheld ? "" : CellText(c.profile.if_contains(field)));
+  }
+  std::string accounts;
+  for (const Labelled& b : c.bank_accounts) accounts += (accounts.empty() ? "" : ", ") + b.value;
+  cells.push_back(sensitive ? accounts : "");
+  for (const definitions::Field& f : custom)
+    cells.push_back(CellText(c.custom_fields.if_contains(f.name)));
+  return CsvLine(cells, d);
 }
 
 std::string ContactsCsvHeader(char d) {

@@ -56,7 +56,7 @@ const std::vector<FieldNames>& Known(std::string_view kind) {
        {"name", "companyname", "company", "accountname", "account", "organization", "organisation",
         "organization1name", "organizationname", "nazwa", "nazwafirmy", "firma", "klient",
         "kontrahent", "displayname", "fullname", "nazwaklienta"}},
-      {"kind", {"kind", "type", "customertype", "companytype", "isacompany", "rodzaj", "typ"}},
+      {"kind", {"kind", "type", "companytype", "isacompany", "rodzaj", "typ"}},
       {"taxId",
        {"taxid", "nip", "vat", "vatid", "vatnumber", "vatno", "taxnumber", "regon", "pesel",
         "numernip", "nipue", "tin"}},
@@ -80,6 +80,21 @@ const std::vector<FieldNames>& Known(std::string_view kind) {
       {"externalId",
        {"externalid", "id", "accountid", "recordid", "companyid", "customerid", "idklienta",
         "identyfikator"}},
+      {"industry", {"industry", "branza", "sektor", "industrycode"}},
+      {"category", {"category", "customercategory", "kategoria", "kategoriaklienta", "rating"}},
+      {"customerType", {"customertype", "accounttype", "typklienta", "relationship"}},
+      {"source",
+       {"source", "leadsource", "accountsource", "zrodlo", "zrodlopozyskania", "pozyskanyz"}},
+      {"deliveryTerms", {"deliveryterms", "incoterms", "warunkidostawy"}},
+      {"paymentTermsDays",
+       {"paymentterms", "paymenttermsdays", "terminplatnosci", "terminplatnoscidni"}},
+      {"satisfaction", {"satisfaction", "zadowolenie", "poziomzadowolenia"}},
+      {"currency", {"currency", "currencyisocode", "waluta"}},
+      {"creditLimit", {"creditlimit", "limitkredytowy", "limitkupiecki", "limit"}},
+      {"team", {"team", "zespol", "salesteam"}},
+      {"bankAccounts",
+       {"bankaccount", "bankaccounts", "iban", "rachunek", "rachunekbankowy", "numerrachunku",
+        "kontobankowe"}},
   };
   static const std::vector<FieldNames> kContacts = {
       {"firstName", {"firstname", "givenname", "imie", "first"}},
@@ -259,6 +274,16 @@ class Builder {
       } else if (f == "country") {
         country = CountryCode(c.value);
         b.column_of["addresses[0].country"] = c.column;
+      } else if (f.starts_with("customFields.")) {
+        json::value& custom = b.fields["customFields"];
+        if (!custom.is_object()) custom = json::object();
+        custom.get_object()[f.substr(13)] = c.value;
+        b.column_of[f] = c.column;
+      } else if (f == "bankAccounts") {
+        json::array list;
+        for (const std::string& v : SplitList(c.value)) list.emplace_back(v);
+        b.fields[f] = std::move(list);
+        b.column_of[f] = c.column;
       } else if (f == "tags" || f == "employees") {
         json::array list;
         for (const std::string& v : SplitList(c.value)) list.emplace_back(v);
@@ -438,15 +463,26 @@ class Builder {
 };
 
 // The columns of a CSV file as records.
+// `custom`: the kind's custom fields; a column feeds one when the mapping says
+// "customFields.NAME" or its header is the field's name or label.
 Result<std::vector<Record>> CsvRecords(std::string_view text, const ImportOptions& options,
+                                       const std::vector<definitions::Field>& custom,
                                        ImportReport& report) {
   QUIRE_ASSIGN_OR_RETURN(CsvTable table, ParseCsv(text, options.delimiter));
   std::vector<std::string> fields;
   std::vector<std::string> labels;
   const std::vector<std::string> names = ImportFields(options.kind);
-  const std::set<std::string> valid(names.begin(), names.end());
+  std::set<std::string> valid(names.begin(), names.end());
+  for (const definitions::Field& f : custom) valid.insert("customFields." + f.name);
   for (const std::string& h : table.header) {
     std::string f = FieldFor(options.kind, h, options.mapping);
+    for (const definitions::Field& cf : custom) {
+      const std::string key = HeaderKey(h);
+      if (f.empty() &&
+          (key == HeaderKey(cf.name) || (!cf.label.empty() && key == HeaderKey(cf.label)))) {
+        f = "customFields." + cf.name;
+      }
+    }
     if (!f.empty() && !valid.contains(f)) {
       return Error::InvalidArgument("the mapping sends column '" + h + "' to '" + f + "', which " +
                                     options.kind + " do not have");
@@ -676,7 +712,10 @@ Result<ImportReport> Importer::Run(std::string_view bytes, const ImportOptions& 
   std::vector<Record> records;
   if (options.format == "csv") {
     QUIRE_ASSIGN_OR_RETURN(std::string text, DecodeText(bytes, options.encoding, &report.encoding));
-    QUIRE_ASSIGN_OR_RETURN(records, CsvRecords(text, options, report));
+    const std::vector<definitions::Field> none;
+    const Fields custom =
+        options.kind == "customers" ? customers_.schema().CustomFields("customer") : nullptr;
+    QUIRE_ASSIGN_OR_RETURN(records, CsvRecords(text, options, custom ? *custom : none, report));
   } else if (options.format == "vcard") {
     if (options.kind != "contacts") {
       return Error::InvalidArgument("vCard files hold contact persons: import them as contacts");

@@ -103,13 +103,16 @@ Result<std::int64_t> ParseDay(std::string_view s) {
   return sys_days(ymd).time_since_epoch().count();
 }
 
-Result<json::object> ValidateMetadata(const DocumentType& type, const json::object& metadata) {
+Result<json::object> ValidateMetadata(
+    const DocumentType& type, const json::object& metadata,
+    const decltype(definitions::FieldCheck::dictionary)& dictionaries) {
   std::vector<ErrorDetail> problems;
   definitions::FieldCheck check;
   check.prefix = "metadata.";
   check.owner = "document type '" + type.id + "'";
   check.refuse_unknown = true;
   check.read_text = true;  // metadata typed on a command line or read from a CSV file
+  check.dictionary = dictionaries;
   json::object out = definitions::CheckFields(type.fields, metadata, check, problems);
   if (!problems.empty()) {
     return Error::ValidationFailed("the metadata does not fit document type '" + type.id + "'",

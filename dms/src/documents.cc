@@ -246,6 +246,18 @@ DocumentStore::DocumentStore(storage::Store& store, ContentStore& contents, audi
 // ---- types ----
 
 Result<void> DocumentStore::PutType(const DocumentType& type, const audit::Actor& actor) {
+  std::vector<ErrorDetail> problems;
+  for (std::size_t i = 0; i < type.fields.size(); ++i) {
+    const std::string& dictionary = type.fields[i].dictionary;
+    if (!dictionary.empty() && (!options_.dictionaries || !options_.dictionaries(dictionary))) {
+      problems.push_back({"fields[" + std::to_string(i) + "].dictionary",
+                          "there is no dictionary '" + dictionary +
+                              "': define it first (PUT /api/crm/dictionaries/" + dictionary + ")"});
+    }
+  }
+  if (!problems.empty()) {
+    return Error::ValidationFailed("the document type is not valid", std::move(problems));
+  }
   storage::WriteBatch batch;
   const json::object body = type.ToJson();
   batch.Put(kDocs, TypeKey(type.id), json::serialize(body));
@@ -418,7 +430,7 @@ Result<DocumentInfo> DocumentStore::Create(const NewDocument& doc, ByteSource& c
     problems.push_back({"type", "required: the document type (see GET /api/document-types)"});
   } else if (auto type = GetType(doc.type); !type) {
     problems.push_back({"type", type.error().message()});
-  } else if (auto m = ValidateMetadata(*type, doc.metadata); !m) {
+  } else if (auto m = ValidateMetadata(*type, doc.metadata, options_.dictionaries); !m) {
     for (const ErrorDetail& e : m.error().details()) problems.push_back(e);
   } else {
     metadata = std::move(*m);
@@ -560,7 +572,7 @@ Result<DocumentInfo> DocumentStore::UpdateMetadata(DocumentId id, std::optional<
     // Merged under the store's lock, against the stored set: two merges never lose each
     // other's fields.
     if (how == MetadataChange::kMerge) metadata = MergePatch(d.metadata, *metadata);
-    if (auto m = ValidateMetadata(type, *metadata); !m) {
+    if (auto m = ValidateMetadata(type, *metadata, options_.dictionaries); !m) {
       for (const ErrorDetail& e : m.error().details()) problems.push_back(e);
     } else {
       checked = std::move(*m);

@@ -34,8 +34,9 @@ constexpr std::array<std::string_view, kPermissionCount> kNames = {
     "crm.write",
     "crm.manage",
     "cti.report",
+    "crm.sensitive",
 };
-static_assert(static_cast<std::size_t>(P::kCtiReport) + 1 == kPermissionCount);
+static_assert(static_cast<std::size_t>(P::kCrmSensitive) + 1 == kPermissionCount);
 
 constexpr std::array<P, kPermissionCount> kAll = {
     P::kDefinitionsRead,
@@ -64,6 +65,7 @@ constexpr std::array<P, kPermissionCount> kAll = {
     P::kCrmWrite,
     P::kCrmManage,
     P::kCtiReport,
+    P::kCrmSensitive,
 };
 
 std::vector<Grant> AllOf(std::initializer_list<P> ps, Scope scope = Scope::kAll) {
@@ -103,6 +105,7 @@ std::vector<Role> MakeBuiltIns() {
            false};
     for (const Grant& g : AllOf({P::kCrmRead, P::kCrmWrite}, Scope::kTeam)) r.grants.push_back(g);
     r.grants.push_back({P::kCrmManage, Scope::kAll});
+    r.grants.push_back({P::kCrmSensitive, Scope::kAll});
     roles.push_back(std::move(r));
   }
   {

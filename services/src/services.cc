@@ -29,11 +29,17 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
   identity_options.initial_password_file = data_dir / "initial-admin-password";
   s->identity_ = std::make_unique<org::Identity>(*s->directory_, identity_options);
   s->contents_ = std::make_unique<dms::ContentStore>(*s->store_);
+  // The dictionaries and custom fields the CRM and the document types share.
+  s->crm_schema_ = std::make_unique<crm::CrmSchema>(*s->store_, *s->audit_, *s->clock_);
   dms::DocumentStoreOptions doc_options;
   doc_options.lock_ttl = options.lock_ttl;
+  doc_options.dictionaries = [schema = s->crm_schema_.get()](std::string_view name) {
+    return schema->EntriesOf(name);
+  };
   s->documents_ = std::make_unique<dms::DocumentStore>(*s->store_, *s->contents_, *s->audit_,
                                                        *s->clock_, doc_options);
-  s->customers_ = std::make_unique<crm::CustomerStore>(*s->store_, *s->audit_, *s->clock_);
+  s->customers_ = std::make_unique<crm::CustomerStore>(*s->store_, *s->audit_, *s->clock_,
+                                                       s->crm_schema_.get());
   // Customers stored before their phone, tax id, external id and name indexes existed get
   // them once.
   {
@@ -114,6 +120,7 @@ Services::~Services() {
   mailing_groups_.reset();
   contacts_.reset();
   customers_.reset();
+  crm_schema_.reset();
   contents_.reset();
   identity_.reset();
   directory_.reset();

@@ -860,8 +860,10 @@ TEST_F(AccessTest, DuplicatesAndDataQualityShowOnlyWhatTheCallerReaches) {
 }
 
 TEST_F(AccessTest, APersonsDataIsExportedAndErasedLeavingNothingBehind) {
-  const HttpReply c = As("anna", "POST", "/api/crm/customers",
+  // A PESEL is sensitive: anna (staff) may not set it; the administrator does, for her.
+  const HttpReply c = As("administrator", "POST", "/api/crm/customers",
                          R"({"kind": "person", "name": "Zofia Wójcik", "taxId": "44051401359",
+                             "owner": "anna", "bankAccounts": ["PL61 1090 1014 0000 0712 1981 2874"],
                              "emails": [{"address": "zofia.tajna@example.pl"}],
                              "phones": [{"number": "601 222 333"}],
                              "addresses": [{"street": "ul. Cicha 7", "postalCode": "00-001",
@@ -883,10 +885,18 @@ TEST_F(AccessTest, APersonsDataIsExportedAndErasedLeavingNothingBehind) {
 
   const HttpReply exported = As("anna", "GET", "/api/crm/customers/" + id + "/privacy-export");
   ASSERT_EQ(exported.status, 200) << exported.body;
-  for (const char* held : {"Zofia Wójcik", "zofia.tajna@example.pl", "+48601222333", "ul. Cicha 7",
-                           "Tadeusz", "44051401359"}) {
+  for (const char* held :
+       {"Zofia Wójcik", "zofia.tajna@example.pl", "+48601222333", "ul. Cicha 7", "Tadeusz"}) {
     EXPECT_THAT(exported.body, HasSubstr(held));
   }
+  // Without crm.sensitive the PESEL and the bank account are withheld, and named.
+  EXPECT_THAT(exported.body, Not(HasSubstr("44051401359")));
+  EXPECT_THAT(exported.body, Not(HasSubstr("PL611090")));
+  EXPECT_EQ(json::parse(exported.body).at("customer").at("withheld"),
+            json::parse(R"(["bankAccounts", "taxId"])"));
+  const HttpReply full = As("administrator", "GET", "/api/crm/customers/" + id + "/privacy-export");
+  EXPECT_THAT(full.body, HasSubstr("44051401359"));
+  EXPECT_THAT(full.body, HasSubstr("PL61109010140000071219812874"));
   EXPECT_EQ(As("ben", "GET", "/api/crm/customers/" + id + "/privacy-export").status, 403);
   EXPECT_EQ(As("anna", "GET", "/api/crm/contacts/" + contact + "/privacy-export").status, 200);
 
@@ -906,8 +916,8 @@ TEST_F(AccessTest, APersonsDataIsExportedAndErasedLeavingNothingBehind) {
     for (auto it = services_->store().ScanPrefix(cf.id, ""); it.Valid(); it.Next()) {
       ++scanned;
       const std::string kv = std::string(it.key()) + " " + std::string(it.value());
-      for (const char* held :
-           {"Wójcik", "Zofi", "tajna", "601222333", "Cicha", "Tadeusz", "44051401359", "16:00"}) {
+      for (const char* held : {"Wójcik", "Zofi", "tajna", "601222333", "Cicha", "Tadeusz",
+                               "44051401359", "16:00", "PL61109010140000071219812874"}) {
         EXPECT_EQ(kv.find(held), std::string::npos)
             << "'" << held << "' left in column family " << cf.name << ": " << kv.substr(0, 300);
       }
@@ -921,6 +931,107 @@ TEST_F(AccessTest, APersonsDataIsExportedAndErasedLeavingNothingBehind) {
   EXPECT_TRUE(report.ok) << report.problem;
   EXPECT_THAT(chain.str(), HasSubstr("customer.erased"));
   EXPECT_THAT(chain.str(), HasSubstr("customer.exported"));
+}
+
+TEST_F(AccessTest, SensitiveCustomerFieldsNeedTheirOwnPermission) {
+  // Staff may not set a credit limit, a bank account or a PESEL: 403 naming them.
+  const HttpReply refused = As("anna", "POST", "/api/crm/customers",
+                               R"({"name": "Stal-Pol", "creditLimit": "50000.00",
+                                   "bankAccounts": ["PL61109010140000071219812874"]})");
+  ASSERT_EQ(refused.status, 403) << refused.body;
+  EXPECT_THAT(refused.body, HasSubstr("crm.sensitive is needed to set creditLimit, bankAccounts"));
+  ASSERT_EQ(As("anna", "POST", "/api/crm/customers", R"({"kind": "person", "name": "Jan Kowalski",
+                                                      "taxId": "44051401359"})")
+                .status,
+            403);
+  // An administrator may; the owner (anna, staff) then sees the customer without them.
+  const HttpReply c = As("administrator", "POST", "/api/crm/customers",
+                         R"({"name": "Stal-Pol", "owner": "anna", "industry": "Construction",
+                             "creditLimit": "50000.00",
+                             "bankAccounts": ["PL61109010140000071219812874"]})");
+  ASSERT_EQ(c.status, 201) << c.body;
+  const std::string id(json::parse(c.body).at("id").as_string());
+  EXPECT_EQ(json::parse(c.body).at("creditLimit"), "50000.00");
+  for (const std::string& path : std::vector<std::string>{
+           "/api/crm/customers/" + id, "/api/crm/customers/" + id + "/card",
+           "/api/crm/customers?industry=construction", "/api/crm/exports/customers"}) {
+    const HttpReply seen = As("anna", "GET", path);
+    ASSERT_EQ(seen.status, 200) << path << ": " << seen.body;
+    EXPECT_THAT(seen.body, HasSubstr("Stal-Pol")) << path;
+    EXPECT_THAT(seen.body, Not(HasSubstr("50000"))) << path;
+    EXPECT_THAT(seen.body, Not(HasSubstr("PL6110901014"))) << path;
+  }
+  EXPECT_EQ(json::parse(As("anna", "GET", "/api/crm/customers/" + id).body).at("withheld"),
+            json::parse(R"(["creditLimit", "bankAccounts"])"));
+  EXPECT_THAT(As("administrator", "GET", "/api/crm/exports/customers").body, HasSubstr("50000.00"));
+  // anna may change other fields (the sensitive ones are kept), not the sensitive ones.
+  const HttpReply changed =
+      As("anna", "PATCH", "/api/crm/customers/" + id, R"({"notes": "called", "satisfaction": 4})");
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  EXPECT_EQ(As("anna", "PATCH", "/api/crm/customers/" + id, R"({"creditLimit": null})").status,
+            403);
+  const HttpReply kept = As("administrator", "GET", "/api/crm/customers/" + id);
+  EXPECT_EQ(json::parse(kept.body).at("creditLimit"), "50000.00");
+  EXPECT_EQ(json::parse(kept.body).at("satisfaction"), 4);
+  // An import with a sensitive column refuses its rows for staff.
+  const HttpReply import = As("anna", "POST", "/api/crm/imports?kind=customers&dryRun=true",
+                              "Name;Credit limit\nNowa;1000\n");
+  ASSERT_EQ(import.status, 200) << import.body;
+  EXPECT_EQ(json::parse(import.body).at("refused"), 1);
+  EXPECT_THAT(import.body, HasSubstr("crm.sensitive"));
+}
+
+TEST_F(AccessTest, DictionariesAndCustomFieldsAreReadByAllAndChangedByManagers) {
+  EXPECT_EQ(As("anna", "GET", "/api/crm/dictionaries").status, 200);
+  EXPECT_EQ(As("anna", "PUT", "/api/crm/dictionaries/segments", R"({"entries": ["smb"]})").status,
+            403);
+  EXPECT_EQ(As("anna", "PUT", "/api/crm/custom-fields/customer", R"({"fields": []})").status, 403);
+  EXPECT_EQ(As("worker", "GET", "/api/crm/dictionaries").status, 403);
+  ASSERT_EQ(As("supervisor", "PUT", "/api/crm/dictionaries/segments",
+               R"({"entries": ["smb", "enterprise"]})")
+                .status,
+            200);
+  const HttpReply bad = As("supervisor", "PUT", "/api/crm/custom-fields/customer",
+                           R"({"fields": [{"name": "segment", "type": "enum"}]})");
+  ASSERT_EQ(bad.status, 422) << bad.body;
+  EXPECT_THAT(bad.body, HasSubstr("fields[0].values"));
+  ASSERT_EQ(As("supervisor", "PUT", "/api/crm/custom-fields/customer",
+               R"({"fields": [{"name": "segment", "type": "enum", "dictionary": "segments"},
+                              {"name": "employees", "type": "long", "min": 0}]})")
+                .status,
+            200);
+  EXPECT_EQ(As("anna", "GET", "/api/crm/custom-fields/invoice").status, 404);
+  const HttpReply fields = As("anna", "GET", "/api/crm/custom-fields/customer");
+  EXPECT_EQ(json::parse(fields.body).at("fields").as_array().size(), 2u);
+  EXPECT_EQ(As("supervisor", "DELETE", "/api/crm/dictionaries/segments").status, 409);
+
+  const HttpReply wrong = As("anna", "POST", "/api/crm/customers",
+                             R"({"name": "Nowa", "customFields": {"segment": "huge"}})");
+  ASSERT_EQ(wrong.status, 422);
+  EXPECT_THAT(wrong.body, HasSubstr("customFields.segment"));
+  for (const char* body :
+       {R"({"name": "Mała", "customFields": {"segment": "smb", "employees": 5}})",
+        R"({"name": "Duża", "customFields": {"segment": "enterprise"}})"}) {
+    ASSERT_EQ(As("anna", "POST", "/api/crm/customers", body).status, 201);
+  }
+  ASSERT_EQ(As("ben", "POST", "/api/crm/customers",
+               R"({"name": "Bena", "customFields": {"segment": "smb"}})")
+                .status,
+            201);
+  // Lists filter on custom fields, within the caller's reach.
+  const HttpReply smb = As("anna", "GET", "/api/crm/customers?field.segment=smb");
+  ASSERT_EQ(smb.status, 200) << smb.body;
+  const json::array items = json::parse(smb.body).at("items").as_array();
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].at("name"), "Mała");
+  EXPECT_EQ(json::parse(As("anna", "GET", "/api/crm/customers?field.employees=5").body)
+                .at("items")
+                .as_array()
+                .size(),
+            1u);
+  EXPECT_EQ(As("anna", "GET", "/api/crm/customers?field.colour=red").status, 400);
+  EXPECT_EQ(As("anna", "GET", "/api/crm/customers?industry=mining").status, 400);
+  EXPECT_EQ(As("anna", "GET", "/api/crm/customers?creditLimit=1").status, 400);
 }
 
 TEST_F(AccessTest, ExportsHoldOnlyWhatTheCallerReaches) {

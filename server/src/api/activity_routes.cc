@@ -507,7 +507,7 @@ void AddActivityRoutes(Router& router, services::Services& services) {
         json::array people;
         QUIRE_ASSIGN_OR_RETURN(std::vector<crm::Contact> of, contacts.OfCustomer(id, 50));
         for (const crm::Contact& person : of) people.push_back(person.ToJson());
-        return JsonResponse(200, json::object{{"customer", c.ToJson()},
+        return JsonResponse(200, json::object{{"customer", c.ToJson(MaySeeSensitive(request))},
                                               {"contacts", std::move(people)},
                                               {"lastActivities", std::move(last)},
                                               {"nextActivities", std::move(next)},

@@ -35,7 +35,7 @@ void AddApiRoutes(Router& router, services::Services& services, const ApiOptions
   AddCamundaRoutes(router, engine);
   AddDocumentRoutes(router, services.documents(), services.search(), services.directory());
   AddAuditRoutes(router, services.audit());
-  AddCrmRoutes(router, services.customers(), services.directory());
+  AddCrmRoutes(router, services.customers(), services.crm_schema(), services.directory());
   AddActivityRoutes(router, services);
   AddContactRoutes(router, services);
   AddImportRoutes(router, services);

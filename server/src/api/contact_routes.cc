@@ -231,6 +231,9 @@ void AddImportRoutes(Router& router, services::Services& services) {
             }
             return Ok();
           };
+          if (kind == "customers" && !who.Has(Permission::kCrmSensitive)) {
+            QUIRE_RETURN_IF_ERROR(MaySetSensitive(who, fields));
+          }
           if (kind == "customers" || kind == "contacts") {
             std::string owner = who.user;
             if (const json::value* o = fields.if_contains("owner"); o && o->is_string()) {
@@ -463,7 +466,7 @@ void AddPrivacyRoutes(Router& router, services::Services& services) {
         QUIRE_RETURN_IF_ERROR(audit.Append(
             {Actor(request), "customer.exported", "customer/" + std::to_string(id), {}},
             services.clock().Now()));
-        return JsonResponse(200, json::object{{"customer", c.ToJson()},
+        return JsonResponse(200, json::object{{"customer", c.ToJson(MaySeeSensitive(request))},
                                               {"contacts", std::move(people)},
                                               {"activities", std::move(acts)},
                                               {"documents", std::move(docs)},
@@ -501,8 +504,9 @@ void AddPrivacyRoutes(Router& router, services::Services& services) {
                QUIRE_ASSIGN_OR_RETURN(crm::Customer erased, customers.Erase(id, Actor(request)));
                QUIRE_ASSIGN_OR_RETURN(std::size_t cleared,
                                       activities.EraseCustomerText(id, Actor(request)));
-               return JsonResponse(200, json::object{{"customer", erased.ToJson()},
-                                                     {"activitiesCleared", cleared}});
+               return JsonResponse(
+                   200, json::object{{"customer", erased.ToJson(MaySeeSensitive(request))},
+                                     {"activitiesCleared", cleared}});
              });
   router.Add("POST", "/api/crm/contacts/{id}/erase", Permission::kCrmManage,
              [&](const Request& request) -> Result<Response> {
@@ -540,7 +544,9 @@ void AddExportRoutes(Router& router, services::Services& services) {
       [=, &customers, &directory](const Request& request) -> Result<Response> {
         QUIRE_ASSIGN_OR_RETURN(char d, delimiter_of(request));
         Groups groups;
-        std::string body = "\xEF\xBB\xBF" + crm::CustomersCsvHeader(d);
+        const crm::Fields custom = customers.schema().CustomFields("customer");
+        const bool sensitive = MaySeeSensitive(request);
+        std::string body = "\xEF\xBB\xBF" + crm::CustomersCsvHeader(d, *custom);
         std::size_t n = 0;
         crm::CustomerId after = 0;
         do {
@@ -551,7 +557,7 @@ void AddExportRoutes(Router& router, services::Services& services) {
                     bool reaches, ReachesOwner(directory, *request.principal, Permission::kCrmRead,
                                                c.owner, groups));
                 if (reaches) {
-                  body += crm::CustomerCsvLine(c, d);
+                  body += crm::CustomerCsvLine(c, d, *custom, sensitive);
                   ++n;
                 }
                 return false;

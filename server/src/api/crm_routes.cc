@@ -1,10 +1,13 @@
 #include "quire/server/crm_routes.h"
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "quire/base/json_text.h"
 #include "quire/crm/quality.h"
+#include "quire/crm/schema.h"
 #include "route_support.h"
 
 namespace quire::server {
@@ -41,13 +44,156 @@ Result<void> MayOwn(org::Directory& directory, const org::Principal& who, const 
   return Ok();
 }
 
+// A list filter: ?industry=it, ?team=sales, ?field.size=12 (a custom field). Values are
+// compared as the record holds them (a dictionary's value, a label is read as its value);
+// a list (tags, a multiselect) matches when it holds the value.
+struct Filter {
+  bool custom = false;
+  std::string name;
+  std::string value;
+
+  static bool Holds(const json::value* v, std::string_view want) {
+    if (v == nullptr || v->is_null()) return false;
+    if (v->is_string()) return v->get_string() == want;
+    if (v->is_array()) {
+      for (const json::value& item : v->get_array()) {
+        if (Holds(&item, want)) return true;
+      }
+      return false;
+    }
+    return JsonText(*v) == want;
+  }
+
+  bool Matches(const crm::Customer& c) const {
+    if (custom) return Holds(c.custom_fields.if_contains(name), value);
+    if (name == "kind") return c.kind == value;
+    if (name == "owner") return c.owner == value;
+    if (name == "tag") return std::find(c.tags.begin(), c.tags.end(), value) != c.tags.end();
+    return Holds(c.profile.if_contains(name), value);
+  }
+};
+
+Result<std::vector<Filter>> Filters(const Request& request, const crm::CrmSchema& schema) {
+  std::vector<Filter> out;
+  const crm::Fields custom = schema.CustomFields("customer");
+  for (const auto& [key, value] : request.query_params()) {
+    if (key == "limit" || key == "after") continue;
+    Filter f{false, key, value};
+    const definitions::Field* declared = nullptr;
+    if (key.starts_with("field.")) {
+      f.custom = true;
+      f.name = key.substr(6);
+      declared = definitions::FindField(*custom, f.name);
+      if (declared == nullptr) {
+        std::string known;
+        for (const definitions::Field& d : *custom) known += (known.empty() ? "" : ", ") + d.name;
+        return Error::InvalidArgument(
+            "?" + key + "=: customers have no custom field '" + f.name + "'" +
+            (known.empty() ? " (none are declared)" : "; they have: " + known));
+      }
+    } else if (key != "kind" && key != "owner" && key != "tag") {
+      declared = definitions::FindField(crm::ProfileFields(), key);
+      if (declared == nullptr || key == "creditLimit") {
+        return Error::InvalidArgument(
+            "?" + key +
+            "= is not a filter of customers; they are: kind, owner, tag, industry, category, "
+            "customerType, source, deliveryTerms, paymentTermsDays, satisfaction, currency, team, "
+            "field.NAME (a custom field), limit, after");
+      }
+    }
+    if (declared != nullptr) {
+      // Written as the record holds it: a label becomes its value, "12" a number.
+      std::vector<ErrorDetail> problems;
+      const json::object one{{declared->name, value}};
+      const json::object checked =
+          schema.CheckValues({*declared}, one, nullptr, "?", true, problems);
+      if (!problems.empty()) {
+        return Error::InvalidArgument("?" + key + "=" + value + ": " + problems.front().message);
+      }
+      if (const json::value* v = checked.if_contains(declared->name)) {
+        f.value = v->is_string() ? std::string(v->get_string()) : JsonText(*v);
+      }
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+// Dictionaries and custom fields: read by whoever reads the CRM, changed with crm.manage.
+void AddSchemaRoutes(Router& router, crm::CrmSchema& schema) {
+  router.Add("GET", "/api/crm/dictionaries", Permission::kCrmRead,
+             [&schema](const Request&) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(std::vector<crm::Dictionary> all, schema.Dictionaries());
+               json::array items;
+               for (const crm::Dictionary& d : all) items.push_back(d.ToJson());
+               return JsonResponse(200, Page(std::move(items), ""));
+             });
+  router.Add("GET", "/api/crm/dictionaries/{name}", Permission::kCrmRead,
+             [&schema](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(
+                   crm::Dictionary d,
+                   schema.GetDictionary(std::string(*request.path_param("name"))));
+               return JsonResponse(200, d.ToJson());
+             });
+  router.Add("PUT", "/api/crm/dictionaries/{name}", Permission::kCrmManage,
+             [&schema](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
+               QUIRE_ASSIGN_OR_RETURN(crm::Dictionary d,
+                                      schema.PutDictionary(std::string(*request.path_param("name")),
+                                                           body, Actor(request)));
+               return JsonResponse(200, d.ToJson());
+             });
+  router.Add("DELETE", "/api/crm/dictionaries/{name}", Permission::kCrmManage,
+             [&schema](const Request& request) -> Result<Response> {
+               QUIRE_RETURN_IF_ERROR(schema.DeleteDictionary(
+                   std::string(*request.path_param("name")), Actor(request)));
+               return NoContent();
+             });
+  router.Add(
+      "GET", "/api/crm/custom-fields/{entity}", Permission::kCrmRead,
+      [&schema](const Request& request) -> Result<Response> {
+        const std::string entity(*request.path_param("entity"));
+        const bool known =
+            std::find(std::begin(crm::CrmSchema::kEntities), std::end(crm::CrmSchema::kEntities),
+                      entity) != std::end(crm::CrmSchema::kEntities);
+        if (!known) {
+          return Error::NotFound("'" + entity +
+                                 "' has no custom fields; the records that do: customer, "
+                                 "contact, activity");
+        }
+        return JsonResponse(
+            200, json::object{{"entity", entity},
+                              {"fields", definitions::FieldsToJson(*schema.CustomFields(entity))}});
+      });
+  router.Add("PUT", "/api/crm/custom-fields/{entity}", Permission::kCrmManage,
+             [&schema](const Request& request) -> Result<Response> {
+               const std::string entity(*request.path_param("entity"));
+               QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
+               const json::value* fields = body.if_contains("fields");
+               if (fields == nullptr) {
+                 return Error::ValidationFailed(
+                     "send {\"fields\": [...]}",
+                     {{"fields",
+                       "required: the list of field declarations (an empty list "
+                       "removes them all)"}});
+               }
+               QUIRE_ASSIGN_OR_RETURN(crm::Fields declared,
+                                      schema.PutCustomFields(entity, *fields, Actor(request)));
+               return JsonResponse(200,
+                                   json::object{{"entity", entity},
+                                                {"fields", definitions::FieldsToJson(*declared)}});
+             });
+}
+
 }  // namespace
 
-void AddCrmRoutes(Router& router, crm::CustomerStore& customers, org::Directory& directory) {
+void AddCrmRoutes(Router& router, crm::CustomerStore& customers, crm::CrmSchema& schema,
+                  org::Directory& directory) {
   router.Add("POST", "/api/crm/customers", Permission::kCrmWrite,
              [&customers, &directory](const Request& request) -> Result<Response> {
                QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
                const org::Principal& who = *request.principal;
+               QUIRE_RETURN_IF_ERROR(MaySetSensitive(who, body));
                // Checked before anything is written: the fields, then the owner's reach.
                crm::Customer draft;
                draft.owner = who.user;
@@ -58,7 +204,7 @@ void AddCrmRoutes(Router& router, crm::CustomerStore& customers, org::Directory&
                QUIRE_RETURN_IF_ERROR(MayOwn(directory, who, draft, groups));
                QUIRE_ASSIGN_OR_RETURN(crm::Customer c, customers.Create(body, Actor(request)));
                // Others that look like the same customer, among those the caller reaches.
-               json::object answer = c.ToJson();
+               json::object answer = c.ToJson(MaySeeSensitive(request));
                json::array possible;
                QUIRE_ASSIGN_OR_RETURN(std::vector<crm::DuplicateCandidate> candidates,
                                       crm::FindDuplicates(customers, c));
@@ -87,14 +233,20 @@ void AddCrmRoutes(Router& router, crm::CustomerStore& customers, org::Directory&
                  QUIRE_ASSIGN_OR_RETURN(after, ParseId(*a, "after"));
                }
                const org::Principal& who = *request.principal;
+               QUIRE_ASSIGN_OR_RETURN(std::vector<Filter> filters,
+                                      Filters(request, customers.schema()));
                Groups groups;
                QUIRE_ASSIGN_OR_RETURN(
                    crm::CustomerStore::Page page,
                    customers.List(after, limit, [&](const crm::Customer& c) -> Result<bool> {
+                     for (const Filter& f : filters) {
+                       if (!f.Matches(c)) return false;
+                     }
                      return ReachesOwner(directory, who, Permission::kCrmRead, c.owner, groups);
                    }));
                json::array items;
-               for (const crm::Customer& c : page.customers) items.push_back(c.ToJson());
+               const bool sensitive = MaySeeSensitive(request);
+               for (const crm::Customer& c : page.customers) items.push_back(c.ToJson(sensitive));
                return JsonResponse(
                    200, Page(std::move(items), page.next == 0 ? "" : std::to_string(page.next)));
              });
@@ -112,7 +264,7 @@ void AddCrmRoutes(Router& router, crm::CustomerStore& customers, org::Directory&
                  return OutOfScope(who, Permission::kCrmRead, "customer " + std::to_string(id));
                }
                QUIRE_RETURN_IF_ERROR(customers.RecordView(id, Actor(request)));
-               return JsonResponse(200, c.ToJson());
+               return JsonResponse(200, c.ToJson(MaySeeSensitive(request)));
              });
 
   router.Add(
@@ -128,14 +280,24 @@ void AddCrmRoutes(Router& router, crm::CustomerStore& customers, org::Directory&
         if (!reaches) {
           return OutOfScope(who, Permission::kCrmWrite, "customer " + std::to_string(id));
         }
+        QUIRE_RETURN_IF_ERROR(MaySetSensitive(who, patch));
+        if (patch.contains("taxId") && !who.Has(Permission::kCrmSensitive)) {
+          const std::vector<std::string> held = c.SensitiveFields();
+          if (std::find(held.begin(), held.end(), "taxId") != held.end()) {
+            return Error::Forbidden(
+                "crm.sensitive is needed to change taxId: the customer's is a PESEL number");
+          }
+        }
         if (const json::value* o = patch.if_contains("owner"); o && o->is_string()) {
           crm::Customer moved = c;
           moved.owner = std::string(o->get_string());
           QUIRE_RETURN_IF_ERROR(MayOwn(directory, who, moved, groups));
         }
         QUIRE_ASSIGN_OR_RETURN(crm::Customer changed, customers.Update(id, patch, Actor(request)));
-        return JsonResponse(200, changed.ToJson());
+        return JsonResponse(200, changed.ToJson(MaySeeSensitive(request)));
       });
+
+  AddSchemaRoutes(router, schema);
 }
 
 }  // namespace quire::server

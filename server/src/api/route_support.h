@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "quire/base/instant.h"
+#include "quire/crm/customers.h"
 #include "quire/definitions/iso8601.h"
 #include "quire/org/directory.h"
 #include "quire/server/http.h"
@@ -175,6 +176,23 @@ inline Result<bool> ReachesOwner(org::Directory& directory, const org::Principal
     it = groups.emplace(owner, std::move(of)).first;
   }
   return who.Reaches(p, owner, it->second);
+}
+
+// Customers' sensitive fields (credit limits, bank accounts, PESEL numbers) are seen and set
+// only with crm.sensitive; without it answers leave them out and name them in "withheld".
+inline bool MaySeeSensitive(const Request& request) {
+  return request.principal != nullptr && request.principal->Has(Permission::kCrmSensitive);
+}
+inline Result<void> MaySetSensitive(const org::Principal& who, const json::object& fields) {
+  if (who.Has(Permission::kCrmSensitive)) return Ok();
+  const std::vector<std::string> sent = crm::SensitiveFieldsIn(fields);
+  if (sent.empty()) return Ok();
+  std::string names;
+  for (const std::string& n : sent) names += (names.empty() ? "" : ", ") + n;
+  return Error::Forbidden("crm.sensitive is needed to set " + names +
+                          " (sensitive: credit limits, bank accounts, PESEL numbers); ask an "
+                          "administrator for it, or leave " +
+                          (sent.size() == 1 ? "it" : "them") + " out");
 }
 
 inline json::object CommentJson(const workflow::TaskComment& c) {

@@ -16,6 +16,7 @@
 
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -25,6 +26,7 @@
 #include "quire/audit/log.h"
 #include "quire/base/clock.h"
 #include "quire/base/result.h"
+#include "quire/crm/schema.h"
 #include "quire/crm/staged_writes.h"
 #include "quire/crm/tax_ids.h"
 #include "quire/storage/store.h"
@@ -52,6 +54,13 @@ struct Customer {
   std::optional<TaxId> tax_id;
   std::vector<Address> addresses;
   std::string owner;  // the responsible employee (a user id)
+  // Classification and terms, checked as typed fields (ProfileFields): industry, category,
+  // customerType, source, deliveryTerms (values of the dictionaries of those names),
+  // paymentTermsDays, satisfaction (1-5), currency, creditLimit (decimal text, "15000.00"),
+  // team (a group id). Only the fields set are present.
+  boost::json::object profile;
+  std::vector<Labelled> bank_accounts;  // IBANs, checked and stored without spaces
+  boost::json::object custom_fields;    // the installation's custom fields (CrmSchema)
   std::vector<std::string> tags;
   std::string notes;
   std::string external_id;  // the id another program gave it; unique
@@ -63,16 +72,31 @@ struct Customer {
   // where the record is checked (an import's first pass runs on two threads). Not stored.
   std::string name_key;
 
-  // As the API answers it (docs/api.md): id as a string, instants as …At.
-  boost::json::object ToJson() const;
+  // As the API answers it (docs/api.md): id as a string, instants as …At. Without
+  // `sensitive`, the sensitive fields (SensitiveFields) are left out and named in
+  // "withheld".
+  boost::json::object ToJson(bool sensitive = true) const;
+  // Which of this customer's fields are sensitive and set: creditLimit, bankAccounts, and
+  // taxId when it is a PESEL (a person's national identification number).
+  std::vector<std::string> SensitiveFields() const;
 };
+
+// The typed fields of Customer::profile, as declared (for forms and documentation).
+const std::vector<definitions::Field>& ProfileFields();
+// Whether a create or a change sends a sensitive field (creditLimit, bankAccounts, a PESEL
+// as taxId): such writes need the crm.sensitive permission.
+std::vector<std::string> SensitiveFieldsIn(const boost::json::object& fields);
 
 class CustomerStore {
  public:
-  CustomerStore(storage::Store& store, audit::AuditLog& audit, const Clock& clock);
+  // `schema`: the dictionaries and custom fields (null: a schema of this store's own).
+  CustomerStore(storage::Store& store, audit::AuditLog& audit, const Clock& clock,
+                const CrmSchema* schema = nullptr);
+  const CrmSchema& schema() const { return *schema_; }
 
   // Creates a customer from the API's JSON (`kind`, `name`, `emails` [{address, label}],
-  // `phones` [{number, label}], `taxId`, `addresses`, `owner`, `tags`, `notes`). The owner
+  // `phones` [{number, label}], `taxId`, `addresses`, `owner`, `tags`, `notes`, the profile's
+  // fields, `bankAccounts` [{iban, label}], `customFields`). The owner
   // defaults to the actor. Errors: kValidationFailed with one detail per field (`taxId`:
   // the checksum; `emails[1].address`: ...), nothing stored.
   Result<Customer> Create(const boost::json::object& fields, const audit::Actor& actor);
@@ -170,12 +194,16 @@ class CustomerStore {
   static Result<Customer> FromStored(std::string_view text);
 
  private:
-  Result<Customer> Check(Customer c, const boost::json::object& fields) const;
+  // `before`: the record as stored, for a change (nullptr for a new one).
+  Result<Customer> Check(Customer c, const boost::json::object& fields,
+                         const Customer* before) const;
   static void Index(const Customer* before, const Customer* after, storage::WriteBatch& batch);
 
   storage::Store& store_;
   audit::AuditLog& audit_;
   const Clock& clock_;
+  std::unique_ptr<CrmSchema> own_schema_;
+  const CrmSchema* schema_;
   std::mutex write_mu_;
 };
 

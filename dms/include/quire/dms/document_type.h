@@ -57,8 +57,10 @@ Result<DocumentType> ParseDocumentType(const boost::json::value& v);
 // wrong kind (numbers and booleans may come as text). Returns the normalised metadata
 // (numbers as doubles or integers, dates as YYYY-MM-DD). Errors: kValidationFailed naming each
 // field ("metadata.value: ...").
-Result<boost::json::object> ValidateMetadata(const DocumentType& type,
-                                             const boost::json::object& metadata);
+// `dictionaries` gives the entries of the dictionaries fields name (unset: none).
+Result<boost::json::object> ValidateMetadata(
+    const DocumentType& type, const boost::json::object& metadata,
+    const decltype(definitions::FieldCheck::dictionary)& dictionaries = {});
 
 // Days since 1970-01-01 of a YYYY-MM-DD date. Errors: kInvalidArgument.
 Result<std::int64_t> ParseDay(std::string_view text);

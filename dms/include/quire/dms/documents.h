@@ -114,6 +114,10 @@ struct NewDocument {
 struct DocumentStoreOptions {
   // How long a check-out lasts unless checked in or cancelled; zero: until then.
   std::chrono::milliseconds lock_ttl = std::chrono::hours(24);
+  // The entries of the dictionaries metadata fields may name ({"type": "enum",
+  // "dictionary": "industries"}); services wires the CRM's. Unset: no dictionaries.
+  std::function<std::shared_ptr<const std::vector<definitions::FieldOption>>(std::string_view)>
+      dictionaries;
 };
 
 struct DocumentPage {

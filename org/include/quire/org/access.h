@@ -52,8 +52,11 @@ enum class Permission : std::uint8_t {
   kCrmWrite,              // crm.write: create and change customers, activities (scoped)
   kCrmManage,             // crm.manage: resources (rooms, cars, devices), the CRM's settings
   kCtiReport,             // cti.report: a phone system reporting calls (the screen pop)
+  // crm.sensitive: see and change customers' sensitive fields (credit limits, bank accounts,
+  // PESEL numbers), on the customers crm.read / crm.write reach
+  kCrmSensitive,
 };
-inline constexpr std::size_t kPermissionCount = 26;
+inline constexpr std::size_t kPermissionCount = 27;
 
 enum class Scope : std::uint8_t { kOwn, kTeam, kAll };
 

@@ -1,8 +1,10 @@
 // The CRM's routes (issue "CRM core"): customers, resources, activities, calendars, the
 // customer card and the call centre.
 //   POST  /api/crm/customers        {kind, name, emails, phones, taxId, addresses, owner, tags,
-//                                    notes} → 201 the customer; 422 one detail per field
-//   GET   /api/crm/customers        those the caller's crm.read reaches, {items, next}
+//                                    notes, the profile, bankAccounts, customFields} → 201 the
+//                                    customer; 422 one detail per field
+//   GET   /api/crm/customers        those the caller's crm.read reaches, {items, next};
+//                                   filters ?industry=&team=&tag=&field.NAME=...
 //   GET   /api/crm/customers/{id}   the customer (the read is audited)
 //   PATCH /api/crm/customers/{id}   JSON Merge Patch of the fields → 200 the customer
 //   POST  /api/crm/contacts       {firstName, lastName, title, customers, emails, phones,
@@ -21,6 +23,10 @@
 //   GET   /api/crm/activities/{id}; PATCH /api/crm/activities/{id}
 //   GET   /api/crm/calendar?user=|group=|resource=&from=&to=   occurrences in the range
 //   POST  /api/cti/calls (cti.report)         {from, to, callId, state} → {customer|null}
+//   GET   /api/crm/dictionaries, /{name}; PUT, DELETE /api/crm/dictionaries/{name} (crm.manage)
+//   GET   /api/crm/custom-fields/{entity}; PUT (crm.manage) {fields: [...]}
+// Customers' sensitive fields (creditLimit, bankAccounts, a PESEL as taxId) need
+// crm.sensitive to be seen (else left out and named in "withheld") and to be set (else 403).
 // crm.read and crm.write are scoped: own (the customers one owns), team (also those of
 // anyone sharing a group), all. An activity is also within reach of those taking part.
 #pragma once
@@ -32,7 +38,8 @@
 
 namespace quire::server {
 
-void AddCrmRoutes(Router& router, crm::CustomerStore& customers, org::Directory& directory);
+void AddCrmRoutes(Router& router, crm::CustomerStore& customers, crm::CrmSchema& schema,
+                  org::Directory& directory);
 void AddActivityRoutes(Router& router, services::Services& services);
 void AddContactRoutes(Router& router, services::Services& services);
 void AddImportRoutes(Router& router, services::Services& services);

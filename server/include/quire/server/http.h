@@ -60,6 +60,9 @@ struct Request {
   std::optional<std::string_view> path_param(std::string_view name) const;
   // The decoded value of the first `name=` in the query string, or nullopt.
   std::optional<std::string> query_param(std::string_view name) const;
+  // Every name=value of the query string, decoded, in order (a value that does not decode
+  // is left out).
+  std::vector<std::pair<std::string, std::string>> query_params() const;
 };
 
 struct Response {

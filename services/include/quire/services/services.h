@@ -77,6 +77,7 @@ class Services {
   org::Identity& identity() { return *identity_; }
   dms::ContentStore& contents() { return *contents_; }
   dms::DocumentStore& documents() { return *documents_; }
+  crm::CrmSchema& crm_schema() { return *crm_schema_; }
   crm::CustomerStore& customers() { return *customers_; }
   crm::ContactStore& contacts() { return *contacts_; }
   crm::MailingGroups& mailing_groups() { return *mailing_groups_; }
@@ -101,6 +102,7 @@ class Services {
   std::unique_ptr<org::Directory> directory_;
   std::unique_ptr<org::Identity> identity_;
   std::unique_ptr<dms::ContentStore> contents_;
+  std::unique_ptr<crm::CrmSchema> crm_schema_;
   std::unique_ptr<dms::DocumentStore> documents_;
   std::unique_ptr<crm::CustomerStore> customers_;
   std::unique_ptr<crm::ContactStore> contacts_;
