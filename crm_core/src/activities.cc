@@ -273,7 +273,7 @@ json::array Ids(const std::vector<std::uint64_t>& ids) {
 void AddEditable(const Activity& a, json::object& o) {
   json::array exdates;
   for (const Timestamp t : a.recurrence.exdates) exdates.emplace_back(FormatInstant(t));
-  o.reserve(o.size() + 19);
+  o.reserve(o.size() + 20);
   o.emplace("type", a.type);
   o.emplace("status", a.status);
   o.emplace("title", a.title);
@@ -293,6 +293,7 @@ void AddEditable(const Activity& a, json::object& o) {
   o.emplace("outcome", a.outcome);
   o.emplace("note", a.note);
   o.emplace("externalId", a.external_id);
+  o.emplace("customFields", a.custom_fields);
 }
 
 json::object Editable(const Activity& a) {
@@ -306,29 +307,31 @@ json::object ToStored(const Activity& a) {
   for (const Timestamp t : a.recurrence.exdates) exdates.emplace_back(Ms(t));
   json::array resources;
   for (const ResourceId r : a.resources) resources.emplace_back(r);
-  return {{"id", a.id},
-          {"type", a.type},
-          {"status", a.status},
-          {"title", a.title},
-          {"start", Ms(a.start)},
-          {"end", Ms(a.end)},
-          {"allDay", a.all_day},
-          {"rrule", a.recurrence.rule},
-          {"exdates", std::move(exdates)},
-          {"timeZone", a.recurrence.time_zone},
-          {"customer", a.customer},
-          {"employees", json::array(a.employees.begin(), a.employees.end())},
-          {"resources", std::move(resources)},
-          {"follows", a.follows},
-          {"documents", json::array(a.documents.begin(), a.documents.end())},
-          {"campaign", a.campaign},
-          {"channel", a.channel},
-          {"outcome", a.outcome},
-          {"note", a.note},
-          {"externalId", a.external_id},
-          {"createdBy", a.created_by},
-          {"createdAt", Ms(a.created_at)},
-          {"modifiedAt", Ms(a.modified_at)}};
+  json::object o{{"id", a.id},
+                 {"type", a.type},
+                 {"status", a.status},
+                 {"title", a.title},
+                 {"start", Ms(a.start)},
+                 {"end", Ms(a.end)},
+                 {"allDay", a.all_day},
+                 {"rrule", a.recurrence.rule},
+                 {"exdates", std::move(exdates)},
+                 {"timeZone", a.recurrence.time_zone},
+                 {"customer", a.customer},
+                 {"employees", json::array(a.employees.begin(), a.employees.end())},
+                 {"resources", std::move(resources)},
+                 {"follows", a.follows},
+                 {"documents", json::array(a.documents.begin(), a.documents.end())},
+                 {"campaign", a.campaign},
+                 {"channel", a.channel},
+                 {"outcome", a.outcome},
+                 {"note", a.note},
+                 {"externalId", a.external_id},
+                 {"createdBy", a.created_by},
+                 {"createdAt", Ms(a.created_at)},
+                 {"modifiedAt", Ms(a.modified_at)}};
+  if (!a.custom_fields.empty()) o["customFields"] = a.custom_fields;
+  return o;
 }
 
 std::vector<std::string> Strings(const json::array& a) {
@@ -342,13 +345,14 @@ std::vector<std::string> Strings(const json::array& a) {
 void ReadActivity(const json::object& in, Activity& a, std::vector<ErrorDetail>& problems) {
   static const std::regex kType(R"(^[a-z][a-z0-9_-]{0,39}$)");
   FieldReader f(in, problems);
-  f.Known({"type", "status", "title", "start", "end", "allDay", "rrule", "exdates", "timeZone",
-           "customer", "employees", "resources", "follows", "documents", "campaign", "channel",
-           "outcome", "note", "externalId"},
-          "an activity",
-          "type, status, title, start, end, allDay, rrule, exdates, timeZone, customer, "
-          "employees, resources, follows, documents, campaign, channel, outcome, note, "
-          "externalId");
+  f.Known(
+      {"type",     "status",   "title",    "start",     "end",        "allDay",      "rrule",
+       "exdates",  "timeZone", "customer", "employees", "resources",  "follows",     "documents",
+       "campaign", "channel",  "outcome",  "note",      "externalId", "customFields"},
+      "an activity",
+      "type, status, title, start, end, allDay, rrule, exdates, timeZone, customer, "
+      "employees, resources, follows, documents, campaign, channel, outcome, note, "
+      "externalId");
   f.Text("type", 40, a.type);
   if (a.type.empty()) {
     f.Problem("type",
@@ -713,6 +717,9 @@ Result<Activity> ActivityStore::FromStored(std::string_view text) {
   a.outcome = StrOf(o, "outcome");
   a.note = StrOf(o, "note");
   a.external_id = StrOf(o, "externalId");
+  if (const json::value* cf = o.if_contains("customFields"); cf != nullptr && cf->is_object()) {
+    a.custom_fields = cf->get_object();
+  }
   ReadStoredStamps(o, a.created_by, a.created_at, a.modified_at);
   return a;
 }
@@ -723,9 +730,12 @@ Result<Activity> ActivityStore::Get(ActivityId id) const {
   return FromStored(*text);
 }
 
-Result<Activity> ActivityStore::Check(Activity a, const json::object& fields) const {
+Result<Activity> ActivityStore::Check(Activity a, const json::object& fields,
+                                      const Activity* before) const {
   std::vector<ErrorDetail> problems;
   ReadActivity(fields, a, problems);
+  a.custom_fields = customers_.schema().CheckCustomFields(
+      "activity", fields, before ? &before->custom_fields : nullptr, problems);
   // What the record refers to must exist.
   if (a.customer != 0) {
     auto c = customers_.Get(a.customer);
@@ -793,6 +803,7 @@ Result<std::size_t> ActivityStore::EraseCustomerText(CustomerId customer,
       a.title.clear();
       a.note.clear();
       a.outcome.clear();
+      a.custom_fields.clear();  // may say anything about the person
       a.modified_at = now;
       batch.Put(kCrm, Key(a.id), json::serialize(ToStored(a)));
       for (const auto& [k, v] : IndexEntries(a)) batch.Put(kCrm, k, v);
@@ -992,7 +1003,7 @@ Result<Activity> ActivityStore::Validate(const json::object& fields, const audit
   Activity blank;
   blank.id = as;
   if (!actor.id.empty()) blank.employees.push_back(actor.id);
-  QUIRE_ASSIGN_OR_RETURN(Activity a, Check(std::move(blank), fields));
+  QUIRE_ASSIGN_OR_RETURN(Activity a, Check(std::move(blank), fields, nullptr));
   if (a.employees.empty() && !actor.id.empty()) a.employees.push_back(actor.id);
   QUIRE_RETURN_IF_ERROR(CheckBookings(a));
   return a;
@@ -1060,7 +1071,7 @@ Result<Activity> ActivityStore::Bulk::Create(const json::object& fields,
   }
   Activity blank;
   if (!actor.id.empty()) blank.employees.push_back(actor.id);
-  QUIRE_ASSIGN_OR_RETURN(Activity a, store_.Check(std::move(blank), fields));
+  QUIRE_ASSIGN_OR_RETURN(Activity a, store_.Check(std::move(blank), fields, nullptr));
   if (a.employees.empty() && !actor.id.empty()) a.employees.push_back(actor.id);
   if (next_id_ == 0) {
     QUIRE_ASSIGN_OR_RETURN(next_id_, NextId(store_.store_, kNextActivityKey));
@@ -1082,8 +1093,8 @@ Result<Activity> ActivityStore::Bulk::Update(ActivityId id, const json::object& 
   blank.id = id;
   blank.created_by = before.created_by;
   blank.created_at = before.created_at;
-  QUIRE_ASSIGN_OR_RETURN(Activity a,
-                         store_.Check(std::move(blank), MergePatch(Editable(before), patch)));
+  QUIRE_ASSIGN_OR_RETURN(
+      Activity a, store_.Check(std::move(blank), MergePatch(Editable(before), patch), &before));
   a.modified_at = store_.clock_.Now();
   return Stage(&before, std::move(a), actor, "activity.changed", patch);
 }

@@ -76,11 +76,13 @@ json::object Editable(const Contact& c, bool stored = false) {
           {"owner", c.owner},
           {"notes", c.notes},
           {"externalId", c.external_id},
-          {"emailBounced", c.email_bounced}};
+          {"emailBounced", c.email_bounced},
+          {"customFields", c.custom_fields}};
 }
 
 json::object ToStored(const Contact& c) {
   json::object o = Editable(c, true);
+  if (c.custom_fields.empty()) o.erase("customFields");
   o["id"] = c.id;
   PutStoredStamps(o, c.created_by, c.created_at, c.modified_at);
   return o;
@@ -138,10 +140,10 @@ void ReadContact(const json::object& in, Contact& c, std::vector<ErrorDetail>& p
                  Timestamp now) {
   FieldReader f(in, problems);
   f.Known({"firstName", "lastName", "title", "customers", "emails", "phones", "consent", "owner",
-           "notes", "externalId", "emailBounced"},
+           "notes", "externalId", "emailBounced", "customFields"},
           "a contact person",
           "firstName, lastName, title, customers, emails, phones, consent, owner, notes, "
-          "externalId, emailBounced");
+          "externalId, emailBounced, customFields");
   f.Text("firstName", 100, c.first_name);
   f.Text("lastName", 150, c.last_name);
   if (c.first_name.empty() && c.last_name.empty()) {
@@ -244,6 +246,9 @@ Result<Contact> ContactStore::FromStored(std::string_view text) {
   c.external_id = StrOf(o, "externalId");
   const json::value* bounced = o.if_contains("emailBounced");
   c.email_bounced = bounced != nullptr && bounced->is_bool() && bounced->get_bool();
+  if (const json::value* cf = o.if_contains("customFields"); cf != nullptr && cf->is_object()) {
+    c.custom_fields = cf->get_object();
+  }
   ReadStoredStamps(o, c.created_by, c.created_at, c.modified_at);
   return c;
 }
@@ -254,9 +259,12 @@ Result<Contact> ContactStore::Get(ContactId id) const {
   return FromStored(*text);
 }
 
-Result<Contact> ContactStore::Check(Contact c, const json::object& fields) const {
+Result<Contact> ContactStore::Check(Contact c, const json::object& fields,
+                                    const Contact* before) const {
   std::vector<ErrorDetail> problems;
   ReadContact(fields, c, problems, clock_.Now());
+  c.custom_fields = customers_.schema().CheckCustomFields(
+      "contact", fields, before ? &before->custom_fields : nullptr, problems);
   for (std::size_t i = 0; i < c.customers.size(); ++i) {
     auto customer = customers_.Get(c.customers[i]);
     if (!customer && customer.error().code() == ErrorCode::kNotFound) {
@@ -296,7 +304,7 @@ Result<Contact> ContactStore::Validate(const json::object& fields, const audit::
   Contact blank;
   blank.id = as;
   blank.owner = actor.id;
-  QUIRE_ASSIGN_OR_RETURN(Contact c, Check(std::move(blank), fields));
+  QUIRE_ASSIGN_OR_RETURN(Contact c, Check(std::move(blank), fields, nullptr));
   if (c.owner.empty()) c.owner = actor.id;
   return c;
 }
@@ -387,7 +395,7 @@ Result<Contact> ContactStore::Bulk::Update(ContactId id, const json::object& pat
       }
     }
   }
-  QUIRE_ASSIGN_OR_RETURN(Contact c, store_.Check(std::move(blank), merged));
+  QUIRE_ASSIGN_OR_RETURN(Contact c, store_.Check(std::move(blank), merged, &before));
   c.modified_at = store_.clock_.Now();
   staged_.batch().Put(kCrm, Key(id), json::serialize(ToStored(c)));
   Index(&before, &c, staged_.batch());

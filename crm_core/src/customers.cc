@@ -487,16 +487,8 @@ Result<Customer> CustomerStore::Check(Customer c, const json::object& fields,
   }
   c.profile = schema_->CheckValues(ProfileFields(), profile, before ? &before->profile : nullptr,
                                    "", /*read_text=*/true, problems);
-  const json::value* custom = fields.if_contains("customFields");
-  if (custom != nullptr && !custom->is_null() && !custom->is_object()) {
-    problems.push_back({"customFields", "must be an object {\"name\": value, ...}"});
-  } else {
-    const json::object none;
-    c.custom_fields = schema_->CheckValues(
-        *schema_->CustomFields("customer"),
-        custom != nullptr && custom->is_object() ? custom->get_object() : none,
-        before ? &before->custom_fields : nullptr, "customFields.", /*read_text=*/true, problems);
-  }
+  c.custom_fields = schema_->CheckCustomFields("customer", fields,
+                                               before ? &before->custom_fields : nullptr, problems);
   if (!c.external_id.empty()) {
     QUIRE_ASSIGN_OR_RETURN(std::optional<CustomerId> holder, FindByExternalId(c.external_id));
     if (holder && *holder != c.id) {

@@ -712,10 +712,11 @@ Result<ImportReport> Importer::Run(std::string_view bytes, const ImportOptions& 
   std::vector<Record> records;
   if (options.format == "csv") {
     QUIRE_ASSIGN_OR_RETURN(std::string text, DecodeText(bytes, options.encoding, &report.encoding));
-    const std::vector<definitions::Field> none;
-    const Fields custom =
-        options.kind == "customers" ? customers_.schema().CustomFields("customer") : nullptr;
-    QUIRE_ASSIGN_OR_RETURN(records, CsvRecords(text, options, custom ? *custom : none, report));
+    // customers → customer, contacts → contact, activities → activity
+    const std::string entity =
+        options.kind == "activities" ? "activity" : options.kind.substr(0, options.kind.size() - 1);
+    const Fields custom = customers_.schema().CustomFields(entity);
+    QUIRE_ASSIGN_OR_RETURN(records, CsvRecords(text, options, *custom, report));
   } else if (options.format == "vcard") {
     if (options.kind != "contacts") {
       return Error::InvalidArgument("vCard files hold contact persons: import them as contacts");

@@ -399,4 +399,18 @@ json::object CrmSchema::CheckValues(const std::vector<Field>& fields, const json
   return out;
 }
 
+json::object CrmSchema::CheckCustomFields(std::string_view entity, const json::object& fields,
+                                          const json::object* before,
+                                          std::vector<ErrorDetail>& problems) const {
+  const json::value* custom = fields.if_contains("customFields");
+  if (custom != nullptr && !custom->is_null() && !custom->is_object()) {
+    problems.push_back({"customFields", "must be an object {\"name\": value, ...}"});
+    return before != nullptr ? *before : json::object();
+  }
+  const json::object none;
+  return CheckValues(*CustomFields(entity),
+                     custom != nullptr && custom->is_object() ? custom->get_object() : none, before,
+                     "customFields.", /*read_text=*/true, problems);
+}
+
 }  // namespace quire::crm

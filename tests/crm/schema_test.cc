@@ -238,6 +238,50 @@ TEST_F(SchemaTest, TheProfileIsTypedAndTheSensitiveFieldsAreKnown) {
   EXPECT_TRUE(erased->bank_accounts.empty());
 }
 
+TEST_F(SchemaTest, ContactPersonsAndActivitiesCarryCustomFieldsOfTheirOwn) {
+  ASSERT_TRUE(schema_
+                  ->PutCustomFields("contact", json::parse(R"([
+      {"name": "birthday", "type": "date"}, {"name": "decisionMaker", "type": "boolean"}])"),
+                                    anna_)
+                  .has_value());
+  ASSERT_TRUE(schema_
+                  ->PutCustomFields("activity", json::parse(R"([
+      {"name": "value", "type": "number", "min": 0, "required": true}])"),
+                                    anna_)
+                  .has_value());
+  ContactStore contacts(*store_, *audit_, clock_, *customers_);
+  auto person = contacts.Create(json::parse(R"({"firstName": "Ewa", "lastName": "Nowak",
+                      "customFields": {"birthday": "1980-02-30"}})")
+                                    .as_object(),
+                                anna_);
+  ASSERT_FALSE(person.has_value());
+  EXPECT_THAT(Problems(person.error()).at("customFields.birthday"),
+              HasSubstr("not a calendar date"));
+  person = contacts.Create(json::parse(R"({"firstName": "Ewa", "lastName": "Nowak",
+      "customFields": {"birthday": "1980-02-28", "decisionMaker": "tak"}})")
+                               .as_object(),
+                           anna_);
+  ASSERT_TRUE(person.has_value()) << person.error().message();
+  EXPECT_EQ(contacts.Get(person->id)->custom_fields.at("decisionMaker"), true);
+  EXPECT_EQ(person->ToJson().at("customFields").at("birthday"), "1980-02-28");
+
+  ResourceStore resources(*store_, *audit_, clock_);
+  ActivityStore activities(*store_, *audit_, clock_, *customers_, resources);
+  auto call = activities.Create(
+      json::parse(R"({"type": "call", "start": "2026-12-07T10:00:00Z"})").as_object(), anna_);
+  ASSERT_FALSE(call.has_value());
+  EXPECT_THAT(Problems(call.error()).at("customFields.value"), HasSubstr("is required"));
+  call = activities.Create(json::parse(R"({"type": "call", "start": "2026-12-07T10:00:00Z",
+                                           "customFields": {"value": 1200.5}})")
+                               .as_object(),
+                           anna_);
+  ASSERT_TRUE(call.has_value()) << call.error().message();
+  auto moved =
+      activities.Update(call->id, json::parse(R"({"outcome": "interested"})").as_object(), anna_);
+  ASSERT_TRUE(moved.has_value()) << moved.error().message();
+  EXPECT_EQ(activities.Get(call->id)->custom_fields.at("value"), 1200.5);
+}
+
 TEST_F(SchemaTest, ImportsFillTheProfileAndCustomFieldsNamingTheColumnOfAMistake) {
   ASSERT_TRUE(schema_
                   ->PutCustomFields("customer", json::parse(R"([

@@ -91,7 +91,8 @@ struct Activity {
   std::string channel;  // phone, e-mail, in person, video, ...
   std::string outcome;
   std::string note;
-  std::string external_id;  // the id another program gave it (an iCalendar UID); unique
+  std::string external_id;            // the id another program gave it (an iCalendar UID); unique
+  boost::json::object custom_fields;  // the installation's custom fields (CrmSchema)
   std::string created_by;
   Timestamp created_at{};
   Timestamp modified_at{};
@@ -230,7 +231,9 @@ class ActivityStore {
   static Result<Activity> FromStored(std::string_view text);
 
  private:
-  Result<Activity> Check(Activity a, const boost::json::object& fields) const;
+  // `before`: the record as stored, for a change (nullptr for a new one).
+  Result<Activity> Check(Activity a, const boost::json::object& fields,
+                         const Activity* before) const;
   Result<void> CheckBookings(const Activity& a) const;
   // `bounded`: refuse a range longer than a calendar's (the booking check looks further).
   std::chrono::milliseconds LookBack() const;

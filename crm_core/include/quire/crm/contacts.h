@@ -56,6 +56,7 @@ struct Contact {
   std::string notes;
   std::string external_id;  // the id another program gave it: a re-import updates
   bool email_bounced = false;
+  boost::json::object custom_fields;  // the installation's custom fields (CrmSchema)
   std::string created_by;
   Timestamp created_at{};
   Timestamp modified_at{};
@@ -127,7 +128,8 @@ class ContactStore {
   static Result<Contact> FromStored(std::string_view text);
 
  private:
-  Result<Contact> Check(Contact c, const boost::json::object& fields) const;
+  // `before`: the record as stored, for a change (nullptr for a new one).
+  Result<Contact> Check(Contact c, const boost::json::object& fields, const Contact* before) const;
   Result<void> CheckExternalId(const Contact& c) const;
   static void Index(const Contact* before, const Contact* after, storage::WriteBatch& batch);
 

@@ -94,6 +94,13 @@ class CrmSchema {
                                   const boost::json::object* before, const std::string& prefix,
                                   bool read_text, std::vector<ErrorDetail>& problems) const;
 
+  // The `customFields` of a record's JSON (`fields`) checked against `entity`'s custom
+  // fields (CheckValues with the prefix "customFields."); `before`: the record's as stored,
+  // nullptr for a new one. Text is read as numbers and booleans (imports).
+  boost::json::object CheckCustomFields(std::string_view entity, const boost::json::object& fields,
+                                        const boost::json::object* before,
+                                        std::vector<ErrorDetail>& problems) const;
+
  private:
   Result<std::optional<Dictionary>> ReadDictionary(std::string_view name) const;
 
