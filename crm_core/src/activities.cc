@@ -777,21 +777,46 @@ Result<Activity> ActivityStore::Check(Activity a, const json::object& fields,
   return a;
 }
 
+Result<std::vector<ActivityId>> ActivityStore::IdsOfCustomer(CustomerId customer) const {
+  std::vector<ActivityId> ids;
+  const std::string prefix = TimelinePrefix(customer);
+  auto it = store_.ScanPrefix(kCrm, prefix);
+  for (; it.Valid(); it.Next()) {
+    storage::KeyDecoder key(it.key().substr(prefix.size()));
+    QUIRE_RETURN_IF_ERROR(key.I64Desc());
+    QUIRE_ASSIGN_OR_RETURN(const ActivityId id, key.U64());
+    ids.push_back(id);
+  }
+  QUIRE_RETURN_IF_ERROR(it.status());
+  return ids;
+}
+
+Result<std::vector<ActivityId>> ActivityStore::MoveCustomer(CustomerId from, CustomerId to,
+                                                            const std::vector<ActivityId>& only,
+                                                            const audit::Actor& actor) {
+  std::vector<ActivityId> ids = only;
+  if (ids.empty()) {
+    QUIRE_ASSIGN_OR_RETURN(ids, IdsOfCustomer(from));
+  }
+  std::vector<ActivityId> moved;
+  Bulk bulk(*this);
+  for (const ActivityId id : ids) {
+    auto a = Get(id);
+    if (!a && a.error().code() == ErrorCode::kNotFound) continue;
+    QUIRE_RETURN_IF_ERROR(a);
+    if (a->customer != from) continue;  // moved or changed since
+    QUIRE_RETURN_IF_ERROR(bulk.MoveToCustomer(id, to, actor));
+    moved.push_back(id);
+    if (bulk.staged() >= 1000) QUIRE_RETURN_IF_ERROR(bulk.Commit());
+  }
+  QUIRE_RETURN_IF_ERROR(bulk.Commit());
+  return moved;
+}
+
 Result<std::size_t> ActivityStore::EraseCustomerText(CustomerId customer,
                                                      const audit::Actor& actor) {
   std::lock_guard lock(write_mu_);
-  std::vector<ActivityId> ids;
-  {
-    const std::string prefix = TimelinePrefix(customer);
-    auto it = store_.ScanPrefix(kCrm, prefix);
-    for (; it.Valid(); it.Next()) {
-      storage::KeyDecoder key(it.key().substr(prefix.size()));
-      QUIRE_RETURN_IF_ERROR(key.I64Desc());
-      QUIRE_ASSIGN_OR_RETURN(const ActivityId id, key.U64());
-      ids.push_back(id);
-    }
-    QUIRE_RETURN_IF_ERROR(it.status());
-  }
+  QUIRE_ASSIGN_OR_RETURN(std::vector<ActivityId> ids, IdsOfCustomer(customer));
   const Timestamp now = clock_.Now();
   for (std::size_t at = 0; at < ids.size(); at += 500) {
     storage::WriteBatch batch;
@@ -1059,6 +1084,17 @@ Result<Activity> ActivityStore::Bulk::Stage(const Activity* before, Activity aft
               after.modified_at, after.id, after.external_id);
   if (!after.resources.empty()) bookings_ = true;
   return after;
+}
+
+Result<Activity> ActivityStore::Bulk::MoveToCustomer(ActivityId id, CustomerId to,
+                                                     const audit::Actor& actor) {
+  if (staged_.Holds(id)) QUIRE_RETURN_IF_ERROR(Commit());
+  QUIRE_ASSIGN_OR_RETURN(Activity before, store_.Get(id));
+  Activity a = before;
+  a.customer = to;
+  a.modified_at = store_.clock_.Now();
+  return Stage(&before, std::move(a), actor, "activity.moved",
+               json::object{{"customer", std::to_string(to)}});
 }
 
 Result<Activity> ActivityStore::Bulk::Create(const json::object& fields,

@@ -1,6 +1,7 @@
 #include "quire/crm/contacts.h"
 
 #include <boost/json/serialize.hpp>
+#include <limits>
 #include <set>
 
 #include "quire/base/instant.h"
@@ -421,6 +422,36 @@ Result<Contact> ContactStore::Erase(ContactId id, const audit::Actor& actor) {
   QUIRE_RETURN_IF_ERROR(
       audit_.Commit(std::move(batch), {{actor, "contact.erased", Object(id), {}}}, c.modified_at));
   return c;
+}
+
+Result<std::vector<ContactId>> ContactStore::MoveCustomer(CustomerId from, CustomerId to,
+                                                          const std::vector<ContactId>& only,
+                                                          const audit::Actor& actor) {
+  std::vector<ContactId> ids = only;
+  if (ids.empty()) {
+    QUIRE_ASSIGN_OR_RETURN(ids, IdsUnder(store_, storage::KeyEncoder().U8('L').U64(from).Take(),
+                                         std::numeric_limits<std::size_t>::max()));
+  }
+  std::vector<ContactId> moved;
+  Bulk bulk(*this);
+  for (const ContactId id : ids) {
+    auto c = Get(id);
+    if (!c && c.error().code() == ErrorCode::kNotFound) continue;
+    QUIRE_RETURN_IF_ERROR(c);
+    if (std::find(c->customers.begin(), c->customers.end(), from) == c->customers.end()) continue;
+    json::array customers;
+    std::set<CustomerId> seen;
+    for (CustomerId k : c->customers) {
+      if (k == from) k = to;
+      if (seen.insert(k).second) customers.emplace_back(std::to_string(k));
+    }
+    QUIRE_RETURN_IF_ERROR(
+        bulk.Update(id, json::object{{"customers", std::move(customers)}}, actor));
+    moved.push_back(id);
+    if (bulk.staged() >= 1000) QUIRE_RETURN_IF_ERROR(bulk.Commit());
+  }
+  QUIRE_RETURN_IF_ERROR(bulk.Commit());
+  return moved;
 }
 
 Result<std::vector<Contact>> ContactStore::OfCustomer(CustomerId customer,

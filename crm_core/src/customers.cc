@@ -235,6 +235,70 @@ void Read(const json::object& in, Customer& c, std::vector<ErrorDetail>& problem
   }
 }
 
+const std::string kNextMergeKey = "n:merge";
+
+std::string MergeKey(MergeId id) { return storage::KeyEncoder().U8('R').U64(id).Take(); }
+std::string MergeIndexKey(CustomerId customer, MergeId id) {
+  return storage::KeyEncoder().U8('U').U64(customer).U64(id).Take();
+}
+
+// `from`'s entries that `to` lacks, appended (compared by value).
+void AddMissing(std::vector<Labelled>& to, const std::vector<Labelled>& from) {
+  for (const Labelled& l : from) {
+    if (std::none_of(to.begin(), to.end(), [&](const Labelled& x) { return x.value == l.value; })) {
+      to.push_back(l);
+    }
+  }
+}
+
+// At most `max` bytes of `s`, not cutting a UTF-8 character.
+std::string Cut(std::string s, std::size_t max) {
+  if (s.size() <= max) return s;
+  std::size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+  s.resize(end);
+  return s;
+}
+
+json::object MergeToStored(const CustomerMerge& m) {
+  json::object o{{"id", m.id},
+                 {"survivor", m.survivor},
+                 {"duplicate", m.duplicate},
+                 {"state", m.state},
+                 {"mergedBy", m.merged_by},
+                 {"mergedAt", internal::Ms(m.merged_at)},
+                 {"survivorBefore", m.survivor_before},
+                 {"survivorAfter", m.survivor_after},
+                 {"duplicateBefore", m.duplicate_before},
+                 {"moved", m.moved}};
+  if (m.undone_at) o["undoneAt"] = internal::Ms(*m.undone_at);
+  return o;
+}
+
+Result<CustomerMerge> MergeFromStored(std::string_view text) {
+  boost::system::error_code ec;
+  const json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return Error::Corruption("a stored merge is not a JSON object");
+  const json::object& o = v.get_object();
+  CustomerMerge m;
+  m.id = static_cast<MergeId>(IntOf(o, "id"));
+  m.survivor = static_cast<CustomerId>(IntOf(o, "survivor"));
+  m.duplicate = static_cast<CustomerId>(IntOf(o, "duplicate"));
+  m.state = StrOf(o, "state");
+  m.merged_by = StrOf(o, "mergedBy");
+  m.merged_at = internal::FromMs(IntOf(o, "mergedAt"));
+  if (o.contains("undoneAt")) m.undone_at = internal::FromMs(IntOf(o, "undoneAt"));
+  auto object = [&](const char* key) {
+    const json::value* x = o.if_contains(key);
+    return x != nullptr && x->is_object() ? x->get_object() : json::object();
+  };
+  m.survivor_before = object("survivorBefore");
+  m.survivor_after = object("survivorAfter");
+  m.duplicate_before = object("duplicateBefore");
+  m.moved = object("moved");
+  return m;
+}
+
 json::object ToStored(const Customer& c) {
   json::object o = Editable(c);
   // Unset profile fields and empty lists take no room.
@@ -247,6 +311,7 @@ json::object ToStored(const Customer& c) {
   if (c.tax_id) o["taxIdKind"] = Name(c.tax_id->kind);
   PutStoredStamps(o, c.created_by, c.created_at, c.modified_at);
   if (c.erased_at) o["erasedAt"] = Ms(*c.erased_at);
+  if (c.merged_into != 0) o["mergedInto"] = c.merged_into;
   return o;
 }
 
@@ -311,6 +376,7 @@ json::object Customer::ToJson(bool sensitive) const {
   }
   PutAnsweredStamps(o, created_by, created_at, modified_at);
   o["erasedAt"] = erased_at ? json::value(FormatInstant(*erased_at)) : json::value();
+  o["mergedInto"] = merged_into != 0 ? json::value(std::to_string(merged_into)) : json::value();
   return o;
 }
 
@@ -327,6 +393,13 @@ void CustomerStore::Index(const Customer* before, const Customer* after,
   auto keys = [](const Customer* c) {
     std::set<std::string> out;
     if (c == nullptr) return out;
+    if (c->merged_into != 0) {
+      // Found by nothing but its external id, which leads to the survivor (a re-import).
+      if (!c->external_id.empty()) {
+        out.insert(storage::KeyEncoder().U8('X').String(c->external_id).U64(c->id).Take());
+      }
+      return out;
+    }
     for (const Labelled& p : c->phones) out.insert(PhoneKey(p.value, c->id));
     if (c->tax_id) {
       out.insert(storage::KeyEncoder().U8('T').String(TaxKey(*c->tax_id)).U64(c->id).Take());
@@ -390,6 +463,12 @@ Result<std::optional<CustomerId>> CustomerStore::FindByExternalId(
       std::vector<CustomerId> ids,
       IdsUnder(store_, storage::KeyEncoder().U8('X').String(external_id).Take(), 1));
   if (ids.empty()) return std::optional<CustomerId>();
+  // A merged duplicate's external id leads to the customer it became part of.
+  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> text, store_.Get(kCrm, Key(ids.front())));
+  if (text && text->find("\"mergedInto\"") != std::string::npos) {
+    QUIRE_ASSIGN_OR_RETURN(Customer c, FromStored(*text));
+    if (c.merged_into != 0) return std::optional<CustomerId>(c.merged_into);
+  }
   return std::optional<CustomerId>(ids.front());
 }
 
@@ -458,6 +537,7 @@ Result<Customer> CustomerStore::FromStored(std::string_view text) {
     c.custom_fields = cf->get_object();
   }
   if (o.contains("erasedAt")) c.erased_at = FromMs(IntOf(o, "erasedAt"));
+  c.merged_into = static_cast<CustomerId>(IntOf(o, "mergedInto"));
   ReadStoredStamps(o, c.created_by, c.created_at, c.modified_at);
   return c;
 }
@@ -587,6 +667,10 @@ Result<Customer> CustomerStore::Bulk::Update(CustomerId id, const json::object& 
     return Error::Conflict("customer " + std::to_string(id) + " was erased on " +
                            FormatInstant(*before.erased_at) + ": it cannot be changed");
   }
+  if (before.merged_into != 0) {
+    return Error::Conflict("customer " + std::to_string(id) + " was merged into customer " +
+                           std::to_string(before.merged_into) + ": change that one");
+  }
   const json::object merged = MergePatch(Editable(before), patch);
   // From a blank record: a field the patch removed (null) is gone, not kept.
   Customer blank;
@@ -611,25 +695,262 @@ Result<Customer> CustomerStore::Get(CustomerId id) const {
 Result<Customer> CustomerStore::Erase(CustomerId id, const audit::Actor& actor) {
   std::lock_guard lock(write_mu_);
   QUIRE_ASSIGN_OR_RETURN(Customer before, Get(id));
-  Customer c;
-  c.id = id;
-  c.kind = before.kind;
-  c.name = "Erased customer " + std::to_string(id);
-  c.owner = before.owner;
-  // Its classification stays (statistics keep their shape); a person's credit limit is
-  // theirs, and custom fields may hold anything: gone.
-  c.profile = before.profile;
-  c.profile.erase("creditLimit");
-  c.created_by = before.created_by;
-  c.created_at = before.created_at;
-  c.modified_at = clock_.Now();
-  c.erased_at = c.modified_at;
+  const Timestamp now = clock_.Now();
+  auto blank = [&](const Customer& was) {
+    Customer c;
+    c.id = was.id;
+    c.kind = was.kind;
+    c.name = "Erased customer " + std::to_string(was.id);
+    c.owner = was.owner;
+    // Its classification stays (statistics keep their shape); a person's credit limit is
+    // theirs, and custom fields may hold anything: gone.
+    c.profile = was.profile;
+    c.profile.erase("creditLimit");
+    c.merged_into = was.merged_into;
+    c.created_by = was.created_by;
+    c.created_at = was.created_at;
+    c.modified_at = now;
+    c.erased_at = now;
+    return c;
+  };
+  const Customer c = blank(before);
   storage::WriteBatch batch;
   batch.Put(kCrm, Key(id), json::serialize(ToStored(c)));
   Index(&before, &c, batch);
-  QUIRE_RETURN_IF_ERROR(
-      audit_.Commit(std::move(batch), {{actor, "customer.erased", Object(id), {}}}, c.modified_at));
+  std::vector<audit::EntryFields> entries{{actor, "customer.erased", Object(id), {}}};
+  // The merges it took part in hold the person's data in their snapshots: gone, and with
+  // them the undo. A duplicate merged into this customer is the same person: erased too.
+  QUIRE_ASSIGN_OR_RETURN(
+      std::vector<std::uint64_t> merges,
+      internal::IdsUnder(store_, storage::KeyEncoder().U8('U').U64(id).Take(), 100'000));
+  for (const MergeId mid : merges) {
+    QUIRE_ASSIGN_OR_RETURN(CustomerMerge m, GetMerge(mid));
+    batch.Delete(kCrm, MergeKey(mid));
+    batch.Delete(kCrm, MergeIndexKey(m.survivor, mid));
+    batch.Delete(kCrm, MergeIndexKey(m.duplicate, mid));
+    if (m.survivor != id || m.state == "undone") continue;
+    QUIRE_ASSIGN_OR_RETURN(Customer dup, Get(m.duplicate));
+    if (dup.merged_into != id || dup.erased_at) continue;
+    const Customer gone = blank(dup);
+    batch.Put(kCrm, Key(dup.id), json::serialize(ToStored(gone)));
+    Index(&dup, &gone, batch);
+    entries.push_back({actor, "customer.erased", Object(dup.id), {{"mergedInto", Object(id)}}});
+  }
+  QUIRE_RETURN_IF_ERROR(audit_.Commit(std::move(batch), std::move(entries), now));
   return c;
+}
+
+Timestamp CustomerMerge::undo_until() const { return merged_at + kMergeUndoWindow; }
+
+json::object CustomerMerge::ToJson() const {
+  return {{"id", std::to_string(id)},
+          {"survivor", std::to_string(survivor)},
+          {"duplicate", std::to_string(duplicate)},
+          {"state", state},
+          {"mergedBy", merged_by},
+          {"mergedAt", FormatInstant(merged_at)},
+          {"undoUntil", FormatInstant(undo_until())},
+          {"undoneAt", undone_at ? json::value(FormatInstant(*undone_at)) : json::value()},
+          {"moved", moved}};
+}
+
+Result<CustomerMerge> CustomerStore::Merge(CustomerId survivor, CustomerId duplicate,
+                                           const audit::Actor& actor) {
+  if (survivor == duplicate) {
+    return Error::InvalidArgument("a customer cannot be merged into itself");
+  }
+  std::lock_guard lock(write_mu_);
+  QUIRE_ASSIGN_OR_RETURN(Customer s, Get(survivor));
+  QUIRE_ASSIGN_OR_RETURN(Customer d, Get(duplicate));
+  for (const Customer* c : {&s, &d}) {
+    if (c->erased_at) {
+      return Error::Conflict("customer " + std::to_string(c->id) +
+                             " was erased: it cannot take part in a merge");
+    }
+    if (c->merged_into != 0) {
+      return Error::Conflict("customer " + std::to_string(c->id) + " was merged into customer " +
+                             std::to_string(c->merged_into) + " already");
+    }
+  }
+  const Timestamp now = clock_.Now();
+  Customer after = s;
+  AddMissing(after.emails, d.emails);
+  AddMissing(after.phones, d.phones);
+  AddMissing(after.bank_accounts, d.bank_accounts);
+  for (const Address& a : d.addresses) {
+    const bool held =
+        std::any_of(after.addresses.begin(), after.addresses.end(), [&](const Address& x) {
+          return x.kind == a.kind && x.street == a.street && x.postal_code == a.postal_code &&
+                 x.city == a.city && x.country == a.country;
+        });
+    if (!held) after.addresses.push_back(a);
+  }
+  for (const std::string& t : d.tags) {
+    if (std::find(after.tags.begin(), after.tags.end(), t) == after.tags.end())
+      after.tags.push_back(t);
+  }
+  if (!after.tax_id) after.tax_id = d.tax_id;
+  if (!d.notes.empty() && d.notes != after.notes) {
+    after.notes = Cut(after.notes.empty() ? d.notes : after.notes + "\n\n" + d.notes, 10'000);
+  }
+  for (const auto& kv : d.profile) {
+    if (!after.profile.contains(kv.key())) after.profile[kv.key()] = kv.value();
+  }
+  for (const auto& kv : d.custom_fields) {
+    if (!after.custom_fields.contains(kv.key())) after.custom_fields[kv.key()] = kv.value();
+  }
+  Customer merged = d;
+  merged.merged_into = survivor;
+  merged.modified_at = now;
+  if (after.external_id.empty() && !d.external_id.empty()) {
+    after.external_id = d.external_id;  // the duplicate's goes with what it became
+    merged.external_id.clear();
+  }
+  after.name_key = NameKey(after.name);
+  after.modified_at = now;
+
+  CustomerMerge m;
+  QUIRE_ASSIGN_OR_RETURN(m.id, internal::NextId(store_, kNextMergeKey));
+  m.survivor = survivor;
+  m.duplicate = duplicate;
+  m.merged_by = actor.id;
+  m.merged_at = now;
+  m.survivor_before = ToStored(s);
+  m.survivor_after = ToStored(after);
+  m.duplicate_before = ToStored(d);
+  storage::WriteBatch batch;
+  batch.Put(kCrm, Key(survivor), json::serialize(ToStored(after)));
+  Index(&s, &after, batch);
+  batch.Put(kCrm, Key(duplicate), json::serialize(ToStored(merged)));
+  Index(&d, &merged, batch);
+  batch.Put(kCrm, MergeKey(m.id), json::serialize(MergeToStored(m)));
+  batch.Put(kCrm, kNextMergeKey, std::to_string(m.id + 1));
+  batch.Put(kCrm, MergeIndexKey(survivor, m.id), "");
+  batch.Put(kCrm, MergeIndexKey(duplicate, m.id), "");
+  QUIRE_RETURN_IF_ERROR(audit_.Commit(
+      std::move(batch),
+      {{actor,
+        "customer.merged",
+        Object(survivor),
+        {{"duplicate", Object(duplicate)}, {"merge", "merge/" + std::to_string(m.id)}}}},
+      now));
+  return m;
+}
+
+Result<CustomerMerge> CustomerStore::GetMerge(MergeId id) const {
+  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> text, store_.Get(kCrm, MergeKey(id)));
+  if (!text) return Error::NotFound("merge " + std::to_string(id) + " does not exist");
+  return MergeFromStored(*text);
+}
+
+Result<CustomerMerge> CustomerStore::MergeMoved(MergeId id, json::object moved,
+                                                const audit::Actor& actor) {
+  std::lock_guard lock(write_mu_);
+  QUIRE_ASSIGN_OR_RETURN(CustomerMerge m, GetMerge(id));
+  m.state = "done";
+  json::object counts;
+  for (auto& kv : moved) {
+    counts[kv.key()] = kv.value().is_array() ? kv.value().get_array().size() : 0;
+    // An interrupted merge finished later: what moved then, and now.
+    if (const json::value* was = m.moved.if_contains(kv.key()); was && was->is_array()) {
+      json::array all = was->get_array();
+      for (const json::value& x : kv.value().get_array()) all.push_back(x);
+      kv.value() = std::move(all);
+    }
+  }
+  m.moved = std::move(moved);
+  storage::WriteBatch batch;
+  batch.Put(kCrm, MergeKey(id), json::serialize(MergeToStored(m)));
+  QUIRE_RETURN_IF_ERROR(
+      audit_.Commit(std::move(batch),
+                    {{actor,
+                      "customer.merge.completed",
+                      "merge/" + std::to_string(id),
+                      {{"survivor", Object(m.survivor)}, {"moved", std::move(counts)}}}},
+                    clock_.Now()));
+  return m;
+}
+
+Result<std::optional<CustomerMerge>> CustomerStore::MovingMerge(CustomerId survivor,
+                                                                CustomerId duplicate) const {
+  const std::string prefix = storage::KeyEncoder().U8('U').U64(survivor).Take();
+  QUIRE_ASSIGN_OR_RETURN(std::vector<std::uint64_t> ids,
+                         internal::IdsUnder(store_, prefix, 10'000));
+  for (const MergeId id : ids) {
+    QUIRE_ASSIGN_OR_RETURN(CustomerMerge m, GetMerge(id));
+    if (m.state == "moving" && m.survivor == survivor && m.duplicate == duplicate) {
+      return std::optional<CustomerMerge>(std::move(m));
+    }
+  }
+  return std::optional<CustomerMerge>();
+}
+
+Result<CustomerMerge> CustomerStore::CheckUndo(MergeId id) const {
+  QUIRE_ASSIGN_OR_RETURN(CustomerMerge m, GetMerge(id));
+  if (m.state == "undone") {
+    return Error::Conflict("merge " + std::to_string(id) + " was undone on " +
+                           FormatInstant(*m.undone_at));
+  }
+  if (m.state != "done") {
+    return Error::Conflict("merge " + std::to_string(id) +
+                           " did not finish moving the links: merge the two customers again to "
+                           "finish it, then undo");
+  }
+  if (clock_.Now() > m.undo_until()) {
+    return Error::Conflict("merge " + std::to_string(id) + " could be undone until " +
+                           FormatInstant(m.undo_until()) + " (30 days after it was made)");
+  }
+  return m;
+}
+
+Result<CustomerMerge> CustomerStore::Unmerge(MergeId id, const audit::Actor& actor) {
+  std::lock_guard lock(write_mu_);
+  QUIRE_ASSIGN_OR_RETURN(CustomerMerge m, CheckUndo(id));
+  QUIRE_ASSIGN_OR_RETURN(Customer current, Get(m.survivor));
+  QUIRE_ASSIGN_OR_RETURN(Customer dup_now, Get(m.duplicate));
+  if (current.erased_at) return Error::Conflict("the survivor was erased since the merge");
+  // The survivor's fields as before the merge, except those changed since (three ways).
+  json::object reverted = ToStored(current);
+  for (const auto& kv : Editable(current)) {
+    const std::string_view k = kv.key();
+    const json::value* now_v = reverted.if_contains(k);
+    const json::value* merged_v = m.survivor_after.if_contains(k);
+    const bool unchanged = (now_v == nullptr && merged_v == nullptr) ||
+                           (now_v != nullptr && merged_v != nullptr && *now_v == *merged_v);
+    if (!unchanged) continue;
+    if (const json::value* was = m.survivor_before.if_contains(k)) {
+      reverted[k] = *was;
+    } else {
+      reverted.erase(k);
+    }
+    if (k == "taxId") {
+      if (const json::value* kind = m.survivor_before.if_contains("taxIdKind")) {
+        reverted["taxIdKind"] = *kind;
+      } else {
+        reverted.erase("taxIdKind");
+      }
+    }
+  }
+  QUIRE_ASSIGN_OR_RETURN(Customer s, FromStored(json::serialize(reverted)));
+  QUIRE_ASSIGN_OR_RETURN(Customer d, FromStored(json::serialize(m.duplicate_before)));
+  const Timestamp now = clock_.Now();
+  s.modified_at = d.modified_at = now;
+  m.state = "undone";
+  m.undone_at = now;
+  storage::WriteBatch batch;
+  batch.Put(kCrm, Key(s.id), json::serialize(ToStored(s)));
+  Index(&current, &s, batch);
+  batch.Put(kCrm, Key(d.id), json::serialize(ToStored(d)));
+  Index(&dup_now, &d, batch);
+  batch.Put(kCrm, MergeKey(id), json::serialize(MergeToStored(m)));
+  QUIRE_RETURN_IF_ERROR(audit_.Commit(
+      std::move(batch),
+      {{actor,
+        "customer.unmerged",
+        Object(m.survivor),
+        {{"duplicate", Object(m.duplicate)}, {"merge", "merge/" + std::to_string(id)}}}},
+      now));
+  return m;
 }
 
 Result<void> CustomerStore::RecordView(CustomerId id, const audit::Actor& actor) {

@@ -589,7 +589,7 @@ Result<std::vector<Record>> VCardRecords(std::string_view bytes, ImportReport& r
 // The store's JSON of a record, without what the API answers but does not take.
 json::object Editable(json::object o) {
   for (const char* k : {"id", "taxIdKind", "createdBy", "createdAt", "modifiedAt", "seriesStart",
-                        "erasedAt", "possibleDuplicates"}) {
+                        "erasedAt", "possibleDuplicates", "mergedInto", "withheld"}) {
     o.erase(k);
   }
   return o;

@@ -93,6 +93,8 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
   }
   s->task_activities_ = std::make_unique<TaskActivities>(*s->store_, *s->activities_);
   const Clock* clock = s->clock_;
+  s->customer_merger_ = std::make_unique<CustomerMerger>(
+      *s->customers_, *s->contacts_, *s->activities_, *s->documents_, *s->engine_);
   s->importer_ = std::make_unique<crm::Importer>(*s->customers_, *s->contacts_, *s->activities_,
                                                  [clock] { return clock->Now(); });
   s->import_jobs_ = std::make_unique<crm::ImportJobs>(*s->store_, *s->importer_, *s->clock_);
@@ -110,6 +112,7 @@ void Services::Start() {
 Services::~Services() {
   import_jobs_.reset();  // finishes the import running
   importer_.reset();
+  customer_merger_.reset();
   task_activities_.reset();  // it writes activities through the audit log
   engine_.reset();           // it commits through the audit log and asks the documents
   connectors_.reset();

@@ -1034,6 +1034,158 @@ TEST_F(AccessTest, DictionariesAndCustomFieldsAreReadByAllAndChangedByManagers) 
   EXPECT_EQ(As("anna", "GET", "/api/crm/customers?creditLimit=1").status, 400);
 }
 
+TEST_F(AccessTest, AMergeMovesEveryLinkAndIsUndoneExactly) {
+  auto id_of = [](const HttpReply& r) {
+    return std::string(json::parse(r.body).at("id").as_string());
+  };
+  const HttpReply s =
+      As("anna", "POST", "/api/crm/customers",
+         R"({"name": "Piekarnia Zielińska sp. z o.o.", "phones": [{"number": "601 111 222"}],
+                             "industry": "retail"})");
+  ASSERT_EQ(s.status, 201) << s.body;
+  const HttpReply d = As("anna", "POST", "/api/crm/customers",
+                         R"({"name": "PIEKARNIA ZIELINSKA", "phones": [{"number": "602 333 444"}],
+                             "taxId": "526-104-08-28", "notes": "pays late", "externalId": "old-7",
+                             "industry": "wholesale", "tags": ["bakery"]})");
+  ASSERT_EQ(d.status, 201) << d.body;
+  const std::string survivor = id_of(s), dup = id_of(d);
+  // The duplicate's links: an activity, a contact person, a document, an open task.
+  const HttpReply call = As("anna", "POST", "/api/crm/activities",
+                            R"({"type": "call", "status": "done", "customer": ")" + dup +
+                                R"(", "start": "2026-11-02T10:00:00Z"})");
+  ASSERT_EQ(call.status, 201) << call.body;
+  const HttpReply person =
+      As("anna", "POST", "/api/crm/contacts",
+         R"({"firstName": "Ola", "lastName": "Zielińska", "customers": [")" + dup + R"("]})");
+  ASSERT_EQ(person.status, 201) << person.body;
+  auto type = dms::ParseDocumentType(json::parse(R"({"id": "note"})"));
+  ASSERT_THAT(services_->documents().PutType(*type, "setup"), IsOk());
+  const HttpReply doc =
+      As("anna", "POST", "/api/documents?title=Umowa&type=note&link=customer:" + dup, "umowa");
+  ASSERT_EQ(doc.status, 201) << doc.body;
+  ASSERT_EQ(As("administrator", "POST", "/api/deployments", R"(<definitions
+      xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
+      xmlns:quire="urn:quire:bpmn:1.0" id="d" targetNamespace="urn:t">
+    <process id="followup" isExecutable="true"><startEvent id="s"/>
+      <userTask id="t" name="Call back" camunda:assignee="anna">
+        <extensionElements><quire:link kind="customer" id="${customer}"/></extensionElements></userTask>
+      <endEvent id="e"/><sequenceFlow id="f1" sourceRef="s" targetRef="t"/>
+      <sequenceFlow id="f2" sourceRef="t" targetRef="e"/></process></definitions>)")
+                .status,
+            201);
+  const HttpReply started = As("administrator", "POST", "/api/processes/followup/instances",
+                               R"({"variables": {"customer": ")" + dup + R"("}})");
+  ASSERT_EQ(started.status, 201) << started.body;
+  auto linked_tasks = [&](const std::string& customer) {
+    return json::parse(As("anna", "GET", "/api/tasks?link=customer:" + customer).body)
+        .at("items")
+        .as_array()
+        .size();
+  };
+  ASSERT_EQ(linked_tasks(dup), 1u);
+
+  // ben reaches neither; a customer cannot absorb itself; the duplicate must be named.
+  EXPECT_EQ(As("ben", "POST", "/api/crm/customers/" + survivor + "/merge",
+               R"({"duplicate": ")" + dup + R"("})")
+                .status,
+            403);
+  EXPECT_EQ(As("anna", "POST", "/api/crm/customers/" + survivor + "/merge",
+               R"({"duplicate": ")" + survivor + R"("})")
+                .status,
+            400);
+  EXPECT_EQ(As("anna", "POST", "/api/crm/customers/" + survivor + "/merge", "{}").status, 422);
+
+  const HttpReply merged = As("anna", "POST", "/api/crm/customers/" + survivor + "/merge",
+                              R"({"duplicate": ")" + dup + R"("})");
+  ASSERT_EQ(merged.status, 200) << merged.body;
+  const json::value m = json::parse(merged.body);
+  const std::string merge(m.at("merge").at("id").as_string());
+  EXPECT_EQ(m.at("merge").at("state"), "done");
+  for (const char* kind : {"activities", "contacts", "documents", "tasks"}) {
+    EXPECT_EQ(m.at("merge").at("moved").at(kind).as_array().size(), 1u) << kind;
+  }
+  // The survivor keeps its own and gains what only the duplicate had.
+  const json::value& c = m.at("customer");
+  EXPECT_EQ(c.at("name"), "Piekarnia Zielińska sp. z o.o.");
+  EXPECT_EQ(c.at("industry"), "retail");
+  EXPECT_EQ(c.at("phones").as_array().size(), 2u);
+  EXPECT_EQ(c.at("taxId"), "5261040828");
+  EXPECT_EQ(c.at("externalId"), "old-7");
+  EXPECT_EQ(c.at("tags"), json::parse(R"(["bakery"])"));
+  // Every link now leads to the survivor; the duplicate is out of lists and lookups.
+  EXPECT_EQ(json::parse(As("anna", "GET", "/api/crm/customers/" + dup).body).at("mergedInto"),
+            json::value(survivor));
+  EXPECT_EQ(json::parse(As("anna", "GET", "/api/crm/customers").body).at("items").as_array().size(),
+            1u);
+  EXPECT_EQ(json::parse(As("anna", "GET", "/api/crm/customers/" + survivor + "/activities").body)
+                .at("items")
+                .as_array()
+                .size(),
+            1u);
+  EXPECT_EQ(json::parse(As("anna", "GET", "/api/crm/customers/" + survivor + "/contacts").body)
+                .at("items")
+                .as_array()
+                .size(),
+            1u);
+  EXPECT_EQ(json::parse(As("anna", "GET", "/api/documents?link=customer:" + survivor).body)
+                .at("items")
+                .as_array()
+                .size(),
+            1u);
+  EXPECT_EQ(linked_tasks(survivor), 1u);
+  EXPECT_EQ(linked_tasks(dup), 0u);
+  const HttpReply pop =
+      As("phone-system", "POST", "/api/cti/calls",
+         R"({"from": "602333444", "to": "100", "callId": "m1", "state": "ringing"})");
+  EXPECT_EQ(json::parse(pop.body).at("customer").at("id"), json::value(survivor));
+  EXPECT_EQ(As("anna", "PATCH", "/api/crm/customers/" + dup, R"({"notes": "x"})").status, 409);
+  EXPECT_EQ(As("anna", "POST", "/api/crm/customers/" + survivor + "/merge",
+               R"({"duplicate": ")" + dup + R"("})")
+                .status,
+            409);
+  EXPECT_EQ(As("ben", "GET", "/api/crm/merges/" + merge).status, 403);
+  EXPECT_EQ(json::parse(As("anna", "GET", "/api/crm/merges/" + merge).body).at("state"), "done");
+
+  // A change made after the merge survives the undo; everything moved goes back.
+  ASSERT_EQ(As("anna", "PATCH", "/api/crm/customers/" + survivor, R"({"satisfaction": 5})").status,
+            200);
+  EXPECT_EQ(As("ben", "POST", "/api/crm/merges/" + merge + "/undo").status, 403);
+  const HttpReply undone = As("anna", "POST", "/api/crm/merges/" + merge + "/undo");
+  ASSERT_EQ(undone.status, 200) << undone.body;
+  const json::value u = json::parse(undone.body);
+  EXPECT_EQ(u.at("merge").at("state"), "undone");
+  EXPECT_EQ(u.at("customer").at("phones").as_array().size(), 1u);
+  EXPECT_EQ(u.at("customer").at("taxId"), nullptr);
+  EXPECT_EQ(u.at("customer").at("externalId"), "");
+  EXPECT_EQ(u.at("customer").at("satisfaction"), 5);
+  EXPECT_EQ(u.at("duplicate").at("mergedInto"), nullptr);
+  EXPECT_EQ(u.at("duplicate").at("externalId"), "old-7");
+  EXPECT_EQ(linked_tasks(dup), 1u);
+  EXPECT_EQ(linked_tasks(survivor), 0u);
+  EXPECT_EQ(json::parse(As("anna", "GET", "/api/crm/customers/" + dup + "/activities").body)
+                .at("items")
+                .as_array()
+                .size(),
+            1u);
+  EXPECT_EQ(json::parse(As("anna", "GET", "/api/documents?link=customer:" + dup).body)
+                .at("items")
+                .as_array()
+                .size(),
+            1u);
+  EXPECT_EQ(json::parse(As("anna", "GET", "/api/crm/customers").body).at("items").as_array().size(),
+            2u);
+  EXPECT_EQ(As("anna", "POST", "/api/crm/merges/" + merge + "/undo").status, 409);
+
+  // Audited with ids only.
+  std::ostringstream chain;
+  ASSERT_THAT(services_->audit().Export(1, 0, chain), IsOk());
+  for (const char* action : {"customer.merged", "customer.merge.completed", "customer.unmerged",
+                             "task.relinked", "activity.moved"}) {
+    EXPECT_THAT(chain.str(), HasSubstr(action));
+  }
+  EXPECT_THAT(chain.str(), Not(HasSubstr("PIEKARNIA")));
+}
+
 TEST_F(AccessTest, ExportsHoldOnlyWhatTheCallerReaches) {
   ASSERT_EQ(As("anna", "POST", "/api/crm/customers", R"({"name": "Annas Firma"})").status, 201);
   ASSERT_EQ(As("ben", "POST", "/api/crm/customers", R"({"name": "Bens Firma"})").status, 201);

@@ -528,6 +528,14 @@ class EngineImpl final : public Engine {
     }));
   }
 
+  Result<std::vector<TaskId>> RelinkTasks(const std::string& kind, const std::string& from,
+                                          const std::string& to, const std::vector<TaskId>& only,
+                                          const audit::Actor& actor) override {
+    return Execute<std::vector<TaskId>>(actor, [=](Runtime& rt) -> Result<std::vector<TaskId>> {
+      return rt.RelinkTasks(kind, from, to, only);
+    });
+  }
+
   Result<std::vector<TaskComment>> TaskComments(TaskId task) const override {
     QUIRE_RETURN_IF_ERROR(GetTask(task));
     std::vector<TaskComment> out;

@@ -112,6 +112,10 @@ class Runtime {
   Result<TaskRecord> CompleteTaskAs(std::uint64_t task, const boost::json::object& variables,
                                     const std::string& user);
   Result<void> CommentOnTask(std::uint64_t task, const std::string& user, const std::string& text);
+  // See Engine::RelinkTasks.
+  Result<std::vector<std::uint64_t>> RelinkTasks(const std::string& kind, const std::string& from,
+                                                 const std::string& to,
+                                                 const std::vector<std::uint64_t>& only);
   Result<MessageResult> Correlate(const MessageRequest& request,
                                   std::chrono::milliseconds default_ttl);
   Result<std::size_t> Broadcast(const std::string& signal, const boost::json::object& variables);

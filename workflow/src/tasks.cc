@@ -1,6 +1,7 @@
 // The Runtime's human-task commands: claim, unclaim, delegate, resolve, reassign, postpone,
 // escalate, comment, complete — each checked by task_rights.cc and recorded in history with
 // the acting user (and whom they stood in for).
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 
 #include "keys.h"
@@ -388,6 +389,46 @@ Result<void> Runtime::CommentOnTask(std::uint64_t task, const std::string& user,
   if (as != user) data["actedFor"] = as;
   TaskHistory(t, "task_commented", std::move(data));
   return Ok();
+}
+
+Result<std::vector<std::uint64_t>> Runtime::RelinkTasks(const std::string& kind,
+                                                        const std::string& from,
+                                                        const std::string& to,
+                                                        const std::vector<std::uint64_t>& only) {
+  std::vector<std::uint64_t> ids = only;
+  if (ids.empty()) {
+    const std::string prefix = LinkPrefix(kind, from);
+    QUIRE_ASSIGN_OR_RETURN(auto entries, txn_.Scan(ColumnFamily::kIndexes, prefix, 100'000));
+    for (const auto& [key, value] : entries) {
+      storage::KeyDecoder d(std::string_view(key).substr(prefix.size()));
+      QUIRE_ASSIGN_OR_RETURN(const std::uint64_t id, d.U64());
+      ids.push_back(id);
+    }
+  }
+  std::vector<std::uint64_t> moved;
+  for (const std::uint64_t id : ids) {
+    auto read = ReadTask(id);
+    if (!read && read.error().code() == ErrorCode::kNotFound) continue;  // completed since
+    QUIRE_RETURN_IF_ERROR(read);
+    TaskRecord t = std::move(*read);
+    const TaskRecord before = t;
+    bool changed = false;
+    for (auto& [k, v] : t.links) {
+      if (k == kind && v == from) {
+        v = to;
+        changed = true;
+      }
+    }
+    if (!changed) continue;
+    // One link per record: a task linked to both now holds `to` once.
+    std::sort(t.links.begin(), t.links.end());
+    t.links.erase(std::unique(t.links.begin(), t.links.end()), t.links.end());
+    WriteTask(txn_, before, t);
+    TaskHistory(t, "task_relinked", json::object{{"kind", kind}, {"from", from}, {"to", to}});
+    Audit("task.relinked", "task/" + IdText(id), {{"kind", kind}, {"from", from}, {"to", to}});
+    moved.push_back(id);
+  }
+  return moved;
 }
 
 Result<void> Runtime::AckNotification(std::uint64_t id, const std::string& user) {

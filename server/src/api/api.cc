@@ -36,6 +36,7 @@ void AddApiRoutes(Router& router, services::Services& services, const ApiOptions
   AddDocumentRoutes(router, services.documents(), services.search(), services.directory());
   AddAuditRoutes(router, services.audit());
   AddCrmRoutes(router, services.customers(), services.crm_schema(), services.directory());
+  AddMergeRoutes(router, services);
   AddActivityRoutes(router, services);
   AddContactRoutes(router, services);
   AddImportRoutes(router, services);

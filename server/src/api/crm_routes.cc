@@ -187,6 +187,66 @@ void AddSchemaRoutes(Router& router, crm::CrmSchema& schema) {
 
 }  // namespace
 
+void AddMergeRoutes(Router& router, services::Services& services) {
+  crm::CustomerStore& customers = services.customers();
+  org::Directory& directory = services.directory();
+  // The caller's grant of `p` must reach every customer of the merge.
+  auto reach = [&customers, &directory](
+                   const Request& request, Permission p,
+                   std::initializer_list<crm::CustomerId> ids) -> Result<void> {
+    Groups groups;
+    for (const crm::CustomerId id : ids) {
+      QUIRE_ASSIGN_OR_RETURN(crm::Customer c, customers.Get(id));
+      QUIRE_ASSIGN_OR_RETURN(bool reaches,
+                             ReachesOwner(directory, *request.principal, p, c.owner, groups));
+      if (!reaches) return OutOfScope(*request.principal, p, "customer " + std::to_string(id));
+    }
+    return Ok();
+  };
+  router.Add(
+      "POST", "/api/crm/customers/{id}/merge", Permission::kCrmWrite,
+      [&services, &customers, reach](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(crm::CustomerId survivor, PathId(request, "customer id"));
+        QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
+        const json::value* d = body.if_contains("duplicate");
+        if (d == nullptr || !d->is_string()) {
+          return Error::ValidationFailed(
+              "say which customer to merge into this one",
+              {{"duplicate",
+                "required: the id of the customer that is the same as this "
+                "one (it is merged into this one and kept for the undo)"}});
+        }
+        QUIRE_ASSIGN_OR_RETURN(crm::CustomerId duplicate, ParseId(d->get_string(), "duplicate"));
+        QUIRE_RETURN_IF_ERROR(reach(request, Permission::kCrmWrite, {survivor, duplicate}));
+        QUIRE_ASSIGN_OR_RETURN(crm::CustomerMerge m, services.customer_merger().Merge(
+                                                         survivor, duplicate, Actor(request)));
+        QUIRE_ASSIGN_OR_RETURN(crm::Customer c, customers.Get(survivor));
+        return JsonResponse(200, json::object{{"merge", m.ToJson()},
+                                              {"customer", c.ToJson(MaySeeSensitive(request))}});
+      });
+  router.Add("GET", "/api/crm/merges/{id}", Permission::kCrmRead,
+             [&customers, reach](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(crm::MergeId id, PathId(request, "merge id"));
+               QUIRE_ASSIGN_OR_RETURN(crm::CustomerMerge m, customers.GetMerge(id));
+               QUIRE_RETURN_IF_ERROR(reach(request, Permission::kCrmRead, {m.survivor}));
+               return JsonResponse(200, m.ToJson());
+             });
+  router.Add(
+      "POST", "/api/crm/merges/{id}/undo", Permission::kCrmWrite,
+      [&services, &customers, reach](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(crm::MergeId id, PathId(request, "merge id"));
+        QUIRE_ASSIGN_OR_RETURN(crm::CustomerMerge m, customers.GetMerge(id));
+        QUIRE_RETURN_IF_ERROR(reach(request, Permission::kCrmWrite, {m.survivor, m.duplicate}));
+        QUIRE_ASSIGN_OR_RETURN(m, services.customer_merger().Undo(id, Actor(request)));
+        QUIRE_ASSIGN_OR_RETURN(crm::Customer s, customers.Get(m.survivor));
+        QUIRE_ASSIGN_OR_RETURN(crm::Customer d, customers.Get(m.duplicate));
+        const bool sensitive = MaySeeSensitive(request);
+        return JsonResponse(200, json::object{{"merge", m.ToJson()},
+                                              {"customer", s.ToJson(sensitive)},
+                                              {"duplicate", d.ToJson(sensitive)}});
+      });
+}
+
 void AddCrmRoutes(Router& router, crm::CustomerStore& customers, crm::CrmSchema& schema,
                   org::Directory& directory) {
   router.Add("POST", "/api/crm/customers", Permission::kCrmWrite,

@@ -173,6 +173,9 @@ class ActivityStore {
     Result<Activity> Create(const boost::json::object& fields, const audit::Actor& actor);
     Result<Activity> Update(ActivityId id, const boost::json::object& patch,
                             const audit::Actor& actor);
+    // Gives activity `id` to customer `to` (a merge and its undo), changing nothing else;
+    // audited as activity.moved.
+    Result<Activity> MoveToCustomer(ActivityId id, CustomerId to, const audit::Actor& actor);
     std::size_t staged() const { return staged_.size(); }
     Result<void> Commit();
 
@@ -186,6 +189,14 @@ class ActivityStore {
     bool bookings_ = false;   // a staged activity books a resource
     ActivityId next_id_ = 0;  // 0: not read yet
   };
+
+  // The ids of customer `customer`'s activities, newest first.
+  Result<std::vector<ActivityId>> IdsOfCustomer(CustomerId customer) const;
+  // Moves customer `from`'s activities to `to` (a merge, and its undo): every one, or those of
+  // `only` still with `from`. Written in audited batches of 1000; returns those moved.
+  Result<std::vector<ActivityId>> MoveCustomer(CustomerId from, CustomerId to,
+                                               const std::vector<ActivityId>& only,
+                                               const audit::Actor& actor);
 
   // Checks `fields` as Create would, bookings included, storing nothing (an import's dry run).
   Result<Activity> Validate(const boost::json::object& fields, const audit::Actor& actor,

@@ -105,6 +105,12 @@ class ContactStore {
   Result<Contact> Erase(ContactId id, const audit::Actor& actor);
 
   // The contacts of a customer, by id.
+  // Makes the contact persons of customer `from` contacts of `to` instead (a merge, and its
+  // undo): every one, or those of `only` still with `from`. Audited as contact.changed;
+  // returns those moved.
+  Result<std::vector<ContactId>> MoveCustomer(CustomerId from, CustomerId to,
+                                              const std::vector<ContactId>& only,
+                                              const audit::Actor& actor);
   Result<std::vector<Contact>> OfCustomer(CustomerId customer, std::size_t limit = 500) const;
   // Contacts in id order after `after`, those `keep` accepts, at most `limit`.
   struct Page {

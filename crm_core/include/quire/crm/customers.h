@@ -10,11 +10,14 @@
 //   'X' external-id id → "" (by the id another program gave them: re-imports)
 //   'N' name-key id → "" (by NameKey(name); imports, duplicates)
 //   'M' e-mail id → "" (by e-mail address, lower case; duplicates)
+//   'R' merge-id → the merge (CustomerMerge, with the records' snapshots)
+//   'U' customer-id merge-id → "" (the merges a customer took part in)
 //
 // Thread-safety: a CustomerStore may be used from any thread; writes are serialised.
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -68,6 +71,9 @@ struct Customer {
   Timestamp created_at{};
   Timestamp modified_at{};
   std::optional<Timestamp> erased_at;  // its personal data erased (Erase): no more changes
+  // Merged into another customer (Merge): kept for the undo, out of lists and lookups, no
+  // more changes.
+  CustomerId merged_into = 0;
   // NameKey(name), filled by the store's checks (Validate): the name index's key, computed
   // where the record is checked (an import's first pass runs on two threads). Not stored.
   std::string name_key;
@@ -86,6 +92,33 @@ const std::vector<definitions::Field>& ProfileFields();
 // Whether a create or a change sends a sensitive field (creditLimit, bankAccounts, a PESEL
 // as taxId): such writes need the crm.sensitive permission.
 std::vector<std::string> SensitiveFieldsIn(const boost::json::object& fields);
+
+using MergeId = std::uint64_t;
+
+// Two records of one customer made one (CustomerStore::Merge): the survivor keeps its
+// fields and gains what only the duplicate had; the duplicate is kept, marked, for the undo.
+struct CustomerMerge {
+  MergeId id = 0;
+  CustomerId survivor = 0;
+  CustomerId duplicate = 0;
+  // moving: the records are merged, the links are being moved; done; undone.
+  std::string state = "moving";
+  std::string merged_by;
+  Timestamp merged_at{};
+  std::optional<Timestamp> undone_at;
+  // The records as they were before and (the survivor) right after the merge, as stored.
+  boost::json::object survivor_before, survivor_after, duplicate_before;
+  // What was moved to the survivor: {"activities": [ids], "contacts": [...], "documents":
+  // [...], "tasks": [...]}, ids as text; moved back by the undo.
+  boost::json::object moved;
+
+  Timestamp undo_until() const;
+  // As the API answers it: no snapshots (they hold personal data).
+  boost::json::object ToJson() const;
+};
+
+// How long a merge can be undone.
+inline constexpr std::chrono::hours kMergeUndoWindow{24 * 30};
 
 class CustomerStore {
  public:
@@ -138,6 +171,31 @@ class CustomerStore {
   // tags, notes, external id; the record keeps its id, kind, owner and times, its history
   // its shape. Audited as customer.erased. Errors: kNotFound.
   Result<Customer> Erase(CustomerId id, const audit::Actor& actor);
+  // Merges customer `duplicate` into `survivor` (one customer, entered twice): the survivor
+  // keeps its fields and gains the duplicate's e-mails, phones, addresses, tags and bank
+  // accounts, and any field it lacks; the duplicate is marked merged (out of lists and
+  // lookups; a re-import by its external id reaches the survivor). One audited batch
+  // (customer.merged) with the merge record, state "moving": the caller moves the links and
+  // calls MergeMoved. Errors: kInvalidArgument (the same customer), kNotFound, kConflict
+  // (erased, merged already).
+  Result<CustomerMerge> Merge(CustomerId survivor, CustomerId duplicate,
+                              const audit::Actor& actor);
+  // Records what was moved; the merge is done.
+  Result<CustomerMerge> MergeMoved(MergeId id, boost::json::object moved,
+                                   const audit::Actor& actor);
+  // The merge that is still moving between these two, if any (a merge that was interrupted
+  // is finished by merging again).
+  Result<std::optional<CustomerMerge>> MovingMerge(CustomerId survivor,
+                                                   CustomerId duplicate) const;
+  Result<CustomerMerge> GetMerge(MergeId id) const;
+  // Whether merge `id` can be undone now: done, within kMergeUndoWindow, not undone.
+  // Errors: kNotFound, kConflict saying why not.
+  Result<CustomerMerge> CheckUndo(MergeId id) const;
+  // Undoes the records' part of a merge (the caller moved the links back): the duplicate as
+  // it was; the survivor's fields the merge changed back as they were, unless changed since.
+  // Audited as customer.unmerged.
+  Result<CustomerMerge> Unmerge(MergeId id, const audit::Actor& actor);
+
   // Records that `actor` looked at customer `id` (customer.viewed): what people see of a
   // customer is personal data, and its reads are audited.
   Result<void> RecordView(CustomerId id, const audit::Actor& actor);
@@ -163,6 +221,7 @@ class CustomerStore {
       ++looked;
       QUIRE_ASSIGN_OR_RETURN(Customer c, FromStored(it.value()));
       last_seen = c.id;
+      if (c.merged_into != 0) continue;  // part of another now
       QUIRE_ASSIGN_OR_RETURN(bool kept, keep(c));
       if (kept) page.customers.push_back(std::move(c));
     }

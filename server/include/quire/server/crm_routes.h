@@ -41,6 +41,9 @@ namespace quire::server {
 void AddCrmRoutes(Router& router, crm::CustomerStore& customers, crm::CrmSchema& schema,
                   org::Directory& directory);
 void AddActivityRoutes(Router& router, services::Services& services);
+// POST /api/crm/customers/{id}/merge {duplicate}, GET /api/crm/merges/{id},
+// POST /api/crm/merges/{id}/undo.
+void AddMergeRoutes(Router& router, services::Services& services);
 void AddContactRoutes(Router& router, services::Services& services);
 void AddImportRoutes(Router& router, services::Services& services);
 // The data-quality work list and summary, a customer's problems and duplicates.

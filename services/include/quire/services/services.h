@@ -27,6 +27,7 @@
 #include "quire/dms/search.h"
 #include "quire/org/directory.h"
 #include "quire/org/identity.h"
+#include "quire/services/customer_merger.h"
 #include "quire/storage/store.h"
 #include "quire/workflow/connector.h"
 #include "quire/workflow/engine.h"
@@ -79,6 +80,7 @@ class Services {
   dms::DocumentStore& documents() { return *documents_; }
   crm::CrmSchema& crm_schema() { return *crm_schema_; }
   crm::CustomerStore& customers() { return *customers_; }
+  CustomerMerger& customer_merger() { return *customer_merger_; }
   crm::ContactStore& contacts() { return *contacts_; }
   crm::MailingGroups& mailing_groups() { return *mailing_groups_; }
   crm::ResourceStore& resources() { return *resources_; }
@@ -115,6 +117,7 @@ class Services {
   // Completed tasks with a customer link → activities (after the engine: it drains what the
   // engine's commits leave).
   std::unique_ptr<TaskActivities> task_activities_;
+  std::unique_ptr<CustomerMerger> customer_merger_;
   std::unique_ptr<crm::Importer> importer_;
   std::unique_ptr<crm::ImportJobs> import_jobs_;
 };

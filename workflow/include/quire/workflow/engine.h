@@ -379,6 +379,14 @@ class Engine {
   virtual std::vector<Result<TaskInfo>> ActOnTasks(std::vector<TaskCommand> commands) = 0;
   virtual Result<void> CommentOnTask(TaskId task, const audit::Actor& user,
                                      const std::string& text) = 0;
+  // Moves the open tasks linked to record `kind` `from` to `to` (two CRM records merged, and
+  // the merge undone): every one, or only those in `only` when it is not empty. Each moved
+  // task records task_relinked in its history and task.relinked in the audit chain. Returns
+  // the tasks moved. No task right is checked: the caller decided about the records.
+  virtual Result<std::vector<TaskId>> RelinkTasks(const std::string& kind, const std::string& from,
+                                                  const std::string& to,
+                                                  const std::vector<TaskId>& only,
+                                                  const audit::Actor& actor) = 0;
   virtual Result<std::vector<TaskComment>> TaskComments(TaskId task) const = 0;
   // Who completed how many tasks, how fast they were claimed and completed, how many were
   // late or escalated — per user and per group, for events in [from, to].
