@@ -749,7 +749,7 @@ json::object CustomerMerge::ToJson() const {
           {"state", state},
           {"mergedBy", merged_by},
           {"mergedAt", FormatInstant(merged_at)},
-          {"undoUntil", FormatInstant(undo_until())},
+          {"undoExpiresAt", FormatInstant(undo_until())},
           {"undoneAt", undone_at ? json::value(FormatInstant(*undone_at)) : json::value()},
           {"moved", moved}};
 }
