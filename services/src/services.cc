@@ -109,7 +109,45 @@ void Services::Start() {
   }
 }
 
+void Services::RequestPurge() {
+  std::lock_guard lock(purge_mu_);
+  ++purges_requested_;
+  if (!purge_thread_.joinable()) {
+    purge_thread_ = std::thread([this] {
+      std::unique_lock held(purge_mu_);
+      for (;;) {
+        purge_cv_.wait(held, [&] { return purge_stop_ || purges_requested_ > purges_done_; });
+        if (purge_stop_) return;
+        // Erasures come in runs: one purge for the run.
+        purge_cv_.wait_for(held, std::chrono::seconds(1), [&] { return purge_stop_; });
+        if (purge_stop_) return;
+        const std::uint64_t covered = purges_requested_;
+        held.unlock();
+        Result<void> r = store_->Purge(storage::ColumnFamily::kCrm);
+        held.lock();
+        purge_result_ = std::move(r);
+        purges_done_ = covered;
+        purge_cv_.notify_all();
+      }
+    });
+  }
+  purge_cv_.notify_all();
+}
+
+Result<void> Services::WaitForPurge() {
+  std::unique_lock lock(purge_mu_);
+  const std::uint64_t wanted = purges_requested_;
+  purge_cv_.wait(lock, [&] { return purges_done_ >= wanted || purge_stop_; });
+  return purge_result_;
+}
+
 Services::~Services() {
+  {
+    std::lock_guard lock(purge_mu_);
+    purge_stop_ = true;
+  }
+  purge_cv_.notify_all();
+  if (purge_thread_.joinable()) purge_thread_.join();
   import_jobs_.reset();  // finishes the import running
   importer_.reset();
   customer_merger_.reset();

@@ -10,6 +10,7 @@
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/debug.h>
 #include <rocksdb/write_batch.h>
 #include <unistd.h>
 
@@ -509,6 +510,29 @@ Result<void> Store::Flush(ColumnFamily cf) {
   const rocksdb::Status s = impl_->db->Flush(rocksdb::FlushOptions(), impl_->handle(cf));
   if (!s.ok()) return FromRocks(s, "flushing " + std::string(Name(cf)) + " at " + dir_.string());
   return Ok();
+}
+
+Result<void> Store::Purge(ColumnFamily cf) {
+  QUIRE_RETURN_IF_ERROR(Flush());
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  options.exclusive_manual_compaction = false;  // background compactions go on meanwhile
+  const rocksdb::Status s = impl_->db->CompactRange(options, impl_->handle(cf), nullptr, nullptr);
+  if (!s.ok()) return FromRocks(s, "compacting " + std::string(Name(cf)) + " at " + dir_.string());
+  return Ok();
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> Store::AllVersions(
+    ColumnFamily cf, std::size_t limit) const {
+  std::vector<rocksdb::KeyVersion> versions;
+  const rocksdb::Status s =
+      rocksdb::GetAllKeyVersions(impl_->db.get(), impl_->handle(cf), {}, {}, limit, &versions);
+  if (!s.ok()) return FromRocks(s, "reading the versions of " + std::string(Name(cf)));
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(versions.size());
+  for (rocksdb::KeyVersion& v : versions)
+    out.emplace_back(std::move(v.user_key), std::move(v.value));
+  return out;
 }
 
 bool Store::WaitUntilIdle(std::chrono::milliseconds timeout) {

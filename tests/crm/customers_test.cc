@@ -192,5 +192,25 @@ TEST_F(CustomersTest, AReindexGivesOldCustomersTheirIndexEntries) {
   EXPECT_EQ(*customers_->FindByName("STARY  klient"), std::vector<CustomerId>{c->id});
 }
 
+TEST_F(CustomersTest, APurgeTakesTheErasedValuesOffTheDisk) {
+  auto c = customers_->Create(
+      json::parse(R"({"kind": "person", "name": "Zofia Tajemnicza"})").as_object(), anna_);
+  ASSERT_TRUE(c.has_value());
+  ASSERT_TRUE(store_->Flush().has_value());  // the record in a file, as it would be by now
+  ASSERT_TRUE(customers_->Erase(c->id, anna_).has_value());
+  auto holds = [&] {
+    auto versions = store_->AllVersions(storage::ColumnFamily::kCrm, 100'000);
+    EXPECT_TRUE(versions.has_value());
+    for (const auto& [key, value] : *versions) {
+      if ((key + value).find("Tajemnicza") != std::string::npos) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(holds());  // reads do not see it; the files still have it
+  EXPECT_FALSE(customers_->FindByName("Zofia Tajemnicza")->size());
+  ASSERT_TRUE(store_->Purge(storage::ColumnFamily::kCrm).has_value());
+  EXPECT_FALSE(holds());
+}
+
 }  // namespace
 }  // namespace quire::crm

@@ -12,6 +12,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -924,6 +926,23 @@ TEST_F(AccessTest, APersonsDataIsExportedAndErasedLeavingNothingBehind) {
     }
   }
   EXPECT_GT(scanned, 50u);  // the scan saw the whole store, audit chain included
+  // Nor in the store's files: the erasure purged the versions it overwrote (memtables
+  // flushed, the write-ahead logs that held them gone, the column family compacted).
+  ASSERT_THAT(services_->WaitForPurge(), IsOk());
+  auto versions = services_->store().AllVersions(storage::ColumnFamily::kCrm, 1'000'000);
+  ASSERT_TRUE(versions.has_value());
+  for (const auto& [key, value] : *versions) {
+    for (const char* held : {"Wójcik", "tajna", "601222333", "Cicha", "Tadeusz", "44051401359"}) {
+      EXPECT_EQ((key + " " + value).find(held), std::string::npos)
+          << "an old version still holds '" << held << "': " << value.substr(0, 200);
+    }
+  }
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_.path())) {
+    if (entry.path().extension() != ".log") continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(bytes.find("tajna"), std::string::npos) << entry.path();
+  }
   std::ostringstream chain;
   ASSERT_THAT(services_->audit().Export(1, 0, chain), IsOk());
   std::istringstream lines(chain.str());

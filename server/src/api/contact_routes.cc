@@ -504,6 +504,7 @@ void AddPrivacyRoutes(Router& router, services::Services& services) {
                QUIRE_ASSIGN_OR_RETURN(crm::Customer erased, customers.Erase(id, Actor(request)));
                QUIRE_ASSIGN_OR_RETURN(std::size_t cleared,
                                       activities.EraseCustomerText(id, Actor(request)));
+               services.RequestPurge();  // the overwritten values leave the disk too
                return JsonResponse(
                    200, json::object{{"customer", erased.ToJson(MaySeeSensitive(request))},
                                      {"activitiesCleared", cleared}});
@@ -512,6 +513,7 @@ void AddPrivacyRoutes(Router& router, services::Services& services) {
              [&](const Request& request) -> Result<Response> {
                QUIRE_ASSIGN_OR_RETURN(crm::ContactId id, PathId(request, "contact id"));
                QUIRE_ASSIGN_OR_RETURN(crm::Contact erased, contacts.Erase(id, Actor(request)));
+               services.RequestPurge();
                return JsonResponse(200, erased.ToJson());
              });
 }

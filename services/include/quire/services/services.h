@@ -13,6 +13,9 @@
 #include <filesystem>
 #include <memory>
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include "quire/audit/log.h"
 #include "quire/base/clock.h"
 #include "quire/base/result.h"
@@ -69,6 +72,13 @@ class Services {
   // tasks of customers as their activities.
   void Start();
 
+  // After an erasure: the store's files still hold the values it overwrote until they are
+  // compacted. This purges the CRM's column family (Store::Purge) on a background thread,
+  // a moment after the last request (erasures come in runs).
+  void RequestPurge();
+  // Waits until every purge requested so far has run; its outcome (tests).
+  Result<void> WaitForPurge();
+
   const std::filesystem::path& data_dir() const { return data_dir_; }
   const Clock& clock() const { return *clock_; }
   storage::Store& store() { return *store_; }
@@ -118,6 +128,14 @@ class Services {
   // engine's commits leave).
   std::unique_ptr<TaskActivities> task_activities_;
   std::unique_ptr<CustomerMerger> customer_merger_;
+  // The purge thread (RequestPurge): requests and runs counted, under purge_mu_.
+  std::mutex purge_mu_;
+  std::condition_variable purge_cv_;
+  std::uint64_t purges_requested_ = 0;
+  std::uint64_t purges_done_ = 0;
+  bool purge_stop_ = false;
+  Result<void> purge_result_ = Ok();
+  std::thread purge_thread_;
   std::unique_ptr<crm::Importer> importer_;
   std::unique_ptr<crm::ImportJobs> import_jobs_;
 };

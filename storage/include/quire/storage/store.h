@@ -159,6 +159,15 @@ class Store {
   Result<void> Flush();
   // Writes one column family's memtables to files on stable storage, and waits.
   Result<void> Flush(ColumnFamily cf);
+  // Rewrites `cf`'s files so that values overwritten or deleted are gone from the disk, not
+  // only from reads (an erasure): flushes every memtable (the write-ahead logs holding them
+  // are then deleted) and compacts the whole column family down to its last level. Takes
+  // as long as rewriting the column family does.
+  Result<void> Purge(ColumnFamily cf);
+  // Every version of every key of `cf` still held in memtables and files, overwritten and
+  // deleted ones included, at most `limit` (what Purge removes; tests and diagnostics).
+  Result<std::vector<std::pair<std::string, std::string>>> AllVersions(ColumnFamily cf,
+                                                                       std::size_t limit) const;
   // Waits until no flush or compaction is running or pending (benchmarks measure the
   // steady state after a bulk load so), or `timeout` passed. Returns whether it is idle.
   bool WaitUntilIdle(std::chrono::milliseconds timeout);
