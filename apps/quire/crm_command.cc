@@ -1,4 +1,5 @@
-// quire crm import customers|contacts|activities FILE: the CRM's records from other programs.
+// quire crm import customers|contacts|activities FILE: the CRM's records from other programs;
+// quire crm resources FILE.json: its rooms, cars and devices.
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -32,10 +33,82 @@ std::optional<std::string> ReadFile(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+// quire crm resources FILE.json: declares rooms, cars and devices; one named as a stored
+// one changes it.
+int RunResources(const std::vector<std::string>& args) {
+  std::string data_dir = "quire-data", as, path;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    if ((args[i] == "--data-dir" || args[i] == "--as") && i + 1 < args.size()) {
+      std::string& target = args[i] == "--data-dir" ? data_dir : as;
+      target = args[++i];
+    } else if (args[i].starts_with("--") || !path.empty()) {
+      std::cerr << "quire crm resources: unexpected '" << args[i] << "'\n" << CrmUsage();
+      return kExitUsage;
+    } else {
+      path = args[i];
+    }
+  }
+  if (path.empty()) {
+    std::cerr << "quire crm resources: give the JSON file\n" << CrmUsage();
+    return kExitUsage;
+  }
+  const auto text = ReadFile(path);
+  if (!text) {
+    std::cerr << "quire crm resources: cannot read " << path << "\n";
+    return kExitFailure;
+  }
+  boost::system::error_code ec;
+  const boost::json::value list = boost::json::parse(*text, ec);
+  if (ec || !list.is_array()) {
+    std::cerr << "quire crm resources: " << path
+              << ": not a JSON list of resources [{\"name\", \"kind\", \"capacity\", ...}]"
+              << (ec ? ": " + ec.message() : "") << "\n";
+    return kExitUsage;
+  }
+  auto session = OpenSession("crm resources", data_dir,
+                             {.create = true, .busy_hint = "use POST /api/crm/resources instead"});
+  if (!session) return kExitFailure;
+  crm::ResourceStore& resources = session->resources();
+  auto stored = resources.List();
+  if (!stored) {
+    std::cerr << "quire crm resources: " << stored.error().message() << "\n";
+    return kExitFailure;
+  }
+  std::size_t created = 0, changed = 0, index = 0;
+  int exit = kExitOk;
+  for (const boost::json::value& item : list.get_array()) {
+    const std::string at = path + ": [" + std::to_string(index++) + "]";
+    if (!item.is_object()) {
+      std::cerr << at << ": must be an object {\"name\", \"kind\", \"capacity\", ...}\n";
+      exit = kExitFailure;
+      continue;
+    }
+    const boost::json::value* name = item.get_object().if_contains("name");
+    const crm::Resource* same = nullptr;
+    for (const crm::Resource& r : *stored) {
+      if (name != nullptr && name->is_string() && r.name == name->get_string()) same = &r;
+    }
+    auto written = same != nullptr ? resources.Update(same->id, item.get_object(), LocalActor(as))
+                                   : resources.Create(item.get_object(), LocalActor(as));
+    if (!written) {
+      std::cerr << at << ": " << written.error().message() << "\n";
+      for (const ErrorDetail& d : written.error().details()) {
+        std::cerr << "  " << d.field << ": " << d.message << "\n";
+      }
+      exit = kExitFailure;
+      continue;
+    }
+    ++(same != nullptr ? changed : created);
+  }
+  std::cout << created << " resources created, " << changed << " changed\n";
+  return exit;
+}
+
 }  // namespace
 
 std::string CrmUsage() {
-  return "Usage: quire crm import customers|contacts|activities FILE [--format csv|vcard|ical]\n"
+  return "Usage: quire crm resources FILE.json [--as USER] [--data-dir DIR]\n"
+         "       quire crm import customers|contacts|activities FILE [--format csv|vcard|ical]\n"
          "         [--mapping FILE] [--dry-run] [--json] [--skip-bad-rows] [--encoding E]\n"
          "         [--delimiter D] [--as USER] [--data-dir DIR]\n\n"
          "Imports a CSV file (the columns of Google Contacts, Outlook, Thunderbird, Salesforce,\n"
@@ -50,7 +123,9 @@ std::string CrmUsage() {
          "--encoding: auto (default), utf-8, windows-1250, iso-8859-2, windows-1252, ...\n"
          "--delimiter: , ; or tab (default: found from the header). --as: who imports (the\n"
          "audit chain's actor and the owner of what has none). The store must not be served\n"
-         "meanwhile: with 'quire serve' running, use POST /api/crm/imports.\n";
+         "meanwhile: with 'quire serve' running, use POST /api/crm/imports.\n\n"
+         "'resources' declares rooms, cars and devices from a JSON list of the objects\n"
+         "POST /api/crm/resources takes; one with a stored one's name changes it.\n";
 }
 
 int RunCrm(const std::vector<std::string>& args) {
@@ -58,8 +133,10 @@ int RunCrm(const std::vector<std::string>& args) {
     std::cout << CrmUsage();
     return args.empty() ? kExitUsage : kExitOk;
   }
+  if (args[0] == "resources") return RunResources(args);
   if (args[0] != "import") {
-    std::cerr << "quire crm: unknown action '" << args[0] << "' (import)\n" << CrmUsage();
+    std::cerr << "quire crm: unknown action '" << args[0] << "' (import, resources)\n"
+              << CrmUsage();
     return kExitUsage;
   }
   crm::ImportOptions options;

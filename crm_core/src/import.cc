@@ -122,6 +122,7 @@ const std::vector<FieldNames>& Known(std::string_view kind) {
       {"allDay", {"allday", "alldayevent", "caloddniowe"}},
       {"customer", {"customer", "customerid", "account", "company", "klient", "firma"}},
       {"employees", {"employees", "employee", "owner", "assignedto", "assigneduser", "pracownik"}},
+      {"resources", {"resources", "resource", "room", "location", "zasoby", "zasob", "sala"}},
       {"channel", {"channel", "kanal"}},
       {"outcome", {"outcome", "result", "wynik"}},
       {"note", {"note", "notes", "description", "comments", "uwagi", "opis", "notatka"}},
@@ -239,7 +240,9 @@ bool Truthy(std::string v) {
 
 class Builder {
  public:
-  Builder(std::string_view kind, CustomerStore& customers) : kind_(kind), customers_(customers) {}
+  // `resources`: those an activity's resources column may name (by name or id).
+  Builder(std::string_view kind, CustomerStore& customers, std::vector<Resource> resources = {})
+      : kind_(kind), customers_(customers), resources_(std::move(resources)) {}
 
   Built Build(const Record& r) const {
     Built b;
@@ -283,6 +286,23 @@ class Builder {
         json::array list;
         for (const std::string& v : SplitList(c.value)) list.emplace_back(v);
         b.fields[f] = std::move(list);
+        b.column_of[f] = c.column;
+      } else if (f == "resources") {
+        json::array ids;
+        for (const std::string& v : SplitList(c.value)) {
+          const Resource* found = nullptr;
+          for (const Resource& res : resources_) {
+            if (std::to_string(res.id) == v || NameKey(res.name) == NameKey(v)) found = &res;
+          }
+          if (found == nullptr) {
+            b.errors.push_back(
+                {0, 0, c.column,
+                 "no resource is named '" + v + "' (GET /api/crm/resources lists them)"});
+            continue;
+          }
+          ids.emplace_back(std::to_string(found->id));
+        }
+        b.fields[f] = std::move(ids);
         b.column_of[f] = c.column;
       } else if (f == "tags" || f == "employees") {
         json::array list;
@@ -460,6 +480,7 @@ class Builder {
 
   std::string kind_;
   CustomerStore& customers_;
+  std::vector<Resource> resources_;
 };
 
 // The columns of a CSV file as records.
@@ -777,7 +798,11 @@ Result<ImportReport> Importer::Run(std::string_view bytes, const ImportOptions& 
   };
   std::vector<Plan> plans;
   std::set<std::string> seen_in_file;
-  const Builder builder(options.kind, customers_);
+  std::vector<Resource> resources;
+  if (options.kind == "activities") {
+    QUIRE_ASSIGN_OR_RETURN(resources, activities_.resources().List());
+  }
+  const Builder builder(options.kind, customers_, std::move(resources));
   // What each record is and whether the store would take it: the dear part (phone numbers,
   // names, lookups), done for the records in parallel; the file's order matters only below.
   struct Analysed {

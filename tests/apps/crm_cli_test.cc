@@ -116,5 +116,42 @@ TEST_F(CrmCliTest, VCardsAndBrokenFilesAndBadUsage) {
   EXPECT_THAT(missing.err, HasSubstr("cannot read"));
 }
 
+TEST_F(CrmCliTest, ResourcesAreDeclaredFromJsonAndBookedByNameOnImport) {
+  const std::string data = (dir_.path() / "data").string();
+  const std::string resources = File("resources.json", R"([
+      {"name": "Sala Wisła", "kind": "room", "capacity": 12},
+      {"name": "Skoda Octavia", "kind": "car", "capacity": 5}])");
+  CliRun r = Quire({"crm", "resources", resources, "--as", "admin", "--data-dir", data});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("2 resources created, 0 changed"));
+  // Again: the same names change the stored ones.
+  r = Quire({"crm", "resources", resources, "--data-dir", data});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("0 resources created, 2 changed"));
+  // A bad one is refused naming the field; a file that is no list, before anything opens.
+  r = Quire({"crm", "resources", File("bad.json", R"([{"name": "Rower", "kind": "bike"}])"),
+             "--data-dir", data});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("kind: must be room, car, device or other"));
+  r = Quire({"crm", "resources", File("x.json", R"({"name": 1})"), "--data-dir", data});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("not a JSON list"));
+
+  // Activities book them by name; an unknown one is refused at its column.
+  const std::string csv = File("activities.csv",
+                               "Typ;Temat;Data rozpoczęcia;Godzina rozpoczęcia;Data zakończenia;"
+                               "Godzina zakończenia;Zasoby\n"
+                               "meeting;Narada;2026-12-08;09:00;2026-12-08;10:00;sala wisła\n"
+                               "visit;Wyjazd;2026-12-08;09:00;2026-12-08;17:00;Skoda Octavia\n"
+                               "visit;Drugi wyjazd;2026-12-08;12:00;2026-12-08;13:00;Rower\n");
+  r = Import("activities", csv, {"--dry-run", "--json"});
+  const json::value report = json::parse(r.out);
+  ASSERT_EQ(report.at("errors").as_array().size(), 1u) << r.out;
+  EXPECT_EQ(report.at("errors").at(0).at("column"), "Zasoby");
+  EXPECT_THAT(std::string(report.at("errors").at(0).at("message").as_string()),
+              HasSubstr("no resource is named 'Rower'"));
+  EXPECT_EQ(report.at("created"), 2);
+}
+
 }  // namespace
 }  // namespace quire

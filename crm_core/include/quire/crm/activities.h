@@ -153,6 +153,7 @@ class ActivityStore {
  public:
   ActivityStore(storage::Store& store, audit::AuditLog& audit, const Clock& clock,
                 const CustomerStore& customers, const ResourceStore& resources);
+  const ResourceStore& resources() const { return resources_; }
 
   // From the API's JSON (type, status, title, start, end, allDay, rrule, exdates, timeZone,
   // customer, employees, resources, follows, documents, campaign, channel,
