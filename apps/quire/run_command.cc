@@ -17,6 +17,7 @@
 #include "quire/definitions/iso8601.h"
 #include "quire/definitions/repository.h"
 #include "quire/server/resources.h"
+#include "quire/services/services.h"
 #include "quire/storage/store.h"
 #include "quire/workflow/engine.h"
 #include "quire/workflow/form_sample.h"
@@ -182,26 +183,25 @@ int RunRun(const std::vector<std::string>& args) {
   }
 
   ScratchDir scratch;
-  auto store = storage::Store::Open(scratch.path() / "store");
-  if (!store) {
-    std::cerr << "quire run: cannot create a scratch store: " << store.error().message() << "\n";
-    return kExitFailure;
-  }
-  definitions::DefinitionRepository repository(**store);
   ManualClock clock(SystemClock::Instance().Now());
   const Timestamp began = clock.Now();
-  workflow::ConnectorRegistry connectors = workflow::ConnectorRegistry::WithBuiltins();
-  repository.set_load_options({connectors.InlineTypes()});
-  workflow::EngineOptions options;
-  options.durability = storage::Durability::kNoSync;
-  options.retry_backoff = std::chrono::milliseconds(1);
-  options.arm_start_events = false;
-  auto opened = workflow::Engine::Open(**store, repository, clock, connectors, options);
+  // The whole of Quire on the scratch store: the engine, and the CRM and the DMS behind the
+  // crm.* and dms.* connectors (an empty CRM: a lookup finds nobody).
+  services::ServicesOptions options;
+  options.search = false;
+  options.check_required_documents = false;
+  options.clock = &clock;
+  options.audit.durability = storage::Durability::kNoSync;
+  options.engine.durability = storage::Durability::kNoSync;
+  options.engine.retry_backoff = std::chrono::milliseconds(1);
+  options.engine.arm_start_events = false;
+  auto opened = services::Services::Open(scratch.path() / "store", options);
   if (!opened) {
-    std::cerr << "quire run: " << opened.error().message() << "\n";
+    std::cerr << "quire run: cannot open a scratch store: " << opened.error().message() << "\n";
     return kExitFailure;
   }
-  workflow::Engine& engine = **opened;
+  definitions::DefinitionRepository& repository = (*opened)->repository();
+  workflow::Engine& engine = (*opened)->engine();
 
   // Forms first, as 'quire deploy' does: the models deployed after them bind to them.
   const auto is_form = [](const std::string& f) { return f.ends_with(".form"); };

@@ -80,11 +80,13 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
   workflow::EngineOptions engine_options = options.engine;
   engine_options.audit = s->audit_.get();
   engine_options.task_completed = &TaskActivities::Outbox;
-  engine_options.document_linked = [docs](std::uint64_t task, std::uint64_t instance,
-                                          const std::string& type) -> Result<bool> {
-    return docs->AnyLinked({{"task", std::to_string(task)}, {"instance", std::to_string(instance)}},
-                           type);
-  };
+  if (options.check_required_documents) {
+    engine_options.document_linked = [docs](std::uint64_t task, std::uint64_t instance,
+                                            const std::string& type) -> Result<bool> {
+      return docs->AnyLinked(
+          {{"task", std::to_string(task)}, {"instance", std::to_string(instance)}}, type);
+    };
+  }
   {
     auto engine = workflow::Engine::Open(*s->store_, *s->repository_, *s->clock_, *s->connectors_,
                                          engine_options);

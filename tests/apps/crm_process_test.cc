@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "quire/testing/http_client.h"
@@ -180,6 +182,45 @@ TEST_F(CrmProcessTest, ABackgroundImportReportsItsProgressAndItsReport) {
   EXPECT_EQ(job.at("rowsDone"), 300);
   EXPECT_EQ(job.at("rowsTotal"), 300);
   EXPECT_EQ(Call("GET", "/api/crm/imports/999").status, 404);
+}
+
+// The shipped examples use the CRM: the service case finds the customer by name, links its
+// tasks to it, and records the repair as a visit on the customer's timeline.
+TEST_F(CrmProcessTest, TheExampleServiceCaseFindsTheCustomerAndRecordsTheVisit) {
+  const HttpReply c =
+      Call("POST", "/api/crm/customers", R"({"name": "Hotel Źródło", "owner": "anna"})");
+  ASSERT_EQ(c.status, 201) << c.body;
+  const std::string customer(json::parse(c.body).at("id").as_string());
+  std::ifstream in(std::string(QUIRE_SOURCE_DIR) + "/examples/service-case.bpmn");
+  const std::string model((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_EQ(Call("POST", "/api/deployments?name=service-case.bpmn", model).status, 201);
+  ASSERT_EQ(Call("POST", "/api/groups", R"({"id": "service"})").status, 201);
+  ASSERT_EQ(Call("PUT", "/api/groups/service/members/anna").status, 200);
+  const HttpReply started = Call("POST", "/api/processes/service-case/instances",
+                                 R"({"variables": {"customer": "HOTEL ZRODLO"}})");
+  ASSERT_EQ(started.status, 201) << started.body;
+  // The lookup runs in the start itself: the diagnosis is there, linked to the customer.
+  const HttpReply linked = Call("GET", "/api/tasks?customer=" + customer);
+  const json::array tasks = json::parse(linked.body).at("items").as_array();
+  ASSERT_EQ(tasks.size(), 1u) << linked.body;
+  const std::string diagnose(tasks[0].at("id").as_string());
+  ASSERT_EQ(Call("POST", "/api/tasks/" + diagnose + "/complete",
+                 R"({"variables": {"underWarranty": true, "finding": "pęknięty zawias"}})")
+                .status,
+            200);
+  const HttpReply next = Call("GET", "/api/tasks?customer=" + customer);
+  const std::string repair(json::parse(next.body).at("items").at(0).at("id").as_string());
+  ASSERT_EQ(Call("POST", "/api/tasks/" + repair + "/complete", "{}").status, 200);
+  for (int i = 0; i < 400; ++i) {
+    const HttpReply timeline = Call("GET", "/api/crm/customers/" + customer + "/activities");
+    if (timeline.body.find("Warranty repair") != std::string::npos) {
+      EXPECT_THAT(timeline.body, HasSubstr("pęknięty zawias"));
+      EXPECT_THAT(timeline.body, HasSubstr(R"("type":"visit")"));
+      return;
+    }
+    std::this_thread::sleep_for(25ms);
+  }
+  ADD_FAILURE() << "the repair never reached the customer's timeline";
 }
 
 }  // namespace

@@ -104,19 +104,22 @@ TEST(QuireRunTest, AnIncidentFailsTheRunNamingTheElement) {
 // examples run to their end (the sales cycle with its Camunda form deployed alongside).
 TEST(QuireRunTest, AutoCompletesTheExamplesFormsWithValidValues) {
   const std::string examples = std::string(QUIRE_SOURCE_DIR) + "/examples/";
-  const CliRun sales = RunQuire({"run", examples + "sales-cycle.bpmn", "--complete-tasks", "auto",
-                                 "--deploy", examples + "contract.form"});
+  const CliRun sales =
+      RunQuire({"run", examples + "sales-cycle.bpmn", "--complete-tasks", "auto", "--deploy",
+                examples + "contract.form", "--variables", R"({"lead": "ACME"})"});
   EXPECT_EQ(sales.code(), 0) << sales.err;
   ASSERT_EQ(sales.Last().at("result").as_string(), "completed") << sales.out;
   const boost::json::object last = sales.Last();
   const boost::json::object& vars = last.at("variables").as_object();
   EXPECT_EQ(vars.at("qualified"), true);
+  // The scratch CRM is empty: the lead's lookup finds nobody, and the run goes on.
+  EXPECT_TRUE(vars.at("customerId").is_null());
   // The contract form's pattern ^C-[0-9]{6}$ is met, and whole numbers stay whole.
   EXPECT_EQ(vars.at("contractNumber"), "C-000000");
   EXPECT_TRUE(vars.at("offerTotal").is_int64()) << boost::json::serialize(vars);
 
-  const CliRun service =
-      RunQuire({"run", examples + "service-case.bpmn", "--complete-tasks", "auto"});
+  const CliRun service = RunQuire({"run", examples + "service-case.bpmn", "--complete-tasks",
+                                   "auto", "--variables", R"({"customer": "ACME"})"});
   EXPECT_EQ(service.code(), 0) << service.err;
   EXPECT_EQ(service.Last().at("result").as_string(), "completed") << service.out;
 
@@ -126,8 +129,8 @@ TEST(QuireRunTest, AutoCompletesTheExamplesFormsWithValidValues) {
   EXPECT_NE(offer.Last().at("result").as_string(), "incident") << offer.out;
 
   // Without the form file, the run says which file to add.
-  const CliRun no_form =
-      RunQuire({"run", examples + "sales-cycle.bpmn", "--complete-tasks", "auto"});
+  const CliRun no_form = RunQuire({"run", examples + "sales-cycle.bpmn", "--complete-tasks", "auto",
+                                   "--variables", R"({"lead": "ACME"})"});
   EXPECT_EQ(no_form.code(), 1);
   EXPECT_THAT(no_form.err, HasSubstr("--deploy"));
 }
@@ -372,18 +375,24 @@ TEST(QuireTasksTest, SearchCountBulkAndDeployedForms) {
       {"deploy", "--data-dir", data, Write(dir, "bad.form", R"({"components": [{"key": 1}]})")});
   EXPECT_EQ(bad_form.code(), 1);
   EXPECT_THAT(bad_form.out, HasSubstr("components[0]: error: has no type"));
+  // Two leads the CRM knows: the sales cycle finds them (crm.lookup) and links its tasks.
+  ASSERT_EQ(RunQuire({"crm", "import", "customers",
+                      Write(dir, "customers.csv", "Nazwa\nFirma Alfa\nFirma Beta\n"), "--as",
+                      "anna", "--data-dir", data})
+                .code(),
+            0);
   std::vector<std::string> tasks;
-  for (const char* customer : {"c-1", "c-2"}) {
+  for (const char* lead : {"Firma Alfa", "Firma Beta"}) {
     const CliRun started = RunQuire({"start", "sales-cycle", "--data-dir", data, "--vars",
-                                     std::string(R"({"customerId": ")") + customer + R"("})"});
+                                     std::string(R"({"lead": ")") + lead + R"("})"});
     ASSERT_EQ(started.code(), 0) << started.err;
     tasks.emplace_back(started.Last().at("tasks").at(0).as_string());
   }
   const CliRun found =
-      RunQuire({"tasks", "list", "--user", "anna", "--customer", "c-2", "--data-dir", data});
+      RunQuire({"tasks", "list", "--user", "anna", "--customer", "2", "--data-dir", data});
   EXPECT_EQ(found.code(), 0) << found.err;
-  EXPECT_THAT(found.out, HasSubstr(R"("id":")" + tasks[1] + "\""));
-  EXPECT_THAT(found.out, ::testing::Not(HasSubstr(R"("id":")" + tasks[0] + "\"")));
+  EXPECT_THAT(found.out, HasSubstr(R"({"id":")" + tasks[1] + "\""));
+  EXPECT_THAT(found.out, ::testing::Not(HasSubstr(R"({"id":")" + tasks[0] + "\"")));
   EXPECT_THAT(
       RunQuire({"tasks", "list", "--user", "anna", "--q", "budget", "--data-dir", data}).out,
       HasSubstr(tasks[0]));

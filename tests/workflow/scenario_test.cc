@@ -3,6 +3,9 @@
 // store with a manual clock. One test per file under scenarios/. The format:
 //
 //   # a comment
+//   connector crm.lookup {"customerId": "c-17"}   the models' connector of this type answers
+//                                           these variables (the CRM's own connectors are
+//                                           tested against the CRM; scenarios test the flow)
 //   deploy order.bpmn                       a file next to the scenario (.form: a Camunda form)
 //   start order {"amount": 5} as o1         start (variables and name optional; default "i")
 //   complete review {"ok": true} in o1      complete the open task at an element
@@ -57,6 +60,20 @@ std::vector<fs::path> Scenarios() {
   return out;
 }
 
+// Answers every job with the same variables.
+class CannedConnector final : public Connector {
+ public:
+  explicit CannedConnector(boost::json::object variables) : variables_(std::move(variables)) {}
+  Result<JobOutcome> Run(const JobRequest&) override {
+    JobOutcome out;
+    out.variables = variables_;
+    return out;
+  }
+
+ private:
+  boost::json::object variables_;
+};
+
 class ScenarioTest : public EngineTest, public ::testing::WithParamInterface<fs::path> {
  protected:
   // Splits "rest ... in NAME" into the rest and the instance named.
@@ -101,7 +118,11 @@ class ScenarioTest : public EngineTest, public ::testing::WithParamInterface<fs:
   void Step(const std::string& line) {
     std::string rest = line;
     const std::string verb = Word(rest);
-    if (verb == "deploy") {
+    if (verb == "connector") {
+      const std::string type = Word(rest);
+      connectors_.Register(
+          type, std::make_shared<CannedConnector>(boost::json::parse(Json(rest)).as_object()));
+    } else if (verb == "deploy") {
       std::ifstream in(GetParam().parent_path() / rest);
       ASSERT_TRUE(in) << where_ << ": cannot read " << rest;
       std::stringstream text;

@@ -47,6 +47,9 @@ struct ServicesOptions {
   // The engine's options; `audit` and `document_linked` are filled in by Open. CLI
   // commands set run_jobs = false: jobs run where `quire serve` runs.
   workflow::EngineOptions engine;
+  // Whether completing a task checks its required documents against the DMS; quire run's
+  // scratch store holds none, so it does not.
+  bool check_required_documents = true;
   // How long a document check-out lasts; zero: until checked in or cancelled.
   std::chrono::milliseconds lock_ttl = std::chrono::hours(24);
   audit::AuditOptions audit;
