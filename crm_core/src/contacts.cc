@@ -37,9 +37,6 @@ std::string PhoneKey(std::string_view e164, ContactId id) {
 std::string EmailKey(std::string_view address, ContactId id) {
   return storage::KeyEncoder().U8('m').String(Lower(std::string(address))).U64(id).Take();
 }
-std::string ExternalKey(std::string_view external_id, ContactId id) {
-  return storage::KeyEncoder().U8('x').String(external_id).U64(id).Take();
-}
 
 json::array LabelledJson(const std::vector<Labelled>& list, const char* key) {
   json::array out;
@@ -294,10 +291,31 @@ void ContactStore::Index(const Contact* before, const Contact* after, storage::W
     for (const CustomerId customer : c->customers) out.insert(CustomerIndexKey(customer, c->id));
     for (const Labelled& p : c->phones) out.insert(PhoneKey(p.value, c->id));
     for (const Labelled& e : c->emails) out.insert(EmailKey(e.value, c->id));
-    if (!c->external_id.empty()) out.insert(ExternalKey(c->external_id, c->id));
     return out;
   };
   UpdateIndex(keys(before), keys(after), batch);
+  UpdateUniqueKey('x', before ? before->external_id : "", after ? after->external_id : "",
+                  after ? after->id : 0, batch);
+}
+
+Result<std::size_t> ContactStore::Reindex() {
+  std::lock_guard lock(write_mu_);
+  std::size_t n = 0;
+  storage::WriteBatch batch;
+  // External ids moved from x ext id → "" to x ext → id: rebuilt from nothing.
+  batch.DeleteRange(kCrm, "x", "y");
+  auto it = store_.ScanPrefix(kCrm, std::string(1, 'C'));
+  for (; it.Valid(); it.Next()) {
+    QUIRE_ASSIGN_OR_RETURN(Contact c, FromStored(it.value()));
+    UpdateUniqueKey('x', "", c.external_id, c.id, batch);
+    if (++n % 1000 == 0) {
+      QUIRE_RETURN_IF_ERROR(store_.Write(batch));
+      batch = storage::WriteBatch();
+    }
+  }
+  QUIRE_RETURN_IF_ERROR(it.status());
+  QUIRE_RETURN_IF_ERROR(store_.Write(batch));
+  return n;
 }
 
 Result<Contact> ContactStore::Validate(const json::object& fields, const audit::Actor& actor,
@@ -506,11 +524,7 @@ Result<std::vector<ContactId>> ContactStore::FindByEmail(std::string_view addres
 
 Result<std::optional<ContactId>> ContactStore::FindByExternalId(
     std::string_view external_id) const {
-  QUIRE_ASSIGN_OR_RETURN(
-      std::vector<std::uint64_t> ids,
-      IdsUnder(store_, storage::KeyEncoder().U8('x').String(external_id).Take(), 1));
-  if (ids.empty()) return std::optional<ContactId>();
-  return std::optional<ContactId>(ids.front());
+  return FindUnique(store_, 'x', external_id);
 }
 
 }  // namespace quire::crm

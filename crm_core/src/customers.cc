@@ -393,19 +393,11 @@ void CustomerStore::Index(const Customer* before, const Customer* after,
   auto keys = [](const Customer* c) {
     std::set<std::string> out;
     if (c == nullptr) return out;
-    if (c->merged_into != 0) {
-      // Found by nothing but its external id, which leads to the survivor (a re-import).
-      if (!c->external_id.empty()) {
-        out.insert(storage::KeyEncoder().U8('X').String(c->external_id).U64(c->id).Take());
-      }
-      return out;
-    }
+    // Merged: found by nothing but its external id (below), which leads to the survivor.
+    if (c->merged_into != 0) return out;
     for (const Labelled& p : c->phones) out.insert(PhoneKey(p.value, c->id));
     if (c->tax_id) {
       out.insert(storage::KeyEncoder().U8('T').String(TaxKey(*c->tax_id)).U64(c->id).Take());
-    }
-    if (!c->external_id.empty()) {
-      out.insert(storage::KeyEncoder().U8('X').String(c->external_id).U64(c->id).Take());
     }
     out.insert(storage::KeyEncoder()
                    .U8('N')
@@ -418,14 +410,18 @@ void CustomerStore::Index(const Customer* before, const Customer* after,
     return out;
   };
   UpdateIndex(keys(before), keys(after), batch);
+  internal::UpdateUniqueKey('X', before ? before->external_id : "", after ? after->external_id : "",
+                            after ? after->id : 0, batch);
 }
 
 Result<std::size_t> CustomerStore::Reindex() {
   std::lock_guard lock(write_mu_);
   std::size_t n = 0;
   storage::WriteBatch batch;
-  // The name index's key may have changed (NameKey): rebuilt from nothing.
+  // The name index's key may have changed (NameKey), the external ids' its form (from
+  // X ext id → "" to X ext → id): rebuilt from nothing.
   batch.DeleteRange(kCrm, "N", "O");
+  batch.DeleteRange(kCrm, "X", "Y");
   auto it = store_.ScanPrefix(kCrm, std::string(1, 'c'));
   for (; it.Valid(); it.Next()) {
     QUIRE_ASSIGN_OR_RETURN(Customer c, FromStored(it.value()));
@@ -459,17 +455,16 @@ Result<std::vector<CustomerId>> CustomerStore::FindByTaxId(std::string_view type
 
 Result<std::optional<CustomerId>> CustomerStore::FindByExternalId(
     std::string_view external_id) const {
-  QUIRE_ASSIGN_OR_RETURN(
-      std::vector<CustomerId> ids,
-      IdsUnder(store_, storage::KeyEncoder().U8('X').String(external_id).Take(), 1));
-  if (ids.empty()) return std::optional<CustomerId>();
+  QUIRE_ASSIGN_OR_RETURN(std::optional<std::uint64_t> id,
+                         internal::FindUnique(store_, 'X', external_id));
+  if (!id) return std::optional<CustomerId>();
   // A merged duplicate's external id leads to the customer it became part of.
-  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> text, store_.Get(kCrm, Key(ids.front())));
+  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> text, store_.Get(kCrm, Key(*id)));
   if (text && text->find("\"mergedInto\"") != std::string::npos) {
     QUIRE_ASSIGN_OR_RETURN(Customer c, FromStored(*text));
     if (c.merged_into != 0) return std::optional<CustomerId>(c.merged_into);
   }
-  return std::optional<CustomerId>(ids.front());
+  return std::optional<CustomerId>(*id);
 }
 
 Result<std::vector<CustomerId>> CustomerStore::FindByPhone(std::string_view typed,
@@ -565,8 +560,11 @@ Result<Customer> CustomerStore::Check(Customer c, const json::object& fields,
       profile[f.name] = *v;
     }
   }
-  c.profile = schema_->CheckValues(ProfileFields(), profile, before ? &before->profile : nullptr,
-                                   "", /*read_text=*/true, problems);
+  if (!profile.empty()) {  // (nothing required: an empty profile needs no check)
+    c.profile = schema_->CheckValues(ProfileFields(), profile,
+                                     before ? &before->profile : nullptr, "", /*read_text=*/true,
+                                     problems);
+  }
   c.custom_fields = schema_->CheckCustomFields("customer", fields,
                                                before ? &before->custom_fields : nullptr, problems);
   if (!c.external_id.empty()) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <charconv>
 #include <optional>
 #include <regex>
 #include <set>
@@ -67,6 +68,33 @@ Result<std::vector<T>> DecodeAll(const storage::Store& store, char prefix, Decod
   }
   QUIRE_RETURN_IF_ERROR(it.status());
   return out;
+}
+
+// A unique index as point keys: `type` + the value → the record's id (decimal), so that a
+// lookup is one Get the bloom filters answer (an import looks up every row's external id,
+// mostly missing, several times). Moves the entry when the value changes.
+inline std::string UniqueKey(char type, std::string_view value) {
+  return storage::KeyEncoder().U8(static_cast<std::uint8_t>(type)).String(value).Take();
+}
+inline void UpdateUniqueKey(char type, std::string_view before, std::string_view after,
+                            std::uint64_t id, storage::WriteBatch& batch) {
+  if (before == after) return;
+  if (!before.empty()) batch.Delete(storage::ColumnFamily::kCrm, UniqueKey(type, before));
+  if (!after.empty())
+    batch.Put(storage::ColumnFamily::kCrm, UniqueKey(type, after), std::to_string(id));
+}
+inline Result<std::optional<std::uint64_t>> FindUnique(const storage::Store& store, char type,
+                                                       std::string_view value) {
+  if (value.empty()) return std::optional<std::uint64_t>();
+  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> id,
+                         store.Get(storage::ColumnFamily::kCrm, UniqueKey(type, value)));
+  if (!id) return std::optional<std::uint64_t>();
+  std::uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(id->data(), id->data() + id->size(), n);
+  if (ec != std::errc() || end != id->data() + id->size()) {
+    return Error::Corruption("the index entry of '" + std::string(value) + "' holds no id");
+  }
+  return std::optional<std::uint64_t>(n);
 }
 
 // Brings a record's index entries from `before` to `after`: deletes those it no longer has,

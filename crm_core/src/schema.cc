@@ -407,8 +407,14 @@ json::object CrmSchema::CheckCustomFields(std::string_view entity, const json::o
     problems.push_back({"customFields", "must be an object {\"name\": value, ...}"});
     return before != nullptr ? *before : json::object();
   }
+  const Fields declared = CustomFields(entity);
+  // Nothing declared and nothing sent (most records of most installations): nothing to do.
+  if (declared->empty() && (custom == nullptr || custom->is_null() ||
+                            custom->get_object().empty())) {
+    return json::object();
+  }
   const json::object none;
-  return CheckValues(*CustomFields(entity),
+  return CheckValues(*declared,
                      custom != nullptr && custom->is_object() ? custom->get_object() : none, before,
                      "customFields.", /*read_text=*/true, problems);
 }

@@ -40,21 +40,22 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
                                                        *s->clock_, doc_options);
   s->customers_ = std::make_unique<crm::CustomerStore>(*s->store_, *s->audit_, *s->clock_,
                                                        s->crm_schema_.get());
-  // Customers stored before their phone, tax id, external id and name indexes existed get
-  // them once.
+  s->contacts_ =
+      std::make_unique<crm::ContactStore>(*s->store_, *s->audit_, *s->clock_, *s->customers_);
+  // Records stored before their indexes existed, or took their present form (version 3:
+  // external ids as point keys), get them once.
   {
     constexpr std::string_view kCrmIndexes = "crm.customer-indexes";
     QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> version,
                            s->store_->Get(storage::ColumnFamily::kMeta, kCrmIndexes));
-    if (version != "2") {
+    if (version != "3") {
       QUIRE_RETURN_IF_ERROR(s->customers_->Reindex());
+      QUIRE_RETURN_IF_ERROR(s->contacts_->Reindex());
       storage::WriteBatch mark;
-      mark.Put(storage::ColumnFamily::kMeta, kCrmIndexes, "2");
+      mark.Put(storage::ColumnFamily::kMeta, kCrmIndexes, "3");
       QUIRE_RETURN_IF_ERROR(s->store_->Write(mark));
     }
   }
-  s->contacts_ =
-      std::make_unique<crm::ContactStore>(*s->store_, *s->audit_, *s->clock_, *s->customers_);
   s->mailing_groups_ =
       std::make_unique<crm::MailingGroups>(*s->store_, *s->audit_, *s->clock_, *s->contacts_);
   s->resources_ = std::make_unique<crm::ResourceStore>(*s->store_, *s->audit_, *s->clock_);

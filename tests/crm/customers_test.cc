@@ -6,6 +6,7 @@
 #include <boost/json/parse.hpp>
 #include <sstream>
 
+#include "quire/storage/key_codec.h"
 #include "quire/testing/temp_dir.h"
 
 namespace quire::crm {
@@ -210,6 +211,32 @@ TEST_F(CustomersTest, APurgeTakesTheErasedValuesOffTheDisk) {
   EXPECT_FALSE(customers_->FindByName("Zofia Tajemnicza")->size());
   ASSERT_TRUE(store_->Purge(storage::ColumnFamily::kCrm).has_value());
   EXPECT_FALSE(holds());
+}
+
+TEST_F(CustomersTest, ExternalIdsWrittenInTheFormerIndexFormAreFoundAfterAReindex) {
+  auto c = customers_->Create(
+      json::parse(R"({"name": "Stara Firma", "externalId": "acc-7"})").as_object(), anna_);
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(customers_->FindByExternalId("acc-7")->value_or(0), c->id);
+  // As a store written by an earlier release holds it: X ext id -> "".
+  storage::WriteBatch old;
+  old.Delete(storage::ColumnFamily::kCrm, storage::KeyEncoder().U8('X').String("acc-7").Take());
+  old.Put(storage::ColumnFamily::kCrm,
+          storage::KeyEncoder().U8('X').String("acc-7").U64(c->id).Take(), "");
+  ASSERT_TRUE(store_->Write(old).has_value());
+  EXPECT_FALSE(customers_->FindByExternalId("acc-7")->has_value());
+  ASSERT_TRUE(customers_->Reindex().has_value());
+  EXPECT_EQ(customers_->FindByExternalId("acc-7")->value_or(0), c->id);
+  // The old entry is gone, so a change of the external id leaves nothing behind.
+  ASSERT_TRUE(
+      customers_->Update(c->id, json::parse(R"({"externalId": "acc-8"})").as_object(), anna_)
+          .has_value());
+  EXPECT_FALSE(customers_->FindByExternalId("acc-7")->has_value());
+  EXPECT_EQ(customers_->FindByExternalId("acc-8")->value_or(0), c->id);
+  auto it = store_->ScanPrefix(storage::ColumnFamily::kCrm, "X");
+  std::size_t entries = 0;
+  for (; it.Valid(); it.Next()) ++entries;
+  EXPECT_EQ(entries, 1u);
 }
 
 }  // namespace

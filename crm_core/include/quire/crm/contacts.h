@@ -9,7 +9,7 @@
 //   'L' customer id         → ""  the contacts of a customer
 //   'q' e164 id             → ""  contacts by phone number (the call centre)
 //   'm' address id          → ""  contacts by e-mail address (lower case; duplicates, imports)
-//   'x' external-id id      → ""  contacts by the id another program gave them (re-imports)
+//   'x' external-id         → id  contacts by the id another program gave them (re-imports)
 //   "n:contact"             → the next id
 //
 // Thread-safety: any thread; writes are serialised.
@@ -125,6 +125,9 @@ class ContactStore {
   Result<std::vector<ContactId>> FindByEmail(std::string_view address,
                                              std::size_t limit = 20) const;
   Result<std::optional<ContactId>> FindByExternalId(std::string_view external_id) const;
+  // Writes the external-id index in its present form (stores written before it was a
+  // point key). Idempotent; returns how many were looked at.
+  Result<std::size_t> Reindex();
 
   // Checks `fields` as Create would, storing nothing (an import's dry run).
   Result<Contact> Validate(const boost::json::object& fields, const audit::Actor& actor,

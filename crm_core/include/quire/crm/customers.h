@@ -7,7 +7,7 @@
 //   'n'          → the next id
 //   'p' e164 id  → "" (customers by phone number, for the CTI screen pop)
 //   'T' tax-id id → "" (by canonical tax id: duplicates, re-imports, lookups)
-//   'X' external-id id → "" (by the id another program gave them: re-imports)
+//   'X' external-id → id (by the id another program gave them: re-imports; a point key)
 //   'N' name-key id → "" (by NameKey(name); imports, duplicates)
 //   'M' e-mail id → "" (by e-mail address, lower case; duplicates)
 //   'R' merge-id → the merge (CustomerMerge, with the records' snapshots)
@@ -178,15 +178,13 @@ class CustomerStore {
   // (customer.merged) with the merge record, state "moving": the caller moves the links and
   // calls MergeMoved. Errors: kInvalidArgument (the same customer), kNotFound, kConflict
   // (erased, merged already).
-  Result<CustomerMerge> Merge(CustomerId survivor, CustomerId duplicate,
-                              const audit::Actor& actor);
+  Result<CustomerMerge> Merge(CustomerId survivor, CustomerId duplicate, const audit::Actor& actor);
   // Records what was moved; the merge is done.
   Result<CustomerMerge> MergeMoved(MergeId id, boost::json::object moved,
                                    const audit::Actor& actor);
   // The merge that is still moving between these two, if any (a merge that was interrupted
   // is finished by merging again).
-  Result<std::optional<CustomerMerge>> MovingMerge(CustomerId survivor,
-                                                   CustomerId duplicate) const;
+  Result<std::optional<CustomerMerge>> MovingMerge(CustomerId survivor, CustomerId duplicate) const;
   Result<CustomerMerge> GetMerge(MergeId id) const;
   // Whether merge `id` can be undone now: done, within kMergeUndoWindow, not undone.
   // Errors: kNotFound, kConflict saying why not.
