@@ -1,5 +1,6 @@
 #include "quire/crm/contacts.h"
 
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <limits>
 #include <set>
@@ -36,6 +37,13 @@ std::string PhoneKey(std::string_view e164, ContactId id) {
 }
 std::string EmailKey(std::string_view address, ContactId id) {
   return storage::KeyEncoder().U8('m').String(Lower(std::string(address))).U64(id).Take();
+}
+
+// Whether any contact person has an e-mail address, as a point key the bloom filters answer
+// (an import looks every new row's address up). Written with every 'm' entry; removed with
+// the last (DropEmailHints: the key names the address).
+std::string EmailHintKey(std::string_view address) {
+  return storage::KeyEncoder().U8('h').String(Lower(std::string(address))).Take();
 }
 
 json::array LabelledJson(const std::vector<Labelled>& list, const char* key) {
@@ -294,20 +302,43 @@ void ContactStore::Index(const Contact* before, const Contact* after, storage::W
     return out;
   };
   UpdateIndex(keys(before), keys(after), batch);
+  if (after != nullptr) {
+    for (const Labelled& e : after->emails) batch.Put(kCrm, EmailHintKey(e.value), "");
+  }
   UpdateUniqueKey('x', before ? before->external_id : "", after ? after->external_id : "",
                   after ? after->id : 0, batch);
+}
+
+Result<void> ContactStore::DropEmailHints(const Contact& was, const Contact* now,
+                                          storage::WriteBatch& batch) const {
+  for (const Labelled& e : was.emails) {
+    const std::string address = Lower(std::string(e.value));
+    const bool kept = now != nullptr &&
+                      std::any_of(now->emails.begin(), now->emails.end(), [&](const Labelled& x) {
+                        return Lower(std::string(x.value)) == address;
+                      });
+    if (kept) continue;
+    QUIRE_ASSIGN_OR_RETURN(
+        std::vector<std::uint64_t> holders,
+        IdsUnder(store_, storage::KeyEncoder().U8('m').String(address).Take(), 2));
+    if (holders.size() == 1 && holders.front() == was.id) batch.Delete(kCrm, EmailHintKey(address));
+  }
+  return Ok();
 }
 
 Result<std::size_t> ContactStore::Reindex() {
   std::lock_guard lock(write_mu_);
   std::size_t n = 0;
   storage::WriteBatch batch;
-  // External ids moved from x ext id → "" to x ext → id: rebuilt from nothing.
+  // External ids moved from x ext id → "" to x ext → id, e-mail hints are new: rebuilt from
+  // nothing.
   batch.DeleteRange(kCrm, "x", "y");
+  batch.DeleteRange(kCrm, "h", "i");
   auto it = store_.ScanPrefix(kCrm, std::string(1, 'C'));
   for (; it.Valid(); it.Next()) {
     QUIRE_ASSIGN_OR_RETURN(Contact c, FromStored(it.value()));
     UpdateUniqueKey('x', "", c.external_id, c.id, batch);
+    for (const Labelled& e : c.emails) batch.Put(kCrm, EmailHintKey(e.value), "");
     if (++n % 1000 == 0) {
       QUIRE_RETURN_IF_ERROR(store_.Write(batch));
       batch = storage::WriteBatch();
@@ -416,6 +447,17 @@ Result<Contact> ContactStore::Bulk::Update(ContactId id, const json::object& pat
   }
   QUIRE_ASSIGN_OR_RETURN(Contact c, store_.Check(std::move(blank), merged, &before));
   c.modified_at = store_.clock_.Now();
+  const bool emails_changed =
+      std::any_of(before.emails.begin(), before.emails.end(), [&](const Labelled& e) {
+        return std::none_of(c.emails.begin(), c.emails.end(),
+                            [&](const Labelled& x) { return x.value == e.value; });
+      });
+  if (emails_changed && staged_.size() > 0) {
+    // Whether another contact holds a dropped address is read from the store: staged
+    // writes first.
+    QUIRE_RETURN_IF_ERROR(Commit());
+  }
+  QUIRE_RETURN_IF_ERROR(store_.DropEmailHints(before, &c, staged_.batch()));
   staged_.batch().Put(kCrm, Key(id), json::serialize(ToStored(c)));
   Index(&before, &c, staged_.batch());
   staged_.Add({actor, "contact.changed", Object(id), {{"fields", FieldNames(patch)}}},
@@ -435,6 +477,7 @@ Result<Contact> ContactStore::Erase(ContactId id, const audit::Actor& actor) {
   c.created_at = before.created_at;
   c.modified_at = clock_.Now();
   storage::WriteBatch batch;
+  QUIRE_RETURN_IF_ERROR(DropEmailHints(before, &c, batch));
   batch.Put(kCrm, Key(id), json::serialize(ToStored(c)));
   Index(&before, &c, batch);
   QUIRE_RETURN_IF_ERROR(
@@ -519,7 +562,10 @@ Result<std::vector<ContactId>> ContactStore::FindByPhone(std::string_view typed,
 
 Result<std::vector<ContactId>> ContactStore::FindByEmail(std::string_view address,
                                                          std::size_t limit) const {
-  return IdsUnder(store_, storage::KeyEncoder().U8('m').String(Lower(Trim(address))).Take(), limit);
+  const std::string key = Lower(Trim(address));
+  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> hint, store_.Get(kCrm, EmailHintKey(key)));
+  if (!hint) return std::vector<ContactId>{};
+  return IdsUnder(store_, storage::KeyEncoder().U8('m').String(key).Take(), limit);
 }
 
 Result<std::optional<ContactId>> ContactStore::FindByExternalId(

@@ -41,6 +41,13 @@ std::string EmailKey(std::string_view address) {
 }
 
 // One company, one key: a Polish EU VAT number (PL5261040828) is its NIP.
+// Whether any customer has a tax id, as a point key the bloom filters answer: most tax ids
+// an import looks up are new, and a prefix seek for each reached into every level. Written
+// with every 'T' entry; removed with the last one (see DropTaxHint).
+std::string TaxHintKey(std::string_view tax_key) {
+  return storage::KeyEncoder().U8('K').String(tax_key).Take();
+}
+
 std::string TaxKey(const TaxId& id) {
   if (id.kind == TaxId::Kind::kEuVat && id.value.starts_with("PL")) return id.value.substr(2);
   return id.value;
@@ -410,8 +417,24 @@ void CustomerStore::Index(const Customer* before, const Customer* after,
     return out;
   };
   UpdateIndex(keys(before), keys(after), batch);
+  if (after != nullptr && after->tax_id && after->merged_into == 0) {
+    batch.Put(kCrm, TaxHintKey(TaxKey(*after->tax_id)), "");
+  }
   internal::UpdateUniqueKey('X', before ? before->external_id : "", after ? after->external_id : "",
                             after ? after->id : 0, batch);
+}
+
+Result<void> CustomerStore::DropTaxHint(const Customer& was, const Customer* now,
+                                        storage::WriteBatch& batch) const {
+  if (!was.tax_id || was.merged_into != 0) return Ok();
+  const std::string key = TaxKey(*was.tax_id);
+  if (now != nullptr && now->tax_id && now->merged_into == 0 && TaxKey(*now->tax_id) == key) {
+    return Ok();
+  }
+  QUIRE_ASSIGN_OR_RETURN(std::vector<std::uint64_t> holders,
+                         IdsUnder(store_, storage::KeyEncoder().U8('T').String(key).Take(), 2));
+  if (holders.size() == 1 && holders.front() == was.id) batch.Delete(kCrm, TaxHintKey(key));
+  return Ok();
 }
 
 Result<std::size_t> CustomerStore::Reindex() {
@@ -422,6 +445,7 @@ Result<std::size_t> CustomerStore::Reindex() {
   // X ext id → "" to X ext → id): rebuilt from nothing.
   batch.DeleteRange(kCrm, "N", "O");
   batch.DeleteRange(kCrm, "X", "Y");
+  batch.DeleteRange(kCrm, "K", "L");
   auto it = store_.ScanPrefix(kCrm, std::string(1, 'c'));
   for (; it.Valid(); it.Next()) {
     QUIRE_ASSIGN_OR_RETURN(Customer c, FromStored(it.value()));
@@ -450,6 +474,9 @@ Result<std::vector<CustomerId>> CustomerStore::FindByTaxId(std::string_view type
                                                            std::size_t limit) const {
   auto id = ParseTaxId(typed);
   if (!id) return std::vector<CustomerId>{};
+  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> hint,
+                         store_.Get(kCrm, TaxHintKey(TaxKey(*id))));
+  if (!hint) return std::vector<CustomerId>{};
   return IdsUnder(store_, storage::KeyEncoder().U8('T').String(TaxKey(*id)).Take(), limit);
 }
 
@@ -561,9 +588,8 @@ Result<Customer> CustomerStore::Check(Customer c, const json::object& fields,
     }
   }
   if (!profile.empty()) {  // (nothing required: an empty profile needs no check)
-    c.profile = schema_->CheckValues(ProfileFields(), profile,
-                                     before ? &before->profile : nullptr, "", /*read_text=*/true,
-                                     problems);
+    c.profile = schema_->CheckValues(ProfileFields(), profile, before ? &before->profile : nullptr,
+                                     "", /*read_text=*/true, problems);
   }
   c.custom_fields = schema_->CheckCustomFields("customer", fields,
                                                before ? &before->custom_fields : nullptr, problems);
@@ -677,6 +703,14 @@ Result<Customer> CustomerStore::Bulk::Update(CustomerId id, const json::object& 
   blank.created_at = before.created_at;
   QUIRE_ASSIGN_OR_RETURN(Customer c, store_.Check(std::move(blank), merged, &before));
   c.modified_at = store_.clock_.Now();
+  const bool tax_changed =
+      before.tax_id && (!c.tax_id || TaxKey(*c.tax_id) != TaxKey(*before.tax_id));
+  if (tax_changed && staged_.size() > 0) {
+    // Whether another customer holds the old tax id is read from the store: staged writes
+    // first.
+    QUIRE_RETURN_IF_ERROR(Commit());
+  }
+  QUIRE_RETURN_IF_ERROR(store_.DropTaxHint(before, &c, staged_.batch()));
   staged_.batch().Put(kCrm, Key(id), json::serialize(ToStored(c)));
   Index(&before, &c, staged_.batch());
   staged_.Add({actor, "customer.changed", Object(id), {{"fields", FieldNames(patch)}}},
@@ -713,6 +747,7 @@ Result<Customer> CustomerStore::Erase(CustomerId id, const audit::Actor& actor) 
   };
   const Customer c = blank(before);
   storage::WriteBatch batch;
+  QUIRE_RETURN_IF_ERROR(DropTaxHint(before, &c, batch));
   batch.Put(kCrm, Key(id), json::serialize(ToStored(c)));
   Index(&before, &c, batch);
   std::vector<audit::EntryFields> entries{{actor, "customer.erased", Object(id), {}}};
@@ -730,6 +765,7 @@ Result<Customer> CustomerStore::Erase(CustomerId id, const audit::Actor& actor) 
     QUIRE_ASSIGN_OR_RETURN(Customer dup, Get(m.duplicate));
     if (dup.merged_into != id || dup.erased_at) continue;
     const Customer gone = blank(dup);
+    QUIRE_RETURN_IF_ERROR(DropTaxHint(dup, &gone, batch));
     batch.Put(kCrm, Key(dup.id), json::serialize(ToStored(gone)));
     Index(&dup, &gone, batch);
     entries.push_back({actor, "customer.erased", Object(dup.id), {{"mergedInto", Object(id)}}});
@@ -817,10 +853,11 @@ Result<CustomerMerge> CustomerStore::Merge(CustomerId survivor, CustomerId dupli
   m.survivor_after = ToStored(after);
   m.duplicate_before = ToStored(d);
   storage::WriteBatch batch;
-  batch.Put(kCrm, Key(survivor), json::serialize(ToStored(after)));
-  Index(&s, &after, batch);
+  QUIRE_RETURN_IF_ERROR(DropTaxHint(d, &merged, batch));  // put again below if `after` has it
   batch.Put(kCrm, Key(duplicate), json::serialize(ToStored(merged)));
   Index(&d, &merged, batch);
+  batch.Put(kCrm, Key(survivor), json::serialize(ToStored(after)));
+  Index(&s, &after, batch);
   batch.Put(kCrm, MergeKey(m.id), json::serialize(MergeToStored(m)));
   batch.Put(kCrm, kNextMergeKey, std::to_string(m.id + 1));
   batch.Put(kCrm, MergeIndexKey(survivor, m.id), "");
@@ -936,6 +973,7 @@ Result<CustomerMerge> CustomerStore::Unmerge(MergeId id, const audit::Actor& act
   m.state = "undone";
   m.undone_at = now;
   storage::WriteBatch batch;
+  QUIRE_RETURN_IF_ERROR(DropTaxHint(current, &s, batch));  // put again below if `d` has it
   batch.Put(kCrm, Key(s.id), json::serialize(ToStored(s)));
   Index(&current, &s, batch);
   batch.Put(kCrm, Key(d.id), json::serialize(ToStored(d)));

@@ -43,16 +43,16 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
   s->contacts_ =
       std::make_unique<crm::ContactStore>(*s->store_, *s->audit_, *s->clock_, *s->customers_);
   // Records stored before their indexes existed, or took their present form (version 3:
-  // external ids as point keys), get them once.
+  // external ids as point keys; 4: tax id hints), get them once.
   {
     constexpr std::string_view kCrmIndexes = "crm.customer-indexes";
     QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> version,
                            s->store_->Get(storage::ColumnFamily::kMeta, kCrmIndexes));
-    if (version != "3") {
+    if (version != "4") {
       QUIRE_RETURN_IF_ERROR(s->customers_->Reindex());
       QUIRE_RETURN_IF_ERROR(s->contacts_->Reindex());
       storage::WriteBatch mark;
-      mark.Put(storage::ColumnFamily::kMeta, kCrmIndexes, "3");
+      mark.Put(storage::ColumnFamily::kMeta, kCrmIndexes, "4");
       QUIRE_RETURN_IF_ERROR(s->store_->Write(mark));
     }
   }

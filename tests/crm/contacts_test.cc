@@ -131,5 +131,27 @@ TEST_F(ContactsTest, AnExternalIdNamesOnePersonAndMovesWithTheirEdits) {
   EXPECT_TRUE(contacts_->Update(c->id, J(R"({"externalId": "outlook:18", "title": "x"})"), anna_));
 }
 
+TEST_F(ContactsTest, EmailHintsFollowThePeopleHoldingTheAddress) {
+  auto hints = [&] {
+    std::size_t n = 0;
+    for (auto it = store_->ScanPrefix(storage::ColumnFamily::kCrm, "h"); it.Valid(); it.Next()) ++n;
+    return n;
+  };
+  auto a = contacts_->Create(
+      J(R"({"lastName": "Nowak", "emails": [{"address": "Biuro@Firma.pl"}]})"), anna_);
+  auto b = contacts_->Create(
+      J(R"({"lastName": "Kowal", "emails": [{"address": "biuro@firma.pl"}]})"), anna_);
+  ASSERT_TRUE(a.has_value() && b.has_value());
+  EXPECT_EQ(hints(), 1u);
+  EXPECT_EQ(contacts_->FindByEmail("BIURO@firma.pl")->size(), 2u);
+  EXPECT_TRUE(contacts_->FindByEmail("nikt@firma.pl")->empty());
+  ASSERT_TRUE(contacts_->Erase(a->id, anna_).has_value());
+  EXPECT_EQ(contacts_->FindByEmail("biuro@firma.pl")->size(), 1u);  // b still has it
+  ASSERT_TRUE(contacts_->Update(b->id, J(R"({"emails": [{"address": "nowy@firma.pl"}]})"), anna_)
+                  .has_value());
+  EXPECT_TRUE(contacts_->FindByEmail("biuro@firma.pl")->empty());
+  EXPECT_EQ(hints(), 1u);  // nowy@ only
+}
+
 }  // namespace
 }  // namespace quire::crm

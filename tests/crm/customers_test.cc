@@ -239,5 +239,34 @@ TEST_F(CustomersTest, ExternalIdsWrittenInTheFormerIndexFormAreFoundAfterAReinde
   EXPECT_EQ(entries, 1u);
 }
 
+TEST_F(CustomersTest, TaxIdHintsFollowTheCustomersHoldingThem) {
+  auto hints = [&] {
+    std::size_t n = 0;
+    for (auto it = store_->ScanPrefix(storage::ColumnFamily::kCrm, "K"); it.Valid(); it.Next()) ++n;
+    return n;
+  };
+  auto a = customers_->Create(
+      json::parse(R"({"name": "Firma A", "taxId": "5261040828"})").as_object(), anna_);
+  auto b = customers_->Create(
+      json::parse(R"({"name": "Firma B", "taxId": "526-104-08-28"})").as_object(), anna_);
+  ASSERT_TRUE(a.has_value() && b.has_value());
+  EXPECT_EQ(hints(), 1u);
+  EXPECT_EQ(customers_->FindByTaxId("5261040828")->size(), 2u);
+  EXPECT_TRUE(customers_->FindByTaxId("7251801126")->empty());  // valid, held by nobody
+  // A changes its tax id: B still holds the old one, which is still found.
+  ASSERT_TRUE(
+      customers_->Update(a->id, json::parse(R"({"taxId": "7251801126"})").as_object(), anna_)
+          .has_value());
+  EXPECT_EQ(customers_->FindByTaxId("5261040828")->size(), 1u);
+  EXPECT_EQ(customers_->FindByTaxId("7251801126")->size(), 1u);
+  EXPECT_EQ(hints(), 2u);
+  // The last holders go: so do the hints (their keys name the tax ids).
+  ASSERT_TRUE(customers_->Erase(b->id, anna_).has_value());
+  ASSERT_TRUE(
+      customers_->Update(a->id, json::parse(R"({"taxId": null})").as_object(), anna_).has_value());
+  EXPECT_EQ(hints(), 0u);
+  EXPECT_TRUE(customers_->FindByTaxId("5261040828")->empty());
+}
+
 }  // namespace
 }  // namespace quire::crm

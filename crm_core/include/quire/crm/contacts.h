@@ -9,6 +9,7 @@
 //   'L' customer id         → ""  the contacts of a customer
 //   'q' e164 id             → ""  contacts by phone number (the call centre)
 //   'm' address id          → ""  contacts by e-mail address (lower case; duplicates, imports)
+//   'h' address             → ""  someone has this address (a point key the bloom filters answer)
 //   'x' external-id         → id  contacts by the id another program gave them (re-imports)
 //   "n:contact"             → the next id
 //
@@ -141,6 +142,9 @@ class ContactStore {
   Result<Contact> Check(Contact c, const boost::json::object& fields, const Contact* before) const;
   Result<void> CheckExternalId(const Contact& c) const;
   static void Index(const Contact* before, const Contact* after, storage::WriteBatch& batch);
+  // Removes the hints of `was`'s addresses that `now` lacks and nobody else holds.
+  Result<void> DropEmailHints(const Contact& was, const Contact* now,
+                              storage::WriteBatch& batch) const;
 
   storage::Store& store_;
   audit::AuditLog& audit_;

@@ -7,6 +7,7 @@
 //   'n'          → the next id
 //   'p' e164 id  → "" (customers by phone number, for the CTI screen pop)
 //   'T' tax-id id → "" (by canonical tax id: duplicates, re-imports, lookups)
+//   'K' tax-id    → "" (someone has this tax id: a point key the bloom filters answer)
 //   'X' external-id → id (by the id another program gave them: re-imports; a point key)
 //   'N' name-key id → "" (by NameKey(name); imports, duplicates)
 //   'M' e-mail id → "" (by e-mail address, lower case; duplicates)
@@ -255,6 +256,10 @@ class CustomerStore {
   Result<Customer> Check(Customer c, const boost::json::object& fields,
                          const Customer* before) const;
   static void Index(const Customer* before, const Customer* after, storage::WriteBatch& batch);
+  // Removes the hint that someone has `was`'s tax id when `was` held it last and `now` does
+  // not (its key names the tax id: personal data for a PESEL).
+  Result<void> DropTaxHint(const Customer& was, const Customer* now,
+                           storage::WriteBatch& batch) const;
 
   storage::Store& store_;
   audit::AuditLog& audit_;
