@@ -272,12 +272,10 @@ Result<Contact> ContactStore::Check(Contact c, const json::object& fields,
   c.custom_fields = customers_.schema().CheckCustomFields(
       "contact", fields, before ? &before->custom_fields : nullptr, problems);
   for (std::size_t i = 0; i < c.customers.size(); ++i) {
-    auto customer = customers_.Get(c.customers[i]);
-    if (!customer && customer.error().code() == ErrorCode::kNotFound) {
+    QUIRE_ASSIGN_OR_RETURN(const bool exists, customers_.Exists(c.customers[i]));
+    if (!exists) {
       problems.push_back({"customers[" + std::to_string(i) + "]",
                           "customer " + std::to_string(c.customers[i]) + " does not exist"});
-    } else if (!customer) {
-      return customer.error();
     }
   }
   if (!c.external_id.empty()) {
@@ -305,8 +303,8 @@ void ContactStore::Index(const Contact* before, const Contact* after, storage::W
   if (after != nullptr) {
     for (const Labelled& e : after->emails) batch.Put(kCrm, EmailHintKey(e.value), "");
   }
-  UpdateUniqueKey('x', before ? before->external_id : "", after ? after->external_id : "",
-                  after ? after->id : 0, batch);
+  UpdateUniqueKey('x', before ? before->external_id : "", before ? before->id : 0,
+                  after ? after->external_id : "", after ? after->id : 0, batch);
 }
 
 Result<void> ContactStore::DropEmailHints(const Contact& was, const Contact* now,
@@ -337,7 +335,7 @@ Result<std::size_t> ContactStore::Reindex() {
   auto it = store_.ScanPrefix(kCrm, std::string(1, 'C'));
   for (; it.Valid(); it.Next()) {
     QUIRE_ASSIGN_OR_RETURN(Contact c, FromStored(it.value()));
-    UpdateUniqueKey('x', "", c.external_id, c.id, batch);
+    UpdateUniqueKey('x', "", 0, c.external_id, c.id, batch);
     for (const Labelled& e : c.emails) batch.Put(kCrm, EmailHintKey(e.value), "");
     if (++n % 1000 == 0) {
       QUIRE_RETURN_IF_ERROR(store_.Write(batch));

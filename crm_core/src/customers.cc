@@ -420,8 +420,12 @@ void CustomerStore::Index(const Customer* before, const Customer* after,
   if (after != nullptr && after->tax_id && after->merged_into == 0) {
     batch.Put(kCrm, TaxHintKey(TaxKey(*after->tax_id)), "");
   }
-  internal::UpdateUniqueKey('X', before ? before->external_id : "", after ? after->external_id : "",
-                            after ? after->id : 0, batch);
+  // A merged duplicate's external id leads to the customer it became part of.
+  auto target = [](const Customer* c) -> CustomerId {
+    return c == nullptr ? 0 : c->merged_into != 0 ? c->merged_into : c->id;
+  };
+  internal::UpdateUniqueKey('X', before ? before->external_id : "", target(before),
+                            after ? after->external_id : "", target(after), batch);
 }
 
 Result<void> CustomerStore::DropTaxHint(const Customer& was, const Customer* now,
@@ -482,16 +486,12 @@ Result<std::vector<CustomerId>> CustomerStore::FindByTaxId(std::string_view type
 
 Result<std::optional<CustomerId>> CustomerStore::FindByExternalId(
     std::string_view external_id) const {
-  QUIRE_ASSIGN_OR_RETURN(std::optional<std::uint64_t> id,
-                         internal::FindUnique(store_, 'X', external_id));
-  if (!id) return std::optional<CustomerId>();
-  // A merged duplicate's external id leads to the customer it became part of.
-  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> text, store_.Get(kCrm, Key(*id)));
-  if (text && text->find("\"mergedInto\"") != std::string::npos) {
-    QUIRE_ASSIGN_OR_RETURN(Customer c, FromStored(*text));
-    if (c.merged_into != 0) return std::optional<CustomerId>(c.merged_into);
-  }
-  return std::optional<CustomerId>(*id);
+  return internal::FindUnique(store_, 'X', external_id);
+}
+
+Result<bool> CustomerStore::Exists(CustomerId id) const {
+  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> text, store_.Get(kCrm, Key(id)));
+  return text.has_value();
 }
 
 Result<std::vector<CustomerId>> CustomerStore::FindByPhone(std::string_view typed,

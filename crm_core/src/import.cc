@@ -468,7 +468,7 @@ class Builder {
         std::all_of(v.begin(), v.end(), [](char ch) { return ch >= '0' && ch <= '9'; }) &&
         v.size() < 19) {
       const CustomerId id = std::stoull(v);
-      if (customers_.Get(id)) return id;
+      if (auto exists = customers_.Exists(id); exists && *exists) return id;
     }
     if (by_name) {
       if (auto named = customers_.FindByName(v, 1); named && !named->empty()) {

@@ -76,12 +76,16 @@ Result<std::vector<T>> DecodeAll(const storage::Store& store, char prefix, Decod
 inline std::string UniqueKey(char type, std::string_view value) {
   return storage::KeyEncoder().U8(static_cast<std::uint8_t>(type)).String(value).Take();
 }
-inline void UpdateUniqueKey(char type, std::string_view before, std::string_view after,
-                            std::uint64_t id, storage::WriteBatch& batch) {
-  if (before == after) return;
-  if (!before.empty()) batch.Delete(storage::ColumnFamily::kCrm, UniqueKey(type, before));
-  if (!after.empty())
-    batch.Put(storage::ColumnFamily::kCrm, UniqueKey(type, after), std::to_string(id));
+inline void UpdateUniqueKey(char type, std::string_view before, std::uint64_t before_id,
+                            std::string_view after, std::uint64_t after_id,
+                            storage::WriteBatch& batch) {
+  if (before == after && before_id == after_id) return;
+  if (!before.empty() && before != after) {
+    batch.Delete(storage::ColumnFamily::kCrm, UniqueKey(type, before));
+  }
+  if (!after.empty()) {
+    batch.Put(storage::ColumnFamily::kCrm, UniqueKey(type, after), std::to_string(after_id));
+  }
 }
 inline Result<std::optional<std::uint64_t>> FindUnique(const storage::Store& store, char type,
                                                        std::string_view value) {

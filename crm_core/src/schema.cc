@@ -409,8 +409,8 @@ json::object CrmSchema::CheckCustomFields(std::string_view entity, const json::o
   }
   const Fields declared = CustomFields(entity);
   // Nothing declared and nothing sent (most records of most installations): nothing to do.
-  if (declared->empty() && (custom == nullptr || custom->is_null() ||
-                            custom->get_object().empty())) {
+  if (declared->empty() &&
+      (custom == nullptr || custom->is_null() || custom->get_object().empty())) {
     return json::object();
   }
   const json::object none;

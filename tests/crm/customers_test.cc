@@ -268,5 +268,23 @@ TEST_F(CustomersTest, TaxIdHintsFollowTheCustomersHoldingThem) {
   EXPECT_TRUE(customers_->FindByTaxId("5261040828")->empty());
 }
 
+TEST_F(CustomersTest, AMergedDuplicatesExternalIdLeadsToTheSurvivorUntilUndone) {
+  auto s = customers_->Create(json::parse(R"({"name": "Firma", "externalId": "s-1"})").as_object(),
+                              anna_);
+  auto d = customers_->Create(json::parse(R"({"name": "FIRMA", "externalId": "d-1"})").as_object(),
+                              anna_);
+  ASSERT_TRUE(s.has_value() && d.has_value());
+  auto m = customers_->Merge(s->id, d->id, anna_);
+  ASSERT_TRUE(m.has_value()) << m.error().message();
+  EXPECT_EQ(customers_->FindByExternalId("d-1")->value_or(0), s->id);
+  EXPECT_EQ(customers_->FindByExternalId("s-1")->value_or(0), s->id);
+  EXPECT_TRUE(customers_->FindByName("Firma")->size() == 1u);  // the duplicate is out of it
+  ASSERT_TRUE(customers_->MergeMoved(m->id, json::object(), anna_).has_value());
+  ASSERT_TRUE(customers_->Unmerge(m->id, anna_).has_value());
+  EXPECT_EQ(customers_->FindByExternalId("d-1")->value_or(0), d->id);
+  EXPECT_EQ(customers_->FindByName("Firma")->size(), 2u);
+  EXPECT_EQ(customers_->Merge(s->id, s->id, anna_).error().code(), ErrorCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace quire::crm

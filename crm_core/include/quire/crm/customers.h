@@ -234,7 +234,10 @@ class CustomerStore {
 
   // By canonical tax id (typed in any form ParseTaxId reads); by external id.
   Result<std::vector<CustomerId>> FindByTaxId(std::string_view typed, std::size_t limit = 20) const;
+  // A merged duplicate's external id answers the customer it became part of.
   Result<std::optional<CustomerId>> FindByExternalId(std::string_view external_id) const;
+  // Whether customer `id` exists, without reading it whole.
+  Result<bool> Exists(CustomerId id) const;
   Result<std::vector<CustomerId>> FindByEmail(std::string_view address,
                                               std::size_t limit = 20) const;
   // By name, compared loosely (NameKey).
