@@ -193,21 +193,6 @@ const json::value* Lookup(const json::object& data, std::string_view name) {
   return Lookup(inner->get_object(), name.substr(dot + 1));
 }
 
-void SetAt(json::object& data, std::string_view name, json::value value) {
-  if (data.contains(name)) {
-    data[name] = std::move(value);
-    return;
-  }
-  const std::size_t dot = name.find('.');
-  if (dot == std::string_view::npos) {
-    data[name] = std::move(value);
-    return;
-  }
-  json::value& inner = data[name.substr(0, dot)];
-  if (!inner.is_object()) inner = json::object();
-  SetAt(inner.get_object(), name.substr(dot + 1), std::move(value));
-}
-
 void EraseAt(json::object& data, std::string_view name) {
   if (data.erase(name) != 0) return;
   const std::size_t dot = name.find('.');
@@ -222,6 +207,21 @@ void EraseAt(json::object& data, std::string_view name) {
 bool MissingValue(const json::value* v) {
   return v == nullptr || v->is_null() || (v->is_string() && v->get_string().empty()) ||
          (v->is_array() && v->get_array().empty());
+}
+
+void SetFieldValue(json::object& data, std::string_view name, json::value value) {
+  if (data.contains(name)) {
+    data[name] = std::move(value);
+    return;
+  }
+  const std::size_t dot = name.find('.');
+  if (dot == std::string_view::npos) {
+    data[name] = std::move(value);
+    return;
+  }
+  json::value& inner = data[name.substr(0, dot)];
+  if (!inner.is_object()) inner = json::object();
+  SetFieldValue(inner.get_object(), name.substr(dot + 1), std::move(value));
 }
 
 const Field* FindField(const std::vector<Field>& fields, std::string_view name) {
@@ -345,7 +345,7 @@ json::object CheckFields(const std::vector<Field>& fields, const json::object& d
     if (std::string problem = CheckValue(f, *v, at, check, problems); !problem.empty()) {
       problems.push_back({at, std::move(problem)});
     } else if (problems.size() == before) {
-      SetAt(out, f.name, Normalised(f, *v, check));
+      SetFieldValue(out, f.name, Normalised(f, *v, check));
     }
   }
   return out;

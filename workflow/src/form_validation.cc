@@ -167,18 +167,6 @@ std::vector<json::value> Candidates(const definitions::FormField& f, Timestamp n
   return out;
 }
 
-// Sets `value` at the path `name` ("contact.name": member "name" of the object "contact").
-void SetAt(json::object& data, std::string_view name, json::value value) {
-  const std::size_t dot = name.find('.');
-  if (dot == std::string_view::npos) {
-    data[name] = std::move(value);
-    return;
-  }
-  json::value& inner = data[name.substr(0, dot)];
-  if (!inner.is_object()) inner = json::object();
-  SetAt(inner.get_object(), name.substr(dot + 1), std::move(value));
-}
-
 void SampleFields(const std::vector<definitions::FormField>& fields, Timestamp now,
                   const std::string& prefix, json::object& data,
                   std::vector<ErrorDetail>& unfilled) {
@@ -190,7 +178,7 @@ void SampleFields(const std::vector<definitions::FormField>& fields, Timestamp n
       SampleFields(f.rows, now, at + "[0].", row, unfilled);
       json::array rows;
       rows.emplace_back(std::move(row));
-      SetAt(data, f.name, std::move(rows));
+      definitions::SetFieldValue(data, f.name, std::move(rows));
       continue;
     }
     bool filled = false;
@@ -200,7 +188,7 @@ void SampleFields(const std::vector<definitions::FormField>& fields, Timestamp n
       if (!definitions::MissingValue(&candidate) &&
           definitions::CheckValue(f, candidate, at, definitions::FieldCheck(), ignored).empty() &&
           ignored.empty()) {
-        SetAt(data, f.name, std::move(candidate));
+        definitions::SetFieldValue(data, f.name, std::move(candidate));
         filled = true;
         break;
       }

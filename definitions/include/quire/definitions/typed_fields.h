@@ -89,6 +89,10 @@ boost::json::object CheckFields(const std::vector<Field>& fields, const boost::j
 std::string CheckValue(const Field& f, const boost::json::value& v, const std::string& at,
                        const FieldCheck& check, std::vector<ErrorDetail>& problems);
 
+// Sets `value` at the path `name`: "contact.name" is the member "name" of the object
+// "contact" (made when missing), unless `data` holds the flat key "contact.name".
+void SetFieldValue(boost::json::object& data, std::string_view name, boost::json::value value);
+
 // Absent, null, "" and [] are missing values.
 bool MissingValue(const boost::json::value* v);
 
