@@ -316,35 +316,22 @@ Result<void> ContactStore::DropEmailHints(const Contact& was, const Contact* now
                         return Lower(std::string(x.value)) == address;
                       });
     if (kept) continue;
-    QUIRE_ASSIGN_OR_RETURN(
-        std::vector<std::uint64_t> holders,
-        IdsUnder(store_, storage::KeyEncoder().U8('m').String(address).Take(), 2));
-    if (holders.size() == 1 && holders.front() == was.id) batch.Delete(kCrm, EmailHintKey(address));
+    QUIRE_RETURN_IF_ERROR(DropHintIfLast(store_,
+                                         storage::KeyEncoder().U8('m').String(address).Take(),
+                                         was.id, EmailHintKey(address), batch));
   }
   return Ok();
 }
 
 Result<std::size_t> ContactStore::Reindex() {
   std::lock_guard lock(write_mu_);
-  std::size_t n = 0;
   storage::WriteBatch batch;
   // External ids moved from x ext id → "" to x ext → id, e-mail hints are new: rebuilt from
-  // nothing.
+  // nothing (the other entries are written again as they are).
   batch.DeleteRange(kCrm, "x", "y");
   batch.DeleteRange(kCrm, "h", "i");
-  auto it = store_.ScanPrefix(kCrm, std::string(1, 'C'));
-  for (; it.Valid(); it.Next()) {
-    QUIRE_ASSIGN_OR_RETURN(Contact c, FromStored(it.value()));
-    UpdateUniqueKey('x', "", 0, c.external_id, c.id, batch);
-    for (const Labelled& e : c.emails) batch.Put(kCrm, EmailHintKey(e.value), "");
-    if (++n % 1000 == 0) {
-      QUIRE_RETURN_IF_ERROR(store_.Write(batch));
-      batch = storage::WriteBatch();
-    }
-  }
-  QUIRE_RETURN_IF_ERROR(it.status());
-  QUIRE_RETURN_IF_ERROR(store_.Write(batch));
-  return n;
+  return ReindexAll(store_, 'C', std::move(batch), FromStored,
+                    [](const Contact& c, storage::WriteBatch& b) { Index(nullptr, &c, b); });
 }
 
 Result<Contact> ContactStore::Validate(const json::object& fields, const audit::Actor& actor,

@@ -435,33 +435,21 @@ Result<void> CustomerStore::DropTaxHint(const Customer& was, const Customer* now
   if (now != nullptr && now->tax_id && now->merged_into == 0 && TaxKey(*now->tax_id) == key) {
     return Ok();
   }
-  QUIRE_ASSIGN_OR_RETURN(std::vector<std::uint64_t> holders,
-                         IdsUnder(store_, storage::KeyEncoder().U8('T').String(key).Take(), 2));
-  if (holders.size() == 1 && holders.front() == was.id) batch.Delete(kCrm, TaxHintKey(key));
-  return Ok();
+  return internal::DropHintIfLast(store_, storage::KeyEncoder().U8('T').String(key).Take(), was.id,
+                                  TaxHintKey(key), batch);
 }
 
 Result<std::size_t> CustomerStore::Reindex() {
   std::lock_guard lock(write_mu_);
-  std::size_t n = 0;
   storage::WriteBatch batch;
   // The name index's key may have changed (NameKey), the external ids' its form (from
-  // X ext id → "" to X ext → id): rebuilt from nothing.
+  // X ext id → "" to X ext → id), tax id hints are new: rebuilt from nothing.
   batch.DeleteRange(kCrm, "N", "O");
   batch.DeleteRange(kCrm, "X", "Y");
   batch.DeleteRange(kCrm, "K", "L");
-  auto it = store_.ScanPrefix(kCrm, std::string(1, 'c'));
-  for (; it.Valid(); it.Next()) {
-    QUIRE_ASSIGN_OR_RETURN(Customer c, FromStored(it.value()));
-    Index(nullptr, &c, batch);
-    if (++n % 1000 == 0) {
-      QUIRE_RETURN_IF_ERROR(store_.Write(batch));
-      batch = storage::WriteBatch();
-    }
-  }
-  QUIRE_RETURN_IF_ERROR(it.status());
-  QUIRE_RETURN_IF_ERROR(store_.Write(batch));
-  return n;
+  return internal::ReindexAll(
+      store_, 'c', std::move(batch), FromStored,
+      [](const Customer& c, storage::WriteBatch& b) { Index(nullptr, &c, b); });
 }
 
 Result<std::vector<CustomerId>> CustomerStore::FindByName(std::string_view name,

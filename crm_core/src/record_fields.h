@@ -101,6 +101,39 @@ inline Result<std::optional<std::uint64_t>> FindUnique(const storage::Store& sto
   return std::optional<std::uint64_t>(n);
 }
 
+// Removes `hint_key` (a point key saying that someone holds a value) when the record `id`
+// is the last one under `index_prefix` (the value's entries): the hints name personal data.
+inline Result<void> DropHintIfLast(const storage::Store& store, const std::string& index_prefix,
+                                   std::uint64_t id, const std::string& hint_key,
+                                   storage::WriteBatch& batch) {
+  QUIRE_ASSIGN_OR_RETURN(std::vector<std::uint64_t> holders, IdsUnder(store, index_prefix, 2));
+  if (holders.size() == 1 && holders.front() == id) {
+    batch.Delete(storage::ColumnFamily::kCrm, hint_key);
+  }
+  return Ok();
+}
+
+// Writes the index entries of every record under the one-byte `prefix` again, after what
+// `batch` already holds (the DeleteRanges of the families rebuilt), 1000 records a write.
+// Returns how many records were looked at.
+template <class Decode, class IndexOne>
+Result<std::size_t> ReindexAll(storage::Store& store, char prefix, storage::WriteBatch batch,
+                               Decode decode, IndexOne index) {
+  std::size_t n = 0;
+  auto it = store.ScanPrefix(storage::ColumnFamily::kCrm, std::string(1, prefix));
+  for (; it.Valid(); it.Next()) {
+    QUIRE_ASSIGN_OR_RETURN(auto record, decode(it.value()));
+    index(record, batch);
+    if (++n % 1000 == 0) {
+      QUIRE_RETURN_IF_ERROR(store.Write(batch));
+      batch = storage::WriteBatch();
+    }
+  }
+  QUIRE_RETURN_IF_ERROR(it.status());
+  QUIRE_RETURN_IF_ERROR(store.Write(batch));
+  return n;
+}
+
 // Brings a record's index entries from `before` to `after`: deletes those it no longer has,
 // writes those it gained.
 inline void UpdateIndex(const std::set<std::string>& before, const std::set<std::string>& after,

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "quire/base/result.h"
-#include "quire/definitions/typed_fields.h"
 #include "quire/definitions/model.h"
+#include "quire/definitions/typed_fields.h"
 
 namespace quire::workflow {
 
