@@ -174,22 +174,66 @@ std::string ResourcePrefix(char kind, ResourceId resource) {
 
 // What a single activity's calendar and booking entries hold: its end (I64 ms, so that a
 // calendar passes over what ended before its range without reading further), then what a
-// calendar shows of it as JSON.
-std::string SummaryValue(const Activity& a) {
-  json::object o(12);
-  o.emplace("type", a.type);
-  o.emplace("status", a.status);
-  o.emplace("title", a.title);
-  if (a.all_day) o.emplace("allDay", true);
-  if (a.customer != 0) o.emplace("customer", a.customer);
-  o.emplace("employees", json::array(a.employees.begin(), a.employees.end()));
-  if (!a.resources.empty()) {
-    json::array resources;
-    for (const ResourceId r : a.resources) resources.emplace_back(r);
-    o.emplace("resources", std::move(resources));
+// calendar shows of it, in binary: kBinarySummary, then the texts type, status, title and
+// channel (each a varint length and its bytes), a flags byte (1: all day), the customer
+// (varint), the employees (varint count, texts) and the resources (varint count, varints).
+// Entries written before it hold a JSON object instead ('{'); they are read as well.
+constexpr char kBinarySummary = '\x01';
+
+void PutVarint(std::uint64_t v, std::string& out) {
+  while (v >= 0x80) {
+    out += static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
   }
-  if (!a.channel.empty()) o.emplace("channel", a.channel);
-  return storage::KeyEncoder().I64(Ms(a.end)).Take() + json::serialize(o);
+  out += static_cast<char>(v);
+}
+
+void PutText(std::string_view text, std::string& out) {
+  PutVarint(text.size(), out);
+  out += text;
+}
+
+// Reads a summary's binary fields; nullopt at a truncated or malformed one.
+class SummaryReader {
+ public:
+  explicit SummaryReader(std::string_view bytes) : rest_(bytes) {}
+  std::optional<std::uint64_t> Varint() {
+    std::uint64_t v = 0;
+    for (int shift = 0; shift < 64 && !rest_.empty(); shift += 7) {
+      const auto byte = static_cast<unsigned char>(rest_.front());
+      rest_.remove_prefix(1);
+      v |= std::uint64_t{byte & 0x7fu} << shift;
+      if ((byte & 0x80u) == 0) return v;
+    }
+    return std::nullopt;
+  }
+  std::optional<std::string_view> Text() {
+    const auto size = Varint();
+    if (!size || *size > rest_.size()) return std::nullopt;
+    const std::string_view text = rest_.substr(0, *size);
+    rest_.remove_prefix(*size);
+    return text;
+  }
+  bool done() const { return rest_.empty(); }
+
+ private:
+  std::string_view rest_;
+};
+
+std::string SummaryValue(const Activity& a) {
+  std::string out = storage::KeyEncoder().I64(Ms(a.end)).Take();
+  out += kBinarySummary;
+  PutText(a.type, out);
+  PutText(a.status, out);
+  PutText(a.title, out);
+  PutText(a.channel, out);
+  out += static_cast<char>(a.all_day ? 1 : 0);
+  PutVarint(a.customer, out);
+  PutVarint(a.employees.size(), out);
+  for (const std::string& user : a.employees) PutText(user, out);
+  PutVarint(a.resources.size(), out);
+  for (const ResourceId r : a.resources) PutVarint(r, out);
+  return out;
 }
 
 // The end an entry's summary holds. REQUIRES: summary.size() > 8.
@@ -199,27 +243,23 @@ Result<Timestamp> SummaryEnd(std::string_view summary) {
   return FromMs(ms);
 }
 
-// The activity `id` starting at `start` as its calendar entry's summary tells it.
-Result<Activity> FromSummary(ActivityId id, std::int64_t start, std::string_view summary) {
-  Activity a;
-  a.id = id;
-  a.start = FromMs(start);
-  QUIRE_ASSIGN_OR_RETURN(a.end, SummaryEnd(summary));
+// A summary written as JSON, before the binary one.
+Result<void> FromJsonSummary(std::string_view text, Activity& a) {
   // Parsed in a buffer on the stack: a team's month is thousands of entries.
   unsigned char buffer[4096];
   json::monotonic_resource memory(buffer, sizeof buffer);
   boost::system::error_code ec;
-  const json::value v = json::parse(summary.substr(8), ec, &memory);
+  const json::value v = json::parse(text, ec, &memory);
   if (ec || !v.is_object()) return Error::Corruption("a calendar entry is not a JSON object");
   const json::object& o = v.get_object();
-  auto text = [&](const char* field) -> std::string {
-    const json::value* f = o.if_contains(field);
+  auto field = [&](const char* name) -> std::string {
+    const json::value* f = o.if_contains(name);
     return f != nullptr && f->is_string() ? std::string(f->get_string()) : std::string();
   };
-  a.type = text("type");
-  a.status = text("status");
-  a.title = text("title");
-  a.channel = text("channel");
+  a.type = field("type");
+  a.status = field("status");
+  a.title = field("title");
+  a.channel = field("channel");
   const json::value* all_day = o.if_contains("allDay");
   a.all_day = all_day != nullptr && all_day->is_bool() && all_day->get_bool();
   if (const json::value* c = o.if_contains("customer"); c != nullptr && c->is_number()) {
@@ -235,7 +275,54 @@ Result<Activity> FromSummary(ActivityId id, std::int64_t start, std::string_view
       if (resource.is_number()) a.resources.push_back(resource.to_number<ResourceId>());
     }
   }
-  return a;
+  return Ok();
+}
+
+// The activity `id` starting at `start` as its calendar entry's summary tells it; made
+// where it is kept (a team's month is thousands of them).
+Result<std::shared_ptr<const Activity>> FromSummary(ActivityId id, std::int64_t start,
+                                                    std::string_view summary) {
+  auto made = std::make_shared<Activity>();
+  Activity& a = *made;
+  a.id = id;
+  a.start = FromMs(start);
+  QUIRE_ASSIGN_OR_RETURN(a.end, SummaryEnd(summary));
+  const std::string_view rest = summary.substr(8);
+  if (!rest.starts_with(kBinarySummary)) {
+    QUIRE_RETURN_IF_ERROR(FromJsonSummary(rest, a));
+    return made;
+  }
+  const auto corrupt = [id] {
+    return Error::Corruption("the calendar entry of activity " + std::to_string(id) +
+                             " is damaged");
+  };
+  SummaryReader in(rest.substr(1));
+  for (std::string* text : {&a.type, &a.status, &a.title, &a.channel}) {
+    const auto t = in.Text();
+    if (!t) return corrupt();
+    text->assign(*t);
+  }
+  const auto flags = in.Varint();
+  const auto customer = in.Varint();
+  const auto employees = in.Varint();
+  if (!flags || !customer || !employees) return corrupt();
+  a.all_day = (*flags & 1) != 0;
+  a.customer = *customer;
+  a.employees.reserve(*employees);
+  for (std::uint64_t i = 0; i < *employees; ++i) {
+    const auto user = in.Text();
+    if (!user) return corrupt();
+    a.employees.emplace_back(*user);
+  }
+  const auto resources = in.Varint();
+  if (!resources) return corrupt();
+  for (std::uint64_t i = 0; i < *resources; ++i) {
+    const auto r = in.Varint();
+    if (!r) return corrupt();
+    a.resources.push_back(*r);
+  }
+  if (!in.done()) return corrupt();
+  return made;
 }
 
 // The index entries an activity has (key, value): its timeline entry always, its calendar
@@ -900,31 +987,52 @@ Result<void> ActivityStore::CheckBookings(const Activity& a) const {
   return Ok();
 }
 
-Result<std::vector<Occurrence>> ActivityStore::Calendar(const std::string& single_prefix,
-                                                        const std::string& series_prefix,
-                                                        Timestamp from, Timestamp to, bool bounded,
-                                                        CalendarDetail detail) const {
+Result<void> ActivityStore::CheckRange(Timestamp from, Timestamp to, bool bounded) {
   if (to < from) return Error::InvalidArgument("the range ends before it begins");
   if (bounded && to - from > kLongestCalendar) {
     return Error::InvalidArgument("a calendar covers at most 366 days at a time");
   }
+  return Ok();
+}
+
+void ActivityStore::SortOccurrences(std::vector<Occurrence>& occurrences) {
+  std::sort(occurrences.begin(), occurrences.end(), [](const Occurrence& x, const Occurrence& y) {
+    return std::tie(x.start, x.activity->id) < std::tie(y.start, y.activity->id);
+  });
+}
+
+Result<std::vector<Occurrence>> ActivityStore::Calendar(const std::string& single_prefix,
+                                                        const std::string& series_prefix,
+                                                        Timestamp from, Timestamp to, bool bounded,
+                                                        CalendarDetail detail) const {
+  QUIRE_RETURN_IF_ERROR(CheckRange(from, to, bounded));
   std::vector<Occurrence> out;
+  QUIRE_RETURN_IF_ERROR(Collect(single_prefix, series_prefix, from, to, detail, out));
+  SortOccurrences(out);
+  return out;
+}
+
+Result<void> ActivityStore::Collect(const std::string& single_prefix,
+                                    const std::string& series_prefix, Timestamp from, Timestamp to,
+                                    CalendarDetail detail, std::vector<Occurrence>& out) const {
   auto overlaps = [&](Timestamp s, Timestamp e) { return s < to && (e > from || s >= from); };
-  auto add = [&](Activity a) {
-    if (!overlaps(a.start, a.end)) return;
-    auto shared = std::make_shared<const Activity>(std::move(a));
-    out.push_back({shared, shared->start, shared->end});
+  auto add = [&](std::shared_ptr<const Activity> a) {
+    if (!overlaps(a->start, a->end)) return;
+    const Timestamp start = a->start, end = a->end;
+    out.push_back({std::move(a), start, end});
   };
   {
     // The entries' summaries; the activities themselves, when asked for or when an entry
     // has none, read in one batched lookup.
     std::vector<std::string> keys;
-    auto it = store_.ScanPrefix(kCrm, single_prefix);
-    it.Seek(storage::KeyEncoder(single_prefix).I64(Ms(from - LookBack())).Take());
+    // Bounded on both sides: the iterator neither reads the block past the range nor
+    // opens files that hold nothing in it.
+    auto it =
+        store_.Scan(kCrm, storage::KeyEncoder(single_prefix).I64(Ms(from - LookBack())).Take(),
+                    storage::KeyEncoder(single_prefix).I64(Ms(to)).Take());
     for (; it.Valid(); it.Next()) {
       storage::KeyDecoder key(it.key().substr(single_prefix.size()));
       QUIRE_ASSIGN_OR_RETURN(const std::int64_t start, key.I64());
-      if (FromMs(start) >= to) break;
       QUIRE_ASSIGN_OR_RETURN(const ActivityId id, key.U64());
       const std::string_view summary = it.value();
       if (summary.size() > 8 && FromMs(start) < from) {
@@ -935,7 +1043,7 @@ Result<std::vector<Occurrence>> ActivityStore::Calendar(const std::string& singl
         keys.push_back(Key(id));
         continue;
       }
-      QUIRE_ASSIGN_OR_RETURN(Activity a, FromSummary(id, start, summary));
+      QUIRE_ASSIGN_OR_RETURN(std::shared_ptr<const Activity> a, FromSummary(id, start, summary));
       add(std::move(a));
     }
     QUIRE_RETURN_IF_ERROR(it.status());
@@ -945,7 +1053,7 @@ Result<std::vector<Occurrence>> ActivityStore::Calendar(const std::string& singl
     for (std::size_t i = 0; i < keys.size(); ++i) {
       if (!values[i]) return Error::Corruption("a calendar entry names an activity that is gone");
       QUIRE_ASSIGN_OR_RETURN(Activity a, FromStored(*values[i]));
-      add(std::move(a));
+      add(std::make_shared<const Activity>(std::move(a)));
     }
   }
   {
@@ -963,16 +1071,32 @@ Result<std::vector<Occurrence>> ActivityStore::Calendar(const std::string& singl
     }
     QUIRE_RETURN_IF_ERROR(it.status());
   }
-  std::sort(out.begin(), out.end(), [](const Occurrence& x, const Occurrence& y) {
-    return std::tie(x.start, x.activity->id) < std::tie(y.start, y.activity->id);
-  });
-  return out;
+  return Ok();
 }
 
 Result<std::vector<Occurrence>> ActivityStore::EmployeeCalendar(const std::string& user,
                                                                 Timestamp from, Timestamp to,
                                                                 CalendarDetail detail) const {
   return Calendar(EmployeePrefix('e', user), EmployeePrefix('E', user), from, to, true, detail);
+}
+
+Result<std::vector<Occurrence>> ActivityStore::TeamCalendar(const std::vector<std::string>& users,
+                                                            Timestamp from, Timestamp to,
+                                                            CalendarDetail detail) const {
+  QUIRE_RETURN_IF_ERROR(CheckRange(from, to, true));
+  std::vector<Occurrence> out;
+  for (const std::string& user : users) {
+    QUIRE_RETURN_IF_ERROR(
+        Collect(EmployeePrefix('e', user), EmployeePrefix('E', user), from, to, detail, out));
+  }
+  SortOccurrences(out);
+  // An activity of several of them once: its entries sort side by side.
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const Occurrence& x, const Occurrence& y) {
+                          return x.start == y.start && x.activity->id == y.activity->id;
+                        }),
+            out.end());
+  return out;
 }
 
 Result<std::vector<Occurrence>> ActivityStore::ResourceCalendar(ResourceId resource, Timestamp from,

@@ -9,6 +9,8 @@
 #include <functional>
 #include <limits>
 #include <random>
+#include <string>
+#include <vector>
 
 namespace quire {
 namespace {
@@ -91,6 +93,28 @@ TEST(JsonTextTest, ReadsBackToTheSameValue) {
     const std::string text = JsonText(v);
     ASSERT_EQ(text.find('E'), std::string::npos) << text;
     same(v, json::parse(text));
+  }
+}
+
+TEST(JsonTextTest, AppendedStringsReadBackToTheSameText) {
+  std::string out = "[";
+  AppendJsonString("Zażółć \"gęślą\" \\ jaźń\t\n\x01\x1f", out);
+  EXPECT_EQ(out, "[\"Zażółć \\\"gęślą\\\" \\\\ jaźń\\t\\n\\u0001\\u001f\"");
+  // Property: any text of plain, escaped and multi-byte characters reads back the same.
+  const std::vector<std::string> pieces = {"a",    "Z",  " ",  "\"", "\\",   "\b",
+                                           "\f",   "\n", "\r", "\t", "\x01", "\x1f",
+                                           "\x7f", "ł",  "Ż",  "€",  "/"};
+  std::mt19937 random(7);
+  for (int n = 0; n < 2000; ++n) {
+    std::string text;
+    const int length = static_cast<int>(random() % 12);
+    for (int i = 0; i < length; ++i) text += pieces[random() % pieces.size()];
+    std::string written = "prefix";
+    AppendJsonString(text, written);
+    ASSERT_EQ(written.substr(0, 6), "prefix");
+    const json::value back = json::parse(written.substr(6));
+    ASSERT_TRUE(back.is_string()) << written;
+    EXPECT_EQ(std::string(back.get_string()), text) << written;
   }
 }
 

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "quire/base/instant.h"
+#include "quire/storage/key_codec.h"
 #include "quire/testing/temp_dir.h"
 
 namespace quire::crm {
@@ -271,11 +272,54 @@ TEST_F(ActivitiesTest, ACalendarShowsFromItsEntriesWhatTheActivitiesThemselvesSa
   EXPECT_EQ(summary->at(1).activity->note, "");  // not in the entry
   EXPECT_EQ(full->at(1).activity->note, "tajne");
   EXPECT_EQ(summary->at(0).SummaryJson().at("seriesStart"), "2026-11-02T08:00:00.000Z");
+  // Entries whose summary is JSON, as they were written before the binary one, read alike.
+  std::map<ActivityId, json::object> by_id;
+  for (const Occurrence& o : *full) by_id[o.activity->id] = o.SummaryJson();
+  std::vector<std::pair<std::string, std::string>> entries;
+  for (auto it = store_->ScanPrefix(storage::ColumnFamily::kCrm, "e"); it.Valid(); it.Next()) {
+    entries.emplace_back(it.key(), it.value());
+  }
+  ASSERT_EQ(entries.size(), 3u);  // anna's two single activities, jan's task
+  {
+    storage::WriteBatch batch;
+    for (const auto& [key, value] : entries) {
+      const ActivityId id = *storage::KeyDecoder(key.substr(key.size() - 8)).U64();
+      json::object o = by_id.at(id);
+      json::object written{{"type", o["type"]},
+                           {"status", o["status"]},
+                           {"title", o["title"]},
+                           {"employees", o["employees"]},
+                           {"channel", o["channel"]},
+                           {"allDay", o["allDay"]},
+                           {"customer", std::stoull(o["customer"].is_null()
+                                                        ? std::string("0")
+                                                        : std::string(o["customer"].as_string()))}};
+      json::array resources;
+      for (const auto& r : o["resources"].as_array()) {
+        resources.push_back(std::stoull(std::string(r.as_string())));
+      }
+      written["resources"] = std::move(resources);
+      batch.Put(storage::ColumnFamily::kCrm, key, value.substr(0, 8) + json::serialize(written));
+    }
+    ASSERT_TRUE(store_->Write(batch));
+  }
+  auto json_entries = activities_->EmployeeCalendar("anna", from, to);
+  ASSERT_TRUE(json_entries.has_value()) << json_entries.error().message();
+  EXPECT_EQ(texts(*json_entries), texts(*full));
+  // A damaged binary summary is reported, not read as something else.
+  {
+    storage::WriteBatch batch;
+    batch.Put(storage::ColumnFamily::kCrm, entries[0].first,
+              entries[0].second.substr(0, entries[0].second.size() - 1));
+    ASSERT_TRUE(store_->Write(batch));
+    auto damaged = activities_->EmployeeCalendar("anna", from, to);
+    ASSERT_FALSE(damaged.has_value());
+    EXPECT_EQ(damaged.error().code(), ErrorCode::kCorruption);
+    EXPECT_THAT(damaged.error().message(), HasSubstr("is damaged"));
+  }
   // Entries written before they carried a summary are read whole.
   storage::WriteBatch batch;
-  for (auto it = store_->ScanPrefix(storage::ColumnFamily::kCrm, "e"); it.Valid(); it.Next()) {
-    batch.Put(storage::ColumnFamily::kCrm, it.key(), "");
-  }
+  for (const auto& [key, value] : entries) batch.Put(storage::ColumnFamily::kCrm, key, "");
   ASSERT_TRUE(store_->Write(batch));
   auto old = activities_->EmployeeCalendar("anna", from, to);
   ASSERT_TRUE(old.has_value());
@@ -284,6 +328,33 @@ TEST_F(ActivitiesTest, ACalendarShowsFromItsEntriesWhatTheActivitiesThemselvesSa
   ASSERT_TRUE(room.has_value());
   ASSERT_EQ(room->size(), 1u);
   EXPECT_EQ(room->at(0).SummaryJson().at("title"), "Umowa \"A\"\tB");
+}
+
+TEST_F(ActivitiesTest, ATeamsCalendarShowsAnActivityTheyShareOnce) {
+  ASSERT_TRUE(activities_->Create(J(R"({"type": "meeting", "start": "2026-12-08T09:00:00Z",
+      "end": "2026-12-08T10:00:00Z", "employees": ["anna", "jan"]})"),
+                                  anna_));
+  ASSERT_TRUE(activities_->Create(J(R"({"type": "call", "start": "2026-12-08T08:00:00Z",
+      "end": "2026-12-08T08:10:00Z", "employees": ["jan"]})"),
+                                  anna_));
+  ASSERT_TRUE(activities_->Create(J(R"({"type": "meeting", "title": "Co tydzień",
+      "start": "2026-11-02T08:00:00Z", "end": "2026-11-02T08:30:00Z", "employees": ["anna", "jan"],
+      "rrule": "FREQ=WEEKLY;BYDAY=MO", "timeZone": "Europe/Warsaw"})"),
+                                  anna_));
+  ASSERT_TRUE(activities_->Create(J(R"({"type": "call", "start": "2026-12-08T11:00:00Z",
+      "end": "2026-12-08T11:10:00Z", "employees": ["ewa"]})"),
+                                  anna_));
+  const Timestamp from = *ParseInstant("2026-12-07T00:00:00.000Z");
+  const Timestamp to = *ParseInstant("2026-12-14T00:00:00.000Z");
+  auto team = activities_->TeamCalendar({"anna", "jan"}, from, to);
+  ASSERT_TRUE(team.has_value()) << team.error().message();
+  EXPECT_THAT(Starts(*team), ElementsAre("2026-12-07T08:00:00.000Z", "2026-12-08T08:00:00.000Z",
+                                         "2026-12-08T09:00:00.000Z"));
+  EXPECT_FALSE(activities_->TeamCalendar({"anna"}, to, from));
+  EXPECT_FALSE(activities_->TeamCalendar({"anna"}, from, from + std::chrono::days(400)));
+  auto nobody = activities_->TeamCalendar({}, from, to);
+  ASSERT_TRUE(nobody.has_value());
+  EXPECT_TRUE(nobody->empty());
 }
 
 TEST_F(ActivitiesTest, ACalendarLooksBackAsFarAsTheLongestActivity) {

@@ -405,17 +405,7 @@ void AddActivityRoutes(Router& router, services::Services& services) {
             // Errors: kNotFound naming the group.
             QUIRE_ASSIGN_OR_RETURN(people, directory.Members(*group));
           }
-          std::set<std::pair<crm::ActivityId, Timestamp>> seen;
-          for (const std::string& p : people) {
-            QUIRE_ASSIGN_OR_RETURN(std::vector<crm::Occurrence> of,
-                                   activities.EmployeeCalendar(p, from, to));
-            for (crm::Occurrence& o : of) {
-              if (seen.insert({o.activity->id, o.start}).second) found.push_back(std::move(o));
-            }
-          }
-          std::sort(found.begin(), found.end(), [](const auto& x, const auto& y) {
-            return std::tie(x.start, x.activity->id) < std::tie(y.start, y.activity->id);
-          });
+          QUIRE_ASSIGN_OR_RETURN(found, activities.TeamCalendar(people, from, to));
         }
         // {items, next} written item by item: a team's month is thousands of occurrences.
         ActivityAccess access(customers, directory, who);

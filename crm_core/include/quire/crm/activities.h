@@ -221,6 +221,11 @@ class ActivityStore {
   Result<std::vector<Occurrence>> ResourceCalendar(
       ResourceId resource, Timestamp from, Timestamp to,
       CalendarDetail detail = CalendarDetail::kSummary) const;
+  // The occurrences of every one of `users`' activities, each once (an activity several of
+  // them share appears once), in order of start. Errors: as EmployeeCalendar.
+  Result<std::vector<Occurrence>> TeamCalendar(
+      const std::vector<std::string>& users, Timestamp from, Timestamp to,
+      CalendarDetail detail = CalendarDetail::kSummary) const;
 
   Result<std::optional<ActivityId>> FindByExternalId(std::string_view external_id) const;
 
@@ -249,6 +254,13 @@ class ActivityStore {
   Result<void> CheckBookings(const Activity& a) const;
   // `bounded`: refuse a range longer than a calendar's (the booking check looks further).
   std::chrono::milliseconds LookBack() const;
+  static Result<void> CheckRange(Timestamp from, Timestamp to, bool bounded);
+  static void SortOccurrences(std::vector<Occurrence>& occurrences);
+  // Appends the occurrences of the entries under the two prefixes overlapping [from, to),
+  // in no particular order.
+  Result<void> Collect(const std::string& single_prefix, const std::string& series_prefix,
+                       Timestamp from, Timestamp to, CalendarDetail detail,
+                       std::vector<Occurrence>& out) const;
   Result<std::vector<Occurrence>> Calendar(const std::string& single_prefix,
                                            const std::string& series_prefix, Timestamp from,
                                            Timestamp to, bool bounded = true,
