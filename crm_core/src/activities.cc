@@ -1148,11 +1148,11 @@ Result<std::vector<ActivityStore::FreeSlot>> ActivityStore::FreeSlots(
 }
 
 Result<Activity> ActivityStore::Validate(const json::object& fields, const audit::Actor& actor,
-                                         ActivityId as) const {
+                                         const Activity* before) const {
   Activity blank;
-  blank.id = as;
+  blank.id = before != nullptr ? before->id : 0;
   if (!actor.id.empty()) blank.employees.push_back(actor.id);
-  QUIRE_ASSIGN_OR_RETURN(Activity a, Check(std::move(blank), fields, nullptr));
+  QUIRE_ASSIGN_OR_RETURN(Activity a, Check(std::move(blank), fields, before));
   if (a.employees.empty() && !actor.id.empty()) a.employees.push_back(actor.id);
   QUIRE_RETURN_IF_ERROR(CheckBookings(a));
   return a;

@@ -335,11 +335,11 @@ Result<std::size_t> ContactStore::Reindex() {
 }
 
 Result<Contact> ContactStore::Validate(const json::object& fields, const audit::Actor& actor,
-                                       ContactId as) const {
+                                       const Contact* before) const {
   Contact blank;
-  blank.id = as;
+  blank.id = before != nullptr ? before->id : 0;
   blank.owner = actor.id;
-  QUIRE_ASSIGN_OR_RETURN(Contact c, Check(std::move(blank), fields, nullptr));
+  QUIRE_ASSIGN_OR_RETURN(Contact c, Check(std::move(blank), fields, before));
   if (c.owner.empty()) c.owner = actor.id;
   return c;
 }

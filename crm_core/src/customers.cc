@@ -599,11 +599,11 @@ Result<Customer> CustomerStore::Check(Customer c, const json::object& fields,
 }
 
 Result<Customer> CustomerStore::Validate(const json::object& fields, const audit::Actor& actor,
-                                         CustomerId as) const {
+                                         const Customer* before) const {
   Customer blank;
-  blank.id = as;
+  blank.id = before != nullptr ? before->id : 0;
   blank.owner = actor.id;
-  QUIRE_ASSIGN_OR_RETURN(Customer c, Check(std::move(blank), fields, nullptr));
+  QUIRE_ASSIGN_OR_RETURN(Customer c, Check(std::move(blank), fields, before));
   if (c.owner.empty()) c.owner = actor.id;
   return c;
 }

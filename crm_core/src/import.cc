@@ -833,11 +833,12 @@ Result<ImportReport> Importer::Run(std::string_view bytes, const ImportOptions& 
     // Checked as the store will check it.
     if (options.kind == "customers") {
       json::object fields = b.fields;
+      std::optional<Customer> before;
       if (plan.existing != 0) {
-        QUIRE_ASSIGN_OR_RETURN(Customer before, customers_.Get(plan.existing));
-        fields = MergePatch(Editable(before.ToJson()), b.fields);
+        QUIRE_ASSIGN_OR_RETURN(before, customers_.Get(plan.existing));
+        fields = MergePatch(Editable(before->ToJson()), b.fields);
       }
-      auto c = customers_.Validate(fields, actor, plan.existing);
+      auto c = customers_.Validate(fields, actor, before ? &*before : nullptr);
       if (c) {
         out.emails = c->emails.size();
         out.phones = c->phones.size();
@@ -847,13 +848,14 @@ Result<ImportReport> Importer::Run(std::string_view bytes, const ImportOptions& 
       }
     } else if (options.kind == "contacts") {
       json::object fields = b.fields;
+      std::optional<Contact> before;
       if (plan.existing != 0) {
-        QUIRE_ASSIGN_OR_RETURN(Contact before, contacts_.Get(plan.existing));
-        json::object editable = Editable(before.ToJson());
+        QUIRE_ASSIGN_OR_RETURN(before, contacts_.Get(plan.existing));
+        json::object editable = Editable(before->ToJson());
         editable.erase("name");  // a contact person's is computed from first and last
         fields = MergePatch(editable, b.fields);
       }
-      auto c = contacts_.Validate(fields, actor, plan.existing);
+      auto c = contacts_.Validate(fields, actor, before ? &*before : nullptr);
       if (c) {
         out.emails = c->emails.size();
         out.phones = c->phones.size();
@@ -863,11 +865,12 @@ Result<ImportReport> Importer::Run(std::string_view bytes, const ImportOptions& 
       }
     } else {
       json::object fields = b.fields;
+      std::optional<Activity> before;
       if (plan.existing != 0) {
-        QUIRE_ASSIGN_OR_RETURN(Activity before, activities_.Get(plan.existing));
-        fields = MergePatch(Editable(before.ToJson()), b.fields);
+        QUIRE_ASSIGN_OR_RETURN(before, activities_.Get(plan.existing));
+        fields = MergePatch(Editable(before->ToJson()), b.fields);
       }
-      auto a = activities_.Validate(fields, actor, plan.existing);
+      auto a = activities_.Validate(fields, actor, before ? &*before : nullptr);
       if (!a) out.checked = a.error();
     }
     return Ok();

@@ -316,6 +316,15 @@ Result<Fields> CrmSchema::PutCustomFields(std::string_view entity, const json::v
                               "': define it first (PUT /api/crm/dictionaries/" + f.dictionary +
                               ")"});
     }
+    if (f.name.find('.') != std::string::npos) {
+      // A form field's dots are paths into the task's variables; a custom field is one
+      // member of customFields, named alike in ?field.NAME= filters and CSV columns.
+      std::string instead = f.name;
+      std::replace(instead.begin(), instead.end(), '.', '_');
+      problems.push_back({"fields[" + std::to_string(i) + "].name",
+                          "'" + f.name + "' holds a '.': a custom field's name is letters, " +
+                              "digits, '_' and '-' (" + instead + ", for instance)"});
+    }
     if (f.read_only) {
       problems.push_back({"fields[" + std::to_string(i) + "].readOnly",
                           "a custom field is written by whoever may edit the record"});

@@ -8,6 +8,7 @@
 #include "quire/base/instant.h"
 #include "quire/crm/csv.h"
 #include "quire/crm/export.h"
+#include "quire/crm/schema.h"
 #include "quire/crm/vcard.h"
 #include "quire/testing/temp_dir.h"
 
@@ -110,7 +111,8 @@ class ImportTest : public ::testing::Test {
   void SetUp() override {
     store_ = std::move(*storage::Store::Open(dir_.path() / "data"));
     audit_ = std::move(*audit::AuditLog::Open(*store_, dir_.path()));
-    customers_ = std::make_unique<CustomerStore>(*store_, *audit_, clock_);
+    schema_ = std::make_unique<CrmSchema>(*store_, *audit_, clock_);
+    customers_ = std::make_unique<CustomerStore>(*store_, *audit_, clock_, schema_.get());
     contacts_ = std::make_unique<ContactStore>(*store_, *audit_, clock_, *customers_);
     resources_ = std::make_unique<ResourceStore>(*store_, *audit_, clock_);
     activities_ =
@@ -139,6 +141,7 @@ class ImportTest : public ::testing::Test {
   ManualClock clock_{kNow};
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<audit::AuditLog> audit_;
+  std::unique_ptr<CrmSchema> schema_;
   std::unique_ptr<CustomerStore> customers_;
   std::unique_ptr<ContactStore> contacts_;
   std::unique_ptr<ResourceStore> resources_;
@@ -219,6 +222,27 @@ TEST_F(ImportTest, AReImportUpdatesByExternalIdOrTaxIdInsteadOfDuplicating) {
   EXPECT_EQ(Customers(), 3u);
   EXPECT_EQ(customers_->Get(1)->name, "Piekarnia Zielińska S.A.");
   EXPECT_EQ(customers_->Get(1)->addresses.at(0).city, "Gdańsk");
+}
+
+TEST_F(ImportTest, ADryRunChecksAnUpdateAsTheImportWillMakeIt) {
+  ASSERT_EQ(
+      Run("Account ID,Account Name,Industry\nA1,Piekarnia,construction\n", "customers").created,
+      1u);
+  // The dictionary no longer lists the stored value: a row that leaves it alone is an
+  // update in the dry run as in the import; a row that sets an unlisted one is refused.
+  ASSERT_TRUE(schema_->PutDictionary("industries",
+                                     json::parse(R"({"entries": ["retail"]})").as_object(), anna_));
+  const std::string city = "Account ID,Account Name,Billing City\nA1,Piekarnia,Kraków\n";
+  const ImportReport dry = Run(city, "customers", /*dry_run=*/true);
+  EXPECT_EQ(dry.updated, 1u);
+  EXPECT_EQ(dry.refused, 0u) << (dry.errors.empty() ? "" : dry.errors[0].message);
+  EXPECT_EQ(Run(city, "customers").updated, 1u);
+  EXPECT_EQ(customers_->Get(1)->profile.at("industry"), "construction");
+  const std::string unlisted = "Account ID,Industry\nA1,mining\n";
+  const ImportReport refused = Run(unlisted, "customers", /*dry_run=*/true);
+  EXPECT_EQ(refused.refused, 1u);
+  ASSERT_EQ(refused.errors.size(), 1u);
+  EXPECT_EQ(refused.errors[0].column, "Industry");
 }
 
 TEST_F(ImportTest, ContactsFromAnOutlookExportInWindows1250) {

@@ -136,11 +136,13 @@ TEST_F(SchemaTest, CustomFieldsAreDeclaredCheckedAndKeptWithTheRecord) {
   // A field naming a dictionary that does not exist, an unknown type, an unknown entity.
   auto bad = schema_->PutCustomFields(
       "customer", json::parse(R"([{"name": "x", "type": "enum", "dictionary": "nope"},
-                                  {"name": "y", "type": "colour"}])"),
+                                  {"name": "y", "type": "colour"},
+                                  {"name": "contract.number", "type": "string"}])"),
       anna_);
   ASSERT_FALSE(bad.has_value());
   EXPECT_THAT(Problems(bad.error()).at("fields[0].dictionary"), HasSubstr("no dictionary 'nope'"));
   EXPECT_THAT(Problems(bad.error()).at("fields[1].type"), HasSubstr("one of string"));
+  EXPECT_THAT(Problems(bad.error()).at("fields[2].name"), HasSubstr("contract_number"));
   EXPECT_EQ(schema_->PutCustomFields("invoice", json::array(), anna_).error().code(),
             ErrorCode::kInvalidArgument);
   // A dictionary a field names cannot be removed.

@@ -199,9 +199,10 @@ class ActivityStore {
                                                const std::vector<ActivityId>& only,
                                                const audit::Actor& actor);
 
-  // Checks `fields` as Create would, bookings included, storing nothing (an import's dry run).
+  // Checks `fields` as Create would, bookings included, storing nothing (an import's dry run);
+  // with `before`, as a change of that record would.
   Result<Activity> Validate(const boost::json::object& fields, const audit::Actor& actor,
-                            ActivityId as = 0) const;
+                            const Activity* before = nullptr) const;
 
   // A customer's activities, newest first, from after `cursor` (Timeline's `next`), those
   // `keep` accepts, at most `limit`.

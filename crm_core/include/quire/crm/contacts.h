@@ -130,9 +130,10 @@ class ContactStore {
   // point key). Idempotent; returns how many were looked at.
   Result<std::size_t> Reindex();
 
-  // Checks `fields` as Create would, storing nothing (an import's dry run).
+  // Checks `fields` as Create would, storing nothing (an import's dry run); with `before`,
+  // as a change of that record would.
   Result<Contact> Validate(const boost::json::object& fields, const audit::Actor& actor,
-                           ContactId as = 0) const;
+                           const Contact* before = nullptr) const;
 
   static std::string Key(ContactId id);
   static Result<Contact> FromStored(std::string_view text);

@@ -242,9 +242,11 @@ class CustomerStore {
                                               std::size_t limit = 20) const;
   // By name, compared loosely (NameKey).
   Result<std::vector<CustomerId>> FindByName(std::string_view name, std::size_t limit = 20) const;
-  // Checks `fields` as Create would (as customer `as`'s, when it is one), storing nothing.
+  // Checks `fields` as Create would, storing nothing; with `before`, as a change of that
+  // record would (the whole record after the change: a value only a change introduces is
+  // refused, as Update refuses it).
   Result<Customer> Validate(const boost::json::object& fields, const audit::Actor& actor,
-                            CustomerId as = 0) const;
+                            const Customer* before = nullptr) const;
 
   // Writes the index entries every customer should have (phone, tax id, external id, name):
   // for stores written before an index existed. Idempotent; returns how many were looked at.
