@@ -1,11 +1,14 @@
 // quire crm import customers|contacts|activities FILE: the CRM's records from other programs;
-// quire crm resources FILE.json: its rooms, cars and devices.
+// quire crm resources FILE.json: its rooms, cars and devices;
+// quire crm products FILE.json: its products and services.
 #include <unistd.h>
 
 #include <boost/json.hpp>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
+#include <map>
 #include <sstream>
 
 #include "commands.h"
@@ -33,45 +36,59 @@ std::optional<std::string> ReadFile(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-// quire crm resources FILE.json: declares rooms, cars and devices; one named as a stored
-// one changes it.
-int RunResources(const std::vector<std::string>& args) {
+// What `quire crm resources|products FILE.json` declares: a JSON list of the objects the
+// API's POST takes; one whose key (a resource's name, a product's code) a stored one has
+// changes that one.
+struct Declared {
+  const char* command;  // "resources"
+  const char* shape;    // "{\"name\", \"kind\", \"capacity\", ...}"
+  const char* key;      // the member that names a stored one
+  const char* busy_hint;
+  // The stored ones' ids by key; create; update.
+  std::function<Result<std::map<std::string, std::uint64_t>>(services::Services&)> stored;
+  std::function<Result<void>(services::Services&, const boost::json::object&, const audit::Actor&)>
+      create;
+  std::function<Result<void>(services::Services&, std::uint64_t, const boost::json::object&,
+                             const audit::Actor&)>
+      update;
+};
+
+int RunDeclare(const std::vector<std::string>& args, const Declared& d) {
+  const std::string what = std::string("quire crm ") + d.command;
   std::string data_dir = "quire-data", as, path;
   for (std::size_t i = 1; i < args.size(); ++i) {
     if ((args[i] == "--data-dir" || args[i] == "--as") && i + 1 < args.size()) {
       std::string& target = args[i] == "--data-dir" ? data_dir : as;
       target = args[++i];
     } else if (args[i].starts_with("--") || !path.empty()) {
-      std::cerr << "quire crm resources: unexpected '" << args[i] << "'\n" << CrmUsage();
+      std::cerr << what << ": unexpected '" << args[i] << "'\n" << CrmUsage();
       return kExitUsage;
     } else {
       path = args[i];
     }
   }
   if (path.empty()) {
-    std::cerr << "quire crm resources: give the JSON file\n" << CrmUsage();
+    std::cerr << what << ": give the JSON file\n" << CrmUsage();
     return kExitUsage;
   }
   const auto text = ReadFile(path);
   if (!text) {
-    std::cerr << "quire crm resources: cannot read " << path << "\n";
+    std::cerr << what << ": cannot read " << path << "\n";
     return kExitFailure;
   }
   boost::system::error_code ec;
   const boost::json::value list = boost::json::parse(*text, ec);
   if (ec || !list.is_array()) {
-    std::cerr << "quire crm resources: " << path
-              << ": not a JSON list of resources [{\"name\", \"kind\", \"capacity\", ...}]"
-              << (ec ? ": " + ec.message() : "") << "\n";
+    std::cerr << what << ": " << path << ": not a JSON list of " << d.command << " [" << d.shape
+              << "]" << (ec ? ": " + ec.message() : "") << "\n";
     return kExitUsage;
   }
-  auto session = OpenSession("crm resources", data_dir,
-                             {.create = true, .busy_hint = "use POST /api/crm/resources instead"});
+  auto session = OpenSession(std::string("crm ") + d.command, data_dir,
+                             {.create = true, .busy_hint = d.busy_hint});
   if (!session) return kExitFailure;
-  crm::ResourceStore& resources = session->resources();
-  auto stored = resources.List();
+  auto stored = d.stored(*session);
   if (!stored) {
-    std::cerr << "quire crm resources: " << stored.error().message() << "\n";
+    std::cerr << what << ": " << stored.error().message() << "\n";
     return kExitFailure;
   }
   std::size_t created = 0, changed = 0, index = 0;
@@ -79,35 +96,82 @@ int RunResources(const std::vector<std::string>& args) {
   for (const boost::json::value& item : list.get_array()) {
     const std::string at = path + ": [" + std::to_string(index++) + "]";
     if (!item.is_object()) {
-      std::cerr << at << ": must be an object {\"name\", \"kind\", \"capacity\", ...}\n";
+      std::cerr << at << ": must be an object " << d.shape << "\n";
       exit = kExitFailure;
       continue;
     }
-    const boost::json::value* name = item.get_object().if_contains("name");
-    const crm::Resource* same = nullptr;
-    for (const crm::Resource& r : *stored) {
-      if (name != nullptr && name->is_string() && r.name == name->get_string()) same = &r;
-    }
-    auto written = same != nullptr ? resources.Update(same->id, item.get_object(), LocalActor(as))
-                                   : resources.Create(item.get_object(), LocalActor(as));
+    const boost::json::value* key = item.get_object().if_contains(d.key);
+    const auto same = key != nullptr && key->is_string()
+                          ? stored->find(std::string(key->get_string()))
+                          : stored->end();
+    auto written = same != stored->end()
+                       ? d.update(*session, same->second, item.get_object(), LocalActor(as))
+                       : d.create(*session, item.get_object(), LocalActor(as));
     if (!written) {
       std::cerr << at << ": " << written.error().message() << "\n";
-      for (const ErrorDetail& d : written.error().details()) {
-        std::cerr << "  " << d.field << ": " << d.message << "\n";
+      for (const ErrorDetail& e : written.error().details()) {
+        std::cerr << "  " << e.field << ": " << e.message << "\n";
       }
       exit = kExitFailure;
       continue;
     }
-    ++(same != nullptr ? changed : created);
+    ++(same != stored->end() ? changed : created);
   }
-  std::cout << created << " resources created, " << changed << " changed\n";
+  std::cout << created << " " << d.command << " created, " << changed << " changed\n";
   return exit;
 }
+
+const Declared kResources{
+    "resources",
+    "{\"name\", \"kind\", \"capacity\", ...}",
+    "name",
+    "use POST /api/crm/resources instead",
+    [](services::Services& s) -> Result<std::map<std::string, std::uint64_t>> {
+      QUIRE_ASSIGN_OR_RETURN(std::vector<crm::Resource> all, s.resources().List());
+      std::map<std::string, std::uint64_t> out;
+      for (const crm::Resource& r : all) out[r.name] = r.id;
+      return out;
+    },
+    [](services::Services& s, const boost::json::object& o, const audit::Actor& a) -> Result<void> {
+      QUIRE_RETURN_IF_ERROR(s.resources().Create(o, a));
+      return Ok();
+    },
+    [](services::Services& s, std::uint64_t id, const boost::json::object& o,
+       const audit::Actor& a) -> Result<void> {
+      QUIRE_RETURN_IF_ERROR(s.resources().Update(id, o, a));
+      return Ok();
+    }};
+
+const Declared kProducts{
+    "products",
+    "{\"code\", \"name\", \"unit\", \"taxRate\", \"prices\", ...}",
+    "code",
+    "use POST /api/crm/products instead",
+    [](services::Services& s) -> Result<std::map<std::string, std::uint64_t>> {
+      std::map<std::string, std::uint64_t> out;
+      std::string after;
+      do {
+        QUIRE_ASSIGN_OR_RETURN(crm::ProductStore::Page page,
+                               s.products().List("", true, 1000, after));
+        for (const crm::Product& p : page.products) out[p.code] = p.id;
+        after = page.next;
+      } while (!after.empty());
+      return out;
+    },
+    [](services::Services& s, const boost::json::object& o, const audit::Actor& a) -> Result<void> {
+      QUIRE_RETURN_IF_ERROR(s.products().Create(o, a));
+      return Ok();
+    },
+    [](services::Services& s, std::uint64_t id, const boost::json::object& o,
+       const audit::Actor& a) -> Result<void> {
+      QUIRE_RETURN_IF_ERROR(s.products().Update(id, o, a));
+      return Ok();
+    }};
 
 }  // namespace
 
 std::string CrmUsage() {
-  return "Usage: quire crm resources FILE.json [--as USER] [--data-dir DIR]\n"
+  return "Usage: quire crm resources|products FILE.json [--as USER] [--data-dir DIR]\n"
          "       quire crm import customers|contacts|activities FILE [--format csv|vcard|ical]\n"
          "         [--mapping FILE] [--dry-run] [--json] [--skip-bad-rows] [--encoding E]\n"
          "         [--delimiter D] [--as USER] [--data-dir DIR]\n\n"
@@ -125,7 +189,9 @@ std::string CrmUsage() {
          "audit chain's actor and the owner of what has none). The store must not be served\n"
          "meanwhile: with 'quire serve' running, use POST /api/crm/imports.\n\n"
          "'resources' declares rooms, cars and devices from a JSON list of the objects\n"
-         "POST /api/crm/resources takes; one with a stored one's name changes it.\n";
+         "POST /api/crm/resources takes; one with a stored one's name changes it.\n"
+         "'products' declares products and services from a JSON list of the objects\n"
+         "POST /api/crm/products takes; one with a stored one's code changes it.\n";
 }
 
 int RunCrm(const std::vector<std::string>& args) {
@@ -133,9 +199,10 @@ int RunCrm(const std::vector<std::string>& args) {
     std::cout << CrmUsage();
     return args.empty() ? kExitUsage : kExitOk;
   }
-  if (args[0] == "resources") return RunResources(args);
+  if (args[0] == "resources") return RunDeclare(args, kResources);
+  if (args[0] == "products") return RunDeclare(args, kProducts);
   if (args[0] != "import") {
-    std::cerr << "quire crm: unknown action '" << args[0] << "' (import, resources)\n"
+    std::cerr << "quire crm: unknown action '" << args[0] << "' (import, resources, products)\n"
               << CrmUsage();
     return kExitUsage;
   }

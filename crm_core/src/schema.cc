@@ -73,6 +73,16 @@ const std::vector<BuiltIn>& BuiltIns() {
         {"FOB", "Free on Board"},
         {"CFR", "Cost and Freight"},
         {"CIF", "Cost, Insurance and Freight"}}},
+      // The Polish VAT act's rates and the codes invoices print for no tax.
+      {"tax-rates",
+       "Tax rates",
+       {{"23", "23 %: the standard rate"},
+        {"8", "8 %: a reduced rate"},
+        {"5", "5 %: a reduced rate"},
+        {"0", "0 %: exports and intra-EU supplies"},
+        {"zw", "exempt (zwolnione)"},
+        {"np", "not subject to Polish VAT (nie podlega)"},
+        {"oo", "reverse charge (odwrotne obciążenie)"}}},
   };
   return kBuiltIns;
 }

@@ -35,8 +35,9 @@ constexpr std::array<std::string_view, kPermissionCount> kNames = {
     "crm.manage",
     "cti.report",
     "crm.sensitive",
+    "crm.offers.accept",
 };
-static_assert(static_cast<std::size_t>(P::kCrmSensitive) + 1 == kPermissionCount);
+static_assert(static_cast<std::size_t>(P::kOffersAccept) + 1 == kPermissionCount);
 
 constexpr std::array<P, kPermissionCount> kAll = {
     P::kDefinitionsRead,
@@ -66,6 +67,7 @@ constexpr std::array<P, kPermissionCount> kAll = {
     P::kCrmManage,
     P::kCtiReport,
     P::kCrmSensitive,
+    P::kOffersAccept,
 };
 
 std::vector<Grant> AllOf(std::initializer_list<P> ps, Scope scope = Scope::kAll) {
@@ -106,6 +108,7 @@ std::vector<Role> MakeBuiltIns() {
     for (const Grant& g : AllOf({P::kCrmRead, P::kCrmWrite}, Scope::kTeam)) r.grants.push_back(g);
     r.grants.push_back({P::kCrmManage, Scope::kAll});
     r.grants.push_back({P::kCrmSensitive, Scope::kAll});
+    r.grants.push_back({P::kOffersAccept, Scope::kTeam});
     roles.push_back(std::move(r));
   }
   {
@@ -116,7 +119,9 @@ std::vector<Role> MakeBuiltIns() {
                   P::kDocumentsWrite, P::kOrgRead}),
            true,
            false};
-    for (const Grant& g : AllOf({P::kCrmRead, P::kCrmWrite}, Scope::kOwn)) r.grants.push_back(g);
+    for (const Grant& g : AllOf({P::kCrmRead, P::kCrmWrite, P::kOffersAccept}, Scope::kOwn)) {
+      r.grants.push_back(g);
+    }
     roles.push_back(std::move(r));
   }
   roles.push_back({"auditor", "Auditor",

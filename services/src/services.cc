@@ -61,6 +61,10 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
   s->resources_ = std::make_unique<crm::ResourceStore>(*s->store_, *s->audit_, *s->clock_);
   s->activities_ = std::make_unique<crm::ActivityStore>(*s->store_, *s->audit_, *s->clock_,
                                                         *s->customers_, *s->resources_);
+  s->products_ =
+      std::make_unique<crm::ProductStore>(*s->store_, *s->audit_, *s->clock_, *s->customers_);
+  s->offers_ = std::make_unique<crm::OfferStore>(*s->store_, *s->audit_, *s->clock_, *s->customers_,
+                                                 *s->contacts_, *s->products_);
   if (options.search) {
     auto search = dms::DocumentSearch::Open(*s->documents_, data_dir / "search");
     if (!search) return search.error().WithContext("cannot open the document search index");
@@ -110,6 +114,20 @@ void Services::Start() {
   if (auto started = import_jobs_->Start(); !started) {
     std::cerr << "quire: background imports are off: " << started.error().message() << "\n";
   }
+  if (!sweep_thread_.joinable()) {
+    sweep_thread_ = std::thread([this] {
+      std::unique_lock held(sweep_mu_);
+      while (!sweep_stop_) {
+        held.unlock();
+        if (auto expired = offers_->ExpireDue(clock_->Now(), {"system", "offer expiry"});
+            !expired) {
+          std::cerr << "quire: expiring offers failed: " << expired.error().message() << "\n";
+        }
+        held.lock();
+        sweep_cv_.wait_for(held, std::chrono::minutes(1), [&] { return sweep_stop_; });
+      }
+    });
+  }
 }
 
 void Services::RequestPurge() {
@@ -146,6 +164,12 @@ Result<void> Services::WaitForPurge() {
 
 Services::~Services() {
   {
+    std::lock_guard lock(sweep_mu_);
+    sweep_stop_ = true;
+  }
+  sweep_cv_.notify_all();
+  if (sweep_thread_.joinable()) sweep_thread_.join();
+  {
     std::lock_guard lock(purge_mu_);
     purge_stop_ = true;
   }
@@ -159,6 +183,8 @@ Services::~Services() {
   connectors_.reset();
   search_.reset();  // its indexer reads the documents
   documents_.reset();
+  offers_.reset();
+  products_.reset();
   activities_.reset();
   resources_.reset();
   mailing_groups_.reset();

@@ -71,8 +71,9 @@ TEST_F(SchemaTest, BuiltInDictionariesHaveDefaultsUntilReplaced) {
   ASSERT_TRUE(all.has_value());
   std::vector<std::string> names;
   for (const Dictionary& d : *all) names.push_back(d.name);
-  EXPECT_THAT(names, ::testing::ElementsAre("customer-categories", "customer-types",
-                                            "delivery-terms", "industries", "sources"));
+  EXPECT_THAT(names,
+              ::testing::ElementsAre("customer-categories", "customer-types", "delivery-terms",
+                                     "industries", "sources", "tax-rates"));
   auto industries = schema_->GetDictionary("industries");
   ASSERT_TRUE(industries.has_value());
   EXPECT_TRUE(industries->built_in);

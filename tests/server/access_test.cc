@@ -19,6 +19,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "openapi_schema.h"
 #include "quire/audit/chain.h"
 #include "quire/base/instant.h"
 #include "quire/server/api.h"
@@ -1273,6 +1274,121 @@ TEST_F(AccessTest, MailingGroupsPrintLabelsOfTheContactsTheCallerReaches) {
   EXPECT_EQ(As("anna", "GET", "/api/crm/mailing-groups/" + group + "/labels?sheet=A4").status, 400);
   EXPECT_EQ(As("anna", "PATCH", "/api/crm/mailing-groups/" + group, R"({"contacts": []})").status,
             200);
+}
+
+TEST_F(AccessTest, OffersAndOrdersKeepToTheCallersReachAndAcceptanceLimits) {
+  const json::value api = json::parse(As("anna", "GET", "/api/openapi.json").body);
+  const auto fits = [&](const std::string& body, const char* schema) {
+    const json::object& s = api.at("components").at("schemas").at(schema).as_object();
+    EXPECT_THAT(SchemaProblems(api, json::parse(body), s, schema), ::testing::IsEmpty()) << body;
+  };
+  // Products are the managers'; everyone with crm.read sees them.
+  EXPECT_EQ(As("anna", "POST", "/api/crm/products", R"({"code": "X", "name": "X"})").status, 403);
+  const HttpReply desk = As("administrator", "POST", "/api/crm/products",
+                            R"({"code": "BIU-120", "name": "Biurko 120 cm",
+                                "prices": [{"currency": "PLN", "unitPrice": "899.00"}]})");
+  ASSERT_EQ(desk.status, 201) << desk.body;
+  fits(desk.body, "Product");
+  const std::string product(json::parse(desk.body).at("id").as_string());
+  EXPECT_EQ(As("anna", "GET", "/api/crm/products?search=biurko").status, 200);
+
+  const HttpReply c = As("anna", "POST", "/api/crm/customers", R"({"name": "Sklep Anny"})");
+  ASSERT_EQ(c.status, 201) << c.body;
+  const std::string customer(json::parse(c.body).at("id").as_string());
+  const HttpReply b = As("ben", "POST", "/api/crm/customers", R"({"name": "Sklep Bena"})");
+  const std::string bens(json::parse(b.body).at("id").as_string());
+  // The suggestion for anna's customer, and none for ben's.
+  const HttpReply suggested =
+      As("anna", "GET", "/api/crm/price-suggestions?product=" + product + "&customer=" + customer);
+  ASSERT_EQ(suggested.status, 200) << suggested.body;
+  fits(suggested.body, "PriceSuggestion");
+  EXPECT_EQ(json::parse(suggested.body).at("unitPrice"), "899.00");
+  EXPECT_EQ(As("anna", "GET", "/api/crm/price-suggestions?product=" + product + "&customer=" + bens)
+                .status,
+            403);
+
+  // An offer for a customer out of reach is refused; money as JSON numbers is refused.
+  const std::string lines = R"("lines": [{"product": ")" + product + R"(", "quantity": 3,
+      "discountPercent": "10"}, {"name": "Montaż", "quantity": "1.5", "unitPrice": "120.00",
+      "taxRate": "8"}])";
+  EXPECT_EQ(As("anna", "POST", "/api/crm/offers", R"({"customer": ")" + bens + "\", " + lines + "}")
+                .status,
+            403);
+  const HttpReply number =
+      As("anna", "POST", "/api/crm/offers",
+         R"({"customer": ")" + customer +
+             R"(", "lines": [{"name": "X", "quantity": 1, "unitPrice": 10}]})");
+  EXPECT_EQ(number.status, 422);
+  EXPECT_THAT(number.body, HasSubstr("lines[0].unitPrice"));
+  const HttpReply made =
+      As("anna", "POST", "/api/crm/offers", R"({"customer": ")" + customer + "\", " + lines + "}");
+  ASSERT_EQ(made.status, 201) << made.body;
+  fits(made.body, "Offer");
+  const json::value offer = json::parse(made.body);
+  const std::string id(offer.at("id").as_string());
+  EXPECT_EQ(offer.at("totals"), json::parse(R"({"net": "2607.30", "tax": "572.68",
+      "gross": "3179.98", "byRate": [
+        {"rate": "23", "net": "2427.30", "tax": "558.28", "gross": "2985.58"},
+        {"rate": "8", "net": "180.00", "tax": "14.40", "gross": "194.40"}]})"));
+  EXPECT_EQ(As("ben", "GET", "/api/crm/offers/" + id).status, 403);
+  EXPECT_EQ(As("ben", "PATCH", "/api/crm/offers/" + id, R"({"notes": "x"})").status, 403);
+  EXPECT_EQ(json::parse(As("ben", "GET", "/api/crm/offers").body).at("items").as_array().size(),
+            0u);
+  EXPECT_EQ(json::parse(As("anna", "GET", "/api/crm/offers?customer=" + customer).body)
+                .at("items")
+                .as_array()
+                .size(),
+            1u);
+  EXPECT_EQ(As("auditor", "POST", "/api/crm/offers/" + id + "/accept").status, 403);
+
+  // Staff accept their own offers up to their role's limit.
+  EXPECT_EQ(As("anna", "PUT", "/api/crm/settings/acceptance-limits",
+               R"({"limits": {"staff": {"PLN": "1000.00"}}})")
+                .status,
+            403);
+  const HttpReply limits = As("administrator", "PUT", "/api/crm/settings/acceptance-limits",
+                              R"({"limits": {"staff": {"PLN": "1000.00"}}})");
+  ASSERT_EQ(limits.status, 200) << limits.body;
+  fits(limits.body, "AcceptanceLimits");
+  const HttpReply over = As("anna", "POST", "/api/crm/offers/" + id + "/accept");
+  EXPECT_EQ(over.status, 403);
+  EXPECT_THAT(over.body, HasSubstr("up to 1000.00 PLN"));
+  EXPECT_EQ(As("ben", "POST", "/api/crm/offers/" + id + "/accept").status, 403);
+  const HttpReply accepted = As("administrator", "POST", "/api/crm/offers/" + id + "/accept");
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+  const HttpReply locked = As("anna", "PATCH", "/api/crm/offers/" + id, R"({"notes": "x"})");
+  EXPECT_EQ(locked.status, 409);
+  EXPECT_THAT(locked.body, HasSubstr("accepted by as-administrator"));
+
+  // The order, its payment, and the unpaid list.
+  const HttpReply order = As("anna", "POST", "/api/crm/offers/" + id + "/order");
+  ASSERT_EQ(order.status, 201) << order.body;
+  fits(order.body, "Order");
+  const std::string order_id(json::parse(order.body).at("id").as_string());
+  EXPECT_EQ(As("anna", "POST", "/api/crm/offers/" + id + "/order").status, 409);
+  EXPECT_EQ(
+      As("ben", "POST", "/api/crm/orders/" + order_id + "/payments", R"({"amount": "100.00"})")
+          .status,
+      403);
+  const HttpReply paid = As("anna", "POST", "/api/crm/orders/" + order_id + "/payments",
+                            R"({"amount": "3179.98", "reference": "przelew"})");
+  ASSERT_EQ(paid.status, 201) << paid.body;
+  EXPECT_EQ(json::parse(paid.body).at("outstanding"), "0.00");
+  EXPECT_EQ(json::parse(As("anna", "GET", "/api/crm/orders?unpaid=true").body)
+                .at("items")
+                .as_array()
+                .size(),
+            0u);
+  EXPECT_EQ(json::parse(As("anna", "GET", "/api/crm/orders").body).at("items").as_array().size(),
+            1u);
+  EXPECT_EQ(json::parse(As("ben", "GET", "/api/crm/orders").body).at("items").as_array().size(),
+            0u);
+  // A revision of the ordered offer is a new draft anna may change.
+  const HttpReply revised =
+      As("anna", "POST", "/api/crm/offers/" + id + "/revisions", R"({"notes": "Rabat 15 %"})");
+  ASSERT_EQ(revised.status, 201) << revised.body;
+  EXPECT_EQ(json::parse(revised.body).at("revision"), 2);
+  EXPECT_EQ(json::parse(revised.body).at("previous"), json::value(id));
 }
 
 }  // namespace

@@ -44,6 +44,7 @@ void AddApiRoutes(Router& router, services::Services& services, const ApiOptions
   AddPrivacyRoutes(router, services);
   AddExportRoutes(router, services);
   AddMailingRoutes(router, services);
+  AddSalesRoutes(router, services);
   AddCalendarFeedRoutes(router, services, options.tls);
   router.SetAuthenticator(MakeAuthenticator(services.identity(), {.tls = options.tls}));
 }

@@ -55,8 +55,11 @@ enum class Permission : std::uint8_t {
   // crm.sensitive: see and change customers' sensitive fields (credit limits, bank accounts,
   // PESEL numbers), on the customers crm.read / crm.write reach
   kCrmSensitive,
+  // crm.offers.accept: accept offers (scoped by the offer's owner), up to the acceptance
+  // limits of one's roles
+  kOffersAccept,
 };
-inline constexpr std::size_t kPermissionCount = 27;
+inline constexpr std::size_t kPermissionCount = 28;
 
 enum class Scope : std::uint8_t { kOwn, kTeam, kAll };
 

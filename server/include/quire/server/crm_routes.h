@@ -25,6 +25,18 @@
 //   POST  /api/cti/calls (cti.report)         {from, to, callId, state} → {customer|null}
 //   GET   /api/crm/dictionaries, /{name}; PUT, DELETE /api/crm/dictionaries/{name} (crm.manage)
 //   GET   /api/crm/custom-fields/{entity}; PUT (crm.manage) {fields: [...]}
+//   GET   /api/crm/products?search=&inactive=, /{id}; POST, PATCH (crm.manage)
+//   GET   /api/crm/price-lists, /{id}; POST, PATCH (crm.manage)
+//   GET   /api/crm/price-suggestions?product=&customer=&currency=&date=
+//   POST  /api/crm/offers {customer, currency, lines [{product | name, quantity, unitPrice,
+//         discountPercent, taxRate}], ...} → 201 with totals {net, tax, gross, byRate}
+//   GET   /api/crm/offers?customer=&status=&owner=, /{id}; PATCH /{id} (409 once accepted)
+//   POST  /api/crm/offers/{id}/send | /accept (crm.offers.accept, within the acceptance
+//         limits) | /reject | /revisions (→ 201) | /order (→ 201 the order)
+//   GET   /api/crm/orders?customer=&status=&unpaid=&overdue=, /{id}; PATCH /{id}
+//   POST  /api/crm/orders/{id}/payments {amount, date, reference} → 201 the order
+//   GET   /api/crm/settings/acceptance-limits; PUT (crm.manage)
+// Money travels as decimal strings ("1234.50"), never as JSON numbers.
 // Customers' sensitive fields (creditLimit, bankAccounts, a PESEL as taxId) need
 // crm.sensitive to be seen (else left out and named in "withheld") and to be set (else 403).
 // crm.read and crm.write are scoped: own (the customers one owns), team (also those of
@@ -57,5 +69,8 @@ void AddMailingRoutes(Router& router, services::Services& services);
 // POST/DELETE /api/me/calendar-feed; GET /calendar/{secret}.ics (public: the secret is the
 // credential). `tls`: the feed's URL is https.
 void AddCalendarFeedRoutes(Router& router, services::Services& services, bool tls);
+// Products, price lists and suggestions; offers, their acceptance and revisions; orders and
+// payments; the acceptance limits.
+void AddSalesRoutes(Router& router, services::Services& services);
 
 }  // namespace quire::server

@@ -24,6 +24,8 @@
 #include "quire/crm/customers.h"
 #include "quire/crm/import_jobs.h"
 #include "quire/crm/mailing.h"
+#include "quire/crm/offers.h"
+#include "quire/crm/products.h"
 #include "quire/definitions/repository.h"
 #include "quire/dms/content_store.h"
 #include "quire/dms/documents.h"
@@ -71,8 +73,9 @@ class Services {
   // Stops the engine and the indexer, then closes the modules in reverse order.
   ~Services();
 
-  // Starts the background work a server runs: the search indexer, and recording completed
-  // tasks of customers as their activities.
+  // Starts the background work a server runs: the search indexer, recording completed
+  // tasks of customers as their activities, background imports, and the sweeper that
+  // expires offers past their validity (at start: those that expired while stopped).
   void Start();
 
   // After an erasure: the store's files still hold the values it overwrote until they are
@@ -98,6 +101,8 @@ class Services {
   crm::MailingGroups& mailing_groups() { return *mailing_groups_; }
   crm::ResourceStore& resources() { return *resources_; }
   crm::ActivityStore& activities() { return *activities_; }
+  crm::ProductStore& products() { return *products_; }
+  crm::OfferStore& offers() { return *offers_; }
   // Background imports (POST /api/crm/imports?async=true); they run once Start() is called.
   crm::ImportJobs& import_jobs() { return *import_jobs_; }
   // Null unless opened with `search`.
@@ -124,6 +129,8 @@ class Services {
   std::unique_ptr<crm::MailingGroups> mailing_groups_;
   std::unique_ptr<crm::ResourceStore> resources_;
   std::unique_ptr<crm::ActivityStore> activities_;
+  std::unique_ptr<crm::ProductStore> products_;
+  std::unique_ptr<crm::OfferStore> offers_;
   std::unique_ptr<dms::DocumentSearch> search_;
   std::unique_ptr<workflow::ConnectorRegistry> connectors_;
   std::unique_ptr<workflow::Engine> engine_;
@@ -139,6 +146,11 @@ class Services {
   bool purge_stop_ = false;
   Result<void> purge_result_ = Ok();
   std::thread purge_thread_;
+  // The sweeper (Start): offers past their validity expire, at start and every minute.
+  std::mutex sweep_mu_;
+  std::condition_variable sweep_cv_;
+  bool sweep_stop_ = false;
+  std::thread sweep_thread_;
   std::unique_ptr<crm::Importer> importer_;
   std::unique_ptr<crm::ImportJobs> import_jobs_;
 };

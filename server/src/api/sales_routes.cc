@@ -1,0 +1,415 @@
+// The CRM's sales routes: products, price lists, offers, orders and payments (crm_routes.h
+// lists them).
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "quire/crm/offers.h"
+#include "quire/crm/products.h"
+#include "quire/server/crm_routes.h"
+#include "route_support.h"
+
+namespace quire::server {
+namespace {
+
+using namespace api;  // NOLINT: the shared route helpers
+
+using Groups = std::map<std::string, std::vector<std::string>>;
+
+// What a caller may do with an offer or an order: those they own, and those of the
+// customers their grant reaches (as activities); scope all reaches every one.
+class SalesAccess {
+ public:
+  SalesAccess(crm::CustomerStore& customers, org::Directory& directory, const org::Principal& who)
+      : customers_(customers), directory_(directory), who_(who) {}
+
+  Result<bool> Reaches(const std::string& owner, crm::CustomerId customer, Permission p) {
+    if (!who_.Has(p)) return false;
+    QUIRE_ASSIGN_OR_RETURN(bool owns, ReachesOwner(directory_, who_, p, owner, groups_));
+    if (owns) return true;
+    return ReachesCustomer(customer, p);
+  }
+  Result<bool> ReachesCustomer(crm::CustomerId customer, Permission p) {
+    if (!who_.Has(p)) return false;
+    if (who_.permissions.ScopeOf(p) == org::Scope::kAll) return true;
+    auto it = owners_.find(customer);
+    if (it == owners_.end()) {
+      QUIRE_ASSIGN_OR_RETURN(crm::Customer c, customers_.Get(customer));
+      it = owners_.emplace(customer, c.owner).first;
+    }
+    return ReachesOwner(directory_, who_, p, it->second, groups_);
+  }
+  Error OutOfScope(Permission p, const std::string& what) const {
+    return Error::Forbidden(std::string(org::Name(p)) + " is granted to you with scope " +
+                            std::string(org::Name(who_.permissions.ScopeOf(p))) + ", and " + what +
+                            " is not within it (it reaches what you own and what belongs to the "
+                            "customers in your reach)");
+  }
+
+ private:
+  crm::CustomerStore& customers_;
+  org::Directory& directory_;
+  const org::Principal& who_;
+  Groups groups_;
+  std::map<crm::CustomerId, std::string> owners_;
+};
+
+Result<std::chrono::year_month_day> QueryDay(const Request& request, const char* name,
+                                             std::chrono::year_month_day fallback) {
+  const auto v = request.query_param(name);
+  if (!v) return fallback;
+  auto d = crm::ParseDay(*v);
+  if (!d) return Error::InvalidArgument(std::string("?") + name + "=: " + d.error().message());
+  return *d;
+}
+
+bool QueryFlag(const Request& request, const char* name) {
+  const auto v = request.query_param(name);
+  return v && (*v == "true" || *v == "1");
+}
+
+// An owner an offer names must be a user.
+Result<void> CheckOwner(org::Directory& directory, const json::object& body) {
+  const json::value* v = body.if_contains("owner");
+  if (v == nullptr || !v->is_string() || v->get_string().empty()) return Ok();
+  const std::string user(v->get_string());
+  if (directory.GetUser(user)) return Ok();
+  return Error::ValidationFailed("the offer has 1 error; nothing was changed",
+                                 {{"owner", "'" + user + "' is not a user"}});
+}
+
+}  // namespace
+
+void AddSalesRoutes(Router& router, services::Services& services) {
+  crm::ProductStore& products = services.products();
+  crm::OfferStore& offers = services.offers();
+  crm::CustomerStore& customers = services.customers();
+  org::Directory& directory = services.directory();
+  const Clock& clock = services.clock();
+
+  // ---- products and price lists ----
+  router.Add("GET", "/api/crm/products", Permission::kCrmRead,
+             [&](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(std::size_t limit, Limit(request, 50));
+               QUIRE_ASSIGN_OR_RETURN(crm::ProductStore::Page page,
+                                      products.List(request.query_param("search").value_or(""),
+                                                    QueryFlag(request, "inactive"), limit,
+                                                    request.query_param("after").value_or("")));
+               json::array items;
+               for (const crm::Product& p : page.products) items.push_back(p.ToJson());
+               return JsonResponse(200, Page(std::move(items), page.next));
+             });
+  router.Add("POST", "/api/crm/products", Permission::kCrmManage,
+             [&](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
+               QUIRE_ASSIGN_OR_RETURN(crm::Product p, products.Create(body, Actor(request)));
+               Response out = JsonResponse(201, p.ToJson());
+               out.headers.push_back({"Location", "/api/crm/products/" + std::to_string(p.id)});
+               return out;
+             });
+  router.Add("GET", "/api/crm/products/{id}", Permission::kCrmRead,
+             [&](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(crm::ProductId id, PathId(request, "product id"));
+               QUIRE_ASSIGN_OR_RETURN(crm::Product p, products.Get(id));
+               return JsonResponse(200, p.ToJson());
+             });
+  router.Add("PATCH", "/api/crm/products/{id}", Permission::kCrmManage,
+             [&](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(crm::ProductId id, PathId(request, "product id"));
+               QUIRE_ASSIGN_OR_RETURN(json::object patch, ParseJsonObject(request));
+               QUIRE_ASSIGN_OR_RETURN(crm::Product p, products.Update(id, patch, Actor(request)));
+               return JsonResponse(200, p.ToJson());
+             });
+  router.Add("GET", "/api/crm/price-lists", Permission::kCrmRead,
+             [&](const Request&) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(std::vector<crm::PriceList> lists, products.PriceLists());
+               json::array items;
+               for (const crm::PriceList& l : lists) items.push_back(l.ToJson());
+               return JsonResponse(200, Page(std::move(items)));
+             });
+  router.Add("POST", "/api/crm/price-lists", Permission::kCrmManage,
+             [&](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
+               QUIRE_ASSIGN_OR_RETURN(crm::PriceList l,
+                                      products.CreatePriceList(body, Actor(request)));
+               Response out = JsonResponse(201, l.ToJson());
+               out.headers.push_back({"Location", "/api/crm/price-lists/" + std::to_string(l.id)});
+               return out;
+             });
+  router.Add("GET", "/api/crm/price-lists/{id}", Permission::kCrmRead,
+             [&](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(crm::PriceListId id, PathId(request, "price list id"));
+               QUIRE_ASSIGN_OR_RETURN(crm::PriceList l, products.GetPriceList(id));
+               return JsonResponse(200, l.ToJson());
+             });
+  router.Add("PATCH", "/api/crm/price-lists/{id}", Permission::kCrmManage,
+             [&](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(crm::PriceListId id, PathId(request, "price list id"));
+               QUIRE_ASSIGN_OR_RETURN(json::object patch, ParseJsonObject(request));
+               QUIRE_ASSIGN_OR_RETURN(crm::PriceList l,
+                                      products.UpdatePriceList(id, patch, Actor(request)));
+               return JsonResponse(200, l.ToJson());
+             });
+  // What an offer's line for a product costs a customer: the offer form's suggestion.
+  router.Add(
+      "GET", "/api/crm/price-suggestions", Permission::kCrmRead,
+      [&](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(std::optional<std::uint64_t> product, QueryId(request, "product"));
+        if (!product) {
+          return Error::InvalidArgument(
+              "?product=ID is required (with ?customer=ID, ?currency=PLN, ?date=2026-12-31)");
+        }
+        QUIRE_ASSIGN_OR_RETURN(std::optional<std::uint64_t> customer, QueryId(request, "customer"));
+        std::string currency = "PLN";
+        if (customer) {
+          QUIRE_ASSIGN_OR_RETURN(crm::Customer c, customers.Get(*customer));
+          SalesAccess access(customers, directory, *request.principal);
+          QUIRE_ASSIGN_OR_RETURN(bool reaches,
+                                 access.ReachesCustomer(*customer, Permission::kCrmRead));
+          if (!reaches) {
+            return access.OutOfScope(Permission::kCrmRead, "customer " + std::to_string(*customer));
+          }
+          if (const json::value* v = c.profile.if_contains("currency");
+              v != nullptr && v->is_string() && !v->get_string().empty()) {
+            currency = std::string(v->get_string());
+          }
+        }
+        if (const auto c = request.query_param("currency")) {
+          QUIRE_ASSIGN_OR_RETURN(crm::Currency found, crm::FindCurrency(*c));
+          currency = found.code;
+        }
+        QUIRE_ASSIGN_OR_RETURN(const auto day,
+                               QueryDay(request, "date", offers.Today(clock.Now())));
+        QUIRE_ASSIGN_OR_RETURN(crm::PriceSuggestion s,
+                               products.Suggest(*product, customer.value_or(0), currency, day));
+        return JsonResponse(200, s.ToJson(currency));
+      });
+
+  // ---- offers ----
+  auto offer_in_reach = [&](const Request& request, crm::OfferId id,
+                            Permission p) -> Result<crm::Offer> {
+    QUIRE_ASSIGN_OR_RETURN(crm::Offer o, offers.Get(id));
+    SalesAccess access(customers, directory, *request.principal);
+    QUIRE_ASSIGN_OR_RETURN(bool reaches, access.Reaches(o.owner, o.customer, p));
+    if (!reaches) return access.OutOfScope(p, "offer " + std::to_string(id));
+    return o;
+  };
+  router.Add(
+      "POST", "/api/crm/offers", Permission::kCrmWrite,
+      [&](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
+        if (const auto id = JsonId(body.contains("customer") ? body.at("customer") : nullptr)) {
+          if (customers.Get(*id)) {  // a missing one: the store names it
+            SalesAccess access(customers, directory, *request.principal);
+            QUIRE_ASSIGN_OR_RETURN(bool reaches,
+                                   access.ReachesCustomer(*id, Permission::kCrmWrite));
+            if (!reaches) {
+              return access.OutOfScope(Permission::kCrmWrite, "customer " + std::to_string(*id));
+            }
+          }
+        }
+        QUIRE_RETURN_IF_ERROR(CheckOwner(directory, body));
+        QUIRE_ASSIGN_OR_RETURN(crm::Offer o, offers.Create(body, Actor(request)));
+        Response out = JsonResponse(201, o.ToJson());
+        out.headers.push_back({"Location", "/api/crm/offers/" + std::to_string(o.id)});
+        return out;
+      });
+  router.Add(
+      "GET", "/api/crm/offers", Permission::kCrmRead,
+      [&](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(std::size_t limit, Limit(request, 50));
+        QUIRE_ASSIGN_OR_RETURN(std::optional<std::uint64_t> customer, QueryId(request, "customer"));
+        QUIRE_ASSIGN_OR_RETURN(std::optional<std::uint64_t> after, QueryId(request, "after"));
+        const std::string status = request.query_param("status").value_or("");
+        const std::string owner = request.query_param("owner").value_or("");
+        SalesAccess access(customers, directory, *request.principal);
+        std::optional<Error> failed;
+        QUIRE_ASSIGN_OR_RETURN(
+            std::vector<crm::Offer> found,
+            offers.List(customer.value_or(0), limit, after.value_or(0), [&](const crm::Offer& o) {
+              if (!status.empty() && o.status != status) return false;
+              if (!owner.empty() && o.owner != owner) return false;
+              auto reaches = access.Reaches(o.owner, o.customer, Permission::kCrmRead);
+              if (!reaches) {
+                failed = reaches.error();
+                return false;
+              }
+              return *reaches;
+            }));
+        if (failed) return *failed;
+        json::array items;
+        for (const crm::Offer& o : found) items.push_back(o.ToJson());
+        return JsonResponse(
+            200, Page(std::move(items),
+                      found.size() == limit ? std::to_string(found.back().id) : std::string()));
+      });
+  router.Add("GET", "/api/crm/offers/{id}", Permission::kCrmRead,
+             [&, offer_in_reach](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(crm::OfferId id, PathId(request, "offer id"));
+               QUIRE_ASSIGN_OR_RETURN(crm::Offer o,
+                                      offer_in_reach(request, id, Permission::kCrmRead));
+               return JsonResponse(200, o.ToJson());
+             });
+  router.Add("PATCH", "/api/crm/offers/{id}", Permission::kCrmWrite,
+             [&, offer_in_reach](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(crm::OfferId id, PathId(request, "offer id"));
+               QUIRE_RETURN_IF_ERROR(offer_in_reach(request, id, Permission::kCrmWrite));
+               QUIRE_ASSIGN_OR_RETURN(json::object patch, ParseJsonObject(request));
+               QUIRE_RETURN_IF_ERROR(CheckOwner(directory, patch));
+               QUIRE_ASSIGN_OR_RETURN(crm::Offer o, offers.Update(id, patch, Actor(request)));
+               return JsonResponse(200, o.ToJson());
+             });
+  router.Add("POST", "/api/crm/offers/{id}/send", Permission::kCrmWrite,
+             [&, offer_in_reach](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(crm::OfferId id, PathId(request, "offer id"));
+               QUIRE_RETURN_IF_ERROR(offer_in_reach(request, id, Permission::kCrmWrite));
+               QUIRE_ASSIGN_OR_RETURN(crm::Offer o, offers.Send(id, Actor(request)));
+               return JsonResponse(200, o.ToJson());
+             });
+  router.Add("POST", "/api/crm/offers/{id}/accept", Permission::kOffersAccept,
+             [&, offer_in_reach](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(crm::OfferId id, PathId(request, "offer id"));
+               QUIRE_ASSIGN_OR_RETURN(crm::Offer o,
+                                      offer_in_reach(request, id, Permission::kOffersAccept));
+               QUIRE_ASSIGN_OR_RETURN(crm::AcceptanceLimits limits, offers.Limits());
+               QUIRE_ASSIGN_OR_RETURN(
+                   crm::Offer accepted,
+                   offers.Accept(id, limits.LimitOf(request.principal->roles, o.currency),
+                                 Actor(request)));
+               return JsonResponse(200, accepted.ToJson());
+             });
+  router.Add("POST", "/api/crm/offers/{id}/reject", Permission::kCrmWrite,
+             [&, offer_in_reach](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(crm::OfferId id, PathId(request, "offer id"));
+               QUIRE_RETURN_IF_ERROR(offer_in_reach(request, id, Permission::kCrmWrite));
+               std::string reason;
+               if (!request.body.empty()) {
+                 QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
+                 QUIRE_ASSIGN_OR_RETURN(reason, StringMember(body, "reason", false));
+               }
+               QUIRE_ASSIGN_OR_RETURN(crm::Offer o, offers.Reject(id, reason, Actor(request)));
+               return JsonResponse(200, o.ToJson());
+             });
+  router.Add("POST", "/api/crm/offers/{id}/revisions", Permission::kCrmWrite,
+             [&, offer_in_reach](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(crm::OfferId id, PathId(request, "offer id"));
+               QUIRE_RETURN_IF_ERROR(offer_in_reach(request, id, Permission::kCrmWrite));
+               json::object patch;
+               if (!request.body.empty()) {
+                 QUIRE_ASSIGN_OR_RETURN(patch, ParseJsonObject(request));
+               }
+               QUIRE_RETURN_IF_ERROR(CheckOwner(directory, patch));
+               QUIRE_ASSIGN_OR_RETURN(crm::Offer o, offers.Revise(id, patch, Actor(request)));
+               Response out = JsonResponse(201, o.ToJson());
+               out.headers.push_back({"Location", "/api/crm/offers/" + std::to_string(o.id)});
+               return out;
+             });
+  router.Add("POST", "/api/crm/offers/{id}/order", Permission::kCrmWrite,
+             [&, offer_in_reach](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(crm::OfferId id, PathId(request, "offer id"));
+               QUIRE_RETURN_IF_ERROR(offer_in_reach(request, id, Permission::kCrmWrite));
+               json::object fields;
+               if (!request.body.empty()) {
+                 QUIRE_ASSIGN_OR_RETURN(fields, ParseJsonObject(request));
+               }
+               QUIRE_ASSIGN_OR_RETURN(crm::Order o, offers.MakeOrder(id, fields, Actor(request)));
+               Response out = JsonResponse(201, o.ToJson(offers.Today(clock.Now())));
+               out.headers.push_back({"Location", "/api/crm/orders/" + std::to_string(o.id)});
+               return out;
+             });
+
+  // ---- orders and payments ----
+  auto order_in_reach = [&](const Request& request, crm::OrderId id,
+                            Permission p) -> Result<crm::Order> {
+    QUIRE_ASSIGN_OR_RETURN(crm::Order o, offers.GetOrder(id));
+    SalesAccess access(customers, directory, *request.principal);
+    QUIRE_ASSIGN_OR_RETURN(bool reaches, access.Reaches(o.owner, o.customer, p));
+    if (!reaches) return access.OutOfScope(p, "order " + std::to_string(id));
+    return o;
+  };
+  router.Add(
+      "GET", "/api/crm/orders", Permission::kCrmRead,
+      [&](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(std::size_t limit, Limit(request, 50));
+        QUIRE_ASSIGN_OR_RETURN(std::optional<std::uint64_t> customer, QueryId(request, "customer"));
+        QUIRE_ASSIGN_OR_RETURN(std::optional<std::uint64_t> after, QueryId(request, "after"));
+        const std::string status = request.query_param("status").value_or("");
+        const bool unpaid = QueryFlag(request, "unpaid");
+        const bool overdue = QueryFlag(request, "overdue");
+        const auto today = offers.Today(clock.Now());
+        SalesAccess access(customers, directory, *request.principal);
+        std::optional<Error> failed;
+        auto keep = [&](const crm::Order& o) {
+          if (!status.empty() && o.status != status) return false;
+          if (unpaid && o.outstanding() <= 0) return false;
+          if (overdue && !o.overdue(today)) return false;
+          if (customer && o.customer != *customer) return false;
+          auto reaches = access.Reaches(o.owner, o.customer, Permission::kCrmRead);
+          if (!reaches) {
+            failed = reaches.error();
+            return false;
+          }
+          return *reaches;
+        };
+        std::vector<crm::Order> found;
+        if (unpaid || overdue) {
+          // Through the index of orders not paid in full.
+          QUIRE_ASSIGN_OR_RETURN(std::vector<crm::Order> all, offers.Unpaid());
+          for (crm::Order& o : all) {
+            if (after && o.id <= *after) continue;
+            if (found.size() == limit) break;
+            if (keep(o)) found.push_back(std::move(o));
+          }
+        } else {
+          QUIRE_ASSIGN_OR_RETURN(
+              found, offers.Orders(customer.value_or(0), limit, after.value_or(0), keep));
+        }
+        if (failed) return *failed;
+        json::array items;
+        for (const crm::Order& o : found) items.push_back(o.ToJson(today));
+        return JsonResponse(
+            200, Page(std::move(items),
+                      found.size() == limit ? std::to_string(found.back().id) : std::string()));
+      });
+  router.Add("GET", "/api/crm/orders/{id}", Permission::kCrmRead,
+             [&, order_in_reach](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(crm::OrderId id, PathId(request, "order id"));
+               QUIRE_ASSIGN_OR_RETURN(crm::Order o,
+                                      order_in_reach(request, id, Permission::kCrmRead));
+               return JsonResponse(200, o.ToJson(offers.Today(clock.Now())));
+             });
+  router.Add("PATCH", "/api/crm/orders/{id}", Permission::kCrmWrite,
+             [&, order_in_reach](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(crm::OrderId id, PathId(request, "order id"));
+               QUIRE_RETURN_IF_ERROR(order_in_reach(request, id, Permission::kCrmWrite));
+               QUIRE_ASSIGN_OR_RETURN(json::object patch, ParseJsonObject(request));
+               QUIRE_ASSIGN_OR_RETURN(crm::Order o, offers.UpdateOrder(id, patch, Actor(request)));
+               return JsonResponse(200, o.ToJson(offers.Today(clock.Now())));
+             });
+  router.Add("POST", "/api/crm/orders/{id}/payments", Permission::kCrmWrite,
+             [&, order_in_reach](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(crm::OrderId id, PathId(request, "order id"));
+               QUIRE_RETURN_IF_ERROR(order_in_reach(request, id, Permission::kCrmWrite));
+               QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
+               QUIRE_ASSIGN_OR_RETURN(crm::Order o, offers.AddPayment(id, body, Actor(request)));
+               return JsonResponse(201, o.ToJson(offers.Today(clock.Now())));
+             });
+
+  // ---- settings ----
+  router.Add("GET", "/api/crm/settings/acceptance-limits", Permission::kCrmRead,
+             [&](const Request&) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(crm::AcceptanceLimits limits, offers.Limits());
+               return JsonResponse(200, limits.ToJson());
+             });
+  router.Add("PUT", "/api/crm/settings/acceptance-limits", Permission::kCrmManage,
+             [&](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
+               QUIRE_ASSIGN_OR_RETURN(crm::AcceptanceLimits limits,
+                                      offers.PutLimits(body, Actor(request)));
+               return JsonResponse(200, limits.ToJson());
+             });
+}
+
+}  // namespace quire::server
