@@ -1157,6 +1157,42 @@ Result<std::vector<Order>> OfferStore::Unpaid() const {
   return out;
 }
 
+Result<std::size_t> OfferStore::EraseCustomerText(CustomerId customer, const audit::Actor& actor) {
+  const auto all = [](const auto&) { return true; };
+  QUIRE_ASSIGN_OR_RETURN(std::vector<Offer> offers, List(customer, SIZE_MAX, 0, all));
+  QUIRE_ASSIGN_OR_RETURN(std::vector<Order> orders, Orders(customer, SIZE_MAX, 0, all));
+  std::lock_guard lock(write_mu_);
+  const Timestamp now = clock_.Now();
+  storage::WriteBatch batch;
+  std::vector<audit::EntryFields> entries;
+  auto clear_lines = [](std::vector<OfferLine>& lines) {
+    for (OfferLine& l : lines) {
+      if (l.product == 0) l.name = "-";
+    }
+  };
+  for (const Offer& before : offers) {
+    Offer o = before;
+    o.notes.clear();
+    o.rejected_reason.clear();
+    clear_lines(o.lines);
+    o.modified_at = now;
+    QUIRE_RETURN_IF_ERROR(Put(batch, o, &before));
+    entries.push_back({actor, "offer.erased", "offer/" + std::to_string(o.id), {}});
+  }
+  for (const Order& before : orders) {
+    Order o = before;
+    o.notes.clear();
+    clear_lines(o.lines);
+    for (Payment& p : o.payments) p.reference.clear();
+    o.modified_at = now;
+    QUIRE_RETURN_IF_ERROR(PutOrder(batch, o));
+    entries.push_back({actor, "order.erased", "order/" + std::to_string(o.id), {}});
+  }
+  if (entries.empty()) return std::size_t{0};
+  QUIRE_RETURN_IF_ERROR(audit_.Commit(std::move(batch), std::move(entries), now));
+  return offers.size() + orders.size();
+}
+
 Result<AcceptanceLimits> OfferStore::Limits() const {
   AcceptanceLimits limits;
   QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> text, store_.Get(kCrm, kLimitsKey));

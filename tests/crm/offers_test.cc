@@ -3,12 +3,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <poppler-document.h>
+#include <poppler-page.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <map>
 #include <sstream>
 
 #include "quire/base/instant.h"
+#include "quire/crm/offer_pdf.h"
 #include "quire/crm/schema.h"
 #include "quire/testing/temp_dir.h"
 
@@ -391,6 +394,70 @@ TEST_F(OffersTest, AcceptanceLimitsArePerRoleAndCurrency) {
   ASSERT_FALSE(bad.has_value());
   EXPECT_THAT(Problems(bad.error()).at("limits.staff.XYZ"), HasSubstr("ISO 4217"));
   EXPECT_THAT(Problems(bad.error()).at("limits.staff.PLN"), HasSubstr("decimal string"));
+}
+
+std::string PageText(const poppler::document& doc, int page) {
+  const std::unique_ptr<poppler::page> p(doc.create_page(page));
+  const poppler::byte_array bytes = p->text().to_utf8();
+  return std::string(bytes.begin(), bytes.end());
+}
+
+TEST_F(OffersTest, AnOfferPrintsWithTheLetterheadTotalsAndPolishLettersOnNumberedPages) {
+  auto o = Offer2Lines();
+  ASSERT_TRUE(o.has_value());
+  // A letterhead is checked; until one is set, the default.
+  EXPECT_EQ(ReadLetterhead(*store_)->name, "Quire");
+  auto bad = WriteLetterhead(*audit_, J(R"({"name": "", "language": "de", "accent": "red"})"),
+                             anna_, kNow);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(Problems(bad.error()).size(), 3u);
+  ASSERT_TRUE(WriteLetterhead(*audit_, J(R"({"name": "Meble Żółć sp. z o.o.",
+      "lines": ["ul. Świętokrzyska 12, 00-916 Warszawa", "NIP 526-104-08-28"],
+      "footer": "Sąd Rejonowy dla m.st. Warszawy, KRS 0000123456"})"),
+                              anna_, kNow));
+  const Letterhead letterhead = *ReadLetterhead(*store_);
+  const std::string pdf = OfferPdf(*o, letterhead, {"Hurtownia Kowalski", {"ul. Łąkowa 3"}},
+                                   "2026-12-06", "Anna Nowak");
+  ASSERT_TRUE(pdf.starts_with("%PDF"));
+  std::unique_ptr<poppler::document> doc(
+      poppler::document::load_from_raw_data(pdf.data(), static_cast<int>(pdf.size())));
+  ASSERT_NE(doc, nullptr);
+  ASSERT_EQ(doc->pages(), 1);
+  const std::string text = PageText(*doc, 0);
+  for (const std::string& held :
+       {std::string("Meble Żółć"), std::string("Świętokrzyska"), std::string("OFERTA"), o->number,
+        std::string("Hurtownia Kowalski"), std::string("Łąkowa"), std::string("Biurko 120 cm"),
+        std::string("BIU-120"), std::string("Montaż"), std::string("427,30"), std::string("284,96"),
+        std::string("577,68"), std::string("Strona 1 z 1"), std::string("Anna Nowak"),
+        std::string("KRS 0000123456")}) {
+    EXPECT_THAT(text, HasSubstr(held)) << text;
+  }
+  // Many lines: more pages, the table's header on each, numbered "of N".
+  json::array lines;
+  for (int i = 0; i < 70; ++i) {
+    lines.push_back(
+        json::object{{"name", "Pozycja " + std::to_string(i + 1) + " — zażółć gęślą jaźń"},
+                     {"quantity", 1},
+                     {"unitPrice", "10.00"}});
+  }
+  auto big = offers_->Create(
+      json::object{{"customer", std::to_string(customer_)}, {"lines", std::move(lines)}}, anna_);
+  ASSERT_TRUE(big.has_value()) << big.error().message();
+  Letterhead english = letterhead;
+  english.language = "en";
+  const std::string many = OfferPdf(*big, english, {"Hurtownia Kowalski", {}}, "2026-12-06", "");
+  doc.reset(poppler::document::load_from_raw_data(many.data(), static_cast<int>(many.size())));
+  ASSERT_NE(doc, nullptr);
+  ASSERT_GE(doc->pages(), 2);
+  const int pages = doc->pages();
+  for (int page = 0; page < pages; ++page) {
+    const std::string t = PageText(*doc, page);
+    EXPECT_THAT(t, HasSubstr("Unit price")) << page;
+    EXPECT_THAT(t, HasSubstr("Page " + std::to_string(page + 1) + " of " + std::to_string(pages)));
+  }
+  EXPECT_THAT(PageText(*doc, 0), HasSubstr("Pozycja 1 — zażółć gęślą jaźń"));
+  EXPECT_THAT(PageText(*doc, pages - 1), HasSubstr("Pozycja 70"));
+  EXPECT_THAT(PageText(*doc, pages - 1), HasSubstr("861.00"));  // 700.00 + 23 %
 }
 
 }  // namespace

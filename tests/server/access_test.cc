@@ -885,11 +885,28 @@ TEST_F(AccessTest, APersonsDataIsExportedAndErasedLeavingNothingBehind) {
                                   id + R"("], "emails": [{"address": "zofia.tajna@example.pl"}]})");
   ASSERT_EQ(person.status, 201) << person.body;
   const std::string contact(json::parse(person.body).at("id").as_string());
+  // An offer, accepted and ordered (locked), whose texts name her.
+  const HttpReply offer = As("anna", "POST", "/api/crm/offers",
+                             R"({"customer": ")" + id + R"(", "notes": "Dla Tadeusza Wójcika",
+                                 "lines": [{"name": "Projekt ogrodu Wójcików", "quantity": 1,
+                                            "unitPrice": "1500.00"}]})");
+  ASSERT_EQ(offer.status, 201) << offer.body;
+  const std::string offer_id(json::parse(offer.body).at("id").as_string());
+  ASSERT_EQ(As("anna", "POST", "/api/crm/offers/" + offer_id + "/accept").status, 200);
+  const HttpReply order = As("anna", "POST", "/api/crm/offers/" + offer_id + "/order",
+                             R"({"notes": "Dzwonić do p. Tadeusza"})");
+  ASSERT_EQ(order.status, 201) << order.body;
+  ASSERT_EQ(As("anna", "POST",
+               "/api/crm/orders/" + std::string(json::parse(order.body).at("id").as_string()) +
+                   "/payments",
+               R"({"amount": "100.00", "reference": "Zofia Wójcik, zaliczka"})")
+                .status,
+            201);
 
   const HttpReply exported = As("anna", "GET", "/api/crm/customers/" + id + "/privacy-export");
   ASSERT_EQ(exported.status, 200) << exported.body;
-  for (const char* held :
-       {"Zofia Wójcik", "zofia.tajna@example.pl", "+48601222333", "ul. Cicha 7", "Tadeusz"}) {
+  for (const char* held : {"Zofia Wójcik", "zofia.tajna@example.pl", "+48601222333", "ul. Cicha 7",
+                           "Tadeusz", "Projekt ogrodu", "zaliczka"}) {
     EXPECT_THAT(exported.body, HasSubstr(held));
   }
   // Without crm.sensitive the PESEL and the bank account are withheld, and named.
@@ -907,6 +924,7 @@ TEST_F(AccessTest, APersonsDataIsExportedAndErasedLeavingNothingBehind) {
   const HttpReply erased = As("administrator", "POST", "/api/crm/customers/" + id + "/erase");
   ASSERT_EQ(erased.status, 200) << erased.body;
   EXPECT_EQ(json::parse(erased.body).at("activitiesCleared"), 1);
+  EXPECT_EQ(json::parse(erased.body).at("offersAndOrdersCleared"), 2);
   ASSERT_EQ(As("administrator", "POST", "/api/crm/contacts/" + contact + "/erase").status, 200);
   EXPECT_EQ(As("anna", "PATCH", "/api/crm/customers/" + id, R"({"notes": "x"})").status, 409);
   // The history keeps its shape: the activity is there, without what was said.
@@ -1330,6 +1348,12 @@ TEST_F(AccessTest, OffersAndOrdersKeepToTheCallersReachAndAcceptanceLimits) {
       "gross": "3179.98", "byRate": [
         {"rate": "23", "net": "2427.30", "tax": "558.28", "gross": "2985.58"},
         {"rate": "8", "net": "180.00", "tax": "14.40", "gross": "194.40"}]})"));
+  const auto card = [&](const char* list) {
+    const HttpReply r = As("anna", "GET", "/api/crm/customers/" + customer + "/card");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return json::parse(r.body).at(list).as_array().size();
+  };
+  EXPECT_EQ(card("openOffers"), 1u);
   EXPECT_EQ(As("ben", "GET", "/api/crm/offers/" + id).status, 403);
   EXPECT_EQ(As("ben", "PATCH", "/api/crm/offers/" + id, R"({"notes": "x"})").status, 403);
   EXPECT_EQ(json::parse(As("ben", "GET", "/api/crm/offers").body).at("items").as_array().size(),
@@ -1356,6 +1380,22 @@ TEST_F(AccessTest, OffersAndOrdersKeepToTheCallersReachAndAcceptanceLimits) {
   EXPECT_EQ(As("ben", "POST", "/api/crm/offers/" + id + "/accept").status, 403);
   const HttpReply accepted = As("administrator", "POST", "/api/crm/offers/" + id + "/accept");
   ASSERT_EQ(accepted.status, 200) << accepted.body;
+  // Rendered to PDF, kept in the DMS linked to the offer and the customer; again: version 2.
+  EXPECT_EQ(As("ben", "POST", "/api/crm/offers/" + id + "/pdf").status, 403);
+  const HttpReply pdf = As("anna", "POST", "/api/crm/offers/" + id + "/pdf");
+  ASSERT_EQ(pdf.status, 201) << pdf.body;
+  fits(pdf.body, "Document");
+  const std::string document(json::parse(pdf.body).at("id").as_string());
+  EXPECT_EQ(json::parse(pdf.body).at("type"), "offer");
+  const HttpReply again = As("anna", "POST", "/api/crm/offers/" + id + "/pdf");
+  ASSERT_EQ(again.status, 201) << again.body;
+  EXPECT_EQ(json::parse(again.body).at("id"), json::value(document));
+  EXPECT_EQ(json::parse(again.body).at("versions"), 2);
+  EXPECT_EQ(json::parse(As("anna", "GET", "/api/crm/offers/" + id).body).at("documents"),
+            json::array({json::value(document)}));
+  const HttpReply content = As("anna", "GET", "/api/documents/" + document + "/content");
+  EXPECT_EQ(content.status, 200);
+  EXPECT_TRUE(content.body.starts_with("%PDF")) << content.body.substr(0, 100);
   const HttpReply locked = As("anna", "PATCH", "/api/crm/offers/" + id, R"({"notes": "x"})");
   EXPECT_EQ(locked.status, 409);
   EXPECT_THAT(locked.body, HasSubstr("accepted by as-administrator"));
@@ -1365,6 +1405,8 @@ TEST_F(AccessTest, OffersAndOrdersKeepToTheCallersReachAndAcceptanceLimits) {
   ASSERT_EQ(order.status, 201) << order.body;
   fits(order.body, "Order");
   const std::string order_id(json::parse(order.body).at("id").as_string());
+  EXPECT_EQ(card("openOffers"), 0u);  // accepted
+  EXPECT_EQ(card("openOrders"), 1u);
   EXPECT_EQ(As("anna", "POST", "/api/crm/offers/" + id + "/order").status, 409);
   EXPECT_EQ(
       As("ben", "POST", "/api/crm/orders/" + order_id + "/payments", R"({"amount": "100.00"})")
@@ -1374,6 +1416,7 @@ TEST_F(AccessTest, OffersAndOrdersKeepToTheCallersReachAndAcceptanceLimits) {
                             R"({"amount": "3179.98", "reference": "przelew"})");
   ASSERT_EQ(paid.status, 201) << paid.body;
   EXPECT_EQ(json::parse(paid.body).at("outstanding"), "0.00");
+  EXPECT_EQ(card("openOrders"), 1u);  // paid in full, but not yet invoiced: still open
   EXPECT_EQ(json::parse(As("anna", "GET", "/api/crm/orders?unpaid=true").body)
                 .at("items")
                 .as_array()

@@ -8,6 +8,7 @@
 
 #include "quire/base/json_fields.h"
 #include "quire/base/json_text.h"
+#include "quire/crm/offers.h"
 #include "quire/crm/phones.h"
 #include "quire/server/crm_routes.h"
 #include "quire/storage/key_codec.h"
@@ -22,6 +23,8 @@ using Groups = std::map<std::string, std::vector<std::string>>;
 
 // How many activities the card shows before and after now.
 constexpr std::size_t kCardActivities = 5;
+// How many open offers and orders it shows.
+constexpr std::size_t kCardSales = 10;
 
 // What a caller may do with an activity: those they take part in or recorded are theirs;
 // the others as far as their grant reaches the customer's owner (scope all: every one).
@@ -497,13 +500,28 @@ void AddActivityRoutes(Router& router, services::Services& services) {
         json::array people;
         QUIRE_ASSIGN_OR_RETURN(std::vector<crm::Contact> of, contacts.OfCustomer(id, 50));
         for (const crm::Contact& person : of) people.push_back(person.ToJson());
+        // Offers still open (draft, sent) and orders not yet paid or cancelled, newest first.
+        json::array open_offers, open_orders;
+        QUIRE_ASSIGN_OR_RETURN(std::vector<crm::Offer> offered,
+                               services.offers().List(id, kCardSales, 0, [](const crm::Offer& o) {
+                                 return o.editable();
+                               }));
+        for (const crm::Offer& o : offered) open_offers.push_back(o.ToJson());
+        QUIRE_ASSIGN_OR_RETURN(std::vector<crm::Order> ordered,
+                               services.offers().Orders(id, kCardSales, 0, [](const crm::Order& o) {
+                                 return o.status != "paid" && o.status != "cancelled";
+                               }));
+        const auto today = services.offers().Today(now);
+        for (const crm::Order& o : ordered) open_orders.push_back(o.ToJson(today));
         return JsonResponse(200, json::object{{"customer", c.ToJson(MaySeeSensitive(request))},
                                               {"contacts", std::move(people)},
                                               {"lastActivities", std::move(last)},
                                               {"nextActivities", std::move(next)},
                                               {"openTasks", std::move(tasks)},
                                               {"runningInstances", std::move(instances)},
-                                              {"documents", std::move(docs)}});
+                                              {"documents", std::move(docs)},
+                                              {"openOffers", std::move(open_offers)},
+                                              {"openOrders", std::move(open_orders)}});
       });
 
   // ---- the call centre ----

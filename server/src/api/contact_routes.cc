@@ -463,6 +463,15 @@ void AddPrivacyRoutes(Router& router, services::Services& services) {
           }
           after = page.next;
         } while (!after.empty());
+        json::array offers_json, orders_json;
+        const auto all = [](const auto&) { return true; };
+        QUIRE_ASSIGN_OR_RETURN(std::vector<crm::Offer> offered,
+                               services.offers().List(id, SIZE_MAX, 0, all));
+        for (const crm::Offer& o : offered) offers_json.push_back(o.ToJson());
+        QUIRE_ASSIGN_OR_RETURN(std::vector<crm::Order> ordered,
+                               services.offers().Orders(id, SIZE_MAX, 0, all));
+        const auto today = services.offers().Today(services.clock().Now());
+        for (const crm::Order& o : ordered) orders_json.push_back(o.ToJson(today));
         QUIRE_RETURN_IF_ERROR(audit.Append(
             {Actor(request), "customer.exported", "customer/" + std::to_string(id), {}},
             services.clock().Now()));
@@ -470,6 +479,8 @@ void AddPrivacyRoutes(Router& router, services::Services& services) {
                                               {"contacts", std::move(people)},
                                               {"activities", std::move(acts)},
                                               {"documents", std::move(docs)},
+                                              {"offers", std::move(offers_json)},
+                                              {"orders", std::move(orders_json)},
                                               {"exportedAt", Time(services.clock().Now())}});
       });
 
@@ -504,10 +515,13 @@ void AddPrivacyRoutes(Router& router, services::Services& services) {
                QUIRE_ASSIGN_OR_RETURN(crm::Customer erased, customers.Erase(id, Actor(request)));
                QUIRE_ASSIGN_OR_RETURN(std::size_t cleared,
                                       activities.EraseCustomerText(id, Actor(request)));
+               QUIRE_ASSIGN_OR_RETURN(std::size_t sales,
+                                      services.offers().EraseCustomerText(id, Actor(request)));
                services.RequestPurge();  // the overwritten values leave the disk too
                return JsonResponse(
                    200, json::object{{"customer", erased.ToJson(MaySeeSensitive(request))},
-                                     {"activitiesCleared", cleared}});
+                                     {"activitiesCleared", cleared},
+                                     {"offersAndOrdersCleared", sales}});
              });
   router.Add("POST", "/api/crm/contacts/{id}/erase", Permission::kCrmManage,
              [&](const Request& request) -> Result<Response> {

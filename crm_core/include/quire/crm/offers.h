@@ -206,6 +206,12 @@ class OfferStore {
   // Orders not paid in full (what is overdue among them: Order::overdue).
   Result<std::vector<Order>> Unpaid() const;
 
+  // Clears what people wrote about a customer in its offers and orders (notes, rejection
+  // reasons, the names of lines written by hand, payment references), accepted ones too:
+  // the records keep their lines' products, amounts, dates and states. Audited as
+  // offer.erased / order.erased for each. Returns how many records were cleared.
+  Result<std::size_t> EraseCustomerText(CustomerId customer, const audit::Actor& actor);
+
   Result<AcceptanceLimits> Limits() const;
   Result<AcceptanceLimits> PutLimits(const boost::json::object& body, const audit::Actor& actor);
 

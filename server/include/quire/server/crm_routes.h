@@ -15,7 +15,8 @@
 //         [&dryRun=true&skipBadRows=true&encoding=&delimiter=]  the file as the body →
 //         200 the report (import.h)
 //   GET   /api/crm/customers/{id}/card  customer, contacts, lastActivities, nextActivities,
-//                                       openTasks, runningInstances, documents
+//                                       openTasks, runningInstances, documents, openOffers,
+//                                       openOrders
 //   GET   /api/crm/customers/{id}/activities  the timeline, newest first, {items, next}
 //   POST  /api/crm/resources  (crm.manage)    {name, kind, capacity, available*, timeZone}
 //   GET   /api/crm/resources, /{id}; PATCH /api/crm/resources/{id} (crm.manage)
@@ -35,7 +36,8 @@
 //         limits) | /reject | /revisions (→ 201) | /order (→ 201 the order)
 //   GET   /api/crm/orders?customer=&status=&unpaid=&overdue=, /{id}; PATCH /{id}
 //   POST  /api/crm/orders/{id}/payments {amount, date, reference} → 201 the order
-//   GET   /api/crm/settings/acceptance-limits; PUT (crm.manage)
+//   POST  /api/crm/offers/{id}/pdf  → 201 the DMS document (type offer; again: a new version)
+//   GET   /api/crm/settings/acceptance-limits, /letterhead; PUT (crm.manage)
 // Money travels as decimal strings ("1234.50"), never as JSON numbers.
 // Customers' sensitive fields (creditLimit, bankAccounts, a PESEL as taxId) need
 // crm.sensitive to be seen (else left out and named in "withheld") and to be set (else 403).
