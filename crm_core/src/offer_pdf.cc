@@ -361,11 +361,20 @@ int Render(cairo_t* cr, const Offer& offer, const Letterhead& lh, const OfferPar
     y += pen.Text(t, kMargin, y, kContent, "DejaVu Sans 8.5");
   }
   if (!offer.notes.empty()) {
+    // Paragraph by paragraph, so that long notes continue on the next page.
     y += 6;
-    const double height =
-        pen.Text(offer.notes, kMargin, y, kContent, "DejaVu Sans 8.5", PANGO_ALIGN_LEFT, true);
-    new_page_if(height);
-    y += pen.Text(offer.notes, kMargin, y, kContent, "DejaVu Sans 8.5");
+    std::size_t from = 0;
+    while (from <= offer.notes.size()) {
+      std::size_t end = offer.notes.find('\n', from);
+      if (end == std::string::npos) end = offer.notes.size();
+      const std::string paragraph = offer.notes.substr(from, end - from);
+      const std::string shown = paragraph.empty() ? " " : paragraph;
+      const double height =
+          pen.Text(shown, kMargin, y, kContent, "DejaVu Sans 8.5", PANGO_ALIGN_LEFT, true);
+      new_page_if(height);
+      y += pen.Text(shown, kMargin, y, kContent, "DejaVu Sans 8.5");
+      from = end + 1;
+    }
   }
   if (!prepared_by.empty()) {
     y += 18;

@@ -418,7 +418,9 @@ OfferStore::OfferStore(storage::Store& store, audit::AuditLog& audit, const Cloc
 
 Day OfferStore::Today(Timestamp t) const { return FromDayNumber(ToLocal(t, time_zone_).day); }
 
-Result<Offer> OfferStore::Check(Offer o, const json::object& fields, const Offer* before) const {
+Result<Offer> OfferStore::Check(Offer o, const json::object& fields, const Offer* before,
+                                const Offer* lines_of) const {
+  if (lines_of == nullptr) lines_of = before;
   std::vector<ErrorDetail> problems;
   FieldReader f(fields, problems);
   f.Known({"customer", "contact", "owner", "currency", "lines", "validUntil", "paymentTermsDays",
@@ -559,8 +561,8 @@ Result<Offer> OfferStore::Check(Offer o, const json::object& fields, const Offer
             line.unit = product->unit;
             line.tax_rate = product->tax_rate;
             const bool new_line =
-                before == nullptr ||
-                std::none_of(before->lines.begin(), before->lines.end(),
+                lines_of == nullptr ||
+                std::none_of(lines_of->lines.begin(), lines_of->lines.end(),
                              [&](const OfferLine& b) { return b.product == *id; });
             if (!product->active && new_line) {
               f.Problem(at + ".product", "product " + product->code + " is inactive");
@@ -685,19 +687,38 @@ Result<void> OfferStore::Commit(storage::WriteBatch batch, const audit::Actor& a
   return Ok();
 }
 
+Result<OfferId> OfferStore::NewOfferId() {
+  std::lock_guard lock(id_mu_);
+  if (next_offer_ == 0) {
+    // Stores written before ids were counted here kept the next one under "n:offer".
+    QUIRE_ASSIGN_OR_RETURN(OfferId next, NextId(store_, kNextOfferKey));
+    const std::string prefix = SalesKey('o');
+    auto it = store_.ScanPrefix(kCrm, prefix);
+    it.SeekToLast();
+    if (it.Valid()) {
+      storage::KeyDecoder key(it.key().substr(prefix.size()));
+      QUIRE_ASSIGN_OR_RETURN(const OfferId last, key.U64());
+      next = std::max(next, last + 1);
+    }
+    QUIRE_RETURN_IF_ERROR(it.status());
+    next_offer_ = next;  // only once read whole: a failed read is tried again
+  }
+  return next_offer_++;
+}
+
 Result<Offer> OfferStore::Create(const json::object& fields, const audit::Actor& actor) {
-  std::lock_guard lock(write_mu_);
+  // Not under write_mu_: a new offer is nobody else's until it is committed.
+  std::shared_lock erasures(erase_mu_);
   Offer blank;
   blank.owner = actor.id;
   QUIRE_ASSIGN_OR_RETURN(Offer o, Check(std::move(blank), fields, nullptr));
-  QUIRE_ASSIGN_OR_RETURN(o.id, NextId(store_, kNextOfferKey));
+  QUIRE_ASSIGN_OR_RETURN(o.id, NewOfferId());
   o.created_by = actor.id;
   o.created_at = o.modified_at = clock_.Now();
   o.number = "OF/" + std::to_string(static_cast<int>(Today(o.created_at).year())) + "/" +
              std::to_string(o.id);
   storage::WriteBatch batch;
   QUIRE_RETURN_IF_ERROR(Put(batch, o, nullptr));
-  batch.Put(kCrm, kNextOfferKey, std::to_string(o.id + 1));
   QUIRE_RETURN_IF_ERROR(Commit(
       std::move(batch), actor, "offer.created", "offer/" + std::to_string(o.id),
       {{"customer", std::to_string(o.customer)}, {"fields", FieldNames(fields)}}, o.created_at));
@@ -785,10 +806,11 @@ Result<Offer> OfferStore::Send(OfferId id, const audit::Actor& actor) {
   return o;
 }
 
-Result<Offer> OfferStore::Accept(OfferId id, std::optional<std::int64_t> net_limit,
-                                 const audit::Actor& actor) {
+Result<Offer> OfferStore::Accept(OfferId id, const AcceptanceLimits& limits,
+                                 const std::vector<std::string>& roles, const audit::Actor& actor) {
   std::lock_guard lock(write_mu_);
   QUIRE_ASSIGN_OR_RETURN(Offer before, Get(id));
+  const std::optional<std::int64_t> net_limit = limits.LimitOf(roles, before.currency);
   if (before.status == "accepted") {
     return Error::Conflict("offer " + before.number + " was accepted already, by " +
                            before.accepted_by + " at " + Stamp(before.accepted_at));
@@ -855,8 +877,8 @@ Result<Offer> OfferStore::Revise(OfferId id, const json::object& patch, const au
   if (!patch.contains("validUntil")) fields.erase("validUntil");
   Offer blank;
   blank.owner = before.owner;
-  QUIRE_ASSIGN_OR_RETURN(Offer o, Check(std::move(blank), fields, nullptr));
-  QUIRE_ASSIGN_OR_RETURN(o.id, NextId(store_, kNextOfferKey));
+  QUIRE_ASSIGN_OR_RETURN(Offer o, Check(std::move(blank), fields, nullptr, &before));
+  QUIRE_ASSIGN_OR_RETURN(o.id, NewOfferId());
   o.number = before.number;
   o.revision = before.revision + 1;
   o.previous = id;
@@ -865,7 +887,9 @@ Result<Offer> OfferStore::Revise(OfferId id, const json::object& patch, const au
   o.created_at = o.modified_at = now;
   Offer old = before;
   old.next = o.id;
-  if (old.order == 0) {
+  // A rejected or expired offer keeps its outcome (what won/lost reports count), an ordered
+  // one its acceptance; an open or accepted one is superseded.
+  if (old.order == 0 && old.status != "rejected" && old.status != "expired") {
     old.status = "superseded";
     old.closed_at = now;
   }
@@ -873,7 +897,6 @@ Result<Offer> OfferStore::Revise(OfferId id, const json::object& patch, const au
   storage::WriteBatch batch;
   QUIRE_RETURN_IF_ERROR(Put(batch, o, nullptr));
   QUIRE_RETURN_IF_ERROR(Put(batch, old, &before));
-  batch.Put(kCrm, kNextOfferKey, std::to_string(o.id + 1));
   QUIRE_RETURN_IF_ERROR(
       audit_.Commit(std::move(batch),
                     {{actor,
@@ -924,6 +947,7 @@ Result<std::size_t> OfferStore::ExpireDue(Timestamp now, const audit::Actor& act
     std::vector<audit::EntryFields> entries;
     for (std::size_t i = begin; i < std::min(due.size(), begin + 500); ++i) {
       QUIRE_ASSIGN_OR_RETURN(Offer before, Get(due[i]));
+      if (!before.editable()) continue;  // an entry left behind: nothing to expire
       Offer o = before;
       o.status = "expired";
       o.closed_at = o.modified_at = now;
@@ -1158,10 +1182,11 @@ Result<std::vector<Order>> OfferStore::Unpaid() const {
 }
 
 Result<std::size_t> OfferStore::EraseCustomerText(CustomerId customer, const audit::Actor& actor) {
+  std::unique_lock creations(erase_mu_);
+  std::lock_guard lock(write_mu_);
   const auto all = [](const auto&) { return true; };
   QUIRE_ASSIGN_OR_RETURN(std::vector<Offer> offers, List(customer, SIZE_MAX, 0, all));
   QUIRE_ASSIGN_OR_RETURN(std::vector<Order> orders, Orders(customer, SIZE_MAX, 0, all));
-  std::lock_guard lock(write_mu_);
   const Timestamp now = clock_.Now();
   storage::WriteBatch batch;
   std::vector<audit::EntryFields> entries;

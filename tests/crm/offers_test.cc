@@ -8,7 +8,10 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <map>
+#include <mutex>
+#include <set>
 #include <sstream>
+#include <thread>
 
 #include "quire/base/instant.h"
 #include "quire/crm/offer_pdf.h"
@@ -255,12 +258,13 @@ TEST_F(OffersTest, AcceptanceLocksAndAChangeIsANewRevision) {
   ASSERT_TRUE(offers_->Update(o->id, J(R"({"notes": "Dostawa w 14 dni"})"), anna_));
   ASSERT_TRUE(offers_->Send(o->id, anna_));
   // Over the acceptor's limit: refused, naming the limit.
-  auto over = offers_->Accept(o->id, 200'000, jan_);
+  auto over =
+      offers_->Accept(o->id, AcceptanceLimits{{{"staff", {{"PLN", 200'000}}}}}, {"staff"}, jan_);
   ASSERT_FALSE(over.has_value());
   EXPECT_EQ(over.error().code(), ErrorCode::kForbidden);
   EXPECT_THAT(over.error().message(), HasSubstr("2000.00 PLN"));
   clock_.Advance(std::chrono::hours(1));
-  auto accepted = offers_->Accept(o->id, std::nullopt, jan_);
+  auto accepted = offers_->Accept(o->id, {}, {"staff"}, jan_);
   ASSERT_TRUE(accepted.has_value());
   EXPECT_EQ(accepted->status, "accepted");
   // Locked: every change refused, naming who accepted it and when.
@@ -270,7 +274,7 @@ TEST_F(OffersTest, AcceptanceLocksAndAChangeIsANewRevision) {
     EXPECT_EQ(edit.error().code(), ErrorCode::kConflict);
     EXPECT_THAT(edit.error().message(), HasSubstr("accepted by jan at 2026-12-06T10:00:00.000Z"));
   }
-  EXPECT_EQ(offers_->Accept(o->id, std::nullopt, jan_).error().code(), ErrorCode::kConflict);
+  EXPECT_EQ(offers_->Accept(o->id, {}, {"staff"}, jan_).error().code(), ErrorCode::kConflict);
   EXPECT_EQ(offers_->Reject(o->id, "", jan_).error().code(), ErrorCode::kConflict);
   EXPECT_EQ(offers_->Get(o->id)->notes, "Dostawa w 14 dni");
   // A revision: a draft with the change, the same number, linked both ways.
@@ -306,7 +310,7 @@ TEST_F(OffersTest, OffersExpireWhenTheirDayEndsEvenAcrossARestart) {
   // Stopped over the end of the day; the expiry happens at the next start.
   clock_.Set(*ParseInstant("2026-12-09T08:00:00.000Z"));
   Open();
-  EXPECT_EQ(offers_->Accept(o->id, std::nullopt, jan_).error().code(), ErrorCode::kConflict);
+  EXPECT_EQ(offers_->Accept(o->id, {}, {"staff"}, jan_).error().code(), ErrorCode::kConflict);
   EXPECT_EQ(*offers_->ExpireDue(clock_.Now(), {"system"}), 1u);
   EXPECT_EQ(offers_->Get(o->id)->status, "expired");
   EXPECT_EQ(*offers_->ExpireDue(clock_.Now(), {"system"}), 0u);
@@ -322,7 +326,7 @@ TEST_F(OffersTest, AnAcceptedOfferBecomesAnOrderThatIsPaid) {
   auto o = Offer2Lines();
   ASSERT_TRUE(o.has_value());
   EXPECT_EQ(offers_->MakeOrder(o->id, {}, anna_).error().code(), ErrorCode::kConflict);
-  ASSERT_TRUE(offers_->Accept(o->id, std::nullopt, jan_));
+  ASSERT_TRUE(offers_->Accept(o->id, {}, {"staff"}, jan_));
   auto order = offers_->MakeOrder(o->id, J(R"({"expectedDelivery": "2026-12-20"})"), anna_);
   ASSERT_TRUE(order.has_value()) << order.error().message();
   EXPECT_EQ(order->offer, o->id);
@@ -377,6 +381,49 @@ TEST_F(OffersTest, AnAcceptedOfferBecomesAnOrderThatIsPaid) {
   EXPECT_EQ(
       offers_->List(customer_, 10, offers->at(0).id, [](const Offer&) { return true; })->size(),
       1u);
+}
+
+TEST_F(OffersTest, ARevisionKeepsARejectedOutcomeAndLinesOfProductsSinceWithdrawn) {
+  auto o = Offer2Lines();
+  ASSERT_TRUE(o.has_value());
+  ASSERT_TRUE(offers_->Reject(o->id, "Za drogo", jan_));
+  // The desk is no longer sold; the revision keeps its line, a new offer may not have it.
+  ASSERT_TRUE(products_->Update(desk_, J(R"({"active": false})"), anna_));
+  auto r2 = offers_->Revise(o->id, J(R"({"notes": "Rabat 15 %"})"), anna_);
+  ASSERT_TRUE(r2.has_value()) << r2.error().message();
+  const Offer old = *offers_->Get(o->id);
+  EXPECT_EQ(old.status, "rejected");
+  EXPECT_EQ(old.rejected_reason, "Za drogo");
+  EXPECT_EQ(old.next, r2->id);
+  auto fresh = Offer2Lines();
+  ASSERT_FALSE(fresh.has_value());
+  EXPECT_THAT(Problems(fresh.error()).at("lines[0].product"), HasSubstr("inactive"));
+}
+
+TEST_F(OffersTest, OffersCreatedAtOnceGetTheirOwnIdsAndTheCountSurvivesARestart) {
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  std::set<OfferId> ids;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        auto o = offers_->Create(
+            J(R"({"customer": ")" + std::to_string(customer_) + R"(", "lines": [{"product": ")" +
+              std::to_string(desk_) + R"(", "quantity": 1}]})"),
+            anna_);
+        ASSERT_TRUE(o.has_value()) << o.error().message();
+        std::lock_guard lock(mu);
+        ids.insert(o->id);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  ASSERT_EQ(ids.size(), 100u);
+  EXPECT_EQ(offers_->List(customer_, 1000, 0, [](const Offer&) { return true; })->size(), 100u);
+  Open();
+  auto next = Offer2Lines();
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->id, *ids.rbegin() + 1);
 }
 
 TEST_F(OffersTest, AcceptanceLimitsArePerRoleAndCurrency) {

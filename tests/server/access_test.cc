@@ -1355,6 +1355,27 @@ TEST_F(AccessTest, OffersAndOrdersKeepToTheCallersReachAndAcceptanceLimits) {
   };
   EXPECT_EQ(card("openOffers"), 1u);
   EXPECT_EQ(As("ben", "GET", "/api/crm/offers/" + id).status, 403);
+  // Nor can anna move her offer onto a customer out of her reach, changed or revised.
+  EXPECT_EQ(As("anna", "PATCH", "/api/crm/offers/" + id, R"({"customer": ")" + bens + "\"}").status,
+            403);
+  EXPECT_EQ(
+      As("anna", "POST", "/api/crm/offers/" + id + "/revisions", R"({"customer": ")" + bens + "\"}")
+          .status,
+      403);
+  // A price list for one customer is seen by those who reach the customer.
+  const HttpReply bens_prices =
+      As("administrator", "POST", "/api/crm/price-lists",
+         R"({"name": "Ceny Bena", "customer": ")" + bens + R"(", "entries": [{"product": ")" +
+             product + R"(", "unitPrice": "700.00"}]})");
+  ASSERT_EQ(bens_prices.status, 201) << bens_prices.body;
+  const std::string bens_list(json::parse(bens_prices.body).at("id").as_string());
+  EXPECT_EQ(As("anna", "GET", "/api/crm/price-lists/" + bens_list).status, 403);
+  EXPECT_EQ(As("ben", "GET", "/api/crm/price-lists/" + bens_list).status, 200);
+  EXPECT_EQ(
+      json::parse(As("anna", "GET", "/api/crm/price-lists").body).at("items").as_array().size(),
+      0u);
+  EXPECT_EQ(
+      json::parse(As("ben", "GET", "/api/crm/price-lists").body).at("items").as_array().size(), 1u);
   EXPECT_EQ(As("ben", "PATCH", "/api/crm/offers/" + id, R"({"notes": "x"})").status, 403);
   EXPECT_EQ(json::parse(As("ben", "GET", "/api/crm/offers").body).at("items").as_array().size(),
             0u);

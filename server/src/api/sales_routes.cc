@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,20 @@ Result<std::chrono::year_month_day> QueryDay(const Request& request, const char*
 bool QueryFlag(const Request& request, const char* name) {
   const auto v = request.query_param(name);
   return v && (*v == "true" || *v == "1");
+}
+
+// A customer an offer's body names (a new offer, a change, a revision) must be within the
+// caller's reach for writing; a missing one the store names.
+Result<void> MayUseCustomer(crm::CustomerStore& customers, org::Directory& directory,
+                            const org::Principal& who, const json::object& body) {
+  const json::value* v = body.if_contains("customer");
+  if (v == nullptr) return Ok();
+  const auto id = JsonId(*v);
+  if (!id || !customers.Get(*id)) return Ok();
+  SalesAccess access(customers, directory, who);
+  QUIRE_ASSIGN_OR_RETURN(bool reaches, access.ReachesCustomer(*id, Permission::kCrmWrite));
+  if (!reaches) return access.OutOfScope(Permission::kCrmWrite, "customer " + std::to_string(*id));
+  return Ok();
 }
 
 // An owner an offer names must be a user.
@@ -179,11 +194,21 @@ void AddSalesRoutes(Router& router, services::Services& services) {
                QUIRE_ASSIGN_OR_RETURN(crm::Product p, products.Update(id, patch, Actor(request)));
                return JsonResponse(200, p.ToJson());
              });
+  // A price list for one customer holds what was negotiated with them: it is seen by those
+  // who reach the customer.
   router.Add("GET", "/api/crm/price-lists", Permission::kCrmRead,
-             [&](const Request&) -> Result<Response> {
+             [&](const Request& request) -> Result<Response> {
                QUIRE_ASSIGN_OR_RETURN(std::vector<crm::PriceList> lists, products.PriceLists());
+               SalesAccess access(customers, directory, *request.principal);
                json::array items;
-               for (const crm::PriceList& l : lists) items.push_back(l.ToJson());
+               for (const crm::PriceList& l : lists) {
+                 if (l.customer != 0) {
+                   QUIRE_ASSIGN_OR_RETURN(bool reaches,
+                                          access.ReachesCustomer(l.customer, Permission::kCrmRead));
+                   if (!reaches) continue;
+                 }
+                 items.push_back(l.ToJson());
+               }
                return JsonResponse(200, Page(std::move(items)));
              });
   router.Add("POST", "/api/crm/price-lists", Permission::kCrmManage,
@@ -199,6 +224,15 @@ void AddSalesRoutes(Router& router, services::Services& services) {
              [&](const Request& request) -> Result<Response> {
                QUIRE_ASSIGN_OR_RETURN(crm::PriceListId id, PathId(request, "price list id"));
                QUIRE_ASSIGN_OR_RETURN(crm::PriceList l, products.GetPriceList(id));
+               if (l.customer != 0) {
+                 SalesAccess access(customers, directory, *request.principal);
+                 QUIRE_ASSIGN_OR_RETURN(bool reaches,
+                                        access.ReachesCustomer(l.customer, Permission::kCrmRead));
+                 if (!reaches) {
+                   return access.OutOfScope(Permission::kCrmRead, "the price list of customer " +
+                                                                      std::to_string(l.customer));
+                 }
+               }
                return JsonResponse(200, l.ToJson());
              });
   router.Add("PATCH", "/api/crm/price-lists/{id}", Permission::kCrmManage,
@@ -257,16 +291,7 @@ void AddSalesRoutes(Router& router, services::Services& services) {
       "POST", "/api/crm/offers", Permission::kCrmWrite,
       [&](const Request& request) -> Result<Response> {
         QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
-        if (const auto id = JsonId(body.contains("customer") ? body.at("customer") : nullptr)) {
-          if (customers.Get(*id)) {  // a missing one: the store names it
-            SalesAccess access(customers, directory, *request.principal);
-            QUIRE_ASSIGN_OR_RETURN(bool reaches,
-                                   access.ReachesCustomer(*id, Permission::kCrmWrite));
-            if (!reaches) {
-              return access.OutOfScope(Permission::kCrmWrite, "customer " + std::to_string(*id));
-            }
-          }
-        }
+        QUIRE_RETURN_IF_ERROR(MayUseCustomer(customers, directory, *request.principal, body));
         QUIRE_RETURN_IF_ERROR(CheckOwner(directory, body));
         QUIRE_ASSIGN_OR_RETURN(crm::Offer o, offers.Create(body, Actor(request)));
         Response out = JsonResponse(201, o.ToJson());
@@ -309,15 +334,17 @@ void AddSalesRoutes(Router& router, services::Services& services) {
                                       offer_in_reach(request, id, Permission::kCrmRead));
                return JsonResponse(200, o.ToJson());
              });
-  router.Add("PATCH", "/api/crm/offers/{id}", Permission::kCrmWrite,
-             [&, offer_in_reach](const Request& request) -> Result<Response> {
-               QUIRE_ASSIGN_OR_RETURN(crm::OfferId id, PathId(request, "offer id"));
-               QUIRE_RETURN_IF_ERROR(offer_in_reach(request, id, Permission::kCrmWrite));
-               QUIRE_ASSIGN_OR_RETURN(json::object patch, ParseJsonObject(request));
-               QUIRE_RETURN_IF_ERROR(CheckOwner(directory, patch));
-               QUIRE_ASSIGN_OR_RETURN(crm::Offer o, offers.Update(id, patch, Actor(request)));
-               return JsonResponse(200, o.ToJson());
-             });
+  router.Add(
+      "PATCH", "/api/crm/offers/{id}", Permission::kCrmWrite,
+      [&, offer_in_reach](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(crm::OfferId id, PathId(request, "offer id"));
+        QUIRE_RETURN_IF_ERROR(offer_in_reach(request, id, Permission::kCrmWrite));
+        QUIRE_ASSIGN_OR_RETURN(json::object patch, ParseJsonObject(request));
+        QUIRE_RETURN_IF_ERROR(MayUseCustomer(customers, directory, *request.principal, patch));
+        QUIRE_RETURN_IF_ERROR(CheckOwner(directory, patch));
+        QUIRE_ASSIGN_OR_RETURN(crm::Offer o, offers.Update(id, patch, Actor(request)));
+        return JsonResponse(200, o.ToJson());
+      });
   router.Add("POST", "/api/crm/offers/{id}/send", Permission::kCrmWrite,
              [&, offer_in_reach](const Request& request) -> Result<Response> {
                QUIRE_ASSIGN_OR_RETURN(crm::OfferId id, PathId(request, "offer id"));
@@ -328,13 +355,11 @@ void AddSalesRoutes(Router& router, services::Services& services) {
   router.Add("POST", "/api/crm/offers/{id}/accept", Permission::kOffersAccept,
              [&, offer_in_reach](const Request& request) -> Result<Response> {
                QUIRE_ASSIGN_OR_RETURN(crm::OfferId id, PathId(request, "offer id"));
-               QUIRE_ASSIGN_OR_RETURN(crm::Offer o,
-                                      offer_in_reach(request, id, Permission::kOffersAccept));
+               QUIRE_RETURN_IF_ERROR(offer_in_reach(request, id, Permission::kOffersAccept));
                QUIRE_ASSIGN_OR_RETURN(crm::AcceptanceLimits limits, offers.Limits());
                QUIRE_ASSIGN_OR_RETURN(
                    crm::Offer accepted,
-                   offers.Accept(id, limits.LimitOf(request.principal->roles, o.currency),
-                                 Actor(request)));
+                   offers.Accept(id, limits, request.principal->roles, Actor(request)));
                return JsonResponse(200, accepted.ToJson());
              });
   router.Add("POST", "/api/crm/offers/{id}/reject", Permission::kCrmWrite,
@@ -349,20 +374,22 @@ void AddSalesRoutes(Router& router, services::Services& services) {
                QUIRE_ASSIGN_OR_RETURN(crm::Offer o, offers.Reject(id, reason, Actor(request)));
                return JsonResponse(200, o.ToJson());
              });
-  router.Add("POST", "/api/crm/offers/{id}/revisions", Permission::kCrmWrite,
-             [&, offer_in_reach](const Request& request) -> Result<Response> {
-               QUIRE_ASSIGN_OR_RETURN(crm::OfferId id, PathId(request, "offer id"));
-               QUIRE_RETURN_IF_ERROR(offer_in_reach(request, id, Permission::kCrmWrite));
-               json::object patch;
-               if (!request.body.empty()) {
-                 QUIRE_ASSIGN_OR_RETURN(patch, ParseJsonObject(request));
-               }
-               QUIRE_RETURN_IF_ERROR(CheckOwner(directory, patch));
-               QUIRE_ASSIGN_OR_RETURN(crm::Offer o, offers.Revise(id, patch, Actor(request)));
-               Response out = JsonResponse(201, o.ToJson());
-               out.headers.push_back({"Location", "/api/crm/offers/" + std::to_string(o.id)});
-               return out;
-             });
+  router.Add(
+      "POST", "/api/crm/offers/{id}/revisions", Permission::kCrmWrite,
+      [&, offer_in_reach](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(crm::OfferId id, PathId(request, "offer id"));
+        QUIRE_RETURN_IF_ERROR(offer_in_reach(request, id, Permission::kCrmWrite));
+        json::object patch;
+        if (!request.body.empty()) {
+          QUIRE_ASSIGN_OR_RETURN(patch, ParseJsonObject(request));
+        }
+        QUIRE_RETURN_IF_ERROR(MayUseCustomer(customers, directory, *request.principal, patch));
+        QUIRE_RETURN_IF_ERROR(CheckOwner(directory, patch));
+        QUIRE_ASSIGN_OR_RETURN(crm::Offer o, offers.Revise(id, patch, Actor(request)));
+        Response out = JsonResponse(201, o.ToJson());
+        out.headers.push_back({"Location", "/api/crm/offers/" + std::to_string(o.id)});
+        return out;
+      });
   router.Add("POST", "/api/crm/offers/{id}/order", Permission::kCrmWrite,
              [&, offer_in_reach](const Request& request) -> Result<Response> {
                QUIRE_ASSIGN_OR_RETURN(crm::OfferId id, PathId(request, "offer id"));
@@ -380,6 +407,8 @@ void AddSalesRoutes(Router& router, services::Services& services) {
   // The offer rendered to PDF and kept in the DMS, linked to the offer and the customer;
   // rendered again, a new version of the same document.
   dms::DocumentStore& documents = services.documents();
+  // One render at a time: two at once would each make a document.
+  static std::mutex render_mu;
   router.Add(
       "POST", "/api/crm/offers/{id}/pdf", Permission::kCrmWrite,
       [&, offer_in_reach](const Request& request) -> Result<Response> {
@@ -400,9 +429,24 @@ void AddSalesRoutes(Router& router, services::Services& services) {
         const std::string pdf =
             crm::OfferPdf(o, letterhead, PartyOf(c), crm::FormatDay(today), prepared_by);
         dms::StringSource content(pdf);
+        json::object metadata{{"customer", std::to_string(o.customer)},
+                              {"offer", std::to_string(o.id)},
+                              {"number", o.number},
+                              {"revision", o.revision},
+                              {"net", o.ToJson().at("totals").at("net")},
+                              {"currency", o.currency},
+                              {"status", o.status}};
+        if (o.valid_until) metadata["validUntil"] = crm::FormatDay(*o.valid_until);
+        std::lock_guard rendering(render_mu);
+        // The offer's document is found by its link, even if recording it on the offer
+        // failed after it was made; its metadata follows the offer's state.
+        QUIRE_ASSIGN_OR_RETURN(dms::DocumentPage linked,
+                               documents.Linked({"offer", std::to_string(o.id)}, 1));
         dms::DocumentInfo doc;
-        if (!o.documents.empty()) {
-          QUIRE_ASSIGN_OR_RETURN(crm::OfferId existing, ParseId(o.documents.back(), "document"));
+        if (!linked.documents.empty()) {
+          const dms::DocumentId existing = linked.documents.front().id;
+          QUIRE_RETURN_IF_ERROR(
+              documents.UpdateMetadata(existing, std::nullopt, metadata, Actor(request)));
           QUIRE_ASSIGN_OR_RETURN(
               doc, documents.AddVersion(existing, content, Actor(request), "rendered again"));
         } else {
@@ -411,20 +455,13 @@ void AddSalesRoutes(Router& router, services::Services& services) {
           made.title = (letterhead.language == "en" ? "Offer " : "Oferta ") + o.number +
                        (o.revision > 1 ? " r" + std::to_string(o.revision) : "") + ".pdf";
           made.type = "offer";
-          made.metadata = {{"customer", std::to_string(o.customer)},
-                           {"offer", std::to_string(o.id)},
-                           {"number", o.number},
-                           {"revision", o.revision},
-                           {"net", o.ToJson().at("totals").at("net")},
-                           {"currency", o.currency},
-                           {"status", o.status}};
-          if (o.valid_until) made.metadata["validUntil"] = crm::FormatDay(*o.valid_until);
+          made.metadata = std::move(metadata);
           made.links = {{"offer", std::to_string(o.id)}, {"customer", std::to_string(o.customer)}};
           made.comment = "rendered";
           made.actor = Actor(request);
           QUIRE_ASSIGN_OR_RETURN(doc, documents.Create(made, content));
-          QUIRE_RETURN_IF_ERROR(offers.AddDocument(id, std::to_string(doc.id), Actor(request)));
         }
+        QUIRE_RETURN_IF_ERROR(offers.AddDocument(id, std::to_string(doc.id), Actor(request)));
         Response r = JsonResponse(201, doc.ToJson(clock.Now()));
         r.headers.push_back({"Location", "/api/documents/" + std::to_string(doc.id)});
         return r;

@@ -24,7 +24,7 @@
 //   'S' 'R' customer id        → ""  a customer's orders
 //   'S' 'u' id                 → ""  orders not yet paid in full (unpaid, overdue)
 //   'S' 'a'                    → the acceptance limits, JSON
-//   "n:offer", "n:order"       → the next ids
+//   "n:order"                  → the next order's id (an offer's: one past the largest)
 //
 // Thread-safety: any thread; writes are serialised.
 #pragma once
@@ -35,6 +35,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -174,10 +175,11 @@ class OfferStore {
                                   const std::function<bool(const Offer&)>& keep) const;
 
   Result<Offer> Send(OfferId id, const audit::Actor& actor);
-  // `net_limit`: what the acceptor may accept (nullopt: no limit). Errors: kConflict (not
-  // draft or sent, or expired), kForbidden (over the limit, naming it).
-  Result<Offer> Accept(OfferId id, std::optional<std::int64_t> net_limit,
-                       const audit::Actor& actor);
+  // By someone holding `roles`, within what `limits` lets those roles accept in the offer's
+  // currency. Errors: kConflict (not draft or sent, or expired), kForbidden (over the
+  // limit, naming it).
+  Result<Offer> Accept(OfferId id, const AcceptanceLimits& limits,
+                       const std::vector<std::string>& roles, const audit::Actor& actor);
   Result<Offer> Reject(OfferId id, const std::string& reason, const audit::Actor& actor);
   // A new revision of `id` with `patch` applied: a draft, the same number, revision + 1.
   Result<Offer> Revise(OfferId id, const boost::json::object& patch, const audit::Actor& actor);
@@ -219,11 +221,18 @@ class OfferStore {
   std::chrono::year_month_day Today(Timestamp t) const;
 
  private:
-  Result<Offer> Check(Offer o, const boost::json::object& fields, const Offer* before) const;
+  // `before`: the record changed (nullptr: a new one, whose defaults are filled in);
+  // `lines_of`: the offer whose lines may keep products since made inactive (by default
+  // `before`; a revision's predecessor).
+  Result<Offer> Check(Offer o, const boost::json::object& fields, const Offer* before,
+                      const Offer* lines_of = nullptr) const;
   Result<void> Put(storage::WriteBatch& batch, const Offer& o, const Offer* before) const;
   Result<void> PutOrder(storage::WriteBatch& batch, const Order& o) const;
   Result<void> Commit(storage::WriteBatch batch, const audit::Actor& actor, std::string action,
                       const std::string& object, boost::json::object details, Timestamp at);
+  // A new offer's id: one past the largest stored (read once), then counted here, so that
+  // creations need not wait for each other's commits (the audit log groups their syncs).
+  Result<OfferId> NewOfferId();
 
   storage::Store& store_;
   audit::AuditLog& audit_;
@@ -232,7 +241,15 @@ class OfferStore {
   const ContactStore& contacts_;
   const ProductStore& products_;
   std::string time_zone_;
+  // Changes of offers and orders (reads, checks, writes) one at a time; a creation takes
+  // only its id under id_mu_.
   std::mutex write_mu_;
+  // Held shared by a creation from its checks to its commit, and exclusively by
+  // EraseCustomerText: an offer checked before a customer's erasure is committed before the
+  // erasure clears the customer's offers, and one checked after it is refused.
+  std::shared_mutex erase_mu_;
+  std::mutex id_mu_;
+  OfferId next_offer_ = 0;  // 0: not read yet
 };
 
 }  // namespace quire::crm
