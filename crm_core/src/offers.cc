@@ -568,7 +568,8 @@ Result<Offer> OfferStore::Check(Offer o, const json::object& fields, const Offer
               f.Problem(at + ".product", "product " + product->code + " is inactive");
             }
             if (!in.contains("unitPrice") && customer) {
-              auto s = products_.Suggest(*id, o.customer, o.currency, today);
+              auto s = products_.Suggest(*product, o.customer, profile_text("category"), o.currency,
+                                         today);
               if (s) {
                 suggested = std::move(*s);
               } else {

@@ -571,12 +571,14 @@ Result<PriceList> ProductStore::CreatePriceList(const json::object& fields,
   storage::WriteBatch batch;
   batch.Put(kCrm, PriceListKey(l.id), json::serialize(ToStored(l)));
   batch.Put(kCrm, kNextPriceListKey, std::to_string(l.id + 1));
+  ForgetPriceLists();  // and again after: a read between the two is not kept
   QUIRE_RETURN_IF_ERROR(audit_.Commit(std::move(batch),
                                       {{actor,
                                         "price-list.created",
                                         "price-list/" + std::to_string(l.id),
                                         {{"fields", FieldNames(fields)}}}},
                                       l.created_at));
+  ForgetPriceLists();
   return l;
 }
 
@@ -593,12 +595,14 @@ Result<PriceList> ProductStore::UpdatePriceList(PriceListId id, const json::obje
   l.modified_at = clock_.Now();
   storage::WriteBatch batch;
   batch.Put(kCrm, PriceListKey(id), json::serialize(ToStored(l)));
+  ForgetPriceLists();
   QUIRE_RETURN_IF_ERROR(audit_.Commit(std::move(batch),
                                       {{actor,
                                         "price-list.changed",
                                         "price-list/" + std::to_string(id),
                                         {{"fields", FieldNames(patch)}}}},
                                       l.modified_at));
+  ForgetPriceLists();
   return l;
 }
 
@@ -618,6 +622,26 @@ Result<std::vector<PriceList>> ProductStore::PriceLists() const {
   return out;
 }
 
+Result<std::shared_ptr<const std::vector<PriceList>>> ProductStore::CachedPriceLists() const {
+  std::uint64_t written;
+  {
+    std::lock_guard lock(lists_mu_);
+    if (lists_) return lists_;
+    written = lists_written_;
+  }
+  QUIRE_ASSIGN_OR_RETURN(std::vector<PriceList> read, PriceLists());
+  auto shared = std::make_shared<const std::vector<PriceList>>(std::move(read));
+  std::lock_guard lock(lists_mu_);
+  if (written == lists_written_) lists_ = shared;
+  return shared;
+}
+
+void ProductStore::ForgetPriceLists() {
+  std::lock_guard lock(lists_mu_);
+  lists_.reset();
+  ++lists_written_;
+}
+
 Result<PriceSuggestion> ProductStore::Suggest(ProductId product, CustomerId customer,
                                               std::string_view currency,
                                               std::chrono::year_month_day day) const {
@@ -629,8 +653,17 @@ Result<PriceSuggestion> ProductStore::Suggest(ProductId product, CustomerId cust
       category = std::string(v->get_string());
     }
   }
+  return Suggest(std::move(p), customer, category, currency, day);
+}
+
+Result<PriceSuggestion> ProductStore::Suggest(Product p, CustomerId customer,
+                                              const std::string& category,
+                                              std::string_view currency,
+                                              std::chrono::year_month_day day) const {
+  const ProductId product = p.id;
   // The most specific list that prices it wins; of equals, the one begun last.
-  QUIRE_ASSIGN_OR_RETURN(std::vector<PriceList> lists, PriceLists());
+  QUIRE_ASSIGN_OR_RETURN(std::shared_ptr<const std::vector<PriceList>> cached, CachedPriceLists());
+  const std::vector<PriceList>& lists = *cached;
   const PriceList* best = nullptr;
   const PriceListEntry* best_entry = nullptr;
   int best_rank = -1;

@@ -13,6 +13,7 @@
 
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -129,16 +130,26 @@ class ProductStore {
   // price in that currency anywhere.
   Result<PriceSuggestion> Suggest(ProductId product, CustomerId customer, std::string_view currency,
                                   std::chrono::year_month_day day) const;
+  // The same for a product and a customer already read (`category`: the customer's
+  // customer-categories value). Errors: kInvalidArgument (no price in that currency).
+  Result<PriceSuggestion> Suggest(Product product, CustomerId customer, const std::string& category,
+                                  std::string_view currency, std::chrono::year_month_day day) const;
 
  private:
   Result<Product> Check(Product p, const boost::json::object& fields) const;
   Result<PriceList> CheckPriceList(PriceList l, const boost::json::object& fields) const;
+  // Every price list, read once and kept until one is written: an offer's every line asks.
+  Result<std::shared_ptr<const std::vector<PriceList>>> CachedPriceLists() const;
+  void ForgetPriceLists();
 
   storage::Store& store_;
   audit::AuditLog& audit_;
   const Clock& clock_;
   const CustomerStore& customers_;
   std::mutex write_mu_;
+  mutable std::mutex lists_mu_;
+  mutable std::shared_ptr<const std::vector<PriceList>> lists_;  // null: to be read
+  std::uint64_t lists_written_ = 0;  // under lists_mu_: a read begun before a write is not kept
 };
 
 // "2026-12-07" → the date; errors in words.
