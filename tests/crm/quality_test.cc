@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <random>
+#include <string>
+#include <vector>
 
 #include "quire/crm/names.h"
 #include "quire/testing/temp_dir.h"
@@ -32,6 +35,22 @@ TEST(NamesTest, OneNameHoweverItIsWritten) {
   EXPECT_EQ(NameKey("Große Straße"), "grosse strasse");
   EXPECT_EQ(NameKey("Æble Øst"), "aeble ost");
   EXPECT_EQ(NameKey("Warszawa Ωmega"), NameKey("warszawa omega"));
+}
+
+// Property: the Polish fast path folds exactly as ICU's transliteration does, on random text
+// of ASCII and Polish letters; other letters still go to ICU (and fold as it says).
+TEST(NamesTest, PolishLettersFoldAsTheTransliterationFoldsThem) {
+  const std::vector<std::string> pieces = {"a", "Z", "m", "Q", " ", ".", "-", "7", "&", "'", "ą",
+                                           "Ą", "ć", "Ć", "ę", "Ę", "ł", "Ł", "ń", "Ń", "ó", "Ó",
+                                           "ś", "Ś", "ź", "Ź", "ż", "Ż", "é", "ü", "ß", "Ω"};
+  std::mt19937 random(11);
+  for (int n = 0; n < 3000; ++n) {
+    std::string text;
+    const int length = static_cast<int>(random() % 16);
+    for (int i = 0; i < length; ++i) text += pieces[random() % pieces.size()];
+    EXPECT_EQ(internal::Fold(text), internal::FoldByIcu(text)) << text;
+  }
+  EXPECT_EQ(internal::Fold("Zażółć GĘŚLĄ jaźń"), "zazolc gesla jazn");
 }
 
 class QualityTest : public ::testing::Test {

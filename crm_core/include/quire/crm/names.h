@@ -11,4 +11,11 @@ namespace quire::crm {
 
 std::string NameKey(std::string_view name);
 
+namespace internal {
+// The folding NameKey starts from: lower-case ASCII, through ICU's transliteration unless
+// the text is ASCII and Polish letters. FoldByIcu always transliterates (tests compare them).
+std::string Fold(std::string_view name);
+std::string FoldByIcu(std::string_view name);
+}  // namespace internal
+
 }  // namespace quire::crm
