@@ -33,6 +33,9 @@ Day FromDayNumber(std::int64_t n) { return Day(std::chrono::sys_days(std::chrono
 std::string ExpiryKey(Day d, OfferId id) {
   return storage::KeyEncoder().U8('S').U8('v').I64(DayNumber(d)).U64(id).Take();
 }
+std::string ExternalKey(std::string_view external_id) {
+  return storage::KeyEncoder().U8('S').U8('x').String(external_id).Take();
+}
 std::string OrderKey(OrderId id) { return storage::KeyEncoder().U8('S').U8('r').U64(id).Take(); }
 std::string CustomerOrderKey(CustomerId c, OrderId id) {
   return storage::KeyEncoder().U8('S').U8('R').U64(c).U64(id).Take();
@@ -90,6 +93,7 @@ json::object Editable(const Offer& o) {
                    {"deliveryTerms", o.delivery_terms},
                    {"notes", o.notes},
                    {"campaign", o.campaign},
+                   {"externalId", o.external_id},
                    {"owner", o.owner}};
   out["customer"] = std::to_string(o.customer);
   out["contact"] = o.contact == 0 ? json::value(nullptr) : json::value(std::to_string(o.contact));
@@ -187,6 +191,7 @@ Result<Offer> OfferFromStored(std::string_view text) {
   offer.delivery_terms = StrOf(o, "deliveryTerms");
   offer.notes = StrOf(o, "notes");
   offer.campaign = StrOf(o, "campaign");
+  offer.external_id = StrOf(o, "externalId");
   offer.status = StrOf(o, "status");
   offer.sent_at = StoredTime(o, "sentAt");
   offer.accepted_by = StrOf(o, "acceptedBy");
@@ -424,10 +429,10 @@ Result<Offer> OfferStore::Check(Offer o, const json::object& fields, const Offer
   std::vector<ErrorDetail> problems;
   FieldReader f(fields, problems);
   f.Known({"customer", "contact", "owner", "currency", "lines", "validUntil", "paymentTermsDays",
-           "deliveryTerms", "notes", "campaign"},
+           "deliveryTerms", "notes", "campaign", "externalId"},
           "an offer",
           "customer, contact, owner, currency, lines, validUntil, paymentTermsDays, "
-          "deliveryTerms, notes, campaign");
+          "deliveryTerms, notes, campaign, externalId");
   const CrmSchema& schema = customers_.schema();
   const Day today = Today(clock_.Now());
   // The customer, whose terms fill in what the offer leaves out.
@@ -525,6 +530,14 @@ Result<Offer> OfferStore::Check(Offer o, const json::object& fields, const Offer
   }
   f.Text("notes", 5000, o.notes);
   f.Text("campaign", 64, o.campaign);
+  f.Text("externalId", 200, o.external_id);
+  if (!o.external_id.empty() && (before == nullptr || before->external_id != o.external_id)) {
+    auto holder = FindByExternalId(o.external_id);
+    if (!holder) return holder.error();
+    if (*holder && (before == nullptr || **holder != before->id)) {
+      f.Problem("externalId", "offer " + std::to_string(**holder) + " has it already");
+    }
+  }
   if (const json::value* v = f.Get("lines")) {
     o.lines.clear();
     const json::array* list = f.List(*v, "lines", kMaxLines);
@@ -666,6 +679,11 @@ Result<void> OfferStore::Put(storage::WriteBatch& batch, const Offer& o,
     batch.Delete(kCrm, ExpiryKey(*before->valid_until, o.id));
   }
   if (o.editable() && o.valid_until) batch.Put(kCrm, ExpiryKey(*o.valid_until, o.id), "");
+  const std::string before_external = before != nullptr ? before->external_id : "";
+  if (before_external != o.external_id) {
+    if (!before_external.empty()) batch.Delete(kCrm, ExternalKey(before_external));
+    if (!o.external_id.empty()) batch.Put(kCrm, ExternalKey(o.external_id), std::to_string(o.id));
+  }
   return Ok();
 }
 
@@ -759,6 +777,13 @@ Result<Offer> OfferStore::Get(OfferId id) const {
   return OfferFromStored(*text);
 }
 
+Result<std::optional<OfferId>> OfferStore::FindByExternalId(std::string_view external_id) const {
+  if (external_id.empty()) return std::optional<OfferId>();
+  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> id, store_.Get(kCrm, ExternalKey(external_id)));
+  if (!id) return std::optional<OfferId>();
+  return std::optional<OfferId>(std::stoull(*id));
+}
+
 Result<std::vector<Offer>> OfferStore::List(CustomerId customer, std::size_t limit, OfferId after,
                                             const std::function<bool(const Offer&)>& keep) const {
   std::vector<Offer> out;
@@ -807,11 +832,12 @@ Result<Offer> OfferStore::Send(OfferId id, const audit::Actor& actor) {
   return o;
 }
 
-Result<Offer> OfferStore::Accept(OfferId id, const AcceptanceLimits& limits,
+Result<Offer> OfferStore::Accept(OfferId id, const AcceptanceLimits* limits,
                                  const std::vector<std::string>& roles, const audit::Actor& actor) {
   std::lock_guard lock(write_mu_);
   QUIRE_ASSIGN_OR_RETURN(Offer before, Get(id));
-  const std::optional<std::int64_t> net_limit = limits.LimitOf(roles, before.currency);
+  const std::optional<std::int64_t> net_limit =
+      limits != nullptr ? limits->LimitOf(roles, before.currency) : std::nullopt;
   if (before.status == "accepted") {
     return Error::Conflict("offer " + before.number + " was accepted already, by " +
                            before.accepted_by + " at " + Stamp(before.accepted_at));
@@ -876,6 +902,7 @@ Result<Offer> OfferStore::Revise(OfferId id, const json::object& patch, const au
   // A revision is a new offer: its validity is checked afresh, and a passed one renewed.
   const Timestamp now = clock_.Now();
   if (!patch.contains("validUntil")) fields.erase("validUntil");
+  if (!patch.contains("externalId")) fields.erase("externalId");  // it names the first
   Offer blank;
   blank.owner = before.owner;
   QUIRE_ASSIGN_OR_RETURN(Offer o, Check(std::move(blank), fields, nullptr, &before));

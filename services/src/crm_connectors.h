@@ -11,6 +11,9 @@
 #include "quire/crm/activities.h"
 #include "quire/crm/contacts.h"
 #include "quire/crm/customers.h"
+#include "quire/crm/offers.h"
+#include "quire/services/offer_documents.h"
+#include "quire/services/services.h"
 #include "quire/workflow/connector.h"
 
 namespace quire::services {
@@ -210,6 +213,136 @@ class LookupConnector final : public workflow::Connector {
  private:
   crm::CustomerStore& customers_;
   crm::ContactStore& contacts_;
+};
+
+// crm.offer: what a process does with offers. Input `action`:
+//   create (the default): an offer from the inputs customer (or customerId), contact, owner,
+//     currency, lines, validUntil, paymentTermsDays, deliveryTerms, notes, campaign, as
+//     POST /api/crm/offers takes them (a line naming a product is priced from the price
+//     lists). Run twice for one job, it makes one offer: the job's id is its external id;
+//   send, accept, reject (input reason), render (to PDF in the DMS: output documentId), get:
+//     the offer `offerId`. A process accepts without acceptance limits: the approval it
+//     models (a task for whoever may approve) is the limit.
+// Outputs: offerId, offer (as the API answers it). Refusals: crm.offer.refused,
+// crm.offer.not-found.
+class OfferConnector final : public workflow::Connector {
+ public:
+  explicit OfferConnector(Services& services) : services_(services) {}
+
+  Result<workflow::JobOutcome> Run(const workflow::JobRequest& job) override {
+    namespace c = crm_connectors;
+    crm::OfferStore& offers = services_.offers();
+    const boost::json::object& in = c::Inputs(job);
+    const std::string action = c::Text(in, "action").empty() ? "create" : c::Text(in, "action");
+    const audit::Actor actor = c::ProcessActor(job);
+    auto refused = [](const Error& e) -> Result<workflow::JobOutcome> {
+      if (!c::IsRefusal(e)) return e;
+      return c::BusinessError(
+          e.code() == ErrorCode::kNotFound ? "crm.offer.not-found" : "crm.offer.refused", e);
+    };
+    Result<crm::Offer> offer = Error::InvalidArgument("");
+    workflow::JobOutcome out;
+    if (action == "create") {
+      const std::string external = "job-" + std::to_string(job.job_id);
+      QUIRE_ASSIGN_OR_RETURN(std::optional<crm::OfferId> done, offers.FindByExternalId(external));
+      if (done) {
+        offer = offers.Get(*done);
+      } else {
+        boost::json::object fields;
+        for (const char* k : {"contact", "owner", "currency", "lines", "validUntil",
+                              "paymentTermsDays", "deliveryTerms", "notes", "campaign"}) {
+          if (const boost::json::value* v = in.if_contains(k)) fields[k] = *v;
+        }
+        const std::string customer =
+            c::Text(in, "customer").empty() ? c::Text(in, "customerId") : c::Text(in, "customer");
+        if (!customer.empty()) fields["customer"] = customer;
+        fields["externalId"] = external;
+        offer = offers.Create(fields, actor);
+      }
+    } else {
+      crm::OfferId id = 0;
+      try {
+        id = std::stoull(c::Text(in, "offerId"));
+      } catch (...) {
+        return c::BusinessError("crm.offer.not-found",
+                                Error::InvalidArgument("crm.offer: '" + c::Text(in, "offerId") +
+                                                       "' is not an offer id (input offerId)"));
+      }
+      if (action == "send") {
+        offer = offers.Send(id, actor);
+      } else if (action == "accept") {
+        offer = offers.Accept(id, nullptr, {}, actor);
+      } else if (action == "reject") {
+        offer = offers.Reject(id, c::Text(in, "reason"), actor);
+      } else if (action == "render") {
+        auto doc = RenderOfferDocument(services_, id, actor);
+        if (!doc) return refused(doc.error());
+        out.variables["documentId"] = std::to_string(doc->id);
+        offer = offers.Get(id);
+      } else if (action == "get") {
+        offer = offers.Get(id);
+      } else {
+        return c::BusinessError(
+            "crm.offer.refused",
+            Error::InvalidArgument("crm.offer: '" + action +
+                                   "' is not an action (create, send, accept, reject, render, "
+                                   "get)"));
+      }
+    }
+    if (!offer) return refused(offer.error());
+    out.variables["offerId"] = std::to_string(offer->id);
+    out.variables["offer"] = offer->ToJson();
+    return out;
+  }
+
+ private:
+  Services& services_;
+};
+
+// crm.order: the order made from the accepted offer `offerId` (inputs expectedDelivery,
+// notes). Run again for the same offer (a retried job), it answers the order made. Outputs:
+// orderId, order. Refusals: crm.order.refused (the offer is not accepted), crm.order.not-found.
+class OrderConnector final : public workflow::Connector {
+ public:
+  explicit OrderConnector(crm::OfferStore& offers) : offers_(offers) {}
+
+  Result<workflow::JobOutcome> Run(const workflow::JobRequest& job) override {
+    namespace c = crm_connectors;
+    const boost::json::object& in = c::Inputs(job);
+    crm::OfferId id = 0;
+    try {
+      id = std::stoull(c::Text(in, "offerId"));
+    } catch (...) {
+      return c::BusinessError("crm.order.not-found",
+                              Error::InvalidArgument("crm.order: '" + c::Text(in, "offerId") +
+                                                     "' is not an offer id (input offerId)"));
+    }
+    auto refused = [](const Error& e) -> Result<workflow::JobOutcome> {
+      if (!c::IsRefusal(e)) return e;
+      return c::BusinessError(
+          e.code() == ErrorCode::kNotFound ? "crm.order.not-found" : "crm.order.refused", e);
+    };
+    auto offer = offers_.Get(id);
+    if (!offer) return refused(offer.error());
+    Result<crm::Order> order = Error::InvalidArgument("");
+    if (offer->order != 0) {
+      order = offers_.GetOrder(offer->order);
+    } else {
+      boost::json::object fields;
+      for (const char* k : {"expectedDelivery", "notes"}) {
+        if (const boost::json::value* v = in.if_contains(k)) fields[k] = *v;
+      }
+      order = offers_.MakeOrder(id, fields, c::ProcessActor(job));
+    }
+    if (!order) return refused(order.error());
+    workflow::JobOutcome out;
+    out.variables["orderId"] = std::to_string(order->id);
+    out.variables["order"] = order->ToJson(order->ordered_on);
+    return out;
+  }
+
+ private:
+  crm::OfferStore& offers_;
 };
 
 }  // namespace quire::services

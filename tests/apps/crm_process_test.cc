@@ -54,7 +54,9 @@ class CrmProcessTest : public ::testing::Test {
       }
       std::this_thread::sleep_for(25ms);
     }
-    ADD_FAILURE() << "variable " << name << " never set on instance " << instance;
+    ADD_FAILURE() << "variable " << name << " never set on instance " << instance << ": "
+                  << Call("GET", "/api/instances/" + instance).body << "\nincidents: "
+                  << Call("GET", "/api/incidents?instance=" + instance).body;
     return {};
   }
 
@@ -115,6 +117,71 @@ TEST_F(CrmProcessTest, AProcessFindsTheCustomerReadsItAndRecordsAnActivity) {
   // On the customer's timeline.
   const HttpReply timeline = Call("GET", "/api/crm/customers/" + customer + "/activities");
   EXPECT_THAT(timeline.body, HasSubstr("Offer sent to Piekarnia"));
+}
+
+TEST_F(CrmProcessTest, AProcessMakesAnOfferRendersItAcceptsItAndOrdersIt) {
+  const HttpReply c = Call("POST", "/api/crm/customers", R"({"name": "Piekarnia"})");
+  ASSERT_EQ(c.status, 201) << c.body;
+  const std::string customer(json::parse(c.body).at("id").as_string());
+  const std::string model = R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
+      xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="urn:t">
+    <process id="quote" isExecutable="true">
+      <startEvent id="s"/>
+      <serviceTask id="make"><extensionElements><zeebe:taskDefinition type="crm.offer"/>
+        <zeebe:ioMapping><zeebe:input source="=customerId" target="customer"/>
+          <zeebe:input source="=lines" target="lines"/>
+          <zeebe:output source="=offerId" target="offerId"/>
+          <zeebe:output source="=offer.totals.gross" target="gross"/></zeebe:ioMapping>
+      </extensionElements></serviceTask>
+      <serviceTask id="print"><extensionElements><zeebe:taskDefinition type="crm.offer"/>
+        <zeebe:ioMapping><zeebe:input source="=&quot;render&quot;" target="action"/>
+          <zeebe:input source="=offerId" target="offerId"/>
+          <zeebe:output source="=documentId" target="documentId"/></zeebe:ioMapping>
+      </extensionElements></serviceTask>
+      <serviceTask id="accept"><extensionElements><zeebe:taskDefinition type="crm.offer"/>
+        <zeebe:ioMapping><zeebe:input source="=&quot;accept&quot;" target="action"/>
+          <zeebe:input source="=offerId" target="offerId"/>
+          <zeebe:output source="=offer.status" target="status"/></zeebe:ioMapping>
+      </extensionElements></serviceTask>
+      <serviceTask id="order"><extensionElements><zeebe:taskDefinition type="crm.order"/>
+        <zeebe:ioMapping><zeebe:input source="=offerId" target="offerId"/>
+          <zeebe:output source="=orderId" target="orderId"/></zeebe:ioMapping>
+      </extensionElements></serviceTask>
+      <userTask id="wait"/>
+      <endEvent id="e"/>
+      <sequenceFlow id="f1" sourceRef="s" targetRef="make"/>
+      <sequenceFlow id="f2" sourceRef="make" targetRef="print"/>
+      <sequenceFlow id="f3" sourceRef="print" targetRef="accept"/>
+      <sequenceFlow id="f4" sourceRef="accept" targetRef="order"/>
+      <sequenceFlow id="f5" sourceRef="order" targetRef="wait"/>
+      <sequenceFlow id="f6" sourceRef="wait" targetRef="e"/>
+    </process></definitions>)";
+  ASSERT_EQ(Call("POST", "/api/deployments?name=quote.bpmn", model).status, 201);
+  const HttpReply started = Call("POST", "/api/processes/quote/instances",
+                                 R"({"variables": {"customerId": ")" + customer + R"(", "lines": [
+          {"name": "Tort weselny", "quantity": 2, "unitPrice": "450.00", "taxRate": "5"}]}})");
+  ASSERT_EQ(started.status, 201) << started.body;
+  const std::string instance(json::parse(started.body).at("id").as_string());
+  const json::object vars = WaitForVariable(instance, "orderId");
+  EXPECT_EQ(vars.at("gross").as_string(), "945.00");
+  EXPECT_EQ(vars.at("status").as_string(), "accepted");
+  const std::string offer(vars.at("offerId").as_string());
+  const HttpReply o = Call("GET", "/api/crm/offers/" + offer);
+  ASSERT_EQ(o.status, 200) << o.body;
+  const json::value ov = json::parse(o.body);
+  EXPECT_EQ(ov.at("order").as_string(), vars.at("orderId").as_string());
+  EXPECT_THAT(std::string(ov.at("acceptedBy").as_string()), HasSubstr("process:quote/"));
+  EXPECT_EQ(ov.at("documents").at(0).as_string(), vars.at("documentId").as_string());
+  EXPECT_TRUE(std::string(ov.at("externalId").as_string()).starts_with("job-"));
+  const HttpReply pdf =
+      Call("GET", "/api/documents/" + std::string(vars.at("documentId").as_string()) + "/content");
+  EXPECT_TRUE(pdf.body.starts_with("%PDF"));
+  // One offer, however often its job ran.
+  EXPECT_EQ(json::parse(Call("GET", "/api/crm/offers?customer=" + customer).body)
+                .at("items")
+                .as_array()
+                .size(),
+            1u);
 }
 
 TEST_F(CrmProcessTest, ACompletedTaskOfACustomerLeavesADoneActivityOnItsTimeline) {

@@ -258,13 +258,13 @@ TEST_F(OffersTest, AcceptanceLocksAndAChangeIsANewRevision) {
   ASSERT_TRUE(offers_->Update(o->id, J(R"({"notes": "Dostawa w 14 dni"})"), anna_));
   ASSERT_TRUE(offers_->Send(o->id, anna_));
   // Over the acceptor's limit: refused, naming the limit.
-  auto over =
-      offers_->Accept(o->id, AcceptanceLimits{{{"staff", {{"PLN", 200'000}}}}}, {"staff"}, jan_);
+  const AcceptanceLimits staff{{{"staff", {{"PLN", 200'000}}}}};
+  auto over = offers_->Accept(o->id, &staff, {"staff"}, jan_);
   ASSERT_FALSE(over.has_value());
   EXPECT_EQ(over.error().code(), ErrorCode::kForbidden);
   EXPECT_THAT(over.error().message(), HasSubstr("2000.00 PLN"));
   clock_.Advance(std::chrono::hours(1));
-  auto accepted = offers_->Accept(o->id, {}, {"staff"}, jan_);
+  auto accepted = offers_->Accept(o->id, nullptr, {"staff"}, jan_);
   ASSERT_TRUE(accepted.has_value());
   EXPECT_EQ(accepted->status, "accepted");
   // Locked: every change refused, naming who accepted it and when.
@@ -274,7 +274,7 @@ TEST_F(OffersTest, AcceptanceLocksAndAChangeIsANewRevision) {
     EXPECT_EQ(edit.error().code(), ErrorCode::kConflict);
     EXPECT_THAT(edit.error().message(), HasSubstr("accepted by jan at 2026-12-06T10:00:00.000Z"));
   }
-  EXPECT_EQ(offers_->Accept(o->id, {}, {"staff"}, jan_).error().code(), ErrorCode::kConflict);
+  EXPECT_EQ(offers_->Accept(o->id, nullptr, {"staff"}, jan_).error().code(), ErrorCode::kConflict);
   EXPECT_EQ(offers_->Reject(o->id, "", jan_).error().code(), ErrorCode::kConflict);
   EXPECT_EQ(offers_->Get(o->id)->notes, "Dostawa w 14 dni");
   // A revision: a draft with the change, the same number, linked both ways.
@@ -310,7 +310,7 @@ TEST_F(OffersTest, OffersExpireWhenTheirDayEndsEvenAcrossARestart) {
   // Stopped over the end of the day; the expiry happens at the next start.
   clock_.Set(*ParseInstant("2026-12-09T08:00:00.000Z"));
   Open();
-  EXPECT_EQ(offers_->Accept(o->id, {}, {"staff"}, jan_).error().code(), ErrorCode::kConflict);
+  EXPECT_EQ(offers_->Accept(o->id, nullptr, {"staff"}, jan_).error().code(), ErrorCode::kConflict);
   EXPECT_EQ(*offers_->ExpireDue(clock_.Now(), {"system"}), 1u);
   EXPECT_EQ(offers_->Get(o->id)->status, "expired");
   EXPECT_EQ(*offers_->ExpireDue(clock_.Now(), {"system"}), 0u);
@@ -326,7 +326,7 @@ TEST_F(OffersTest, AnAcceptedOfferBecomesAnOrderThatIsPaid) {
   auto o = Offer2Lines();
   ASSERT_TRUE(o.has_value());
   EXPECT_EQ(offers_->MakeOrder(o->id, {}, anna_).error().code(), ErrorCode::kConflict);
-  ASSERT_TRUE(offers_->Accept(o->id, {}, {"staff"}, jan_));
+  ASSERT_TRUE(offers_->Accept(o->id, nullptr, {"staff"}, jan_));
   auto order = offers_->MakeOrder(o->id, J(R"({"expectedDelivery": "2026-12-20"})"), anna_);
   ASSERT_TRUE(order.has_value()) << order.error().message();
   EXPECT_EQ(order->offer, o->id);

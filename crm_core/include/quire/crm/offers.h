@@ -20,6 +20,7 @@
 //   'S' 'o' id                 → the offer, JSON
 //   'S' 'O' customer id        → ""  a customer's offers
 //   'S' 'v' day id             → ""  draft and sent offers by their validUntil (expiry)
+//   'S' 'x' external-id        → id  (a point key)
 //   'S' 'r' id                 → the order, JSON (its payments inside)
 //   'S' 'R' customer id        → ""  a customer's orders
 //   'S' 'u' id                 → ""  orders not yet paid in full (unpaid, overdue)
@@ -83,6 +84,7 @@ struct Offer {
   std::string delivery_terms;    // a value of the delivery-terms dictionary
   std::string notes;             // printed on the offer
   std::string campaign;          // the campaign it is attributed to
+  std::string external_id;       // the id another program (or a process's job) gave it; unique
   std::string status = "draft";  // draft, sent, accepted, rejected, expired, superseded
   std::optional<Timestamp> sent_at;
   std::string accepted_by;
@@ -169,6 +171,7 @@ class OfferStore {
   // draft or sent (accepted: naming who accepted it and when).
   Result<Offer> Update(OfferId id, const boost::json::object& patch, const audit::Actor& actor);
   Result<Offer> Get(OfferId id) const;  // Errors: kNotFound
+  Result<std::optional<OfferId>> FindByExternalId(std::string_view external_id) const;
   // A customer's offers, newest first (0: every offer, newest first), at most `limit` after
   // the id `after` (0: from the start).
   Result<std::vector<Offer>> List(CustomerId customer, std::size_t limit, OfferId after,
@@ -176,9 +179,9 @@ class OfferStore {
 
   Result<Offer> Send(OfferId id, const audit::Actor& actor);
   // By someone holding `roles`, within what `limits` lets those roles accept in the offer's
-  // currency. Errors: kConflict (not draft or sent, or expired), kForbidden (over the
-  // limit, naming it).
-  Result<Offer> Accept(OfferId id, const AcceptanceLimits& limits,
+  // currency (nullptr: not limited, as a process's approval is not). Errors: kConflict (not
+  // draft or sent, or expired), kForbidden (over the limit, naming it).
+  Result<Offer> Accept(OfferId id, const AcceptanceLimits* limits,
                        const std::vector<std::string>& roles, const audit::Actor& actor);
   Result<Offer> Reject(OfferId id, const std::string& reason, const audit::Actor& actor);
   // A new revision of `id` with `patch` applied: a draft, the same number, revision + 1.
