@@ -65,6 +65,8 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
       std::make_unique<crm::ProductStore>(*s->store_, *s->audit_, *s->clock_, *s->customers_);
   s->offers_ = std::make_unique<crm::OfferStore>(*s->store_, *s->audit_, *s->clock_, *s->customers_,
                                                  *s->contacts_, *s->products_);
+  s->cases_ = std::make_unique<crm::CaseStore>(*s->store_, *s->audit_, *s->clock_, *s->customers_,
+                                               *s->contacts_, *s->products_);
   if (options.search) {
     auto search = dms::DocumentSearch::Open(*s->documents_, data_dir / "search");
     if (!search) return search.error().WithContext("cannot open the document search index");
@@ -185,6 +187,7 @@ Services::~Services() {
   connectors_.reset();
   search_.reset();  // its indexer reads the documents
   documents_.reset();
+  cases_.reset();
   offers_.reset();
   products_.reset();
   activities_.reset();

@@ -1455,5 +1455,51 @@ TEST_F(AccessTest, OffersAndOrdersKeepToTheCallersReachAndAcceptanceLimits) {
   EXPECT_EQ(json::parse(revised.body).at("previous"), json::value(id));
 }
 
+TEST_F(AccessTest, ServiceCasesKeepToTheCallersReachAndShowTheirSla) {
+  const HttpReply a = As("anna", "POST", "/api/crm/customers", R"({"name": "Klient Anny"})");
+  const std::string annas(json::parse(a.body).at("id").as_string());
+  const HttpReply b = As("ben", "POST", "/api/crm/customers", R"({"name": "Klient Bena"})");
+  const std::string bens(json::parse(b.body).at("id").as_string());
+  EXPECT_EQ(As("anna", "POST", "/api/crm/cases",
+               R"({"customer": ")" + bens + R"(", "subject": "Reklamacja"})")
+                .status,
+            403);
+  EXPECT_EQ(As("anna", "POST", "/api/crm/cases",
+               R"({"customer": ")" + annas + R"(", "subject": "X", "assignee": "nobody"})")
+                .status,
+            422);
+  const HttpReply made = As(
+      "anna", "POST", "/api/crm/cases",
+      R"({"customer": ")" + annas + R"(", "subject": "Reklamacja dostawy", "priority": "urgent"})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string id(json::parse(made.body).at("id").as_string());
+  EXPECT_EQ(json::parse(made.body).at("status"), "new");
+  EXPECT_EQ(As("ben", "GET", "/api/crm/cases/" + id).status, 403);
+  EXPECT_EQ(As("ben", "PATCH", "/api/crm/cases/" + id, R"({"status": "in-progress"})").status, 403);
+  EXPECT_EQ(json::parse(As("ben", "GET", "/api/crm/cases").body).at("items").as_array().size(), 0u);
+  // Two hours later nobody has answered: the urgent case's response is breached.
+  clock_.Advance(std::chrono::hours(2));
+  const HttpReply breached = As("anna", "GET", "/api/crm/cases?breached=true");
+  ASSERT_EQ(breached.status, 200) << breached.body;
+  ASSERT_EQ(json::parse(breached.body).at("items").as_array().size(), 1u);
+  EXPECT_EQ(json::parse(breached.body).at("items").at(0).at("responseBreached"), true);
+  EXPECT_EQ(json::parse(As("anna", "GET", "/api/crm/customers/" + annas + "/card").body)
+                .at("openCases")
+                .as_array()
+                .size(),
+            1u);
+  EXPECT_EQ(As("anna", "PATCH", "/api/crm/cases/" + id, R"({"status": "closed"})").status, 409);
+  EXPECT_EQ(As("anna", "PATCH", "/api/crm/cases/" + id, R"({"status": "in-progress"})").status,
+            200);
+  EXPECT_EQ(As("anna", "PUT", "/api/crm/settings/sla",
+               R"({"urgent": {"responseHours": 2, "resolutionHours": 6}})")
+                .status,
+            403);
+  EXPECT_EQ(As("administrator", "PUT", "/api/crm/settings/sla",
+               R"({"urgent": {"responseHours": 2, "resolutionHours": 6}})")
+                .status,
+            200);
+}
+
 }  // namespace
 }  // namespace quire::server

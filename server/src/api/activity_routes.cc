@@ -513,6 +513,12 @@ void AddActivityRoutes(Router& router, services::Services& services) {
                                }));
         const auto today = services.offers().Today(now);
         for (const crm::Order& o : ordered) open_orders.push_back(o.ToJson(today));
+        json::array open_cases;
+        QUIRE_ASSIGN_OR_RETURN(
+            std::vector<crm::ServiceCase> cases,
+            services.cases().List(id, false, kCardSales, 0,
+                                  [](const crm::ServiceCase& s) { return s.status != "closed"; }));
+        for (const crm::ServiceCase& s : cases) open_cases.push_back(s.ToJson(now));
         return JsonResponse(200, json::object{{"customer", c.ToJson(MaySeeSensitive(request))},
                                               {"contacts", std::move(people)},
                                               {"lastActivities", std::move(last)},
@@ -521,7 +527,8 @@ void AddActivityRoutes(Router& router, services::Services& services) {
                                               {"runningInstances", std::move(instances)},
                                               {"documents", std::move(docs)},
                                               {"openOffers", std::move(open_offers)},
-                                              {"openOrders", std::move(open_orders)}});
+                                              {"openOrders", std::move(open_orders)},
+                                              {"openCases", std::move(open_cases)}});
       });
 
   // ---- the call centre ----

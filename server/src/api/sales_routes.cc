@@ -445,7 +445,108 @@ void AddSalesRoutes(Router& router, services::Services& services) {
                return JsonResponse(201, o.ToJson(offers.Today(clock.Now())));
              });
 
+  // ---- service cases ----
+  // Reached through their assignee or their customer, as offers through their owner.
+  auto case_in_reach = [&](const Request& request, crm::CaseId id,
+                           Permission p) -> Result<crm::ServiceCase> {
+    QUIRE_ASSIGN_OR_RETURN(crm::ServiceCase c, services.cases().Get(id));
+    SalesAccess access(customers, directory, *request.principal);
+    QUIRE_ASSIGN_OR_RETURN(bool reaches, access.Reaches(c.assignee, c.customer, p));
+    if (!reaches) return access.OutOfScope(p, "service case " + std::to_string(id));
+    return c;
+  };
+  // An assignee a case names must be a user.
+  auto check_assignee = [&](const json::object& body) -> Result<void> {
+    const json::value* v = body.if_contains("assignee");
+    if (v == nullptr || !v->is_string() || v->get_string().empty()) return Ok();
+    if (directory.GetUser(std::string(v->get_string()))) return Ok();
+    return Error::ValidationFailed(
+        "the service case has 1 error; nothing was changed",
+        {{"assignee", "'" + std::string(v->get_string()) + "' is not a user"}});
+  };
+  router.Add(
+      "POST", "/api/crm/cases", Permission::kCrmWrite,
+      [&, check_assignee](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
+        QUIRE_RETURN_IF_ERROR(MayUseCustomer(customers, directory, *request.principal, body));
+        QUIRE_RETURN_IF_ERROR(check_assignee(body));
+        QUIRE_ASSIGN_OR_RETURN(crm::ServiceCase c, services.cases().Create(body, Actor(request)));
+        Response out = JsonResponse(201, c.ToJson(clock.Now()));
+        out.headers.push_back({"Location", "/api/crm/cases/" + std::to_string(c.id)});
+        return out;
+      });
+  router.Add(
+      "GET", "/api/crm/cases", Permission::kCrmRead,
+      [&](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(std::size_t limit, Limit(request, 50));
+        QUIRE_ASSIGN_OR_RETURN(std::optional<std::uint64_t> customer, QueryId(request, "customer"));
+        QUIRE_ASSIGN_OR_RETURN(std::optional<std::uint64_t> after, QueryId(request, "after"));
+        const std::string status = request.query_param("status").value_or("");
+        const std::string assignee = request.query_param("assignee").value_or("");
+        const bool open = QueryFlag(request, "open");
+        const bool breached = QueryFlag(request, "breached");
+        const Timestamp now = clock.Now();
+        SalesAccess access(customers, directory, *request.principal);
+        std::optional<Error> failed;
+        QUIRE_ASSIGN_OR_RETURN(
+            std::vector<crm::ServiceCase> found,
+            services.cases().List(
+                customer.value_or(0), open || breached, limit, after.value_or(0),
+                [&](const crm::ServiceCase& c) {
+                  if (!status.empty() && c.status != status) return false;
+                  if (!assignee.empty() && c.assignee != assignee) return false;
+                  if (open && !c.open()) return false;
+                  if (breached &&
+                      !(c.open() && (c.response_breached(now) || c.resolution_breached(now)))) {
+                    return false;
+                  }
+                  auto reaches = access.Reaches(c.assignee, c.customer, Permission::kCrmRead);
+                  if (!reaches) {
+                    failed = reaches.error();
+                    return false;
+                  }
+                  return *reaches;
+                }));
+        if (failed) return *failed;
+        json::array items;
+        for (const crm::ServiceCase& c : found) items.push_back(c.ToJson(now));
+        return JsonResponse(
+            200, Page(std::move(items),
+                      found.size() == limit ? std::to_string(found.back().id) : std::string()));
+      });
+  router.Add("GET", "/api/crm/cases/{id}", Permission::kCrmRead,
+             [&, case_in_reach](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(crm::CaseId id, PathId(request, "case id"));
+               QUIRE_ASSIGN_OR_RETURN(crm::ServiceCase c,
+                                      case_in_reach(request, id, Permission::kCrmRead));
+               return JsonResponse(200, c.ToJson(clock.Now()));
+             });
+  router.Add(
+      "PATCH", "/api/crm/cases/{id}", Permission::kCrmWrite,
+      [&, case_in_reach, check_assignee](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(crm::CaseId id, PathId(request, "case id"));
+        QUIRE_RETURN_IF_ERROR(case_in_reach(request, id, Permission::kCrmWrite));
+        QUIRE_ASSIGN_OR_RETURN(json::object patch, ParseJsonObject(request));
+        QUIRE_RETURN_IF_ERROR(MayUseCustomer(customers, directory, *request.principal, patch));
+        QUIRE_RETURN_IF_ERROR(check_assignee(patch));
+        QUIRE_ASSIGN_OR_RETURN(crm::ServiceCase c,
+                               services.cases().Update(id, patch, Actor(request)));
+        return JsonResponse(200, c.ToJson(clock.Now()));
+      });
+
   // ---- settings ----
+  router.Add("GET", "/api/crm/settings/sla", Permission::kCrmRead,
+             [&](const Request&) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(crm::SlaTable sla, services.cases().Sla());
+               return JsonResponse(200, sla.ToJson());
+             });
+  router.Add("PUT", "/api/crm/settings/sla", Permission::kCrmManage,
+             [&](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
+               QUIRE_ASSIGN_OR_RETURN(crm::SlaTable sla,
+                                      services.cases().PutSla(body, Actor(request)));
+               return JsonResponse(200, sla.ToJson());
+             });
   router.Add("GET", "/api/crm/settings/letterhead", Permission::kCrmRead,
              [&](const Request&) -> Result<Response> {
                QUIRE_ASSIGN_OR_RETURN(crm::Letterhead l, crm::ReadLetterhead(services.store()));

@@ -20,6 +20,7 @@
 #include "quire/base/clock.h"
 #include "quire/base/result.h"
 #include "quire/crm/activities.h"
+#include "quire/crm/cases.h"
 #include "quire/crm/contacts.h"
 #include "quire/crm/customers.h"
 #include "quire/crm/import_jobs.h"
@@ -103,6 +104,7 @@ class Services {
   crm::ActivityStore& activities() { return *activities_; }
   crm::ProductStore& products() { return *products_; }
   crm::OfferStore& offers() { return *offers_; }
+  crm::CaseStore& cases() { return *cases_; }
   // Background imports (POST /api/crm/imports?async=true); they run once Start() is called.
   crm::ImportJobs& import_jobs() { return *import_jobs_; }
   // Null unless opened with `search`.
@@ -131,6 +133,7 @@ class Services {
   std::unique_ptr<crm::ActivityStore> activities_;
   std::unique_ptr<crm::ProductStore> products_;
   std::unique_ptr<crm::OfferStore> offers_;
+  std::unique_ptr<crm::CaseStore> cases_;
   std::unique_ptr<dms::DocumentSearch> search_;
   std::unique_ptr<workflow::ConnectorRegistry> connectors_;
   std::unique_ptr<workflow::Engine> engine_;
