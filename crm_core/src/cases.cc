@@ -27,6 +27,9 @@ std::string CustomerCaseKey(CustomerId c, CaseId id) {
   return storage::KeyEncoder().U8('S').U8('C').U64(c).U64(id).Take();
 }
 std::string OpenKey(CaseId id) { return storage::KeyEncoder().U8('S').U8('k').U64(id).Take(); }
+std::string ExternalKey(std::string_view external_id) {
+  return storage::KeyEncoder().U8('S').U8('e').String(external_id).Take();
+}
 
 constexpr std::array<const char*, 4> kPriorities = {"low", "normal", "high", "urgent"};
 
@@ -65,7 +68,8 @@ json::object Editable(const ServiceCase& c) {
           {"priority", c.priority},
           {"status", c.status},
           {"assignee", c.assignee},
-          {"resolution", c.resolution}};
+          {"resolution", c.resolution},
+          {"externalId", c.external_id}};
 }
 
 std::optional<Day> StoredDay(const json::object& o, const char* field) {
@@ -120,6 +124,7 @@ Result<ServiceCase> FromStored(std::string_view text) {
   c.status = StrOf(o, "status");
   c.assignee = StrOf(o, "assignee");
   c.resolution = StrOf(o, "resolution");
+  c.external_id = StrOf(o, "externalId");
   c.response_due = FromMs(IntOf(o, "responseDue"));
   c.resolution_due = FromMs(IntOf(o, "resolutionDue"));
   c.responded_at = StoredTime(o, "respondedAt");
@@ -172,10 +177,17 @@ Result<ServiceCase> CaseStore::Check(ServiceCase c, const json::object& fields,
   std::vector<ErrorDetail> problems;
   FieldReader f(fields, problems);
   f.Known({"kind", "customer", "contact", "product", "serialNumber", "purchaseDate", "subject",
-           "description", "priority", "status", "assignee", "resolution"},
+           "description", "priority", "status", "assignee", "resolution", "externalId"},
           "a service case",
           "kind, customer, contact, product, serialNumber, purchaseDate, subject, description, "
-          "priority, status, assignee, resolution");
+          "priority, status, assignee, resolution, externalId");
+  f.Text("externalId", 200, c.external_id);
+  if (!c.external_id.empty() && (before == nullptr || before->external_id != c.external_id)) {
+    QUIRE_ASSIGN_OR_RETURN(std::optional<CaseId> holder, FindByExternalId(c.external_id));
+    if (holder && (before == nullptr || *holder != before->id)) {
+      f.Problem("externalId", "case " + std::to_string(*holder) + " has it already");
+    }
+  }
   f.Text("kind", 20, c.kind);
   if (c.kind != "complaint" && c.kind != "warranty" && c.kind != "post-warranty") {
     f.Problem("kind", "'" + c.kind +
@@ -319,6 +331,7 @@ Result<ServiceCase> CaseStore::Create(const json::object& fields, const audit::A
   batch.Put(kCrm, CaseKey(c.id), json::serialize(Stored(c)));
   batch.Put(kCrm, CustomerCaseKey(c.customer, c.id), "");
   batch.Put(kCrm, OpenKey(c.id), "");
+  if (!c.external_id.empty()) batch.Put(kCrm, ExternalKey(c.external_id), std::to_string(c.id));
   batch.Put(kCrm, kNextCaseKey, std::to_string(c.id + 1));
   QUIRE_RETURN_IF_ERROR(
       audit_.Commit(std::move(batch),
@@ -356,6 +369,10 @@ Result<ServiceCase> CaseStore::Update(CaseId id, const json::object& patch,
     batch.Put(kCrm, CustomerCaseKey(c.customer, id), "");
   }
   if (c.status == "closed") batch.Delete(kCrm, OpenKey(id));
+  if (c.external_id != before.external_id) {
+    if (!before.external_id.empty()) batch.Delete(kCrm, ExternalKey(before.external_id));
+    if (!c.external_id.empty()) batch.Put(kCrm, ExternalKey(c.external_id), std::to_string(id));
+  }
   json::object details{{"fields", FieldNames(patch)}};
   if (c.status != before.status) details["status"] = c.status;
   QUIRE_RETURN_IF_ERROR(audit_.Commit(
@@ -368,6 +385,13 @@ Result<ServiceCase> CaseStore::Get(CaseId id) const {
   QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> text, store_.Get(kCrm, CaseKey(id)));
   if (!text) return Error::NotFound("service case " + std::to_string(id) + " does not exist");
   return FromStored(*text);
+}
+
+Result<std::optional<CaseId>> CaseStore::FindByExternalId(std::string_view external_id) const {
+  if (external_id.empty()) return std::optional<CaseId>();
+  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> id, store_.Get(kCrm, ExternalKey(external_id)));
+  if (!id) return std::optional<CaseId>();
+  return std::optional<CaseId>(std::stoull(*id));
 }
 
 Result<std::vector<ServiceCase>> CaseStore::List(

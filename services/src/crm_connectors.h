@@ -345,4 +345,80 @@ class OrderConnector final : public workflow::Connector {
   crm::OfferStore& offers_;
 };
 
+// crm.case: a service case. Input `action`:
+//   create (the default): from the inputs kind, customer (or customerId), contact, product,
+//     serialNumber, purchaseDate, subject, description, priority, assignee, as
+//     POST /api/crm/cases takes them. Run twice for one job, it makes one case (the job's id
+//     is its external id);
+//   update: case `caseId` changed by the input `set` (JSON Merge Patch: status, resolution,
+//     assignee, priority, ...);
+//   get: case `caseId`.
+// Outputs: caseId, case (as the API answers it: warrantyEnd, the SLA's due times and
+// breaches). Refusals: crm.case.refused (a bad field, a move its life does not allow),
+// crm.case.not-found.
+class CaseConnector final : public workflow::Connector {
+ public:
+  CaseConnector(crm::CaseStore& cases, const Clock& clock) : cases_(cases), clock_(clock) {}
+
+  Result<workflow::JobOutcome> Run(const workflow::JobRequest& job) override {
+    namespace c = crm_connectors;
+    const boost::json::object& in = c::Inputs(job);
+    const std::string action = c::Text(in, "action").empty() ? "create" : c::Text(in, "action");
+    auto refused = [](const Error& e) -> Result<workflow::JobOutcome> {
+      if (!c::IsRefusal(e)) return e;
+      return c::BusinessError(
+          e.code() == ErrorCode::kNotFound ? "crm.case.not-found" : "crm.case.refused", e);
+    };
+    Result<crm::ServiceCase> found = Error::InvalidArgument("");
+    if (action == "create") {
+      const std::string external = "job-" + std::to_string(job.job_id);
+      QUIRE_ASSIGN_OR_RETURN(std::optional<crm::CaseId> done, cases_.FindByExternalId(external));
+      if (done) {
+        found = cases_.Get(*done);
+      } else {
+        boost::json::object fields;
+        for (const char* k : {"kind", "contact", "product", "serialNumber", "purchaseDate",
+                              "subject", "description", "priority", "assignee"}) {
+          if (const boost::json::value* v = in.if_contains(k); v != nullptr && !v->is_null()) {
+            fields[k] = *v;
+          }
+        }
+        const std::string customer =
+            c::Text(in, "customer").empty() ? c::Text(in, "customerId") : c::Text(in, "customer");
+        if (!customer.empty()) fields["customer"] = customer;
+        fields["externalId"] = external;
+        found = cases_.Create(fields, c::ProcessActor(job));
+      }
+    } else if (action == "update" || action == "get") {
+      crm::CaseId id = 0;
+      try {
+        id = std::stoull(c::Text(in, "caseId"));
+      } catch (...) {
+        return c::BusinessError("crm.case.not-found",
+                                Error::InvalidArgument("crm.case: '" + c::Text(in, "caseId") +
+                                                       "' is not a case id (input caseId)"));
+      }
+      const boost::json::value* set = in.if_contains("set");
+      if (action == "update" && set != nullptr && set->is_object()) {
+        found = cases_.Update(id, set->as_object(), c::ProcessActor(job));
+      } else {
+        found = cases_.Get(id);
+      }
+    } else {
+      return c::BusinessError("crm.case.refused",
+                              Error::InvalidArgument("crm.case: '" + action +
+                                                     "' is not an action (create, update, get)"));
+    }
+    if (!found) return refused(found.error());
+    workflow::JobOutcome out;
+    out.variables["caseId"] = std::to_string(found->id);
+    out.variables["case"] = found->ToJson(clock_.Now());
+    return out;
+  }
+
+ private:
+  crm::CaseStore& cases_;
+  const Clock& clock_;
+};
+
 }  // namespace quire::services

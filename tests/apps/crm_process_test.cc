@@ -55,8 +55,8 @@ class CrmProcessTest : public ::testing::Test {
       std::this_thread::sleep_for(25ms);
     }
     ADD_FAILURE() << "variable " << name << " never set on instance " << instance << ": "
-                  << Call("GET", "/api/instances/" + instance).body << "\nincidents: "
-                  << Call("GET", "/api/incidents?instance=" + instance).body;
+                  << Call("GET", "/api/instances/" + instance).body
+                  << "\nincidents: " << Call("GET", "/api/incidents?instance=" + instance).body;
     return {};
   }
 
@@ -178,6 +178,55 @@ TEST_F(CrmProcessTest, AProcessMakesAnOfferRendersItAcceptsItAndOrdersIt) {
   EXPECT_TRUE(pdf.body.starts_with("%PDF"));
   // One offer, however often its job ran.
   EXPECT_EQ(json::parse(Call("GET", "/api/crm/offers?customer=" + customer).body)
+                .at("items")
+                .as_array()
+                .size(),
+            1u);
+}
+
+TEST_F(CrmProcessTest, AProcessOpensAServiceCaseAndMovesItOn) {
+  const HttpReply c = Call("POST", "/api/crm/customers", R"({"name": "Piekarnia"})");
+  ASSERT_EQ(c.status, 201) << c.body;
+  const std::string customer(json::parse(c.body).at("id").as_string());
+  const std::string model = R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
+      xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="urn:t">
+    <process id="complaint" isExecutable="true">
+      <startEvent id="s"/>
+      <serviceTask id="open"><extensionElements><zeebe:taskDefinition type="crm.case"/>
+        <zeebe:ioMapping><zeebe:input source="=customerId" target="customer"/>
+          <zeebe:input source="=subject" target="subject"/>
+          <zeebe:input source="=&quot;high&quot;" target="priority"/>
+          <zeebe:output source="=caseId" target="caseId"/></zeebe:ioMapping>
+      </extensionElements></serviceTask>
+      <serviceTask id="start"><extensionElements><zeebe:taskDefinition type="crm.case"/>
+        <zeebe:ioMapping><zeebe:input source="=&quot;update&quot;" target="action"/>
+          <zeebe:input source="=caseId" target="caseId"/>
+          <zeebe:input source="=working" target="set"/>
+          <zeebe:output source="=case.status" target="caseStatus"/></zeebe:ioMapping>
+      </extensionElements></serviceTask>
+      <userTask id="wait"/>
+      <endEvent id="e"/>
+      <sequenceFlow id="f1" sourceRef="s" targetRef="open"/>
+      <sequenceFlow id="f2" sourceRef="open" targetRef="start"/>
+      <sequenceFlow id="f3" sourceRef="start" targetRef="wait"/>
+      <sequenceFlow id="f4" sourceRef="wait" targetRef="e"/>
+    </process></definitions>)";
+  ASSERT_EQ(Call("POST", "/api/deployments?name=complaint.bpmn", model).status, 201);
+  const HttpReply started =
+      Call("POST", "/api/processes/complaint/instances",
+           R"({"variables": {"customerId": ")" + customer +
+               R"(", "subject": "Czerstwe pieczywo", "working": {"status": "in-progress"}}})");
+  ASSERT_EQ(started.status, 201) << started.body;
+  const std::string instance(json::parse(started.body).at("id").as_string());
+  const json::object vars = WaitForVariable(instance, "caseStatus");
+  EXPECT_EQ(vars.at("caseStatus").as_string(), "in-progress");
+  const HttpReply got = Call("GET", "/api/crm/cases/" + std::string(vars.at("caseId").as_string()));
+  ASSERT_EQ(got.status, 200) << got.body;
+  const json::value cv = json::parse(got.body);
+  EXPECT_EQ(cv.at("customer").as_string(), customer);
+  EXPECT_EQ(cv.at("priority").as_string(), "high");
+  EXPECT_FALSE(cv.at("respondedAt").is_null());
+  EXPECT_EQ(json::parse(Call("GET", "/api/crm/cases?customer=" + customer).body)
                 .at("items")
                 .as_array()
                 .size(),

@@ -172,5 +172,17 @@ TEST_F(CasesTest, TheSlaTableIsSetPerPriorityAndMovesTheDueTimes) {
   EXPECT_EQ(urgent->ToJson(clock_.Now()).at("responseDueAt"), "2026-12-06T10:00:00.000Z");
 }
 
+TEST_F(CasesTest, AnExternalIdNamesOneCase) {
+  auto c = Case(R"(, "subject": "Zgłoszenie z portalu", "externalId": "portal-17")");
+  ASSERT_TRUE(c.has_value()) << c.error().message();
+  EXPECT_EQ(cases_->FindByExternalId("portal-17")->value_or(0), c->id);
+  auto again = Case(R"(, "subject": "To samo", "externalId": "portal-17")");
+  ASSERT_FALSE(again.has_value());
+  EXPECT_THAT(Problems(again.error()).at("externalId"), HasSubstr("has it already"));
+  ASSERT_TRUE(cases_->Update(c->id, J(R"({"externalId": "portal-18"})"), anna_));
+  EXPECT_FALSE(cases_->FindByExternalId("portal-17")->has_value());
+  EXPECT_EQ(cases_->FindByExternalId("portal-18")->value_or(0), c->id);
+}
+
 }  // namespace
 }  // namespace quire::crm

@@ -13,6 +13,7 @@
 //   'S' 'c' id            → the case, JSON
 //   'S' 'C' customer id   → ""  a customer's cases
 //   'S' 'k' id            → ""  cases not closed (open ones, their SLA watched)
+//   'S' 'e' external-id   → id  (a point key)
 //   'S' 's'               → the SLA table, JSON
 //   "n:case"              → the next id
 //
@@ -70,7 +71,8 @@ struct ServiceCase {
   std::string priority = "normal";  // low, normal, high, urgent
   std::string status = "new";       // new, in-progress, waiting, resolved, closed
   std::string assignee;
-  std::string resolution;  // what was done
+  std::string resolution;   // what was done
+  std::string external_id;  // the id another program (or a process's job) gave it; unique
   Timestamp response_due{};
   Timestamp resolution_due{};
   std::optional<Timestamp> responded_at, resolved_at, closed_at;
@@ -103,6 +105,7 @@ class CaseStore {
   Result<ServiceCase> Update(CaseId id, const boost::json::object& patch,
                              const audit::Actor& actor);
   Result<ServiceCase> Get(CaseId id) const;  // Errors: kNotFound
+  Result<std::optional<CaseId>> FindByExternalId(std::string_view external_id) const;
   // A customer's cases (0: every case), newest first, those `keep` accepts, at most `limit`
   // after the id `after`. `open_only`: through the index of cases not closed.
   Result<std::vector<ServiceCase>> List(CustomerId customer, bool open_only, std::size_t limit,
