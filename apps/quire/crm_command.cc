@@ -121,6 +121,110 @@ int RunDeclare(const std::vector<std::string>& args, const Declared& d) {
   return exit;
 }
 
+// quire crm offers|orders|cases: the sales and service records, newest first, a line each
+// (or, with --json, {items} as the API answers them).
+int RunList(const std::vector<std::string>& args) {
+  const std::string what = args[0];
+  std::string data_dir = "quire-data", customer_text, status;
+  bool json_out = false, unpaid = false, open = false;
+  std::size_t limit = 50;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if ((a == "--data-dir" || a == "--customer" || a == "--status" || a == "--limit") &&
+        i + 1 < args.size()) {
+      const std::string& v = args[++i];
+      if (a == "--data-dir") data_dir = v;
+      if (a == "--customer") customer_text = v;
+      if (a == "--status") status = v;
+      if (a == "--limit") {
+        try {
+          limit = std::stoul(v);
+        } catch (...) {
+          std::cerr << "quire crm " << what << ": --limit is a number, not '" << v << "'\n";
+          return kExitUsage;
+        }
+      }
+    } else if (a == "--json") {
+      json_out = true;
+    } else if (a == "--unpaid" && what == "orders") {
+      unpaid = true;
+    } else if (a == "--open" && what == "cases") {
+      open = true;
+    } else {
+      std::cerr << "quire crm " << what << ": unexpected '" << a << "'\n" << CrmUsage();
+      return kExitUsage;
+    }
+  }
+  crm::CustomerId customer = 0;
+  if (!customer_text.empty()) {
+    try {
+      customer = std::stoull(customer_text);
+    } catch (...) {
+      std::cerr << "quire crm " << what << ": --customer is a customer id, not '" << customer_text
+                << "'\n";
+      return kExitUsage;
+    }
+  }
+  auto session =
+      OpenSession("crm " + what, data_dir,
+                  {.create = false, .busy_hint = "use GET /api/crm/" + what + " instead"});
+  if (!session) return kExitFailure;
+  const Timestamp now = session->clock().Now();
+  const auto today = session->offers().Today(now);
+  boost::json::array items;
+  std::vector<std::string> lines;
+  auto fail = [&](const Error& e) {
+    std::cerr << "quire crm " << what << ": " << e.message() << "\n";
+    return kExitFailure;
+  };
+  if (what == "offers") {
+    auto found = session->offers().List(customer, limit, 0, [&](const crm::Offer& o) {
+      return status.empty() || o.status == status;
+    });
+    if (!found) return fail(found.error());
+    for (const crm::Offer& o : *found) {
+      items.push_back(o.ToJson());
+      const boost::json::object j = o.ToJson();
+      lines.push_back(o.number + (o.revision > 1 ? " r" + std::to_string(o.revision) : "") +
+                      "  customer " + std::to_string(o.customer) + "  " + o.status + "  " +
+                      std::string(j.at("totals").at("gross").as_string()) + " " + o.currency +
+                      " gross  id " + std::to_string(o.id));
+    }
+  } else if (what == "orders") {
+    auto found = session->offers().Orders(customer, limit, 0, [&](const crm::Order& o) {
+      return (status.empty() || o.status == status) && (!unpaid || o.outstanding() > 0);
+    });
+    if (!found) return fail(found.error());
+    for (const crm::Order& o : *found) {
+      const boost::json::object j = o.ToJson(today);
+      items.push_back(j);
+      lines.push_back(o.number + "  customer " + std::to_string(o.customer) + "  " + o.status +
+                      "  " + std::string(j.at("outstanding").as_string()) + " " + o.currency +
+                      " outstanding, due " + std::string(j.at("dueOn").as_string()) +
+                      (o.overdue(today) ? " (overdue)" : "") + "  id " + std::to_string(o.id));
+    }
+  } else {
+    auto found = session->cases().List(customer, open, limit, 0, [&](const crm::ServiceCase& c) {
+      return (status.empty() || c.status == status) && (!open || c.open());
+    });
+    if (!found) return fail(found.error());
+    for (const crm::ServiceCase& c : *found) {
+      items.push_back(c.ToJson(now));
+      const bool late = c.open() && (c.response_breached(now) || c.resolution_breached(now));
+      lines.push_back(c.number + "  customer " + std::to_string(c.customer) + "  " + c.kind + "  " +
+                      c.priority + "  " + c.status + (late ? "  SLA breached" : "") + "  " +
+                      c.subject + "  id " + std::to_string(c.id));
+    }
+  }
+  if (json_out) {
+    std::cout << JsonText(boost::json::object{{"items", std::move(items)}}) << "\n";
+  } else {
+    for (const std::string& line : lines) std::cout << line << "\n";
+    if (lines.empty()) std::cout << "no " << what << "\n";
+  }
+  return kExitOk;
+}
+
 const Declared kResources{
     "resources",
     "{\"name\", \"kind\", \"capacity\", ...}",
@@ -172,6 +276,8 @@ const Declared kProducts{
 
 std::string CrmUsage() {
   return "Usage: quire crm resources|products FILE.json [--as USER] [--data-dir DIR]\n"
+         "       quire crm offers|orders|cases [--customer ID] [--status S] [--unpaid (orders)]\n"
+         "         [--open (cases)] [--limit N] [--json] [--data-dir DIR]\n"
          "       quire crm import customers|contacts|activities FILE [--format csv|vcard|ical]\n"
          "         [--mapping FILE] [--dry-run] [--json] [--skip-bad-rows] [--encoding E]\n"
          "         [--delimiter D] [--as USER] [--data-dir DIR]\n\n"
@@ -191,7 +297,9 @@ std::string CrmUsage() {
          "'resources' declares rooms, cars and devices from a JSON list of the objects\n"
          "POST /api/crm/resources takes; one with a stored one's name changes it.\n"
          "'products' declares products and services from a JSON list of the objects\n"
-         "POST /api/crm/products takes; one with a stored one's code changes it.\n";
+         "POST /api/crm/products takes; one with a stored one's code changes it.\n"
+         "'offers', 'orders' and 'cases' list them, newest first: a line each, or with --json\n"
+         "{items} as the API answers them (GET /api/crm/offers ... while Quire serves).\n";
 }
 
 int RunCrm(const std::vector<std::string>& args) {
@@ -201,8 +309,10 @@ int RunCrm(const std::vector<std::string>& args) {
   }
   if (args[0] == "resources") return RunDeclare(args, kResources);
   if (args[0] == "products") return RunDeclare(args, kProducts);
+  if (args[0] == "offers" || args[0] == "orders" || args[0] == "cases") return RunList(args);
   if (args[0] != "import") {
-    std::cerr << "quire crm: unknown action '" << args[0] << "' (import, resources, products)\n"
+    std::cerr << "quire crm: unknown action '" << args[0]
+              << "' (import, resources, products, offers, orders, cases)\n"
               << CrmUsage();
     return kExitUsage;
   }

@@ -153,5 +153,30 @@ TEST_F(CrmCliTest, ResourcesAreDeclaredFromJsonAndBookedByNameOnImport) {
   EXPECT_EQ(report.at("created"), 2);
 }
 
+TEST_F(CrmCliTest, OffersOrdersAndCasesAreListedAndBadUsageIsRefused) {
+  const std::string data = (dir_.path() / "data").string();
+  // A store with products, none offered yet.
+  CliRun r = Quire({"crm", "products", File("products.json", R"([{"code": "P-1", "name": "Krzesło",
+                        "prices": [{"currency": "PLN", "unitPrice": "199.00"}]}])"),
+                    "--as", "admin", "--data-dir", data});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("1 products created, 0 changed"));
+  for (const char* what : {"offers", "orders", "cases"}) {
+    r = Quire({"crm", what, "--data-dir", data});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr(std::string("no ") + what));
+    r = Quire({"crm", what, "--json", "--data-dir", data});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(json::parse(r.out), json::parse(R"({"items": []})")) << r.out;
+  }
+  r = Quire({"crm", "offers", "--customer", "x", "--data-dir", data});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--customer is a customer id"));
+  r = Quire({"crm", "cases", "--unpaid", "--data-dir", data});
+  EXPECT_EQ(r.code, 2);
+  r = Quire({"crm", "orders", "--data-dir", (dir_.path() / "nowhere").string()});
+  EXPECT_NE(r.code, 0);
+}
+
 }  // namespace
 }  // namespace quire
