@@ -389,9 +389,7 @@ Result<ServiceCase> CaseStore::Get(CaseId id) const {
 
 Result<std::optional<CaseId>> CaseStore::FindByExternalId(std::string_view external_id) const {
   if (external_id.empty()) return std::optional<CaseId>();
-  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> id, store_.Get(kCrm, ExternalKey(external_id)));
-  if (!id) return std::optional<CaseId>();
-  return std::optional<CaseId>(std::stoull(*id));
+  return FindIdAt(store_, ExternalKey(external_id), external_id);
 }
 
 Result<std::vector<ServiceCase>> CaseStore::List(
@@ -404,22 +402,15 @@ Result<std::vector<ServiceCase>> CaseStore::List(
   } else {
     prefix = storage::KeyEncoder().U8('S').U8(open_only ? 'k' : 'c').Take();
   }
-  auto it = store_.ScanPrefix(kCrm, prefix);
-  if (after != 0) {
-    const std::string from = storage::KeyEncoder(prefix).U64(after).Take();
-    it.SeekForPrev(from);
-    if (it.Valid() && it.key() == from) it.Prev();
-  } else {
-    it.SeekToLast();
-  }
-  for (; it.Valid() && out.size() < limit; it.Prev()) {
-    storage::KeyDecoder key(it.key().substr(prefix.size()));
-    QUIRE_ASSIGN_OR_RETURN(const CaseId id, key.U64());
-    QUIRE_ASSIGN_OR_RETURN(ServiceCase c, Get(id));
-    if (open_only && c.status == "closed") continue;
-    if (keep(c)) out.push_back(std::move(c));
-  }
-  QUIRE_RETURN_IF_ERROR(it.status());
+  if (limit == 0) return out;
+  QUIRE_RETURN_IF_ERROR(EachNewestFirst(
+      store_, prefix, after, [&](std::uint64_t id, std::string_view value) -> Result<bool> {
+        // Under 'S' 'c' the records themselves; under the indexes, their ids.
+        const bool records = customer == 0 && !open_only;
+        QUIRE_ASSIGN_OR_RETURN(ServiceCase c, records ? FromStored(value) : Get(id));
+        if ((!open_only || c.status != "closed") && keep(c)) out.push_back(std::move(c));
+        return out.size() < limit;
+      }));
   return out;
 }
 

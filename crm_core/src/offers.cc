@@ -779,39 +779,22 @@ Result<Offer> OfferStore::Get(OfferId id) const {
 
 Result<std::optional<OfferId>> OfferStore::FindByExternalId(std::string_view external_id) const {
   if (external_id.empty()) return std::optional<OfferId>();
-  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> id, store_.Get(kCrm, ExternalKey(external_id)));
-  if (!id) return std::optional<OfferId>();
-  return std::optional<OfferId>(std::stoull(*id));
+  return FindIdAt(store_, ExternalKey(external_id), external_id);
 }
 
 Result<std::vector<Offer>> OfferStore::List(CustomerId customer, std::size_t limit, OfferId after,
                                             const std::function<bool(const Offer&)>& keep) const {
   std::vector<Offer> out;
-  // Newest first: from the end of the range backwards.
+  if (limit == 0) return out;
+  // Every offer (the records themselves), or a customer's (through their index).
   const std::string prefix =
       customer == 0 ? SalesKey('o') : storage::KeyEncoder().U8('S').U8('O').U64(customer).Take();
-  auto it = store_.ScanPrefix(kCrm, prefix);
-  if (after != 0) {
-    // The newest before `after`.
-    const std::string from = customer == 0 ? OfferKey(after) : CustomerOfferKey(customer, after);
-    it.SeekForPrev(from);
-    if (it.Valid() && it.key() == from) it.Prev();
-  } else {
-    it.SeekToLast();
-  }
-  for (; it.Valid() && out.size() < limit; it.Prev()) {
-    OfferId id;
-    if (customer == 0) {
-      QUIRE_ASSIGN_OR_RETURN(Offer o, OfferFromStored(it.value()));
-      if (keep(o)) out.push_back(std::move(o));
-      continue;
-    }
-    storage::KeyDecoder key(it.key().substr(prefix.size()));
-    QUIRE_ASSIGN_OR_RETURN(id, key.U64());
-    QUIRE_ASSIGN_OR_RETURN(Offer o, Get(id));
-    if (keep(o)) out.push_back(std::move(o));
-  }
-  QUIRE_RETURN_IF_ERROR(it.status());
+  QUIRE_RETURN_IF_ERROR(EachNewestFirst(
+      store_, prefix, after, [&](std::uint64_t id, std::string_view value) -> Result<bool> {
+        QUIRE_ASSIGN_OR_RETURN(Offer o, customer == 0 ? OfferFromStored(value) : Get(id));
+        if (keep(o)) out.push_back(std::move(o));
+        return out.size() < limit;
+      }));
   return out;
 }
 
@@ -1171,29 +1154,15 @@ Result<Order> OfferStore::GetOrder(OrderId id) const {
 Result<std::vector<Order>> OfferStore::Orders(CustomerId customer, std::size_t limit, OrderId after,
                                               const std::function<bool(const Order&)>& keep) const {
   std::vector<Order> out;
+  if (limit == 0) return out;
   const std::string prefix =
       customer == 0 ? SalesKey('r') : storage::KeyEncoder().U8('S').U8('R').U64(customer).Take();
-  auto it = store_.ScanPrefix(kCrm, prefix);
-  if (after != 0) {
-    // The newest before `after`.
-    const std::string from = customer == 0 ? OrderKey(after) : CustomerOrderKey(customer, after);
-    it.SeekForPrev(from);
-    if (it.Valid() && it.key() == from) it.Prev();
-  } else {
-    it.SeekToLast();
-  }
-  for (; it.Valid() && out.size() < limit; it.Prev()) {
-    if (customer == 0) {
-      QUIRE_ASSIGN_OR_RETURN(Order o, OrderFromStored(it.value()));
-      if (keep(o)) out.push_back(std::move(o));
-      continue;
-    }
-    storage::KeyDecoder key(it.key().substr(prefix.size()));
-    QUIRE_ASSIGN_OR_RETURN(const OrderId id, key.U64());
-    QUIRE_ASSIGN_OR_RETURN(Order o, GetOrder(id));
-    if (keep(o)) out.push_back(std::move(o));
-  }
-  QUIRE_RETURN_IF_ERROR(it.status());
+  QUIRE_RETURN_IF_ERROR(EachNewestFirst(
+      store_, prefix, after, [&](std::uint64_t id, std::string_view value) -> Result<bool> {
+        QUIRE_ASSIGN_OR_RETURN(Order o, customer == 0 ? OrderFromStored(value) : GetOrder(id));
+        if (keep(o)) out.push_back(std::move(o));
+        return out.size() < limit;
+      }));
   return out;
 }
 

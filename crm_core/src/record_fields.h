@@ -87,11 +87,12 @@ inline void UpdateUniqueKey(char type, std::string_view before, std::uint64_t be
     batch.Put(storage::ColumnFamily::kCrm, UniqueKey(type, after), std::to_string(after_id));
   }
 }
-inline Result<std::optional<std::uint64_t>> FindUnique(const storage::Store& store, char type,
-                                                       std::string_view value) {
-  if (value.empty()) return std::optional<std::uint64_t>();
+// The id a point key holds (nullopt: no such key).
+inline Result<std::optional<std::uint64_t>> FindIdAt(const storage::Store& store,
+                                                     const std::string& key,
+                                                     std::string_view value) {
   QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> id,
-                         store.Get(storage::ColumnFamily::kCrm, UniqueKey(type, value)));
+                         store.Get(storage::ColumnFamily::kCrm, key));
   if (!id) return std::optional<std::uint64_t>();
   std::uint64_t n = 0;
   const auto [end, ec] = std::from_chars(id->data(), id->data() + id->size(), n);
@@ -99,6 +100,34 @@ inline Result<std::optional<std::uint64_t>> FindUnique(const storage::Store& sto
     return Error::Corruption("the index entry of '" + std::string(value) + "' holds no id");
   }
   return std::optional<std::uint64_t>(n);
+}
+inline Result<std::optional<std::uint64_t>> FindUnique(const storage::Store& store, char type,
+                                                       std::string_view value) {
+  if (value.empty()) return std::optional<std::uint64_t>();
+  return FindIdAt(store, UniqueKey(type, value), value);
+}
+
+// The entries under `prefix` whose keys end in a record's id (prefix + U64 id: records and
+// the indexes of a customer's records), highest id first, from the one below `after` (0:
+// the highest). `visit(id, value)` answers whether to go on.
+template <class Visit>
+Result<void> EachNewestFirst(const storage::Store& store, const std::string& prefix,
+                             std::uint64_t after, Visit visit) {
+  auto it = store.ScanPrefix(storage::ColumnFamily::kCrm, prefix);
+  if (after != 0) {
+    const std::string from = storage::KeyEncoder(prefix).U64(after).Take();
+    it.SeekForPrev(from);
+    if (it.Valid() && it.key() == from) it.Prev();
+  } else {
+    it.SeekToLast();
+  }
+  for (; it.Valid(); it.Prev()) {
+    storage::KeyDecoder key(it.key().substr(prefix.size()));
+    QUIRE_ASSIGN_OR_RETURN(const std::uint64_t id, key.U64());
+    QUIRE_ASSIGN_OR_RETURN(const bool more, visit(id, it.value()));
+    if (!more) break;
+  }
+  return it.status();
 }
 
 // Removes `hint_key` (a point key saying that someone holds a value) when the record `id`

@@ -44,6 +44,16 @@ class SalesAccess {
     }
     return ReachesOwner(directory_, who_, p, it->second, groups_);
   }
+  // For a list's filter, which answers true or false: an error is kept in `failed` (and the
+  // list answers it) and the record left out.
+  bool Keeps(const std::string& owner, crm::CustomerId customer, std::optional<Error>& failed) {
+    auto reaches = Reaches(owner, customer, Permission::kCrmRead);
+    if (!reaches) {
+      failed = reaches.error();
+      return false;
+    }
+    return *reaches;
+  }
   Error OutOfScope(Permission p, const std::string& what) const {
     return Error::Forbidden(std::string(org::Name(p)) + " is granted to you with scope " +
                             std::string(org::Name(who_.permissions.ScopeOf(p))) + ", and " + what +
@@ -258,12 +268,7 @@ void AddSalesRoutes(Router& router, services::Services& services) {
             offers.List(customer.value_or(0), limit, after.value_or(0), [&](const crm::Offer& o) {
               if (!status.empty() && o.status != status) return false;
               if (!owner.empty() && o.owner != owner) return false;
-              auto reaches = access.Reaches(o.owner, o.customer, Permission::kCrmRead);
-              if (!reaches) {
-                failed = reaches.error();
-                return false;
-              }
-              return *reaches;
+              return access.Keeps(o.owner, o.customer, failed);
             }));
         if (failed) return *failed;
         json::array items;
@@ -394,12 +399,7 @@ void AddSalesRoutes(Router& router, services::Services& services) {
           if (unpaid && o.outstanding() <= 0) return false;
           if (overdue && !o.overdue(today)) return false;
           if (customer && o.customer != *customer) return false;
-          auto reaches = access.Reaches(o.owner, o.customer, Permission::kCrmRead);
-          if (!reaches) {
-            failed = reaches.error();
-            return false;
-          }
-          return *reaches;
+          return access.Keeps(o.owner, o.customer, failed);
         };
         std::vector<crm::Order> found;
         if (unpaid || overdue) {
@@ -490,23 +490,17 @@ void AddSalesRoutes(Router& router, services::Services& services) {
         std::optional<Error> failed;
         QUIRE_ASSIGN_OR_RETURN(
             std::vector<crm::ServiceCase> found,
-            services.cases().List(
-                customer.value_or(0), open || breached, limit, after.value_or(0),
-                [&](const crm::ServiceCase& c) {
-                  if (!status.empty() && c.status != status) return false;
-                  if (!assignee.empty() && c.assignee != assignee) return false;
-                  if (open && !c.open()) return false;
-                  if (breached &&
-                      !(c.open() && (c.response_breached(now) || c.resolution_breached(now)))) {
-                    return false;
-                  }
-                  auto reaches = access.Reaches(c.assignee, c.customer, Permission::kCrmRead);
-                  if (!reaches) {
-                    failed = reaches.error();
-                    return false;
-                  }
-                  return *reaches;
-                }));
+            services.cases().List(customer.value_or(0), open || breached, limit, after.value_or(0),
+                                  [&](const crm::ServiceCase& c) {
+                                    if (!status.empty() && c.status != status) return false;
+                                    if (!assignee.empty() && c.assignee != assignee) return false;
+                                    if (open && !c.open()) return false;
+                                    if (breached && !(c.open() && (c.response_breached(now) ||
+                                                                   c.resolution_breached(now)))) {
+                                      return false;
+                                    }
+                                    return access.Keeps(c.assignee, c.customer, failed);
+                                  }));
         if (failed) return *failed;
         json::array items;
         for (const crm::ServiceCase& c : found) items.push_back(c.ToJson(now));
