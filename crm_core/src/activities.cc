@@ -12,6 +12,7 @@
 #include "quire/base/json_fields.h"
 #include "quire/base/json_merge_patch.h"
 #include "quire/base/json_text.h"
+#include "quire/crm/segment_index.h"
 #include "quire/definitions/iso8601.h"
 #include "quire/storage/key_codec.h"
 #include "record_fields.h"
@@ -910,6 +911,7 @@ Result<std::size_t> ActivityStore::EraseCustomerText(CustomerId customer,
     json::array done;
     for (std::size_t i = at; i < ids.size() && i < at + 500; ++i) {
       QUIRE_ASSIGN_OR_RETURN(Activity a, Get(ids[i]));
+      const Activity erased_from = a;
       // The calendar entries' summaries hold the title too: rewritten with the record.
       for (const auto& [k, v] : IndexEntries(a)) batch.Delete(kCrm, k);
       a.title.clear();
@@ -919,6 +921,7 @@ Result<std::size_t> ActivityStore::EraseCustomerText(CustomerId customer,
       a.modified_at = now;
       batch.Put(kCrm, Key(a.id), json::serialize(ToStored(a)));
       for (const auto& [k, v] : IndexEntries(a)) batch.Put(kCrm, k, v);
+      IndexSegments(&erased_from, &a, batch);
       done.emplace_back("activity/" + std::to_string(a.id));
     }
     QUIRE_RETURN_IF_ERROR(audit_.Commit(std::move(batch),
@@ -1202,6 +1205,7 @@ Result<Activity> ActivityStore::Bulk::Stage(const Activity* before, Activity aft
   }
   staged_.batch().Put(kCrm, Key(after.id), json::serialize(ToStored(after)));
   for (const auto& [k, v] : IndexEntries(after)) staged_.batch().Put(kCrm, k, v);
+  IndexSegments(before, &after, staged_.batch());
   json::object data{{"fields", FieldNames(fields)}};
   if (after.customer != 0) data["customer"] = "customer/" + std::to_string(after.customer);
   staged_.Add({actor, std::move(action), ActivityObject(after.id), std::move(data)},

@@ -7,6 +7,7 @@
 #include "quire/base/instant.h"
 #include "quire/base/json_fields.h"
 #include "quire/base/json_merge_patch.h"
+#include "quire/crm/segment_index.h"
 #include "quire/storage/key_codec.h"
 #include "record_fields.h"
 
@@ -329,6 +330,7 @@ Result<ServiceCase> CaseStore::Create(const json::object& fields, const audit::A
   c.resolution_due = c.created_at + times.resolution;
   storage::WriteBatch batch;
   batch.Put(kCrm, CaseKey(c.id), json::serialize(Stored(c)));
+  IndexSegments(nullptr, &c, batch);
   batch.Put(kCrm, CustomerCaseKey(c.customer, c.id), "");
   batch.Put(kCrm, OpenKey(c.id), "");
   if (!c.external_id.empty()) batch.Put(kCrm, ExternalKey(c.external_id), std::to_string(c.id));
@@ -364,6 +366,7 @@ Result<ServiceCase> CaseStore::Update(CaseId id, const json::object& patch,
   c.modified_at = clock_.Now();
   storage::WriteBatch batch;
   batch.Put(kCrm, CaseKey(id), json::serialize(Stored(c)));
+  IndexSegments(&before, &c, batch);
   if (c.customer != before.customer) {
     batch.Delete(kCrm, CustomerCaseKey(before.customer, id));
     batch.Put(kCrm, CustomerCaseKey(c.customer, id), "");
@@ -380,6 +383,8 @@ Result<ServiceCase> CaseStore::Update(CaseId id, const json::object& patch,
       c.modified_at));
   return c;
 }
+
+Result<ServiceCase> CaseStore::ParseStored(std::string_view text) { return FromStored(text); }
 
 Result<ServiceCase> CaseStore::Get(CaseId id) const {
   QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> text, store_.Get(kCrm, CaseKey(id)));

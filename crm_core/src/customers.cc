@@ -11,6 +11,7 @@
 #include "quire/base/json_text.h"
 #include "quire/crm/names.h"
 #include "quire/crm/phones.h"
+#include "quire/crm/segment_index.h"
 #include "quire/storage/key_codec.h"
 #include "record_fields.h"
 
@@ -426,6 +427,7 @@ void CustomerStore::Index(const Customer* before, const Customer* after,
   };
   internal::UpdateUniqueKey('X', before ? before->external_id : "", target(before),
                             after ? after->external_id : "", target(after), batch);
+  IndexSegments(before, after, batch);
 }
 
 Result<void> CustomerStore::DropTaxHint(const Customer& was, const Customer* now,

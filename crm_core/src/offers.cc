@@ -7,6 +7,7 @@
 #include "quire/base/json_fields.h"
 #include "quire/base/json_merge_patch.h"
 #include "quire/crm/recurrence.h"
+#include "quire/crm/segment_index.h"
 #include "quire/storage/key_codec.h"
 #include "record_fields.h"
 
@@ -421,6 +422,9 @@ OfferStore::OfferStore(storage::Store& store, audit::AuditLog& audit, const Cloc
       products_(products),
       time_zone_(std::move(time_zone)) {}
 
+Result<Offer> OfferStore::ParseStoredOffer(std::string_view text) { return OfferFromStored(text); }
+Result<Order> OfferStore::ParseStoredOrder(std::string_view text) { return OrderFromStored(text); }
+
 Day OfferStore::Today(Timestamp t) const { return FromDayNumber(ToLocal(t, time_zone_).day); }
 
 Result<Offer> OfferStore::Check(Offer o, const json::object& fields, const Offer* before,
@@ -669,6 +673,7 @@ Result<Offer> OfferStore::Check(Offer o, const json::object& fields, const Offer
 Result<void> OfferStore::Put(storage::WriteBatch& batch, const Offer& o,
                              const Offer* before) const {
   batch.Put(kCrm, OfferKey(o.id), json::serialize(OfferStored(o)));
+  IndexSegments(before, &o, batch);
   if (before != nullptr && before->customer != o.customer) {
     batch.Delete(kCrm, CustomerOfferKey(before->customer, o.id));
   }
@@ -687,8 +692,10 @@ Result<void> OfferStore::Put(storage::WriteBatch& batch, const Offer& o,
   return Ok();
 }
 
-Result<void> OfferStore::PutOrder(storage::WriteBatch& batch, const Order& o) const {
+Result<void> OfferStore::PutOrder(storage::WriteBatch& batch, const Order& o,
+                                  const Order* before) const {
   batch.Put(kCrm, OrderKey(o.id), json::serialize(OrderStored(o)));
+  IndexSegments(before, &o, batch);
   batch.Put(kCrm, CustomerOrderKey(o.customer, o.id), "");
   if (o.outstanding() > 0) {
     batch.Put(kCrm, UnpaidKey(o.id), "");
@@ -1015,7 +1022,7 @@ Result<Order> OfferStore::MakeOrder(OfferId offer_id, const json::object& fields
   ordered.order = o.id;
   ordered.modified_at = now;
   storage::WriteBatch batch;
-  QUIRE_RETURN_IF_ERROR(PutOrder(batch, o));
+  QUIRE_RETURN_IF_ERROR(PutOrder(batch, o, nullptr));
   QUIRE_RETURN_IF_ERROR(Put(batch, ordered, &offer));
   batch.Put(kCrm, kNextOrderKey, std::to_string(o.id + 1));
   QUIRE_RETURN_IF_ERROR(audit_.Commit(
@@ -1083,7 +1090,7 @@ Result<Order> OfferStore::UpdateOrder(OrderId id, const json::object& patch,
   if (!problems.empty()) return Invalid("the order", std::move(problems));
   o.modified_at = clock_.Now();
   storage::WriteBatch batch;
-  QUIRE_RETURN_IF_ERROR(PutOrder(batch, o));
+  QUIRE_RETURN_IF_ERROR(PutOrder(batch, o, &before));
   json::object details{{"fields", FieldNames(patch)}};
   if (o.status != before.status) details["status"] = o.status;
   QUIRE_RETURN_IF_ERROR(Commit(std::move(batch), actor, "order.changed",
@@ -1137,7 +1144,7 @@ Result<Order> OfferStore::AddPayment(OrderId id, const json::object& fields,
   }
   o.modified_at = now;
   storage::WriteBatch batch;
-  QUIRE_RETURN_IF_ERROR(PutOrder(batch, o));
+  QUIRE_RETURN_IF_ERROR(PutOrder(batch, o, &before));
   QUIRE_RETURN_IF_ERROR(Commit(
       std::move(batch), actor, "order.payment", "order/" + std::to_string(id),
       {{"amount", Money(p.amount, o.currency)}, {"currency", o.currency}, {"status", o.status}},
@@ -1207,7 +1214,7 @@ Result<std::size_t> OfferStore::EraseCustomerText(CustomerId customer, const aud
     clear_lines(o.lines);
     for (Payment& p : o.payments) p.reference.clear();
     o.modified_at = now;
-    QUIRE_RETURN_IF_ERROR(PutOrder(batch, o));
+    QUIRE_RETURN_IF_ERROR(PutOrder(batch, o, &before));
     entries.push_back({actor, "order.erased", "order/" + std::to_string(o.id), {}});
   }
   if (entries.empty()) return std::size_t{0};

@@ -467,6 +467,15 @@ Result<void> Store::WriteGroup(std::span<const WriteBatch* const> batches, Durab
           s = combined.Delete(h, ToSlice(op.key));
           break;
         case WriteBatch::OpKind::kDeleteRange:
+          // The memtable's insert hints (per 2-byte prefix, above) are shared by point keys
+          // and range tombstones in RocksDB before 9.2 (facebook/rocksdb#5118, fixed by
+          // #12558): a tombstone whose keys have a whole prefix corrupts the memtable's
+          // skip list, and later keys of that prefix go missing. Only 1-byte bounds are safe.
+          if (op.key.size() > 1 || op.value.size() > 1) {
+            return Error::InvalidArgument(
+                "a range deletion's bounds must be single bytes (RocksDB's memtable insert "
+                "hints corrupt longer ones); delete the keys one by one instead");
+          }
           s = combined.DeleteRange(h, ToSlice(op.key), ToSlice(op.value));
           break;
       }

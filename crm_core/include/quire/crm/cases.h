@@ -105,6 +105,8 @@ class CaseStore {
   Result<ServiceCase> Update(CaseId id, const boost::json::object& patch,
                              const audit::Actor& actor);
   Result<ServiceCase> Get(CaseId id) const;  // Errors: kNotFound
+  // A stored case's value read back (index builds). Errors: kCorruption.
+  static Result<ServiceCase> ParseStored(std::string_view text);
   Result<std::optional<CaseId>> FindByExternalId(std::string_view external_id) const;
   // A customer's cases (0: every case), newest first, those `keep` accepts, at most `limit`
   // after the id `after`. `open_only`: through the index of cases not closed.

@@ -206,6 +206,9 @@ class OfferStore {
   Result<Order> AddPayment(OrderId id, const boost::json::object& fields,
                            const audit::Actor& actor);
   Result<Order> GetOrder(OrderId id) const;  // Errors: kNotFound
+  // A stored offer's / order's value read back (index builds). Errors: kCorruption.
+  static Result<Offer> ParseStoredOffer(std::string_view text);
+  static Result<Order> ParseStoredOrder(std::string_view text);
   Result<std::vector<Order>> Orders(CustomerId customer, std::size_t limit, OrderId after,
                                     const std::function<bool(const Order&)>& keep) const;
   // Orders not paid in full (what is overdue among them: Order::overdue).
@@ -230,7 +233,7 @@ class OfferStore {
   Result<Offer> Check(Offer o, const boost::json::object& fields, const Offer* before,
                       const Offer* lines_of = nullptr) const;
   Result<void> Put(storage::WriteBatch& batch, const Offer& o, const Offer* before) const;
-  Result<void> PutOrder(storage::WriteBatch& batch, const Order& o) const;
+  Result<void> PutOrder(storage::WriteBatch& batch, const Order& o, const Order* before) const;
   Result<void> Commit(storage::WriteBatch batch, const audit::Actor& actor, std::string action,
                       const std::string& object, boost::json::object details, Timestamp at);
   // A new offer's id: one past the largest stored (read once), then counted here, so that

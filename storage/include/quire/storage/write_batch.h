@@ -27,7 +27,9 @@ class WriteBatch {
 
   void Put(ColumnFamily cf, std::string_view key, std::string_view value);
   void Delete(ColumnFamily cf, std::string_view key);
-  // Removes every key in [begin, end) of `cf`.
+  // Removes every key in [begin, end) of `cf`. REQUIRES: begin and end are one byte each
+  // (or end empty): Store::Write refuses longer bounds (see store.cc: RocksDB 7's memtable
+  // insert hints corrupt range tombstones with a whole 2-byte prefix).
   void DeleteRange(ColumnFamily cf, std::string_view begin, std::string_view end);
 
   // Appends all of `other`'s operations after this batch's own.
