@@ -50,6 +50,8 @@ std::string DocUsage();
 
 // quire crm import customers|contacts|activities FILE [...]
 int RunCrm(const std::vector<std::string>& args);
+// quire crm segments ...: args[0] is "segments".
+int RunSegments(const std::vector<std::string>& args);
 std::string CrmUsage();
 
 // quire org import FILE | users | groups

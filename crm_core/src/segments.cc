@@ -689,7 +689,7 @@ class Planner {
     });
     QUIRE_ASSIGN_OR_RETURN(Bits out, Read(*parts[0].node));
     std::uint64_t left = out.Count();
-    for (std::size_t i = 1; i < parts.size(); ++i) {
+    for (std::size_t i = 1; i < parts.size() && left > 0; ++i) {
       const Part& p = parts[i];
       const double check = static_cast<double>(left) * p.estimate.check_cost;
       if (check <= p.estimate.read_cost) {
@@ -715,7 +715,6 @@ class Planner {
         out.And(b);
         left = out.Count();
       }
-      if (left == 0) break;
     }
     return out;
   }
@@ -941,11 +940,17 @@ static Result<Matches> Evaluate(storage::Store& store, const Clock& clock,
   run.universe_count = run.universe.Count();
   Planner planner(store, activities, offers, cases, run);
   Matches m;
-  // The filter and the scope as one AND.
+  // The filter and the scope as one AND, flat, so the planner weighs every condition.
   FilterNode root;
   if (scope != nullptr) {
     root.kind = Kind::kAnd;
-    root.children = {filter.root, scope->root};
+    for (const FilterNode* part : {&filter.root, &scope->root}) {
+      if (part->kind == Kind::kAnd) {
+        root.children.insert(root.children.end(), part->children.begin(), part->children.end());
+      } else {
+        root.children.push_back(*part);
+      }
+    }
   } else {
     root = filter.root;
   }

@@ -67,6 +67,14 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
                                                  *s->contacts_, *s->products_);
   s->cases_ = std::make_unique<crm::CaseStore>(*s->store_, *s->audit_, *s->clock_, *s->customers_,
                                                *s->contacts_, *s->products_);
+  s->segment_engine_ = std::make_unique<crm::SegmentEngine>(*s->store_, *s->clock_, *s->activities_,
+                                                            *s->offers_, *s->cases_);
+  // A store written before the segment indexes (or by an older layout of them) gets them
+  // now, before anything is served.
+  if (auto built = s->segment_engine_->BuildIfNeeded(); !built) {
+    return built.error().WithContext("cannot build the segment indexes");
+  }
+  s->segments_ = std::make_unique<crm::SegmentStore>(*s->store_, *s->audit_, *s->clock_);
   if (options.search) {
     auto search = dms::DocumentSearch::Open(*s->documents_, data_dir / "search");
     if (!search) return search.error().WithContext("cannot open the document search index");
@@ -188,6 +196,8 @@ Services::~Services() {
   connectors_.reset();
   search_.reset();  // its indexer reads the documents
   documents_.reset();
+  segments_.reset();
+  segment_engine_.reset();
   cases_.reset();
   offers_.reset();
   products_.reset();

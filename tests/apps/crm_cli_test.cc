@@ -178,5 +178,43 @@ TEST_F(CrmCliTest, OffersOrdersAndCasesAreListedAndBadUsageIsRefused) {
   EXPECT_NE(r.code, 0);
 }
 
+TEST_F(CrmCliTest, SegmentsAreQueriedSavedShownAndDeleted) {
+  const std::string data = (dir_.path() / "data").string();
+  CliRun r = Import("customers", File("c.csv", kCustomers), {"--skip-bad-rows"});
+  ASSERT_THAT(r.out, HasSubstr("created")) << r.err;  // the good rows (one is bad on purpose)
+  r = Quire({"crm", "segments", "query", "kind = company", "--data-dir", data});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("customers: kind = \"company\""));
+  r = Quire({"crm", "segments", "query", "kind = company", "--json", "--explain", "--limit", "1",
+             "--data-dir", data});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json::value answer = json::parse(r.out);
+  EXPECT_LE(answer.at("items").as_array().size(), 1u);
+  EXPECT_TRUE(answer.at("plan").at("steps").is_array());
+  // A bad filter: the message, the text and a caret under the place; exit 1.
+  r = Quire({"crm", "segments", "query", "kind = company and\n  colour = red", "--data-dir", data});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("line 2, column 3: customers have no field 'colour'"));
+  EXPECT_THAT(r.err, HasSubstr("    colour = red\n    ^\n"));
+  r = Quire(
+      {"crm", "segments", "save", "Firmy", "kind = company", "--as", "anna", "--data-dir", data});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("segment 1 \"Firmy\" saved"));
+  r = Quire({"crm", "segments", "list", "--data-dir", data});
+  EXPECT_THAT(r.out, HasSubstr("1  Firmy  (customers)  kind = \"company\""));
+  r = Quire({"crm", "segments", "show", "firmy", "--data-dir", data});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("customers: kind = \"company\""));
+  r = Quire({"crm", "segments", "delete", "1", "--data-dir", data});
+  EXPECT_EQ(r.code, 0) << r.err;
+  r = Quire({"crm", "segments", "show", "Firmy", "--data-dir", data});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("no segment named 'Firmy'"));
+  EXPECT_EQ(Quire({"crm", "segments", "query", "--data-dir", data}).code, 2);
+  EXPECT_EQ(Quire({"crm", "segments", "find", "x", "--data-dir", data}).code, 2);
+  EXPECT_EQ(
+      Quire({"crm", "segments", "query", "kind = a", "--of", "leads", "--data-dir", data}).code, 2);
+}
+
 }  // namespace
 }  // namespace quire

@@ -1501,5 +1501,90 @@ TEST_F(AccessTest, ServiceCasesKeepToTheCallersReachAndShowTheirSla) {
             200);
 }
 
+TEST_F(AccessTest, SegmentsCountAndListOnlyWhatTheCallerReaches) {
+  std::vector<std::string> annas, bens;
+  for (int i = 0; i < 3; ++i) {
+    const HttpReply c = As("anna", "POST", "/api/crm/customers",
+                           R"({"name": "Piekarnia )" + std::to_string(i) +
+                               R"(", "tags": ["vip"], "addresses": [{"city": "Kraków"}]})");
+    ASSERT_EQ(c.status, 201) << c.body;
+    annas.emplace_back(json::parse(c.body).at("id").as_string());
+  }
+  for (int i = 0; i < 2; ++i) {
+    const HttpReply c =
+        As("ben", "POST", "/api/crm/customers", R"({"name": "Hurtownia", "tags": ["vip"]})");
+    bens.emplace_back(json::parse(c.body).at("id").as_string());
+  }
+  auto count = [&](const std::string& who, const std::string& body) {
+    const HttpReply r = As(who, "POST", "/api/crm/segments/query", body);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.status == 200 ? json::parse(r.body).at("count").as_int64() : -1;
+  };
+  EXPECT_EQ(count("anna", R"({"text": "tag = vip"})"), 3);
+  EXPECT_EQ(count("ben", R"({"text": "tag = vip"})"), 2);
+  EXPECT_EQ(count("administrator", R"({"text": "tag = vip"})"), 5);
+  EXPECT_EQ(count("anna", R"({"filter": {"and": [{"field": "tag", "value": "vip"},
+                                                 {"field": "city", "value": "Kraków"}]}})"),
+            3);
+  EXPECT_EQ(count("anna", R"({"of": "offers", "text": "status = draft"})"), 0);
+  // The first page and the next.
+  const HttpReply page = As("anna", "POST", "/api/crm/segments/query",
+                            R"({"text": "tag = vip", "limit": 2, "explain": true})");
+  const json::value p = json::parse(page.body);
+  ASSERT_EQ(p.at("items").as_array().size(), 2u);
+  EXPECT_EQ(p.at("items").at(0).at("id").as_string(), annas[0]);
+  EXPECT_EQ(p.at("next").as_string(), annas[1]);
+  EXPECT_EQ(p.at("scope"), R"(owner in ("anna"))");
+  EXPECT_FALSE(p.at("plan").at("steps").as_array().empty());
+  const HttpReply rest = As("anna", "POST", "/api/crm/segments/query",
+                            R"({"text": "tag = vip", "limit": 2, "after": ")" + annas[1] + "\"}");
+  EXPECT_EQ(json::parse(rest.body).at("items").as_array().size(), 1u);
+  EXPECT_TRUE(json::parse(rest.body).at("next").is_null());
+  // Bad filters: 422 pointing at the place; nothing else is answered.
+  const HttpReply bad = As("anna", "POST", "/api/crm/segments/query", R"({"text": "ctiy = x"})");
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(json::parse(bad.body).at("error").at("details").at(0).at("field"), "text:1:1");
+  EXPECT_THAT(bad.body, HasSubstr("did you mean 'city'"));
+  EXPECT_EQ(As("anna", "POST", "/api/crm/segments/query", "{}").status, 422);
+  EXPECT_EQ(
+      As("anna", "POST", "/api/crm/segments/query", R"({"text": "tag = a", "limit": 0})").status,
+      400);
+  EXPECT_EQ(As("designer", "POST", "/api/crm/segments/query", R"({"text": "tag = a"})").status,
+            403);
+  EXPECT_EQ(
+      As("auditor", "POST", "/api/crm/segments", R"({"name": "X", "text": "tag = a"})").status,
+      403);
+
+  // A saved segment: its count and members are each caller's own.
+  const HttpReply saved =
+      As("anna", "POST", "/api/crm/segments", R"({"name": "VIP", "text": "tag = vip"})");
+  ASSERT_EQ(saved.status, 201) << saved.body;
+  const std::string id(json::parse(saved.body).at("id").as_string());
+  EXPECT_EQ(json::parse(As("anna", "GET", "/api/crm/segments/" + id).body).at("count"), 3);
+  EXPECT_EQ(json::parse(As("ben", "GET", "/api/crm/segments/" + id).body).at("count"), 2);
+  const HttpReply members = As("ben", "GET", "/api/crm/segments/" + id + "/members?limit=10");
+  ASSERT_EQ(members.status, 200) << members.body;
+  EXPECT_EQ(json::parse(members.body).at("items").at(0).at("id").as_string(), bens[0]);
+  EXPECT_EQ(As("ben", "PATCH", "/api/crm/segments/" + id, R"({"name": "Moje"})").status, 403);
+  EXPECT_EQ(As("ben", "DELETE", "/api/crm/segments/" + id).status, 403);
+  EXPECT_EQ(As("anna", "POST", "/api/crm/segments", R"({"name": "vip", "text": "tag = x"})").status,
+            422);
+  const HttpReply csv = As("anna", "GET", "/api/crm/segments/" + id + "/export?delimiter=;");
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_EQ(std::count(csv.body.begin(), csv.body.end(), '\n'), 4);  // header + 3
+  EXPECT_THAT(csv.body, HasSubstr("Piekarnia 2"));
+  EXPECT_THAT(csv.body, Not(HasSubstr("Hurtownia")));
+  const HttpReply contact = As("anna", "POST", "/api/crm/contacts",
+                               R"({"firstName": "Ewa", "lastName": "Nowak", "customers": [")" +
+                                   annas[0] + R"("], "emails": [{"address": "ewa@example.pl"}]})");
+  ASSERT_EQ(contact.status, 201) << contact.body;
+  const HttpReply group = As("anna", "POST", "/api/crm/segments/" + id + "/mailing-group", "{}");
+  ASSERT_EQ(group.status, 201) << group.body;
+  EXPECT_EQ(json::parse(group.body).at("name"), "VIP");
+  EXPECT_EQ(json::parse(group.body).at("contacts").as_array().size(), 1u);
+  EXPECT_EQ(As("anna", "DELETE", "/api/crm/segments/" + id).status, 204);
+  EXPECT_EQ(As("anna", "GET", "/api/crm/segments/" + id).status, 404);
+}
+
 }  // namespace
 }  // namespace quire::server

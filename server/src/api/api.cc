@@ -45,6 +45,7 @@ void AddApiRoutes(Router& router, services::Services& services, const ApiOptions
   AddExportRoutes(router, services);
   AddMailingRoutes(router, services);
   AddSalesRoutes(router, services);
+  AddSegmentRoutes(router, services);
   AddCalendarFeedRoutes(router, services, options.tls);
   router.SetAuthenticator(MakeAuthenticator(services.identity(), {.tls = options.tls}));
 }

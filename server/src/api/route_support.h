@@ -62,6 +62,12 @@ inline Result<std::optional<std::uint64_t>> QueryId(const Request& request, cons
   return std::optional<std::uint64_t>(id);
 }
 
+// ?name=true or ?name=1.
+inline bool QueryFlag(const Request& request, const char* name) {
+  const auto v = request.query_param(name);
+  return v && (*v == "true" || *v == "1");
+}
+
 inline Result<std::size_t> Limit(const Request& request, std::size_t fallback) {
   const auto text = request.query_param("limit");
   if (!text) return fallback;

@@ -78,11 +78,6 @@ Result<std::chrono::year_month_day> QueryDay(const Request& request, const char*
   return *d;
 }
 
-bool QueryFlag(const Request& request, const char* name) {
-  const auto v = request.query_param(name);
-  return v && (*v == "true" || *v == "1");
-}
-
 // A customer an offer's body names (a new offer, a change, a revision) must be within the
 // caller's reach for writing; a missing one the store names.
 Result<void> MayUseCustomer(crm::CustomerStore& customers, org::Directory& directory,

@@ -74,5 +74,8 @@ void AddCalendarFeedRoutes(Router& router, services::Services& services, bool tl
 // Products, price lists and suggestions; offers, their acceptance and revisions; orders and
 // payments; the acceptance limits.
 void AddSalesRoutes(Router& router, services::Services& services);
+// Segments: POST /api/crm/segments/query (a filter run: count, items, next, plan); saved
+// segments (/api/crm/segments[/{id}]), their members, export (CSV) and mailing group.
+void AddSegmentRoutes(Router& router, services::Services& services);
 
 }  // namespace quire::server

@@ -27,6 +27,7 @@
 #include "quire/crm/mailing.h"
 #include "quire/crm/offers.h"
 #include "quire/crm/products.h"
+#include "quire/crm/segments.h"
 #include "quire/definitions/repository.h"
 #include "quire/dms/content_store.h"
 #include "quire/dms/documents.h"
@@ -105,6 +106,8 @@ class Services {
   crm::ProductStore& products() { return *products_; }
   crm::OfferStore& offers() { return *offers_; }
   crm::CaseStore& cases() { return *cases_; }
+  crm::SegmentEngine& segment_engine() { return *segment_engine_; }
+  crm::SegmentStore& segments() { return *segments_; }
   // Background imports (POST /api/crm/imports?async=true); they run once Start() is called.
   crm::ImportJobs& import_jobs() { return *import_jobs_; }
   // Null unless opened with `search`.
@@ -134,6 +137,8 @@ class Services {
   std::unique_ptr<crm::ProductStore> products_;
   std::unique_ptr<crm::OfferStore> offers_;
   std::unique_ptr<crm::CaseStore> cases_;
+  std::unique_ptr<crm::SegmentEngine> segment_engine_;
+  std::unique_ptr<crm::SegmentStore> segments_;
   std::unique_ptr<dms::DocumentSearch> search_;
   std::unique_ptr<workflow::ConnectorRegistry> connectors_;
   std::unique_ptr<workflow::Engine> engine_;
