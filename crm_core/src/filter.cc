@@ -48,6 +48,7 @@ const std::vector<FieldDef> kActivityFields = {
     {"employee", FieldType::kText, 6, true, false, "an employee taking part"},
     {"campaign", FieldType::kText, 7, false, false, "the campaign it belongs to"},
     {"channel", FieldType::kText, 8, false, false, "phone, e-mail, in person, ..."},
+    {"outcome", FieldType::kText, 9, false, false, "what came of it"},
 };
 const std::vector<FieldDef> kOfferFields = {
     {"id", FieldType::kId, 1, false, false, "the offer's id"},

@@ -147,7 +147,17 @@ std::map<std::string, std::string> RelatedEntries(Entity e, const Record* r,
                                                   std::string_view partition, std::int64_t day) {
   std::map<std::string, std::string> out;
   if (r == nullptr) return out;
-  out.emplace(RelatedKey(e, partition, day, r->id), RowOf(*r).Encode());
+  std::string row = RowOf(*r).Encode();
+  if constexpr (!std::is_same_v<Record, ServiceCase>) {
+    if (auto a = ParseAttribution(r->campaign)) {
+      out.emplace(storage::KeyEncoder(segment_keys::Attributed(a->first))
+                      .U8(static_cast<std::uint8_t>(segment_keys::EntityByte(e)))
+                      .U64(r->id)
+                      .Take(),
+                  row);
+    }
+  }
+  out.emplace(RelatedKey(e, partition, day, r->id), std::move(row));
   return out;
 }
 
@@ -227,10 +237,37 @@ Result<void> SegmentRow::DecodeInto(std::string_view in, std::uint64_t id, Segme
   return Ok();
 }
 
+std::optional<std::uint64_t> SegmentRow::CustomerOf(std::string_view bytes) {
+  if (bytes.empty() || bytes.front() != '\x01') return std::nullopt;
+  bytes.remove_prefix(1);
+  std::uint64_t customer = 0;
+  if (!GetVarint(bytes, customer)) return std::nullopt;
+  return customer;
+}
+
 Result<SegmentRow> SegmentRow::Decode(std::string_view bytes, std::uint64_t id) {
   SegmentRow row;
   QUIRE_RETURN_IF_ERROR(DecodeInto(bytes, id, row));
   return row;
+}
+
+std::optional<std::pair<std::uint64_t, std::uint32_t>> ParseAttribution(std::string_view text) {
+  auto number = [](std::string_view digits) -> std::optional<std::uint64_t> {
+    if (digits.empty() || digits.size() > 18) return std::nullopt;
+    std::uint64_t n = 0;
+    for (char c : digits) {
+      if (c < '0' || c > '9') return std::nullopt;
+      n = n * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return n;
+  };
+  const std::size_t slash = text.find('/');
+  const std::optional<std::uint64_t> campaign = number(text.substr(0, slash));
+  if (!campaign || *campaign == 0) return std::nullopt;
+  if (slash == std::string_view::npos) return std::pair{*campaign, std::uint32_t{0}};
+  const std::optional<std::uint64_t> action = number(text.substr(slash + 1));
+  if (!action || *action > 1'000'000) return std::nullopt;
+  return std::pair{*campaign, static_cast<std::uint32_t>(*action)};
 }
 
 std::int32_t WarsawDay(Timestamp t) {
@@ -325,6 +362,7 @@ SegmentRow RowOf(const Activity& a) {
   for (const std::string& e : employees) r.Text(6, e);
   r.Text(7, a.campaign);
   r.Text(8, a.channel);
+  r.Text(9, a.outcome);
   return r;
 }
 
@@ -461,6 +499,10 @@ std::string FieldValue(FieldType type, std::string_view text, std::int64_t numbe
 
 std::string Related(Entity e) {
   return storage::KeyEncoder().U8('Q').U8(static_cast<std::uint8_t>(EntityByte(e))).Take();
+}
+
+std::string Attributed(std::uint64_t campaign) {
+  return storage::KeyEncoder().U8('Q').U8('m').U64(campaign).Take();
 }
 
 std::string RelatedPartition(Entity e, std::string_view partition) {

@@ -27,7 +27,7 @@ using storage::ColumnFamily;
 using Clk = std::chrono::steady_clock;
 
 // The version of the indexes' layout: a store whose 'Qv' is older is indexed again at open.
-constexpr std::string_view kIndexVersion = "1";
+constexpr std::string_view kIndexVersion = "2";
 // How many entries an estimate counts before it stops (and answers "at least this many").
 constexpr std::uint64_t kEstimateCap = 20'000;
 // Relative costs (microseconds) the planner weighs: reading one index entry, checking one
@@ -140,12 +140,15 @@ struct Run {
   std::unordered_map<const FilterNode*, std::string> folded;
 };
 
-void Step(Run& run, std::string text, std::uint64_t estimate, std::uint64_t rows,
-          Clk::time_point started) {
+// One step of the plan: what was done, the planner's estimate of its customers (estimates),
+// the index entries or rows it read, and what it selected.
+void Step(Run& run, std::string text, std::uint64_t estimate, std::uint64_t read,
+          std::uint64_t selected, Clk::time_point started) {
   json::object s;
   s["step"] = std::move(text);
   s["estimate"] = estimate;
-  s["rows"] = rows;
+  s["read"] = read;
+  s["rows"] = selected;
   s["ms"] = std::chrono::duration<double, std::milli>(Clk::now() - started).count();
   run.steps.push_back(std::move(s));
 }
@@ -276,15 +279,54 @@ std::uint8_t DayCode(Entity e) {
   }
 }
 
+// The states an "open" condition stands for (offers: draft, sent; cases: new, in-progress,
+// waiting), or their complement for "open = false"; nullopt for any other condition.
+std::optional<std::vector<std::string>> OpenPartitions(const FilterNode& n, Entity e) {
+  if (n.kind != Kind::kCompare || n.def == nullptr || n.values.size() != 1 ||
+      (n.op != Op::kEq && n.op != Op::kNe)) {
+    return std::nullopt;
+  }
+  const bool offer = e == Entity::kOffer && n.def->code == 11;
+  const bool service = e == Entity::kCase && n.def->code == 9;
+  if (!offer && !service) return std::nullopt;
+  const bool want_open = (n.values[0].number != 0) == (n.op == Op::kEq);
+  if (offer) {
+    return want_open ? std::vector<std::string>{"draft", "sent"}
+                     : std::vector<std::string>{"accepted", "expired", "rejected", "superseded"};
+  }
+  return want_open ? std::vector<std::string>{"in-progress", "new", "waiting"}
+                   : std::vector<std::string>{"closed", "resolved"};
+}
+
+// Whether the partitions and days NarrowBy takes from `n` say all it says: its rows then
+// need no check, only their customer.
+bool Covered(const FilterNode& n, Entity e) {
+  if (n.kind == Kind::kAnd) {
+    return std::all_of(n.children.begin(), n.children.end(),
+                       [&](const FilterNode& c) { return Covered(c, e); });
+  }
+  if (n.kind != Kind::kCompare || n.def == nullptr) return false;
+  if (n.def->code == 2 && (n.op == Op::kEq || n.op == Op::kIn)) return true;
+  if (OpenPartitions(n, e)) return true;
+  return n.def->code == DayCode(e) && n.values.size() == 1 &&
+         (n.op == Op::kEq || n.op == Op::kLt || n.op == Op::kLe || n.op == Op::kGt ||
+          n.op == Op::kGe);
+}
+
 void NarrowBy(const FilterNode& n, Entity e, const Run& run, RelatedRange& r) {
   if (n.kind == Kind::kAnd) {
     for (const FilterNode& c : n.children) NarrowBy(c, e, run, r);
     return;
   }
   if (n.kind != Kind::kCompare || n.def == nullptr) return;
-  if (n.def->code == 2 && (n.op == Op::kEq || n.op == Op::kIn)) {  // type / status
+  std::optional<std::vector<std::string>> open = OpenPartitions(n, e);
+  if ((n.def->code == 2 && (n.op == Op::kEq || n.op == Op::kIn)) || open) {  // type / status
     std::vector<std::string> values;
-    for (const FilterValue& v : n.values) values.push_back(v.text);
+    if (open) {
+      values = std::move(*open);
+    } else {
+      for (const FilterValue& v : n.values) values.push_back(v.text);
+    }
     std::sort(values.begin(), values.end());
     values.erase(std::unique(values.begin(), values.end()), values.end());
     if (r.partitions) {  // two conditions on it: both hold
@@ -350,6 +392,23 @@ class Planner {
   // Returns the number of rows read.
   template <class F>
   Result<std::uint64_t> ScanRelated(Entity e, const RelatedRange& r, F f) {
+    SegmentRow row;
+    Result<void> failed = Ok();
+    QUIRE_ASSIGN_OR_RETURN(
+        std::uint64_t rows, ScanRelatedRaw(e, r, [&](std::string_view key, std::string_view value) {
+          if (Result<void> d = SegmentRow::DecodeInto(value, IdAtEnd(key), row); !d) {
+            failed = std::move(d);
+            return false;
+          }
+          return f(row);
+        }));
+    QUIRE_RETURN_IF_ERROR(failed);
+    return rows;
+  }
+
+  // As ScanRelated, with each entry's key and value as stored.
+  template <class F>
+  Result<std::uint64_t> ScanRelatedRaw(Entity e, const RelatedRange& r, F f) {
     const std::string base = segment_keys::Related(e);
     std::vector<std::string> partitions;
     if (r.partitions) {
@@ -366,7 +425,6 @@ class Planner {
       QUIRE_RETURN_IF_ERROR(it.status());
     }
     std::uint64_t rows = 0;
-    SegmentRow row;
     for (const std::string& p : partitions) {
       const std::string prefix = segment_keys::RelatedPartition(e, p);
       const std::string begin = storage::KeyEncoder(prefix).I64(r.from).Take();
@@ -375,8 +433,7 @@ class Planner {
       auto it = store_.Scan(ColumnFamily::kCrm, begin, end, &run_.snapshot);
       for (; it.Valid(); it.Next()) {
         ++rows;
-        QUIRE_RETURN_IF_ERROR(SegmentRow::DecodeInto(it.value(), IdAtEnd(it.key()), row));
-        if (!f(row)) return rows;
+        if (!f(it.key(), it.value())) return rows;
       }
       QUIRE_RETURN_IF_ERROR(it.status());
     }
@@ -386,7 +443,8 @@ class Planner {
   // Counts the entries of a related range, up to kEstimateCap.
   Result<std::uint64_t> EstimateRelated(Entity e, const RelatedRange& r) {
     std::uint64_t n = 0;
-    QUIRE_RETURN_IF_ERROR(ScanRelated(e, r, [&](const SegmentRow&) { return ++n < kEstimateCap; }));
+    QUIRE_RETURN_IF_ERROR(ScanRelatedRaw(
+        e, r, [&](std::string_view, std::string_view) { return ++n < kEstimateCap; }));
     return n;
   }
 
@@ -546,14 +604,14 @@ class Planner {
           QUIRE_ASSIGN_OR_RETURN(Bits b, Read(c));
           out.Or(b);
         }
-        Step(run_, "or of " + std::to_string(n.children.size()), 0, out.Count(), started);
+        Step(run_, "or of " + std::to_string(n.children.size()), 0, 0, out.Count(), started);
         return out;
       }
       case Kind::kNot: {
         QUIRE_ASSIGN_OR_RETURN(Bits inner, Read(n.children[0]));
         Bits out = run_.universe;
         out.AndNot(inner);
-        Step(run_, "every customer but those", 0, out.Count(), started);
+        Step(run_, "every customer but those", 0, 0, out.Count(), started);
         return out;
       }
       case Kind::kCompare:
@@ -574,7 +632,7 @@ class Planner {
         row.id = id;
         if (run_.universe.Test(id) && CompareRow(n, row, Entity::kCustomer, run_)) out.Set(id);
       }
-      Step(run_, "ids " + text, 0, out.Count(), started);
+      Step(run_, "ids " + text, 0, 0, out.Count(), started);
       return out;
     }
     std::optional<std::vector<std::pair<std::string, std::string>>> ranges = Ranges(n);
@@ -586,7 +644,7 @@ class Planner {
         out = std::move(all);
       }
       out.And(run_.universe);
-      Step(run_, "index customers." + n.field + ": " + text, rows, out.Count(), started);
+      Step(run_, "index customers." + n.field + ": " + text, 0, rows, out.Count(), started);
       return out;
     }
     // No index answers it: every customer's row.
@@ -601,7 +659,7 @@ class Planner {
     }
     QUIRE_RETURN_IF_ERROR(it.status());
     out.And(run_.universe);
-    Step(run_, "scan every customer's row (" + n.field + " has no index): " + text, rows,
+    Step(run_, "scan every customer's row (" + n.field + " has no index): " + text, 0, rows,
          out.Count(), started);
     return out;
   }
@@ -615,21 +673,39 @@ class Planner {
     std::unordered_map<std::uint64_t, std::int64_t> totals;
     const bool aggregate = n.quantifier == Quantifier::kCount || n.quantifier == Quantifier::kSum;
     const std::string currency = SumCurrency(where);
-    QUIRE_ASSIGN_OR_RETURN(std::uint64_t rows,
-                           ScanRelated(n.related, r, [&](const SegmentRow& row) {
-                             if (where != nullptr && !EvalRow(*where, row, n.related, run_))
+    std::uint64_t rows = 0;
+    if (n.quantifier != Quantifier::kSum && (where == nullptr || Covered(*where, n.related))) {
+      // The index's partitions and days say all the condition says: only each row's
+      // customer is read.
+      Result<void> bad = Ok();
+      QUIRE_ASSIGN_OR_RETURN(
+          rows, ScanRelatedRaw(n.related, r, [&](std::string_view, std::string_view value) {
+            const std::optional<std::uint64_t> customer = SegmentRow::CustomerOf(value);
+            if (!customer) {
+              bad = Error::Corruption("a segment index row is damaged");
+              return false;
+            }
+            if (n.quantifier == Quantifier::kCount) totals[*customer] += kOne;
+            touched.Set(*customer);
+            return true;
+          }));
+      QUIRE_RETURN_IF_ERROR(bad);
+    } else {
+      QUIRE_ASSIGN_OR_RETURN(rows, ScanRelated(n.related, r, [&](const SegmentRow& row) {
+                               if (where != nullptr && !EvalRow(*where, row, n.related, run_))
+                                 return true;
+                               if (n.quantifier == Quantifier::kSum) {
+                                 const RowField* cur = row.Find(6);
+                                 if (cur == nullptr || cur->text != currency) return true;
+                                 const RowField* amount = row.Find(n.sum_field->code);
+                                 totals[row.customer] += amount != nullptr ? amount->number : 0;
+                               } else if (n.quantifier == Quantifier::kCount) {
+                                 totals[row.customer] += kOne;
+                               }
+                               touched.Set(row.customer);
                                return true;
-                             if (n.quantifier == Quantifier::kSum) {
-                               const RowField* cur = row.Find(6);
-                               if (cur == nullptr || cur->text != currency) return true;
-                               const RowField* amount = row.Find(n.sum_field->code);
-                               totals[row.customer] += amount != nullptr ? amount->number : 0;
-                             } else if (n.quantifier == Quantifier::kCount) {
-                               totals[row.customer] += kOne;
-                             }
-                             touched.Set(row.customer);
-                             return true;
-                           }));
+                             }));
+    }
     Bits out(run_.max_customer + 1);
     if (!aggregate) {
       out = std::move(touched);
@@ -649,7 +725,7 @@ class Planner {
       }
     }
     out.And(run_.universe);
-    Step(run_, RangeText(n.related, r) + ": " + ConditionText(n), rows, out.Count(), started);
+    Step(run_, RangeText(n.related, r) + ": " + ConditionText(n), 0, rows, out.Count(), started);
     return out;
   }
 
@@ -678,7 +754,7 @@ class Planner {
     for (const FilterNode& c : n.children) {
       const auto started = Clk::now();
       QUIRE_ASSIGN_OR_RETURN(Estimate e, EstimateOf(c));
-      Step(run_, "estimate " + ConditionText(c), e.customers, 0, started);
+      Step(run_, "estimate " + ConditionText(c), e.customers, 0, 0, started);
       parts.push_back({&c, e});
     }
     std::stable_sort(parts.begin(), parts.end(), [](const Part& a, const Part& b) {
@@ -707,7 +783,7 @@ class Planner {
         });
         QUIRE_RETURN_IF_ERROR(failed);
         for (std::uint64_t id : drop) out.Clear(id);
-        Step(run_, "check each of " + std::to_string(left) + ": " + ConditionText(*p.node), 0,
+        Step(run_, "check each of " + std::to_string(left) + ": " + ConditionText(*p.node), 0, left,
              left - drop.size(), started);
         left -= drop.size();
       } else {
@@ -980,7 +1056,7 @@ static Result<Matches> Evaluate(storage::Store& store, const Clock& clock,
                            }));
     std::sort(m.ids.begin(), m.ids.end());
     m.count = m.ids.size();
-    Step(run, RangeText(filter.target, range) + ": the whole filter on each row", rows, m.count,
+    Step(run, RangeText(filter.target, range) + ": the whole filter on each row", 0, rows, m.count,
          scan_started);
   }
   m.plan["steps"] = std::move(run.steps);
@@ -1074,6 +1150,23 @@ Result<std::size_t> SegmentEngine::BuildIfNeeded() {
                              [&](const Order& o) { IndexSegments(nullptr, &o, batch); }));
   QUIRE_RETURN_IF_ERROR(each(storage::KeyEncoder().U8('S').U8('c').Take(), CaseStore::ParseStored,
                              [&](const ServiceCase& c) { IndexSegments(nullptr, &c, batch); }));
+  // Campaign members, as their launches snapshotted them ('V' 'm' campaign customer).
+  {
+    const std::string members = storage::KeyEncoder().U8('V').U8('m').Take();
+    auto it = store_.ScanPrefix(ColumnFamily::kCrm, members);
+    for (; it.Valid(); it.Next()) {
+      storage::KeyDecoder d(it.key().substr(members.size()));
+      QUIRE_ASSIGN_OR_RETURN(std::uint64_t campaign, d.U64());
+      QUIRE_ASSIGN_OR_RETURN(std::uint64_t customer, d.U64());
+      batch.Put(
+          ColumnFamily::kCrm,
+          segment_keys::CustomerField(kCampaignCode) +
+              storage::KeyEncoder().I64(static_cast<std::int64_t>(campaign)).U64(customer).Take(),
+          "");
+      if (batch.count() >= 10'000) QUIRE_RETURN_IF_ERROR(flush());
+    }
+    QUIRE_RETURN_IF_ERROR(it.status());
+  }
   batch.Put(ColumnFamily::kCrm, segment_keys::kVersion, kIndexVersion);
   QUIRE_RETURN_IF_ERROR(flush());
   QUIRE_RETURN_IF_ERROR(store_.Flush(ColumnFamily::kCrm));

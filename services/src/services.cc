@@ -75,6 +75,9 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
     return built.error().WithContext("cannot build the segment indexes");
   }
   s->segments_ = std::make_unique<crm::SegmentStore>(*s->store_, *s->audit_, *s->clock_);
+  s->campaigns_ =
+      std::make_unique<crm::CampaignStore>(*s->store_, *s->audit_, *s->clock_, *s->customers_,
+                                           *s->activities_, *s->segment_engine_, *s->segments_);
   if (options.search) {
     auto search = dms::DocumentSearch::Open(*s->documents_, data_dir / "search");
     if (!search) return search.error().WithContext("cannot open the document search index");
@@ -196,6 +199,7 @@ Services::~Services() {
   connectors_.reset();
   search_.reset();  // its indexer reads the documents
   documents_.reset();
+  campaigns_.reset();
   segments_.reset();
   segment_engine_.reset();
   cases_.reset();

@@ -1586,5 +1586,55 @@ TEST_F(AccessTest, SegmentsCountAndListOnlyWhatTheCallerReaches) {
   EXPECT_EQ(As("anna", "GET", "/api/crm/segments/" + id).status, 404);
 }
 
+TEST_F(AccessTest, CampaignsLaunchAtWhatTheLauncherReachesAndMeasureWhatIsAttributed) {
+  for (const char* who : {"anna", "anna", "ben"}) {
+    ASSERT_EQ(
+        As(who, "POST", "/api/crm/customers", R"({"name": "Klient", "tags": ["vip"]})").status,
+        201);
+  }
+  const HttpReply seg =
+      As("anna", "POST", "/api/crm/segments", R"({"name": "VIP", "text": "tag = vip"})");
+  const std::string segment(json::parse(seg.body).at("id").as_string());
+  const HttpReply made = As("anna", "POST", "/api/crm/campaigns",
+                            R"({"name": "Zima", "budget": "1000.00", "segment": ")" + segment +
+                                R"(", "actions": [{"kind": "call", "name": "Telefon"}]})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string id(json::parse(made.body).at("id").as_string());
+  EXPECT_EQ(As("anna", "POST", "/api/crm/campaigns", R"({"name": "X", "budget": 1000})").status,
+            422);
+  EXPECT_EQ(As("ben", "POST", "/api/crm/campaigns/" + id + "/launch").status, 403);
+  EXPECT_EQ(As("designer", "GET", "/api/crm/campaigns").status, 403);
+  // anna reaches her two customers: they are the members, ben's is not.
+  const HttpReply launched = As("anna", "POST", "/api/crm/campaigns/" + id + "/launch");
+  ASSERT_EQ(launched.status, 200) << launched.body;
+  EXPECT_EQ(json::parse(launched.body).at("members"), 2);
+  EXPECT_EQ(As("anna", "POST", "/api/crm/campaigns/" + id + "/launch").status, 409);
+  EXPECT_EQ(As("anna", "PATCH", "/api/crm/campaigns/" + id, R"({"actions": []})").status, 409);
+  const HttpReply members = As("anna", "GET", "/api/crm/campaigns/" + id + "/members?limit=1");
+  ASSERT_EQ(members.status, 200) << members.body;
+  EXPECT_EQ(json::parse(members.body).at("items").as_array().size(), 1u);
+  const std::string next(json::parse(members.body).at("next").as_string());
+  const HttpReply rest =
+      As("anna", "GET", "/api/crm/campaigns/" + id + "/members?limit=1&after=" + next);
+  EXPECT_EQ(json::parse(rest.body).at("items").as_array().size(), 1u);
+  EXPECT_EQ(json::parse(As("ben", "GET", "/api/crm/campaigns/" + id + "/members").body).at("items"),
+            json::array());
+  // The calls are on anna's calendar, attributed to the campaign's action 1.
+  const HttpReply calls = As("anna", "POST", "/api/crm/segments/query",
+                             R"({"of": "activities", "text": "campaign = \")" + id + R"(/1\""})");
+  EXPECT_EQ(json::parse(calls.body).at("count"), 2) << calls.body;
+  const HttpReply measured = As("anna", "GET", "/api/crm/campaigns/" + id + "/effectiveness");
+  ASSERT_EQ(measured.status, 200) << measured.body;
+  const json::value e = json::parse(measured.body);
+  EXPECT_EQ(e.at("campaign").at("members"), 2);
+  EXPECT_EQ(e.at("campaign").at("activities"), 2);
+  EXPECT_EQ(e.at("campaign").at("orders"), 0);
+  EXPECT_TRUE(e.at("campaign").at("costPerOrder").is_null());
+  EXPECT_EQ(e.at("actions").at(0).at("name"), "Telefon");
+  EXPECT_EQ(
+      json::parse(As("anna", "POST", "/api/crm/campaigns/" + id + "/finish").body).at("status"),
+      "finished");
+}
+
 }  // namespace
 }  // namespace quire::server

@@ -46,6 +46,7 @@ void AddApiRoutes(Router& router, services::Services& services, const ApiOptions
   AddMailingRoutes(router, services);
   AddSalesRoutes(router, services);
   AddSegmentRoutes(router, services);
+  AddCampaignRoutes(router, services);
   AddCalendarFeedRoutes(router, services, options.tls);
   router.SetAuthenticator(MakeAuthenticator(services.identity(), {.tls = options.tls}));
 }

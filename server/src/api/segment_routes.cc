@@ -1,5 +1,6 @@
 // Segments over HTTP: filters run (POST /api/crm/segments/query), saved segments, their
-// members, their export as CSV and as a mailing group (crm_routes.h lists them).
+// members, their export as CSV and as a mailing group; campaigns, launched at a segment,
+// and their effectiveness (crm_routes.h lists them).
 //
 // What a caller sees of a segment is what crm.read lets them see: with scope own, the
 // customers they own; team, those of anyone sharing a group with them; all, every one. The
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "quire/crm/activities.h"
+#include "quire/crm/campaigns.h"
 #include "quire/crm/cases.h"
 #include "quire/crm/contacts.h"
 #include "quire/crm/customers.h"
@@ -324,6 +326,135 @@ void AddSegmentRoutes(Router& router, services::Services& services) {
         r.headers.push_back({"Location", "/api/crm/mailing-groups/" + std::to_string(g.id)});
         return r;
       });
+}
+
+namespace {
+
+json::object EffectivenessJson(const crm::Campaign& c,
+                               const std::map<std::uint32_t, crm::Effectiveness>& measured) {
+  json::object out;
+  out["campaign"] = measured.at(0).ToJson(c, c.budget);
+  json::array actions;
+  for (const crm::CampaignAction& a : c.actions) {
+    auto it = measured.find(a.id);
+    if (it == measured.end()) continue;
+    json::object o = it->second.ToJson(c, c.budget);
+    o.erase("costPerOrder");  // the budget is the campaign's, not an action's
+    o["id"] = std::to_string(a.id);
+    o["kind"] = a.kind;
+    o["name"] = a.name;
+    actions.push_back(std::move(o));
+  }
+  out["actions"] = std::move(actions);
+  return out;
+}
+
+}  // namespace
+
+void AddCampaignRoutes(Router& router, services::Services& services) {
+  crm::CampaignStore& campaigns = services.campaigns();
+  org::Directory& directory = services.directory();
+  // A campaign is changed, launched and finished by those whose crm.write reaches its owner.
+  auto changeable = [&campaigns, &directory](const Request& request,
+                                             std::uint64_t id) -> Result<crm::Campaign> {
+    QUIRE_ASSIGN_OR_RETURN(crm::Campaign c, campaigns.Get(id));
+    std::map<std::string, std::vector<std::string>> groups;
+    QUIRE_ASSIGN_OR_RETURN(bool reaches, ReachesOwner(directory, *request.principal,
+                                                      Permission::kCrmWrite, c.owner, groups));
+    if (!reaches) {
+      return Error::Forbidden(
+          "campaign " + std::to_string(id) + " is " + c.owner +
+          "'s, and crm.write is granted to you with scope " +
+          std::string(org::Name(request.principal->permissions.ScopeOf(Permission::kCrmWrite))) +
+          ": ask them, or a supervisor");
+    }
+    return c;
+  };
+
+  router.Add("GET", "/api/crm/campaigns", Permission::kCrmRead,
+             [&campaigns](const Request&) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(std::vector<crm::Campaign> all, campaigns.List());
+               json::array items;
+               for (const crm::Campaign& c : all) items.push_back(c.ToJson());
+               return JsonResponse(200, server::Page(std::move(items)));
+             });
+  router.Add("POST", "/api/crm/campaigns", Permission::kCrmWrite,
+             [&campaigns](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
+               QUIRE_ASSIGN_OR_RETURN(crm::Campaign c, campaigns.Create(body, Actor(request)));
+               Response out = JsonResponse(201, c.ToJson());
+               out.headers.push_back({"Location", "/api/crm/campaigns/" + std::to_string(c.id)});
+               return out;
+             });
+  router.Add("GET", "/api/crm/campaigns/{id}", Permission::kCrmRead,
+             [&campaigns](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(std::uint64_t id, PathId(request, "campaign id"));
+               QUIRE_ASSIGN_OR_RETURN(crm::Campaign c, campaigns.Get(id));
+               return JsonResponse(200, c.ToJson());
+             });
+  router.Add("PATCH", "/api/crm/campaigns/{id}", Permission::kCrmWrite,
+             [&campaigns, changeable](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(std::uint64_t id, PathId(request, "campaign id"));
+               QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
+               QUIRE_RETURN_IF_ERROR(changeable(request, id));
+               QUIRE_ASSIGN_OR_RETURN(crm::Campaign c, campaigns.Update(id, body, Actor(request)));
+               return JsonResponse(200, c.ToJson());
+             });
+  // The members are the segment's customers the launcher may read.
+  router.AddSlow(
+      "POST", "/api/crm/campaigns/{id}/launch", Permission::kCrmWrite,
+      [&campaigns, &directory, changeable](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(std::uint64_t id, PathId(request, "campaign id"));
+        QUIRE_RETURN_IF_ERROR(changeable(request, id));
+        QUIRE_ASSIGN_OR_RETURN(std::optional<crm::Filter> scope,
+                               ScopeOf(directory, *request.principal, crm::Entity::kCustomer));
+        QUIRE_ASSIGN_OR_RETURN(crm::Campaign c,
+                               campaigns.Launch(id, scope ? &*scope : nullptr, Actor(request)));
+        return JsonResponse(200, c.ToJson());
+      });
+  router.Add("POST", "/api/crm/campaigns/{id}/finish", Permission::kCrmWrite,
+             [&campaigns, changeable](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(std::uint64_t id, PathId(request, "campaign id"));
+               QUIRE_RETURN_IF_ERROR(changeable(request, id));
+               QUIRE_ASSIGN_OR_RETURN(crm::Campaign c, campaigns.Finish(id, Actor(request)));
+               return JsonResponse(200, c.ToJson());
+             });
+  router.AddSlow(
+      "GET", "/api/crm/campaigns/{id}/members", Permission::kCrmRead,
+      [&campaigns, &directory, &services](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(std::uint64_t id, PathId(request, "campaign id"));
+        QUIRE_ASSIGN_OR_RETURN(std::size_t limit, Limit(request, 50));
+        QUIRE_ASSIGN_OR_RETURN(std::optional<std::uint64_t> after, QueryId(request, "after"));
+        QUIRE_RETURN_IF_ERROR(campaigns.Get(id));
+        std::map<std::string, std::vector<std::string>> groups;
+        json::array items;
+        std::uint64_t cursor = after.value_or(0);
+        bool at_end = false;
+        // Members the caller may not read are left out; a page may look further for them.
+        while (items.size() < limit && !at_end) {
+          QUIRE_ASSIGN_OR_RETURN(std::vector<std::uint64_t> page,
+                                 campaigns.Members(id, cursor, limit));
+          std::size_t used = 0;
+          for (; used < page.size() && items.size() < limit; ++used) {
+            cursor = page[used];
+            QUIRE_ASSIGN_OR_RETURN(crm::Customer c, services.customers().Get(cursor));
+            QUIRE_ASSIGN_OR_RETURN(
+                bool reaches,
+                ReachesOwner(directory, *request.principal, Permission::kCrmRead, c.owner, groups));
+            if (reaches) items.push_back(c.ToJson(MaySeeSensitive(request)));
+          }
+          at_end = page.size() < limit && used == page.size();
+        }
+        return JsonResponse(200,
+                            server::Page(std::move(items), at_end ? "" : std::to_string(cursor)));
+      });
+  router.AddSlow("GET", "/api/crm/campaigns/{id}/effectiveness", Permission::kCrmRead,
+                 [&campaigns](const Request& request) -> Result<Response> {
+                   QUIRE_ASSIGN_OR_RETURN(std::uint64_t id, PathId(request, "campaign id"));
+                   QUIRE_ASSIGN_OR_RETURN(crm::Campaign c, campaigns.Get(id));
+                   QUIRE_ASSIGN_OR_RETURN(auto measured, campaigns.Measure(id));
+                   return JsonResponse(200, EffectivenessJson(c, measured));
+                 });
 }
 
 }  // namespace quire::server

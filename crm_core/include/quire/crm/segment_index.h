@@ -12,6 +12,8 @@
 //                                             type, day its start), offers ('o': status,
 //                                             created), orders ('r': status, order date),
 //                                             cases ('k': status, opened)
+//   'Q' 'm' campaign E id               → the row of an activity, offer or order attributed
+//                                             to a campaign (its `campaign`: "12" or "12/2")
 //   'Q' 'v'                             → the indexes' version (built at open when older)
 // 'Q' holds nothing else: an index build starts by deleting it whole.
 // A row holds the fields a filter names (filter.h's codes), so a condition is checked
@@ -59,6 +61,8 @@ struct SegmentRow {
   std::string Encode() const;
   // Errors: kCorruption.
   static Result<SegmentRow> Decode(std::string_view bytes, std::uint64_t id);
+  // The customer of an encoded row, without decoding the rest; nullopt when damaged.
+  static std::optional<std::uint64_t> CustomerOf(std::string_view bytes);
   // As Decode, into `out` (its storage reused: scans decode millions).
   static Result<void> DecodeInto(std::string_view bytes, std::uint64_t id, SegmentRow& out);
 };
@@ -70,6 +74,10 @@ inline constexpr std::uint8_t kCaseResponseDue = 40, kCaseResolutionDue = 41, kC
 inline constexpr std::uint8_t kMergedCode = 0;
 // The campaign membership field of customers.
 inline constexpr std::uint8_t kCampaignCode = 22;
+
+// A campaign attribution, "12" or "12/2": the campaign and its action (0: none); nullopt
+// for anything else.
+std::optional<std::pair<std::uint64_t, std::uint32_t>> ParseAttribution(std::string_view text);
 
 // The day of an instant in Europe/Warsaw (days since 1970-01-01).
 std::int32_t WarsawDay(Timestamp t);
@@ -98,6 +106,8 @@ std::string CustomerField(std::uint8_t code, std::string_view custom_name = {});
 std::string FieldValue(FieldType type, std::string_view text, std::int64_t number);
 std::string Related(Entity e);
 std::string RelatedPartition(Entity e, std::string_view partition);
+// The prefix of the records attributed to `campaign`.
+std::string Attributed(std::uint64_t campaign);
 inline constexpr std::string_view kVersion = "Qv";
 }  // namespace segment_keys
 

@@ -77,5 +77,7 @@ void AddSalesRoutes(Router& router, services::Services& services);
 // Segments: POST /api/crm/segments/query (a filter run: count, items, next, plan); saved
 // segments (/api/crm/segments[/{id}]), their members, export (CSV) and mailing group.
 void AddSegmentRoutes(Router& router, services::Services& services);
+// Campaigns: /api/crm/campaigns[/{id}], launch, finish, members, effectiveness.
+void AddCampaignRoutes(Router& router, services::Services& services);
 
 }  // namespace quire::server

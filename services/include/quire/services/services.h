@@ -20,6 +20,7 @@
 #include "quire/base/clock.h"
 #include "quire/base/result.h"
 #include "quire/crm/activities.h"
+#include "quire/crm/campaigns.h"
 #include "quire/crm/cases.h"
 #include "quire/crm/contacts.h"
 #include "quire/crm/customers.h"
@@ -108,6 +109,7 @@ class Services {
   crm::CaseStore& cases() { return *cases_; }
   crm::SegmentEngine& segment_engine() { return *segment_engine_; }
   crm::SegmentStore& segments() { return *segments_; }
+  crm::CampaignStore& campaigns() { return *campaigns_; }
   // Background imports (POST /api/crm/imports?async=true); they run once Start() is called.
   crm::ImportJobs& import_jobs() { return *import_jobs_; }
   // Null unless opened with `search`.
@@ -139,6 +141,7 @@ class Services {
   std::unique_ptr<crm::CaseStore> cases_;
   std::unique_ptr<crm::SegmentEngine> segment_engine_;
   std::unique_ptr<crm::SegmentStore> segments_;
+  std::unique_ptr<crm::CampaignStore> campaigns_;
   std::unique_ptr<dms::DocumentSearch> search_;
   std::unique_ptr<workflow::ConnectorRegistry> connectors_;
   std::unique_ptr<workflow::Engine> engine_;
