@@ -4,14 +4,19 @@
 // required) is a BPMN error the model can catch.
 #pragma once
 
+#include <atomic>
 #include <boost/json.hpp>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "quire/base/instant.h"
 #include "quire/crm/activities.h"
 #include "quire/crm/contacts.h"
 #include "quire/crm/customers.h"
 #include "quire/crm/offers.h"
+#include "quire/crm/segments.h"
 #include "quire/services/offer_documents.h"
 #include "quire/services/services.h"
 #include "quire/workflow/connector.h"
@@ -419,6 +424,110 @@ class CaseConnector final : public workflow::Connector {
  private:
   crm::CaseStore& cases_;
   const Clock& clock_;
+};
+
+// crm.segment: starts a process for each member of a segment. Inputs: segment (a saved
+// segment's id or name), process (the process to start), businessKey (a prefix: each
+// instance's business key is it and the customer's id; the segment's id and the process
+// by default), variables (an object given to every instance besides "customer"), threads
+// (how many starts are in flight, 8 by default). Each member is started at most once: a
+// business key already used is skipped. A job cut off (its deadline, a stop) is retried and
+// goes on where it was. Outputs: members, started, skipped (started before).
+class SegmentConnector final : public workflow::Connector {
+ public:
+  explicit SegmentConnector(Services& services) : services_(services) {}
+
+  Result<workflow::JobOutcome> Run(const workflow::JobRequest& job) override {
+    namespace c = crm_connectors;
+    const boost::json::object& in = c::Inputs(job);
+    const std::string process = c::Text(in, "process");
+    if (process.empty()) {
+      return c::BusinessError("crm.segment.refused",
+                              Error::ValidationFailed("crm.segment needs \"process\": the "
+                                                      "process to start for each member"));
+    }
+    Result<crm::SavedSegment> segment = services_.segments().Find(c::Text(in, "segment"));
+    if (!segment) {
+      if (!c::IsRefusal(segment.error())) return segment.error();
+      return c::BusinessError("crm.segment.not-found", segment.error());
+    }
+    QUIRE_ASSIGN_OR_RETURN(crm::Filter filter, crm::SegmentStore::FilterOf(*segment));
+    if (filter.target != crm::Entity::kCustomer) {
+      return c::BusinessError(
+          "crm.segment.refused",
+          Error::ValidationFailed("segment " + std::to_string(segment->id) + " selects " +
+                                  std::string(crm::EntityPlural(filter.target)) +
+                                  "; crm.segment starts a process per customer"));
+    }
+    std::string prefix = c::Text(in, "businessKey");
+    if (prefix.empty()) prefix = process + "-segment-" + std::to_string(segment->id) + "-";
+    boost::json::object variables;
+    if (const boost::json::value* v = in.if_contains("variables"); v != nullptr && v->is_object()) {
+      variables = v->get_object();
+    }
+    std::size_t threads = 8;
+    if (const boost::json::value* v = in.if_contains("threads"); v != nullptr && v->is_int64()) {
+      threads = static_cast<std::size_t>(std::clamp<std::int64_t>(v->get_int64(), 1, 32));
+    }
+    QUIRE_ASSIGN_OR_RETURN(std::vector<std::uint64_t> members,
+                           services_.segment_engine().All(filter, nullptr));
+    const audit::Actor actor = c::ProcessActor(job);
+    std::atomic<std::size_t> next{0}, started{0}, skipped{0};
+    std::mutex failed_mu;
+    std::optional<Error> failed;
+    auto work = [&] {
+      for (std::size_t i = next++; i < members.size(); i = next++) {
+        {
+          std::lock_guard lock(failed_mu);
+          if (failed) return;
+        }
+        if (std::chrono::steady_clock::now() > job.deadline) {
+          std::lock_guard lock(failed_mu);
+          if (!failed) {
+            failed = Error::DeadlineExceeded(
+                "crm.segment started " + std::to_string(started.load()) + " of " +
+                std::to_string(members.size()) + " before its deadline; a retry goes on");
+          }
+          return;
+        }
+        workflow::StartRequest start;
+        start.process_id = process;
+        start.variables = variables;
+        start.variables["customer"] = std::to_string(members[i]);
+        start.business_key = prefix + std::to_string(members[i]);
+        start.actor = actor;
+        Result<workflow::StartResult> r = services_.engine().Start(start);
+        if (r) {
+          ++started;
+        } else if (r.error().code() == ErrorCode::kConflict &&
+                   r.error().message().find("business key") != std::string::npos) {
+          ++skipped;  // started before (a retry, or an earlier run of the same key)
+        } else {
+          std::lock_guard lock(failed_mu);
+          if (!failed) failed = r.error();
+          return;
+        }
+      }
+    };
+    std::vector<std::thread> pool;
+    for (std::size_t t = 1; t < std::min(threads, members.size()); ++t) pool.emplace_back(work);
+    work();
+    for (std::thread& t : pool) t.join();
+    if (failed) {
+      if (failed->code() == ErrorCode::kNotFound) {
+        return c::BusinessError("crm.segment.refused", *failed);  // no such process
+      }
+      return *failed;
+    }
+    workflow::JobOutcome out;
+    out.variables["members"] = members.size();
+    out.variables["started"] = started.load();
+    out.variables["skipped"] = skipped.load();
+    return out;
+  }
+
+ private:
+  Services& services_;
 };
 
 }  // namespace quire::services

@@ -95,6 +95,7 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
   s->connectors_->Register("crm.offer", std::make_shared<OfferConnector>(*s));
   s->connectors_->Register("crm.order", std::make_shared<OrderConnector>(*s->offers_));
   s->connectors_->Register("crm.case", std::make_shared<CaseConnector>(*s->cases_, *s->clock_));
+  s->connectors_->Register("crm.segment", std::make_shared<SegmentConnector>(*s));
   s->connectors_->Register("crm.lookup",
                            std::make_shared<LookupConnector>(*s->customers_, *s->contacts_));
   s->repository_->set_load_options({s->connectors_->InlineTypes()});

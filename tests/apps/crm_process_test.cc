@@ -339,5 +339,63 @@ TEST_F(CrmProcessTest, TheExampleServiceCaseFindsTheCustomerAndRecordsTheVisit) 
   ADD_FAILURE() << "the repair never reached the customer's timeline";
 }
 
+TEST_F(CrmProcessTest, ASegmentStartsOneInstancePerMemberOnceEvenWhenRunAgain) {
+  std::vector<std::string> customers;
+  for (int i = 0; i < 3; ++i) {
+    const HttpReply c =
+        Call("POST", "/api/crm/customers", R"({"name": "Klient", "tags": ["winback"]})");
+    customers.emplace_back(json::parse(c.body).at("id").as_string());
+  }
+  ASSERT_EQ(Call("POST", "/api/crm/customers", R"({"name": "Inny"})").status, 201);
+  ASSERT_EQ(
+      Call("POST", "/api/crm/segments", R"({"name": "Do odzyskania", "text": "tag = winback"})")
+          .status,
+      201);
+  const std::string models = R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
+      xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="urn:t">
+    <process id="winback-call" isExecutable="true">
+      <startEvent id="s"/><userTask id="call"/><endEvent id="e"/>
+      <sequenceFlow id="f1" sourceRef="s" targetRef="call"/>
+      <sequenceFlow id="f2" sourceRef="call" targetRef="e"/>
+    </process>
+    <process id="winback" isExecutable="true">
+      <startEvent id="s2"/>
+      <serviceTask id="each"><extensionElements><zeebe:taskDefinition type="crm.segment"/>
+        <zeebe:ioMapping><zeebe:input source="=&quot;Do odzyskania&quot;" target="segment"/>
+          <zeebe:input source="=&quot;winback-call&quot;" target="process"/>
+          <zeebe:input source="=&quot;winback-2026-&quot;" target="businessKey"/>
+          <zeebe:input source="={reason: &quot;no order this year&quot;}" target="variables"/>
+          <zeebe:output source="=started" target="started"/>
+          <zeebe:output source="=skipped" target="skipped"/></zeebe:ioMapping>
+      </extensionElements></serviceTask>
+      <userTask id="review"/><endEvent id="e2"/>
+      <sequenceFlow id="g1" sourceRef="s2" targetRef="each"/>
+      <sequenceFlow id="g2" sourceRef="each" targetRef="review"/>
+      <sequenceFlow id="g3" sourceRef="review" targetRef="e2"/>
+    </process></definitions>)";
+  ASSERT_EQ(Call("POST", "/api/deployments?name=winback.bpmn", models).status, 201);
+  const HttpReply first = Call("POST", "/api/processes/winback/instances", "{}");
+  ASSERT_EQ(first.status, 201) << first.body;
+  json::object vars =
+      WaitForVariable(std::string(json::parse(first.body).at("id").as_string()), "started");
+  EXPECT_EQ(vars.at("started").to_number<int>(), 3);
+  EXPECT_EQ(vars.at("skipped").to_number<int>(), 0);
+  // Each member's instance: its business key, the customer and the variables given.
+  const HttpReply one = Call("GET", "/api/tasks?businessKey=winback-2026-" + customers[1]);
+  ASSERT_EQ(one.status, 200) << one.body;
+  ASSERT_EQ(json::parse(one.body).at("items").as_array().size(), 1u) << one.body;
+  const std::string instance(json::parse(one.body).at("items").at(0).at("instanceId").as_string());
+  const json::value got = json::parse(Call("GET", "/api/instances/" + instance).body);
+  EXPECT_EQ(got.at("variables").at("customer").as_string(), customers[1]);
+  EXPECT_EQ(got.at("variables").at("reason"), "no order this year");
+  // Run again (a second round, or a retry): nobody is started twice.
+  const HttpReply second = Call("POST", "/api/processes/winback/instances", "{}");
+  vars = WaitForVariable(std::string(json::parse(second.body).at("id").as_string()), "started");
+  EXPECT_EQ(vars.at("started").to_number<int>(), 0);
+  EXPECT_EQ(vars.at("skipped").to_number<int>(), 3);
+  const HttpReply all = Call("GET", "/api/processes/winback-call/instances");
+  EXPECT_EQ(json::parse(all.body).at("items").as_array().size(), 3u) << all.body;
+}
+
 }  // namespace
 }  // namespace quire
