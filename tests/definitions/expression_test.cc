@@ -87,6 +87,10 @@ TEST_F(ExpressionTest, NullHandling) {
 TEST_F(ExpressionTest, UnsetVariableIsAnErrorNotNull) {
   EXPECT_EQ(Eval("amont > 1000"), "error: evaluating 'amont > 1000': variable 'amont' is not set");
   EXPECT_EQ(Eval("is defined(customer.phone)"), "false");
+  // A variable that is not set is not defined (naming it elsewhere is an error).
+  EXPECT_EQ(Eval("is defined(nobody)"), "false");
+  EXPECT_EQ(Eval("is defined(nobody.phone)"), "false");
+  EXPECT_EQ(Eval("if is defined(nobody) then nobody else \"default\""), "\"default\"");
 }
 
 TEST_F(ExpressionTest, TypeMismatchesNameBothSides) {

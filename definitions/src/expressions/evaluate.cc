@@ -325,6 +325,17 @@ Result<Value> Evaluate(const Node& n, const EvalEnv& env) {
     case Op::kRange:
       return TypeError(n, "a range [a..b] can only follow 'in'");
     case Op::kCall: {
+      // is defined(x): false for a variable that is not set (FEEL, as Camunda's), where
+      // naming an unset variable elsewhere is an error; also for a path below one.
+      if (n.function->name == std::string_view("is defined") && n.kids.size() == 1) {
+        const Node* root = n.kids[0].get();
+        while ((root->op == Op::kMember || root->op == Op::kIndex) && !root->kids.empty()) {
+          root = root->kids[0].get();
+        }
+        if (root->op == Op::kVariable && env.variables.Find(root->name) == nullptr) {
+          return Value::Bool(false);
+        }
+      }
       std::array<Value, 4> small;
       std::vector<Value> large;
       std::span<Value> args;
