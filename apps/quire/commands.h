@@ -52,6 +52,8 @@ std::string DocUsage();
 int RunCrm(const std::vector<std::string>& args);
 // quire crm segments ...: args[0] is "segments".
 int RunSegments(const std::vector<std::string>& args);
+// quire crm campaigns ...: args[0] is "campaigns".
+int RunCampaigns(const std::vector<std::string>& args);
 std::string CrmUsage();
 
 // quire org import FILE | users | groups

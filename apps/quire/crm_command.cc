@@ -279,6 +279,8 @@ std::string CrmUsage() {
          "       quire crm offers|orders|cases [--customer ID] [--status S] [--unpaid (orders)]\n"
          "         [--open (cases)] [--limit N] [--json] [--data-dir DIR]\n"
          "       quire crm segments query|save|show|list|delete ... (quire crm segments --help)\n"
+         "       quire crm campaigns list|show ID|launch ID|finish ID (quire crm campaigns "
+         "--help)\n"
          "       quire crm import customers|contacts|activities FILE [--format csv|vcard|ical]\n"
          "         [--mapping FILE] [--dry-run] [--json] [--skip-bad-rows] [--encoding E]\n"
          "         [--delimiter D] [--as USER] [--data-dir DIR]\n\n"
@@ -312,9 +314,10 @@ int RunCrm(const std::vector<std::string>& args) {
   if (args[0] == "products") return RunDeclare(args, kProducts);
   if (args[0] == "offers" || args[0] == "orders" || args[0] == "cases") return RunList(args);
   if (args[0] == "segments") return RunSegments(args);
+  if (args[0] == "campaigns") return RunCampaigns(args);
   if (args[0] != "import") {
     std::cerr << "quire crm: unknown action '" << args[0]
-              << "' (import, resources, products, offers, orders, cases, segments)\n"
+              << "' (import, resources, products, offers, orders, cases, segments, campaigns)\n"
               << CrmUsage();
     return kExitUsage;
   }

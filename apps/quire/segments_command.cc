@@ -1,11 +1,13 @@
 // quire crm segments query|list|save|show|delete: filters run and saved from the command
-// line, on a store no server holds (POST /api/crm/segments/query ... while Quire serves).
+// line; quire crm campaigns list|show|launch|finish: campaigns and their effectiveness; on
+// a store no server holds (/api/crm/segments, /api/crm/campaigns while Quire serves).
 #include <boost/json.hpp>
 #include <iostream>
 
 #include "commands.h"
 #include "engine_session.h"
 #include "quire/base/json_text.h"
+#include "quire/crm/campaigns.h"
 #include "quire/crm/segments.h"
 
 namespace quire::app {
@@ -262,6 +264,106 @@ int RunSegments(const std::vector<std::string>& args) {
   auto f = crm::SegmentStore::FilterOf(*found);
   if (!f) return FilterError(command, f.error(), found->text);
   return Print(s, *f, limit, explain, json_out, command);
+}
+
+int RunCampaigns(const std::vector<std::string>& args) {
+  const std::string command = "quire crm campaigns";
+  static constexpr std::string_view kCampaignsUsage =
+      "Usage: quire crm campaigns list|show ID|launch ID|finish ID [--json] [--as USER]\n"
+      "         [--data-dir DIR]\n\n"
+      "list: the campaigns; show: one with its effectiveness (members reached, responses,\n"
+      "offers, orders, revenue, cost per order; per action); launch: its segment's customers\n"
+      "become its members and each action a planned activity of each; finish: it ends.\n";
+  if (args.size() < 2 || args[1] == "--help" || args[1] == "-h") {
+    std::cout << kCampaignsUsage;
+    return args.size() < 2 ? kExitUsage : kExitOk;
+  }
+  const std::string action = args[1];
+  std::string data_dir = "quire-data", as = "cli", id_text;
+  bool json_out = false;
+  for (std::size_t i = 2; i < args.size(); ++i) {
+    if ((args[i] == "--data-dir" || args[i] == "--as") && i + 1 < args.size()) {
+      (args[i] == "--data-dir" ? data_dir : as) = args[i + 1];
+      ++i;
+    } else if (args[i] == "--json") {
+      json_out = true;
+    } else if (!args[i].starts_with("--") && id_text.empty()) {
+      id_text = args[i];
+    } else {
+      std::cerr << command << ": unexpected '" << args[i] << "'\n" << kCampaignsUsage;
+      return kExitUsage;
+    }
+  }
+  if (action != "list" && action != "show" && action != "launch" && action != "finish") {
+    std::cerr << command << ": unknown action '" << action << "' (list, show, launch, finish)\n"
+              << kCampaignsUsage;
+    return kExitUsage;
+  }
+  crm::CampaignId id = 0;
+  if (action != "list") {
+    if (id_text.empty() ||
+        !std::all_of(id_text.begin(), id_text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      std::cerr << command << " " << action << ": give the campaign's id\n" << kCampaignsUsage;
+      return kExitUsage;
+    }
+    id = std::stoull(id_text);
+  }
+  auto session = OpenSession("crm campaigns " + action, data_dir,
+                             {.create = false, .busy_hint = "use /api/crm/campaigns instead"});
+  if (!session) return kExitFailure;
+  crm::CampaignStore& campaigns = session->campaigns();
+  auto fail = [&](const Error& e) {
+    std::cerr << command << " " << action << ": " << e.message() << "\n";
+    return kExitFailure;
+  };
+  if (action == "list") {
+    auto all = campaigns.List();
+    if (!all) return fail(all.error());
+    boost::json::array items;
+    for (const crm::Campaign& c : *all) {
+      items.push_back(c.ToJson());
+      if (!json_out) {
+        std::cout << c.id << "  " << c.name << "  " << c.status << "  " << c.members
+                  << " members\n";
+      }
+    }
+    if (json_out) std::cout << JsonText(boost::json::object{{"items", std::move(items)}}) << "\n";
+    if (!json_out && all->empty()) std::cout << "no campaigns\n";
+    return kExitOk;
+  }
+  Result<crm::Campaign> c = action == "launch"   ? campaigns.Launch(id, nullptr, {as, "cli"})
+                            : action == "finish" ? campaigns.Finish(id, {as, "cli"})
+                                                 : campaigns.Get(id);
+  if (!c) return fail(c.error());
+  auto measured = campaigns.Measure(id);
+  if (!measured) return fail(measured.error());
+  const boost::json::object all = measured->at(0).ToJson(*c, c->budget);
+  if (json_out) {
+    boost::json::object out = c->ToJson();
+    out["effectiveness"] = all;
+    std::cout << JsonText(out) << "\n";
+    return kExitOk;
+  }
+  std::cout << "campaign " << c->id << " \"" << c->name << "\": " << c->status << ", " << c->members
+            << " members (" << (c->filter.empty() ? "not launched" : c->filter) << "), budget "
+            << std::string(c->ToJson().at("budget").as_string()) << " " << c->currency << "\n";
+  auto line = [&](const std::string& what, const boost::json::object& e) {
+    std::cout << "  " << what << ": " << e.at("activities").to_number<std::int64_t>()
+              << " activities (" << e.at("done").to_number<std::int64_t>() << " done), "
+              << e.at("reached").to_number<std::int64_t>() << " reached, "
+              << e.at("responses").to_number<std::int64_t>() << " responses, "
+              << e.at("offers").to_number<std::int64_t>() << " offers, "
+              << e.at("orders").to_number<std::int64_t>() << " orders, revenue "
+              << std::string(e.at("revenue").as_string()) << " " << c->currency << "\n";
+  };
+  line("all", all);
+  for (const crm::CampaignAction& a : c->actions) {
+    if (auto it = measured->find(a.id); it != measured->end()) {
+      line("action " + std::to_string(a.id) + " (" + a.kind + ", " + a.name + ")",
+           it->second.ToJson(*c, c->budget));
+    }
+  }
+  return kExitOk;
 }
 
 }  // namespace quire::app

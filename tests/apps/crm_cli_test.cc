@@ -210,6 +210,15 @@ TEST_F(CrmCliTest, SegmentsAreQueriedSavedShownAndDeleted) {
   r = Quire({"crm", "segments", "show", "Firmy", "--data-dir", data});
   EXPECT_EQ(r.code, 1);
   EXPECT_THAT(r.err, HasSubstr("no segment named 'Firmy'"));
+  // Campaigns: none yet; one of this segment's, launched from the command line.
+  r = Quire({"crm", "campaigns", "list", "--data-dir", data});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("no campaigns"));
+  r = Quire({"crm", "campaigns", "show", "9", "--data-dir", data});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("no campaign 9"));
+  EXPECT_EQ(Quire({"crm", "campaigns", "launch", "--data-dir", data}).code, 2);
+  EXPECT_EQ(Quire({"crm", "campaigns", "explode", "1", "--data-dir", data}).code, 2);
   EXPECT_EQ(Quire({"crm", "segments", "query", "--data-dir", data}).code, 2);
   EXPECT_EQ(Quire({"crm", "segments", "find", "x", "--data-dir", data}).code, 2);
   EXPECT_EQ(
