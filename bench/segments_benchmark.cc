@@ -14,6 +14,10 @@
 //   same) as CSV for PostgreSQL's COPY.
 //
 //   segments_benchmark [--customers N] [--samples N] [--keep] [--reuse] [--pg-csv DIR]
+//                      [--compact]
+//
+// --compact compacts the crm column family into one sorted run before measuring, as a store
+// is once the compactions after a bulk load have settled (PostgreSQL gets its VACUUM).
 //
 // The store lives in $QUIRE_BENCH_DIR (default ./quire-bench-data); removed at the end unless
 // --keep (or --pg-csv, which reads it); --reuse measures a kept store without loading it.
@@ -346,9 +350,10 @@ void Measure(services::Services& s, const Shape& shape) {
         seg.name, seg.text, static_cast<unsigned long long>(count), Percentile(ms, 0.5),
         Percentile(ms, 0.99), ms.size());
     for (const json::value& step : plan.at("steps").as_array()) {
-      std::printf("    %s  [estimate %lld, rows %lld, %.2f ms]\n",
+      std::printf("    %s  [estimate %lld, read %lld, selected %lld, %.2f ms]\n",
                   std::string(step.at("step").as_string()).c_str(),
                   static_cast<long long>(step.at("estimate").to_number<std::int64_t>()),
+                  static_cast<long long>(step.at("read").to_number<std::int64_t>()),
                   static_cast<long long>(step.at("rows").to_number<std::int64_t>()),
                   step.at("ms").to_number<double>());
     }
@@ -357,7 +362,7 @@ void Measure(services::Services& s, const Shape& shape) {
 
 int Run(int argc, char** argv) {
   Shape shape;
-  bool keep = false, reuse = false;
+  bool keep = false, reuse = false, compact = false;
   std::string pg_csv;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
@@ -378,6 +383,8 @@ int Run(int argc, char** argv) {
       reuse = keep = true;
     } else if (flag == "--pg-csv") {
       pg_csv = next();
+    } else if (flag == "--compact") {
+      compact = true;
     } else {
       std::fprintf(stderr, "unknown flag %s (see the comment at the top)\n", flag.c_str());
       return 2;
@@ -401,6 +408,11 @@ int Run(int argc, char** argv) {
       const auto idle0 = Steady::now();
       s.store().WaitUntilIdle(std::chrono::minutes(30));
       std::printf("compactions after the load: %.0f s\n", Seconds(idle0));
+    }
+    if (compact && pg_csv.empty()) {
+      const auto t0 = Steady::now();
+      if (auto c = s.store().Purge(storage::ColumnFamily::kCrm); !c) Die("compact", c.error());
+      std::printf("crm column family compacted into one sorted run: %.0f s\n", Seconds(t0));
     }
     if (!pg_csv.empty()) {
       WritePgCsv(s, pg_csv);

@@ -35,11 +35,14 @@ std::string MembersPrefix(CampaignId id) {
 std::string MemberKey(CampaignId id, std::uint64_t customer) {
   return storage::KeyEncoder(MembersPrefix(id)).U64(customer).Take();
 }
-std::string MemberIndexKey(CampaignId id, std::uint64_t customer) {
-  return segment_keys::CustomerField(kCampaignCode) +
-         storage::KeyEncoder().I64(static_cast<std::int64_t>(id)).U64(customer).Take();
+// The chunk of campaign `id`'s member bitmap (the segment index of "campaign = N") that
+// holds `customer`.
+std::string MemberChunkKey(CampaignId id, std::uint64_t customer) {
+  return segment_keys::BitmapChunk(
+      segment_keys::CustomerBitmap(kCampaignCode) +
+          segment_keys::FieldValue(FieldType::kId, "", static_cast<std::int64_t>(id)),
+      customer);
 }
-
 std::chrono::year_month_day DayOfTimestamp(Timestamp t) {
   return std::chrono::year_month_day(std::chrono::sys_days(std::chrono::days(WarsawDay(t))));
 }
@@ -381,7 +384,8 @@ Result<Campaign> CampaignStore::Launch(CampaignId id, const Filter* scope,
       storage::WriteBatch batch;
       for (std::size_t i = at; i < members.size() && i < at + 10'000; ++i) {
         batch.Put(kCrm, MemberKey(id, members[i]), "");
-        batch.Put(kCrm, MemberIndexKey(id, members[i]), "");
+        batch.SetBit(kCrm, MemberChunkKey(id, members[i]), segment_keys::BitInChunk(members[i]),
+                     true);
       }
       if (at + 10'000 >= members.size()) {
         c.status = "launching";

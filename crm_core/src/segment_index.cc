@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <map>
+#include <set>
 
 #include "quire/crm/activities.h"
 #include "quire/crm/cases.h"
@@ -93,35 +94,42 @@ std::string JsonScalarText(const json::value& v) {
   return {};
 }
 
-// The index entries of a customer row: key → "".
-std::map<std::string, std::string> CustomerEntries(const Customer* c) {
-  std::map<std::string, std::string> out;
+// What a customer writes to the indexes: keys with values (its row; the merged mark), and
+// bits of the field bitmaps, (chunk key, bit within the chunk).
+struct CustomerIndex {
+  std::map<std::string, std::string> puts;
+  std::set<std::pair<std::string, std::uint32_t>> bits;
+};
+
+CustomerIndex CustomerEntries(const Customer* c) {
+  CustomerIndex out;
   if (c == nullptr) return out;
   if (c->merged_into != 0) {
-    out.emplace(storage::KeyEncoder(segment_keys::CustomerField(kMergedCode)).U64(c->id).Take(),
-                "");
+    out.puts.emplace(
+        storage::KeyEncoder(segment_keys::CustomerField(kMergedCode)).U64(c->id).Take(), "");
     return out;
   }
   const SegmentRow row = RowOf(*c);
-  out.emplace(segment_keys::CustomerRow(c->id), row.Encode());
+  out.puts.emplace(segment_keys::CustomerRow(c->id), row.Encode());
   for (const RowField& f : row.fields) {
     const FieldDef* def = nullptr;
     if (f.code == kCustomCode) {
-      out.emplace(storage::KeyEncoder(segment_keys::CustomerField(kCustomCode, f.name))
-                      .String(f.text)
-                      .U64(c->id)
-                      .Take(),
-                  "");
+      out.bits.emplace(
+          segment_keys::BitmapChunk(segment_keys::CustomerBitmap(kCustomCode, f.name) +
+                                        segment_keys::FieldValue(FieldType::kText, f.text, 0),
+                                    c->id),
+          segment_keys::BitInChunk(c->id));
       continue;
     }
     for (const FieldDef& d : FieldsOf(Entity::kCustomer)) {
       if (d.code == f.code) def = &d;
     }
     if (def == nullptr || !def->indexed) continue;
-    out.emplace(segment_keys::CustomerField(f.code) +
-                    segment_keys::FieldValue(def->type, f.text, f.number) +
-                    storage::KeyEncoder().U64(c->id).Take(),
-                "");
+    out.bits.emplace(
+        segment_keys::BitmapChunk(segment_keys::CustomerBitmap(f.code) +
+                                      segment_keys::FieldValue(def->type, f.text, f.number),
+                                  c->id),
+        segment_keys::BitInChunk(c->id));
   }
   return out;
 }
@@ -431,7 +439,15 @@ SegmentRow RowOf(const ServiceCase& c) {
 }
 
 void IndexSegments(const Customer* before, const Customer* after, storage::WriteBatch& batch) {
-  Apply(CustomerEntries(before), CustomerEntries(after), batch);
+  const CustomerIndex was = CustomerEntries(before);
+  const CustomerIndex now = CustomerEntries(after);
+  Apply(was.puts, now.puts, batch);
+  for (const auto& [key, bit] : was.bits) {
+    if (!now.bits.contains({key, bit})) batch.SetBit(ColumnFamily::kCrm, key, bit, false);
+  }
+  for (const auto& [key, bit] : now.bits) {
+    if (!was.bits.contains({key, bit})) batch.SetBit(ColumnFamily::kCrm, key, bit, true);
+  }
 }
 
 void IndexSegments(const Activity* before, const Activity* after, storage::WriteBatch& batch) {
@@ -490,6 +506,19 @@ std::string CustomerField(std::uint8_t code, std::string_view custom_name) {
   k.U8('Q').U8('c').U8(code);
   if (code == kCustomCode) k.String(custom_name);
   return k.Take();
+}
+
+std::string CustomerBitmap(std::uint8_t code, std::string_view custom_name) {
+  storage::KeyEncoder k;
+  k.U8('Q').U8('b').U8(code);
+  if (code == kCustomCode) k.String(custom_name);
+  return k.Take();
+}
+
+std::string BitmapChunk(std::string value_key, std::uint64_t id) {
+  return storage::KeyEncoder(std::move(value_key))
+      .U32(static_cast<std::uint32_t>(id / kChunkBits))
+      .Take();
 }
 
 std::string FieldValue(FieldType type, std::string_view text, std::int64_t number) {

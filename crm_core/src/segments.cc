@@ -27,12 +27,14 @@ using storage::ColumnFamily;
 using Clk = std::chrono::steady_clock;
 
 // The version of the indexes' layout: a store whose 'Qv' is older is indexed again at open.
-constexpr std::string_view kIndexVersion = "2";
+constexpr std::string_view kIndexVersion = "3";
 // How many entries an estimate counts before it stops (and answers "at least this many").
 constexpr std::uint64_t kEstimateCap = 20'000;
 // Relative costs (microseconds) the planner weighs: reading one index entry, checking one
 // customer's row, checking one customer's related records.
 constexpr double kEntryCost = 0.1;
+// Reading one bitmap chunk (up to 8 KiB: 65,536 customers) into a set.
+constexpr double kChunkCost = 3.0;
 constexpr double kRowCheckCost = 2.0;
 constexpr double kRelatedCheckCost = 60.0;
 
@@ -57,6 +59,27 @@ class Bits {
   }
   void AndNot(const Bits& o) {
     for (std::size_t w = 0; w < words_.size(); ++w) words_[w] &= ~o.words_[w];
+  }
+  // ORs a little-endian bitmap (bit i of byte k: id offset + 8k + i) into the set; returns
+  // how many bits it held. REQUIRES: offset is a multiple of 64.
+  std::uint64_t OrBytes(std::uint64_t offset, std::string_view bytes) {
+    std::uint64_t n = 0;
+    std::size_t k = 0;
+    for (std::size_t w = offset / 64; k < bytes.size() && w < words_.size(); ++w) {
+      std::uint64_t word = 0;
+      for (std::size_t b = 0; b < 8 && k < bytes.size(); ++b, ++k) {
+        word |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[k])) << (8 * b);
+      }
+      words_[w] |= word;
+      n += static_cast<std::uint64_t>(std::popcount(word));
+    }
+    return n;
+  }
+  static std::uint64_t CountBytes(std::string_view bytes) {
+    std::uint64_t n = 0;
+    for (char c : bytes)
+      n += static_cast<std::uint64_t>(std::popcount(static_cast<unsigned char>(c)));
+    return n;
   }
   std::uint64_t Count() const {
     std::uint64_t n = 0;
@@ -455,7 +478,7 @@ class Planner {
     const FieldDef& def = *n.def;
     if (!def.indexed || n.op == Op::kContains) return std::nullopt;
     const bool custom = def.code == kCustomCode;
-    const std::string prefix = segment_keys::CustomerField(
+    const std::string prefix = segment_keys::CustomerBitmap(
         def.code, custom ? std::string_view(n.field).substr(7) : std::string_view());
     std::vector<std::pair<std::string, std::string>> out;
     auto value_key = [&](const FilterValue& v) {
@@ -492,19 +515,31 @@ class Planner {
     return std::nullopt;
   }
 
-  // Reads `ranges` of a customer index into a set; at most `cap` entries (0: all).
-  Result<std::uint64_t> ReadRanges(const std::vector<std::pair<std::string, std::string>>& ranges,
-                                   Bits* into, std::uint64_t cap) {
-    std::uint64_t n = 0;
+  // Reads the bitmap chunks in `ranges` of a customer index into `into` (nullptr: counts
+  // only). Returns how many customers they hold, and how many chunks were read.
+  struct ChunkRead {
+    std::uint64_t customers = 0;
+    std::uint64_t chunks = 0;
+  };
+  Result<ChunkRead> ReadRanges(const std::vector<std::pair<std::string, std::string>>& ranges,
+                          Bits* into) {
+    ChunkRead r;
     for (const auto& [begin, end] : ranges) {
       auto it = store_.Scan(ColumnFamily::kCrm, begin, end, &run_.snapshot);
       for (; it.Valid(); it.Next()) {
-        if (into != nullptr) into->Set(IdAtEnd(it.key()));
-        if (++n == cap) return n;
+        const std::string_view key = it.key();
+        if (key.size() < 4) return Error::Corruption("a segment bitmap key is damaged");
+        std::uint64_t chunk = 0;
+        for (std::size_t i = key.size() - 4; i < key.size(); ++i) {
+          chunk = chunk << 8 | static_cast<unsigned char>(key[i]);
+        }
+        ++r.chunks;
+        r.customers += into != nullptr ? into->OrBytes(chunk * segment_keys::kChunkBits, it.value())
+                                       : Bits::CountBytes(it.value());
       }
       QUIRE_RETURN_IF_ERROR(it.status());
     }
-    return n;
+    return r;
   }
 
   // How many customers `n` selects, about (at most kEstimateCap read), and the cost of
@@ -558,14 +593,11 @@ class Planner {
           e.read_cost = static_cast<double>(all) * kRowCheckCost / 4;
           return e;
         }
-        QUIRE_ASSIGN_OR_RETURN(std::uint64_t entries, ReadRanges(*ranges, nullptr, kEstimateCap));
+        // Counting a bitmap costs about what reading it does: exact, and cheap.
+        QUIRE_ASSIGN_OR_RETURN(ChunkRead read, ReadRanges(*ranges, nullptr));
         const bool negative = n.op == Op::kNe || n.op == Op::kNotIn;
-        e.customers =
-            negative ? (entries >= kEstimateCap ? all : all - std::min(all, entries)) : entries;
-        const double read =
-            entries >= kEstimateCap ? static_cast<double>(all) / 4 : static_cast<double>(entries);
-        e.read_cost = read * kEntryCost;
-        if (n.def->code == kCampaignCode) e.check_cost = kRowCheckCost;
+        e.customers = negative ? all - std::min(all, read.customers) : read.customers;
+        e.read_cost = static_cast<double>(read.chunks) * kChunkCost;
         return e;
       }
       case Kind::kRelation: {
@@ -637,14 +669,16 @@ class Planner {
     }
     std::optional<std::vector<std::pair<std::string, std::string>>> ranges = Ranges(n);
     if (ranges) {
-      QUIRE_ASSIGN_OR_RETURN(std::uint64_t rows, ReadRanges(*ranges, &out, 0));
+      QUIRE_ASSIGN_OR_RETURN(ChunkRead read, ReadRanges(*ranges, &out));
+      const std::uint64_t rows = read.chunks;
       if (n.op == Op::kNe || n.op == Op::kNotIn) {
         Bits all = run_.universe;
         all.AndNot(out);
         out = std::move(all);
       }
       out.And(run_.universe);
-      Step(run_, "index customers." + n.field + ": " + text, 0, rows, out.Count(), started);
+      Step(run_, "bitmaps customers." + n.field + " (" + std::to_string(rows) + " chunks): " + text,
+           0, read.customers, out.Count(), started);
       return out;
     }
     // No index answers it: every customer's row.
@@ -829,11 +863,15 @@ class Planner {
   Result<bool> CheckCampaign(const FilterNode& n, std::uint64_t id) {
     bool any = false;
     for (const FilterValue& v : n.values) {
-      const std::string key = segment_keys::CustomerField(kCampaignCode) +
-                              storage::KeyEncoder().I64(v.number).U64(id).Take();
-      QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> hit,
+      const std::string key =
+          segment_keys::BitmapChunk(segment_keys::CustomerBitmap(kCampaignCode) +
+                                        segment_keys::FieldValue(FieldType::kId, "", v.number),
+                                    id);
+      QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> bits,
                              store_.Get(ColumnFamily::kCrm, key, &run_.snapshot));
-      if (hit) {
+      const std::uint32_t bit = segment_keys::BitInChunk(id);
+      if (bits && bit / 8 < bits->size() &&
+          (static_cast<unsigned char>((*bits)[bit / 8]) >> (bit % 8) & 1) != 0) {
         any = true;
         break;
       }
@@ -1158,11 +1196,13 @@ Result<std::size_t> SegmentEngine::BuildIfNeeded() {
       storage::KeyDecoder d(it.key().substr(members.size()));
       QUIRE_ASSIGN_OR_RETURN(std::uint64_t campaign, d.U64());
       QUIRE_ASSIGN_OR_RETURN(std::uint64_t customer, d.U64());
-      batch.Put(
+      batch.SetBit(
           ColumnFamily::kCrm,
-          segment_keys::CustomerField(kCampaignCode) +
-              storage::KeyEncoder().I64(static_cast<std::int64_t>(campaign)).U64(customer).Take(),
-          "");
+          segment_keys::BitmapChunk(
+              segment_keys::CustomerBitmap(kCampaignCode) +
+                  segment_keys::FieldValue(FieldType::kId, "", static_cast<std::int64_t>(campaign)),
+              customer),
+          segment_keys::BitInChunk(customer), true);
       if (batch.count() >= 10'000) QUIRE_RETURN_IF_ERROR(flush());
     }
     QUIRE_RETURN_IF_ERROR(it.status());

@@ -17,6 +17,15 @@ void WriteBatch::DeleteRange(ColumnFamily cf, std::string_view begin, std::strin
   bytes_ += begin.size() + end.size();
 }
 
+void WriteBatch::SetBit(ColumnFamily cf, std::string_view key, std::uint32_t bit, bool on) {
+  std::string operand(5, '\0');
+  operand[0] = on ? '+' : '-';
+  for (int i = 0; i < 4; ++i)
+    operand[static_cast<std::size_t>(1 + i)] = static_cast<char>(bit >> (8 * (3 - i)));
+  ops_.push_back({OpKind::kBitmapMerge, cf, std::string(key), std::move(operand)});
+  bytes_ += key.size() + 5;
+}
+
 void WriteBatch::Append(const WriteBatch& other) {
   ops_.insert(ops_.end(), other.ops_.begin(), other.ops_.end());
   bytes_ += other.bytes_;

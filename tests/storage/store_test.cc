@@ -106,6 +106,35 @@ TEST(StoreTest, RangeDeletionsWithLongerBoundsAreRefusedWithNothingWritten) {
             (std::vector<std::string>{"Qa1", "Qa2", "Qb1"}));
 }
 
+TEST(StoreTest, BitmapsAreChangedABitAtATimeAndSurviveReopeningAndCompaction) {
+  TempDir tmp;
+  {
+    auto store = MustOpen(tmp.path());
+    WriteBatch set;
+    for (std::uint32_t bit : {0u, 9u, 65535u, 3u}) set.SetBit(ColumnFamily::kCrm, "bm", bit, true);
+    set.SetBit(ColumnFamily::kCrm, "bm", 3, false);  // later in the same batch: wins
+    ASSERT_THAT(store->Write(set), IsOk());
+    WriteBatch more;
+    more.SetBit(ColumnFamily::kCrm, "bm", 1, true);
+    more.SetBit(ColumnFamily::kCrm, "bm", 65535, false);
+    ASSERT_THAT(store->Write(more), IsOk());
+    WriteBatch elsewhere;
+    elsewhere.SetBit(ColumnFamily::kTimers, "bm", 1, true);
+    EXPECT_FALSE(store->Write(elsewhere).has_value());
+  }
+  auto store = MustOpen(tmp.path());
+  for (int round = 0; round < 2; ++round) {
+    auto got = store->Get(ColumnFamily::kCrm, "bm");
+    ASSERT_TRUE(got.has_value() && got->has_value());
+    const std::string& bits = **got;
+    ASSERT_EQ(bits.size(), 8192u);  // up to the byte of bit 65535, which was set once
+    EXPECT_EQ(static_cast<unsigned char>(bits[0]), 0b0000'0011);  // bits 0 and 1
+    EXPECT_EQ(static_cast<unsigned char>(bits[1]), 0b0000'0010);  // bit 9
+    EXPECT_EQ(bits[8191], '\0');
+    ASSERT_THAT(store->Purge(ColumnFamily::kCrm), IsOk());  // merged into one value
+  }
+}
+
 TEST(StoreTest, SnapshotSeesTheStoreAsItWas) {
   TempDir tmp;
   auto store = MustOpen(tmp.path());

@@ -3,11 +3,14 @@
 //
 // In the `crm` column family, under 'Q':
 //   'Q' 'C' id                          → the customer's row (below)
-//   'Q' 'c' code value id               → ""  a customer field's index; value as the field's
-//                                             type keys it (text: String; others: I64)
-//   'Q' 'c' 0xFF name value id          → ""  a custom field's
+//   'Q' 'b' code value chunk            → a bitmap: the customers with that value of a field,
+//                                             ids chunk×65536 ... +65535 (bit = id % 65536);
+//                                             value as the field's type keys it (text:
+//                                             String; others: I64); changed a bit at a time
+//                                             (WriteBatch::SetBit), so writers never read it
+//   'Q' 'b' 0xFF name value chunk       → the same of a custom field
+//   'Q' 'b' 22 campaign chunk           → campaign members (written by campaigns)
 //   'Q' 'c' 0 id                        → ""  merged customers (out of every segment)
-//   'Q' 'c' 22 campaign id              → ""  campaign members (written by campaigns)
 //   'Q' E partition day id              → the record's row: activities (E 'a': partition its
 //                                             type, day its start), offers ('o': status,
 //                                             created), orders ('r': status, order date),
@@ -97,6 +100,15 @@ void IndexSegments(const Order* before, const Order* after, storage::WriteBatch&
 void IndexSegments(const ServiceCase* before, const ServiceCase* after, storage::WriteBatch& batch);
 
 namespace segment_keys {
+// Ids per bitmap chunk.
+inline constexpr std::uint64_t kChunkBits = 65536;
+// The prefix of a customer field's bitmaps (custom: with `custom_name`).
+std::string CustomerBitmap(std::uint8_t code, std::string_view custom_name = {});
+// The chunk of the bitmap of `value_key` (CustomerBitmap + FieldValue) that holds `id`.
+std::string BitmapChunk(std::string value_key, std::uint64_t id);
+inline std::uint32_t BitInChunk(std::uint64_t id) {
+  return static_cast<std::uint32_t>(id % kChunkBits);
+}
 // The byte after 'Q' of a related entity's index.
 char EntityByte(Entity e);
 std::string CustomerRow(std::uint64_t id);

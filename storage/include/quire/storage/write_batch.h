@@ -16,7 +16,7 @@ namespace quire::storage {
 
 class WriteBatch {
  public:
-  enum class OpKind : std::uint8_t { kPut, kDelete, kDeleteRange };
+  enum class OpKind : std::uint8_t { kPut, kDelete, kDeleteRange, kBitmapMerge };
 
   struct Op {
     OpKind kind;
@@ -31,6 +31,12 @@ class WriteBatch {
   // (or end empty): Store::Write refuses longer bounds (see store.cc: RocksDB 7's memtable
   // insert hints corrupt range tombstones with a whole 2-byte prefix).
   void DeleteRange(ColumnFamily cf, std::string_view begin, std::string_view end);
+
+  // Sets (or clears) bit `bit` of the bitmap stored at `key` of the crm column family, without
+  // reading it: the store merges such changes when the bitmap is read or compacted (a
+  // bitmap index entry, written in the batch of its record). Bits count from the first
+  // byte's lowest bit. REQUIRES: cf is kCrm (the one with the bitmap merge operator).
+  void SetBit(ColumnFamily cf, std::string_view key, std::uint32_t bit, bool on);
 
   // Appends all of `other`'s operations after this batch's own.
   void Append(const WriteBatch& other);
