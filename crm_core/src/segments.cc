@@ -50,6 +50,12 @@ class Bits {
   void Clear(std::uint64_t i) {
     if (i < size_) words_[i / 64] &= ~(std::uint64_t{1} << (i % 64));
   }
+  // Sets every bit from `from` to the end, a word at a time.
+  void SetFrom(std::uint64_t from) {
+    for (std::uint64_t i = from; i < size_ && i % 64 != 0; ++i) Set(i);
+    for (std::size_t w = (from + 63) / 64; w < words_.size(); ++w) words_[w] = ~std::uint64_t{0};
+    if (size_ % 64 != 0 && !words_.empty()) words_.back() &= ~std::uint64_t{0} >> (64 - size_ % 64);
+  }
   bool Test(std::uint64_t i) const { return i < size_ && (words_[i / 64] >> (i % 64) & 1) != 0; }
   void And(const Bits& o) {
     for (std::size_t w = 0; w < words_.size(); ++w) words_[w] &= o.words_[w];
@@ -522,7 +528,7 @@ class Planner {
     std::uint64_t chunks = 0;
   };
   Result<ChunkRead> ReadRanges(const std::vector<std::pair<std::string, std::string>>& ranges,
-                          Bits* into) {
+                               Bits* into) {
     ChunkRead r;
     for (const auto& [begin, end] : ranges) {
       auto it = store_.Scan(ColumnFamily::kCrm, begin, end, &run_.snapshot);
@@ -1044,7 +1050,7 @@ static Result<Matches> Evaluate(storage::Store& store, const Clock& clock,
   QUIRE_ASSIGN_OR_RETURN(run.max_customer,
                          LargestId(store, storage::KeyEncoder().U8('c').Take(), &run.snapshot));
   run.universe = Bits(run.max_customer + 1);
-  for (std::uint64_t id = 1; id <= run.max_customer; ++id) run.universe.Set(id);
+  run.universe.SetFrom(1);
   {
     const std::string merged = segment_keys::CustomerField(kMergedCode);
     auto it = store.ScanPrefix(ColumnFamily::kCrm, merged, &run.snapshot);
