@@ -16,6 +16,7 @@
 #include "quire/server/api.h"
 #include "quire/server/http_server.h"
 #include "quire/server/tls.h"
+#include "quire/server/web_app.h"
 #include "quire/services/services.h"
 
 namespace quire::app {
@@ -35,6 +36,7 @@ struct ServeConfig {
   std::string tls = "off";  // "auto": a self-signed certificate in DATA/tls
   long session_idle_minutes = 30;
   long session_hours = 12;
+  std::string web_dir;  // empty: beside the binary (server::FindWebAppDir)
 };
 
 po::options_description ServeOptions(ServeConfig& config, int& port, bool with_help) {
@@ -75,7 +77,10 @@ po::options_description ServeOptions(ServeConfig& config, int& port, bool with_h
       po::value(&config.session_idle_minutes)->default_value(config.session_idle_minutes),
       "a browser session ends after this long without a request")(
       "session-hours", po::value(&config.session_hours)->default_value(config.session_hours),
-      "a browser session ends this long after sign-in, whatever happens");
+      "a browser session ends this long after sign-in, whatever happens")(
+      "web-dir", po::value(&config.web_dir)->value_name("DIR"),
+      "the built browser app to serve at /; default: web/ beside the binary, or "
+      "share/quire/web of its installation");
   if (with_help) {
     options.add_options()("config", po::value(&config.config_file)->value_name("FILE"),
                           "read options from FILE; options given on the command line win")(
@@ -216,6 +221,18 @@ int RunServe(const std::vector<std::string>& args) {
               << std::endl;
   }
   server::AddApiRoutes(router, services, {.version = QUIRE_VERSION, .tls = tls});
+  // The browser app, after the API: its routes take only what no API route names.
+  std::filesystem::path web_dir = config.web_dir;
+  if (web_dir.empty()) web_dir = server::FindWebAppDir("/proc/self/exe");
+  if (web_dir.empty()) {
+    std::cerr << "quire serve: warning: the browser app is not built (no web/index.html beside "
+                 "the binary); serving the API only. Build it with cmake --build (it needs "
+                 "Node.js and npm), or name it with --web-dir"
+              << std::endl;
+  } else if (auto added = server::AddWebAppRoutes(router, web_dir); !added) {
+    std::cerr << "quire serve: " << added.error().message() << "\n";
+    return kExitFailure;
+  }
 
   // The first start: an administrator to sign in with.
   auto admin_password = services.identity().EnsureAdministrator();

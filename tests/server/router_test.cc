@@ -154,3 +154,49 @@ TEST(JsonTest, ParsesBodiesAndLocatesSyntaxErrors) {
 
 }  // namespace
 }  // namespace quire::server
+
+namespace quire::server {
+namespace {
+
+TEST(RouterCatchAllTest, TakesOnlyPathsNoOtherRouteNames) {
+  Router router;
+  router.Add("GET", "/", Access::Public(), [](const Request&) -> Result<Response> {
+    Response r;
+    r.body = "root";
+    return r;
+  });
+  router.Add("POST", "/api/tasks/{id}/claim", Access::Public(),
+             [](const Request&) -> Result<Response> { return Response{}; });
+  router.Add("GET", "/{path...}", Access::Public(), [](const Request& request) -> Result<Response> {
+    Response r;
+    r.body = "rest=" + std::string(request.path_param("path").value_or("?"));
+    return r;
+  });
+  Request deep;
+  deep.method = "GET";
+  deep.path = "/tasks/42/history";
+  EXPECT_EQ(router.Dispatch(deep).body, "rest=tasks/42/history");
+  Request escaped;
+  escaped.method = "GET";
+  escaped.path = "/assets/a%20b.js";
+  EXPECT_EQ(router.Dispatch(escaped).body, "rest=assets/a b.js");
+  Request root;
+  root.method = "GET";
+  root.path = "/";
+  EXPECT_EQ(router.Dispatch(root).body, "root");
+  // A path another route names keeps its 405: the catch-all does not hide it.
+  Request wrong_method;
+  wrong_method.method = "GET";
+  wrong_method.path = "/api/tasks/7/claim";
+  const Response r = router.Dispatch(wrong_method);
+  EXPECT_EQ(r.status, 405);
+  // Only GET is caught: other methods on unknown paths are 404.
+  Request post;
+  post.method = "POST";
+  post.path = "/anything";
+  EXPECT_EQ(router.Dispatch(post).status, 404);
+  EXPECT_FALSE(router.IsStreaming("GET", "/x/y"));
+}
+
+}  // namespace
+}  // namespace quire::server

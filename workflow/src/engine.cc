@@ -1270,6 +1270,7 @@ class EngineImpl final : public Engine {
     const definitions::TaskSpec& spec = process->elements[at].task;
     TaskForm form;
     form.form_key = t.form_key;
+    form.required_documents = spec.required_documents;
     if (t.form_ref.empty()) {
       form.fields = spec.form_fields;
       if (!spec.form_json.empty()) form.schema = json::parse(spec.form_json);

@@ -173,9 +173,17 @@ void AddIdentityRoutes(Router& router, org::Identity& identity,
              });
 
   // ---- the caller ----
+  // A signed-in browser reloading the page learns its CSRF token again here (only pages of
+  // this origin can read the answer).
   router.Add("GET", "/api/me", Access::SignedIn(),
              [&identity](const Request& request) -> Result<Response> {
-               return JsonResponse(200, MeJson(identity, *request.principal));
+               json::object me = MeJson(identity, *request.principal);
+               if (request.principal->via == org::Principal::Via::kSession) {
+                 me["csrfToken"] = request.principal->csrf_token;
+               }
+               Response response = JsonResponse(200, me);
+               response.headers.push_back({"Cache-Control", "no-store"});
+               return response;
              });
   router.AddSlow(
       "PUT", "/api/me/password", Access::SignedIn(),

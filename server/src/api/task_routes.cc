@@ -274,6 +274,10 @@ void AddTaskRoutes(Router& router, Engine& engine) {
                    o["version"] = f.version;
                  }
                  if (!f.schema.is_null()) o["schema"] = f.schema;
+                 if (!f.required_documents.empty()) {
+                   o["requiredDocuments"] =
+                       json::array(f.required_documents.begin(), f.required_documents.end());
+                 }
                  return JsonResponse(200, o);
                });
              });

@@ -24,6 +24,19 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
   return parts;
 }
 
+// Whether `parts` (the request path's segments) fit the route's pattern: each literal
+// equal, each parameter not empty; a catch-all's last parameter takes one or more.
+template <class Part>
+bool MatchesSegments(const auto& segments, bool catch_all, const std::vector<Part>& parts) {
+  if (catch_all ? parts.size() < segments.size() : parts.size() != segments.size()) return false;
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    const bool ok = segments[i].is_param ? !std::string_view(parts[i]).empty()
+                                         : segments[i].text == std::string_view(parts[i]);
+    if (!ok) return false;
+  }
+  return true;
+}
+
 Response Unauthenticated(const Error& error) {
   Response response = ErrorResponse(error);
   // Bearer for tokens; the browser signs in with POST /api/auth/login instead.
@@ -49,10 +62,17 @@ void Router::Add(std::string_view method, std::string_view pattern, Access acces
                  Handler handler) {
   assert(!pattern.empty() && pattern.front() == '/');
   Route route{{std::string(method), std::string(pattern), access}, {}, std::move(handler)};
-  for (std::string_view part : SplitPath(pattern)) {
+  const std::vector<std::string_view> parts = SplitPath(pattern);
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    std::string_view part = parts[i];
     const bool is_param = part.size() >= 2 && part.front() == '{' && part.back() == '}';
-    route.segments.push_back(
-        {std::string(is_param ? part.substr(1, part.size() - 2) : part), is_param});
+    if (is_param) part = part.substr(1, part.size() - 2);
+    if (is_param && part.ends_with("...")) {
+      assert(i + 1 == parts.size() && "a {name...} segment comes last");
+      part.remove_suffix(3);
+      route.catch_all = true;
+    }
+    route.segments.push_back({std::string(part), is_param});
   }
   routes_.push_back(std::move(route));
 }
@@ -72,15 +92,17 @@ void Router::AddSlow(std::string_view method, std::string_view pattern, Access a
 const Router::Route* Router::Find(std::string_view method, std::string_view path) const {
   const std::vector<std::string_view> parts = SplitPath(path);
   if (method == "HEAD") method = "GET";
+  // Literal segments never hold escapes worth decoding here: a literal that only matches
+  // once decoded is simply treated as an ordinary route.
+  bool named = false;
   for (const Route& route : routes_) {
-    if (route.info.method != method || route.segments.size() != parts.size()) continue;
-    bool match = true;
-    for (std::size_t i = 0; i < parts.size() && match; ++i) {
-      // Literal segments never hold escapes worth decoding here: a literal that only
-      // matches once decoded is simply treated as an ordinary route.
-      match = route.segments[i].is_param ? !parts[i].empty() : route.segments[i].text == parts[i];
-    }
-    if (match) return &route;
+    if (route.catch_all || !Matches(route, parts)) continue;
+    if (route.info.method == method) return &route;
+    named = true;
+  }
+  if (named) return nullptr;
+  for (const Route& route : routes_) {
+    if (route.catch_all && route.info.method == method && Matches(route, parts)) return &route;
   }
   return nullptr;
 }
@@ -93,6 +115,11 @@ bool Router::IsStreaming(std::string_view method, std::string_view path) const {
 Pool Router::PoolOf(std::string_view method, std::string_view path) const {
   const Route* route = Find(method, path);
   return route == nullptr ? Pool::kDefault : route->info.pool;
+}
+
+template <class Part>
+bool Router::Matches(const Route& route, const std::vector<Part>& parts) {
+  return MatchesSegments(route.segments, route.catch_all, parts);
 }
 
 std::vector<RouteInfo> Router::Routes() const {
@@ -117,19 +144,28 @@ Response Router::Dispatch(Request& request) const {
   const std::string_view method =
       request.method == "HEAD" ? std::string_view("GET") : std::string_view(request.method);
   std::string allowed;
+  const Route* chosen = nullptr;
   for (const Route& route : routes_) {
-    if (route.segments.size() != decoded.size()) continue;
-    bool match = true;
-    for (std::size_t i = 0; i < decoded.size() && match; ++i) {
-      match =
-          route.segments[i].is_param ? !decoded[i].empty() : route.segments[i].text == decoded[i];
-    }
-    if (!match) continue;
+    if (route.catch_all || !Matches(route, decoded)) continue;
     if (route.info.method != method) {
       if (!allowed.empty()) allowed += ", ";
       allowed += route.info.method;
       continue;
     }
+    chosen = &route;
+    break;
+  }
+  // A path no route names under any method may still be a catch-all's.
+  if (chosen == nullptr && allowed.empty()) {
+    for (const Route& route : routes_) {
+      if (route.catch_all && route.info.method == method && Matches(route, decoded)) {
+        chosen = &route;
+        break;
+      }
+    }
+  }
+  if (chosen != nullptr) {
+    const Route& route = *chosen;
     request.principal.reset();
     if (route.info.access.kind != Access::Kind::kPublic) {
       if (!authenticator_) {
@@ -152,8 +188,16 @@ Response Router::Dispatch(Request& request) const {
       }
     }
     request.path_params.clear();
-    for (std::size_t i = 0; i < decoded.size(); ++i) {
-      if (route.segments[i].is_param) {
+    for (std::size_t i = 0; i < route.segments.size(); ++i) {
+      if (!route.segments[i].is_param) continue;
+      if (route.catch_all && i + 1 == route.segments.size()) {
+        std::string rest;
+        for (std::size_t k = i; k < decoded.size(); ++k) {
+          if (k > i) rest += '/';
+          rest += decoded[k];
+        }
+        request.path_params.emplace_back(route.segments[i].text, std::move(rest));
+      } else {
         request.path_params.emplace_back(route.segments[i].text, decoded[i]);
       }
     }

@@ -2,9 +2,11 @@
 // the permission every route needs declared beside it.
 //
 // Patterns are '/'-separated segments, each literal or a {name} parameter:
-// "/api/users/{id}". The first route that matches both path and method wins. A path that
-// matches only under other methods answers 405 with an Allow header; no match at all, 404.
-// HEAD is served by the GET route.
+// "/api/users/{id}". A last segment {name...} takes the rest of the path (one segment or
+// more, joined with '/'): such a route answers only paths no other route names under any
+// method (the browser app's files, "/{path...}"). The first route that matches both path and method
+// wins. A path that matches only under other methods answers 405 with an Allow header; no match at
+// all, 404. HEAD is served by the GET route.
 //
 // Access: every route says what it requires (Access): nothing (public), a signed-in
 // caller, or a permission. Before the handler runs, the router asks the authenticator who
@@ -111,7 +113,10 @@ class Router {
     RouteInfo info;
     std::vector<Segment> segments;
     Handler handler;
+    bool catch_all = false;  // the last segment is {name...}
   };
+  template <class Part>
+  static bool Matches(const Route& route, const std::vector<Part>& parts);
   const Route* Find(std::string_view method, std::string_view path) const;
 
   std::vector<Route> routes_;

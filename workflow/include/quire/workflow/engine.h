@@ -186,7 +186,8 @@ struct TaskForm {
   std::string form_id;   // a deployed form's id, if any
   std::uint32_t version = 0;
   boost::json::value schema;  // the Camunda Forms JSON, when there is one (null otherwise)
-  std::vector<definitions::FormField> fields;  // what completion checks
+  std::vector<definitions::FormField> fields;   // what completion checks
+  std::vector<std::string> required_documents;  // types to link before completion
 };
 
 // Workload of one user or group over a period, from history.

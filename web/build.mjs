@@ -1,0 +1,42 @@
+// Builds the browser app into a directory quire serve serves (default: dist/):
+//   node build.mjs [--out DIR] [--dev]
+// One JavaScript bundle and one stylesheet (esbuild), index.html and the icon. No inline
+// script or style anywhere: the pages run under a strict Content-Security-Policy.
+import * as esbuild from 'esbuild';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const outIndex = args.indexOf('--out');
+const out = resolve(outIndex >= 0 ? args[outIndex + 1] : join(here, 'dist'));
+const dev = args.includes('--dev');
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(join(out, 'assets'), { recursive: true });
+await esbuild.build({
+  entryPoints: [join(here, 'src/main.jsx'), join(here, 'src/app.css')],
+  outdir: join(out, 'assets'),
+  entryNames: '[name]',
+  bundle: true,
+  format: 'esm',
+  target: ['chrome110', 'firefox110', 'safari16'],
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  minify: !dev,
+  sourcemap: 'linked',
+  legalComments: 'linked',
+  logLevel: 'warning',
+});
+cpSync(join(here, 'static'), out, { recursive: true });
+// The licences of the libraries in the bundle travel with it.
+mkdirSync(join(out, 'licenses'), { recursive: true });
+const { dependencies } = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
+for (const name of Object.keys(dependencies)) {
+  const dir = join(here, 'node_modules', name);
+  const file = ['LICENSE', 'LICENSE.md', 'LICENSE.txt', 'license'].find((f) => existsSync(join(dir, f)));
+  if (!file) throw new Error(`web: ${name} has no licence file to ship`);
+  cpSync(join(dir, file), join(out, 'licenses', `${name.replace('/', '__')}.txt`));
+}
+console.log(`web: built ${out}`);

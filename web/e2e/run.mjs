@@ -1,0 +1,290 @@
+// The browser app end to end: a real `quire serve` with the examples and demo data, driven in
+// Debian's Chromium by playwright-core (no browser download). Each step asserts what the user
+// sees; axe-core runs on each page; a screenshot of each page is kept in --artifacts.
+//
+//   node web/e2e/run.mjs --quire BUILD/quire --source REPOSITORY [--artifacts DIR] [--keep]
+//
+// Fails (exit 1) at the first step that does not hold, naming it.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const args = process.argv.slice(2);
+const arg = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const quire = resolve(arg('--quire', 'build/dev/quire'));
+const source = resolve(arg('--source', '.'));
+const artifacts = resolve(arg('--artifacts', join(source, 'web/e2e/artifacts')));
+const keep = args.includes('--keep');
+const chromiumPath = process.env.QUIRE_CHROMIUM || '/usr/bin/chromium';
+const PASSWORD = 'anna-e2e-Passw0rd';
+const MARIA_PASSWORD = 'maria-e2e-Passw0rd';
+
+mkdirSync(artifacts, { recursive: true });
+const work = mkdtempSync(join(tmpdir(), 'quire-web-e2e-'));
+const data = join(work, 'quire-data');
+
+function run(cmd, cmdArgs, input) {
+  const r = spawnSync(cmd, cmdArgs, { cwd: source, input, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${cmdArgs.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+// The examples and demo data as scripts/run loads them; passwords for anna and maria; three
+// offers to prepare (group sales: anna's).
+run(join(source, 'scripts/load-examples'), [quire, data]);
+run(quire, ['user', 'passwd', 'anna', '--password-stdin', '--data-dir', data], `${PASSWORD}\n`);
+run(quire, ['user', 'passwd', 'maria', '--password-stdin', '--data-dir', data], `${MARIA_PASSWORD}\n`);
+for (const key of ['E2E-1', 'E2E-2', 'E2E-3']) {
+  run(quire, ['start', 'offer-approval', '--business-key', key, '--data-dir', data]);
+}
+
+const server = spawn(quire, ['serve', '--data-dir', data, '--port', '0'], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+let serverLog = '';
+server.stderr.on('data', (d) => (serverLog += d));
+const base = await new Promise((ok, fail) => {
+  const timer = setTimeout(() => fail(new Error(`quire serve did not start:\n${serverLog}`)), 60000);
+  server.stdout.on('data', (d) => {
+    serverLog += d;
+    const m = /listening on (http:\/\/[^ ]+)/.exec(serverLog);
+    if (m) {
+      clearTimeout(timer);
+      ok(m[1]);
+    }
+  });
+  server.on('exit', (code) => fail(new Error(`quire serve exited (${code}):\n${serverLog}`)));
+});
+
+const browser = await chromium.launch({
+  executablePath: chromiumPath,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const problems = [];
+let step = '';
+let shot = 0;
+
+async function newPage(context) {
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) problems.push(`${step}: console error: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`${step}: page error: ${e.message}`));
+  return page;
+}
+
+// axe-core on the page as it is (run through the DevTools protocol, so the page's strict
+// CSP needs no exception); serious and critical violations fail.
+async function checkPage(page, name) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad, [], `axe-core on ${name}: ${JSON.stringify(bad, null, 1)}`);
+  shot += 1;
+  await page.screenshot({ path: join(artifacts, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+}
+
+async function test(name, body) {
+  step = name;
+  const started = Date.now();
+  await body();
+  console.log(`ok   ${name} (${Date.now() - started} ms)`);
+}
+
+let failed = false;
+try {
+  await test('the app shell is served with a strict CSP; API paths stay JSON', async () => {
+    const root = await fetch(`${base}/`);
+    assert.equal(root.status, 200);
+    assert.match(root.headers.get('content-type'), /text\/html/);
+    const csp = root.headers.get('content-security-policy');
+    assert.match(csp, /script-src 'self'/);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|https?:/);
+    const deep = await fetch(`${base}/tasks/42`);
+    assert.equal(deep.status, 200, 'an app path answers the app');
+    const api = await fetch(`${base}/api/no-such-thing`);
+    assert.equal(api.status, 404);
+    assert.match(api.headers.get('content-type'), /application\/json/);
+    const asset = await fetch(`${base}/assets/missing.js`);
+    assert.equal(asset.status, 404);
+    const etag = root.headers.get('etag');
+    const again = await fetch(`${base}/`, { headers: { 'If-None-Match': etag } });
+    assert.equal(again.status, 304);
+  });
+
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+  const page = await newPage(context);
+
+  await test('sign-in refuses a wrong password and lets the right one in', async () => {
+    await page.goto(`${base}/`);
+    await page.getByLabel('User').fill('anna');
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    await checkPage(page, 'sign-in');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'My tasks' }).waitFor();
+  });
+
+  await test('the inbox shows the views with their counts and the group tasks', async () => {
+    await page.getByRole('link', { name: /My groups/ }).click();
+    await page.getByRole('heading', { name: 'My groups' }).waitFor();
+    await page.locator('tr[data-task]').first().waitFor();
+    assert.equal(await page.locator('tr[data-task]').count(), 3);
+    await page.waitForFunction(() => document.querySelector('.count[data-view="group"]')?.textContent === '3');
+    await checkPage(page, 'inbox-group');
+  });
+
+  await test('claiming a task moves it to my tasks', async () => {
+    await page.locator('tr[data-task]').first().getByRole('button', { name: 'Claim' }).click();
+    await page.getByRole('status').filter({ hasText: 'You took' }).waitFor();
+    await page.waitForFunction(() => document.querySelector('.count[data-view="mine"]')?.textContent === '1');
+    await page.getByRole('link', { name: /My tasks/ }).click();
+    await page.locator('tr[data-task]').first().waitFor();
+    assert.equal(await page.locator('tr[data-task]').count(), 1);
+    await checkPage(page, 'inbox-mine');
+  });
+
+  await test('the form is checked in the browser, then by the server, errors at the fields', async () => {
+    await page.locator('tr[data-task] a').first().click();
+    await page.getByRole('heading', { name: 'Prepare offer' }).waitFor();
+    await page.getByRole('button', { name: 'Complete' }).click();
+    await page.locator('#f-customerId[aria-invalid="true"]').waitFor();
+    assert.equal(await page.locator('.field-error').count(), 3);
+    await page.locator('#f-customerId').fill('c-1');
+    await page.getByLabel('Amount (EUR)').fill('1200');
+    await page.getByLabel('Discount %').fill('55');
+    await page.getByRole('button', { name: 'Complete' }).click();
+    await page.locator('#f-discount-error').filter({ hasText: 'At most 40' }).waitFor();
+    await checkPage(page, 'task-form-errors');
+    // The server checks again: a request that slipped past the browser's checks is refused
+    // and its error shown at the field.
+    await page.route('**/complete', (route) =>
+      route.continue({ postData: JSON.stringify({ variables: { customerId: 'c-1', amount: 1200, discount: 99 } }) }),
+    );
+    await page.getByLabel('Discount %').fill('10');
+    await page.getByRole('button', { name: 'Complete' }).click();
+    await page.locator('#f-discount-error').waitFor();
+    assert.match(await page.getByRole('alert').textContent(), /error/);
+    await page.unroute('**/complete');
+  });
+
+  await test('completion waits for the required document; an upload links it to the task', async () => {
+    await page.getByRole('button', { name: 'Complete' }).click();
+    await page.locator('#docs-title ~ .error').filter({ hasText: "type 'offer'" }).waitFor();
+    await page.locator('#doc-file').setInputFiles({ name: 'offer-E2E-1.txt', mimeType: 'text/plain', buffer: Buffer.from('Offer E2E-1: 1200 EUR, 10 % off\n') });
+    await page.locator('#doc-type').selectOption('offer');
+    await page.locator('form.upload').getByRole('button', { name: 'Upload and link' }).click();
+    await page.locator('#meta-customer-error').waitFor(); // the type's required field, checked here
+    await page.locator('#meta-customer').fill('1');
+    await page.locator('form.upload').getByRole('button', { name: 'Upload and link' }).click();
+    await page.locator('li[data-document]').filter({ hasText: 'offer-E2E-1.txt' }).waitFor();
+    await checkPage(page, 'task-with-document');
+  });
+
+  await test('a session that ends keeps the form: sign in again and carry on', async () => {
+    await page.getByLabel('Amount (EUR)').fill('1500');
+    await context.clearCookies();
+    await page.getByRole('button', { name: 'Complete' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('heading', { name: 'Your session has ended' }).waitFor();
+    await dialog.getByLabel('User').fill('anna');
+    await dialog.getByLabel('Password').fill(PASSWORD);
+    await dialog.getByRole('button', { name: 'Sign in' }).click();
+    // The completion goes through after the sign-in, with what was typed.
+    await page.getByRole('heading', { name: 'My tasks' }).waitFor();
+    await page.getByText('No tasks here.').waitFor();
+    await page.waitForFunction(() => document.querySelector('.count[data-view="group"]')?.textContent === '2');
+  });
+
+  await test('postponing a task takes it out of the inbox into the postponed view', async () => {
+    await page.getByRole('link', { name: /My groups/ }).click();
+    await page.locator('tr[data-task]').first().waitFor();
+    await page.locator('tr[data-task] a').first().click();
+    await page.getByRole('button', { name: 'Claim' }).click();
+    await page.getByTestId('assignee').filter({ hasText: 'anna' }).waitFor();
+    await page.getByRole('button', { name: 'Postpone' }).click();
+    await page.getByLabel('Postpone until').fill('2099-01-15T09:00');
+    await page.locator('form.inline-form').getByRole('button', { name: 'Postpone' }).click();
+    await page.getByRole('status').filter({ hasText: 'postponed' }).waitFor();
+    await checkPage(page, 'task-postponed');
+    await page.getByRole('link', { name: 'Back to the inbox' }).click();
+    await page.getByText('No tasks here.').waitFor();
+    await page.waitForFunction(() => document.querySelector('.count[data-view="postponed"]')?.textContent === '1');
+    await page.getByRole('link', { name: /Postponed/ }).click();
+    await page.locator('tr[data-task]').first().waitFor();
+    assert.equal(await page.locator('tr[data-task]').count(), 1);
+  });
+
+  await test('the keyboard alone reaches the content and claims a task', async () => {
+    await page.goto(`${base}/inbox/group`);
+    await page.locator('tr[data-task]').first().waitFor();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.className), 'skip');
+    await page.keyboard.press('Enter');
+    const claim = page.locator('tr[data-task]').first().getByRole('button', { name: 'Claim' });
+    await claim.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('status').filter({ hasText: 'You took' }).waitFor();
+  });
+
+  await test('Polish is chosen on the account page and the app speaks it', async () => {
+    await page.getByRole('link', { name: 'My account' }).click();
+    await page.getByRole('heading', { name: 'Signed-in sessions' }).waitFor();
+    await checkPage(page, 'account');
+    await page.getByLabel('Language').selectOption('pl');
+    await page.getByRole('heading', { name: 'Moje konto' }).waitFor();
+    await page.getByRole('link', { name: 'Skrzynka zadań' }).click();
+    await page.getByRole('heading', { name: 'Moje zadania' }).waitFor();
+    await checkPage(page, 'inbox-polish');
+    await page.getByLabel('Język', { exact: false }).count(); // nothing left in English needed
+  });
+
+  await test('on a phone screen (360 px) nothing spills sideways', async () => {
+    const phone = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'pl-PL' });
+    await phone.addCookies(await context.cookies());
+    const p = await newPage(phone);
+    await p.goto(`${base}/inbox/mine`);
+    await p.locator('tr[data-task], .empty').first().waitFor();
+    const width = await p.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 360, `the page is ${width} px wide`);
+    await checkPage(p, 'inbox-phone');
+    await phone.close();
+  });
+
+  await test('signing out ends the session', async () => {
+    await page.getByRole('button', { name: 'Wyloguj' }).click();
+    await page.getByRole('heading', { name: 'Logowanie do Quire' }).waitFor();
+    const me = await page.evaluate(async () => (await fetch('/api/me')).status);
+    assert.equal(me, 401);
+  });
+
+  assert.deepEqual(problems, [], 'the pages logged errors (a CSP violation shows here)');
+} catch (e) {
+  failed = true;
+  console.error(`FAIL ${step}\n${e.stack || e}`);
+  if (problems.length) console.error(`the pages said:\n${problems.join('\n')}`);
+  for (const ctx of browser.contexts()) {
+    for (const p of ctx.pages()) await p.screenshot({ path: join(artifacts, 'failure.png'), fullPage: true }).catch(() => {});
+  }
+  console.error(`quire serve said:\n${serverLog.slice(-4000)}`);
+} finally {
+  await browser.close();
+  server.kill('SIGTERM');
+  await new Promise((ok) => server.once('exit', ok));
+  if (!keep) rmSync(work, { recursive: true, force: true });
+}
+console.log(failed ? 'web e2e: FAILED' : `web e2e: all passed; screenshots in ${artifacts}`);
+process.exit(failed ? 1 : 0);

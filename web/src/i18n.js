@@ -1,0 +1,59 @@
+// Polish and English. The user's choice is kept in the browser; the first visit follows the
+// browser's language. Dates, numbers and money are formatted by Intl for the chosen locale.
+import { en } from './locales/en.js';
+import { pl } from './locales/pl.js';
+
+const dictionaries = { en, pl };
+const stored = (() => {
+  try {
+    return localStorage.getItem('quire.lang');
+  } catch {
+    return null;
+  }
+})();
+let lang = stored && dictionaries[stored] ? stored : (navigator.language || 'en').toLowerCase().startsWith('pl') ? 'pl' : 'en';
+document.documentElement.lang = lang;
+
+export function language() {
+  return lang;
+}
+
+export function setLanguage(next) {
+  if (!dictionaries[next]) return;
+  lang = next;
+  document.documentElement.lang = next;
+  try {
+    localStorage.setItem('quire.lang', next);
+  } catch {
+    // private mode: the choice lasts for the page only
+  }
+}
+
+// t('inbox.claimed', { n: 3 }): the text in the chosen language, {name} filled in.
+export function t(key, vars) {
+  const text = dictionaries[lang][key] ?? en[key] ?? key;
+  if (!vars) return text;
+  return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
+}
+
+const locales = { en: 'en-GB', pl: 'pl-PL' };
+
+export function formatDateTime(iso) {
+  if (!iso) return '';
+  return new Intl.DateTimeFormat(locales[lang], { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+}
+
+export function formatDate(iso) {
+  if (!iso) return '';
+  return new Intl.DateTimeFormat(locales[lang], { dateStyle: 'medium' }).format(new Date(iso));
+}
+
+export function formatNumber(n) {
+  return new Intl.NumberFormat(locales[lang]).format(n);
+}
+
+// Money arrives as a decimal string ("1234.50"): formatted without passing through a
+// binary floating-point number (Intl takes the string as it is).
+export function formatMoney(amount, currency) {
+  return new Intl.NumberFormat(locales[lang], { style: 'currency', currency }).format(amount);
+}

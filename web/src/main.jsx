@@ -1,0 +1,143 @@
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { api, ApiError, onUnauthenticated, setCsrfToken } from './api.js';
+import { language, setLanguage, t } from './i18n.js';
+import { navigate, useLocation } from './router.js';
+import { SignIn } from './signin.jsx';
+import { Inbox } from './inbox.jsx';
+import { TaskPage } from './task.jsx';
+import { Account } from './account.jsx';
+
+function App() {
+  const [me, setMe] = useState(undefined); // undefined: not known yet; null: signed out
+  const [expired, setExpired] = useState(null); // {resolve} while the session must be renewed
+  const [, setLang] = useState(language());
+  const { path } = useLocation();
+
+  useEffect(() => {
+    api('GET', '/api/me', undefined, { retry: false })
+      .then((m) => {
+        setCsrfToken(m.csrfToken);
+        setMe(m);
+      })
+      .catch((e) => {
+        if (e instanceof ApiError && e.status === 401) setMe(null);
+        else setMe({ error: e.message });
+      });
+  }, []);
+
+  // A request that met an ended session waits here until the user signs in again.
+  useEffect(() => {
+    onUnauthenticated(
+      () =>
+        new Promise((resolve) => {
+          setExpired({ resolve });
+        }),
+    );
+  }, []);
+
+  useEffect(() => {
+    document.title = `Quire`;
+  }, [path]);
+
+  if (me === undefined) return <p class="boot">{t('app.loading')}</p>;
+  if (me === null) {
+    return (
+      <SignIn
+        onSignedIn={(m) => {
+          setCsrfToken(m.csrfToken);
+          setMe(m);
+          if (path === '/' || path === '/signin') navigate('/inbox/mine', { replace: true });
+        }}
+      />
+    );
+  }
+  if (me.error) return <p role="alert" class="error">{me.error}</p>;
+
+  const changeLanguage = (l) => {
+    setLanguage(l);
+    setLang(l);
+  };
+  const signOut = async () => {
+    try {
+      await api('POST', '/api/auth/logout', {}, { retry: false });
+    } catch {
+      // already signed out
+    }
+    setCsrfToken('');
+    setMe(null);
+    navigate('/', { replace: true });
+  };
+
+  let page;
+  let m;
+  if (path === '/' || path === '/signin') {
+    navigate('/inbox/mine', { replace: true });
+    page = null;
+  } else if ((m = path.match(/^\/inbox(?:\/([a-z]+))?$/))) {
+    page = <Inbox view={m[1] || 'mine'} me={me} />;
+  } else if ((m = path.match(/^\/tasks\/(\d+)$/))) {
+    page = <TaskPage id={m[1]} me={me} />;
+  } else if (path === '/account') {
+    page = <Account me={me} language={language()} onLanguage={changeLanguage} />;
+  } else {
+    page = (
+      <section>
+        <h1>{t('app.notFound')}</h1>
+        <p>
+          <a href="/inbox/mine">{t('nav.inbox')}</a>
+        </p>
+      </section>
+    );
+  }
+
+  return (
+    <>
+      <a class="skip" href="#main">
+        {t('app.skip')}
+      </a>
+      <header class="top">
+        <a class="brand" href="/inbox/mine">
+          Quire
+        </a>
+        <nav aria-label={t('nav.label')}>
+          <a href="/inbox/mine" aria-current={path.startsWith('/inbox') || path.startsWith('/tasks') ? 'page' : undefined}>
+            {t('nav.inbox')}
+          </a>
+          <a href="/account" aria-current={path === '/account' ? 'page' : undefined}>
+            {t('nav.account')}
+          </a>
+        </nav>
+        <div class="who">
+          <span>{me.user.name || me.user.id}</span>
+          <button type="button" class="link" onClick={signOut}>
+            {t('nav.signOut')}
+          </button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {page}
+      </main>
+      {expired && (
+        <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="signin-title">
+          <SignIn
+            expired
+            onSignedIn={(m2) => {
+              setCsrfToken(m2.csrfToken);
+              if (m2.user.id !== me.user.id) {
+                // Another user: what was on the page was not theirs.
+                location.assign('/inbox/mine');
+                return;
+              }
+              const { resolve } = expired;
+              setExpired(null);
+              resolve();
+            }}
+          />
+        </div>
+      )}
+    </>
+  );
+}
+
+render(<App />, document.getElementById('app'));
