@@ -15,10 +15,13 @@ const dev = args.includes('--dev');
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(join(out, 'assets'), { recursive: true });
-await esbuild.build({
+const result = await esbuild.build({
   entryPoints: [join(here, 'src/main.jsx'), join(here, 'src/app.css')],
   outdir: join(out, 'assets'),
   entryNames: '[name]',
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
+  metafile: true,
   bundle: true,
   format: 'esm',
   target: ['chrome110', 'firefox110', 'safari16'],
@@ -30,13 +33,18 @@ await esbuild.build({
   logLevel: 'warning',
 });
 cpSync(join(here, 'static'), out, { recursive: true });
-// The licences of the libraries in the bundle travel with it.
+// The licences of every package whose code is in the bundle travel with it (bpmn-js's
+// also asks that its watermark stay visible: the viewer draws it, nothing here hides it).
 mkdirSync(join(out, 'licenses'), { recursive: true });
-const { dependencies } = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
-for (const name of Object.keys(dependencies)) {
+const packages = new Set();
+for (const input of Object.keys(result.metafile.inputs)) {
+  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+  if (m) packages.add(m[1]);
+}
+for (const name of [...packages].sort()) {
   const dir = join(here, 'node_modules', name);
-  const file = ['LICENSE', 'LICENSE.md', 'LICENSE.txt', 'license'].find((f) => existsSync(join(dir, f)));
-  if (!file) throw new Error(`web: ${name} has no licence file to ship`);
+  const file = ['LICENSE', 'LICENSE.md', 'LICENSE.txt', 'license', 'LICENCE'].find((f) => existsSync(join(dir, f)));
+  if (!file) throw new Error(`web: ${name} is in the bundle but has no licence file to ship`);
   cpSync(join(dir, file), join(out, 'licenses', `${name.replace('/', '__')}.txt`));
 }
 console.log(`web: built ${out}`);

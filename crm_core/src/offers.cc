@@ -751,6 +751,18 @@ Result<Offer> OfferStore::Create(const json::object& fields, const audit::Actor&
   return o;
 }
 
+Result<Offer> OfferStore::Preview(const json::object& fields, const audit::Actor& actor,
+                                  OfferId editing) const {
+  if (editing == 0) {
+    Offer blank;
+    blank.owner = actor.id;
+    return Check(std::move(blank), fields, nullptr);
+  }
+  QUIRE_ASSIGN_OR_RETURN(Offer before, Get(editing));
+  Offer draft = before;
+  return Check(std::move(draft), MergePatch(Editable(before), fields), &before);
+}
+
 Result<Offer> OfferStore::Update(OfferId id, const json::object& patch, const audit::Actor& actor) {
   std::lock_guard lock(write_mu_);
   QUIRE_ASSIGN_OR_RETURN(Offer before, Get(id));

@@ -509,3 +509,40 @@ TEST_F(OffersTest, AnOfferPrintsWithTheLetterheadTotalsAndPolishLettersOnNumbere
 
 }  // namespace
 }  // namespace quire::crm
+
+namespace quire::crm {
+namespace {
+
+TEST_F(OffersTest, APreviewPricesAndTotalsAsTheWriteWouldAndStoresNothing) {
+  const std::string body = R"({"customer": ")" + std::to_string(customer_) +
+                           R"(", "lines": [{"product": ")" + std::to_string(desk_) +
+                           R"(", "quantity": 3, "discountPercent": "10"},
+                  {"name": "Montaż", "unit": "h", "quantity": "1.5", "unitPrice": "120.00",
+                   "taxRate": "8"}]})";
+  const std::string chain_before = Chain();
+  auto preview = offers_->Preview(J(body), anna_);
+  ASSERT_TRUE(preview.has_value()) << preview.error().message();
+  EXPECT_EQ(preview->id, 0u);
+  EXPECT_EQ(Chain(), chain_before);  // nothing audited
+  auto listed = offers_->List(customer_, 10, 0, [](const Offer&) { return true; });
+  ASSERT_TRUE(listed.has_value());
+  EXPECT_TRUE(listed->empty());  // nothing stored
+  auto made = offers_->Create(J(body), anna_);
+  ASSERT_TRUE(made.has_value());
+  EXPECT_EQ(preview->totals.net, made->totals.net);
+  EXPECT_EQ(preview->totals.tax, made->totals.tax);
+  EXPECT_EQ(preview->totals.gross, made->totals.gross);
+  // A change of a draft, as PATCH would make it.
+  auto changed = offers_->Preview(J(R"({"lines": [{"name": "Montaż", "quantity": "2",
+      "unitPrice": "100.00", "taxRate": "23"}]})"),
+                                  anna_, made->id);
+  ASSERT_TRUE(changed.has_value()) << changed.error().message();
+  EXPECT_EQ(changed->totals.gross, 24600);  // 200.00 + 23 % in grosze
+  EXPECT_EQ(offers_->Get(made->id)->totals.gross, made->totals.gross);
+  // The same refusals as the write.
+  auto bad = offers_->Preview(J(R"({"customer": "999999", "lines": []})"), anna_);
+  ASSERT_FALSE(bad.has_value());
+}
+
+}  // namespace
+}  // namespace quire::crm

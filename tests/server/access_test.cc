@@ -268,8 +268,16 @@ TEST_F(AccessTest, OtherUsersTasksAreRefusedOrFilteredOut) {
   const std::string task(s.at("tasks").at(0).as_string());
   const std::string instance(s.at("id").as_string());
   EXPECT_EQ(As("anna", "GET", "/api/tasks/" + task).status, 200);
+  // The task's diagram: anna (who may see the task) without instances.read; not ben.
+  const HttpReply diagram = As("anna", "GET", "/api/tasks/" + task + "/diagram");
+  ASSERT_EQ(diagram.status, 200) << diagram.body;
+  const json::value d = json::parse(diagram.body);
+  EXPECT_EQ(d.at("processId"), "p");
+  EXPECT_THAT(std::string(d.at("xml").as_string()), HasSubstr("<"));
+  EXPECT_EQ(d.at("activeElementIds").as_array().size(), 1u);
   for (const std::string& target :
-       {"/api/tasks/" + task, "/api/tasks/" + task + "/form", "/api/tasks/" + task + "/comments"}) {
+       {"/api/tasks/" + task, "/api/tasks/" + task + "/form", "/api/tasks/" + task + "/comments",
+        "/api/tasks/" + task + "/diagram"}) {
     const HttpReply refused = As("ben", "GET", target);
     EXPECT_EQ(refused.status, 403) << target << ": " << refused.body;
   }
@@ -1338,9 +1346,25 @@ TEST_F(AccessTest, OffersAndOrdersKeepToTheCallersReachAndAcceptanceLimits) {
              R"(", "lines": [{"name": "X", "quantity": 1, "unitPrice": 10}]})");
   EXPECT_EQ(number.status, 422);
   EXPECT_THAT(number.body, HasSubstr("lines[0].unitPrice"));
+  const auto card = [&](const char* list) {
+    const HttpReply r = As("anna", "GET", "/api/crm/customers/" + customer + "/card");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return json::parse(r.body).at(list).as_array().size();
+  };
+  // The form's live totals: the same money as the write, nothing stored; the same refusals.
+  EXPECT_EQ(As("anna", "POST", "/api/crm/offers/preview",
+               R"({"customer": ")" + bens + "\", " + lines + "}")
+                .status,
+            403);
+  const HttpReply preview = As("anna", "POST", "/api/crm/offers/preview",
+                               R"({"customer": ")" + customer + "\", " + lines + "}");
+  ASSERT_EQ(preview.status, 200) << preview.body;
+  fits(preview.body, "Offer");
+  EXPECT_EQ(card("openOffers"), 0u);
   const HttpReply made =
       As("anna", "POST", "/api/crm/offers", R"({"customer": ")" + customer + "\", " + lines + "}");
   ASSERT_EQ(made.status, 201) << made.body;
+  EXPECT_EQ(json::parse(preview.body).at("totals"), json::parse(made.body).at("totals"));
   fits(made.body, "Offer");
   const json::value offer = json::parse(made.body);
   const std::string id(offer.at("id").as_string());
@@ -1348,11 +1372,6 @@ TEST_F(AccessTest, OffersAndOrdersKeepToTheCallersReachAndAcceptanceLimits) {
       "gross": "3179.98", "byRate": [
         {"rate": "23", "net": "2427.30", "tax": "558.28", "gross": "2985.58"},
         {"rate": "8", "net": "180.00", "tax": "14.40", "gross": "194.40"}]})"));
-  const auto card = [&](const char* list) {
-    const HttpReply r = As("anna", "GET", "/api/crm/customers/" + customer + "/card");
-    EXPECT_EQ(r.status, 200) << r.body;
-    return json::parse(r.body).at(list).as_array().size();
-  };
   EXPECT_EQ(card("openOffers"), 1u);
   EXPECT_EQ(As("ben", "GET", "/api/crm/offers/" + id).status, 403);
   // Nor can anna move her offer onto a customer out of her reach, changed or revised.

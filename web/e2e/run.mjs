@@ -28,6 +28,17 @@ const PASSWORD = 'anna-e2e-Passw0rd';
 const MARIA_PASSWORD = 'maria-e2e-Passw0rd';
 
 mkdirSync(artifacts, { recursive: true });
+
+// Every text exists in both languages.
+{
+  const { en } = await import('../src/locales/en.js');
+  const { pl } = await import('../src/locales/pl.js');
+  // Plural forms differ by language (Polish has few and many): compared without them.
+  const keys = (d) => new Set(Object.keys(d).map((k) => k.replace(/\.(zero|one|two|few|many|other)$/, '')));
+  const [e, p] = [keys(en), keys(pl)];
+  const missing = [...[...e].filter((k) => !p.has(k)).map((k) => `pl lacks ${k}`), ...[...p].filter((k) => !e.has(k)).map((k) => `en lacks ${k}`)];
+  assert.deepEqual(missing, [], 'the locales differ');
+}
 const work = mkdtempSync(join(tmpdir(), 'quire-web-e2e-'));
 const data = join(work, 'quire-data');
 
@@ -103,6 +114,7 @@ async function test(name, body) {
 }
 
 let failed = false;
+let maria = null;
 try {
   await test('the app shell is served with a strict CSP; API paths stay JSON', async () => {
     const root = await fetch(`${base}/`);
@@ -191,6 +203,9 @@ try {
     await page.locator('#meta-customer').fill('1');
     await page.locator('form.upload').getByRole('button', { name: 'Upload and link' }).click();
     await page.locator('li[data-document]').filter({ hasText: 'offer-E2E-1.txt' }).waitFor();
+    // The process diagram, drawn by bpmn-js with this task marked (and its watermark).
+    await page.locator('.diagram .djs-element.q-task').first().waitFor();
+    await page.locator('.diagram .bjs-powered-by').waitFor();
     await checkPage(page, 'task-with-document');
   });
 
@@ -262,6 +277,92 @@ try {
     assert.ok(width <= 360, `the page is ${width} px wide`);
     await checkPage(p, 'inbox-phone');
     await phone.close();
+  });
+
+  await test('customers: a segment filter, the card with its timeline, a call logged', async () => {
+    maria = await newPage(await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' }));
+    const m = maria;
+    await m.goto(`${base}/customers`);
+    await m.getByLabel('User').fill('maria');
+    await m.getByLabel('Password').fill(MARIA_PASSWORD);
+    await m.getByRole('button', { name: 'Sign in' }).click();
+    await m.getByRole('heading', { name: 'Customers' }).waitFor();
+    await m.locator('tr[data-customer]').first().waitFor();
+    const all = await m.locator('tr[data-customer]').count();
+    assert.ok(all > 1, `maria sees ${all} customers`);
+    await m.getByLabel('Filter (segment language)').fill('tag = nope and');
+    await m.getByRole('button', { name: 'Search' }).click();
+    await m.getByRole('alert').filter({ hasText: 'column' }).waitFor(); // the position of the mistake
+    await m.getByLabel('Filter (segment language)').fill('tag = piekarnia');
+    await m.getByRole('button', { name: 'Search' }).click();
+    await m.getByRole('status').filter({ hasText: /^1 customer\b/ }).waitFor();
+    await checkPage(m, 'customers');
+    await m.locator('tr[data-customer] a').first().click();
+    await m.locator('#customer-title').waitFor();
+    await m.getByRole('button', { name: 'Log a call' }).click();
+    await m.getByLabel('Subject').fill('Asked about the e2e offer');
+    await m.getByLabel('Note').fill('Call back next week.');
+    await m.getByRole('button', { name: 'Save' }).click();
+    await m.getByRole('status').filter({ hasText: 'The call is logged.' }).waitFor();
+    await m.locator('.timeline li[data-kind="activity"]').filter({ hasText: 'Asked about the e2e offer' }).waitFor();
+    // The timeline filtered by kind: activities hidden, the call goes with them.
+    await m.getByRole('checkbox', { name: 'Activity' }).uncheck();
+    assert.equal(await m.locator('.timeline li[data-kind="activity"]').count(), 0);
+    await checkPage(m, 'customer-card');
+  });
+
+  await test('an offer: product suggested, totals from the server, accepted and locked, PDF, order', async () => {
+    const m = maria;
+    await m.getByRole('link', { name: 'Offers', exact: true }).click();
+    await m.getByRole('link', { name: 'New offer' }).click();
+    await m.getByLabel('Find a customer by name').fill('Kasztan');
+    await m.locator('#customer-found button').first().click();
+    assert.notEqual(await m.getByLabel('Customer id').inputValue(), '');
+    const product = m.getByLabel('Product of line 1');
+    const firstProduct = await product.locator('option').nth(1).getAttribute('value');
+    await product.selectOption(firstProduct);
+    await m.getByLabel('Quantity of line 1').fill('3');
+    // The unit price and rate come from the price lists, the totals from the server.
+    await m.locator('[data-total="gross"]').waitFor();
+    await m.waitForFunction(() => document.querySelector('[data-line="0"] [data-net]')?.textContent.trim() !== '');
+    await m.getByRole('button', { name: 'Add a line' }).click();
+    await m.getByLabel('Name of line 2').fill('Montaż');
+    await m.getByLabel('Quantity of line 2').fill('1.5');
+    await m.getByLabel('Unit price of line 2').fill('120.00');
+    await m.getByLabel('VAT rate of line 2').selectOption('8');
+    await m.waitForFunction(() => document.querySelector('[data-line="1"] [data-net]')?.textContent.includes('180'));
+    await checkPage(m, 'offer-editor');
+    await m.getByRole('button', { name: 'Save', exact: true }).click();
+    await m.waitForURL(/\/offers\/\d+$/);
+    const id = m.url().split('/').pop();
+    const stored = await m.evaluate(async (offer) => (await (await fetch(`/api/crm/offers/${offer}`)).json()).totals.gross, id);
+    const shown = await m.locator('[data-total="gross"]').textContent();
+    const expected = await m.evaluate((g) => new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'PLN' }).format(g), stored);
+    assert.equal(shown.trim(), expected, 'the totals shown are the stored ones');
+    await m.getByRole('button', { name: 'Accept' }).click();
+    await m.getByRole('status').filter({ hasText: 'the offer is locked' }).waitFor();
+    await m.getByText('This offer is accepted and locked').waitFor();
+    assert.equal(await m.getByLabel('Quantity of line 1').isDisabled(), true);
+    // The server refuses an edit too, naming who accepted it.
+    const refused = await m.evaluate(async (offer) => {
+      const me = await (await fetch('/api/me')).json();
+      const r = await fetch(`/api/crm/offers/${offer}`, { method: 'PATCH', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrfToken }, body: '{"notes": "x"}' });
+      return [r.status, (await r.json()).error.message];
+    }, id);
+    assert.equal(refused[0], 409);
+    assert.match(refused[1], /accepted by maria/);
+    await m.getByRole('button', { name: 'Make the PDF' }).click();
+    const pdfLink = m.getByRole('link', { name: 'Open the PDF' });
+    await pdfLink.waitFor();
+    const pdf = await m.evaluate(async (href) => {
+      const r = await fetch(href);
+      return [r.status, r.headers.get('content-type'), (await r.text()).slice(0, 5)];
+    }, await pdfLink.getAttribute('href'));
+    assert.deepEqual(pdf, [200, 'application/pdf', '%PDF-']);
+    await m.getByRole('button', { name: 'Make the order' }).click();
+    await m.getByText(/Order \d+ was made from it/).waitFor();
+    await checkPage(m, 'offer-accepted');
+    await m.context().close();
   });
 
   await test('signing out ends the session', async () => {

@@ -5,7 +5,7 @@ import { FormFields, initialValues, toVariables, validate } from './form.jsx';
 
 // The documents linked to a record (link "task:42"), and an upload that links a new one:
 // a file, its type, and the type's metadata fields (checked here and by the server).
-export function DocumentsPanel({ link, required = [], problem = '' }) {
+export function DocumentsPanel({ link, required = [], problem = '', onUploaded }) {
   const [docs, setDocs] = useState([]);
   const [types, setTypes] = useState([]);
   const [type, setType] = useState('');
@@ -53,6 +53,7 @@ export function DocumentsPanel({ link, required = [], problem = '' }) {
     try {
       const d = await upload(withQuery('/api/documents', { type, title: title || file.name, link }), file, toVariables(fields, values));
       setStatus(t('docs.uploaded', { title: d.title }));
+      if (onUploaded) onUploaded(d);
       setFile(null);
       setTitle('');
       event.target.reset();

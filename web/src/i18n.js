@@ -38,6 +38,15 @@ export function t(key, vars) {
 
 const locales = { en: 'en-GB', pl: 'pl-PL' };
 
+// tn('customers.count', 3): the plural form the language needs for n (Polish has one, few
+// and many: "1 klient", "3 klientów"... are told apart by Intl.PluralRules), {n} filled in.
+export function tn(key, n) {
+  const form = new Intl.PluralRules(locales[lang]).select(n);
+  const dict = dictionaries[lang];
+  const text = dict[`${key}.${form}`] ?? dict[`${key}.other`] ?? en[`${key}.${form}`] ?? en[`${key}.other`] ?? key;
+  return text.replace('{n}', new Intl.NumberFormat(locales[lang]).format(n));
+}
+
 export function formatDateTime(iso) {
   if (!iso) return '';
   return new Intl.DateTimeFormat(locales[lang], { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));

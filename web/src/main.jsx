@@ -7,6 +7,8 @@ import { SignIn } from './signin.jsx';
 import { Inbox } from './inbox.jsx';
 import { TaskPage } from './task.jsx';
 import { Account } from './account.jsx';
+import { CustomerCard, Customers } from './customers.jsx';
+import { OfferEditor, Offers } from './offers.jsx';
 
 function App() {
   const [me, setMe] = useState(undefined); // undefined: not known yet; null: signed out
@@ -38,7 +40,8 @@ function App() {
 
   useEffect(() => {
     document.title = `Quire`;
-  }, [path]);
+    if (me && !me.error && (path === '/' || path === '/signin')) navigate('/inbox/mine', { replace: true });
+  }, [path, me]);
 
   if (me === undefined) return <p class="boot">{t('app.loading')}</p>;
   if (me === null) {
@@ -72,12 +75,19 @@ function App() {
   let page;
   let m;
   if (path === '/' || path === '/signin') {
-    navigate('/inbox/mine', { replace: true });
-    page = null;
+    page = null; // going to the inbox (the effect above)
   } else if ((m = path.match(/^\/inbox(?:\/([a-z]+))?$/))) {
     page = <Inbox view={m[1] || 'mine'} me={me} />;
   } else if ((m = path.match(/^\/tasks\/(\d+)$/))) {
     page = <TaskPage id={m[1]} me={me} />;
+  } else if (path === '/customers') {
+    page = <Customers />;
+  } else if ((m = path.match(/^\/customers\/(\d+)$/))) {
+    page = <CustomerCard id={m[1]} />;
+  } else if (path === '/offers') {
+    page = <Offers />;
+  } else if ((m = path.match(/^\/offers\/(new|\d+)$/))) {
+    page = <OfferEditor id={m[1]} />;
   } else if (path === '/account') {
     page = <Account me={me} language={language()} onLanguage={changeLanguage} />;
   } else {
@@ -103,6 +113,12 @@ function App() {
         <nav aria-label={t('nav.label')}>
           <a href="/inbox/mine" aria-current={path.startsWith('/inbox') || path.startsWith('/tasks') ? 'page' : undefined}>
             {t('nav.inbox')}
+          </a>
+          <a href="/customers" aria-current={path.startsWith('/customers') ? 'page' : undefined}>
+            {t('nav.customers')}
+          </a>
+          <a href="/offers" aria-current={path.startsWith('/offers') ? 'page' : undefined}>
+            {t('nav.offers')}
           </a>
           <a href="/account" aria-current={path === '/account' ? 'page' : undefined}>
             {t('nav.account')}

@@ -4,6 +4,7 @@ import { formatDateTime, t } from './i18n.js';
 import { navigate } from './router.js';
 import { FormFields, initialValues, toVariables, validate } from './form.jsx';
 import { DocumentsPanel } from './documents.jsx';
+import { TaskDiagram } from './diagram.jsx';
 
 // One task: what it is, its form, and what can be done with it. Completing sends the form;
 // the server checks it again and its errors appear at the fields.
@@ -271,7 +272,9 @@ export function TaskPage({ id, me }) {
         </form>
       </section>
 
-      <DocumentsPanel key={docsVersion} link={`task:${id}`} required={form.requiredDocuments || []} problem={docProblem} />
+      <DocumentsPanel key={docsVersion} link={`task:${id}`} required={form.requiredDocuments || []} problem={docProblem} onUploaded={() => setDocProblem('')} />
+
+      <TaskDiagram taskId={id} />
 
       <section aria-labelledby="comments-title">
         <h2 id="comments-title">{t('task.comments')}</h2>

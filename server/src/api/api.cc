@@ -31,7 +31,7 @@ void AddApiRoutes(Router& router, services::Services& services, const ApiOptions
   AddEngineRoutes(router, engine);
   AddOrgRoutes(router, services.identity());
   AddIdentityRoutes(router, services.identity(), {.tls = options.tls});
-  AddTaskRoutes(router, engine);
+  AddTaskRoutes(router, engine, &services.repository());
   AddCamundaRoutes(router, engine);
   AddDocumentRoutes(router, services.documents(), services.search(), services.directory());
   AddAuditRoutes(router, services.audit());

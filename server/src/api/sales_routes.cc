@@ -248,6 +248,35 @@ void AddSalesRoutes(Router& router, services::Services& services) {
         out.headers.push_back({"Location", "/api/crm/offers/" + std::to_string(o.id)});
         return out;
       });
+  // The offer form's live totals: what POST /api/crm/offers (or, with "offer": ID, a PATCH
+  // of that draft) would store, computed by the server in exact decimals, nothing stored.
+  router.Add(
+      "POST", "/api/crm/offers/preview", Permission::kCrmWrite,
+      [&](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
+        std::uint64_t editing = 0;
+        if (const json::value* id = body.if_contains("offer")) {
+          const std::optional<std::uint64_t> parsed = JsonId(*id);
+          if (!parsed || *parsed == 0) {
+            return Error::InvalidArgument(
+                "'offer' names the draft being edited by its id, such as \"12\"");
+          }
+          editing = *parsed;
+          body.erase("offer");
+          QUIRE_ASSIGN_OR_RETURN(crm::Offer before, offers.Get(editing));
+          SalesAccess access(customers, directory, *request.principal);
+          std::optional<Error> failed;
+          if (!access.Keeps(before.owner, before.customer, failed)) {
+            if (failed) return *failed;
+            return Error::NotFound("offer " + std::to_string(editing) + " does not exist");
+          }
+        }
+        if (body.contains("customer")) {
+          QUIRE_RETURN_IF_ERROR(MayUseCustomer(customers, directory, *request.principal, body));
+        }
+        QUIRE_ASSIGN_OR_RETURN(crm::Offer o, offers.Preview(body, Actor(request), editing));
+        return JsonResponse(200, o.ToJson());
+      });
   router.Add(
       "GET", "/api/crm/offers", Permission::kCrmRead,
       [&](const Request& request) -> Result<Response> {

@@ -90,7 +90,8 @@ Result<Response> Task(const Result<workflow::TaskInfo>& r) {
 
 }  // namespace
 
-void AddTaskRoutes(Router& router, Engine& engine) {
+void AddTaskRoutes(Router& router, Engine& engine,
+                   const definitions::DefinitionRepository* repository) {
   // ---- tasks ----
   router.Add(
       "GET", "/api/tasks", Permission::kTasksWork,
@@ -281,6 +282,45 @@ void AddTaskRoutes(Router& router, Engine& engine) {
                  return JsonResponse(200, o);
                });
              });
+
+  // What the task page draws: the process the task belongs to, as deployed (its BPMN file,
+  // diagram included), where the task is, where the instance is now, and what happened in
+  // it (elements, kinds, times and who; no variable values: those belong to the form).
+  // Whoever may see the task may see this, without instances.read.
+  if (repository != nullptr) {
+    router.Add(
+        "GET", "/api/tasks/{id}/diagram", Permission::kTasksWork,
+        [&engine, repository](const Request& request) -> Result<Response> {
+          QUIRE_ASSIGN_OR_RETURN(std::uint64_t id, PathId(request, "task id"));
+          QUIRE_RETURN_IF_ERROR(MaySee(engine, request, id));
+          QUIRE_ASSIGN_OR_RETURN(workflow::TaskInfo task, engine.GetTask(id));
+          QUIRE_ASSIGN_OR_RETURN(workflow::InstanceInfo instance,
+                                 engine.GetInstance(task.instance_id));
+          QUIRE_ASSIGN_OR_RETURN(std::string xml,
+                                 repository->Source(instance.process_id, instance.version));
+          json::array active, incidents, history;
+          for (const workflow::ActiveElement& a : instance.active) {
+            (a.state == "incident" ? incidents : active).push_back(json::string(a.element_id));
+          }
+          QUIRE_ASSIGN_OR_RETURN(std::vector<workflow::HistoryEvent> events,
+                                 engine.History(task.instance_id));
+          for (const workflow::HistoryEvent& e : events) {
+            json::object o{
+                {"occurredAt", Time(e.time)}, {"elementId", e.element_id}, {"kind", e.kind}};
+            if (!e.actor.empty()) o["actor"] = e.actor;
+            history.push_back(std::move(o));
+          }
+          return JsonResponse(200, json::object{{"taskId", std::to_string(id)},
+                                                {"instanceId", std::to_string(task.instance_id)},
+                                                {"processId", instance.process_id},
+                                                {"version", instance.version},
+                                                {"elementId", task.element_id},
+                                                {"activeElementIds", std::move(active)},
+                                                {"incidentElementIds", std::move(incidents)},
+                                                {"history", std::move(history)},
+                                                {"xml", std::move(xml)}});
+        });
+  }
 
   router.Add("GET", "/api/tasks/{id}", Permission::kTasksWork,
              [&engine](const Request& request) -> Result<Response> {

@@ -167,6 +167,11 @@ class OfferStore {
   // currency are taken when the offer leaves them out. Errors: kValidationFailed, one detail
   // per field ("lines[2].unitPrice").
   Result<Offer> Create(const boost::json::object& fields, const audit::Actor& actor);
+  // The offer `fields` would make — lines priced from the price lists, totals computed,
+  // every rule checked — without storing anything: the offer form's live totals. With
+  // `editing`, `fields` is a change (merge patch) of that offer, as Update takes it.
+  Result<Offer> Preview(const boost::json::object& fields, const audit::Actor& actor,
+                        OfferId editing = 0) const;
   // JSON Merge Patch (lines: the whole list). Errors: kConflict for an offer that is not a
   // draft or sent (accepted: naming who accepted it and when).
   Result<Offer> Update(OfferId id, const boost::json::object& patch, const audit::Actor& actor);

@@ -17,12 +17,16 @@
 //   GET    /api/stats/workload?from=&to=       per user and group, from history
 #pragma once
 
+#include "quire/definitions/repository.h"
 #include "quire/server/router.h"
 #include "quire/workflow/engine.h"
 
 namespace quire::server {
 
 // REQUIRES: `engine` outlives the router.
-void AddTaskRoutes(Router& router, workflow::Engine& engine);
+// With `repository`, also GET /api/tasks/{id}/diagram: the task's process (its deployed
+// BPMN file) with the task's element, the instance's active elements and its history.
+void AddTaskRoutes(Router& router, workflow::Engine& engine,
+                   const definitions::DefinitionRepository* repository = nullptr);
 
 }  // namespace quire::server

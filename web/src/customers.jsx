@@ -1,0 +1,365 @@
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, get, post, withQuery } from './api.js';
+import { formatDate, formatDateTime, formatMoney, t, tn } from './i18n.js';
+
+// The customers the user may see: words search the names (`name ~ "..."`), a saved segment
+// or a filter in the segment language selects; pages of 50, the count on top.
+export function Customers() {
+  const [words, setWords] = useState('');
+  const [filter, setFilter] = useState('');
+  const [segments, setSegments] = useState([]);
+  const [segment, setSegment] = useState('');
+  const [answer, setAnswer] = useState(null);
+  const [items, setItems] = useState([]);
+  const [error, setError] = useState('');
+  const [asked, setAsked] = useState('');
+
+  // No filter: the plain list (GET /api/crm/customers, keyset pages, no count); a filter:
+  // the segment query, which counts.
+  const query = async (text, after) => {
+    setError('');
+    try {
+      let a;
+      if (text) {
+        const body = { text, limit: 50 };
+        if (after) body.after = after;
+        a = await post('/api/crm/segments/query', body);
+      } else {
+        a = await get(withQuery('/api/crm/customers', { limit: 50, after }));
+      }
+      setAnswer(a);
+      setItems((old) => (after ? old.concat(a.items) : a.items));
+      setAsked(text);
+    } catch (e) {
+      setError(e.message);
+    }
+  };
+
+  useEffect(() => {
+    get('/api/crm/segments')
+      .then((p) => setSegments(p.items))
+      .catch(() => setSegments([]));
+    query('');
+  }, []);
+
+  const search = (event) => {
+    event.preventDefault();
+    const parts = [];
+    if (words.trim()) parts.push(`name ~ ${JSON.stringify(words.trim())}`);
+    const chosen = segments.find((s) => s.id === segment);
+    if (chosen) parts.push(`(${chosen.text})`);
+    if (filter.trim()) parts.push(`(${filter.trim()})`);
+    query(parts.join(' and '));
+  };
+
+  return (
+    <section aria-labelledby="customers-title">
+      <h1 id="customers-title">{t('customers.title')}</h1>
+      <form class="filters" role="search" onSubmit={search}>
+        <label>
+          {t('customers.words')}
+          <input type="search" value={words} onInput={(e) => setWords(e.currentTarget.value)} />
+        </label>
+        <label>
+          {t('customers.segment')}
+          <select value={segment} onChange={(e) => setSegment(e.currentTarget.value)}>
+            <option value="">{t('customers.allSegments')}</option>
+            {segments.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label class="grow">
+          {t('customers.filter')}
+          <input value={filter} placeholder='city = "Kraków" and has order (unpaid)' onInput={(e) => setFilter(e.currentTarget.value)} />
+        </label>
+        <button type="submit">{t('inbox.searchButton')}</button>
+      </form>
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
+      {answer && answer.count !== undefined && (
+        <p role="status" class="count-line">
+          {tn('customers.count', answer.count)}
+          {asked && <code class="sub"> {asked}</code>}
+        </p>
+      )}
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">{t('customers.name')}</th>
+            <th scope="col" class="wide">
+              {t('customers.city')}
+            </th>
+            <th scope="col" class="wide">
+              {t('customers.taxId')}
+            </th>
+            <th scope="col">{t('customers.owner')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((c) => (
+            <tr key={c.id} data-customer={c.id}>
+              <td>
+                <a href={`/customers/${c.id}`}>{c.name}</a>
+                {(c.tags || []).length > 0 && <div class="sub">{c.tags.join(', ')}</div>}
+              </td>
+              <td class="wide">{(c.addresses || [])[0]?.city || ''}</td>
+              <td class="wide">{c.taxId || ''}</td>
+              <td>{c.owner || ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {answer && answer.next && (
+        <button type="button" class="more" onClick={() => query(asked, answer.next)}>
+          {t('customers.more')}
+        </button>
+      )}
+    </section>
+  );
+}
+
+// One stream of what happened and what is open with a customer, newest first, filtered by
+// kind: activities (past and planned), tasks, documents, offers, orders, service cases.
+function timelineOf(card, activities) {
+  const items = [];
+  const seen = new Set();
+  for (const a of [...card.nextActivities, ...activities]) {
+    if (seen.has(a.id)) continue;
+    seen.add(a.id);
+    items.push({ kind: 'activity', at: a.start, title: a.title || t(`activity.${a.type}`), detail: `${t(`activity.${a.type}`)} · ${a.status}${a.outcome ? ` · ${a.outcome}` : ''}`, href: null, key: `a${a.id}` });
+  }
+  for (const tk of card.openTasks) items.push({ kind: 'task', at: tk.createdAt, title: tk.name, detail: `${tk.processId} · ${tk.assignee || t('task.nobody')}`, href: `/tasks/${tk.id}`, key: `t${tk.id}` });
+  for (const d of card.documents) items.push({ kind: 'document', at: d.modifiedAt || d.createdAt, title: d.title, detail: d.type, href: `/api/documents/${d.id}/content`, key: `d${d.id}` });
+  for (const o of card.openOffers) items.push({ kind: 'offer', at: o.createdAt, title: `${t('link.offer')} ${o.number || o.id}`, detail: `${o.status} · ${o.totals ? formatMoney(o.totals.gross, o.currency) : ''}`, href: null, key: `o${o.id}` });
+  for (const o of card.openOrders) items.push({ kind: 'order', at: o.orderedOn, title: `${t('link.order')} ${o.number || o.id}`, detail: `${o.status} · ${o.totals ? formatMoney(o.totals.gross, o.currency) : ''}`, href: null, key: `r${o.id}` });
+  for (const c of card.openCases) items.push({ kind: 'case', at: c.openedAt, title: `${t('link.case')} ${c.number || c.id}: ${c.subject || ''}`, detail: `${c.kind} · ${c.status}`, href: null, key: `c${c.id}` });
+  items.sort((x, y) => String(y.at || '').localeCompare(String(x.at || '')));
+  return items;
+}
+
+const KINDS = ['activity', 'task', 'document', 'offer', 'order', 'case'];
+
+export function CustomerCard({ id }) {
+  const [card, setCard] = useState(null);
+  const [activities, setActivities] = useState([]);
+  const [next, setNext] = useState('');
+  const [kinds, setKinds] = useState(new Set(KINDS));
+  const [error, setError] = useState('');
+  const [form, setForm] = useState(''); // '', 'call', 'meeting'
+  const [title, setTitle] = useState('');
+  const [note, setNote] = useState('');
+  const [when, setWhen] = useState('');
+  const [status, setStatus] = useState('');
+  const [formError, setFormError] = useState(null);
+
+  const load = async () => {
+    try {
+      const [c, a] = await Promise.all([get(`/api/crm/customers/${id}/card`), get(`/api/crm/customers/${id}/activities?limit=20`)]);
+      setCard(c);
+      setActivities(a.items);
+      setNext(a.next || '');
+      document.title = `${c.customer.name} · Quire`;
+    } catch (e) {
+      setError(e.message);
+    }
+  };
+  useEffect(() => {
+    load();
+  }, [id]);
+
+  if (error && !card) {
+    return (
+      <p role="alert" class="error">
+        {error}
+      </p>
+    );
+  }
+  if (!card) return <p>{t('app.loading')}</p>;
+  const c = card.customer;
+
+  const more = async () => {
+    const a = await get(`/api/crm/customers/${id}/activities?limit=20&after=${encodeURIComponent(next)}`);
+    setActivities((old) => old.concat(a.items));
+    setNext(a.next || '');
+  };
+
+  const log = async (event) => {
+    event.preventDefault();
+    setFormError(null);
+    const meeting = form === 'meeting';
+    const body = { type: form, customer: String(id), title: title.trim() || undefined, note: note.trim() || undefined, status: meeting ? 'planned' : 'done' };
+    if (meeting) {
+      if (!when) {
+        setFormError({ field: 'when', message: t('form.required') });
+        return;
+      }
+      const start = new Date(when);
+      body.start = start.toISOString();
+      body.end = new Date(start.getTime() + 60 * 60 * 1000).toISOString();
+    } else {
+      body.start = new Date().toISOString();
+    }
+    try {
+      await post('/api/crm/activities', body);
+      setStatus(t(meeting ? 'customers.meetingPlanned' : 'customers.callLogged'));
+      setForm('');
+      setTitle('');
+      setNote('');
+      setWhen('');
+      await load();
+    } catch (e) {
+      setFormError({ field: e instanceof ApiError && e.details[0] ? e.details[0].field : '', message: e.message });
+    }
+  };
+
+  const stream = timelineOf(card, activities).filter((x) => kinds.has(x.kind));
+  const address = (c.addresses || [])[0];
+
+  return (
+    <article aria-labelledby="customer-title" class="customer">
+      <p>
+        <a href="/customers">{t('customers.back')}</a>
+      </p>
+      <h1 id="customer-title">{c.name}</h1>
+      <dl class="facts">
+        {c.taxId && (
+          <>
+            <dt>{c.taxIdKind || t('customers.taxId')}</dt>
+            <dd>{c.taxId}</dd>
+          </>
+        )}
+        {address && (
+          <>
+            <dt>{t('customers.address')}</dt>
+            <dd>{[address.street, address.postalCode, address.city].filter(Boolean).join(', ')}</dd>
+          </>
+        )}
+        {(c.phones || []).length > 0 && (
+          <>
+            <dt>{t('customers.phone')}</dt>
+            <dd>{c.phones.map((p) => p.number || p).join(', ')}</dd>
+          </>
+        )}
+        {(c.emails || []).length > 0 && (
+          <>
+            <dt>{t('customers.email')}</dt>
+            <dd>{c.emails.map((e) => e.address || e).join(', ')}</dd>
+          </>
+        )}
+        <dt>{t('customers.owner')}</dt>
+        <dd>{c.owner || '—'}</dd>
+        {c.category && (
+          <>
+            <dt>{t('customers.category')}</dt>
+            <dd>{c.category}</dd>
+          </>
+        )}
+        {(c.tags || []).length > 0 && (
+          <>
+            <dt>{t('customers.tags')}</dt>
+            <dd>{c.tags.join(', ')}</dd>
+          </>
+        )}
+      </dl>
+
+      <div class="actions" role="group" aria-label={t('customers.quick')}>
+        <button type="button" aria-expanded={form === 'call'} onClick={() => setForm(form === 'call' ? '' : 'call')}>
+          {t('customers.logCall')}
+        </button>
+        <button type="button" class="secondary" aria-expanded={form === 'meeting'} onClick={() => setForm(form === 'meeting' ? '' : 'meeting')}>
+          {t('customers.planMeeting')}
+        </button>
+      </div>
+      {form && (
+        <form class="inline-form" onSubmit={log} aria-label={form === 'call' ? t('customers.logCall') : t('customers.planMeeting')}>
+          <label>
+            {t('customers.subject')}
+            <input value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
+          </label>
+          {form === 'meeting' && (
+            <label>
+              {t('customers.when')}
+              <input
+                type="datetime-local"
+                required
+                value={when}
+                aria-invalid={formError && formError.field === 'when' ? 'true' : undefined}
+                onInput={(e) => setWhen(e.currentTarget.value)}
+              />
+            </label>
+          )}
+          <label class="grow">
+            {t('customers.note')}
+            <textarea value={note} onInput={(e) => setNote(e.currentTarget.value)} />
+          </label>
+          <button type="submit">{t('customers.save')}</button>
+        </form>
+      )}
+      {formError && (
+        <p role="alert" class="error">
+          {formError.message}
+        </p>
+      )}
+      <p role="status" class="status" aria-live="polite">
+        {status}
+      </p>
+
+      {card.contacts.length > 0 && (
+        <section aria-labelledby="contacts-title">
+          <h2 id="contacts-title">{t('customers.contacts')}</h2>
+          <ul class="plain">
+            {card.contacts.map((p) => (
+              <li key={p.id}>
+                <strong>{p.name}</strong> {p.position && <span class="sub">{p.position}</span>}{' '}
+                {(p.emails || []).map((e) => e.address || e).join(', ')} {(p.phones || []).map((x) => x.number || x).join(', ')}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+
+      <section aria-labelledby="timeline-title">
+        <h2 id="timeline-title">{t('customers.timeline')}</h2>
+        <fieldset class="kinds">
+          <legend>{t('customers.show')}</legend>
+          {KINDS.map((k) => (
+            <label key={k} class="check">
+              <input
+                type="checkbox"
+                checked={kinds.has(k)}
+                onChange={(e) => {
+                  const s = new Set(kinds);
+                  if (e.currentTarget.checked) s.add(k);
+                  else s.delete(k);
+                  setKinds(s);
+                }}
+              />
+              {t(`kind.${k}`)}
+            </label>
+          ))}
+        </fieldset>
+        <ol class="timeline">
+          {stream.map((x) => (
+            <li key={x.key} data-kind={x.kind}>
+              <time dateTime={x.at}>{x.kind === 'order' ? formatDate(x.at) : formatDateTime(x.at)}</time>
+              <span class={`tag tag-${x.kind}`}>{t(`kind.${x.kind}`)}</span>
+              {x.href ? <a href={x.href}>{x.title}</a> : <strong>{x.title}</strong>}
+              <span class="sub"> {x.detail}</span>
+            </li>
+          ))}
+        </ol>
+        {next && (
+          <button type="button" class="more" onClick={more}>
+            {t('customers.moreActivities')}
+          </button>
+        )}
+      </section>
+    </article>
+  );
+}
