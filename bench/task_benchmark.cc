@@ -5,11 +5,13 @@
 // through the embedded asynchronous API, durable, 256 in flight.
 //
 //   task_benchmark [--tasks N] [--users N] [--groups N] [--round-trips N] [--audit on|off]
+//                  [--keep]
 //
 // --audit on: every command is recorded in the audit chain (what `quire serve` does), so
 // that the cost of the chain on task operations can be read off two runs.
 //
-// The store lives in $QUIRE_BENCH_DIR (default ./quire-bench-data) and is removed after.
+// The store lives in $QUIRE_BENCH_DIR (default ./quire-bench-data) and is removed after,
+// unless --keep (bench/web/inbox-paint.mjs then serves it to a browser).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -60,7 +62,15 @@ int main(int argc, char** argv) {
   long groups = 200;
   long round_trips = 50'000;
   bool audited = false;
+  bool keep = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--keep") == 0) keep = true;
+  }
   for (int i = 1; i + 1 < argc; i += 2) {
+    if (std::strcmp(argv[i], "--keep") == 0) {
+      --i;  // a flag without a value
+      continue;
+    }
     if (std::strcmp(argv[i], "--audit") == 0) audited = std::strcmp(argv[i + 1], "on") == 0;
     if (std::strcmp(argv[i], "--tasks") == 0) tasks = std::atol(argv[i + 1]);
     if (std::strcmp(argv[i], "--users") == 0) users = std::atol(argv[i + 1]);
@@ -267,6 +277,6 @@ int main(int argc, char** argv) {
   opened->reset();
   audit_log.reset();
   store->reset();
-  std::filesystem::remove_all(BenchDir());
+  if (!keep) std::filesystem::remove_all(BenchDir());
   return failures == 0 ? 0 : 1;
 }

@@ -115,6 +115,7 @@ async function test(name, body) {
 
 let failed = false;
 let maria = null;
+let offerId = '';
 try {
   await test('the app shell is served with a strict CSP; API paths stay JSON', async () => {
     const root = await fetch(`${base}/`);
@@ -335,6 +336,7 @@ try {
     await m.getByRole('button', { name: 'Save', exact: true }).click();
     await m.waitForURL(/\/offers\/\d+$/);
     const id = m.url().split('/').pop();
+    offerId = id;
     const stored = await m.evaluate(async (offer) => (await (await fetch(`/api/crm/offers/${offer}`)).json()).totals.gross, id);
     const shown = await m.locator('[data-total="gross"]').textContent();
     const expected = await m.evaluate((g) => new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'PLN' }).format(g), stored);
@@ -363,6 +365,36 @@ try {
     await m.getByText(/Order \d+ was made from it/).waitFor();
     await checkPage(m, 'offer-accepted');
     await m.context().close();
+  });
+
+  await test('the auditor verifies the chain in the browser and sees a tampered export refused', async () => {
+    const a = await newPage(await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' }));
+    await a.goto(`${base}/audit`);
+    await a.getByLabel('User').fill('admin');
+    await a.getByLabel('Password').fill(readFileSync(join(data, 'initial-admin-password'), 'utf8').trim());
+    await a.getByRole('button', { name: 'Sign in' }).click();
+    await a.getByRole('heading', { name: 'Audit trail' }).waitFor();
+    await a.getByRole('button', { name: 'Verify the chain here' }).click();
+    const verified = a.locator('[data-verified="yes"]');
+    await verified.waitFor();
+    assert.match(await verified.textContent(), /signed head.*signature is valid/);
+    // The trail of the offer accepted above, in time order.
+    await a.getByLabel('Record (kind/id)').fill(`offer/${offerId}`);
+    await a.getByRole('button', { name: 'Show the trail' }).click();
+    await a.locator('tr[data-seq]').first().waitFor();
+    const actions = await a.locator('tr[data-seq] td:nth-child(4)').allTextContents();
+    assert.ok(actions.includes('offer.created') && actions.includes('offer.accepted'), actions.join(','));
+    await checkPage(a, 'audit');
+    // One character changed in an exported entry: the browser says which line and how.
+    const exported = await a.evaluate(async () => (await fetch('/api/audit/export')).text());
+    const lines = exported.split('\n');
+    const k = lines.findIndex((l) => l.includes('"actor":"maria"'));
+    lines[k] = lines[k].replace('"actor":"maria"', '"actor":"mario"');
+    await a.locator('.file-button input').setInputFiles({ name: 'tampered.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(lines.join('\n')) });
+    const refused = a.locator('[data-verified="no"]');
+    await refused.waitFor();
+    assert.match(await refused.textContent(), new RegExp(`line ${k + 1}: \\(seq \\d+\\) altered`));
+    await a.context().close();
   });
 
   await test('signing out ends the session', async () => {

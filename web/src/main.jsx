@@ -9,6 +9,12 @@ import { TaskPage } from './task.jsx';
 import { Account } from './account.jsx';
 import { CustomerCard, Customers } from './customers.jsx';
 import { OfferEditor, Offers } from './offers.jsx';
+import { Audit } from './audit.jsx';
+
+// Whether the signed-in user holds a permission (for showing links; the server decides).
+function has(me, permission) {
+  return (me.permissions || []).some((p) => p.permission === permission);
+}
 
 function App() {
   const [me, setMe] = useState(undefined); // undefined: not known yet; null: signed out
@@ -88,6 +94,8 @@ function App() {
     page = <Offers />;
   } else if ((m = path.match(/^\/offers\/(new|\d+)$/))) {
     page = <OfferEditor id={m[1]} />;
+  } else if (path === '/audit') {
+    page = <Audit />;
   } else if (path === '/account') {
     page = <Account me={me} language={language()} onLanguage={changeLanguage} />;
   } else {
@@ -114,12 +122,21 @@ function App() {
           <a href="/inbox/mine" aria-current={path.startsWith('/inbox') || path.startsWith('/tasks') ? 'page' : undefined}>
             {t('nav.inbox')}
           </a>
-          <a href="/customers" aria-current={path.startsWith('/customers') ? 'page' : undefined}>
-            {t('nav.customers')}
-          </a>
-          <a href="/offers" aria-current={path.startsWith('/offers') ? 'page' : undefined}>
-            {t('nav.offers')}
-          </a>
+          {has(me, 'crm.read') && (
+            <>
+              <a href="/customers" aria-current={path.startsWith('/customers') ? 'page' : undefined}>
+                {t('nav.customers')}
+              </a>
+              <a href="/offers" aria-current={path.startsWith('/offers') ? 'page' : undefined}>
+                {t('nav.offers')}
+              </a>
+            </>
+          )}
+          {has(me, 'audit.read') && (
+            <a href="/audit" aria-current={path === '/audit' ? 'page' : undefined}>
+              {t('nav.audit')}
+            </a>
+          )}
           <a href="/account" aria-current={path === '/account' ? 'page' : undefined}>
             {t('nav.account')}
           </a>
