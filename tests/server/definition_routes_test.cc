@@ -110,3 +110,30 @@ TEST_F(DefinitionRoutesTest, ErrorsInTheStandardShape) {
 
 }  // namespace
 }  // namespace quire::server
+
+namespace quire::server {
+namespace {
+
+TEST_F(DefinitionRoutesTest, ValidateNamesEachProblemsElementAndDeploysNothing) {
+  const std::string bad = R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"><process id="order">
+<startEvent id="s"/><sequenceFlow id="f1" sourceRef="s" targetRef="nowhere"/></process></definitions>)";
+  const HttpReply reply = Post("/api/validate", bad);
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  const boost::json::value v = boost::json::parse(reply.body);
+  EXPECT_EQ(v.at("valid"), false);
+  bool named = false;
+  for (const boost::json::value& d : v.at("diagnostics").as_array()) {
+    if (d.at("elementId") == "f1" && d.at("severity") == "error") named = true;
+    EXPECT_GT(d.at("line").as_int64(), 0);
+  }
+  EXPECT_TRUE(named) << reply.body;
+  const HttpReply good = Post("/api/validate", OrderProcess("Check"));
+  ASSERT_EQ(good.status, 200);
+  EXPECT_EQ(boost::json::parse(good.body).at("valid"), true);
+  EXPECT_EQ(boost::json::parse(good.body).at("processes").at(0).at("id"), "order");
+  EXPECT_FALSE(repository_->Latest()->size() > 0);  // nothing deployed
+  EXPECT_EQ(Post("/api/validate", "").status, 400);
+}
+
+}  // namespace
+}  // namespace quire::server

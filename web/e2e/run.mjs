@@ -208,6 +208,20 @@ try {
     await page.locator('.diagram .djs-element.q-task').first().waitFor();
     await page.locator('.diagram .bjs-powered-by').waitFor();
     await checkPage(page, 'task-with-document');
+    // The document's own page: checked out by anna, then a new version checked in.
+    await page.locator('li[data-document] a').filter({ hasText: 'offer-E2E-1.txt' }).click();
+    await page.getByRole('heading', { name: 'offer-E2E-1.txt' }).waitFor();
+    await page.getByRole('button', { name: 'Check out' }).click();
+    await page.getByTestId('lock').filter({ hasText: 'checked out by anna' }).waitFor();
+    await page.locator('#checkin-file').setInputFiles({ name: 'offer-E2E-1.txt', mimeType: 'text/plain', buffer: Buffer.from('Offer E2E-1: 1200 EUR, 12 % off\n') });
+    await page.getByLabel('Comment').fill('discount corrected');
+    await page.getByRole('button', { name: 'Check in' }).click();
+    await page.getByRole('status').filter({ hasText: 'The new version is stored.' }).waitFor();
+    await page.locator('tr[data-version="2"]').filter({ hasText: 'discount corrected' }).waitFor();
+    assert.match(await page.getByTestId('lock').textContent(), /not checked out/);
+    await checkPage(page, 'document');
+    await page.goBack();
+    await page.locator('#f-customerId').waitFor();
   });
 
   await test('a session that ends keeps the form: sign in again and carry on', async () => {
@@ -395,6 +409,32 @@ try {
     await refused.waitFor();
     assert.match(await refused.textContent(), new RegExp(`line ${k + 1}: \\(seq \\d+\\) altered`));
     await a.context().close();
+  });
+
+  await test('the designer sees a validation error drawn on the diagram, then deploys', async () => {
+    const d = await newPage(await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' }));
+    await d.goto(`${base}/processes`);
+    await d.getByLabel('User').fill('admin');
+    await d.getByLabel('Password').fill(readFileSync(join(data, 'initial-admin-password'), 'utf8').trim());
+    await d.getByRole('button', { name: 'Sign in' }).click();
+    await d.getByRole('heading', { name: 'Processes', exact: true }).waitFor();
+    await d.locator('tr[data-process="offer-approval"]').waitFor();
+    const good = readFileSync(join(source, 'examples/offer-approval.bpmn'), 'utf8');
+    const broken = good.replace('discount &gt; 10', 'discount &gt;&gt; 10');
+    assert.notEqual(broken, good);
+    await d.getByLabel('BPMN file').setInputFiles({ name: 'offer-approval.bpmn', mimeType: 'application/xml', buffer: Buffer.from(broken) });
+    await d.locator('[data-valid="no"]').waitFor();
+    await d.getByText('offer-approval.bpmn:43:7').waitFor();
+    const badge = d.locator('.diagnostic-badge[data-element="needsApproval"]');
+    await badge.waitFor();
+    assert.match(await badge.textContent(), /expected a value/);
+    await d.locator('.djs-element.q-incident[data-element-id="needsApproval"]').waitFor();
+    await checkPage(d, 'designer-diagnostics');
+    await d.getByLabel('BPMN file').setInputFiles({ name: 'offer-approval.bpmn', mimeType: 'application/xml', buffer: Buffer.from(good) });
+    await d.locator('[data-valid="yes"]').waitFor();
+    await d.getByRole('button', { name: 'Deploy' }).click();
+    await d.getByRole('status').filter({ hasText: /offer-approval deployed as version \d+/ }).waitFor();
+    await d.context().close();
   });
 
   await test('signing out ends the session', async () => {

@@ -71,6 +71,7 @@ export function withQuery(path, params) {
 // Uploads a file as a new document: the content is the request body, what describes it
 // travels in the query (type, title, link) and X-Quire-Metadata (the type's fields).
 export async function upload(path, file, metadata, { retry = true } = {}) {
+  if (metadata === null) metadata = undefined;
   const headers = { Accept: 'application/json', 'Content-Type': file.type || 'application/octet-stream' };
   if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
   if (metadata && Object.keys(metadata).length) headers['X-Quire-Metadata'] = JSON.stringify(metadata);
@@ -83,6 +84,26 @@ export async function upload(path, file, metadata, { retry = true } = {}) {
   let parsed = null;
   try {
     parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = null;
+  }
+  if (!response.ok) throw new ApiError(response.status, parsed);
+  return parsed;
+}
+
+// Sends a text body (a BPMN file: application/xml) and reads the JSON answer.
+export async function postText(path, text, contentType, { retry = true } = {}) {
+  const headers = { Accept: 'application/json', 'Content-Type': contentType };
+  if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  const response = await fetch(path, { method: 'POST', headers, body: text, credentials: 'same-origin' });
+  if (response.status === 401 && retry && reauthenticate) {
+    await reauthenticate();
+    return postText(path, text, contentType, { retry: false });
+  }
+  const body = await response.text();
+  let parsed = null;
+  try {
+    parsed = body ? JSON.parse(body) : null;
   } catch {
     parsed = null;
   }

@@ -85,12 +85,10 @@ export function DocumentsPanel({ link, required = [], problem = '', onUploaded }
         <ul class="docs">
           {docs.map((d) => (
             <li key={d.id} data-document={d.id}>
-              <a href={`/api/documents/${d.id}/content`} target="_blank" rel="noopener">
-                {d.title}
-              </a>{' '}
+              <a href={`/documents/${d.id}`}>{d.title}</a>{' '}
               <span class="sub">
                 {d.type} · v{d.versions} · {formatDateTime(d.modifiedAt)}
-                {d.lock && ` · ${t('docs.checkedOutBy', { user: d.lock.by })}`}
+                {d.checkedOut && ` · ${t('docs.checkedOutBy', { user: d.checkedOut.by })}`}
               </span>
             </li>
           ))}

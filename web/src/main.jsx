@@ -10,6 +10,8 @@ import { Account } from './account.jsx';
 import { CustomerCard, Customers } from './customers.jsx';
 import { OfferEditor, Offers } from './offers.jsx';
 import { Audit } from './audit.jsx';
+import { Designer } from './designer.jsx';
+import { DocumentPage, Documents } from './docs.jsx';
 
 // Whether the signed-in user holds a permission (for showing links; the server decides).
 function has(me, permission) {
@@ -94,6 +96,12 @@ function App() {
     page = <Offers />;
   } else if ((m = path.match(/^\/offers\/(new|\d+)$/))) {
     page = <OfferEditor id={m[1]} />;
+  } else if (path === '/documents') {
+    page = <Documents />;
+  } else if ((m = path.match(/^\/documents\/(\d+)$/))) {
+    page = <DocumentPage id={m[1]} me={me} />;
+  } else if (path === '/processes') {
+    page = <Designer />;
   } else if (path === '/audit') {
     page = <Audit />;
   } else if (path === '/account') {
@@ -131,6 +139,16 @@ function App() {
                 {t('nav.offers')}
               </a>
             </>
+          )}
+          {has(me, 'documents.read') && (
+            <a href="/documents" aria-current={path.startsWith('/documents') ? 'page' : undefined}>
+              {t('nav.documents')}
+            </a>
+          )}
+          {has(me, 'definitions.deploy') && (
+            <a href="/processes" aria-current={path === '/processes' ? 'page' : undefined}>
+              {t('nav.designer')}
+            </a>
           )}
           {has(me, 'audit.read') && (
             <a href="/audit" aria-current={path === '/audit' ? 'page' : undefined}>

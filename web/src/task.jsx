@@ -31,7 +31,14 @@ export function TaskPage({ id, me }) {
       const [tk, fm, cm] = await Promise.all([get(`/api/tasks/${id}`), get(`/api/tasks/${id}/form`), get(`/api/tasks/${id}/comments`)]);
       setTask(tk);
       setForm(fm);
-      setValues(initialValues(fm.fields, tk.variables || {}));
+      // What was typed and not yet sent survives leaving the page (kept in this tab).
+      let draft = null;
+      try {
+        draft = JSON.parse(sessionStorage.getItem(`quire.form.${id}`) || 'null');
+      } catch {
+        draft = null;
+      }
+      setValues({ ...initialValues(fm.fields, tk.variables || {}), ...(draft || {}) });
       setComments(cm.items || []);
     } catch (e) {
       setError(e.message);
@@ -91,6 +98,7 @@ export function TaskPage({ id, me }) {
     setError('');
     try {
       await post(`/api/tasks/${id}/complete`, { variables: toVariables(form.fields, values) });
+      sessionStorage.removeItem(`quire.form.${id}`);
       navigate('/inbox/mine');
     } catch (e) {
       if (e instanceof ApiError && e.details.length) {
@@ -264,7 +272,19 @@ export function TaskPage({ id, me }) {
         <h2 id="form-title">{t('task.form')}</h2>
         <form class="task-form" onSubmit={complete} noValidate>
           {form.fields.length === 0 && <p>{t('task.noFields')}</p>}
-          <FormFields fields={form.fields} values={values} errors={errors} onChange={setValues} />
+          <FormFields
+            fields={form.fields}
+            values={values}
+            errors={errors}
+            onChange={(v) => {
+              setValues(v);
+              try {
+                sessionStorage.setItem(`quire.form.${id}`, JSON.stringify(v));
+              } catch {
+                // storage full or off: the form still works, only without the draft
+              }
+            }}
+          />
           <button type="submit" disabled={busy || !mine}>
             {t('task.complete')}
           </button>

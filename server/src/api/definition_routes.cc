@@ -5,7 +5,9 @@
 
 #include "quire/base/clock.h"
 #include "quire/base/instant.h"
+#include "quire/definitions/bpmn_loader.h"
 #include "quire/server/json.h"
+#include "quire/workflow/connector.h"
 
 namespace quire::server {
 namespace {
@@ -94,6 +96,40 @@ void AddDefinitionRoutes(Router& router, definitions::DefinitionRepository& repo
         return JsonResponse(any_new ? 201 : 200, boost::json::object{{"hash", deployed->hash},
                                                                      {"processes", processes},
                                                                      {"warnings", warnings}});
+      });
+
+  // `quire validate` over HTTP: the BPMN body checked as a deployment would check it, every
+  // problem with its line, column and element, nothing deployed. For the designer's view,
+  // which draws the problems on the diagram.
+  router.Add(
+      "POST", "/api/validate", Permission::kDefinitionsRead,
+      [](const Request& request) -> Result<Response> {
+        if (request.body.empty()) {
+          return Error::InvalidArgument(
+              "send the BPMN 2.0 XML as the request body (Content-Type: application/xml)");
+        }
+        // Checked as the engine runs it: a loop through inline connectors has no wait state.
+        static const definitions::LoadOptions options{
+            workflow::ConnectorRegistry::WithBuiltins().InlineTypes()};
+        const definitions::LoadResult result = definitions::LoadBpmn(request.body, options);
+        boost::json::array diagnostics;
+        for (const definitions::Diagnostic& d : result.diagnostics) {
+          diagnostics.push_back(
+              {{"severity", d.severity == definitions::Severity::kError ? "error" : "warning"},
+               {"line", d.where.line},
+               {"column", d.where.column},
+               {"elementId", d.element_id},
+               {"message", d.message}});
+        }
+        boost::json::array processes;
+        if (result.definitions) {
+          for (const definitions::Process& p : result.definitions->processes) {
+            processes.push_back({{"id", p.id}, {"name", p.name}, {"executable", p.executable}});
+          }
+        }
+        return JsonResponse(200, boost::json::object{{"valid", result.ok()},
+                                                     {"processes", std::move(processes)},
+                                                     {"diagnostics", std::move(diagnostics)}});
       });
 
   router.Add("GET", "/api/processes", Permission::kDefinitionsRead,
