@@ -378,6 +378,31 @@ try {
     await m.getByRole('button', { name: 'Make the order' }).click();
     await m.getByText(/Order \d+ was made from it/).waitFor();
     await checkPage(m, 'offer-accepted');
+  });
+
+  await test('a room booked from a free slot, and a second booking of it refused as a conflict', async () => {
+    const m = maria;
+    await m.getByRole('link', { name: 'Calendar' }).click();
+    await m.getByRole('heading', { name: 'Calendar' }).waitFor();
+    await m.getByRole('button', { name: 'Next week →' }).click();
+    const room = await m.getByLabel('Whose').locator('option', { hasText: 'Sala Odra' }).getAttribute('value');
+    await m.getByLabel('Whose').selectOption(room);
+    const slot = m.locator('.week-body .week-row').nth(3).locator('.slot-button').first(); // Monday 10:00
+    await slot.click();
+    await m.getByLabel('Subject').fill('Przegląd oferty');
+    await m.getByRole('button', { name: 'Save' }).click();
+    await m.getByRole('status').filter({ hasText: 'The activity is planned.' }).waitFor();
+    await m.locator('.event').filter({ hasText: 'Przegląd oferty' }).waitFor();
+    await checkPage(m, 'calendar');
+    // The same room from 9:00 to 10:30: the server refuses it and the form says why.
+    await m.locator('.week-body .week-row').nth(2).locator('.slot-button').first().click();
+    await m.getByLabel('Subject').fill('Druga rezerwacja');
+    const start = await m.getByLabel('Starts').inputValue();
+    await m.getByLabel('Ends').fill(`${start.slice(0, 10)}T10:30`);
+    await m.getByRole('button', { name: 'Save' }).click();
+    const conflict = m.locator('.conflict');
+    await conflict.waitFor();
+    assert.match(await conflict.textContent(), /Sala Odra|booked|already/i);
     await m.context().close();
   });
 

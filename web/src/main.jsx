@@ -11,6 +11,7 @@ import { CustomerCard, Customers } from './customers.jsx';
 import { OfferEditor, Offers } from './offers.jsx';
 import { Audit } from './audit.jsx';
 import { Designer } from './designer.jsx';
+import { Calendar } from './calendar.jsx';
 import { DocumentPage, Documents } from './docs.jsx';
 
 // Whether the signed-in user holds a permission (for showing links; the server decides).
@@ -96,6 +97,8 @@ function App() {
     page = <Offers />;
   } else if ((m = path.match(/^\/offers\/(new|\d+)$/))) {
     page = <OfferEditor id={m[1]} />;
+  } else if (path === '/calendar') {
+    page = <Calendar me={me} />;
   } else if (path === '/documents') {
     page = <Documents />;
   } else if ((m = path.match(/^\/documents\/(\d+)$/))) {
@@ -137,6 +140,9 @@ function App() {
               </a>
               <a href="/offers" aria-current={path.startsWith('/offers') ? 'page' : undefined}>
                 {t('nav.offers')}
+              </a>
+              <a href="/calendar" aria-current={path === '/calendar' ? 'page' : undefined}>
+                {t('nav.calendar')}
               </a>
             </>
           )}

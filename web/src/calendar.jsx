@@ -1,0 +1,239 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, get, post, withQuery } from './api.js';
+import { formatDateTime, language, t } from './i18n.js';
+
+const HOURS = Array.from({ length: 13 }, (_, i) => 7 + i); // 7:00 .. 19:00
+
+function mondayOf(date) {
+  const d = new Date(date);
+  d.setHours(0, 0, 0, 0);
+  const shift = (d.getDay() + 6) % 7;
+  d.setDate(d.getDate() - shift);
+  return d;
+}
+
+function addDays(d, n) {
+  const x = new Date(d);
+  x.setDate(x.getDate() + n);
+  return x;
+}
+
+function localInput(d) {
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+// The week's calendar of the user, a team or a resource (GET /api/crm/calendar: recurring
+// activities expanded by the server), in the browser's time zone. A free hour is a button:
+// it opens the form to plan an activity there (with a resource to book); a booking that
+// collides is refused by the server (409) and the form says with what. An activity opens
+// to be moved or resized by its start and end. The user's iCalendar feed link is made here.
+export function Calendar({ me }) {
+  const [week, setWeek] = useState(mondayOf(new Date()));
+  const [whose, setWhose] = useState(`user:${me.user.id}`);
+  const [resources, setResources] = useState([]);
+  const [items, setItems] = useState([]);
+  const [error, setError] = useState('');
+  const [status, setStatus] = useState('');
+  const [draft, setDraft] = useState(null); // {id?, title, type, start, end, resource}
+  const [formError, setFormError] = useState('');
+  const [feed, setFeed] = useState('');
+
+  const load = async () => {
+    setError('');
+    const [kind, id] = whose.split(/:(.*)/s);
+    try {
+      const page = await get(withQuery('/api/crm/calendar', { [kind]: id, from: week.toISOString(), to: addDays(week, 7).toISOString() }));
+      setItems(page.items);
+    } catch (e) {
+      setError(e.message);
+    }
+  };
+  useEffect(() => {
+    get('/api/crm/resources')
+      .then((p) => setResources(p.items))
+      .catch(() => setResources([]));
+  }, []);
+  useEffect(() => {
+    load();
+  }, [week, whose]);
+
+  const days = Array.from({ length: 7 }, (_, i) => addDays(week, i));
+  const dayName = new Intl.DateTimeFormat(language() === 'pl' ? 'pl-PL' : 'en-GB', { weekday: 'short', day: 'numeric', month: 'short' });
+
+  const openSlot = (day, hour) => {
+    const start = new Date(day);
+    start.setHours(hour, 0, 0, 0);
+    const end = new Date(start.getTime() + 60 * 60 * 1000);
+    const [kind, id] = whose.split(/:(.*)/s);
+    setFormError('');
+    setDraft({ title: '', type: 'meeting', start: localInput(start), end: localInput(end), resource: kind === 'resource' ? id : '' });
+  };
+
+  const save = async (event) => {
+    event.preventDefault();
+    setFormError('');
+    const body = { title: draft.title || undefined, type: draft.type, status: 'planned', start: new Date(draft.start).toISOString(), end: new Date(draft.end).toISOString() };
+    if (draft.resource) body.resources = [draft.resource];
+    try {
+      if (draft.id) await api('PATCH', `/api/crm/activities/${draft.id}`, { start: body.start, end: body.end, title: body.title, resources: body.resources || [] });
+      else await post('/api/crm/activities', body);
+      setStatus(t(draft.id ? 'calendar.moved' : 'calendar.planned'));
+      setDraft(null);
+      await load();
+    } catch (e) {
+      setFormError(e.message);
+    }
+  };
+
+  const makeFeed = async () => {
+    try {
+      const f = await post('/api/me/calendar-feed');
+      setFeed(f.url);
+    } catch (e) {
+      setError(e.message);
+    }
+  };
+
+  // Where an item sits in the grid: its day column and its top and height in hours.
+  const placed = items
+    .map((it) => {
+      const s = new Date(it.start);
+      const e = new Date(it.end || it.start);
+      const day = Math.floor((mondayOf(s).getTime() === week.getTime() ? (s.getDay() + 6) % 7 : -1));
+      const top = Math.max(0, s.getHours() + s.getMinutes() / 60 - HOURS[0]);
+      const height = Math.max(0.5, (e - s) / 3600000);
+      return { it, day, top, height };
+    })
+    .filter((p) => p.day >= 0 && p.day < 7);
+
+  return (
+    <section aria-labelledby="calendar-title">
+      <h1 id="calendar-title">{t('calendar.title')}</h1>
+      <div class="toolbar">
+        <button type="button" class="secondary" onClick={() => setWeek(addDays(week, -7))}>
+          {t('calendar.previous')}
+        </button>
+        <button type="button" class="secondary" onClick={() => setWeek(mondayOf(new Date()))}>
+          {t('calendar.thisWeek')}
+        </button>
+        <button type="button" class="secondary" onClick={() => setWeek(addDays(week, 7))}>
+          {t('calendar.next')}
+        </button>
+        <label>
+          {t('calendar.whose')}{' '}
+          <select value={whose} onChange={(e) => setWhose(e.currentTarget.value)}>
+            <option value={`user:${me.user.id}`}>{t('calendar.mine')}</option>
+            {resources.map((r) => (
+              <option key={r.id} value={`resource:${r.id}`}>
+                {r.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" class="secondary" onClick={makeFeed}>
+          {t('calendar.feed')}
+        </button>
+      </div>
+      {feed && (
+        <p class="notice">
+          {t('calendar.feedText')} <code>{feed}</code>
+        </p>
+      )}
+      <p class="status" role="status" aria-live="polite">
+        {status}
+      </p>
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
+      {draft && (
+        <form class="inline-form" onSubmit={save} aria-label={t('calendar.activity')}>
+          <label>
+            {t('customers.subject')}
+            <input value={draft.title} onInput={(e) => setDraft({ ...draft, title: e.currentTarget.value })} />
+          </label>
+          {!draft.id && (
+            <label>
+              {t('calendar.type')}
+              <select value={draft.type} onChange={(e) => setDraft({ ...draft, type: e.currentTarget.value })}>
+                {['meeting', 'call', 'visit', 'task'].map((x) => (
+                  <option key={x} value={x}>
+                    {t(`activity.${x}`)}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          <label>
+            {t('calendar.start')}
+            <input type="datetime-local" required value={draft.start} onInput={(e) => setDraft({ ...draft, start: e.currentTarget.value })} />
+          </label>
+          <label>
+            {t('calendar.end')}
+            <input type="datetime-local" required value={draft.end} onInput={(e) => setDraft({ ...draft, end: e.currentTarget.value })} />
+          </label>
+          <label>
+            {t('calendar.resource')}
+            <select value={draft.resource} onChange={(e) => setDraft({ ...draft, resource: e.currentTarget.value })}>
+              <option value="">{t('calendar.noResource')}</option>
+              {resources.map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit">{t('customers.save')}</button>
+          <button type="button" class="secondary" onClick={() => setDraft(null)}>
+            {t('calendar.close')}
+          </button>
+          {formError && (
+            <p role="alert" class="error conflict">
+              {formError}
+            </p>
+          )}
+        </form>
+      )}
+      <div class="week" role="region" aria-label={t('calendar.week', { from: dayName.format(days[0]) })}>
+        <div class="week-row head">
+          <div class="hour-col" />
+          {days.map((d) => (
+            <div key={d.toISOString()}>
+              {dayName.format(d)}
+            </div>
+          ))}
+        </div>
+        <div class="week-body">
+          {HOURS.map((h) => (
+            <div class="week-row" key={h}>
+              <div class="hour-col">{`${h}:00`}</div>
+              {days.map((d, i) => (
+                <div key={i} class="slot">
+                  <button type="button" class="slot-button" aria-label={t('calendar.planAt', { at: formatDateTime(new Date(d.getFullYear(), d.getMonth(), d.getDate(), h).toISOString()) })} onClick={() => openSlot(d, h)} />
+                </div>
+              ))}
+            </div>
+          ))}
+          {placed.map(({ it, day, top, height }) => (
+            <button
+              type="button"
+              key={`${it.id}-${it.start}`}
+              class={`event ${it.busy ? 'busy' : ''} type-${it.type || 'busy'}`}
+              data-activity={it.id}
+              style={{ gridColumn: `${day + 2}`, top: `calc(${top} * var(--hour))`, height: `calc(${height} * var(--hour))`, left: `calc(4rem + ${day} * (100% - 4rem) / 7)`, width: `calc((100% - 4rem) / 7 - 4px)` }}
+              onClick={() => {
+                if (it.busy) return;
+                setFormError('');
+                setDraft({ id: it.id, title: it.title, type: it.type, start: localInput(new Date(it.start)), end: localInput(new Date(it.end)), resource: (it.resources || [])[0] || '' });
+              }}
+            >
+              <span>{new Date(it.start).toLocaleTimeString(language() === 'pl' ? 'pl-PL' : 'en-GB', { hour: '2-digit', minute: '2-digit' })}</span> {it.busy ? t('calendar.busy') : it.title || t(`activity.${it.type}`)}
+            </button>
+          ))}
+        </div>
+      </div>
+    </section>
+  );
+}
