@@ -116,6 +116,7 @@ async function test(name, body) {
 let failed = false;
 let maria = null;
 let offerId = '';
+let designer = null;
 try {
   await test('the app shell is served with a strict CSP; API paths stay JSON', async () => {
     const root = await fetch(`${base}/`);
@@ -438,6 +439,7 @@ try {
 
   await test('the designer sees a validation error drawn on the diagram, then deploys', async () => {
     const d = await newPage(await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' }));
+    designer = d;
     await d.goto(`${base}/processes`);
     await d.getByLabel('User').fill('admin');
     await d.getByLabel('Password').fill(readFileSync(join(data, 'initial-admin-password'), 'utf8').trim());
@@ -459,6 +461,29 @@ try {
     await d.locator('[data-valid="yes"]').waitFor();
     await d.getByRole('button', { name: 'Deploy' }).click();
     await d.getByRole('status').filter({ hasText: /offer-approval deployed as version \d+/ }).waitFor();
+  });
+
+  await test('administration: a user created with a role, then disabled and refused at sign-in', async () => {
+    const d = designer;
+    await d.getByRole('link', { name: 'Administration' }).click();
+    await d.getByRole('heading', { name: 'Administration' }).waitFor();
+    await d.locator('tr[data-user="anna"]').waitFor();
+    await d.getByLabel('User id').fill('ewa');
+    await d.getByLabel('Name', { exact: true }).fill('Ewa Nowak');
+    await d.getByLabel('Password', { exact: true }).fill('ewa-e2e-Passw0rd');
+    await d.locator('#new-user-role').selectOption('staff');
+    await d.getByRole('button', { name: 'Create the user' }).click();
+    await d.getByRole('status').filter({ hasText: 'The user is created.' }).waitFor();
+    const row = d.locator('tr[data-user="ewa"]');
+    await row.filter({ hasText: 'staff' }).waitFor();
+    await checkPage(d, 'admin-users');
+    await row.getByRole('button', { name: 'Disable' }).click();
+    await d.getByRole('status').filter({ hasText: 'ewa is disabled' }).waitFor();
+    const refused = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user: 'ewa', password: 'ewa-e2e-Passw0rd' }) });
+    assert.equal(refused.status, 401);
+    await d.getByRole('tab', { name: 'Groups' }).click();
+    await d.locator('tr[data-group="sales"]').waitFor();
+    await checkPage(d, 'admin-groups');
     await d.context().close();
   });
 

@@ -12,6 +12,7 @@ import { OfferEditor, Offers } from './offers.jsx';
 import { Audit } from './audit.jsx';
 import { Designer } from './designer.jsx';
 import { Calendar } from './calendar.jsx';
+import { Admin } from './admin.jsx';
 import { DocumentPage, Documents } from './docs.jsx';
 
 // Whether the signed-in user holds a permission (for showing links; the server decides).
@@ -97,6 +98,8 @@ function App() {
     page = <Offers />;
   } else if ((m = path.match(/^\/offers\/(new|\d+)$/))) {
     page = <OfferEditor id={m[1]} />;
+  } else if (path === '/admin') {
+    page = <Admin />;
   } else if (path === '/calendar') {
     page = <Calendar me={me} />;
   } else if (path === '/documents') {
@@ -159,6 +162,11 @@ function App() {
           {has(me, 'audit.read') && (
             <a href="/audit" aria-current={path === '/audit' ? 'page' : undefined}>
               {t('nav.audit')}
+            </a>
+          )}
+          {has(me, 'org.administer') && (
+            <a href="/admin" aria-current={path === '/admin' ? 'page' : undefined}>
+              {t('nav.admin')}
             </a>
           )}
           <a href="/account" aria-current={path === '/account' ? 'page' : undefined}>
