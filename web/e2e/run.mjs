@@ -404,6 +404,23 @@ try {
     const conflict = m.locator('.conflict');
     await conflict.waitFor();
     assert.match(await conflict.textContent(), /Sala Odra|booked|already/i);
+  });
+
+  await test('service cases show their SLA; campaigns list with their effectiveness', async () => {
+    const m = maria;
+    const made = await m.evaluate(async () => {
+      const me = await (await fetch('/api/me')).json();
+      const r = await fetch('/api/crm/cases', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrfToken }, body: JSON.stringify({ kind: 'complaint', customer: '1', subject: 'Pęknięta witryna chłodnicza' }) });
+      return [r.status, await r.text()];
+    });
+    assert.equal(made[0], 201, made[1]);
+    await m.getByRole('link', { name: 'Service' }).click();
+    await m.getByRole('heading', { name: 'Service cases' }).waitFor();
+    await m.locator('tr[data-case]').filter({ hasText: 'Pęknięta witryna chłodnicza' }).filter({ hasText: /due / }).waitFor();
+    await checkPage(m, 'cases');
+    await m.getByRole('link', { name: 'Campaigns' }).click();
+    await m.getByRole('heading', { name: 'Campaigns' }).waitFor();
+    await checkPage(m, 'campaigns');
     await m.context().close();
   });
 

@@ -13,6 +13,7 @@ import { Audit } from './audit.jsx';
 import { Designer } from './designer.jsx';
 import { Calendar } from './calendar.jsx';
 import { Admin } from './admin.jsx';
+import { Campaigns, Cases } from './sales.jsx';
 import { DocumentPage, Documents } from './docs.jsx';
 
 // Whether the signed-in user holds a permission (for showing links; the server decides).
@@ -98,6 +99,10 @@ function App() {
     page = <Offers />;
   } else if ((m = path.match(/^\/offers\/(new|\d+)$/))) {
     page = <OfferEditor id={m[1]} />;
+  } else if (path === '/campaigns') {
+    page = <Campaigns />;
+  } else if (path === '/cases') {
+    page = <Cases />;
   } else if (path === '/admin') {
     page = <Admin />;
   } else if (path === '/calendar') {
@@ -143,6 +148,12 @@ function App() {
               </a>
               <a href="/offers" aria-current={path.startsWith('/offers') ? 'page' : undefined}>
                 {t('nav.offers')}
+              </a>
+              <a href="/campaigns" aria-current={path === '/campaigns' ? 'page' : undefined}>
+                {t('nav.campaigns')}
+              </a>
+              <a href="/cases" aria-current={path === '/cases' ? 'page' : undefined}>
+                {t('nav.cases')}
               </a>
               <a href="/calendar" aria-current={path === '/calendar' ? 'page' : undefined}>
                 {t('nav.calendar')}
