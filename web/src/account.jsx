@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, get, post } from './api.js';
 import { formatDateTime, t } from './i18n.js';
+import { ErrorText } from './ui.jsx';
 
 // The user's own settings: language, sessions (end any but this one), API tokens (create
 // one, shown once; revoke).
@@ -58,11 +59,7 @@ export function Account({ me, language, onLanguage }) {
       <p>
         {me.user.name} ({me.user.id}) · {t('account.roles')}: {me.roles.join(', ') || '—'}
       </p>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorText text={error} />
       <h2>{t('account.language')}</h2>
       <label>
         {t('account.language')}{' '}

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, get, post } from './api.js';
 import { t } from './i18n.js';
+import { ErrorText } from './ui.jsx';
 
 // Administration (org.administer): users — create, roles, enable/disable, password, second
 // factor reset; groups and their members; roles with their grants; document types;
@@ -46,11 +47,7 @@ function useAction() {
       <p class="status" role="status" aria-live="polite">
         {status}
       </p>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorText text={error} />
     </>
   );
   return [run, view];

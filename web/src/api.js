@@ -14,11 +14,6 @@ export class ApiError extends Error {
     this.code = e.code || 'error';
     this.details = e.details || [];
   }
-  // The message for one field ("approved"), or ''.
-  fieldMessage(name) {
-    const d = this.details.find((x) => x.field === name || x.field === `variables.${name}`);
-    return d ? d.message : '';
-  }
 }
 
 export function setCsrfToken(token) {
@@ -29,19 +24,16 @@ export function onUnauthenticated(handler) {
   reauthenticate = handler;
 }
 
-export async function api(method, path, body, { retry = true } = {}) {
-  const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
-  const response = await fetch(path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    credentials: 'same-origin',
-  });
+// One request: sends `body` (already encoded) with `headers`, answers the parsed JSON (or
+// null), throws ApiError for any non-2xx. A 401 waits for the user to sign in again (the
+// dialog over the page) and is sent once more.
+async function send(method, path, body, headers, retry) {
+  const all = { Accept: 'application/json', ...headers };
+  if (method !== 'GET' && method !== 'HEAD' && csrfToken) all['X-CSRF-Token'] = csrfToken;
+  const response = await fetch(path, { method, headers: all, body, credentials: 'same-origin' });
   if (response.status === 401 && retry && reauthenticate && !path.startsWith('/api/auth/')) {
     await reauthenticate();
-    return api(method, path, body, { retry: false });
+    return send(method, path, body, headers, false);
   }
   if (response.status === 204) return null;
   const text = await response.text();
@@ -53,6 +45,10 @@ export async function api(method, path, body, { retry = true } = {}) {
   }
   if (!response.ok) throw new ApiError(response.status, parsed);
   return parsed;
+}
+
+export function api(method, path, body, { retry = true } = {}) {
+  return send(method, path, body === undefined ? undefined : JSON.stringify(body), body === undefined ? {} : { 'Content-Type': 'application/json' }, retry);
 }
 
 export const get = (path) => api('GET', path);
@@ -68,45 +64,16 @@ export function withQuery(path, params) {
   return s ? `${path}?${s}` : path;
 }
 
-// Uploads a file as a new document: the content is the request body, what describes it
-// travels in the query (type, title, link) and X-Quire-Metadata (the type's fields).
-export async function upload(path, file, metadata, { retry = true } = {}) {
-  if (metadata === null) metadata = undefined;
-  const headers = { Accept: 'application/json', 'Content-Type': file.type || 'application/octet-stream' };
-  if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
+// Uploads a file as a new document (or version): the content is the request body, what
+// describes it travels in the query (type, title, link) and X-Quire-Metadata (the type's
+// fields).
+export function upload(path, file, metadata) {
+  const headers = { 'Content-Type': file.type || 'application/octet-stream' };
   if (metadata && Object.keys(metadata).length) headers['X-Quire-Metadata'] = JSON.stringify(metadata);
-  const response = await fetch(path, { method: 'POST', headers, body: file, credentials: 'same-origin' });
-  if (response.status === 401 && retry && reauthenticate) {
-    await reauthenticate();
-    return upload(path, file, metadata, { retry: false });
-  }
-  const text = await response.text();
-  let parsed = null;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    parsed = null;
-  }
-  if (!response.ok) throw new ApiError(response.status, parsed);
-  return parsed;
+  return send('POST', path, file, headers, true);
 }
 
 // Sends a text body (a BPMN file: application/xml) and reads the JSON answer.
-export async function postText(path, text, contentType, { retry = true } = {}) {
-  const headers = { Accept: 'application/json', 'Content-Type': contentType };
-  if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
-  const response = await fetch(path, { method: 'POST', headers, body: text, credentials: 'same-origin' });
-  if (response.status === 401 && retry && reauthenticate) {
-    await reauthenticate();
-    return postText(path, text, contentType, { retry: false });
-  }
-  const body = await response.text();
-  let parsed = null;
-  try {
-    parsed = body ? JSON.parse(body) : null;
-  } catch {
-    parsed = null;
-  }
-  if (!response.ok) throw new ApiError(response.status, parsed);
-  return parsed;
+export function postText(path, text, contentType) {
+  return send('POST', path, text, { 'Content-Type': contentType }, true);
 }

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, get, post } from './api.js';
 import { formatDateTime, t } from './i18n.js';
 import { verifyExport } from './audit-verify.js';
+import { ErrorText } from './ui.jsx';
 
 async function fetchText(path) {
   const r = await fetch(path, { credentials: 'same-origin' });
@@ -83,11 +84,7 @@ export function Audit() {
   return (
     <section aria-labelledby="audit-title">
       <h1 id="audit-title">{t('audit.title')}</h1>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorText text={error} />
       <h2>{t('audit.verifyTitle')}</h2>
       <div class="actions">
         <button type="button" onClick={verify} disabled={busy}>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, get, post, withQuery } from './api.js';
 import { formatDateTime, language, t } from './i18n.js';
+import { ErrorText } from './ui.jsx';
 
 const HOURS = Array.from({ length: 13 }, (_, i) => 7 + i); // 7:00 .. 19:00
 
@@ -143,11 +144,7 @@ export function Calendar({ me }) {
       <p class="status" role="status" aria-live="polite">
         {status}
       </p>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorText text={error} />
       {draft && (
         <form class="inline-form" onSubmit={save} aria-label={t('calendar.activity')}>
           <label>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, get, post, withQuery } from './api.js';
 import { formatDate, formatDateTime, formatMoney, t, tn } from './i18n.js';
+import { ErrorText } from './ui.jsx';
 
 // The customers the user may see: words search the names (`name ~ "..."`), a saved segment
 // or a filter in the segment language selects; pages of 50, the count on top.
@@ -77,11 +78,7 @@ export function Customers() {
         </label>
         <button type="submit">{t('inbox.searchButton')}</button>
       </form>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorText text={error} />
       {answer && answer.count !== undefined && (
         <p role="status" class="count-line">
           {tn('customers.count', answer.count)}

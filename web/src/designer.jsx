@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { get, post, postText } from './api.js';
 import { formatDateTime, t } from './i18n.js';
+import { ErrorText } from './ui.jsx';
 
 // The designer's view: deployed processes and a start with variables; a BPMN file checked
 // by the server (POST /api/validate, as `quire validate`) with each problem drawn on the
@@ -120,11 +121,7 @@ export function Designer() {
       <p class="status" role="status" aria-live="polite">
         {status}
       </p>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorText text={error} />
 
       <h2>{t('designer.check')}</h2>
       <label class="file-button">

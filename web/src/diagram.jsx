@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { get } from './api.js';
 import { formatDateTime, t } from './i18n.js';
+import { ErrorText } from './ui.jsx';
 
 // The task's place in its process: the deployed BPMN file drawn by bpmn-js (loaded when a
 // task page opens, not with the inbox), the task's element, the instance's active elements
@@ -42,11 +43,7 @@ export function TaskDiagram({ taskId }) {
   return (
     <section aria-labelledby="diagram-title">
       <h2 id="diagram-title">{t('diagram.title')}</h2>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorText text={error} />
       <p class="hint">{t('diagram.legend')}</p>
       <figure class="diagram-figure">
         <div class="diagram" ref={host} />

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { get, post, upload, withQuery } from './api.js';
 import { formatDateTime, t } from './i18n.js';
+import { ErrorText } from './ui.jsx';
 
 // Documents: found by type, by link (customer:3, task:42) or by words (full text and
 // metadata); one document's versions, its lock (who checked it out, until when), check-out,
@@ -52,11 +53,7 @@ export function Documents() {
         </label>
         <button type="submit">{t('inbox.searchButton')}</button>
       </form>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorText text={error} />
       {items && (
         <table>
           <thead>
@@ -217,11 +214,7 @@ export function DocumentPage({ id, me }) {
       <p class="status" role="status" aria-live="polite">
         {status}
       </p>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorText text={error} />
       <h2>{t('documents.versionsTitle')}</h2>
       <table>
         <thead>

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { get, post, withQuery } from './api.js';
 import { formatDateTime, formatNumber, t } from './i18n.js';
 import { navigate } from './router.js';
+import { ErrorText } from './ui.jsx';
 
 export const VIEWS = ['mine', 'group', 'delegated', 'postponed', 'escalated', 'overdue', 'open'];
 const SORTS = ['priority', 'due', 'created'];
@@ -170,11 +171,7 @@ export function Inbox({ view }) {
         <p class="status" role="status" aria-live="polite">
           {status}
         </p>
-        {error && (
-          <p role="alert" class="error">
-            {error}
-          </p>
-        )}
+        <ErrorText text={error} />
         {loading ? (
           <p>{t('app.loading')}</p>
         ) : tasks.length === 0 ? (

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, get, post, withQuery } from './api.js';
 import { formatDateTime, formatMoney, t } from './i18n.js';
 import { navigate } from './router.js';
+import { ErrorText } from './ui.jsx';
 
 // Offers the user may see, newest first.
 export function Offers() {
@@ -32,11 +33,7 @@ export function Offers() {
           </select>
         </label>
       </div>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorText text={error} />
       <table>
         <thead>
           <tr>
@@ -426,11 +423,7 @@ export function OfferEditor({ id }) {
           </>
         )}
       </p>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorText text={error} />
     </article>
   );
 }

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { get } from './api.js';
 import { formatDateTime, formatMoney, t } from './i18n.js';
+import { ErrorText } from './ui.jsx';
 
 // Campaigns with their effectiveness (per campaign and per action, measured by the server
 // from what is attributed to them), and service cases with their SLA state.
@@ -39,11 +40,7 @@ export function Campaigns() {
   return (
     <section aria-labelledby="campaigns-title">
       <h1 id="campaigns-title">{t('campaigns.title')}</h1>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorText text={error} />
       <table>
         <thead>
           <tr>
@@ -134,11 +131,7 @@ export function Cases() {
   return (
     <section aria-labelledby="cases-title">
       <h1 id="cases-title">{t('cases.title')}</h1>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorText text={error} />
       <table>
         <thead>
           <tr>

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError } from './api.js';
 import { t } from './i18n.js';
+import { ErrorText } from './ui.jsx';
 
 // Password, then the second factor when the account has one (the server says so).
 export function SignIn({ onSignedIn, expired = false }) {
@@ -65,11 +66,7 @@ export function SignIn({ onSignedIn, expired = false }) {
             />
           </label>
         )}
-        {error && (
-          <p role="alert" class="error">
-            {error}
-          </p>
-        )}
+        <ErrorText text={error} />
         <button type="submit" disabled={busy}>
           {t('signin.submit')}
         </button>

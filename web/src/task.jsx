@@ -5,6 +5,7 @@ import { navigate } from './router.js';
 import { FormFields, initialValues, toVariables, validate } from './form.jsx';
 import { DocumentsPanel } from './documents.jsx';
 import { TaskDiagram } from './diagram.jsx';
+import { ErrorText } from './ui.jsx';
 
 // One task: what it is, its form, and what can be done with it. Completing sends the form;
 // the server checks it again and its errors appear at the fields.
@@ -262,11 +263,7 @@ export function TaskPage({ id, me }) {
       <p class="status" role="status" aria-live="polite">
         {message}
       </p>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorText text={error} />
 
       <section aria-labelledby="form-title">
         <h2 id="form-title">{t('task.form')}</h2>
