@@ -154,6 +154,8 @@ export function CustomerCard({ id }) {
   const [when, setWhen] = useState('');
   const [status, setStatus] = useState('');
   const [formError, setFormError] = useState(null);
+  const [quality, setQuality] = useState([]);
+  const [duplicates, setDuplicates] = useState([]);
 
   const load = async () => {
     try {
@@ -162,6 +164,12 @@ export function CustomerCard({ id }) {
       setActivities(a.items);
       setNext(a.next || '');
       document.title = `${c.customer.name} · Quire`;
+      get(`/api/crm/customers/${id}/quality`)
+        .then((q) => setQuality(q.problems || []))
+        .catch(() => setQuality([]));
+      get(`/api/crm/customers/${id}/duplicates`)
+        .then((d) => setDuplicates(d.items || []))
+        .catch(() => setDuplicates([]));
     } catch (e) {
       setError(e.message);
     }
@@ -307,6 +315,47 @@ export function CustomerCard({ id }) {
         {status}
       </p>
 
+      {quality.length > 0 && (
+        <section aria-labelledby="quality-title" class="quality">
+          <h2 id="quality-title">{t('customers.quality')}</h2>
+          <ul>
+            {quality.map((q, i) => (
+              <li key={i} data-field={q.field}>
+                <strong>{q.field}</strong>: {q.message} <span class="sub">({q.severity})</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {duplicates.length > 0 && (
+        <section aria-labelledby="duplicates-title">
+          <h2 id="duplicates-title">{t('customers.duplicates')}</h2>
+          <ul class="plain">
+            {duplicates.map((d) => (
+              <li key={d.id} data-duplicate={d.id}>
+                <a href={`/customers/${d.id}`}>{d.name}</a> <span class="sub">{(d.reasons || []).join(', ')}</span>{' '}
+                <button
+                  type="button"
+                  class="secondary"
+                  onClick={async () => {
+                    if (!confirm(t('customers.mergeConfirm', { duplicate: d.name, into: c.name }))) return;
+                    try {
+                      await post(`/api/crm/customers/${id}/merge`, { duplicate: d.id });
+                      setStatus(t('customers.merged', { duplicate: d.name }));
+                      await load();
+                    } catch (e) {
+                      setFormError({ field: '', message: e.message });
+                    }
+                  }}
+                >
+                  {t('customers.mergeHere')}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+
       {card.contacts.length > 0 && (
         <section aria-labelledby="contacts-title">
           <h2 id="contacts-title">{t('customers.contacts')}</h2>
@@ -358,5 +407,39 @@ export function CustomerCard({ id }) {
         )}
       </section>
     </article>
+  );
+}
+
+// The customer a task is about, on the task page: who they are, how to reach them, what
+// happened last (GET /api/crm/customers/{id}/card, within the caller's reach).
+export function CustomerSummary({ id }) {
+  const [card, setCard] = useState(null);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    get(`/api/crm/customers/${encodeURIComponent(id)}/card`)
+      .then(setCard)
+      .catch((e) => setError(e.message));
+  }, [id]);
+  if (error) return <p class="hint">{t('customers.cardUnavailable', { why: error })}</p>;
+  if (!card) return null;
+  const c = card.customer;
+  return (
+    <aside class="customer-summary" aria-labelledby={`cust-${id}`}>
+      <h2 id={`cust-${id}`}>
+        <a href={`/customers/${c.id}`}>{c.name}</a>
+      </h2>
+      <p class="sub">
+        {[(c.phones || []).map((p) => p.number || p).join(', '), (c.emails || []).map((e) => e.address || e).join(', '), c.owner].filter(Boolean).join(' · ')}
+      </p>
+      {card.lastActivities.length > 0 && (
+        <ul class="plain">
+          {card.lastActivities.slice(0, 3).map((a) => (
+            <li key={a.id}>
+              {formatDateTime(a.start)} · {t(`activity.${a.type}`)} {a.title && `· ${a.title}`}
+            </li>
+          ))}
+        </ul>
+      )}
+    </aside>
   );
 }

@@ -5,6 +5,7 @@ import { navigate } from './router.js';
 import { FormFields, initialValues, toVariables, validate } from './form.jsx';
 import { DocumentsPanel } from './documents.jsx';
 import { TaskDiagram } from './diagram.jsx';
+import { CustomerSummary } from './customers.jsx';
 import { ErrorText } from './ui.jsx';
 
 // One task: what it is, its form, and what can be done with it. Completing sends the form;
@@ -173,6 +174,11 @@ export function TaskPage({ id, me }) {
         ))}
       </dl>
       {task.description && <p class="description">{task.description}</p>}
+      {(task.links || [])
+        .filter((l) => l.kind === 'customer')
+        .map((l) => (
+          <CustomerSummary key={l.id} id={l.id} />
+        ))}
 
       <div class="actions" role="group" aria-label={t('task.actions')}>
         {task.assignee ? (

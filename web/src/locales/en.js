@@ -376,4 +376,10 @@ export const en = {
   'cases.done': 'resolved',
   'cases.due': 'due {at}',
   'cases.none': 'No service cases.',
+  'customers.quality': 'Data to complete',
+  'customers.duplicates': 'Possible duplicates',
+  'customers.mergeConfirm': 'Merge “{duplicate}” into “{into}”? Its contacts, activities, offers and documents move here (the merge can be undone for a while).',
+  'customers.merged': '“{duplicate}” is merged here.',
+  'customers.mergeHere': 'Merge into this one',
+  'customers.cardUnavailable': 'The customer’s card cannot be shown: {why}',
 };

@@ -377,4 +377,10 @@ export const pl = {
   'cases.done': 'rozwiązane',
   'cases.due': 'termin {at}',
   'cases.none': 'Brak zgłoszeń serwisowych.',
+  'customers.quality': 'Dane do uzupełnienia',
+  'customers.duplicates': 'Możliwe duplikaty',
+  'customers.mergeConfirm': 'Scalić „{duplicate}” z „{into}”? Osoby, działania, oferty i dokumenty przejdą tutaj (scalenie można przez pewien czas cofnąć).',
+  'customers.merged': '„{duplicate}” scalono z tym klientem.',
+  'customers.mergeHere': 'Scal z tym klientem',
+  'customers.cardUnavailable': 'Nie można pokazać karty klienta: {why}',
 };
