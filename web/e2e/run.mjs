@@ -404,6 +404,11 @@ try {
     const conflict = m.locator('.conflict');
     await conflict.waitFor();
     assert.match(await conflict.textContent(), /Sala Odra|booked|already/i);
+    await m.getByRole('button', { name: 'Close' }).click();
+    // The month: the booking is on its day.
+    await m.getByRole('button', { name: 'Month', exact: true }).click();
+    await m.locator('.month li[data-activity]').filter({ hasText: 'Przegląd oferty' }).waitFor();
+    await checkPage(m, 'calendar-month');
   });
 
   await test('service cases show their SLA; campaigns list with their effectiveness', async () => {

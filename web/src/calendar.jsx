@@ -39,12 +39,24 @@ export function Calendar({ me }) {
   const [draft, setDraft] = useState(null); // {id?, title, type, start, end, resource}
   const [formError, setFormError] = useState('');
   const [feed, setFeed] = useState('');
+  const [mode, setMode] = useState('week'); // 'week' or 'month'
+  const [month, setMonth] = useState(() => {
+    const d = new Date();
+    return new Date(d.getFullYear(), d.getMonth(), 1);
+  });
+  const [groups, setGroups] = useState([]);
+  const crm = (me.permissions || []).find((p) => p.permission === 'crm.read');
+  const teams = crm && crm.scope !== 'own';
 
+  // The month view shows the six weeks from the Monday before the 1st.
+  const monthStart = mondayOf(month);
   const load = async () => {
     setError('');
     const [kind, id] = whose.split(/:(.*)/s);
+    const from = mode === 'week' ? week : monthStart;
+    const to = addDays(from, mode === 'week' ? 7 : 42);
     try {
-      const page = await get(withQuery('/api/crm/calendar', { [kind]: id, from: week.toISOString(), to: addDays(week, 7).toISOString() }));
+      const page = await get(withQuery('/api/crm/calendar', { [kind]: id, from: from.toISOString(), to: to.toISOString() }));
       setItems(page.items);
     } catch (e) {
       setError(e.message);
@@ -54,10 +66,15 @@ export function Calendar({ me }) {
     get('/api/crm/resources')
       .then((p) => setResources(p.items))
       .catch(() => setResources([]));
+    if (teams) {
+      get(`/api/users/${encodeURIComponent(me.user.id)}`)
+        .then((u) => setGroups((u.groups || []).map((g) => (typeof g === 'string' ? g : g.id))))
+        .catch(() => setGroups([]));
+    }
   }, []);
   useEffect(() => {
     load();
-  }, [week, whose]);
+  }, [week, month, mode, whose]);
 
   const days = Array.from({ length: 7 }, (_, i) => addDays(week, i));
   const dayName = new Intl.DateTimeFormat(language() === 'pl' ? 'pl-PL' : 'en-GB', { weekday: 'short', day: 'numeric', month: 'short' });
@@ -112,19 +129,45 @@ export function Calendar({ me }) {
     <section aria-labelledby="calendar-title">
       <h1 id="calendar-title">{t('calendar.title')}</h1>
       <div class="toolbar">
-        <button type="button" class="secondary" onClick={() => setWeek(addDays(week, -7))}>
-          {t('calendar.previous')}
-        </button>
-        <button type="button" class="secondary" onClick={() => setWeek(mondayOf(new Date()))}>
-          {t('calendar.thisWeek')}
-        </button>
-        <button type="button" class="secondary" onClick={() => setWeek(addDays(week, 7))}>
-          {t('calendar.next')}
-        </button>
+        <div role="group" aria-label={t('calendar.view')} class="row-form">
+          {['week', 'month'].map((x) => (
+            <button key={x} type="button" class={mode === x ? '' : 'secondary'} aria-pressed={mode === x ? 'true' : 'false'} onClick={() => setMode(x)}>
+              {t(`calendar.${x}View`)}
+            </button>
+          ))}
+        </div>
+        {mode === 'week' ? (
+          <>
+            <button type="button" class="secondary" onClick={() => setWeek(addDays(week, -7))}>
+              {t('calendar.previous')}
+            </button>
+            <button type="button" class="secondary" onClick={() => setWeek(mondayOf(new Date()))}>
+              {t('calendar.thisWeek')}
+            </button>
+            <button type="button" class="secondary" onClick={() => setWeek(addDays(week, 7))}>
+              {t('calendar.next')}
+            </button>
+          </>
+        ) : (
+          <>
+            <button type="button" class="secondary" onClick={() => setMonth(new Date(month.getFullYear(), month.getMonth() - 1, 1))}>
+              {t('calendar.previousMonth')}
+            </button>
+            <strong>{new Intl.DateTimeFormat(language() === 'pl' ? 'pl-PL' : 'en-GB', { month: 'long', year: 'numeric' }).format(month)}</strong>
+            <button type="button" class="secondary" onClick={() => setMonth(new Date(month.getFullYear(), month.getMonth() + 1, 1))}>
+              {t('calendar.nextMonth')}
+            </button>
+          </>
+        )}
         <label>
           {t('calendar.whose')}{' '}
           <select value={whose} onChange={(e) => setWhose(e.currentTarget.value)}>
             <option value={`user:${me.user.id}`}>{t('calendar.mine')}</option>
+            {groups.map((g) => (
+              <option key={g} value={`group:${g}`}>
+                {t('calendar.team', { group: g })}
+              </option>
+            ))}
             {resources.map((r) => (
               <option key={r.id} value={`resource:${r.id}`}>
                 {r.name}
@@ -193,7 +236,40 @@ export function Calendar({ me }) {
           )}
         </form>
       )}
-      <div class="week" role="region" aria-label={t('calendar.week', { from: dayName.format(days[0]) })}>
+      {mode === 'month' && (
+        <div class="month" role="region" aria-label={t('calendar.monthView')}>
+          {Array.from({ length: 42 }, (_, i) => addDays(monthStart, i)).map((d) => {
+            const todays = items.filter((it) => {
+              const s0 = new Date(it.start);
+              return s0.getFullYear() === d.getFullYear() && s0.getMonth() === d.getMonth() && s0.getDate() === d.getDate();
+            });
+            return (
+              <div key={d.toISOString()} class={`month-day ${d.getMonth() === month.getMonth() ? '' : 'other'}`}>
+                <button
+                  type="button"
+                  class="link day-number"
+                  aria-label={t('calendar.openWeek', { day: dayName.format(d) })}
+                  onClick={() => {
+                    setWeek(mondayOf(d));
+                    setMode('week');
+                  }}
+                >
+                  {d.getDate()}
+                </button>
+                <ul>
+                  {todays.slice(0, 4).map((it) => (
+                    <li key={`${it.id}-${it.start}`} data-activity={it.id}>
+                      {new Date(it.start).toLocaleTimeString(language() === 'pl' ? 'pl-PL' : 'en-GB', { hour: '2-digit', minute: '2-digit' })} {it.busy ? t('calendar.busy') : it.title || t(`activity.${it.type}`)}
+                    </li>
+                  ))}
+                  {todays.length > 4 && <li class="sub">{t('calendar.more', { n: todays.length - 4 })}</li>}
+                </ul>
+              </div>
+            );
+          })}
+        </div>
+      )}
+      <div hidden={mode !== 'week'} class="week" role="region" aria-label={t('calendar.week', { from: dayName.format(days[0]) })}>
         <div class="week-row head">
           <div class="hour-col" />
           {days.map((d) => (

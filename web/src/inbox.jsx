@@ -15,7 +15,7 @@ const FIXED_ORDER = { postponed: 'inbox.byFollowUp', overdue: 'inbox.byDue' };
 // bulk claim / unclaim for a selection. The counts are polled while the page is visible
 // (see web/README.md for why polling, not server-sent events); when they change, the list
 // is read again.
-export function Inbox({ view }) {
+export function Inbox({ view, me }) {
   const [counts, setCounts] = useState(null);
   const [tasks, setTasks] = useState([]);
   const [next, setNext] = useState('');
@@ -26,6 +26,8 @@ export function Inbox({ view }) {
   const [status, setStatus] = useState('');
   const [error, setError] = useState('');
   const [loading, setLoading] = useState(true);
+  const [to, setTo] = useState('');
+  const supervisor = (me.permissions || []).some((p) => p.permission === 'tasks.assign');
   const lastCounts = useRef('');
   const order = FIXED_ORDER[view] ? undefined : sort;
 
@@ -94,7 +96,7 @@ export function Inbox({ view }) {
   const bulk = async (action) => {
     setError('');
     try {
-      const r = await post('/api/tasks/bulk', { action, tasks: [...selected] });
+      const r = await post('/api/tasks/bulk', { action, tasks: [...selected], to: action === 'reassign' ? to : undefined });
       setStatus(t('inbox.bulkDone', { done: r.done, refused: r.refused }));
       const refused = r.results.filter((x) => !x.ok);
       if (refused.length) setError(refused.map((x) => `${x.id}: ${x.error.message}`).join('\n'));
@@ -166,6 +168,18 @@ export function Inbox({ view }) {
             <button type="button" onClick={() => bulk('unclaim')}>
               {t('task.unclaim')}
             </button>
+            {supervisor && (
+              <form
+                class="row-form"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  bulk('reassign');
+                }}
+              >
+                <input aria-label={t('inbox.reassignTo')} placeholder={t('inbox.reassignTo')} required value={to} onInput={(e) => setTo(e.currentTarget.value)} />
+                <button type="submit">{t('task.reassign')}</button>
+              </form>
+            )}
           </div>
         )}
         <p class="status" role="status" aria-live="polite">

@@ -19,7 +19,7 @@ export function TaskPage({ id, me }) {
   const [error, setError] = useState('');
   const [comments, setComments] = useState([]);
   const [comment, setComment] = useState('');
-  const [dialog, setDialog] = useState(''); // '', 'delegate', 'postpone', 'escalate'
+  const [dialog, setDialog] = useState(''); // '', 'delegate', 'reassign', 'postpone', 'escalate'
   const [to, setTo] = useState('');
   const [followUp, setFollowUp] = useState('');
   const [reason, setReason] = useState('');
@@ -193,6 +193,11 @@ export function TaskPage({ id, me }) {
         <button type="button" class="secondary" onClick={() => setDialog(dialog === 'delegate' ? '' : 'delegate')} aria-expanded={dialog === 'delegate'}>
           {t('task.delegate')}
         </button>
+        {(me.permissions || []).some((p) => p.permission === 'tasks.assign') && (
+          <button type="button" class="secondary" onClick={() => setDialog(dialog === 'reassign' ? '' : 'reassign')} aria-expanded={dialog === 'reassign'}>
+            {t('task.reassign')}
+          </button>
+        )}
         <button type="button" class="secondary" onClick={() => setDialog(dialog === 'postpone' ? '' : 'postpone')} aria-expanded={dialog === 'postpone'}>
           {t('task.postpone')}
         </button>
@@ -206,6 +211,27 @@ export function TaskPage({ id, me }) {
         )}
       </div>
 
+      {dialog === 'reassign' && (
+        <form
+          class="inline-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            run('reassign', { to, reason: reason || undefined });
+          }}
+        >
+          <label>
+            {t('inbox.reassignTo')}
+            <input required value={to} onInput={(e) => setTo(e.currentTarget.value)} />
+          </label>
+          <label>
+            {t('task.reason')}
+            <input value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+          </label>
+          <button type="submit" disabled={busy}>
+            {t('task.reassign')}
+          </button>
+        </form>
+      )}
       {dialog === 'delegate' && (
         <form
           class="inline-form"
