@@ -33,6 +33,8 @@ const result = await esbuild.build({
   logLevel: 'warning',
 });
 cpSync(join(here, 'static'), out, { recursive: true });
+// pdf.js draws in a worker of its own, loaded from this origin (CSP worker-src 'self').
+cpSync(join(here, 'node_modules/pdfjs-dist/build/pdf.worker.min.mjs'), join(out, 'assets/pdf.worker.min.mjs'));
 // The licences of every package whose code is in the bundle travel with it (bpmn-js's
 // also asks that its watermark stay visible: the viewer draws it, nothing here hides it).
 mkdirSync(join(out, 'licenses'), { recursive: true });
@@ -41,6 +43,7 @@ for (const input of Object.keys(result.metafile.inputs)) {
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
   if (m) packages.add(m[1]);
 }
+packages.add('pdfjs-dist'); // its worker is shipped as a file of its own
 for (const name of [...packages].sort()) {
   const dir = join(here, 'node_modules', name);
   const file = ['LICENSE', 'LICENSE.md', 'LICENSE.txt', 'license', 'LICENCE'].find((f) => existsSync(join(dir, f)));

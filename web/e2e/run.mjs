@@ -376,6 +376,16 @@ try {
       return [r.status, r.headers.get('content-type'), (await r.text()).slice(0, 5)];
     }, await pdfLink.getAttribute('href'));
     assert.deepEqual(pdf, [200, 'application/pdf', '%PDF-']);
+    // The PDF drawn in the page by pdf.js (its worker from this origin, under the CSP).
+    const pdfHref = await pdfLink.getAttribute('href');
+    const docId = pdfHref.split('/')[3];
+    const offerUrl = m.url();
+    await m.goto(`${base}/documents/${docId}`);
+    await m.locator('canvas.pdf-page').first().waitFor();
+    assert.ok((await m.locator('canvas.pdf-page').first().evaluate((c) => c.width)) > 100);
+    await checkPage(m, 'document-pdf-preview');
+    await m.goto(offerUrl);
+    await m.getByRole('button', { name: 'Make the order' }).waitFor();
     await m.getByRole('button', { name: 'Make the order' }).click();
     await m.getByText(/Order \d+ was made from it/).waitFor();
     await checkPage(m, 'offer-accepted');

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { get, post, upload, withQuery } from './api.js';
 import { formatDateTime, t } from './i18n.js';
 import { ErrorText } from './ui.jsx';
+import { Preview } from './preview.jsx';
 
 // Documents: found by type, by link (customer:3, task:42) or by words (full text and
 // metadata); one document's versions, its lock (who checked it out, until when), check-out,
@@ -215,6 +216,7 @@ export function DocumentPage({ id, me }) {
         {status}
       </p>
       <ErrorText text={error} />
+      {doc.latest && <Preview url={`/api/documents/${id}/content`} mediaType={doc.latest.mediaType} />}
       <h2>{t('documents.versionsTitle')}</h2>
       <table>
         <thead>

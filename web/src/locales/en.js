@@ -393,4 +393,9 @@ export const en = {
   'calendar.team': 'Team {group}',
   'calendar.openWeek': 'Open the week of {day}',
   'calendar.more': 'and {n} more',
+  'preview.title': 'Preview',
+  'preview.page': 'Page {n}',
+  'preview.failed': 'The preview cannot be shown: {why}',
+  'preview.image': 'The document',
+  'preview.firstPages': 'The first 5 of {n} pages; open the document for the rest.',
 };

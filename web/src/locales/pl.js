@@ -394,4 +394,9 @@ export const pl = {
   'calendar.team': 'Zespół {group}',
   'calendar.openWeek': 'Otwórz tydzień {day}',
   'calendar.more': 'i jeszcze {n}',
+  'preview.title': 'Podgląd',
+  'preview.page': 'Strona {n}',
+  'preview.failed': 'Nie można pokazać podglądu: {why}',
+  'preview.image': 'Dokument',
+  'preview.firstPages': 'Pierwsze 5 z {n} stron; otwórz dokument, aby zobaczyć resztę.',
 };
