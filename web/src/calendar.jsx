@@ -104,6 +104,26 @@ export function Calendar({ me }) {
     }
   };
 
+  // Drag an activity to another hour: the same length, moved; the server refuses a move
+  // into a resource's other booking (409) and the page says so. (The form does the same
+  // from the keyboard.)
+  const drop = async (event, day, hour) => {
+    event.preventDefault();
+    const data = event.dataTransfer.getData('application/x-quire-activity');
+    if (!data) return;
+    const { id, length } = JSON.parse(data);
+    const start = new Date(day);
+    start.setHours(hour, 0, 0, 0);
+    setError('');
+    try {
+      await api('PATCH', `/api/crm/activities/${id}`, { start: start.toISOString(), end: new Date(start.getTime() + length).toISOString() });
+      setStatus(t('calendar.moved'));
+      await load();
+    } catch (e) {
+      setError(e.message);
+    }
+  };
+
   const makeFeed = async () => {
     try {
       const f = await post('/api/me/calendar-feed');
@@ -283,7 +303,7 @@ export function Calendar({ me }) {
             <div class="week-row" key={h}>
               <div class="hour-col">{`${h}:00`}</div>
               {days.map((d, i) => (
-                <div key={i} class="slot">
+                <div key={i} class="slot" data-day={i} data-hour={h} onDragOver={(e) => e.preventDefault()} onDrop={(e) => drop(e, d, h)}>
                   <button type="button" class="slot-button" aria-label={t('calendar.planAt', { at: formatDateTime(new Date(d.getFullYear(), d.getMonth(), d.getDate(), h).toISOString()) })} onClick={() => openSlot(d, h)} />
                 </div>
               ))}
@@ -295,6 +315,11 @@ export function Calendar({ me }) {
               key={`${it.id}-${it.start}`}
               class={`event ${it.busy ? 'busy' : ''} type-${it.type || 'busy'}`}
               data-activity={it.id}
+              draggable={!it.busy && !it.rrule}
+              onDragStart={(e) => {
+                e.dataTransfer.setData('application/x-quire-activity', JSON.stringify({ id: it.id, length: new Date(it.end) - new Date(it.start) }));
+                e.dataTransfer.effectAllowed = 'move';
+              }}
               style={{ gridColumn: `${day + 2}`, top: `calc(${top} * var(--hour))`, height: `calc(${height} * var(--hour))`, left: `calc(4rem + ${day} * (100% - 4rem) / 7)`, width: `calc((100% - 4rem) / 7 - 4px)` }}
               onClick={() => {
                 if (it.busy) return;

@@ -60,6 +60,7 @@ export function Inbox({ view, me }) {
 
   useEffect(() => {
     setLoading(true);
+    setTasks([]);
     load();
     loadCounts();
   }, [load, loadCounts]);
