@@ -46,7 +46,7 @@ for (const input of Object.keys(result.metafile.inputs)) {
 packages.add('pdfjs-dist'); // its worker is shipped as a file of its own
 for (const name of [...packages].sort()) {
   const dir = join(here, 'node_modules', name);
-  const file = ['LICENSE', 'LICENSE.md', 'LICENSE.txt', 'license', 'LICENCE'].find((f) => existsSync(join(dir, f)));
+  const file = ['LICENSE', 'LICENSE.md', 'LICENSE.txt', 'license', 'LICENCE', 'LICENCE.md', 'LICENSE-MIT', 'license.md'].find((f) => existsSync(join(dir, f)));
   if (!file) throw new Error(`web: ${name} is in the bundle but has no licence file to ship`);
   cpSync(join(dir, file), join(out, 'licenses', `${name.replace('/', '__')}.txt`));
 }

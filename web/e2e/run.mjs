@@ -501,6 +501,49 @@ try {
     await d.getByRole('status').filter({ hasText: /offer-approval deployed as version \d+/ }).waitFor();
   });
 
+  await test('a Camunda form (form-js) on a task: checked in the page, completed', async () => {
+    const d = designer;
+    const bpmn = `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:quire="urn:quire:bpmn:1.0" id="d" targetNamespace="urn:e2e">
+  <bpmn:process id="contract-e2e" name="Contract (e2e)" isExecutable="true">
+    <bpmn:startEvent id="s"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/>
+    <bpmn:userTask id="t" name="Draw up contract" quire:assignee="admin" quire:formRef="contract"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>
+    <bpmn:endEvent id="e"/>
+  </bpmn:process>
+</bpmn:definitions>`;
+    const deployed = await d.evaluate(async (xml) => {
+      const me = await (await fetch('/api/me')).json();
+      const h = { 'X-CSRF-Token': me.csrfToken };
+      const dep = await fetch('/api/deployments?name=contract-e2e.bpmn', { method: 'POST', headers: { ...h, 'Content-Type': 'application/xml' }, body: xml });
+      const started = await fetch('/api/processes/contract-e2e/instances', { method: 'POST', headers: { ...h, 'Content-Type': 'application/json' }, body: '{}' });
+      return [dep.status, started.status, await started.text()];
+    }, bpmn);
+    assert.equal(deployed[0], 201);
+    assert.equal(deployed[1], 201, deployed[2]);
+    const task = JSON.parse(deployed[2]).tasks[0];
+    await d.goto(`${base}/tasks/${task}`);
+    await d.getByRole('heading', { name: 'Draw up contract' }).waitFor();
+    await d.locator('.fjs-container').waitFor();
+    await d.getByRole('button', { name: 'Complete' }).click();
+    await d.locator('.fjs-form-field-error').first().waitFor(); // form-js says what is missing
+    await checkPage(d, 'task-formjs');
+    await d.getByLabel('Contract number').fill('C-123456');
+    await d.getByLabel('Total (EUR)').fill('1200');
+    await d.locator('.formjs').getByLabel(/^Name/).fill('Jan Kowalski');
+    await d.evaluate(() => {}); // let form-js take the input
+    const term = d.locator('.fjs-form-field-select');
+    await term.click();
+    await d.getByText('Two years').click();
+    await d.getByLabel('Starts on').fill('01/02/2027');
+    await d.getByLabel('Starts on').press('Enter');
+    await d.getByRole('button', { name: 'Complete' }).click();
+    await d.getByRole('heading', { name: 'My tasks' }).waitFor();
+    const state = await d.evaluate(async (id) => (await fetch(`/api/tasks/${id}`)).status, task);
+    assert.equal(state, 404, 'the task is completed');
+  });
+
   await test('administration: a user created with a role, then disabled and refused at sign-in', async () => {
     const d = designer;
     await d.getByRole('link', { name: 'Administration' }).click();

@@ -5,6 +5,7 @@ import { navigate } from './router.js';
 import { FormFields, initialValues, toVariables, validate } from './form.jsx';
 import { DocumentsPanel } from './documents.jsx';
 import { TaskDiagram } from './diagram.jsx';
+import { FormJs } from './formjs.jsx';
 import { CustomerSummary } from './customers.jsx';
 import { ErrorText } from './ui.jsx';
 
@@ -81,6 +82,22 @@ export function TaskPage({ id, me }) {
       setTask(updated);
     } catch (e) {
       setError(e.message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  // A Camunda Forms task: form-js checked the data; the server checks it again.
+  const completeWith = async (data) => {
+    setBusy(true);
+    setError('');
+    try {
+      await post(`/api/tasks/${id}/complete`, { variables: data });
+      sessionStorage.removeItem(`quire.form.${id}`);
+      navigate('/inbox/mine');
+    } catch (e) {
+      const details = e instanceof ApiError ? e.details.map((d) => `${d.field}: ${d.message}`) : [];
+      setError([e.message, ...details].join('\n'));
     } finally {
       setBusy(false);
     }
@@ -299,6 +316,12 @@ export function TaskPage({ id, me }) {
 
       <section aria-labelledby="form-title">
         <h2 id="form-title">{t('task.form')}</h2>
+        {form.schema && form.schema.components ? (
+          <>
+            <FormJs schema={form.schema} data={task.variables || {}} disabled={busy || !mine} onSubmit={completeWith} />
+            {!mine && <p class="hint">{t('task.claimFirst')}</p>}
+          </>
+        ) : (
         <form class="task-form" onSubmit={complete} noValidate>
           {form.fields.length === 0 && <p>{t('task.noFields')}</p>}
           <FormFields
@@ -319,6 +342,7 @@ export function TaskPage({ id, me }) {
           </button>
           {!mine && <p class="hint">{t('task.claimFirst')}</p>}
         </form>
+        )}
       </section>
 
       <DocumentsPanel key={docsVersion} link={`task:${id}`} required={form.requiredDocuments || []} problem={docProblem} onUploaded={() => setDocProblem('')} />

@@ -398,4 +398,5 @@ export const en = {
   'preview.failed': 'The preview cannot be shown: {why}',
   'preview.image': 'The document',
   'preview.firstPages': 'The first 5 of {n} pages; open the document for the rest.',
+  'formjs.failed': 'The form cannot be shown: {why}',
 };

@@ -399,4 +399,5 @@ export const pl = {
   'preview.failed': 'Nie można pokazać podglądu: {why}',
   'preview.image': 'Dokument',
   'preview.firstPages': 'Pierwsze 5 z {n} stron; otwórz dokument, aby zobaczyć resztę.',
+  'formjs.failed': 'Nie można pokazać formularza: {why}',
 };
