@@ -115,7 +115,8 @@ namespace quire::server {
 namespace {
 
 TEST_F(DefinitionRoutesTest, ValidateNamesEachProblemsElementAndDeploysNothing) {
-  const std::string bad = R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"><process id="order">
+  const std::string bad =
+      R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"><process id="order">
 <startEvent id="s"/><sequenceFlow id="f1" sourceRef="s" targetRef="nowhere"/></process></definitions>)";
   const HttpReply reply = Post("/api/validate", bad);
   ASSERT_EQ(reply.status, 200) << reply.body;

@@ -228,83 +228,37 @@ export function TaskPage({ id, me }) {
         )}
       </div>
 
-      {dialog === 'reassign' && (
+      {dialog && (
+        // One form for the operations that ask something: who (delegate, reassign), until
+        // when (postpone), and for all of them an optional reason.
         <form
           class="inline-form"
           onSubmit={(e) => {
             e.preventDefault();
-            run('reassign', { to, reason: reason || undefined });
+            const body = { reason: reason || undefined };
+            if (dialog === 'delegate' || dialog === 'reassign') body.to = to;
+            if (dialog === 'postpone') body.followUpAt = new Date(followUp).toISOString();
+            run(dialog, body);
           }}
         >
-          <label>
-            {t('inbox.reassignTo')}
-            <input required value={to} onInput={(e) => setTo(e.currentTarget.value)} />
-          </label>
+          {(dialog === 'delegate' || dialog === 'reassign') && (
+            <label>
+              {t(dialog === 'delegate' ? 'task.delegateTo' : 'inbox.reassignTo')}
+              <input required value={to} onInput={(e) => setTo(e.currentTarget.value)} />
+            </label>
+          )}
+          {dialog === 'postpone' && (
+            <label>
+              {t('task.postponeUntil')}
+              <input type="datetime-local" name="followUpAt" required value={followUp} onInput={(e) => setFollowUp(e.currentTarget.value)} />
+            </label>
+          )}
           <label>
             {t('task.reason')}
             <input value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
           </label>
           <button type="submit" disabled={busy}>
-            {t('task.reassign')}
-          </button>
-        </form>
-      )}
-      {dialog === 'delegate' && (
-        <form
-          class="inline-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            run('delegate', { to, reason: reason || undefined });
-          }}
-        >
-          <label>
-            {t('task.delegateTo')}
-            <input required value={to} onInput={(e) => setTo(e.currentTarget.value)} />
-          </label>
-          <label>
-            {t('task.reason')}
-            <input value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
-          </label>
-          <button type="submit" disabled={busy}>
-            {t('task.delegate')}
-          </button>
-        </form>
-      )}
-      {dialog === 'postpone' && (
-        <form
-          class="inline-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            run('postpone', { followUpAt: new Date(followUp).toISOString(), reason: reason || undefined });
-          }}
-        >
-          <label>
-            {t('task.postponeUntil')}
-            <input type="datetime-local" name="followUpAt" required value={followUp} onInput={(e) => setFollowUp(e.currentTarget.value)} />
-          </label>
-          <label>
-            {t('task.reason')}
-            <input value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
-          </label>
-          <button type="submit" disabled={busy}>
-            {t('task.postpone')}
-          </button>
-        </form>
-      )}
-      {dialog === 'escalate' && (
-        <form
-          class="inline-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            run('escalate', { reason: reason || undefined });
-          }}
-        >
-          <label>
-            {t('task.reason')}
-            <input value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
-          </label>
-          <button type="submit" disabled={busy}>
-            {t('task.escalate')}
+            {t(`task.${dialog}`)}
           </button>
         </form>
       )}
