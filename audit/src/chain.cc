@@ -1,5 +1,6 @@
 #include "quire/audit/chain.h"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -201,6 +202,50 @@ VerifyReport VerifyExport(std::istream& in, const std::optional<Head>& head,
     }
   }
   return r;
+}
+
+}  // namespace quire::audit
+
+namespace quire::audit {
+namespace {
+
+// "kind/id[/...]": a lower-case kind (letters, '-', '_'), then an id; no spaces, and short.
+bool LooksLikeRecord(std::string_view s) {
+  if (s.size() < 3 || s.size() > 200) return false;
+  const std::size_t slash = s.find('/');
+  if (slash == 0 || slash == std::string_view::npos || slash + 1 == s.size()) return false;
+  for (std::size_t i = 0; i < slash; ++i) {
+    const char c = s[i];
+    if (!((c >= 'a' && c <= 'z') || c == '-' || c == '_')) return false;
+  }
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) <= ' ') return false;
+  }
+  return true;
+}
+
+// "a/b" for "a/b/c/d": the record a part belongs to.
+std::string_view RecordOf(std::string_view s) {
+  const std::size_t first = s.find('/');
+  const std::size_t second = s.find('/', first + 1);
+  return second == std::string_view::npos ? s : s.substr(0, second);
+}
+
+}  // namespace
+
+std::vector<std::string> RecordsOf(const Entry& e) {
+  std::vector<std::string> out;
+  auto add = [&out](std::string_view s) {
+    if (!LooksLikeRecord(s)) return;
+    for (std::string_view r : {s, RecordOf(s)}) {
+      if (out.size() < 8 && std::find(out.begin(), out.end(), r) == out.end()) out.emplace_back(r);
+    }
+  };
+  add(e.object);
+  for (const auto& kv : e.details) {
+    if (kv.value().is_string()) add(kv.value().get_string());
+  }
+  return out;
 }
 
 }  // namespace quire::audit

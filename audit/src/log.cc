@@ -15,6 +15,34 @@ using storage::KeyEncoder;
 
 std::string EntryKey(std::uint64_t seq) { return KeyEncoder().U8('e').U64(seq).Take(); }
 std::string HeadKey(std::uint64_t size) { return KeyEncoder().U8('h').U64(size).Take(); }
+std::string RecordKey(std::string_view record, std::uint64_t seq) {
+  return KeyEncoder().U8('o').String(record).U64(seq).Take();
+}
+const std::string kIndexedKey = KeyEncoder().U8('x').String("records").Take();
+
+void IndexEntry(const Entry& e, storage::WriteBatch& b) {
+  for (const std::string& record : RecordsOf(e))
+    b.Put(ColumnFamily::kAudit, RecordKey(record, e.seq), "");
+}
+
+// A store written before the record index: every entry indexed, in batches, then marked.
+Result<void> IndexAllEntries(storage::Store& store) {
+  storage::WriteBatch batch;
+  std::size_t queued = 0;
+  auto it = store.ScanPrefix(ColumnFamily::kAudit, "e");
+  for (; it.Valid(); it.Next()) {
+    QUIRE_ASSIGN_OR_RETURN(Entry e, ParseEntry(it.value()));
+    IndexEntry(e, batch);
+    if (++queued == 10000) {
+      QUIRE_RETURN_IF_ERROR(store.Write(batch));
+      batch = storage::WriteBatch();
+      queued = 0;
+    }
+  }
+  QUIRE_RETURN_IF_ERROR(it.status());
+  batch.Put(ColumnFamily::kAudit, kIndexedKey, "");
+  return store.Write(batch);
+}
 
 json::array HexList(const std::vector<Hash>& hashes) {
   json::array out;
@@ -55,6 +83,9 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(storage::Store& store,
     log->last_hash_ = Sha256Of(it.value());
   }
   QUIRE_RETURN_IF_ERROR(it.status());
+  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> indexed,
+                         store.Get(ColumnFamily::kAudit, kIndexedKey));
+  if (!indexed) QUIRE_RETURN_IF_ERROR(IndexAllEntries(store));
   log->durable_ = log->tree_.size();
   storage::GroupCommitOptions gc;
   gc.durability = options.durability;
@@ -96,6 +127,7 @@ std::shared_ptr<std::uint64_t> AuditLog::Enqueue(storage::WriteBatch batch,
       e.prev = last_hash_;
       const std::string bytes = EntryBytes(e);
       b.Put(ColumnFamily::kAudit, EntryKey(e.seq), bytes);
+      IndexEntry(e, b);
       tree_.Append(LeafHash(bytes));
       last_hash_ = Sha256Of(bytes);
     }
@@ -129,6 +161,32 @@ Result<std::uint64_t> AuditLog::Append(EntryFields fields, Timestamp time) {
   std::vector<EntryFields> entries;
   entries.push_back(std::move(fields));
   return Commit(storage::WriteBatch(), std::move(entries), time);
+}
+
+Result<std::vector<std::string>> AuditLog::Trail(std::string_view record, std::uint64_t after,
+                                                 std::size_t limit) const {
+  const std::string prefix = KeyEncoder().U8('o').String(record).Take();
+  // Only durable entries: an entry queued but not yet written is not in the trail.
+  const std::uint64_t durable = durable_.load();
+  std::vector<std::string> keys;
+  auto it = store_.Scan(ColumnFamily::kAudit, RecordKey(record, after + 1),
+                        KeyEncoder().U8('o').String(record).U64(durable + 1).Take());
+  for (; it.Valid() && keys.size() < limit; it.Next()) {
+    storage::KeyDecoder d(it.key().substr(prefix.size()));
+    QUIRE_ASSIGN_OR_RETURN(std::uint64_t seq, d.U64());
+    keys.push_back(EntryKey(seq));
+  }
+  QUIRE_RETURN_IF_ERROR(it.status());
+  QUIRE_ASSIGN_OR_RETURN(auto values, store_.MultiGet(ColumnFamily::kAudit, keys, /*sorted=*/true));
+  std::vector<std::string> lines;
+  lines.reserve(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (!values[i]) {
+      return Error::Corruption("the audit record index names an entry that is missing");
+    }
+    lines.push_back(ExportLine(*values[i]));
+  }
+  return lines;
 }
 
 Result<void> AuditLog::Export(std::uint64_t from, std::uint64_t to, std::ostream& out) const {

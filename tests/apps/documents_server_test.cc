@@ -265,6 +265,40 @@ TEST(DocumentsServerTest, UploadDownloadLockSearchRetainAndAudit) {
   }
   // Refusals changed nothing, so they left nothing in the chain.
   EXPECT_THAT(exported->body, ::testing::Not(HasSubstr("\"actor\":\"ben\"")));
+
+  // The document's trail, from the record index: its entries only, in order, paged; the
+  // lines are the export's own.
+  auto trail = Call(port, "GET", "/api/audit/trail?record=document/" + id + "&limit=2");
+  ASSERT_TRUE(trail);
+  ASSERT_EQ(trail->status, 200) << trail->body;
+  const json::value first = json::parse(trail->body);
+  ASSERT_EQ(first.at("items").as_array().size(), 2u);
+  EXPECT_EQ(Str(first.at("items").at(0), "action"), "document.created");
+  std::uint64_t last_seq = 0;
+  for (const json::value& e : first.at("items").as_array()) {
+    EXPECT_THAT(Str(e, "object"), ::testing::StartsWith("document/" + id));
+    EXPECT_GT(e.at("seq").to_number<std::uint64_t>(), last_seq);
+    last_seq = e.at("seq").to_number<std::uint64_t>();
+    EXPECT_THAT(exported->body, HasSubstr(Str(e, "hash")));
+  }
+  ASSERT_TRUE(first.at("next").is_string()) << trail->body;
+  auto rest = Call(port, "GET",
+                   "/api/audit/trail?record=document/" + id +
+                       "&after=" + std::string(first.at("next").as_string()));
+  ASSERT_TRUE(rest);
+  ASSERT_EQ(rest->status, 200) << rest->body;
+  const json::value second = json::parse(rest->body);
+  ASSERT_FALSE(second.at("items").as_array().empty());
+  EXPECT_GT(second.at("items").at(0).at("seq").to_number<std::uint64_t>(), last_seq);
+  EXPECT_TRUE(second.at("next").is_null());
+  // No record named: 400 saying what to send; staff without audit.read: 403.
+  auto unnamed = Call(port, "GET", "/api/audit/trail");
+  ASSERT_TRUE(unnamed);
+  EXPECT_EQ(unnamed->status, 400);
+  EXPECT_THAT(unnamed->body, HasSubstr("kind/id"));
+  auto not_staff = Call(port, "GET", "/api/audit/trail?record=document/" + id, "", "ben");
+  ASSERT_TRUE(not_staff);
+  EXPECT_EQ(not_staff->status, 403) << not_staff->body;
 }
 
 TEST(DocumentsServerTest, TheAttachConnectorCreatesAndLinksDocumentsFromAProcess) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <boost/json/parse.hpp>
 #include <sstream>
 #include <thread>
 
@@ -213,6 +214,62 @@ TEST_F(AuditLogTest, ConcurrentSubmissionsLandInSequenceOrder) {
   EXPECT_EQ(log_->size(), expected);
   ASSERT_TRUE(log_->Append({"ann", "document.downloaded", "document/1", {}},
                            SystemClock::Instance().Now()));
+  EXPECT_TRUE(Verify(ExportLines()).ok);
+}
+
+// The trail of a record: the seqs of `record`'s entries, from the record index.
+std::vector<std::uint64_t> TrailSeqs(const AuditLog& log, std::string_view record,
+                                     std::uint64_t after = 0, std::size_t limit = 1000) {
+  auto lines = log.Trail(record, after, limit);
+  EXPECT_TRUE(lines) << lines.error().message();
+  std::vector<std::uint64_t> seqs;
+  for (const std::string& line : lines.value_or(std::vector<std::string>{})) {
+    seqs.push_back(boost::json::parse(line).at("seq").to_number<std::uint64_t>());
+  }
+  return seqs;
+}
+
+TEST_F(AuditLogTest, ATrailHoldsTheRecordItsPartsAndTheEntriesNamingIt) {
+  const Timestamp now = SystemClock::Instance().Now();
+  ASSERT_TRUE(log_->Append({"anna", "document.created", "document/1", {}}, now));         // 1
+  ASSERT_TRUE(log_->Append({"anna", "document.created", "document/12", {}}, now));        // 2
+  ASSERT_TRUE(log_->Append({"anna", "version.added", "document/1/version/2", {}}, now));  // 3
+  ASSERT_TRUE(log_->Append({"ben", "activity.created", "activity/7",                      // 4
+                            boost::json::object{{"customer", "customer/1"}, {"note", "a b/c"}}},
+                           now));
+  ASSERT_TRUE(log_->Append({"ben", "document.linked", "document/1",  // 5
+                            boost::json::object{{"to", "customer/1"}}},
+                           now));
+  ASSERT_TRUE(log_->Append({"ben", "user.signed_in", "session", {}}, now));  // 6
+  // document/1 is not a prefix match of document/12, and its version counts as its part.
+  EXPECT_THAT(TrailSeqs(*log_, "document/1"), ::testing::ElementsAre(1, 3, 5));
+  EXPECT_THAT(TrailSeqs(*log_, "document/12"), ::testing::ElementsAre(2));
+  EXPECT_THAT(TrailSeqs(*log_, "document/1/version/2"), ::testing::ElementsAre(3));
+  EXPECT_THAT(TrailSeqs(*log_, "customer/1"), ::testing::ElementsAre(4, 5));
+  EXPECT_THAT(TrailSeqs(*log_, "activity/7"), ::testing::ElementsAre(4));
+  EXPECT_TRUE(TrailSeqs(*log_, "customer/2").empty());
+  EXPECT_TRUE(TrailSeqs(*log_, "session").empty());  // no kind/id: not a record
+  // Pages: after a seq, at most a limit; the lines are the export's lines.
+  EXPECT_THAT(TrailSeqs(*log_, "document/1", 1, 1), ::testing::ElementsAre(3));
+  EXPECT_THAT(TrailSeqs(*log_, "document/1", 3, 10), ::testing::ElementsAre(5));
+  const auto lines = ExportLines();
+  EXPECT_EQ(log_->Trail("document/12", 0, 10).value(), std::vector<std::string>{lines[1]});
+}
+
+TEST_F(AuditLogTest, AStoreFromBeforeTheRecordIndexIsIndexedWhenOpened) {
+  AppendSome(5);
+  ASSERT_TRUE(log_->Append({"ben", "task.completed", "task/3", {}}, SystemClock::Instance().Now()));
+  // As an older Quire left it: entries, no index, no mark.
+  log_.reset();
+  storage::WriteBatch forget;
+  forget.DeleteRange(storage::ColumnFamily::kAudit, "o", "p");
+  forget.DeleteRange(storage::ColumnFamily::kAudit, "x", "y");
+  ASSERT_THAT(store_->Write(forget), IsOk());
+  log_ = std::move(AuditLog::Open(*store_, dir_.path()).value());
+  EXPECT_TRUE(TrailSeqs(*log_, "task/3") == (std::vector<std::uint64_t>{4, 6}));
+  // New entries go on being indexed as they are written.
+  ASSERT_TRUE(log_->Append({"ben", "task.claimed", "task/3", {}}, SystemClock::Instance().Now()));
+  EXPECT_THAT(TrailSeqs(*log_, "task/3"), ::testing::ElementsAre(4, 6, 7));
   EXPECT_TRUE(Verify(ExportLines()).ok);
 }
 

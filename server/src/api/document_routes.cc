@@ -884,6 +884,32 @@ void AddAuditRoutes(Router& router, audit::AuditLog& log) {
                response.body = out.str();
                return response;
              });
+  // The trail of one record, oldest first, from the log's record index (audit.read: the
+  // entries of a record an auditor names, not the whole chain, which is audit.export).
+  router.Add("GET", "/api/audit/trail", Permission::kAuditRead,
+             [&log, number](const Request& request) -> Result<Response> {
+               const auto record = request.query_param("record");
+               if (!record || record->empty()) {
+                 return Error::InvalidArgument(
+                     "'record' is required: the record whose trail to show, as kind/id "
+                     "(document/12, task/5, instance/3, customer/7)");
+               }
+               auto after = number(request, "after");
+               if (!after) return after.error();
+               QUIRE_ASSIGN_OR_RETURN(std::size_t limit, api::Limit(request, 200));
+               QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> lines,
+                                      log.Trail(*record, *after, limit + 1));
+               const bool more = lines.size() > limit;
+               if (more) lines.pop_back();
+               json::array items;
+               std::uint64_t last = 0;
+               for (const std::string& line : lines) {
+                 json::value v = json::parse(line);
+                 last = v.as_object().at("seq").to_number<std::uint64_t>();
+                 items.push_back(std::move(v));
+               }
+               return JsonResponse(200, Page(std::move(items), more ? std::to_string(last) : ""));
+             });
   router.Add("GET", "/api/audit/head", Permission::kAuditRead,
              [&log](const Request&) -> Result<Response> {
                auto head = log.LatestHead();

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/json/object.hpp>
 
@@ -42,6 +43,10 @@ std::string ExportLine(std::string_view bytes);
 // An export line back into the entry bytes and the hash it claims. Errors: kInvalidArgument.
 Result<std::pair<std::string, Hash>> SplitLine(std::string_view line);
 Result<Entry> ParseEntry(std::string_view bytes);
+// The records an entry concerns, for the trail of each: its object and the record that
+// object is part of ("document/7/version/2" → also "document/7"), and any detail naming a
+// record ("customer/3"). A record is "kind/id": a lower-case kind, an id without spaces.
+std::vector<std::string> RecordsOf(const Entry& e);
 // 64 lower-case hex digits into a hash. Errors: kInvalidArgument.
 Result<Hash> HashFromHex(std::string_view hex);
 

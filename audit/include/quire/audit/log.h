@@ -4,6 +4,9 @@
 // Records (stored: never change a tag):
 //   'e' U64(seq)   → the entry's bytes (chain.h); its hash is their SHA-256
 //   'h' U64(size)  → a published head (JSON, signed)
+//   'o' String(record) U64(seq) → "" : entry `seq` concerns `record` (RecordsOf)
+//   'x' "records"  → "" : every entry is in the 'o' index (stores from before it are
+//                   indexed once, when opened)
 //
 // Entries are written in the same atomic batch as the change they record: Submit() queues
 // the change's batch on the log's group-commit writer, whose thread numbers the entries,
@@ -87,6 +90,12 @@ class AuditLog {
   storage::GroupCommitStats commit_stats() const { return writer_->stats(); }
   // Export lines of entries [from, to] (to 0: the last), one per line.
   Result<void> Export(std::uint64_t from, std::uint64_t to, std::ostream& out) const;
+  // The trail of a record ("document/12", "customer/3", "task/5"): the export lines of the
+  // durable entries about it, one of its parts ("document/12/version/2") or naming it in
+  // their details, oldest first, with seq above `after`; at most `limit`. Read from the
+  // record index, so a trail costs what it holds, not the size of the log.
+  Result<std::vector<std::string>> Trail(std::string_view record, std::uint64_t after,
+                                         std::size_t limit) const;
   // Signs and stores the head of the log as it is now.
   Result<Head> PublishHead(Timestamp now);
   // The latest published head, if any.
