@@ -10,6 +10,9 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   echo "web: Node.js and npm are needed to build the browser app; scripts/install-deps installs them" >&2
   exit 1
 fi
+# @bpmn-io/form-js-viewer pulls in IBM Carbon packages whose install step starts a telemetry
+# process reporting to IBM; the build reports to no one.
+export IBM_TELEMETRY_DISABLED=true
 exec 9>"$here/.build.lock"
 flock 9
 if [ ! -f "$here/node_modules/.package-lock.json" ] ||

@@ -325,6 +325,28 @@ try {
     await m.getByRole('checkbox', { name: 'Activity' }).uncheck();
     assert.equal(await m.locator('.timeline li[data-kind="activity"]').count(), 0);
     await checkPage(m, 'customer-card');
+    // A contact person: a number that is no phone number refused at its field, then added
+    // with one typed the Polish way (kept in E.164), then given a role.
+    await m.getByRole('button', { name: 'Add a contact person' }).click();
+    const person = m.getByRole('form', { name: 'Add a contact person' });
+    await person.getByLabel('First name').fill('Zofia');
+    await person.getByLabel('Last name').fill('Wójcik-Kołodziej');
+    await person.getByLabel('Phone').fill('12');
+    await person.getByRole('button', { name: 'Save' }).click();
+    await person.getByRole('alert').filter({ hasText: /phone|number/i }).waitFor(); // what is wrong with it, not only that something is
+    assert.equal(await person.getByLabel('Phone').getAttribute('aria-invalid'), 'true');
+    await person.getByLabel('Phone').fill('601 234 567');
+    await person.getByLabel('Agrees to marketing e-mail').check();
+    await person.getByLabel('E-mail', { exact: true }).fill('zofia@example.pl');
+    await person.getByRole('button', { name: 'Save' }).click();
+    await m.getByRole('status').filter({ hasText: 'The contact person is added.' }).waitFor();
+    const added = m.locator('.contacts li').filter({ hasText: 'Zofia Wójcik-Kołodziej' });
+    await added.filter({ hasText: '+48601234567' }).filter({ hasText: 'e-mail consent' }).waitFor();
+    await added.getByRole('button', { name: 'Change Zofia Wójcik-Kołodziej' }).click();
+    await m.getByRole('form', { name: 'Contact person' }).getByLabel('Role at the customer').fill('Kierowniczka zakupów');
+    await m.getByRole('form', { name: 'Contact person' }).getByRole('button', { name: 'Save' }).click();
+    await m.getByRole('status').filter({ hasText: 'The contact person is saved.' }).waitFor();
+    await added.filter({ hasText: 'Kierowniczka zakupów' }).filter({ hasText: '+48601234567' }).waitFor();
   });
 
   await test('an offer: product suggested, totals from the server, accepted and locked, PDF, order', async () => {
@@ -334,15 +356,19 @@ try {
     await m.getByLabel('Find a customer by name').fill('Kasztan');
     await m.locator('#customer-found button').first().click();
     assert.notEqual(await m.getByLabel('Customer id').inputValue(), '');
-    const product = m.getByLabel('Product of line 1');
-    const firstProduct = await product.locator('option').nth(1).getAttribute('value');
-    await product.selectOption(firstProduct);
+    // The product suggested while typing, without its diacritics; taken with the keyboard.
+    const product = m.getByRole('combobox', { name: 'Product or name of line 1' });
+    await product.pressSequentially('krzeslo');
+    await m.getByRole('option', { name: /MEB-KRZ-ERG Krzesło ergonomiczne/ }).waitFor();
+    await product.press('ArrowDown');
+    await product.press('Enter');
+    assert.equal(await product.inputValue(), 'MEB-KRZ-ERG Krzesło ergonomiczne');
     await m.getByLabel('Quantity of line 1').fill('3');
     // The unit price and rate come from the price lists, the totals from the server.
     await m.locator('[data-total="gross"]').waitFor();
     await m.waitForFunction(() => document.querySelector('[data-line="0"] [data-net]')?.textContent.trim() !== '');
     await m.getByRole('button', { name: 'Add a line' }).click();
-    await m.getByLabel('Name of line 2').fill('Montaż');
+    await m.getByRole('combobox', { name: 'Product or name of line 2' }).fill('Montaż');
     await m.getByLabel('Quantity of line 2').fill('1.5');
     await m.getByLabel('Unit price of line 2').fill('120.00');
     await m.getByLabel('VAT rate of line 2').selectOption('8');
@@ -389,6 +415,31 @@ try {
     await m.getByRole('button', { name: 'Make the order' }).click();
     await m.getByText(/Order \d+ was made from it/).waitFor();
     await checkPage(m, 'offer-accepted');
+    // The order moved through its life to invoiced; a payment above what is outstanding is
+    // refused at its field; the one that settles it marks it paid.
+    await m.getByRole('link', { name: /Order \d+ was made from it/ }).click();
+    await m.getByRole('heading', { name: /^Order / }).waitFor();
+    await m.getByRole('button', { name: 'Start fulfilment' }).click();
+    await m.getByRole('status').filter({ hasText: 'The order is now: in fulfilment.' }).waitFor();
+    await m.getByRole('button', { name: 'Mark as delivered' }).click();
+    await m.getByRole('status').filter({ hasText: 'The order is now: delivered.' }).waitFor();
+    await m.getByLabel('Invoice number').fill('FV/E2E/1');
+    await m.getByRole('button', { name: 'Mark as invoiced' }).click();
+    await m.getByRole('status').filter({ hasText: 'The order is now: invoiced.' }).waitFor();
+    await m.getByText('FV/E2E/1').waitFor();
+    const orderId = m.url().split('/').pop();
+    const outstanding = await m.evaluate(async (o) => (await (await fetch(`/api/crm/orders/${o}`)).json()).outstanding, orderId);
+    await m.getByLabel('Amount').fill('999999.00');
+    await m.getByRole('button', { name: 'Record a payment' }).click();
+    await m.getByRole('form', { name: 'Record a payment' }).getByRole('alert').filter({ hasText: 'outstanding' }).waitFor();
+    assert.equal(await m.getByLabel('Amount').getAttribute('aria-invalid'), 'true');
+    await m.getByLabel('Amount').fill(outstanding);
+    await m.getByLabel('Reference').fill('przelew e2e');
+    await m.getByRole('button', { name: 'Record a payment' }).click();
+    await m.getByRole('status').filter({ hasText: 'The payment is recorded.' }).waitFor();
+    await m.locator('#order-title [data-status="paid"]').waitFor();
+    await m.locator('[data-payments]').filter({ hasText: 'przelew e2e' }).waitFor();
+    await checkPage(m, 'order-paid');
   });
 
   await test('a room booked from a free slot, and a second booking of it refused as a conflict', async () => {
@@ -420,6 +471,17 @@ try {
     await booked.dragTo(m.locator('.week-body .week-row').nth(7).locator('.slot').nth(1));
     await m.getByRole('status').filter({ hasText: 'The activity is moved.' }).waitFor();
     await m.locator('.event').filter({ hasText: /^14:00 Przegląd oferty/ }).waitFor();
+    // Its lower edge dragged to 16:00: it ends at 17:00, and still starts at 14:00.
+    await m.locator('.event').filter({ hasText: 'Przegląd oferty' }).locator('.resize-handle').dragTo(m.locator('.week-body .week-row').nth(9).locator('.slot').nth(1));
+    await m.getByRole('status').filter({ hasText: 'The activity now ends at another hour.' }).waitFor();
+    await m.locator('.event').filter({ hasText: /^14:00 Przegląd oferty/ }).click();
+    assert.match(await m.getByLabel('Ends').inputValue(), /T17:00$/);
+    await m.getByRole('button', { name: 'Close' }).click();
+    // The day view: Monday of that week, then Tuesday with the booking.
+    await m.getByRole('button', { name: 'Day', exact: true }).click();
+    await m.getByRole('button', { name: 'Next day →' }).click();
+    await m.locator('.week.one-day .event').filter({ hasText: /^14:00 Przegląd oferty/ }).waitFor();
+    await checkPage(m, 'calendar-day');
     // The month: the booking is on its day.
     await m.getByRole('button', { name: 'Month', exact: true }).click();
     await m.locator('.month li[data-activity]').filter({ hasText: 'Przegląd oferty' }).waitFor();
@@ -498,6 +560,31 @@ try {
     await d.locator('[data-valid="yes"]').waitFor();
     await d.getByRole('button', { name: 'Deploy' }).click();
     await d.getByRole('status').filter({ hasText: /offer-approval deployed as version \d+/ }).waitFor();
+    // An instance started from the page with a business key, then found on the process's
+    // page among its versions and instances, where it is drawn, and cancelled with a reason.
+    await d.locator('form.inline-form').getByLabel('Process').selectOption('offer-approval');
+    await d.getByLabel('Business key').fill('e2e-designer-1');
+    await d.getByLabel('Variables (JSON)').fill('{"customerId": "1"}');
+    await d.getByRole('button', { name: 'Start an instance' }).click();
+    const started = await d.getByRole('status').filter({ hasText: /Instance \d+ of offer-approval started/ });
+    await started.waitFor();
+    const instance = (await started.textContent()).match(/Instance (\d+)/)[1];
+    await d.locator('tr[data-process="offer-approval"] a').click();
+    await d.getByRole('heading', { name: /Offer approval/ }).waitFor();
+    await d.locator('tr[data-version]').first().waitFor();
+    await d.locator('.diagram .djs-element[data-element-id="prepare"]').waitFor();
+    await d.locator(`tr[data-instance="${instance}"]`).filter({ hasText: 'e2e-designer-1' }).filter({ hasText: 'running' }).waitFor();
+    await checkPage(d, 'process');
+    await d.locator(`tr[data-instance="${instance}"] a`).click();
+    await d.locator('.diagram .djs-element.q-active[data-element-id="prepare"]').waitFor();
+    await d.locator('[data-active] li[data-element="prepare"]').waitFor();
+    assert.ok((await d.locator('[data-history] li').count()) >= 2, 'the history shows the start and the task');
+    assert.match(await d.locator('pre.json').textContent(), /"customerId": "1"/);
+    await checkPage(d, 'instance');
+    await d.getByLabel('Reason (kept in the history)').fill('started by the browser test');
+    await d.getByRole('button', { name: 'Cancel the instance' }).click();
+    await d.getByRole('status').filter({ hasText: 'The instance is cancelled.' }).waitFor();
+    await d.locator('#instance-title .tag').filter({ hasText: 'cancelled' }).waitFor();
   });
 
   await test('a Camunda form (form-js) on a task: checked in the page, completed', async () => {
@@ -542,7 +629,7 @@ try {
     assert.equal(state, 404, 'the task is completed');
   });
 
-  await test('administration: a user created with a role, then disabled and refused at sign-in', async () => {
+  await test('administration: a user created and disabled, a role, a token made and revoked, a dictionary and a custom field', async () => {
     const d = designer;
     await d.getByRole('link', { name: 'Administration' }).click();
     await d.getByRole('heading', { name: 'Administration' }).waitFor();
@@ -563,6 +650,61 @@ try {
     await d.getByRole('tab', { name: 'Groups' }).click();
     await d.locator('tr[data-group="sales"]').waitFor();
     await checkPage(d, 'admin-groups');
+    // A role of the installation's own: CRM reading for the team, audit reading for all.
+    await d.getByRole('tab', { name: 'Roles' }).click();
+    await d.getByRole('button', { name: 'A new role' }).click();
+    await d.getByLabel('Role id').fill('ksiegowosc-e2e');
+    await d.getByLabel('Name', { exact: true }).fill('Księgowość');
+    await d.getByLabel('Grant of crm.read').selectOption('team');
+    await d.getByLabel('Grant of audit.read').selectOption('all');
+    await d.getByRole('button', { name: 'Save' }).click();
+    await d.getByRole('status').filter({ hasText: 'The role ksiegowosc-e2e is saved.' }).waitFor();
+    await d.locator('tr[data-role="ksiegowosc-e2e"]').filter({ hasText: 'crm.read (team)' }).filter({ hasText: 'audit.read' }).waitFor();
+    await checkPage(d, 'admin-roles');
+    // A token made for anna acting as staff only: its secret works once shown, not after
+    // it is revoked.
+    await d.getByRole('tab', { name: 'API tokens' }).click();
+    const made = d.getByRole('form', { name: 'A token for a user' });
+    await made.getByLabel('For').selectOption('anna');
+    await made.getByLabel('Name', { exact: true }).fill('crm-sync-e2e');
+    await made.getByLabel('Acts with').selectOption('staff');
+    await made.getByRole('button', { name: 'Create a token' }).click();
+    await d.getByRole('status').filter({ hasText: 'A token for anna is made.' }).waitFor();
+    const secret = (await d.locator('[data-secret]').textContent()).trim();
+    const asAnna = async () => (await fetch(`${base}/api/me`, { headers: { Authorization: `Bearer ${secret}` } })).status;
+    assert.equal(await asAnna(), 200);
+    const tokenRow = d.locator('tr[data-token]').filter({ hasText: 'crm-sync-e2e' });
+    await tokenRow.filter({ hasText: 'staff' }).waitFor();
+    await checkPage(d, 'admin-tokens');
+    await tokenRow.getByRole('button', { name: 'Revoke crm-sync-e2e of anna' }).click();
+    await d.getByRole('status').filter({ hasText: 'The token is revoked' }).waitFor();
+    assert.equal(await asAnna(), 401);
+    // A dictionary, then a custom field of customers that takes its values from it, then
+    // the field filled in on a customer's card.
+    await d.getByRole('tab', { name: 'Dictionaries' }).click();
+    await d.getByRole('button', { name: 'A new dictionary' }).click();
+    await d.getByLabel('Name (letters, digits, - and _)').fill('branze-e2e');
+    await d.getByLabel('Label', { exact: true }).fill('Branże');
+    await d.getByLabel('Entries, one per line: value, or value | label').fill('piekarnie | Piekarnie\nhotele | Hotele i pensjonaty');
+    await d.getByRole('button', { name: 'Save' }).click();
+    await d.locator('tr[data-dictionary="branze-e2e"]').filter({ hasText: 'Hotele i pensjonaty' }).waitFor();
+    await checkPage(d, 'admin-dictionaries');
+    await d.getByRole('tab', { name: 'Fields' }).click();
+    await d.getByRole('button', { name: 'Add a field' }).click();
+    const n = await d.locator('tr[data-field]').count();
+    await d.getByLabel(`Name of field ${n}`).fill('branza');
+    await d.getByLabel(`Label of field ${n}`).fill('Branża');
+    await d.getByLabel(`Type of field ${n}`).selectOption('enum');
+    await d.getByLabel(`Dictionary of field ${n}`).selectOption('branze-e2e');
+    await d.getByRole('button', { name: 'Save the fields' }).click();
+    await d.getByRole('status').filter({ hasText: 'The fields are saved.' }).waitFor();
+    await checkPage(d, 'admin-fields');
+    await d.goto(`${base}/customers/1`);
+    await d.getByRole('button', { name: 'Change these fields' }).click();
+    await d.getByLabel('Branża').selectOption('hotele');
+    await d.getByRole('form', { name: 'More about the customer' }).getByRole('button', { name: 'Save' }).click();
+    await d.getByRole('status').filter({ hasText: 'The fields are saved.' }).waitFor();
+    await d.locator('[data-custom-fields] dd[data-field="branza"]').filter({ hasText: 'Hotele i pensjonaty' }).waitFor();
     await d.context().close();
   });
 

@@ -1,18 +1,19 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, get, post } from './api.js';
-import { t } from './i18n.js';
+import { formatDateTime, t } from './i18n.js';
 import { ErrorText } from './ui.jsx';
 
-// Administration (org.administer): users — create, roles, enable/disable, password, second
-// factor reset; groups and their members; roles with their grants; document types;
-// the CRM's dictionaries. Every change goes through the API and its checks.
+// Administration (org.administer): users — create, roles, enable/disable; groups and their
+// members; roles with their grants; API tokens of every user (made for one, revoked);
+// document types; the CRM's dictionaries and custom fields. Every change goes through the
+// API and its checks.
 export function Admin() {
   const [tab, setTab] = useState('users');
   return (
     <section aria-labelledby="admin-title">
       <h1 id="admin-title">{t('admin.title')}</h1>
       <div class="tabs" role="tablist" aria-label={t('admin.title')}>
-        {['users', 'groups', 'roles', 'types', 'dictionaries'].map((x) => (
+        {['users', 'groups', 'roles', 'tokens', 'types', 'dictionaries', 'fields'].map((x) => (
           <button key={x} type="button" role="tab" id={`tab-${x}`} aria-selected={tab === x ? 'true' : 'false'} aria-controls={`panel-${x}`} class={tab === x ? '' : 'secondary'} onClick={() => setTab(x)}>
             {t(`admin.${x}`)}
           </button>
@@ -23,7 +24,9 @@ export function Admin() {
         {tab === 'groups' && <Groups />}
         {tab === 'roles' && <Roles />}
         {tab === 'types' && <DocumentTypes />}
+        {tab === 'tokens' && <Tokens />}
         {tab === 'dictionaries' && <Dictionaries />}
+        {tab === 'fields' && <CustomFields />}
       </div>
     </section>
   );
@@ -275,34 +278,150 @@ function Groups() {
   );
 }
 
+// Roles with their grants: the built-in ones shown; the installation's own created,
+// changed (each permission granted for their own records, their team's or all) and
+// deleted. The server checks the names and refuses a role still held by someone.
 function Roles() {
   const [roles, setRoles] = useState([]);
+  const [permissions, setPermissions] = useState([]);
+  const [editing, setEditing] = useState(null); // {id, name, description, requireTotp, scopes: {permission: scope}, isNew}
+  const [run, view] = useAction();
+  const load = async () => {
+    const r = await get('/api/roles');
+    setRoles(r.items);
+    setPermissions(r.permissions || []);
+  };
   useEffect(() => {
-    get('/api/roles')
-      .then((r) => setRoles(r.items))
-      .catch(() => {});
+    load().catch(() => {});
   }, []);
+  const grantsOf = (r) => (r.grants || []).map((g) => (typeof g === 'string' ? { permission: g, scope: 'all' } : g));
+  const edit = (r) =>
+    setEditing({
+      id: r ? r.id : '',
+      name: r ? r.name || '' : '',
+      description: r ? r.description || '' : '',
+      requireTotp: !!(r && r.requireTotp),
+      scopes: Object.fromEntries(r ? grantsOf(r).map((g) => [g.permission, g.scope || 'all']) : []),
+      isNew: !r,
+    });
+  const save = (e) => {
+    e.preventDefault();
+    const grants = Object.entries(editing.scopes)
+      .filter(([, scope]) => scope)
+      .map(([permission, scope]) => ({ permission, scope }));
+    run(async () => {
+      await api('PUT', `/api/roles/${encodeURIComponent(editing.id.trim())}`, { name: editing.name, description: editing.description, requireTotp: editing.requireTotp, grants });
+      setEditing(null);
+      await load();
+    }, t('admin.roleSaved', { role: editing.id.trim() }));
+  };
   return (
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">{t('admin.role')}</th>
-          <th scope="col">{t('admin.grants')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {roles.map((r) => (
-          <tr key={r.id} data-role={r.id}>
-            <td>
-              <strong>{r.name || r.id}</strong>
-              <div class="sub">{r.description}</div>
-              {r.requireTotp && <div class="sub">{t('admin.requiresTotp')}</div>}
-            </td>
-            <td>{(r.grants || []).map((g) => `${g.permission}${g.scope && g.scope !== 'all' ? ` (${g.scope})` : ''}`).join(', ')}</td>
+    <>
+      {view}
+      {editing ? (
+        <form class="stacked-form" onSubmit={save} aria-label={t('admin.role')}>
+          <label>
+            {t('admin.roleId')}
+            <input required readOnly={!editing.isNew} value={editing.id} onInput={(e) => setEditing({ ...editing, id: e.currentTarget.value })} />
+          </label>
+          <label>
+            {t('admin.name')}
+            <input value={editing.name} onInput={(e) => setEditing({ ...editing, name: e.currentTarget.value })} />
+          </label>
+          <label>
+            {t('admin.description')}
+            <input value={editing.description} onInput={(e) => setEditing({ ...editing, description: e.currentTarget.value })} />
+          </label>
+          <label class="check">
+            <input type="checkbox" checked={editing.requireTotp} onChange={(e) => setEditing({ ...editing, requireTotp: e.currentTarget.checked })} /> {t('admin.requireTotp')}
+          </label>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t('admin.permission')}</th>
+                <th scope="col">{t('admin.scope')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {permissions.map((p) => (
+                <tr key={p} data-permission={p}>
+                  <td>
+                    <code>{p}</code>
+                  </td>
+                  <td>
+                    <select aria-label={t('admin.scopeOf', { permission: p })} value={editing.scopes[p] || ''} onChange={(e) => setEditing({ ...editing, scopes: { ...editing.scopes, [p]: e.currentTarget.value } })}>
+                      <option value="">{t('admin.notGranted')}</option>
+                      {['own', 'team', 'all'].map((x) => (
+                        <option key={x} value={x}>
+                          {t(`admin.scope.${x}`)}
+                        </option>
+                      ))}
+                    </select>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <div class="row-form">
+            <button type="submit">{t('customers.save')}</button>
+            <button type="button" class="secondary" onClick={() => setEditing(null)}>
+              {t('calendar.close')}
+            </button>
+          </div>
+        </form>
+      ) : (
+        <button type="button" class="secondary" onClick={() => edit(null)}>
+          {t('admin.newRole')}
+        </button>
+      )}
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">{t('admin.role')}</th>
+            <th scope="col" class="wide">
+              {t('admin.grants')}
+            </th>
+            <th scope="col">
+              <span class="sr-only">{t('inbox.actions')}</span>
+            </th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {roles.map((r) => (
+            <tr key={r.id} data-role={r.id}>
+              <td>
+                <strong>{r.name || r.id}</strong>
+                <div class="sub">{r.description}</div>
+                {r.requireTotp && <div class="sub">{t('admin.requiresTotp')}</div>}
+              </td>
+              <td class="wide">{grantsOf(r).map((g) => `${g.permission}${g.scope && g.scope !== 'all' ? ` (${g.scope})` : ''}`).join(', ')}</td>
+              <td>
+                {!r.builtIn && (
+                  <>
+                    <button type="button" class="secondary" aria-label={t('admin.changeOf', { name: r.id })} onClick={() => edit(r)}>
+                      {t('contacts.change')}
+                    </button>{' '}
+                    <button
+                      type="button"
+                      class="secondary"
+                      aria-label={t('admin.deleteOf', { name: r.id })}
+                      onClick={() =>
+                        run(async () => {
+                          await api('DELETE', `/api/roles/${encodeURIComponent(r.id)}`);
+                          await load();
+                        }, t('admin.roleDeleted', { role: r.id }))
+                      }
+                    >
+                      {t('admin.remove')}
+                    </button>
+                  </>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
   );
 }
 
@@ -337,29 +456,355 @@ function DocumentTypes() {
   );
 }
 
+// Every user's API tokens: one made for a user (for an integration that acts as them,
+// with fewer roles if chosen, expiring), its secret shown this once; any revoked.
+function Tokens() {
+  const [tokens, setTokens] = useState([]);
+  const [users, setUsers] = useState([]);
+  const [roles, setRoles] = useState([]);
+  const [form, setForm] = useState({ user: '', name: '', expiresIn: 'P90D', role: '' });
+  const [secret, setSecret] = useState('');
+  const [run, view] = useAction();
+  const load = async () => {
+    const [tk, u, r] = await Promise.all([get('/api/tokens?limit=500'), get('/api/users?limit=500'), get('/api/roles')]);
+    setTokens(tk.items);
+    setUsers(u.items);
+    setRoles(r.items);
+  };
+  useEffect(() => {
+    load().catch(() => {});
+  }, []);
+  return (
+    <>
+      {view}
+      <form
+        class="inline-form"
+        aria-label={t('admin.newToken')}
+        onSubmit={(e) => {
+          e.preventDefault();
+          setSecret('');
+          run(async () => {
+            const made = await post('/api/tokens', { user: form.user, name: form.name, expiresIn: form.expiresIn || undefined, roles: form.role ? [form.role] : undefined });
+            setSecret(made.token);
+            setForm({ ...form, name: '' });
+            await load();
+          }, t('admin.tokenMade', { user: form.user }));
+        }}
+      >
+        <label>
+          {t('admin.forUser')}
+          <select required value={form.user} onChange={(e) => setForm({ ...form, user: e.currentTarget.value })}>
+            <option value="">{t('form.choose')}</option>
+            {users.map((u) => (
+              <option key={u.id} value={u.id}>
+                {u.name} ({u.id})
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('account.tokenName')}
+          <input required value={form.name} onInput={(e) => setForm({ ...form, name: e.currentTarget.value })} />
+        </label>
+        <label>
+          {t('admin.expiresIn')}
+          <select value={form.expiresIn} onChange={(e) => setForm({ ...form, expiresIn: e.currentTarget.value })}>
+            {['P30D', 'P90D', 'P365D', ''].map((d) => (
+              <option key={d} value={d}>
+                {t(`admin.expires.${d || 'never'}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('admin.tokenRole')}
+          <select value={form.role} onChange={(e) => setForm({ ...form, role: e.currentTarget.value })}>
+            <option value="">{t('admin.allTheirRoles')}</option>
+            {roles.map((r) => (
+              <option key={r.id} value={r.id}>
+                {r.name || r.id}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit">{t('account.createToken')}</button>
+      </form>
+      {secret && (
+        <p class="notice">
+          {t('account.tokenOnce')} <code data-secret>{secret}</code>
+        </p>
+      )}
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">{t('admin.userId')}</th>
+            <th scope="col" class="wide">
+              {t('account.tokenName')}
+            </th>
+            <th scope="col">{t('admin.roles')}</th>
+            <th scope="col">{t('account.expires')}</th>
+            <th scope="col">{t('account.lastUsed')}</th>
+            <th scope="col">
+              <span class="sr-only">{t('inbox.actions')}</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {tokens.map((tk) => (
+            <tr key={tk.id} data-token={tk.id}>
+              <td>{tk.user}</td>
+              <td class="wide">
+                {tk.name || tk.id} <span class="sub">{t('admin.madeBy', { user: tk.createdBy, at: formatDateTime(tk.createdAt) })}</span>
+              </td>
+              <td>{(tk.roles || []).join(', ') || t('admin.allTheirRoles')}</td>
+              <td>{tk.expiresAt ? formatDateTime(tk.expiresAt) : t('account.never')}</td>
+              <td>{tk.lastUsedAt ? formatDateTime(tk.lastUsedAt) : '—'}</td>
+              <td>
+                <button
+                  type="button"
+                  class="secondary"
+                  aria-label={t('admin.revokeOf', { name: tk.name || tk.id, user: tk.user })}
+                  onClick={() =>
+                    run(async () => {
+                      await api('DELETE', `/api/tokens/${encodeURIComponent(tk.id)}`);
+                      await load();
+                    }, t('admin.tokenRevoked'))
+                  }
+                >
+                  {t('account.revoke')}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+// A dictionary's entries as text, one per line: "value" or "value | label".
+function entriesText(entries) {
+  return (entries || []).map((e) => (typeof e === 'string' ? e : e.label && e.label !== e.value ? `${e.value} | ${e.label}` : e.value)).join('\n');
+}
+
+function entriesOf(text) {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .map((line) => {
+      const bar = line.indexOf('|');
+      if (bar < 0) return line;
+      return { value: line.slice(0, bar).trim(), label: line.slice(bar + 1).trim() };
+    });
+}
+
+// The CRM's dictionaries (industries, sources, activity outcomes, ... and those an
+// administrator defines): each changed as lines of text; a built-in one put back to its
+// defaults, a defined one removed (refused while a custom field names it).
 function Dictionaries() {
   const [dicts, setDicts] = useState([]);
+  const [editing, setEditing] = useState(null); // {name, label, text, isNew}
+  const [run, view] = useAction();
+  const load = async () => setDicts((await get('/api/crm/dictionaries')).items || []);
+  useEffect(() => {
+    load().catch(() => {});
+  }, []);
+  const save = (e) => {
+    e.preventDefault();
+    run(async () => {
+      await api('PUT', `/api/crm/dictionaries/${encodeURIComponent(editing.name.trim())}`, { label: editing.label || undefined, entries: entriesOf(editing.text) });
+      setEditing(null);
+      await load();
+    }, t('admin.dictionarySaved', { name: editing.name.trim() }));
+  };
+  return (
+    <>
+      {view}
+      {editing ? (
+        <form class="stacked-form" onSubmit={save} aria-label={t('admin.dictionary')}>
+          <label>
+            {t('admin.dictionaryName')}
+            <input required readOnly={!editing.isNew} value={editing.name} onInput={(e) => setEditing({ ...editing, name: e.currentTarget.value })} />
+          </label>
+          <label>
+            {t('admin.dictionaryLabel')}
+            <input value={editing.label} onInput={(e) => setEditing({ ...editing, label: e.currentTarget.value })} />
+          </label>
+          <label>
+            {t('admin.entriesHelp')}
+            <textarea rows="10" value={editing.text} onInput={(e) => setEditing({ ...editing, text: e.currentTarget.value })} />
+          </label>
+          <div class="row-form">
+            <button type="submit">{t('customers.save')}</button>
+            <button type="button" class="secondary" onClick={() => setEditing(null)}>
+              {t('calendar.close')}
+            </button>
+          </div>
+        </form>
+      ) : (
+        <button type="button" class="secondary" onClick={() => setEditing({ name: '', label: '', text: '', isNew: true })}>
+          {t('admin.newDictionary')}
+        </button>
+      )}
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">{t('admin.dictionary')}</th>
+            <th scope="col" class="wide">
+              {t('admin.entries')}
+            </th>
+            <th scope="col">
+              <span class="sr-only">{t('inbox.actions')}</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {dicts.map((d) => (
+            <tr key={d.name} data-dictionary={d.name}>
+              <td>
+                {d.label || d.name} <span class="sub">{d.name}</span>
+              </td>
+              <td class="wide">{(d.entries || []).map((e) => (typeof e === 'string' ? e : e.label || e.value)).join(', ')}</td>
+              <td>
+                <button type="button" class="secondary" aria-label={t('admin.changeOf', { name: d.name })} onClick={() => setEditing({ name: d.name, label: d.label || '', text: entriesText(d.entries), isNew: false })}>
+                  {t('contacts.change')}
+                </button>
+                {d.defined && (
+                  <button
+                    type="button"
+                    class="secondary"
+                    onClick={() =>
+                      run(async () => {
+                        await api('DELETE', `/api/crm/dictionaries/${encodeURIComponent(d.name)}`);
+                        await load();
+                      }, t(d.builtIn ? 'admin.dictionaryReset' : 'admin.dictionaryRemoved', { name: d.name }))
+                    }
+                  >
+                    {t(d.builtIn ? 'admin.resetDefaults' : 'admin.remove')}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+const FIELD_TYPES = ['string', 'number', 'long', 'boolean', 'date', 'datetime', 'enum', 'multiselect'];
+
+// The custom fields of customers, contact persons or activities: rows of name, label,
+// type, required, and the dictionary an enum takes its values from; saved as a whole
+// (PUT), the server's error naming the row. The fields then appear on the records' pages.
+function CustomFields() {
+  const [entity, setEntity] = useState('customer');
+  const [fields, setFields] = useState([]);
+  const [dicts, setDicts] = useState([]);
+  const [run, view] = useAction();
+  const load = async () => setFields(((await get(`/api/crm/custom-fields/${entity}`)).fields || []).map((f) => ({ ...f })));
+  useEffect(() => {
+    load().catch(() => setFields([]));
+  }, [entity]);
   useEffect(() => {
     get('/api/crm/dictionaries')
       .then((p) => setDicts(p.items || []))
       .catch(() => {});
   }, []);
+  const set = (i, change) => setFields(fields.map((f, k) => (k === i ? { ...f, ...change } : f)));
+  const save = (e) => {
+    e.preventDefault();
+    const out = fields.map((f) => {
+      const o = { name: f.name.trim(), type: f.type };
+      if (f.label) o.label = f.label;
+      if (f.required) o.required = true;
+      if ((f.type === 'enum' || f.type === 'multiselect') && f.dictionary) o.dictionary = f.dictionary;
+      else if (f.values && (f.type === 'enum' || f.type === 'multiselect')) o.values = f.values;
+      for (const k of ['min', 'max', 'minLength', 'maxLength', 'pattern']) if (f[k] !== undefined && f[k] !== '') o[k] = f[k];
+      return o;
+    });
+    run(async () => {
+      await api('PUT', `/api/crm/custom-fields/${entity}`, { fields: out });
+      await load();
+    }, t('admin.fieldsSaved'));
+  };
   return (
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">{t('admin.dictionary')}</th>
-          <th scope="col">{t('admin.entries')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {dicts.map((d) => (
-          <tr key={d.name}>
-            <td>{d.name}</td>
-            <td>{(d.entries || []).map((e) => e.label || e.value).join(', ')}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <>
+      {view}
+      <label>
+        {t('admin.fieldsOf')}{' '}
+        <select value={entity} onChange={(e) => setEntity(e.currentTarget.value)}>
+          {['customer', 'contact', 'activity'].map((x) => (
+            <option key={x} value={x}>
+              {t(`admin.entity.${x}`)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <form onSubmit={save} aria-label={t('admin.fields')}>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t('admin.fieldName')}</th>
+              <th scope="col">{t('admin.fieldLabel')}</th>
+              <th scope="col">{t('admin.fieldType')}</th>
+              <th scope="col">{t('admin.fieldRequired')}</th>
+              <th scope="col">{t('admin.dictionary')}</th>
+              <th scope="col">
+                <span class="sr-only">{t('inbox.actions')}</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {fields.map((f, i) => (
+              <tr key={i} data-field={i}>
+                <td>
+                  <input required aria-label={t('admin.fieldNameOf', { n: i + 1 })} value={f.name} onInput={(e) => set(i, { name: e.currentTarget.value })} />
+                </td>
+                <td>
+                  <input aria-label={t('admin.fieldLabelOf', { n: i + 1 })} value={f.label || ''} onInput={(e) => set(i, { label: e.currentTarget.value })} />
+                </td>
+                <td>
+                  <select aria-label={t('admin.fieldTypeOf', { n: i + 1 })} value={f.type} onChange={(e) => set(i, { type: e.currentTarget.value })}>
+                    {FIELD_TYPES.concat(FIELD_TYPES.includes(f.type) ? [] : [f.type]).map((x) => (
+                      <option key={x} value={x}>
+                        {x}
+                      </option>
+                    ))}
+                  </select>
+                </td>
+                <td>
+                  <input type="checkbox" aria-label={t('admin.fieldRequiredOf', { n: i + 1 })} checked={!!f.required} onChange={(e) => set(i, { required: e.currentTarget.checked })} />
+                </td>
+                <td>
+                  {(f.type === 'enum' || f.type === 'multiselect') && (
+                    <select aria-label={t('admin.fieldDictionaryOf', { n: i + 1 })} value={f.dictionary || ''} onChange={(e) => set(i, { dictionary: e.currentTarget.value })}>
+                      <option value="">{f.values ? t('admin.ownValues') : t('form.choose')}</option>
+                      {dicts.map((d) => (
+                        <option key={d.name} value={d.name}>
+                          {d.label || d.name}
+                        </option>
+                      ))}
+                    </select>
+                  )}
+                </td>
+                <td>
+                  <button type="button" class="secondary" onClick={() => setFields(fields.filter((_, k) => k !== i))}>
+                    {t('form.removeRow')}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <div class="row-form">
+          <button type="button" class="secondary" onClick={() => setFields([...fields, { name: '', label: '', type: 'string' }])}>
+            {t('admin.addField')}
+          </button>
+          <button type="submit">{t('admin.saveFields')}</button>
+        </div>
+      </form>
+    </>
   );
 }

@@ -27,24 +27,24 @@ export function onUnauthenticated(handler) {
 // One request: sends `body` (already encoded) with `headers`, answers the parsed JSON (or
 // null), throws ApiError for any non-2xx. A 401 waits for the user to sign in again (the
 // dialog over the page) and is sent once more.
-async function send(method, path, body, headers, retry) {
+async function send(method, path, body, headers, retry, asText = false) {
   const all = { Accept: 'application/json', ...headers };
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) all['X-CSRF-Token'] = csrfToken;
   const response = await fetch(path, { method, headers: all, body, credentials: 'same-origin' });
   if (response.status === 401 && retry && reauthenticate && !path.startsWith('/api/auth/')) {
     await reauthenticate();
-    return send(method, path, body, headers, false);
+    return send(method, path, body, headers, false, asText);
   }
   if (response.status === 204) return null;
   const text = await response.text();
   let parsed = null;
   try {
-    parsed = text ? JSON.parse(text) : null;
+    parsed = text && (!asText || !response.ok) ? JSON.parse(text) : null;
   } catch {
     parsed = null;
   }
   if (!response.ok) throw new ApiError(response.status, parsed);
-  return parsed;
+  return asText ? text : parsed;
 }
 
 export function api(method, path, body, { retry = true } = {}) {
@@ -76,4 +76,9 @@ export function upload(path, file, metadata) {
 // Sends a text body (a BPMN file: application/xml) and reads the JSON answer.
 export function postText(path, text, contentType) {
   return send('POST', path, text, { 'Content-Type': contentType }, true);
+}
+
+// Reads a text answer (a deployed BPMN file) as it is.
+export function getText(path, accept = 'application/xml') {
+  return send('GET', path, undefined, { Accept: accept }, true, true);
 }

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { ApiError, get, post } from './api.js';
+import { ApiError, get, post, withQuery } from './api.js';
 import { formatDateTime, t } from './i18n.js';
 import { verifyExport } from './audit-verify.js';
 import { ErrorText } from './ui.jsx';
@@ -19,12 +19,13 @@ async function fetchText(path) {
 }
 
 // The auditor's view: the trail of one record (a document, task, instance, customer...) in
-// time order; the whole chain verified here, in the browser (hashes, sequence, Merkle root
+// time order, from the server's record index (GET /api/audit/trail), pages of 200; the whole chain verified here, in the browser (hashes, sequence, Merkle root
 // of the signed head, Ed25519 signature: Web Crypto), against the latest head, published
 // now if none was; the export to download; and an export file verified offline.
 export function Audit() {
   const [object, setObject] = useState('');
   const [trail, setTrail] = useState(null);
+  const [next, setNext] = useState('');
   const [result, setResult] = useState(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
@@ -38,14 +39,9 @@ export function Audit() {
     event.preventDefault();
     setError('');
     try {
-      const { text } = await load();
-      const wanted = object.trim();
-      const entries = text
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l))
-        .filter((e) => e.object === wanted || e.object.startsWith(`${wanted}/`) || Object.values(e.details || {}).includes(wanted));
-      setTrail(entries);
+      const page = await get(withQuery('/api/audit/trail', { record: object.trim(), limit: 200 }));
+      setTrail(page.items);
+      setNext(page.next || '');
     } catch (e) {
       setError(e.message);
     }
@@ -146,6 +142,23 @@ export function Audit() {
             ))}
           </tbody>
         </table>
+      )}
+      {trail && next && (
+        <button
+          type="button"
+          class="secondary"
+          onClick={async () => {
+            try {
+              const page = await get(withQuery('/api/audit/trail', { record: object.trim(), limit: 200, after: next }));
+              setTrail(trail.concat(page.items));
+              setNext(page.next || '');
+            } catch (e) {
+              setError(e.message);
+            }
+          }}
+        >
+          {t('inbox.more')}
+        </button>
       )}
     </section>
   );

@@ -24,12 +24,25 @@ function localInput(d) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
-// The week's calendar of the user, a team or a resource (GET /api/crm/calendar: recurring
-// activities expanded by the server), in the browser's time zone. A free hour is a button:
-// it opens the form to plan an activity there (with a resource to book); a booking that
-// collides is refused by the server (409) and the form says with what. An activity opens
-// to be moved or resized by its start and end. The user's iCalendar feed link is made here.
+function startOfDay(date) {
+  const d = new Date(date);
+  d.setHours(0, 0, 0, 0);
+  return d;
+}
+
+function sameDay(a, b) {
+  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+}
+
+// The calendar of the user, a team or a resource by day, week or month (GET
+// /api/crm/calendar: recurring activities expanded by the server), in the browser's time
+// zone. A free hour is a button: it opens the form to plan an activity there (with a
+// resource to book); a booking that collides is refused by the server (409) and the page
+// says with what. An activity is dragged to another hour to move it, or by its lower
+// edge to make it end at another hour; from the keyboard it opens to have its start and
+// end typed. The user's iCalendar feed link is made here.
 export function Calendar({ me }) {
+  // The first day shown: a Monday in the week view, any day in the day view.
   const [week, setWeek] = useState(mondayOf(new Date()));
   const [whose, setWhose] = useState(`user:${me.user.id}`);
   const [resources, setResources] = useState([]);
@@ -39,7 +52,7 @@ export function Calendar({ me }) {
   const [draft, setDraft] = useState(null); // {id?, title, type, start, end, resource}
   const [formError, setFormError] = useState('');
   const [feed, setFeed] = useState('');
-  const [mode, setMode] = useState('week'); // 'week' or 'month'
+  const [mode, setMode] = useState('week'); // 'day', 'week' or 'month'
   const [month, setMonth] = useState(() => {
     const d = new Date();
     return new Date(d.getFullYear(), d.getMonth(), 1);
@@ -50,11 +63,12 @@ export function Calendar({ me }) {
 
   // The month view shows the six weeks from the Monday before the 1st.
   const monthStart = mondayOf(month);
+  const span = mode === 'day' ? 1 : 7; // the columns of the day and week views
   const load = async () => {
     setError('');
     const [kind, id] = whose.split(/:(.*)/s);
-    const from = mode === 'week' ? week : monthStart;
-    const to = addDays(from, mode === 'week' ? 7 : 42);
+    const from = mode === 'month' ? monthStart : week;
+    const to = addDays(from, mode === 'month' ? 42 : span);
     try {
       const page = await get(withQuery('/api/crm/calendar', { [kind]: id, from: from.toISOString(), to: to.toISOString() }));
       setItems(page.items);
@@ -76,7 +90,16 @@ export function Calendar({ me }) {
     load();
   }, [week, month, mode, whose]);
 
-  const days = Array.from({ length: 7 }, (_, i) => addDays(week, i));
+  const days = Array.from({ length: span }, (_, i) => addDays(week, i));
+  const switchMode = (next) => {
+    if (next === 'day' && mode !== 'day') {
+      const today = startOfDay(new Date());
+      setWeek(today >= week && today < addDays(week, 7) ? today : week);
+    } else if (next === 'week' && mode === 'day') {
+      setWeek(mondayOf(week));
+    }
+    setMode(next);
+  };
   const dayName = new Intl.DateTimeFormat(language() === 'pl' ? 'pl-PL' : 'en-GB', { weekday: 'short', day: 'numeric', month: 'short' });
 
   const openSlot = (day, hour) => {
@@ -111,13 +134,19 @@ export function Calendar({ me }) {
     event.preventDefault();
     const data = event.dataTransfer.getData('application/x-quire-activity');
     if (!data) return;
-    const { id, length } = JSON.parse(data);
+    const { id, length, resize, from } = JSON.parse(data);
     const start = new Date(day);
     start.setHours(hour, 0, 0, 0);
     setError('');
+    // A resize ends the activity with the hour it was dropped on; its start stays.
+    const change = resize ? { end: new Date(start.getTime() + 3600000).toISOString() } : { start: start.toISOString(), end: new Date(start.getTime() + length).toISOString() };
+    if (resize && new Date(change.end) <= new Date(from)) {
+      setError(t('calendar.endBeforeStart'));
+      return;
+    }
     try {
-      await api('PATCH', `/api/crm/activities/${id}`, { start: start.toISOString(), end: new Date(start.getTime() + length).toISOString() });
-      setStatus(t('calendar.moved'));
+      await api('PATCH', `/api/crm/activities/${id}`, change);
+      setStatus(t(resize ? 'calendar.resized' : 'calendar.moved'));
       await load();
     } catch (e) {
       setError(e.message);
@@ -138,25 +167,38 @@ export function Calendar({ me }) {
     .map((it) => {
       const s = new Date(it.start);
       const e = new Date(it.end || it.start);
-      const day = Math.floor((mondayOf(s).getTime() === week.getTime() ? (s.getDay() + 6) % 7 : -1));
+      const day = days.findIndex((d) => sameDay(d, s));
       const top = Math.max(0, s.getHours() + s.getMinutes() / 60 - HOURS[0]);
       const height = Math.max(0.5, (e - s) / 3600000);
       return { it, day, top, height };
     })
-    .filter((p) => p.day >= 0 && p.day < 7);
+    .filter((p) => p.day >= 0);
 
   return (
     <section aria-labelledby="calendar-title">
       <h1 id="calendar-title">{t('calendar.title')}</h1>
       <div class="toolbar">
         <div role="group" aria-label={t('calendar.view')} class="row-form">
-          {['week', 'month'].map((x) => (
-            <button key={x} type="button" class={mode === x ? '' : 'secondary'} aria-pressed={mode === x ? 'true' : 'false'} onClick={() => setMode(x)}>
+          {['day', 'week', 'month'].map((x) => (
+            <button key={x} type="button" class={mode === x ? '' : 'secondary'} aria-pressed={mode === x ? 'true' : 'false'} onClick={() => switchMode(x)}>
               {t(`calendar.${x}View`)}
             </button>
           ))}
         </div>
-        {mode === 'week' ? (
+        {mode === 'day' && (
+          <>
+            <button type="button" class="secondary" onClick={() => setWeek(addDays(week, -1))}>
+              {t('calendar.previousDay')}
+            </button>
+            <button type="button" class="secondary" onClick={() => setWeek(startOfDay(new Date()))}>
+              {t('calendar.today')}
+            </button>
+            <button type="button" class="secondary" onClick={() => setWeek(addDays(week, 1))}>
+              {t('calendar.nextDay')}
+            </button>
+          </>
+        )}
+        {mode === 'week' && (
           <>
             <button type="button" class="secondary" onClick={() => setWeek(addDays(week, -7))}>
               {t('calendar.previous')}
@@ -168,7 +210,8 @@ export function Calendar({ me }) {
               {t('calendar.next')}
             </button>
           </>
-        ) : (
+        )}
+        {mode === 'month' && (
           <>
             <button type="button" class="secondary" onClick={() => setMonth(new Date(month.getFullYear(), month.getMonth() - 1, 1))}>
               {t('calendar.previousMonth')}
@@ -289,7 +332,7 @@ export function Calendar({ me }) {
           })}
         </div>
       )}
-      <div hidden={mode !== 'week'} class="week" role="region" aria-label={t('calendar.week', { from: dayName.format(days[0]) })}>
+      <div hidden={mode === 'month'} class={`week ${mode === 'day' ? 'one-day' : ''}`} role="region" aria-label={mode === 'day' ? t('calendar.day', { day: dayName.format(days[0]) }) : t('calendar.week', { from: dayName.format(days[0]) })}>
         <div class="week-row head">
           <div class="hour-col" />
           {days.map((d) => (
@@ -320,7 +363,7 @@ export function Calendar({ me }) {
                 e.dataTransfer.setData('application/x-quire-activity', JSON.stringify({ id: it.id, length: new Date(it.end) - new Date(it.start) }));
                 e.dataTransfer.effectAllowed = 'move';
               }}
-              style={{ gridColumn: `${day + 2}`, top: `calc(${top} * var(--hour))`, height: `calc(${height} * var(--hour))`, left: `calc(4rem + ${day} * (100% - 4rem) / 7)`, width: `calc((100% - 4rem) / 7 - 4px)` }}
+              style={{ top: `calc(${top} * var(--hour))`, height: `calc(${height} * var(--hour))`, left: `calc(4rem + ${day} * (100% - 4rem) / ${span})`, width: `calc((100% - 4rem) / ${span} - 4px)` }}
               onClick={() => {
                 if (it.busy) return;
                 setFormError('');
@@ -328,6 +371,20 @@ export function Calendar({ me }) {
               }}
             >
               <span>{new Date(it.start).toLocaleTimeString(language() === 'pl' ? 'pl-PL' : 'en-GB', { hour: '2-digit', minute: '2-digit' })}</span> {it.busy ? t('calendar.busy') : it.title || t(`activity.${it.type}`)}
+              {!it.busy && !it.rrule && (
+                // The lower edge: dragged to another hour, the activity ends there.
+                <span
+                  class="resize-handle"
+                  draggable
+                  aria-hidden="true"
+                  title={t('calendar.resize')}
+                  onDragStart={(e) => {
+                    e.stopPropagation();
+                    e.dataTransfer.setData('application/x-quire-activity', JSON.stringify({ id: it.id, resize: true, from: it.start }));
+                    e.dataTransfer.effectAllowed = 'move';
+                  }}
+                />
+              )}
             </button>
           ))}
         </div>

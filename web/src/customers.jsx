@@ -1,7 +1,9 @@
+import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, get, post, withQuery } from './api.js';
+import { api, ApiError, get, post, withQuery } from './api.js';
 import { formatDate, formatDateTime, formatMoney, t, tn } from './i18n.js';
-import { ErrorText } from './ui.jsx';
+import { FormFields, initialValues, toVariables, validate } from './form.jsx';
+import { ErrorText, problemOf } from './ui.jsx';
 
 // The customers the user may see: words search the names (`name ~ "..."`), a saved segment
 // or a filter in the segment language selects; pages of 50, the count on top.
@@ -142,7 +144,188 @@ function timelineOf(card, activities) {
 
 const KINDS = ['activity', 'task', 'document', 'offer', 'order', 'case'];
 
-export function CustomerCard({ id }) {
+// A contact person of the customer, added or changed (POST /api/crm/contacts, PATCH
+// /api/crm/contacts/{id} as a merge patch): names, role, the first e-mail and phone (others
+// a person has are kept), and the consents to e-mail and SMS, recorded with when and how.
+// The server checks the address and reads the number (libphonenumber); its error is shown
+// at the field it names.
+function ContactForm({ customer, contact, onDone, onCancel }) {
+  const email0 = (contact && contact.emails && contact.emails[0]) || null;
+  const phone0 = (contact && contact.phones && contact.phones[0]) || null;
+  const consent = (contact && contact.consent) || {};
+  const [v, setV] = useState({
+    firstName: (contact && contact.firstName) || '',
+    lastName: (contact && contact.lastName) || '',
+    title: (contact && contact.title) || '',
+    email: email0 ? email0.address : '',
+    phone: phone0 ? phone0.number : '',
+    emailConsent: !!(consent.email && consent.email.granted),
+    smsConsent: !!(consent.sms && consent.sms.granted),
+  });
+  const [error, setError] = useState(null);
+  const set = (k) => (e) => setV({ ...v, [k]: e.currentTarget.type === 'checkbox' ? e.currentTarget.checked : e.currentTarget.value });
+  const invalid = (name) => (error && error.field && error.field.startsWith(name) ? 'true' : undefined);
+
+  const save = async (event) => {
+    event.preventDefault();
+    setError(null);
+    if (!v.firstName.trim() && !v.lastName.trim()) {
+      setError({ field: 'lastName', message: t('contacts.nameRequired') });
+      return;
+    }
+    const rest = (list) => (list || []).slice(1);
+    const body = {
+      firstName: v.firstName.trim(),
+      lastName: v.lastName.trim(),
+      title: v.title.trim(),
+      emails: (v.email.trim() ? [{ ...(email0 || { label: 'work' }), address: v.email.trim() }] : []).concat(rest(contact && contact.emails)),
+      phones: (v.phone.trim() ? [{ ...(phone0 || { label: 'work' }), number: v.phone.trim() }] : []).concat(rest(contact && contact.phones)),
+    };
+    const how = t('contacts.consentHow');
+    const granted = { email: v.emailConsent, sms: v.smsConsent };
+    const changed = {};
+    for (const k of ['email', 'sms']) if (granted[k] !== !!(consent[k] && consent[k].granted)) changed[k] = { granted: granted[k], how };
+    if (Object.keys(changed).length) body.consent = changed;
+    try {
+      if (contact) await api('PATCH', `/api/crm/contacts/${contact.id}`, body);
+      else await post('/api/crm/contacts', { ...body, customers: [String(customer)] });
+      onDone(t(contact ? 'contacts.saved' : 'contacts.added'));
+    } catch (e) {
+      setError(problemOf(e));
+    }
+  };
+
+  return (
+    <form class="inline-form" onSubmit={save} aria-label={t(contact ? 'contacts.edit' : 'contacts.add')}>
+      <label>
+        {t('contacts.firstName')}
+        <input value={v.firstName} onInput={set('firstName')} autocomplete="off" aria-invalid={invalid('firstName')} />
+      </label>
+      <label>
+        {t('contacts.lastName')}
+        <input value={v.lastName} onInput={set('lastName')} autocomplete="off" aria-invalid={invalid('lastName')} />
+      </label>
+      <label>
+        {t('contacts.role')}
+        <input value={v.title} onInput={set('title')} aria-invalid={invalid('title')} />
+      </label>
+      <label>
+        {t('contacts.email')}
+        <input type="email" value={v.email} onInput={set('email')} aria-invalid={invalid('emails')} />
+      </label>
+      <label>
+        {t('contacts.phone')}
+        <input type="tel" value={v.phone} onInput={set('phone')} aria-invalid={invalid('phones')} />
+      </label>
+      <label class="check">
+        <input type="checkbox" checked={v.emailConsent} onChange={set('emailConsent')} /> {t('contacts.emailConsent')}
+      </label>
+      <label class="check">
+        <input type="checkbox" checked={v.smsConsent} onChange={set('smsConsent')} /> {t('contacts.smsConsent')}
+      </label>
+      <button type="submit">{t('customers.save')}</button>
+      <button type="button" class="secondary" onClick={onCancel}>
+        {t('calendar.close')}
+      </button>
+      {error && (
+        <p role="alert" class="error">
+          {error.message}
+        </p>
+      )}
+    </form>
+  );
+}
+
+// The installation's own fields of a customer (GET /api/crm/custom-fields/customer; an
+// enum's values from its dictionary), shown and changed with the same typed fields as task
+// forms: checked here, then by the server (PATCH customFields), whose errors are shown at
+// the field they name (customFields.NAME).
+function CustomFieldsSection({ customer, canWrite, onSaved }) {
+  const [fields, setFields] = useState(null);
+  const [values, setValues] = useState({});
+  const [errors, setErrors] = useState({});
+  const [editing, setEditing] = useState(false);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    (async () => {
+      try {
+        const declared = (await get('/api/crm/custom-fields/customer')).fields || [];
+        const resolved = await Promise.all(
+          declared.map(async (f) => {
+            if (!f.dictionary) return f;
+            const d = await get(`/api/crm/dictionaries/${encodeURIComponent(f.dictionary)}`);
+            return { ...f, values: (d.entries || []).map((e) => (typeof e === 'string' ? { value: e, label: e } : { value: e.value, label: e.label || e.value })) };
+          }),
+        );
+        setFields(resolved);
+        setValues(initialValues(resolved, customer.customFields || {}));
+      } catch (e) {
+        setError(e.message);
+      }
+    })();
+  }, [customer.id, JSON.stringify(customer.customFields || {})]);
+  if (!fields || fields.length === 0) return error ? <ErrorText text={error} /> : null;
+  const shown = (f) => {
+    const v = (customer.customFields || {})[f.name];
+    if (v === undefined || v === null || v === '') return '—';
+    if (typeof v === 'boolean') return t(v ? 'customers.yes' : 'customers.no');
+    const label = (x) => ((f.values || []).find((o) => o.value === x) || { label: x }).label;
+    if (Array.isArray(v)) return v.map(label).join(', ');
+    return f.values ? label(String(v)) : String(v);
+  };
+  const save = async (event) => {
+    event.preventDefault();
+    const found = validate(fields, values);
+    setErrors(found);
+    setError('');
+    if (Object.keys(found).length) return;
+    try {
+      await api('PATCH', `/api/crm/customers/${customer.id}`, { customFields: toVariables(fields, values) });
+      setEditing(false);
+      onSaved();
+    } catch (e) {
+      const at = {};
+      for (const d of (e instanceof ApiError && e.details) || []) if (d.field && d.field.startsWith('customFields.')) at[d.field.slice('customFields.'.length)] = d.message;
+      setErrors(at);
+      setError(e.message);
+    }
+  };
+  return (
+    <section aria-labelledby="custom-title">
+      <h2 id="custom-title">{t('customers.moreFields')}</h2>
+      {editing ? (
+        <form class="task-form" onSubmit={save} aria-label={t('customers.moreFields')} noValidate>
+          <FormFields fields={fields} values={values} errors={errors} onChange={setValues} idPrefix="cf" />
+          <ErrorText text={error} />
+          <div class="row-form">
+            <button type="submit">{t('customers.save')}</button>
+            <button type="button" class="secondary" onClick={() => setEditing(false)}>
+              {t('calendar.close')}
+            </button>
+          </div>
+        </form>
+      ) : (
+        <>
+          <dl class="facts" data-custom-fields>
+            {fields.map((f) => (
+              <Fragment key={f.name}>
+                <dt>{f.label || f.name}</dt>
+                <dd data-field={f.name}>{shown(f)}</dd>
+              </Fragment>
+            ))}
+          </dl>
+          {canWrite && (
+            <button type="button" class="secondary" onClick={() => setEditing(true)}>
+              {t('customers.changeFields')}
+            </button>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+export function CustomerCard({ id, canWrite }) {
   const [card, setCard] = useState(null);
   const [activities, setActivities] = useState([]);
   const [next, setNext] = useState('');
@@ -156,6 +339,7 @@ export function CustomerCard({ id }) {
   const [formError, setFormError] = useState(null);
   const [quality, setQuality] = useState([]);
   const [duplicates, setDuplicates] = useState([]);
+  const [editing, setEditing] = useState(null); // null, 'new' or the contact person changed
 
   const load = async () => {
     try {
@@ -219,7 +403,7 @@ export function CustomerCard({ id }) {
       setWhen('');
       await load();
     } catch (e) {
-      setFormError({ field: e instanceof ApiError && e.details[0] ? e.details[0].field : '', message: e.message });
+      setFormError(problemOf(e));
     }
   };
 
@@ -356,19 +540,53 @@ export function CustomerCard({ id }) {
         </section>
       )}
 
-      {card.contacts.length > 0 && (
+      {(card.contacts.length > 0 || canWrite) && (
         <section aria-labelledby="contacts-title">
           <h2 id="contacts-title">{t('customers.contacts')}</h2>
-          <ul class="plain">
+          <ul class="plain contacts">
             {card.contacts.map((p) => (
-              <li key={p.id}>
-                <strong>{p.name}</strong> {p.position && <span class="sub">{p.position}</span>}{' '}
+              <li key={p.id} data-contact={p.id}>
+                <strong>{p.name}</strong> {p.title && <span class="sub">{p.title}</span>}{' '}
                 {(p.emails || []).map((e) => e.address || e).join(', ')} {(p.phones || []).map((x) => x.number || x).join(', ')}
+                {p.consent && p.consent.email && p.consent.email.granted && <span class="tag">{t('contacts.emailOk')}</span>}
+                {p.emailBounced && <span class="tag tag-case">{t('contacts.bounced')}</span>}{' '}
+                {canWrite && (
+                  <button type="button" class="link" aria-label={t('contacts.editOf', { name: p.name })} onClick={() => setEditing(p)}>
+                    {t('contacts.change')}
+                  </button>
+                )}
               </li>
             ))}
           </ul>
+          {canWrite && !editing && (
+            <button type="button" class="secondary" onClick={() => setEditing('new')}>
+              {t('contacts.add')}
+            </button>
+          )}
+          {editing && (
+            <ContactForm
+              key={editing === 'new' ? 'new' : editing.id}
+              customer={id}
+              contact={editing === 'new' ? null : editing}
+              onCancel={() => setEditing(null)}
+              onDone={async (message) => {
+                setEditing(null);
+                setStatus(message);
+                await load();
+              }}
+            />
+          )}
         </section>
       )}
+
+      <CustomFieldsSection
+        customer={c}
+        canWrite={canWrite}
+        onSaved={async () => {
+          setStatus(t('customers.fieldsSaved'));
+          await load();
+        }}
+      />
 
       <section aria-labelledby="timeline-title">
         <h2 id="timeline-title">{t('customers.timeline')}</h2>

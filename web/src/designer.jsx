@@ -169,7 +169,7 @@ export function Designer() {
           {processes.map((p) => (
             <tr key={p.id} data-process={p.id}>
               <td>
-                {p.name || p.id} <span class="sub">{p.id}</span>
+                <a href={`/processes/${encodeURIComponent(p.id)}`}>{p.name || p.id}</a> <span class="sub">{p.id}</span>
               </td>
               <td>{p.version}</td>
               <td class="wide">{formatDateTime(p.deployedAt)}</td>
@@ -221,7 +221,9 @@ export function Designer() {
             {incidents.map((i) => (
               <tr key={i.id}>
                 <td>
-                  {i.processId} #{i.instanceId}
+                  <a href={`/instances/${i.instanceId}`}>
+                    {i.processId} #{i.instanceId}
+                  </a>
                 </td>
                 <td>{i.elementId}</td>
                 <td class="wide">{i.message}</td>

@@ -54,7 +54,10 @@ export function formatDateTime(iso) {
 
 export function formatDate(iso) {
   if (!iso) return '';
-  return new Intl.DateTimeFormat(locales[lang], { dateStyle: 'medium' }).format(new Date(iso));
+  // A calendar date ("2026-12-07") is that day wherever the browser is: read and shown in
+  // UTC, not shifted into the previous day west of Greenwich.
+  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(iso);
+  return new Intl.DateTimeFormat(locales[lang], dateOnly ? { dateStyle: 'medium', timeZone: 'UTC' } : { dateStyle: 'medium' }).format(new Date(iso));
 }
 
 export function formatNumber(n) {

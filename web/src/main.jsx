@@ -9,8 +9,10 @@ import { TaskPage } from './task.jsx';
 import { Account } from './account.jsx';
 import { CustomerCard, Customers } from './customers.jsx';
 import { OfferEditor, Offers } from './offers.jsx';
+import { OrderPage, Orders } from './orders.jsx';
 import { Audit } from './audit.jsx';
 import { Designer } from './designer.jsx';
+import { InstancePage, ProcessPage } from './process.jsx';
 import { Calendar } from './calendar.jsx';
 import { Admin } from './admin.jsx';
 import { Campaigns, Cases } from './sales.jsx';
@@ -94,11 +96,15 @@ function App() {
   } else if (path === '/customers') {
     page = <Customers />;
   } else if ((m = path.match(/^\/customers\/(\d+)$/))) {
-    page = <CustomerCard id={m[1]} />;
+    page = <CustomerCard id={m[1]} canWrite={has(me, 'crm.write')} />;
   } else if (path === '/offers') {
     page = <Offers />;
   } else if ((m = path.match(/^\/offers\/(new|\d+)$/))) {
     page = <OfferEditor id={m[1]} />;
+  } else if (path === '/orders') {
+    page = <Orders />;
+  } else if ((m = path.match(/^\/orders\/(\d+)$/))) {
+    page = <OrderPage id={m[1]} />;
   } else if (path === '/campaigns') {
     page = <Campaigns />;
   } else if (path === '/cases') {
@@ -113,6 +119,10 @@ function App() {
     page = <DocumentPage id={m[1]} me={me} />;
   } else if (path === '/processes') {
     page = <Designer />;
+  } else if ((m = path.match(/^\/processes\/([^/]+)$/))) {
+    page = <ProcessPage id={decodeURIComponent(m[1])} />;
+  } else if ((m = path.match(/^\/instances\/(\d+)$/))) {
+    page = <InstancePage id={m[1]} canCancel={has(me, 'instances.cancel')} />;
   } else if (path === '/audit') {
     page = <Audit />;
   } else if (path === '/account') {
@@ -149,6 +159,9 @@ function App() {
               <a href="/offers" aria-current={path.startsWith('/offers') ? 'page' : undefined}>
                 {t('nav.offers')}
               </a>
+              <a href="/orders" aria-current={path.startsWith('/orders') ? 'page' : undefined}>
+                {t('nav.orders')}
+              </a>
               <a href="/campaigns" aria-current={path === '/campaigns' ? 'page' : undefined}>
                 {t('nav.campaigns')}
               </a>
@@ -166,7 +179,7 @@ function App() {
             </a>
           )}
           {has(me, 'definitions.deploy') && (
-            <a href="/processes" aria-current={path === '/processes' ? 'page' : undefined}>
+            <a href="/processes" aria-current={path.startsWith('/processes') || path.startsWith('/instances') ? 'page' : undefined}>
               {t('nav.designer')}
             </a>
           )}

@@ -66,7 +66,97 @@ export function Offers() {
 }
 
 const RATES = ['23', '8', '5', '0', 'zw', 'np'];
-const blankLine = () => ({ product: '', name: '', quantity: '1', unitPrice: '', discountPercent: '', taxRate: '' });
+const blankLine = () => ({ product: '', label: '', name: '', quantity: '1', unitPrice: '', discountPercent: '', taxRate: '' });
+
+// A line's product, suggested while typing (GET /api/crm/products?search=: code or name,
+// letter case and Polish diacritics ignored, by the server): a combobox in the ARIA sense,
+// arrows to move through the suggestions, Enter to take one, Escape to close them. Text
+// that matches no product stays as the line's own name (a service, a one-off item).
+function ProductInput({ line, n, disabled, onChange }) {
+  const [open, setOpen] = useState(false);
+  const [found, setFound] = useState([]);
+  const [active, setActive] = useState(-1);
+  const timer = useRef(0);
+  const listId = `product-suggestions-${n}`;
+  const text = line.product ? line.label : line.name;
+  const search = (value) => {
+    clearTimeout(timer.current);
+    if (!value.trim()) {
+      setFound([]);
+      setOpen(false);
+      return;
+    }
+    timer.current = setTimeout(async () => {
+      try {
+        const page = await get(withQuery('/api/crm/products', { search: value.trim(), limit: 8 }));
+        setFound(page.items);
+        setActive(-1);
+        setOpen(page.items.length > 0);
+      } catch {
+        setFound([]);
+        setOpen(false);
+      }
+    }, 150);
+  };
+  useEffect(() => () => clearTimeout(timer.current), []);
+  const take = (p) => {
+    onChange({ product: p.id, label: `${p.code} ${p.name}`, name: '', unitPrice: '', taxRate: '' });
+    setOpen(false);
+  };
+  const onKeyDown = (e) => {
+    if (!open) return;
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      const step = e.key === 'ArrowDown' ? 1 : -1;
+      setActive((active + step + found.length) % found.length);
+    } else if (e.key === 'Enter' && active >= 0) {
+      e.preventDefault();
+      take(found[active]);
+    } else if (e.key === 'Escape') {
+      setOpen(false);
+    }
+  };
+  return (
+    <div class="combo">
+      <input
+        role="combobox"
+        aria-label={t('offers.productOf', { n })}
+        aria-autocomplete="list"
+        aria-expanded={open ? 'true' : 'false'}
+        aria-controls={listId}
+        aria-activedescendant={open && active >= 0 ? `${listId}-${active}` : undefined}
+        autocomplete="off"
+        disabled={disabled}
+        value={text}
+        onInput={(e) => {
+          const value = e.currentTarget.value;
+          onChange({ product: '', label: '', name: value, unitPrice: '', taxRate: '' });
+          search(value);
+        }}
+        onKeyDown={onKeyDown}
+        onBlur={() => setTimeout(() => setOpen(false), 150)}
+      />
+      {line.product && <span class="sub">{t('offers.fromCatalogue')}</span>}
+      <ul id={listId} role="listbox" class="suggestions" hidden={!open} aria-label={t('offers.suggestions')}>
+        {found.map((p, k) => (
+          <li
+            key={p.id}
+            id={`${listId}-${k}`}
+            role="option"
+            aria-selected={k === active ? 'true' : 'false'}
+            class={k === active ? 'active' : ''}
+            onMouseDown={(e) => {
+              e.preventDefault();
+              take(p);
+            }}
+          >
+            <strong>{p.code}</strong> {p.name}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
 
 // What the editor sends: lines of a product (its name, price and rate suggested by the
 // server when left empty) or of a free name; empty values left out.
@@ -90,7 +180,6 @@ export function OfferEditor({ id }) {
   const [currency, setCurrency] = useState('PLN');
   const [lines, setLines] = useState([blankLine()]);
   const [notes, setNotes] = useState('');
-  const [products, setProducts] = useState([]);
   const [preview, setPreview] = useState(null);
   const [previewError, setPreviewError] = useState('');
   const [error, setError] = useState('');
@@ -107,6 +196,7 @@ export function OfferEditor({ id }) {
     setLines(
       o.lines.map((l) => ({
         product: l.product || '',
+        label: l.product ? l.name : '',
         name: l.product ? '' : l.name,
         quantity: l.quantity,
         unitPrice: l.unitPrice,
@@ -118,9 +208,6 @@ export function OfferEditor({ id }) {
   };
 
   useEffect(() => {
-    get('/api/crm/products?limit=200')
-      .then((p) => setProducts(p.items.filter((x) => x.active !== false)))
-      .catch(() => setProducts([]));
     if (id !== 'new') {
       get(`/api/crm/offers/${id}`)
         .then(fill)
@@ -268,15 +355,7 @@ export function OfferEditor({ id }) {
                 return (
                   <tr key={i} data-line={i}>
                     <td>
-                      <select aria-label={t('offers.productOf', { n: i + 1 })} value={l.product} onChange={(e) => setLine(i, { product: e.currentTarget.value, unitPrice: '', taxRate: '' })}>
-                        <option value="">{t('offers.freeLine')}</option>
-                        {products.map((p) => (
-                          <option key={p.id} value={p.id}>
-                            {p.code} {p.name}
-                          </option>
-                        ))}
-                      </select>
-                      {!l.product && <input aria-label={t('offers.nameOf', { n: i + 1 })} value={l.name} onInput={(e) => setLine(i, { name: e.currentTarget.value })} />}
+                      <ProductInput line={l} n={i + 1} disabled={locked} onChange={(change) => setLine(i, change)} />
                     </td>
                     <td>
                       <input class="short" inputMode="decimal" aria-label={t('offers.quantityOf', { n: i + 1 })} value={l.quantity} onInput={(e) => setLine(i, { quantity: e.currentTarget.value })} />
@@ -419,7 +498,7 @@ export function OfferEditor({ id }) {
         {offer && offer.order && (
           <>
             {' '}
-            {t('offers.orderMade', { id: offer.order })}
+            <a href={`/orders/${offer.order}`}>{t('offers.orderMade', { id: offer.order })}</a>
           </>
         )}
       </p>

@@ -9,3 +9,11 @@ export function ErrorText({ text }) {
     </p>
   );
 }
+
+// What went wrong, for the user: the server's problems with the fields when it names them
+// ("12 is too short to be a phone number"), else its message; and the first field named.
+export function problemOf(e) {
+  const details = (e && e.details) || [];
+  const message = details.length ? details.map((d) => d.message).join(' ') : (e && e.message) || String(e);
+  return { field: details[0] ? details[0].field : '', message };
+}
