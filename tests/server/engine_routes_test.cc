@@ -356,12 +356,32 @@ TEST_F(EngineRoutesTest, OrganisationAndTaskOperationsOverHttp) {
   EXPECT_EQ(Json(queue).at("items").at(0).at("id"), boost::json::value(task));
   EXPECT_EQ(Call("GET", "/api/tasks?view=everything", "", "ben").status, 400);
 
+  // The inbox page carries an ETag: asked again with it, an unchanged page is a 304
+  // without a body; once a task leaves the view, the same tag gets the new page.
+  const auto etag = queue.header("etag");
+  ASSERT_TRUE(etag.has_value());
+  EXPECT_EQ(queue.header("cache-control").value_or(""), "private, no-cache");
+  auto conditional = [&](const std::string& tag) {
+    auto connection = quire::testing::HttpConnection::Connect(server_->port());
+    EXPECT_TRUE(connection.has_value());
+    EXPECT_TRUE(connection->Send(quire::testing::MakeRequest(
+        "GET", "/api/tasks?view=group", "", {{"X-Test-User", "ben"}, {"If-None-Match", tag}})));
+    return connection->ReadReply().value_or(HttpReply{});
+  };
+  const HttpReply unchanged = conditional(*etag);
+  EXPECT_EQ(unchanged.status, 304);
+  EXPECT_EQ(unchanged.body, "");
+  EXPECT_EQ(conditional("\"another\"").status, 200);
+
   const HttpReply claimed = Call("POST", "/api/tasks/" + task + "/claim", "", "anna");
   ASSERT_EQ(claimed.status, 200) << claimed.body;
   EXPECT_EQ(Json(claimed).at("assignee"), "anna");
   const HttpReply conflict = Call("POST", "/api/tasks/" + task + "/claim", "", "ben");
   EXPECT_EQ(conflict.status, 409);
   EXPECT_THAT(conflict.body, HasSubstr("already claimed by 'anna'"));
+  const HttpReply after_claim = conditional(*etag);  // the task left ben's group view
+  EXPECT_EQ(after_claim.status, 200);
+  EXPECT_NE(after_claim.header("etag"), etag);
   EXPECT_EQ(Call("POST", "/api/tasks/" + task + "/delegate", "{}", "anna").status,
             400);  // to whom?
   EXPECT_EQ(

@@ -562,6 +562,10 @@ try {
     await d.getByRole('status').filter({ hasText: /offer-approval deployed as version \d+/ }).waitFor();
     // An instance started from the page with a business key, then found on the process's
     // page among its versions and instances, where it is drawn, and cancelled with a reason.
+    // anna watches her group's inbox meanwhile: the new task must appear there, and leave
+    // again when the instance is cancelled, without a reload (the app's polling).
+    await page.goto(`${base}/inbox/group`);
+    await page.locator('tr[data-task], .empty').first().waitFor();
     await d.locator('form.inline-form').getByLabel('Process').selectOption('offer-approval');
     await d.getByLabel('Business key').fill('e2e-designer-1');
     await d.getByLabel('Variables (JSON)').fill('{"customerId": "1"}');
@@ -575,6 +579,8 @@ try {
     await d.locator('.diagram .djs-element[data-element-id="prepare"]').waitFor();
     await d.locator(`tr[data-instance="${instance}"]`).filter({ hasText: 'e2e-designer-1' }).filter({ hasText: 'running' }).waitFor();
     await checkPage(d, 'process');
+    const taskId = await d.evaluate(async (i) => (await (await fetch(`/api/instances/${i}`)).json()).active[0].taskId, instance);
+    await page.locator(`tr[data-task="${taskId}"]`).waitFor({ timeout: 25000 });
     await d.locator(`tr[data-instance="${instance}"] a`).click();
     await d.locator('.diagram .djs-element.q-active[data-element-id="prepare"]').waitFor();
     await d.locator('[data-active] li[data-element="prepare"]').waitFor();
@@ -585,6 +591,7 @@ try {
     await d.getByRole('button', { name: 'Cancel the instance' }).click();
     await d.getByRole('status').filter({ hasText: 'The instance is cancelled.' }).waitFor();
     await d.locator('#instance-title .tag').filter({ hasText: 'cancelled' }).waitFor();
+    await page.locator(`tr[data-task="${taskId}"]`).waitFor({ state: 'detached', timeout: 25000 });
   });
 
   await test('a Camunda form (form-js) on a task: checked in the page, completed', async () => {

@@ -82,3 +82,25 @@ export function postText(path, text, contentType) {
 export function getText(path, accept = 'application/xml') {
   return send('GET', path, undefined, { Accept: accept }, true, true);
 }
+
+// A conditional read: null when the answer still has the ETag `etag` (304, no body sent),
+// else {etag, body}. The app's polling of the inbox uses it.
+export async function getIfChanged(path, etag, retry = true) {
+  const headers = { Accept: 'application/json' };
+  if (etag) headers['If-None-Match'] = etag;
+  const response = await fetch(path, { headers, credentials: 'same-origin', cache: 'no-store' });
+  if (response.status === 304) return null;
+  if (response.status === 401 && retry && reauthenticate) {
+    await reauthenticate();
+    return getIfChanged(path, etag, false);
+  }
+  const text = await response.text();
+  let parsed = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = null;
+  }
+  if (!response.ok) throw new ApiError(response.status, parsed);
+  return { etag: response.headers.get('ETag') || '', body: parsed };
+}

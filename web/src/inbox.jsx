@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { get, post, withQuery } from './api.js';
+import { get, getIfChanged, post, withQuery } from './api.js';
 import { formatDateTime, formatNumber, t } from './i18n.js';
 import { navigate } from './router.js';
 import { ErrorText } from './ui.jsx';
@@ -12,9 +12,10 @@ const FIXED_ORDER = { postponed: 'inbox.byFollowUp', overdue: 'inbox.byDue' };
 
 // The staff's home: the views with their counts, one view's tasks in pages of 50 (keyset:
 // "more" asks for the page after the last one), search, claim and unclaim on each row, and
-// bulk claim / unclaim for a selection. The counts are polled while the page is visible
-// (see web/README.md for why polling, not server-sent events); when they change, the list
-// is read again.
+// bulk claim / unclaim for a selection. While the page is visible it polls (see
+// web/README.md for why polling, not server-sent events): the counts, and the first page
+// with If-None-Match — an unchanged inbox is a 304 without a body; a changed one (a task
+// arrived or left, even when the counts stay) is shown.
 export function Inbox({ view, me }) {
   const [counts, setCounts] = useState(null);
   const [tasks, setTasks] = useState([]);
@@ -29,12 +30,16 @@ export function Inbox({ view, me }) {
   const [to, setTo] = useState('');
   const supervisor = (me.permissions || []).some((p) => p.permission === 'tasks.assign');
   const lastCounts = useRef('');
+  const etag = useRef(''); // of the first page shown
   const order = FIXED_ORDER[view] ? undefined : sort;
 
+  const firstPage = withQuery('/api/tasks', { view, sort: order, q: search, limit: 50 });
   const load = useCallback(async () => {
     setError('');
     try {
-      const page = await get(withQuery('/api/tasks', { view, sort: order, q: search, limit: 50 }));
+      const answer = await getIfChanged(firstPage, '');
+      const page = answer.body;
+      etag.current = answer.etag;
       setTasks(page.items);
       setNext(page.next || '');
       setSelected(new Set());
@@ -68,10 +73,18 @@ export function Inbox({ view, me }) {
   useEffect(() => {
     const timer = setInterval(async () => {
       if (document.visibilityState !== 'visible') return;
-      if (await loadCounts()) load();
+      const [countsChanged, listed] = await Promise.all([loadCounts(), getIfChanged(firstPage, etag.current).catch(() => null)]);
+      if (listed) {
+        etag.current = listed.etag;
+        setTasks(listed.body.items);
+        setNext(listed.body.next || '');
+        setSelected(new Set());
+      } else if (countsChanged && !etag.current) {
+        load();
+      }
     }, POLL_MS);
     return () => clearInterval(timer);
-  }, [load, loadCounts]);
+  }, [load, loadCounts, firstPage]);
 
   const more = async () => {
     try {

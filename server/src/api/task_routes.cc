@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "quire/base/json_text.h"
+#include "quire/base/sha256.h"
 #include "route_support.h"
 
 namespace quire::server {
@@ -136,10 +137,22 @@ void AddTaskRoutes(Router& router, Engine& engine,
         if (!limit) return limit.error();
         q.limit = *limit;
         q.after = request.query_param("after").value_or("");
-        return Answer(engine.Inbox(q), [](const workflow::TaskPage& page) {
+        // An inbox page carries an ETag (its bytes' hash): the browser app reads the first
+        // page every few seconds with If-None-Match, and an unchanged inbox costs a 304
+        // without a body. The page is per user, so caches must not share it.
+        return Answer(engine.Inbox(q), [&request](const workflow::TaskPage& page) {
           json::array out;
           for (const auto& t : page.tasks) out.push_back(ToJson(t));
-          return JsonResponse(200, Page(std::move(out), page.next));
+          Response response = JsonResponse(200, Page(std::move(out), page.next));
+          const std::string etag = "\"" + DigestHex(Sha256Of(response.body)).substr(0, 32) + "\"";
+          response.headers.push_back({"ETag", etag});
+          response.headers.push_back({"Cache-Control", "private, no-cache"});
+          if (auto inm = request.header("if-none-match"); inm && *inm == etag) {
+            response.status = 304;
+            response.body.clear();
+            response.content_type.clear();
+          }
+          return response;
         });
       });
 
