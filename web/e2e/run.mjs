@@ -206,6 +206,15 @@ try {
     await page.locator('#meta-customer').fill('1');
     await page.locator('form.upload').getByRole('button', { name: 'Upload and link' }).click();
     await page.locator('li[data-document]').filter({ hasText: 'offer-E2E-1.txt' }).waitFor();
+    // An image beside it, previewed on the task page itself.
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+    await page.locator('#doc-file').setInputFiles({ name: 'sketch.png', mimeType: 'image/png', buffer: Buffer.from(png, 'base64') });
+    await page.locator('#doc-type').selectOption('offer');
+    await page.locator('#meta-customer').fill('1');
+    await page.locator('form.upload').getByRole('button', { name: 'Upload and link' }).click();
+    await page.locator('li[data-document]').filter({ hasText: 'sketch.png' }).waitFor();
+    await page.getByRole('button', { name: 'Preview sketch.png' }).click();
+    await page.waitForFunction(() => document.querySelector('li[data-document] img.image-preview')?.naturalWidth === 1);
     // The process diagram, drawn by bpmn-js with this task marked (and its watermark).
     await page.locator('.diagram .djs-element.q-task').first().waitFor();
     await page.locator('.diagram .bjs-powered-by').waitFor();

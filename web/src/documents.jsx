@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, get, upload, withQuery } from './api.js';
 import { formatDateTime, t } from './i18n.js';
 import { FormFields, initialValues, toVariables, validate } from './form.jsx';
+import { Preview } from './preview.jsx';
 
 // The documents linked to a record (link "task:42"), and an upload that links a new one:
 // a file, its type, and the type's metadata fields (checked here and by the server).
@@ -16,6 +17,7 @@ export function DocumentsPanel({ link, required = [], problem = '', onUploaded }
   const [error, setError] = useState('');
   const [status, setStatus] = useState('');
   const [busy, setBusy] = useState(false);
+  const [shown, setShown] = useState(''); // the document previewed here
 
   const load = async () => {
     try {
@@ -89,7 +91,13 @@ export function DocumentsPanel({ link, required = [], problem = '', onUploaded }
               <span class="sub">
                 {d.type} · v{d.versions} · {formatDateTime(d.modifiedAt)}
                 {d.checkedOut && ` · ${t('docs.checkedOutBy', { user: d.checkedOut.by })}`}
-              </span>
+              </span>{' '}
+              {d.latest && (d.latest.mediaType === 'application/pdf' || (d.latest.mediaType || '').startsWith('image/')) && (
+                <button type="button" class="link" aria-expanded={shown === d.id ? 'true' : 'false'} aria-label={t(shown === d.id ? 'docs.hidePreviewOf' : 'docs.previewOf', { title: d.title })} onClick={() => setShown(shown === d.id ? '' : d.id)}>
+                  {t(shown === d.id ? 'docs.hidePreview' : 'docs.preview')}
+                </button>
+              )}
+              {shown === d.id && <Preview url={`/api/documents/${d.id}/content`} mediaType={d.latest.mediaType} />}
             </li>
           ))}
         </ul>

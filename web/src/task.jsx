@@ -299,7 +299,17 @@ export function TaskPage({ id, me }) {
         )}
       </section>
 
-      <DocumentsPanel key={docsVersion} link={`task:${id}`} required={form.requiredDocuments || []} problem={docProblem} onUploaded={() => setDocProblem('')} />
+      <DocumentsPanel
+        key={docsVersion}
+        link={`task:${id}`}
+        required={form.requiredDocuments || []}
+        problem={docProblem}
+        onUploaded={() => {
+          // The document the server waited for is here: its refusal no longer stands.
+          if (docProblem) setError('');
+          setDocProblem('');
+        }}
+      />
 
       <TaskDiagram taskId={id} />
 
