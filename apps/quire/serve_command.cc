@@ -37,6 +37,8 @@ struct ServeConfig {
   long session_idle_minutes = 30;
   long session_hours = 12;
   std::string web_dir;  // empty: beside the binary (server::FindWebAppDir)
+  std::string smtp_url;
+  std::string mail_from;
 };
 
 po::options_description ServeOptions(ServeConfig& config, int& port, bool with_help) {
@@ -80,7 +82,13 @@ po::options_description ServeOptions(ServeConfig& config, int& port, bool with_h
       "a browser session ends this long after sign-in, whatever happens")(
       "web-dir", po::value(&config.web_dir)->value_name("DIR"),
       "the built browser app to serve at /; default: web/ beside the binary, or "
-      "share/quire/web of its installation");
+      "share/quire/web of its installation")(
+      "smtp-url", po::value(&config.smtp_url)->value_name("URL"),
+      "where e-mail goes: smtp://[USER:PASS@]HOST:PORT (STARTTLS when offered; "
+      "?tls=required to insist) or smtps://...; without it mail waits in the outbox")(
+      "mail-from", po::value(&config.mail_from)->value_name("ADDRESS"),
+      "the From of the e-mail Quire sends: \"Firma <crm@firma.pl>\"; default quire@HOST of "
+      "--smtp-url");
   if (with_help) {
     options.add_options()("config", po::value(&config.config_file)->value_name("FILE"),
                           "read options from FILE; options given on the command line win")(
@@ -185,6 +193,8 @@ int RunServe(const std::vector<std::string>& args) {
   service_options.lock_ttl = std::chrono::hours(config.lock_hours);
   service_options.identity.session_idle = std::chrono::minutes(config.session_idle_minutes);
   service_options.identity.session_absolute = std::chrono::hours(config.session_hours);
+  service_options.smtp_url = config.smtp_url;
+  service_options.mail_from = config.mail_from;
   auto opened = services::Services::Open(config.data_dir, service_options);
   if (!opened) {
     std::cerr << "quire serve: " << opened.error().message() << "\n";
@@ -273,6 +283,11 @@ int RunServe(const std::vector<std::string>& args) {
   const std::filesystem::path data = std::filesystem::absolute(config.data_dir, ec);
   std::cout << "Quire " << QUIRE_VERSION << " listening on " << http.url()
             << " (data: " << (ec ? config.data_dir : data.string()) << ")" << std::endl;
+  if (services.smtp_display().empty()) {
+    std::cout << "Quire: no --smtp-url: e-mail waits in the outbox until one is given" << std::endl;
+  } else {
+    std::cout << "Quire: e-mail goes to " << services.smtp_display() << std::endl;
+  }
 
   int signal = 0;
   sigwait(&stop_signals, &signal);

@@ -122,10 +122,78 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
   s->importer_ = std::make_unique<crm::Importer>(*s->customers_, *s->contacts_, *s->activities_,
                                                  [clock] { return clock->Now(); });
   s->import_jobs_ = std::make_unique<crm::ImportJobs>(*s->store_, *s->importer_, *s->clock_);
+  QUIRE_RETURN_IF_ERROR(s->OpenOutbox(options));
   return s;
 }
 
+// The outbox and its hooks into the CRM and the DMS: marketing e-mail only to a contact
+// person who agreed to it; attachments read from the DMS (each read audited as the mail
+// sender's); a bounce marks the contact person's address as bouncing.
+Result<void> Services::OpenOutbox(const ServicesOptions& options) {
+  if (!options.smtp_url.empty()) {
+    auto config = mail::ParseSmtpUrl(options.smtp_url);
+    if (!config) return config.error().WithContext("--smtp-url");
+    smtp_ = std::move(*config);
+    smtp_display_ = smtp_->Display();
+  }
+  mail::OutboxOptions o;
+  o.from = options.mail_from;
+  if (o.from.empty() && smtp_) o.from = "Quire <quire@" + smtp_->host + ">";
+  o.clock = clock_;
+  o.max_attempts = options.mail_max_attempts;
+  o.first_retry = options.mail_first_retry;
+  crm::ContactStore* contacts = contacts_.get();
+  o.check = [contacts](const mail::NewMessage& m) -> Result<void> {
+    if (m.kind != "marketing") return Ok();
+    if (m.contact == 0) {
+      return Error::ValidationFailed(
+          "marketing e-mail goes to contact persons, whose consent is known",
+          {{"contact", "is required for marketing e-mail"}});
+    }
+    QUIRE_ASSIGN_OR_RETURN(crm::Contact c, contacts->Get(m.contact));
+    if (!c.email_consent.granted) {
+      return Error::Conflict("contact " + std::to_string(m.contact) +
+                             " has not agreed to marketing e-mail: nothing was queued (their "
+                             "consent is recorded on the contact person: consent.email)");
+    }
+    if (c.email_bounced) {
+      return Error::Conflict("contact " + std::to_string(m.contact) +
+                             "'s address bounced before: correct it, then clear the mark "
+                             "(PATCH /api/crm/contacts/" +
+                             std::to_string(m.contact) + " {\"emailBounced\": false})");
+    }
+    return Ok();
+  };
+  dms::DocumentStore* docs = documents_.get();
+  o.attachments =
+      [docs](
+          const std::vector<mail::AttachmentRef>& refs) -> Result<std::vector<mail::Attachment>> {
+    std::vector<mail::Attachment> out;
+    for (const mail::AttachmentRef& r : refs) {
+      QUIRE_ASSIGN_OR_RETURN(dms::DocumentInfo info, docs->Get(r.document));
+      dms::StringSink sink;
+      std::optional<std::uint32_t> version;
+      if (r.version != 0) version = r.version;
+      QUIRE_ASSIGN_OR_RETURN(dms::VersionInfo v,
+                             docs->Read(r.document, version, {"system", "outbox"}, sink));
+      out.push_back({info.title, v.media_type, std::move(sink.data)});
+    }
+    return out;
+  };
+  o.on_bounce = [contacts](std::uint64_t contact) {
+    if (auto r = contacts->Update(contact, {{"emailBounced", true}}, {"system", "outbox"}); !r) {
+      std::cerr << "quire: cannot mark contact " << contact
+                << "'s address as bouncing: " << r.error().message() << "\n";
+    }
+  };
+  auto box = mail::Outbox::Open(*store_, *audit_, std::move(o));
+  if (!box) return box.error().WithContext("cannot open the outbox");
+  outbox_ = std::move(*box);
+  return Ok();
+}
+
 void Services::Start() {
+  if (smtp_) outbox_->Start(mail::MakeSmtpTransport(*smtp_));
   if (search_) search_->Start();
   task_activities_->Start();
   if (auto started = import_jobs_->Start(); !started) {

@@ -7,6 +7,7 @@
 #include "quire/server/document_routes.h"
 #include "quire/server/engine_routes.h"
 #include "quire/server/identity_routes.h"
+#include "quire/server/mail_routes.h"
 #include "quire/server/org_routes.h"
 #include "quire/server/system_routes.h"
 #include "quire/server/task_routes.h"
@@ -48,6 +49,7 @@ void AddApiRoutes(Router& router, services::Services& services, const ApiOptions
   AddSegmentRoutes(router, services);
   AddCampaignRoutes(router, services);
   AddCalendarFeedRoutes(router, services, options.tls);
+  AddMailRoutes(router, services);
   router.SetAuthenticator(MakeAuthenticator(services.identity(), {.tls = options.tls}));
 }
 

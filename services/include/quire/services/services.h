@@ -33,6 +33,7 @@
 #include "quire/dms/content_store.h"
 #include "quire/dms/documents.h"
 #include "quire/dms/search.h"
+#include "quire/mail/outbox.h"
 #include "quire/org/directory.h"
 #include "quire/org/identity.h"
 #include "quire/services/customer_merger.h"
@@ -63,6 +64,13 @@ struct ServicesOptions {
   org::IdentityOptions identity;
   // Where "now" comes from. REQUIRES: outlives the services.
   const Clock* clock = &SystemClock::Instance();
+  // E-mail: the SMTP server (empty: messages are queued, and sent once one is configured)
+  // and the From address. Start() starts the outbox's sender when there is a server.
+  std::string smtp_url;
+  std::string mail_from;
+  // The outbox's back-off and attempts (tests shorten them).
+  int mail_max_attempts = 8;
+  std::chrono::milliseconds mail_first_retry = std::chrono::minutes(1);
 };
 
 class Services {
@@ -112,6 +120,10 @@ class Services {
   crm::CampaignStore& campaigns() { return *campaigns_; }
   // Background imports (POST /api/crm/imports?async=true); they run once Start() is called.
   crm::ImportJobs& import_jobs() { return *import_jobs_; }
+  // E-mail waiting, sent and failed; the sender runs once Start() is called.
+  mail::Outbox& outbox() { return *outbox_; }
+  // The SMTP server messages go to, for status pages ("" when none): never the password.
+  const std::string& smtp_display() const { return smtp_display_; }
   // Null unless opened with `search`.
   dms::DocumentSearch* search() { return search_.get(); }
   workflow::ConnectorRegistry& connectors() { return *connectors_; }
@@ -119,6 +131,7 @@ class Services {
 
  private:
   Services() = default;
+  Result<void> OpenOutbox(const ServicesOptions& options);
 
   std::filesystem::path data_dir_;
   const Clock* clock_ = nullptr;
@@ -164,6 +177,9 @@ class Services {
   std::thread sweep_thread_;
   std::unique_ptr<crm::Importer> importer_;
   std::unique_ptr<crm::ImportJobs> import_jobs_;
+  std::unique_ptr<mail::Outbox> outbox_;
+  std::optional<mail::SmtpConfig> smtp_;
+  std::string smtp_display_;
 };
 
 }  // namespace quire::services

@@ -24,6 +24,7 @@ enum class ColumnFamily : std::uint8_t {
   kAudit = 10,       // the hash-chained audit log
   kCrm = 11,         // customers, contacts, activities, offers, ...
   kOrg = 12,         // users, groups, memberships, supervisors, substitutes
+  kOutbox = 13,      // e-mail queued, sent or failed, and its delivery log
 };
 
 struct ColumnFamilyInfo {
@@ -34,7 +35,7 @@ struct ColumnFamilyInfo {
   bool blob_files;
 };
 
-inline constexpr std::array<ColumnFamilyInfo, 13> kColumnFamilies = {{
+inline constexpr std::array<ColumnFamilyInfo, 14> kColumnFamilies = {{
     {ColumnFamily::kMeta, "default", false},  // RocksDB's mandatory family
     {ColumnFamily::kDefinitions, "definitions", false},
     {ColumnFamily::kInstances, "instances", false},
@@ -48,6 +49,7 @@ inline constexpr std::array<ColumnFamilyInfo, 13> kColumnFamilies = {{
     {ColumnFamily::kAudit, "audit", false},
     {ColumnFamily::kCrm, "crm", false},
     {ColumnFamily::kOrg, "org", false},
+    {ColumnFamily::kOutbox, "outbox", false},
 }};
 
 constexpr std::size_t Index(ColumnFamily cf) { return static_cast<std::size_t>(cf); }

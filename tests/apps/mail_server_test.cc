@@ -1,0 +1,162 @@
+// E-mail through a real `quire serve` and a real SMTP server on loopback: the test
+// message an administrator sends arrives; staff may not send it or read the outbox; a
+// message queued while no server listens is delivered after a restart with one.
+#include <signal.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "quire/testing/child_process.h"
+#include "quire/testing/http_client.h"
+#include "quire/testing/quire_server.h"
+#include "quire/testing/temp_dir.h"
+
+namespace quire {
+namespace {
+
+using ::quire::testing::HttpConnection;
+using ::quire::testing::HttpReply;
+using ::quire::testing::MakeRequest;
+using ::quire::testing::TempDir;
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+struct SmtpServer {
+  explicit SmtpServer(const std::filesystem::path& where) : dir(where) {
+    std::filesystem::create_directories(dir);
+    auto c = testing::ChildProcess::Spawn("/usr/bin/python3",
+                                          {QUIRE_SMTP_SERVER, "--dir", dir.string()});
+    EXPECT_TRUE(c) << c.error().message();
+    child.emplace(std::move(*c));
+    auto line = child->WaitForLine("PORT ", 20s);
+    EXPECT_TRUE(line.has_value());
+    port = line ? static_cast<std::uint16_t>(std::stoi(line->substr(5))) : 0;
+  }
+  ~SmtpServer() {
+    child->Signal(SIGKILL);
+    child->Wait(10s);
+  }
+  std::string Message(int n) const {
+    std::ifstream in(dir / (std::to_string(n) + ".eml"));
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+  std::filesystem::path dir;
+  std::optional<testing::ChildProcess> child;
+  std::uint16_t port = 0;
+};
+
+class MailServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_ = dir_.Sub("data").string();
+    tokens_ = testing::ProvisionUsers(QUIRE_BINARY, data_,
+                                      {{"olga", {"administrator"}}, {"ben", {"staff"}}});
+  }
+
+  HttpReply Call(std::uint16_t port, const std::string& method, const std::string& target,
+                 const std::string& body, const std::string& user) {
+    auto connection = HttpConnection::Connect(port);
+    EXPECT_TRUE(connection);
+    EXPECT_TRUE(
+        connection->Send(MakeRequest(method, target, body, {testing::Bearer(tokens_[user])})));
+    auto reply = connection->ReadReply(30s);
+    EXPECT_TRUE(reply);
+    return reply.value_or(HttpReply{});
+  }
+
+  // Polls the message until it leaves the queue; its JSON.
+  json::value Settled(std::uint16_t port, const std::string& id) {
+    json::value m;
+    for (int i = 0; i < 200; ++i) {
+      m = json::parse(Call(port, "GET", "/api/outbox/" + id, "", "olga").body);
+      if (m.at("status") != "queued") break;
+      std::this_thread::sleep_for(50ms);
+    }
+    return m;
+  }
+
+  TempDir dir_;
+  std::string data_;
+  std::map<std::string, std::string> tokens_;
+};
+
+TEST_F(MailServerTest, TheTestMessageArrivesAndOnlyOperatorsMaySendItOrReadTheOutbox) {
+  SmtpServer smtp(dir_.Sub("smtp"));
+  testing::QuireServer quire(QUIRE_BINARY, data_,
+                             {"--smtp-url", "smtp://127.0.0.1:" + std::to_string(smtp.port),
+                              "--mail-from", "Firma Testowa <crm@firma.example>"});
+  ASSERT_NE(quire.port, 0);
+  const HttpReply sent =
+      Call(quire.port, "POST", "/api/admin/mail/test", R"({"to": "biuro@klient.example"})", "olga");
+  ASSERT_EQ(sent.status, 201) << sent.body;
+  const std::string id(json::parse(sent.body).at("id").as_string());
+  EXPECT_EQ(sent.header("location").value_or(""), "/api/outbox/" + id);
+  const json::value m = Settled(quire.port, id);
+  EXPECT_EQ(m.at("status"), "sent") << m;
+  EXPECT_EQ(m.at("log").at(0).at("outcome"), "sent");
+  const std::string eml = smtp.Message(1);
+  EXPECT_THAT(eml, HasSubstr("X-Envelope-To: biuro@klient.example"));
+  EXPECT_THAT(eml, HasSubstr("crm@firma.example"));
+  EXPECT_THAT(eml, HasSubstr("test message"));
+
+  // Refusals: staff may neither send it nor read the outbox; a bad address is named.
+  EXPECT_EQ(Call(quire.port, "POST", "/api/admin/mail/test", R"({"to": "x@y.pl"})", "ben").status,
+            403);
+  EXPECT_EQ(Call(quire.port, "GET", "/api/outbox", "", "ben").status, 403);
+  const HttpReply bad =
+      Call(quire.port, "POST", "/api/admin/mail/test", R"({"to": "not an address"})", "olga");
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_THAT(bad.body, HasSubstr("to[0]"));
+  EXPECT_EQ(Call(quire.port, "POST", "/api/admin/mail/test", R"({"too": "x@y.pl"})", "olga").status,
+            400);
+  const json::value list = json::parse(Call(quire.port, "GET", "/api/outbox", "", "olga").body);
+  EXPECT_EQ(list.at("items").as_array().size(), 1u);
+  EXPECT_EQ(list.at("queued"), 0);
+  EXPECT_EQ(Call(quire.port, "POST", "/api/outbox/" + id + "/cancel", "", "olga").status, 409);
+}
+
+TEST_F(MailServerTest, AMessageQueuedWithoutAServerIsSentAfterARestartWithOne) {
+  std::string id;
+  {
+    testing::QuireServer quire(QUIRE_BINARY, data_);
+    ASSERT_NE(quire.port, 0);
+    const HttpReply sent = Call(quire.port, "POST", "/api/admin/mail/test",
+                                R"({"to": "biuro@klient.example"})", "olga");
+    ASSERT_EQ(sent.status, 201) << sent.body;
+    EXPECT_THAT(sent.header("warning").value_or(""), HasSubstr("no --smtp-url"));
+    id = std::string(json::parse(sent.body).at("id").as_string());
+    quire.child->Signal(SIGTERM);
+    ASSERT_TRUE(quire.child->Wait(30s));
+  }
+  SmtpServer smtp(dir_.Sub("smtp"));
+  testing::QuireServer quire(
+      QUIRE_BINARY, data_,
+      {"--smtp-url", "smtp://127.0.0.1:" + std::to_string(smtp.port) + "?tls=none"});
+  ASSERT_NE(quire.port, 0);
+  EXPECT_EQ(Settled(quire.port, id).at("status"), "sent");
+  EXPECT_THAT(smtp.Message(1), HasSubstr("biuro@klient.example"));
+}
+
+TEST_F(MailServerTest, ABadSmtpUrlStopsTheServerWithTheReason) {
+  auto child = testing::ChildProcess::Spawn(
+      QUIRE_BINARY, {"serve", "--data-dir", data_, "--port", "0", "--smtp-url",
+                     "smtp://user:Sekret-9@mail.example.com:99999"});
+  ASSERT_TRUE(child);
+  auto status = child->Wait(60s);
+  ASSERT_TRUE(status);
+  EXPECT_NE(status->code, 0);
+  const std::string said = child->ReadAllStderr();
+  EXPECT_THAT(said, HasSubstr("not a port"));
+  EXPECT_THAT(said, ::testing::Not(HasSubstr("Sekret-9")));
+}
+
+}  // namespace
+}  // namespace quire

@@ -1,0 +1,101 @@
+// The outbox as services wire it: marketing e-mail only to a contact person who agreed,
+// never again to an address that bounced; transactional mail always; a bounce from a real
+// SMTP server (tests/mail/smtp_server.py) marks the contact person.
+#include <signal.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "quire/services/services.h"
+#include "quire/testing/child_process.h"
+#include "quire/testing/temp_dir.h"
+
+namespace quire {
+namespace {
+
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+class MailPolicyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    services::ServicesOptions options;
+    options.search = false;
+    options.mail_from = "crm@firma.example";
+    auto opened = services::Services::Open(dir_.path(), options);
+    ASSERT_TRUE(opened) << opened.error().message();
+    services_ = std::move(*opened);
+    auto customer = services_->customers().Create(
+        json::object{{"kind", "company"}, {"name", "Piekarnia Zielińska"}}, "anna");
+    ASSERT_TRUE(customer) << customer.error().message();
+    auto person = services_->contacts().Create(
+        json::object{{"firstName", "Ewa"},
+                     {"lastName", "Zielińska"},
+                     {"customers", json::array{std::to_string(customer->id)}},
+                     {"emails", json::array{json::object{{"address", "nobody@klient.example"}}}}},
+        "anna");
+    ASSERT_TRUE(person) << person.error().message();
+    contact_ = person->id;
+  }
+
+  Result<mail::Message> Send(const std::string& kind) {
+    mail::NewMessage m;
+    m.kind = kind;
+    m.to = {"nobody@klient.example"};
+    m.subject = "Nowa oferta";
+    m.text = "...";
+    m.contact = contact_;
+    return services_->outbox().Queue(m, "anna");
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<services::Services> services_;
+  std::uint64_t contact_ = 0;
+};
+
+TEST_F(MailPolicyTest, MarketingNeedsConsentAndAnUnbouncedAddress) {
+  auto refused = Send("marketing");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::kConflict);
+  EXPECT_THAT(refused.error().message(), HasSubstr("has not agreed to marketing e-mail"));
+  EXPECT_TRUE(Send("transactional"));  // about their business: always
+
+  ASSERT_TRUE(services_->contacts().Update(
+      contact_, json::object{{"consent", {{"email", {{"granted", true}, {"how", "web form"}}}}}},
+      "anna"));
+  auto queued = Send("marketing");
+  ASSERT_TRUE(queued) << queued.error().message();
+
+  // The server refuses the address: the message bounces and the contact is marked.
+  std::filesystem::create_directories(dir_.Sub("smtp"));
+  auto smtp = testing::ChildProcess::Spawn(
+      "/usr/bin/python3",
+      {QUIRE_SMTP_SERVER, "--dir", dir_.Sub("smtp").string(), "--mode", "refuse"});
+  ASSERT_TRUE(smtp);
+  auto line = smtp->WaitForLine("PORT ", 20s);
+  ASSERT_TRUE(line);
+  mail::SmtpConfig config;
+  config.host = "127.0.0.1";
+  config.port = static_cast<std::uint16_t>(std::stoi(line->substr(5)));
+  auto transport = mail::MakeSmtpTransport(config);
+  ASSERT_EQ(services_->outbox().SendDue(*transport).value_or(-1), 2);
+  smtp->Signal(SIGKILL);
+  smtp->Wait(10s);
+  EXPECT_TRUE(services_->outbox().Get(queued->id)->bounced);
+  EXPECT_TRUE(services_->contacts().Get(contact_)->email_bounced);
+
+  auto again = Send("marketing");
+  ASSERT_FALSE(again);
+  EXPECT_THAT(again.error().message(), HasSubstr("bounced before"));
+  mail::NewMessage unnamed;
+  unnamed.kind = "marketing";
+  unnamed.to = {"x@klient.example"};
+  unnamed.subject = "S";
+  auto nobody = services_->outbox().Queue(unnamed, "anna");
+  ASSERT_FALSE(nobody);
+  EXPECT_EQ(nobody.error().code(), ErrorCode::kValidationFailed);  // marketing names its contact
+}
+
+}  // namespace
+}  // namespace quire
