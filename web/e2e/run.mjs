@@ -645,7 +645,7 @@ try {
     assert.equal(state, 404, 'the task is completed');
   });
 
-  await test('administration: a user created and disabled, a role, a token made and revoked, a dictionary and a custom field', async () => {
+  await test('administration: a user created and disabled, a role, a token made and revoked, a dictionary and a custom field, the outbox', async () => {
     const d = designer;
     await d.getByRole('link', { name: 'Administration' }).click();
     await d.getByRole('heading', { name: 'Administration' }).waitFor();
@@ -721,6 +721,18 @@ try {
     await d.getByRole('form', { name: 'More about the customer' }).getByRole('button', { name: 'Save' }).click();
     await d.getByRole('status').filter({ hasText: 'The fields are saved.' }).waitFor();
     await d.locator('[data-custom-fields] dd[data-field="branza"]').filter({ hasText: 'Hotele i pensjonaty' }).waitFor();
+    // E-mail: this server has no SMTP server, so a test message waits in the outbox; it is
+    // cancelled from there.
+    await d.goto(`${base}/admin`);
+    await d.getByRole('tab', { name: 'E-mail' }).click();
+    await d.getByLabel('To', { exact: true }).fill('ja@firma.example');
+    await d.getByRole('button', { name: 'Send a test message' }).click();
+    await d.getByRole('status').filter({ hasText: 'A test message to ja@firma.example is in the outbox.' }).waitFor();
+    const mailRow = d.locator('tr[data-mail]').filter({ hasText: 'ja@firma.example' }).filter({ hasText: 'waiting' });
+    await mailRow.waitFor();
+    await checkPage(d, 'admin-mail');
+    await mailRow.getByRole('button', { name: 'Do not send' }).click();
+    await d.locator('tr[data-mail]').filter({ hasText: 'ja@firma.example' }).filter({ hasText: 'cancelled' }).waitFor();
     await d.context().close();
   });
 

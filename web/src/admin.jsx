@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, get, post } from './api.js';
+import { api, get, post, withQuery } from './api.js';
 import { formatDateTime, t } from './i18n.js';
 import { ErrorText } from './ui.jsx';
 
@@ -13,7 +13,7 @@ export function Admin() {
     <section aria-labelledby="admin-title">
       <h1 id="admin-title">{t('admin.title')}</h1>
       <div class="tabs" role="tablist" aria-label={t('admin.title')}>
-        {['users', 'groups', 'roles', 'tokens', 'types', 'dictionaries', 'fields'].map((x) => (
+        {['users', 'groups', 'roles', 'tokens', 'types', 'dictionaries', 'fields', 'mail'].map((x) => (
           <button key={x} type="button" role="tab" id={`tab-${x}`} aria-selected={tab === x ? 'true' : 'false'} aria-controls={`panel-${x}`} class={tab === x ? '' : 'secondary'} onClick={() => setTab(x)}>
             {t(`admin.${x}`)}
           </button>
@@ -27,6 +27,7 @@ export function Admin() {
         {tab === 'tokens' && <Tokens />}
         {tab === 'dictionaries' && <Dictionaries />}
         {tab === 'fields' && <CustomFields />}
+        {tab === 'mail' && <Outbox />}
       </div>
     </section>
   );
@@ -805,6 +806,146 @@ function CustomFields() {
           <button type="submit">{t('admin.saveFields')}</button>
         </div>
       </form>
+    </>
+  );
+}
+
+// The outbox (system.operate): what waits, what was sent, what failed and why, each
+// message's delivery log; retry a failed one, cancel a queued one; a test message to check
+// the SMTP settings (quire serve --smtp-url).
+function Outbox() {
+  const [status, setStatus] = useState('');
+  const [page, setPage] = useState({ items: [], next: '', queued: 0 });
+  const [open, setOpen] = useState(null); // a message with its log
+  const [to, setTo] = useState('');
+  const [run, view] = useAction();
+  const load = async () => {
+    const p = await get(withQuery('/api/outbox', { status, limit: 50 }));
+    setPage({ items: p.items, next: p.next || '', queued: p.queued });
+  };
+  useEffect(() => {
+    load().catch(() => {});
+  }, [status]);
+  const show = async (id) => setOpen(await get(`/api/outbox/${id}`));
+  return (
+    <>
+      {view}
+      <form
+        class="inline-form"
+        aria-label={t('mail.test')}
+        onSubmit={(e) => {
+          e.preventDefault();
+          run(async () => {
+            const m = await post('/api/admin/mail/test', { to });
+            await load();
+            await show(m.id);
+          }, t('mail.testQueued', { to }));
+        }}
+      >
+        <label>
+          {t('mail.testTo')}
+          <input type="email" required value={to} onInput={(e) => setTo(e.currentTarget.value)} />
+        </label>
+        <button type="submit">{t('mail.test')}</button>
+      </form>
+      <div class="toolbar">
+        <label>
+          {t('offers.status')}{' '}
+          <select value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
+            <option value="">{t('offers.any')}</option>
+            {['queued', 'sent', 'failed', 'cancelled'].map((x) => (
+              <option key={x} value={x}>
+                {t(`mail.status.${x}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <span class="sub">{t('mail.waiting', { n: page.queued })}</span>
+      </div>
+      {open && (
+        <section class="notice" aria-labelledby="mail-open-title" data-message={open.id}>
+          <h2 id="mail-open-title">
+            {open.subject} <span class="tag">{t(`mail.status.${open.status}`)}</span>
+          </h2>
+          <p>
+            {t('mail.to')}: {open.to.join(', ')} · {open.messageId}
+          </p>
+          <ol class="history" data-log>
+            {open.log.map((e) => (
+              <li key={e.attempt}>
+                <time dateTime={e.attemptedAt}>{formatDateTime(e.attemptedAt)}</time> {t(`mail.outcome.${e.outcome}`)}: <code>{e.reply}</code>
+              </li>
+            ))}
+          </ol>
+          <button type="button" class="secondary" onClick={() => setOpen(null)}>
+            {t('calendar.close')}
+          </button>
+        </section>
+      )}
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">{t('mail.created')}</th>
+            <th scope="col" class="wide">
+              {t('mail.subject')}
+            </th>
+            <th scope="col">{t('mail.to')}</th>
+            <th scope="col">{t('offers.status')}</th>
+            <th scope="col">
+              <span class="sr-only">{t('inbox.actions')}</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {page.items.map((m) => (
+            <tr key={m.id} data-mail={m.id}>
+              <td>{formatDateTime(m.createdAt)}</td>
+              <td class="wide">
+                <button type="button" class="link" onClick={() => show(m.id)}>
+                  {m.subject}
+                </button>
+                {m.lastReply && <div class="sub">{m.lastReply}</div>}
+              </td>
+              <td>{m.to.join(', ')}</td>
+              <td>
+                {t(`mail.status.${m.status}`)}
+                {m.bounced && <span class="tag tag-case">{t('contacts.bounced')}</span>}
+                {m.attempts > 0 && <span class="sub"> ×{m.attempts}</span>}
+              </td>
+              <td>
+                {m.status === 'failed' && (
+                  <button
+                    type="button"
+                    class="secondary"
+                    onClick={() =>
+                      run(async () => {
+                        await post(`/api/outbox/${m.id}/retry`);
+                        await load();
+                      }, t('mail.retried'))
+                    }
+                  >
+                    {t('designer.retry')}
+                  </button>
+                )}
+                {m.status === 'queued' && (
+                  <button
+                    type="button"
+                    class="secondary"
+                    onClick={() =>
+                      run(async () => {
+                        await post(`/api/outbox/${m.id}/cancel`);
+                        await load();
+                      }, t('mail.cancelled'))
+                    }
+                  >
+                    {t('mail.cancel')}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </>
   );
 }
