@@ -31,6 +31,7 @@ std::string StatusKey(std::string_view status, MessageId id) {
 std::string DueKey(Timestamp due, MessageId id) {
   return KeyEncoder().U8('d').I64(due.time_since_epoch().count()).U64(id).Take();
 }
+std::string OnceKey(std::string_view key) { return KeyEncoder().U8('k').String(key).Take(); }
 std::string LogKey(MessageId id, int attempt) {
   return KeyEncoder().U8('l').U64(id).U32(static_cast<std::uint32_t>(attempt)).Take();
 }
@@ -83,6 +84,7 @@ Result<Message> FromStored(std::string_view bytes) {
   }
   m.contact = Id(o, "contact");
   m.purpose = Str(o, "purpose");
+  m.key = Str(o, "key");
   m.status = Str(o, "status");
   m.attempts = static_cast<int>(o.at("attempts").to_number<std::int64_t>());
   m.bounced = o.at("bounced").as_bool();
@@ -132,6 +134,7 @@ json::object Message::ToJson() const {
   return {{"id", std::to_string(id)},
           {"kind", kind},
           {"purpose", purpose},
+          {"key", key},
           {"to", std::move(recipients)},
           {"subject", subject},
           {"text", text},
@@ -223,6 +226,14 @@ Result<Message> Outbox::Queue(NewMessage n, const audit::Actor& actor) {
                                        "; nothing was queued",
                                    std::move(problems));
   }
+  if (n.key.size() > 200) {
+    return Error::ValidationFailed("the message has 1 error; nothing was queued",
+                                   {{"key", "is longer than 200 bytes"}});
+  }
+  if (!n.key.empty()) {  // queued before under this key: that one
+    QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> seen, store_.Get(kCf, OnceKey(n.key)));
+    if (seen) return Get(std::stoull(*seen));
+  }
   if (options_.check) QUIRE_RETURN_IF_ERROR(options_.check(n));
   Message m;
   static_cast<NewMessage&>(m) = std::move(n);
@@ -234,11 +245,16 @@ Result<Message> Outbox::Queue(NewMessage n, const audit::Actor& actor) {
   if (m.contact != 0) details["contact"] = "contact/" + std::to_string(m.contact);
   {
     std::lock_guard lock(write_mu_);
+    if (!m.key.empty()) {  // two at once under one key: the second finds the first here
+      QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> seen, store_.Get(kCf, OnceKey(m.key)));
+      if (seen) return Get(std::stoull(*seen));
+    }
     m.id = last_id_ + 1;
     m.message_id =
         "<quire." + std::to_string(m.id) + "." + RandomHex(8) + "@" + DomainOf(options_.from) + ">";
     storage::WriteBatch batch;
     batch.Put(kCf, kLastIdKey, std::to_string(m.id));
+    if (!m.key.empty()) batch.Put(kCf, OnceKey(m.key), std::to_string(m.id));
     QUIRE_RETURN_IF_ERROR(Put(batch, m, nullptr));
     std::vector<audit::EntryFields> entries;
     entries.push_back({actor, "mail.queued", Object(m.id), std::move(details)});

@@ -4,6 +4,7 @@
 
 #include "attach_connector.h"
 #include "crm_connectors.h"
+#include "mail_connector.h"
 #include "task_activities.h"
 
 namespace quire::services {
@@ -96,6 +97,7 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
   s->connectors_->Register("crm.order", std::make_shared<OrderConnector>(*s->offers_));
   s->connectors_->Register("crm.case", std::make_shared<CaseConnector>(*s->cases_, *s->clock_));
   s->connectors_->Register("crm.segment", std::make_shared<SegmentConnector>(*s));
+  s->connectors_->Register("notify.email", std::make_shared<MailConnector>(*s));
   s->connectors_->Register("crm.lookup",
                            std::make_shared<LookupConnector>(*s->customers_, *s->contacts_));
   s->repository_->set_load_options({s->connectors_->InlineTypes()});
@@ -189,6 +191,8 @@ Result<void> Services::OpenOutbox(const ServicesOptions& options) {
   auto box = mail::Outbox::Open(*store_, *audit_, std::move(o));
   if (!box) return box.error().WithContext("cannot open the outbox");
   outbox_ = std::move(*box);
+  mail_templates_ = std::make_unique<mail::TemplateStore>(*store_, *audit_, *clock_);
+  mailer_ = std::make_unique<Mailer>(*outbox_, *mail_templates_, *customers_, *contacts_);
   return Ok();
 }
 

@@ -145,6 +145,107 @@ TEST_F(MailServerTest, AMessageQueuedWithoutAServerIsSentAfterARestartWithOne) {
   EXPECT_THAT(smtp.Message(1), HasSubstr("biuro@klient.example"));
 }
 
+TEST_F(MailServerTest, TemplatesFilledFromTheRecordsByTheApiAndByAProcess) {
+  SmtpServer smtp(dir_.Sub("smtp"));
+  testing::QuireServer quire(QUIRE_BINARY, data_,
+                             {"--smtp-url", "smtp://127.0.0.1:" + std::to_string(smtp.port)});
+  ASSERT_NE(quire.port, 0);
+  const std::uint16_t port = quire.port;
+  const HttpReply put = Call(port, "PUT", "/api/mail/templates/welcome", R"({
+      "description": "after the first call",
+      "languages": {"pl": {"subject": "Witamy, {{customer.name}}", "text": "Dzien dobry {{contact.firstName}} z {{customer.name}}, nr {{ref}}"},
+                    "en": {"subject": "Welcome, {{customer.name}}", "text": "Hello {{contact.firstName}} of {{customer.name}}, ref {{ref}}"}}})",
+                             "olga");
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(Call(port, "PUT", "/api/mail/templates/broken",
+                 R"({"languages": {"pl": {"subject": "{{x", "text": "t"}}})", "olga")
+                .status,
+            422);
+  const HttpReply customer = Call(port, "POST", "/api/crm/customers",
+                                  R"({"kind": "company", "name": "Piekarnia Zielona"})", "olga");
+  ASSERT_EQ(customer.status, 201) << customer.body;
+  const std::string customer_id(json::parse(customer.body).at("id").as_string());
+  const HttpReply contact =
+      Call(port, "POST", "/api/crm/contacts",
+           R"({"firstName": "Ewa", "lastName": "Lis", "customers": [")" + customer_id +
+               R"("], "emails": [{"address": "ewa@zielona.example"}]})",
+           "olga");
+  ASSERT_EQ(contact.status, 201) << contact.body;
+  const std::string contact_id(json::parse(contact.body).at("id").as_string());
+
+  // Over the API: to the contact's address, in English, with the caller's data.
+  const HttpReply sent = Call(port, "POST", "/api/mail",
+                              R"({"template": "welcome", "language": "en", "contact": ")" +
+                                  contact_id + R"(", "data": {"ref": "A-1"}})",
+                              "olga");
+  ASSERT_EQ(sent.status, 201) << sent.body;
+  EXPECT_EQ(Settled(port, std::string(json::parse(sent.body).at("id").as_string())).at("status"),
+            "sent");
+  EXPECT_THAT(smtp.Message(1), HasSubstr("Hello Ewa of Piekarnia Zielona, ref A-1"));
+  EXPECT_THAT(smtp.Message(1), HasSubstr("X-Envelope-To: ewa@zielona.example"));
+  // A placeholder left without a value, marketing without consent, a contact beyond reach.
+  const HttpReply half =
+      Call(port, "POST", "/api/mail",
+           R"({"template": "welcome", "contact": ")" + contact_id + R"("})", "olga");
+  EXPECT_EQ(half.status, 422);
+  EXPECT_THAT(half.body, HasSubstr("{{ref}}"));
+  const HttpReply marketing =
+      Call(port, "POST", "/api/mail",
+           R"({"subject": "Promocja", "text": "...", "kind": "marketing", "contact": ")" +
+               contact_id + R"("})",
+           "olga");
+  EXPECT_EQ(marketing.status, 409);
+  EXPECT_THAT(marketing.body, HasSubstr("has not agreed to marketing e-mail"));
+  EXPECT_EQ(Call(port, "POST", "/api/mail",
+                 R"({"subject": "S", "text": "T", "contact": ")" + contact_id + R"("})", "ben")
+                .status,
+            403);
+
+  // From a process: notify.email with the template, in Polish, once per job.
+  const char* bpmn = R"(<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+      xmlns:quire="urn:quire:bpmn:1.0" id="d" targetNamespace="urn:t">
+    <bpmn:process id="greet" isExecutable="true">
+      <bpmn:startEvent id="s"/>
+      <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="mail"/>
+      <bpmn:serviceTask id="mail" name="Welcome mail">
+        <bpmn:extensionElements>
+          <quire:connector type="notify.email">
+            <quire:input target="template" source="welcome"/>
+            <quire:input target="contact" source="= contactId"/>
+            <quire:input target="data" source="= {ref: businessRef}"/>
+            <quire:output target="mailId" source="= mailId"/>
+          </quire:connector>
+        </bpmn:extensionElements>
+      </bpmn:serviceTask>
+      <bpmn:sequenceFlow id="f2" sourceRef="mail" targetRef="e"/>
+      <bpmn:endEvent id="e"/>
+    </bpmn:process>
+  </bpmn:definitions>)";
+  auto connection = HttpConnection::Connect(port);
+  ASSERT_TRUE(connection);
+  ASSERT_TRUE(connection->Send(
+      MakeRequest("POST", "/api/deployments?name=greet.bpmn", bpmn,
+                  {testing::Bearer(tokens_["olga"]), {"Content-Type", "application/xml"}})));
+  auto deployed = connection->ReadReply(30s);
+  ASSERT_TRUE(deployed);
+  ASSERT_EQ(deployed->status, 201) << deployed->body;
+  const HttpReply started = Call(
+      port, "POST", "/api/processes/greet/instances",
+      R"({"variables": {"contactId": ")" + contact_id + R"(", "businessRef": "P-7"}})", "olga");
+  ASSERT_EQ(started.status, 201) << started.body;
+  const std::string instance(json::parse(started.body).at("id").as_string());
+  json::value state;
+  for (int i = 0; i < 200; ++i) {
+    state = json::parse(Call(port, "GET", "/api/instances/" + instance, "", "olga").body);
+    if (state.at("state") != "active") break;
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_EQ(state.at("state"), "completed") << state;
+  const std::string mail_id(state.at("variables").at("mailId").as_string());
+  EXPECT_EQ(Settled(port, mail_id).at("status"), "sent");
+  EXPECT_THAT(smtp.Message(2), HasSubstr("Dzien dobry Ewa z Piekarnia Zielona, nr P-7"));
+}
+
 TEST_F(MailServerTest, ABadSmtpUrlStopsTheServerWithTheReason) {
   auto child = testing::ChildProcess::Spawn(
       QUIRE_BINARY, {"serve", "--data-dir", data_, "--port", "0", "--smtp-url",

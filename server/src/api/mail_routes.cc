@@ -5,13 +5,83 @@
 
 #include <boost/json.hpp>
 
+#include <set>
 #include "quire/mail/outbox.h"
+#include "quire/services/mailer.h"
 #include "route_support.h"
 
 namespace quire::server {
 namespace {
 
 using namespace api;  // NOLINT: the shared route helpers
+
+using Groups = std::map<std::string, std::vector<std::string>>;
+
+// {template | subject + text, language, to, contact, customer, kind, attachments, data, key}
+Result<services::MailRequest> ReadMailRequest(const json::object& body) {
+  services::MailRequest r;
+  static const std::set<std::string, std::less<>> kKnown{
+      "template", "subject", "text",        "language", "to", "contact",
+      "customer", "kind",    "attachments", "data",     "key"};
+  for (const auto& kv : body) {
+    if (!kKnown.contains(kv.key())) {
+      return Error::InvalidArgument(
+          "'" + std::string(kv.key()) +
+          "' is not known here: template (or subject and text), "
+          "language, to, contact, customer, kind, attachments, data, key");
+    }
+  }
+  auto text = [&](const char* name, std::string& out) -> Result<void> {
+    if (const json::value* v = body.if_contains(name)) {
+      if (!v->is_string()) return Error::InvalidArgument(std::string("'") + name + "' is text");
+      out = std::string(v->get_string());
+    }
+    return Ok();
+  };
+  QUIRE_RETURN_IF_ERROR(text("template", r.template_name));
+  QUIRE_RETURN_IF_ERROR(text("subject", r.subject));
+  QUIRE_RETURN_IF_ERROR(text("text", r.text));
+  QUIRE_RETURN_IF_ERROR(text("language", r.language));
+  QUIRE_RETURN_IF_ERROR(text("kind", r.kind));
+  QUIRE_RETURN_IF_ERROR(text("key", r.key));
+  if (r.template_name.empty() && (r.subject.empty() || r.text.empty())) {
+    return Error::InvalidArgument(
+        "say what to send: a template (\"template\": \"offer-sent\") or a subject and a text");
+  }
+  if (const json::value* to = body.if_contains("to")) {
+    if (to->is_string()) {
+      r.to.emplace_back(to->get_string());
+    } else if (to->is_array()) {
+      for (const json::value& a : to->get_array()) {
+        if (!a.is_string()) return Error::InvalidArgument("'to' is an address or a list of them");
+        r.to.emplace_back(a.get_string());
+      }
+    } else {
+      return Error::InvalidArgument("'to' is an address or a list of them");
+    }
+  }
+  for (const char* name : {"contact", "customer"}) {
+    if (const json::value* v = body.if_contains(name)) {
+      const std::optional<std::uint64_t> id = JsonId(*v);
+      if (!id) return Error::InvalidArgument(std::string("'") + name + "' is an id");
+      (std::string_view(name) == "contact" ? r.contact : r.customer) = *id;
+    }
+  }
+  if (const json::value* files = body.if_contains("attachments")) {
+    if (!files->is_array())
+      return Error::InvalidArgument("'attachments' is a list of document ids");
+    for (const json::value& v : files->get_array()) {
+      const std::optional<std::uint64_t> id = JsonId(v);
+      if (!id) return Error::InvalidArgument("'attachments' is a list of document ids");
+      r.attachments.push_back({*id, 0});
+    }
+  }
+  if (const json::value* data = body.if_contains("data")) {
+    if (!data->is_object()) return Error::InvalidArgument("'data' is an object");
+    r.data = data->get_object();
+  }
+  return r;
+}
 
 json::object WithLog(const mail::Message& m, const std::vector<mail::DeliveryEvent>& log) {
   json::object o = m.ToJson();
@@ -25,7 +95,74 @@ json::object WithLog(const mail::Message& m, const std::vector<mail::DeliveryEve
 
 void AddMailRoutes(Router& router, services::Services& services) {
   mail::Outbox& outbox = services.outbox();
+  mail::TemplateStore& templates = services.mail_templates();
   const std::string smtp = services.smtp_display();
+
+  // E-mail about a customer or contact person, from a template or a text (crm.write, within
+  // its reach: the customer's owner, or the contact's or one of their companies').
+  router.Add(
+      "POST", "/api/mail", Permission::kCrmWrite,
+      [&services](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
+        QUIRE_ASSIGN_OR_RETURN(services::MailRequest r, ReadMailRequest(body));
+        const org::Principal& who = *request.principal;
+        Groups groups;
+        auto reaches_customer = [&](std::uint64_t id) -> Result<bool> {
+          QUIRE_ASSIGN_OR_RETURN(crm::Customer c, services.customers().Get(id));
+          return ReachesOwner(services.directory(), who, Permission::kCrmWrite, c.owner, groups);
+        };
+        if (r.customer != 0) {
+          QUIRE_ASSIGN_OR_RETURN(bool ok, reaches_customer(r.customer));
+          if (!ok) {
+            return Error::Forbidden("customer " + std::to_string(r.customer) +
+                                    " is beyond your crm.write: nothing was sent");
+          }
+        }
+        if (r.contact != 0) {
+          QUIRE_ASSIGN_OR_RETURN(crm::Contact c, services.contacts().Get(r.contact));
+          QUIRE_ASSIGN_OR_RETURN(bool ok, ReachesOwner(services.directory(), who,
+                                                       Permission::kCrmWrite, c.owner, groups));
+          for (std::size_t i = 0; !ok && i < c.customers.size(); ++i) {
+            auto reached = reaches_customer(c.customers[i]);
+            ok = reached && *reached;
+          }
+          if (!ok) {
+            return Error::Forbidden("contact person " + std::to_string(r.contact) +
+                                    " is beyond your crm.write: nothing was sent");
+          }
+        }
+        r.purpose = "api";
+        QUIRE_ASSIGN_OR_RETURN(mail::Message m,
+                               services.mailer().Send(std::move(r), Actor(request)));
+        Response response = JsonResponse(201, WithLog(m, {}));
+        response.headers.push_back({"Location", "/api/outbox/" + std::to_string(m.id)});
+        return response;
+      });
+
+  router.Add("GET", "/api/mail/templates", Permission::kCrmRead,
+             [&templates](const Request&) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(std::vector<json::object> all, templates.List());
+               json::array items;
+               for (json::object& t : all) items.push_back(std::move(t));
+               return JsonResponse(200, Page(std::move(items)));
+             });
+  router.Add("GET", "/api/mail/templates/{name}", Permission::kCrmRead,
+             [&templates](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(json::object t, templates.Get(*request.path_param("name")));
+               return JsonResponse(200, std::move(t));
+             });
+  router.Add("PUT", "/api/mail/templates/{name}", Permission::kCrmManage,
+             [&templates](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
+               QUIRE_ASSIGN_OR_RETURN(json::object t, templates.Put(*request.path_param("name"),
+                                                                    body, Actor(request)));
+               return JsonResponse(200, std::move(t));
+             });
+  router.Add("DELETE", "/api/mail/templates/{name}", Permission::kCrmManage,
+             [&templates](const Request& request) -> Result<Response> {
+               QUIRE_RETURN_IF_ERROR(templates.Delete(*request.path_param("name"), Actor(request)));
+               return NoContent();
+             });
 
   // A test message to one address, through the outbox like any other: 201 with the
   // message; GET /api/outbox/{id} follows it to "sent" (or says why not).

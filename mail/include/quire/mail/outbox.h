@@ -9,6 +9,7 @@
 //   's' String(status) U64Desc(id) → ""            (a status's messages, newest first)
 //   'd' I64(due ms) U64(id)      → ""            (queued messages by their next attempt)
 //   'l' U64(id) U32(attempt)     → a delivery log entry, JSON
+//   'k' String(key)              → the id of the message queued under that key
 // Every change is in one batch with its audit entry (mail.queued, mail.sent, mail.failed,
 // mail.retried, mail.cancelled: ids and counts, never addresses or text).
 //
@@ -58,6 +59,9 @@ struct NewMessage {
   std::vector<AttachmentRef> attachments;
   std::uint64_t contact = 0;  // the contact person it goes to, when it goes to one
   std::string purpose;        // "test", "task.assigned", "escalation", "campaign", ...
+  // Queued at most once under this key: asked again, Queue answers the message queued the
+  // first time (a job run again after a crash: "job-17"; a reminder: "reminder/order/3/1").
+  std::string key;
 };
 
 struct Message : NewMessage {

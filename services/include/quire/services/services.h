@@ -34,9 +34,11 @@
 #include "quire/dms/documents.h"
 #include "quire/dms/search.h"
 #include "quire/mail/outbox.h"
+#include "quire/mail/templates.h"
 #include "quire/org/directory.h"
 #include "quire/org/identity.h"
 #include "quire/services/customer_merger.h"
+#include "quire/services/mailer.h"
 #include "quire/storage/store.h"
 #include "quire/workflow/connector.h"
 #include "quire/workflow/engine.h"
@@ -122,6 +124,9 @@ class Services {
   crm::ImportJobs& import_jobs() { return *import_jobs_; }
   // E-mail waiting, sent and failed; the sender runs once Start() is called.
   mail::Outbox& outbox() { return *outbox_; }
+  mail::TemplateStore& mail_templates() { return *mail_templates_; }
+  // E-mail about records, from templates (the notify.email connector, POST /api/mail).
+  Mailer& mailer() { return *mailer_; }
   // The SMTP server messages go to, for status pages ("" when none): never the password.
   const std::string& smtp_display() const { return smtp_display_; }
   // Null unless opened with `search`.
@@ -178,6 +183,8 @@ class Services {
   std::unique_ptr<crm::Importer> importer_;
   std::unique_ptr<crm::ImportJobs> import_jobs_;
   std::unique_ptr<mail::Outbox> outbox_;
+  std::unique_ptr<mail::TemplateStore> mail_templates_;
+  std::unique_ptr<Mailer> mailer_;
   std::optional<mail::SmtpConfig> smtp_;
   std::string smtp_display_;
 };
