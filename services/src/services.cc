@@ -193,11 +193,14 @@ Result<void> Services::OpenOutbox(const ServicesOptions& options) {
   outbox_ = std::move(*box);
   mail_templates_ = std::make_unique<mail::TemplateStore>(*store_, *audit_, *clock_);
   mailer_ = std::make_unique<Mailer>(*outbox_, *mail_templates_, *customers_, *contacts_);
+  notification_mailer_ =
+      std::make_unique<NotificationMailer>(*store_, *directory_, *outbox_, *mail_templates_);
   return Ok();
 }
 
 void Services::Start() {
   if (smtp_) outbox_->Start(mail::MakeSmtpTransport(*smtp_));
+  notification_mailer_->Start();
   if (search_) search_->Start();
   task_activities_->Start();
   if (auto started = import_jobs_->Start(); !started) {
@@ -270,6 +273,12 @@ Services::~Services() {
   task_activities_.reset();  // it writes activities through the audit log
   engine_.reset();           // it commits through the audit log and asks the documents
   connectors_.reset();
+  // Mail after the engine (its notify.email jobs queue through the mailer) and before the
+  // contacts and documents its hooks read.
+  notification_mailer_.reset();
+  mailer_.reset();
+  mail_templates_.reset();
+  outbox_.reset();
   search_.reset();  // its indexer reads the documents
   documents_.reset();
   campaigns_.reset();

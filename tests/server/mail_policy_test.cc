@@ -6,6 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
+
 #include "quire/services/services.h"
 #include "quire/testing/child_process.h"
 #include "quire/testing/temp_dir.h"
@@ -95,6 +97,71 @@ TEST_F(MailPolicyTest, MarketingNeedsConsentAndAnUnbouncedAddress) {
   auto nobody = services_->outbox().Queue(unnamed, "anna");
   ASSERT_FALSE(nobody);
   EXPECT_EQ(nobody.error().code(), ErrorCode::kValidationFailed);  // marketing names its contact
+}
+
+TEST_F(MailPolicyTest, TasksGivenToSomeoneAreMailedOnceAsTheyWantIt) {
+  org::Directory& directory = services_->directory();
+  ASSERT_TRUE(directory.PutUser({"anna", "Anna Berg", "anna@firma.example", "", true, ""}, "t"));
+  ASSERT_TRUE(directory.PutUser({"ben", "Ben Okafor", "ben@firma.example", "", true, ""}, "t"));
+  ASSERT_TRUE(directory.PutUser({"cyryl", "Cyryl Nowak", "", "", true, ""}, "t"));  // no address
+  const char* bpmn = R"(<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+      xmlns:quire="urn:quire:bpmn:1.0" id="d" targetNamespace="urn:t">
+    <bpmn:process id="p" isExecutable="true">
+      <bpmn:startEvent id="s"/>
+      <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/>
+      <bpmn:userTask id="t" name="Przygotuj ofertę" quire:assignee="anna"/>
+      <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>
+      <bpmn:endEvent id="e"/>
+    </bpmn:process>
+  </bpmn:definitions>)";
+  ASSERT_TRUE(services_->engine().Deploy(bpmn, "p.bpmn", "t"));
+  workflow::StartRequest start;
+  start.process_id = "p";
+  auto started = services_->engine().Start(start);
+  ASSERT_TRUE(started) << started.error().message();
+  const workflow::TaskId task = started->tasks.at(0);
+  services::NotificationMailer& notifier = services_->notification_mailer();
+  // Given to anna by the process: one message, in Polish, naming the task.
+  ASSERT_EQ(notifier.RunOnce().value_or(-1), 1);
+  auto queued = services_->outbox().List("queued", 10, "").value().items;
+  ASSERT_EQ(queued.size(), 1u);
+  EXPECT_THAT(queued[0].to, ::testing::ElementsAre("anna@firma.example"));
+  EXPECT_EQ(queued[0].subject, "Nowe zadanie dla Ciebie: Przygotuj ofertę");
+  EXPECT_THAT(queued[0].text, HasSubstr("/tasks/" + std::to_string(task)));
+  EXPECT_EQ(notifier.RunOnce().value_or(-1), 0);  // once
+  // anna reassigns it to ben, who wants English from a template of the company's.
+  ASSERT_TRUE(notifier.SetPreferences("ben", json::object{{"language", "en"}}));
+  ASSERT_TRUE(services_->mail_templates().Put(
+      "task.assigned",
+      json::parse(R"({"languages": {"en": {"subject": "[Firma] {{task.name}}",
+                                            "text": "{{user.name}}, {{by}} gave you task {{task.id}}."}}})")
+          .as_object(),
+      "t"));
+  workflow::TaskCommand give;
+  give.action = workflow::TaskAction::kReassign;
+  give.task = task;
+  give.actor = "anna";
+  give.to = "ben";
+  ASSERT_TRUE(services_->engine().ActOnTask(give));
+  ASSERT_EQ(notifier.RunOnce().value_or(-1), 1);
+  queued = services_->outbox().List("queued", 10, "").value().items;
+  ASSERT_EQ(queued.size(), 2u);
+  EXPECT_EQ(queued[0].subject, "[Firma] Przygotuj ofertę");
+  EXPECT_EQ(queued[0].text, "Ben Okafor, anna gave you task " + std::to_string(task) + ".");
+  // Nothing for someone who does not want it, nor for someone without an address.
+  ASSERT_TRUE(notifier.SetPreferences("anna", json::object{{"taskAssigned", false}}));
+  give.actor = "ben";
+  give.to = "anna";
+  ASSERT_TRUE(services_->engine().ActOnTask(give));
+  give.actor = "anna";
+  give.to = "cyryl";
+  ASSERT_TRUE(services_->engine().ActOnTask(give));
+  ASSERT_EQ(notifier.RunOnce().value_or(-1), 2);
+  EXPECT_EQ(services_->outbox().List("queued", 10, "").value().items.size(), 2u);
+  // Claiming one's own task notifies nobody; bad preferences are refused.
+  EXPECT_FALSE(notifier.SetPreferences("anna", json::object{{"language", "de"}}));
+  EXPECT_FALSE(notifier.SetPreferences("anna", json::object{{"sms", true}}));
+  EXPECT_TRUE(notifier.Preferences("anna")->escalation);
 }
 
 }  // namespace

@@ -421,6 +421,7 @@ Result<std::vector<Notification>> QueuedNotifications(const storage::Store& stor
       n.to = StrOf(o, "to");
       n.kind = StrOf(o, "kind");
       n.rule = static_cast<std::uint32_t>(IntOf(o, "rule"));
+      n.by = StrOf(o, "by");
       n.at = FromMs(IntOf(o, "t"));
       out.push_back(std::move(n));
     }

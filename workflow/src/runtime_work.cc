@@ -115,6 +115,7 @@ void Runtime::CreateTask(Loaded& l, std::uint32_t key) {
   task.postponed = task.follow_up && *task.follow_up > txn_.now_ms();
   ScheduleEscalations(task, spec);
   WriteTask(txn_, std::nullopt, task);
+  if (!task.assignee.empty()) QueueNotification(txn_, task.assignee, task, "assigned");
   if (task.postponed) {
     ArmTimer(keys::TaskFollowUpTimer(*task.follow_up, task.id), *task.follow_up);
   }

@@ -143,6 +143,15 @@ std::string NotificationKey(std::string_view to, std::uint64_t id) {
   return KeyEncoder().U8('N').String(to).U64(id).Take();
 }
 
+void QueueNotification(Txn& txn, std::string_view to, const TaskRecord& t, std::string_view kind,
+                       std::uint32_t rule, std::string_view by) {
+  const std::uint64_t id = txn.NewId();
+  json::object n{{"id", id},     {"task", t.id}, {"name", t.name},   {"to", to},
+                 {"kind", kind}, {"rule", rule}, {"t", txn.now_ms()}};
+  if (!by.empty()) n["by"] = by;
+  txn.Put(ColumnFamily::kIndexes, NotificationKey(to, id), json::serialize(n));
+}
+
 std::vector<std::string> Words(std::string_view text) {
   std::set<std::string> words;
   std::string word;

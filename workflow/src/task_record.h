@@ -106,6 +106,12 @@ std::string LookupPrefix(char index, std::string_view value);
 std::string LinkPrefix(std::string_view kind, std::string_view id);
 std::string ElementPrefix(std::string_view process, std::string_view element);
 std::string NotificationKey(std::string_view to, std::uint64_t id);
+// Queues a notification for `to` (a user or group) about task `t` in the command's batch:
+// "escalation" (an escalation rule), "assigned" (the task was given to them by someone
+// else: created with them as assignee, delegated, reassigned). Users read their queue
+// (Engine::Notifications); the mail notifier sends each by e-mail.
+void QueueNotification(Txn& txn, std::string_view to, const TaskRecord& t, std::string_view kind,
+                       std::uint32_t rule = 0, std::string_view by = {});
 // The words full-text search knows a text by: lower-case runs of letters and digits (bytes
 // of UTF-8 sequences count as letters), 2 to 64 bytes long, each once.
 std::vector<std::string> Words(std::string_view text);

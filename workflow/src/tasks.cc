@@ -161,15 +161,7 @@ Result<void> Runtime::TaskEscalationDue(std::uint64_t task, std::uint32_t rule_i
     if (to.empty()) {
       data["notifySkipped"] = "nobody to notify: the task has no assignee (or they no supervisor)";
     } else {
-      const std::uint64_t id = txn_.NewId();
-      txn_.Put(ColumnFamily::kIndexes, NotificationKey(to, id),
-               json::serialize(json::object{{"id", id},
-                                            {"task", t.id},
-                                            {"name", t.name},
-                                            {"to", to},
-                                            {"kind", "escalation"},
-                                            {"rule", rule_index},
-                                            {"t", txn_.now_ms()}}));
+      QueueNotification(txn_, to, t, "escalation", rule_index);
       data["notify"] = to;
     }
   }
@@ -246,6 +238,7 @@ Result<TaskRecord> Runtime::ActOnTask(const TaskCommand& c) {
       t.assignee = c.to;
       t.state = TaskRecord::State::kDelegated;
       data["to"] = c.to;
+      if (c.to != c.actor.id) QueueNotification(txn_, c.to, t, "assigned", 0, c.actor.id);
       break;
     case TaskAction::kResolve:
       kind = "task_resolved";
@@ -260,6 +253,7 @@ Result<TaskRecord> Runtime::ActOnTask(const TaskCommand& c) {
       t.state = TaskRecord::State::kAssigned;
       if (t.claimed == 0) t.claimed = txn_.now_ms();
       data["to"] = c.to;
+      if (c.to != c.actor.id) QueueNotification(txn_, c.to, t, "assigned", 0, c.actor.id);
       break;
     case TaskAction::kPostpone: {
       kind = "task_postponed";

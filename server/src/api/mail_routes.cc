@@ -139,6 +139,22 @@ void AddMailRoutes(Router& router, services::Services& services) {
         return response;
       });
 
+  // The signed-in user's choice of task notifications by e-mail, and their language.
+  services::NotificationMailer& notifier = services.notification_mailer();
+  router.Add("GET", "/api/me/notification-preferences", Access::SignedIn(),
+             [&notifier](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(services::NotificationPreferences p,
+                                      notifier.Preferences(UserId(request)));
+               return JsonResponse(200, p.ToJson());
+             });
+  router.Add("PUT", "/api/me/notification-preferences", Access::SignedIn(),
+             [&notifier](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
+               QUIRE_ASSIGN_OR_RETURN(services::NotificationPreferences p,
+                                      notifier.SetPreferences(UserId(request), body));
+               return JsonResponse(200, p.ToJson());
+             });
+
   router.Add("GET", "/api/mail/templates", Permission::kCrmRead,
              [&templates](const Request&) -> Result<Response> {
                QUIRE_ASSIGN_OR_RETURN(std::vector<json::object> all, templates.List());

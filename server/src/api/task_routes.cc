@@ -259,6 +259,7 @@ void AddTaskRoutes(Router& router, Engine& engine,
                                          {"to", n.to},
                                          {"kind", n.kind},
                                          {"rule", n.rule},
+                                         {"by", n.by},
                                          {"createdAt", Time(n.at)}};
                    });
              });

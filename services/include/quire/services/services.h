@@ -39,6 +39,7 @@
 #include "quire/org/identity.h"
 #include "quire/services/customer_merger.h"
 #include "quire/services/mailer.h"
+#include "quire/services/notification_mailer.h"
 #include "quire/storage/store.h"
 #include "quire/workflow/connector.h"
 #include "quire/workflow/engine.h"
@@ -127,6 +128,8 @@ class Services {
   mail::TemplateStore& mail_templates() { return *mail_templates_; }
   // E-mail about records, from templates (the notify.email connector, POST /api/mail).
   Mailer& mailer() { return *mailer_; }
+  // Task notifications (assignments, escalations) by e-mail, and each user's preferences.
+  NotificationMailer& notification_mailer() { return *notification_mailer_; }
   // The SMTP server messages go to, for status pages ("" when none): never the password.
   const std::string& smtp_display() const { return smtp_display_; }
   // Null unless opened with `search`.
@@ -185,6 +188,7 @@ class Services {
   std::unique_ptr<mail::Outbox> outbox_;
   std::unique_ptr<mail::TemplateStore> mail_templates_;
   std::unique_ptr<Mailer> mailer_;
+  std::unique_ptr<NotificationMailer> notification_mailer_;
   std::optional<mail::SmtpConfig> smtp_;
   std::string smtp_display_;
 };

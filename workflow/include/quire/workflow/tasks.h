@@ -89,8 +89,9 @@ struct Notification {
   std::uint64_t task = 0;
   std::string task_name;
   std::string to;    // the user or group it is for
-  std::string kind;  // "escalation"
+  std::string kind;  // "escalation" (a rule), "assigned" (given to them by someone else)
   std::uint32_t rule = 0;
+  std::string by;  // who assigned it ("" for the process)
   Timestamp at;
 };
 
