@@ -107,16 +107,21 @@ class SmtpTransport final : public Transport {
       const Poco::Timespan timeout(static_cast<long>(config_.timeout.count()), 0);
       if (config_.tls == TlsMode::kImplicit) {
         Poco::Net::SecureStreamSocket socket(Poco::Net::SocketAddress(config_.host, config_.port),
-                                             config_.host, TlsContext(config_));
+                                             config_.host, Context());
         Poco::Net::SMTPClientSession session(socket);
         session.setTimeout(timeout);
         SendOver(session, message, /*secure=*/true);
       } else {
-        Poco::Net::SecureSMTPClientSession session(config_.host, config_.port);
+        // The message goes out in several small writes: without TCP_NODELAY, Nagle's
+        // algorithm and the server's delayed ACK add tens of milliseconds to each.
+        Poco::Net::StreamSocket socket;
+        socket.connect(Poco::Net::SocketAddress(config_.host, config_.port), timeout);
+        socket.setNoDelay(true);
+        Poco::Net::SecureSMTPClientSession session(socket);
         session.setTimeout(timeout);
         session.login();
         bool secure = false;
-        if (config_.tls != TlsMode::kNone) secure = session.startTLS(TlsContext(config_));
+        if (config_.tls != TlsMode::kNone) secure = session.startTLS(Context());
         if (!secure && config_.tls == TlsMode::kRequired) {
           session.close();
           r.failure = {false, false,
@@ -165,7 +170,14 @@ class SmtpTransport final : public Transport {
     session.close();
   }
 
+  // Made once: loading the system's CA certificates takes tens of milliseconds.
+  Poco::Net::Context::Ptr Context() {
+    if (context_.isNull()) context_ = TlsContext(config_);
+    return context_;
+  }
+
   SmtpConfig config_;
+  Poco::Net::Context::Ptr context_;
 };
 
 }  // namespace
