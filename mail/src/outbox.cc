@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <charconv>
+#include <iostream>
 #include <regex>
 
 #include "quire/base/instant.h"
@@ -60,12 +62,19 @@ std::string Str(const json::object& o, std::string_view key) {
   return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
 }
 
-std::uint64_t Id(const json::object& o, std::string_view key) {
-  const std::string s = Str(o, key);
-  return s.empty() ? 0 : std::stoull(s);
+// A decimal id; nullopt for anything else (never throws).
+std::optional<std::uint64_t> ParseId(std::string_view s) {
+  std::uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
 }
 
-Result<Message> FromStored(std::string_view bytes) {
+std::uint64_t Id(const json::object& o, std::string_view key) {
+  return ParseId(Str(o, key)).value_or(0);
+}
+
+Result<Message> FromStoredOrThrow(std::string_view bytes) {
   json::error_code ec;
   json::value v = json::parse(bytes, ec);
   if (ec || !v.is_object()) return Error::Corruption("an outbox message is not JSON");
@@ -97,6 +106,16 @@ Result<Message> FromStored(std::string_view bytes) {
     m.sent_at = ReadTime(o, "sentAt");
   }
   return m;
+}
+
+// A stored message whose JSON lacks a member or has one of another type is corrupt, not a
+// reason to end the process.
+Result<Message> FromStored(std::string_view bytes) {
+  try {
+    return FromStoredOrThrow(bytes);
+  } catch (const std::exception& e) {
+    return Error::Corruption(std::string("an outbox message is malformed: ") + e.what());
+  }
 }
 
 std::string RandomHex(std::size_t bytes) {
@@ -166,7 +185,11 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(storage::Store& store, audit::Audit
   if (sodium_init() < 0) return Error::Internal("libsodium failed to start");
   std::unique_ptr<Outbox> box(new Outbox(store, audit, std::move(options)));
   QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> last, store.Get(kCf, kLastIdKey));
-  if (last) box->last_id_ = std::stoull(*last);
+  if (last) {
+    const std::optional<std::uint64_t> id = ParseId(*last);
+    if (!id) return Error::Corruption("the outbox's last id is not a number");
+    box->last_id_ = *id;
+  }
   std::uint64_t queued = 0;
   auto it = store.ScanPrefix(kCf, "d");
   for (; it.Valid(); it.Next()) ++queued;
@@ -232,7 +255,7 @@ Result<Message> Outbox::Queue(NewMessage n, const audit::Actor& actor) {
   }
   if (!n.key.empty()) {  // queued before under this key: that one
     QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> seen, store_.Get(kCf, OnceKey(n.key)));
-    if (seen) return Get(std::stoull(*seen));
+    if (seen) return Get(ParseId(*seen).value_or(0));
   }
   if (options_.check) QUIRE_RETURN_IF_ERROR(options_.check(n));
   Message m;
@@ -247,7 +270,7 @@ Result<Message> Outbox::Queue(NewMessage n, const audit::Actor& actor) {
     std::lock_guard lock(write_mu_);
     if (!m.key.empty()) {  // two at once under one key: the second finds the first here
       QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> seen, store_.Get(kCf, OnceKey(m.key)));
-      if (seen) return Get(std::stoull(*seen));
+      if (seen) return Get(ParseId(*seen).value_or(0));
     }
     m.id = last_id_ + 1;
     m.message_id =
@@ -302,11 +325,9 @@ Result<Outbox::Page> Outbox::List(std::string_view status, std::size_t limit,
   }
   MessageId from = 0;
   if (!after.empty()) {
-    try {
-      from = std::stoull(std::string(after));
-    } catch (...) {
-      return Error::InvalidArgument("'after' is the next of the page before (a message id)");
-    }
+    const std::optional<std::uint64_t> id = ParseId(after);
+    if (!id) return Error::InvalidArgument("'after' is the next of the page before (a message id)");
+    from = *id;
   }
   const std::string prefix =
       status.empty() ? KeyEncoder().U8('m').Take() : KeyEncoder().U8('s').String(status).Take();
@@ -364,6 +385,10 @@ Result<Message> Outbox::Cancel(MessageId id, const audit::Actor& actor) {
     return Error::Conflict("message " + std::to_string(id) + " is " + before.status +
                            ": only a queued message is cancelled");
   }
+  if (sending_.contains(id)) {
+    return Error::Conflict("message " + std::to_string(id) +
+                           " is being sent right now: it can no longer be stopped");
+  }
   Message m = before;
   m.status = "cancelled";
   storage::WriteBatch batch;
@@ -402,13 +427,48 @@ Result<int> Outbox::SendDue(Transport& transport) {
     }
     QUIRE_RETURN_IF_ERROR(it.status());
   }
-  for (MessageId id : due) QUIRE_RETURN_IF_ERROR(Attempt(transport, id));
+  for (MessageId id : due) {
+    if (auto r = Attempt(transport, id); !r) {
+      if (r.error().code() != ErrorCode::kCorruption && r.error().code() != ErrorCode::kNotFound) {
+        return r.error();  // the store failing: the next round tries again
+      }
+      // A message that cannot be read leaves the queue (its record stays, for a look), so
+      // that it does not hold up the others.
+      std::cerr << "quire: outbox message " << id << " cannot be sent: " << r.error().message()
+                << "\n";
+      std::lock_guard lock(write_mu_);
+      storage::WriteBatch drop;
+      auto it = store_.ScanPrefix(kCf, "d");
+      for (; it.Valid(); it.Next()) {
+        KeyDecoder d(it.key().substr(1));
+        auto ms = d.I64();
+        auto key_id = d.U64();
+        if (ms && key_id && *key_id == id) drop.Delete(kCf, std::string(it.key()));
+      }
+      QUIRE_RETURN_IF_ERROR(it.status());
+      QUIRE_RETURN_IF_ERROR(store_.Write(drop));
+      if (queued_ > 0) --queued_;
+    }
+  }
   return static_cast<int>(due.size());
 }
 
 Result<void> Outbox::Attempt(Transport& transport, MessageId id) {
-  QUIRE_ASSIGN_OR_RETURN(Message queued, Get(id));
-  if (queued.status != "queued") return Ok();  // cancelled meanwhile
+  Message queued;
+  {
+    std::lock_guard lock(write_mu_);
+    QUIRE_ASSIGN_OR_RETURN(queued, Get(id));
+    if (queued.status != "queued") return Ok();  // cancelled meanwhile
+    sending_.insert(id);                         // Cancel refuses it from here on
+  }
+  struct InFlight {
+    Outbox* box;
+    MessageId id;
+    ~InFlight() {
+      std::lock_guard lock(box->write_mu_);
+      box->sending_.erase(id);
+    }
+  } in_flight{this, id};
   OutgoingMail out;
   out.from = options_.from;
   out.to = queued.to;
@@ -461,7 +521,11 @@ Result<void> Outbox::Attempt(Transport& transport, MessageId id) {
   }
   storage::WriteBatch batch;
   QUIRE_RETURN_IF_ERROR(Put(batch, m, &before));
-  batch.Put(kCf, LogKey(id, m.attempts), json::serialize(event.ToJson()));
+  // Keyed by the entries so far, not by the attempt: a message sent again by hand counts
+  // its attempts afresh, and its earlier log stays.
+  QUIRE_ASSIGN_OR_RETURN(std::vector<DeliveryEvent> log_so_far, Log(id));
+  batch.Put(kCf, LogKey(id, static_cast<int>(log_so_far.size()) + 1),
+            json::serialize(event.ToJson()));
   std::vector<audit::EntryFields> entries;
   if (!action.empty()) {
     json::object details{{"attempts", m.attempts}};
@@ -511,8 +575,19 @@ void Outbox::Run() {
     if (stop_) return;
     woken_ = false;
     lock.unlock();
-    if (options_.from.empty()) continue;  // nothing can be sent without a sender address
-    (void)SendDue(*transport_);           // a failed store write is retried on the next round
+    // Nothing can be sent without a sender address; a round that failed (the store) is
+    // tried again a little later. Either way, wait rather than spin.
+    bool wait = options_.from.empty();
+    if (!wait) {
+      if (auto round = SendDue(*transport_); !round) {
+        std::cerr << "quire: the outbox could not send: " << round.error().message() << "\n";
+        wait = true;
+      }
+    }
+    if (wait) {
+      lock.lock();
+      wake_.wait_for(lock, std::chrono::seconds(5), [this] { return stop_; });
+    }
   }
 }
 

@@ -10,6 +10,8 @@
 // placeholder without a value, no such template) is the BPMN error "mail-refused".
 #pragma once
 
+#include <charconv>
+
 #include "crm_connectors.h"
 #include "quire/services/mailer.h"
 
@@ -44,25 +46,35 @@ class MailConnector final : public workflow::Connector {
       std::string s = c::Text(in, a);
       if (s.empty()) s = c::Text(in, b);
       if (s.empty()) return 0;
-      try {
-        return std::stoull(s);
-      } catch (...) {
-        return 0;
-      }
+      std::uint64_t id = 0;
+      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), id);
+      return ec == std::errc() && p == s.data() + s.size() ? id : 0;
     };
     r.contact = id_of("contact", "contactId");
     r.customer = id_of("customer", "customerId");
     if (const json::value* files = in.if_contains("attachments")) {
+      std::string bad;
       auto add = [&](const json::value& v) {
         const std::string s = v.is_string()  ? std::string(v.get_string())
                               : v.is_int64() ? std::to_string(v.get_int64())
-                                             : "";
-        if (!s.empty()) r.attachments.push_back({std::stoull(s), 0});
+                                             : "?";
+        std::uint64_t id = 0;
+        auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), id);
+        if (ec != std::errc() || p != s.data() + s.size() || id == 0) {
+          bad = s;
+        } else {
+          r.attachments.push_back({id, 0});
+        }
       };
       if (files->is_array()) {
         for (const json::value& v : files->get_array()) add(v);
       } else {
         add(*files);
+      }
+      if (!bad.empty()) {
+        return c::BusinessError(
+            "mail-refused",
+            Error::InvalidArgument("attachments are document ids; '" + bad + "' is not one"));
       }
     }
     r.data = job.variables;

@@ -1,7 +1,9 @@
 #include "quire/services/notification_mailer.h"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <charconv>
 #include <iostream>
 
 #include "quire/storage/key_codec.h"
@@ -14,6 +16,9 @@ using storage::ColumnFamily;
 using storage::KeyEncoder;
 
 std::string SentKey(std::uint64_t id) { return KeyEncoder().U8('e').U64(id).Take(); }
+// Notifications up to this id were queued before Quire mailed them: never mailed (a first
+// start after an upgrade would otherwise mail every one still unacknowledged).
+const std::string kWatermarkKey = KeyEncoder().U8('w').String("notifications").Take();
 std::string PreferencesKey(std::string_view user) {
   return KeyEncoder().U8('p').String(user).Take();
 }
@@ -118,8 +123,30 @@ Result<NotificationPreferences> NotificationMailer::SetPreferences(const std::st
   return p;
 }
 
+Result<void> NotificationMailer::Prepare() {
+  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> mark,
+                         store_.Get(ColumnFamily::kOutbox, kWatermarkKey));
+  if (mark) return Ok();
+  // The first start on this store: what is queued already is old news.
+  std::uint64_t watermark = 0;
+  auto old = store_.ScanPrefix(ColumnFamily::kIndexes, "N");
+  for (; old.Valid(); old.Next()) {
+    json::error_code ec;
+    json::value v = json::parse(old.value(), ec);
+    if (!ec && v.is_object()) watermark = std::max(watermark, Num(v.get_object(), "id"));
+  }
+  QUIRE_RETURN_IF_ERROR(old.status());
+  storage::WriteBatch first;
+  first.Put(ColumnFamily::kOutbox, kWatermarkKey, std::to_string(watermark));
+  return store_.Write(first);
+}
+
 Result<int> NotificationMailer::RunOnce() {
   int handled = 0;
+  QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> mark,
+                         store_.Get(ColumnFamily::kOutbox, kWatermarkKey));
+  std::uint64_t watermark = 0;
+  if (mark) std::from_chars(mark->data(), mark->data() + mark->size(), watermark);
   auto it = store_.ScanPrefix(ColumnFamily::kIndexes, "N");
   std::vector<json::object> pending;
   for (; it.Valid() && pending.size() < 500; it.Next()) {
@@ -127,6 +154,7 @@ Result<int> NotificationMailer::RunOnce() {
     json::value v = json::parse(it.value(), ec);
     if (ec || !v.is_object()) continue;
     const std::uint64_t id = Num(v.get_object(), "id");
+    if (id <= watermark) continue;
     QUIRE_ASSIGN_OR_RETURN(std::optional<std::string> sent,
                            store_.Get(ColumnFamily::kOutbox, SentKey(id)));
     if (!sent) pending.push_back(std::move(v.get_object()));

@@ -195,7 +195,7 @@ Result<void> Services::OpenOutbox(const ServicesOptions& options) {
   mailer_ = std::make_unique<Mailer>(*outbox_, *mail_templates_, *customers_, *contacts_);
   notification_mailer_ =
       std::make_unique<NotificationMailer>(*store_, *directory_, *outbox_, *mail_templates_);
-  return Ok();
+  return notification_mailer_->Prepare();
 }
 
 void Services::Start() {

@@ -7,10 +7,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <csignal>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
+#include "quire/storage/key_codec.h"
 #include "quire/testing/child_process.h"
 #include "quire/testing/temp_dir.h"
 
@@ -195,6 +198,9 @@ TEST_F(OutboxTest, ARefusedRecipientBouncesOnTheContactAndATemporaryRefusalIsRet
   EXPECT_EQ(again->status, "queued");
   EXPECT_EQ(again->attempts, 0);
   EXPECT_EQ(outbox_->Retry(busy.id, "admin").error().code(), ErrorCode::kConflict);
+  EXPECT_EQ(outbox_->SendDue(*transport).value_or(-1), 1);  // 451 again: its log grows
+  EXPECT_EQ(outbox_->Log(busy.id)->size(), 4u);
+  EXPECT_EQ(outbox_->Log(busy.id)->at(0).outcome, "retry");  // the first attempts kept
   EXPECT_TRUE(server.Received().empty());
 }
 
@@ -302,6 +308,61 @@ TEST_F(OutboxTest, TheQueueSurvivesAReopenedStoreAndListsNewestFirst) {
   auto transport = MakeSmtpTransport(Local(server.port));
   EXPECT_EQ(outbox_->SendDue(*transport).value_or(-1), 3);
   EXPECT_EQ(server.Received().size(), 3u);
+}
+
+// A transport that holds the send until released: a message on the wire.
+class HeldTransport final : public Transport {
+ public:
+  SendResult Send(const OutgoingMail&) override {
+    std::unique_lock lock(mu_);
+    sending_ = true;
+    cv_.notify_all();
+    cv_.wait(lock, [this] { return released_; });
+    return {.ok = true, .reply = "250 ok", .failure = {}};
+  }
+  void WaitSending() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return sending_; });
+  }
+  void Release() {
+    std::lock_guard lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool sending_ = false;
+  bool released_ = false;
+};
+
+TEST_F(OutboxTest, AMessageOnTheWireCannotBeCancelledAndABadOneHoldsUpNoOther) {
+  HeldTransport held;
+  const Message m = Queue({"jan@klient.example"});
+  std::thread sender([&] { EXPECT_EQ(outbox_->SendDue(held).value_or(-1), 1); });
+  held.WaitSending();
+  auto cancel = outbox_->Cancel(m.id, "anna");
+  ASSERT_FALSE(cancel);
+  EXPECT_THAT(cancel.error().message(), HasSubstr("being sent right now"));
+  held.Release();
+  sender.join();
+  EXPECT_EQ(outbox_->Get(m.id)->status, "sent");
+
+  // A stored message that cannot be read leaves the queue; the next one still goes.
+  const Message broken = Queue({"a@klient.example"});
+  const Message fine = Queue({"b@klient.example"});
+  storage::WriteBatch spoil;
+  spoil.Put(storage::ColumnFamily::kOutbox, storage::KeyEncoder().U8('m').U64Desc(broken.id).Take(),
+            R"({"id": "x"})");
+  ASSERT_TRUE(store_->Write(spoil));
+  SmtpServer server(dir_.Sub("smtp"));
+  auto transport = MakeSmtpTransport(Local(server.port));
+  EXPECT_EQ(outbox_->SendDue(*transport).value_or(-1), 2);
+  EXPECT_EQ(outbox_->Get(fine.id)->status, "sent");
+  EXPECT_EQ(outbox_->Get(broken.id).error().code(), ErrorCode::kCorruption);
+  EXPECT_EQ(outbox_->queued(), 0u);
+  EXPECT_EQ(outbox_->SendDue(*transport).value_or(-1), 0);
 }
 
 TEST_F(OutboxTest, TheSenderThreadSendsWhatIsQueued) {

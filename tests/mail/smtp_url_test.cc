@@ -47,13 +47,14 @@ TEST(SmtpUrlTest, MistakesAreNamedAndThePasswordIsNeverRepeated) {
         Case{"smtp://host:25x", "not a port"}, Case{"smtp://justuser@host", "without a password"},
         Case{"smtp://host?tls=sometimes", "tls=required or tls=none"},
         Case{"smtps://host?tls=none", "takes no tls="},
-        Case{"smtp://host?port=25", "'port' is not known"},
-        Case{"smtp://u:TopSecret1@[::1", "']'"}}) {
+        Case{"smtp://host?port=25", "'port' is not known"}, Case{"smtp://u:TopSecret1@[::1", "']'"},
+        Case{"smtp://u:Top?Secret1@host:99999", "not a port"},
+        Case{"smtp://u:Top:Secret1/x@host?tls=maybe", "tls=required"}}) {
     auto r = ParseSmtpUrl(c.url);
     ASSERT_FALSE(r) << c.url;
     EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument) << c.url;
     EXPECT_THAT(r.error().message(), HasSubstr(c.says)) << c.url;
-    EXPECT_THAT(r.error().message(), ::testing::Not(HasSubstr("TopSecret1"))) << c.url;
+    EXPECT_THAT(r.error().message(), ::testing::Not(HasSubstr("Secret1"))) << c.url;
   }
 }
 

@@ -111,13 +111,6 @@ void AddMailRoutes(Router& router, services::Services& services) {
           QUIRE_ASSIGN_OR_RETURN(crm::Customer c, services.customers().Get(id));
           return ReachesOwner(services.directory(), who, Permission::kCrmWrite, c.owner, groups);
         };
-        if (r.customer != 0) {
-          QUIRE_ASSIGN_OR_RETURN(bool ok, reaches_customer(r.customer));
-          if (!ok) {
-            return Error::Forbidden("customer " + std::to_string(r.customer) +
-                                    " is beyond your crm.write: nothing was sent");
-          }
-        }
         if (r.contact != 0) {
           QUIRE_ASSIGN_OR_RETURN(crm::Contact c, services.contacts().Get(r.contact));
           QUIRE_ASSIGN_OR_RETURN(bool ok, ReachesOwner(services.directory(), who,
@@ -129,6 +122,34 @@ void AddMailRoutes(Router& router, services::Services& services) {
           if (!ok) {
             return Error::Forbidden("contact person " + std::to_string(r.contact) +
                                     " is beyond your crm.write: nothing was sent");
+          }
+        }
+        // The customer the message names, or the contact's first company that the mailer
+        // fills it from, must be within reach too.
+        if (r.customer == 0 && r.contact != 0) {
+          QUIRE_ASSIGN_OR_RETURN(crm::Contact c, services.contacts().Get(r.contact));
+          if (!c.customers.empty()) r.customer = c.customers.front();
+        }
+        if (r.customer != 0) {
+          QUIRE_ASSIGN_OR_RETURN(bool ok, reaches_customer(r.customer));
+          if (!ok) {
+            return Error::Forbidden("customer " + std::to_string(r.customer) +
+                                    " is beyond your crm.write: nothing was sent");
+          }
+        }
+        // Documents go out only when the caller may read them (documents.read, its scope).
+        for (const mail::AttachmentRef& a : r.attachments) {
+          if (!who.Has(Permission::kDocumentsRead)) {
+            return Error::Forbidden(
+                "attachments need documents.read, which you do not hold: nothing was sent");
+          }
+          QUIRE_ASSIGN_OR_RETURN(dms::DocumentInfo d, services.documents().Get(a.document));
+          QUIRE_ASSIGN_OR_RETURN(bool ok,
+                                 ReachesOwner(services.directory(), who, Permission::kDocumentsRead,
+                                              d.created_by, groups));
+          if (!ok) {
+            return Error::Forbidden("document " + std::to_string(a.document) +
+                                    " is beyond your documents.read: nothing was sent");
           }
         }
         r.purpose = "api";

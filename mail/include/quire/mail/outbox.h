@@ -28,6 +28,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -150,7 +151,8 @@ class Outbox {
   audit::AuditLog& audit_;
   OutboxOptions options_;
   std::mutex write_mu_;
-  MessageId last_id_ = 0;  // GUARDED_BY(write_mu_)
+  MessageId last_id_ = 0;        // GUARDED_BY(write_mu_)
+  std::set<MessageId> sending_;  // GUARDED_BY(write_mu_): on the wire now
   std::atomic<std::uint64_t> queued_{0};
 
   std::unique_ptr<Transport> transport_;

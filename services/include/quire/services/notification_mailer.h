@@ -37,6 +37,9 @@ class NotificationMailer {
                      mail::TemplateStore& templates);
   ~NotificationMailer();
 
+  // Once, when the store is opened: notifications queued before this version mailed them
+  // are not mailed now (a first start after an upgrade would mail every old one).
+  Result<void> Prepare();
   Result<NotificationPreferences> Preferences(const std::string& user) const;
   // From {taskAssigned, escalation, language} (any of them). Errors: kInvalidArgument.
   Result<NotificationPreferences> SetPreferences(const std::string& user,
