@@ -7,8 +7,6 @@
 //   mail_benchmark [--messages N] [--attachment-kb N]
 //
 // The store lives in $QUIRE_BENCH_DIR (default ./quire-bench-data) and is removed after.
-#include <signal.h>
-
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -18,7 +16,7 @@
 #include "quire/audit/log.h"
 #include "quire/mail/outbox.h"
 #include "quire/storage/store.h"
-#include "quire/testing/child_process.h"
+#include "quire/testing/smtp_server.h"
 
 namespace {
 
@@ -39,12 +37,8 @@ int main(int argc, char** argv) {
   }
   const std::filesystem::path dir = bench::BenchDir();
   std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir / "smtp");
-  auto server = testing::ChildProcess::Spawn("/usr/bin/python3",
-                                             {QUIRE_SMTP_SERVER, "--dir", (dir / "smtp").string()});
-  if (!server) bench::Die("cannot start the SMTP server", server.error());
-  auto line = server->WaitForLine("PORT ", std::chrono::seconds(20));
-  if (!line) {
+  testing::SmtpServer server(dir / "smtp");
+  if (server.port == 0) {
     std::fprintf(stderr, "the SMTP server did not start\n");
     return 1;
   }
@@ -63,7 +57,7 @@ int main(int argc, char** argv) {
   if (!outbox) bench::Die("cannot open the outbox", outbox.error());
   mail::SmtpConfig smtp;
   smtp.host = "127.0.0.1";
-  smtp.port = static_cast<std::uint16_t>(std::stoi(line->substr(5)));
+  smtp.port = server.port;
   auto transport = mail::MakeSmtpTransport(smtp);
 
   const Steady::time_point t0 = Steady::now();
@@ -90,8 +84,7 @@ int main(int argc, char** argv) {
   std::printf("sent to the SMTP server:   %.0f messages/s (%zu attempts)\n",
               messages / Seconds(t2 - t1), sent);
   std::printf("end to end:                %.0f messages/s\n", messages / Seconds(t2 - t0));
-  server->Signal(SIGKILL);
-  server->Wait(std::chrono::seconds(10));
+  server.Stop();
   outbox->reset();
   audit->reset();
   store->reset();

@@ -14,6 +14,7 @@
 #include "quire/testing/child_process.h"
 #include "quire/testing/http_client.h"
 #include "quire/testing/quire_server.h"
+#include "quire/testing/smtp_server.h"
 #include "quire/testing/temp_dir.h"
 
 namespace quire {
@@ -27,31 +28,11 @@ using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 namespace json = boost::json;
 
-struct SmtpServer {
-  explicit SmtpServer(const std::filesystem::path& where) : dir(where) {
-    std::filesystem::create_directories(dir);
-    auto c = testing::ChildProcess::Spawn("/usr/bin/python3",
-                                          {QUIRE_SMTP_SERVER, "--dir", dir.string()});
-    EXPECT_TRUE(c) << c.error().message();
-    child.emplace(std::move(*c));
-    auto line = child->WaitForLine("PORT ", 20s);
-    EXPECT_TRUE(line.has_value());
-    port = line ? static_cast<std::uint16_t>(std::stoi(line->substr(5))) : 0;
-  }
-  ~SmtpServer() {
-    child->Signal(SIGKILL);
-    child->Wait(10s);
-  }
-  std::string Message(int n) const {
-    std::ifstream in(dir / (std::to_string(n) + ".eml"));
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-  std::filesystem::path dir;
-  std::optional<testing::ChildProcess> child;
-  std::uint16_t port = 0;
-};
+// The SMTP server's n-th message (1, 2, ...).
+std::string Message(const testing::SmtpServer& smtp, std::size_t n) {
+  const auto all = smtp.Received();
+  return n <= all.size() ? all[n - 1] : std::string();
+}
 
 class MailServerTest : public ::testing::Test {
  protected:
@@ -89,7 +70,7 @@ class MailServerTest : public ::testing::Test {
 };
 
 TEST_F(MailServerTest, TheTestMessageArrivesAndOnlyOperatorsMaySendItOrReadTheOutbox) {
-  SmtpServer smtp(dir_.Sub("smtp"));
+  testing::SmtpServer smtp(dir_.Sub("smtp"));
   testing::QuireServer quire(QUIRE_BINARY, data_,
                              {"--smtp-url", "smtp://127.0.0.1:" + std::to_string(smtp.port),
                               "--mail-from", "Firma Testowa <crm@firma.example>"});
@@ -102,7 +83,7 @@ TEST_F(MailServerTest, TheTestMessageArrivesAndOnlyOperatorsMaySendItOrReadTheOu
   const json::value m = Settled(quire.port, id);
   EXPECT_EQ(m.at("status"), "sent") << m;
   EXPECT_EQ(m.at("log").at(0).at("outcome"), "sent");
-  const std::string eml = smtp.Message(1);
+  const std::string eml = Message(smtp, 1);
   EXPECT_THAT(eml, HasSubstr("X-Envelope-To: biuro@klient.example"));
   EXPECT_THAT(eml, HasSubstr("crm@firma.example"));
   EXPECT_THAT(eml, HasSubstr("test message"));
@@ -136,17 +117,17 @@ TEST_F(MailServerTest, AMessageQueuedWithoutAServerIsSentAfterARestartWithOne) {
     quire.child->Signal(SIGTERM);
     ASSERT_TRUE(quire.child->Wait(30s));
   }
-  SmtpServer smtp(dir_.Sub("smtp"));
+  testing::SmtpServer smtp(dir_.Sub("smtp"));
   testing::QuireServer quire(
       QUIRE_BINARY, data_,
       {"--smtp-url", "smtp://127.0.0.1:" + std::to_string(smtp.port) + "?tls=none"});
   ASSERT_NE(quire.port, 0);
   EXPECT_EQ(Settled(quire.port, id).at("status"), "sent");
-  EXPECT_THAT(smtp.Message(1), HasSubstr("biuro@klient.example"));
+  EXPECT_THAT(Message(smtp, 1), HasSubstr("biuro@klient.example"));
 }
 
 TEST_F(MailServerTest, TemplatesFilledFromTheRecordsByTheApiAndByAProcess) {
-  SmtpServer smtp(dir_.Sub("smtp"));
+  testing::SmtpServer smtp(dir_.Sub("smtp"));
   testing::QuireServer quire(QUIRE_BINARY, data_,
                              {"--smtp-url", "smtp://127.0.0.1:" + std::to_string(smtp.port)});
   ASSERT_NE(quire.port, 0);
@@ -181,8 +162,8 @@ TEST_F(MailServerTest, TemplatesFilledFromTheRecordsByTheApiAndByAProcess) {
   ASSERT_EQ(sent.status, 201) << sent.body;
   EXPECT_EQ(Settled(port, std::string(json::parse(sent.body).at("id").as_string())).at("status"),
             "sent");
-  EXPECT_THAT(smtp.Message(1), HasSubstr("Hello Ewa of Piekarnia Zielona, ref A-1"));
-  EXPECT_THAT(smtp.Message(1), HasSubstr("X-Envelope-To: ewa@zielona.example"));
+  EXPECT_THAT(Message(smtp, 1), HasSubstr("Hello Ewa of Piekarnia Zielona, ref A-1"));
+  EXPECT_THAT(Message(smtp, 1), HasSubstr("X-Envelope-To: ewa@zielona.example"));
   // A placeholder left without a value, marketing without consent, a contact beyond reach.
   const HttpReply half =
       Call(port, "POST", "/api/mail",
@@ -243,7 +224,7 @@ TEST_F(MailServerTest, TemplatesFilledFromTheRecordsByTheApiAndByAProcess) {
   ASSERT_EQ(state.at("state"), "completed") << state;
   const std::string mail_id(state.at("variables").at("mailId").as_string());
   EXPECT_EQ(Settled(port, mail_id).at("status"), "sent");
-  EXPECT_THAT(smtp.Message(2), HasSubstr("Dzien dobry Ewa z Piekarnia Zielona, nr P-7"));
+  EXPECT_THAT(Message(smtp, 2), HasSubstr("Dzien dobry Ewa z Piekarnia Zielona, nr P-7"));
 }
 
 TEST_F(MailServerTest, ABadSmtpUrlStopsTheServerWithTheReason) {

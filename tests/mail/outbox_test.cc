@@ -8,13 +8,12 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
-#include <csignal>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
 #include "quire/storage/key_codec.h"
-#include "quire/testing/child_process.h"
+#include "quire/testing/smtp_server.h"
 #include "quire/testing/temp_dir.h"
 
 namespace quire::mail {
@@ -23,47 +22,7 @@ namespace {
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
-// The SMTP server, started for one test and killed after it.
-class SmtpServer {
- public:
-  explicit SmtpServer(const std::filesystem::path& dir, const std::string& mode = "accept",
-                      std::vector<std::string> extra = {})
-      : dir_(dir) {
-    std::filesystem::create_directories(dir);
-    std::vector<std::string> args{QUIRE_SMTP_SERVER, "--dir", dir.string(), "--mode", mode};
-    args.insert(args.end(), extra.begin(), extra.end());
-    auto child = testing::ChildProcess::Spawn("/usr/bin/python3", args);
-    EXPECT_TRUE(child) << child.error().message();
-    child_.emplace(std::move(*child));
-    auto line = child_->WaitForLine("PORT ", 20s);
-    EXPECT_TRUE(line.has_value()) << "the SMTP server did not start: " << child_->ReadAllStderr();
-    port = line ? static_cast<std::uint16_t>(std::stoi(line->substr(5))) : 0;
-  }
-  ~SmtpServer() { Stop(); }
-  void Stop() {
-    if (!child_) return;
-    child_->Signal(SIGKILL);
-    child_->Wait(10s);
-    child_.reset();
-  }
-  // The messages received, as the server wrote them (1.eml, 2.eml, ...).
-  std::vector<std::string> Received() const {
-    std::vector<std::string> out;
-    for (int n = 1;; ++n) {
-      std::ifstream in(dir_ / (std::to_string(n) + ".eml"), std::ios::binary);
-      if (!in) break;
-      std::ostringstream s;
-      s << in.rdbuf();
-      out.push_back(s.str());
-    }
-    return out;
-  }
-  std::uint16_t port = 0;
-
- private:
-  std::filesystem::path dir_;
-  std::optional<testing::ChildProcess> child_;
-};
+using testing::SmtpServer;
 
 SmtpConfig Local(std::uint16_t port, std::string user = "", std::string password = "") {
   SmtpConfig c;

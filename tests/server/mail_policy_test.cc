@@ -1,7 +1,6 @@
 // The outbox as services wire it: marketing e-mail only to a contact person who agreed,
 // never again to an address that bounced; transactional mail always; a bounce from a real
 // SMTP server (tests/mail/smtp_server.py) marks the contact person.
-#include <signal.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -9,7 +8,7 @@
 #include <boost/json/parse.hpp>
 
 #include "quire/services/services.h"
-#include "quire/testing/child_process.h"
+#include "quire/testing/smtp_server.h"
 #include "quire/testing/temp_dir.h"
 
 namespace quire {
@@ -70,20 +69,15 @@ TEST_F(MailPolicyTest, MarketingNeedsConsentAndAnUnbouncedAddress) {
   ASSERT_TRUE(queued) << queued.error().message();
 
   // The server refuses the address: the message bounces and the contact is marked.
-  std::filesystem::create_directories(dir_.Sub("smtp"));
-  auto smtp = testing::ChildProcess::Spawn(
-      "/usr/bin/python3",
-      {QUIRE_SMTP_SERVER, "--dir", dir_.Sub("smtp").string(), "--mode", "refuse"});
-  ASSERT_TRUE(smtp);
-  auto line = smtp->WaitForLine("PORT ", 20s);
-  ASSERT_TRUE(line);
-  mail::SmtpConfig config;
-  config.host = "127.0.0.1";
-  config.port = static_cast<std::uint16_t>(std::stoi(line->substr(5)));
-  auto transport = mail::MakeSmtpTransport(config);
-  ASSERT_EQ(services_->outbox().SendDue(*transport).value_or(-1), 2);
-  smtp->Signal(SIGKILL);
-  smtp->Wait(10s);
+  {
+    testing::SmtpServer smtp(dir_.Sub("smtp"), "refuse");
+    ASSERT_NE(smtp.port, 0);
+    mail::SmtpConfig config;
+    config.host = "127.0.0.1";
+    config.port = smtp.port;
+    auto transport = mail::MakeSmtpTransport(config);
+    ASSERT_EQ(services_->outbox().SendDue(*transport).value_or(-1), 2);
+  }
   EXPECT_TRUE(services_->outbox().Get(queued->id)->bounced);
   EXPECT_TRUE(services_->contacts().Get(contact_)->email_bounced);
 

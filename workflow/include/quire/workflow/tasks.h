@@ -121,7 +121,7 @@ struct TaskCommand {
   TaskAction action = TaskAction::kClaim;
   std::uint64_t task = 0;
   audit::Actor actor;  // the acting user
-  std::string to;     // delegate/reassign: a user; escalate: a group, or "" for the supervisor
+  std::string to;      // delegate/reassign: a user; escalate: a group, or "" for the supervisor
   std::optional<Timestamp> follow_up;  // postpone
   std::optional<Timestamp> due;        // set due
   std::string reason;                  // escalate
