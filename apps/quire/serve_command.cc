@@ -39,6 +39,7 @@ struct ServeConfig {
   std::string web_dir;  // empty: beside the binary (server::FindWebAppDir)
   std::string smtp_url;
   std::string mail_from;
+  std::string sms_gateway;
 };
 
 po::options_description ServeOptions(ServeConfig& config, int& port, bool with_help) {
@@ -88,7 +89,11 @@ po::options_description ServeOptions(ServeConfig& config, int& port, bool with_h
       "?tls=required to insist) or smtps://...; without it mail waits in the outbox")(
       "mail-from", po::value(&config.mail_from)->value_name("ADDRESS"),
       "the From of the e-mail Quire sends: \"Firma <crm@firma.pl>\"; default quire@HOST of "
-      "--smtp-url");
+      "--smtp-url")(
+      "sms-gateway", po::value(&config.sms_gateway)->value_name("FILE"),
+      "where SMS go: a JSON file describing the HTTP gateway (url, method, headers, body "
+      "with {{to}} and {{text}}, ...; examples/sms-gateways/); without it SMS wait in the "
+      "outbox");
   if (with_help) {
     options.add_options()("config", po::value(&config.config_file)->value_name("FILE"),
                           "read options from FILE; options given on the command line win")(
@@ -195,6 +200,7 @@ int RunServe(const std::vector<std::string>& args) {
   service_options.identity.session_absolute = std::chrono::hours(config.session_hours);
   service_options.smtp_url = config.smtp_url;
   service_options.mail_from = config.mail_from;
+  service_options.sms_gateway = config.sms_gateway;
   auto opened = services::Services::Open(config.data_dir, service_options);
   if (!opened) {
     std::cerr << "quire serve: " << opened.error().message() << "\n";
@@ -287,6 +293,14 @@ int RunServe(const std::vector<std::string>& args) {
     std::cout << "Quire: no --smtp-url: e-mail waits in the outbox until one is given" << std::endl;
   } else {
     std::cout << "Quire: e-mail goes to " << services.smtp_display() << std::endl;
+  }
+  if (!services.sms_display().empty()) {
+    std::cout << "Quire: SMS go to " << services.sms_display() << std::endl;
+    if (services.sms_clear_text()) {
+      std::cout << "Quire: warning: the SMS gateway is reached over plain http on another "
+                   "machine; its credentials cross the network in clear text"
+                << std::endl;
+    }
   }
 
   int signal = 0;

@@ -10,6 +10,7 @@
 #include <regex>
 
 #include "quire/base/instant.h"
+#include "quire/mail/sms.h"
 #include "quire/storage/key_codec.h"
 
 namespace quire::mail {
@@ -24,14 +25,17 @@ constexpr ColumnFamily kCf = ColumnFamily::kOutbox;
 constexpr std::size_t kMaxRecipients = 50;
 constexpr std::size_t kMaxText = 1 << 20;
 constexpr std::size_t kMaxAttachments = 10;
+constexpr std::size_t kMaxSmsText = 1000;
 
 const std::string kLastIdKey = "c";
 std::string MessageKey(MessageId id) { return KeyEncoder().U8('m').U64Desc(id).Take(); }
 std::string StatusKey(std::string_view status, MessageId id) {
   return KeyEncoder().U8('s').String(status).U64Desc(id).Take();
 }
-std::string DueKey(Timestamp due, MessageId id) {
-  return KeyEncoder().U8('d').I64(due.time_since_epoch().count()).U64(id).Take();
+char DueTag(std::string_view channel) { return channel == "sms" ? 'p' : 'd'; }
+std::string DuePrefix(std::string_view channel) { return std::string(1, DueTag(channel)); }
+std::string DueKey(std::string_view channel, Timestamp due, MessageId id) {
+  return KeyEncoder().U8(DueTag(channel)).I64(due.time_since_epoch().count()).U64(id).Take();
 }
 std::string OnceKey(std::string_view key) { return KeyEncoder().U8('k').String(key).Take(); }
 std::string LogKey(MessageId id, int attempt) {
@@ -81,6 +85,7 @@ Result<Message> FromStoredOrThrow(std::string_view bytes) {
   const json::object& o = v.get_object();
   Message m;
   m.id = Id(o, "id");
+  m.channel = o.contains("channel") ? Str(o, "channel") : "email";
   m.kind = Str(o, "kind");
   for (const json::value& a : o.at("to").as_array()) m.to.emplace_back(a.as_string());
   m.subject = Str(o, "subject");
@@ -140,6 +145,16 @@ std::string DomainOf(const std::string& from) {
 }
 
 std::string Object(MessageId id) { return "mail/" + std::to_string(id); }
+// The audit action for a change of a message: mail.sent, sms.sent, ...
+std::string Action(const Message& m, std::string_view what) {
+  return (m.channel == "sms" ? "sms." : "mail.") + std::string(what);
+}
+
+// Characters, not bytes: a Polish SMS is counted as people count it.
+std::size_t CodePoints(std::string_view s) {
+  return static_cast<std::size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
 
 }  // namespace
 
@@ -151,6 +166,7 @@ json::object Message::ToJson() const {
     files.push_back(json::object{{"document", std::to_string(r.document)}, {"version", r.version}});
   }
   return {{"id", std::to_string(id)},
+          {"channel", channel},
           {"kind", kind},
           {"purpose", purpose},
           {"key", key},
@@ -191,9 +207,11 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(storage::Store& store, audit::Audit
     box->last_id_ = *id;
   }
   std::uint64_t queued = 0;
-  auto it = store.ScanPrefix(kCf, "d");
-  for (; it.Valid(); it.Next()) ++queued;
-  QUIRE_RETURN_IF_ERROR(it.status());
+  for (std::string_view channel : {"email", "sms"}) {
+    auto it = store.ScanPrefix(kCf, DuePrefix(channel));
+    for (; it.Valid(); it.Next()) ++queued;
+    QUIRE_RETURN_IF_ERROR(it.status());
+  }
   box->queued_ = queued;
   return box;
 }
@@ -212,18 +230,45 @@ Result<void> Outbox::Put(storage::WriteBatch& batch, const Message& m,
   batch.Put(kCf, MessageKey(m.id), json::serialize(m.ToJson()));
   if (before != nullptr) {
     if (before->status != m.status) batch.Delete(kCf, StatusKey(before->status, m.id));
-    if (before->status == "queued") batch.Delete(kCf, DueKey(before->next_attempt_at, m.id));
+    if (before->status == "queued") {
+      batch.Delete(kCf, DueKey(before->channel, before->next_attempt_at, m.id));
+    }
   }
   batch.Put(kCf, StatusKey(m.status, m.id), "");
-  if (m.status == "queued") batch.Put(kCf, DueKey(m.next_attempt_at, m.id), "");
+  if (m.status == "queued") batch.Put(kCf, DueKey(m.channel, m.next_attempt_at, m.id), "");
   return Ok();
 }
 
-Result<Message> Outbox::Queue(NewMessage n, const audit::Actor& actor) {
+namespace {
+
+// What is wrong with a message, one detail per field.
+std::vector<ErrorDetail> Problems(NewMessage& n) {
   std::vector<ErrorDetail> problems;
   if (n.kind != "transactional" && n.kind != "marketing") {
     problems.push_back(
-        {"kind", "'" + n.kind + "' is not a kind of mail: transactional or marketing"});
+        {"kind", "'" + n.kind + "' is not a kind of message: transactional or marketing"});
+  }
+  if (n.channel == "sms") {
+    if (n.to.size() != 1) {
+      problems.push_back({"to", "an SMS goes to one number"});
+    } else if (!IsE164(n.to.front())) {
+      problems.push_back({"to[0]", "'" + n.to.front() +
+                                       "' is not a phone number in the international form "
+                                       "(+48601234567)"});
+    }
+    if (n.text.empty()) problems.push_back({"text", "is required"});
+    if (CodePoints(n.text) > kMaxSmsText) {
+      problems.push_back({"text", "has " + std::to_string(CodePoints(n.text)) +
+                                      " characters; an SMS has at most " +
+                                      std::to_string(kMaxSmsText)});
+    }
+    if (!n.attachments.empty()) problems.push_back({"attachments", "an SMS has none"});
+    n.subject.clear();
+    return problems;
+  }
+  if (n.channel != "email") {
+    problems.push_back({"channel", "'" + n.channel + "' is not a channel: email or sms"});
+    return problems;
   }
   if (n.to.empty()) problems.push_back({"to", "is required: at least one address"});
   if (n.to.size() > kMaxRecipients) {
@@ -243,8 +288,15 @@ Result<Message> Outbox::Queue(NewMessage n, const audit::Actor& actor) {
   if (n.attachments.size() > kMaxAttachments) {
     problems.push_back({"attachments", "at most " + std::to_string(kMaxAttachments)});
   }
-  if (!problems.empty()) {
-    return Error::ValidationFailed("the message has " + std::to_string(problems.size()) +
+  return problems;
+}
+
+}  // namespace
+
+Result<Message> Outbox::Queue(NewMessage n, const audit::Actor& actor) {
+  if (std::vector<ErrorDetail> problems = Problems(n); !problems.empty()) {
+    return Error::ValidationFailed(std::string(n.channel == "sms" ? "the SMS" : "the message") +
+                                       " has " + std::to_string(problems.size()) +
                                        (problems.size() == 1 ? " error" : " errors") +
                                        "; nothing was queued",
                                    std::move(problems));
@@ -273,14 +325,15 @@ Result<Message> Outbox::Queue(NewMessage n, const audit::Actor& actor) {
       if (seen) return Get(ParseId(*seen).value_or(0));
     }
     m.id = last_id_ + 1;
-    m.message_id =
-        "<quire." + std::to_string(m.id) + "." + RandomHex(8) + "@" + DomainOf(options_.from) + ">";
+    m.message_id = m.channel == "sms" ? "quire-" + std::to_string(m.id) + "-" + RandomHex(8)
+                                      : "<quire." + std::to_string(m.id) + "." + RandomHex(8) +
+                                            "@" + DomainOf(options_.from) + ">";
     storage::WriteBatch batch;
     batch.Put(kCf, kLastIdKey, std::to_string(m.id));
     if (!m.key.empty()) batch.Put(kCf, OnceKey(m.key), std::to_string(m.id));
     QUIRE_RETURN_IF_ERROR(Put(batch, m, nullptr));
     std::vector<audit::EntryFields> entries;
-    entries.push_back({actor, "mail.queued", Object(m.id), std::move(details)});
+    entries.push_back({actor, Action(m, "queued"), Object(m.id), std::move(details)});
     QUIRE_RETURN_IF_ERROR(audit_.Commit(std::move(batch), std::move(entries), m.created_at));
     last_id_ = m.id;
     ++queued_;
@@ -370,7 +423,7 @@ Result<Message> Outbox::Retry(MessageId id, const audit::Actor& actor) {
     storage::WriteBatch batch;
     QUIRE_RETURN_IF_ERROR(Put(batch, m, &before));
     std::vector<audit::EntryFields> entries;
-    entries.push_back({actor, "mail.retried", Object(id), {}});
+    entries.push_back({actor, Action(m, "retried"), Object(id), {}});
     QUIRE_RETURN_IF_ERROR(audit_.Commit(std::move(batch), std::move(entries), m.next_attempt_at));
     ++queued_;
   }
@@ -394,7 +447,7 @@ Result<Message> Outbox::Cancel(MessageId id, const audit::Actor& actor) {
   storage::WriteBatch batch;
   QUIRE_RETURN_IF_ERROR(Put(batch, m, &before));
   std::vector<audit::EntryFields> entries;
-  entries.push_back({actor, "mail.cancelled", Object(id), {}});
+  entries.push_back({actor, Action(m, "cancelled"), Object(id), {}});
   QUIRE_RETURN_IF_ERROR(audit_.Commit(std::move(batch), std::move(entries), options_.clock->Now()));
   --queued_;
   return m;
@@ -402,8 +455,8 @@ Result<Message> Outbox::Cancel(MessageId id, const audit::Actor& actor) {
 
 std::uint64_t Outbox::queued() const { return queued_.load(); }
 
-Result<std::optional<Timestamp>> Outbox::NextDue() const {
-  auto it = store_.ScanPrefix(kCf, "d");
+Result<std::optional<Timestamp>> Outbox::NextDue(std::string_view channel) const {
+  auto it = store_.ScanPrefix(kCf, DuePrefix(channel));
   if (!it.Valid()) {
     QUIRE_RETURN_IF_ERROR(it.status());
     return std::optional<Timestamp>();
@@ -413,11 +466,12 @@ Result<std::optional<Timestamp>> Outbox::NextDue() const {
   return std::optional<Timestamp>(Timestamp(std::chrono::milliseconds(ms)));
 }
 
-Result<int> Outbox::SendDue(Transport& transport) {
+Result<int> Outbox::SendDue(Transport& transport, std::string_view channel) {
   const Timestamp now = options_.clock->Now();
   std::vector<MessageId> due;
   {
-    auto it = store_.Scan(kCf, "d", DueKey(now + std::chrono::milliseconds(1), 0));
+    auto it = store_.Scan(kCf, DuePrefix(channel),
+                          DueKey(channel, now + std::chrono::milliseconds(1), 0));
     for (; it.Valid() && due.size() < 100; it.Next()) {
       KeyDecoder d(it.key().substr(1));
       QUIRE_ASSIGN_OR_RETURN(std::int64_t ms, d.I64());
@@ -438,7 +492,7 @@ Result<int> Outbox::SendDue(Transport& transport) {
                 << "\n";
       std::lock_guard lock(write_mu_);
       storage::WriteBatch drop;
-      auto it = store_.ScanPrefix(kCf, "d");
+      auto it = store_.ScanPrefix(kCf, DuePrefix(channel));
       for (; it.Valid(); it.Next()) {
         KeyDecoder d(it.key().substr(1));
         auto ms = d.I64();
@@ -503,7 +557,7 @@ Result<void> Outbox::Attempt(Transport& transport, MessageId id) {
     m.last_reply = result.reply;
     event.outcome = "sent";
     event.reply = result.reply;
-    action = "mail.sent";
+    action = Action(m, "sent");
   } else {
     m.last_reply = result.failure.reply;
     event.reply = result.failure.reply;
@@ -511,7 +565,7 @@ Result<void> Outbox::Attempt(Transport& transport, MessageId id) {
       m.status = "failed";
       m.bounced = result.failure.bounced;
       event.outcome = result.failure.bounced ? "bounced" : "failed";
-      action = "mail.failed";
+      action = Action(m, "failed");
     } else {
       auto wait = options_.first_retry * (1LL << std::min(m.attempts - 1, 20));
       if (wait > options_.max_retry) wait = options_.max_retry;
@@ -547,22 +601,32 @@ void Outbox::Wake() {
   wake_.notify_all();
 }
 
-void Outbox::Start(std::unique_ptr<Transport> transport) {
-  if (transport == nullptr) return;
-  transport_ = std::move(transport);
+void Outbox::Start(std::unique_ptr<Transport> email, std::unique_ptr<Transport> sms) {
+  if (email == nullptr && sms == nullptr) return;
+  email_transport_ = std::move(email);
+  sms_transport_ = std::move(sms);
   sender_ = std::thread([this] { Run(); });
 }
 
+// E-mail goes out only with a transport and a sender address.
+bool Outbox::EmailSendable() const { return email_transport_ != nullptr && !options_.from.empty(); }
+
 void Outbox::Run() {
   while (true) {
-    auto next = NextDue();
+    // The earliest due time over the channels that can send now.
+    std::optional<Timestamp> next;
+    for (std::string_view channel : {"email", "sms"}) {
+      if (channel == "email" ? !EmailSendable() : sms_transport_ == nullptr) continue;
+      auto due = NextDue(channel);
+      if (due && *due && (!next || **due < *next)) next = **due;
+    }
     std::unique_lock lock(wake_mu_);
     if (stop_) return;
     if (!woken_) {
       // A manual clock does not move by itself: poll it.
       const bool manual = options_.clock->IsManual();
-      if (next && *next && !manual) {
-        const auto wait = **next - options_.clock->Now();
+      if (next && !manual) {
+        const auto wait = *next - options_.clock->Now();
         if (wait > std::chrono::milliseconds(0)) {
           wake_.wait_for(lock, std::min<std::chrono::milliseconds>(
                                    std::chrono::duration_cast<std::chrono::milliseconds>(wait),
@@ -575,12 +639,17 @@ void Outbox::Run() {
     if (stop_) return;
     woken_ = false;
     lock.unlock();
-    // Nothing can be sent without a sender address; a round that failed (the store) is
-    // tried again a little later. Either way, wait rather than spin.
-    bool wait = options_.from.empty();
-    if (!wait) {
-      if (auto round = SendDue(*transport_); !round) {
-        std::cerr << "quire: the outbox could not send: " << round.error().message() << "\n";
+    // A round that failed (the store) is tried again a little later: wait rather than spin.
+    bool wait = false;
+    if (EmailSendable()) {
+      if (auto round = SendDue(*email_transport_, "email"); !round) {
+        std::cerr << "quire: the outbox could not send e-mail: " << round.error().message() << "\n";
+        wait = true;
+      }
+    }
+    if (sms_transport_ != nullptr) {
+      if (auto round = SendDue(*sms_transport_, "sms"); !round) {
+        std::cerr << "quire: the outbox could not send SMS: " << round.error().message() << "\n";
         wait = true;
       }
     }

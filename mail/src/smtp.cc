@@ -16,6 +16,8 @@
 #include <charconv>
 #include <mutex>
 
+#include "tls.h"
+
 namespace quire::mail {
 namespace {
 
@@ -44,24 +46,8 @@ const char kForm[] =
     "; write it smtp://[USER:PASSWORD@]HOST[:PORT][?tls=required|none][&ca=FILE] or "
     "smtps://[USER:PASSWORD@]HOST[:PORT]";
 
-void InitializeSsl() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    Poco::Net::initializeSSL();
-    // A certificate that does not verify is refused, never accepted after a prompt.
-    Poco::SharedPtr<Poco::Net::InvalidCertificateHandler> reject =
-        new Poco::Net::RejectCertificateHandler(false);
-    Poco::Net::SSLManager::instance().initializeClient(nullptr, reject, nullptr);
-  });
-}
-
 Poco::Net::Context::Ptr TlsContext(const SmtpConfig& c) {
-  InitializeSsl();
-  Poco::Net::Context::Params params;
-  params.caLocation = c.ca_file;
-  params.loadDefaultCAs = c.ca_file.empty();
-  params.verificationMode = Poco::Net::Context::VERIFY_RELAXED;
-  return new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
+  return internal::ClientTlsContext(c.ca_file);
 }
 
 // "Recipient rejected" + 550 → permanent, a bounce. Poco puts the server's status in the
@@ -287,4 +273,27 @@ std::unique_ptr<Transport> MakeSmtpTransport(SmtpConfig config) {
   return std::make_unique<SmtpTransport>(std::move(config));
 }
 
+namespace internal {
+
+void InitializeSsl() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    Poco::Net::initializeSSL();
+    // A certificate that does not verify is refused, never accepted after a prompt.
+    Poco::SharedPtr<Poco::Net::InvalidCertificateHandler> reject =
+        new Poco::Net::RejectCertificateHandler(false);
+    Poco::Net::SSLManager::instance().initializeClient(nullptr, reject, nullptr);
+  });
+}
+
+Poco::Net::Context::Ptr ClientTlsContext(const std::string& ca_file) {
+  InitializeSsl();
+  Poco::Net::Context::Params params;
+  params.caLocation = ca_file;
+  params.loadDefaultCAs = ca_file.empty();
+  params.verificationMode = Poco::Net::Context::VERIFY_RELAXED;
+  return new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
+}
+
+}  // namespace internal
 }  // namespace quire::mail

@@ -8,6 +8,12 @@
 // reason when the contact did not agree to marketing e-mail or their address bounced (the
 // process goes on: that is no failure). A message that cannot be made (no address, a
 // placeholder without a value, no such template) is the BPMN error "mail-refused".
+//
+// notify.sms is the same connector on the SMS channel: template (its text) or text, to (a
+// number in the international form; default the contact's mobile, else the customer's
+// phone), contact, customer, kind (marketing needs the contact's consent.sms), language,
+// data, key. Outputs smsId and smsQueued, or smsQueued: false and smsRefused; the BPMN error
+// "sms-refused".
 #pragma once
 
 #include <charconv>
@@ -19,13 +25,17 @@ namespace quire::services {
 
 class MailConnector final : public workflow::Connector {
  public:
-  explicit MailConnector(Services& services) : services_(services) {}
+  MailConnector(Services& services, std::string channel)
+      : services_(services), channel_(std::move(channel)) {}
 
   Result<workflow::JobOutcome> Run(const workflow::JobRequest& job) override {
     namespace c = crm_connectors;
     namespace json = boost::json;
     const json::object& in = c::Inputs(job);
+    const std::string prefix = channel_ == "sms" ? "sms" : "mail";
+    const std::string refused = prefix + "-refused";
     MailRequest r;
+    r.channel = channel_;
     r.template_name = c::Text(in, "template");
     r.subject = c::Text(in, "subject");
     r.text = c::Text(in, "text");
@@ -72,9 +82,8 @@ class MailConnector final : public workflow::Connector {
         add(*files);
       }
       if (!bad.empty()) {
-        return c::BusinessError(
-            "mail-refused",
-            Error::InvalidArgument("attachments are document ids; '" + bad + "' is not one"));
+        return c::BusinessError(refused, Error::InvalidArgument("attachments are document ids; '" +
+                                                                bad + "' is not one"));
       }
     }
     r.data = job.variables;
@@ -85,20 +94,21 @@ class MailConnector final : public workflow::Connector {
     workflow::JobOutcome out;
     if (!sent) {
       if (sent.error().code() == ErrorCode::kConflict) {
-        out.variables["mailQueued"] = false;
-        out.variables["mailRefused"] = sent.error().message();
+        out.variables[prefix + "Queued"] = false;
+        out.variables[prefix + "Refused"] = sent.error().message();
         return out;
       }
-      if (c::IsRefusal(sent.error())) return c::BusinessError("mail-refused", sent.error());
+      if (c::IsRefusal(sent.error())) return c::BusinessError(refused, sent.error());
       return sent.error();
     }
-    out.variables["mailQueued"] = true;
-    out.variables["mailId"] = std::to_string(sent->id);
+    out.variables[prefix + "Queued"] = true;
+    out.variables[prefix + "Id"] = std::to_string(sent->id);
     return out;
   }
 
  private:
   Services& services_;
+  std::string channel_;
 };
 
 }  // namespace quire::services

@@ -97,7 +97,8 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
   s->connectors_->Register("crm.order", std::make_shared<OrderConnector>(*s->offers_));
   s->connectors_->Register("crm.case", std::make_shared<CaseConnector>(*s->cases_, *s->clock_));
   s->connectors_->Register("crm.segment", std::make_shared<SegmentConnector>(*s));
-  s->connectors_->Register("notify.email", std::make_shared<MailConnector>(*s));
+  s->connectors_->Register("notify.email", std::make_shared<MailConnector>(*s, "email"));
+  s->connectors_->Register("notify.sms", std::make_shared<MailConnector>(*s, "sms"));
   s->connectors_->Register("crm.lookup",
                            std::make_shared<LookupConnector>(*s->customers_, *s->contacts_));
   s->repository_->set_load_options({s->connectors_->InlineTypes()});
@@ -138,6 +139,12 @@ Result<void> Services::OpenOutbox(const ServicesOptions& options) {
     smtp_ = std::move(*config);
     smtp_display_ = smtp_->Display();
   }
+  if (!options.sms_gateway.empty()) {
+    auto gateway = mail::LoadSmsGateway(options.sms_gateway);
+    if (!gateway) return gateway.error().WithContext("--sms-gateway");
+    sms_ = std::move(*gateway);
+    sms_display_ = sms_->Display();
+  }
   mail::OutboxOptions o;
   o.from = options.mail_from;
   if (o.from.empty() && smtp_) o.from = "Quire <quire@" + smtp_->host + ">";
@@ -147,12 +154,21 @@ Result<void> Services::OpenOutbox(const ServicesOptions& options) {
   crm::ContactStore* contacts = contacts_.get();
   o.check = [contacts](const mail::NewMessage& m) -> Result<void> {
     if (m.kind != "marketing") return Ok();
+    const bool sms = m.channel == "sms";
     if (m.contact == 0) {
       return Error::ValidationFailed(
-          "marketing e-mail goes to contact persons, whose consent is known",
-          {{"contact", "is required for marketing e-mail"}});
+          sms ? "marketing SMS go to contact persons, whose consent is known"
+              : "marketing e-mail goes to contact persons, whose consent is known",
+          {{"contact",
+            sms ? "is required for a marketing SMS" : "is required for marketing e-mail"}});
     }
     QUIRE_ASSIGN_OR_RETURN(crm::Contact c, contacts->Get(m.contact));
+    if (sms) {
+      if (c.sms_consent.granted) return Ok();
+      return Error::Conflict("contact " + std::to_string(m.contact) +
+                             " has not agreed to marketing SMS: nothing was queued (their "
+                             "consent is recorded on the contact person: consent.sms)");
+    }
     if (!c.email_consent.granted) {
       return Error::Conflict("contact " + std::to_string(m.contact) +
                              " has not agreed to marketing e-mail: nothing was queued (their "
@@ -199,7 +215,8 @@ Result<void> Services::OpenOutbox(const ServicesOptions& options) {
 }
 
 void Services::Start() {
-  if (smtp_) outbox_->Start(mail::MakeSmtpTransport(*smtp_));
+  outbox_->Start(smtp_ ? mail::MakeSmtpTransport(*smtp_) : nullptr,
+                 sms_ ? mail::MakeSmsTransport(*sms_) : nullptr);
   notification_mailer_->Start();
   if (search_) search_->Start();
   task_activities_->Start();

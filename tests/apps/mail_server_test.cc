@@ -1,6 +1,7 @@
-// E-mail through a real `quire serve` and a real SMTP server on loopback: the test
-// message an administrator sends arrives; staff may not send it or read the outbox; a
-// message queued while no server listens is delivered after a restart with one.
+// E-mail and SMS through a real `quire serve`, a real SMTP server and a real SMS gateway on
+// loopback: the test message an administrator sends arrives; staff may not send it or read
+// the outbox; a message queued while no server listens is delivered after a restart with
+// one; SMS from templates over the API and from a process.
 #include <signal.h>
 
 #include <gmock/gmock.h>
@@ -225,6 +226,139 @@ TEST_F(MailServerTest, TemplatesFilledFromTheRecordsByTheApiAndByAProcess) {
   const std::string mail_id(state.at("variables").at("mailId").as_string());
   EXPECT_EQ(Settled(port, mail_id).at("status"), "sent");
   EXPECT_THAT(Message(smtp, 2), HasSubstr("Dzien dobry Ewa z Piekarnia Zielona, nr P-7"));
+}
+
+TEST_F(MailServerTest, SmsGoThroughTheGatewayFromTheApiAndFromAProcess) {
+  testing::SmsGatewayServer gateway(dir_.Sub("gw"), "accept", {"--token", "Tok-3n"});
+  const std::string file = (dir_.path() / "gateway.json").string();
+  std::ofstream(file) << R"({"url": "http://127.0.0.1:)" << gateway.port << R"(/sms.do",
+      "headers": {"Authorization": "Bearer Tok-3n"}, "from": "Firma",
+      "body": "to={{to}}&message={{text}}&idx={{id}}", "errorPointer": "/error"})";
+  testing::QuireServer quire(QUIRE_BINARY, data_, {"--sms-gateway", file});
+  ASSERT_NE(quire.port, 0);
+  const std::uint16_t port = quire.port;
+  // The administrator's test SMS; staff may not send one.
+  EXPECT_EQ(Call(port, "POST", "/api/admin/sms/test", R"({"to": "+48601234567"})", "ben").status,
+            403);
+  const HttpReply test =
+      Call(port, "POST", "/api/admin/sms/test", R"({"to": "+48601234567"})", "olga");
+  ASSERT_EQ(test.status, 201) << test.body;
+  EXPECT_EQ(json::parse(test.body).at("channel"), "sms");
+  EXPECT_EQ(Settled(port, std::string(json::parse(test.body).at("id").as_string())).at("status"),
+            "sent");
+  EXPECT_EQ(Call(port, "POST", "/api/admin/sms/test", R"({"to": "601234567"})", "olga").status,
+            422);
+
+  // A template for SMS only (no subject), to a contact's mobile number.
+  ASSERT_EQ(
+      Call(
+          port, "PUT", "/api/mail/templates/payment-reminder",
+          R"({"languages": {"pl": {"text": "{{customer.name}}: prosimy o wplate {{amount}} zl"}}})",
+          "olga")
+          .status,
+      200);
+  const HttpReply customer = Call(port, "POST", "/api/crm/customers",
+                                  R"({"kind": "company", "name": "Piekarnia Zielona"})", "olga");
+  ASSERT_EQ(customer.status, 201) << customer.body;
+  const std::string customer_id(json::parse(customer.body).at("id").as_string());
+  const HttpReply contact =
+      Call(port, "POST", "/api/crm/contacts",
+           R"({"firstName": "Ewa", "lastName": "Lis", "customers": [")" + customer_id +
+               R"("], "phones": [{"number": "22 111 22 33", "label": "work"},
+                                 {"number": "601 234 568", "label": "komórka"}]})",
+           "olga");
+  ASSERT_EQ(contact.status, 201) << contact.body;
+  const std::string contact_id(json::parse(contact.body).at("id").as_string());
+  const HttpReply sent = Call(port, "POST", "/api/sms",
+                              R"({"template": "payment-reminder", "contact": ")" + contact_id +
+                                  R"(", "data": {"amount": "1230,50"}})",
+                              "olga");
+  ASSERT_EQ(sent.status, 201) << sent.body;
+  EXPECT_EQ(Settled(port, std::string(json::parse(sent.body).at("id").as_string())).at("status"),
+            "sent");
+  auto received = gateway.Received();
+  ASSERT_EQ(received.size(), 2u);
+  const std::string body(json::parse(received[1]).at("body").as_string());
+  EXPECT_THAT(body, HasSubstr("to=%2B48601234568&"));
+  EXPECT_THAT(body, HasSubstr("message=Piekarnia%20Zielona%3A%20prosimy%20o%20wplate%201230%2C50"));
+  // Bad requests: a subject (an SMS has none), no text, marketing without consent, staff.
+  EXPECT_EQ(Call(port, "POST", "/api/sms", R"({"subject": "x", "text": "y", "to": "+48601234567"})",
+                 "olga")
+                .status,
+            400);
+  EXPECT_EQ(Call(port, "POST", "/api/sms", R"({"to": "+48601234567"})", "olga").status, 400);
+  const HttpReply marketing = Call(
+      port, "POST", "/api/sms",
+      R"({"text": "Promocja", "kind": "marketing", "contact": ")" + contact_id + R"("})", "olga");
+  EXPECT_EQ(marketing.status, 409);
+  EXPECT_THAT(marketing.body, HasSubstr("has not agreed to marketing SMS"));
+  EXPECT_EQ(
+      Call(port, "POST", "/api/sms", R"({"text": "T", "contact": ")" + contact_id + R"("})", "ben")
+          .status,
+      403);
+
+  // From a process: notify.sms, its id in the variables.
+  const char* bpmn = R"(<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+      xmlns:quire="urn:quire:bpmn:1.0" id="d" targetNamespace="urn:t">
+    <bpmn:process id="remind" isExecutable="true">
+      <bpmn:startEvent id="s"/>
+      <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="sms"/>
+      <bpmn:serviceTask id="sms" name="Reminder SMS">
+        <bpmn:extensionElements>
+          <quire:connector type="notify.sms">
+            <quire:input target="template" source="payment-reminder"/>
+            <quire:input target="contact" source="= contactId"/>
+            <quire:input target="data" source="= {amount: amount}"/>
+          </quire:connector>
+        </bpmn:extensionElements>
+      </bpmn:serviceTask>
+      <bpmn:sequenceFlow id="f2" sourceRef="sms" targetRef="e"/>
+      <bpmn:endEvent id="e"/>
+    </bpmn:process>
+  </bpmn:definitions>)";
+  auto connection = HttpConnection::Connect(port);
+  ASSERT_TRUE(connection);
+  ASSERT_TRUE(connection->Send(
+      MakeRequest("POST", "/api/deployments?name=remind.bpmn", bpmn,
+                  {testing::Bearer(tokens_["olga"]), {"Content-Type", "application/xml"}})));
+  auto deployed = connection->ReadReply(30s);
+  ASSERT_TRUE(deployed);
+  ASSERT_EQ(deployed->status, 201) << deployed->body;
+  const HttpReply started =
+      Call(port, "POST", "/api/processes/remind/instances",
+           R"({"variables": {"contactId": ")" + contact_id + R"(", "amount": "99"}})", "olga");
+  ASSERT_EQ(started.status, 201) << started.body;
+  const std::string instance(json::parse(started.body).at("id").as_string());
+  json::value state;
+  for (int i = 0; i < 200; ++i) {
+    state = json::parse(Call(port, "GET", "/api/instances/" + instance, "", "olga").body);
+    if (state.at("state") != "active") break;
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_EQ(state.at("state"), "completed") << state;
+  EXPECT_EQ(state.at("variables").at("smsQueued"), true);
+  EXPECT_EQ(Settled(port, std::string(state.at("variables").at("smsId").as_string())).at("status"),
+            "sent");
+  received = gateway.Received();
+  ASSERT_EQ(received.size(), 3u);
+  EXPECT_THAT(std::string(json::parse(received[2]).at("body").as_string()),
+              HasSubstr("prosimy%20o%20wplate%2099%20zl"));
+}
+
+TEST_F(MailServerTest, ABadSmsGatewayFileStopsTheServerWithoutShowingItsSecrets) {
+  const std::string file = (dir_.path() / "gateway.json").string();
+  std::ofstream(file) << R"({"url": "https://api.smsapi.pl/sms.do", "headers":
+      {"Authorization": "Bearer Tajny-Token"}, "body": "message={{text}}"})";
+  auto child = testing::ChildProcess::Spawn(
+      QUIRE_BINARY, {"serve", "--data-dir", data_, "--port", "0", "--sms-gateway", file});
+  ASSERT_TRUE(child);
+  auto status = child->Wait(60s);
+  ASSERT_TRUE(status);
+  EXPECT_NE(status->code, 0);
+  const std::string said = child->ReadAllStderr();
+  EXPECT_THAT(said, HasSubstr("{{to}}"));
+  EXPECT_THAT(said, HasSubstr("gateway.json"));
+  EXPECT_THAT(said, ::testing::Not(HasSubstr("Tajny-Token")));
 }
 
 TEST_F(MailServerTest, ABadSmtpUrlStopsTheServerWithTheReason) {

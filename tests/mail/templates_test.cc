@@ -68,7 +68,7 @@ TEST_F(TemplateStoreTest, RenderedInTheLanguageAskedElsePolishElseEnglish) {
 TEST_F(TemplateStoreTest, EveryMistakeIsNamedAtItsField) {
   auto r = templates_.Put("Bad Name",
                           json::parse(R"({"languages": {"pl": {"subject": "A\nB", "text": "{{open"},
-                                                        "en": {"text": "{{a b}}", "extra": 1}},
+                                                        "en": {"subject": "", "text": "{{a b}}", "extra": 1}},
                                           "colour": "red"})")
                               .as_object(),
                           "anna");
@@ -85,6 +85,9 @@ TEST_F(TemplateStoreTest, EveryMistakeIsNamedAtItsField) {
   EXPECT_THAT(by_field["languages.en.extra"], HasSubstr("not known"));
   EXPECT_TRUE(templates_.List()->empty());
   EXPECT_FALSE(templates_.Put("x", json::object{}, "anna"));  // no languages
+  // A template only for SMS leaves the subject out.
+  EXPECT_TRUE(templates_.Put(
+      "sms-only", json::parse(R"({"languages": {"pl": {"text": "t"}}})").as_object(), "anna"));
 }
 
 TEST_F(TemplateStoreTest, AMessageIsQueuedOnceUnderItsKey) {

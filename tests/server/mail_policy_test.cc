@@ -93,6 +93,46 @@ TEST_F(MailPolicyTest, MarketingNeedsConsentAndAnUnbouncedAddress) {
   EXPECT_EQ(nobody.error().code(), ErrorCode::kValidationFailed);  // marketing names its contact
 }
 
+TEST_F(MailPolicyTest, MarketingSmsNeedConsentToSmsAndGoToTheMobileNumber) {
+  ASSERT_TRUE(services_->contacts().Update(
+      contact_,
+      json::object{
+          {"consent", {{"email", {{"granted", true}, {"how", "web form"}}}}},
+          {"phones", json::array{json::object{{"number", "+48 22 111 22 33"}},
+                                 json::object{{"number", "601 234 567"}, {"label", "Komórka"}}}}},
+      "anna"));
+  auto sms = [&](const std::string& kind) {
+    services::MailRequest r;
+    r.channel = "sms";
+    r.kind = kind;
+    r.text = "{{customer.name}}: nowa oferta";
+    r.contact = contact_;
+    return services_->mailer().Send(std::move(r), audit::Actor("anna"));
+  };
+  auto refused = sms("marketing");  // consent to e-mail is not consent to SMS
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::kConflict);
+  EXPECT_THAT(refused.error().message(), HasSubstr("has not agreed to marketing SMS"));
+  auto transactional = sms("transactional");
+  ASSERT_TRUE(transactional) << transactional.error().message();
+  EXPECT_EQ(transactional->to, std::vector<std::string>{"+48601234567"});
+  EXPECT_EQ(transactional->text, "Piekarnia Zielińska: nowa oferta");
+  ASSERT_TRUE(services_->contacts().Update(
+      contact_, json::object{{"consent", {{"sms", {{"granted", true}, {"how", "phone call"}}}}}},
+      "anna"));
+  EXPECT_TRUE(sms("marketing"));
+  // Nobody to send to: a contact without a phone.
+  auto person = services_->contacts().Create(json::object{{"firstName", "Jan"}}, "anna");
+  ASSERT_TRUE(person);
+  services::MailRequest none;
+  none.channel = "sms";
+  none.text = "x";
+  none.contact = person->id;
+  auto nowhere = services_->mailer().Send(std::move(none), audit::Actor("anna"));
+  ASSERT_FALSE(nowhere);
+  EXPECT_THAT(nowhere.error().details().at(0).message, HasSubstr("no phone number"));
+}
+
 TEST_F(MailPolicyTest, TasksGivenToSomeoneAreMailedOnceAsTheyWantIt) {
   org::Directory& directory = services_->directory();
   ASSERT_TRUE(directory.PutUser({"anna", "Anna Berg", "anna@firma.example", "", true, ""}, "t"));

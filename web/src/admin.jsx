@@ -813,6 +813,13 @@ function CustomFields() {
 // The outbox (system.operate): what waits, what was sent, what failed and why, each
 // message's delivery log; retry a failed one, cancel a queued one; a test message to check
 // the SMTP settings (quire serve --smtp-url).
+// What a message is shown by: an e-mail's subject; an SMS's first words.
+function headline(m) {
+  if (m.channel !== 'sms') return m.subject;
+  const text = m.text.length > 60 ? `${m.text.slice(0, 60)}…` : m.text;
+  return `${t('mail.sms')}: ${text}`;
+}
+
 function Outbox() {
   const [status, setStatus] = useState('');
   const [page, setPage] = useState({ items: [], next: '', queued: 0 });
@@ -865,7 +872,7 @@ function Outbox() {
       {open && (
         <section class="notice" aria-labelledby="mail-open-title" data-message={open.id}>
           <h2 id="mail-open-title">
-            {open.subject} <span class="tag">{t(`mail.status.${open.status}`)}</span>
+            {headline(open)} <span class="tag">{t(`mail.status.${open.status}`)}</span>
           </h2>
           <p>
             {t('mail.to')}: {open.to.join(', ')} · {open.messageId}
@@ -902,7 +909,7 @@ function Outbox() {
               <td>{formatDateTime(m.createdAt)}</td>
               <td class="wide">
                 <button type="button" class="link" onClick={() => show(m.id)}>
-                  {m.subject}
+                  {headline(m)}
                 </button>
                 {m.lastReply && <div class="sub">{m.lastReply}</div>}
               </td>

@@ -17,18 +17,24 @@ using namespace api;  // NOLINT: the shared route helpers
 
 using Groups = std::map<std::string, std::vector<std::string>>;
 
-// {template | subject + text, language, to, contact, customer, kind, attachments, data, key}
-Result<services::MailRequest> ReadMailRequest(const json::object& body) {
+// E-mail: {template | subject + text, language, to, contact, customer, kind, attachments,
+// data, key}; SMS: {template | text, language, to, contact, customer, kind, data, key}.
+Result<services::MailRequest> ReadMailRequest(const json::object& body,
+                                              const std::string& channel) {
+  const bool sms = channel == "sms";
   services::MailRequest r;
+  r.channel = channel;
   static const std::set<std::string, std::less<>> kKnown{
       "template", "subject", "text",        "language", "to", "contact",
       "customer", "kind",    "attachments", "data",     "key"};
   for (const auto& kv : body) {
-    if (!kKnown.contains(kv.key())) {
+    if (!kKnown.contains(kv.key()) ||
+        (sms && (kv.key() == "subject" || kv.key() == "attachments"))) {
       return Error::InvalidArgument(
-          "'" + std::string(kv.key()) +
-          "' is not known here: template (or subject and text), "
-          "language, to, contact, customer, kind, attachments, data, key");
+          "'" + std::string(kv.key()) + "' is not known here: " +
+          (sms ? "template (or text), language, to, contact, customer, kind, data, key"
+               : "template (or subject and text), language, to, contact, customer, kind, "
+                 "attachments, data, key"));
     }
   }
   auto text = [&](const char* name, std::string& out) -> Result<void> {
@@ -44,7 +50,11 @@ Result<services::MailRequest> ReadMailRequest(const json::object& body) {
   QUIRE_RETURN_IF_ERROR(text("language", r.language));
   QUIRE_RETURN_IF_ERROR(text("kind", r.kind));
   QUIRE_RETURN_IF_ERROR(text("key", r.key));
-  if (r.template_name.empty() && (r.subject.empty() || r.text.empty())) {
+  if (sms && r.template_name.empty() && r.text.empty()) {
+    return Error::InvalidArgument(
+        "say what to send: a template (\"template\": \"payment-reminder\") or a text");
+  }
+  if (!sms && r.template_name.empty() && (r.subject.empty() || r.text.empty())) {
     return Error::InvalidArgument(
         "say what to send: a template (\"template\": \"offer-sent\") or a subject and a text");
   }
@@ -53,11 +63,15 @@ Result<services::MailRequest> ReadMailRequest(const json::object& body) {
       r.to.emplace_back(to->get_string());
     } else if (to->is_array()) {
       for (const json::value& a : to->get_array()) {
-        if (!a.is_string()) return Error::InvalidArgument("'to' is an address or a list of them");
+        if (!a.is_string()) {
+          return Error::InvalidArgument(sms ? "'to' is a phone number"
+                                            : "'to' is an address or a list of them");
+        }
         r.to.emplace_back(a.get_string());
       }
     } else {
-      return Error::InvalidArgument("'to' is an address or a list of them");
+      return Error::InvalidArgument(sms ? "'to' is a phone number"
+                                        : "'to' is an address or a list of them");
     }
   }
   for (const char* name : {"contact", "customer"}) {
@@ -98,67 +112,69 @@ void AddMailRoutes(Router& router, services::Services& services) {
   mail::TemplateStore& templates = services.mail_templates();
   const std::string smtp = services.smtp_display();
 
-  // E-mail about a customer or contact person, from a template or a text (crm.write, within
-  // its reach: the customer's owner, or the contact's or one of their companies').
-  router.Add(
-      "POST", "/api/mail", Permission::kCrmWrite,
-      [&services](const Request& request) -> Result<Response> {
-        QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
-        QUIRE_ASSIGN_OR_RETURN(services::MailRequest r, ReadMailRequest(body));
-        const org::Principal& who = *request.principal;
-        Groups groups;
-        auto reaches_customer = [&](std::uint64_t id) -> Result<bool> {
-          QUIRE_ASSIGN_OR_RETURN(crm::Customer c, services.customers().Get(id));
-          return ReachesOwner(services.directory(), who, Permission::kCrmWrite, c.owner, groups);
-        };
-        if (r.contact != 0) {
-          QUIRE_ASSIGN_OR_RETURN(crm::Contact c, services.contacts().Get(r.contact));
-          QUIRE_ASSIGN_OR_RETURN(bool ok, ReachesOwner(services.directory(), who,
-                                                       Permission::kCrmWrite, c.owner, groups));
-          for (std::size_t i = 0; !ok && i < c.customers.size(); ++i) {
-            auto reached = reaches_customer(c.customers[i]);
-            ok = reached && *reached;
-          }
-          if (!ok) {
-            return Error::Forbidden("contact person " + std::to_string(r.contact) +
-                                    " is beyond your crm.write: nothing was sent");
-          }
+  // E-mail or an SMS about a customer or contact person, from a template or a text
+  // (crm.write, within its reach: the customer's owner, or the contact's or one of their
+  // companies').
+  auto send = [&services](std::string channel) {
+    return [&services, channel](const Request& request) -> Result<Response> {
+      QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
+      QUIRE_ASSIGN_OR_RETURN(services::MailRequest r, ReadMailRequest(body, channel));
+      const org::Principal& who = *request.principal;
+      Groups groups;
+      auto reaches_customer = [&](std::uint64_t id) -> Result<bool> {
+        QUIRE_ASSIGN_OR_RETURN(crm::Customer c, services.customers().Get(id));
+        return ReachesOwner(services.directory(), who, Permission::kCrmWrite, c.owner, groups);
+      };
+      if (r.contact != 0) {
+        QUIRE_ASSIGN_OR_RETURN(crm::Contact c, services.contacts().Get(r.contact));
+        QUIRE_ASSIGN_OR_RETURN(bool ok, ReachesOwner(services.directory(), who,
+                                                     Permission::kCrmWrite, c.owner, groups));
+        for (std::size_t i = 0; !ok && i < c.customers.size(); ++i) {
+          auto reached = reaches_customer(c.customers[i]);
+          ok = reached && *reached;
         }
-        // The customer the message names, or the contact's first company that the mailer
-        // fills it from, must be within reach too.
-        if (r.customer == 0 && r.contact != 0) {
-          QUIRE_ASSIGN_OR_RETURN(crm::Contact c, services.contacts().Get(r.contact));
-          if (!c.customers.empty()) r.customer = c.customers.front();
+        if (!ok) {
+          return Error::Forbidden("contact person " + std::to_string(r.contact) +
+                                  " is beyond your crm.write: nothing was sent");
         }
-        if (r.customer != 0) {
-          QUIRE_ASSIGN_OR_RETURN(bool ok, reaches_customer(r.customer));
-          if (!ok) {
-            return Error::Forbidden("customer " + std::to_string(r.customer) +
-                                    " is beyond your crm.write: nothing was sent");
-          }
+      }
+      // The customer the message names, or the contact's first company that the mailer
+      // fills it from, must be within reach too.
+      if (r.customer == 0 && r.contact != 0) {
+        QUIRE_ASSIGN_OR_RETURN(crm::Contact c, services.contacts().Get(r.contact));
+        if (!c.customers.empty()) r.customer = c.customers.front();
+      }
+      if (r.customer != 0) {
+        QUIRE_ASSIGN_OR_RETURN(bool ok, reaches_customer(r.customer));
+        if (!ok) {
+          return Error::Forbidden("customer " + std::to_string(r.customer) +
+                                  " is beyond your crm.write: nothing was sent");
         }
-        // Documents go out only when the caller may read them (documents.read, its scope).
-        for (const mail::AttachmentRef& a : r.attachments) {
-          if (!who.Has(Permission::kDocumentsRead)) {
-            return Error::Forbidden(
-                "attachments need documents.read, which you do not hold: nothing was sent");
-          }
-          QUIRE_ASSIGN_OR_RETURN(dms::DocumentInfo d, services.documents().Get(a.document));
-          QUIRE_ASSIGN_OR_RETURN(bool ok,
-                                 ReachesOwner(services.directory(), who, Permission::kDocumentsRead,
-                                              d.created_by, groups));
-          if (!ok) {
-            return Error::Forbidden("document " + std::to_string(a.document) +
-                                    " is beyond your documents.read: nothing was sent");
-          }
+      }
+      // Documents go out only when the caller may read them (documents.read, its scope).
+      for (const mail::AttachmentRef& a : r.attachments) {
+        if (!who.Has(Permission::kDocumentsRead)) {
+          return Error::Forbidden(
+              "attachments need documents.read, which you do not hold: nothing was sent");
         }
-        r.purpose = "api";
-        QUIRE_ASSIGN_OR_RETURN(mail::Message m,
-                               services.mailer().Send(std::move(r), Actor(request)));
-        Response response = JsonResponse(201, WithLog(m, {}));
-        response.headers.push_back({"Location", "/api/outbox/" + std::to_string(m.id)});
-        return response;
-      });
+        QUIRE_ASSIGN_OR_RETURN(dms::DocumentInfo d, services.documents().Get(a.document));
+        QUIRE_ASSIGN_OR_RETURN(bool ok,
+                               ReachesOwner(services.directory(), who, Permission::kDocumentsRead,
+                                            d.created_by, groups));
+        if (!ok) {
+          return Error::Forbidden("document " + std::to_string(a.document) +
+                                  " is beyond your documents.read: nothing was sent");
+        }
+      }
+      r.purpose = "api";
+      QUIRE_ASSIGN_OR_RETURN(mail::Message m, services.mailer().Send(std::move(r), Actor(request)));
+      Response response = JsonResponse(201, WithLog(m, {}));
+      response.headers.push_back({"Location", "/api/outbox/" + std::to_string(m.id)});
+      return response;
+    };
+  };
+  router.Add("POST", "/api/mail", Permission::kCrmWrite, send("email"));
+  router.Add("POST", "/api/sms", Permission::kCrmWrite, send("sms"));
 
   // The signed-in user's choice of task notifications by e-mail, and their language.
   services::NotificationMailer& notifier = services.notification_mailer();
@@ -233,6 +249,34 @@ void AddMailRoutes(Router& router, services::Services& services) {
                }
                return response;
              });
+
+  // A test SMS to one number, through the outbox and the gateway like any other.
+  const std::string gateway = services.sms_display();
+  router.Add(
+      "POST", "/api/admin/sms/test", Permission::kSystemOperate,
+      [&outbox, gateway](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
+        for (const auto& kv : body) {
+          if (kv.key() != "to") {
+            return Error::InvalidArgument("'" + std::string(kv.key()) +
+                                          "' is not known here: send {\"to\": \"+48601234567\"}");
+          }
+        }
+        QUIRE_ASSIGN_OR_RETURN(std::string to, StringMember(body, "to", true));
+        mail::NewMessage m;
+        m.channel = "sms";
+        m.to = {to};
+        m.text = "Quire: test SMS / testowy SMS (" + UserId(request) + ")";
+        m.purpose = "test";
+        QUIRE_ASSIGN_OR_RETURN(mail::Message queued, outbox.Queue(std::move(m), Actor(request)));
+        Response response = JsonResponse(201, WithLog(queued, {}));
+        response.headers.push_back({"Location", "/api/outbox/" + std::to_string(queued.id)});
+        if (gateway.empty()) {
+          response.headers.push_back(
+              {"Warning", "199 - \"no --sms-gateway: the SMS waits in the outbox\""});
+        }
+        return response;
+      });
 
   router.Add("GET", "/api/outbox", Permission::kSystemOperate,
              [&outbox](const Request& request) -> Result<Response> {

@@ -542,6 +542,7 @@ export const en = {
   'mail.testQueued': 'A test message to {to} is in the outbox.',
   'mail.waiting': '{n} waiting to be sent',
   'mail.to': 'To',
+  'mail.sms': 'SMS',
   'mail.subject': 'Subject',
   'mail.created': 'Queued',
   'mail.status.queued': 'waiting',

@@ -543,6 +543,7 @@ export const pl = {
   'mail.testQueued': 'Wiadomość testowa do {to} czeka w skrzynce nadawczej.',
   'mail.waiting': 'Czeka na wysłanie: {n}',
   'mail.to': 'Do',
+  'mail.sms': 'SMS',
   'mail.subject': 'Temat',
   'mail.created': 'Dodano',
   'mail.status.queued': 'czeka',

@@ -1,17 +1,20 @@
-// The outbox: e-mail queued durably, sent by one background thread through a Transport
-// (smtp.h), retried with exponential back-off on a temporary failure, given up after the
-// last attempt or at once on a permanent one; every attempt in the message's delivery log;
-// a refused recipient recorded as a bounce (the on_bounce hook marks the contact person).
+// The outbox: e-mail and SMS queued durably, sent by one background thread through a
+// Transport per channel (smtp.h, sms.h), retried with exponential back-off on a temporary failure,
+// given up after the last attempt or at once on a permanent one; every attempt in the message's
+// delivery log; a refused recipient recorded as a bounce (the on_bounce hook marks the contact
+// person).
 //
 // Stored in the `outbox` column family (never change a tag):
 //   'c'                          → the last id given (decimal)
 //   'm' U64Desc(id)              → the message, JSON (newest first when scanned)
 //   's' String(status) U64Desc(id) → ""            (a status's messages, newest first)
-//   'd' I64(due ms) U64(id)      → ""            (queued messages by their next attempt)
+//   'd' I64(due ms) U64(id)      → ""            (queued e-mail by its next attempt)
+//   'p' I64(due ms) U64(id)      → ""            (queued SMS by their next attempt)
 //   'l' U64(id) U32(attempt)     → a delivery log entry, JSON
 //   'k' String(key)              → the id of the message queued under that key
 // Every change is in one batch with its audit entry (mail.queued, mail.sent, mail.failed,
-// mail.retried, mail.cancelled: ids and counts, never addresses or text).
+// mail.retried, mail.cancelled; sms.* for SMS: ids and counts, never addresses, numbers or
+// text).
 //
 // Delivery is at least once: a crash after the server took a message and before its
 // result is stored sends it again after the restart, with the same Message-ID (which
@@ -51,6 +54,9 @@ struct AttachmentRef {
 
 // What a caller asks to send.
 struct NewMessage {
+  // "email", or "sms": one E.164 number in `to`, the text (at most 1000 characters), no
+  // subject or attachments.
+  std::string channel = "email";
   // "transactional" (about something the recipient did or has: a task, an invoice) or
   // "marketing" (sent only to contacts who agreed: the check hook refuses the others).
   std::string kind = "transactional";
@@ -128,12 +134,12 @@ class Outbox {
   // A queued message not sent. Errors: kConflict unless queued.
   Result<Message> Cancel(MessageId id, const audit::Actor& actor);
 
-  // Starts the sender thread with `transport` (null: messages stay queued, e.g. no SMTP
-  // server configured). Call once.
-  void Start(std::unique_ptr<Transport> transport);
-  // Sends what is due now, on the caller's thread, through `transport`; returns how many
-  // messages were tried. (The sender thread does this; tests call it directly.)
-  Result<int> SendDue(Transport& transport);
+  // Starts the sender thread with a transport per channel (null: that channel's messages
+  // stay queued, e.g. no SMTP server configured). Call once.
+  void Start(std::unique_ptr<Transport> email, std::unique_ptr<Transport> sms = nullptr);
+  // Sends the channel's messages due now, on the caller's thread, through `transport`;
+  // returns how many were tried. (The sender thread does this; tests call it directly.)
+  Result<int> SendDue(Transport& transport, std::string_view channel = "email");
   // Wakes the sender (something was queued).
   void Wake();
 
@@ -143,7 +149,8 @@ class Outbox {
  private:
   Outbox(storage::Store& store, audit::AuditLog& audit, OutboxOptions options);
   Result<void> Put(storage::WriteBatch& batch, const Message& m, const Message* before) const;
-  Result<std::optional<Timestamp>> NextDue() const;
+  Result<std::optional<Timestamp>> NextDue(std::string_view channel) const;
+  bool EmailSendable() const;
   Result<void> Attempt(Transport& transport, MessageId id);
   void Run();
 
@@ -155,7 +162,8 @@ class Outbox {
   std::set<MessageId> sending_;  // GUARDED_BY(write_mu_): on the wire now
   std::atomic<std::uint64_t> queued_{0};
 
-  std::unique_ptr<Transport> transport_;
+  std::unique_ptr<Transport> email_transport_;
+  std::unique_ptr<Transport> sms_transport_;
   std::mutex wake_mu_;
   std::condition_variable wake_;
   bool woken_ = false;  // GUARDED_BY(wake_mu_)

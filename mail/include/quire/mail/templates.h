@@ -1,7 +1,8 @@
 // Mail templates: a subject and a text per language, with {{placeholders}} filled from the
 // record the message is about ({{customer.name}}, {{offer.number}}, {{task.name}}) and from
 // the caller's data. A placeholder whose value is missing renders empty and is reported,
-// so a sender can refuse to send a half-filled message.
+// so a sender can refuse to send a half-filled message. A template used only for SMS may
+// leave the subject out (an e-mail from it is then refused: it needs one).
 //
 // Stored in the `outbox` column family: 't' String(name) → the template, JSON
 //   {"description", "languages": {"pl": {"subject", "text"}, "en": {...}}}

@@ -34,6 +34,7 @@
 #include "quire/dms/documents.h"
 #include "quire/dms/search.h"
 #include "quire/mail/outbox.h"
+#include "quire/mail/sms.h"
 #include "quire/mail/templates.h"
 #include "quire/org/directory.h"
 #include "quire/org/identity.h"
@@ -71,6 +72,8 @@ struct ServicesOptions {
   // and the From address. Start() starts the outbox's sender when there is a server.
   std::string smtp_url;
   std::string mail_from;
+  // SMS: a JSON file describing the HTTP gateway (mail/sms.h); empty: SMS wait in the outbox.
+  std::string sms_gateway;
   // The outbox's back-off and attempts (tests shorten them).
   int mail_max_attempts = 8;
   std::chrono::milliseconds mail_first_retry = std::chrono::minutes(1);
@@ -132,6 +135,8 @@ class Services {
   NotificationMailer& notification_mailer() { return *notification_mailer_; }
   // The SMTP server messages go to, for status pages ("" when none): never the password.
   const std::string& smtp_display() const { return smtp_display_; }
+  const std::string& sms_display() const { return sms_display_; }
+  bool sms_clear_text() const { return sms_ && sms_->ClearTextToAnotherMachine(); }
   // Null unless opened with `search`.
   dms::DocumentSearch* search() { return search_.get(); }
   workflow::ConnectorRegistry& connectors() { return *connectors_; }
@@ -191,6 +196,8 @@ class Services {
   std::unique_ptr<NotificationMailer> notification_mailer_;
   std::optional<mail::SmtpConfig> smtp_;
   std::string smtp_display_;
+  std::optional<mail::SmsGateway> sms_;
+  std::string sms_display_;
 };
 
 }  // namespace quire::services
