@@ -122,11 +122,12 @@ void Read(const json::object& in, Customer& c, std::vector<ErrorDetail>& problem
   };
   for (const auto& m : in) {
     if (!kFields.contains(m.key())) {
-      problems.push_back({std::string(m.key()),
-                          "is not a field of a customer (kind, name, emails, phones, taxId, "
-                          "addresses, owner, tags, notes, externalId, industry, category, "
-                          "customerType, source, deliveryTerms, paymentTermsDays, satisfaction, "
-                          "currency, creditLimit, team, bankAccounts, customFields)"});
+      problems.push_back(
+          {std::string(m.key()),
+           "is not a field of a customer (kind, name, emails, phones, taxId, "
+           "addresses, owner, tags, notes, externalId, industry, category, "
+           "customerType, source, deliveryTerms, paymentTermsDays, satisfaction, "
+           "currency, creditLimit, team, ordersOnHold, bankAccounts, customFields)"});
     }
   }
   if (const json::value* v = in.if_contains("kind")) {
@@ -344,7 +345,8 @@ const std::vector<definitions::Field>& ProfileFields() {
         {"name": "currency", "label": "Currency", "type": "string", "pattern": "^[A-Z]{3}$"},
         {"name": "creditLimit", "label": "Credit limit", "type": "string",
          "pattern": "^[0-9]{1,13}([.][0-9]{1,2})?$"},
-        {"name": "team", "label": "Team", "type": "string", "maxLength": 128}])json"),
+        {"name": "team", "label": "Team", "type": "string", "maxLength": 128},
+        {"name": "ordersOnHold", "label": "Orders on hold", "type": "boolean"}])json"),
                                            "profile", problems);
     return fields;
   }();

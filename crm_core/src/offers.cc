@@ -1004,6 +1004,16 @@ Result<Order> OfferStore::MakeOrder(OfferId offer_id, const json::object& fields
     return Error::Conflict("offer " + offer.number + " is " + offer.status +
                            ": an order is made from an accepted offer");
   }
+  {
+    QUIRE_ASSIGN_OR_RETURN(Customer customer, customers_.Get(offer.customer));
+    if (const json::value* hold = customer.profile.if_contains("ordersOnHold");
+        hold != nullptr && hold->is_bool() && hold->get_bool()) {
+      return Error::Conflict("customer " + std::to_string(offer.customer) +
+                             "'s orders are on hold (ordersOnHold, set for unpaid debts): no "
+                             "order was made; lift it with PATCH /api/crm/customers/" +
+                             std::to_string(offer.customer) + " {\"ordersOnHold\": false}");
+    }
+  }
   std::vector<ErrorDetail> problems;
   FieldReader f(fields, problems);
   f.Known({"expectedDelivery", "notes"}, "an order made from an offer", "expectedDelivery, notes");

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <charconv>
 #include <boost/json.hpp>
 #include <mutex>
 #include <string>
@@ -309,11 +310,30 @@ class OfferConnector final : public workflow::Connector {
 // orderId, order. Refusals: crm.order.refused (the offer is not accepted), crm.order.not-found.
 class OrderConnector final : public workflow::Connector {
  public:
-  explicit OrderConnector(crm::OfferStore& offers) : offers_(offers) {}
+  OrderConnector(crm::OfferStore& offers, const Clock& clock) : offers_(offers), clock_(clock) {}
 
   Result<workflow::JobOutcome> Run(const workflow::JobRequest& job) override {
     namespace c = crm_connectors;
     const boost::json::object& in = c::Inputs(job);
+    if (in.contains("orderId")) {  // reads an order (is it paid yet?)
+      crm::OrderId order_id = 0;
+      const std::string text = c::Text(in, "orderId");
+      auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), order_id);
+      if (ec != std::errc() || p != text.data() + text.size() || order_id == 0) {
+        return c::BusinessError(
+            "crm.order.not-found",
+            Error::InvalidArgument("crm.order: '" + text + "' is not an order id (input orderId)"));
+      }
+      auto order = offers_.GetOrder(order_id);
+      if (!order) {
+        if (!c::IsRefusal(order.error())) return order.error();
+        return c::BusinessError("crm.order.not-found", order.error());
+      }
+      workflow::JobOutcome out;
+      out.variables["orderId"] = std::to_string(order->id);
+      out.variables["order"] = order->ToJson(offers_.Today(clock_.Now()));
+      return out;
+    }
     crm::OfferId id = 0;
     try {
       id = std::stoull(c::Text(in, "offerId"));
@@ -348,6 +368,7 @@ class OrderConnector final : public workflow::Connector {
 
  private:
   crm::OfferStore& offers_;
+  const Clock& clock_;
 };
 
 // crm.case: a service case. Input `action`:
@@ -446,21 +467,35 @@ class SegmentConnector final : public workflow::Connector {
                               Error::ValidationFailed("crm.segment needs \"process\": the "
                                                       "process to start for each member"));
     }
-    Result<crm::SavedSegment> segment = services_.segments().Find(c::Text(in, "segment"));
-    if (!segment) {
-      if (!c::IsRefusal(segment.error())) return segment.error();
-      return c::BusinessError("crm.segment.not-found", segment.error());
+    // A saved segment (by id or name), or a filter written in the process itself (text, of).
+    crm::Filter filter;
+    std::string default_prefix;
+    if (const std::string text = c::Text(in, "text"); !text.empty()) {
+      const std::string of = in.contains("of") ? c::Text(in, "of") : "customers";
+      const std::optional<crm::Entity> target = crm::EntityFromName(of);
+      if (!target) {
+        return c::BusinessError(
+            "crm.segment.refused",
+            Error::ValidationFailed("crm.segment: 'of' is customers, activities, offers, orders "
+                                    "or cases, not '" +
+                                    of + "'"));
+      }
+      Result<crm::Filter> parsed = crm::ParseFilterText(text, *target);
+      if (!parsed) return c::BusinessError("crm.segment.refused", parsed.error());
+      filter = std::move(*parsed);
+      default_prefix = process + "-" + std::string(crm::EntityName(*target)) + "-";
+    } else {
+      Result<crm::SavedSegment> segment = services_.segments().Find(c::Text(in, "segment"));
+      if (!segment) {
+        if (!c::IsRefusal(segment.error())) return segment.error();
+        return c::BusinessError("crm.segment.not-found", segment.error());
+      }
+      QUIRE_ASSIGN_OR_RETURN(filter, crm::SegmentStore::FilterOf(*segment));
+      default_prefix = process + "-segment-" + std::to_string(segment->id) + "-";
     }
-    QUIRE_ASSIGN_OR_RETURN(crm::Filter filter, crm::SegmentStore::FilterOf(*segment));
-    if (filter.target != crm::Entity::kCustomer) {
-      return c::BusinessError(
-          "crm.segment.refused",
-          Error::ValidationFailed("segment " + std::to_string(segment->id) + " selects " +
-                                  std::string(crm::EntityPlural(filter.target)) +
-                                  "; crm.segment starts a process per customer"));
-    }
+    const crm::Entity target = filter.target;
     std::string prefix = c::Text(in, "businessKey");
-    if (prefix.empty()) prefix = process + "-segment-" + std::to_string(segment->id) + "-";
+    if (prefix.empty()) prefix = default_prefix;
     boost::json::object variables;
     if (const boost::json::value* v = in.if_contains("variables"); v != nullptr && v->is_object()) {
       variables = v->get_object();
@@ -493,7 +528,21 @@ class SegmentConnector final : public workflow::Connector {
         workflow::StartRequest start;
         start.process_id = process;
         start.variables = variables;
-        start.variables["customer"] = std::to_string(members[i]);
+        if (target != crm::Entity::kCustomer) {
+          // The record, and the customer it is about (none: null).
+          Result<std::uint64_t> customer = CustomerOf(target, members[i]);
+          if (!customer) {
+            std::lock_guard lock(failed_mu);
+            if (!failed) failed = customer.error();
+            return;
+          }
+          start.variables[std::string(crm::EntityName(target))] = std::to_string(members[i]);
+          start.variables["customer"] = *customer == 0
+                                            ? boost::json::value(nullptr)
+                                            : boost::json::value(std::to_string(*customer));
+        } else {
+          start.variables["customer"] = std::to_string(members[i]);
+        }
         start.business_key = prefix + std::to_string(members[i]);
         start.actor = actor;
         Result<workflow::StartResult> r = services_.engine().Start(start);
@@ -527,6 +576,30 @@ class SegmentConnector final : public workflow::Connector {
   }
 
  private:
+  Result<std::uint64_t> CustomerOf(crm::Entity e, std::uint64_t id) const {
+    switch (e) {
+      case crm::Entity::kActivity: {
+        QUIRE_ASSIGN_OR_RETURN(crm::Activity a, services_.activities().Get(id));
+        return a.customer;
+      }
+      case crm::Entity::kOffer: {
+        QUIRE_ASSIGN_OR_RETURN(crm::Offer o, services_.offers().Get(id));
+        return o.customer;
+      }
+      case crm::Entity::kOrder: {
+        QUIRE_ASSIGN_OR_RETURN(crm::Order o, services_.offers().GetOrder(id));
+        return o.customer;
+      }
+      case crm::Entity::kCase: {
+        QUIRE_ASSIGN_OR_RETURN(crm::ServiceCase c, services_.cases().Get(id));
+        return c.customer;
+      }
+      case crm::Entity::kCustomer:
+        break;
+    }
+    return id;
+  }
+
   Services& services_;
 };
 

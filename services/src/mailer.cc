@@ -32,6 +32,26 @@ Result<mail::Message> Mailer::Send(MailRequest r, const audit::Actor& actor) {
     }
     if (r.customer == 0 && !c.customers.empty()) r.customer = c.customers.front();
   }
+  // Marketing about a customer goes to a contact person of theirs who agreed to it (and,
+  // for e-mail, whose address has not bounced): a company gives no consent, people do.
+  if (r.kind == "marketing" && r.contact == 0 && r.customer != 0 && r.to.empty()) {
+    QUIRE_ASSIGN_OR_RETURN(std::vector<crm::Contact> people, contacts_.OfCustomer(r.customer));
+    for (const crm::Contact& p : people) {
+      const bool reachable = sms ? p.sms_consent.granted && !p.phones.empty()
+                                 : p.email_consent.granted && !p.email_bounced && !p.emails.empty();
+      if (reachable) {
+        r.contact = p.id;
+        context["contact"] = p.ToJson();
+        r.to.push_back(sms ? MobileOf(p.phones) : p.emails.front().value);
+        break;
+      }
+    }
+    if (r.contact == 0) {
+      return Error::Conflict("no contact person of customer " + std::to_string(r.customer) +
+                             (sms ? " agreed to marketing SMS" : " agreed to marketing e-mail") +
+                             ": nothing was queued");
+    }
+  }
   if (r.customer != 0) {
     QUIRE_ASSIGN_OR_RETURN(crm::Customer c, customers_.Get(r.customer));
     context["customer"] = c.ToJson(false);

@@ -94,7 +94,7 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
                            std::make_shared<ActivityConnector>(*s->activities_, *s->clock_));
   s->connectors_->Register("crm.customer", std::make_shared<CustomerConnector>(*s->customers_));
   s->connectors_->Register("crm.offer", std::make_shared<OfferConnector>(*s));
-  s->connectors_->Register("crm.order", std::make_shared<OrderConnector>(*s->offers_));
+  s->connectors_->Register("crm.order", std::make_shared<OrderConnector>(*s->offers_, *s->clock_));
   s->connectors_->Register("crm.case", std::make_shared<CaseConnector>(*s->cases_, *s->clock_));
   s->connectors_->Register("crm.segment", std::make_shared<SegmentConnector>(*s));
   s->connectors_->Register("notify.email", std::make_shared<MailConnector>(*s, "email"));

@@ -145,10 +145,12 @@ TEST(ConformanceTest, EveryModelLoadsOrIsRefusedWithLocatedErrors) {
   EXPECT_GT(loaded, files.size() / 2) << "most of the corpus is runnable BPMN";
 }
 
-// The examples scripts/run deploys must load cleanly: no error, no warning.
-TEST(ExamplesTest, EveryExampleLoadsWithoutFindings) {
+// The examples scripts/run deploys, and the automations of examples/automations/, must load
+// cleanly (no error, no warning) and carry their diagram, so that they open as drawn in
+// Camunda Modeler and bpmn-js to be copied and changed.
+TEST(ExamplesTest, EveryExampleLoadsWithoutFindingsAndHasItsDiagram) {
   std::size_t count = 0;
-  for (const auto& entry : fs::directory_iterator(QUIRE_EXAMPLES_DIR)) {
+  for (const auto& entry : fs::recursive_directory_iterator(QUIRE_EXAMPLES_DIR)) {
     if (entry.path().extension() != ".bpmn") continue;
     ++count;
     std::ifstream in(entry.path(), std::ios::binary);
@@ -156,11 +158,12 @@ TEST(ExamplesTest, EveryExampleLoadsWithoutFindings) {
     content << in.rdbuf();
     const LoadResult result = LoadBpmn(content.str());
     EXPECT_TRUE(result.ok()) << entry.path();
+    EXPECT_NE(content.str().find("<bpmndi:BPMNShape"), std::string::npos) << entry.path();
     for (const Diagnostic& d : result.diagnostics) {
       ADD_FAILURE() << FormatDiagnostic(entry.path().string(), d);
     }
   }
-  EXPECT_GT(count, 0u);
+  EXPECT_GE(count, 7u);
 }
 
 }  // namespace

@@ -61,7 +61,8 @@ struct Customer {
   // Classification and terms, checked as typed fields (ProfileFields): industry, category,
   // customerType, source, deliveryTerms (values of the dictionaries of those names),
   // paymentTermsDays, satisfaction (1-5), currency, creditLimit (decimal text, "15000.00"),
-  // team (a group id). Only the fields set are present.
+  // team (a group id), ordersOnHold (true: no new order is made for it — an unpaid debt's
+  // reminder ladder ends there — until it is set false). Only the fields set are present.
   boost::json::object profile;
   std::vector<Labelled> bank_accounts;  // IBANs, checked and stored without spaces
   boost::json::object custom_fields;    // the installation's custom fields (CrmSchema)
