@@ -5,18 +5,21 @@
 #pragma once
 
 #include <atomic>
-#include <charconv>
 #include <boost/json.hpp>
+#include <charconv>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "quire/base/instant.h"
+#include "quire/base/json_text.h"
 #include "quire/crm/activities.h"
 #include "quire/crm/contacts.h"
 #include "quire/crm/customers.h"
+#include "quire/crm/money.h"
 #include "quire/crm/offers.h"
+#include "quire/crm/products.h"
 #include "quire/crm/segments.h"
 #include "quire/services/offer_documents.h"
 #include "quire/services/services.h"
@@ -454,6 +457,80 @@ class CaseConnector final : public workflow::Connector {
 // (how many starts are in flight, 8 by default). Each member is started at most once: a
 // business key already used is skipped. A job cut off (its deadline, a stop) is retried and
 // goes on where it was. Outputs: members, started, skipped (started before).
+// crm.promotions: the products on offer — the price lists valid today that began within the
+// last `days` days (input; 7 by default, so a day Quire was down is made up for), one item
+// per product in them: {priceList, priceListName, product, code, name, currency, unitPrice,
+// discountPercent, validTo, audience}. `audience` is a segment filter for whom the list is
+// (a category, one customer; "" for everyone), to be joined to a rule with "and". Output
+// `items` (and `count`).
+class PromotionsConnector final : public workflow::Connector {
+ public:
+  explicit PromotionsConnector(Services& services) : services_(services) {}
+
+  Result<workflow::JobOutcome> Run(const workflow::JobRequest& job) override {
+    namespace c = crm_connectors;
+    namespace json = boost::json;
+    const json::object& in = c::Inputs(job);
+    std::int64_t days = 7;
+    if (const json::value* d = in.if_contains("days")) {
+      if (!d->is_number() || d->to_number<double>() < 1 || d->to_number<double>() > 366) {
+        return c::BusinessError(
+            "crm.promotions.refused",
+            Error::ValidationFailed("crm.promotions: 'days' is a whole number from 1 to 366"));
+      }
+      days = static_cast<std::int64_t>(d->to_number<double>());
+    }
+    const std::chrono::year_month_day today = services_.offers().Today(services_.clock().Now());
+    const std::chrono::year_month_day first{std::chrono::sys_days(today) -
+                                            std::chrono::days(days - 1)};
+    QUIRE_ASSIGN_OR_RETURN(std::vector<crm::PriceList> lists, services_.products().PriceLists());
+    json::array items;
+    for (const crm::PriceList& list : lists) {
+      if (!list.ValidOn(today) || !list.valid_from || *list.valid_from < first) continue;
+      std::string audience;
+      if (list.customer != 0) {
+        audience = "id = " + std::to_string(list.customer);
+      } else if (!list.customer_category.empty()) {
+        std::string quoted;
+        AppendJsonString(list.customer_category, quoted);
+        audience = "category = " + quoted;
+      }
+      for (const crm::PriceListEntry& e : list.entries) {
+        auto product = services_.products().Get(e.product);
+        if (!product) {
+          if (product.error().code() == ErrorCode::kNotFound) continue;
+          return product.error();
+        }
+        if (!product->active) continue;
+        const std::optional<std::int64_t> price =
+            e.unit_price ? e.unit_price : product->PriceIn(list.currency);
+        std::int64_t net = price.value_or(0);
+        if (e.discount != 0) net -= net * e.discount / (100 * crm::kOne);
+        items.push_back(json::object{
+            {"priceList", std::to_string(list.id)},
+            {"priceListName", list.name},
+            {"product", std::to_string(product->id)},
+            {"code", product->code},
+            {"name", product->name},
+            {"currency", list.currency},
+            {"unitPrice",
+             price ? json::value(crm::FormatTrimmed(net, crm::kPlaces, 2)) : json::value(nullptr)},
+            {"discountPercent", crm::FormatTrimmed(e.discount, crm::kPlaces)},
+            {"validTo",
+             list.valid_to ? json::value(crm::FormatDay(*list.valid_to)) : json::value(nullptr)},
+            {"audience", audience}});
+      }
+    }
+    workflow::JobOutcome out;
+    out.variables["count"] = items.size();
+    out.variables["items"] = std::move(items);
+    return out;
+  }
+
+ private:
+  Services& services_;
+};
+
 class SegmentConnector final : public workflow::Connector {
  public:
   explicit SegmentConnector(Services& services) : services_(services) {}

@@ -97,6 +97,7 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
   s->connectors_->Register("crm.order", std::make_shared<OrderConnector>(*s->offers_, *s->clock_));
   s->connectors_->Register("crm.case", std::make_shared<CaseConnector>(*s->cases_, *s->clock_));
   s->connectors_->Register("crm.segment", std::make_shared<SegmentConnector>(*s));
+  s->connectors_->Register("crm.promotions", std::make_shared<PromotionsConnector>(*s));
   s->connectors_->Register("notify.email", std::make_shared<MailConnector>(*s, "email"));
   s->connectors_->Register("notify.sms", std::make_shared<MailConnector>(*s, "sms"));
   s->connectors_->Register("crm.lookup",

@@ -138,9 +138,50 @@ TEST_F(AutomationsTest, AYearOfAutomationsActsOnExactlyTheRightCustomersOnce) {
   const std::uint64_t delta = Customer("Delta", "ben",  // pays late, then pays
                                        R"(, "emails": [{"address": "biuro@delta.example"}])");
   const std::uint64_t epsilon = Customer("Epsilon", "cyryl");  // an offer only
-  const std::uint64_t phi = Customer("Phi", "anna");           // nothing at all
+  const std::uint64_t phi = Customer("Phi", "anna",            // nothing at all
+                                     R"(, "tags": ["interest:KRZ-1"], "category": "A")");
   const std::uint64_t alfa_contact = Contact(alfa, "jan@alfa.example", true);
   Contact(beta, "ewa@beta.example", false);  // no consent: no marketing mail for beta
+  // Interest in the desk (alfa, beta) and in the chair (gamma, phi).
+  ASSERT_TRUE(s_->customers().Update(alfa, json::object{{"tags", json::array{"interest:BIU-120"}}},
+                                     "anna"));
+  ASSERT_TRUE(
+      s_->customers().Update(beta, json::object{{"tags", json::array{"interest:BIU-120"}}}, "ben"));
+  ASSERT_TRUE(s_->customers().Update(
+      gamma, json::object{{"tags", json::array{"interest:KRZ-1", "vip"}}}, "anna"));
+  auto desk = s_->products().Create(json::parse(R"({"code": "BIU-120", "name": "Biurko 120",
+                     "prices": [{"currency": "PLN", "unitPrice": "1000.00"}]})")
+                                        .as_object(),
+                                    "administrator");
+  ASSERT_TRUE(desk) << desk.error().message();
+  auto chair = s_->products().Create(json::parse(R"({"code": "KRZ-1", "name": "Krzesło",
+                     "prices": [{"currency": "PLN", "unitPrice": "300.00"}]})")
+                                         .as_object(),
+                                     "administrator");
+  ASSERT_TRUE(chair) << chair.error().message();
+  // A spring promotion of the desk for everyone; an autumn one of the chair for category A
+  // only (phi, not gamma); a promotion of 2026 that is over.
+  auto spring = s_->products().CreatePriceList(
+      json::parse(R"({"name": "Wiosna", "currency": "PLN", "validFrom": "2027-04-01",
+                     "validTo": "2027-04-30", "entries": [{"product": ")" +
+                  std::to_string(desk->id) + R"(", "discountPercent": "10"}]})")
+          .as_object(),
+      "administrator");
+  ASSERT_TRUE(spring) << spring.error().message();
+  auto autumn = s_->products().CreatePriceList(
+      json::parse(R"({"name": "Jesień A", "currency": "PLN", "customerCategory": "A",
+                     "validFrom": "2027-09-01", "entries": [{"product": ")" +
+                  std::to_string(chair->id) + R"(", "unitPrice": "250.00"}]})")
+          .as_object(),
+      "administrator");
+  ASSERT_TRUE(autumn) << autumn.error().message();
+  ASSERT_TRUE(s_->products().CreatePriceList(
+      json::parse(R"({"name": "Stara", "currency": "PLN", "validFrom": "2026-02-01",
+                     "validTo": "2026-02-28", "entries": [{"product": ")" +
+                  std::to_string(chair->id) + R"(", "discountPercent": "5"}]})")
+          .as_object(),
+      "administrator"));
+  const std::uint64_t phi_contact = Contact(phi, "ola@phi.example", true);
   clock_.Set(Day(2026, 3, 10, 9));
   Sale(alfa, "anna", true, true);
   clock_.Set(Day(2026, 5, 5, 9));
@@ -198,7 +239,20 @@ TEST_F(AutomationsTest, AYearOfAutomationsActsOnExactlyTheRightCustomersOnce) {
   EXPECT_EQ(Instances("automation-offer-expiry-offer"),
             (std::map<std::string, std::string>{
                 {"offer-expiry-" + std::to_string(epsilon_offer), "completed"}}));
-  (void)phi;
+  // Nothing got stuck on the way.
+  const auto incidents = s_->engine().ListIncidents(std::nullopt).value();
+  for (const auto& incident : incidents) {
+    ADD_FAILURE() << incident.process_id << "/" << incident.element_id << ": " << incident.message;
+  }
+  // Interest: the desk's spring promotion to alfa and beta (beta's contact did not agree:
+  // started, nothing sent); the chair's autumn one to phi (category A), not to gamma.
+  const std::string p = std::to_string(phi);
+  const std::string spring_key = "interest-" + std::to_string(spring->id) + "-BIU-120-";
+  EXPECT_EQ(Instances("automation-interest-customer"),
+            (std::map<std::string, std::string>{
+                {spring_key + a, "completed"},
+                {spring_key + b, "completed"},
+                {"interest-" + std::to_string(autumn->id) + "-KRZ-1-" + p, "completed"}}));
 
   // What went out: marketing only to alfa's contact, who agreed (the lapse and the
   // anniversary); gamma's ladder: e-mail, SMS (then the call, then the hold); delta's: the
@@ -210,13 +264,19 @@ TEST_F(AutomationsTest, AYearOfAutomationsActsOnExactlyTheRightCustomersOnce) {
   EXPECT_EQ(sent, (std::multiset<std::string>{
                       "email marketing jan@alfa.example",
                       "email marketing jan@alfa.example",
+                      "email marketing jan@alfa.example",
+                      "email marketing ola@phi.example",
                       "email transactional ksiegowosc@gamma.example",
                       "sms transactional +48601234567",
                       "email transactional biuro@delta.example",
                   }));
   for (const mail::Message& m : Outbox()) {
     if (m.kind == "marketing") {
-      EXPECT_EQ(m.contact, alfa_contact);
+      EXPECT_TRUE(m.contact == alfa_contact || m.contact == phi_contact) << m.contact;
+    }
+    if (m.subject.find("promocji") != std::string::npos && m.contact == alfa_contact) {
+      EXPECT_THAT(m.text, HasSubstr("Biurko 120 (BIU-120)"));
+      EXPECT_THAT(m.text, HasSubstr("„Wiosna”: 900.00 PLN netto"));
     }
     if (m.channel == "sms") {
       EXPECT_THAT(m.text, HasSubstr("123.00"));  // 100.00 net, 23 % VAT

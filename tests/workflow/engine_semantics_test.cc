@@ -1,6 +1,8 @@
 // BPMN semantics, one behaviour per test, against a real engine and store.
 #include "engine_fixture.h"
 
+#include <set>
+
 namespace quire::workflow::testing {
 namespace {
 
@@ -514,6 +516,33 @@ TEST_F(EngineTest, ParallelMultiInstanceOverACollectionCollectsOutputs) {
   engine_->WaitIdle();
   EXPECT_EQ(State(id), "completed");
   EXPECT_EQ(Var(id, "votes"), boost::json::parse(R"(["yes", "no", "yes"])"));
+}
+
+// Zeebe and Camunda 7 apply a multi-instance activity's input mappings per instance, after
+// its element variable and loopCounter (counted from 0 here, as Camunda 7 does) are set:
+// the mappings may use them.
+TEST_F(EngineTest, MultiInstanceInputMappingsSeeTheElementAndTheLoopCounter) {
+  Deploy(Bpmn(R"xml(<process id="p" isExecutable="true">
+    <startEvent id="s"/>
+    <userTask id="review">
+      <extensionElements><zeebe:ioMapping>
+        <zeebe:input source="= upper case(reviewer) + &quot;-&quot; + string(loopCounter)" target="label"/>
+      </zeebe:ioMapping></extensionElements>
+      <multiInstanceLoopCharacteristics>
+        <extensionElements><zeebe:loopCharacteristics inputCollection="= reviewers" inputElement="reviewer"/></extensionElements>
+      </multiInstanceLoopCharacteristics>
+    </userTask>
+    <endEvent id="e"/>)xml" +
+              Flow("f1", "s", "review") + Flow("f2", "review", "e") + "</process>"));
+  const InstanceId id = Start("p", R"({"reviewers": ["anna", "ben"]})");
+  std::set<std::string> labels;
+  for (const TaskInfo& t : Tasks(id)) {
+    auto full = engine_->GetTask(t.id);
+    ASSERT_TRUE(full);
+    labels.insert(std::string(full->variables.at("label").as_string()));
+  }
+  EXPECT_EQ(labels, (std::set<std::string>{"ANNA-0", "BEN-1"}));
+  EXPECT_TRUE(engine_->ListIncidents(id)->empty());
 }
 
 TEST_F(EngineTest, MultiInstanceCompletionConditionCancelsTheRest) {

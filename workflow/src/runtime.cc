@@ -86,7 +86,8 @@ Runtime::Runtime(RuntimeEnv& env, Txn& txn, audit::Actor actor)
 Runtime::~Runtime() = default;
 
 void Runtime::Audit(std::string action, std::string object, json::object details) {
-  if (env_.options.audit == nullptr || actor_.id.empty() || actor_.id == "engine" || actor_.id == "timer") {
+  if (env_.options.audit == nullptr || actor_.id.empty() || actor_.id == "engine" ||
+      actor_.id == "timer") {
     return;
   }
   audit_.push_back({actor_, std::move(action), std::move(object), std::move(details)});
@@ -215,9 +216,12 @@ Result<json::object> Runtime::MapInputs(Loaded& l, std::uint32_t key) {
   ElementInstance* ei = l.st.Find(key);
   const Element& el = El(l, ei->element);
   json::object mapped;
+  // Inputs see the enclosing scope; an instance of a multi-instance activity also sees its
+  // own element variable and loopCounter (as Zeebe and Camunda 7 map them).
+  const std::uint32_t scope = ei->mi_inner ? key : ei->parent;
   for (const definitions::IoMapping& m : el.task.inputs) {
     if (m.source.expression) {
-      QUIRE_ASSIGN_OR_RETURN(Value v, Evaluate(l, ei->parent, *m.source.expression));
+      QUIRE_ASSIGN_OR_RETURN(Value v, Evaluate(l, scope, *m.source.expression));
       mapped[m.target] = v.ToJson();
     } else {
       mapped[m.target] = m.source.text;
@@ -438,10 +442,11 @@ Result<void> Runtime::Finish() {
     }
     if (!l->history.empty()) {
       const std::uint64_t seq = txn_.NewSeq(l->history.size());
-      txn_.Put(
-          ColumnFamily::kHistory, keys::History(seq),
-          json::serialize(json::object{
-              {"i", l->st.id}, {"t", txn_.now_ms()}, {"a", actor_.id}, {"e", std::move(l->history)}}));
+      txn_.Put(ColumnFamily::kHistory, keys::History(seq),
+               json::serialize(json::object{{"i", l->st.id},
+                                            {"t", txn_.now_ms()},
+                                            {"a", actor_.id},
+                                            {"e", std::move(l->history)}}));
       txn_.Put(ColumnFamily::kHistory, keys::HistoryByInstance(l->st.id, seq), "");
       l->history = json::array();
     }
