@@ -1,5 +1,7 @@
 #include "quire/crm/filter.h"
 
+#include "quire/crm/classes.h"
+
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
@@ -38,6 +40,8 @@ const std::vector<FieldDef> kCustomerFields = {
     {"email", FieldType::kText, 21, true, false, "an e-mail address (not indexed)"},
     {"campaign", FieldType::kId, 22, true, true, "a campaign it is a member of"},
     {"taxIdKind", FieldType::kText, 23, false, true, "nip, regon, pesel, vat-eu or none"},
+    {"class", FieldType::kText, 24, true, false,
+     "a computed class: key, loyal, atRisk, dormant, inDebt, new (GET /api/crm/classes)"},
 };
 const std::vector<FieldDef> kActivityFields = {
     {"id", FieldType::kId, 1, false, false, "the activity's id"},
@@ -1097,6 +1101,32 @@ std::string FormatIsoDay(std::int32_t day) {
   return buf;
 }
 
+namespace {
+
+// "class" names computed classes (classes.h): only those, compared for (in)equality.
+Result<void> CheckClasses(const FilterNode& n, bool text) {
+  if (n.kind == FilterNode::Kind::kCompare && n.def != nullptr && n.def->name == "class") {
+    const std::string field = text ? "text" : n.where;
+    if (n.op != Op::kEq && n.op != Op::kNe && n.op != Op::kIn && n.op != Op::kNotIn) {
+      return Error::ValidationFailed(n.where + ": class is compared with =, !=, in or not in",
+                                     {{field, "class is compared with =, !=, in or not in"}});
+    }
+    for (const FilterValue& v : n.values) {
+      if (!IsClassName(v.text)) {
+        return Error::ValidationFailed(
+            n.where + ": '" + v.text +
+                "' is not a class: key, loyal, atRisk, dormant, inDebt or new",
+            {{field,
+              "'" + v.text + "' is not a class: key, loyal, atRisk, dormant, inDebt or new"}});
+      }
+    }
+  }
+  for (const FilterNode& c : n.children) QUIRE_RETURN_IF_ERROR(CheckClasses(c, text));
+  return Ok();
+}
+
+}  // namespace
+
 Result<Filter> ParseFilterText(std::string_view text, Entity target) {
   bool blank = std::all_of(text.begin(), text.end(),
                            [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
@@ -1105,13 +1135,16 @@ Result<Filter> ParseFilterText(std::string_view text, Entity target) {
         "the filter is empty: write a condition such as city = \"Kraków\"",
         {{"text:1:1", "the filter is empty"}});
   }
-  return TextParser(text).Parse(target);
+  QUIRE_ASSIGN_OR_RETURN(Filter f, TextParser(text).Parse(target));
+  QUIRE_RETURN_IF_ERROR(CheckClasses(f.root, true));
+  return f;
 }
 
 Result<Filter> ParseFilterJson(const json::value& filter, Entity target) {
   Filter f;
   f.target = target;
   QUIRE_ASSIGN_OR_RETURN(f.root, JsonParser().Parse(filter, target, false, "filter"));
+  QUIRE_RETURN_IF_ERROR(CheckClasses(f.root, false));
   return f;
 }
 

@@ -1,5 +1,7 @@
 #include "quire/crm/segments.h"
 
+#include "quire/crm/classes.h"
+
 #include <algorithm>
 #include <bit>
 #include <boost/json.hpp>
@@ -1108,8 +1110,70 @@ static Result<Matches> Evaluate(storage::Store& store, const Clock& clock,
   return m;
 }
 
-Result<SegmentAnswer> SegmentEngine::Run(const Filter& filter, const Filter* scope,
+namespace {
+
+Result<FilterNode> ExpandClasses(const FilterNode& n, const ClassThresholds* t) {
+  if (n.kind == FilterNode::Kind::kCompare && n.def != nullptr && n.def->name == "class") {
+    std::vector<FilterNode> rules;
+    for (const FilterValue& v : n.values) {
+      if (t == nullptr) {
+        return Error::Internal("classes are not available here");
+      }
+      QUIRE_ASSIGN_OR_RETURN(Filter rule, ParseFilterText(ClassRule(*t, v.text)));
+      rules.push_back(std::move(rule.root));
+    }
+    FilterNode any;
+    if (rules.size() == 1) {
+      any = std::move(rules.front());
+    } else {
+      any.kind = FilterNode::Kind::kOr;
+      any.children = std::move(rules);
+    }
+    any.where = n.where;
+    if (n.op == Op::kNe || n.op == Op::kNotIn) {
+      FilterNode negated;
+      negated.kind = FilterNode::Kind::kNot;
+      negated.where = n.where;
+      negated.children.push_back(std::move(any));
+      return negated;
+    }
+    return any;
+  }
+  FilterNode out = n;
+  for (FilterNode& c : out.children) {
+    QUIRE_ASSIGN_OR_RETURN(c, ExpandClasses(c, t));
+  }
+  return out;
+}
+
+bool NamesClass(const FilterNode& n) {
+  if (n.kind == FilterNode::Kind::kCompare && n.def != nullptr && n.def->name == "class") {
+    return true;
+  }
+  return std::any_of(n.children.begin(), n.children.end(), NamesClass);
+}
+
+}  // namespace
+
+Result<Filter> SegmentEngine::WithClassRules(const Filter& filter) const {
+  Filter out = filter;
+  std::optional<ClassThresholds> t;
+  if (classes_ != nullptr) {
+    QUIRE_ASSIGN_OR_RETURN(ClassThresholds got, classes_->Get());
+    t = got;
+  }
+  QUIRE_ASSIGN_OR_RETURN(out.root, ExpandClasses(filter.root, t ? &*t : nullptr));
+  return out;
+}
+
+Result<SegmentAnswer> SegmentEngine::Run(const Filter& given, const Filter* scope,
                                          std::uint64_t after, std::size_t limit) const {
+  std::optional<Filter> expanded;
+  if (NamesClass(given.root)) {
+    QUIRE_ASSIGN_OR_RETURN(Filter f, WithClassRules(given));
+    expanded = std::move(f);
+  }
+  const Filter& filter = expanded ? *expanded : given;
   QUIRE_ASSIGN_OR_RETURN(Matches m,
                          Evaluate(store_, clock_, activities_, offers_, cases_, filter, scope));
   SegmentAnswer a;
@@ -1139,8 +1203,14 @@ Result<SegmentAnswer> SegmentEngine::Run(const Filter& filter, const Filter* sco
   return a;
 }
 
-Result<std::vector<std::uint64_t>> SegmentEngine::All(const Filter& filter,
+Result<std::vector<std::uint64_t>> SegmentEngine::All(const Filter& given,
                                                       const Filter* scope) const {
+  std::optional<Filter> expanded;
+  if (NamesClass(given.root)) {
+    QUIRE_ASSIGN_OR_RETURN(Filter f, WithClassRules(given));
+    expanded = std::move(f);
+  }
+  const Filter& filter = expanded ? *expanded : given;
   QUIRE_ASSIGN_OR_RETURN(Matches m,
                          Evaluate(store_, clock_, activities_, offers_, cases_, filter, scope));
   if (filter.target != Entity::kCustomer) return std::move(m.ids);

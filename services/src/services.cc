@@ -70,6 +70,8 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
                                                *s->contacts_, *s->products_);
   s->segment_engine_ = std::make_unique<crm::SegmentEngine>(*s->store_, *s->clock_, *s->activities_,
                                                             *s->offers_, *s->cases_);
+  s->classes_ = std::make_unique<crm::ClassStore>(*s->store_, *s->audit_, *s->clock_);
+  s->segment_engine_->UseClasses(s->classes_.get());
   // A store written before the segment indexes (or by an older layout of them) gets them
   // now, before anything is served.
   if (auto built = s->segment_engine_->BuildIfNeeded(); !built) {
@@ -213,6 +215,23 @@ Result<void> Services::OpenOutbox(const ServicesOptions& options) {
   notification_mailer_ =
       std::make_unique<NotificationMailer>(*store_, *directory_, *outbox_, *mail_templates_);
   return notification_mailer_->Prepare();
+}
+
+Result<std::vector<crm::CustomerClass>> Services::CustomerClasses(crm::CustomerId customer) const {
+  QUIRE_ASSIGN_OR_RETURN(crm::ClassThresholds t, classes_->Get());
+  std::vector<crm::Order> orders;
+  crm::OrderId after = 0;
+  while (true) {
+    QUIRE_ASSIGN_OR_RETURN(
+        std::vector<crm::Order> page,
+        offers_->Orders(customer, 1000, after, [](const crm::Order&) { return true; }));
+    if (page.empty()) break;
+    after = page.back().id;
+    const bool last = page.size() < 1000;
+    for (crm::Order& o : page) orders.push_back(std::move(o));
+    if (last) break;
+  }
+  return crm::ClassesOf(orders, offers_->Today(clock_->Now()), t);
 }
 
 void Services::Start() {

@@ -13,6 +13,7 @@
 #include "quire/base/instant.h"
 #include "quire/crm/activities.h"
 #include "quire/crm/cases.h"
+#include "quire/crm/classes.h"
 #include "quire/crm/customers.h"
 #include "quire/crm/filter.h"
 #include "quire/crm/names.h"
@@ -678,6 +679,126 @@ TEST_F(SegmentsTest, RandomFiltersSelectWhatBruteForceSelects) {
     ExpectSame(text, i % 3 == 0 ? 7 : 50);
     if (HasFailure()) break;
   }
+}
+
+// Computed classes: "class = X" in a segment (the class's rule over the indexes) selects
+// exactly the customers whose own orders give them class X (ClassesOf, what the card shows),
+// under the default thresholds and random ones.
+TEST_F(SegmentsTest, ComputedClassesInSegmentsAreWhatEachCustomersOrdersSay) {
+  Generate(20261208, 160);
+  Load();
+  ClassStore classes(*store_, *audit_, clock_);
+  engine_->UseClasses(&classes);
+  const auto today = offers_->Today(clock_.Now());
+  std::mt19937 rng(3);
+  auto any = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  std::map<std::string, std::size_t> seen;
+  for (int round = 0; round < 12; ++round) {
+    if (round > 0) {  // random thresholds, small enough that every class has members
+      const int at_risk = any(1, 8);
+      json::object t{{"keyRevenue", std::to_string(any(1, 60)) + "000.00"},
+                     {"keyMonths", any(1, 24)},
+                     {"loyalOrders", any(1, 3)},
+                     {"loyalMonths", any(1, 24)},
+                     {"atRiskMonths", at_risk},
+                     {"dormantMonths", at_risk + any(1, 10)},
+                     {"debtDays", any(0, 60)},
+                     {"newDays", any(1, 400)}};
+      ASSERT_TRUE(classes.Put(t, actor_)) << json::serialize(t);
+    }
+    const ClassThresholds t = *classes.Get();
+    std::map<std::string, std::set<CustomerId>> expected;
+    for (const auto& [id, c] : customers_by_id_) {
+      for (const CustomerClass& k : ClassesOf(orders_of_[id], today, t)) {
+        expected[k.name].insert(id);
+        EXPECT_FALSE(k.reason.empty());
+      }
+    }
+    auto selected = [&](const std::string& text) {
+      auto f = ParseFilterText(text);
+      EXPECT_TRUE(f.has_value()) << text << ": " << f.error().message();
+      auto ids = engine_->All(*f, nullptr);
+      EXPECT_TRUE(ids.has_value()) << text << ": " << ids.error().message();
+      return std::set<CustomerId>(ids->begin(), ids->end());
+    };
+    std::set<CustomerId> all;
+    for (const auto& [id, c] : customers_by_id_) all.insert(id);
+    for (std::string_view name : kClassNames) {
+      const std::string n(name);
+      EXPECT_EQ(selected("class = " + n), expected[n])
+          << n << " in round " << round << ": " << ClassRule(t, n);
+      std::set<CustomerId> others;
+      std::set_difference(all.begin(), all.end(), expected[n].begin(), expected[n].end(),
+                          std::inserter(others, others.end()));
+      EXPECT_EQ(selected("class != " + n), others) << n;
+      seen[n] += expected[n].size();
+    }
+    std::set<CustomerId> either = expected["loyal"];
+    either.insert(expected["new"].begin(), expected["new"].end());
+    EXPECT_EQ(selected("class in (loyal, new) and kind = company or class in (loyal, new) and "
+                       "not kind = company"),
+              either);
+    if (HasFailure()) break;
+  }
+  for (std::string_view name : kClassNames) {
+    EXPECT_GT(seen[std::string(name)], 0u) << name << " never had a member: the test proves little";
+  }
+}
+
+TEST_F(SegmentsTest, AClassFollowsAPaymentAndItsThresholdAtOnce) {
+  ClassStore classes(*store_, *audit_, clock_);
+  engine_->UseClasses(&classes);
+  clock_.Set(kNow - std::chrono::days(30));
+  auto c = customers_->Create(J(R"({"name": "Dłużnik", "kind": "company"})"), actor_);
+  ASSERT_TRUE(c.has_value());
+  auto offer = offers_->Create(
+      json::object{{"customer", std::to_string(c->id)},
+                   {"paymentTermsDays", 7},
+                   {"lines", json::array{json::object{
+                                 {"name", "X"}, {"quantity", "1"}, {"unitPrice", "100.00"}}}}},
+      actor_);
+  ASSERT_TRUE(offer.has_value()) << offer.error().message();
+  ASSERT_TRUE(offers_->Accept(offer->id, nullptr, {"admin"}, actor_));
+  auto order = offers_->MakeOrder(offer->id, {}, actor_);
+  ASSERT_TRUE(order.has_value());
+  clock_.Set(kNow);
+  const auto in_debt = [&] {
+    auto ids = engine_->All(*ParseFilterText("class = inDebt"), nullptr);
+    const bool segment = std::find(ids->begin(), ids->end(), c->id) != ids->end();
+    std::vector<Order> orders = {*offers_->GetOrder(order->id)};
+    bool card = false;
+    for (const CustomerClass& k : ClassesOf(orders, offers_->Today(kNow), *classes.Get())) {
+      if (k.name == "inDebt") {
+        card = true;
+        EXPECT_THAT(k.reason, HasSubstr("123.00 PLN outstanding"));
+      }
+    }
+    EXPECT_EQ(segment, card);
+    return segment;
+  };
+  EXPECT_TRUE(in_debt());  // due 23 days ago
+  ASSERT_TRUE(classes.Put(J(R"({"debtDays": 30})"), actor_));
+  EXPECT_FALSE(in_debt());  // not yet 30 days past due
+  ASSERT_TRUE(classes.Put(J(R"({"debtDays": 0})"), actor_));
+  EXPECT_TRUE(in_debt());
+  ASSERT_TRUE(offers_->AddPayment(order->id, J(R"({"amount": "123.00"})"), actor_));
+  EXPECT_FALSE(in_debt());  // paid: out of the class at once
+  // Bad thresholds and bad class names are refused, naming what is wrong.
+  auto bad = classes.Put(J(R"({"atRiskMonths": 12, "dormantMonths": 6, "colour": 1})"), actor_);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().details().at(0).field, "colour");
+  EXPECT_FALSE(classes.Put(J(R"({"atRiskMonths": 12, "dormantMonths": 6})"), actor_).has_value());
+  EXPECT_FALSE(classes.Put(J(R"({"keyRevenue": 5})"), actor_).has_value());
+  EXPECT_EQ(classes.Get()->debt_days, 0);
+  auto vip = ParseFilterText("kind = company and class = vip");
+  ASSERT_FALSE(vip.has_value());
+  EXPECT_THAT(vip.error().message(), HasSubstr("'vip' is not a class"));
+  EXPECT_THAT(vip.error().message(), HasSubstr("column"));
+  EXPECT_FALSE(ParseFilterText("class ~ loy").has_value());
+  // The thresholds survive a reopen.
+  ClassStore again(*store_, *audit_, clock_);
+  ASSERT_TRUE(classes.Put(J(R"({"loyalOrders": 9})"), actor_));
+  EXPECT_EQ(ClassStore(*store_, *audit_, clock_).Get()->loyal_orders, 9);
 }
 
 TEST_F(SegmentsTest, TheIndexesRebuiltFromTheRecordsAnswerTheSame) {

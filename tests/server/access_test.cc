@@ -1080,6 +1080,60 @@ TEST_F(AccessTest, DictionariesAndCustomFieldsAreReadByAllAndChangedByManagers) 
   EXPECT_EQ(As("anna", "GET", "/api/crm/customers?creditLimit=1").status, 400);
 }
 
+TEST_F(AccessTest, ComputedClassesAreReadWithinReachAndTheirThresholdsChangedByManagers) {
+  const json::value api = json::parse(As("anna", "GET", "/api/openapi.json").body);
+  const auto fits = [&](const std::string& body, const char* schema) {
+    const json::object& s = api.at("components").at("schemas").at(schema).as_object();
+    EXPECT_THAT(SchemaProblems(api, json::parse(body), s, schema), ::testing::IsEmpty()) << body;
+  };
+  const HttpReply rules = As("anna", "GET", "/api/crm/classes");
+  ASSERT_EQ(rules.status, 200) << rules.body;
+  fits(rules.body, "ClassRules");
+  EXPECT_THAT(rules.body, HasSubstr("has order (unpaid and dueDate < today)"));
+  EXPECT_EQ(As("anna", "PATCH", "/api/crm/classes", R"({"thresholds": {"loyalOrders": 2}})").status,
+            403);
+  const HttpReply bad =
+      As("supervisor", "PATCH", "/api/crm/classes", R"({"thresholds": {"loyalOrders": 0}})");
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_THAT(bad.body, HasSubstr("loyalOrders"));
+  EXPECT_EQ(As("supervisor", "PATCH", "/api/crm/classes", R"({"loyalOrders": 2})").status, 400);
+  const HttpReply changed =
+      As("supervisor", "PATCH", "/api/crm/classes", R"({"thresholds": {"loyalOrders": 1}})");
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  EXPECT_EQ(json::parse(changed.body).at("thresholds").at("loyalOrders"), 1);
+
+  // anna's customer with one order: loyal (from 1) and new; ben may not read its classes.
+  const HttpReply c = As("anna", "POST", "/api/crm/customers", R"({"name": "Stały Klient"})");
+  const std::string customer(json::parse(c.body).at("id").as_string());
+  const HttpReply offer =
+      As("anna", "POST", "/api/crm/offers",
+         R"({"customer": ")" + customer +
+             R"(", "lines": [{"name": "X", "quantity": 1, "unitPrice": "10.00"}]})");
+  ASSERT_EQ(offer.status, 201) << offer.body;
+  const std::string offer_id(json::parse(offer.body).at("id").as_string());
+  ASSERT_EQ(As("anna", "POST", "/api/crm/offers/" + offer_id + "/accept", "{}").status, 200);
+  ASSERT_EQ(As("anna", "POST", "/api/crm/offers/" + offer_id + "/order", "{}").status, 201);
+  const HttpReply classes = As("anna", "GET", "/api/crm/customers/" + customer + "/classes");
+  ASSERT_EQ(classes.status, 200) << classes.body;
+  std::set<std::string> names;
+  const json::value parsed = json::parse(classes.body);
+  for (const json::value& k : parsed.at("items").as_array()) {
+    fits(json::serialize(k), "CustomerClass");
+    names.insert(std::string(k.at("name").as_string()));
+  }
+  EXPECT_EQ(names, (std::set<std::string>{"loyal", "new"}));
+  const HttpReply card = As("anna", "GET", "/api/crm/customers/" + customer + "/card");
+  EXPECT_EQ(json::parse(card.body).at("classes").as_array().size(), 2u);
+  EXPECT_EQ(As("ben", "GET", "/api/crm/customers/" + customer + "/classes").status, 403);
+  // In segments: anna finds it; ben's answer holds none of anna's customers.
+  const std::string query = R"({"text": "class = loyal and class = new"})";
+  EXPECT_EQ(json::parse(As("anna", "POST", "/api/crm/segments/query", query).body).at("count"), 1);
+  EXPECT_EQ(json::parse(As("ben", "POST", "/api/crm/segments/query", query).body).at("count"), 0);
+  const HttpReply vip = As("anna", "POST", "/api/crm/segments/query", R"({"text": "class = vip"})");
+  EXPECT_EQ(vip.status, 422);
+  EXPECT_THAT(vip.body, HasSubstr("not a class"));
+}
+
 TEST_F(AccessTest, AMergeMovesEveryLinkAndIsUndoneExactly) {
   auto id_of = [](const HttpReply& r) {
     return std::string(json::parse(r.body).at("id").as_string());

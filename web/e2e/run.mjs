@@ -449,6 +449,11 @@ try {
     await m.locator('#order-title [data-status="paid"]').waitFor();
     await m.locator('[data-payments]').filter({ hasText: 'przelew e2e' }).waitFor();
     await checkPage(m, 'order-paid');
+    // The customer's first order makes it a new customer, computed, with the reason on its card.
+    const customerId = await m.evaluate(async (o) => (await (await fetch(`/api/crm/orders/${o}`)).json()).customer, orderId);
+    await m.goto(`${base}/customers/${customerId}`);
+    await m.locator('[data-classes] li[data-class="new"]').filter({ hasText: 'the first order on' }).waitFor();
+    assert.equal(await m.locator('[data-classes] li[data-class="inDebt"]').count(), 0);
   });
 
   await test('a room booked from a free slot, and a second booking of it refused as a conflict', async () => {

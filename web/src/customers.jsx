@@ -455,6 +455,20 @@ export function CustomerCard({ id, canWrite }) {
             <dd>{c.tags.join(', ')}</dd>
           </>
         )}
+        {(card.classes || []).length > 0 && (
+          <>
+            <dt>{t('customers.classes')}</dt>
+            <dd>
+              <ul class="classes" data-classes>
+                {card.classes.map((k) => (
+                  <li key={k.name} data-class={k.name}>
+                    <span class="tag">{t(`class.${k.name}`)}</span> <span class="sub">{k.reason}</span>
+                  </li>
+                ))}
+              </ul>
+            </dd>
+          </>
+        )}
       </dl>
 
       <div class="actions" role="group" aria-label={t('customers.quick')}>

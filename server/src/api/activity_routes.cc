@@ -519,7 +519,12 @@ void AddActivityRoutes(Router& router, services::Services& services) {
             services.cases().List(id, false, kCardSales, 0,
                                   [](const crm::ServiceCase& s) { return s.status != "closed"; }));
         for (const crm::ServiceCase& s : cases) open_cases.push_back(s.ToJson(now));
+        json::array classes;
+        QUIRE_ASSIGN_OR_RETURN(std::vector<crm::CustomerClass> computed,
+                               services.CustomerClasses(id));
+        for (const crm::CustomerClass& k : computed) classes.push_back(k.ToJson());
         return JsonResponse(200, json::object{{"customer", c.ToJson(MaySeeSensitive(request))},
+                                              {"classes", std::move(classes)},
                                               {"contacts", std::move(people)},
                                               {"lastActivities", std::move(last)},
                                               {"nextActivities", std::move(next)},
@@ -530,6 +535,52 @@ void AddActivityRoutes(Router& router, services::Services& services) {
                                               {"openOrders", std::move(open_orders)},
                                               {"openCases", std::move(open_cases)}});
       });
+
+  // One customer's computed classes, each with its reason (what the card shows).
+  router.Add(
+      "GET", "/api/crm/customers/{id}/classes", Permission::kCrmRead,
+      [&](const Request& request) -> Result<Response> {
+        const org::Principal& who = *request.principal;
+        QUIRE_ASSIGN_OR_RETURN(crm::CustomerId id, PathId(request, "customer id"));
+        QUIRE_ASSIGN_OR_RETURN(crm::Customer c, customers.Get(id));
+        (void)c;
+        ActivityAccess access(customers, directory, who);
+        QUIRE_ASSIGN_OR_RETURN(bool reaches, access.ReachesCustomer(id, Permission::kCrmRead));
+        if (!reaches) {
+          return access.OutOfScope(Permission::kCrmRead, "customer " + std::to_string(id));
+        }
+        QUIRE_ASSIGN_OR_RETURN(std::vector<crm::CustomerClass> computed,
+                               services.CustomerClasses(id));
+        json::array items;
+        for (const crm::CustomerClass& k : computed) items.push_back(k.ToJson());
+        return JsonResponse(200, json::object{{"items", std::move(items)}, {"next", nullptr}});
+      });
+
+  // The classes' thresholds and the rules made from them.
+  auto classes_json = [](const crm::ClassThresholds& t) {
+    json::object rules;
+    for (std::string_view name : crm::kClassNames) rules[name] = crm::ClassRule(t, name);
+    return json::object{{"thresholds", t.ToJson()}, {"rules", std::move(rules)}};
+  };
+  router.Add("GET", "/api/crm/classes", Permission::kCrmRead,
+             [&services, classes_json](const Request&) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(crm::ClassThresholds t, services.classes().Get());
+               return JsonResponse(200, classes_json(t));
+             });
+  router.Add("PATCH", "/api/crm/classes", Permission::kCrmManage,
+             [&services, classes_json](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
+               const json::value* thresholds = body.if_contains("thresholds");
+               if (thresholds == nullptr || !thresholds->is_object() || body.size() != 1) {
+                 return Error::InvalidArgument(
+                     "send {\"thresholds\": {\"keyRevenue\": \"250000.00\", ...}}: the "
+                     "thresholds to change");
+               }
+               QUIRE_ASSIGN_OR_RETURN(
+                   crm::ClassThresholds t,
+                   services.classes().Put(thresholds->get_object(), Actor(request)));
+               return JsonResponse(200, classes_json(t));
+             });
 
   // ---- the call centre ----
   storage::Store& store = services.store();

@@ -36,6 +36,7 @@
 namespace quire::crm {
 
 class ActivityStore;
+class ClassStore;
 class OfferStore;
 class CaseStore;
 
@@ -63,11 +64,19 @@ class SegmentEngine {
   // (0: they were current).
   Result<std::size_t> BuildIfNeeded();
 
+  // Where "class = ..." finds its rules (classes.h); without it a class selects nobody.
+  // REQUIRES: outlives the engine; set before the engine is used.
+  void UseClasses(const ClassStore* classes) { classes_ = classes; }
+
  private:
+  // `filter` with every "class" comparison replaced by its class's rule.
+  Result<Filter> WithClassRules(const Filter& filter) const;
+
   storage::Store& store_;
   const Clock& clock_;
   const ActivityStore& activities_;
   const OfferStore& offers_;
+  const ClassStore* classes_ = nullptr;
   const CaseStore& cases_;
 };
 

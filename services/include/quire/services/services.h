@@ -25,6 +25,7 @@
 #include "quire/crm/contacts.h"
 #include "quire/crm/customers.h"
 #include "quire/crm/import_jobs.h"
+#include "quire/crm/classes.h"
 #include "quire/crm/mailing.h"
 #include "quire/crm/offers.h"
 #include "quire/crm/products.h"
@@ -121,6 +122,9 @@ class Services {
   crm::ProductStore& products() { return *products_; }
   crm::OfferStore& offers() { return *offers_; }
   crm::CaseStore& cases() { return *cases_; }
+  // Computed classes: their thresholds, and one customer's classes with the reasons.
+  crm::ClassStore& classes() { return *classes_; }
+  Result<std::vector<crm::CustomerClass>> CustomerClasses(crm::CustomerId customer) const;
   crm::SegmentEngine& segment_engine() { return *segment_engine_; }
   crm::SegmentStore& segments() { return *segments_; }
   crm::CampaignStore& campaigns() { return *campaigns_; }
@@ -166,6 +170,7 @@ class Services {
   std::unique_ptr<crm::OfferStore> offers_;
   std::unique_ptr<crm::CaseStore> cases_;
   std::unique_ptr<crm::SegmentEngine> segment_engine_;
+  std::unique_ptr<crm::ClassStore> classes_;
   std::unique_ptr<crm::SegmentStore> segments_;
   std::unique_ptr<crm::CampaignStore> campaigns_;
   std::unique_ptr<dms::DocumentSearch> search_;
