@@ -40,6 +40,7 @@ struct ServeConfig {
   std::string smtp_url;
   std::string mail_from;
   std::string sms_gateway;
+  std::string public_url;
 };
 
 po::options_description ServeOptions(ServeConfig& config, int& port, bool with_help) {
@@ -93,7 +94,10 @@ po::options_description ServeOptions(ServeConfig& config, int& port, bool with_h
       "sms-gateway", po::value(&config.sms_gateway)->value_name("FILE"),
       "where SMS go: a JSON file describing the HTTP gateway (url, method, headers, body "
       "with {{to}} and {{text}}, ...; examples/sms-gateways/); without it SMS wait in the "
-      "outbox");
+      "outbox")(
+      "public-url", po::value(&config.public_url)->value_name("URL"),
+      "where people reach Quire, for links in e-mail (questionnaires): https://crm.firma.pl; "
+      "default: the address of the request that sends the mail");
   if (with_help) {
     options.add_options()("config", po::value(&config.config_file)->value_name("FILE"),
                           "read options from FILE; options given on the command line win")(
@@ -201,6 +205,7 @@ int RunServe(const std::vector<std::string>& args) {
   service_options.smtp_url = config.smtp_url;
   service_options.mail_from = config.mail_from;
   service_options.sms_gateway = config.sms_gateway;
+  service_options.public_url = config.public_url;
   auto opened = services::Services::Open(config.data_dir, service_options);
   if (!opened) {
     std::cerr << "quire serve: " << opened.error().message() << "\n";

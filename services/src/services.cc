@@ -72,6 +72,15 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
                                                             *s->offers_, *s->cases_);
   s->classes_ = std::make_unique<crm::ClassStore>(*s->store_, *s->audit_, *s->clock_);
   s->segment_engine_->UseClasses(s->classes_.get());
+  s->questionnaires_ =
+      std::make_unique<crm::QuestionnaireStore>(*s->store_, *s->audit_, *s->clock_, *s->contacts_);
+  s->public_url_ = options.public_url;
+  while (!s->public_url_.empty() && s->public_url_.back() == '/') s->public_url_.pop_back();
+  if (!s->public_url_.empty() && !s->public_url_.starts_with("https://") &&
+      !s->public_url_.starts_with("http://")) {
+    return Error::InvalidArgument("--public-url: '" + options.public_url +
+                                  "' is not a web address: https://crm.firma.pl");
+  }
   // A store written before the segment indexes (or by an older layout of them) gets them
   // now, before anything is served.
   if (auto built = s->segment_engine_->BuildIfNeeded(); !built) {

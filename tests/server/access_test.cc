@@ -41,9 +41,14 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 namespace json = boost::json;
 
 const std::set<std::pair<std::string, std::string>> kPublic = {
-    {"GET", "/health"},          {"GET", "/version"},         {"GET", "/api/openapi.json"},
-    {"POST", "/api/auth/login"}, {"GET", "/calendar/{feed}"},  // the secret in the path is the
-                                                               // credential
+    {"GET", "/health"},
+    {"GET", "/version"},
+    {"GET", "/api/openapi.json"},
+    {"POST", "/api/auth/login"},
+    {"GET", "/calendar/{feed}"},                    // the secret in the path is the
+                                                    // credential
+    {"GET", "/api/public/questionnaires/{token}"},  // so is a questionnaire's token
+    {"POST", "/api/public/questionnaires/{token}/answers"},
 };
 
 const char* kProcess = R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -1132,6 +1137,133 @@ TEST_F(AccessTest, ComputedClassesAreReadWithinReachAndTheirThresholdsChangedByM
   const HttpReply vip = As("anna", "POST", "/api/crm/segments/query", R"({"text": "class = vip"})");
   EXPECT_EQ(vip.status, 422);
   EXPECT_THAT(vip.body, HasSubstr("not a class"));
+}
+
+TEST_F(AccessTest, QuestionnairesGoOutAsSignedLinksAreAnsweredOnceAndReadWithinReach) {
+  const json::value api = json::parse(As("anna", "GET", "/api/openapi.json").body);
+  const auto fits = [&](const std::string& body, const char* schema) {
+    const json::object& s = api.at("components").at("schemas").at(schema).as_object();
+    EXPECT_THAT(SchemaProblems(api, json::parse(body), s, schema), ::testing::IsEmpty()) << body;
+  };
+  const std::string form = R"json({"id": "satisfaction", "type": "default", "components": [
+      {"type": "number", "key": "score", "label": "Ocena (1-5)",
+       "validate": {"required": true, "min": 1, "max": 5}},
+      {"type": "textarea", "key": "comment", "label": "Co poprawić?"}]})json";
+  EXPECT_EQ(
+      As("anna", "POST", "/api/questionnaires", R"({"name": "X", "form": )" + form + "}").status,
+      403);
+  const HttpReply empty = As("supervisor", "POST", "/api/questionnaires",
+                             R"({"name": "", "form": {"components": [{"type": "text"}]}})");
+  EXPECT_EQ(empty.status, 422);
+  EXPECT_THAT(empty.body, HasSubstr("asks nothing"));
+  const HttpReply made = As("supervisor", "POST", "/api/questionnaires",
+                            R"({"name": "Zadowolenie z serwisu", "form": )" + form + "}");
+  ASSERT_EQ(made.status, 201) << made.body;
+  fits(made.body, "Questionnaire");
+  const std::string q(json::parse(made.body).at("id").as_string());
+
+  const HttpReply c = As("anna", "POST", "/api/crm/customers", R"({"name": "Ankietowany"})");
+  const std::string customer(json::parse(c.body).at("id").as_string());
+  const HttpReply p = As("anna", "POST", "/api/crm/contacts",
+                         R"({"firstName": "Ewa", "lastName": "Lis", "customers": [")" + customer +
+                             R"("], "emails": [{"address": "ewa@ankieta.example"}]})");
+  ASSERT_EQ(p.status, 201) << p.body;
+  const std::string contact(json::parse(p.body).at("id").as_string());
+  EXPECT_EQ(As("ben", "POST", "/api/questionnaires/" + q + "/invitations",
+               R"({"contact": ")" + contact + R"("})")
+                .status,
+            403);
+  EXPECT_EQ(As("anna", "POST", "/api/questionnaires/" + q + "/invitations",
+               R"({"contact": ")" + contact + R"(", "expiresInDays": 0})")
+                .status,
+            422);
+  const HttpReply invited = As("anna", "POST", "/api/questionnaires/" + q + "/invitations",
+                               R"({"contact": ")" + contact + R"("})");
+  ASSERT_EQ(invited.status, 201) << invited.body;
+  const json::value inv = json::parse(invited.body);
+  fits(json::serialize(inv.at("invitation")), "QuestionnaireInvitation");
+  EXPECT_TRUE(inv.at("mailId").is_string()) << invited.body;  // queued to ewa@ankieta.example
+  const std::string url(inv.at("url").as_string());
+  const std::string token = url.substr(url.find("/q/") + 3);
+  auto mail = services_->outbox().Get(std::stoull(std::string(inv.at("mailId").as_string())));
+  ASSERT_TRUE(mail.has_value());
+  EXPECT_THAT(mail->text, HasSubstr(url));
+  EXPECT_EQ(mail->to, std::vector<std::string>{"ewa@ankieta.example"});
+
+  // The respondent: no credentials, the token alone; altered or made up, it is unknown.
+  const auto open = [&](const std::string& t) {
+    return Send("GET", "/api/public/questionnaires/" + t, "", {});
+  };
+  const HttpReply seen = open(token);
+  ASSERT_EQ(seen.status, 200) << seen.body;
+  EXPECT_EQ(json::parse(seen.body).at("name"), "Zadowolenie z serwisu");
+  EXPECT_THAT(seen.body, Not(HasSubstr("Ewa")));  // nothing about who they are
+  std::string altered = token;
+  altered.back() = altered.back() == '0' ? '1' : '0';
+  EXPECT_EQ(open(altered).status, 404);
+  std::string longer_life = token;  // the expiry pushed a year on: the signature no longer fits
+  const std::size_t d1 = token.find('-'), d2 = token.find('-', d1 + 1);
+  longer_life.replace(d1 + 1, d2 - d1 - 1,
+                      std::to_string(std::stoll(token.substr(d1 + 1, d2 - d1 - 1)) + 31'536'000));
+  EXPECT_EQ(open(longer_life).status, 404);
+  EXPECT_EQ(open("q1-1-" + std::string(64, 'a')).status, 404);
+  const auto answer = [&](const std::string& t, const std::string& body) {
+    return Send("POST", "/api/public/questionnaires/" + t + "/answers", body, {});
+  };
+  const HttpReply wrong = answer(token, R"({"answers": {"score": 9, "colour": "red"}})");
+  EXPECT_EQ(wrong.status, 422);
+  EXPECT_THAT(wrong.body, HasSubstr("score"));
+  EXPECT_THAT(wrong.body, HasSubstr("colour"));
+  ASSERT_EQ(answer(token, R"({"answers": {"score": 4, "comment": "Szybko, ale drogo"}})").status,
+            201);
+  EXPECT_EQ(answer(token, R"({"answers": {"score": 5}})").status, 409);  // once
+  EXPECT_EQ(open(token).status, 409);
+
+  // An expired link is refused as expired.
+  const HttpReply second =
+      As("anna", "POST", "/api/questionnaires/" + q + "/invitations",
+         R"({"contact": ")" + contact + R"(", "expiresInDays": 1, "send": false})");
+  ASSERT_EQ(second.status, 201) << second.body;
+  const std::string url2(json::parse(second.body).at("url").as_string());
+  clock_.Advance(std::chrono::hours(25));
+  const HttpReply expired = open(url2.substr(url2.find("/q/") + 3));
+  EXPECT_EQ(expired.status, 403);
+  EXPECT_THAT(expired.body, HasSubstr("expired"));
+
+  // Read within reach: anna sees the answer, ben does not; counts and the export.
+  const HttpReply mine = As("anna", "GET", "/api/questionnaires/" + q + "/responses");
+  ASSERT_EQ(mine.status, 200) << mine.body;
+  const json::value mine_json = json::parse(mine.body);
+  ASSERT_EQ(mine_json.at("items").as_array().size(), 1u);
+  fits(json::serialize(mine_json.at("items").at(0)), "QuestionnaireResponse");
+  EXPECT_EQ(mine_json.at("items").at(0).at("answers").at("score"), 4);
+  EXPECT_EQ(json::parse(As("ben", "GET", "/api/questionnaires/" + q + "/responses").body)
+                .at("items")
+                .as_array()
+                .size(),
+            0u);
+  const HttpReply stats = As("anna", "GET", "/api/questionnaires/" + q);
+  fits(stats.body, "Questionnaire");
+  const json::value s = json::parse(stats.body).at("stats");
+  EXPECT_EQ(s.at("sent"), 2);
+  EXPECT_EQ(s.at("answered"), 1);
+  EXPECT_EQ(s.at("byEmployee").at("anna").at("answered"), 1);
+  const HttpReply csv = As("anna", "GET", "/api/questionnaires/" + q + "/export?delimiter=;");
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_THAT(csv.body, HasSubstr("campaign;employee;score;comment"));
+  EXPECT_THAT(csv.body,
+              HasSubstr("Ewa Lis;" + customer + ";Ankietowany;;anna;4;Szybko, ale drogo"));
+  EXPECT_THAT(As("ben", "GET", "/api/questionnaires/" + q + "/export").body,
+              Not(HasSubstr("Ankietowany")));
+  // On the contact person and the customer.
+  EXPECT_EQ(json::parse(
+                As("anna", "GET", "/api/crm/contacts/" + contact + "/questionnaire-responses").body)
+                .at("items")
+                .as_array()
+                .size(),
+            1u);
+  EXPECT_EQ(As("ben", "GET", "/api/crm/customers/" + customer + "/questionnaire-responses").status,
+            403);
 }
 
 TEST_F(AccessTest, AMergeMovesEveryLinkAndIsUndoneExactly) {

@@ -50,6 +50,7 @@ void AddApiRoutes(Router& router, services::Services& services, const ApiOptions
   AddCampaignRoutes(router, services);
   AddCalendarFeedRoutes(router, services, options.tls);
   AddMailRoutes(router, services);
+  AddQuestionnaireRoutes(router, services, options.tls);
   router.SetAuthenticator(MakeAuthenticator(services.identity(), {.tls = options.tls}));
 }
 

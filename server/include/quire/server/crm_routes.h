@@ -71,6 +71,9 @@ void AddMailingRoutes(Router& router, services::Services& services);
 // POST/DELETE /api/me/calendar-feed; GET /calendar/{secret}.ics (public: the secret is the
 // credential). `tls`: the feed's URL is https.
 void AddCalendarFeedRoutes(Router& router, services::Services& services, bool tls);
+// Questionnaires: designed, sent as signed links, answered without signing in, counted,
+// exported (questionnaire_routes.cc).
+void AddQuestionnaireRoutes(Router& router, services::Services& services, bool tls);
 // Products, price lists and suggestions; offers, their acceptance and revisions; orders and
 // payments; the acceptance limits.
 void AddSalesRoutes(Router& router, services::Services& services);

@@ -27,6 +27,7 @@
 #include "quire/crm/import_jobs.h"
 #include "quire/crm/classes.h"
 #include "quire/crm/mailing.h"
+#include "quire/crm/questionnaires.h"
 #include "quire/crm/offers.h"
 #include "quire/crm/products.h"
 #include "quire/crm/segments.h"
@@ -75,6 +76,9 @@ struct ServicesOptions {
   std::string mail_from;
   // SMS: a JSON file describing the HTTP gateway (mail/sms.h); empty: SMS wait in the outbox.
   std::string sms_gateway;
+  // Where people reach Quire, for links in e-mail (questionnaires): "https://crm.firma.pl".
+  // Empty: the address of the request that sends the mail.
+  std::string public_url;
   // The outbox's back-off and attempts (tests shorten them).
   int mail_max_attempts = 8;
   std::chrono::milliseconds mail_first_retry = std::chrono::minutes(1);
@@ -124,6 +128,10 @@ class Services {
   crm::CaseStore& cases() { return *cases_; }
   // Computed classes: their thresholds, and one customer's classes with the reasons.
   crm::ClassStore& classes() { return *classes_; }
+  // Questionnaires sent to contact persons as signed links, and their answers.
+  crm::QuestionnaireStore& questionnaires() { return *questionnaires_; }
+  // Where people reach Quire ("https://crm.firma.pl"), for links in e-mail; "" when not set.
+  const std::string& public_url() const { return public_url_; }
   Result<std::vector<crm::CustomerClass>> CustomerClasses(crm::CustomerId customer) const;
   crm::SegmentEngine& segment_engine() { return *segment_engine_; }
   crm::SegmentStore& segments() { return *segments_; }
@@ -171,6 +179,8 @@ class Services {
   std::unique_ptr<crm::CaseStore> cases_;
   std::unique_ptr<crm::SegmentEngine> segment_engine_;
   std::unique_ptr<crm::ClassStore> classes_;
+  std::unique_ptr<crm::QuestionnaireStore> questionnaires_;
+  std::string public_url_;
   std::unique_ptr<crm::SegmentStore> segments_;
   std::unique_ptr<crm::CampaignStore> campaigns_;
   std::unique_ptr<dms::DocumentSearch> search_;

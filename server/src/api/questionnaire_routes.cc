@@ -1,0 +1,328 @@
+// Questionnaires: designed as Camunda Forms (crm.manage), sent to contact persons within
+// the sender's reach as links with a signed, expiring token (crm.write; the invitation
+// e-mail goes through the outbox), answered without signing in (public routes: the token is
+// the credential), read, counted and exported within the reader's reach (crm.read).
+#include <boost/json.hpp>
+#include <set>
+
+#include "quire/crm/csv.h"
+#include "quire/crm/questionnaires.h"
+#include "quire/server/crm_routes.h"
+#include "quire/services/mailer.h"
+#include "route_support.h"
+
+namespace quire::server {
+namespace {
+
+using namespace api;  // NOLINT: the shared route helpers
+
+using Groups = std::map<std::string, std::vector<std::string>>;
+
+// Whether the caller's crm.read reaches a response: its customer's owner, else its
+// contact's owner.
+Result<bool> Reaches(services::Services& s, const org::Principal& who,
+                     const crm::QuestionnaireResponse& r, Groups& groups) {
+  if (r.customer != 0) {
+    auto c = s.customers().Get(r.customer);
+    if (c) return ReachesOwner(s.directory(), who, Permission::kCrmRead, c->owner, groups);
+  }
+  if (r.contact != 0) {
+    auto c = s.contacts().Get(r.contact);
+    if (c) return ReachesOwner(s.directory(), who, Permission::kCrmRead, c->owner, groups);
+  }
+  return who.Reaches(Permission::kCrmRead, "", {});
+}
+
+std::string Flat(const json::value& v) {
+  if (v.is_string()) return std::string(v.get_string());
+  if (v.is_null()) return "";
+  return json::serialize(v);
+}
+
+}  // namespace
+
+void AddQuestionnaireRoutes(Router& router, services::Services& services, bool tls) {
+  crm::QuestionnaireStore& store = services.questionnaires();
+
+  router.Add("POST", "/api/questionnaires", Permission::kCrmManage,
+             [&store](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
+               QUIRE_ASSIGN_OR_RETURN(crm::Questionnaire q, store.Create(body, Actor(request)));
+               Response r = JsonResponse(201, q.ToJson());
+               r.headers.push_back({"Location", "/api/questionnaires/" + std::to_string(q.id)});
+               return r;
+             });
+
+  router.Add("GET", "/api/questionnaires", Permission::kCrmRead,
+             [&store](const Request&) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(std::vector<crm::Questionnaire> all, store.List());
+               json::array items;
+               for (const crm::Questionnaire& q : all) items.push_back(q.ToJson());
+               return JsonResponse(200, Page(std::move(items)));
+             });
+
+  router.Add("GET", "/api/questionnaires/{id}", Permission::kCrmRead,
+             [&store](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(std::uint64_t id, PathId(request, "questionnaire id"));
+               QUIRE_ASSIGN_OR_RETURN(crm::Questionnaire q, store.Get(id));
+               QUIRE_ASSIGN_OR_RETURN(crm::QuestionnaireStats stats, store.Stats(id));
+               json::object out = q.ToJson();
+               out["stats"] = stats.ToJson();
+               return JsonResponse(200, std::move(out));
+             });
+
+  // An invitation to one contact person within the caller's reach, mailed with the link.
+  router.Add(
+      "POST", "/api/questionnaires/{id}/invitations", Permission::kCrmWrite,
+      [&services, &store, tls](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(std::uint64_t id, PathId(request, "questionnaire id"));
+        QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
+        static const std::set<std::string, std::less<>> kKnown{"contact", "expiresInDays",
+                                                               "language", "kind", "send"};
+        for (const auto& kv : body) {
+          if (!kKnown.contains(kv.key())) {
+            return Error::InvalidArgument("'" + std::string(kv.key()) +
+                                          "' is not known here: contact, expiresInDays, "
+                                          "language, kind, send");
+          }
+        }
+        const json::value* contact_v = body.if_contains("contact");
+        const std::optional<std::uint64_t> contact =
+            contact_v == nullptr ? std::nullopt : JsonId(*contact_v);
+        if (!contact) return Error::InvalidArgument("'contact' is the contact person's id");
+        std::int64_t days = 14;
+        if (const json::value* d = body.if_contains("expiresInDays")) {
+          if (!d->is_int64() || d->get_int64() < 1 || d->get_int64() > 366) {
+            return Error::ValidationFailed("the invitation has 1 error; nothing was sent",
+                                           {{"expiresInDays", "is a whole number from 1 to 366"}});
+          }
+          days = d->get_int64();
+        }
+        QUIRE_ASSIGN_OR_RETURN(crm::Questionnaire q, store.Get(id));
+        QUIRE_ASSIGN_OR_RETURN(crm::Contact c, services.contacts().Get(*contact));
+        const org::Principal& who = *request.principal;
+        Groups groups;
+        QUIRE_ASSIGN_OR_RETURN(bool ok, ReachesOwner(services.directory(), who,
+                                                     Permission::kCrmWrite, c.owner, groups));
+        for (std::size_t i = 0; !ok && i < c.customers.size(); ++i) {
+          auto customer = services.customers().Get(c.customers[i]);
+          if (!customer) continue;
+          QUIRE_ASSIGN_OR_RETURN(ok, ReachesOwner(services.directory(), who, Permission::kCrmWrite,
+                                                  customer->owner, groups));
+        }
+        if (!ok) {
+          return Error::Forbidden("contact person " + std::to_string(*contact) +
+                                  " is beyond your crm.write: nothing was sent");
+        }
+        QUIRE_ASSIGN_OR_RETURN(
+            crm::QuestionnaireStore::Issued issued,
+            store.Invite(q.id, c.id, 0, std::chrono::hours(24 * days), Actor(request)));
+        std::string base = services.public_url();
+        if (base.empty()) {
+          const auto host = request.header("host");
+          base = std::string(tls ? "https://" : "http://") +
+                 (host ? std::string(*host) : std::string("localhost"));
+        }
+        const std::string url = base + "/q/" + issued.token;
+        json::object out{{"invitation", issued.invitation.ToJson()}, {"url", url}};
+        const bool send = !body.contains("send") || body.at("send") == true;
+        if (send) {
+          services::MailRequest m;
+          m.contact = c.id;
+          m.customer = issued.invitation.customer;
+          m.kind = body.contains("kind") && body.at("kind").is_string()
+                       ? std::string(body.at("kind").get_string())
+                       : "transactional";
+          m.language = body.contains("language") && body.at("language").is_string()
+                           ? std::string(body.at("language").get_string())
+                           : "pl";
+          m.data = {{"questionnaire", {{"name", q.name}, {"description", q.description}}},
+                    {"link", url},
+                    {"expiresAt", FormatInstant(issued.invitation.expires_at).substr(0, 10)}};
+          m.purpose = "questionnaire";
+          m.key = "questionnaire-invitation-" + std::to_string(issued.invitation.id);
+          if (services.mail_templates().Get("questionnaire.invitation")) {
+            m.template_name = "questionnaire.invitation";
+          } else if (m.language == "en") {
+            m.subject = "{{questionnaire.name}}";
+            m.text =
+                "Hello,\n\nwe would be grateful for your answers to a short questionnaire: "
+                "{{link}}\n\nThe link works until {{expiresAt}}.\n";
+          } else {
+            m.subject = "{{questionnaire.name}}";
+            m.text =
+                "Dzień dobry,\n\nbędziemy wdzięczni za wypełnienie krótkiej ankiety: {{link}}\n\n"
+                "Link jest ważny do {{expiresAt}}.\n";
+          }
+          auto sent = services.mailer().Send(std::move(m), Actor(request));
+          if (sent) {
+            out["mailId"] = std::to_string(sent->id);
+          } else {
+            out["mailId"] = nullptr;
+            out["mailRefused"] = sent.error().message();
+          }
+        }
+        return JsonResponse(201, std::move(out));
+      });
+
+  router.Add("GET", "/api/questionnaires/{id}/responses", Permission::kCrmRead,
+             [&services, &store](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(std::uint64_t id, PathId(request, "questionnaire id"));
+               QUIRE_ASSIGN_OR_RETURN(std::size_t limit, Limit(request, 50));
+               std::uint64_t after = 0;
+               if (auto a = request.query_param("after"); a && !a->empty()) {
+                 const std::optional<std::uint64_t> n = JsonId(json::value(*a));
+                 if (!n) return Error::InvalidArgument("'after' is the next of the page before");
+                 after = *n;
+               }
+               QUIRE_ASSIGN_OR_RETURN(crm::Questionnaire q, store.Get(id));
+               (void)q;
+               Groups groups;
+               json::array items;
+               std::string next;
+               std::uint64_t from = after;
+               while (items.size() < limit) {
+                 QUIRE_ASSIGN_OR_RETURN(std::vector<crm::QuestionnaireResponse> page,
+                                        store.Responses(id, 200, from));
+                 if (page.empty()) break;
+                 for (const crm::QuestionnaireResponse& r : page) {
+                   from = r.id;
+                   QUIRE_ASSIGN_OR_RETURN(bool ok,
+                                          Reaches(services, *request.principal, r, groups));
+                   if (!ok) continue;
+                   items.push_back(r.ToJson());
+                   if (items.size() == limit) {
+                     next = std::to_string(r.id);
+                     break;
+                   }
+                 }
+                 if (page.size() < 200) break;
+               }
+               return JsonResponse(200, Page(std::move(items), next));
+             });
+
+  // The answers the caller reaches, one row each, one column per question of the form.
+  router.AddSlow(
+      "GET", "/api/questionnaires/{id}/export", Permission::kCrmRead,
+      [&services, &store](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(std::uint64_t id, PathId(request, "questionnaire id"));
+        QUIRE_ASSIGN_OR_RETURN(crm::Questionnaire q, store.Get(id));
+        QUIRE_ASSIGN_OR_RETURN(std::vector<definitions::FormField> fields, store.FieldsOf(q));
+        char delimiter = ',';
+        if (auto d = request.query_param("delimiter"); d && !d->empty()) {
+          if (*d != ";" && *d != "," && *d != "\t") {
+            return Error::InvalidArgument("'delimiter' is , or ; or a tab");
+          }
+          delimiter = (*d)[0];
+        }
+        std::vector<std::string> header{"response", "answeredAt",   "contact",  "contactName",
+                                        "customer", "customerName", "campaign", "employee"};
+        for (const definitions::FormField& f : fields) header.push_back(f.name);
+        std::string body = "\xEF\xBB\xBF" + crm::CsvLine(header, delimiter);
+        Groups groups;
+        std::uint64_t from = 0, rows = 0;
+        while (true) {
+          QUIRE_ASSIGN_OR_RETURN(std::vector<crm::QuestionnaireResponse> page,
+                                 store.Responses(id, 500, from));
+          for (const crm::QuestionnaireResponse& r : page) {
+            from = r.id;
+            QUIRE_ASSIGN_OR_RETURN(bool ok, Reaches(services, *request.principal, r, groups));
+            if (!ok) continue;
+            std::string contact_name, customer_name;
+            if (auto c = services.contacts().Get(r.contact)) {
+              contact_name = c->first_name + (c->last_name.empty() ? "" : " " + c->last_name);
+            }
+            if (auto c = services.customers().Get(r.customer)) customer_name = c->name;
+            std::vector<std::string> row{std::to_string(r.id),
+                                         FormatInstant(r.answered_at),
+                                         r.contact == 0 ? "" : std::to_string(r.contact),
+                                         contact_name,
+                                         r.customer == 0 ? "" : std::to_string(r.customer),
+                                         customer_name,
+                                         r.campaign,
+                                         r.employee};
+            for (const definitions::FormField& f : fields) {
+              const json::value* v = r.answers.if_contains(f.name);
+              row.push_back(v == nullptr ? "" : Flat(*v));
+            }
+            body += crm::CsvLine(row, delimiter);
+            ++rows;
+          }
+          if (page.size() < 500) break;
+        }
+        QUIRE_RETURN_IF_ERROR(services.audit().Commit({},
+                                                      {{Actor(request),
+                                                        "questionnaire.exported",
+                                                        "questionnaire/" + std::to_string(id),
+                                                        {{"rows", rows}}}},
+                                                      services.clock().Now()));
+        Response r;
+        r.content_type = "text/csv; charset=utf-8";
+        r.headers.push_back({"Content-Disposition", "attachment; filename=\"questionnaire-" +
+                                                        std::to_string(id) + ".csv\""});
+        r.body = std::move(body);
+        return r;
+      });
+
+  // Public: the token in the path is the credential. What the respondent sees: the form,
+  // never who they are or who sent it.
+  router.Add("GET", "/api/public/questionnaires/{token}", Access::Public(),
+             [&store](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(crm::Invitation inv,
+                                      store.Open(*request.path_param("token")));
+               QUIRE_ASSIGN_OR_RETURN(crm::Questionnaire q, store.Get(inv.questionnaire));
+               json::object full = q.ToJson();
+               return JsonResponse(200, json::object{{"name", q.name},
+                                                     {"description", q.description},
+                                                     {"form", full.at("form")},
+                                                     {"expiresAt", FormatInstant(inv.expires_at)}});
+             });
+  router.Add("POST", "/api/public/questionnaires/{token}/answers", Access::Public(),
+             [&store](const Request& request) -> Result<Response> {
+               QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
+               const json::value* answers = body.if_contains("answers");
+               if (answers == nullptr || !answers->is_object() || body.size() != 1) {
+                 return Error::InvalidArgument(
+                     "send {\"answers\": {...}}: the form's values by their keys");
+               }
+               QUIRE_ASSIGN_OR_RETURN(
+                   crm::QuestionnaireResponse r,
+                   store.Answer(*request.path_param("token"), answers->get_object()));
+               return JsonResponse(201, json::object{{"id", std::to_string(r.id)},
+                                                     {"answeredAt", FormatInstant(r.answered_at)}});
+             });
+
+  // What a contact person or a customer answered (within reach of the record).
+  for (const char* kind : {"contacts", "customers"}) {
+    const bool is_contact = std::string_view(kind) == "contacts";
+    router.Add(
+        "GET", std::string("/api/crm/") + kind + "/{id}/questionnaire-responses",
+        Permission::kCrmRead,
+        [&services, &store, is_contact](const Request& request) -> Result<Response> {
+          QUIRE_ASSIGN_OR_RETURN(std::uint64_t id, PathId(request, "id"));
+          std::string owner;
+          if (is_contact) {
+            QUIRE_ASSIGN_OR_RETURN(crm::Contact c, services.contacts().Get(id));
+            owner = c.owner;
+          } else {
+            QUIRE_ASSIGN_OR_RETURN(crm::Customer c, services.customers().Get(id));
+            owner = c.owner;
+          }
+          Groups groups;
+          QUIRE_ASSIGN_OR_RETURN(bool ok, ReachesOwner(services.directory(), *request.principal,
+                                                       Permission::kCrmRead, owner, groups));
+          if (!ok) {
+            return Error::Forbidden(std::string(is_contact ? "contact person " : "customer ") +
+                                    std::to_string(id) + " is beyond your crm.read");
+          }
+          QUIRE_ASSIGN_OR_RETURN(
+              std::vector<crm::QuestionnaireResponse> all,
+              is_contact ? store.ResponsesOfContact(id) : store.ResponsesOfCustomer(id));
+          json::array items;
+          for (const crm::QuestionnaireResponse& r : all) items.push_back(r.ToJson());
+          return JsonResponse(200, Page(std::move(items)));
+        });
+  }
+}
+
+}  // namespace quire::server
