@@ -650,6 +650,43 @@ try {
     assert.equal(state, 404, 'the task is completed');
   });
 
+  await test('a questionnaire link is answered without signing in, once; an altered one is refused', async () => {
+    const d = designer;
+    const made = await d.evaluate(async () => {
+      const me = await (await fetch('/api/me')).json();
+      const call = async (method, path, body) => {
+        const r = await fetch(path, { method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrfToken }, body: JSON.stringify(body) });
+        return { status: r.status, body: await r.json() };
+      };
+      const customers = await (await fetch('/api/crm/customers?limit=1')).json();
+      const person = await call('POST', '/api/crm/contacts', { firstName: 'Ola', lastName: 'Ankietowa', customers: [customers.items[0].id] });
+      const q = await call('POST', '/api/questionnaires', {
+        name: 'Zadowolenie z serwisu',
+        form: { id: 'satisfaction', type: 'default', components: [
+          { type: 'number', key: 'score', label: 'Score (1-5)', validate: { required: true, min: 1, max: 5 } },
+          { type: 'textarea', key: 'comment', label: 'What could we do better?' },
+        ] },
+      });
+      const inv = await call('POST', `/api/questionnaires/${q.body.id}/invitations`, { contact: person.body.id, send: false });
+      return { status: [person.status, q.status, inv.status], url: inv.body.url };
+    });
+    assert.deepEqual(made.status, [201, 201, 201]);
+    const respondent = await newPage(await browser.newContext({ viewport: { width: 390, height: 800 }, locale: 'en-GB' }));
+    await respondent.goto(made.url);
+    await respondent.getByRole('heading', { name: 'Zadowolenie z serwisu' }).waitFor();
+    await respondent.getByLabel('Score (1-5)').waitFor();
+    await checkPage(respondent, 'questionnaire');
+    await respondent.getByLabel('Score (1-5)').fill('4');
+    await respondent.getByLabel('What could we do better?').fill('Faster delivery');
+    await respondent.getByRole('button', { name: 'Send the answers' }).click();
+    await respondent.locator('[data-thanks]').waitFor();
+    await respondent.goto(made.url);
+    await respondent.getByRole('alert').filter({ hasText: 'answered already' }).waitFor();
+    await respondent.goto(made.url.slice(0, -1) + (made.url.endsWith('0') ? '1' : '0'));
+    await respondent.getByRole('alert').filter({ hasText: 'not valid' }).waitFor();
+    await respondent.context().close();
+  });
+
   await test('administration: a user created and disabled, a role, a token made and revoked, a dictionary and a custom field, the outbox', async () => {
     const d = designer;
     await d.getByRole('link', { name: 'Administration' }).click();

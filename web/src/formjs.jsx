@@ -5,7 +5,7 @@ import { t } from './i18n.js';
 // task has one. It validates as form-js does; on submit without errors, `onSubmit(data)`
 // sends the data to the server, which checks it again (its errors come back in `errors`,
 // shown above the form, each naming its field).
-export function FormJs({ schema, data, onSubmit, disabled }) {
+export function FormJs({ schema, data, onSubmit, disabled, submitLabel }) {
   const host = useRef(null);
   const form = useRef(null);
   const [error, setError] = useState('');
@@ -53,7 +53,7 @@ export function FormJs({ schema, data, onSubmit, disabled }) {
       {error && <p class="error">{error}</p>}
       <div class="formjs" ref={host} />
       <button type="button" disabled={disabled} onClick={() => form.current && form.current.submit()}>
-        {t('task.complete')}
+        {submitLabel || t('task.complete')}
       </button>
     </>
   );

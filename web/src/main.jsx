@@ -17,6 +17,7 @@ import { Calendar } from './calendar.jsx';
 import { Admin } from './admin.jsx';
 import { Campaigns, Cases } from './sales.jsx';
 import { DocumentPage, Documents } from './docs.jsx';
+import { PublicQuestionnaire } from './questionnaire.jsx';
 
 // Whether the signed-in user holds a permission (for showing links; the server decides).
 function has(me, permission) {
@@ -229,4 +230,6 @@ function App() {
   );
 }
 
-render(<App />, document.getElementById('app'));
+// A questionnaire link (/q/TOKEN) is answered without signing in: the app is not started.
+const questionnaire = location.pathname.startsWith('/q/') ? decodeURIComponent(location.pathname.slice(3)) : null;
+render(questionnaire ? <PublicQuestionnaire token={questionnaire} /> : <App />, document.getElementById('app'));
