@@ -41,7 +41,7 @@ void DefaultText(bool escalation, const std::string& language, const json::objec
                  std::string& subject, std::string& text) {
   const std::string task = Str(c.at("task").as_object(), "name");
   const std::string id = Str(c.at("task").as_object(), "id");
-  const std::string path = Str(c.at("task").as_object(), "path");
+  const std::string path = Str(c.at("task").as_object(), "url");
   const std::string by = Str(c, "by");
   if (language == "en") {
     subject = escalation ? "Escalated: " + task : "A task for you: " + task;
@@ -65,8 +65,13 @@ json::object NotificationPreferences::ToJson() const {
 }
 
 NotificationMailer::NotificationMailer(storage::Store& store, org::Directory& directory,
-                                       mail::Outbox& outbox, mail::TemplateStore& templates)
-    : store_(store), directory_(directory), outbox_(outbox), templates_(templates) {}
+                                       mail::Outbox& outbox, mail::TemplateStore& templates,
+                                       std::string public_url)
+    : store_(store),
+      directory_(directory),
+      outbox_(outbox),
+      templates_(templates),
+      public_url_(std::move(public_url)) {}
 
 NotificationMailer::~NotificationMailer() {
   {
@@ -176,11 +181,12 @@ Result<int> NotificationMailer::RunOnce() {
       QUIRE_ASSIGN_OR_RETURN(NotificationPreferences p, Preferences(person));
       if (escalation ? !p.escalation : !p.task_assigned) continue;
       const std::string task_id = std::to_string(Num(n, "task"));
-      json::object context{
-          {"task",
-           json::object{{"id", task_id}, {"name", Str(n, "name")}, {"path", "/tasks/" + task_id}}},
-          {"user", json::object{{"id", person}, {"name", user->name}}},
-          {"by", Str(n, "by")}};
+      json::object context{{"task", json::object{{"id", task_id},
+                                                 {"name", Str(n, "name")},
+                                                 {"path", "/tasks/" + task_id},
+                                                 {"url", public_url_ + "/tasks/" + task_id}}},
+                           {"user", json::object{{"id", person}, {"name", user->name}}},
+                           {"by", Str(n, "by")}};
       mail::NewMessage m;
       const std::string template_name = escalation ? "task.escalated" : "task.assigned";
       auto rendered = templates_.Render(template_name, p.language, context);

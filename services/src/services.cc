@@ -221,8 +221,8 @@ Result<void> Services::OpenOutbox(const ServicesOptions& options) {
   outbox_ = std::move(*box);
   mail_templates_ = std::make_unique<mail::TemplateStore>(*store_, *audit_, *clock_);
   mailer_ = std::make_unique<Mailer>(*outbox_, *mail_templates_, *customers_, *contacts_);
-  notification_mailer_ =
-      std::make_unique<NotificationMailer>(*store_, *directory_, *outbox_, *mail_templates_);
+  notification_mailer_ = std::make_unique<NotificationMailer>(*store_, *directory_, *outbox_,
+                                                              *mail_templates_, public_url_);
   return notification_mailer_->Prepare();
 }
 

@@ -200,3 +200,47 @@ TEST_F(MailPolicyTest, TasksGivenToSomeoneAreMailedOnceAsTheyWantIt) {
 
 }  // namespace
 }  // namespace quire
+
+namespace quire {
+namespace {
+
+TEST(NotificationLinksTest, WithAPublicUrlTheMailCarriesTheFullLinkAndABadOneIsRefused) {
+  testing::TempDir dir;
+  services::ServicesOptions options;
+  options.search = false;
+  options.mail_from = "crm@firma.example";
+  options.public_url = "https://crm.firma.example/";
+  auto opened = services::Services::Open(dir.path(), options);
+  ASSERT_TRUE(opened) << opened.error().message();
+  services::Services& s = **opened;
+  ASSERT_TRUE(
+      s.directory().PutUser({"anna", "Anna Berg", "anna@firma.example", "", true, ""}, "t"));
+  ASSERT_TRUE(s.engine().Deploy(
+      R"(<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+      xmlns:quire="urn:quire:bpmn:1.0" id="d" targetNamespace="urn:t">
+    <bpmn:process id="p" isExecutable="true">
+      <bpmn:startEvent id="s"/>
+      <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/>
+      <bpmn:userTask id="t" name="Oddzwoń" quire:assignee="anna"/>
+    </bpmn:process>
+  </bpmn:definitions>)",
+      "p.bpmn", "t"));
+  workflow::StartRequest start;
+  start.process_id = "p";
+  auto started = s.engine().Start(start);
+  ASSERT_TRUE(started) << started.error().message();
+  ASSERT_EQ(s.notification_mailer().RunOnce().value_or(-1), 1);
+  const auto queued = s.outbox().List("queued", 10, "").value().items;
+  ASSERT_EQ(queued.size(), 1u);
+  EXPECT_THAT(queued[0].text,
+              HasSubstr("https://crm.firma.example/tasks/" + std::to_string(started->tasks.at(0))));
+  opened->reset();
+  testing::TempDir other;
+  options.public_url = "crm.firma.example";
+  auto refused = services::Services::Open(other.path(), options);
+  ASSERT_FALSE(refused);
+  EXPECT_THAT(refused.error().message(), HasSubstr("--public-url"));
+}
+
+}  // namespace
+}  // namespace quire

@@ -33,8 +33,10 @@ struct NotificationPreferences {
 
 class NotificationMailer {
  public:
+  // `public_url` ("https://crm.firma.pl", or ""): mails carry full links to the task
+  // ({{task.url}}); without it they carry the path (/tasks/42).
   NotificationMailer(storage::Store& store, org::Directory& directory, mail::Outbox& outbox,
-                     mail::TemplateStore& templates);
+                     mail::TemplateStore& templates, std::string public_url = "");
   ~NotificationMailer();
 
   // Once, when the store is opened: notifications queued before this version mailed them
@@ -55,6 +57,7 @@ class NotificationMailer {
   org::Directory& directory_;
   mail::Outbox& outbox_;
   mail::TemplateStore& templates_;
+  std::string public_url_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
