@@ -74,7 +74,7 @@ Result<ClassThresholds> ClassThresholds::FromJson(const json::object& o,
     if (name == "keyRevenue") {
       Result<std::int64_t> v = Error::InvalidArgument("");
       if (kv.value().is_string()) v = ParseFixed(kv.value().get_string(), 2);
-      if (!v || *v <= 0) {
+      if (!v || *v <= 0 || *v > kMaxAmount) {
         problems.push_back({"keyRevenue", "is an amount above zero as text: \"100000.00\""});
       } else {
         t.key_revenue = *v;
@@ -211,7 +211,9 @@ std::vector<CustomerClass> ClassesOf(const std::vector<Order>& orders,
     if (count > 0) {
       std::string amounts;
       for (const auto& [currency, amount] : outstanding) {
-        amounts += (amounts.empty() ? "" : ", ") + Money(amount) + " " + currency;
+        auto found = FindCurrency(currency);
+        const int digits = found ? found->digits : 2;
+        amounts += (amounts.empty() ? "" : ", ") + FormatFixed(amount, digits) + " " + currency;
       }
       out.push_back({"inDebt", std::to_string(count) +
                                    (count == 1 ? " order unpaid" : " orders unpaid") +
@@ -248,6 +250,7 @@ Result<ClassThresholds> ClassStore::Get() const {
 }
 
 Result<ClassThresholds> ClassStore::Put(const json::object& patch, const audit::Actor& actor) {
+  std::lock_guard put(put_mu_);  // read, change, write: one at a time
   QUIRE_ASSIGN_OR_RETURN(ClassThresholds before, Get());
   const json::object merged = MergePatch(before.ToJson(), patch);
   for (const auto& kv : patch) {

@@ -414,13 +414,16 @@ Result<std::vector<QuestionnaireResponse>> QuestionnaireStore::ResponsesOfCustom
   return ResponsesUnder(K('C', customer), 1000, 0);
 }
 
-Result<QuestionnaireStats> QuestionnaireStore::Stats(std::uint64_t questionnaire) const {
+Result<QuestionnaireStats> QuestionnaireStore::Stats(
+    std::uint64_t questionnaire, const std::function<Result<bool>(const Invitation&)>& keep) const {
   QUIRE_ASSIGN_OR_RETURN(Questionnaire q, Get(questionnaire));
   (void)q;
   QuestionnaireStats s;
   QUIRE_RETURN_IF_ERROR(EachNewestFirst(
       store_, K('I', questionnaire), 0, [&](std::uint64_t id, std::string_view) -> Result<bool> {
         QUIRE_ASSIGN_OR_RETURN(Invitation inv, GetInvitation(id));
+        QUIRE_ASSIGN_OR_RETURN(bool counted, keep(inv));
+        if (!counted) return true;
         const bool answered = inv.response != 0;
         for (QuestionnaireStats::Count* c :
              {&s.total, &s.by_campaign[inv.campaign], &s.by_employee[inv.sent_by]}) {
@@ -430,6 +433,37 @@ Result<QuestionnaireStats> QuestionnaireStore::Stats(std::uint64_t questionnaire
         return true;
       }));
   return s;
+}
+
+Result<std::size_t> QuestionnaireStore::EraseUnder(const std::string& prefix,
+                                                   const std::string& object,
+                                                   const audit::Actor& actor) {
+  std::lock_guard lock(write_mu_);
+  QUIRE_ASSIGN_OR_RETURN(std::vector<QuestionnaireResponse> all,
+                         ResponsesUnder(prefix, SIZE_MAX, 0));
+  storage::WriteBatch batch;
+  std::size_t erased = 0;
+  for (QuestionnaireResponse& r : all) {
+    if (r.answers.empty()) continue;
+    r.answers.clear();
+    batch.Put(kCrm, K('r', r.id), json::serialize(r.ToJson()));
+    ++erased;
+  }
+  if (erased == 0) return erased;
+  QUIRE_RETURN_IF_ERROR(audit_.Commit(
+      std::move(batch), {{actor, "questionnaire.answers.erased", object, {{"responses", erased}}}},
+      clock_.Now()));
+  return erased;
+}
+
+Result<std::size_t> QuestionnaireStore::EraseAnswersOfContact(std::uint64_t contact,
+                                                              const audit::Actor& actor) {
+  return EraseUnder(K('c', contact), "contact/" + std::to_string(contact), actor);
+}
+
+Result<std::size_t> QuestionnaireStore::EraseAnswersOfCustomer(std::uint64_t customer,
+                                                               const audit::Actor& actor) {
+  return EraseUnder(K('C', customer), "customer/" + std::to_string(customer), actor);
 }
 
 }  // namespace quire::crm

@@ -32,7 +32,7 @@ std::string MessageKey(MessageId id) { return KeyEncoder().U8('m').U64Desc(id).T
 std::string StatusKey(std::string_view status, MessageId id) {
   return KeyEncoder().U8('s').String(status).U64Desc(id).Take();
 }
-char DueTag(std::string_view channel) { return channel == "sms" ? 'p' : 'd'; }
+char DueTag(std::string_view channel) { return channel == "sms" ? 'D' : 'd'; }
 std::string DuePrefix(std::string_view channel) { return std::string(1, DueTag(channel)); }
 std::string DueKey(std::string_view channel, Timestamp due, MessageId id) {
   return KeyEncoder().U8(DueTag(channel)).I64(due.time_since_epoch().count()).U64(id).Take();

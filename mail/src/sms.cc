@@ -41,12 +41,46 @@ std::string PercentEncode(std::string_view in) {
   return out;
 }
 
+// `in` as valid UTF-8 of at most `max` bytes: malformed bytes become U+FFFD, line breaks
+// and other controls spaces, and a cut never splits a character (the reply is stored in
+// JSON, which holds only valid UTF-8).
+std::string CleanText(std::string_view in, std::size_t max) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < in.size()) {
+    const auto c = static_cast<unsigned char>(in[i]);
+    std::size_t n = c < 0x80           ? 1
+                    : (c >> 5) == 0x6  ? 2
+                    : (c >> 4) == 0xE  ? 3
+                    : (c >> 3) == 0x1E ? 4
+                                       : 0;
+    bool ok = n != 0 && i + n <= in.size();
+    for (std::size_t k = 1; ok && k < n; ++k) {
+      ok = (static_cast<unsigned char>(in[i + k]) & 0xC0) == 0x80;
+    }
+    std::string piece;
+    if (!ok) {
+      piece = "\xEF\xBF\xBD";
+      n = 1;
+    } else if (n == 1 && (c < 0x20 || c == 0x7F)) {
+      piece = " ";
+    } else {
+      piece = std::string(in.substr(i, n));
+    }
+    if (out.size() + piece.size() > max) {
+      out += "…";
+      break;
+    }
+    out += piece;
+    i += n;
+  }
+  return out;
+}
+
 // The answer as a line for the delivery log: status and the first words of the body.
-std::string Reply(int status, const std::string& reason, std::string body) {
-  std::replace_if(
-      body.begin(), body.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
-  if (body.size() > 300) body = body.substr(0, 300) + "…";
-  return std::to_string(status) + " " + reason + (body.empty() ? "" : ": " + body);
+std::string Reply(int status, const std::string& reason, const std::string& body) {
+  const std::string text = CleanText(body, 300);
+  return std::to_string(status) + " " + CleanText(reason, 100) + (text.empty() ? "" : ": " + text);
 }
 
 class SmsTransport final : public Transport {
@@ -80,7 +114,14 @@ class SmsTransport final : public Transport {
       Poco::Net::HTTPRequest request(g_.method, target, Poco::Net::HTTPMessage::HTTP_1_1);
       request.set("User-Agent", "Quire");
       for (const auto& [name, value] : g_.headers) {
-        request.set(name, FillGatewayPattern(value, values, "raw"));
+        const std::string filled = FillGatewayPattern(value, values, "raw");
+        if (filled.find_first_of("\r\n") != std::string::npos) {
+          // A line break in the number or text would start a header of its own.
+          r.failure = {true, false,
+                       "header '" + name + "' would hold a line break from the message: not sent"};
+          return r;
+        }
+        request.set(name, filled);
       }
       if (!g_.user.empty() || !g_.password.empty()) {
         Poco::Net::HTTPBasicCredentials(g_.user, g_.password).authenticate(request);

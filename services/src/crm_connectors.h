@@ -318,7 +318,7 @@ class OrderConnector final : public workflow::Connector {
   Result<workflow::JobOutcome> Run(const workflow::JobRequest& job) override {
     namespace c = crm_connectors;
     const boost::json::object& in = c::Inputs(job);
-    if (in.contains("orderId")) {  // reads an order (is it paid yet?)
+    if (c::Text(in, "action") == "get") {  // reads order `orderId` (is it paid yet?)
       crm::OrderId order_id = 0;
       const std::string text = c::Text(in, "orderId");
       auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), order_id);
@@ -504,8 +504,15 @@ class PromotionsConnector final : public workflow::Connector {
         if (!product->active) continue;
         const std::optional<std::int64_t> price =
             e.unit_price ? e.unit_price : product->PriceIn(list.currency);
+        // After the list's discount, rounded half away from zero as offer lines are (in 128
+        // bits: a price at 10^-4 times a discount at 10^-4 does not fit in 64).
         std::int64_t net = price.value_or(0);
-        if (e.discount != 0) net -= net * e.discount / (100 * crm::kOne);
+        if (e.discount != 0) {
+          net -= static_cast<std::int64_t>(
+              crm::RoundDiv(static_cast<crm::Int128>(net) * e.discount, 100 * crm::kOne));
+        }
+        std::string code_quoted;
+        AppendJsonString("interest:" + product->code, code_quoted);
         items.push_back(json::object{
             {"priceList", std::to_string(list.id)},
             {"priceListName", list.name},
@@ -518,7 +525,10 @@ class PromotionsConnector final : public workflow::Connector {
             {"discountPercent", crm::FormatTrimmed(e.discount, crm::kPlaces)},
             {"validTo",
              list.valid_to ? json::value(crm::FormatDay(*list.valid_to)) : json::value(nullptr)},
-            {"audience", audience}});
+            {"audience", audience},
+            // The segment rule of the customers interested in it (the tag, quoted safely).
+            {"interestFilter",
+             "tag = " + code_quoted + (audience.empty() ? "" : " and " + audience)}});
       }
     }
     workflow::JobOutcome out;
@@ -547,7 +557,8 @@ class SegmentConnector final : public workflow::Connector {
     // A saved segment (by id or name), or a filter written in the process itself (text, of).
     crm::Filter filter;
     std::string default_prefix;
-    if (const std::string text = c::Text(in, "text"); !text.empty()) {
+    if (const std::string text = c::Text(in, "text");
+        !text.empty() && c::Text(in, "segment").empty()) {
       const std::string of = in.contains("of") ? c::Text(in, "of") : "customers";
       const std::optional<crm::Entity> target = crm::EntityFromName(of);
       if (!target) {
@@ -608,6 +619,10 @@ class SegmentConnector final : public workflow::Connector {
         if (target != crm::Entity::kCustomer) {
           // The record, and the customer it is about (none: null).
           Result<std::uint64_t> customer = CustomerOf(target, members[i]);
+          if (!customer && customer.error().code() == ErrorCode::kNotFound) {
+            ++skipped;  // gone since the rule ran
+            continue;
+          }
           if (!customer) {
             std::lock_guard lock(failed_mu);
             if (!failed) failed = customer.error();

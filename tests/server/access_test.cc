@@ -74,6 +74,7 @@ class AccessTest : public ::testing::Test {
     services::ServicesOptions options;
     options.search = false;
     options.clock = &clock_;
+    options.public_url = "https://crm.firma.example";
     auto opened = services::Services::Open(dir_.path(), options);
     ASSERT_TRUE(opened) << opened.error().message();
     services_ = std::move(*opened);
@@ -1184,6 +1185,7 @@ TEST_F(AccessTest, QuestionnairesGoOutAsSignedLinksAreAnsweredOnceAndReadWithinR
   fits(json::serialize(inv.at("invitation")), "QuestionnaireInvitation");
   EXPECT_TRUE(inv.at("mailId").is_string()) << invited.body;  // queued to ewa@ankieta.example
   const std::string url(inv.at("url").as_string());
+  EXPECT_TRUE(url.starts_with("https://crm.firma.example/q/")) << url;  // never the Host header
   const std::string token = url.substr(url.find("/q/") + 3);
   auto mail = services_->outbox().Get(std::stoull(std::string(inv.at("mailId").as_string())));
   ASSERT_TRUE(mail.has_value());
@@ -1214,8 +1216,9 @@ TEST_F(AccessTest, QuestionnairesGoOutAsSignedLinksAreAnsweredOnceAndReadWithinR
   EXPECT_EQ(wrong.status, 422);
   EXPECT_THAT(wrong.body, HasSubstr("score"));
   EXPECT_THAT(wrong.body, HasSubstr("colour"));
-  ASSERT_EQ(answer(token, R"({"answers": {"score": 4, "comment": "Szybko, ale drogo"}})").status,
-            201);
+  ASSERT_EQ(
+      answer(token, R"json({"answers": {"score": 4, "comment": "=HYPERLINK(\"x\")"}})json").status,
+      201);
   EXPECT_EQ(answer(token, R"({"answers": {"score": 5}})").status, 409);  // once
   EXPECT_EQ(open(token).status, 409);
 
@@ -1242,6 +1245,8 @@ TEST_F(AccessTest, QuestionnairesGoOutAsSignedLinksAreAnsweredOnceAndReadWithinR
                 .as_array()
                 .size(),
             0u);
+  EXPECT_EQ(json::parse(As("ben", "GET", "/api/questionnaires/" + q).body).at("stats").at("sent"),
+            0);  // ben reaches none of the people invited
   const HttpReply stats = As("anna", "GET", "/api/questionnaires/" + q);
   fits(stats.body, "Questionnaire");
   const json::value s = json::parse(stats.body).at("stats");
@@ -1251,8 +1256,7 @@ TEST_F(AccessTest, QuestionnairesGoOutAsSignedLinksAreAnsweredOnceAndReadWithinR
   const HttpReply csv = As("anna", "GET", "/api/questionnaires/" + q + "/export?delimiter=;");
   ASSERT_EQ(csv.status, 200) << csv.body;
   EXPECT_THAT(csv.body, HasSubstr("campaign;employee;score;comment"));
-  EXPECT_THAT(csv.body,
-              HasSubstr("Ewa Lis;" + customer + ";Ankietowany;;anna;4;Szybko, ale drogo"));
+  EXPECT_THAT(csv.body, HasSubstr("Ewa Lis;" + customer + ";Ankietowany;;anna;4;\"'=HYPERLINK("));
   EXPECT_THAT(As("ben", "GET", "/api/questionnaires/" + q + "/export").body,
               Not(HasSubstr("Ankietowany")));
   // On the contact person and the customer.
@@ -1264,6 +1268,14 @@ TEST_F(AccessTest, QuestionnairesGoOutAsSignedLinksAreAnsweredOnceAndReadWithinR
             1u);
   EXPECT_EQ(As("ben", "GET", "/api/crm/customers/" + customer + "/questionnaire-responses").status,
             403);
+  // The data subject's copy holds the answers; erasure removes them.
+  EXPECT_THAT(As("anna", "GET", "/api/crm/contacts/" + contact + "/privacy-export").body,
+              HasSubstr("HYPERLINK"));
+  const HttpReply erased = As("administrator", "POST", "/api/crm/customers/" + customer + "/erase");
+  ASSERT_EQ(erased.status, 200) << erased.body;
+  EXPECT_EQ(json::parse(erased.body).at("questionnaireAnswersErased"), 1);
+  EXPECT_THAT(As("anna", "GET", "/api/questionnaires/" + q + "/export").body,
+              Not(HasSubstr("HYPERLINK")));
 }
 
 TEST_F(AccessTest, AMergeMovesEveryLinkAndIsUndoneExactly) {

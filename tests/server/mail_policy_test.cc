@@ -244,3 +244,46 @@ TEST(NotificationLinksTest, WithAPublicUrlTheMailCarriesTheFullLinkAndABadOneIsR
 
 }  // namespace
 }  // namespace quire
+
+namespace quire {
+namespace {
+
+// The outbox shares its column family with the notification preferences: SMS due entries
+// must never be confused with them (a user's preferences once sat where SMS were looked for).
+TEST(OutboxKeysTest, SmsAreSentBesideStoredPreferencesAndLeaveThemAlone) {
+  testing::TempDir dir;
+  services::ServicesOptions options;
+  options.search = false;
+  options.mail_from = "crm@firma.example";
+  {
+    auto opened = services::Services::Open(dir.path(), options);
+    ASSERT_TRUE(opened) << opened.error().message();
+    for (const char* user : {"anna", "bartlomiej.kowalski@firma.example", "ewa.nowak"}) {
+      ASSERT_TRUE(
+          (*opened)->notification_mailer().SetPreferences(user, json::object{{"language", "en"}}));
+    }
+  }
+  auto opened = services::Services::Open(dir.path(), options);
+  ASSERT_TRUE(opened) << opened.error().message();
+  services::Services& s = **opened;
+  EXPECT_EQ(s.outbox().queued(), 0u);  // preferences are not queued messages
+  mail::NewMessage sms;
+  sms.channel = "sms";
+  sms.to = {"+48601234567"};
+  sms.text = "Przypomnienie";
+  ASSERT_TRUE(s.outbox().Queue(sms, "anna"));
+  testing::SmsGatewayServer gateway(dir.Sub("gw"));
+  auto g = mail::ParseSmsGateway(R"({"url": "http://127.0.0.1:)" + std::to_string(gateway.port) +
+                                 R"(/", "body": "to={{to}}&text={{text}}"})");
+  ASSERT_TRUE(g) << g.error().message();
+  auto transport = mail::MakeSmsTransport(*g);
+  ASSERT_EQ(s.outbox().SendDue(*transport, "sms").value_or(-1), 1);
+  EXPECT_EQ(gateway.Received().size(), 1u);
+  EXPECT_EQ(s.outbox().queued(), 0u);
+  for (const char* user : {"anna", "bartlomiej.kowalski@firma.example", "ewa.nowak"}) {
+    EXPECT_EQ(s.notification_mailer().Preferences(user)->language, "en") << user;
+  }
+}
+
+}  // namespace
+}  // namespace quire

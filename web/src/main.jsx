@@ -231,5 +231,12 @@ function App() {
 }
 
 // A questionnaire link (/q/TOKEN) is answered without signing in: the app is not started.
-const questionnaire = location.pathname.startsWith('/q/') ? decodeURIComponent(location.pathname.slice(3)) : null;
+let questionnaire = null;
+if (location.pathname.startsWith('/q/')) {
+  try {
+    questionnaire = decodeURIComponent(location.pathname.slice(3));
+  } catch {
+    questionnaire = '-'; // a mangled link: the page says it is not valid
+  }
+}
 render(questionnaire ? <PublicQuestionnaire token={questionnaire} /> : <App />, document.getElementById('app'));

@@ -472,6 +472,10 @@ void AddPrivacyRoutes(Router& router, services::Services& services) {
                                services.offers().Orders(id, SIZE_MAX, 0, all));
         const auto today = services.offers().Today(services.clock().Now());
         for (const crm::Order& o : ordered) orders_json.push_back(o.ToJson(today));
+        json::array answers;
+        QUIRE_ASSIGN_OR_RETURN(std::vector<crm::QuestionnaireResponse> responses,
+                               services.questionnaires().ResponsesOfCustomer(id));
+        for (const crm::QuestionnaireResponse& r : responses) answers.push_back(r.ToJson());
         QUIRE_RETURN_IF_ERROR(audit.Append(
             {Actor(request), "customer.exported", "customer/" + std::to_string(id), {}},
             services.clock().Now()));
@@ -481,6 +485,7 @@ void AddPrivacyRoutes(Router& router, services::Services& services) {
                                               {"documents", std::move(docs)},
                                               {"offers", std::move(offers_json)},
                                               {"orders", std::move(orders_json)},
+                                              {"questionnaireResponses", std::move(answers)},
                                               {"exportedAt", Time(services.clock().Now())}});
       });
 
@@ -500,11 +505,16 @@ void AddPrivacyRoutes(Router& router, services::Services& services) {
             companies.push_back({{"id", std::to_string(c)}, {"name", customer->name}});
           }
         }
+        json::array answers;
+        QUIRE_ASSIGN_OR_RETURN(std::vector<crm::QuestionnaireResponse> responses,
+                               services.questionnaires().ResponsesOfContact(id));
+        for (const crm::QuestionnaireResponse& r : responses) answers.push_back(r.ToJson());
         QUIRE_RETURN_IF_ERROR(
             audit.Append({Actor(request), "contact.exported", "contact/" + std::to_string(id), {}},
                          services.clock().Now()));
         return JsonResponse(200, json::object{{"contact", p.ToJson()},
                                               {"customers", std::move(companies)},
+                                              {"questionnaireResponses", std::move(answers)},
                                               {"exportedAt", Time(services.clock().Now())}});
       });
 
@@ -517,16 +527,24 @@ void AddPrivacyRoutes(Router& router, services::Services& services) {
                                       activities.EraseCustomerText(id, Actor(request)));
                QUIRE_ASSIGN_OR_RETURN(std::size_t sales,
                                       services.offers().EraseCustomerText(id, Actor(request)));
+               QUIRE_ASSIGN_OR_RETURN(
+                   std::size_t answers,
+                   services.questionnaires().EraseAnswersOfCustomer(id, Actor(request)));
                services.RequestPurge();  // the overwritten values leave the disk too
                return JsonResponse(
                    200, json::object{{"customer", erased.ToJson(MaySeeSensitive(request))},
                                      {"activitiesCleared", cleared},
-                                     {"offersAndOrdersCleared", sales}});
+                                     {"offersAndOrdersCleared", sales},
+                                     {"questionnaireAnswersErased", answers}});
              });
   router.Add("POST", "/api/crm/contacts/{id}/erase", Permission::kCrmManage,
              [&](const Request& request) -> Result<Response> {
                QUIRE_ASSIGN_OR_RETURN(crm::ContactId id, PathId(request, "contact id"));
                QUIRE_ASSIGN_OR_RETURN(crm::Contact erased, contacts.Erase(id, Actor(request)));
+               QUIRE_ASSIGN_OR_RETURN(
+                   std::size_t answers,
+                   services.questionnaires().EraseAnswersOfContact(id, Actor(request)));
+               (void)answers;
                services.RequestPurge();
                return JsonResponse(200, erased.ToJson());
              });

@@ -33,10 +33,31 @@ Result<bool> Reaches(services::Services& s, const org::Principal& who,
   return who.Reaches(Permission::kCrmRead, "", {});
 }
 
+// Whether the caller's crm.read reaches an invitation's contact person or company.
+Result<bool> ReachesInvitation(services::Services& s, const org::Principal& who,
+                               const crm::Invitation& inv, Groups& groups) {
+  crm::QuestionnaireResponse r;
+  r.contact = inv.contact;
+  r.customer = inv.customer;
+  return Reaches(s, who, r, groups);
+}
+
+// A cell of the export as a spreadsheet reads it safely: text a respondent typed that starts
+// like a formula (= + - @, a tab or a carriage return) is prefixed with ' so that it stays
+// text (OWASP's advice against CSV injection).
+std::string Cell(std::string text) {
+  if (!text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
+                        text[0] == '\t' || text[0] == '\r')) {
+    text.insert(text.begin(), '\'');
+  }
+  return text;
+}
+
 std::string Flat(const json::value& v) {
-  if (v.is_string()) return std::string(v.get_string());
+  if (v.is_string()) return Cell(std::string(v.get_string()));
   if (v.is_null()) return "";
-  return json::serialize(v);
+  if (v.is_number() || v.is_bool()) return json::serialize(v);
+  return Cell(json::serialize(v));
 }
 
 }  // namespace
@@ -62,10 +83,16 @@ void AddQuestionnaireRoutes(Router& router, services::Services& services, bool t
              });
 
   router.Add("GET", "/api/questionnaires/{id}", Permission::kCrmRead,
-             [&store](const Request& request) -> Result<Response> {
+             [&services, &store](const Request& request) -> Result<Response> {
                QUIRE_ASSIGN_OR_RETURN(std::uint64_t id, PathId(request, "questionnaire id"));
                QUIRE_ASSIGN_OR_RETURN(crm::Questionnaire q, store.Get(id));
-               QUIRE_ASSIGN_OR_RETURN(crm::QuestionnaireStats stats, store.Stats(id));
+               // Counted over the invitations of the people the caller reaches.
+               Groups groups;
+               QUIRE_ASSIGN_OR_RETURN(
+                   crm::QuestionnaireStats stats,
+                   store.Stats(id, [&](const crm::Invitation& inv) -> Result<bool> {
+                     return ReachesInvitation(services, *request.principal, inv, groups);
+                   }));
                json::object out = q.ToJson();
                out["stats"] = stats.ToJson();
                return JsonResponse(200, std::move(out));
@@ -117,6 +144,15 @@ void AddQuestionnaireRoutes(Router& router, services::Services& services, bool t
         QUIRE_ASSIGN_OR_RETURN(
             crm::QuestionnaireStore::Issued issued,
             store.Invite(q.id, c.id, 0, std::chrono::hours(24 * days), Actor(request)));
+        const bool send = !body.contains("send") || body.at("send") == true;
+        // A link mailed out names the address the company set, never one taken from the
+        // request (its Host header is the client's to choose).
+        if (send && services.public_url().empty()) {
+          return Error::Conflict(
+              "links are mailed only when Quire knows its public address: start it with "
+              "--public-url https://crm.example.com (or ask with \"send\": false for the link "
+              "alone); nothing was sent");
+        }
         std::string base = services.public_url();
         if (base.empty()) {
           const auto host = request.header("host");
@@ -125,7 +161,6 @@ void AddQuestionnaireRoutes(Router& router, services::Services& services, bool t
         }
         const std::string url = base + "/q/" + issued.token;
         json::object out{{"invitation", issued.invitation.ToJson()}, {"url", url}};
-        const bool send = !body.contains("send") || body.at("send") == true;
         if (send) {
           services::MailRequest m;
           m.contact = c.id;
@@ -210,10 +245,13 @@ void AddQuestionnaireRoutes(Router& router, services::Services& services, bool t
         QUIRE_ASSIGN_OR_RETURN(std::vector<definitions::FormField> fields, store.FieldsOf(q));
         char delimiter = ',';
         if (auto d = request.query_param("delimiter"); d && !d->empty()) {
-          if (*d != ";" && *d != "," && *d != "\t") {
-            return Error::InvalidArgument("'delimiter' is , or ; or a tab");
+          if (*d == "tab" || *d == "\t") {
+            delimiter = '\t';
+          } else if (*d == ";" || *d == ",") {
+            delimiter = (*d)[0];
+          } else {
+            return Error::InvalidArgument("'delimiter' is , or ; or tab");
           }
-          delimiter = (*d)[0];
         }
         std::vector<std::string> header{"response", "answeredAt",   "contact",  "contactName",
                                         "customer", "customerName", "campaign", "employee"};
@@ -236,9 +274,9 @@ void AddQuestionnaireRoutes(Router& router, services::Services& services, bool t
             std::vector<std::string> row{std::to_string(r.id),
                                          FormatInstant(r.answered_at),
                                          r.contact == 0 ? "" : std::to_string(r.contact),
-                                         contact_name,
+                                         Cell(contact_name),
                                          r.customer == 0 ? "" : std::to_string(r.customer),
-                                         customer_name,
+                                         Cell(customer_name),
                                          r.campaign,
                                          r.employee};
             for (const definitions::FormField& f : fields) {

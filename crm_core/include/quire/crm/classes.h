@@ -87,6 +87,7 @@ class ClassStore {
   storage::Store& store_;
   audit::AuditLog& audit_;
   const Clock& clock_;
+  std::mutex put_mu_;
   mutable std::mutex mu_;
   mutable std::optional<ClassThresholds> cached_;  // GUARDED_BY(mu_)
 };

@@ -26,6 +26,7 @@
 #include <boost/json/object.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -122,7 +123,14 @@ class QuestionnaireStore {
                                                        std::uint64_t after) const;
   Result<std::vector<QuestionnaireResponse>> ResponsesOfContact(std::uint64_t contact) const;
   Result<std::vector<QuestionnaireResponse>> ResponsesOfCustomer(std::uint64_t customer) const;
-  Result<QuestionnaireStats> Stats(std::uint64_t questionnaire) const;
+  // Counts over the invitations `keep` answers true for (what the reader reaches).
+  Result<QuestionnaireStats> Stats(
+      std::uint64_t questionnaire,
+      const std::function<Result<bool>(const Invitation&)>& keep) const;
+  // Erasure (privacy): the answers of a contact person's (or a customer's) responses are
+  // removed; the responses stay as counted records with no content. Returns how many.
+  Result<std::size_t> EraseAnswersOfContact(std::uint64_t contact, const audit::Actor& actor);
+  Result<std::size_t> EraseAnswersOfCustomer(std::uint64_t customer, const audit::Actor& actor);
 
  private:
   Result<std::string> Key() const;
@@ -132,6 +140,8 @@ class QuestionnaireStore {
   Result<std::vector<QuestionnaireResponse>> ResponsesUnder(const std::string& prefix,
                                                             std::size_t limit,
                                                             std::uint64_t after) const;
+  Result<std::size_t> EraseUnder(const std::string& prefix, const std::string& object,
+                                 const audit::Actor& actor);
 
   storage::Store& store_;
   audit::AuditLog& audit_;

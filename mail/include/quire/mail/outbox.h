@@ -9,9 +9,11 @@
 //   'm' U64Desc(id)              → the message, JSON (newest first when scanned)
 //   's' String(status) U64Desc(id) → ""            (a status's messages, newest first)
 //   'd' I64(due ms) U64(id)      → ""            (queued e-mail by its next attempt)
-//   'p' I64(due ms) U64(id)      → ""            (queued SMS by their next attempt)
+//   'D' I64(due ms) U64(id)      → ""            (queued SMS by their next attempt)
 //   'l' U64(id) U32(attempt)     → a delivery log entry, JSON
 //   'k' String(key)              → the id of the message queued under that key
+// The column family also holds the mail templates ('t', templates.h) and the notification
+// mailer's 'p', 'w', 'e' (notification_mailer.h): a new tag must be none of these.
 // Every change is in one batch with its audit entry (mail.queued, mail.sent, mail.failed,
 // mail.retried, mail.cancelled; sms.* for SMS: ids and counts, never addresses, numbers or
 // text).
