@@ -223,13 +223,13 @@ TEST_F(AutomationsTest, AYearOfAutomationsActsOnExactlyTheRightCustomersOnce) {
   // No purchase in 12 months: alfa on 2027-03-10, gamma on 2027-06-15; beta bought again
   // before its year was out, delta bought in 2027, epsilon and phi never bought.
   EXPECT_EQ(Instances("automation-no-purchase-customer"),
-            (std::map<std::string, std::string>{{"no-purchase-2027-03-10-" + a, "completed"},
-                                                {"no-purchase-2027-06-15-" + g, "completed"}}));
+            (std::map<std::string, std::string>{{"no-purchase-2026-03-10-" + a, "completed"},
+                                                {"no-purchase-2026-06-15-" + g, "completed"}}));
   // Anniversaries of the first order: alfa, beta (its first, not its second), gamma.
   EXPECT_EQ(Instances("automation-anniversary-customer"),
-            (std::map<std::string, std::string>{{"anniversary-2027-03-10-" + a, "completed"},
-                                                {"anniversary-2027-05-05-" + b, "completed"},
-                                                {"anniversary-2027-06-15-" + g, "completed"}}));
+            (std::map<std::string, std::string>{{"anniversary-2026-03-10-" + a, "completed"},
+                                                {"anniversary-2026-05-05-" + b, "completed"},
+                                                {"anniversary-2026-06-15-" + g, "completed"}}));
   // Unpaid orders: gamma's from the first day, delta's the day after its due date.
   EXPECT_EQ(Instances("automation-unpaid-order"),
             (std::map<std::string, std::string>{
@@ -297,6 +297,21 @@ TEST_F(AutomationsTest, AYearOfAutomationsActsOnExactlyTheRightCustomersOnce) {
   EXPECT_THAT(refused.error().message(), HasSubstr("on hold"));
   (void)d;
   (void)e;
+}
+
+// 28 and 29 February 2028 both count a year back to 28 February 2027: the anniversary of
+// an order of that day is greeted once, not on both days.
+TEST_F(AutomationsTest, ALeapYearGreetsAnAnniversaryOnce) {
+  const std::uint64_t c = Customer("Luty", "anna");
+  Contact(c, "luty@klient.example", true);
+  clock_.Set(Day(2027, 2, 28, 9));
+  Sale(c, "anna", true, true);
+  clock_.Set(Day(2028, 2, 26, 0));
+  DeployAutomations();
+  for (int i = 0; i < 5; ++i) NextDay();  // 27 February … 2 March 2028
+  EXPECT_EQ(Instances("automation-anniversary-customer"),
+            (std::map<std::string, std::string>{
+                {"anniversary-2027-02-28-" + std::to_string(c), "completed"}}));
 }
 
 }  // namespace
