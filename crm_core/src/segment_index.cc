@@ -1,5 +1,7 @@
 #include "quire/crm/segment_index.h"
 
+#include "quire/crm/kpis.h"
+
 #include <boost/json.hpp>
 #include <chrono>
 #include <map>
@@ -455,6 +457,7 @@ void IndexSegments(const Activity* before, const Activity* after, storage::Write
     return RelatedEntries(Entity::kActivity, a, a ? a->type : "", a ? WarsawDay(a->start) : 0);
   };
   Apply(entries(before), entries(after), batch);
+  CountKpis(before, after, batch);
 }
 
 void IndexSegments(const Offer* before, const Offer* after, storage::WriteBatch& batch) {
@@ -462,6 +465,7 @@ void IndexSegments(const Offer* before, const Offer* after, storage::WriteBatch&
     return RelatedEntries(Entity::kOffer, o, o ? o->status : "", o ? WarsawDay(o->created_at) : 0);
   };
   Apply(entries(before), entries(after), batch);
+  CountKpis(before, after, batch);
 }
 
 void IndexSegments(const Order* before, const Order* after, storage::WriteBatch& batch) {
@@ -469,6 +473,7 @@ void IndexSegments(const Order* before, const Order* after, storage::WriteBatch&
     return RelatedEntries(Entity::kOrder, o, o ? o->status : "", o ? DayOfYmd(o->ordered_on) : 0);
   };
   Apply(entries(before), entries(after), batch);
+  CountKpis(before, after, batch);
 }
 
 void IndexSegments(const ServiceCase* before, const ServiceCase* after,
@@ -477,6 +482,7 @@ void IndexSegments(const ServiceCase* before, const ServiceCase* after,
     return RelatedEntries(Entity::kCase, c, c ? c->status : "", c ? WarsawDay(c->created_at) : 0);
   };
   Apply(entries(before), entries(after), batch);
+  CountKpis(before, after, batch);
 }
 
 namespace segment_keys {

@@ -37,6 +37,29 @@ class BitmapMergeOperator final : public rocksdb::MergeOperator {
   const char* Name() const override { return "quire.bitmap"; }
 
   bool FullMergeV2(const MergeOperationInput& in, MergeOperationOutput* out) const override {
+    // Counters (WriteBatch::AddToCounter): '#' and a big-endian int64 delta, summed.
+    if (!in.operand_list.empty() && in.operand_list.front().size() == 9 &&
+        in.operand_list.front()[0] == '#') {
+      std::uint64_t sum = 0;
+      if (in.existing_value != nullptr) {
+        if (in.existing_value->size() != 8) return false;  // corruption
+        for (int i = 0; i < 8; ++i) {
+          sum = sum << 8 |
+                static_cast<unsigned char>((*in.existing_value)[static_cast<std::size_t>(i)]);
+        }
+      }
+      for (const rocksdb::Slice& op : in.operand_list) {
+        if (op.size() != 9 || op[0] != '#') return false;
+        std::uint64_t delta = 0;
+        for (int i = 1; i < 9; ++i) delta = delta << 8 | static_cast<unsigned char>(op[i]);
+        sum += delta;  // modulo 2^64: two's-complement addition
+      }
+      out->new_value.resize(8);
+      for (int i = 0; i < 8; ++i) {
+        out->new_value[static_cast<std::size_t>(i)] = static_cast<char>(sum >> (8 * (7 - i)));
+      }
+      return true;
+    }
     std::string& bits = out->new_value;
     if (in.existing_value != nullptr) {
       bits.assign(in.existing_value->data(), in.existing_value->size());

@@ -26,6 +26,16 @@ void WriteBatch::SetBit(ColumnFamily cf, std::string_view key, std::uint32_t bit
   bytes_ += key.size() + 5;
 }
 
+void WriteBatch::AddToCounter(ColumnFamily cf, std::string_view key, std::int64_t delta) {
+  std::string operand(9, '#');
+  const auto u = static_cast<std::uint64_t>(delta);
+  for (int i = 0; i < 8; ++i) {
+    operand[static_cast<std::size_t>(1 + i)] = static_cast<char>(u >> (8 * (7 - i)));
+  }
+  ops_.push_back({OpKind::kBitmapMerge, cf, std::string(key), std::move(operand)});
+  bytes_ += key.size() + 9;
+}
+
 void WriteBatch::Append(const WriteBatch& other) {
   ops_.insert(ops_.end(), other.ops_.begin(), other.ops_.end());
   bytes_ += other.bytes_;

@@ -16,10 +16,12 @@
 #include "quire/crm/classes.h"
 #include "quire/crm/customers.h"
 #include "quire/crm/filter.h"
+#include "quire/crm/kpis.h"
 #include "quire/crm/names.h"
 #include "quire/crm/offers.h"
 #include "quire/crm/recurrence.h"
 #include "quire/crm/schema.h"
+#include "quire/crm/segment_index.h"
 #include "quire/testing/temp_dir.h"
 
 namespace quire::crm {
@@ -284,7 +286,8 @@ class SegmentsTest : public ::testing::Test {
       clock_.Set(kNow - std::chrono::days(days(0, 60)));
       auto c = cases_->Create(json::object{{"customer", std::to_string(customer)},
                                            {"subject", "Usterka"},
-                                           {"priority", pick({"low", "normal", "urgent"})}},
+                                           {"priority", pick({"low", "normal", "urgent"})},
+                                           {"assignee", pick(owners)}},
                               actor_);
       ASSERT_TRUE(c.has_value()) << c.error().message();
       if (chance(50)) {
@@ -799,6 +802,127 @@ TEST_F(SegmentsTest, AClassFollowsAPaymentAndItsThresholdAtOnce) {
   ClassStore again(*store_, *audit_, clock_);
   ASSERT_TRUE(classes.Put(J(R"({"loyalOrders": 9})"), actor_));
   EXPECT_EQ(ClassStore(*store_, *audit_, clock_).Get()->loyal_orders, 9);
+}
+
+// KPI counters, kept by the record batches, equal a recomputation from the records
+// themselves for any range of months; and again after the indexes are rebuilt.
+TEST_F(SegmentsTest, KpiCountersEqualABruteForceRecomputation) {
+  Generate(20261209, 160);
+  Load();
+  auto month_of_day = [](std::int64_t day) {
+    const std::chrono::year_month_day d{std::chrono::sys_days(std::chrono::days(day))};
+    return KpiMonth(d.year() / d.month());
+  };
+  // employee → metric → month → amount
+  std::map<std::string, std::map<std::string, std::map<std::int32_t, std::int64_t>>> truth;
+  // Every customer's timeline, merged ones' too: an employee's activity counts wherever
+  // its customer went.
+  std::map<CustomerId, std::vector<Activity>> every;
+  const CustomerId last = customers_by_id_.rbegin()->first;
+  for (CustomerId id = 1; id <= last; ++id) {
+    std::string cursor;
+    do {
+      auto page = activities_->Timeline(id, cursor, 1000,
+                                        [](const Activity&) -> Result<bool> { return true; });
+      if (!page) break;
+      for (Activity& a : page->activities) every[id].push_back(a);
+      cursor = page->next;
+    } while (!cursor.empty());
+  }
+  std::set<ActivityId> seen_activities;
+  for (const auto& [id, acts] : every) {
+    for (const Activity& a : acts) {
+      if (!seen_activities.insert(a.id).second || a.status != "done") continue;
+      const std::int32_t m = month_of_day(WarsawDay(a.start));
+      for (const std::string& e : a.employees) {
+        truth[e]["activities"][m] += 1;
+        truth[e]["activities:" + a.type][m] += 1;
+      }
+    }
+  }
+  for (const auto& [id, offers] : offers_of_) {
+    for (const Offer& o : offers) {
+      if (o.revision == 1 && !o.owner.empty()) {
+        truth[o.owner]["offers"][month_of_day(WarsawDay(o.created_at))] += 1;
+      }
+    }
+  }
+  for (const auto& [id, orders] : orders_of_) {
+    for (const Order& o : orders) {
+      if (o.status == "cancelled" || o.owner.empty()) continue;
+      const std::int32_t m = KpiMonth(o.ordered_on.year() / o.ordered_on.month());
+      truth[o.owner]["orders"][m] += 1;
+      truth[o.owner]["revenue:" + o.currency][m] += o.totals.gross;
+    }
+  }
+  for (const auto& [id, cases] : cases_of_) {
+    for (const ServiceCase& c : cases) {
+      if (c.assignee.empty()) continue;
+      if (c.kind == "complaint" && c.resolved_at) {
+        truth[c.assignee]["complaints"][month_of_day(WarsawDay(*c.resolved_at))] += 1;
+      }
+      if (c.responded_at) {
+        const std::int32_t m = month_of_day(WarsawDay(*c.responded_at));
+        truth[c.assignee]["responses"][m] += 1;
+        truth[c.assignee]["responseMinutes"][m] +=
+            std::chrono::duration_cast<std::chrono::minutes>(*c.responded_at - c.created_at)
+                .count();
+      }
+    }
+  }
+  auto expected = [&](std::int32_t from, std::int32_t to) {
+    EmployeeKpis out;
+    for (const auto& [e, metrics] : truth) {
+      for (const auto& [metric, months] : metrics) {
+        for (const auto& [m, v] : months) {
+          if (m >= from && m <= to) out[e][metric] += v;
+        }
+      }
+    }
+    return out;
+  };
+  auto read = [&](std::int32_t from, std::int32_t to) {
+    auto got = ReadEmployeeKpis(*store_, from, to);
+    EXPECT_TRUE(got.has_value()) << got.error().message();
+    EmployeeKpis out = got.value_or(EmployeeKpis{});
+    // A counter back at zero (a record changed away) reads as 0: the same as absent.
+    for (auto& [e, metrics] : out)
+      std::erase_if(metrics, [](const auto& kv) { return kv.second == 0; });
+    std::erase_if(out, [](const auto& kv) { return kv.second.empty(); });
+    return out;
+  };
+  ASSERT_FALSE(truth.empty());
+  std::size_t metrics = 0;
+  for (const auto& [e, m] : truth) metrics += m.size();
+  EXPECT_GE(metrics, 12u) << "the data should exercise most metrics";
+  for (const char* metric : {"complaints", "responses", "responseMinutes", "orders", "offers"}) {
+    EXPECT_TRUE(std::any_of(truth.begin(), truth.end(),
+                            [&](const auto& kv) { return kv.second.contains(metric); }))
+        << metric << " never counted: the test proves little";
+  }
+  const std::int32_t now = KpiMonth(std::chrono::year(2026) / std::chrono::December);
+  EXPECT_EQ(read(0, 1'000'000), expected(0, 1'000'000));
+  std::mt19937 rng(17);
+  for (int i = 0; i < 30; ++i) {
+    const std::int32_t from = now - std::uniform_int_distribution<int>(0, 30)(rng);
+    const std::int32_t to = from + std::uniform_int_distribution<int>(0, 12)(rng);
+    EXPECT_EQ(read(from, to), expected(from, to)) << from << ".." << to;
+  }
+  // Rebuilt from the records (an older store gets them this way): the same counters.
+  storage::WriteBatch drop;
+  drop.DeleteRange(storage::ColumnFamily::kCrm, "Q", "R");
+  ASSERT_TRUE(store_->Write(drop).has_value());
+  ASSERT_TRUE(engine_->BuildIfNeeded().has_value());
+  EXPECT_EQ(read(0, 1'000'000), expected(0, 1'000'000));
+  // A report row: conversion and averages from the sums.
+  const json::object row = KpiRow("anna", {{"offers", 3},
+                                           {"orders", 2},
+                                           {"responses", 3},
+                                           {"responseMinutes", 100},
+                                           {"revenue:PLN", 12345}});
+  EXPECT_EQ(row.at("conversionPercent"), "66.7");
+  EXPECT_EQ(row.at("averageResponseMinutes"), 33);
+  EXPECT_EQ(row.at("revenue").at(0).at("amount"), "123.45");
 }
 
 TEST_F(SegmentsTest, TheIndexesRebuiltFromTheRecordsAnswerTheSame) {

@@ -1278,6 +1278,52 @@ TEST_F(AccessTest, QuestionnairesGoOutAsSignedLinksAreAnsweredOnceAndReadWithinR
               Not(HasSubstr("HYPERLINK")));
 }
 
+TEST_F(AccessTest, EmployeeKpisShowOnlyTheEmployeesTheCallerReaches) {
+  const json::value api = json::parse(As("anna", "GET", "/api/openapi.json").body);
+  // anna and ben each log a call and make an offer.
+  for (const char* who : {"anna", "ben"}) {
+    const HttpReply c = As(who, "POST", "/api/crm/customers", R"({"name": "KPI"})");
+    const std::string customer(json::parse(c.body).at("id").as_string());
+    ASSERT_EQ(As(who, "POST", "/api/crm/activities",
+                 R"({"type": "call", "status": "done", "start": ")" + FormatInstant(clock_.Now()) +
+                     R"(", "customer": ")" + customer + "\"}")
+                  .status,
+              201);
+    ASSERT_EQ(As(who, "POST", "/api/crm/offers",
+                 R"({"customer": ")" + customer +
+                     R"(", "lines": [{"name": "X", "quantity": 1, "unitPrice": "10.00"}]})")
+                  .status,
+              201);
+  }
+  const auto rows = [&](const std::string& who) {
+    const HttpReply r = As(who, "GET", "/api/kpis/employees");
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::map<std::string, json::value> out;
+    const json::value parsed = json::parse(r.body);
+    for (const json::value& row : parsed.at("items").as_array()) {
+      const json::object& schema =
+          api.at("components").at("schemas").at("EmployeeKpis").as_object();
+      EXPECT_THAT(SchemaProblems(api, row, schema, "EmployeeKpis"), ::testing::IsEmpty());
+      out[std::string(row.at("employee").as_string())] = row;
+    }
+    return out;
+  };
+  const auto of_anna = rows("anna");  // crm.read own: herself only
+  ASSERT_EQ(of_anna.size(), 1u);
+  EXPECT_EQ(of_anna.at("anna").at("activities").at("byType").at("call"), 1);
+  EXPECT_EQ(of_anna.at("anna").at("offers"), 1);
+  EXPECT_EQ(of_anna.at("anna").at("conversionPercent"), "0.0");
+  const auto of_admin = rows("administrator");
+  EXPECT_TRUE(of_admin.contains("anna") && of_admin.contains("ben"));
+  EXPECT_EQ(As("worker", "GET", "/api/kpis/employees").status, 403);
+  EXPECT_EQ(As("anna", "GET", "/api/kpis/employees?from=2027-13").status, 400);
+  EXPECT_EQ(As("anna", "GET", "/api/kpis/employees?from=2027-05&to=2027-01").status, 400);
+  const HttpReply csv = As("administrator", "GET", "/api/kpis/employees?format=csv");
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_THAT(csv.body, HasSubstr("employee,from,to,activities,offers,orders"));
+  EXPECT_THAT(csv.body, HasSubstr("\nben,"));
+}
+
 TEST_F(AccessTest, AMergeMovesEveryLinkAndIsUndoneExactly) {
   auto id_of = [](const HttpReply& r) {
     return std::string(json::parse(r.body).at("id").as_string());

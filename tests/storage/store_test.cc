@@ -135,6 +135,35 @@ TEST(StoreTest, BitmapsAreChangedABitAtATimeAndSurviveReopeningAndCompaction) {
   }
 }
 
+TEST(StoreTest, CountersAddUpWithoutReadsAndSurviveReopeningAndCompaction) {
+  TempDir tmp;
+  auto value = [](const std::string& bytes) {
+    std::uint64_t u = 0;
+    for (char c : bytes) u = u << 8 | static_cast<unsigned char>(c);
+    return static_cast<std::int64_t>(u);
+  };
+  {
+    auto store = MustOpen(tmp.path());
+    WriteBatch one;
+    one.AddToCounter(ColumnFamily::kCrm, "Qz-count", 5);
+    one.AddToCounter(ColumnFamily::kCrm, "Qz-count", -7);  // below zero: two's complement
+    one.AddToCounter(ColumnFamily::kCrm, "Qz-sum", 1'000'000'000'000);
+    ASSERT_THAT(store->Write(one), IsOk());
+    WriteBatch two;
+    two.AddToCounter(ColumnFamily::kCrm, "Qz-count", 3);
+    ASSERT_THAT(store->Write(two), IsOk());
+  }
+  auto store = MustOpen(tmp.path());
+  for (int round = 0; round < 2; ++round) {
+    auto count = store->Get(ColumnFamily::kCrm, "Qz-count");
+    ASSERT_TRUE(count.has_value() && count->has_value());
+    EXPECT_EQ((*count)->size(), 8u);
+    EXPECT_EQ(value(**count), 1);
+    EXPECT_EQ(value(**store->Get(ColumnFamily::kCrm, "Qz-sum")), 1'000'000'000'000);
+    ASSERT_THAT(store->Purge(ColumnFamily::kCrm), IsOk());  // merged into one value
+  }
+}
+
 TEST(StoreTest, SnapshotSeesTheStoreAsItWas) {
   TempDir tmp;
   auto store = MustOpen(tmp.path());

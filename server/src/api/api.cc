@@ -51,6 +51,7 @@ void AddApiRoutes(Router& router, services::Services& services, const ApiOptions
   AddCalendarFeedRoutes(router, services, options.tls);
   AddMailRoutes(router, services);
   AddQuestionnaireRoutes(router, services, options.tls);
+  AddKpiRoutes(router, services);
   router.SetAuthenticator(MakeAuthenticator(services.identity(), {.tls = options.tls}));
 }
 

@@ -74,6 +74,8 @@ void AddCalendarFeedRoutes(Router& router, services::Services& services, bool tl
 // Questionnaires: designed, sent as signed links, answered without signing in, counted,
 // exported (questionnaire_routes.cc).
 void AddQuestionnaireRoutes(Router& router, services::Services& services, bool tls);
+// KPIs per employee and month (kpi_routes.cc).
+void AddKpiRoutes(Router& router, services::Services& services);
 // Products, price lists and suggestions; offers, their acceptance and revisions; orders and
 // payments; the acceptance limits.
 void AddSalesRoutes(Router& router, services::Services& services);

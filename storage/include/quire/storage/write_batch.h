@@ -37,6 +37,10 @@ class WriteBatch {
   // bitmap index entry, written in the batch of its record). Bits count from the first
   // byte's lowest bit. REQUIRES: cf is kCrm (the one with the bitmap merge operator).
   void SetBit(ColumnFamily cf, std::string_view key, std::uint32_t bit, bool on);
+  // Adds `delta` to the counter stored at `key` of the crm column family (absent: 0), without
+  // reading it: a KPI counter kept in the batch of the record it counts. The stored value is
+  // a big-endian two's-complement int64 (DecodeCounter). REQUIRES: cf is kCrm.
+  void AddToCounter(ColumnFamily cf, std::string_view key, std::int64_t delta);
 
   // Appends all of `other`'s operations after this batch's own.
   void Append(const WriteBatch& other);

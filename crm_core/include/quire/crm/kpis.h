@@ -1,0 +1,61 @@
+// KPIs per employee and month, kept as counters in the same batches that write the records
+// they count (segment_index.cc calls CountKpis from IndexSegments), so a report over any
+// number of records reads a few thousand counters, never the records.
+//
+// Counters (crm column family, inside the segment indexes' 'Q' space so that an index
+// rebuild rebuilds them too): 'Q' 'z' 'e' String(employee) String(metric) I64(month) → a
+// counter (WriteBatch::AddToCounter; month = year × 12 + month − 1, in Europe/Warsaw):
+//   activities, activities:TYPE   activities done, by each employee taking part, in the
+//                                 month they started
+//   offers                        offers made (first revisions), by their owner, in the month
+//                                 they were made
+//   orders                        orders not cancelled, by their owner, in the order's month
+//   revenue:CUR                   those orders' gross, in CUR's minor units
+//   complaints                    complaint cases resolved, by their assignee, in the month
+//   responses, responseMinutes    cases responded to, and the minutes from opening to the
+//                                 response, by the assignee, in the month of the response
+//
+// Thread-safety: pure functions; the report reads the store.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "quire/base/result.h"
+#include "quire/storage/store.h"
+#include "quire/storage/write_batch.h"
+
+namespace quire::crm {
+
+struct Activity;
+struct Offer;
+struct Order;
+struct ServiceCase;
+
+// The counters a record adds, changed from `before` to `after` (nullptr: new / gone).
+void CountKpis(const Activity* before, const Activity* after, storage::WriteBatch& batch);
+void CountKpis(const Offer* before, const Offer* after, storage::WriteBatch& batch);
+void CountKpis(const Order* before, const Order* after, storage::WriteBatch& batch);
+void CountKpis(const ServiceCase* before, const ServiceCase* after, storage::WriteBatch& batch);
+
+// year × 12 + month − 1.
+std::int32_t KpiMonth(std::chrono::year_month ym);
+// "2027-03" → its KpiMonth; nullopt for anything else.
+std::optional<std::int32_t> ParseKpiMonth(std::string_view text);
+
+// employee → metric → the sum over the months [from, to].
+using EmployeeKpis = std::map<std::string, std::map<std::string, std::int64_t>>;
+Result<EmployeeKpis> ReadEmployeeKpis(const storage::Store& store, std::int32_t from,
+                                      std::int32_t to);
+
+// One employee's row as the API answers it: activities (total and by type), offers,
+// orders, conversion (orders per offer, percent, one decimal; null without offers), revenue
+// ([{currency, amount}], decimal text), complaintsResolved, responses,
+// averageResponseMinutes.
+boost::json::object KpiRow(const std::string& employee,
+                           const std::map<std::string, std::int64_t>& metrics);
+
+}  // namespace quire::crm

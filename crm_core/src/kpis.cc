@@ -1,0 +1,176 @@
+#include "quire/crm/kpis.h"
+
+#include <charconv>
+
+#include "quire/crm/activities.h"
+#include "quire/crm/cases.h"
+#include "quire/crm/money.h"
+#include "quire/crm/offers.h"
+#include "quire/crm/segment_index.h"
+#include "quire/storage/key_codec.h"
+
+namespace quire::crm {
+namespace json = boost::json;
+namespace {
+
+using Counts = std::map<std::string, std::int64_t>;  // counter key → amount
+
+const std::string kPrefix = storage::KeyEncoder().U8('Q').U8('z').U8('e').Take();
+
+std::string Key(const std::string& employee, const std::string& metric, std::int32_t month) {
+  return storage::KeyEncoder(kPrefix).String(employee).String(metric).I64(month).Take();
+}
+
+std::int32_t MonthOfDay(std::int64_t day) {
+  const std::chrono::year_month_day d{std::chrono::sys_days(std::chrono::days(day))};
+  return KpiMonth(d.year() / d.month());
+}
+std::int32_t MonthOf(Timestamp t) { return MonthOfDay(WarsawDay(t)); }
+std::int32_t MonthOf(std::chrono::year_month_day d) { return KpiMonth(d.year() / d.month()); }
+
+void Write(const Counts& before, const Counts& after, storage::WriteBatch& batch) {
+  for (const auto& [key, amount] : after) {
+    auto it = before.find(key);
+    const std::int64_t delta = amount - (it == before.end() ? 0 : it->second);
+    if (delta != 0) batch.AddToCounter(storage::ColumnFamily::kCrm, key, delta);
+  }
+  for (const auto& [key, amount] : before) {
+    if (!after.contains(key) && amount != 0) {
+      batch.AddToCounter(storage::ColumnFamily::kCrm, key, -amount);
+    }
+  }
+}
+
+Counts Of(const Activity* a) {
+  Counts c;
+  if (a == nullptr || a->status != "done") return c;
+  const std::int32_t m = MonthOf(a->start);
+  for (const std::string& e : a->employees) {
+    c[Key(e, "activities", m)] += 1;
+    c[Key(e, "activities:" + a->type, m)] += 1;
+  }
+  return c;
+}
+
+Counts Of(const Offer* o) {
+  Counts c;
+  if (o == nullptr || o->revision != 1 || o->owner.empty()) return c;
+  c[Key(o->owner, "offers", MonthOf(o->created_at))] += 1;
+  return c;
+}
+
+Counts Of(const Order* o) {
+  Counts c;
+  if (o == nullptr || o->status == "cancelled" || o->owner.empty()) return c;
+  const std::int32_t m = MonthOf(o->ordered_on);
+  c[Key(o->owner, "orders", m)] += 1;
+  c[Key(o->owner, "revenue:" + o->currency, m)] += o->totals.gross;
+  return c;
+}
+
+Counts Of(const ServiceCase* s) {
+  Counts c;
+  if (s == nullptr || s->assignee.empty()) return c;
+  if (s->kind == "complaint" && s->resolved_at) {
+    c[Key(s->assignee, "complaints", MonthOf(*s->resolved_at))] += 1;
+  }
+  if (s->responded_at) {
+    const std::int32_t m = MonthOf(*s->responded_at);
+    c[Key(s->assignee, "responses", m)] += 1;
+    c[Key(s->assignee, "responseMinutes", m)] +=
+        std::chrono::duration_cast<std::chrono::minutes>(*s->responded_at - s->created_at).count();
+  }
+  return c;
+}
+
+std::int64_t Decode(std::string_view v) {
+  std::uint64_t u = 0;
+  for (char ch : v) u = u << 8 | static_cast<unsigned char>(ch);
+  return static_cast<std::int64_t>(u);
+}
+
+}  // namespace
+
+void CountKpis(const Activity* before, const Activity* after, storage::WriteBatch& batch) {
+  Write(Of(before), Of(after), batch);
+}
+void CountKpis(const Offer* before, const Offer* after, storage::WriteBatch& batch) {
+  Write(Of(before), Of(after), batch);
+}
+void CountKpis(const Order* before, const Order* after, storage::WriteBatch& batch) {
+  Write(Of(before), Of(after), batch);
+}
+void CountKpis(const ServiceCase* before, const ServiceCase* after, storage::WriteBatch& batch) {
+  Write(Of(before), Of(after), batch);
+}
+
+std::int32_t KpiMonth(std::chrono::year_month ym) {
+  return static_cast<int>(ym.year()) * 12 + static_cast<int>(static_cast<unsigned>(ym.month())) - 1;
+}
+
+std::optional<std::int32_t> ParseKpiMonth(std::string_view text) {
+  if (text.size() != 7 || text[4] != '-') return std::nullopt;
+  int y = 0, m = 0;
+  auto [p1, e1] = std::from_chars(text.data(), text.data() + 4, y);
+  auto [p2, e2] = std::from_chars(text.data() + 5, text.data() + 7, m);
+  if (e1 != std::errc() || e2 != std::errc() || p1 != text.data() + 4 || p2 != text.data() + 7 ||
+      m < 1 || m > 12 || y < 1970 || y > 9999) {
+    return std::nullopt;
+  }
+  return y * 12 + m - 1;
+}
+
+Result<EmployeeKpis> ReadEmployeeKpis(const storage::Store& store, std::int32_t from,
+                                      std::int32_t to) {
+  EmployeeKpis out;
+  auto it = store.ScanPrefix(storage::ColumnFamily::kCrm, kPrefix);
+  for (; it.Valid(); it.Next()) {
+    storage::KeyDecoder d(it.key().substr(kPrefix.size()));
+    QUIRE_ASSIGN_OR_RETURN(std::string employee, d.String());
+    QUIRE_ASSIGN_OR_RETURN(std::string metric, d.String());
+    QUIRE_ASSIGN_OR_RETURN(std::int64_t month, d.I64());
+    if (month < from || month > to) continue;
+    if (it.value().size() != 8) return Error::Corruption("a KPI counter is not 8 bytes");
+    out[employee][metric] += Decode(it.value());
+  }
+  QUIRE_RETURN_IF_ERROR(it.status());
+  return out;
+}
+
+json::object KpiRow(const std::string& employee, const std::map<std::string, std::int64_t>& m) {
+  auto get = [&](const std::string& k) {
+    auto it = m.find(k);
+    return it == m.end() ? std::int64_t{0} : it->second;
+  };
+  json::object by_type;
+  json::array revenue;
+  for (const auto& [k, v] : m) {
+    if (k.starts_with("activities:")) by_type[k.substr(11)] = v;
+    if (k.starts_with("revenue:")) {
+      const std::string currency = k.substr(8);
+      auto found = FindCurrency(currency);
+      revenue.push_back(json::object{{"currency", currency},
+                                     {"amount", FormatFixed(v, found ? found->digits : 2)}});
+    }
+  }
+  const std::int64_t offers = get("offers"), orders = get("orders"), responses = get("responses");
+  json::value conversion = nullptr;
+  if (offers > 0) {
+    const std::int64_t tenths = (orders * 1000 + offers / 2) / offers;  // percent × 10, rounded
+    conversion = FormatFixed(tenths, 1);
+  }
+  json::value average = nullptr;
+  if (responses > 0) average = (get("responseMinutes") + responses / 2) / responses;
+  return {
+      {"employee", employee},
+      {"activities", json::object{{"total", get("activities")}, {"byType", std::move(by_type)}}},
+      {"offers", offers},
+      {"orders", orders},
+      {"conversionPercent", std::move(conversion)},
+      {"revenue", std::move(revenue)},
+      {"complaintsResolved", get("complaints")},
+      {"responses", responses},
+      {"averageResponseMinutes", std::move(average)}};
+}
+
+}  // namespace quire::crm
