@@ -456,6 +456,22 @@ try {
     assert.equal(await m.locator('[data-classes] li[data-class="inDebt"]').count(), 0);
   });
 
+  await test('reports: the KPIs of the employees one reaches, drawn and tabled, as CSV', async () => {
+    const m = maria;
+    await m.getByRole('link', { name: 'Reports' }).click();
+    await m.getByRole('heading', { name: /^Reports/ }).waitFor();
+    // maria logged a call and made an offer and an order in the scenarios before.
+    const row = m.locator('table[data-kpis] tr[data-employee="maria"]');
+    await row.waitFor();
+    // The rows her crm.read reaches (her team's), as the API answers them for her.
+    const reached = await m.evaluate(async () => (await (await fetch('/api/kpis/employees')).json()).items.length);
+    assert.equal(await m.locator('table[data-kpis] tbody tr').count(), reached);
+    await m.locator('figure.chart svg[role="img"]').first().waitFor();
+    const csv = await m.evaluate(async () => (await fetch(document.querySelector('a[download]').getAttribute('href'))).text());
+    assert.ok(csv.includes('employee,from,to,activities') && csv.includes('\nmaria,'), csv);
+    await checkPage(m, 'reports');
+  });
+
   await test('a room booked from a free slot, and a second booking of it refused as a conflict', async () => {
     const m = maria;
     await m.getByRole('link', { name: 'Calendar' }).click();

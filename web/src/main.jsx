@@ -18,6 +18,7 @@ import { Admin } from './admin.jsx';
 import { Campaigns, Cases } from './sales.jsx';
 import { DocumentPage, Documents } from './docs.jsx';
 import { PublicQuestionnaire } from './questionnaire.jsx';
+import { Reports } from './reports.jsx';
 
 // Whether the signed-in user holds a permission (for showing links; the server decides).
 function has(me, permission) {
@@ -110,6 +111,8 @@ function App() {
     page = <Campaigns />;
   } else if (path === '/cases') {
     page = <Cases />;
+  } else if (path === '/reports') {
+    page = <Reports />;
   } else if (path === '/admin') {
     page = <Admin />;
   } else if (path === '/calendar') {
@@ -168,6 +171,9 @@ function App() {
               </a>
               <a href="/cases" aria-current={path === '/cases' ? 'page' : undefined}>
                 {t('nav.cases')}
+              </a>
+              <a href="/reports" aria-current={path === '/reports' ? 'page' : undefined}>
+                {t('nav.reports')}
               </a>
               <a href="/calendar" aria-current={path === '/calendar' ? 'page' : undefined}>
                 {t('nav.calendar')}
