@@ -18,7 +18,8 @@ using Counts = std::map<std::string, std::int64_t>;  // counter key → amount
 const std::string kPrefix = storage::KeyEncoder().U8('Q').U8('z').U8('e').Take();
 
 std::string Key(const std::string& employee, const std::string& metric, std::int32_t month) {
-  return storage::KeyEncoder(kPrefix).String(employee).String(metric).I64(month).Take();
+  // Month first: a report reads the months it asks for, one range.
+  return storage::KeyEncoder(kPrefix).I64(month).String(employee).String(metric).Take();
 }
 
 std::int32_t MonthOfDay(std::int64_t day) {
@@ -123,12 +124,14 @@ std::optional<std::int32_t> ParseKpiMonth(std::string_view text) {
 Result<EmployeeKpis> ReadEmployeeKpis(const storage::Store& store, std::int32_t from,
                                       std::int32_t to) {
   EmployeeKpis out;
-  auto it = store.ScanPrefix(storage::ColumnFamily::kCrm, kPrefix);
+  const std::string begin = storage::KeyEncoder(kPrefix).I64(from).Take();
+  const std::string end = storage::KeyEncoder(kPrefix).I64(std::int64_t{to} + 1).Take();
+  auto it = store.Scan(storage::ColumnFamily::kCrm, begin, end);
   for (; it.Valid(); it.Next()) {
     storage::KeyDecoder d(it.key().substr(kPrefix.size()));
+    QUIRE_ASSIGN_OR_RETURN(std::int64_t month, d.I64());
     QUIRE_ASSIGN_OR_RETURN(std::string employee, d.String());
     QUIRE_ASSIGN_OR_RETURN(std::string metric, d.String());
-    QUIRE_ASSIGN_OR_RETURN(std::int64_t month, d.I64());
     if (month < from || month > to) continue;
     if (it.value().size() != 8) return Error::Corruption("a KPI counter is not 8 bytes");
     out[employee][metric] += Decode(it.value());

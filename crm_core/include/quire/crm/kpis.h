@@ -3,7 +3,7 @@
 // number of records reads a few thousand counters, never the records.
 //
 // Counters (crm column family, inside the segment indexes' 'Q' space so that an index
-// rebuild rebuilds them too): 'Q' 'z' 'e' String(employee) String(metric) I64(month) → a
+// rebuild rebuilds them too): 'Q' 'z' 'e' I64(month) String(employee) String(metric) → a
 // counter (WriteBatch::AddToCounter; month = year × 12 + month − 1, in Europe/Warsaw):
 //   activities, activities:TYPE   activities done, by each employee taking part, in the
 //                                 month they started
