@@ -684,7 +684,7 @@ try {
         ] },
       });
       const inv = await call('POST', `/api/questionnaires/${q.body.id}/invitations`, { contact: person.body.id, send: false });
-      return { status: [person.status, q.status, inv.status], url: inv.body.url };
+      return { status: [person.status, q.status, inv.status], url: inv.body.url, contact: person.body.id };
     });
     assert.deepEqual(made.status, [201, 201, 201]);
     const respondent = await newPage(await browser.newContext({ viewport: { width: 390, height: 800 }, locale: 'en-GB' }));
@@ -701,6 +701,15 @@ try {
     await respondent.goto(made.url.slice(0, -1) + (made.url.endsWith('0') ? '1' : '0'));
     await respondent.getByRole('alert').filter({ hasText: 'not valid' }).waitFor();
     await respondent.context().close();
+    // Staff see it answered on the questionnaires page, and make another link there.
+    await d.getByRole('link', { name: 'Questionnaires' }).click();
+    await d.getByRole('button', { name: 'Zadowolenie z serwisu' }).click();
+    await d.locator('[data-counts]').filter({ hasText: 'Sent 1, answered 1' }).waitFor();
+    await d.getByLabel('Contact person (id)').fill(made.contact);
+    await d.getByRole('button', { name: 'Make a link for a contact person' }).click();
+    await d.locator('[data-link] code').filter({ hasText: '/q/q' }).waitFor();
+    await d.locator('[data-counts]').filter({ hasText: 'Sent 2, answered 1' }).waitFor();
+    await checkPage(d, 'questionnaires');
   });
 
   await test('administration: a user created and disabled, a role, a token made and revoked, a dictionary and a custom field, the outbox', async () => {

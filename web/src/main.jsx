@@ -19,6 +19,7 @@ import { Campaigns, Cases } from './sales.jsx';
 import { DocumentPage, Documents } from './docs.jsx';
 import { PublicQuestionnaire } from './questionnaire.jsx';
 import { Reports } from './reports.jsx';
+import { Questionnaires } from './questionnaires.jsx';
 
 // Whether the signed-in user holds a permission (for showing links; the server decides).
 function has(me, permission) {
@@ -113,6 +114,8 @@ function App() {
     page = <Cases />;
   } else if (path === '/reports') {
     page = <Reports />;
+  } else if (path === '/questionnaires') {
+    page = <Questionnaires me={me} />;
   } else if (path === '/admin') {
     page = <Admin />;
   } else if (path === '/calendar') {
@@ -171,6 +174,9 @@ function App() {
               </a>
               <a href="/cases" aria-current={path === '/cases' ? 'page' : undefined}>
                 {t('nav.cases')}
+              </a>
+              <a href="/questionnaires" aria-current={path === '/questionnaires' ? 'page' : undefined}>
+                {t('nav.questionnaires')}
               </a>
               <a href="/reports" aria-current={path === '/reports' ? 'page' : undefined}>
                 {t('nav.reports')}
