@@ -345,6 +345,41 @@ TEST_F(MailServerTest, SmsGoThroughTheGatewayFromTheApiAndFromAProcess) {
               HasSubstr("prosimy%20o%20wplate%2099%20zl"));
 }
 
+// Without --public-url a questionnaire link is never mailed (the Host header is the
+// client's): 409, and nothing is recorded as sent; the link alone is still given.
+TEST_F(MailServerTest, QuestionnaireLinksAreMailedOnlyWithAPublicUrl) {
+  testing::QuireServer quire(QUIRE_BINARY, data_);
+  ASSERT_NE(quire.port, 0);
+  const std::uint16_t port = quire.port;
+  const HttpReply q = Call(port, "POST", "/api/questionnaires",
+                           R"json({"name": "Ankieta", "form": {"components": [
+                               {"type": "textfield", "key": "opinion", "label": "Opinia"}]}})json",
+                           "olga");
+  ASSERT_EQ(q.status, 201) << q.body;
+  const std::string id(json::parse(q.body).at("id").as_string());
+  const HttpReply contact =
+      Call(port, "POST", "/api/crm/contacts",
+           R"({"firstName": "Ewa", "emails": [{"address": "ewa@klient.example"}]})", "olga");
+  ASSERT_EQ(contact.status, 201) << contact.body;
+  const std::string person(json::parse(contact.body).at("id").as_string());
+  const HttpReply refused = Call(port, "POST", "/api/questionnaires/" + id + "/invitations",
+                                 R"({"contact": ")" + person + R"("})", "olga");
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_THAT(refused.body, HasSubstr("--public-url"));
+  EXPECT_EQ(json::parse(Call(port, "GET", "/api/questionnaires/" + id, "", "olga").body)
+                .at("stats")
+                .at("sent"),
+            0);
+  EXPECT_EQ(
+      json::parse(Call(port, "GET", "/api/outbox", "", "olga").body).at("items").as_array().size(),
+      0u);
+  const HttpReply link = Call(port, "POST", "/api/questionnaires/" + id + "/invitations",
+                              R"({"contact": ")" + person + R"(", "send": false})", "olga");
+  ASSERT_EQ(link.status, 201) << link.body;
+  EXPECT_THAT(std::string(json::parse(link.body).at("url").as_string()), HasSubstr("/q/q"));
+  EXPECT_FALSE(json::parse(link.body).as_object().contains("mailId"));
+}
+
 TEST_F(MailServerTest, ABadSmsGatewayFileStopsTheServerWithoutShowingItsSecrets) {
   const std::string file = (dir_.path() / "gateway.json").string();
   std::ofstream(file) << R"({"url": "https://api.smsapi.pl/sms.do", "headers":

@@ -141,9 +141,6 @@ void AddQuestionnaireRoutes(Router& router, services::Services& services, bool t
           return Error::Forbidden("contact person " + std::to_string(*contact) +
                                   " is beyond your crm.write: nothing was sent");
         }
-        QUIRE_ASSIGN_OR_RETURN(
-            crm::QuestionnaireStore::Issued issued,
-            store.Invite(q.id, c.id, 0, std::chrono::hours(24 * days), Actor(request)));
         const bool send = !body.contains("send") || body.at("send") == true;
         // A link mailed out names the address the company set, never one taken from the
         // request (its Host header is the client's to choose).
@@ -153,6 +150,9 @@ void AddQuestionnaireRoutes(Router& router, services::Services& services, bool t
               "--public-url https://crm.example.com (or ask with \"send\": false for the link "
               "alone); nothing was sent");
         }
+        QUIRE_ASSIGN_OR_RETURN(
+            crm::QuestionnaireStore::Issued issued,
+            store.Invite(q.id, c.id, 0, std::chrono::hours(24 * days), Actor(request)));
         std::string base = services.public_url();
         if (base.empty()) {
           const auto host = request.header("host");
