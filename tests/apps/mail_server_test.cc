@@ -65,6 +65,31 @@ class MailServerTest : public ::testing::Test {
     return m;
   }
 
+  // Deploys `bpmn`, starts `process` with `variables` (JSON) and waits until the instance
+  // leaves "active"; its JSON.
+  json::value RunProcess(std::uint16_t port, const std::string& name, const char* bpmn,
+                         const std::string& process, const std::string& variables) {
+    auto connection = HttpConnection::Connect(port);
+    EXPECT_TRUE(connection);
+    EXPECT_TRUE(connection->Send(
+        MakeRequest("POST", "/api/deployments?name=" + name, bpmn,
+                    {testing::Bearer(tokens_["olga"]), {"Content-Type", "application/xml"}})));
+    auto deployed = connection->ReadReply(30s);
+    EXPECT_TRUE(deployed && deployed->status == 201) << (deployed ? deployed->body : "");
+    const HttpReply started = Call(port, "POST", "/api/processes/" + process + "/instances",
+                                   R"({"variables": )" + variables + "}", "olga");
+    EXPECT_EQ(started.status, 201) << started.body;
+    if (started.status != 201) return json::value();
+    const std::string instance(json::parse(started.body).at("id").as_string());
+    json::value state;
+    for (int i = 0; i < 200; ++i) {
+      state = json::parse(Call(port, "GET", "/api/instances/" + instance, "", "olga").body);
+      if (state.at("state") != "active") break;
+      std::this_thread::sleep_for(50ms);
+    }
+    return state;
+  }
+
   TempDir dir_;
   std::string data_;
   std::map<std::string, std::string> tokens_;
@@ -203,25 +228,10 @@ TEST_F(MailServerTest, TemplatesFilledFromTheRecordsByTheApiAndByAProcess) {
       <bpmn:endEvent id="e"/>
     </bpmn:process>
   </bpmn:definitions>)";
-  auto connection = HttpConnection::Connect(port);
-  ASSERT_TRUE(connection);
-  ASSERT_TRUE(connection->Send(
-      MakeRequest("POST", "/api/deployments?name=greet.bpmn", bpmn,
-                  {testing::Bearer(tokens_["olga"]), {"Content-Type", "application/xml"}})));
-  auto deployed = connection->ReadReply(30s);
-  ASSERT_TRUE(deployed);
-  ASSERT_EQ(deployed->status, 201) << deployed->body;
-  const HttpReply started = Call(
-      port, "POST", "/api/processes/greet/instances",
-      R"({"variables": {"contactId": ")" + contact_id + R"(", "businessRef": "P-7"}})", "olga");
-  ASSERT_EQ(started.status, 201) << started.body;
-  const std::string instance(json::parse(started.body).at("id").as_string());
-  json::value state;
-  for (int i = 0; i < 200; ++i) {
-    state = json::parse(Call(port, "GET", "/api/instances/" + instance, "", "olga").body);
-    if (state.at("state") != "active") break;
-    std::this_thread::sleep_for(50ms);
-  }
+  const json::value state =
+      RunProcess(port, "greet.bpmn", bpmn, "greet",
+                 R"({"contactId": ")" + contact_id + R"(", "businessRef": "P-7"})");
+  ASSERT_FALSE(state.is_null());
   ASSERT_EQ(state.at("state"), "completed") << state;
   const std::string mail_id(state.at("variables").at("mailId").as_string());
   EXPECT_EQ(Settled(port, mail_id).at("status"), "sent");
@@ -316,25 +326,9 @@ TEST_F(MailServerTest, SmsGoThroughTheGatewayFromTheApiAndFromAProcess) {
       <bpmn:endEvent id="e"/>
     </bpmn:process>
   </bpmn:definitions>)";
-  auto connection = HttpConnection::Connect(port);
-  ASSERT_TRUE(connection);
-  ASSERT_TRUE(connection->Send(
-      MakeRequest("POST", "/api/deployments?name=remind.bpmn", bpmn,
-                  {testing::Bearer(tokens_["olga"]), {"Content-Type", "application/xml"}})));
-  auto deployed = connection->ReadReply(30s);
-  ASSERT_TRUE(deployed);
-  ASSERT_EQ(deployed->status, 201) << deployed->body;
-  const HttpReply started =
-      Call(port, "POST", "/api/processes/remind/instances",
-           R"({"variables": {"contactId": ")" + contact_id + R"(", "amount": "99"}})", "olga");
-  ASSERT_EQ(started.status, 201) << started.body;
-  const std::string instance(json::parse(started.body).at("id").as_string());
-  json::value state;
-  for (int i = 0; i < 200; ++i) {
-    state = json::parse(Call(port, "GET", "/api/instances/" + instance, "", "olga").body);
-    if (state.at("state") != "active") break;
-    std::this_thread::sleep_for(50ms);
-  }
+  const json::value state = RunProcess(port, "remind.bpmn", bpmn, "remind",
+                                       R"({"contactId": ")" + contact_id + R"(", "amount": "99"})");
+  ASSERT_FALSE(state.is_null());
   ASSERT_EQ(state.at("state"), "completed") << state;
   EXPECT_EQ(state.at("variables").at("smsQueued"), true);
   EXPECT_EQ(Settled(port, std::string(state.at("variables").at("smsId").as_string())).at("status"),

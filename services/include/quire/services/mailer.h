@@ -18,10 +18,10 @@ namespace quire::services {
 
 struct MailRequest {
   std::string channel = "email";  // or "sms": the template's text only, to a phone number
-  std::string template_name;  // or subject and text (placeholders are filled in them too)
+  std::string template_name;      // or subject and text (placeholders are filled in them too)
   std::string subject;
   std::string text;
-  std::string language;         // of the template; "pl" when empty
+  std::string language;  // of the template; "pl" when empty
   // Empty: the contact's first address (for an SMS their mobile number: the first phone
   // labelled mobile, else the first), else the customer's.
   std::vector<std::string> to;
