@@ -66,6 +66,12 @@ Counts Of(const Order* o) {
   const std::int32_t m = MonthOf(o->ordered_on);
   c[Key(o->owner, "orders", m)] += 1;
   c[Key(o->owner, "revenue:" + o->currency, m)] += o->totals.gross;
+  if (o->offer_made_at) {
+    const std::int64_t made = WarsawDay(*o->offer_made_at);
+    const std::int64_t ordered = std::chrono::sys_days(o->ordered_on).time_since_epoch().count();
+    c[Key(o->owner, "conversions", m)] += 1;
+    c[Key(o->owner, "conversionDays", m)] += std::max<std::int64_t>(0, ordered - made);
+  }
   return c;
 }
 
@@ -104,6 +110,8 @@ void CountKpis(const Order* before, const Order* after, storage::WriteBatch& bat
 void CountKpis(const ServiceCase* before, const ServiceCase* after, storage::WriteBatch& batch) {
   Write(Of(before), Of(after), batch);
 }
+
+std::int32_t KpiMonthOf(Timestamp t) { return MonthOf(t); }
 
 std::int32_t KpiMonth(std::chrono::year_month ym) {
   return static_cast<int>(ym.year()) * 12 + static_cast<int>(static_cast<unsigned>(ym.month())) - 1;
@@ -164,16 +172,31 @@ json::object KpiRow(const std::string& employee, const std::map<std::string, std
   }
   json::value average = nullptr;
   if (responses > 0) average = (get("responseMinutes") + responses / 2) / responses;
+  json::value conversion_days = nullptr;
+  if (const std::int64_t n = get("conversions"); n > 0) {
+    conversion_days = FormatFixed((get("conversionDays") * 10 + n / 2) / n, 1);
+  }
+  const std::int64_t tasks = get("tasks"), with_due = get("tasksWithDue");
+  json::value on_time = nullptr;
+  if (with_due > 0) on_time = FormatFixed((get("tasksOnTime") * 1000 + with_due / 2) / with_due, 1);
+  json::value task_hours = nullptr;
+  if (tasks > 0) task_hours = FormatFixed((get("taskMs") / 360'000 + tasks / 2) / tasks, 1);
   return {
       {"employee", employee},
       {"activities", json::object{{"total", get("activities")}, {"byType", std::move(by_type)}}},
       {"offers", offers},
       {"orders", orders},
       {"conversionPercent", std::move(conversion)},
+      {"averageConversionDays", std::move(conversion_days)},
       {"revenue", std::move(revenue)},
       {"complaintsResolved", get("complaints")},
       {"responses", responses},
-      {"averageResponseMinutes", std::move(average)}};
+      {"averageResponseMinutes", std::move(average)},
+      {"tasks", json::object{{"completed", tasks},
+                             {"withDue", with_due},
+                             {"onTime", get("tasksOnTime")},
+                             {"onTimePercent", std::move(on_time)},
+                             {"averageHours", std::move(task_hours)}}}};
 }
 
 }  // namespace quire::crm

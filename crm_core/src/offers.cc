@@ -211,6 +211,7 @@ json::object OrderStored(const Order& o) {
   json::object out = o.ToJson(o.ordered_on);
   out["id"] = o.id;
   PutStoredStamps(out, o.created_by, o.created_at, o.modified_at);
+  if (o.offer_made_at) out["offerMadeAt"] = FormatInstant(*o.offer_made_at);
   json::array payments;
   for (const Payment& p : o.payments) {
     payments.push_back(json::object{{"amount", Money(p.amount, o.currency)},
@@ -259,6 +260,7 @@ Result<Order> OrderFromStored(std::string_view text) {
     order.payments.push_back(std::move(payment));
   }
   ReadStoredStamps(o, order.created_by, order.created_at, order.modified_at);
+  order.offer_made_at = StoredTime(o, "offerMadeAt");
   return order;
 }
 
@@ -1028,6 +1030,13 @@ Result<Order> OfferStore::MakeOrder(OfferId offer_id, const json::object& fields
   o.number =
       "ZM/" + std::to_string(static_cast<int>(Today(now).year())) + "/" + std::to_string(o.id);
   o.offer = offer.id;
+  {
+    Offer first = offer;  // revisions keep the first one's number; walk back to it
+    for (int hops = 0; first.previous != 0 && hops < 1000; ++hops) {
+      QUIRE_ASSIGN_OR_RETURN(first, Get(first.previous));
+    }
+    o.offer_made_at = first.created_at;
+  }
   o.customer = offer.customer;
   o.contact = offer.contact;
   o.owner = offer.owner;

@@ -5,6 +5,7 @@
 #include "attach_connector.h"
 #include "crm_connectors.h"
 #include "mail_connector.h"
+#include "quire/crm/kpis.h"
 #include "task_activities.h"
 
 namespace quire::services {
@@ -117,6 +118,7 @@ Result<std::unique_ptr<Services>> Services::Open(const std::filesystem::path& da
   workflow::EngineOptions engine_options = options.engine;
   engine_options.audit = s->audit_.get();
   engine_options.task_completed = &TaskActivities::Outbox;
+  engine_options.month_of = &crm::KpiMonthOf;  // months as the CRM's KPIs count them
   if (options.check_required_documents) {
     engine_options.document_linked = [docs](std::uint64_t task, std::uint64_t instance,
                                             const std::string& type) -> Result<bool> {

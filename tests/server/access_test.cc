@@ -1324,6 +1324,93 @@ TEST_F(AccessTest, EmployeeKpisShowOnlyTheEmployeesTheCallerReaches) {
   EXPECT_THAT(csv.body, HasSubstr("\nben,"));
 }
 
+TEST_F(AccessTest, FunnelsAndTaskKpisComeFromTheEnginesCounters) {
+  const json::value api = json::parse(As("anna", "GET", "/api/openapi.json").body);
+  ASSERT_EQ(As("administrator", "POST", "/api/deployments", kProcess).status, 201);
+  std::vector<std::string> instances, tasks;
+  for (int i = 0; i < 3; ++i) {
+    const HttpReply started = As("administrator", "POST", "/api/processes/p/instances", "{}");
+    ASSERT_EQ(started.status, 201) << started.body;
+    const json::value v = json::parse(started.body);
+    instances.emplace_back(v.at("id").as_string());
+    tasks.emplace_back(v.at("tasks").at(0).as_string());
+  }
+  clock_.Advance(std::chrono::minutes(90));
+  ASSERT_EQ(As("anna", "POST", "/api/tasks/" + tasks[0] + "/complete", "{}").status, 200);
+  ASSERT_EQ(As("administrator", "DELETE", "/api/instances/" + instances[1] + "?reason=lost").status,
+            204);
+  const HttpReply funnel = As("administrator", "GET", "/api/kpis/funnels/p");
+  ASSERT_EQ(funnel.status, 200) << funnel.body;
+  const json::value f = json::parse(funnel.body);
+  EXPECT_THAT(
+      SchemaProblems(api, f, api.at("components").at("schemas").at("Funnel").as_object(), "Funnel"),
+      ::testing::IsEmpty());
+  EXPECT_EQ(f.at("instances").at("started"), 3);
+  EXPECT_EQ(f.at("instances").at("completed"), 1);
+  EXPECT_EQ(f.at("instances").at("cancelled"), 1);
+  EXPECT_EQ(f.at("instances").at("running"), 1);
+  EXPECT_EQ(f.at("instances").at("averageHours"), "1.5");
+  const json::array& steps = f.at("steps").as_array();
+  ASSERT_EQ(steps.size(), 3u);  // in the order of the flows
+  EXPECT_EQ(steps[0].at("elementId"), "s");
+  EXPECT_EQ(steps[1].at("elementId"), "t");
+  EXPECT_EQ(steps[1].at("name"), "Private");
+  EXPECT_EQ(steps[1].at("reached"), 3);
+  EXPECT_EQ(steps[1].at("completed"), 1);
+  EXPECT_EQ(steps[1].at("abandoned"), 1);
+  EXPECT_EQ(steps[1].at("waiting"), 1);
+  EXPECT_EQ(steps[1].at("averageMinutes"), "90.0");
+  EXPECT_EQ(steps[2].at("elementId"), "e");
+  EXPECT_EQ(steps[2].at("reachedPercent"), "33.3");
+  const HttpReply csv = As("administrator", "GET", "/api/kpis/funnels/p?format=csv");
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_THAT(csv.body, HasSubstr("process,from,to,elementId,name,type,reached"));
+  EXPECT_THAT(csv.body, HasSubstr(",t,Private,userTask,3,100.0,1,0,1,1,90.0"));
+  // Counts over instances are for instances.read: not for staff, nor for a later period.
+  EXPECT_EQ(As("anna", "GET", "/api/kpis/funnels/p").status, 403);
+  EXPECT_EQ(As("administrator", "GET", "/api/kpis/funnels/nothing").status, 404);
+  EXPECT_EQ(As("administrator", "GET", "/api/kpis/funnels/p?from=2020-01&to=2020-02").status, 200);
+  EXPECT_EQ(
+      json::parse(As("administrator", "GET", "/api/kpis/funnels/p?from=2020-01&to=2020-02").body)
+          .at("instances")
+          .at("started"),
+      0);
+  EXPECT_EQ(As("administrator", "GET", "/api/kpis/funnels/p?to=May").status, 400);
+  // The task anna completed is on her row, which only she (and those reaching her) see.
+  const json::value mine = json::parse(As("anna", "GET", "/api/kpis/employees").body);
+  ASSERT_EQ(mine.at("items").as_array().size(), 1u);
+  const json::value& row = mine.at("items").at(0);
+  EXPECT_EQ(row.at("employee"), "anna");
+  EXPECT_EQ(row.at("tasks").at("completed"), 1);
+  EXPECT_EQ(row.at("tasks").at("averageHours"), "1.5");
+  EXPECT_TRUE(row.at("tasks").at("onTimePercent").is_null());  // it had no due date
+  const json::value bens = json::parse(As("ben", "GET", "/api/kpis/employees").body);
+  for (const json::value& r : bens.at("items").as_array()) EXPECT_NE(r.at("employee"), "anna");
+}
+
+TEST_F(AccessTest, ConversionTimeRunsFromTheOffersFirstRevisionToTheOrder) {
+  const HttpReply c = As("anna", "POST", "/api/crm/customers", R"({"name": "Konwersja"})");
+  const std::string customer(json::parse(c.body).at("id").as_string());
+  const HttpReply made =
+      As("anna", "POST", "/api/crm/offers",
+         R"({"customer": ")" + customer +
+             R"(", "lines": [{"name": "X", "quantity": 1, "unitPrice": "10.00"}]})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string first(json::parse(made.body).at("id").as_string());
+  clock_.Advance(std::chrono::hours(24 * 3));
+  const HttpReply revised =
+      As("anna", "POST", "/api/crm/offers/" + first + "/revisions", R"({"paymentTermsDays": 30})");
+  ASSERT_EQ(revised.status, 201) << revised.body;
+  const std::string second(json::parse(revised.body).at("id").as_string());
+  clock_.Advance(std::chrono::hours(24 * 4));
+  ASSERT_EQ(As("anna", "POST", "/api/crm/offers/" + second + "/accept", "{}").status, 200);
+  ASSERT_EQ(As("anna", "POST", "/api/crm/offers/" + second + "/order", "{}").status, 201);
+  const json::value mine = json::parse(As("anna", "GET", "/api/kpis/employees").body);
+  ASSERT_EQ(mine.at("items").as_array().size(), 1u);
+  EXPECT_EQ(mine.at("items").at(0).at("orders"), 1);
+  EXPECT_EQ(mine.at("items").at(0).at("averageConversionDays"), "7.0");  // not 4.0
+}
+
 TEST_F(AccessTest, AMergeMovesEveryLinkAndIsUndoneExactly) {
   auto id_of = [](const HttpReply& r) {
     return std::string(json::parse(r.body).at("id").as_string());

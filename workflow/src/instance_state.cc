@@ -130,6 +130,12 @@ std::string EncodeInstance(const InstanceState& s) {
     }
     o["inc"] = std::move(incidents);
   }
+  if (!s.reached.empty()) o["r"] = json::array(s.reached.begin(), s.reached.end());
+  if (!s.entered.empty()) {
+    json::array entered;
+    for (const auto& [element, at] : s.entered) entered.push_back(json::array{element, at});
+    o["en"] = std::move(entered);
+  }
   return json::serialize(o);
 }
 
@@ -199,6 +205,17 @@ Result<InstanceState> DecodeInstance(std::string_view bytes) {
                            static_cast<std::uint32_t>(IntOf(io, "k")),
                            static_cast<std::uint64_t>(IntOf(io, "job")), StrOf(io, "kind"),
                            StrOf(io, "msg"), IntOf(io, "t")});
+  }
+  for (const json::value& rv : ArrOf(o, "r")) {
+    if (rv.is_int64()) s.reached.push_back(static_cast<ElementIndex>(rv.get_int64()));
+  }
+  for (const json::value& ev : ArrOf(o, "en")) {
+    const json::array* pair = ev.if_array();
+    if (pair == nullptr || pair->size() != 2 || !(*pair)[0].is_int64() || !(*pair)[1].is_int64()) {
+      continue;
+    }
+    s.entered.emplace_back(static_cast<ElementIndex>((*pair)[0].get_int64()),
+                           (*pair)[1].get_int64());
   }
   if (s.id == 0 || s.process_id.empty()) {
     return Error::Corruption("a stored process instance has no id or process");

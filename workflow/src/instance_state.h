@@ -96,6 +96,10 @@ struct InstanceState {
   // By key. A map: references to one element instance stay valid while others come and go.
   std::map<std::uint32_t, ElementInstance> elements;
   std::vector<IncidentRecord> incidents;
+  // For the analytics counters (analytics.h), while the instance runs: the elements it has
+  // entered (sorted), and when each running activity or event was entered (oldest first).
+  std::vector<ElementIndex> reached;
+  std::vector<std::pair<ElementIndex, std::int64_t>> entered;
 
   ElementInstance* Find(std::uint32_t key);
   const ElementInstance* Find(std::uint32_t key) const;

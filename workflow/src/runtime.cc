@@ -19,6 +19,7 @@
 #include "quire/base/json_fields.h"
 #include "quire/definitions/iso8601.h"
 #include "quire/storage/key_codec.h"
+#include "quire/workflow/analytics.h"
 
 namespace quire::workflow {
 namespace json = boost::json;
@@ -149,11 +150,80 @@ void Runtime::ConsumeArrivals(Loaded& l, ElementIndex gateway, std::uint32_t sco
 }
 
 void Runtime::History(Loaded& l, ElementIndex element, const char* kind, json::object data) {
+  Count(l, element, kind, data);
   json::array event;
   event.emplace_back(element == kNoElement ? json::string() : json::string(El(l, element).id));
   event.emplace_back(kind);
   if (!data.empty()) event.emplace_back(std::move(data));
   l.history.emplace_back(std::move(event));
+}
+
+std::int32_t Runtime::MonthOf(Timestamp t) const {
+  return env_.options.month_of ? env_.options.month_of(t) : UtcMonth(t);
+}
+
+void Runtime::Count(Loaded& l, ElementIndex element, std::string_view kind,
+                    const json::object& data) {
+  // Inner instances of a multi-instance activity: the activity's own events count.
+  if (data.contains("loopCounter")) return;
+  const std::int64_t now = txn_.now_ms();
+  if (kind == "task_completed") {
+    const std::string_view user = data.contains("user") && data.at("user").is_string()
+                                      ? std::string_view(data.at("user").get_string())
+                                      : std::string_view();
+    const std::int32_t month = MonthOf(txn_.now());
+    auto add = [&](std::string_view metric, std::int64_t delta) {
+      txn_.AddToCounter(ColumnFamily::kHistory, TaskCounterKey(month, user, metric), delta);
+    };
+    add("completed", 1);
+    if (const json::value* due = data.if_contains("due"); due != nullptr && due->is_int64()) {
+      add("withDue", 1);
+      if (now <= due->get_int64()) add("onTime", 1);
+    }
+    if (const json::value* created = data.if_contains("created");
+        created != nullptr && created->is_int64()) {
+      add("ms", now - created->get_int64());
+    }
+    return;
+  }
+  if (l.cohort < 0) l.cohort = MonthOf(Timestamp(std::chrono::milliseconds(l.st.started)));
+  auto add = [&](std::string_view id, std::string_view metric, std::int64_t delta) {
+    txn_.AddToCounter(ColumnFamily::kHistory,
+                      FunnelCounterKey(l.st.process_id, l.cohort, id, metric), delta);
+  };
+  if (element == kNoElement) {
+    if (kind == "instance_started") {
+      add("", "started", 1);
+    } else if (kind == "instance_completed") {
+      add("", "completed", 1);
+      add("", "ms", now - l.st.started);
+    } else if (kind == "instance_cancelled") {
+      add("", "cancelled", 1);
+    }
+    return;
+  }
+  const Element& el = El(l, element);
+  const bool timed = !definitions::IsGateway(el.kind);  // a join's arrivals are not stays
+  if (kind == "element_entered") {
+    add(el.id, "entered", 1);
+    auto at = std::lower_bound(l.st.reached.begin(), l.st.reached.end(), element);
+    if (at == l.st.reached.end() || *at != element) {
+      l.st.reached.insert(at, element);
+      add(el.id, "reached", 1);
+    }
+    if (timed) l.st.entered.emplace_back(element, now);
+  } else if (kind == "element_left" || kind == "element_cancelled") {
+    add(el.id, kind == "element_left" ? "left" : l.abandoning ? "abandoned" : "interrupted", 1);
+    if (!timed) return;
+    auto stay = std::find_if(l.st.entered.begin(), l.st.entered.end(),
+                             [&](const auto& e) { return e.first == element; });
+    if (stay == l.st.entered.end()) return;  // entered before the counters existed
+    if (kind == "element_left") {
+      add(el.id, "timed", 1);
+      add(el.id, "ms", now - stay->second);
+    }
+    l.st.entered.erase(stay);
+  }
 }
 
 Result<Value> Runtime::Evaluate(const Loaded& l, std::uint32_t scope, const Expression& e,

@@ -280,6 +280,10 @@ class Runtime {
                                   const definitions::Setting& s) const;
 
   void History(Loaded& l, ElementIndex element, const char* kind, boost::json::object data = {});
+  // Adds what a history event counts to the analytics counters (analytics.h).
+  void Count(Loaded& l, ElementIndex element, std::string_view kind,
+             const boost::json::object& data);
+  std::int32_t MonthOf(Timestamp t) const;
   // Refuses completion while a document type the task requires is not linked to it.
   Result<void> CheckRequiredDocuments(const definitions::TaskSpec& spec, const TaskRecord& record);
   const definitions::Element& El(const Loaded& l, ElementIndex e) const;

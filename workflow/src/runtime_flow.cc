@@ -606,7 +606,9 @@ void Runtime::CancelChildren(Loaded& l, std::uint32_t key, const std::string& re
 
 void Runtime::EndInstance(Loaded& l, InstanceState::Status status, const std::string& reason) {
   if (l.st.status != InstanceState::Status::kActive) return;
+  l.abandoning = status == InstanceState::Status::kCancelled;
   CancelChildren(l, 1, reason.empty() ? "the instance ended" : reason);
+  l.abandoning = false;
   if (ElementInstance* root = l.st.Find(1)) CloseWaits(l, *root);
   for (const IncidentRecord& r : l.st.incidents) {
     txn_.Delete(ColumnFamily::kIndexes, keys::Incident(r.id));
@@ -632,6 +634,8 @@ void Runtime::EndInstance(Loaded& l, InstanceState::Status status, const std::st
   History(l, kNoElement,
           status == InstanceState::Status::kCompleted ? "instance_completed" : "instance_cancelled",
           std::move(data));
+  l.st.reached.clear();  // only a running instance needs them
+  l.st.entered.clear();
   if (l.st.parent_instance == 0 || l.st.parent_key == 0) return;
   if (status == InstanceState::Status::kCompleted) {
     ResumeParent(l);

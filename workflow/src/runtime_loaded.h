@@ -28,6 +28,10 @@ struct Runtime::Loaded {
   std::set<std::uint32_t> check;
   json::array history;
   bool ended_now = false;
+  // EndInstance cancelling what runs: the elements stopped are where the instance was
+  // abandoned (analytics.h).
+  bool abandoning = false;
+  std::int32_t cohort = -1;  // the month the instance started, once computed
   bool has_inclusive_joins = false;
 };
 

@@ -99,6 +99,10 @@ void Txn::Delete(ColumnFamily cf, std::string key) {
   staged_.insert_or_assign({cf, std::move(key)}, std::nullopt);
 }
 
+void Txn::AddToCounter(ColumnFamily cf, std::string key, std::int64_t delta) {
+  counters_[{cf, std::move(key)}] += delta;
+}
+
 namespace {
 constexpr std::uint64_t kIdBlock = 1 << 16;
 
@@ -140,6 +144,10 @@ void Txn::Commit(storage::WriteBatch& batch, Overlay& overlay, std::uint64_t gro
     keys.emplace_back(cf, key);
   }
   staged_.clear();
+  for (const auto& [where, delta] : counters_) {
+    if (delta != 0) batch.AddToCounter(where.first, where.second, delta);
+  }
+  counters_.clear();
   for (auto& fn : after_commit_) after.push_back(std::move(fn));
   after_commit_.clear();
 }

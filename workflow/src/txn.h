@@ -81,6 +81,9 @@ class Txn final : public storage::KeyReadWriter {
 
   void Put(ColumnFamily cf, std::string key, std::string value) override;
   void Delete(ColumnFamily cf, std::string key) override;
+  // Adds `delta` to a counter at commit (WriteBatch::AddToCounter). Commands never read
+  // counters, so they stay out of the overlay; several additions to one key are one operand.
+  void AddToCounter(ColumnFamily cf, std::string key, std::int64_t delta);
 
   std::uint64_t NewId();
   std::uint64_t NewSeq(std::uint64_t count);
@@ -93,7 +96,7 @@ class Txn final : public storage::KeyReadWriter {
               std::vector<std::pair<ColumnFamily, std::string>>& keys,
               std::vector<std::function<void()>>& after);
   // Ids handed out to a failed command are skipped, never reused.
-  bool empty() const { return staged_.empty(); }
+  bool empty() const { return staged_.empty() && counters_.empty(); }
 
  private:
   const storage::Store& store_;
@@ -111,6 +114,7 @@ class Txn final : public storage::KeyReadWriter {
     }
   };
   std::map<std::pair<ColumnFamily, std::string>, std::optional<std::string>, StagedLess> staged_;
+  std::map<std::pair<ColumnFamily, std::string>, std::int64_t, StagedLess> counters_;
   std::vector<std::function<void()>> after_commit_;
 };
 

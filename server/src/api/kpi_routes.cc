@@ -1,11 +1,17 @@
-// KPIs (crm/kpis.h): per employee over a range of months, from counters the record batches
-// keep, as JSON or CSV; the rows are those of the employees the caller's crm.read reaches
-// (own: themselves; team: their groups' members; all: everyone).
+// KPIs (crm/kpis.h, workflow/analytics.h): per employee over a range of months, from
+// counters the record and engine batches keep, as JSON or CSV; the rows are those of the
+// employees the caller's crm.read reaches (own: themselves; team: their groups' members;
+// all: everyone). The funnel of a process, from the engine's counters, for instances.read.
 #include <boost/json.hpp>
+#include <deque>
+#include <set>
 
 #include "quire/crm/csv.h"
 #include "quire/crm/kpis.h"
+#include "quire/crm/money.h"
+#include "quire/definitions/repository.h"
 #include "quire/server/crm_routes.h"
+#include "quire/workflow/analytics.h"
 #include "route_support.h"
 
 namespace quire::server {
@@ -24,23 +30,105 @@ Result<std::int32_t> MonthParam(const Request& request, const char* name, std::i
   return *m;
 }
 
+std::string MonthText(std::int32_t m) {
+  std::string month = std::to_string(m % 12 + 1);
+  return std::to_string(m / 12) + (month.size() == 1 ? "-0" : "-") + month;
+}
+
+// from/to (default: the twelve months up to this one) and format (json or csv).
+struct Period {
+  std::int32_t from = 0, to = 0;
+  std::string format;
+};
+Result<Period> PeriodParams(const Request& request, services::Services& services) {
+  const auto today = services.offers().Today(services.clock().Now());
+  const std::int32_t this_month = crm::KpiMonth(today.year() / today.month());
+  Period p;
+  QUIRE_ASSIGN_OR_RETURN(p.to, MonthParam(request, "to", this_month));
+  QUIRE_ASSIGN_OR_RETURN(p.from, MonthParam(request, "from", p.to - 11));
+  if (p.from > p.to) return Error::InvalidArgument("'from' is a month before 'to'");
+  p.format = std::string(request.query_param("format").value_or("json"));
+  if (p.format != "json" && p.format != "csv") {
+    return Error::InvalidArgument("'format' is json or csv");
+  }
+  return p;
+}
+
+std::string CsvCell(const json::value& x) {
+  return x.is_null()     ? std::string()
+         : x.is_string() ? std::string(x.get_string())
+                         : json::serialize(x);
+}
+
+Response CsvResponse(std::string body, const std::string& name) {
+  Response r;
+  r.content_type = "text/csv; charset=utf-8";
+  r.headers.push_back({"Content-Disposition", "attachment; filename=\"" + name + ".csv\""});
+  r.body = std::move(body);
+  return r;
+}
+
+// value × 10 / n, rounded, as "12.3"; null without n.
+json::value Tenths(std::int64_t value, std::int64_t n) {
+  if (n <= 0) return nullptr;
+  return json::value(crm::FormatFixed((value * 10 + n / 2) / n, 1));
+}
+
+// The funnel's steps in the order a reader follows the process: from the start events
+// along the flows (boundary events after their activity), then whatever the walk missed.
+std::vector<const definitions::Element*> StepOrder(const definitions::Process& p) {
+  std::vector<const definitions::Element*> out;
+  std::vector<bool> seen(p.elements.size(), false);
+  std::deque<definitions::ElementIndex> queue;
+  auto push = [&](definitions::ElementIndex i) {
+    if (i < p.elements.size() && !seen[i]) {
+      seen[i] = true;
+      queue.push_back(i);
+    }
+  };
+  for (const definitions::Element& e : p.elements) {
+    if (e.kind == definitions::ElementKind::kStartEvent && e.incoming.empty()) push(e.index);
+  }
+  for (std::size_t next = 0;; ++next) {
+    while (!queue.empty()) {
+      const definitions::Element& e = p.elements[queue.front()];
+      queue.pop_front();
+      out.push_back(&e);
+      for (const definitions::Element& b : p.elements) {
+        if (b.attached_to == e.index) push(b.index);
+      }
+      for (const definitions::FlowIndex f : e.outgoing) push(p.flows[f].target);
+    }
+    while (next < p.elements.size() && seen[next]) ++next;
+    if (next >= p.elements.size()) break;
+    push(static_cast<definitions::ElementIndex>(next));
+  }
+  return out;
+}
+
 }  // namespace
 
 void AddKpiRoutes(Router& router, services::Services& services) {
   router.Add(
       "GET", "/api/kpis/employees", Permission::kCrmRead,
       [&services](const Request& request) -> Result<Response> {
-        const auto today = services.offers().Today(services.clock().Now());
-        const std::int32_t this_month = crm::KpiMonth(today.year() / today.month());
-        QUIRE_ASSIGN_OR_RETURN(std::int32_t to, MonthParam(request, "to", this_month));
-        QUIRE_ASSIGN_OR_RETURN(std::int32_t from, MonthParam(request, "from", to - 11));
-        if (from > to) return Error::InvalidArgument("'from' is a month before 'to'");
-        const std::string format(request.query_param("format").value_or("json"));
-        if (format != "json" && format != "csv") {
-          return Error::InvalidArgument("'format' is json or csv");
-        }
+        QUIRE_ASSIGN_OR_RETURN(Period period, PeriodParams(request, services));
+        const std::int32_t from = period.from, to = period.to;
+        const std::string& format = period.format;
         QUIRE_ASSIGN_OR_RETURN(crm::EmployeeKpis all,
                                crm::ReadEmployeeKpis(services.store(), from, to));
+        QUIRE_ASSIGN_OR_RETURN(auto tasks, workflow::ReadTaskKpis(services.store(), from, to));
+        for (const auto& [user, counters] : tasks) {
+          if (user.empty()) continue;  // completed by the engine's own actor
+          auto& row = all[user];
+          for (const auto& [metric, name] :
+               {std::pair<const char*, const char*>{"completed", "tasks"},
+                {"withDue", "tasksWithDue"},
+                {"onTime", "tasksOnTime"},
+                {"ms", "taskMs"}}) {
+            if (auto it = counters.find(metric); it != counters.end()) row[name] += it->second;
+          }
+        }
         std::map<std::string, std::vector<std::string>> groups;
         json::array items;
         for (const auto& [employee, metrics] : all) {
@@ -48,44 +136,121 @@ void AddKpiRoutes(Router& router, services::Services& services) {
                                                        Permission::kCrmRead, employee, groups));
           if (ok) items.push_back(crm::KpiRow(employee, metrics));
         }
-        auto month_text = [](std::int32_t m) {
-          std::string month = std::to_string(m % 12 + 1);
-          return std::to_string(m / 12) + (month.size() == 1 ? "-0" : "-") + month;
-        };
         if (format == "csv") {
-          std::string body = "\xEF\xBB\xBF" + crm::CsvLine({"employee", "from", "to", "activities",
-                                                            "offers", "orders", "conversionPercent",
-                                                            "revenuePLN", "complaintsResolved",
-                                                            "responses", "averageResponseMinutes"});
+          std::string body =
+              "\xEF\xBB\xBF" +
+              crm::CsvLine({"employee", "from", "to", "activities", "offers", "orders",
+                            "conversionPercent", "revenuePLN", "complaintsResolved", "responses",
+                            "averageResponseMinutes", "tasksCompleted", "tasksOnTimePercent",
+                            "averageConversionDays"});
           for (const json::value& v : items) {
             const json::object& r = v.as_object();
-            auto text = [](const json::value& x) {
-              return x.is_null()     ? std::string()
-                     : x.is_string() ? std::string(x.get_string())
-                                     : json::serialize(x);
-            };
+            auto text = CsvCell;
             std::string pln = "0.00";
             for (const json::value& x : r.at("revenue").as_array()) {
               if (x.at("currency") == "PLN") pln = std::string(x.at("amount").as_string());
             }
             body += crm::CsvLine(
-                {std::string(r.at("employee").as_string()), month_text(from), month_text(to),
+                {std::string(r.at("employee").as_string()), MonthText(from), MonthText(to),
                  text(r.at("activities").at("total")), text(r.at("offers")), text(r.at("orders")),
                  text(r.at("conversionPercent")), pln, text(r.at("complaintsResolved")),
-                 text(r.at("responses")), text(r.at("averageResponseMinutes"))});
+                 text(r.at("responses")), text(r.at("averageResponseMinutes")),
+                 text(r.at("tasks").at("completed")), text(r.at("tasks").at("onTimePercent")),
+                 text(r.at("averageConversionDays"))});
           }
-          Response r;
-          r.content_type = "text/csv; charset=utf-8";
-          r.headers.push_back({"Content-Disposition", "attachment; filename=\"kpis-" +
-                                                          month_text(from) + "-" + month_text(to) +
-                                                          ".csv\""});
-          r.body = std::move(body);
-          return r;
+          return CsvResponse(std::move(body), "kpis-" + MonthText(from) + "-" + MonthText(to));
         }
         json::object out = Page(std::move(items));
-        out["from"] = month_text(from);
-        out["to"] = month_text(to);
+        out["from"] = MonthText(from);
+        out["to"] = MonthText(to);
         return JsonResponse(200, std::move(out));
+      });
+
+  router.Add(
+      "GET", "/api/kpis/funnels/{process}", Permission::kInstancesRead,
+      [&services](const Request& request) -> Result<Response> {
+        const std::string process(*request.path_param("process"));
+        QUIRE_ASSIGN_OR_RETURN(Period period, PeriodParams(request, services));
+        auto& repository = services.repository();
+        QUIRE_ASSIGN_OR_RETURN(std::vector<definitions::ProcessVersion> versions,
+                               repository.Versions(process));
+        QUIRE_ASSIGN_OR_RETURN(auto defs, repository.Load(process, versions.front().version));
+        const definitions::Process* model = defs->FindProcess(process);
+        QUIRE_ASSIGN_OR_RETURN(
+            auto counters, workflow::ReadFunnel(services.store(), process, period.from, period.to));
+        auto get = [&](const std::string& element, const char* metric) -> std::int64_t {
+          auto e = counters.find(element);
+          if (e == counters.end()) return 0;
+          auto m = e->second.find(metric);
+          return m == e->second.end() ? 0 : m->second;
+        };
+        const std::int64_t started = get("", "started"), completed = get("", "completed"),
+                           cancelled = get("", "cancelled");
+        json::array steps;
+        std::set<std::string> listed{""};
+        auto step = [&](const std::string& id, const std::string& name, const char* type,
+                        bool gateway) {
+          listed.insert(id);
+          const std::int64_t reached = get(id, "reached"), entered = get(id, "entered"),
+                             left = get(id, "left"), interrupted = get(id, "interrupted"),
+                             abandoned = get(id, "abandoned");
+          json::value waiting = nullptr;  // a join's arrivals are not instances waiting
+          if (!gateway)
+            waiting = std::max<std::int64_t>(0, entered - left - interrupted - abandoned);
+          const std::int64_t timed = get(id, "timed");
+          steps.push_back(
+              json::object{{"elementId", id},
+                           {"name", name.empty() ? id : name},
+                           {"type", type},
+                           {"reached", reached},
+                           {"reachedPercent", Tenths(reached * 100, started)},
+                           {"entered", entered},
+                           {"completed", left},
+                           {"interrupted", interrupted},
+                           {"abandoned", abandoned},
+                           {"waiting", std::move(waiting)},
+                           {"averageMinutes", Tenths(get(id, "ms") / 6000, timed * 10)}});
+        };
+        if (model != nullptr) {
+          for (const definitions::Element* e : StepOrder(*model)) {
+            step(e->id, e->name, definitions::KindName(e->kind), definitions::IsGateway(e->kind));
+          }
+        }
+        for (const auto& [id, unused] : counters) {  // steps of earlier versions only
+          if (!listed.contains(id)) step(id, id, "removed", false);
+        }
+        if (period.format == "csv") {
+          std::string body = "\xEF\xBB\xBF" +
+                             crm::CsvLine({"process", "from", "to", "elementId", "name", "type",
+                                           "reached", "reachedPercent", "completed", "interrupted",
+                                           "abandoned", "waiting", "averageMinutes"});
+          for (const json::value& v : steps) {
+            const json::object& r = v.as_object();
+            body += crm::CsvLine({process, MonthText(period.from), MonthText(period.to),
+                                  CsvCell(r.at("elementId")), CsvCell(r.at("name")),
+                                  CsvCell(r.at("type")), CsvCell(r.at("reached")),
+                                  CsvCell(r.at("reachedPercent")), CsvCell(r.at("completed")),
+                                  CsvCell(r.at("interrupted")), CsvCell(r.at("abandoned")),
+                                  CsvCell(r.at("waiting")), CsvCell(r.at("averageMinutes"))});
+          }
+          return CsvResponse(std::move(body), "funnel-" + process + "-" + MonthText(period.from) +
+                                                  "-" + MonthText(period.to));
+        }
+        return JsonResponse(
+            200, json::object{
+                     {"process", process},
+                     {"name", model != nullptr && !model->name.empty() ? model->name : process},
+                     {"version", versions.front().version},
+                     {"from", MonthText(period.from)},
+                     {"to", MonthText(period.to)},
+                     {"instances",
+                      json::object{
+                          {"started", started},
+                          {"completed", completed},
+                          {"cancelled", cancelled},
+                          {"running", std::max<std::int64_t>(0, started - completed - cancelled)},
+                          {"averageHours", Tenths(get("", "ms") / 360'000, completed * 10)}}},
+                     {"steps", std::move(steps)}});
       });
 }
 

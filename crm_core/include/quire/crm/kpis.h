@@ -11,6 +11,8 @@
 //                                 they were made
 //   orders                        orders not cancelled, by their owner, in the order's month
 //   revenue:CUR                   those orders' gross, in CUR's minor units
+//   conversions, conversionDays   those made from an offer, and the days from the offer's
+//                                 first revision to the order
 //   complaints                    complaint cases resolved, by their assignee, in the month
 //   responses, responseMinutes    cases responded to, and the minutes from opening to the
 //                                 response, by the assignee, in the month of the response
@@ -24,6 +26,7 @@
 #include <map>
 #include <string>
 
+#include "quire/base/clock.h"
 #include "quire/base/result.h"
 #include "quire/storage/store.h"
 #include "quire/storage/write_batch.h"
@@ -43,6 +46,8 @@ void CountKpis(const ServiceCase* before, const ServiceCase* after, storage::Wri
 
 // year × 12 + month − 1.
 std::int32_t KpiMonth(std::chrono::year_month ym);
+// The month of an instant in Europe/Warsaw (the engine's analytics use it too).
+std::int32_t KpiMonthOf(Timestamp t);
 // "2027-03" → its KpiMonth; nullopt for anything else.
 std::optional<std::int32_t> ParseKpiMonth(std::string_view text);
 
@@ -52,9 +57,11 @@ Result<EmployeeKpis> ReadEmployeeKpis(const storage::Store& store, std::int32_t 
                                       std::int32_t to);
 
 // One employee's row as the API answers it: activities (total and by type), offers,
-// orders, conversion (orders per offer, percent, one decimal; null without offers), revenue
-// ([{currency, amount}], decimal text), complaintsResolved, responses,
-// averageResponseMinutes.
+// orders, conversion (orders per offer, percent, one decimal; null without offers),
+// averageConversionDays, revenue ([{currency, amount}], decimal text), complaintsResolved,
+// responses, averageResponseMinutes, tasks {completed, withDue, onTime, onTimePercent,
+// averageHours} (the engine's counters, analytics.h, merged in by the caller as tasks,
+// tasksWithDue, tasksOnTime, taskMs).
 boost::json::object KpiRow(const std::string& employee,
                            const std::map<std::string, std::int64_t>& metrics);
 

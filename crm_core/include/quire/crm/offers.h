@@ -129,6 +129,8 @@ struct Order {
   std::string invoice_number;
   std::vector<Payment> payments;
   std::string notes;
+  // When the offer's first revision was made: offer → order conversion time (kpis.h).
+  std::optional<Timestamp> offer_made_at;
   std::string created_by;
   Timestamp created_at{};
   Timestamp modified_at{};

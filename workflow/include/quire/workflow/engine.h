@@ -91,6 +91,9 @@ struct EngineOptions {
   // component drains (the CRM records the completion as an activity of the task's customer).
   // Unset: nothing. Must not block; it sees the task, not the store.
   std::function<std::vector<storage::WriteBatch::Op>(const TaskCompletion&)> task_completed;
+  // The month (year × 12 + month − 1) an instant belongs to, for the analytics counters
+  // (analytics.h). Unset: UTC (UtcMonth). The app sets the CRM's zone, Europe/Warsaw.
+  std::function<std::int32_t(Timestamp)> month_of;
   // False: timer, message and signal start events start nothing (`quire run` runs the one
   // instance it started).
   bool arm_start_events = true;
