@@ -2,7 +2,8 @@
 //   (a) creating offers of --lines lines (products from a catalogue of --products, priced from
 //       the customer category's price list or the list price, some with discounts), durable
 //       and audited (each offer its own synced write with an audit entry), from --threads
-//       threads at once as concurrent requests would: offers per second;
+//       threads at once as concurrent requests would: offers per second, with the KPI
+//       counters (issue 18) and without them, in alternating rounds of --offers/4;
 //   (b) rendering such an offer to PDF (OfferPdf: Pango layout, cairo PDF): median and p99
 //       over --renders renders, and of an offer of 200 lines (several pages).
 //
@@ -22,6 +23,7 @@
 #include "bench_support.h"
 #include "quire/audit/log.h"
 #include "quire/base/clock.h"
+#include "quire/crm/kpis.h"
 #include "quire/crm/offer_pdf.h"
 #include "quire/crm/offers.h"
 #include "quire/crm/products.h"
@@ -116,25 +118,44 @@ int Run(const Shape& shape) {
     buyers.push_back(c->id);
   }
 
-  // (a) Offers, from several threads at once.
-  std::atomic<std::size_t> next{0};
-  std::vector<std::thread> threads;
-  const auto t0 = Steady::now();
-  for (std::size_t t = 0; t < shape.threads; ++t) {
-    threads.emplace_back([&, t] {
-      std::mt19937_64 mine(t + 1);
-      while (next.fetch_add(1) < shape.offers) {
-        auto o = offers.Create(
-            OfferFields(buyers[mine() % buyers.size()], catalogue, shape.lines, mine), "bench");
-        if (!o) bench::Die("sales_benchmark: offer", o.error());
-      }
-    });
+  // (a) Offers, from several threads at once; with the KPI counters the write path keeps
+  // (crm/kpis.h) and without them, in alternating rounds so that neither gets the warmer
+  // store.
+  auto round = [&](std::size_t count, std::uint64_t seed) {
+    std::atomic<std::size_t> next{0};
+    std::vector<std::thread> threads;
+    const auto t0 = Steady::now();
+    for (std::size_t t = 0; t < shape.threads; ++t) {
+      threads.emplace_back([&, t] {
+        std::mt19937_64 mine(seed * 100 + t + 1);
+        while (next.fetch_add(1) < count) {
+          auto o = offers.Create(
+              OfferFields(buyers[mine() % buyers.size()], catalogue, shape.lines, mine), "bench");
+          if (!o) bench::Die("sales_benchmark: offer", o.error());
+        }
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    return std::chrono::duration<double>(Steady::now() - t0).count();
+  };
+  double seconds[2] = {0, 0};  // [with counters, without]
+  const std::size_t per_round = std::max<std::size_t>(1, shape.offers / 4);
+  for (std::size_t r = 0; r < 4; ++r) {
+    const bool with = r % 2 == 0;
+    crm::SetKpiCountingForBenchmarks(with);
+    seconds[with ? 0 : 1] += round(per_round, r);
   }
-  for (std::thread& t : threads) t.join();
-  const double seconds = std::chrono::duration<double>(Steady::now() - t0).count();
-  std::printf("offers of %zu lines, durable and audited, %zu threads: %zu in %.1f s, %.0f/s\n",
-              shape.lines, shape.threads, shape.offers, seconds,
-              static_cast<double>(shape.offers) / seconds);
+  crm::SetKpiCountingForBenchmarks(true);
+  for (const bool with : {true, false}) {
+    const double s = seconds[with ? 0 : 1];
+    std::printf(
+        "offers of %zu lines, durable and audited, %zu threads, %s KPI counters: %zu in %.1f s, "
+        "%.0f/s\n",
+        shape.lines, shape.threads, with ? "with" : "without", per_round * 2, s,
+        static_cast<double>(per_round * 2) / s);
+  }
+  std::printf("the counters cost %.1f %% of the offers' throughput\n",
+              100.0 * (1.0 - seconds[1] / seconds[0]));
 
   // (b) Rendering.
   crm::Letterhead letterhead;

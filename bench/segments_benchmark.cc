@@ -13,8 +13,12 @@
 //   --pg-csv DIR writes the records the store holds (read back from it, so they are the very
 //   same) as CSV for PostgreSQL's COPY.
 //
-//   segments_benchmark [--customers N] [--samples N] [--keep] [--reuse] [--pg-csv DIR]
-//                      [--compact]
+//   Then (issue 18) --instances instances of a sales-lead process run through the engine
+//   over the last twelve months, and the KPI reports over HTTP: every employee's row, one
+//   employee's own row, the process's funnel.
+//
+//   segments_benchmark [--customers N] [--samples N] [--instances N] [--keep] [--reuse]
+//                      [--pg-csv DIR] [--compact]
 //
 // --compact compacts the crm column family into one sorted run before measuring, as a store
 // is once the compactions after a bulk load have settled (PostgreSQL gets its VACUUM).
@@ -33,10 +37,12 @@
 #include "http_client.h"
 #include "quire/base/instant.h"
 #include "quire/crm/import.h"
+#include "quire/crm/kpis.h"
 #include "quire/crm/segments.h"
 #include "quire/server/api.h"
 #include "quire/server/http_server.h"
 #include "quire/services/services.h"
+#include "quire/workflow/engine.h"
 
 namespace {
 
@@ -73,6 +79,7 @@ struct Shape {
   std::size_t samples = 200;
   std::uint64_t employees = 2000;
   std::uint64_t file_rows = 100'000;
+  std::uint64_t instances = 120'000;  // of the funnel's process, over the last twelve months
   std::uint64_t offers() const { return customers * 6 / 5; }
   std::uint64_t cases() const { return customers / 10; }
 };
@@ -302,6 +309,77 @@ void WritePgCsv(services::Services& s, const std::filesystem::path& dir) {
   std::printf("CSV for PostgreSQL in %s\n", dir.c_str());
 }
 
+// The funnel's process: qualify → decide: 30 % lost; else an offer task, after which half
+// are won and the rest withdrawn (cancelled by an operator: abandoned at "offer").
+const char* kFunnelProcess = R"(<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="d" targetNamespace="urn:bench">
+  <process id="lead" name="Sales lead" isExecutable="true">
+    <startEvent id="s"/><userTask id="qualify" name="Qualify"/>
+    <exclusiveGateway id="decide" default="go"/>
+    <userTask id="offer" name="Make the offer"/><endEvent id="won"/><endEvent id="lost"/>
+    <sequenceFlow id="f1" sourceRef="s" targetRef="qualify"/>
+    <sequenceFlow id="f2" sourceRef="qualify" targetRef="decide"/>
+    <sequenceFlow id="no" sourceRef="decide" targetRef="lost"><conditionExpression xsi:type="tFormalExpression">lost</conditionExpression></sequenceFlow>
+    <sequenceFlow id="go" sourceRef="decide" targetRef="offer"/>
+    <sequenceFlow id="f3" sourceRef="offer" targetRef="won"/>
+  </process>
+</definitions>)";
+
+// Runs --instances instances of the funnel's process through the engine, started over the
+// twelve months before the data's now (the clock moved for each), with their tasks
+// completed by the employees.
+void RunFunnelInstances(services::Services& s, ManualClock& clock, const Shape& shape) {
+  workflow::Engine& engine = s.engine();
+  if (auto d = engine.Deploy(kFunnelProcess, "lead.bpmn", "bench"); !d) Die("deploy", d.error());
+  const auto t0 = Steady::now();
+  for (std::uint64_t i = 0; i < shape.instances; ++i) {
+    const std::uint64_t h = Mix(i + 77);
+    // Oldest first, so that the clock only moves forward.
+    clock.Set(Timestamp(
+        std::chrono::milliseconds(kDataNowMs - 365 * kDayMs +
+                                  static_cast<std::int64_t>(i * 365 * kDayMs / shape.instances))));
+    workflow::StartRequest r;
+    r.process_id = "lead";
+    auto started = engine.Start(r);
+    if (!started || started->tasks.size() != 1) Die("start", started.error());
+    const std::string who = "u" + std::to_string(1 + h % shape.employees);
+    const bool lost = h % 10 < 3;
+    if (auto c = engine.CompleteTask(started->tasks[0], {{"lost", lost}}, who); !c) {
+      Die("qualify", c.error());
+    }
+    if (lost) continue;
+    auto tasks = engine.ListTasks(started->instance_id);
+    if (!tasks || tasks->size() != 1) Die("offer task", tasks.error());
+    if ((h >> 8) % 2 == 0) {
+      if (auto c = engine.CompleteTask(tasks->front().id, {}, who); !c) Die("offer", c.error());
+    } else if (auto c = engine.Cancel(started->instance_id, "bench", "withdrawn"); !c) {
+      Die("cancel", c.error());
+    }
+  }
+  clock.Set(Timestamp(std::chrono::milliseconds(kDataNowMs)));
+  std::printf("funnel: %llu instances of 'lead' run in %.0f s\n",
+              static_cast<unsigned long long>(shape.instances), Seconds(t0));
+}
+
+// A GET timed like the segments: median and p99 after three warm-up requests.
+void TimeGet(bench::Connection& c, const std::string& auth, const char* what,
+             const std::string& target, std::size_t samples) {
+  std::vector<double> ms;
+  for (std::size_t n = 0; n < samples + 3; ++n) {
+    const auto t0 = Steady::now();
+    const int status = c.Request("GET", target, "", auth);
+    const double took = std::chrono::duration<double, std::milli>(Steady::now() - t0).count();
+    if (status != 200) {
+      std::fprintf(stderr, "%s: %d %.300s\n", target.c_str(), status, c.last_body().c_str());
+      std::exit(1);
+    }
+    if (n >= 3) ms.push_back(took);
+  }
+  std::printf("%s: GET %s\n  %zu bytes; median %.2f ms, p99 %.2f ms (%zu requests)\n", what,
+              target.c_str(), c.last_body().size(), Percentile(ms, 0.5), Percentile(ms, 0.99),
+              ms.size());
+}
+
 void Measure(services::Services& s, const Shape& shape) {
   org::Identity& identity = s.identity();
   if (auto r = identity.PutUser({"bench-admin", "bench-admin", "", "", true, ""},
@@ -358,6 +436,50 @@ void Measure(services::Services& s, const Shape& shape) {
                   step.at("ms").to_number<double>());
     }
   }
+  // KPIs (issue 18): every employee's row over twelve months, as an administrator; one
+  // employee's own row (crm.read own); the funnel of the process run above.
+  TimeGet(c, auth, "KPIs of every employee, 12 months",
+          "/api/kpis/employees?from=2026-01&to=2026-12", shape.samples);
+  {
+    // The same counters read in process, without the rows' JSON and HTTP.
+    std::vector<double> ms;
+    std::size_t rows = 0;
+    for (std::size_t n = 0; n < shape.samples + 3; ++n) {
+      const auto t0 = Steady::now();
+      auto all = crm::ReadEmployeeKpis(s.store(), crm::KpiMonth(std::chrono::year(2026) / 1),
+                                       crm::KpiMonth(std::chrono::year(2026) / 12));
+      if (!all) Die("kpis", all.error());
+      rows = all->size();
+      if (n >= 3)
+        ms.push_back(std::chrono::duration<double, std::milli>(Steady::now() - t0).count());
+    }
+    std::printf("  of which reading the counters of %zu employees: median %.2f ms, p99 %.2f ms\n",
+                rows, Percentile(ms, 0.5), Percentile(ms, 0.99));
+  }
+  if (auto r = identity.PutUser({"u7", "u7", "", "", true, ""}, std::vector<std::string>{"staff"},
+                                "", !identity.directory().GetUser("u7").has_value(), "bench");
+      !r) {
+    Die("user", r.error());
+  }
+  auto staff = identity.CreateToken("u7", "bench", std::nullopt, {}, "bench");
+  if (!staff) Die("token", staff.error());
+  TimeGet(c, "Authorization: Bearer " + staff->secret + "\r\n",
+          "KPIs of one employee (their own), 12 months",
+          "/api/kpis/employees?from=2026-01&to=2026-12", shape.samples);
+  TimeGet(c, auth, "funnel of 'lead', 12 months", "/api/kpis/funnels/lead?from=2025-12&to=2026-12",
+          shape.samples);
+  const json::value funnel = json::parse(c.last_body());
+  std::printf("  instances %s\n", json::serialize(funnel.at("instances")).c_str());
+  for (const json::value& step : funnel.at("steps").as_array()) {
+    std::printf("  %-8s reached %6lld  completed %6lld  abandoned %6lld  avg %s min\n",
+                std::string(step.at("elementId").as_string()).c_str(),
+                static_cast<long long>(step.at("reached").as_int64()),
+                static_cast<long long>(step.at("completed").as_int64()),
+                static_cast<long long>(step.at("abandoned").as_int64()),
+                step.at("averageMinutes").is_null()
+                    ? "-"
+                    : std::string(step.at("averageMinutes").as_string()).c_str());
+  }
 }
 
 int Run(int argc, char** argv) {
@@ -377,6 +499,8 @@ int Run(int argc, char** argv) {
       shape.customers = std::stoull(next());
     } else if (flag == "--samples") {
       shape.samples = std::stoul(next());
+    } else if (flag == "--instances") {
+      shape.instances = std::stoull(next());
     } else if (flag == "--keep") {
       keep = true;
     } else if (flag == "--reuse") {
@@ -404,6 +528,7 @@ int Run(int argc, char** argv) {
     services::Services& s = **opened;
     if (!reuse) {
       Load(s, clock, shape);
+      RunFunnelInstances(s, clock, shape);
       if (auto f = s.store().Flush(); !f) Die("flush", f.error());
       const auto idle0 = Steady::now();
       s.store().WaitUntilIdle(std::chrono::minutes(30));

@@ -1,5 +1,6 @@
 #include "quire/crm/kpis.h"
 
+#include <atomic>
 #include <charconv>
 
 #include "quire/crm/activities.h"
@@ -7,19 +8,21 @@
 #include "quire/crm/money.h"
 #include "quire/crm/offers.h"
 #include "quire/crm/segment_index.h"
+#include "quire/storage/counter_sets.h"
 #include "quire/storage/key_codec.h"
 
 namespace quire::crm {
 namespace json = boost::json;
 namespace {
 
-using Counts = std::map<std::string, std::int64_t>;  // counter key → amount
+// (employee, month) → metric → amount
+using Counts = std::map<std::pair<std::string, std::int32_t>, std::map<std::string, std::int64_t>>;
 
-const std::string kPrefix = storage::KeyEncoder().U8('Q').U8('z').U8('e').Take();
+const std::string kPrefix = storage::KeyEncoder().U8('Q').U8('z').U8('E').Take();
 
-std::string Key(const std::string& employee, const std::string& metric, std::int32_t month) {
-  // Month first: a report reads the months it asks for, one range.
-  return storage::KeyEncoder(kPrefix).I64(month).String(employee).String(metric).Take();
+std::string Key(const std::string& employee, std::int32_t month) {
+  // Month first: a report of everyone reads its months as one range (counter_sets.h).
+  return storage::CounterSetKey(kPrefix, employee, month);
 }
 
 std::int32_t MonthOfDay(std::int64_t day) {
@@ -29,15 +32,21 @@ std::int32_t MonthOfDay(std::int64_t day) {
 std::int32_t MonthOf(Timestamp t) { return MonthOfDay(WarsawDay(t)); }
 std::int32_t MonthOf(std::chrono::year_month_day d) { return KpiMonth(d.year() / d.month()); }
 
+std::atomic<bool> counting{true};
+
 void Write(const Counts& before, const Counts& after, storage::WriteBatch& batch) {
-  for (const auto& [key, amount] : after) {
-    auto it = before.find(key);
-    const std::int64_t delta = amount - (it == before.end() ? 0 : it->second);
-    if (delta != 0) batch.AddToCounter(storage::ColumnFamily::kCrm, key, delta);
+  if (!counting.load(std::memory_order_relaxed)) return;
+  std::map<std::pair<std::string, std::int32_t>, std::map<std::string, std::int64_t>> deltas;
+  for (const auto& [where, metrics] : after) {
+    for (const auto& [metric, amount] : metrics) deltas[where][metric] += amount;
   }
-  for (const auto& [key, amount] : before) {
-    if (!after.contains(key) && amount != 0) {
-      batch.AddToCounter(storage::ColumnFamily::kCrm, key, -amount);
+  for (const auto& [where, metrics] : before) {
+    for (const auto& [metric, amount] : metrics) deltas[where][metric] -= amount;
+  }
+  for (auto& [where, metrics] : deltas) {
+    std::erase_if(metrics, [](const auto& m) { return m.second == 0; });
+    if (!metrics.empty()) {
+      batch.AddToCounterSet(storage::ColumnFamily::kCrm, Key(where.first, where.second), metrics);
     }
   }
 }
@@ -47,8 +56,8 @@ Counts Of(const Activity* a) {
   if (a == nullptr || a->status != "done") return c;
   const std::int32_t m = MonthOf(a->start);
   for (const std::string& e : a->employees) {
-    c[Key(e, "activities", m)] += 1;
-    c[Key(e, "activities:" + a->type, m)] += 1;
+    c[{e, m}]["activities"] += 1;
+    c[{e, m}]["activities:" + a->type] += 1;
   }
   return c;
 }
@@ -56,7 +65,7 @@ Counts Of(const Activity* a) {
 Counts Of(const Offer* o) {
   Counts c;
   if (o == nullptr || o->revision != 1 || o->owner.empty()) return c;
-  c[Key(o->owner, "offers", MonthOf(o->created_at))] += 1;
+  c[{o->owner, MonthOf(o->created_at)}]["offers"] += 1;
   return c;
 }
 
@@ -64,13 +73,13 @@ Counts Of(const Order* o) {
   Counts c;
   if (o == nullptr || o->status == "cancelled" || o->owner.empty()) return c;
   const std::int32_t m = MonthOf(o->ordered_on);
-  c[Key(o->owner, "orders", m)] += 1;
-  c[Key(o->owner, "revenue:" + o->currency, m)] += o->totals.gross;
+  c[{o->owner, m}]["orders"] += 1;
+  c[{o->owner, m}]["revenue:" + o->currency] += o->totals.gross;
   if (o->offer_made_at) {
     const std::int64_t made = WarsawDay(*o->offer_made_at);
     const std::int64_t ordered = std::chrono::sys_days(o->ordered_on).time_since_epoch().count();
-    c[Key(o->owner, "conversions", m)] += 1;
-    c[Key(o->owner, "conversionDays", m)] += std::max<std::int64_t>(0, ordered - made);
+    c[{o->owner, m}]["conversions"] += 1;
+    c[{o->owner, m}]["conversionDays"] += std::max<std::int64_t>(0, ordered - made);
   }
   return c;
 }
@@ -79,21 +88,15 @@ Counts Of(const ServiceCase* s) {
   Counts c;
   if (s == nullptr || s->assignee.empty()) return c;
   if (s->kind == "complaint" && s->resolved_at) {
-    c[Key(s->assignee, "complaints", MonthOf(*s->resolved_at))] += 1;
+    c[{s->assignee, MonthOf(*s->resolved_at)}]["complaints"] += 1;
   }
   if (s->responded_at) {
     const std::int32_t m = MonthOf(*s->responded_at);
-    c[Key(s->assignee, "responses", m)] += 1;
-    c[Key(s->assignee, "responseMinutes", m)] +=
+    c[{s->assignee, m}]["responses"] += 1;
+    c[{s->assignee, m}]["responseMinutes"] +=
         std::chrono::duration_cast<std::chrono::minutes>(*s->responded_at - s->created_at).count();
   }
   return c;
-}
-
-std::int64_t Decode(std::string_view v) {
-  std::uint64_t u = 0;
-  for (char ch : v) u = u << 8 | static_cast<unsigned char>(ch);
-  return static_cast<std::int64_t>(u);
 }
 
 }  // namespace
@@ -110,6 +113,8 @@ void CountKpis(const Order* before, const Order* after, storage::WriteBatch& bat
 void CountKpis(const ServiceCase* before, const ServiceCase* after, storage::WriteBatch& batch) {
   Write(Of(before), Of(after), batch);
 }
+
+void SetKpiCountingForBenchmarks(bool on) { counting = on; }
 
 std::int32_t KpiMonthOf(Timestamp t) { return MonthOf(t); }
 
@@ -130,25 +135,12 @@ std::optional<std::int32_t> ParseKpiMonth(std::string_view text) {
 }
 
 Result<EmployeeKpis> ReadEmployeeKpis(const storage::Store& store, std::int32_t from,
-                                      std::int32_t to) {
-  EmployeeKpis out;
-  const std::string begin = storage::KeyEncoder(kPrefix).I64(from).Take();
-  const std::string end = storage::KeyEncoder(kPrefix).I64(std::int64_t{to} + 1).Take();
-  auto it = store.Scan(storage::ColumnFamily::kCrm, begin, end);
-  for (; it.Valid(); it.Next()) {
-    storage::KeyDecoder d(it.key().substr(kPrefix.size()));
-    QUIRE_ASSIGN_OR_RETURN(std::int64_t month, d.I64());
-    QUIRE_ASSIGN_OR_RETURN(std::string employee, d.String());
-    QUIRE_ASSIGN_OR_RETURN(std::string metric, d.String());
-    if (month < from || month > to) continue;
-    if (it.value().size() != 8) return Error::Corruption("a KPI counter is not 8 bytes");
-    out[employee][metric] += Decode(it.value());
-  }
-  QUIRE_RETURN_IF_ERROR(it.status());
-  return out;
+                                      std::int32_t to, const std::vector<std::string>* only) {
+  return storage::SumCounterSets(store, storage::ColumnFamily::kCrm, kPrefix, from, to, only);
 }
 
-json::object KpiRow(const std::string& employee, const std::map<std::string, std::int64_t>& m) {
+json::object KpiRow(const std::string& employee,
+                    const std::map<std::string, std::int64_t, std::less<>>& m) {
   auto get = [&](const std::string& k) {
     auto it = m.find(k);
     return it == m.end() ? std::int64_t{0} : it->second;

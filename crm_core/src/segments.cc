@@ -29,7 +29,7 @@ using storage::ColumnFamily;
 using Clk = std::chrono::steady_clock;
 
 // The version of the indexes' layout: a store whose 'Qv' is older is indexed again at open.
-constexpr std::string_view kIndexVersion = "5";  // 5: KPI counters (kpis.h), by month
+constexpr std::string_view kIndexVersion = "6";  // 6: KPI counter sets by employee
 // How many entries an estimate counts before it stops (and answers "at least this many").
 constexpr std::uint64_t kEstimateCap = 20'000;
 // Relative costs (microseconds) the planner weighs: reading one index entry, checking one

@@ -20,6 +20,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 #include <utility>
@@ -37,6 +38,30 @@ class BitmapMergeOperator final : public rocksdb::MergeOperator {
   const char* Name() const override { return "quire.bitmap"; }
 
   bool FullMergeV2(const MergeOperationInput& in, MergeOperationOutput* out) const override {
+    // Counter sets (WriteBatch::AddToCounterSet): each named counter summed; zeros dropped.
+    if (!in.operand_list.empty() && !in.operand_list.front().empty() &&
+        in.operand_list.front()[0] == '%') {
+      std::map<std::string, std::uint64_t, std::less<>> sums;  // modulo 2^64
+      auto add = [&](std::string_view name, std::int64_t v) {
+        auto it = sums.find(name);
+        if (it == sums.end()) it = sums.emplace(std::string(name), 0).first;
+        it->second += static_cast<std::uint64_t>(v);
+      };
+      if (in.existing_value != nullptr &&
+          !ForEachCounter(std::string_view(in.existing_value->data(), in.existing_value->size()),
+                          add)) {
+        return false;  // corruption
+      }
+      for (const rocksdb::Slice& op : in.operand_list) {
+        if (!ForEachCounter(std::string_view(op.data(), op.size()), add)) return false;
+      }
+      std::map<std::string, std::int64_t> kept;
+      for (auto& [name, sum] : sums) {
+        if (sum != 0) kept.emplace(name, static_cast<std::int64_t>(sum));
+      }
+      out->new_value = EncodeCounterSet(kept);
+      return true;
+    }
     // Counters (WriteBatch::AddToCounter): '#' and a big-endian int64 delta, summed.
     if (!in.operand_list.empty() && in.operand_list.front().size() == 9 &&
         in.operand_list.front()[0] == '#') {

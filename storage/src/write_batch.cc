@@ -36,6 +36,26 @@ void WriteBatch::AddToCounter(ColumnFamily cf, std::string_view key, std::int64_
   bytes_ += key.size() + 9;
 }
 
+std::string EncodeCounterSet(const std::map<std::string, std::int64_t>& counters) {
+  std::string out(1, '%');
+  for (const auto& [name, value] : counters) {
+    if (name.size() > 0xFFFF) continue;  // REQUIRES of AddToCounterSet
+    out += static_cast<char>(name.size() >> 8);
+    out += static_cast<char>(name.size() & 0xFF);
+    out += name;
+    const auto u = static_cast<std::uint64_t>(value);
+    for (int i = 0; i < 8; ++i) out += static_cast<char>(u >> (8 * (7 - i)));
+  }
+  return out;
+}
+
+void WriteBatch::AddToCounterSet(ColumnFamily cf, std::string_view key,
+                                 const std::map<std::string, std::int64_t>& deltas) {
+  std::string operand = EncodeCounterSet(deltas);
+  bytes_ += key.size() + operand.size();
+  ops_.push_back({OpKind::kBitmapMerge, cf, std::string(key), std::move(operand)});
+}
+
 void WriteBatch::Append(const WriteBatch& other) {
   ops_.insert(ops_.end(), other.ops_.begin(), other.ops_.end());
   bytes_ += other.bytes_;

@@ -853,6 +853,19 @@ TEST_F(SegmentsTest, KpiCountersEqualABruteForceRecomputation) {
       const std::int32_t m = KpiMonth(o.ordered_on.year() / o.ordered_on.month());
       truth[o.owner]["orders"][m] += 1;
       truth[o.owner]["revenue:" + o.currency][m] += o.totals.gross;
+      // Conversion time: from the first revision of the offer it was made from.
+      const std::vector<Offer>& offers = offers_of_[o.customer];
+      auto made = std::find_if(offers.begin(), offers.end(),
+                               [&](const Offer& x) { return x.id == o.offer; });
+      if (made == offers.end()) continue;
+      auto first = std::find_if(offers.begin(), offers.end(), [&](const Offer& x) {
+        return x.number == made->number && x.revision == 1;
+      });
+      ASSERT_NE(first, offers.end());
+      truth[o.owner]["conversions"][m] += 1;
+      truth[o.owner]["conversionDays"][m] +=
+          std::max<std::int64_t>(0, std::chrono::sys_days(o.ordered_on).time_since_epoch().count() -
+                                        WarsawDay(first->created_at));
     }
   }
   for (const auto& [id, cases] : cases_of_) {
@@ -895,7 +908,8 @@ TEST_F(SegmentsTest, KpiCountersEqualABruteForceRecomputation) {
   std::size_t metrics = 0;
   for (const auto& [e, m] : truth) metrics += m.size();
   EXPECT_GE(metrics, 12u) << "the data should exercise most metrics";
-  for (const char* metric : {"complaints", "responses", "responseMinutes", "orders", "offers"}) {
+  for (const char* metric :
+       {"complaints", "responses", "responseMinutes", "orders", "offers", "conversions"}) {
     EXPECT_TRUE(std::any_of(truth.begin(), truth.end(),
                             [&](const auto& kv) { return kv.second.contains(metric); }))
         << metric << " never counted: the test proves little";
@@ -908,6 +922,13 @@ TEST_F(SegmentsTest, KpiCountersEqualABruteForceRecomputation) {
     const std::int32_t to = from + std::uniform_int_distribution<int>(0, 12)(rng);
     EXPECT_EQ(read(from, to), expected(from, to)) << from << ".." << to;
   }
+  // Some employees only (a team's report): theirs, and nobody else's.
+  const std::vector<std::string> some{truth.begin()->first, "nobody"};
+  auto only = ReadEmployeeKpis(*store_, 0, 1'000'000, &some);
+  ASSERT_TRUE(only.has_value());
+  ASSERT_EQ(only->size(), 1u);
+  EXPECT_EQ(only->begin()->first, truth.begin()->first);
+  EXPECT_EQ(only->begin()->second, read(0, 1'000'000).at(truth.begin()->first));
   // Rebuilt from the records (an older store gets them this way): the same counters.
   storage::WriteBatch drop;
   drop.DeleteRange(storage::ColumnFamily::kCrm, "Q", "R");

@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include "quire/storage/counter_sets.h"
 #include "quire/storage/key_codec.h"
 #include "quire/testing/child_process.h"
 #include "quire/testing/result_matchers.h"
@@ -162,6 +163,59 @@ TEST(StoreTest, CountersAddUpWithoutReadsAndSurviveReopeningAndCompaction) {
     EXPECT_EQ(value(**store->Get(ColumnFamily::kCrm, "Qz-sum")), 1'000'000'000'000);
     ASSERT_THAT(store->Purge(ColumnFamily::kCrm), IsOk());  // merged into one value
   }
+}
+
+TEST(StoreTest, CounterSetsSumEachNameAndDropZeros) {
+  TempDir tmp;
+  const std::string prefix = "Kt";
+  {
+    auto store = MustOpen(tmp.path());
+    WriteBatch one;
+    // anna: months 10, 11, 12; ben: month 11; "ann" sorts before "anna" and must not merge.
+    one.AddToCounterSet(ColumnFamily::kHistory, CounterSetKey(prefix, "anna", 10),
+                        {{"done", 2}, {"ms", 500}});
+    one.AddToCounterSet(ColumnFamily::kHistory, CounterSetKey(prefix, "anna", 11), {{"done", 1}});
+    one.AddToCounterSet(ColumnFamily::kHistory, CounterSetKey(prefix, "anna", 12), {{"done", 4}});
+    one.AddToCounterSet(ColumnFamily::kHistory, CounterSetKey(prefix, "ben", 11), {{"late", 1}});
+    one.AddToCounterSet(ColumnFamily::kHistory, CounterSetKey(prefix, "ann", 11), {{"done", 9}});
+    ASSERT_THAT(store->Write(one), IsOk());
+    WriteBatch two;  // a record changed: one counter back to 0, another below 0
+    two.AddToCounterSet(ColumnFamily::kHistory, CounterSetKey(prefix, "anna", 10),
+                        {{"ms", -500}, {"done", -3}});
+    two.AddToCounterSet(ColumnFamily::kHistory, CounterSetKey(prefix, "ben", 11), {{"late", -1}});
+    ASSERT_THAT(store->Write(two), IsOk());
+  }
+  auto store = MustOpen(tmp.path());
+  for (int round = 0; round < 2; ++round) {
+    auto all = SumCounterSets(*store, ColumnFamily::kHistory, prefix, 10, 11);
+    ASSERT_TRUE(all.has_value()) << all.error().message();
+    // ben's only counter came back to 0: he is absent; anna's ms is gone, done is -1 + 1.
+    EXPECT_EQ(all->size(), 2u);
+    EXPECT_EQ(all->at("anna").size(), 1u);
+    EXPECT_EQ(all->at("anna").at("done"), 0);
+    EXPECT_EQ(all->at("ann").at("done"), 9);
+    auto dec = SumCounterSets(*store, ColumnFamily::kHistory, prefix, 12, 12);
+    ASSERT_TRUE(dec.has_value());
+    EXPECT_EQ(dec->size(), 1u);
+    EXPECT_EQ(dec->at("anna").at("done"), 4);
+    const std::vector<std::string> only{"anna", "nobody"};
+    auto some = SumCounterSets(*store, ColumnFamily::kHistory, prefix, 0, 100, &only);
+    ASSERT_TRUE(some.has_value());
+    EXPECT_EQ(some->size(), 1u);
+    EXPECT_EQ(some->at("anna").at("done"), 4);
+    auto long_range = SumCounterSets(*store, ColumnFamily::kHistory, prefix, 0, 1'000'000, &only);
+    ASSERT_TRUE(long_range.has_value());  // read as a range, filtered: the same answer
+    EXPECT_EQ(*long_range, *some);
+    ASSERT_THAT(store->Purge(ColumnFamily::kHistory), IsOk());  // merged into one value each
+  }
+  // A damaged set is an error, never a wrong number.
+  WriteBatch bad;
+  bad.Put(ColumnFamily::kHistory, CounterSetKey(prefix, "cleo", 1),
+          std::string("%\x00\x09"
+                      "ab",
+                      5));
+  ASSERT_THAT(store->Write(bad), IsOk());
+  EXPECT_FALSE(SumCounterSets(*store, ColumnFamily::kHistory, prefix, 0, 5).has_value());
 }
 
 TEST(StoreTest, SnapshotSeesTheStoreAsItWas) {

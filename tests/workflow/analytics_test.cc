@@ -48,10 +48,10 @@ class AnalyticsTest : public EngineTest {
 
   std::int32_t Month() const { return UtcMonth(clock_.Now()); }
 
-  std::map<std::string, Counters> Funnel() {
+  storage::CounterSums Funnel() {
     auto f = ReadFunnel(*store_, "sale", Month() - 1, Month() + 1);
     EXPECT_TRUE(f) << f.error().message();
-    return f ? *f : std::map<std::string, Counters>{};
+    return f ? *f : storage::CounterSums{};
   }
 
   void CompleteAs(InstanceId id, const std::string& element, const std::string& user,

@@ -172,8 +172,9 @@ void Runtime::Count(Loaded& l, ElementIndex element, std::string_view kind,
                                       ? std::string_view(data.at("user").get_string())
                                       : std::string_view();
     const std::int32_t month = MonthOf(txn_.now());
+    const std::string key = TaskCounterKey(user, month);
     auto add = [&](std::string_view metric, std::int64_t delta) {
-      txn_.AddToCounter(ColumnFamily::kHistory, TaskCounterKey(month, user, metric), delta);
+      txn_.AddToCounter(ColumnFamily::kHistory, key, metric, delta);
     };
     add("completed", 1);
     if (const json::value* due = data.if_contains("due"); due != nullptr && due->is_int64()) {
@@ -188,8 +189,8 @@ void Runtime::Count(Loaded& l, ElementIndex element, std::string_view kind,
   }
   if (l.cohort < 0) l.cohort = MonthOf(Timestamp(std::chrono::milliseconds(l.st.started)));
   auto add = [&](std::string_view id, std::string_view metric, std::int64_t delta) {
-    txn_.AddToCounter(ColumnFamily::kHistory,
-                      FunnelCounterKey(l.st.process_id, l.cohort, id, metric), delta);
+    txn_.AddToCounter(ColumnFamily::kHistory, FunnelCounterKey(l.st.process_id, l.cohort, id),
+                      metric, delta);
   };
   if (element == kNoElement) {
     if (kind == "instance_started") {

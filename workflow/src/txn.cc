@@ -99,8 +99,9 @@ void Txn::Delete(ColumnFamily cf, std::string key) {
   staged_.insert_or_assign({cf, std::move(key)}, std::nullopt);
 }
 
-void Txn::AddToCounter(ColumnFamily cf, std::string key, std::int64_t delta) {
-  counters_[{cf, std::move(key)}] += delta;
+void Txn::AddToCounter(ColumnFamily cf, std::string key, std::string_view name,
+                       std::int64_t delta) {
+  counters_[{cf, std::move(key)}][std::string(name)] += delta;
 }
 
 namespace {
@@ -144,8 +145,9 @@ void Txn::Commit(storage::WriteBatch& batch, Overlay& overlay, std::uint64_t gro
     keys.emplace_back(cf, key);
   }
   staged_.clear();
-  for (const auto& [where, delta] : counters_) {
-    if (delta != 0) batch.AddToCounter(where.first, where.second, delta);
+  for (auto& [where, deltas] : counters_) {
+    std::erase_if(deltas, [](const auto& d) { return d.second == 0; });
+    if (!deltas.empty()) batch.AddToCounterSet(where.first, where.second, deltas);
   }
   counters_.clear();
   for (auto& fn : after_commit_) after.push_back(std::move(fn));

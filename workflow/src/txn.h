@@ -81,9 +81,10 @@ class Txn final : public storage::KeyReadWriter {
 
   void Put(ColumnFamily cf, std::string key, std::string value) override;
   void Delete(ColumnFamily cf, std::string key) override;
-  // Adds `delta` to a counter at commit (WriteBatch::AddToCounter). Commands never read
-  // counters, so they stay out of the overlay; several additions to one key are one operand.
-  void AddToCounter(ColumnFamily cf, std::string key, std::int64_t delta);
+  // Adds `delta` to counter `name` of the counter set at `key`, at commit
+  // (WriteBatch::AddToCounterSet). Commands never read counters, so they stay out of the
+  // overlay; the additions of a command to one key are one operand.
+  void AddToCounter(ColumnFamily cf, std::string key, std::string_view name, std::int64_t delta);
 
   std::uint64_t NewId();
   std::uint64_t NewSeq(std::uint64_t count);
@@ -114,7 +115,8 @@ class Txn final : public storage::KeyReadWriter {
     }
   };
   std::map<std::pair<ColumnFamily, std::string>, std::optional<std::string>, StagedLess> staged_;
-  std::map<std::pair<ColumnFamily, std::string>, std::int64_t, StagedLess> counters_;
+  std::map<std::pair<ColumnFamily, std::string>, std::map<std::string, std::int64_t>, StagedLess>
+      counters_;
   std::vector<std::function<void()>> after_commit_;
 };
 

@@ -115,9 +115,27 @@ void AddKpiRoutes(Router& router, services::Services& services) {
         QUIRE_ASSIGN_OR_RETURN(Period period, PeriodParams(request, services));
         const std::int32_t from = period.from, to = period.to;
         const std::string& format = period.format;
+        // Own: the caller's row; team: their groups' members; all: every employee.
+        const org::Principal& who = *request.principal;
+        std::optional<std::vector<std::string>> reach;
+        const org::Scope scope = who.permissions.ScopeOf(Permission::kCrmRead);
+        if (scope == org::Scope::kOwn) {
+          reach.emplace(std::vector<std::string>{who.user});
+        } else if (scope == org::Scope::kTeam) {
+          std::set<std::string> members{who.user};
+          QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> mine,
+                                 services.directory().GroupsOf(who.user));
+          for (const std::string& g : mine) {
+            QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> of, services.directory().Members(g));
+            members.insert(of.begin(), of.end());
+          }
+          reach.emplace(members.begin(), members.end());
+        }
+        const std::vector<std::string>* only = reach ? &*reach : nullptr;
         QUIRE_ASSIGN_OR_RETURN(crm::EmployeeKpis all,
-                               crm::ReadEmployeeKpis(services.store(), from, to));
-        QUIRE_ASSIGN_OR_RETURN(auto tasks, workflow::ReadTaskKpis(services.store(), from, to));
+                               crm::ReadEmployeeKpis(services.store(), from, to, only));
+        QUIRE_ASSIGN_OR_RETURN(auto tasks,
+                               workflow::ReadTaskKpis(services.store(), from, to, only));
         for (const auto& [user, counters] : tasks) {
           if (user.empty()) continue;  // completed by the engine's own actor
           auto& row = all[user];

@@ -3,8 +3,9 @@
 // number of records reads a few thousand counters, never the records.
 //
 // Counters (crm column family, inside the segment indexes' 'Q' space so that an index
-// rebuild rebuilds them too): 'Q' 'z' 'e' I64(month) String(employee) String(metric) → a
-// counter (WriteBatch::AddToCounter; month = year × 12 + month − 1, in Europe/Warsaw):
+// rebuild rebuilds them too): 'Q' 'z' 'E' I64(month) String(employee) → a counter set
+// (WriteBatch::AddToCounterSet) of the metrics below (month = year × 12 + month − 1, in
+// Europe/Warsaw):
 //   activities, activities:TYPE   activities done, by each employee taking part, in the
 //                                 month they started
 //   offers                        offers made (first revisions), by their owner, in the month
@@ -25,9 +26,11 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "quire/base/clock.h"
 #include "quire/base/result.h"
+#include "quire/storage/counter_sets.h"
 #include "quire/storage/store.h"
 #include "quire/storage/write_batch.h"
 
@@ -44,6 +47,10 @@ void CountKpis(const Offer* before, const Offer* after, storage::WriteBatch& bat
 void CountKpis(const Order* before, const Order* after, storage::WriteBatch& batch);
 void CountKpis(const ServiceCase* before, const ServiceCase* after, storage::WriteBatch& batch);
 
+// Benchmarks only (what keeping the counters costs a write): off, CountKpis adds nothing,
+// and the counters no longer match the records until the segment indexes are rebuilt.
+void SetKpiCountingForBenchmarks(bool on);
+
 // year × 12 + month − 1.
 std::int32_t KpiMonth(std::chrono::year_month ym);
 // The month of an instant in Europe/Warsaw (the engine's analytics use it too).
@@ -51,10 +58,12 @@ std::int32_t KpiMonthOf(Timestamp t);
 // "2027-03" → its KpiMonth; nullopt for anything else.
 std::optional<std::int32_t> ParseKpiMonth(std::string_view text);
 
-// employee → metric → the sum over the months [from, to].
-using EmployeeKpis = std::map<std::string, std::map<std::string, std::int64_t>>;
+// employee → metric → the sum over the months [from, to]; of the employees in `only`, or of
+// every employee when it is null (employees without counters in the months are absent).
+using EmployeeKpis = storage::CounterSums;
 Result<EmployeeKpis> ReadEmployeeKpis(const storage::Store& store, std::int32_t from,
-                                      std::int32_t to);
+                                      std::int32_t to,
+                                      const std::vector<std::string>* only = nullptr);
 
 // One employee's row as the API answers it: activities (total and by type), offers,
 // orders, conversion (orders per offer, percent, one decimal; null without offers),
@@ -63,6 +72,6 @@ Result<EmployeeKpis> ReadEmployeeKpis(const storage::Store& store, std::int32_t 
 // averageHours} (the engine's counters, analytics.h, merged in by the caller as tasks,
 // tasksWithDue, tasksOnTime, taskMs).
 boost::json::object KpiRow(const std::string& employee,
-                           const std::map<std::string, std::int64_t>& metrics);
+                           const std::map<std::string, std::int64_t, std::less<>>& metrics);
 
 }  // namespace quire::crm
