@@ -469,6 +469,16 @@ try {
     await m.locator('figure.chart svg[role="img"]').first().waitFor();
     const csv = await m.evaluate(async () => (await fetch(document.querySelector('a[download]').getAttribute('href'))).text());
     assert.ok(csv.includes('employee,from,to,activities') && csv.includes('\nmaria,'), csv);
+    // Her own figures as tiles, the same numbers as her row.
+    await m.locator('[data-mine] dl.tiles').waitFor();
+    // With instances.read: the funnel of a process, its steps as the API counts them.
+    const section = m.locator('[data-funnel-section]');
+    await section.locator('table[data-funnel] tbody tr').first().waitFor();
+    const process = await section.getByLabel('Process').inputValue();
+    const api = await m.evaluate(async (p) => (await (await fetch(`/api/kpis/funnels/${p}`)).json()), process);
+    const first = api.steps[0];
+    const cell = section.locator(`tr[data-step="${first.elementId}"] td`).first();
+    assert.ok((await cell.textContent()).startsWith(String(first.reached)), await cell.textContent());
     await checkPage(m, 'reports');
   });
 

@@ -113,7 +113,7 @@ function App() {
   } else if (path === '/cases') {
     page = <Cases />;
   } else if (path === '/reports') {
-    page = <Reports />;
+    page = <Reports me={me} />;
   } else if (path === '/questionnaires') {
     page = <Questionnaires me={me} />;
   } else if (path === '/admin') {
