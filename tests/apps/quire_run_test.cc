@@ -48,7 +48,15 @@ CliRun RunQuire(const std::vector<std::string>& args) {
   CliRun run;
   run.out = child->ReadAllStdout();
   run.err = child->ReadAllStderr();
-  run.status = child->Wait(120s).value_or(ExitStatus{});
+  // Whatever happened to the process is said in `err`, so that a failure shows it.
+  if (auto status = child->Wait(120s); !status) {
+    run.err += "\n[quire did not end within 120 s]";
+  } else {
+    run.status = *status;
+    if (status->signal != 0) {
+      run.err += "\n[quire was ended by signal " + std::to_string(status->signal) + "]";
+    }
+  }
   return run;
 }
 
@@ -226,7 +234,8 @@ TEST(QuireRunTest, ConformanceModelsRunWithoutIncidents) {
     }
     if (run.code() == 1 && run.err.find("no executable process") != std::string::npos) continue;
     EXPECT_EQ(run.code(), 0) << rel << ": " << run.err;
-    ASSERT_TRUE(last.contains("result")) << rel << ": " << run.out;
+    ASSERT_TRUE(last.contains("result"))
+        << rel << ": exit " << run.code() << ", stdout: " << run.out << ", stderr: " << run.err;
     EXPECT_THAT(std::string(last.at("result").as_string()),
                 ::testing::AnyOf("completed", "waiting"))
         << rel;
