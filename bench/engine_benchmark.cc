@@ -6,7 +6,10 @@
 // group commit, through the embedded API. `--in-flight` instances are kept going at once
 // (asynchronous calls), as a server with that many concurrent clients would.
 //
-//   engine_benchmark [--instances N] [--in-flight K] [--waiting M]
+//   engine_benchmark [--instances N] [--in-flight K] [--waiting M] [--analytics on|off]
+//
+// --analytics off: the engine keeps no funnel or task counters (workflow/analytics.h), to
+// measure what keeping them costs.
 //
 // --waiting M additionally starts M instances that stay at the user task, then reports the
 // resident memory they cost per instance, and how long a restart takes until the engine
@@ -58,12 +61,17 @@ struct Engine {
   workflow::ConnectorRegistry connectors = workflow::ConnectorRegistry::WithBuiltins();
   std::unique_ptr<workflow::Engine> engine;
 
+  bool analytics = true;
+
   void Open() {
     auto s = storage::Store::Open(BenchDir());
     if (!s) Die("open store", s.error());
     store = std::move(*s);
     repository = std::make_unique<definitions::DefinitionRepository>(*store);
-    auto e = workflow::Engine::Open(*store, *repository, SystemClock::Instance(), connectors);
+    workflow::EngineOptions options;
+    options.analytics = analytics;
+    auto e =
+        workflow::Engine::Open(*store, *repository, SystemClock::Instance(), connectors, options);
     if (!e) Die("open engine", e.error());
     engine = std::move(*e);
   }
@@ -163,7 +171,9 @@ int main(int argc, char** argv) {
   long instances = 100'000;
   long in_flight = 256;
   long waiting = 0;
+  bool analytics = true;
   for (int i = 1; i + 1 < argc; i += 2) {
+    if (std::strcmp(argv[i], "--analytics") == 0) analytics = std::strcmp(argv[i + 1], "off") != 0;
     if (std::strcmp(argv[i], "--instances") == 0) instances = std::atol(argv[i + 1]);
     if (std::strcmp(argv[i], "--in-flight") == 0) in_flight = std::atol(argv[i + 1]);
     if (std::strcmp(argv[i], "--waiting") == 0) waiting = std::atol(argv[i + 1]);
@@ -177,6 +187,7 @@ int main(int argc, char** argv) {
   }
   std::filesystem::remove_all(BenchDir());
   Engine e;
+  e.analytics = analytics;
   e.Open();
   if (auto d = e.engine->Deploy(xml, "reference-process.bpmn", "bench"); !d)
     Die("deploy", d.error());
@@ -191,8 +202,9 @@ int main(int argc, char** argv) {
       static_cast<double>(std::max<std::uint64_t>(1, after.writes - before.writes));
   std::printf(
       "reference process, durable: %ld instances, %ld in flight: %.0f instances/s "
-      "(%.0f commands/s, %.1f command groups per fdatasync)\n",
-      instances, in_flight, rate, rate * 2, per_sync);
+      "(%.0f commands/s, %.1f command groups per fdatasync)%s\n",
+      instances, in_flight, rate, rate * 2, per_sync,
+      analytics ? "" : ", without the analytics counters");
 
   if (waiting > 0) {
     const long rss_before = RssKb();

@@ -187,3 +187,30 @@ TEST_F(AnalyticsTest, ARunningInstanceCarriesOnlyWhatItNeeds) {
 
 }  // namespace
 }  // namespace quire::workflow::testing
+
+namespace quire::workflow::testing {
+namespace {
+
+class NoAnalyticsTest : public EngineTest {
+ protected:
+  void SetUp() override {
+    options_.analytics = false;
+    EngineTest::SetUp();
+    Deploy(kSale);
+  }
+};
+
+TEST_F(NoAnalyticsTest, TurnedOffTheEngineKeepsNoCounters) {
+  const InstanceId id = Start("sale");
+  Complete(id, "qualify", R"({"outcome": "lost"})");
+  EXPECT_EQ(State(id), "completed");
+  auto f = ReadFunnel(*store_, "sale", 0, 1'000'000);
+  ASSERT_TRUE(f);
+  EXPECT_TRUE(f->empty());
+  auto k = ReadTaskKpis(*store_, 0, 1'000'000);
+  ASSERT_TRUE(k);
+  EXPECT_TRUE(k->empty());
+}
+
+}  // namespace
+}  // namespace quire::workflow::testing

@@ -1013,6 +1013,7 @@ class EngineImpl final : public Engine {
     std::vector<std::function<void()>> after;
     std::vector<std::move_only_function<void(Result<void>)>> replies;
     std::vector<audit::EntryFields> audit;
+    Txn::CounterDeltas counters;
   };
 
   void RunCommand(Command& cmd, CommitGroup& g) {
@@ -1026,7 +1027,7 @@ class EngineImpl final : public Engine {
     bool commit = false;
     auto reply = cmd.run(rt, commit);
     if (commit) {
-      txn.Commit(g.batch, overlay_, g.id, g.keys, g.after);
+      txn.Commit(g.batch, overlay_, g.id, g.keys, g.after, g.counters);
       for (audit::EntryFields& e : rt.audit_entries()) g.audit.push_back(std::move(e));
       if (auto t = rt.earliest_timer(); t) {
         std::lock_guard lock(mu_);
@@ -1058,10 +1059,10 @@ class EngineImpl final : public Engine {
                      r.error().message().c_str());
         Txn drop(store_, overlay_, clock_.Now(), ids_, seqs_);
         drop.Delete(ColumnFamily::kTimers, key);
-        drop.Commit(g.batch, overlay_, g.id, g.keys, g.after);
+        drop.Commit(g.batch, overlay_, g.id, g.keys, g.after, g.counters);
         continue;
       }
-      txn.Commit(g.batch, overlay_, g.id, g.keys, g.after);
+      txn.Commit(g.batch, overlay_, g.id, g.keys, g.after, g.counters);
     }
     // The next alarm: the first timer not yet fired.
     Txn peek(store_, overlay_, clock_.Now(), ids_, seqs_);
@@ -1075,6 +1076,7 @@ class EngineImpl final : public Engine {
   }
 
   void Commit(CommitGroup g) {
+    Txn::WriteCounters(g.counters, g.batch);
     if (g.batch.empty() && g.audit.empty()) {
       for (auto& reply : g.replies) reply(Ok());
       return;

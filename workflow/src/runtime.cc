@@ -165,7 +165,7 @@ std::int32_t Runtime::MonthOf(Timestamp t) const {
 void Runtime::Count(Loaded& l, ElementIndex element, std::string_view kind,
                     const json::object& data) {
   // Inner instances of a multi-instance activity: the activity's own events count.
-  if (data.contains("loopCounter")) return;
+  if (!env_.options.analytics || data.contains("loopCounter")) return;
   const std::int64_t now = txn_.now_ms();
   if (kind == "task_completed") {
     const std::string_view user = data.contains("user") && data.at("user").is_string()

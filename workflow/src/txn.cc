@@ -99,6 +99,14 @@ void Txn::Delete(ColumnFamily cf, std::string key) {
   staged_.insert_or_assign({cf, std::move(key)}, std::nullopt);
 }
 
+void Txn::WriteCounters(CounterDeltas& counters, storage::WriteBatch& batch) {
+  for (auto& [where, deltas] : counters) {
+    std::erase_if(deltas, [](const auto& d) { return d.second == 0; });
+    if (!deltas.empty()) batch.AddToCounterSet(where.first, where.second, deltas);
+  }
+  counters.clear();
+}
+
 void Txn::AddToCounter(ColumnFamily cf, std::string key, std::string_view name,
                        std::int64_t delta) {
   counters_[{cf, std::move(key)}][std::string(name)] += delta;
@@ -124,7 +132,7 @@ std::uint64_t Txn::NewSeq(std::uint64_t count) {
 
 void Txn::Commit(storage::WriteBatch& batch, Overlay& overlay, std::uint64_t group,
                  std::vector<std::pair<ColumnFamily, std::string>>& keys,
-                 std::vector<std::function<void()>>& after) {
+                 std::vector<std::function<void()>>& after, CounterDeltas& counters) {
   // The bounds go with the first successful command after they moved.
   if (ids_.reserved != ids_.persisted) {
     Put(ColumnFamily::kMeta, std::string(keys::kNextId), EncodeU64(ids_.reserved));
@@ -146,8 +154,8 @@ void Txn::Commit(storage::WriteBatch& batch, Overlay& overlay, std::uint64_t gro
   }
   staged_.clear();
   for (auto& [where, deltas] : counters_) {
-    std::erase_if(deltas, [](const auto& d) { return d.second == 0; });
-    if (!deltas.empty()) batch.AddToCounterSet(where.first, where.second, deltas);
+    auto& into = counters[where];
+    for (const auto& [name, delta] : deltas) into[name] += delta;
   }
   counters_.clear();
   for (auto& fn : after_commit_) after.push_back(std::move(fn));

@@ -92,10 +92,18 @@ class Txn final : public storage::KeyReadWriter {
   // Runs once this command's write is durable (not when it fails).
   void AfterCommit(std::function<void()> fn) { after_commit_.push_back(std::move(fn)); }
 
-  // Moves the staged writes into `batch` and `overlay` (as `group`), and records the keys.
+  // Counter additions of a group of commands, by (family, key) and counter name: written as
+  // one operand per key when the group is (commands of a group share the hot keys: a
+  // process's steps, a month's users).
+  using CounterDeltas = std::map<std::pair<ColumnFamily, std::string>,
+                                 std::map<std::string, std::int64_t>, std::less<>>;
+  static void WriteCounters(CounterDeltas& counters, storage::WriteBatch& batch);
+
+  // Moves the staged writes into `batch` and `overlay` (as `group`), the counters into
+  // `counters`, and records the keys.
   void Commit(storage::WriteBatch& batch, Overlay& overlay, std::uint64_t group,
               std::vector<std::pair<ColumnFamily, std::string>>& keys,
-              std::vector<std::function<void()>>& after);
+              std::vector<std::function<void()>>& after, CounterDeltas& counters);
   // Ids handed out to a failed command are skipped, never reused.
   bool empty() const { return staged_.empty() && counters_.empty(); }
 

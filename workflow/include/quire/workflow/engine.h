@@ -94,6 +94,9 @@ struct EngineOptions {
   // The month (year × 12 + month − 1) an instant belongs to, for the analytics counters
   // (analytics.h). Unset: UTC (UtcMonth). The app sets the CRM's zone, Europe/Warsaw.
   std::function<std::int32_t(Timestamp)> month_of;
+  // False: no funnel or task counters are kept (their reports then miss what ran meanwhile);
+  // for measuring what keeping them costs (bench/engine_benchmark --no-analytics).
+  bool analytics = true;
   // False: timer, message and signal start events start nothing (`quire run` runs the one
   // instance it started).
   bool arm_start_events = true;
