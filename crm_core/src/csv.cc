@@ -243,6 +243,14 @@ Result<CsvTable> ParseCsv(std::string_view text, char delimiter) {
   return table;
 }
 
+std::string CsvText(std::string text) {
+  if (!text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
+                        text[0] == '\t' || text[0] == '\r')) {
+    text.insert(text.begin(), '\'');
+  }
+  return text;
+}
+
 std::string CsvLine(const std::vector<std::string>& fields, char delimiter) {
   std::string out;
   for (std::size_t i = 0; i < fields.size(); ++i) {

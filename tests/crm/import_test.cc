@@ -35,6 +35,14 @@ TEST(CsvTest, QuotedFieldsHoldDelimitersQuotesAndLineBreaks) {
   EXPECT_EQ(CsvLine({"a,b", "x\"y", "plain"}), "\"a,b\",\"x\"\"y\",plain\r\n");
 }
 
+TEST(CsvTest, TextCellsThatLookLikeFormulasStayText) {
+  for (const char* formula : {"=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"}) {
+    EXPECT_EQ(CsvText(formula), std::string("'") + formula) << formula;
+  }
+  EXPECT_EQ(CsvText("Anna Nowak"), "Anna Nowak");
+  EXPECT_EQ(CsvText(""), "");
+}
+
 TEST(CsvTest, ATruncatedFileIsRefusedAtTheLineItsQuoteOpens) {
   auto t = ParseCsv("name,note\nA,ok\nB,\"never closed\nC,x\n");
   ASSERT_FALSE(t.has_value());

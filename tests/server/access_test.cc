@@ -1362,10 +1362,11 @@ TEST_F(AccessTest, FunnelsAndTaskKpisComeFromTheEnginesCounters) {
   EXPECT_EQ(steps[1].at("averageMinutes"), "90.0");
   EXPECT_EQ(steps[2].at("elementId"), "e");
   EXPECT_EQ(steps[2].at("reachedPercent"), "33.3");
+  EXPECT_TRUE(steps[2].at("waiting").is_null());  // nobody waits at an end event
   const HttpReply csv = As("administrator", "GET", "/api/kpis/funnels/p?format=csv");
   ASSERT_EQ(csv.status, 200);
   EXPECT_THAT(csv.body, HasSubstr("process,from,to,elementId,name,type,reached"));
-  EXPECT_THAT(csv.body, HasSubstr(",t,Private,userTask,3,100.0,1,0,1,1,90.0"));
+  EXPECT_THAT(csv.body, HasSubstr(",t,Private,userTask,3,100.0,3,1,0,1,1,90.0"));
   // Counts over instances are for instances.read: not for staff, nor for a later period.
   EXPECT_EQ(As("anna", "GET", "/api/kpis/funnels/p").status, 403);
   EXPECT_EQ(As("administrator", "GET", "/api/kpis/funnels/nothing").status, 404);

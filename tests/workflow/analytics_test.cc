@@ -214,3 +214,77 @@ TEST_F(NoAnalyticsTest, TurnedOffTheEngineKeepsNoCounters) {
 
 }  // namespace
 }  // namespace quire::workflow::testing
+
+namespace quire::workflow::testing {
+namespace {
+
+std::string F(const std::string& id, const std::string& from, const std::string& to) {
+  return "<sequenceFlow id=\"" + id + "\" sourceRef=\"" + from + "\" targetRef=\"" + to + "\"/>";
+}
+
+TEST_F(EngineTest, AnalyticsCountAMultiInstanceActivityAsOneStepAndDropOutsInnermost) {
+  // Three parallel reviews, done when two are; a subprocess around a task, cancelled there.
+  Deploy(Bpmn(R"(<process id="p" isExecutable="true">
+    <startEvent id="s"/>
+    <userTask id="review">
+      <multiInstanceLoopCharacteristics><loopCardinality>3</loopCardinality>
+        <completionCondition>nrOfCompletedInstances &gt;= 2</completionCondition>
+      </multiInstanceLoopCharacteristics>
+    </userTask>
+    <subProcess id="sub"><startEvent id="ss"/><userTask id="inner"/><endEvent id="se"/>)" +
+              F("i1", "ss", "inner") + F("i2", "inner", "se") + R"(</subProcess>
+    <endEvent id="e"/>)" +
+              F("f1", "s", "review") + F("f2", "review", "sub") + F("f3", "sub", "e") +
+              "</process>"));
+  const InstanceId id = Start("p");
+  Advance(std::chrono::minutes(10));
+  auto tasks = Tasks(id);
+  ASSERT_EQ(tasks.size(), 3u);
+  ASSERT_THAT(engine_->CompleteTask(tasks[0].id, {}, "anna"), IsOk());
+  ASSERT_THAT(engine_->CompleteTask(tasks[1].id, {}, "ben"), IsOk());
+  engine_->WaitIdle();
+  ASSERT_EQ(Tasks(id).size(), 1u);  // at inner
+  ASSERT_THAT(engine_->Cancel(id, "op", "withdrawn"), IsOk());
+  engine_->WaitIdle();
+  auto f = ReadFunnel(*store_, "p", 0, 1'000'000);
+  ASSERT_TRUE(f);
+  auto& c = *f;
+  // The third review, cancelled by the completion condition, is not the activity's.
+  EXPECT_EQ(c["review"]["entered"], 1);
+  EXPECT_EQ(c["review"]["left"], 1);
+  EXPECT_EQ(c["review"]["interrupted"], 0);
+  EXPECT_EQ(c["review"]["timed"], 1);
+  EXPECT_EQ(c["review"]["ms"], std::chrono::milliseconds(std::chrono::minutes(10)).count());
+  // Dropped out at the task, not at the subprocess around it.
+  EXPECT_EQ(c["inner"]["abandoned"], 1);
+  EXPECT_EQ(c["sub"]["abandoned"], 0);
+  EXPECT_EQ(c["sub"]["interrupted"], 1);
+  EXPECT_EQ(c[""]["cancelled"], 1);
+}
+
+TEST_F(EngineTest, AnalyticsLeaveOutInstancesStartedWhileTheyWereOff) {
+  Deploy(Bpmn(R"(<process id="p" isExecutable="true"><startEvent id="s"/><userTask id="t"/>
+    <endEvent id="e"/>)" +
+              F("f1", "s", "t") + F("f2", "t", "e") + "</process>"));
+  options_.analytics = false;
+  Restart();
+  const InstanceId before = Start("p");
+  options_.analytics = true;
+  Restart();
+  const InstanceId after = Start("p");
+  Complete(before, "t");
+  Complete(after, "t");
+  auto f = ReadFunnel(*store_, "p", 0, 1'000'000);
+  ASSERT_TRUE(f);
+  // Only the instance whose start was counted: every figure of the cohort adds up.
+  EXPECT_EQ((*f)[""]["started"], 1);
+  EXPECT_EQ((*f)[""]["completed"], 1);
+  EXPECT_EQ((*f)["t"]["left"], 1);
+  // Task KPIs are the user's, whichever instance the task was of.
+  auto k = ReadTaskKpis(*store_, 0, 1'000'000);
+  ASSERT_TRUE(k);
+  EXPECT_EQ((*k)["tester"]["completed"], 2);
+}
+
+}  // namespace
+}  // namespace quire::workflow::testing

@@ -8,7 +8,7 @@ function monthOf(date) {
 
 // A horizontal bar chart drawn as SVG: one bar per row, scaled to the largest value. The
 // table below the chart holds the same figures for screen readers and copying.
-function Bars({ title, rows, name, value, label }) {
+function Bars({ title, rows, id, name, value, label }) {
   const max = Math.max(1, ...rows.map(value));
   const height = 28 * rows.length + 8;
   return (
@@ -18,7 +18,7 @@ function Bars({ title, rows, name, value, label }) {
         {rows.map((r, i) => {
           const w = Math.round((value(r) / max) * 330); // room for the value after the bar
           return (
-            <g key={name(r)} transform={`translate(0 ${4 + i * 28})`}>
+            <g key={id(r)} transform={`translate(0 ${4 + i * 28})`}>
               <text x="0" y="17" class="chart-label">
                 {name(r).length > 16 ? `${name(r).slice(0, 15)}…` : name(r)}
               </text>
@@ -85,6 +85,7 @@ function Funnel({ from, to }) {
   useEffect(() => {
     if (!process) return;
     setError('');
+    setFunnel(null);
     get(withQuery(`/api/kpis/funnels/${encodeURIComponent(process)}`, { from, to }))
       .then(setFunnel)
       .catch((e) => setError(e.message));
@@ -126,7 +127,7 @@ function Funnel({ from, to }) {
               running: formatNumber(funnel.instances.running),
             })}
           </p>
-          {funnel.instances.started > 0 && <Bars title={t('reports.reached')} rows={steps} name={(s) => s.name} value={(s) => s.reached} label={(s) => `${formatNumber(s.reached)} (${orDash(s.reachedPercent)} %)`} />}
+          {funnel.instances.started > 0 && <Bars title={t('reports.reached')} rows={steps} id={(s) => s.elementId} name={(s) => s.name} value={(s) => s.reached} label={(s) => `${formatNumber(s.reached)} (${orDash(s.reachedPercent)} %)`} />}
           <table data-funnel>
             <caption>{t('reports.funnelTable', { name: funnel.name })}</caption>
             <thead>
@@ -208,9 +209,9 @@ export function Reports({ me }) {
         <>
           <h2>{t('reports.team')}</h2>
           <div class="charts">
-            <Bars title={t('reports.activities')} rows={rows} name={(r) => r.employee} value={(r) => r.activities.total} label={(r) => formatNumber(r.activities.total)} />
-            <Bars title={t('reports.revenue')} rows={rows} name={(r) => r.employee} value={(r) => Number(pln(r))} label={(r) => formatMoney(pln(r), 'PLN')} />
-            <Bars title={t('reports.tasks')} rows={rows} name={(r) => r.employee} value={(r) => r.tasks.completed} label={(r) => formatNumber(r.tasks.completed)} />
+            <Bars title={t('reports.activities')} rows={rows} id={(r) => r.employee} name={(r) => r.employee} value={(r) => r.activities.total} label={(r) => formatNumber(r.activities.total)} />
+            <Bars title={t('reports.revenue')} rows={rows} id={(r) => r.employee} name={(r) => r.employee} value={(r) => Number(pln(r))} label={(r) => formatMoney(pln(r), 'PLN')} />
+            <Bars title={t('reports.tasks')} rows={rows} id={(r) => r.employee} name={(r) => r.employee} value={(r) => r.tasks.completed} label={(r) => formatNumber(r.tasks.completed)} />
           </div>
         </>
       )}
@@ -251,7 +252,7 @@ export function Reports({ me }) {
           </tbody>
         </table>
       )}
-      {may('instances.read') && <Funnel from={from} to={to} />}
+      {may('instances.read') && may('definitions.read') && <Funnel from={from} to={to} />}
     </section>
   );
 }

@@ -36,6 +36,12 @@ Result<storage::CounterSums> ReadTaskKpis(const storage::Store& store, std::int3
   return storage::SumCounterSets(store, ColumnFamily::kHistory, kTaskPrefix, from, to, only);
 }
 
+bool WaitsAt(definitions::ElementKind kind) {
+  using definitions::ElementKind;
+  return definitions::IsActivity(kind) || kind == ElementKind::kIntermediateCatchEvent ||
+         kind == ElementKind::kEventBasedGateway;
+}
+
 std::int32_t UtcMonth(Timestamp t) {
   const std::chrono::year_month_day d{std::chrono::floor<std::chrono::days>(t)};
   return static_cast<int>(d.year()) * 12 + static_cast<int>(static_cast<unsigned>(d.month())) - 1;

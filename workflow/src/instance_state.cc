@@ -130,6 +130,7 @@ std::string EncodeInstance(const InstanceState& s) {
     }
     o["inc"] = std::move(incidents);
   }
+  if (s.counted) o["an"] = true;
   if (!s.reached.empty()) o["r"] = json::array(s.reached.begin(), s.reached.end());
   if (!s.entered.empty()) {
     json::array entered;
@@ -206,6 +207,7 @@ Result<InstanceState> DecodeInstance(std::string_view bytes) {
                            static_cast<std::uint64_t>(IntOf(io, "job")), StrOf(io, "kind"),
                            StrOf(io, "msg"), IntOf(io, "t")});
   }
+  s.counted = o.contains("an");
   for (const json::value& rv : ArrOf(o, "r")) {
     if (rv.is_int64()) s.reached.push_back(static_cast<ElementIndex>(rv.get_int64()));
   }

@@ -98,6 +98,7 @@ struct InstanceState {
   std::vector<IncidentRecord> incidents;
   // For the analytics counters (analytics.h), while the instance runs: the elements it has
   // entered (sorted), and when each running activity or event was entered (oldest first).
+  bool counted = false;  // started while the counters were kept: its events count
   std::vector<ElementIndex> reached;
   std::vector<std::pair<ElementIndex, std::int64_t>> entered;
 

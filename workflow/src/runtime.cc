@@ -187,6 +187,8 @@ void Runtime::Count(Loaded& l, ElementIndex element, std::string_view kind,
     }
     return;
   }
+  if (kind == "instance_started") l.st.counted = true;
+  if (!l.st.counted) return;  // started before the counters were kept
   if (l.cohort < 0) l.cohort = MonthOf(Timestamp(std::chrono::milliseconds(l.st.started)));
   auto add = [&](std::string_view id, std::string_view metric, std::int64_t delta) {
     txn_.AddToCounter(ColumnFamily::kHistory, FunnelCounterKey(l.st.process_id, l.cohort, id),
@@ -204,8 +206,12 @@ void Runtime::Count(Loaded& l, ElementIndex element, std::string_view kind,
     return;
   }
   const Element& el = El(l, element);
-  const bool timed = !definitions::IsGateway(el.kind);  // a join's arrivals are not stays
+  const bool timed = WaitsAt(el.kind);
   if (kind == "element_entered") {
+    if (element == l.retrying) {  // a retried incident: the same stay goes on
+      l.retrying = kNoElement;
+      return;
+    }
     add(el.id, "entered", 1);
     auto at = std::lower_bound(l.st.reached.begin(), l.st.reached.end(), element);
     if (at == l.st.reached.end() || *at != element) {
@@ -214,11 +220,18 @@ void Runtime::Count(Loaded& l, ElementIndex element, std::string_view kind,
     }
     if (timed) l.st.entered.emplace_back(element, now);
   } else if (kind == "element_left" || kind == "element_cancelled") {
-    add(el.id, kind == "element_left" ? "left" : l.abandoning ? "abandoned" : "interrupted", 1);
+    if (kind == "element_cancelled" && element == l.retrying) {
+      if (!l.retry_reenters) l.retrying = kNoElement;
+      return;
+    }
+    // Where a cancelled instance stopped is its innermost steps; an embedded subprocess
+    // around them was interrupted with it.
+    const bool abandoned = l.abandoning && el.kind != definitions::ElementKind::kSubProcess;
+    add(el.id, kind == "element_left" ? "left" : abandoned ? "abandoned" : "interrupted", 1);
     if (!timed) return;
     auto stay = std::find_if(l.st.entered.begin(), l.st.entered.end(),
                              [&](const auto& e) { return e.first == element; });
-    if (stay == l.st.entered.end()) return;  // entered before the counters existed
+    if (stay == l.st.entered.end()) return;
     if (kind == "element_left") {
       add(el.id, "timed", 1);
       add(el.id, "ms", now - stay->second);

@@ -523,6 +523,10 @@ Result<void> Runtime::RetryIncident(std::uint64_t incident, int retries) {
   const FlowIndex via = ei->via;
   const bool leaving = ei->leaving;
   const std::int64_t mi_index = ei->mi_inner ? ei->loop_counter : -1;
+  if (!ei->mi_inner) {
+    l->retrying = element;
+    l->retry_reenters = !leaving;
+  }
   CancelElement(*l, record.element_key, "retried");
   if (leaving) {
     TakeOutgoing(*l, element, scope);

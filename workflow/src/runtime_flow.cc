@@ -596,8 +596,10 @@ void Runtime::CancelElement(Loaded& l, std::uint32_t key, const std::string& rea
     txn_.Delete(ColumnFamily::kIndexes, keys::Incident(r.id));
     return true;
   });
+  json::object data{{"reason", reason}};
+  if (ei->mi_inner) data["loopCounter"] = ei->loop_counter;  // the activity's own event counts
   l.st.elements.erase(key);
-  if (element != kNoElement) History(l, element, "element_cancelled", {{"reason", reason}});
+  if (element != kNoElement) History(l, element, "element_cancelled", std::move(data));
 }
 
 void Runtime::CancelChildren(Loaded& l, std::uint32_t key, const std::string& reason) {

@@ -32,6 +32,10 @@ struct Runtime::Loaded {
   // abandoned (analytics.h).
   bool abandoning = false;
   std::int32_t cohort = -1;  // the month the instance started, once computed
+  // An incident being retried at this element: its cancellation and re-entry are the same
+  // stay, not a new one (analytics.h).
+  ElementIndex retrying = definitions::kNoElement;
+  bool retry_reenters = false;
   bool has_inclusive_joins = false;
 };
 

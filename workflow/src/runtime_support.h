@@ -11,8 +11,8 @@
 
 #include "quire/base/clock.h"
 #include "quire/base/result.h"
-#include "quire/definitions/value.h"
 #include "quire/definitions/iso8601.h"
+#include "quire/definitions/value.h"
 
 namespace quire::workflow::runtime_support {
 

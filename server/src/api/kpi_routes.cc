@@ -63,7 +63,13 @@ std::string CsvCell(const json::value& x) {
 Response CsvResponse(std::string body, const std::string& name) {
   Response r;
   r.content_type = "text/csv; charset=utf-8";
-  r.headers.push_back({"Content-Disposition", "attachment; filename=\"" + name + ".csv\""});
+  std::string safe;  // a process id may hold anything a header must not
+  for (const char c : name) {
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '-' || c == '_' || c == '.';
+    safe += plain ? c : '_';
+  }
+  r.headers.push_back({"Content-Disposition", "attachment; filename=\"" + safe + ".csv\""});
   r.body = std::move(body);
   return r;
 }
@@ -169,12 +175,12 @@ void AddKpiRoutes(Router& router, services::Services& services) {
               if (x.at("currency") == "PLN") pln = std::string(x.at("amount").as_string());
             }
             body += crm::CsvLine(
-                {std::string(r.at("employee").as_string()), MonthText(from), MonthText(to),
-                 text(r.at("activities").at("total")), text(r.at("offers")), text(r.at("orders")),
-                 text(r.at("conversionPercent")), pln, text(r.at("complaintsResolved")),
-                 text(r.at("responses")), text(r.at("averageResponseMinutes")),
-                 text(r.at("tasks").at("completed")), text(r.at("tasks").at("onTimePercent")),
-                 text(r.at("averageConversionDays"))});
+                {crm::CsvText(std::string(r.at("employee").as_string())), MonthText(from),
+                 MonthText(to), text(r.at("activities").at("total")), text(r.at("offers")),
+                 text(r.at("orders")), text(r.at("conversionPercent")), pln,
+                 text(r.at("complaintsResolved")), text(r.at("responses")),
+                 text(r.at("averageResponseMinutes")), text(r.at("tasks").at("completed")),
+                 text(r.at("tasks").at("onTimePercent")), text(r.at("averageConversionDays"))});
           }
           return CsvResponse(std::move(body), "kpis-" + MonthText(from) + "-" + MonthText(to));
         }
@@ -206,15 +212,15 @@ void AddKpiRoutes(Router& router, services::Services& services) {
                            cancelled = get("", "cancelled");
         json::array steps;
         std::set<std::string> listed{""};
+        // `waits`: instances can wait at the step (workflow::WaitsAt), so it has a `waiting`.
         auto step = [&](const std::string& id, const std::string& name, const char* type,
-                        bool gateway) {
+                        bool waits) {
           listed.insert(id);
           const std::int64_t reached = get(id, "reached"), entered = get(id, "entered"),
                              left = get(id, "left"), interrupted = get(id, "interrupted"),
                              abandoned = get(id, "abandoned");
-          json::value waiting = nullptr;  // a join's arrivals are not instances waiting
-          if (!gateway)
-            waiting = std::max<std::int64_t>(0, entered - left - interrupted - abandoned);
+          json::value waiting = nullptr;  // passed through, or a join's arrivals
+          if (waits) waiting = std::max<std::int64_t>(0, entered - left - interrupted - abandoned);
           const std::int64_t timed = get(id, "timed");
           steps.push_back(
               json::object{{"elementId", id},
@@ -231,23 +237,25 @@ void AddKpiRoutes(Router& router, services::Services& services) {
         };
         if (model != nullptr) {
           for (const definitions::Element* e : StepOrder(*model)) {
-            step(e->id, e->name, definitions::KindName(e->kind), definitions::IsGateway(e->kind));
+            step(e->id, e->name, definitions::KindName(e->kind), workflow::WaitsAt(e->kind));
           }
         }
         for (const auto& [id, unused] : counters) {  // steps of earlier versions only
           if (!listed.contains(id)) step(id, id, "removed", false);
         }
         if (period.format == "csv") {
-          std::string body = "\xEF\xBB\xBF" +
-                             crm::CsvLine({"process", "from", "to", "elementId", "name", "type",
-                                           "reached", "reachedPercent", "completed", "interrupted",
-                                           "abandoned", "waiting", "averageMinutes"});
+          std::string body =
+              "\xEF\xBB\xBF" +
+              crm::CsvLine({"process", "from", "to", "elementId", "name", "type", "reached",
+                            "reachedPercent", "entered", "completed", "interrupted", "abandoned",
+                            "waiting", "averageMinutes"});
           for (const json::value& v : steps) {
             const json::object& r = v.as_object();
-            body += crm::CsvLine({process, MonthText(period.from), MonthText(period.to),
-                                  CsvCell(r.at("elementId")), CsvCell(r.at("name")),
-                                  CsvCell(r.at("type")), CsvCell(r.at("reached")),
-                                  CsvCell(r.at("reachedPercent")), CsvCell(r.at("completed")),
+            body += crm::CsvLine({crm::CsvText(process), MonthText(period.from),
+                                  MonthText(period.to), crm::CsvText(CsvCell(r.at("elementId"))),
+                                  crm::CsvText(CsvCell(r.at("name"))), CsvCell(r.at("type")),
+                                  CsvCell(r.at("reached")), CsvCell(r.at("reachedPercent")),
+                                  CsvCell(r.at("entered")), CsvCell(r.at("completed")),
                                   CsvCell(r.at("interrupted")), CsvCell(r.at("abandoned")),
                                   CsvCell(r.at("waiting")), CsvCell(r.at("averageMinutes"))});
           }

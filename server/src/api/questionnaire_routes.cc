@@ -42,22 +42,11 @@ Result<bool> ReachesInvitation(services::Services& s, const org::Principal& who,
   return Reaches(s, who, r, groups);
 }
 
-// A cell of the export as a spreadsheet reads it safely: text a respondent typed that starts
-// like a formula (= + - @, a tab or a carriage return) is prefixed with ' so that it stays
-// text (OWASP's advice against CSV injection).
-std::string Cell(std::string text) {
-  if (!text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
-                        text[0] == '\t' || text[0] == '\r')) {
-    text.insert(text.begin(), '\'');
-  }
-  return text;
-}
-
 std::string Flat(const json::value& v) {
-  if (v.is_string()) return Cell(std::string(v.get_string()));
+  if (v.is_string()) return crm::CsvText(std::string(v.get_string()));
   if (v.is_null()) return "";
   if (v.is_number() || v.is_bool()) return json::serialize(v);
-  return Cell(json::serialize(v));
+  return crm::CsvText(json::serialize(v));
 }
 
 }  // namespace
@@ -274,9 +263,9 @@ void AddQuestionnaireRoutes(Router& router, services::Services& services, bool t
             std::vector<std::string> row{std::to_string(r.id),
                                          FormatInstant(r.answered_at),
                                          r.contact == 0 ? "" : std::to_string(r.contact),
-                                         Cell(contact_name),
+                                         crm::CsvText(contact_name),
                                          r.customer == 0 ? "" : std::to_string(r.customer),
-                                         Cell(customer_name),
+                                         crm::CsvText(customer_name),
                                          r.campaign,
                                          r.employee};
             for (const definitions::FormField& f : fields) {

@@ -39,5 +39,9 @@ Result<CsvTable> ParseCsv(std::string_view text, char delimiter = 0);
 
 // One line of CSV (fields quoted where they need to be), ending in \r\n.
 std::string CsvLine(const std::vector<std::string>& fields, char delimiter = ',');
+// A text cell as a spreadsheet reads it safely: text that starts like a formula (= + - @, a
+// tab or a carriage return) gets a leading ' so that it stays text (OWASP's advice against
+// CSV injection). For cells whose text a user chose; not for numbers.
+std::string CsvText(std::string text);
 
 }  // namespace quire::crm

@@ -9,9 +9,12 @@
 //       completed ones)
 //     an element (its id, any version): reached (instances that entered it at least once),
 //       entered, left (completed), interrupted (cancelled by a boundary, terminate or
-//       interrupting event), abandoned (the instance was cancelled while it was there),
-//       timed and ms (the stays timed from entering to leaving; loops inside a
-//       multi-instance activity count as one stay of the activity)
+//       interrupting event, or an embedded subprocess whose instance was cancelled),
+//       abandoned (the instance was cancelled while it waited there: the innermost steps),
+//       timed and ms (the stays timed from entering to leaving, at elements WaitsAt;
+//       a multi-instance activity's inner instances are one stay of the activity; a
+//       retried incident goes on the same stay). Instances started before the counters
+//       existed are not counted at all (InstanceState::counted).
 //   'K' 't' I64(month) String(user) → in the month of completion: completed (user tasks the
 //       user completed), withDue, onTime (completed by the due date), ms (created → completed)
 // month = year × 12 + month − 1 in EngineOptions::month_of's time zone (UTC unless set).
@@ -26,6 +29,7 @@
 
 #include "quire/base/clock.h"
 #include "quire/base/result.h"
+#include "quire/definitions/model.h"
 #include "quire/storage/counter_sets.h"
 #include "quire/storage/store.h"
 
@@ -39,6 +43,10 @@ Result<storage::CounterSums> ReadFunnel(const storage::Store& store, std::string
 Result<storage::CounterSums> ReadTaskKpis(const storage::Store& store, std::int32_t from,
                                           std::int32_t to,
                                           const std::vector<std::string>* only = nullptr);
+
+// Whether instances can wait at an element of this kind (activities, catch events,
+// event-based gateways): its stays are timed, and a funnel says how many wait there.
+bool WaitsAt(definitions::ElementKind kind);
 
 // The month of an instant in UTC (the default of EngineOptions::month_of).
 std::int32_t UtcMonth(Timestamp t);
