@@ -288,3 +288,35 @@ TEST_F(EngineTest, AnalyticsLeaveOutInstancesStartedWhileTheyWereOff) {
 
 }  // namespace
 }  // namespace quire::workflow::testing
+
+namespace quire::workflow::testing {
+namespace {
+
+TEST_F(EngineTest, AnalyticsCountARetriedIncidentAsOneVisit) {
+  // The gateway's condition fails (no `amount`): an incident; retried once it is set.
+  Deploy(Bpmn(R"(<process id="p" isExecutable="true">
+    <startEvent id="s"/><exclusiveGateway id="g" default="fd"/>
+    <userTask id="big"/><userTask id="small"/><endEvent id="e1"/><endEvent id="e2"/>
+    <sequenceFlow id="f1" sourceRef="s" targetRef="g"/>
+    <sequenceFlow id="fa" sourceRef="g" targetRef="big"><conditionExpression xsi:type="tFormalExpression">amount &gt; 1000</conditionExpression></sequenceFlow>
+    <sequenceFlow id="fd" sourceRef="g" targetRef="small"/>
+    <sequenceFlow id="f3" sourceRef="big" targetRef="e1"/><sequenceFlow id="f4" sourceRef="small" targetRef="e2"/>
+  </process>)"));
+  const InstanceId id = Start("p");
+  const InstanceInfo info = Instance(id);
+  ASSERT_EQ(info.incidents.size(), 1u);
+  ASSERT_THAT(engine_->SetVariables(id, {{"amount", 2000}}, "op"), IsOk());
+  ASSERT_THAT(engine_->RetryIncident(info.incidents[0].id, 1, "op"), IsOk());
+  engine_->WaitIdle();
+  ASSERT_EQ(Tasks(id).size(), 1u);
+  auto f = ReadFunnel(*store_, "p", 0, 1'000'000);
+  ASSERT_TRUE(f);
+  EXPECT_EQ((*f)["g"]["reached"], 1);
+  EXPECT_EQ((*f)["g"]["entered"], 1);  // not again for the retry
+  EXPECT_EQ((*f)["g"]["interrupted"], 0);
+  EXPECT_EQ((*f)["g"]["left"], 1);
+  EXPECT_EQ((*f)["big"]["entered"], 1);
+}
+
+}  // namespace
+}  // namespace quire::workflow::testing
