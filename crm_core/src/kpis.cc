@@ -115,6 +115,7 @@ void CountKpis(const ServiceCase* before, const ServiceCase* after, storage::Wri
 }
 
 void SetKpiCountingForBenchmarks(bool on) { counting = on; }
+bool KpiCountingOn() { return counting.load(std::memory_order_relaxed); }
 
 std::int32_t KpiMonthOf(Timestamp t) { return MonthOf(t); }
 

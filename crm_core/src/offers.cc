@@ -6,6 +6,7 @@
 #include "quire/base/instant.h"
 #include "quire/base/json_fields.h"
 #include "quire/base/json_merge_patch.h"
+#include "quire/crm/customer_metrics.h"
 #include "quire/crm/recurrence.h"
 #include "quire/crm/segment_index.h"
 #include "quire/storage/key_codec.h"
@@ -698,6 +699,7 @@ Result<void> OfferStore::PutOrder(storage::WriteBatch& batch, const Order& o,
                                   const Order* before) const {
   batch.Put(kCrm, OrderKey(o.id), json::serialize(OrderStored(o)));
   IndexSegments(before, &o, batch);
+  QUIRE_RETURN_IF_ERROR(TrackActiveMonths(store_, before, &o, batch));  // under write_mu_
   batch.Put(kCrm, CustomerOrderKey(o.customer, o.id), "");
   if (o.outstanding() > 0) {
     batch.Put(kCrm, UnpaidKey(o.id), "");

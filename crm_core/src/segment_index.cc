@@ -1,5 +1,6 @@
 #include "quire/crm/segment_index.h"
 
+#include "quire/crm/customer_metrics.h"
 #include "quire/crm/kpis.h"
 
 #include <boost/json.hpp>
@@ -474,6 +475,7 @@ void IndexSegments(const Order* before, const Order* after, storage::WriteBatch&
   };
   Apply(entries(before), entries(after), batch);
   CountKpis(before, after, batch);
+  CountCustomerOrders(before, after, batch);
 }
 
 void IndexSegments(const ServiceCase* before, const ServiceCase* after,

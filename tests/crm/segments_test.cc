@@ -14,6 +14,7 @@
 #include "quire/crm/activities.h"
 #include "quire/crm/cases.h"
 #include "quire/crm/classes.h"
+#include "quire/crm/customer_metrics.h"
 #include "quire/crm/customers.h"
 #include "quire/crm/filter.h"
 #include "quire/crm/kpis.h"
@@ -944,6 +945,177 @@ TEST_F(SegmentsTest, KpiCountersEqualABruteForceRecomputation) {
   EXPECT_EQ(row.at("conversionPercent"), "66.7");
   EXPECT_EQ(row.at("averageResponseMinutes"), 33);
   EXPECT_EQ(row.at("revenue").at(0).at("amount"), "123.45");
+}
+
+// Customer metrics — active, acquired, retained, churned, returned, lifetime value and the
+// revenue by month — kept by the order batches, equal a recomputation from the orders for
+// any period, over everyone and over a subset; and again after the indexes are rebuilt.
+TEST_F(SegmentsTest, CustomerMetricsEqualABruteForceRecomputation) {
+  Generate(20261207, 240);
+  Load();
+  // customer → month → figures of their live orders (merged duplicates are nobody).
+  std::map<CustomerId, std::map<std::int32_t, OrderFigures>> truth;
+  for (const auto& [id, orders] : orders_of_) {
+    auto c = customers_by_id_.find(id);
+    if (c == customers_by_id_.end() || c->second.merged_into != 0) continue;
+    for (const Order& o : orders) {
+      if (o.status == "cancelled") continue;
+      OrderFigures& f = truth[id][KpiMonth(o.ordered_on.year() / o.ordered_on.month())];
+      f.orders += 1;
+      f.revenue[o.currency] += o.totals.gross;
+    }
+  }
+  ASSERT_GE(truth.size(), 40u) << "too few customers with orders to prove anything";
+  auto add = [](OrderFigures& to, const OrderFigures& f) {
+    to.orders += f.orders;
+    for (const auto& [cur, v] : f.revenue) to.revenue[cur] += v;
+  };
+  auto expected = [&](std::int32_t from, std::int32_t to, const std::set<CustomerId>* only) {
+    const std::int32_t length = to - from + 1;
+    CustomerMetrics m;
+    for (std::int32_t month = from; month <= to; ++month) m.months.push_back({month, {}, 0, 0});
+    for (const auto& [id, months] : truth) {
+      if (only != nullptr && !only->contains(id)) continue;
+      const std::int32_t first = months.begin()->first;
+      bool in_period = false, in_previous = false;
+      for (const auto& [month, f] : months) {
+        if (month > to) continue;
+        add(m.lifetime, f);
+        if (month >= from) {
+          in_period = true;
+          add(m.period, f);
+          MonthMetrics& mm = m.months[static_cast<std::size_t>(month - from)];
+          add(mm.figures, f);
+          mm.active += 1;
+          if (month == first) mm.acquired += 1;
+        } else if (month >= from - length) {
+          in_previous = true;
+        }
+      }
+      if (first <= to) m.customers += 1;
+      m.active += in_period;
+      m.previous_active += in_previous;
+      m.acquired += in_period && first >= from;
+      m.retained += in_period && in_previous;
+      m.churned += in_previous && !in_period;
+      m.returned += in_period && !in_previous && first < from;
+    }
+    return m;
+  };
+  auto same = [](const OrderFigures& a, const OrderFigures& b) {
+    auto nonzero = [](std::map<std::string, std::int64_t> r) {
+      std::erase_if(r, [](const auto& kv) { return kv.second == 0; });
+      return r;
+    };
+    return a.orders == b.orders && nonzero(a.revenue) == nonzero(b.revenue);
+  };
+  auto check = [&](std::int32_t from, std::int32_t to, const std::set<CustomerId>* only) {
+    std::vector<std::uint64_t> ids;
+    if (only != nullptr) ids.assign(only->begin(), only->end());
+    auto got = ReadCustomerMetrics(*store_, from, to, only != nullptr ? &ids : nullptr);
+    ASSERT_TRUE(got.has_value()) << got.error().message();
+    const CustomerMetrics want = expected(from, to, only);
+    const std::string where =
+        std::to_string(from) + ".." + std::to_string(to) + (only != nullptr ? " (some)" : " (all)");
+    EXPECT_EQ(got->active, want.active) << where;
+    EXPECT_EQ(got->acquired, want.acquired) << where;
+    EXPECT_EQ(got->previous_active, want.previous_active) << where;
+    EXPECT_EQ(got->retained, want.retained) << where;
+    EXPECT_EQ(got->churned, want.churned) << where;
+    EXPECT_EQ(got->returned, want.returned) << where;
+    EXPECT_EQ(got->customers, want.customers) << where;
+    EXPECT_TRUE(same(got->lifetime, want.lifetime)) << where;
+    EXPECT_TRUE(same(got->period, want.period)) << where;
+    ASSERT_EQ(got->months.size(), want.months.size()) << where;
+    for (std::size_t i = 0; i < want.months.size(); ++i) {
+      EXPECT_EQ(got->months[i].month, want.months[i].month) << where;
+      EXPECT_EQ(got->months[i].active, want.months[i].active) << where << " month " << i;
+      EXPECT_EQ(got->months[i].acquired, want.months[i].acquired) << where << " month " << i;
+      EXPECT_TRUE(same(got->months[i].figures, want.months[i].figures)) << where << " " << i;
+    }
+  };
+  std::set<CustomerId> some;
+  {
+    std::mt19937 pick(3);
+    for (const auto& [id, c] : customers_by_id_) {
+      if (pick() % 2 == 0) some.insert(id);
+    }
+  }
+  const std::int32_t now = KpiMonth(std::chrono::year(2026) / std::chrono::December);
+  std::mt19937 rng(23);
+  auto random_periods = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      const std::int32_t from = now - std::uniform_int_distribution<int>(0, 24)(rng);
+      const std::int32_t to = from + std::uniform_int_distribution<int>(0, 11)(rng);
+      check(from, to, nullptr);
+      check(from, to, &some);
+    }
+  };
+  check(now - 11, now, nullptr);
+  random_periods(25);
+  // Every customer's own months and lifetime value.
+  for (const auto& [id, months] : truth) {
+    auto v = ReadCustomerValue(*store_, id);
+    ASSERT_TRUE(v.has_value());
+    ASSERT_EQ(v->months.size(), months.size()) << id;
+    OrderFigures all;
+    for (const auto& [month, f] : months) add(all, f);
+    EXPECT_TRUE(same(v->lifetime, all)) << id;
+  }
+  // Rebuilt from the records: the same answers.
+  storage::WriteBatch drop;
+  drop.DeleteRange(storage::ColumnFamily::kCrm, "Q", "R");
+  ASSERT_TRUE(store_->Write(drop).has_value());
+  ASSERT_TRUE(engine_->BuildIfNeeded().has_value());
+  random_periods(10);
+  // Bad periods are refused with the reason.
+  EXPECT_EQ(ReadCustomerMetrics(*store_, now, now - 1).error().code(), ErrorCode::kInvalidArgument);
+  auto too_long = ReadCustomerMetrics(*store_, now - kMaxMetricMonths, now);
+  ASSERT_FALSE(too_long.has_value());
+  EXPECT_THAT(too_long.error().message(), ::testing::HasSubstr("at most 120 months"));
+}
+
+// A customer's active month follows their orders: cancelling the month's only order takes
+// them out of it, and a second order keeps them in when one of two is cancelled.
+TEST_F(SegmentsTest, CustomerActiveMonthsFollowCancelledOrders) {
+  auto c = customers_->Create(J(R"({"name": "Piekarnia Nowak", "kind": "company"})"), actor_);
+  ASSERT_TRUE(c.has_value());
+  auto order = [&]() {
+    auto offer =
+        offers_->Create(json::object{{"customer", std::to_string(c->id)},
+                                     {"currency", "PLN"},
+                                     {"lines", json::array{json::object{{"name", "Chleb"},
+                                                                        {"quantity", "10"},
+                                                                        {"unitPrice", "4.50"},
+                                                                        {"taxRate", "8"}}}}},
+                        actor_);
+    EXPECT_TRUE(offer.has_value());
+    EXPECT_TRUE(offers_->Accept(offer->id, nullptr, {"admin"}, actor_).has_value());
+    auto made = offers_->MakeOrder(offer->id, {}, actor_);
+    EXPECT_TRUE(made.has_value()) << made.error().message();
+    return made->id;
+  };
+  const std::int32_t month = KpiMonth(std::chrono::year(2026) / std::chrono::December);
+  auto active = [&]() {
+    auto m = ReadCustomerMetrics(*store_, month, month);
+    EXPECT_TRUE(m.has_value());
+    return m->active;
+  };
+  EXPECT_EQ(active(), 0);
+  const OrderId first = order();
+  EXPECT_EQ(active(), 1);
+  ASSERT_TRUE(offers_->UpdateOrder(first, J(R"({"status": "cancelled"})"), actor_));
+  EXPECT_EQ(active(), 0);
+  const OrderId second = order();
+  const OrderId third = order();
+  EXPECT_EQ(active(), 1);
+  ASSERT_TRUE(offers_->UpdateOrder(second, J(R"({"status": "cancelled"})"), actor_));
+  EXPECT_EQ(active(), 1) << "the third order still makes it an active month";
+  ASSERT_TRUE(offers_->UpdateOrder(third, J(R"({"status": "cancelled"})"), actor_));
+  EXPECT_EQ(active(), 0);
+  auto m = ReadCustomerMetrics(*store_, month, month);
+  EXPECT_EQ(m->period.orders, 0);
+  EXPECT_EQ(m->customers, 0);
 }
 
 TEST_F(SegmentsTest, TheIndexesRebuiltFromTheRecordsAnswerTheSame) {

@@ -50,6 +50,8 @@ void CountKpis(const ServiceCase* before, const ServiceCase* after, storage::Wri
 // Benchmarks only (what keeping the counters costs a write): off, CountKpis adds nothing,
 // and the counters no longer match the records until the segment indexes are rebuilt.
 void SetKpiCountingForBenchmarks(bool on);
+// Whether counting is on (customer_metrics.h keeps to the same switch).
+bool KpiCountingOn();
 
 // year × 12 + month − 1.
 std::int32_t KpiMonth(std::chrono::year_month ym);
