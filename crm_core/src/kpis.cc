@@ -140,6 +140,16 @@ Result<EmployeeKpis> ReadEmployeeKpis(const storage::Store& store, std::int32_t 
   return storage::SumCounterSets(store, storage::ColumnFamily::kCrm, kPrefix, from, to, only);
 }
 
+json::array MoneyAmounts(const std::map<std::string, std::int64_t>& by_currency) {
+  json::array out;
+  for (const auto& [currency, amount] : by_currency) {
+    auto found = FindCurrency(currency);
+    out.push_back(json::object{{"currency", currency},
+                               {"amount", FormatFixed(amount, found ? found->digits : 2)}});
+  }
+  return out;
+}
+
 json::object KpiRow(const std::string& employee,
                     const std::map<std::string, std::int64_t, std::less<>>& m) {
   auto get = [&](const std::string& k) {
@@ -147,16 +157,12 @@ json::object KpiRow(const std::string& employee,
     return it == m.end() ? std::int64_t{0} : it->second;
   };
   json::object by_type;
-  json::array revenue;
+  std::map<std::string, std::int64_t> by_currency;
   for (const auto& [k, v] : m) {
     if (k.starts_with("activities:")) by_type[k.substr(11)] = v;
-    if (k.starts_with("revenue:")) {
-      const std::string currency = k.substr(8);
-      auto found = FindCurrency(currency);
-      revenue.push_back(json::object{{"currency", currency},
-                                     {"amount", FormatFixed(v, found ? found->digits : 2)}});
-    }
+    if (k.starts_with("revenue:")) by_currency[k.substr(8)] = v;
   }
+  json::array revenue = MoneyAmounts(by_currency);
   const std::int64_t offers = get("offers"), orders = get("orders"), responses = get("responses");
   json::value conversion = nullptr;
   if (offers > 0) {

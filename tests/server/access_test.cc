@@ -1412,6 +1412,97 @@ TEST_F(AccessTest, ConversionTimeRunsFromTheOffersFirstRevisionToTheOrder) {
   EXPECT_EQ(mine.at("items").at(0).at("averageConversionDays"), "7.0");  // not 4.0
 }
 
+TEST_F(AccessTest, CustomerMetricsCountOnlyTheCustomersTheCallerReaches) {
+  const json::value api = json::parse(As("anna", "GET", "/api/openapi.json").body);
+  // anna: two customers who ordered (one in Kraków); ben: one.
+  auto customer_with_order = [&](const std::string& who, const std::string& body,
+                                 const std::string& price) {
+    const HttpReply c = As(who, "POST", "/api/crm/customers", body);
+    EXPECT_EQ(c.status, 201) << c.body;
+    const std::string customer(json::parse(c.body).at("id").as_string());
+    const HttpReply o = As(who, "POST", "/api/crm/offers",
+                           R"({"customer": ")" + customer +
+                               R"(", "lines": [{"name": "X", "quantity": 1, "unitPrice": ")" +
+                               price + R"(", "taxRate": "zw"}]})");
+    EXPECT_EQ(o.status, 201) << o.body;
+    const std::string offer(json::parse(o.body).at("id").as_string());
+    EXPECT_EQ(As(who, "POST", "/api/crm/offers/" + offer + "/accept", "{}").status, 200);
+    EXPECT_EQ(As(who, "POST", "/api/crm/offers/" + offer + "/order", "{}").status, 201);
+    return customer;
+  };
+  const std::string krakow = customer_with_order(
+      "anna", R"({"name": "Piekarnia", "addresses": [{"city": "Kraków"}]})", "100.00");
+  customer_with_order("anna", R"({"name": "Hurtownia"})", "50.00");
+  const std::string bens = customer_with_order("ben", R"({"name": "Biuro"})", "1000.00");
+  auto metrics = [&](const std::string& who, const std::string& query) {
+    const HttpReply r = As(who, "GET", "/api/kpis/customers" + query);
+    EXPECT_EQ(r.status, 200) << r.body;
+    const json::value v = json::parse(r.body);
+    EXPECT_THAT(
+        SchemaProblems(api, v, api.at("components").at("schemas").at("CustomerMetrics").as_object(),
+                       "CustomerMetrics"),
+        ::testing::IsEmpty());
+    return v;
+  };
+  const json::value mine = metrics("anna", "");
+  EXPECT_EQ(mine.at("scope"), "own");
+  EXPECT_EQ(mine.at("period").at("activeCustomers"), 2);
+  EXPECT_EQ(mine.at("period").at("newCustomers"), 2);
+  EXPECT_TRUE(mine.at("period").at("retentionPercent").is_null());  // nobody active before
+  EXPECT_EQ(mine.at("lifetime").at("customers"), 2);
+  EXPECT_EQ(mine.at("lifetime").at("revenue").at(0).at("amount"), "150.00");  // not ben's
+  EXPECT_EQ(mine.at("lifetime").at("averageValue").at(0).at("amount"), "75.00");
+  EXPECT_EQ(mine.at("months").as_array().size(), 12u);
+  EXPECT_EQ(mine.at("months").as_array().back().at("newCustomers"), 2);
+  const json::value all = metrics("administrator", "");
+  EXPECT_EQ(all.at("period").at("activeCustomers"), 3);
+  EXPECT_EQ(all.at("lifetime").at("revenue").at(0).at("amount"), "1150.00");
+  // Within a filter, and within a saved segment.
+  const json::value in_krakow = metrics("administrator", "?filter=city%20%3D%20%22Krak%C3%B3w%22");
+  EXPECT_EQ(in_krakow.at("period").at("activeCustomers"), 1);
+  EXPECT_EQ(in_krakow.at("filter"), "city = \"Kraków\"");
+  const HttpReply saved =
+      As("anna", "POST", "/api/crm/segments", R"({"name": "Kraków", "text": "city = Kraków"})");
+  ASSERT_EQ(saved.status, 201) << saved.body;
+  const std::string segment(json::parse(saved.body).at("id").as_string());
+  EXPECT_EQ(metrics("ben", "?segment=" + segment).at("period").at("activeCustomers"), 0)
+      << "ben reaches none of the segment's customers";
+  EXPECT_EQ(metrics("anna", "?segment=" + segment).at("segment").at("name"), "Kraków");
+  // A period before anything: zeros, the months still listed.
+  const json::value empty = metrics("administrator", "?from=2020-01&to=2020-03");
+  EXPECT_EQ(empty.at("period").at("activeCustomers"), 0);
+  EXPECT_EQ(empty.at("months").as_array().size(), 3u);
+  // CSV, one row per month.
+  const HttpReply csv = As("administrator", "GET", "/api/kpis/customers?format=csv");
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_THAT(csv.body, HasSubstr("month,orders,revenuePLN,activeCustomers,newCustomers"));
+  EXPECT_THAT(csv.body, HasSubstr(",3,1150.00,3,3"));
+  // Refusals.
+  EXPECT_EQ(As("worker", "GET", "/api/kpis/customers").status, 403);
+  EXPECT_EQ(As("anna", "GET", "/api/kpis/customers?from=2027-05&to=2027-01").status, 400);
+  const HttpReply too_long = As("anna", "GET", "/api/kpis/customers?from=2010-01&to=2027-01");
+  EXPECT_EQ(too_long.status, 400);
+  EXPECT_THAT(too_long.body, HasSubstr("at most 120 months"));
+  EXPECT_EQ(As("anna", "GET", "/api/kpis/customers?filter=city%20%3F%3F").status, 400);
+  EXPECT_EQ(As("anna", "GET", "/api/kpis/customers?segment=" + segment + "&filter=tag%3Dx").status,
+            400);
+  EXPECT_EQ(As("anna", "GET", "/api/kpis/customers?segment=999").status, 404);
+  // One customer's value: for those who reach the customer.
+  const HttpReply value = As("anna", "GET", "/api/kpis/customers/" + krakow);
+  ASSERT_EQ(value.status, 200) << value.body;
+  const json::value v = json::parse(value.body);
+  EXPECT_THAT(
+      SchemaProblems(api, v, api.at("components").at("schemas").at("CustomerValue").as_object(),
+                     "CustomerValue"),
+      ::testing::IsEmpty());
+  EXPECT_EQ(v.at("orders"), 1);
+  EXPECT_EQ(v.at("revenue").at(0).at("amount"), "100.00");
+  EXPECT_EQ(v.at("months").as_array().size(), 1u);
+  EXPECT_EQ(As("anna", "GET", "/api/kpis/customers/" + bens).status, 403);
+  EXPECT_EQ(As("administrator", "GET", "/api/kpis/customers/" + bens).status, 200);
+  EXPECT_EQ(As("anna", "GET", "/api/kpis/customers/999999").status, 404);
+}
+
 TEST_F(AccessTest, AMergeMovesEveryLinkAndIsUndoneExactly) {
   auto id_of = [](const HttpReply& r) {
     return std::string(json::parse(r.body).at("id").as_string());

@@ -2,13 +2,17 @@
 // counters the record and engine batches keep, as JSON or CSV; the rows are those of the
 // employees the caller's crm.read reaches (own: themselves; team: their groups' members;
 // all: everyone). The funnel of a process, from the engine's counters, for instances.read.
+// Customer metrics (crm/customer_metrics.h) over the customers crm.read reaches, optionally
+// within a saved segment or a filter, and one customer's value.
 #include <boost/json.hpp>
 #include <deque>
 #include <set>
 
 #include "quire/crm/csv.h"
+#include "quire/crm/customer_metrics.h"
 #include "quire/crm/kpis.h"
 #include "quire/crm/money.h"
+#include "quire/crm/segments.h"
 #include "quire/definitions/repository.h"
 #include "quire/server/crm_routes.h"
 #include "quire/workflow/analytics.h"
@@ -112,6 +116,20 @@ std::vector<const definitions::Element*> StepOrder(const definitions::Process& p
   return out;
 }
 
+// A customer metrics answer's "revenue" per currency divided by `n`, rounded.
+json::array AveragePer(const std::map<std::string, std::int64_t>& revenue, std::int64_t n) {
+  std::map<std::string, std::int64_t> each;
+  if (n > 0) {
+    for (const auto& [currency, amount] : revenue) each[currency] = (amount + n / 2) / n;
+  }
+  return crm::MoneyAmounts(each);
+}
+
+std::string PlnOf(const std::map<std::string, std::int64_t>& revenue) {
+  auto it = revenue.find("PLN");
+  return crm::FormatFixed(it == revenue.end() ? 0 : it->second, 2);
+}
+
 }  // namespace
 
 void AddKpiRoutes(Router& router, services::Services& services) {
@@ -169,18 +187,18 @@ void AddKpiRoutes(Router& router, services::Services& services) {
                             "averageConversionDays"});
           for (const json::value& v : items) {
             const json::object& r = v.as_object();
-            auto text = CsvCell;
             std::string pln = "0.00";
             for (const json::value& x : r.at("revenue").as_array()) {
               if (x.at("currency") == "PLN") pln = std::string(x.at("amount").as_string());
             }
             body += crm::CsvLine(
                 {crm::CsvText(std::string(r.at("employee").as_string())), MonthText(from),
-                 MonthText(to), text(r.at("activities").at("total")), text(r.at("offers")),
-                 text(r.at("orders")), text(r.at("conversionPercent")), pln,
-                 text(r.at("complaintsResolved")), text(r.at("responses")),
-                 text(r.at("averageResponseMinutes")), text(r.at("tasks").at("completed")),
-                 text(r.at("tasks").at("onTimePercent")), text(r.at("averageConversionDays"))});
+                 MonthText(to), CsvCell(r.at("activities").at("total")), CsvCell(r.at("offers")),
+                 CsvCell(r.at("orders")), CsvCell(r.at("conversionPercent")), pln,
+                 CsvCell(r.at("complaintsResolved")), CsvCell(r.at("responses")),
+                 CsvCell(r.at("averageResponseMinutes")), CsvCell(r.at("tasks").at("completed")),
+                 CsvCell(r.at("tasks").at("onTimePercent")),
+                 CsvCell(r.at("averageConversionDays"))});
           }
           return CsvResponse(std::move(body), "kpis-" + MonthText(from) + "-" + MonthText(to));
         }
@@ -277,6 +295,144 @@ void AddKpiRoutes(Router& router, services::Services& services) {
                           {"running", std::max<std::int64_t>(0, started - completed - cancelled)},
                           {"averageHours", Tenths(get("", "ms") / 360'000, completed * 10)}}},
                      {"steps", std::move(steps)}});
+      });
+
+  // Customer metrics: every customer the caller reaches, or those of a saved segment or a
+  // filter among them.
+  router.AddSlow(
+      "GET", "/api/kpis/customers", Permission::kCrmRead,
+      [&services](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(Period period, PeriodParams(request, services));
+        if (period.to - period.from + 1 > crm::kMaxMetricMonths) {
+          return Error::InvalidArgument("a period is at most " +
+                                        std::to_string(crm::kMaxMetricMonths) +
+                                        " months: ask for a shorter one");
+        }
+        const auto segment_param = request.query_param("segment");
+        const auto filter_param = request.query_param("filter");
+        const bool by_segment = segment_param && !segment_param->empty();
+        const bool by_filter = filter_param && !filter_param->empty();
+        if (by_segment && by_filter) {
+          return Error::InvalidArgument("give 'segment' or 'filter', not both");
+        }
+        json::value segment = nullptr;
+        std::optional<crm::Filter> filter;
+        if (by_segment) {
+          QUIRE_ASSIGN_OR_RETURN(std::optional<std::uint64_t> id, QueryId(request, "segment"));
+          QUIRE_ASSIGN_OR_RETURN(crm::SavedSegment s, services.segments().Get(id.value_or(0)));
+          if (s.target != crm::Entity::kCustomer) {
+            return Error::InvalidArgument(
+                "segment " + std::to_string(s.id) + " selects " +
+                std::string(crm::EntityPlural(s.target)) +
+                ", not customers: customer metrics need a segment of customers");
+          }
+          QUIRE_ASSIGN_OR_RETURN(crm::Filter f, crm::SegmentStore::FilterOf(s));
+          filter = std::move(f);
+          segment = json::object{{"id", std::to_string(s.id)}, {"name", s.name}};
+        } else if (by_filter) {
+          auto f = crm::ParseFilterText(*filter_param, crm::Entity::kCustomer);
+          if (!f) {
+            return Error::InvalidArgument("'filter' is not a customer filter: " +
+                                          f.error().message());
+          }
+          filter = std::move(*f);
+        }
+        QUIRE_ASSIGN_OR_RETURN(
+            std::optional<crm::Filter> scope,
+            CrmReadScope(services.directory(), *request.principal, crm::Entity::kCustomer));
+        std::optional<std::vector<std::uint64_t>> only;
+        if (filter) {
+          QUIRE_ASSIGN_OR_RETURN(only,
+                                 services.segment_engine().All(*filter, scope ? &*scope : nullptr));
+        } else if (scope) {
+          QUIRE_ASSIGN_OR_RETURN(only, services.segment_engine().All(*scope, nullptr));
+        }
+        QUIRE_ASSIGN_OR_RETURN(crm::CustomerMetrics m,
+                               crm::ReadCustomerMetrics(services.store(), period.from, period.to,
+                                                        only ? &*only : nullptr));
+        if (period.format == "csv") {
+          std::string body = "\xEF\xBB\xBF" + crm::CsvLine({"month", "orders", "revenuePLN",
+                                                            "activeCustomers", "newCustomers"});
+          for (const crm::MonthMetrics& month : m.months) {
+            body += crm::CsvLine({MonthText(month.month), std::to_string(month.figures.orders),
+                                  PlnOf(month.figures.revenue), std::to_string(month.active),
+                                  std::to_string(month.acquired)});
+          }
+          return CsvResponse(std::move(body),
+                             "customers-" + MonthText(period.from) + "-" + MonthText(period.to));
+        }
+        json::array months;
+        for (const crm::MonthMetrics& month : m.months) {
+          months.push_back(json::object{{"month", MonthText(month.month)},
+                                        {"orders", month.figures.orders},
+                                        {"revenue", crm::MoneyAmounts(month.figures.revenue)},
+                                        {"activeCustomers", month.active},
+                                        {"newCustomers", month.acquired}});
+        }
+        const std::int32_t length = period.to - period.from + 1;
+        json::object out{
+            {"from", MonthText(period.from)},
+            {"to", MonthText(period.to)},
+            {"segment", std::move(segment)},
+            {"filter", filter ? json::value(filter->ToText()) : json::value(nullptr)},
+            {"scope", org::Name(request.principal->permissions.ScopeOf(Permission::kCrmRead))},
+            {"months", std::move(months)},
+            {"period",
+             json::object{{"orders", m.period.orders},
+                          {"revenue", crm::MoneyAmounts(m.period.revenue)},
+                          {"activeCustomers", m.active},
+                          {"newCustomers", m.acquired},
+                          {"returnedCustomers", m.returned},
+                          {"previousFrom", MonthText(period.from - length)},
+                          {"previousTo", MonthText(period.from - 1)},
+                          {"previousActiveCustomers", m.previous_active},
+                          {"retainedCustomers", m.retained},
+                          {"churnedCustomers", m.churned},
+                          {"retentionPercent", Tenths(m.retained * 100, m.previous_active)},
+                          {"churnPercent", Tenths(m.churned * 100, m.previous_active)}}},
+            {"lifetime",
+             json::object{{"customers", m.customers},
+                          {"orders", m.lifetime.orders},
+                          {"revenue", crm::MoneyAmounts(m.lifetime.revenue)},
+                          {"averageValue", AveragePer(m.lifetime.revenue, m.customers)}}}};
+        return JsonResponse(200, std::move(out));
+      });
+
+  // One customer's orders by month and lifetime value, for whoever may read the customer.
+  router.Add(
+      "GET", "/api/kpis/customers/{id}", Permission::kCrmRead,
+      [&services](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(std::uint64_t id, PathId(request, "customer id"));
+        QUIRE_ASSIGN_OR_RETURN(crm::Customer c, services.customers().Get(id));
+        std::map<std::string, std::vector<std::string>> groups;
+        QUIRE_ASSIGN_OR_RETURN(bool reaches, ReachesOwner(services.directory(), *request.principal,
+                                                          Permission::kCrmRead, c.owner, groups));
+        if (!reaches) {
+          return Error::Forbidden(
+              "customer " + std::to_string(id) + " is " + c.owner +
+              "'s, and crm.read is granted to you with scope " +
+              std::string(org::Name(request.principal->permissions.ScopeOf(Permission::kCrmRead))) +
+              ": ask them, or a supervisor");
+        }
+        QUIRE_ASSIGN_OR_RETURN(crm::CustomerValue v, crm::ReadCustomerValue(services.store(), id));
+        json::array months;
+        for (const auto& [month, f] : v.months) {
+          months.push_back(json::object{{"month", MonthText(month)},
+                                        {"orders", f.orders},
+                                        {"revenue", crm::MoneyAmounts(f.revenue)}});
+        }
+        const bool any = !v.months.empty();
+        return JsonResponse(
+            200,
+            json::object{{"customer", std::to_string(id)},
+                         {"firstOrderMonth", any ? json::value(MonthText(v.months.front().first))
+                                                 : json::value(nullptr)},
+                         {"lastOrderMonth", any ? json::value(MonthText(v.months.back().first))
+                                                : json::value(nullptr)},
+                         {"orders", v.lifetime.orders},
+                         {"revenue", crm::MoneyAmounts(v.lifetime.revenue)},
+                         {"averageOrderValue", AveragePer(v.lifetime.revenue, v.lifetime.orders)},
+                         {"months", std::move(months)}});
       });
 }
 

@@ -36,41 +36,6 @@ std::string QuoteFilterText(std::string_view s) {
   return out + "\"";
 }
 
-// The condition that keeps a filter over `target` within what `who` may read; nullopt
-// when their scope is all.
-Result<std::optional<crm::Filter>> ScopeOf(org::Directory& directory, const org::Principal& who,
-                                           crm::Entity target) {
-  const org::Scope scope = who.permissions.ScopeOf(Permission::kCrmRead);
-  if (scope == org::Scope::kAll) return std::optional<crm::Filter>();
-  std::set<std::string> users = {who.user};
-  if (scope == org::Scope::kTeam) {
-    for (const std::string& g : who.groups) {
-      QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> members, directory.Members(g));
-      users.insert(members.begin(), members.end());
-    }
-  }
-  std::string list;
-  for (const std::string& u : users) list += (list.empty() ? "" : ", ") + QuoteFilterText(u);
-  std::string text;
-  switch (target) {
-    case crm::Entity::kCustomer:
-      text = "owner in (" + list + ")";
-      break;
-    case crm::Entity::kActivity:
-      text = "employee in (" + list + ") or has customer (owner in (" + list + "))";
-      break;
-    case crm::Entity::kOffer:
-    case crm::Entity::kOrder:
-      text = "owner in (" + list + ") or has customer (owner in (" + list + "))";
-      break;
-    case crm::Entity::kCase:
-      text = "assignee in (" + list + ") or has customer (owner in (" + list + "))";
-      break;
-  }
-  QUIRE_ASSIGN_OR_RETURN(crm::Filter f, crm::ParseFilterText(text, target));
-  return std::optional<crm::Filter>(std::move(f));
-}
-
 struct PageAsk {
   std::uint64_t after = 0;
   std::size_t limit = 50;
@@ -138,7 +103,7 @@ class SegmentRoutes {
   Result<json::object> Answer(const Request& request, const crm::Filter& filter, PageAsk page,
                               bool explain) {
     QUIRE_ASSIGN_OR_RETURN(std::optional<crm::Filter> scope,
-                           ScopeOf(services_.directory(), *request.principal, filter.target));
+                           CrmReadScope(services_.directory(), *request.principal, filter.target));
     QUIRE_ASSIGN_OR_RETURN(
         crm::SegmentAnswer a,
         services_.segment_engine().Run(filter, scope ? &*scope : nullptr, page.after, page.limit));
@@ -180,7 +145,7 @@ class SegmentRoutes {
     }
     QUIRE_ASSIGN_OR_RETURN(crm::Filter f, crm::SegmentStore::FilterOf(s));
     QUIRE_ASSIGN_OR_RETURN(std::optional<crm::Filter> scope,
-                           ScopeOf(services_.directory(), *request.principal, f.target));
+                           CrmReadScope(services_.directory(), *request.principal, f.target));
     return services_.segment_engine().All(f, scope ? &*scope : nullptr);
   }
 
@@ -188,6 +153,39 @@ class SegmentRoutes {
 };
 
 }  // namespace
+
+Result<std::optional<crm::Filter>> CrmReadScope(org::Directory& directory,
+                                                const org::Principal& who, crm::Entity target) {
+  const org::Scope scope = who.permissions.ScopeOf(Permission::kCrmRead);
+  if (scope == org::Scope::kAll) return std::optional<crm::Filter>();
+  std::set<std::string> users = {who.user};
+  if (scope == org::Scope::kTeam) {
+    for (const std::string& g : who.groups) {
+      QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> members, directory.Members(g));
+      users.insert(members.begin(), members.end());
+    }
+  }
+  std::string list;
+  for (const std::string& u : users) list += (list.empty() ? "" : ", ") + QuoteFilterText(u);
+  std::string text;
+  switch (target) {
+    case crm::Entity::kCustomer:
+      text = "owner in (" + list + ")";
+      break;
+    case crm::Entity::kActivity:
+      text = "employee in (" + list + ") or has customer (owner in (" + list + "))";
+      break;
+    case crm::Entity::kOffer:
+    case crm::Entity::kOrder:
+      text = "owner in (" + list + ") or has customer (owner in (" + list + "))";
+      break;
+    case crm::Entity::kCase:
+      text = "assignee in (" + list + ") or has customer (owner in (" + list + "))";
+      break;
+  }
+  QUIRE_ASSIGN_OR_RETURN(crm::Filter f, crm::ParseFilterText(text, target));
+  return std::optional<crm::Filter>(std::move(f));
+}
 
 void AddSegmentRoutes(Router& router, services::Services& services) {
   auto routes = std::make_shared<SegmentRoutes>(services);
@@ -407,7 +405,7 @@ void AddCampaignRoutes(Router& router, services::Services& services) {
         QUIRE_ASSIGN_OR_RETURN(std::uint64_t id, PathId(request, "campaign id"));
         QUIRE_RETURN_IF_ERROR(changeable(request, id));
         QUIRE_ASSIGN_OR_RETURN(std::optional<crm::Filter> scope,
-                               ScopeOf(directory, *request.principal, crm::Entity::kCustomer));
+                               CrmReadScope(directory, *request.principal, crm::Entity::kCustomer));
         QUIRE_ASSIGN_OR_RETURN(crm::Campaign c,
                                campaigns.Launch(id, scope ? &*scope : nullptr, Actor(request)));
         return JsonResponse(200, c.ToJson());

@@ -21,6 +21,7 @@
 // Thread-safety: pure functions; the report reads the store.
 #pragma once
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <chrono>
 #include <cstdint>
@@ -73,6 +74,10 @@ Result<EmployeeKpis> ReadEmployeeKpis(const storage::Store& store, std::int32_t 
 // responses, averageResponseMinutes, tasks {completed, withDue, onTime, onTimePercent,
 // averageHours} (the engine's counters, analytics.h, merged in by the caller as tasks,
 // tasksWithDue, tasksOnTime, taskMs).
+// Amounts by currency (minor units) as the API answers money: [{currency, amount}], amounts
+// as decimal text in the currency's places, in currency order.
+boost::json::array MoneyAmounts(const std::map<std::string, std::int64_t>& by_currency);
+
 boost::json::object KpiRow(const std::string& employee,
                            const std::map<std::string, std::int64_t, std::less<>>& metrics);
 

@@ -46,6 +46,7 @@
 #pragma once
 
 #include "quire/crm/customers.h"
+#include "quire/crm/filter.h"
 #include "quire/org/directory.h"
 #include "quire/server/router.h"
 #include "quire/services/services.h"
@@ -76,6 +77,11 @@ void AddCalendarFeedRoutes(Router& router, services::Services& services, bool tl
 void AddQuestionnaireRoutes(Router& router, services::Services& services, bool tls);
 // KPIs per employee and month (kpi_routes.cc).
 void AddKpiRoutes(Router& router, services::Services& services);
+// The condition that keeps a filter over `target` within what `who`'s crm.read reaches (own:
+// customers they own; team: also their groups' members'; records through their owner or
+// customer); nullopt when their scope is all (segment_routes.cc).
+Result<std::optional<crm::Filter>> CrmReadScope(org::Directory& directory,
+                                                const org::Principal& who, crm::Entity target);
 // Products, price lists and suggestions; offers, their acceptance and revisions; orders and
 // payments; the acceptance limits.
 void AddSalesRoutes(Router& router, services::Services& services);
