@@ -454,6 +454,8 @@ try {
     await m.goto(`${base}/customers/${customerId}`);
     await m.locator('[data-classes] li[data-class="new"]').filter({ hasText: 'the first order on' }).waitFor();
     assert.equal(await m.locator('[data-classes] li[data-class="inDebt"]').count(), 0);
+    // Its lifetime value: the order, counted by month.
+    await m.locator('[data-value]').filter({ hasText: '1 order, the first in' }).waitFor();
   });
 
   await test('reports: the KPIs of the employees one reaches, drawn and tabled, as CSV', async () => {
@@ -479,6 +481,18 @@ try {
     const first = api.steps[0];
     const cell = section.locator(`tr[data-step="${first.elementId}"] td`).first();
     assert.ok((await cell.textContent()).startsWith(String(first.reached)), await cell.textContent());
+    // Customers: acquisition, retention, churn and value over the customers she reaches, the
+    // months as the API counts them.
+    const customers = m.locator('[data-customers-section]');
+    await customers.locator('table[data-customer-months] tbody tr').first().waitFor();
+    const metrics = await m.evaluate(async () => (await fetch('/api/kpis/customers')).json());
+    assert.equal(await customers.locator('table[data-customer-months] tbody tr').count(), metrics.months.length);
+    assert.ok(metrics.period.activeCustomers >= 1, JSON.stringify(metrics.period));
+    const active = await customers.locator('[data-tile="active"] dd').textContent();
+    assert.equal(active.trim(), String(metrics.period.activeCustomers));
+    const last = metrics.months[metrics.months.length - 1];
+    const lastCells = customers.locator(`tr[data-month="${last.month}"] td`);
+    assert.equal((await lastCells.nth(3).textContent()).trim(), String(last.activeCustomers));
     await checkPage(m, 'reports');
   });
 

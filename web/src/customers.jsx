@@ -339,6 +339,7 @@ export function CustomerCard({ id, canWrite }) {
   const [formError, setFormError] = useState(null);
   const [quality, setQuality] = useState([]);
   const [duplicates, setDuplicates] = useState([]);
+  const [value, setValue] = useState(null); // orders by month and lifetime value
   const [editing, setEditing] = useState(null); // null, 'new' or the contact person changed
 
   const load = async () => {
@@ -354,6 +355,9 @@ export function CustomerCard({ id, canWrite }) {
       get(`/api/crm/customers/${id}/duplicates`)
         .then((d) => setDuplicates(d.items || []))
         .catch(() => setDuplicates([]));
+      get(`/api/kpis/customers/${id}`)
+        .then(setValue)
+        .catch(() => setValue(null));
     } catch (e) {
       setError(e.message);
     }
@@ -466,6 +470,21 @@ export function CustomerCard({ id, canWrite }) {
                   </li>
                 ))}
               </ul>
+            </dd>
+          </>
+        )}
+        {value && value.orders > 0 && (
+          <>
+            <dt>{t('customers.value')}</dt>
+            <dd data-value>
+              {value.revenue.map((r) => formatMoney(r.amount, r.currency)).join(' + ')}{' '}
+              <span class="sub">
+                {t('customers.valueDetail', {
+                  orders: tn('customers.orders', value.orders),
+                  first: value.firstOrderMonth,
+                  last: value.lastOrderMonth,
+                })}
+              </span>
             </dd>
           </>
         )}

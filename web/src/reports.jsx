@@ -161,9 +161,115 @@ function Funnel({ from, to }) {
   );
 }
 
+// Customers over the months: who ordered, who was new, who stayed and who left, against the
+// months just before; lifetime value; revenue by month. Over the customers the caller's
+// crm.read reaches, or a saved segment of them.
+function Customers({ from, to }) {
+  const [segments, setSegments] = useState([]);
+  const [segment, setSegment] = useState('');
+  const [data, setData] = useState(null);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    get('/api/crm/segments?limit=200')
+      .then((r) => setSegments(r.items.filter((x) => x.of === 'customers')))
+      .catch(() => setSegments([]));
+  }, []);
+  useEffect(() => {
+    setError('');
+    get(withQuery('/api/kpis/customers', { from, to, segment: segment || undefined }))
+      .then(setData)
+      .catch((e) => setError(e.message));
+  }, [from, to, segment]);
+  const p = data && data.period;
+  const value = data && data.lifetime.averageValue.find((x) => x.currency === 'PLN');
+  const tiles = p && [
+    [t('reports.activeCustomers'), formatNumber(p.activeCustomers), 'active'],
+    [t('reports.newCustomers'), formatNumber(p.newCustomers), 'new'],
+    [t('reports.returnedCustomers'), formatNumber(p.returnedCustomers), 'returned'],
+    [t('reports.retention'), orDash(p.retentionPercent, (v) => `${v} %`), 'retention'],
+    [t('reports.churn'), orDash(p.churnPercent, (v) => `${v} %`), 'churn'],
+    [t('reports.lifetimeValue'), formatMoney(value ? value.amount : '0.00', 'PLN'), 'value'],
+  ];
+  return (
+    <section aria-labelledby="customers-title" data-customers-section>
+      <h2 id="customers-title">{t('reports.customers')}</h2>
+      <div class="toolbar">
+        <label>
+          {t('reports.segment')}
+          <select value={segment} onChange={(e) => setSegment(e.currentTarget.value)} data-segment>
+            <option value="">{t('reports.allCustomers')}</option>
+            {segments.map((x) => (
+              <option key={x.id} value={x.id}>
+                {x.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <a href={withQuery('/api/kpis/customers', { from, to, segment: segment || undefined, format: 'csv' })} download data-customers-csv>
+          {t('reports.csv')}
+        </a>
+      </div>
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
+      {p && (
+        <>
+          <dl class="tiles" data-customer-tiles>
+            {tiles.map(([k, v, key]) => (
+              <div key={key} data-tile={key}>
+                <dt>{k}</dt>
+                <dd>{v}</dd>
+              </div>
+            ))}
+          </dl>
+          <p class="hint">
+            {t('reports.comparedWith', {
+              from: p.previousFrom,
+              to: p.previousTo,
+              active: formatNumber(p.previousActiveCustomers),
+              retained: formatNumber(p.retainedCustomers),
+              churned: formatNumber(p.churnedCustomers),
+            })}
+          </p>
+          <div class="charts">
+            <Bars title={t('reports.revenueByMonth')} rows={data.months} id={(m) => m.month} name={(m) => m.month} value={(m) => Number(pln(m))} label={(m) => formatMoney(pln(m), 'PLN')} />
+            <Bars title={t('reports.activeByMonth')} rows={data.months} id={(m) => m.month} name={(m) => m.month} value={(m) => m.activeCustomers} label={(m) => `${formatNumber(m.activeCustomers)} (+${formatNumber(m.newCustomers)})`} />
+          </div>
+          <table data-customer-months>
+            <caption>{t('reports.customerMonths')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('reports.month')}</th>
+                <th scope="col">{t('reports.orders')}</th>
+                <th scope="col">{t('reports.revenue')}</th>
+                <th scope="col">{t('reports.activeCustomers')}</th>
+                <th scope="col">{t('reports.newCustomers')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.months.map((m) => (
+                <tr key={m.month} data-month={m.month}>
+                  <th scope="row">{m.month}</th>
+                  <td class="num">{formatNumber(m.orders)}</td>
+                  <td class="num">{formatMoney(pln(m), 'PLN')}</td>
+                  <td class="num">{formatNumber(m.activeCustomers)}</td>
+                  <td class="num">{formatNumber(m.newCustomers)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}
+
 // The dashboard, by what the signed-in person may see: their own figures; the employees
-// their crm.read reaches (own, their team, everyone) as charts and a table with CSV; and,
-// with instances.read, the funnel of each process.
+// their crm.read reaches (own, their team, everyone) as charts and a table with CSV; the
+// customers they reach (acquisition, retention, churn, lifetime value, revenue by month);
+// and, with instances.read, the funnel of each process.
 export function Reports({ me }) {
   const now = new Date();
   const [to, setTo] = useState(monthOf(now));
@@ -252,6 +358,7 @@ export function Reports({ me }) {
           </tbody>
         </table>
       )}
+      {may('crm.read') && <Customers from={from} to={to} />}
       {may('instances.read') && may('definitions.read') && <Funnel from={from} to={to} />}
     </section>
   );
