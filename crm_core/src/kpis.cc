@@ -19,6 +19,7 @@ namespace {
 using Counts = std::map<std::pair<std::string, std::int32_t>, std::map<std::string, std::int64_t>>;
 
 const std::string kPrefix = storage::KeyEncoder().U8('Q').U8('z').U8('E').Take();
+const std::string kEmployees = storage::KeyEncoder().U8('Q').U8('z').U8('e').Take();
 
 std::string Key(const std::string& employee, std::int32_t month) {
   // Month first: a report of everyone reads its months as one range (counter_sets.h).
@@ -47,6 +48,8 @@ void Write(const Counts& before, const Counts& after, storage::WriteBatch& batch
     std::erase_if(metrics, [](const auto& m) { return m.second == 0; });
     if (!metrics.empty()) {
       batch.AddToCounterSet(storage::ColumnFamily::kCrm, Key(where.first, where.second), metrics);
+      batch.Put(storage::ColumnFamily::kCrm,
+                storage::KeyEncoder(kEmployees).String(where.first).Take(), "");
     }
   }
 }
@@ -138,6 +141,21 @@ std::optional<std::int32_t> ParseKpiMonth(std::string_view text) {
 Result<EmployeeKpis> ReadEmployeeKpis(const storage::Store& store, std::int32_t from,
                                       std::int32_t to, const std::vector<std::string>* only) {
   return storage::SumCounterSets(store, storage::ColumnFamily::kCrm, kPrefix, from, to, only);
+}
+
+Result<std::vector<std::string>> KpiEmployees(const storage::Store& store, std::string_view after,
+                                              std::size_t limit) {
+  std::vector<std::string> out;
+  const std::string begin =
+      after.empty() ? kEmployees : storage::KeyEncoder(kEmployees).String(after).Take() + '\0';
+  auto it = store.Scan(storage::ColumnFamily::kCrm, begin, storage::PrefixSuccessor(kEmployees));
+  for (; it.Valid() && out.size() < limit; it.Next()) {
+    storage::KeyDecoder d(it.key().substr(kEmployees.size()));
+    QUIRE_ASSIGN_OR_RETURN(std::string name, d.String());
+    out.push_back(std::move(name));
+  }
+  QUIRE_RETURN_IF_ERROR(it.status());
+  return out;
 }
 
 json::array MoneyAmounts(const std::map<std::string, std::int64_t>& by_currency) {

@@ -923,6 +923,21 @@ TEST_F(SegmentsTest, KpiCountersEqualABruteForceRecomputation) {
     const std::int32_t to = from + std::uniform_int_distribution<int>(0, 12)(rng);
     EXPECT_EQ(read(from, to), expected(from, to)) << from << ".." << to;
   }
+  // Everyone with counters is listed in name order, a page at a time.
+  {
+    auto listed = KpiEmployees(*store_, "", 1000);
+    ASSERT_TRUE(listed.has_value());
+    EXPECT_TRUE(std::is_sorted(listed->begin(), listed->end()));
+    for (const auto& [e, unused] : truth) {
+      EXPECT_TRUE(std::find(listed->begin(), listed->end(), e) != listed->end()) << e;
+    }
+    auto page = KpiEmployees(*store_, listed->front(), 1);
+    ASSERT_TRUE(page.has_value());
+    ASSERT_EQ(page->size(), std::min<std::size_t>(1, listed->size() - 1));
+    if (!page->empty()) {
+      EXPECT_EQ(page->front(), (*listed)[1]);
+    }
+  }
   // Some employees only (a team's report): theirs, and nobody else's.
   const std::vector<std::string> some{truth.begin()->first, "nobody"};
   auto only = ReadEmployeeKpis(*store_, 0, 1'000'000, &some);

@@ -1315,6 +1315,26 @@ TEST_F(AccessTest, EmployeeKpisShowOnlyTheEmployeesTheCallerReaches) {
   EXPECT_EQ(of_anna.at("anna").at("conversionPercent"), "0.0");
   const auto of_admin = rows("administrator");
   EXPECT_TRUE(of_admin.contains("anna") && of_admin.contains("ben"));
+  // Everyone's rows come a page at a time, in name order, the same rows as one page.
+  std::vector<std::string> paged;
+  std::string after;
+  for (int page = 0; page < 20; ++page) {
+    const HttpReply r =
+        As("administrator", "GET",
+           "/api/kpis/employees?limit=1" + (after.empty() ? "" : "&after=" + after));
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json::value v = json::parse(r.body);
+    ASSERT_LE(v.at("items").as_array().size(), 1u);
+    for (const json::value& row : v.at("items").as_array()) {
+      paged.emplace_back(row.at("employee").as_string());
+    }
+    if (v.at("next").is_null()) break;
+    after = std::string(v.at("next").as_string());
+  }
+  std::vector<std::string> whole;
+  for (const auto& [name, row] : of_admin) whole.push_back(name);
+  EXPECT_EQ(paged, whole);
+  EXPECT_EQ(As("administrator", "GET", "/api/kpis/employees?limit=0").status, 400);
   EXPECT_EQ(As("worker", "GET", "/api/kpis/employees").status, 403);
   EXPECT_EQ(As("anna", "GET", "/api/kpis/employees?from=2027-13").status, 400);
   EXPECT_EQ(As("anna", "GET", "/api/kpis/employees?from=2027-05&to=2027-01").status, 400);

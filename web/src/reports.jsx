@@ -275,14 +275,21 @@ export function Reports({ me }) {
   const [to, setTo] = useState(monthOf(now));
   const [from, setFrom] = useState(monthOf(new Date(now.getFullYear(), now.getMonth() - 11, 1)));
   const [rows, setRows] = useState(null);
+  const [next, setNext] = useState('');
   const [error, setError] = useState('');
   const may = (permission) => (me.permissions || []).some((p) => p.permission === permission);
-  useEffect(() => {
-    if (!may('crm.read')) return;
+  // Everyone's rows come a page at a time (in name order); "more" adds the next page.
+  const load = (after, before) => {
     setError('');
-    get(withQuery('/api/kpis/employees', { from, to }))
-      .then((r) => setRows(r.items))
+    get(withQuery('/api/kpis/employees', { from, to, after }))
+      .then((r) => {
+        setRows([...before, ...r.items]);
+        setNext(r.next || '');
+      })
       .catch((e) => setError(e.message));
+  };
+  useEffect(() => {
+    if (may('crm.read')) load('', []);
   }, [from, to]);
   const mine = rows && rows.find((r) => r.employee === me.user.id);
   const others = rows && rows.filter((r) => r.employee !== me.user.id);
@@ -357,6 +364,11 @@ export function Reports({ me }) {
             ))}
           </tbody>
         </table>
+      )}
+      {next && (
+        <button type="button" class="secondary" onClick={() => load(next, rows)} data-kpis-more>
+          {t('reports.more')}
+        </button>
       )}
       {may('crm.read') && <Customers from={from} to={to} />}
       {may('instances.read') && may('definitions.read') && <Funnel from={from} to={to} />}

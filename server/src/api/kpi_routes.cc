@@ -155,20 +155,61 @@ void AddKpiRoutes(Router& router, services::Services& services) {
           }
           reach.emplace(members.begin(), members.end());
         }
-        const std::vector<std::string>* only = reach ? &*reach : nullptr;
-        QUIRE_ASSIGN_OR_RETURN(crm::EmployeeKpis all,
-                               crm::ReadEmployeeKpis(services.store(), from, to, only));
-        QUIRE_ASSIGN_OR_RETURN(auto tasks,
-                               workflow::ReadTaskKpis(services.store(), from, to, only));
-        for (const auto& [user, counters] : tasks) {
-          if (user.empty()) continue;  // completed by the engine's own actor
-          auto& row = all[user];
-          for (const auto& [metric, name] :
-               {std::pair<const char*, const char*>{"completed", "tasks"},
-                {"withDue", "tasksWithDue"},
-                {"onTime", "tasksOnTime"},
-                {"ms", "taskMs"}}) {
-            if (auto it = counters.find(metric); it != counters.end()) row[name] += it->second;
+        // The rows of `names` (every employee when null): the CRM's counters and the engine's.
+        auto rows_of = [&](const std::vector<std::string>* names) -> Result<crm::EmployeeKpis> {
+          QUIRE_ASSIGN_OR_RETURN(crm::EmployeeKpis all,
+                                 crm::ReadEmployeeKpis(services.store(), from, to, names));
+          QUIRE_ASSIGN_OR_RETURN(auto tasks,
+                                 workflow::ReadTaskKpis(services.store(), from, to, names));
+          for (const auto& [user, counters] : tasks) {
+            if (user.empty()) continue;  // completed by the engine's own actor
+            auto& row = all[user];
+            for (const auto& [metric, name] :
+                 {std::pair<const char*, const char*>{"completed", "tasks"},
+                  {"withDue", "tasksWithDue"},
+                  {"onTime", "tasksOnTime"},
+                  {"ms", "taskMs"}}) {
+              if (auto it = counters.find(metric); it != counters.end()) row[name] += it->second;
+            }
+          }
+          return all;
+        };
+        crm::EmployeeKpis all;
+        std::string next;
+        if (reach || format == "csv") {
+          // A few employees (point reads), or the whole download.
+          QUIRE_ASSIGN_OR_RETURN(all, rows_of(reach ? &*reach : nullptr));
+        } else {
+          // Everyone, a page at a time in name order: the employees with CRM counters and the
+          // users (who complete tasks), read for a page's names only.
+          QUIRE_ASSIGN_OR_RETURN(std::size_t limit, Limit(request, 200));
+          std::string cursor(request.query_param("after").value_or(""));
+          QUIRE_ASSIGN_OR_RETURN(std::vector<org::User> users, services.directory().ListUsers());
+          std::set<std::string> user_ids;
+          for (const org::User& u : users) user_ids.insert(u.id);
+          while (all.size() < limit) {
+            QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> names,
+                                   crm::KpiEmployees(services.store(), cursor, limit));
+            std::set<std::string> candidates(names.begin(), names.end());
+            for (auto u = user_ids.upper_bound(cursor);
+                 u != user_ids.end() && candidates.size() < 2 * limit; ++u) {
+              candidates.insert(*u);
+            }
+            std::vector<std::string> batch;
+            for (const std::string& c : candidates) {
+              // Past the last CRM name read, a later page may hold names between: stop there.
+              if (names.size() == limit && c > names.back()) break;
+              if (batch.size() == limit - all.size()) break;
+              batch.push_back(c);
+            }
+            if (batch.empty()) break;
+            QUIRE_ASSIGN_OR_RETURN(crm::EmployeeKpis got, rows_of(&batch));
+            for (const std::string& name : batch) {
+              auto row = got.find(name);
+              if (row != got.end()) all.insert(*row);
+            }
+            cursor = batch.back();
+            if (all.size() == limit) next = cursor;
           }
         }
         std::map<std::string, std::vector<std::string>> groups;
@@ -202,7 +243,7 @@ void AddKpiRoutes(Router& router, services::Services& services) {
           }
           return CsvResponse(std::move(body), "kpis-" + MonthText(from) + "-" + MonthText(to));
         }
-        json::object out = Page(std::move(items));
+        json::object out = Page(std::move(items), next);
         out["from"] = MonthText(from);
         out["to"] = MonthText(to);
         return JsonResponse(200, std::move(out));

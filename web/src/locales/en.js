@@ -636,6 +636,7 @@ export const en = {
   'customers.orders.one': '{n} order',
   'customers.orders.other': '{n} orders',
   'customers.valueDetail': '{orders}, the first in {first}, the last in {last}',
+  'reports.more': 'More employees',
   'calendar.view': 'View',
   'calendar.weekView': 'Week',
   'calendar.monthView': 'Month',

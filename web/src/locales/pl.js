@@ -639,6 +639,7 @@ export const pl = {
   'customers.orders.many': '{n} zamówień',
   'customers.orders.other': '{n} zamówienia',
   'customers.valueDetail': '{orders}, pierwsze w {first}, ostatnie w {last}',
+  'reports.more': 'Więcej pracowników',
   'calendar.view': 'Widok',
   'calendar.weekView': 'Tydzień',
   'calendar.monthView': 'Miesiąc',

@@ -17,6 +17,8 @@
 //   complaints                    complaint cases resolved, by their assignee, in the month
 //   responses, responseMinutes    cases responded to, and the minutes from opening to the
 //                                 response, by the assignee, in the month of the response
+// and 'Q' 'z' 'e' String(employee) → "": everyone who has counters, in name order (a report
+// of everyone pages through it instead of reading every employee's months).
 //
 // Thread-safety: pure functions; the report reads the store.
 #pragma once
@@ -67,6 +69,10 @@ using EmployeeKpis = storage::CounterSums;
 Result<EmployeeKpis> ReadEmployeeKpis(const storage::Store& store, std::int32_t from,
                                       std::int32_t to,
                                       const std::vector<std::string>* only = nullptr);
+
+// Employees with counters (in any month), in name order after `after`, at most `limit`.
+Result<std::vector<std::string>> KpiEmployees(const storage::Store& store, std::string_view after,
+                                              std::size_t limit);
 
 // One employee's row as the API answers it: activities (total and by type), offers,
 // orders, conversion (orders per offer, percent, one decimal; null without offers),
