@@ -190,9 +190,16 @@ void Runtime::Count(Loaded& l, ElementIndex element, std::string_view kind,
   if (kind == "instance_started") l.st.counted = true;
   if (!l.st.counted) return;  // started before the counters were kept
   if (l.cohort < 0) l.cohort = MonthOf(Timestamp(std::chrono::milliseconds(l.st.started)));
-  auto add = [&](std::string_view id, std::string_view metric, std::int64_t delta) {
-    txn_.AddToCounter(ColumnFamily::kHistory, FunnelCounterKey(l.st.process_id, l.cohort, id),
-                      metric, delta);
+  // The key of this event's counter set, built once per element and command.
+  const std::size_t slot = element == kNoElement ? 0 : std::size_t{element} + 1;
+  if (l.counter_keys.size() <= slot) l.counter_keys.resize(l.process->elements.size() + 1);
+  std::string& key = l.counter_keys[slot];
+  if (key.empty()) {
+    key = FunnelCounterKey(l.st.process_id, l.cohort,
+                           element == kNoElement ? std::string_view() : El(l, element).id);
+  }
+  auto add = [&](std::string_view, std::string_view metric, std::int64_t delta) {
+    txn_.AddToCounter(ColumnFamily::kHistory, key, metric, delta);
   };
   if (element == kNoElement) {
     if (kind == "instance_started") {

@@ -5,6 +5,7 @@
 #include <deque>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "runtime.h"
 
@@ -32,6 +33,9 @@ struct Runtime::Loaded {
   // abandoned (analytics.h).
   bool abandoning = false;
   std::int32_t cohort = -1;  // the month the instance started, once computed
+  // The funnel counter keys of this cohort, built once per command: [0] the instance's,
+  // [1 + i] element i's ("" until first needed).
+  std::vector<std::string> counter_keys;
   // An incident being retried at this element: its cancellation and re-entry are the same
   // stay, not a new one (analytics.h).
   ElementIndex retrying = definitions::kNoElement;

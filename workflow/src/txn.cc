@@ -107,9 +107,17 @@ void Txn::WriteCounters(CounterDeltas& counters, storage::WriteBatch& batch) {
   counters.clear();
 }
 
-void Txn::AddToCounter(ColumnFamily cf, std::string key, std::string_view name,
+void Txn::AddToCounter(ColumnFamily cf, std::string_view key, std::string_view name,
                        std::int64_t delta) {
-  counters_[{cf, std::move(key)}][std::string(name)] += delta;
+  auto at = counters_.find(std::pair<ColumnFamily, std::string_view>{cf, key});
+  if (at == counters_.end()) at = counters_.try_emplace({cf, std::string(key)}).first;
+  for (auto& [n, v] : at->second) {
+    if (n == name) {
+      v += delta;
+      return;
+    }
+  }
+  at->second.emplace_back(std::string(name), delta);
 }
 
 namespace {

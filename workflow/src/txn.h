@@ -84,7 +84,8 @@ class Txn final : public storage::KeyReadWriter {
   // Adds `delta` to counter `name` of the counter set at `key`, at commit
   // (WriteBatch::AddToCounterSet). Commands never read counters, so they stay out of the
   // overlay; the additions of a command to one key are one operand.
-  void AddToCounter(ColumnFamily cf, std::string key, std::string_view name, std::int64_t delta);
+  void AddToCounter(ColumnFamily cf, std::string_view key, std::string_view name,
+                    std::int64_t delta);
 
   std::uint64_t NewId();
   std::uint64_t NewSeq(std::uint64_t count);
@@ -123,7 +124,9 @@ class Txn final : public storage::KeyReadWriter {
     }
   };
   std::map<std::pair<ColumnFamily, std::string>, std::optional<std::string>, StagedLess> staged_;
-  std::map<std::pair<ColumnFamily, std::string>, std::map<std::string, std::int64_t>, StagedLess>
+  // A command adds to a few counters per key: a flat list (short names, no allocation).
+  std::map<std::pair<ColumnFamily, std::string>, std::vector<std::pair<std::string, std::int64_t>>,
+           StagedLess>
       counters_;
   std::vector<std::function<void()>> after_commit_;
 };
