@@ -4,6 +4,9 @@
 //       and audited (each offer its own synced write with an audit entry), from --threads
 //       threads at once as concurrent requests would: offers per second, with the KPI
 //       counters (issue 18) and without them, in alternating rounds of --offers/4;
+//   (a2) accepting those offers and making each an order, from the same threads: orders per
+//       second with the counters (employee KPIs, customers' months and the active-month
+//       bitmaps, which read a counter under the order lock) and without, alternating;
 //   (b) rendering such an offer to PDF (OfferPdf: Pango layout, cairo PDF): median and p99
 //       over --renders renders, and of an offer of 200 lines (several pages).
 //
@@ -11,6 +14,7 @@
 //
 // The store lives in $QUIRE_BENCH_DIR (default ./quire-bench-data) and is removed after.
 #include <atomic>
+#include <mutex>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
@@ -121,6 +125,8 @@ int Run(const Shape& shape) {
   // (a) Offers, from several threads at once; with the KPI counters the write path keeps
   // (crm/kpis.h) and without them, in alternating rounds so that neither gets the warmer
   // store.
+  std::mutex made_mu;
+  std::vector<crm::OfferId> made;  // for (a2)
   auto round = [&](std::size_t count, std::uint64_t seed) {
     std::atomic<std::size_t> next{0};
     std::vector<std::thread> threads;
@@ -132,6 +138,8 @@ int Run(const Shape& shape) {
           auto o = offers.Create(
               OfferFields(buyers[mine() % buyers.size()], catalogue, shape.lines, mine), "bench");
           if (!o) bench::Die("sales_benchmark: offer", o.error());
+          std::lock_guard lock(made_mu);
+          made.push_back(o->id);
         }
       });
     }
@@ -156,6 +164,43 @@ int Run(const Shape& shape) {
   }
   std::printf("the counters cost %.1f %% of the offers' throughput\n",
               100.0 * (1.0 - seconds[1] / seconds[0]));
+
+  // (a2) Orders from those offers (each an acceptance and an order: two durable writes).
+  auto order_round = [&](std::size_t first, std::size_t count) {
+    std::atomic<std::size_t> next{first};
+    std::vector<std::thread> threads;
+    const auto t0 = Steady::now();
+    for (std::size_t t = 0; t < shape.threads; ++t) {
+      threads.emplace_back([&] {
+        for (std::size_t i = next.fetch_add(1); i < first + count; i = next.fetch_add(1)) {
+          if (auto a = offers.Accept(made[i], nullptr, {"administrator"}, "bench"); !a) {
+            bench::Die("sales_benchmark: accept", a.error());
+          }
+          if (auto o = offers.MakeOrder(made[i], {}, "bench"); !o) {
+            bench::Die("sales_benchmark: order", o.error());
+          }
+        }
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    return std::chrono::duration<double>(Steady::now() - t0).count();
+  };
+  double order_seconds[2] = {0, 0};
+  const std::size_t orders_per_round = made.size() / 4;
+  for (std::size_t r = 0; r < 4; ++r) {
+    const bool with = r % 2 == 0;
+    crm::SetKpiCountingForBenchmarks(with);
+    order_seconds[with ? 0 : 1] += order_round(r * orders_per_round, orders_per_round);
+  }
+  crm::SetKpiCountingForBenchmarks(true);
+  for (const bool with : {true, false}) {
+    const double s = order_seconds[with ? 0 : 1];
+    std::printf("offers accepted and ordered, %zu threads, %s counters: %zu in %.1f s, %.0f/s\n",
+                shape.threads, with ? "with" : "without", orders_per_round * 2, s,
+                static_cast<double>(orders_per_round * 2) / s);
+  }
+  std::printf("the counters cost %.1f %% of the orders' throughput\n",
+              100.0 * (1.0 - order_seconds[1] / order_seconds[0]));
 
   // (b) Rendering.
   crm::Letterhead letterhead;

@@ -15,7 +15,9 @@
 //
 //   Then (issue 18) --instances instances of a sales-lead process run through the engine
 //   over the last twelve months, and the KPI reports over HTTP: every employee's row, one
-//   employee's own row, the process's funnel.
+//   employee's own row, the process's funnel; every employee's rows a page (200) at a time.
+//   Customer metrics (customer_metrics.h): every customer over 12 and 24 months, a city's
+//   customers (a filter), a staff member's own customers, one customer's value.
 //
 //   segments_benchmark [--customers N] [--samples N] [--instances N] [--keep] [--reuse]
 //                      [--pg-csv DIR] [--compact]
@@ -466,6 +468,27 @@ void Measure(services::Services& s, const Shape& shape) {
   TimeGet(c, "Authorization: Bearer " + staff->secret + "\r\n",
           "KPIs of one employee (their own), 12 months",
           "/api/kpis/employees?from=2026-01&to=2026-12", shape.samples);
+  TimeGet(c, auth, "KPIs of every employee, 12 months, the first page of 200",
+          "/api/kpis/employees?from=2026-01&to=2026-12&limit=200", shape.samples);
+  TimeGet(c, auth, "KPIs of every employee, 12 months, a later page of 200",
+          "/api/kpis/employees?from=2026-01&to=2026-12&limit=200&after=u1500", shape.samples);
+  // Customer metrics.
+  TimeGet(c, auth, "customer metrics, every customer, 12 months",
+          "/api/kpis/customers?from=2026-01&to=2026-12", shape.samples);
+  std::printf("  period %s\n  lifetime %s\n",
+              json::serialize(json::parse(c.last_body()).at("period")).c_str(),
+              json::serialize(json::parse(c.last_body()).at("lifetime")).c_str());
+  TimeGet(c, auth, "customer metrics, every customer, 24 months",
+          "/api/kpis/customers?from=2025-01&to=2026-12", shape.samples);
+  TimeGet(c, auth, "customer metrics, the customers in Kraków (a filter), 12 months",
+          "/api/kpis/customers?from=2026-01&to=2026-12&filter=city%20%3D%20%22Krak%C3%B3w%22",
+          shape.samples);
+  std::printf("  period %s\n", json::serialize(json::parse(c.last_body()).at("period")).c_str());
+  TimeGet(c, "Authorization: Bearer " + staff->secret + "\r\n",
+          "customer metrics, a staff member's own customers, 12 months",
+          "/api/kpis/customers?from=2026-01&to=2026-12", shape.samples);
+  std::printf("  period %s\n", json::serialize(json::parse(c.last_body()).at("period")).c_str());
+  TimeGet(c, auth, "one customer's value", "/api/kpis/customers/4242", shape.samples);
   TimeGet(c, auth, "funnel of 'lead', 12 months", "/api/kpis/funnels/lead?from=2025-12&to=2026-12",
           shape.samples);
   const json::value funnel = json::parse(c.last_body());

@@ -232,11 +232,9 @@ Result<std::string> QuestionnaireStore::Sign(std::uint64_t invitation, std::int6
   return "q" + std::to_string(invitation) + "-" + std::to_string(expiry) + "-" + hex;
 }
 
-Result<QuestionnaireStore::Issued> QuestionnaireStore::Invite(std::uint64_t questionnaire,
-                                                              std::uint64_t contact,
-                                                              std::uint64_t customer,
-                                                              std::chrono::hours valid_for,
-                                                              const audit::Actor& actor) {
+Result<QuestionnaireStore::Issued> QuestionnaireStore::Invite(
+    std::uint64_t questionnaire, std::uint64_t contact, std::uint64_t customer,
+    std::chrono::hours valid_for, const audit::Actor& actor, std::string campaign) {
   if (sodium_init() < 0) return Error::Internal("libsodium failed to start");
   QUIRE_ASSIGN_OR_RETURN(Questionnaire q, Get(questionnaire));
   QUIRE_ASSIGN_OR_RETURN(Contact c, contacts_.Get(contact));
@@ -248,7 +246,7 @@ Result<QuestionnaireStore::Issued> QuestionnaireStore::Invite(std::uint64_t ques
   inv.questionnaire = q.id;
   inv.contact = c.id;
   inv.customer = customer != 0 ? customer : (c.customers.empty() ? 0 : c.customers.front());
-  inv.campaign = q.campaign;
+  inv.campaign = campaign.empty() ? q.campaign : std::move(campaign);
   inv.sent_by = actor.id;
   inv.created_at = clock_.Now();
   inv.expires_at = std::chrono::time_point_cast<std::chrono::seconds>(inv.created_at + valid_for);
@@ -433,6 +431,18 @@ Result<QuestionnaireStats> QuestionnaireStore::Stats(
         return true;
       }));
   return s;
+}
+
+Result<std::set<std::uint64_t>> QuestionnaireStore::InvitedContacts(
+    std::uint64_t questionnaire) const {
+  std::set<std::uint64_t> out;
+  QUIRE_RETURN_IF_ERROR(EachNewestFirst(store_, K('I', questionnaire), 0,
+                                        [&](std::uint64_t id, std::string_view) -> Result<bool> {
+                                          QUIRE_ASSIGN_OR_RETURN(Invitation inv, GetInvitation(id));
+                                          out.insert(inv.contact);
+                                          return true;
+                                        }));
+  return out;
 }
 
 Result<std::size_t> QuestionnaireStore::EraseUnder(const std::string& prefix,

@@ -733,6 +733,19 @@ try {
     await d.getByRole('button', { name: 'Make a link for a contact person' }).click();
     await d.locator('[data-link] code').filter({ hasText: '/q/q' }).waitFor();
     await d.locator('[data-counts]').filter({ hasText: 'Sent 2, answered 1' }).waitFor();
+    // Sending to a segment's people: this server was started without --public-url, so it
+    // refuses to mail links, and the page says why.
+    const segmentMade = await d.evaluate(async () => {
+      const me = await (await fetch('/api/me')).json();
+      const r = await fetch('/api/crm/segments', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrfToken }, body: JSON.stringify({ name: 'Ankietowani', text: 'kind = company' }) });
+      return r.status;
+    });
+    assert.equal(segmentMade, 201);
+    await d.getByRole('button', { name: 'Zadowolenie z serwisu' }).click();
+    const bulkForm = d.getByRole('form', { name: 'Send to a segment’s people' });
+    await bulkForm.getByLabel('Segment').selectOption({ label: 'Ankietowani' });
+    await bulkForm.getByRole('button', { name: 'Send to a segment’s people' }).click();
+    await d.getByRole('alert').filter({ hasText: '--public-url' }).waitFor();
     await checkPage(d, 'questionnaires');
   });
 

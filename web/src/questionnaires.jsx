@@ -17,6 +17,9 @@ export function Questionnaires({ me }) {
   const [status, setStatus] = useState('');
   const [contact, setContact] = useState('');
   const [link, setLink] = useState('');
+  const [segments, setSegments] = useState([]);
+  const [segment, setSegment] = useState('');
+  const [bulk, setBulk] = useState(null); // what the last sending to a segment did
   const manage = (me.permissions || []).some((p) => p.permission === 'crm.manage');
 
   const load = () =>
@@ -30,6 +33,10 @@ export function Questionnaires({ me }) {
   const show = async (q) => {
     setError('');
     setLink('');
+    setBulk(null);
+    get('/api/crm/segments?limit=200')
+      .then((r) => setSegments(r.items.filter((x) => x.of === 'customers')))
+      .catch(() => setSegments([]));
     try {
       setOpen(await get(`/api/questionnaires/${q.id}`));
     } catch (e) {
@@ -70,6 +77,20 @@ export function Questionnaires({ me }) {
       // The link alone: staff pass it on, or Quire mails it when it knows its public address.
       const r = await post(`/api/questionnaires/${open.id}/invitations`, { contact: contact.trim(), send: false });
       setLink(r.url);
+      setOpen(await get(`/api/questionnaires/${open.id}`));
+    } catch (e) {
+      setError(problemOf(e).message);
+    }
+  };
+
+  // The segment's customers' people, not invited yet, a batch at a time (the server says
+  // whether more are left: the button then sends the next batch).
+  const sendToSegment = async (event) => {
+    event.preventDefault();
+    setError('');
+    try {
+      const r = await post(`/api/questionnaires/${open.id}/invitations/bulk`, { segment });
+      setBulk(r);
       setOpen(await get(`/api/questionnaires/${open.id}`));
     } catch (e) {
       setError(problemOf(e).message);
@@ -145,6 +166,33 @@ export function Questionnaires({ me }) {
           {link && (
             <p role="status" data-link>
               {t('questionnaires.link')} <code>{link}</code>
+            </p>
+          )}
+          {segments.length > 0 && (
+            <form class="inline-form" onSubmit={sendToSegment} aria-label={t('questionnaires.bulk')}>
+              <label>
+                {t('reports.segment')}
+                <select value={segment} onChange={(e) => setSegment(e.currentTarget.value)} required>
+                  <option value="">—</option>
+                  {segments.map((x) => (
+                    <option key={x.id} value={x.id}>
+                      {x.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <button type="submit">{bulk && bulk.more ? t('questionnaires.bulkMore') : t('questionnaires.bulk')}</button>
+            </form>
+          )}
+          {bulk && (
+            <p role="status" data-bulk>
+              {t('questionnaires.bulkDone', {
+                invited: formatNumber(bulk.invited),
+                mailed: formatNumber(bulk.mailed),
+                already: formatNumber(bulk.alreadyInvited),
+                without: formatNumber(bulk.withoutEmail),
+              })}
+              {bulk.refused.length > 0 && ` ${t('questionnaires.bulkRefused', { n: formatNumber(bulk.refused.length), reason: bulk.refused[0].reason })}`}
             </p>
           )}
         </section>

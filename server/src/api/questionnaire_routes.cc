@@ -5,8 +5,10 @@
 #include <boost/json.hpp>
 #include <set>
 
+#include "quire/crm/campaigns.h"
 #include "quire/crm/csv.h"
 #include "quire/crm/questionnaires.h"
+#include "quire/crm/segments.h"
 #include "quire/server/crm_routes.h"
 #include "quire/services/mailer.h"
 #include "route_support.h"
@@ -47,6 +49,58 @@ std::string Flat(const json::value& v) {
   if (v.is_null()) return "";
   if (v.is_number() || v.is_bool()) return json::serialize(v);
   return crm::CsvText(json::serialize(v));
+}
+
+std::string TextOr(const json::object& body, std::string_view key, std::string fallback) {
+  const json::value* v = body.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::move(fallback);
+}
+
+// The link of an invitation, on the address the company set (never one taken from the
+// request when mail goes out: its Host header is the client's to choose).
+std::string LinkOf(services::Services& s, const Request& request, bool tls,
+                   const std::string& token) {
+  std::string base = s.public_url();
+  if (base.empty()) {
+    const auto host = request.header("host");
+    base = std::string(tls ? "https://" : "http://") +
+           (host ? std::string(*host) : std::string("localhost"));
+  }
+  return base + "/q/" + token;
+}
+
+// Mails an invitation through the outbox (the "questionnaire.invitation" template when there
+// is one); the outbox's id, or why it refused (no address, no consent to marketing...).
+Result<std::uint64_t> MailInvitation(services::Services& s, const crm::Questionnaire& q,
+                                     std::uint64_t contact,
+                                     const crm::QuestionnaireStore::Issued& issued,
+                                     const std::string& url, std::string kind, std::string language,
+                                     const audit::Actor& actor) {
+  services::MailRequest m;
+  m.contact = contact;
+  m.customer = issued.invitation.customer;
+  m.kind = std::move(kind);
+  m.language = std::move(language);
+  m.data = {{"questionnaire", {{"name", q.name}, {"description", q.description}}},
+            {"link", url},
+            {"expiresAt", FormatInstant(issued.invitation.expires_at).substr(0, 10)}};
+  m.purpose = "questionnaire";
+  m.key = "questionnaire-invitation-" + std::to_string(issued.invitation.id);
+  if (s.mail_templates().Get("questionnaire.invitation")) {
+    m.template_name = "questionnaire.invitation";
+  } else if (m.language == "en") {
+    m.subject = "{{questionnaire.name}}";
+    m.text =
+        "Hello,\n\nwe would be grateful for your answers to a short questionnaire: "
+        "{{link}}\n\nThe link works until {{expiresAt}}.\n";
+  } else {
+    m.subject = "{{questionnaire.name}}";
+    m.text =
+        "Dzień dobry,\n\nbędziemy wdzięczni za wypełnienie krótkiej ankiety: {{link}}\n\n"
+        "Link jest ważny do {{expiresAt}}.\n";
+  }
+  QUIRE_ASSIGN_OR_RETURN(auto sent, s.mailer().Send(std::move(m), actor));
+  return sent.id;
 }
 
 }  // namespace
@@ -142,51 +196,171 @@ void AddQuestionnaireRoutes(Router& router, services::Services& services, bool t
         QUIRE_ASSIGN_OR_RETURN(
             crm::QuestionnaireStore::Issued issued,
             store.Invite(q.id, c.id, 0, std::chrono::hours(24 * days), Actor(request)));
-        std::string base = services.public_url();
-        if (base.empty()) {
-          const auto host = request.header("host");
-          base = std::string(tls ? "https://" : "http://") +
-                 (host ? std::string(*host) : std::string("localhost"));
-        }
-        const std::string url = base + "/q/" + issued.token;
+        const std::string url = LinkOf(services, request, tls, issued.token);
         json::object out{{"invitation", issued.invitation.ToJson()}, {"url", url}};
         if (send) {
-          services::MailRequest m;
-          m.contact = c.id;
-          m.customer = issued.invitation.customer;
-          m.kind = body.contains("kind") && body.at("kind").is_string()
-                       ? std::string(body.at("kind").get_string())
-                       : "transactional";
-          m.language = body.contains("language") && body.at("language").is_string()
-                           ? std::string(body.at("language").get_string())
-                           : "pl";
-          m.data = {{"questionnaire", {{"name", q.name}, {"description", q.description}}},
-                    {"link", url},
-                    {"expiresAt", FormatInstant(issued.invitation.expires_at).substr(0, 10)}};
-          m.purpose = "questionnaire";
-          m.key = "questionnaire-invitation-" + std::to_string(issued.invitation.id);
-          if (services.mail_templates().Get("questionnaire.invitation")) {
-            m.template_name = "questionnaire.invitation";
-          } else if (m.language == "en") {
-            m.subject = "{{questionnaire.name}}";
-            m.text =
-                "Hello,\n\nwe would be grateful for your answers to a short questionnaire: "
-                "{{link}}\n\nThe link works until {{expiresAt}}.\n";
-          } else {
-            m.subject = "{{questionnaire.name}}";
-            m.text =
-                "Dzień dobry,\n\nbędziemy wdzięczni za wypełnienie krótkiej ankiety: {{link}}\n\n"
-                "Link jest ważny do {{expiresAt}}.\n";
-          }
-          auto sent = services.mailer().Send(std::move(m), Actor(request));
+          auto sent =
+              MailInvitation(services, q, c.id, issued, url, TextOr(body, "kind", "transactional"),
+                             TextOr(body, "language", "pl"), Actor(request));
           if (sent) {
-            out["mailId"] = std::to_string(sent->id);
+            out["mailId"] = std::to_string(*sent);
           } else {
             out["mailId"] = nullptr;
             out["mailRefused"] = sent.error().message();
           }
         }
         return JsonResponse(201, std::move(out));
+      });
+
+  // Invitations to the contact persons of a saved segment's customers, or of a campaign's
+  // members: those within the caller's crm.write, with an e-mail address, not invited to
+  // this questionnaire yet; at most `limit` per request, so a large audience is sent in
+  // steps (each request goes on where the last stopped: the invited are skipped).
+  router.AddSlow(
+      "POST", "/api/questionnaires/{id}/invitations/bulk", Permission::kCrmWrite,
+      [&services, &store, tls](const Request& request) -> Result<Response> {
+        QUIRE_ASSIGN_OR_RETURN(std::uint64_t id, PathId(request, "questionnaire id"));
+        QUIRE_ASSIGN_OR_RETURN(json::object body, ParseJsonObject(request));
+        static const std::set<std::string, std::less<>> kKnown{
+            "segment", "campaign", "expiresInDays", "language", "kind", "limit"};
+        for (const auto& kv : body) {
+          if (!kKnown.contains(kv.key())) {
+            return Error::InvalidArgument("'" + std::string(kv.key()) +
+                                          "' is not known here: segment, campaign, "
+                                          "expiresInDays, language, kind, limit");
+          }
+        }
+        const json::value* segment_v = body.if_contains("segment");
+        const json::value* campaign_v = body.if_contains("campaign");
+        if ((segment_v == nullptr) == (campaign_v == nullptr)) {
+          return Error::InvalidArgument(
+              "give \"segment\" (a saved segment of customers) or \"campaign\" (its members), "
+              "one of them");
+        }
+        std::vector<ErrorDetail> problems;
+        std::int64_t days = 14;
+        if (const json::value* d = body.if_contains("expiresInDays")) {
+          if (!d->is_int64() || d->get_int64() < 1 || d->get_int64() > 366) {
+            problems.push_back({"expiresInDays", "is a whole number from 1 to 366"});
+          } else {
+            days = d->get_int64();
+          }
+        }
+        std::size_t limit = 500;
+        if (const json::value* l = body.if_contains("limit")) {
+          if (!l->is_int64() || l->get_int64() < 1 || l->get_int64() > 2000) {
+            problems.push_back({"limit", "is a whole number from 1 to 2000"});
+          } else {
+            limit = static_cast<std::size_t>(l->get_int64());
+          }
+        }
+        const std::string kind = TextOr(body, "kind", "marketing");
+        if (kind != "marketing" && kind != "transactional") {
+          problems.push_back(
+              {"kind", "is marketing (needs the contact's consent) or transactional"});
+        }
+        if (!problems.empty()) {
+          return Error::ValidationFailed("the sending has " + std::to_string(problems.size()) +
+                                             (problems.size() == 1 ? " error" : " errors") +
+                                             "; nothing was sent",
+                                         std::move(problems));
+        }
+        if (services.public_url().empty()) {
+          return Error::Conflict(
+              "links are mailed only when Quire knows its public address: start it with "
+              "--public-url https://crm.example.com; nothing was sent");
+        }
+        QUIRE_ASSIGN_OR_RETURN(crm::Questionnaire q, store.Get(id));
+        // The customers: the segment's within the caller's crm.read, or the campaign's members.
+        std::vector<std::uint64_t> customers;
+        std::string campaign;
+        if (segment_v != nullptr) {
+          const std::optional<std::uint64_t> sid = JsonId(*segment_v);
+          if (!sid) return Error::InvalidArgument("\"segment\" is a saved segment's id");
+          QUIRE_ASSIGN_OR_RETURN(crm::SavedSegment seg, services.segments().Get(*sid));
+          if (seg.target != crm::Entity::kCustomer) {
+            return Error::InvalidArgument("segment " + std::to_string(seg.id) + " selects " +
+                                          std::string(crm::EntityPlural(seg.target)) +
+                                          ", not customers: invitations go to customers' people");
+          }
+          QUIRE_ASSIGN_OR_RETURN(crm::Filter f, crm::SegmentStore::FilterOf(seg));
+          QUIRE_ASSIGN_OR_RETURN(
+              std::optional<crm::Filter> scope,
+              CrmReadScope(services.directory(), *request.principal, crm::Entity::kCustomer));
+          QUIRE_ASSIGN_OR_RETURN(customers,
+                                 services.segment_engine().All(f, scope ? &*scope : nullptr));
+        } else {
+          const std::optional<std::uint64_t> cid = JsonId(*campaign_v);
+          if (!cid) return Error::InvalidArgument("\"campaign\" is a campaign's id");
+          QUIRE_ASSIGN_OR_RETURN(crm::Campaign c, services.campaigns().Get(*cid));
+          campaign = std::to_string(c.id);
+          std::uint64_t after = 0;
+          while (true) {
+            QUIRE_ASSIGN_OR_RETURN(std::vector<std::uint64_t> page,
+                                   services.campaigns().Members(c.id, after, 10'000));
+            if (page.empty()) break;
+            customers.insert(customers.end(), page.begin(), page.end());
+            after = page.back();
+          }
+        }
+        QUIRE_ASSIGN_OR_RETURN(std::set<std::uint64_t> invited, store.InvitedContacts(q.id));
+        const org::Principal& who = *request.principal;
+        Groups groups;
+        std::uint64_t sent = 0, mailed = 0, already = 0, no_address = 0, beyond = 0;
+        json::array refused;
+        bool more = false;
+        for (const std::uint64_t customer_id : customers) {
+          auto customer = services.customers().Get(customer_id);
+          if (!customer) continue;  // erased or merged since
+          QUIRE_ASSIGN_OR_RETURN(bool ok,
+                                 ReachesOwner(services.directory(), who, Permission::kCrmWrite,
+                                              customer->owner, groups));
+          QUIRE_ASSIGN_OR_RETURN(std::vector<crm::Contact> people,
+                                 services.contacts().OfCustomer(customer_id));
+          if (!ok) {
+            beyond += people.size();
+            continue;
+          }
+          for (const crm::Contact& person : people) {
+            if (invited.contains(person.id)) {
+              ++already;
+              continue;
+            }
+            if (person.emails.empty()) {
+              ++no_address;
+              continue;
+            }
+            if (sent == limit) {
+              more = true;
+              break;
+            }
+            QUIRE_ASSIGN_OR_RETURN(
+                crm::QuestionnaireStore::Issued issued,
+                store.Invite(q.id, person.id, customer_id, std::chrono::hours(24 * days),
+                             Actor(request), campaign));
+            invited.insert(person.id);
+            ++sent;
+            auto mail = MailInvitation(services, q, person.id, issued,
+                                       LinkOf(services, request, tls, issued.token), kind,
+                                       TextOr(body, "language", "pl"), Actor(request));
+            if (mail) {
+              ++mailed;
+            } else if (refused.size() < 100) {
+              refused.push_back(json::object{{"contact", std::to_string(person.id)},
+                                             {"invitation", std::to_string(issued.invitation.id)},
+                                             {"reason", mail.error().message()}});
+            }
+          }
+          if (more) break;
+        }
+        return JsonResponse(200, json::object{{"customers", customers.size()},
+                                              {"invited", sent},
+                                              {"mailed", mailed},
+                                              {"alreadyInvited", already},
+                                              {"withoutEmail", no_address},
+                                              {"beyondReach", beyond},
+                                              {"refused", std::move(refused)},
+                                              {"more", more}});
       });
 
   router.Add("GET", "/api/questionnaires/{id}/responses", Permission::kCrmRead,

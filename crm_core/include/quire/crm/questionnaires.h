@@ -29,6 +29,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -107,9 +108,13 @@ class QuestionnaireStore {
     std::string token;
   };
   // An invitation for `contact` (the customer: `customer`, else the contact's first company)
-  // valid `valid_for`. Errors: kNotFound (questionnaire, contact), kValidationFailed.
+  // valid `valid_for`, counted under `campaign` (empty: the questionnaire's). Errors:
+  // kNotFound (questionnaire, contact), kValidationFailed.
   Result<Issued> Invite(std::uint64_t questionnaire, std::uint64_t contact, std::uint64_t customer,
-                        std::chrono::hours valid_for, const audit::Actor& actor);
+                        std::chrono::hours valid_for, const audit::Actor& actor,
+                        std::string campaign = {});
+  // The contact persons invited to a questionnaire already (a bulk sending skips them).
+  Result<std::set<std::uint64_t>> InvitedContacts(std::uint64_t questionnaire) const;
   // The invitation a token stands for. Errors: kNotFound (unknown or altered token),
   // kForbidden (expired: the message says when), kConflict (answered already).
   Result<Invitation> Open(std::string_view token) const;
