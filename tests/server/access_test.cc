@@ -1323,10 +1323,10 @@ TEST_F(AccessTest, QuestionnairesGoToASegmentOrACampaignOncePerPersonWithTheirCo
   const json::value f = json::parse(first.body);
   {
     const json::value api = json::parse(As("anna", "GET", "/api/openapi.json").body);
-    EXPECT_THAT(SchemaProblems(api, f,
-                               api.at("components").at("schemas").at("BulkInvitations").as_object(),
-                               "BulkInvitations"),
-                ::testing::IsEmpty());
+    EXPECT_THAT(
+        SchemaProblems(api, f, api.at("components").at("schemas").at("BulkInvitations").as_object(),
+                       "BulkInvitations"),
+        ::testing::IsEmpty());
   }
   EXPECT_EQ(f.at("customers"), 1);
   EXPECT_EQ(f.at("invited"), 1);
@@ -1446,6 +1446,26 @@ TEST_F(AccessTest, EmployeeKpisShowOnlyTheEmployeesTheCallerReaches) {
   for (const auto& [name, row] : of_admin) whole.push_back(name);
   EXPECT_EQ(paged, whole);
   EXPECT_EQ(As("administrator", "GET", "/api/kpis/employees?limit=0").status, 400);
+  // A team: the group's members and their total; anna (scope own) gets only her own row of it.
+  org::Directory& directory = services_->directory();
+  ASSERT_THAT(directory.PutGroup({"kpi-team", "KPI team"}, "setup"), IsOk());
+  ASSERT_THAT(directory.AddMember("kpi-team", "anna", "setup"), IsOk());
+  ASSERT_THAT(directory.AddMember("kpi-team", "ben", "setup"), IsOk());
+  const HttpReply team = As("administrator", "GET", "/api/kpis/employees?group=kpi-team");
+  ASSERT_EQ(team.status, 200) << team.body;
+  const json::value t = json::parse(team.body);
+  EXPECT_EQ(t.at("items").as_array().size(), 2u);
+  EXPECT_EQ(t.at("group"), "kpi-team");
+  EXPECT_EQ(t.at("total").at("employee"), "kpi-team");
+  EXPECT_EQ(t.at("total").at("offers"), 2);
+  EXPECT_EQ(t.at("total").at("activities").at("byType").at("call"), 2);
+  const json::value annas_team =
+      json::parse(As("anna", "GET", "/api/kpis/employees?group=kpi-team").body);
+  ASSERT_EQ(annas_team.at("items").as_array().size(), 1u);
+  EXPECT_EQ(annas_team.at("total").at("offers"), 1);  // her own, not ben's
+  EXPECT_EQ(As("administrator", "GET", "/api/kpis/employees?group=nobody").status, 404);
+  EXPECT_THAT(As("administrator", "GET", "/api/kpis/employees?group=kpi-team&format=csv").body,
+              HasSubstr("\nkpi-team,"));
   EXPECT_EQ(As("worker", "GET", "/api/kpis/employees").status, 403);
   EXPECT_EQ(As("anna", "GET", "/api/kpis/employees?from=2027-13").status, 400);
   EXPECT_EQ(As("anna", "GET", "/api/kpis/employees?from=2027-05&to=2027-01").status, 400);

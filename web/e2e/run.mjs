@@ -473,6 +473,27 @@ try {
     assert.ok(csv.includes('employee,from,to,activities') && csv.includes('\nmaria,'), csv);
     // Her own figures as tiles, the same numbers as her row.
     await m.locator('[data-mine] dl.tiles').waitFor();
+    // A team chosen: its members and their total, as the API sums them.
+    const groups = await m.evaluate(async () => {
+      const r = await fetch('/api/groups');
+      if (r.status !== 200) {
+        const me = await (await fetch('/api/me')).json();
+        const u = await fetch(`/api/users/${me.user.id}`);
+        return u.status === 200 ? ((await u.json()).groups || []).map((g) => (typeof g === 'string' ? g : g.id)) : [];
+      }
+      return (await r.json()).items.map((g) => g.id);
+    });
+    if (groups.length > 0) {
+      await m.locator('select[data-group]').selectOption(groups[0]);
+      const totalRow = m.locator(`table[data-kpis] tfoot tr[data-total="${groups[0]}"]`);
+      await totalRow.waitFor();
+      const team = await m.evaluate(async (g) => (await fetch(`/api/kpis/employees?group=${g}`)).json(), groups[0]);
+      assert.equal((await totalRow.locator('td').nth(1).textContent()).trim(), String(team.total.offers));
+      await m.locator('select[data-group]').selectOption('');
+      await m.locator('table[data-kpis] tfoot').waitFor({ state: 'detached' });
+    } else {
+      assert.equal(await m.locator('select[data-group]').count(), 0);
+    }
     // With instances.read: the funnel of a process, its steps as the API counts them.
     const section = m.locator('[data-funnel-section]');
     await section.locator('table[data-funnel] tbody tr').first().waitFor();

@@ -266,6 +266,25 @@ function Customers({ from, to }) {
   );
 }
 
+// One employee's row of the table (or a team's total, under `label`).
+function KpiTableRow({ r, label }) {
+  return (
+    <tr data-employee={label ? undefined : r.employee} data-total={label ? r.employee : undefined}>
+      <th scope="row">{label || r.employee}</th>
+      <td class="num">{formatNumber(r.activities.total)}</td>
+      <td class="num">{formatNumber(r.offers)}</td>
+      <td class="num">{formatNumber(r.orders)}</td>
+      <td class="num">{orDash(r.conversionPercent, (v) => `${v} %`)}</td>
+      <td class="num">{orDash(r.averageConversionDays, (v) => t('reports.days', { n: v }))}</td>
+      <td class="num">{formatMoney(pln(r), 'PLN')}</td>
+      <td class="num">{formatNumber(r.tasks.completed)}</td>
+      <td class="num">{orDash(r.tasks.onTimePercent, (v) => `${v} %`)}</td>
+      <td class="num">{formatNumber(r.complaintsResolved)}</td>
+      <td class="num">{orDash(r.averageResponseMinutes, (v) => t('reports.minutes', { n: v }))}</td>
+    </tr>
+  );
+}
+
 // The dashboard, by what the signed-in person may see: their own figures; the employees
 // their crm.read reaches (own, their team, everyone) as charts and a table with CSV; the
 // customers they reach (acquisition, retention, churn, lifetime value, revenue by month);
@@ -276,21 +295,33 @@ export function Reports({ me }) {
   const [from, setFrom] = useState(monthOf(new Date(now.getFullYear(), now.getMonth() - 11, 1)));
   const [rows, setRows] = useState(null);
   const [next, setNext] = useState('');
+  const [groups, setGroups] = useState([]);
+  const [group, setGroup] = useState(''); // a team: its members and their total
+  const [total, setTotal] = useState(null);
   const [error, setError] = useState('');
   const may = (permission) => (me.permissions || []).some((p) => p.permission === permission);
   // Everyone's rows come a page at a time (in name order); "more" adds the next page.
   const load = (after, before) => {
     setError('');
-    get(withQuery('/api/kpis/employees', { from, to, after }))
+    get(withQuery('/api/kpis/employees', { from, to, after, group }))
       .then((r) => {
         setRows([...before, ...r.items]);
         setNext(r.next || '');
+        setTotal(r.total || null);
       })
       .catch((e) => setError(e.message));
   };
   useEffect(() => {
     if (may('crm.read')) load('', []);
-  }, [from, to]);
+  }, [from, to, group]);
+  useEffect(() => {
+    // The teams to choose from: every group for those who may read the organisation, else
+    // the caller's own.
+    const ids = (list) => list.map((g) => (typeof g === 'string' ? g : g.id));
+    (may('org.read') ? get('/api/groups').then((r) => ids(r.items)) : get(`/api/users/${encodeURIComponent(me.user.id)}`).then((u) => ids(u.groups || [])))
+      .then(setGroups)
+      .catch(() => setGroups([]));
+  }, []);
   const mine = rows && rows.find((r) => r.employee === me.user.id);
   const others = rows && rows.filter((r) => r.employee !== me.user.id);
   return (
@@ -305,8 +336,21 @@ export function Reports({ me }) {
           {t('reports.to')}
           <input type="month" value={to} min={from} onChange={(e) => e.currentTarget.value && setTo(e.currentTarget.value)} />
         </label>
+        {groups.length > 0 && (
+          <label>
+            {t('reports.teamSelect')}
+            <select value={group} onChange={(e) => setGroup(e.currentTarget.value)} data-group>
+              <option value="">{t('reports.everyone')}</option>
+              {groups.map((g) => (
+                <option key={g} value={g}>
+                  {g}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         {may('crm.read') && (
-          <a href={withQuery('/api/kpis/employees', { from, to, format: 'csv' })} download data-kpis-csv>
+          <a href={withQuery('/api/kpis/employees', { from, to, group, format: 'csv' })} download data-kpis-csv>
             {t('reports.csv')}
           </a>
         )}
@@ -348,21 +392,14 @@ export function Reports({ me }) {
           </thead>
           <tbody>
             {rows.map((r) => (
-              <tr key={r.employee} data-employee={r.employee}>
-                <th scope="row">{r.employee}</th>
-                <td class="num">{formatNumber(r.activities.total)}</td>
-                <td class="num">{formatNumber(r.offers)}</td>
-                <td class="num">{formatNumber(r.orders)}</td>
-                <td class="num">{orDash(r.conversionPercent, (v) => `${v} %`)}</td>
-                <td class="num">{orDash(r.averageConversionDays, (v) => t('reports.days', { n: v }))}</td>
-                <td class="num">{formatMoney(pln(r), 'PLN')}</td>
-                <td class="num">{formatNumber(r.tasks.completed)}</td>
-                <td class="num">{orDash(r.tasks.onTimePercent, (v) => `${v} %`)}</td>
-                <td class="num">{formatNumber(r.complaintsResolved)}</td>
-                <td class="num">{orDash(r.averageResponseMinutes, (v) => t('reports.minutes', { n: v }))}</td>
-              </tr>
+              <KpiTableRow key={r.employee} r={r} />
             ))}
           </tbody>
+          {total && (
+            <tfoot>
+              <KpiTableRow r={total} label={t('reports.teamTotal', { team: total.employee })} />
+            </tfoot>
+          )}
         </table>
       )}
       {next && (

@@ -155,6 +155,21 @@ void AddKpiRoutes(Router& router, services::Services& services) {
           }
           reach.emplace(members.begin(), members.end());
         }
+        // A team: a group's members (those of them the caller reaches), and their total.
+        std::string group;
+        if (const auto g = request.query_param("group"); g && !g->empty()) {
+          group = std::string(*g);
+          QUIRE_RETURN_IF_ERROR(services.directory().GetGroup(group));
+          QUIRE_ASSIGN_OR_RETURN(std::vector<std::string> members,
+                                 services.directory().Members(group));
+          std::set<std::string> within;
+          for (const std::string& m : members) {
+            if (!reach || std::find(reach->begin(), reach->end(), m) != reach->end()) {
+              within.insert(m);
+            }
+          }
+          reach.emplace(within.begin(), within.end());
+        }
         // The rows of `names` (every employee when null): the CRM's counters and the engine's.
         auto rows_of = [&](const std::vector<std::string>* names) -> Result<crm::EmployeeKpis> {
           QUIRE_ASSIGN_OR_RETURN(crm::EmployeeKpis all,
@@ -214,11 +229,15 @@ void AddKpiRoutes(Router& router, services::Services& services) {
         }
         std::map<std::string, std::vector<std::string>> groups;
         json::array items;
+        std::map<std::string, std::int64_t, std::less<>> total;
         for (const auto& [employee, metrics] : all) {
           QUIRE_ASSIGN_OR_RETURN(bool ok, ReachesOwner(services.directory(), *request.principal,
                                                        Permission::kCrmRead, employee, groups));
-          if (ok) items.push_back(crm::KpiRow(employee, metrics));
+          if (!ok) continue;
+          items.push_back(crm::KpiRow(employee, metrics));
+          for (const auto& [metric, v] : metrics) total[metric] += v;
         }
+        if (!group.empty()) items.push_back(crm::KpiRow(group, total));  // the team's total
         if (format == "csv") {
           std::string body =
               "\xEF\xBB\xBF" +
@@ -243,7 +262,16 @@ void AddKpiRoutes(Router& router, services::Services& services) {
           }
           return CsvResponse(std::move(body), "kpis-" + MonthText(from) + "-" + MonthText(to));
         }
+        json::value team_total = nullptr;
+        if (!group.empty()) {  // the last row is the total: answered apart
+          team_total = items.back();
+          items.pop_back();
+        }
         json::object out = Page(std::move(items), next);
+        if (!group.empty()) {
+          out["group"] = group;
+          out["total"] = std::move(team_total);
+        }
         out["from"] = MonthText(from);
         out["to"] = MonthText(to);
         return JsonResponse(200, std::move(out));
