@@ -44,9 +44,20 @@ class Bits {
   std::uint64_t OrBytes(std::uint64_t offset, std::string_view bytes) {
     std::uint64_t n = 0;
     std::size_t k = 0;
-    for (std::size_t w = offset / 64; k < bytes.size() && w < words_.size(); ++w) {
+    std::size_t w = offset / 64;
+    // Whole words first (eight bytes, least significant first, whatever the host's order).
+    for (; k + 8 <= bytes.size() && w < words_.size(); k += 8, ++w) {
       std::uint64_t word = 0;
-      for (std::size_t b = 0; b < 8 && k < bytes.size(); ++b, ++k) {
+      for (std::size_t b = 0; b < 8; ++b) {
+        word |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[k + b])) << (8 * b);
+      }
+      if (word == 0) continue;
+      words_[w] |= word;
+      n += static_cast<std::uint64_t>(std::popcount(word));
+    }
+    if (k < bytes.size() && w < words_.size()) {
+      std::uint64_t word = 0;
+      for (std::size_t b = 0; k < bytes.size(); ++b, ++k) {
         word |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[k])) << (8 * b);
       }
       words_[w] |= word;

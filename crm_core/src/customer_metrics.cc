@@ -1,5 +1,7 @@
 #include "quire/crm/customer_metrics.h"
 
+#include <optional>
+
 #include "bits.h"
 #include "quire/crm/kpis.h"
 #include "quire/crm/offers.h"
@@ -58,16 +60,15 @@ void Add(OrderFigures& to, const OrderFigures& what) {
 
 Error Damaged(std::string_view what) {
   return Error::Corruption(std::string("a damaged counter set of ") + std::string(what) +
-                           ": rebuild the CRM indexes (quire reindex)");
+                           " in the CRM's indexes");
 }
 
-// A customer's months (ascending) from its counter sets.
-Result<void> ReadCustomer(const storage::Store& store, const storage::Snapshot* snapshot,
-                          std::uint64_t customer,
+// A customer's months (ascending) from its counter sets, read with `it` (any iterator over
+// the customers' sets: one iterator seeks from customer to customer).
+Result<void> ReadCustomer(storage::Iterator& it, std::uint64_t customer,
                           std::vector<std::pair<std::int32_t, OrderFigures>>& out) {
   const std::string prefix = CustomerRange(customer);
-  auto it = store.ScanPrefix(ColumnFamily::kCrm, prefix, snapshot);
-  for (; it.Valid(); it.Next()) {
+  for (it.Seek(prefix); it.Valid() && it.key().starts_with(prefix); it.Next()) {
     storage::KeyDecoder d(it.key().substr(prefix.size()));
     QUIRE_ASSIGN_OR_RETURN(std::int64_t month, d.I64());
     OrderFigures f;
@@ -194,52 +195,50 @@ Result<CustomerMetrics> ReadCustomerMetrics(const storage::Store& store, std::in
     QUIRE_RETURN_IF_ERROR(it.status());
   }
 
-  // Active customers by month: before the previous period as one set, then month by month.
+  // Active customers month by month, in key order (month, then chunk): a month's bitmap is
+  // complete when the next month's first chunk comes, and is then folded into a few sets,
+  // so a long period holds six bitmaps, not one per month.
   const std::int32_t first = from - length;
-  Bits before(largest + 1);
-  std::vector<Bits> months(static_cast<std::size_t>(2 * length), Bits(largest + 1));
+  CustomerMetrics out;
+  for (std::int32_t m = from; m <= to; ++m) out.months.push_back({m, {}, 0, 0});
+  Bits ever(largest + 1);  // who had ordered before the month at hand
+  Bits previous(largest + 1), period(largest + 1);
+  auto fold = [&](std::int32_t month, Bits& bits) {
+    bits.And(counted);
+    if (month >= from) {
+      MonthMetrics& m = out.months[static_cast<std::size_t>(month - from)];
+      m.active = static_cast<std::int64_t>(bits.Count());
+      Bits fresh = bits;
+      fresh.AndNot(ever);
+      m.acquired = static_cast<std::int64_t>(fresh.Count());
+      out.acquired += m.acquired;  // a customer's first month is one month
+      period.Or(bits);
+    } else if (month >= first) {
+      previous.Or(bits);
+    }
+    ever.Or(bits);
+  };
   {
+    std::optional<std::int32_t> month;
+    Bits bits(largest + 1);
     auto it = store.Scan(ColumnFamily::kCrm, kActivePrefix, ActiveMonth(to + 1), &snapshot);
     for (; it.Valid(); it.Next()) {
       storage::KeyDecoder d(it.key().substr(kActivePrefix.size()));
-      QUIRE_ASSIGN_OR_RETURN(std::int64_t month, d.I64());
+      QUIRE_ASSIGN_OR_RETURN(std::int64_t m, d.I64());
       QUIRE_ASSIGN_OR_RETURN(std::uint32_t chunk, d.U32());
-      Bits& into = month < first ? before : months[static_cast<std::size_t>(month - first)];
-      into.OrBytes(std::uint64_t{chunk} * segment_keys::kChunkBits, it.value());
+      if (month && *month != m) {
+        fold(*month, bits);
+        bits = Bits(largest + 1);
+      }
+      month = static_cast<std::int32_t>(m);
+      bits.OrBytes(std::uint64_t{chunk} * segment_keys::kChunkBits, it.value());
     }
     QUIRE_RETURN_IF_ERROR(it.status());
+    if (month) fold(*month, bits);
   }
-  before.And(counted);
-  for (Bits& b : months) b.And(counted);
-
-  CustomerMetrics out;
-  Bits ever = before;  // who had ordered before the month at hand
-  Bits previous(largest + 1), period(largest + 1);
-  for (std::int32_t i = 0; i < 2 * length; ++i) {
-    const Bits& month = months[static_cast<std::size_t>(i)];
-    if (i < length) {
-      previous.Or(month);
-    } else {
-      MonthMetrics m;
-      m.month = first + i;
-      m.active = static_cast<std::int64_t>(month.Count());
-      Bits fresh = month;
-      fresh.AndNot(ever);
-      m.acquired = static_cast<std::int64_t>(fresh.Count());
-      out.months.push_back(std::move(m));
-      period.Or(month);
-    }
-    ever.Or(month);
-  }
-  // Before the period: `before` and the previous period's months.
-  Bits until_period = before;
-  until_period.Or(previous);
   out.active = static_cast<std::int64_t>(period.Count());
   out.previous_active = static_cast<std::int64_t>(previous.Count());
   {
-    Bits acquired = period;
-    acquired.AndNot(until_period);
-    out.acquired = static_cast<std::int64_t>(acquired.Count());
     Bits retained = period;
     retained.And(previous);
     out.retained = static_cast<std::int64_t>(retained.Count());
@@ -275,9 +274,10 @@ Result<CustomerMetrics> ReadCustomerMetrics(const storage::Store& store, std::in
       take(static_cast<std::int32_t>(month), f);
     }
     QUIRE_RETURN_IF_ERROR(it.status());
+    auto customers = store.ScanPrefix(ColumnFamily::kCrm, kCustomerPrefix, &snapshot);
     for (const std::uint64_t id : merged) {
       std::vector<std::pair<std::int32_t, OrderFigures>> rows;
-      QUIRE_RETURN_IF_ERROR(ReadCustomer(store, &snapshot, id, rows));
+      QUIRE_RETURN_IF_ERROR(ReadCustomer(customers, id, rows));
       for (const auto& [month, f] : rows) {
         if (month <= to) untake(month, f);
       }
@@ -285,9 +285,10 @@ Result<CustomerMetrics> ReadCustomerMetrics(const storage::Store& store, std::in
   } else {
     Result<void> status = Ok();
     std::vector<std::pair<std::int32_t, OrderFigures>> rows;
+    auto customers = store.ScanPrefix(ColumnFamily::kCrm, kCustomerPrefix, &snapshot);
     ever.Each(0, [&](std::uint64_t id) {
       rows.clear();
-      status = ReadCustomer(store, &snapshot, id, rows);
+      status = ReadCustomer(customers, id, rows);
       if (!status.has_value()) return false;
       for (const auto& [month, f] : rows) {
         if (month <= to) take(month, f);
@@ -301,8 +302,8 @@ Result<CustomerMetrics> ReadCustomerMetrics(const storage::Store& store, std::in
 
 Result<CustomerValue> ReadCustomerValue(const storage::Store& store, std::uint64_t customer) {
   CustomerValue v;
-  const storage::Snapshot snapshot = store.GetSnapshot();
-  QUIRE_RETURN_IF_ERROR(ReadCustomer(store, &snapshot, customer, v.months));
+  auto it = store.ScanPrefix(ColumnFamily::kCrm, CustomerRange(customer));
+  QUIRE_RETURN_IF_ERROR(ReadCustomer(it, customer, v.months));
   for (const auto& [month, f] : v.months) Add(v.lifetime, f);
   return v;
 }

@@ -191,6 +191,7 @@ export function Questionnaires({ me }) {
                 mailed: formatNumber(bulk.mailed),
                 already: formatNumber(bulk.alreadyInvited),
                 without: formatNumber(bulk.withoutEmail),
+                consent: formatNumber(bulk.withoutConsent),
               })}
               {bulk.refused.length > 0 && ` ${t('questionnaires.bulkRefused', { n: formatNumber(bulk.refused.length), reason: bulk.refused[0].reason })}`}
             </p>

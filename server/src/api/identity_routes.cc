@@ -107,6 +107,7 @@ json::object MeJson(org::Identity& identity, const org::Principal& p) {
   json::object o;
   if (auto u = identity.directory().GetUser(p.user)) o["user"] = UserJson(*u);
   o["roles"] = json::array(p.roles.begin(), p.roles.end());
+  o["groups"] = json::array(p.groups.begin(), p.groups.end());
   o["permissions"] = GrantsJson(p.permissions.Grants());
   const char* via = "session";
   switch (p.via) {

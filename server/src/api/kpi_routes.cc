@@ -477,11 +477,13 @@ void AddKpiRoutes(Router& router, services::Services& services) {
         QUIRE_ASSIGN_OR_RETURN(bool reaches, ReachesOwner(services.directory(), *request.principal,
                                                           Permission::kCrmRead, c.owner, groups));
         if (!reaches) {
+          const org::Scope scope = request.principal->permissions.ScopeOf(Permission::kCrmRead);
           return Error::Forbidden(
-              "customer " + std::to_string(id) + " is " + c.owner +
-              "'s, and crm.read is granted to you with scope " +
-              std::string(org::Name(request.principal->permissions.ScopeOf(Permission::kCrmRead))) +
-              ": ask them, or a supervisor");
+              "crm.read is granted to you with scope " + std::string(org::Name(scope)) +
+              ": it reaches the customers " +
+              (scope == org::Scope::kOwn ? "you own" : "owned by you or your groups") +
+              ", and customer " + std::to_string(id) +
+              " is not one of them (ask an administrator for a grant with a wider scope)");
         }
         QUIRE_ASSIGN_OR_RETURN(crm::CustomerValue v, crm::ReadCustomerValue(services.store(), id));
         json::array months;

@@ -213,9 +213,10 @@ void AddQuestionnaireRoutes(Router& router, services::Services& services, bool t
       });
 
   // Invitations to the contact persons of a saved segment's customers, or of a campaign's
-  // members: those within the caller's crm.write, with an e-mail address, not invited to
-  // this questionnaire yet; at most `limit` per request, so a large audience is sent in
-  // steps (each request goes on where the last stopped: the invited are skipped).
+  // members: those within the caller's crm.write, with an e-mail address (not bounced), who
+  // agreed to marketing e-mail (unless sent as transactional, which needs crm.manage), not
+  // invited to this questionnaire yet; at most `limit` per request, so a large audience is
+  // sent in steps (each request goes on where the last stopped: the invited are skipped).
   router.AddSlow(
       "POST", "/api/questionnaires/{id}/invitations/bulk", Permission::kCrmWrite,
       [&services, &store, tls](const Request& request) -> Result<Response> {
@@ -265,13 +266,22 @@ void AddQuestionnaireRoutes(Router& router, services::Services& services, bool t
                                              "; nothing was sent",
                                          std::move(problems));
         }
+        const org::Principal& who = *request.principal;
+        // Mail to many people without their consent is the company's decision, not anyone's.
+        if (kind == "transactional" && !who.permissions.Has(Permission::kCrmManage)) {
+          return Error::Forbidden(
+              "sending to a segment or a campaign as transactional mail (without the people's "
+              "consent to marketing) needs crm.manage; send it as marketing: nothing was sent");
+        }
         if (services.public_url().empty()) {
           return Error::Conflict(
               "links are mailed only when Quire knows its public address: start it with "
               "--public-url https://crm.example.com; nothing was sent");
         }
         QUIRE_ASSIGN_OR_RETURN(crm::Questionnaire q, store.Get(id));
-        // The customers: the segment's within the caller's crm.read, or the campaign's members.
+        Groups groups;
+        // The customers: the segment's within the caller's crm.write, or the campaign's members
+        // within it.
         std::vector<std::uint64_t> customers;
         std::string campaign;
         if (segment_v != nullptr) {
@@ -284,70 +294,80 @@ void AddQuestionnaireRoutes(Router& router, services::Services& services, bool t
                                           ", not customers: invitations go to customers' people");
           }
           QUIRE_ASSIGN_OR_RETURN(crm::Filter f, crm::SegmentStore::FilterOf(seg));
-          QUIRE_ASSIGN_OR_RETURN(
-              std::optional<crm::Filter> scope,
-              CrmReadScope(services.directory(), *request.principal, crm::Entity::kCustomer));
+          QUIRE_ASSIGN_OR_RETURN(std::optional<crm::Filter> scope,
+                                 CrmReadScope(services.directory(), who, crm::Entity::kCustomer,
+                                              Permission::kCrmWrite));
           QUIRE_ASSIGN_OR_RETURN(customers,
                                  services.segment_engine().All(f, scope ? &*scope : nullptr));
         } else {
+          // The campaign must be the caller's to change: its counts are its owner's.
           const std::optional<std::uint64_t> cid = JsonId(*campaign_v);
           if (!cid) return Error::InvalidArgument("\"campaign\" is a campaign's id");
           QUIRE_ASSIGN_OR_RETURN(crm::Campaign c, services.campaigns().Get(*cid));
+          QUIRE_ASSIGN_OR_RETURN(bool mine, ReachesOwner(services.directory(), who,
+                                                         Permission::kCrmWrite, c.owner, groups));
+          if (!mine) {
+            return Error::Forbidden("campaign " + std::to_string(c.id) +
+                                    " is beyond your crm.write: ask its owner, or a supervisor; "
+                                    "nothing was sent");
+          }
           campaign = std::to_string(c.id);
           std::uint64_t after = 0;
           while (true) {
             QUIRE_ASSIGN_OR_RETURN(std::vector<std::uint64_t> page,
                                    services.campaigns().Members(c.id, after, 10'000));
             if (page.empty()) break;
-            customers.insert(customers.end(), page.begin(), page.end());
+            for (const std::uint64_t member : page) {
+              auto customer = services.customers().Get(member);
+              if (!customer) continue;  // erased or merged since
+              QUIRE_ASSIGN_OR_RETURN(bool ok,
+                                     ReachesOwner(services.directory(), who, Permission::kCrmWrite,
+                                                  customer->owner, groups));
+              if (ok) customers.push_back(member);
+            }
             after = page.back();
           }
         }
         QUIRE_ASSIGN_OR_RETURN(std::set<std::uint64_t> invited, store.InvitedContacts(q.id));
-        const org::Principal& who = *request.principal;
-        Groups groups;
-        std::uint64_t sent = 0, mailed = 0, already = 0, no_address = 0, beyond = 0;
+        std::uint64_t sent = 0, mailed = 0, already = 0, no_address = 0, no_consent = 0;
         json::array refused;
         bool more = false;
         for (const std::uint64_t customer_id : customers) {
-          auto customer = services.customers().Get(customer_id);
-          if (!customer) continue;  // erased or merged since
-          QUIRE_ASSIGN_OR_RETURN(bool ok,
-                                 ReachesOwner(services.directory(), who, Permission::kCrmWrite,
-                                              customer->owner, groups));
           QUIRE_ASSIGN_OR_RETURN(std::vector<crm::Contact> people,
                                  services.contacts().OfCustomer(customer_id));
-          if (!ok) {
-            beyond += people.size();
-            continue;
-          }
           for (const crm::Contact& person : people) {
             if (invited.contains(person.id)) {
               ++already;
               continue;
             }
-            if (person.emails.empty()) {
+            // Whom no e-mail reaches now is not invited: a later sending will, once they have
+            // an address or agree to marketing.
+            if (person.emails.empty() || person.email_bounced) {
               ++no_address;
+              continue;
+            }
+            if (kind == "marketing" && !person.email_consent.granted) {
+              ++no_consent;
               continue;
             }
             if (sent == limit) {
               more = true;
               break;
             }
-            QUIRE_ASSIGN_OR_RETURN(
-                crm::QuestionnaireStore::Issued issued,
-                store.Invite(q.id, person.id, customer_id, std::chrono::hours(24 * days),
-                             Actor(request), campaign));
+            auto issued = store.Invite(q.id, person.id, customer_id, std::chrono::hours(24 * days),
+                                       Actor(request), campaign);
+            if (!issued && issued.error().code() == ErrorCode::kNotFound) continue;  // gone since
+            QUIRE_RETURN_IF_ERROR(issued);
             invited.insert(person.id);
             ++sent;
-            auto mail = MailInvitation(services, q, person.id, issued,
-                                       LinkOf(services, request, tls, issued.token), kind,
+            auto mail = MailInvitation(services, q, person.id, *issued,
+                                       LinkOf(services, request, tls, issued->token), kind,
                                        TextOr(body, "language", "pl"), Actor(request));
             if (mail) {
               ++mailed;
             } else if (refused.size() < 100) {
               refused.push_back(json::object{{"contact", std::to_string(person.id)},
-                                             {"invitation", std::to_string(issued.invitation.id)},
+                                             {"invitation", std::to_string(issued->invitation.id)},
                                              {"reason", mail.error().message()}});
             }
           }
@@ -358,7 +378,7 @@ void AddQuestionnaireRoutes(Router& router, services::Services& services, bool t
                                               {"mailed", mailed},
                                               {"alreadyInvited", already},
                                               {"withoutEmail", no_address},
-                                              {"beyondReach", beyond},
+                                              {"withoutConsent", no_consent},
                                               {"refused", std::move(refused)},
                                               {"more", more}});
       });

@@ -155,8 +155,9 @@ class SegmentRoutes {
 }  // namespace
 
 Result<std::optional<crm::Filter>> CrmReadScope(org::Directory& directory,
-                                                const org::Principal& who, crm::Entity target) {
-  const org::Scope scope = who.permissions.ScopeOf(Permission::kCrmRead);
+                                                const org::Principal& who, crm::Entity target,
+                                                Permission p) {
+  const org::Scope scope = who.permissions.ScopeOf(p);
   if (scope == org::Scope::kAll) return std::optional<crm::Filter>();
   std::set<std::string> users = {who.user};
   if (scope == org::Scope::kTeam) {

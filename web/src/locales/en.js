@@ -639,7 +639,7 @@ export const en = {
   'reports.more': 'More employees',
   'questionnaires.bulk': 'Send to a segment’s people',
   'questionnaires.bulkMore': 'Send the next batch',
-  'questionnaires.bulkDone': 'Invited {invited} (e-mailed {mailed}); {already} invited before, {without} without an e-mail address.',
+  'questionnaires.bulkDone': 'Invited {invited} (e-mailed {mailed}); {already} invited before, {without} without an e-mail address, {consent} without consent to marketing e-mail.',
   'questionnaires.bulkRefused': '{n} e-mails not sent, e.g.: {reason}',
   'reports.teamSelect': 'Team',
   'reports.everyone': 'Everyone I see',

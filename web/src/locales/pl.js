@@ -642,7 +642,7 @@ export const pl = {
   'reports.more': 'Więcej pracowników',
   'questionnaires.bulk': 'Wyślij osobom z segmentu',
   'questionnaires.bulkMore': 'Wyślij kolejną partię',
-  'questionnaires.bulkDone': 'Zaproszono {invited} (e-mailem {mailed}); {already} zaproszonych wcześniej, {without} bez adresu e-mail.',
+  'questionnaires.bulkDone': 'Zaproszono {invited} (e-mailem {mailed}); {already} zaproszonych wcześniej, {without} bez adresu e-mail, {consent} bez zgody na e-maile marketingowe.',
   'questionnaires.bulkRefused': 'Niewysłanych e-maili: {n}, np.: {reason}',
   'reports.teamSelect': 'Zespół',
   'reports.everyone': 'Wszyscy, których widzę',

@@ -80,8 +80,10 @@ void AddKpiRoutes(Router& router, services::Services& services);
 // The condition that keeps a filter over `target` within what `who`'s crm.read reaches (own:
 // customers they own; team: also their groups' members'; records through their owner or
 // customer); nullopt when their scope is all (segment_routes.cc).
+// `p`: crm.read, or crm.write for what the caller may change.
 Result<std::optional<crm::Filter>> CrmReadScope(org::Directory& directory,
-                                                const org::Principal& who, crm::Entity target);
+                                                const org::Principal& who, crm::Entity target,
+                                                Permission p = Permission::kCrmRead);
 // Products, price lists and suggestions; offers, their acceptance and revisions; orders and
 // payments; the acceptance limits.
 void AddSalesRoutes(Router& router, services::Services& services);
