@@ -19,6 +19,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -33,9 +34,64 @@ namespace {
 // Bitmaps changed a bit at a time (WriteBatch::SetBit): operands are '+' or '-' and a
 // big-endian u32 bit number, applied in order to the stored bitmap (absent: all clear).
 // Keys of the crm column family that never take SetBit never see it.
+//
+// A run of operands of one key is folded into one (PartialMergeMulti) when a flush or a
+// compaction meets them without the key's value: counter sets and counters sum; bit
+// operations become a patch, '~' then n bytes of bits to set and n bytes of bits to clear
+// (the bitmap grows to n bytes, as the bit operations would have grown it). Without this,
+// every operand stayed until a compaction reached the key's value, and a read straight
+// after a bulk load summed thousands of them.
 class BitmapMergeOperator final : public rocksdb::MergeOperator {
  public:
   const char* Name() const override { return "quire.bitmap"; }
+
+  bool PartialMergeMulti(const rocksdb::Slice& /*key*/, const std::deque<rocksdb::Slice>& operands,
+                         std::string* out, rocksdb::Logger* /*logger*/) const override {
+    if (operands.empty() || operands.front().empty()) return false;
+    const char kind = operands.front()[0];
+    if (kind == '%') {  // counter sets: summed by name
+      std::map<std::string, std::uint64_t, std::less<>> sums;
+      for (const rocksdb::Slice& op : operands) {
+        if (op.empty() || op[0] != '%') return false;
+        const bool ok = ForEachCounter(std::string_view(op.data(), op.size()),
+                                       [&](std::string_view name, std::int64_t v) {
+                                         auto it = sums.find(name);
+                                         if (it == sums.end()) {
+                                           it = sums.emplace(std::string(name), 0).first;
+                                         }
+                                         it->second += static_cast<std::uint64_t>(v);
+                                       });
+        if (!ok) return false;
+      }
+      std::map<std::string, std::int64_t> kept;
+      for (auto& [name, sum] : sums) {
+        if (sum != 0) kept.emplace(name, static_cast<std::int64_t>(sum));
+      }
+      *out = EncodeCounterSet(kept);
+      return true;
+    }
+    if (kind == '#') {  // counters: one delta
+      std::uint64_t sum = 0;
+      for (const rocksdb::Slice& op : operands) {
+        if (op.size() != 9 || op[0] != '#') return false;
+        std::uint64_t delta = 0;
+        for (int i = 1; i < 9; ++i) delta = delta << 8 | static_cast<unsigned char>(op[i]);
+        sum += delta;
+      }
+      out->assign(9, '#');
+      for (int i = 0; i < 8; ++i) {
+        (*out)[static_cast<std::size_t>(1 + i)] = static_cast<char>(sum >> (8 * (7 - i)));
+      }
+      return true;
+    }
+    // Bit operations and patches: one patch.
+    std::string set, clear;
+    for (const rocksdb::Slice& op : operands) {
+      if (!ApplyToPatch(std::string_view(op.data(), op.size()), set, clear)) return false;
+    }
+    *out = "~" + set + clear;
+    return true;
+  }
 
   bool FullMergeV2(const MergeOperationInput& in, MergeOperationOutput* out) const override {
     // Counter sets (WriteBatch::AddToCounterSet): each named counter summed; zeros dropped.
@@ -92,6 +148,17 @@ class BitmapMergeOperator final : public rocksdb::MergeOperator {
       bits.clear();
     }
     for (const rocksdb::Slice& op : in.operand_list) {
+      if (!op.empty() && op[0] == '~') {       // a patch
+        if (op.size() % 2 != 1) return false;  // corruption
+        const std::size_t n = op.size() / 2;
+        if (bits.size() < n) bits.resize(n, '\0');
+        for (std::size_t i = 0; i < n; ++i) {
+          auto& b = reinterpret_cast<unsigned char&>(bits[i]);
+          b = static_cast<unsigned char>((b | static_cast<unsigned char>(op[1 + i])) &
+                                         ~static_cast<unsigned char>(op[1 + n + i]));
+        }
+        continue;
+      }
       if (op.size() != 5 || (op[0] != '+' && op[0] != '-')) return false;  // corruption
       std::uint32_t bit = 0;
       for (int i = 1; i < 5; ++i) bit = bit << 8 | static_cast<unsigned char>(op[i]);
@@ -102,6 +169,48 @@ class BitmapMergeOperator final : public rocksdb::MergeOperator {
       auto& b = reinterpret_cast<unsigned char&>(bits[byte]);
       b = op[0] == '+' ? static_cast<unsigned char>(b | mask)
                        : static_cast<unsigned char>(b & ~mask);
+    }
+    return true;
+  }
+
+ private:
+  // Adds a bit operation or a patch to the patch (set, clear), later ones winning.
+  static bool ApplyToPatch(std::string_view op, std::string& set, std::string& clear) {
+    auto grow = [&](std::size_t n) {
+      if (set.size() < n) {
+        set.resize(n, '\0');
+        clear.resize(n, '\0');
+      }
+    };
+    if (!op.empty() && op[0] == '~') {
+      if (op.size() % 2 != 1) return false;
+      const std::size_t n = op.size() / 2;
+      grow(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        const auto s = static_cast<unsigned char>(op[1 + i]);
+        const auto c = static_cast<unsigned char>(op[1 + n + i]);
+        auto& ps = reinterpret_cast<unsigned char&>(set[i]);
+        auto& pc = reinterpret_cast<unsigned char&>(clear[i]);
+        ps = static_cast<unsigned char>((ps & ~c) | s);
+        pc = static_cast<unsigned char>((pc & ~s) | c);
+      }
+      return true;
+    }
+    if (op.size() != 5 || (op[0] != '+' && op[0] != '-')) return false;
+    std::uint32_t bit = 0;
+    for (int i = 1; i < 5; ++i) bit = bit << 8 | static_cast<unsigned char>(op[i]);
+    const std::size_t byte = bit / 8;
+    if (byte >= std::size_t{1} << 24) return false;
+    grow(byte + 1);
+    const auto mask = static_cast<unsigned char>(1u << (bit % 8));
+    auto& ps = reinterpret_cast<unsigned char&>(set[byte]);
+    auto& pc = reinterpret_cast<unsigned char&>(clear[byte]);
+    if (op[0] == '+') {
+      ps = static_cast<unsigned char>(ps | mask);
+      pc = static_cast<unsigned char>(pc & ~mask);
+    } else {
+      pc = static_cast<unsigned char>(pc | mask);
+      ps = static_cast<unsigned char>(ps & ~mask);
     }
     return true;
   }

@@ -5,6 +5,8 @@
 #include <signal.h>
 
 #include <fstream>
+#include <map>
+#include <random>
 
 #include "quire/storage/counter_sets.h"
 #include "quire/storage/key_codec.h"
@@ -134,6 +136,92 @@ TEST(StoreTest, BitmapsAreChangedABitAtATimeAndSurviveReopeningAndCompaction) {
     EXPECT_EQ(bits[8191], '\0');
     ASSERT_THAT(store->Purge(ColumnFamily::kCrm), IsOk());  // merged into one value
   }
+}
+
+// Runs of merge operands are folded when a flush or a compaction meets them without the
+// key's value (PartialMergeMulti): bit operations into a patch, counters and counter sets
+// into one sum. Property: whatever the flushes between them, random operations read back
+// as a model that applied them one by one says, before and after a full compaction.
+TEST(StoreTest, FoldedMergeOperandsReadBackAsTheOperationsOneByOne) {
+  TempDir tmp;
+  auto store = MustOpen(tmp.path());
+  std::mt19937 rng(20261208);
+  const std::vector<std::string> bitmaps{"Qb-a", "Qb-b"};
+  std::map<std::string, std::vector<bool>> bits;                    // key → bit → set
+  std::map<std::string, std::int64_t> counters;                     // "Qc-..." → sum
+  std::map<std::string, std::map<std::string, std::int64_t>> sets;  // key → name → sum
+  auto expect_all = [&](const std::string& when) {
+    for (const std::string& key : bitmaps) {
+      auto got = store->Get(ColumnFamily::kCrm, key);
+      ASSERT_TRUE(got.has_value()) << when;
+      const std::vector<bool>& want = bits[key];
+      const std::string value = got->value_or("");
+      // As long as the highest byte any operation touched.
+      ASSERT_EQ(value.size(), (want.size() + 7) / 8) << key << " " << when;
+      for (std::size_t i = 0; i < want.size(); ++i) {
+        const bool is = (static_cast<unsigned char>(value[i / 8]) >> (i % 8) & 1) != 0;
+        ASSERT_EQ(is, want[i]) << key << " bit " << i << " " << when;
+      }
+    }
+    for (const auto& [key, sum] : counters) {
+      auto got = store->Get(ColumnFamily::kCrm, key);
+      ASSERT_TRUE(got.has_value() && got->has_value()) << when;
+      std::uint64_t u = 0;
+      for (char c : **got) u = u << 8 | static_cast<unsigned char>(c);
+      EXPECT_EQ(static_cast<std::int64_t>(u), sum) << key << " " << when;
+    }
+    for (const auto& [key, want] : sets) {
+      auto got = store->Get(ColumnFamily::kCrm, key);
+      ASSERT_TRUE(got.has_value()) << when;
+      std::map<std::string, std::int64_t> read;
+      if (got->has_value()) {
+        ASSERT_TRUE(ForEachCounter(**got, [&](std::string_view n, std::int64_t v) {
+          read[std::string(n)] = v;
+        })) << key;
+      }
+      std::map<std::string, std::int64_t> nonzero = want;
+      std::erase_if(nonzero, [](const auto& kv) { return kv.second == 0; });
+      EXPECT_EQ(read, nonzero) << key << " " << when;
+    }
+  };
+  for (int round = 0; round < 40; ++round) {
+    WriteBatch batch;
+    const int ops = std::uniform_int_distribution<int>(1, 30)(rng);
+    for (int i = 0; i < ops; ++i) {
+      const int what = std::uniform_int_distribution<int>(0, 9)(rng);
+      if (what < 6) {
+        const std::string& key = bitmaps[rng() % bitmaps.size()];
+        const std::uint32_t bit = std::uniform_int_distribution<std::uint32_t>(0, 300)(rng);
+        const bool on = rng() % 3 != 0;
+        batch.SetBit(ColumnFamily::kCrm, key, bit, on);
+        auto& b = bits[key];
+        // The bitmap grows to the byte of the bit, whether set or cleared.
+        if (b.size() < (bit / 8 + 1) * 8) b.resize((bit / 8 + 1) * 8, false);
+        b[bit] = on;
+      } else if (what < 8) {
+        const std::string key = "Qc-" + std::to_string(rng() % 3);
+        const std::int64_t delta = std::uniform_int_distribution<std::int64_t>(-50, 50)(rng);
+        batch.AddToCounter(ColumnFamily::kCrm, key, delta);
+        counters[key] += delta;
+      } else {
+        const std::string key = "Qs-" + std::to_string(rng() % 3);
+        const std::string name = std::string(1, static_cast<char>('a' + rng() % 4));
+        const std::int64_t delta = std::uniform_int_distribution<std::int64_t>(-3, 3)(rng);
+        batch.AddToCounterSet(ColumnFamily::kCrm, key, {{name, delta}});
+        sets[key][name] += delta;
+      }
+    }
+    ASSERT_THAT(store->Write(batch), IsOk());
+    // Flushes at random: each flush meets a run of operands without the key's value.
+    if (rng() % 3 == 0) {
+      ASSERT_THAT(store->Flush(ColumnFamily::kCrm), IsOk());
+    }
+    if (round % 10 == 9) expect_all("after round " + std::to_string(round));
+  }
+  ASSERT_THAT(store->Flush(ColumnFamily::kCrm), IsOk());
+  expect_all("flushed");
+  ASSERT_THAT(store->Purge(ColumnFamily::kCrm), IsOk());  // one sorted run: full merges
+  expect_all("compacted");
 }
 
 TEST(StoreTest, CountersAddUpWithoutReadsAndSurviveReopeningAndCompaction) {
