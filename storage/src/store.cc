@@ -269,15 +269,21 @@ Result<void> SyncPath(const fs::path& path, int flags) {
   return Ok();
 }
 
+// Written beside and renamed into place, so that a crash leaves the old marker or the new.
 Result<void> WriteMarker(const fs::path& dir) {
   const fs::path marker = dir / kMarkerFileName;
+  fs::path next = marker;
+  next += ".new";
   {
-    std::ofstream out(marker, std::ios::trunc);
+    std::ofstream out(next, std::ios::trunc);
     out << "quire-store-format " << kStoreFormatVersion << "\n";
     out.flush();
-    if (!out) return Error::Unavailable("cannot write " + marker.string());
+    if (!out) return Error::Unavailable("cannot write " + next.string());
   }
-  QUIRE_RETURN_IF_ERROR(SyncPath(marker, O_RDONLY));
+  QUIRE_RETURN_IF_ERROR(SyncPath(next, O_RDONLY));
+  std::error_code ec;
+  fs::rename(next, marker, ec);
+  if (ec) return Error::Unavailable("cannot replace " + marker.string() + ": " + ec.message());
   return SyncPath(dir, O_RDONLY | O_DIRECTORY);
 }
 
@@ -432,6 +438,9 @@ Result<bool> PrepareDirectory(const fs::path& dir, const StoreOptions& options) 
                                   std::to_string(version) + ", written by a newer Quire; this " +
                                   "build reads format " + std::to_string(kStoreFormatVersion));
   }
+  // An older format this build reads as it is: record the new one before anything of it is
+  // written, so that an older build then refuses the store instead of misreading it.
+  if (version < kStoreFormatVersion) QUIRE_RETURN_IF_ERROR(WriteMarker(dir));
   return has_current;
 }
 

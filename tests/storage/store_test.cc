@@ -401,6 +401,29 @@ TEST(StoreTest, RefusesAStoreFromANewerFormat) {
               HasError(ErrorCode::kInvalidArgument, HasSubstr("written by a newer Quire")));
 }
 
+TEST(StoreTest, AFormatOneStoreOpensAndIsMarkedFormatTwo) {
+  TempDir tmp;
+  {
+    auto store = MustOpen(tmp.path());
+    WriteBatch w;
+    w.Put(ColumnFamily::kCrm, "k", "v");
+    ASSERT_THAT(store->Write(w), IsOk());
+  }
+  std::ofstream(tmp.Sub(std::string(kMarkerFileName)), std::ios::trunc) << "quire-store-format 1\n";
+  {
+    auto store = MustOpen(tmp.path());
+    auto got = store->Get(ColumnFamily::kCrm, "k");
+    ASSERT_TRUE(got.has_value() && got->has_value());
+    EXPECT_EQ(**got, "v");
+  }
+  std::ifstream in(tmp.Sub(std::string(kMarkerFileName)));
+  std::string word;
+  std::uint32_t version = 0;
+  in >> word >> version;
+  EXPECT_EQ(version, 2u);  // a format-1 build now refuses it rather than misread a patch
+  EXPECT_FALSE(fs::exists(tmp.Sub(std::string(kMarkerFileName) + ".new")));
+}
+
 TEST(StoreTest, RefusesUnknownColumnFamilies) {
   TempDir tmp;
   { MustOpen(tmp.path()); }

@@ -34,8 +34,10 @@ class Snapshot;
 namespace quire::storage {
 
 // The on-disk layout version this build reads and writes. Stored in the data directory's
-// marker file: bump it only with a migration.
-inline constexpr std::uint32_t kStoreFormatVersion = 1;
+// marker file: bump it only with a migration. 2: merge operands may be folded patches
+// ('~', written by flushes and compactions), which a format-1 build cannot read; a format-1
+// store is readable as it is, so opening one just records format 2.
+inline constexpr std::uint32_t kStoreFormatVersion = 2;
 
 // The file that marks a directory as a Quire store and records its format version.
 inline constexpr std::string_view kMarkerFileName = "QUIRE-STORE";
