@@ -104,3 +104,11 @@ export async function getIfChanged(path, etag, retry = true) {
   if (!response.ok) throw new ApiError(response.status, parsed);
   return { etag: response.headers.get('ETag') || '', body: parsed };
 }
+
+// The saved segments of customers the caller may use (for a select); none when the list
+// cannot be read.
+export function customerSegments() {
+  return get('/api/crm/segments?limit=200')
+    .then((r) => r.items.filter((x) => x.of === 'customers'))
+    .catch(() => []);
+}

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { get, post } from './api.js';
+import { customerSegments, get, post } from './api.js';
 import { formatNumber, t } from './i18n.js';
 import { ErrorText, problemOf } from './ui.jsx';
 
@@ -34,9 +34,7 @@ export function Questionnaires({ me }) {
     setError('');
     setLink('');
     setBulk(null);
-    get('/api/crm/segments?limit=200')
-      .then((r) => setSegments(r.items.filter((x) => x.of === 'customers')))
-      .catch(() => setSegments([]));
+    customerSegments().then(setSegments);
     try {
       setOpen(await get(`/api/questionnaires/${q.id}`));
     } catch (e) {

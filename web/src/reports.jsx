@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { get, withQuery } from './api.js';
+import { customerSegments, get, withQuery } from './api.js';
 import { formatMoney, formatNumber, t } from './i18n.js';
 
 function monthOf(date) {
@@ -170,9 +170,7 @@ function Customers({ from, to }) {
   const [data, setData] = useState(null);
   const [error, setError] = useState('');
   useEffect(() => {
-    get('/api/crm/segments?limit=200')
-      .then((r) => setSegments(r.items.filter((x) => x.of === 'customers')))
-      .catch(() => setSegments([]));
+    customerSegments().then(setSegments);
   }, []);
   useEffect(() => {
     setError('');
