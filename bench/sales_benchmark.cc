@@ -14,11 +14,11 @@
 //
 // The store lives in $QUIRE_BENCH_DIR (default ./quire-bench-data) and is removed after.
 #include <atomic>
-#include <mutex>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
 #include <random>
 #include <string>
 #include <thread>

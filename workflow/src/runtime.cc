@@ -198,17 +198,17 @@ void Runtime::Count(Loaded& l, ElementIndex element, std::string_view kind,
     key = FunnelCounterKey(l.st.process_id, l.cohort,
                            element == kNoElement ? std::string_view() : El(l, element).id);
   }
-  auto add = [&](std::string_view, std::string_view metric, std::int64_t delta) {
+  auto add = [&](std::string_view metric, std::int64_t delta) {
     txn_.AddToCounter(ColumnFamily::kHistory, key, metric, delta);
   };
   if (element == kNoElement) {
     if (kind == "instance_started") {
-      add("", "started", 1);
+      add("started", 1);
     } else if (kind == "instance_completed") {
-      add("", "completed", 1);
-      add("", "ms", now - l.st.started);
+      add("completed", 1);
+      add("ms", now - l.st.started);
     } else if (kind == "instance_cancelled") {
-      add("", "cancelled", 1);
+      add("cancelled", 1);
     }
     return;
   }
@@ -219,11 +219,11 @@ void Runtime::Count(Loaded& l, ElementIndex element, std::string_view kind,
       l.retrying = kNoElement;
       return;
     }
-    add(el.id, "entered", 1);
+    add("entered", 1);
     auto at = std::lower_bound(l.st.reached.begin(), l.st.reached.end(), element);
     if (at == l.st.reached.end() || *at != element) {
       l.st.reached.insert(at, element);
-      add(el.id, "reached", 1);
+      add("reached", 1);
     }
     if (timed) l.st.entered.emplace_back(element, now);
   } else if (kind == "element_left" || kind == "element_cancelled") {
@@ -234,14 +234,14 @@ void Runtime::Count(Loaded& l, ElementIndex element, std::string_view kind,
     // Where a cancelled instance stopped is its innermost steps; an embedded subprocess
     // around them was interrupted with it.
     const bool abandoned = l.abandoning && el.kind != definitions::ElementKind::kSubProcess;
-    add(el.id, kind == "element_left" ? "left" : abandoned ? "abandoned" : "interrupted", 1);
+    add(kind == "element_left" ? "left" : abandoned ? "abandoned" : "interrupted", 1);
     if (!timed) return;
     auto stay = std::find_if(l.st.entered.begin(), l.st.entered.end(),
                              [&](const auto& e) { return e.first == element; });
     if (stay == l.st.entered.end()) return;
     if (kind == "element_left") {
-      add(el.id, "timed", 1);
-      add(el.id, "ms", now - stay->second);
+      add("timed", 1);
+      add("ms", now - stay->second);
     }
     l.st.entered.erase(stay);
   }
